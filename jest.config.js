@@ -1,0 +1,20 @@
+import { createDefaultEsmPreset } from 'ts-jest'
+
+const preset = createDefaultEsmPreset({ tsconfig: './tsconfig.json' })
+const shared = {
+  ...preset,
+  testEnvironment: 'node',
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+}
+
+export default {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts'],
+      testTimeout: 600_000,
+    },
+  ],
+}

@@ -1,0 +1,18 @@
+// Bundles each entry point into one CommonJS file the runner executes with node24.
+import { build } from 'esbuild'
+
+const entries = { main: 'src/main.ts', post: 'src/post.ts', report: 'src/report/main.ts' }
+await Promise.all(
+  Object.entries(entries).map(([name, entry]) =>
+    build({
+      entryPoints: [entry],
+      outfile: `dist/${name}.cjs`,
+      bundle: true,
+      platform: 'node',
+      target: 'node24',
+      format: 'cjs',
+      legalComments: 'none',
+      logLevel: 'warning',
+    }),
+  ),
+)

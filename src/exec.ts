@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process'
+import * as actionsExec from '@actions/exec'
+import type { ExecResult, Run, RunOptions } from './ports.js'
+
+const MAX_CAPTURE = 4 * 1024 * 1024
+
+/** The real Run port. Streamed commands go through @actions/exec so they show in the log. */
+export const run: Run = async (cmd, args, opts = {}) =>
+  opts.stream && !opts.timeoutMs ? runStreamed(cmd, args, opts) : runCaptured(cmd, args, opts)
+
+async function runStreamed(cmd: string, args: string[], opts: RunOptions): Promise<ExecResult> {
+  try {
+    const r = await actionsExec.getExecOutput(cmd, args, {
+      ignoreReturnCode: true,
+      env: opts.env as Record<string, string> | undefined,
+      cwd: opts.cwd,
+      input: opts.input === undefined ? undefined : Buffer.from(opts.input),
+    })
+    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr }
+  } catch (err) {
+    return { exitCode: 127, stdout: '', stderr: errorText(err) }
+  }
+}
+
+function runCaptured(cmd: string, args: string[], opts: RunOptions): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, {
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true, // own process group, so a timeout kills the whole tree
+    })
+    const out = collector()
+    const err = collector()
+    let timedOut = false
+    const timer = opts.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true
+          killGroup(child.pid)
+        }, opts.timeoutMs)
+      : undefined
+    child.stdout.on('data', out.push)
+    child.stderr.on('data', err.push)
+    child.stdin.on('error', () => undefined)
+    child.stdin.end(opts.input ?? '')
+    child.on('error', (e) => {
+      clearTimeout(timer)
+      resolve({ exitCode: 127, stdout: '', stderr: errorText(e) })
+    })
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      const exitCode = code ?? (signal ? 128 : 1)
+      resolve({ exitCode, stdout: out.text(), stderr: err.text(), ...(timedOut && { timedOut }) })
+    })
+  })
+}
+
+function collector() {
+  const chunks: Buffer[] = []
+  let size = 0
+  return {
+    push: (b: Buffer) => {
+      if (size < MAX_CAPTURE) chunks.push(b)
+      size += b.length
+    },
+    text: () => Buffer.concat(chunks).toString('utf8'),
+  }
+}
+
+function killGroup(pid: number | undefined): void {
+  if (!pid) return
+  try {
+    process.kill(-pid, 'SIGKILL')
+  } catch {
+    // already gone
+  }
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+/** The last non-empty line of stderr (or stdout): what an error message should quote. */
+export function lastLine(r: ExecResult): string {
+  const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim())
+  const fromErr = r.stderr.split('\n').map((l) => l.trim()).filter(Boolean)
+  return fromErr.at(-1) ?? lines.filter(Boolean).at(-1) ?? `exit code ${r.exitCode}`
+}
+
+export class CommandError extends Error {
+  constructor(cmd: string, args: string[], r: ExecResult) {
+    super(`${[cmd, ...args].join(' ')} failed (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}): ${lastLine(r)}`)
+  }
+}
+
+/** Runs and throws CommandError unless the command exits 0. */
+export async function runOk(run: Run, cmd: string, args: string[], opts?: RunOptions): Promise<ExecResult> {
+  const r = await run(cmd, args, opts)
+  if (r.exitCode !== 0) throw new CommandError(cmd, args, r)
+  return r
+}

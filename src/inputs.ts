@@ -1,0 +1,198 @@
+// Every input, parsed once into a typed readonly object. A bad value throws InputError
+// naming the input, the value and what is allowed; nothing has been downloaded or written.
+import * as core from '@actions/core'
+import semver from 'semver'
+
+export const VARIANTS = ['standalone', 'default', 'full'] as const
+export const LIBCS = ['static', 'glibc'] as const
+export const SOURCES = ['pigfoot', 'mgoltzsche', 'system'] as const
+export type Variant = (typeof VARIANTS)[number]
+export type Libc = (typeof LIBCS)[number]
+export type Source = (typeof SOURCES)[number]
+
+export const DEFAULT_REPOSITORY: Record<Exclude<Source, 'system'>, string> = {
+  pigfoot: 'pigfoot/static-rootless-container-tools',
+  mgoltzsche: 'mgoltzsche/podman-static',
+}
+export const DEFAULT_SIGNER_IDENTITY =
+  '^https://github\\.com/pigfoot/static-rootless-container-tools/\\.github/workflows/build-podman\\.yml@refs/(heads/main|tags/.+)$'
+export const DEFAULT_SIGNER_ISSUER = 'https://token.actions.githubusercontent.com'
+export const MGOLTZSCHE_KEY_FINGERPRINT = '0CCF102C4F95D89E583FF1D4F8B5AF50344BB503'
+
+/** What the user asked for: `latest`, an exact version, or a semver range. */
+export interface VersionSpec {
+  raw: string
+  /** exact version when the input named one (`5.7.1`, `v5.7.1`), else undefined */
+  exact?: string
+  /** normalised range; `*` for latest */
+  range: string
+  includePrerelease: boolean
+}
+
+export interface Inputs {
+  source: Source
+  podmanVersion: VersionSpec
+  variant: Variant | 'auto'
+  libc: Libc | 'auto'
+  owner: string
+  repo: string
+  apiUrl: string
+  token: string
+  checkLatest: boolean
+  cache: boolean
+  verifySignature: 'auto' | 'true' | 'false'
+  signerIdentity: RegExp
+  signerIssuer: string
+  sourceKeyFingerprint: string
+  installMissing: boolean
+  allowSudo: boolean
+  apparmor: 'profile' | 'sysctl' | 'none'
+  cleanup: boolean
+  smokeTests: 'auto' | 'none' | 'all' | readonly string[]
+  smokeImage: string
+  smokeFailure: 'error' | 'warning'
+  smokeTimeoutSec: number
+  defaultNetwork: string
+}
+
+export class InputError extends Error {
+  constructor(name: string, value: string, allowed: string) {
+    super(`Invalid input '${name}': '${value}'. Allowed: ${allowed}.`)
+  }
+}
+
+type Env = NodeJS.ProcessEnv
+
+const get = (name: string): string => core.getInput(name).trim()
+
+function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+  const v = get(name) || fallback
+  if (!(allowed as readonly string[]).includes(v)) throw new InputError(name, v, allowed.join(' | '))
+  return v as T
+}
+
+function bool(name: string, fallback: boolean): boolean {
+  const v = get(name).toLowerCase()
+  if (v === '') return fallback
+  if (v === 'true' || v === 'false') return v === 'true'
+  throw new InputError(name, get(name), 'true | false')
+}
+
+export function parseVersionSpec(raw: string): VersionSpec {
+  const spec = raw.trim() || 'latest'
+  if (spec === 'latest') return { raw: spec, range: '*', includePrerelease: false }
+  const cleaned = spec.replace(/^v(?=\d)/, '')
+  const exact = semver.valid(cleaned)
+  const range = exact ?? semver.validRange(cleaned)
+  if (!range) {
+    throw new InputError('podman-version', raw, "'latest', a version (5, 5.7, 5.7.1, v5.7.1) or a semver range (^5.6, >=5.6 <5.8, 5.x)")
+  }
+  return { raw: spec, exact: exact ?? undefined, range, includePrerelease: cleaned.includes('-') }
+}
+
+function repository(source: Source): { owner: string; repo: string } {
+  const v = get('repository') || (source === 'system' ? '' : DEFAULT_REPOSITORY[source])
+  if (source === 'system' && !v) return { owner: '', repo: '' }
+  const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(v)
+  if (!m) throw new InputError('repository', v, 'OWNER/REPO')
+  return { owner: m[1], repo: m[2] }
+}
+
+function apiUrl(): string {
+  const v = get('api-url') || 'https://api.github.com'
+  let u: URL
+  try {
+    u = new URL(v)
+  } catch {
+    throw new InputError('api-url', v, 'an http(s) URL such as https://api.github.com')
+  }
+  if (!/^https?:$/.test(u.protocol) || u.username || u.password || u.search) {
+    throw new InputError('api-url', v, 'an http(s) URL without credentials or query, such as https://api.github.com')
+  }
+  return u.href.replace(/\/+$/, '')
+}
+
+/** Anchored whatever the user wrote: an unanchored pattern would accept any repository. */
+export function anchoredPattern(name: string, v: string): RegExp {
+  const body = v.replace(/^\^/, '').replace(/(?<!\\)\$$/, '')
+  try {
+    return new RegExp(`^(?:${body})$`)
+  } catch {
+    throw new InputError(name, v, 'a regular expression for the certificate identity')
+  }
+}
+
+function smokeTests(): Inputs['smokeTests'] {
+  const v = get('smoke-tests') || 'auto'
+  if (v === 'auto' || v === 'none' || v === 'all') return v
+  const ids = v.split(',').map((s) => s.trim()).filter(Boolean)
+  if (ids.length === 0 || ids.some((id) => !/^[a-z0-9-]+$/.test(id))) {
+    throw new InputError('smoke-tests', v, 'auto | none | all | a comma list of check ids')
+  }
+  return ids
+}
+
+function positiveInt(name: string, fallback: number, max: number): number {
+  const v = get(name)
+  if (v === '') return fallback
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new InputError(name, v, `a whole number of seconds from 1 to ${max}`)
+  return n
+}
+
+function defaultNetwork(): string {
+  const v = get('default-network')
+  // Written into a TOML string: keep it to the characters podman's network syntax uses.
+  if (v && !/^(host|none|private|bridge|pasta|slirp4netns)(:[A-Za-z0-9_.,=:/-]*)?$/.test(v)) {
+    throw new InputError('default-network', v, "empty, or a podman network mode such as host, pasta:-4, slirp4netns")
+  }
+  return v
+}
+
+function smokeImage(): string {
+  const v = get('smoke-image') || 'host'
+  if (v !== 'host' && !/^[a-z0-9][a-z0-9._\-/:@]*$/.test(v)) {
+    throw new InputError('smoke-image', v, "host | a fully qualified image reference such as docker.io/library/alpine:3.20")
+  }
+  return v
+}
+
+function fingerprint(): string {
+  const v = (get('source-key-fingerprint') || MGOLTZSCHE_KEY_FINGERPRINT).replace(/\s+/g, '').toUpperCase()
+  if (!/^[0-9A-F]{40}$/.test(v)) throw new InputError('source-key-fingerprint', get('source-key-fingerprint'), 'a 40-hex-digit OpenPGP fingerprint')
+  return v
+}
+
+/** Self-hosted runners get no sudo and keep no changes unless the workflow asks. */
+const isHosted = (env: Env): boolean => env.RUNNER_ENVIRONMENT === 'github-hosted'
+
+export function getInputs(env: Env = process.env): Inputs {
+  const source = oneOf('source', SOURCES, 'pigfoot')
+  const token = get('github-token')
+  if (token) core.setSecret(token)
+  const allowSudo = oneOf('allow-sudo', ['auto', 'true', 'false'] as const, 'auto')
+  return {
+    source,
+    podmanVersion: parseVersionSpec(get('podman-version')),
+    variant: oneOf('variant', [...VARIANTS, 'auto'] as const, 'default'),
+    libc: oneOf('libc', [...LIBCS, 'auto'] as const, 'static'),
+    ...repository(source),
+    apiUrl: apiUrl(),
+    token,
+    checkLatest: bool('check-latest', false),
+    cache: bool('cache', true),
+    verifySignature: oneOf('verify-signature', ['auto', 'true', 'false'] as const, 'auto'),
+    signerIdentity: anchoredPattern('signer-identity', get('signer-identity') || DEFAULT_SIGNER_IDENTITY),
+    signerIssuer: get('signer-issuer') || DEFAULT_SIGNER_ISSUER,
+    sourceKeyFingerprint: fingerprint(),
+    installMissing: bool('install-missing', true),
+    allowSudo: allowSudo === 'auto' ? isHosted(env) : allowSudo === 'true',
+    apparmor: oneOf('apparmor', ['profile', 'sysctl', 'none'] as const, 'profile'),
+    cleanup: bool('cleanup', !isHosted(env)),
+    smokeTests: smokeTests(),
+    smokeImage: smokeImage(),
+    smokeFailure: oneOf('smoke-failure', ['error', 'warning'] as const, 'error'),
+    smokeTimeoutSec: positiveInt('smoke-timeout', 60, 600),
+    defaultNetwork: defaultNetwork(),
+  }
+}

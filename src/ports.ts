@@ -1,0 +1,44 @@
+// The only I/O seams. Everything else is pure or takes these as arguments, so unit tests
+// script them as data and keep the real @actions/core and tool-cache on temp dirs.
+import type * as tc from '@actions/tool-cache'
+
+export interface ExecResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+  /** true when the command was killed at its timeout */
+  timedOut?: boolean
+}
+
+export interface RunOptions {
+  input?: string
+  env?: NodeJS.ProcessEnv
+  cwd?: string
+  timeoutMs?: number
+  /** echo output to the job log as it arrives (long installs the user wants to see) */
+  stream?: boolean
+}
+
+/** Runs a program with an argument array (never a shell). Never throws for a non-zero exit. */
+export type Run = (cmd: string, args: string[], opts?: RunOptions) => Promise<ExecResult>
+
+export type ToolCache = Pick<typeof tc, 'find' | 'cacheDir' | 'extractTar'>
+
+export interface HttpResponse {
+  status: number
+  headers: Headers
+  json(): Promise<unknown>
+}
+
+export interface DownloadResult {
+  path: string
+  bytes: number
+  sha256: string
+}
+
+export interface Http {
+  /** GET a JSON document; retries transient failures; throws HttpError on final failure */
+  getJson(url: string, headers?: Record<string, string>): Promise<{ body: unknown; headers: Headers }>
+  /** Streams a body to `dest` (which must not exist), hashing it on the way */
+  download(url: string, dest: string, headers?: Record<string, string>): Promise<DownloadResult>
+}
