@@ -32,7 +32,7 @@ export interface VersionSpec {
 export interface Inputs {
   source: Source
   podmanVersion: VersionSpec
-  variant: Variant | 'auto'
+  variant: Variant
   libc: Libc | 'auto'
   owner: string
   repo: string
@@ -174,7 +174,7 @@ export function getInputs(env: Env = process.env): Inputs {
   return {
     source,
     podmanVersion: parseVersionSpec(get('podman-version')),
-    variant: oneOf('variant', [...VARIANTS, 'auto'] as const, 'default'),
+    variant: oneOf('variant', VARIANTS, 'default'),
     libc: oneOf('libc', [...LIBCS, 'auto'] as const, 'static'),
     ...repository(source),
     apiUrl: apiUrl(),

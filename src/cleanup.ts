@@ -1,0 +1,32 @@
+// The post step: revert what main changed on the machine (when asked to), newest first.
+// A main step that stopped early left no state, and then there is nothing to do.
+import * as core from '@actions/core'
+import { loadState, type SystemChange } from './constants.js'
+import { errorText, lastLine, run as realRun } from './exec.js'
+import type { Run } from './ports.js'
+
+export interface PostDeps {
+  run: Run
+}
+
+export async function post(deps: PostDeps = { run: realRun }): Promise<void> {
+  try {
+    const state = loadState()
+    if (!state?.started) {
+      core.info('Nothing to clean up: the main step did not get far enough to change anything.')
+      return
+    }
+    await revertChanges(deps.run, state.changes)
+  } catch (err) {
+    core.warning(`Post step: ${errorText(err)}`)
+  }
+}
+
+export async function revertChanges(run: Run, changes: readonly SystemChange[]): Promise<void> {
+  for (const change of [...changes].reverse()) {
+    const [cmd, ...args] = change.sudo ? ['sudo', '-n', ...change.revert] : change.revert
+    const r = await run(cmd, args, { timeoutMs: 120_000 })
+    if (r.exitCode === 0) core.info(`Reverted: ${change.description}`)
+    else core.warning(`Could not revert '${change.description}' (${[cmd, ...args].join(' ')}): ${lastLine(r)}`)
+  }
+}

@@ -1,0 +1,58 @@
+// `podman info` says what podman will ACTUALLY use (runtime, conmon, network helpers),
+// which is not necessarily the first binary on PATH.
+import { lastLine } from '../exec.js'
+import type { Run } from '../ports.js'
+
+export interface ToolInfo {
+  path?: string
+  version?: string
+  package?: string
+}
+
+export interface PodmanInfo {
+  version?: string
+  ociRuntime: ToolInfo & { name?: string }
+  conmon: ToolInfo
+  pasta: ToolInfo
+  slirp4netns: ToolInfo
+  networkBackend?: string
+  rootlessNetworkCmd?: string
+  cgroupVersion?: string
+  cgroupManager?: string
+  rootless?: boolean
+}
+
+interface RawTool {
+  path?: string
+  executable?: string
+  version?: string
+  package?: string
+  name?: string
+}
+
+const tool = (t: RawTool | undefined): ToolInfo => ({ path: t?.path ?? t?.executable, version: t?.version, package: t?.package })
+
+export function parseInfo(json: string): PodmanInfo {
+  const doc = JSON.parse(json) as { host?: Record<string, unknown>; version?: { Version?: string } }
+  const h = (doc.host ?? {}) as Record<string, RawTool | string | boolean | undefined> & { security?: { rootless?: boolean } }
+  return {
+    version: doc.version?.Version,
+    ociRuntime: { ...tool(h.ociRuntime as RawTool), name: (h.ociRuntime as RawTool | undefined)?.name },
+    conmon: tool(h.conmon as RawTool),
+    pasta: tool(h.pasta as RawTool),
+    slirp4netns: tool(h.slirp4netns as RawTool),
+    networkBackend: h.networkBackend as string | undefined,
+    rootlessNetworkCmd: h.rootlessNetworkCmd as string | undefined,
+    cgroupVersion: h.cgroupVersion as string | undefined,
+    cgroupManager: h.cgroupManager as string | undefined,
+    rootless: h.security?.rootless,
+  }
+}
+
+export class PodmanInfoError extends Error {}
+
+export async function podmanInfo(run: Run, podman: string, env?: NodeJS.ProcessEnv): Promise<PodmanInfo> {
+  const r = await run(podman, ['info', '--format', 'json'], { env, timeoutMs: 120_000 })
+  if (r.exitCode !== 0) throw new PodmanInfoError(`podman info failed: ${lastLine(r)}`)
+  return parseInfo(r.stdout)
+}

@@ -1,0 +1,51 @@
+// The containers.conf drop-in that makes every later `podman` of the job use exactly what
+// was installed: PATH is never consulted for the OCI runtime, conmon or netavark.
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { SYSTEM_HELPER_DIRS } from './layout.js'
+
+export interface Wiring {
+  runtimePath?: string
+  conmonPath?: string
+  initPath?: string
+  /** our dirs first; the system defaults are appended */
+  helperDirs: string[]
+  /** `netns` for every container: the seed's workarounds (host, pasta:-4, slirp4netns) */
+  defaultNetwork?: string
+  /** no user D-Bus: cgroupfs and the file events logger */
+  noSystemd?: boolean
+}
+
+export const DROPIN_NAME = '99-setup-static-podman.conf'
+
+const q = (s: string): string => JSON.stringify(s) // TOML basic strings share JSON's escapes
+const list = (xs: string[]): string => `[${xs.map(q).join(', ')}]`
+
+export function buildDropin(w: Wiring): string {
+  const engine: string[] = []
+  const helpers = [...new Set([...w.helperDirs, ...SYSTEM_HELPER_DIRS])]
+  if (w.runtimePath) engine.push('runtime = "crun"')
+  if (w.conmonPath) engine.push(`conmon_path = ${list([w.conmonPath])}`)
+  engine.push(`helper_binaries_dir = ${list(helpers)}`)
+  if (w.initPath) engine.push(`init_path = ${q(w.initPath)}`)
+  if (w.noSystemd) engine.push('cgroup_manager = "cgroupfs"', 'events_logger = "file"')
+  const out = ['# Written by setup-static-podman; later steps of this job use what it installed.']
+  if (w.defaultNetwork) out.push('', '[containers]', `netns = ${q(w.defaultNetwork)}`)
+  out.push('', '[engine]', ...engine)
+  if (w.runtimePath) out.push('', '[engine.runtimes]', `crun = ${list([w.runtimePath])}`)
+  return `${out.join('\n')}\n`
+}
+
+export function dropinDir(env: NodeJS.ProcessEnv, home: string): string {
+  const base = env.XDG_CONFIG_HOME || path.join(home, '.config')
+  return path.join(base, 'containers', 'containers.conf.d')
+}
+
+/** Written atomically: a half-written drop-in would break every podman call after it. */
+export async function writeDropin(dir: string, text: string): Promise<string> {
+  await mkdir(dir, { recursive: true })
+  const file = path.join(dir, DROPIN_NAME)
+  await writeFile(`${file}.tmp`, text, { mode: 0o644 })
+  await rename(`${file}.tmp`, file)
+  return file
+}
