@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from '@jest/globals'
+import { getInputs, InputError, parseVersionSpec } from '../../src/inputs.js'
+import { actionsEnv, type ActionsEnv } from '../helpers/actions-env.js'
+
+let env: ActionsEnv | undefined
+afterEach(() => env?.restore())
+const withInputs = (inputs: Record<string, string>, extra: Record<string, string> = {}) => {
+  env = actionsEnv(inputs, extra)
+  return getInputs()
+}
+
+describe('podman-version', () => {
+  it.each([
+    ['latest', undefined, '*'],
+    ['', undefined, '*'],
+    ['5.7.1', '5.7.1', '5.7.1'],
+    ['v5.7.1', '5.7.1', '5.7.1'],
+    ['5', undefined, '>=5.0.0 <6.0.0-0'],
+    ['5.7', undefined, '>=5.7.0 <5.8.0-0'],
+    ['5.x', undefined, '>=5.0.0 <6.0.0-0'],
+    ['^5.6', undefined, '>=5.6.0 <6.0.0-0'],
+    ['>=5.6 <5.8', undefined, '>=5.6.0 <5.8.0-0'],
+  ])('%s', (raw, exact, range) => {
+    const spec = parseVersionSpec(raw)
+    expect(spec.exact).toBe(exact)
+    expect(spec.range).toBe(range)
+    expect(spec.includePrerelease).toBe(false)
+  })
+
+  it('asks for prereleases only when the range names one', () => {
+    expect(parseVersionSpec('6.0.0-rc.1').includePrerelease).toBe(true)
+    expect(parseVersionSpec('>=6.0.0-rc.1').includePrerelease).toBe(true)
+  })
+})
+
+describe('getInputs', () => {
+  it('has sensible defaults', () => {
+    const i = withInputs({}, { RUNNER_ENVIRONMENT: 'github-hosted' })
+    expect(i).toMatchObject({
+      source: 'pigfoot', variant: 'default', libc: 'static', owner: 'pigfoot', repo: 'static-rootless-container-tools',
+      apiUrl: 'https://api.github.com', checkLatest: false, cache: true, allowSudo: true, cleanup: false,
+      smokeTests: 'auto', smokeImage: 'host', smokeFailure: 'error', smokeTimeoutSec: 60, defaultNetwork: '',
+    })
+  })
+
+  it('keeps sudo off and cleans up on self-hosted runners', () => {
+    expect(withInputs({}, { RUNNER_ENVIRONMENT: 'self-hosted' })).toMatchObject({ allowSudo: false, cleanup: true })
+  })
+
+  it('anchors the signer identity even when the user does not', () => {
+    const { signerIdentity } = withInputs({ 'signer-identity': 'https://github.com/me/repo/.*' })
+    expect(signerIdentity.test('https://github.com/me/repo/.github/workflows/x.yml@refs/heads/main')).toBe(true)
+    expect(signerIdentity.test('https://evil.example/?https://github.com/me/repo/x')).toBe(false)
+  })
+
+  it('splits a comma list of smoke checks', () => {
+    expect(withInputs({ 'smoke-tests': 'publish, host-loopback' }).smokeTests).toEqual(['publish', 'host-loopback'])
+  })
+
+  // Every input with a bad value: one error that names the input, the value and the allowed values.
+  it.each([
+    ['podman-version', 'five', /'podman-version': 'five'.*latest/],
+    ['variant', 'tiny', /'variant': 'tiny'. Allowed: standalone \| default \| full/],
+    ['libc', 'musl', /'libc': 'musl'. Allowed: static \| glibc \| auto/],
+    ['source', 'brew', /'source': 'brew'. Allowed: pigfoot \| mgoltzsche \| system/],
+    ['repository', 'no-slash', /'repository': 'no-slash'. Allowed: OWNER\/REPO/],
+    ['api-url', 'ftp://x', /'api-url': 'ftp:\/\/x'/],
+    ['api-url', 'https://user:pw@api.example', /'api-url'/],
+    ['check-latest', 'yes', /'check-latest': 'yes'. Allowed: true \| false/],
+    ['cache', 'maybe', /'cache': 'maybe'/],
+    ['verify-signature', 'always', /'verify-signature': 'always'. Allowed: auto \| true \| false/],
+    ['signer-identity', '(', /'signer-identity': '\('/],
+    ['source-key-fingerprint', 'abc', /'source-key-fingerprint': 'abc'.*40-hex/],
+    ['install-missing', '1', /'install-missing': '1'/],
+    ['allow-sudo', 'please', /'allow-sudo': 'please'. Allowed: auto \| true \| false/],
+    ['apparmor', 'off', /'apparmor': 'off'. Allowed: profile \| sysctl \| none/],
+    ['cleanup', 'no', /'cleanup': 'no'/],
+    ['smoke-tests', 'publish;rm -rf', /'smoke-tests'/],
+    ['smoke-image', 'UPPER CASE', /'smoke-image'/],
+    ['smoke-failure', 'ignore', /'smoke-failure': 'ignore'. Allowed: error \| warning/],
+    ['smoke-timeout', '0', /'smoke-timeout': '0'. Allowed: a whole number of seconds from 1 to 600/],
+    ['default-network', 'pasta:"x"', /'default-network'/],
+  ])('%s=%s', (name, value, message) => {
+    expect(() => withInputs({ [name]: value })).toThrow(InputError)
+    expect(() => withInputs({ [name]: value })).toThrow(message)
+  })
+})
