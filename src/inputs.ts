@@ -43,6 +43,8 @@ export interface Inputs {
   verifySignature: 'auto' | 'true' | 'false'
   signerIdentity: RegExp
   signerIssuer: string
+  /** path to a trusted_root.json; empty: the Sigstore public-good root embedded in the action */
+  trustedRoot: string
   sourceKeyFingerprint: string
   installMissing: boolean
   allowSudo: boolean
@@ -184,6 +186,7 @@ export function getInputs(env: Env = process.env): Inputs {
     verifySignature: oneOf('verify-signature', ['auto', 'true', 'false'] as const, 'auto'),
     signerIdentity: anchoredPattern('signer-identity', get('signer-identity') || DEFAULT_SIGNER_IDENTITY),
     signerIssuer: get('signer-issuer') || DEFAULT_SIGNER_ISSUER,
+    trustedRoot: get('trusted-root'),
     sourceKeyFingerprint: fingerprint(),
     installMissing: bool('install-missing', true),
     allowSudo: allowSudo === 'auto' ? isHosted(env) : allowSudo === 'true',

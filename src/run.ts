@@ -1,19 +1,21 @@
 // The main step: inputs -> install -> wire -> outputs and summary. Only entry files call it.
 import * as core from '@actions/core'
 import * as tc from '@actions/tool-cache'
-import { Outputs, type SavedState, saveState } from './constants.js'
+import { readFile } from 'node:fs/promises'
+import { type SavedState, saveState } from './constants.js'
 import { runnerContext, type RunnerContext } from './context.js'
 import { errorText, run as realRun } from './exec.js'
-import { podmanInfo, type PodmanInfo } from './host/info.js'
+import { podmanInfo } from './host/info.js'
 import { detectLibc } from './host/libc.js'
 import { createHttp, type HttpOptions, tokenOriginsFor } from './http.js'
-import { getInputs, type Inputs } from './inputs.js'
+import { getInputs, InputError, type Inputs } from './inputs.js'
 import type { Wiring } from './install/dropin.js'
-import { LAYOUTS, type Installed, resolveLayout } from './install/layout.js'
+import { type Installed, LAYOUTS, resolveLayout } from './install/layout.js'
 import { installPigfoot } from './install/pigfoot.js'
 import { wireUp } from './install/wire.js'
 import type { Http, Run, ToolCache } from './ports.js'
-import { type Component, componentRows, installRows, originOf, Summary } from './summary.js'
+import { addInstallSummary, setInstallOutputs } from './outcome.js'
+import { Summary } from './summary.js'
 
 export interface Deps {
   run: Run
@@ -52,24 +54,26 @@ async function setup(deps: Deps, inputs: Inputs, ctx: RunnerContext, summary: Su
   const http = deps.makeHttp({ token: inputs.token, tokenOrigins: tokenOriginsFor(inputs.apiUrl) })
   const libc = inputs.libc === 'auto' ? await detectLibc(deps.run) : { libc: inputs.libc, reason: 'requested' }
   if (inputs.libc === 'auto') core.info(`libc: ${libc.libc} (${libc.reason})`)
+  const trustedRoot = inputs.trustedRoot ? await readTrustedRoot(inputs.trustedRoot) : undefined
   const result = await core.group('Install podman', () =>
-    installPigfoot(http, deps.tc, { ...inputs, libc: libc.libc, arch: ctx.arch, temp: ctx.temp, spec: inputs.podmanVersion }),
+    installPigfoot(http, deps.tc, { ...inputs, libc: libc.libc, arch: ctx.arch, temp: ctx.temp, spec: inputs.podmanVersion, trustedRoot }),
   )
   const installed = resolveLayout(result.root, LAYOUTS[inputs.variant])
   const wired = await wireUp(installed.bin, wiringFor(installed, inputs), deps.env, ctx.home, ctx.temp)
-  const info = await core.group('podman info', () => podmanInfo(deps.run, installed.podman, { ...deps.env, PATH: process.env.PATH }))
-  const verified = result.cacheHit ? `${result.verified} when it was downloaded` : `${result.verified} (${result.checks.join(', ')})`
-  core.setOutput(Outputs.PodmanVersion, result.version)
-  core.setOutput(Outputs.Variant, inputs.variant)
-  core.setOutput(Outputs.Libc, libc.libc)
-  core.setOutput(Outputs.InstallDir, result.root)
-  core.setOutput(Outputs.BinDir, wired.binDir)
-  core.setOutput(Outputs.CacheHit, result.cacheHit ? 'true' : 'false')
-  core.setOutput(Outputs.Verified, result.verified)
-  core.info(`podman ${result.version} (${inputs.variant}, ${inputs.libc}) ready in ${wired.binDir}`)
-  summary
-    .table('Installed', installRows({ ...inputs, libc: libc.libc, source: `${inputs.owner}/${inputs.repo}`, version: result.version, arch: ctx.arch, installDir: result.root, cacheHit: String(result.cacheHit), verified, asset: result.asset, dropin: wired.dropin }))
-    .table('Components podman uses', componentRows(components(installed, info)))
+  const podmanEnv = { ...deps.env, PATH: process.env.PATH }
+  const info = await core.group('podman info', () => podmanInfo(deps.run, installed.podman, podmanEnv))
+  const outcome = { source: `${inputs.owner}/${inputs.repo}`, variant: inputs.variant, libc: libc.libc, arch: ctx.arch, result, installed, wired, info }
+  setInstallOutputs(outcome)
+  addInstallSummary(summary, outcome)
+  core.info(`podman ${result.version} (${inputs.variant}, ${libc.libc}) ready in ${wired.binDir}; verified: ${result.verified}`)
+}
+
+async function readTrustedRoot(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as unknown
+  } catch (err) {
+    throw new InputError('trusted-root', file, `a readable trusted_root.json (${errorText(err)})`)
+  }
 }
 
 export function wiringFor(installed: Installed, inputs: Pick<Inputs, 'defaultNetwork'>): Wiring {
@@ -80,13 +84,4 @@ export function wiringFor(installed: Installed, inputs: Pick<Inputs, 'defaultNet
     helperDirs: installed.helperDirs,
     defaultNetwork: inputs.defaultNetwork || undefined,
   }
-}
-
-function components(installed: Installed, info: PodmanInfo): Component[] {
-  const roots = [installed.root]
-  return [
-    { name: 'podman', version: info.version, path: installed.podman, origin: 'bundled' },
-    { name: info.ociRuntime.name ?? 'crun', version: info.ociRuntime.version?.split('\n')[0], path: info.ociRuntime.path, origin: originOf(info.ociRuntime.path, roots) },
-    { name: 'conmon', version: info.conmon.version, path: info.conmon.path, origin: originOf(info.conmon.path, roots) },
-  ]
 }

@@ -18,12 +18,15 @@ function cacheFile(temp: string, src: ReleaseSource): string {
   return path.join(temp, 'setup-static-podman', `releases-${key}.json`)
 }
 
-export async function jobReleases(http: Http, temp: string, src: ReleaseSource): Promise<{ releases: Release[]; cached: boolean }> {
+/** `fresh` (check-latest) skips the job's copy and refreshes it. */
+export async function jobReleases(http: Http, temp: string, src: ReleaseSource, fresh = false): Promise<{ releases: Release[]; cached: boolean }> {
   const file = cacheFile(temp, src)
-  try {
-    return { releases: JSON.parse(await readFile(file, 'utf8')) as Release[], cached: true }
-  } catch {
-    // not cached yet in this job
+  if (!fresh) {
+    try {
+      return { releases: JSON.parse(await readFile(file, 'utf8')) as Release[], cached: true }
+    } catch {
+      // not cached yet in this job
+    }
   }
   const releases = await listReleases(http, src.apiUrl, src.owner, src.repo)
   await mkdir(path.dirname(file), { recursive: true })

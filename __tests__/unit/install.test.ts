@@ -1,0 +1,140 @@
+// The default source's install path with the Http port scripted as data and the REAL
+// @actions/core and tool-cache on temp dirs: cache hits make no request, signatures are
+// checked for real, and a failed verification leaves no tool-cache entry behind.
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import * as tc from '@actions/tool-cache'
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { parseVersionSpec } from '../../src/inputs.js'
+import { installPigfoot, type InstallRequest } from '../../src/install/pigfoot.js'
+import type { Http } from '../../src/ports.js'
+import type { Release } from '../../src/release/resolve.js'
+import { createTestSigstore, TEST_ISSUER, type TestSigstore } from '../../test-support/sigstore.js'
+import { actionsEnv, type ActionsEnv } from '../helpers/actions-env.js'
+
+const ASSET = 'podman-v5.7.1-linux-amd64-static.tar.zst'
+let env: ActionsEnv
+let files: Record<string, Buffer>
+let requests: string[]
+let sigstore: TestSigstore
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
+
+/** A tiny archive laid out like the default variant. */
+function archive(dir: string): Buffer {
+  const top = path.join(dir, 'src', 'podman-v5.7.1')
+  mkdirSync(path.join(top, 'usr/local/bin'), { recursive: true })
+  writeFileSync(path.join(top, 'usr/local/bin/podman'), '#!/bin/sh\necho podman version 5.7.1\n', { mode: 0o755 })
+  const out = path.join(dir, ASSET)
+  execFileSync('tar', ['--zstd', '-C', path.join(dir, 'src'), '-cf', out, 'podman-v5.7.1'])
+  return readFileSync(out)
+}
+
+function release(extra: string[] = []): Release {
+  const names = [ASSET, 'checksums.txt', ...extra]
+  return {
+    tag_name: 'podman-v5.7.1',
+    draft: false,
+    prerelease: false,
+    assets: names.map((name) => ({ name, size: files[name].length, url: `https://api.test/a/${name}`, browser_download_url: '' })),
+  }
+}
+
+const scriptedHttp = (releases: Release[]): Http => ({
+  getJson: async (url) => {
+    requests.push(url)
+    return { body: releases, headers: new Headers() }
+  },
+  download: async (url, dest) => {
+    requests.push(url)
+    const body = files[url.split('/').pop() as string]
+    writeFileSync(dest, body)
+    return { path: dest, bytes: body.length, sha256: sha(body) }
+  },
+})
+
+const request = (o: Partial<InstallRequest> = {}): InstallRequest => ({
+  apiUrl: 'https://api.test', owner: 'o', repo: 'r', spec: parseVersionSpec('latest'), checkLatest: false,
+  variant: 'default', libc: 'static', arch: 'amd64', temp: process.env.RUNNER_TEMP as string,
+  verifySignature: 'auto', signerIdentity: /^https:\/\/github\.com\/pigfoot\/.*$/, signerIssuer: TEST_ISSUER,
+  trustedRoot: sigstore.trustedRoot, ...o,
+})
+
+beforeAll(async () => {
+  sigstore = await createTestSigstore()
+})
+beforeEach(() => {
+  env = actionsEnv()
+  mkdirSync(process.env.RUNNER_TEMP as string, { recursive: true })
+  const body = archive(env.dir)
+  const sums = Buffer.from(`${sha(body)}  ${ASSET}\n`)
+  files = { [ASSET]: body, 'checksums.txt': sums }
+  requests = []
+})
+afterEach(() => env.restore())
+
+const cached = () => tc.find('podman-default-static', '5.7.1', 'amd64')
+
+describe('installPigfoot', () => {
+  it('downloads, verifies and caches; a pinned version is then found with no request at all', async () => {
+    const first = await installPigfoot(scriptedHttp([release()]), tc, request())
+    expect(first).toMatchObject({ version: '5.7.1', cacheHit: false, verified: 'sha256', checks: ['size', 'sha256'] })
+    expect(existsSync(path.join(first.root, 'usr/local/bin/podman'))).toBe(true)
+    requests = []
+    const again = await installPigfoot(scriptedHttp([release()]), tc, request({ spec: parseVersionSpec('5.7.1') }))
+    expect(again).toMatchObject({ cacheHit: 'tool-cache', root: first.root, verified: 'sha256', asset: ASSET })
+    expect(requests).toEqual([])
+  })
+
+  it('resolves a range from the job-scoped listing; check-latest asks the API again', async () => {
+    await installPigfoot(scriptedHttp([release()]), tc, request())
+    requests = []
+    await installPigfoot(scriptedHttp([release()]), tc, request({ spec: parseVersionSpec('5.x') }))
+    expect(requests).toEqual([])
+  })
+
+  it('check-latest asks the API even when the pinned version is cached', async () => {
+    await installPigfoot(scriptedHttp([release()]), tc, request())
+    requests = []
+    await installPigfoot(scriptedHttp([release()]), tc, request({ spec: parseVersionSpec('5.7.1'), checkLatest: true }))
+    expect(requests).toEqual(['https://api.test/repos/o/r/releases?per_page=100'])
+  })
+
+  it('verifies the signed checksums.txt, then the asset through it', async () => {
+    files['checksums.txt.bundle'] = Buffer.from(JSON.stringify(await sigstore.signBlob(files['checksums.txt'])))
+    const r = await installPigfoot(scriptedHttp([release(['checksums.txt.bundle'])]), tc, request({ verifySignature: 'true' }))
+    expect(r.verified).toBe('signature+sha256')
+    expect(r.checks[0]).toBe('signature (checksums.txt)')
+    expect(r.signature?.result?.issuer).toBe(TEST_ISSUER)
+  })
+
+  it('fails closed on a checksums.txt that does not match its bundle, and caches nothing', async () => {
+    files['checksums.txt.bundle'] = Buffer.from(JSON.stringify(await sigstore.signBlob(Buffer.from('other content'))))
+    await expect(installPigfoot(scriptedHttp([release(['checksums.txt.bundle'])]), tc, request())).rejects.toThrow(/checksums\.txt/)
+    expect(cached()).toBe('')
+  })
+
+  it('with verify-signature true, a release without bundles fails before anything is cached', async () => {
+    await expect(installPigfoot(scriptedHttp([release()]), tc, request({ verifySignature: 'true' }))).rejects.toThrow(
+      'verify-signature is true but release podman-v5.7.1 has no checksums.txt.bundle or podman-v5.7.1-linux-amd64-static.tar.zst.bundle.',
+    )
+    expect(cached()).toBe('')
+  })
+
+  it('rejects a flipped byte with both checksums in the message and caches nothing', async () => {
+    const good = sha(files[ASSET])
+    files[ASSET] = Buffer.from(files[ASSET])
+    files[ASSET][100] ^= 1
+    await expect(installPigfoot(scriptedHttp([release()]), tc, request())).rejects.toThrow(`checksums.txt says ${good}`)
+    expect(cached()).toBe('')
+  })
+
+  it('keeps variants apart in the tool cache', async () => {
+    await installPigfoot(scriptedHttp([release()]), tc, request())
+    expect(tc.find('podman-full-static', '5.7.1', 'amd64')).toBe('')
+    expect(tc.find('podman-default-glibc', '5.7.1', 'amd64')).toBe('')
+    expect(cached()).not.toBe('')
+  })
+})

@@ -1,0 +1,53 @@
+// What the step reports once podman is installed: outputs and the install summary tables.
+import * as core from '@actions/core'
+import { Outputs } from './constants.js'
+import type { PodmanInfo } from './host/info.js'
+import type { Installed } from './install/layout.js'
+import type { InstallResult } from './install/pigfoot.js'
+import type { WireResult } from './install/wire.js'
+import { type Component, componentRows, installRows, originOf, type Summary } from './summary.js'
+
+export interface Outcome {
+  source: string
+  variant: string
+  libc: string
+  arch: string
+  result: InstallResult
+  installed: Installed
+  wired: WireResult
+  info: PodmanInfo
+}
+
+export function setInstallOutputs(o: Outcome): void {
+  core.setOutput(Outputs.PodmanVersion, o.result.version)
+  core.setOutput(Outputs.Variant, o.variant)
+  core.setOutput(Outputs.Libc, o.libc)
+  core.setOutput(Outputs.InstallDir, o.result.root)
+  core.setOutput(Outputs.BinDir, o.wired.binDir)
+  core.setOutput(Outputs.CacheHit, o.result.cacheHit ? 'true' : 'false')
+  core.setOutput(Outputs.Verified, o.result.verified)
+}
+
+export function verifiedText(r: InstallResult): string {
+  if (r.cacheHit) return `${r.verified} when it was downloaded`
+  const sig = r.signature?.result
+  const signer = sig ? `; signer ${sig.signer}, issuer ${sig.issuer}` : ''
+  const skipped = r.signature?.skipped ? `; no signature checked: ${r.signature.skipped}` : ''
+  return `${r.verified} (${r.checks.join(', ')}${signer})${skipped}`
+}
+
+export function addInstallSummary(summary: Summary, o: Outcome): void {
+  const { result } = o
+  summary
+    .table('Installed', installRows({ ...o, version: result.version, installDir: result.root, cacheHit: String(result.cacheHit), verified: verifiedText(result), asset: result.asset, dropin: o.wired.dropin }))
+    .table('Components podman uses', componentRows(components(o.installed, o.info)))
+}
+
+function components(installed: Installed, info: PodmanInfo): Component[] {
+  const roots = [installed.root]
+  return [
+    { name: 'podman', version: info.version, path: installed.podman, origin: 'bundled' },
+    { name: info.ociRuntime.name ?? 'crun', version: info.ociRuntime.version?.split('\n')[0], path: info.ociRuntime.path, origin: originOf(info.ociRuntime.path, roots) },
+    { name: 'conmon', version: info.conmon.version, path: info.conmon.path, origin: originOf(info.conmon.path, roots) },
+  ]
+}

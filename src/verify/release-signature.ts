@@ -1,0 +1,60 @@
+// Which signature a release offers, and what `verify-signature` makes of it: the
+// checksums.txt bundle (then the asset through the verified checksums) or the asset's own.
+import * as core from '@actions/core'
+import { readFile } from 'node:fs/promises'
+import type { Inputs } from '../inputs.js'
+import { bundleName, CHECKSUMS } from '../release/assets.js'
+import type { Release, ReleaseAsset } from '../release/resolve.js'
+import { SignatureError, type SignatureResult, verifyBlobBundle } from './signature.js'
+
+export type SignatureMode = Inputs['verifySignature']
+
+export interface SignaturePlan {
+  /** the bundle to fetch and the file it signs; undefined: checksum-only */
+  bundle?: ReleaseAsset
+  signs?: 'checksums' | 'asset'
+  /** why there is no bundle, for the warning and the summary */
+  missing?: string
+}
+
+export class SignatureRequiredError extends Error {}
+
+export function planSignature(release: Release, asset: string, mode: SignatureMode): SignaturePlan {
+  if (mode === 'false') return { missing: 'verify-signature is false' }
+  const byName = (n: string) => release.assets.find((a) => a.name === n)
+  const sums = byName(bundleName(CHECKSUMS))
+  if (sums) return { bundle: sums, signs: 'checksums' }
+  const own = byName(bundleName(asset))
+  if (own) return { bundle: own, signs: 'asset' }
+  const missing = `release ${release.tag_name} has no ${bundleName(CHECKSUMS)} or ${bundleName(asset)}`
+  if (mode === 'true') throw new SignatureRequiredError(`verify-signature is true but ${missing}.`)
+  return { missing }
+}
+
+export interface SignatureOutcome {
+  result?: SignatureResult
+  /** set when the release is treated as checksum-only */
+  skipped?: string
+}
+
+/**
+ * Verifies the bundle over the file it signs. A legacy (cosign 2) or unknown bundle format
+ * fails with `true` and degrades to checksum-only with a warning under `auto`.
+ */
+export async function checkSignature(
+  mode: SignatureMode,
+  bundleFile: string,
+  signedFile: string,
+  policy: { identity: RegExp; issuer: string },
+  trustedRoot?: unknown,
+): Promise<SignatureOutcome> {
+  const bundle = await readFile(bundleFile)
+  try {
+    return { result: await verifyBlobBundle(bundle, signedFile, policy, trustedRoot) }
+  } catch (err) {
+    const format = err instanceof SignatureError && (err.kind === 'legacy-bundle' || err.kind === 'unknown-media-type')
+    if (!format || mode === 'true') throw err
+    core.warning(`${err.message} Verifying with sha256 only.`)
+    return { skipped: err.message }
+  }
+}
