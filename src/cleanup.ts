@@ -1,21 +1,26 @@
-// The post step: revert what main changed on the machine (when asked to), newest first.
+// The post step: save the verified archive to the Actions cache once main has succeeded,
+// then revert what main changed on the machine, newest first.
 // A main step that stopped early left no state, and then there is nothing to do.
+import * as cache from '@actions/cache'
 import * as core from '@actions/core'
 import { loadState, type SystemChange } from './constants.js'
 import { errorText, lastLine, run as realRun } from './exec.js'
+import { type Cache, saveArchive } from './install/archive-cache.js'
 import type { Run } from './ports.js'
 
 export interface PostDeps {
   run: Run
+  cache: Cache
 }
 
-export async function post(deps: PostDeps = { run: realRun }): Promise<void> {
+export async function post(deps: PostDeps = { run: realRun, cache }): Promise<void> {
   try {
     const state = loadState()
     if (!state?.started) {
       core.info('Nothing to clean up: the main step did not get far enough to change anything.')
       return
     }
+    if (state.succeeded && state.cacheSave) await saveArchive(deps.cache, state.cacheSave.key, state.cacheSave.paths)
     await revertChanges(deps.run, state.changes)
   } catch (err) {
     core.warning(`Post step: ${errorText(err)}`)

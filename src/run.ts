@@ -1,5 +1,6 @@
 // The main step: inputs -> install -> wire -> outputs and summary. Only entry files call it.
 import * as core from '@actions/core'
+import * as cache from '@actions/cache'
 import * as tc from '@actions/tool-cache'
 import { readFile } from 'node:fs/promises'
 import { type SavedState, saveState } from './constants.js'
@@ -11,6 +12,7 @@ import { createHttp, type HttpOptions, tokenOriginsFor } from './http.js'
 import { getInputs, InputError, type Inputs } from './inputs.js'
 import type { Wiring } from './install/dropin.js'
 import { type Installed, LAYOUTS, resolveLayout } from './install/layout.js'
+import type { Cache } from './install/archive-cache.js'
 import { installPigfoot } from './install/pigfoot.js'
 import { wireUp } from './install/wire.js'
 import type { Http, Run, ToolCache } from './ports.js'
@@ -20,11 +22,12 @@ import { Summary } from './summary.js'
 export interface Deps {
   run: Run
   tc: ToolCache
+  cache: Cache
   makeHttp: (o: HttpOptions) => Http
   env: NodeJS.ProcessEnv
 }
 
-export const realDeps = (): Deps => ({ run: realRun, tc, makeHttp: createHttp, env: process.env })
+export const realDeps = (): Deps => ({ run: realRun, tc, cache, makeHttp: createHttp, env: process.env })
 
 export async function main(deps: Deps = realDeps()): Promise<void> {
   let inputs: Inputs
@@ -40,7 +43,7 @@ export async function main(deps: Deps = realDeps()): Promise<void> {
   saveState(state)
   const summary = new Summary()
   try {
-    await setup(deps, inputs, ctx, summary)
+    await setup(deps, inputs, ctx, summary, state)
     state.succeeded = true
   } catch (err) {
     core.setFailed(errorText(err))
@@ -50,14 +53,15 @@ export async function main(deps: Deps = realDeps()): Promise<void> {
   }
 }
 
-async function setup(deps: Deps, inputs: Inputs, ctx: RunnerContext, summary: Summary): Promise<void> {
+async function setup(deps: Deps, inputs: Inputs, ctx: RunnerContext, summary: Summary, state: SavedState): Promise<void> {
   const http = deps.makeHttp({ token: inputs.token, tokenOrigins: tokenOriginsFor(inputs.apiUrl) })
   const libc = inputs.libc === 'auto' ? await detectLibc(deps.run) : { libc: inputs.libc, reason: 'requested' }
   if (inputs.libc === 'auto') core.info(`libc: ${libc.libc} (${libc.reason})`)
   const trustedRoot = inputs.trustedRoot ? await readTrustedRoot(inputs.trustedRoot) : undefined
   const result = await core.group('Install podman', () =>
-    installPigfoot(http, deps.tc, { ...inputs, libc: libc.libc, arch: ctx.arch, temp: ctx.temp, spec: inputs.podmanVersion, trustedRoot }),
+    installPigfoot(http, deps.tc, { ...inputs, libc: libc.libc, arch: ctx.arch, temp: ctx.temp, spec: inputs.podmanVersion, trustedRoot, cache: inputs.cache ? deps.cache : undefined }),
   )
+  state.cacheSave = result.cacheSave
   const installed = resolveLayout(result.root, LAYOUTS[inputs.variant])
   const wired = await wireUp(installed.bin, wiringFor(installed, inputs), deps.env, ctx.home, ctx.temp)
   const podmanEnv = { ...deps.env, PATH: process.env.PATH }

@@ -52,3 +52,19 @@ export function parseFileCommands(text: string): Record<string, string> {
   }
   return out
 }
+
+export interface StdoutCapture {
+  text(): string
+  restore(): void
+}
+
+/** core.info/warning/error write workflow commands to stdout: capture them. */
+export function captureStdout(): StdoutCapture {
+  const chunks: string[] = []
+  const original = process.stdout.write.bind(process.stdout)
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
+    return true
+  }) as typeof process.stdout.write
+  return { text: () => chunks.join(''), restore: () => void (process.stdout.write = original) }
+}

@@ -5,14 +5,15 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/gl
 import * as tc from '@actions/tool-cache'
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseVersionSpec } from '../../src/inputs.js'
+import type { Cache } from '../../src/install/archive-cache.js'
 import { installPigfoot, type InstallRequest } from '../../src/install/pigfoot.js'
 import type { Http } from '../../src/ports.js'
 import type { Release } from '../../src/release/resolve.js'
 import { createTestSigstore, TEST_ISSUER, type TestSigstore } from '../../test-support/sigstore.js'
-import { actionsEnv, type ActionsEnv } from '../helpers/actions-env.js'
+import { actionsEnv, type ActionsEnv, captureStdout, type StdoutCapture } from '../helpers/actions-env.js'
 
 const ASSET = 'podman-v5.7.1-linux-amd64-static.tar.zst'
 let env: ActionsEnv
@@ -136,5 +137,81 @@ describe('installPigfoot', () => {
     expect(tc.find('podman-full-static', '5.7.1', 'amd64')).toBe('')
     expect(tc.find('podman-default-glibc', '5.7.1', 'amd64')).toBe('')
     expect(cached()).not.toBe('')
+  })
+})
+
+/** An Actions cache scripted as data: entries are directories copied in and out. */
+function scriptedCache(store: Map<string, string>, fail?: string): Cache & { saved: string[] } {
+  const saved: string[] = []
+  return {
+    saved,
+    isFeatureAvailable: () => true,
+    restoreCache: async (paths, _key, restoreKeys = []) => {
+      if (fail) throw new Error(fail)
+      const key = [...store.keys()].find((k) => restoreKeys.some((p) => k.startsWith(p)))
+      if (!key) return undefined
+      cpSync(store.get(key) as string, paths[0], { recursive: true })
+      return key
+    },
+    saveCache: async (paths, key) => {
+      const copy = path.join(env.dir, `saved-${store.size}`)
+      cpSync(paths[0], copy, { recursive: true })
+      store.set(key, copy)
+      saved.push(key)
+      return 1
+    },
+  }
+}
+
+describe('the Actions cache tier', () => {
+  let log: StdoutCapture
+  beforeEach(() => {
+    log = captureStdout()
+  })
+  afterEach(() => log.restore())
+  const toolCache = () => process.env.RUNNER_TOOL_CACHE as string
+  const fresh = () => {
+    rmSync(toolCache(), { recursive: true, force: true })
+    rmSync(process.env.RUNNER_TEMP as string, { recursive: true, force: true })
+    mkdirSync(process.env.RUNNER_TEMP as string, { recursive: true })
+  }
+
+  it('a download names what post should save, keyed by repository, asset and sha256', async () => {
+    const store = new Map<string, string>()
+    const r = await installPigfoot(scriptedHttp([release()]), tc, request({ cache: scriptedCache(store) }))
+    expect(r.cacheSave?.key).toBe(`setup-static-podman-v1-o-r-${ASSET}-${sha(files[ASSET])}`)
+  })
+
+  it('a pinned version restores from the Actions cache with no HTTP request on a fresh tool cache', async () => {
+    const store = new Map<string, string>()
+    const c = scriptedCache(store)
+    const first = await installPigfoot(scriptedHttp([release()]), tc, request({ cache: c }))
+    await c.saveCache(first.cacheSave?.paths as string[], first.cacheSave?.key as string)
+    fresh()
+    requests = []
+    const r = await installPigfoot(scriptedHttp([release()]), tc, request({ cache: c, spec: parseVersionSpec('5.7.1') }))
+    expect(r).toMatchObject({ cacheHit: 'actions-cache', verified: 'sha256', version: '5.7.1' })
+    expect(requests).toEqual([])
+    expect(existsSync(path.join(cached(), 'usr/local/bin/podman'))).toBe(true)
+  })
+
+  it('a damaged cache entry is a miss, then a verified download', async () => {
+    const store = new Map<string, string>()
+    const c = scriptedCache(store)
+    const first = await installPigfoot(scriptedHttp([release()]), tc, request({ cache: c }))
+    await c.saveCache(first.cacheSave?.paths as string[], first.cacheSave?.key as string)
+    const entry = [...store.values()][0]
+    writeFileSync(path.join(entry, ASSET), 'damaged')
+    fresh()
+    const r = await installPigfoot(scriptedHttp([release()]), tc, request({ cache: c, spec: parseVersionSpec('5.7.1') }))
+    expect(r.cacheHit).toBe(false)
+    expect(log.text()).toMatch(/::warning::Cache entry setup-static-podman-v1-o-r-.* does not match its archive/)
+  })
+
+  it('a failing cache service is a warning and a download, never a failure', async () => {
+    const r = await installPigfoot(scriptedHttp([release()]), tc, request({ cache: scriptedCache(new Map(), 'service unavailable'), spec: parseVersionSpec('5.7.1') }))
+    expect(r.cacheHit).toBe(false)
+    expect(requests.length).toBeGreaterThan(0)
+    expect(log.text()).toContain('::warning::Restoring the archive from the cache failed: service unavailable')
   })
 })

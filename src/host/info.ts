@@ -15,6 +15,9 @@ export interface PodmanInfo {
   conmon: ToolInfo
   pasta: ToolInfo
   slirp4netns: ToolInfo
+  /** from `networkBackendInfo` (podman >= 4.6) */
+  netavark: ToolInfo
+  aardvarkDns: ToolInfo
   networkBackend?: string
   rootlessNetworkCmd?: string
   cgroupVersion?: string
@@ -35,12 +38,16 @@ const tool = (t: RawTool | undefined): ToolInfo => ({ path: t?.path ?? t?.execut
 export function parseInfo(json: string): PodmanInfo {
   const doc = JSON.parse(json) as { host?: Record<string, unknown>; version?: { Version?: string } }
   const h = (doc.host ?? {}) as Record<string, RawTool | string | boolean | undefined> & { security?: { rootless?: boolean } }
+  const backend = h.networkBackendInfo as (RawTool & { backend?: string; dns?: RawTool }) | undefined
+  const netavark = backend?.backend === 'netavark' ? backend : undefined
   return {
     version: doc.version?.Version,
     ociRuntime: { ...tool(h.ociRuntime as RawTool), name: (h.ociRuntime as RawTool | undefined)?.name },
     conmon: tool(h.conmon as RawTool),
     pasta: tool(h.pasta as RawTool),
     slirp4netns: tool(h.slirp4netns as RawTool),
+    netavark: tool(netavark),
+    aardvarkDns: tool(netavark?.dns),
     networkBackend: h.networkBackend as string | undefined,
     rootlessNetworkCmd: h.rootlessNetworkCmd as string | undefined,
     cgroupVersion: h.cgroupVersion as string | undefined,

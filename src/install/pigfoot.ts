@@ -1,7 +1,7 @@
 // The default source: resolve a podman-v* release, fetch and verify the asset, install it
 // into the tool cache. With an exact version already cached, no request is made at all.
 import * as core from '@actions/core'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { Arch } from '../context.js'
 import type { Libc, Variant, VersionSpec } from '../inputs.js'
@@ -11,6 +11,7 @@ import { jobReleases, type ReleaseSource } from '../release/releases.js'
 import { type Candidate, candidates, findAsset, pick, type ReleaseAsset } from '../release/resolve.js'
 import { expectedSha, parseChecksums, verifyDownload } from '../verify/checksums.js'
 import { checkSignature, planSignature, type SignatureMode, type SignatureOutcome } from '../verify/release-signature.js'
+import { archiveSlot, type Cache, cacheKey, keyPrefix, restoreArchive, writeMeta } from './archive-cache.js'
 import { extractAuditCache, readMeta } from './extract.js'
 
 export interface InstallRequest extends ReleaseSource {
@@ -25,58 +26,70 @@ export interface InstallRequest extends ReleaseSource {
   signerIssuer: string
   /** parsed trusted_root.json; undefined: the Sigstore root @sigstore/tuf embeds */
   trustedRoot?: unknown
+  /** the @actions/cache tier; undefined when `cache: false` */
+  cache?: Cache
 }
 
 export interface InstallResult {
   version: string
   root: string
-  /** 'tool-cache' when nothing was downloaded */
-  cacheHit: false | 'tool-cache'
-  /** the `verified` output: `sha256` (or `signature+sha256`), recorded in the entry on a hit */
+  cacheHit: false | 'tool-cache' | 'actions-cache'
+  /** the `verified` output: `sha256` or `signature+sha256`, recorded with the entry for hits */
   verified: string
   /** every check that ran on this download, e.g. ['size', 'sha256', 'digest'] */
   checks: string[]
   asset?: string
-  apiCached?: boolean
   signature?: SignatureOutcome
+  /** what post should save to the Actions cache, after main succeeded */
+  cacheSave?: { key: string; paths: string[] }
 }
 
 export const toolName = (variant: Variant, libc: Libc): string => `podman-${variant}-${libc}`
 
 export async function installPigfoot(http: Http, tc: ToolCache, req: InstallRequest): Promise<InstallResult> {
-  const tool = toolName(req.variant, req.libc)
+  const name = (version: string) => assetName({ version, variant: req.variant, libc: req.libc, arch: req.arch })
   if (req.spec.exact && !req.checkLatest) {
-    const hit = await fromToolCache(tc, tool, req.spec.exact, req.arch)
+    const hit = (await fromToolCache(tc, req, req.spec.exact)) ?? (await fromActionsCache(tc, req, req.spec.exact, name(req.spec.exact)))
     if (hit) return hit
   }
-  const { releases, cached } = await jobReleases(http, req.temp, req, req.checkLatest)
+  const { releases } = await jobReleases(http, req.temp, req, req.checkLatest)
   const chosen = pick(candidates(releases, 'podman-v', req.spec), req.spec)
-  const hit = await fromToolCache(tc, tool, chosen.version, req.arch)
-  if (hit) return { ...hit, apiCached: cached }
-  const fetched = await fetchVerified(http, req, chosen)
-  try {
-    const key = { tool, version: chosen.version, arch: req.arch }
-    const verified = fetched.signature.result ? 'signature+sha256' : 'sha256'
-    const meta = { asset: fetched.asset.name, verified }
-    const dir = await extractAuditCache(tc, fetched.archive, req.temp, tagFor(chosen.version), key, meta)
-    const { checks, signature } = fetched
-    return { version: chosen.version, root: dir, cacheHit: false, verified, checks, signature, asset: meta.asset, apiCached: cached }
-  } finally {
-    await rm(fetched.dir, { recursive: true, force: true })
-  }
+  const hit = (await fromToolCache(tc, req, chosen.version)) ?? (await fromActionsCache(tc, req, chosen.version, name(chosen.version)))
+  if (hit) return hit
+  return download(http, tc, req, chosen, name(chosen.version))
 }
 
-async function fromToolCache(tc: ToolCache, tool: string, version: string, arch: string): Promise<InstallResult | undefined> {
-  const root = tc.find(tool, version, arch)
+async function fromToolCache(tc: ToolCache, req: InstallRequest, version: string): Promise<InstallResult | undefined> {
+  const root = tc.find(toolName(req.variant, req.libc), version, req.arch)
   if (!root) return undefined
   const meta = await readMeta(root)
   return { version, root, cacheHit: 'tool-cache', verified: meta?.verified ?? 'sha256', checks: [], asset: meta?.asset }
 }
 
+async function fromActionsCache(tc: ToolCache, req: InstallRequest, version: string, asset: string): Promise<InstallResult | undefined> {
+  if (!req.cache) return undefined
+  const slot = archiveSlot(req.temp, asset)
+  const meta = await restoreArchive(req.cache, slot, keyPrefix(req.owner, req.repo, asset))
+  if (!meta) return undefined
+  const root = await extractAuditCache(tc, slot.archive, req.temp, tagFor(version), cacheKeyOf(req, version), meta)
+  return { version, root, cacheHit: 'actions-cache', verified: meta.verified, checks: [`sha256 ${meta.sha256} (cache entry)`], asset }
+}
+
+const cacheKeyOf = (req: InstallRequest, version: string) => ({ tool: toolName(req.variant, req.libc), version, arch: req.arch })
+
+async function download(http: Http, tc: ToolCache, req: InstallRequest, chosen: Candidate, name: string): Promise<InstallResult> {
+  const slot = archiveSlot(req.temp, name)
+  const fetched = await fetchVerified(http, req, chosen, name, slot.archive)
+  const verified = fetched.signature.result ? 'signature+sha256' : 'sha256'
+  const meta = { asset: name, sha256: fetched.sha256, verified }
+  await writeMeta(slot, meta)
+  const root = await extractAuditCache(tc, slot.archive, req.temp, tagFor(chosen.version), cacheKeyOf(req, chosen.version), meta)
+  const cacheSave = req.cache && { key: cacheKey(req.owner, req.repo, name, fetched.sha256), paths: [slot.dir] }
+  return { version: chosen.version, root, cacheHit: false, verified, checks: fetched.checks, signature: fetched.signature, asset: name, cacheSave }
+}
+
 interface Fetched {
-  dir: string
-  archive: string
-  asset: ReleaseAsset
+  sha256: string
   checks: string[]
   signature: SignatureOutcome
 }
@@ -86,15 +99,16 @@ interface Fetched {
  * checked first, then the asset against the (signed) checksums. Nothing is extracted
  * before all of them agree.
  */
-async function fetchVerified(http: Http, req: InstallRequest, chosen: Candidate): Promise<Fetched> {
-  const name = assetName({ version: chosen.version, variant: req.variant, libc: req.libc, arch: req.arch })
+async function fetchVerified(http: Http, req: InstallRequest, chosen: Candidate, name: string, dest: string): Promise<Fetched> {
   const asset = findAsset(chosen.release, name)
   const sums = findAsset(chosen.release, CHECKSUMS)
   const plan = planSignature(chosen.release, name, req.verifySignature)
+  await rm(path.dirname(dest), { recursive: true, force: true })
+  await mkdir(path.dirname(dest), { recursive: true })
   const dir = await mkdtemp(path.join(req.temp, 'ssp-dl-'))
   try {
     const [got, sumsFile, bundle] = await Promise.all([
-      http.download(downloadUrl(asset), path.join(dir, name)),
+      http.download(downloadUrl(asset), dest),
       http.download(downloadUrl(sums), path.join(dir, CHECKSUMS)),
       plan.bundle && http.download(downloadUrl(plan.bundle), path.join(dir, plan.bundle.name)),
     ])
@@ -106,10 +120,12 @@ async function fetchVerified(http: Http, req: InstallRequest, chosen: Candidate)
     const checksums = parseChecksums(await readFile(sumsFile.path, 'utf8'))
     const checks = verifyDownload(got, { name, size: asset.size, sha256: expectedSha(checksums, name), digest: asset.digest })
     if (signature.result) checks.unshift(`signature (${plan.signs === 'asset' ? name : CHECKSUMS})`)
-    return { dir, archive: got.path, asset, checks, signature }
+    return { sha256: got.sha256, checks, signature }
   } catch (err) {
-    await rm(dir, { recursive: true, force: true })
+    await rm(path.dirname(dest), { recursive: true, force: true })
     throw err
+  } finally {
+    await rm(dir, { recursive: true, force: true })
   }
 }
 
