@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The one command that runs every test on a fresh Debian 12 machine: prepares the host
+# (packages, trees, runner user, quirk fixes), installs dependencies, checks that dist/
+# is the bundle of the sources, lints the action and workflows, then runs the unit and
+# the real-Podman integration tests with the runner's Node 24.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
+
+step() { printf '\n::group::%s\n' "$*"; }
+end() { printf '::endgroup::\n'; }
+
+step "host setup"
+node_line=$(as_root bash scripts/setup-test-host.sh | tail -n 1)
+export SSP_NODE=${node_line#SSP_NODE=}
+export PATH="$(dirname "$SSP_NODE"):$PATH"
+node --version
+end
+
+step "dependencies"
+npm ci --no-audit --no-fund --loglevel=error
+end
+
+step "typecheck, bundle, dist check, lint"
+npm run -s typecheck
+npm run -s build
+if git rev-parse --git-dir >/dev/null 2>&1 && [ -n "$(git status --porcelain -- dist)" ]; then
+  git status --short -- dist
+  echo "::error::dist/ is not the bundle of the committed sources: run npm run build and commit dist/." >&2
+  exit 1
+fi
+npm run -s lint
+end
+
+results=$(mktemp -d)
+status=0
+NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects unit --json --outputFile "$results/unit.json" || status=1
+NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects integration --runInBand --json --outputFile "$results/integration.json" || status=1
+node scripts/test-totals.mjs "$results"/*.json
+exit $status
