@@ -1,3 +1,4 @@
+const __bundle_url = require('node:url').pathToFileURL(__filename).href;
 "use strict";
 var __create = Object.create;
 var __defProp = Object.defineProperty;
@@ -47310,14 +47311,13 @@ var BufferScheduler = class {
 var import_node_module = require("node:module");
 var import_node_path = require("node:path");
 var import_node_url = require("node:url");
-var import_meta = {};
 var __isNode__ = typeof process === "object" && typeof process.versions === "object" && typeof process.versions.node === "string";
 var require2;
 var __filename;
 var __dirname2;
 if (__isNode__) {
-  require2 = (0, import_node_module.createRequire)(import_meta.url);
-  __filename = (0, import_node_url.fileURLToPath)(import_meta.url);
+  require2 = (0, import_node_module.createRequire)(__bundle_url);
+  __filename = (0, import_node_url.fileURLToPath)(__bundle_url);
   __dirname2 = (0, import_node_path.dirname)(__filename);
 }
 var NativeCRC64 = (() => {
@@ -74828,6 +74828,8 @@ function coerced(raw, text) {
   const v = text ? import_semver.default.coerce(text) : null;
   return { version: v?.version, raw };
 }
+var parseCrun = (out) => coerced(firstLine(out), /^crun version (\S+)/m.exec(out)?.[1]);
+var parseConmon = (out) => coerced(firstLine(out), /^conmon version (\S+)/m.exec(out)?.[1]);
 var parseGlibc = (out) => coerced(firstLine(out), /(\d+\.\d+)\s*$/.exec(firstLine(out))?.[1]);
 
 // src/host/libc.ts
@@ -75753,7 +75755,7 @@ function installRows(f) {
     ["Install dir", f.installDir],
     ["containers.conf drop-in", f.dropin ?? "\u2014"]
   ];
-  return [header("", ""), ...rows.map(([k, v]) => cells(k, v))];
+  return [header("What", "Value"), ...rows.map(([k, v]) => cells(k, v))];
 }
 var Summary2 = class {
   parts = [];
@@ -75802,12 +75804,13 @@ function addInstallSummary(summary2, o) {
   const { result } = o;
   summary2.table("Installed", installRows({ ...o, version: result.version, installDir: result.root, cacheHit: String(result.cacheHit), verified: verifiedText(result), asset: result.asset, dropin: o.wired.dropin })).table("Components podman uses", componentRows(components(o.installed, o.info)));
 }
+var versionOf = (parse2, text) => text ? parse2(text).version ?? text.split("\n")[0] : void 0;
 function components(installed, info2) {
   const roots = [installed.root];
   return [
     { name: "podman", version: info2.version, path: installed.podman, origin: "bundled" },
-    { name: info2.ociRuntime.name ?? "crun", version: info2.ociRuntime.version?.split("\n")[0], path: info2.ociRuntime.path, origin: originOf(info2.ociRuntime.path, roots) },
-    { name: "conmon", version: info2.conmon.version, path: info2.conmon.path, origin: originOf(info2.conmon.path, roots) }
+    { name: info2.ociRuntime.name ?? "crun", version: versionOf(parseCrun, info2.ociRuntime.version), path: info2.ociRuntime.path, origin: originOf(info2.ociRuntime.path, roots) },
+    { name: "conmon", version: versionOf(parseConmon, info2.conmon.version), path: info2.conmon.path, origin: originOf(info2.conmon.path, roots) }
   ];
 }
 

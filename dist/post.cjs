@@ -1,3 +1,4 @@
+const __bundle_url = require('node:url').pathToFileURL(__filename).href;
 "use strict";
 var __create = Object.create;
 var __defProp = Object.defineProperty;
@@ -42154,14 +42155,13 @@ var BufferScheduler = class {
 var import_node_module = require("node:module");
 var import_node_path = require("node:path");
 var import_node_url = require("node:url");
-var import_meta = {};
 var __isNode__ = typeof process === "object" && typeof process.versions === "object" && typeof process.versions.node === "string";
 var require2;
 var __filename;
 var __dirname;
 if (__isNode__) {
-  require2 = (0, import_node_module.createRequire)(import_meta.url);
-  __filename = (0, import_node_url.fileURLToPath)(import_meta.url);
+  require2 = (0, import_node_module.createRequire)(__bundle_url);
+  __filename = (0, import_node_url.fileURLToPath)(__bundle_url);
   __dirname = (0, import_node_path.dirname)(__filename);
 }
 var NativeCRC64 = (() => {

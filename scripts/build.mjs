@@ -12,6 +12,9 @@ await Promise.all(
       target: 'node24',
       format: 'cjs',
       legalComments: 'none',
+      // Some ESM dependencies read import.meta.url, which a CommonJS bundle does not have.
+      banner: { js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
+      define: { 'import.meta.url': '__bundle_url' },
       logLevel: 'warning',
     }),
   ),

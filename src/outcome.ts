@@ -2,6 +2,7 @@
 import * as core from '@actions/core'
 import { Outputs } from './constants.js'
 import type { PodmanInfo } from './host/info.js'
+import { type Parser, parseConmon, parseCrun } from './host/parse.js'
 import type { Installed } from './install/layout.js'
 import type { InstallResult } from './install/pigfoot.js'
 import type { WireResult } from './install/wire.js'
@@ -43,11 +44,14 @@ export function addInstallSummary(summary: Summary, o: Outcome): void {
     .table('Components podman uses', componentRows(components(o.installed, o.info)))
 }
 
+/** podman info repeats the tool's own --version text; show the version, or the text. */
+const versionOf = (parse: Parser, text?: string): string | undefined => (text ? (parse(text).version ?? text.split('\n')[0]) : undefined)
+
 function components(installed: Installed, info: PodmanInfo): Component[] {
   const roots = [installed.root]
   return [
     { name: 'podman', version: info.version, path: installed.podman, origin: 'bundled' },
-    { name: info.ociRuntime.name ?? 'crun', version: info.ociRuntime.version?.split('\n')[0], path: info.ociRuntime.path, origin: originOf(info.ociRuntime.path, roots) },
-    { name: 'conmon', version: info.conmon.version, path: info.conmon.path, origin: originOf(info.conmon.path, roots) },
+    { name: info.ociRuntime.name ?? 'crun', version: versionOf(parseCrun, info.ociRuntime.version), path: info.ociRuntime.path, origin: originOf(info.ociRuntime.path, roots) },
+    { name: 'conmon', version: versionOf(parseConmon, info.conmon.version), path: info.conmon.path, origin: originOf(info.conmon.path, roots) },
   ]
 }

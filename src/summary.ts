@@ -52,7 +52,7 @@ export function installRows(f: InstallFacts): Row[] {
     ['Install dir', f.installDir],
     ['containers.conf drop-in', f.dropin ?? '—'],
   ]
-  return [header('', ''), ...rows.map(([k, v]) => cells(k, v))]
+  return [header('What', 'Value'), ...rows.map(([k, v]) => cells(k, v))]
 }
 
 /** Collects sections in order and writes them once at the end of the step. */

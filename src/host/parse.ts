@@ -30,8 +30,11 @@ export const parseLastToken: Parser = (out) => coerced(firstLine(out), firstLine
 /** `slirp4netns version 1.2.0` */
 export const parseSlirp: Parser = (out) => coerced(firstLine(out), /^slirp4netns version (\S+)/m.exec(out)?.[1])
 
-/** `fuse-overlayfs: version 1.10` */
-export const parseFuseOverlayfs: Parser = (out) => coerced(firstLine(out), /version (\S+)/.exec(out)?.[1])
+/** `fuse-overlayfs: version 1.10`, printed after a `fusermount3 version:` line */
+export const parseFuseOverlayfs: Parser = (out) => {
+  const line = out.split('\n').find((l) => l.startsWith('fuse-overlayfs')) ?? firstLine(out)
+  return coerced(line.trim(), /version (\S+)/.exec(line)?.[1])
+}
 
 /** `tini version 0.2.1_catatonit` */
 export const parseCatatonit: Parser = (out) => coerced(firstLine(out), /version (\d+\.\d+\.\d+)/.exec(out)?.[1])
@@ -67,7 +70,7 @@ export const parsePasta: Parser = (out) => {
   return { version: pastaDate(m[1]), raw: line }
 }
 
-/** `dpkg-query -W -f '${Version}' passt` -> `0.0~git20230309.7c7625d-1` */
+/** A package version: `0.0~git20230309.7c7625d-1` (dpkg), `0^20240906.g6b38f07-1.fc40` (rpm), `passt_0.0~git...` (podman info) */
 export const parsePasstPackage: Parser = (out) => ({ version: pastaDate(out), raw: out.trim() })
 
 /** `ldd --version` first line ends with the glibc version: `ldd (Debian GLIBC 2.36-9) 2.36` */
@@ -78,4 +81,11 @@ export function pastaLabel(v: string): string {
   const p = semver.parse(v)
   if (!p) return v
   return `${p.major}_${String(p.minor).padStart(2, '0')}_${String(p.patch).padStart(2, '0')}`
+}
+
+/** Options `pasta --help` lists and the first passt release that has them: a floor when the version is unknown. */
+export const PASTA_FEATURES = [{ flag: '--map-guest-addr', since: '2024.8.21' }] as const
+
+export function pastaFeatureFloor(help: string): { flag: string; since: string } | undefined {
+  return PASTA_FEATURES.filter((f) => help.includes(f.flag)).at(-1)
 }
