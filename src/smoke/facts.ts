@@ -26,14 +26,16 @@ export function detectKind(ctr: Facts, host: Facts): NetKind {
 export interface Expected {
   kind: NetKind
   why: string
+  /** the options of a default-network input (`pasta:-4` -> `-4`): the user's own tuning */
+  options?: string
 }
 
 /** What `podman run` without --network should give, and where that expectation comes from. */
 export function expectedDefault(info: PodmanInfo, podmanVersion: string, defaultNetwork?: string): Expected {
   if (defaultNetwork) {
-    const mode = defaultNetwork.split(':')[0]
+    const [mode, ...rest] = defaultNetwork.split(':')
     const kind: NetKind = mode === 'private' ? 'bridge' : (mode as NetKind)
-    return { kind, why: `default-network: ${defaultNetwork}` }
+    return { kind, why: `default-network: ${defaultNetwork}`, ...(rest.length > 0 && { options: rest.join(':') }) }
   }
   if (info.rootless === false) return { kind: 'bridge', why: 'rootful podman' }
   if (info.rootlessNetworkCmd === 'pasta' || info.rootlessNetworkCmd === 'slirp4netns') {
@@ -88,6 +90,8 @@ export interface Capabilities {
   internet4: Reach
   internet6: Reach
   defaultKind: Expected
+  /** pasta's version or package string, for version-dependent expectations */
+  pastaVersion?: string
 }
 
 const atLeast = (v: string, min: string) => semver.gte(semver.coerce(v) ?? '0.0.0', min)

@@ -40,6 +40,8 @@ export interface GetResult {
   ms: number
   peers: string[]
   failures: string[]
+  /** set when a URL used '{gw4}' */
+  gateway?: string
 }
 
 export const PROBE_SCRIPT = String.raw`'use strict'
@@ -97,14 +99,18 @@ function want(job) {
   if (!expected.has(k)) expected.set(k, sha(payload(job.seed, job.size)))
   return expected.get(k)
 }
+let gateway
+// '{gw4}' in a URL: the container's own IPv4 gateway (pasta --map-gw maps it to the host).
+const resolveUrl = (u) => u.includes('{gw4}') ? u.replace('{gw4}', gateway = gateway || (facts().gw4[0] || {}).via) : u
 function fetchOne(job) {
   return new Promise((resolve) => {
-    const lib = job.url.startsWith('https:') ? https : http
+    const url = resolveUrl(job.url)
+    const lib = url.startsWith('https:') ? https : http
     const opts = { agent: false, family: req.family, timeout: req.timeoutMs }
     if (req.ca) opts.ca = fs.readFileSync(req.ca)
     const t = Date.now()
-    const fail = (error) => resolve({ ok: false, error: job.url + ': ' + error, bytes: 0 })
-    const q = lib.get(job.url, opts, (res) => {
+    const fail = (error) => resolve({ ok: false, error: url + ': ' + error, bytes: 0 })
+    const q = lib.get(url, opts, (res) => {
       const h = crypto.createHash('sha256')
       let bytes = 0
       res.on('data', (d) => { h.update(d); bytes += d.length })
@@ -131,7 +137,7 @@ async function get() {
   out({
     ok: failures.length === 0, requests: results.length, failed: failures.length, ms: Date.now() - t,
     bytes: results.reduce((n, r) => n + r.bytes, 0), peers: [...new Set(results.map((r) => r.peer).filter(Boolean))],
-    failures: failures.slice(0, 5),
+    failures: failures.slice(0, 5), gateway,
   })
   process.exitCode = failures.length ? 1 : 0
 }

@@ -1,0 +1,118 @@
+// The network smoke suite: real containers, no registry, every check's outcome explained.
+// runSmokeSuite never throws for a failing check; it throws only for an unusable request.
+import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { errorText, lastLine } from '../exec.js'
+import type { PodmanInfo } from '../host/info.js'
+import type { Run } from '../ports.js'
+import { isFullyQualified, type ProbeRuntime, pullArgv } from './argv.js'
+import { capabilities, plan, SMOKE_CHECKS, type Selection, unknownCheckIds } from './plan.js'
+import { type Facts, PROBE_SCRIPT } from './probe.js'
+import { type CheckReport, type SmokeReport, suiteResult } from './report.js'
+import { jsonLine, runAll, type Runnable, type Suite } from './runner.js'
+import { makeWorkspace, type Workspace } from './workspace.js'
+
+export { smokeFailureDetails, smokeHeadline, smokeSummaryRows } from './report.js'
+export type { CheckReport, SmokeReport, SmokeResult } from './report.js'
+export { SMOKE_CHECK_IDS, unknownCheckIds } from './plan.js'
+
+export interface SmokeOptions {
+  /** absolute path of the podman to test */
+  podman: string
+  /** environment for podman (PATH etc.) */
+  env: NodeJS.ProcessEnv
+  info: PodmanInfo
+  podmanVersion: string
+  select: Selection
+  /** `host` (empty rootfs over the host's /usr) or a fully qualified image with `node` on its PATH */
+  image: string
+  timeoutSec: number
+  reportPath: string
+  /** the probe's Node inside host-mode containers; default: the action's own (process.execPath) */
+  nodePath?: string
+  /** `skip` turns the internet checks off; `auto` decides from local configuration */
+  internet?: 'auto' | 'skip'
+  /** the default-network input, when the drop-in set one: what the default check expects */
+  defaultNetwork?: string
+  /** scratch space (RUNNER_TEMP on a runner); default os.tmpdir() */
+  workDir?: string
+  /** checks running at once; default 4 */
+  concurrency?: number
+}
+
+export class SmokeSetupError extends Error {}
+
+const EMPTY_FACTS: Facts = { interfaces: [], gw4: [], gw6: [], hosts: [], nameservers: [] }
+
+/** The host's own network view, read by the same probe under the same Node (no container). */
+async function hostFacts(run: Run, node: string, env: NodeJS.ProcessEnv): Promise<Facts> {
+  const r = await run(node, ['-e', PROBE_SCRIPT, JSON.stringify({ mode: 'facts' })], { env, timeoutMs: 30_000 })
+  return jsonLine<Facts>(r.stdout) ?? EMPTY_FACTS
+}
+
+async function prepareImage(run: Run, opts: SmokeOptions): Promise<string | undefined> {
+  if (opts.image === 'host') return undefined
+  if (!isFullyQualified(opts.image)) return `smoke-image ${opts.image} is not fully qualified (e.g. docker.io/library/node:22-alpine)`
+  const r = await run(opts.podman, pullArgv(opts.image), { env: opts.env, timeoutMs: Math.max(120, opts.timeoutSec * 5) * 1000 })
+  return r.exitCode === 0 ? undefined : `pulling ${opts.image} failed: ${r.timedOut ? 'timed out' : lastLine(r)}`
+}
+
+function runtimeFor(opts: SmokeOptions, ws: Workspace): (id: string) => Promise<ProbeRuntime> {
+  const roots = new Map<string, Promise<string>>()
+  return async (id) => {
+    if (opts.image !== 'host') return { kind: 'image', image: opts.image }
+    if (!roots.has(id)) roots.set(id, ws.rootfs(id))
+    return { kind: 'host', rootfs: await roots.get(id)!, nodePath: opts.nodePath ?? process.execPath }
+  }
+}
+
+/** The image could not be pulled: every check that would have run fails with that reason. */
+const failAll = (runnables: Runnable[], reason: string): CheckReport[] =>
+  runnables.map((r) => ({ id: r.id, title: r.title, mode: r.mode, status: r.skip ? 'skipped' : 'failed', reason: r.skip ?? reason, durationMs: 0, details: {} }))
+
+export async function runSmokeSuite(run: Run, opts: SmokeOptions): Promise<SmokeReport> {
+  const unknown = unknownCheckIds(opts.select)
+  if (unknown.length > 0) throw new SmokeSetupError(`Unknown smoke-tests id(s): ${unknown.join(', ')}. Known: ${SMOKE_CHECKS.map((c) => c.id).join(', ')}`)
+  const started = Date.now()
+  const ws = await makeWorkspace(opts.workDir ?? tmpdir())
+  let checks: CheckReport[]
+  let caps: ReturnType<typeof capabilities>
+  try {
+    const facts = await hostFacts(run, opts.nodePath ?? process.execPath, opts.env)
+    caps = capabilities({ ...opts, hostFacts: facts, internet: opts.internet ?? 'auto' })
+    const runnables = plan(SMOKE_CHECKS, caps, opts.select)
+    const anyToRun = runnables.some((r) => !r.skip)
+    const pullError = anyToRun ? await prepareImage(run, opts) : undefined
+    const suite: Suite = {
+      run,
+      podman: opts.podman,
+      env: opts.env,
+      runId: randomBytes(3).toString('hex'),
+      timeoutMs: opts.timeoutSec * 1000,
+      caps,
+      hostFacts: facts,
+      runtime: runtimeFor(opts, ws),
+      write: (rel, content) => ws.write(rel, content),
+    }
+    checks = pullError ? failAll(runnables, pullError) : await runAll(suite, runnables, opts.concurrency ?? 4)
+  } finally {
+    await ws.remove().catch(() => undefined)
+  }
+  const report: SmokeReport = {
+    version: 1,
+    result: suiteResult(checks),
+    podmanVersion: opts.podmanVersion,
+    image: opts.image,
+    defaultNetwork: { expected: caps.defaultKind.kind, why: caps.defaultKind.why },
+    internet: { ipv4: caps.internet4.reason, ipv6: caps.internet6.reason },
+    startedAt: new Date(started).toISOString(),
+    wallMs: Date.now() - started,
+    checksMs: checks.reduce((n, c) => n + c.durationMs, 0),
+    checks,
+  }
+  await writeFile(opts.reportPath, `${JSON.stringify(report, null, 2)}\n`).catch((err) => {
+    throw new SmokeSetupError(`Could not write the smoke report to ${opts.reportPath}: ${errorText(err)}`)
+  })
+  return report
+}

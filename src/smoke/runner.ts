@@ -1,0 +1,212 @@
+// Runs checks concurrently, each under its own deadline, and removes what each created
+// (containers, networks, host servers) whatever happened. One check never stops another.
+import { lastLine } from '../exec.js'
+import type { ExecResult, Run } from '../ports.js'
+import { type ContainerSpec, logsArgv, networkCreateArgv, networkRmArgv, probeArgv, type ProbeRuntime, rmArgv } from './argv.js'
+import type { Capabilities } from './facts.js'
+import type { Facts, ProbeRequest } from './probe.js'
+import type { CheckReport, Details } from './report.js'
+import { type HostServer, startHostServer } from './servers.js'
+
+export interface Suite {
+  run: Run
+  podman: string
+  env: NodeJS.ProcessEnv
+  runId: string
+  timeoutMs: number
+  caps: Capabilities
+  hostFacts: Facts
+  /** the probe runtime for one check (a fresh rootfs each, so concurrent mounts never race) */
+  runtime(checkId: string): Promise<ProbeRuntime>
+  /** writes a file into the suite's scratch dir, for volumes */
+  write(rel: string, content: string): Promise<string>
+}
+
+/** A failed assertion; `stderr` is the tail shown in the summary's details. */
+export class CheckFailure extends Error {
+  constructor(
+    message: string,
+    readonly stderr?: string,
+    readonly details?: Details,
+  ) {
+    super(message)
+  }
+}
+
+/** Found out while running that the check does not apply here. */
+export class CheckSkip extends Error {}
+
+const tail = (s: string, n = 15): string => s.trimEnd().split('\n').slice(-n).join('\n')
+const CLEANUP_MS = 30_000
+
+export type ServeSpec = Omit<ContainerSpec, 'name' | 'detach'> & { role: string; port: number }
+
+export class CheckContext {
+  private readonly containers: string[] = []
+  private readonly networks: string[] = []
+  private readonly servers: HostServer[] = []
+  private closed = false
+
+  constructor(
+    readonly suite: Suite,
+    readonly checkId: string,
+    readonly deadline: number,
+  ) {}
+
+  get caps(): Capabilities {
+    return this.suite.caps
+  }
+
+  remaining(): number {
+    return Math.max(1, this.deadline - Date.now())
+  }
+
+  private name(role: string): string {
+    return `ssp-${this.suite.runId}-${this.checkId}-${role}`
+  }
+
+  /** podman with the check's remaining time as its timeout; refused once the check has ended. */
+  async podman(args: string[], timeoutMs = this.remaining()): Promise<ExecResult> {
+    if (this.closed) return { exitCode: 1, stdout: '', stderr: 'check already finished' }
+    return this.suite.run(this.suite.podman, args, { env: this.suite.env, timeoutMs })
+  }
+
+  async podmanOk(what: string, args: string[]): Promise<ExecResult> {
+    const r = await this.podman(args)
+    if (r.exitCode !== 0) throw new CheckFailure(`${what} ${failureText(r, this.suite.timeoutMs)}`, tail(r.stderr || r.stdout))
+    return r
+  }
+
+  /** Runs a probe container to completion and returns its JSON line (even when it exited 1). */
+  async probe<T>(role: string, spec: Omit<ContainerSpec, 'name' | 'detach'>, req: ProbeRequest): Promise<T> {
+    const name = this.track(role)
+    const argv = probeArgv(await this.suite.runtime(this.checkId), { ...spec, name }, req, this.suite.runId)
+    const r = await this.podman(argv)
+    const out = jsonLine<T>(r.stdout)
+    if (out === undefined) throw new CheckFailure(`probe ${role} ${failureText(r, this.suite.timeoutMs)}`, tail(r.stderr || r.stdout))
+    return out
+  }
+
+  /** Starts a detached probe server and waits until it listens (a publish is live from then on). */
+  async serve(spec: ServeSpec): Promise<string> {
+    const name = this.track(spec.role)
+    const argv = probeArgv(await this.suite.runtime(this.checkId), { ...spec, name, detach: true }, { mode: 'serve', port: spec.port }, this.suite.runId)
+    await this.podmanOk(`starting ${spec.role}`, argv)
+    for (;;) {
+      const logs = await this.podman(logsArgv(name), 10_000)
+      if (logs.stdout.includes('"listening"')) return name
+      const state = await this.podman(['container', 'inspect', '--format', '{{.State.Status}}', name], 10_000)
+      if (this.closed || !/running|created|configured/.test(state.stdout) || Date.now() > this.deadline) {
+        throw new CheckFailure(`${spec.role} never listened (state: ${state.stdout.trim() || lastLine(state)})`, tail(logs.stderr || logs.stdout))
+      }
+      await sleep(100)
+    }
+  }
+
+  async network(role: string): Promise<string> {
+    const name = this.name(role)
+    this.networks.push(name) // tracked first: a create that times out may still have created it
+    await this.podmanOk('podman network create', networkCreateArgv(name, this.suite.runId))
+    return name
+  }
+
+  /** A container name this check owns; tracked before anything can create it. */
+  track(role: string): string {
+    const name = this.name(role)
+    this.containers.push(name)
+    return name
+  }
+
+  async server(tls?: { key: string; cert: string }): Promise<HostServer> {
+    const s = await startHostServer(tls)
+    this.servers.push(s)
+    return s
+  }
+
+  /** Removes everything this check created; returns what could not be removed. */
+  async cleanup(): Promise<string[]> {
+    this.closed = true
+    const errors: string[] = []
+    const run = (args: string[]) => this.suite.run(this.suite.podman, args, { env: this.suite.env, timeoutMs: CLEANUP_MS })
+    if (this.containers.length > 0) {
+      const r = await run(rmArgv(this.containers))
+      if (r.exitCode !== 0) errors.push(`podman rm: ${lastLine(r)}`)
+    }
+    for (const n of this.networks) {
+      const r = await run(networkRmArgv(n))
+      if (r.exitCode !== 0 && !/not found|no such/i.test(r.stderr)) errors.push(`podman network rm ${n}: ${lastLine(r)}`)
+    }
+    await Promise.all(this.servers.map((s) => s.close()))
+    return errors
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+function failureText(r: ExecResult, timeoutMs: number): string {
+  return r.timedOut ? `timed out (smoke-timeout ${timeoutMs / 1000} s)` : `failed (exit ${r.exitCode}): ${lastLine(r)}`
+}
+
+export function jsonLine<T>(stdout: string): T | undefined {
+  const line = stdout.trim().split('\n').reverse().find((l) => l.trim().startsWith('{'))
+  try {
+    return line ? (JSON.parse(line) as T) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export interface Runnable {
+  id: string
+  title: string
+  mode: string
+  skip?: string
+  run(ctx: CheckContext): Promise<Details>
+}
+
+/** One check: its result, never an exception. Cleanup runs before the result is final. */
+export async function runOne(suite: Suite, c: Runnable): Promise<CheckReport> {
+  const base = { id: c.id, title: c.title, mode: c.mode }
+  if (c.skip) return { ...base, status: 'skipped', reason: c.skip, durationMs: 0, details: {} }
+  const started = Date.now()
+  const ctx = new CheckContext(suite, c.id, started + suite.timeoutMs)
+  let timer: NodeJS.Timeout | undefined
+  // Backstop for host-side waits: podman calls already end at the deadline themselves.
+  const backstop = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CheckFailure(`timed out (smoke-timeout ${suite.timeoutMs / 1000} s)`)), suite.timeoutMs + 2000)
+  })
+  let report: CheckReport
+  try {
+    const details = await Promise.race([c.run(ctx), backstop])
+    report = { ...base, status: 'passed', durationMs: 0, details }
+  } catch (err) {
+    report = outcome(base, err)
+  } finally {
+    clearTimeout(timer)
+  }
+  const leftovers = await ctx.cleanup()
+  if (leftovers.length > 0) {
+    report = { ...report, status: 'failed', reason: `cleanup failed: ${leftovers.join('; ')}`, details: { ...report.details, leftovers } }
+  }
+  return { ...report, durationMs: Date.now() - started }
+}
+
+function outcome(base: Pick<CheckReport, 'id' | 'title' | 'mode'>, err: unknown): CheckReport {
+  if (err instanceof CheckSkip) return { ...base, status: 'skipped', reason: err.message, durationMs: 0, details: {} }
+  const f = err instanceof CheckFailure ? err : new CheckFailure(err instanceof Error ? err.message : String(err))
+  return { ...base, status: 'failed', reason: f.message, durationMs: 0, details: f.details ?? {}, ...(f.stderr && { stderrTail: f.stderr }) }
+}
+
+/** Runs all checks with at most `limit` at a time; results keep the input order. */
+export async function runAll(suite: Suite, checks: readonly Runnable[], limit: number): Promise<CheckReport[]> {
+  const results: CheckReport[] = new Array(checks.length)
+  let next = 0
+  const worker = async () => {
+    while (next < checks.length) {
+      const i = next++
+      results[i] = await runOne(suite, checks[i])
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, checks.length)) }, worker))
+  return results
+}
