@@ -4076,7 +4076,7 @@ var require_util2 = __commonJS({
   "node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
     var { Transform: Transform3 } = require("node:stream");
-    var zlib2 = require("node:zlib");
+    var zlib3 = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
     var { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = require_data_url();
@@ -4776,7 +4776,7 @@ var require_util2 = __commonJS({
             callback();
             return;
           }
-          this._inflateStream = (chunk[0] & 15) === 8 ? zlib2.createInflate(this.#zlibOptions) : zlib2.createInflateRaw(this.#zlibOptions);
+          this._inflateStream = (chunk[0] & 15) === 8 ? zlib3.createInflate(this.#zlibOptions) : zlib3.createInflateRaw(this.#zlibOptions);
           this._inflateStream.on("data", this.push.bind(this));
           this._inflateStream.on("end", () => this.push(null));
           this._inflateStream.on("error", (err) => this.destroy(err));
@@ -6866,7 +6866,7 @@ var require_client_h2 = __commonJS({
     "use strict";
     var assert4 = require("node:assert");
     var { errorMonitor } = require("node:events");
-    var { pipeline: pipeline4 } = require("node:stream");
+    var { pipeline: pipeline5 } = require("node:stream");
     var util6 = require_util();
     var {
       RequestContentLengthMismatchError,
@@ -7345,7 +7345,7 @@ var require_client_h2 = __commonJS({
     }
     function writeStream(abort, socket, expectsPayload, h2stream, body2, client, request, contentLength2) {
       assert4(contentLength2 !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      const pipe = pipeline4(
+      const pipe = pipeline5(
         body2,
         h2stream,
         (err) => {
@@ -10390,7 +10390,7 @@ var require_api_pipeline = __commonJS({
         util6.destroy(ret, err);
       }
     };
-    function pipeline4(opts, handler) {
+    function pipeline5(opts, handler) {
       try {
         const pipelineHandler = new PipelineHandler(opts, handler);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
@@ -10399,7 +10399,7 @@ var require_api_pipeline = __commonJS({
         return new PassThrough().destroy(err);
       }
     }
-    module2.exports = pipeline4;
+    module2.exports = pipeline5;
   }
 });
 
@@ -13517,7 +13517,7 @@ var require_fetch = __commonJS({
     } = require_response();
     var { HeadersList } = require_headers();
     var { Request, cloneRequest } = require_request2();
-    var zlib2 = require("node:zlib");
+    var zlib3 = require("node:zlib");
     var {
       bytesMatch,
       makePolicyContainer,
@@ -13564,7 +13564,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = require("node:events");
-    var { Readable: Readable6, pipeline: pipeline4, finished } = require("node:stream");
+    var { Readable: Readable6, pipeline: pipeline5, finished } = require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -14479,23 +14479,23 @@ var require_fetch = __commonJS({
                 for (let i = codings.length - 1; i >= 0; --i) {
                   const coding = codings[i].trim();
                   if (coding === "x-gzip" || coding === "gzip") {
-                    decoders.push(zlib2.createGunzip({
+                    decoders.push(zlib3.createGunzip({
                       // Be less strict when decoding compressed responses, since sometimes
                       // servers send slightly invalid responses that are still accepted
                       // by common browsers.
                       // Always using Z_SYNC_FLUSH is what cURL does.
-                      flush: zlib2.constants.Z_SYNC_FLUSH,
-                      finishFlush: zlib2.constants.Z_SYNC_FLUSH
+                      flush: zlib3.constants.Z_SYNC_FLUSH,
+                      finishFlush: zlib3.constants.Z_SYNC_FLUSH
                     }));
                   } else if (coding === "deflate") {
                     decoders.push(createInflate({
-                      flush: zlib2.constants.Z_SYNC_FLUSH,
-                      finishFlush: zlib2.constants.Z_SYNC_FLUSH
+                      flush: zlib3.constants.Z_SYNC_FLUSH,
+                      finishFlush: zlib3.constants.Z_SYNC_FLUSH
                     }));
                   } else if (coding === "br") {
-                    decoders.push(zlib2.createBrotliDecompress({
-                      flush: zlib2.constants.BROTLI_OPERATION_FLUSH,
-                      finishFlush: zlib2.constants.BROTLI_OPERATION_FLUSH
+                    decoders.push(zlib3.createBrotliDecompress({
+                      flush: zlib3.constants.BROTLI_OPERATION_FLUSH,
+                      finishFlush: zlib3.constants.BROTLI_OPERATION_FLUSH
                     }));
                   } else {
                     decoders.length = 0;
@@ -14509,7 +14509,7 @@ var require_fetch = __commonJS({
                 status,
                 statusText,
                 headersList,
-                body: decoders.length ? pipeline4(this.body, ...decoders, (err) => {
+                body: decoders.length ? pipeline5(this.body, ...decoders, (err) => {
                   if (err) {
                     this.onError(err);
                   }
@@ -15044,11 +15044,11 @@ var require_util4 = __commonJS({
             dataURL += serializeAMimeType(parsed);
           }
           dataURL += ";base64,";
-          const decoder = new StringDecoder2("latin1");
+          const decoder2 = new StringDecoder2("latin1");
           for (const chunk of bytes) {
-            dataURL += btoa2(decoder.write(chunk));
+            dataURL += btoa2(decoder2.write(chunk));
           }
-          dataURL += btoa2(decoder.end());
+          dataURL += btoa2(decoder2.end());
           return dataURL;
         }
         case "Text": {
@@ -15073,11 +15073,11 @@ var require_util4 = __commonJS({
         }
         case "BinaryString": {
           let binaryString = "";
-          const decoder = new StringDecoder2("latin1");
+          const decoder2 = new StringDecoder2("latin1");
           for (const chunk of bytes) {
-            binaryString += decoder.write(chunk);
+            binaryString += decoder2.write(chunk);
           }
-          binaryString += decoder.end();
+          binaryString += decoder2.end();
           return binaryString;
         }
       }
@@ -18710,7 +18710,7 @@ ${value}`;
 var require_eventsource = __commonJS({
   "node_modules/undici/lib/web/eventsource/eventsource.js"(exports2, module2) {
     "use strict";
-    var { pipeline: pipeline4 } = require("node:stream");
+    var { pipeline: pipeline5 } = require("node:stream");
     var { fetching } = require_fetch();
     var { makeRequest } = require_request2();
     var { webidl } = require_webidl();
@@ -18870,7 +18870,7 @@ var require_eventsource = __commonJS({
               ));
             }
           });
-          pipeline4(
+          pipeline5(
             response.body.stream,
             eventSourceStream,
             (error2) => {
@@ -37487,12 +37487,12 @@ var HttpPipeline = class _HttpPipeline {
   }
   sendRequest(httpClient, request) {
     const policies = this.getOrderedPolicies();
-    const pipeline4 = policies.reduceRight((next, policy) => {
+    const pipeline5 = policies.reduceRight((next, policy) => {
       return (req) => {
         return policy.sendRequest(req, next);
       };
     }, (req) => httpClient.sendRequest(req));
-    return pipeline4(request);
+    return pipeline5(request);
   }
   getOrderedPolicies() {
     if (!this._orderedPolicies) {
@@ -39452,31 +39452,31 @@ function wrapAbortSignalLikePolicy() {
 
 // node_modules/@azure/core-rest-pipeline/dist/esm/createPipelineFromOptions.js
 function createPipelineFromOptions2(options) {
-  const pipeline4 = createEmptyPipeline2();
+  const pipeline5 = createEmptyPipeline2();
   if (isNodeLike2) {
     if (options.agent) {
-      pipeline4.addPolicy(agentPolicy2(options.agent));
+      pipeline5.addPolicy(agentPolicy2(options.agent));
     }
     if (options.tlsOptions) {
-      pipeline4.addPolicy(tlsPolicy2(options.tlsOptions));
+      pipeline5.addPolicy(tlsPolicy2(options.tlsOptions));
     }
-    pipeline4.addPolicy(proxyPolicy2(options.proxyOptions));
-    pipeline4.addPolicy(decompressResponsePolicy2());
+    pipeline5.addPolicy(proxyPolicy2(options.proxyOptions));
+    pipeline5.addPolicy(decompressResponsePolicy2());
   }
-  pipeline4.addPolicy(wrapAbortSignalLikePolicy());
-  pipeline4.addPolicy(formDataPolicy2(), { beforePolicies: [multipartPolicyName2] });
-  pipeline4.addPolicy(userAgentPolicy2(options.userAgentOptions));
-  pipeline4.addPolicy(setClientRequestIdPolicy(options.telemetryOptions?.clientRequestIdHeaderName));
-  pipeline4.addPolicy(multipartPolicy2(), { afterPhase: "Deserialize" });
-  pipeline4.addPolicy(defaultRetryPolicy2(options.retryOptions), { phase: "Retry" });
-  pipeline4.addPolicy(tracingPolicy({ ...options.userAgentOptions, ...options.loggingOptions }), {
+  pipeline5.addPolicy(wrapAbortSignalLikePolicy());
+  pipeline5.addPolicy(formDataPolicy2(), { beforePolicies: [multipartPolicyName2] });
+  pipeline5.addPolicy(userAgentPolicy2(options.userAgentOptions));
+  pipeline5.addPolicy(setClientRequestIdPolicy(options.telemetryOptions?.clientRequestIdHeaderName));
+  pipeline5.addPolicy(multipartPolicy2(), { afterPhase: "Deserialize" });
+  pipeline5.addPolicy(defaultRetryPolicy2(options.retryOptions), { phase: "Retry" });
+  pipeline5.addPolicy(tracingPolicy({ ...options.userAgentOptions, ...options.loggingOptions }), {
     afterPhase: "Retry"
   });
   if (isNodeLike2) {
-    pipeline4.addPolicy(redirectPolicy2(options.redirectOptions), { afterPhase: "Retry" });
+    pipeline5.addPolicy(redirectPolicy2(options.redirectOptions), { afterPhase: "Retry" });
   }
-  pipeline4.addPolicy(logPolicy2(options.loggingOptions), { afterPhase: "Sign" });
-  return pipeline4;
+  pipeline5.addPolicy(logPolicy2(options.loggingOptions), { afterPhase: "Sign" });
+  return pipeline5;
 }
 
 // node_modules/@azure/core-rest-pipeline/dist/esm/defaultHttpClient.js
@@ -39800,8 +39800,8 @@ function createDisableKeepAlivePolicy() {
     }
   };
 }
-function pipelineContainsDisableKeepAlivePolicy(pipeline4) {
-  return pipeline4.getOrderedPolicies().some((policy) => policy.name === disableKeepAlivePolicyName);
+function pipelineContainsDisableKeepAlivePolicy(pipeline5) {
+  return pipeline5.getOrderedPolicies().some((policy) => policy.name === disableKeepAlivePolicyName);
 }
 
 // node_modules/@azure/core-client/dist/esm/base64.js
@@ -41056,18 +41056,18 @@ function prepareXMLRootList(obj, elementName, xmlNamespaceKey, xmlNamespace) {
 
 // node_modules/@azure/core-client/dist/esm/pipeline.js
 function createClientPipeline(options = {}) {
-  const pipeline4 = createPipelineFromOptions2(options ?? {});
+  const pipeline5 = createPipelineFromOptions2(options ?? {});
   if (options.credentialOptions) {
-    pipeline4.addPolicy(bearerTokenAuthenticationPolicy({
+    pipeline5.addPolicy(bearerTokenAuthenticationPolicy({
       credential: options.credentialOptions.credential,
       scopes: options.credentialOptions.credentialScopes
     }));
   }
-  pipeline4.addPolicy(serializationPolicy(options.serializationOptions), { phase: "Serialize" });
-  pipeline4.addPolicy(deserializationPolicy(options.deserializationOptions), {
+  pipeline5.addPolicy(serializationPolicy(options.serializationOptions), { phase: "Serialize" });
+  pipeline5.addPolicy(deserializationPolicy(options.deserializationOptions), {
     phase: "Deserialize"
   });
-  return pipeline4;
+  return pipeline5;
 }
 
 // node_modules/@azure/core-client/dist/esm/httpClientCache.js
@@ -51200,11 +51200,11 @@ var PathStylePorts2 = [
 ];
 
 // node_modules/@azure/storage-blob/dist/esm/Pipeline.js
-function isPipelineLike(pipeline4) {
-  if (!pipeline4 || typeof pipeline4 !== "object") {
+function isPipelineLike(pipeline5) {
+  if (!pipeline5 || typeof pipeline5 !== "object") {
     return false;
   }
-  const castPipeline = pipeline4;
+  const castPipeline = pipeline5;
   return Array.isArray(castPipeline.factories) && typeof castPipeline.options === "object" && typeof castPipeline.toServiceClientOptions === "function";
 }
 var Pipeline = class {
@@ -51243,11 +51243,11 @@ function newPipeline(credential, pipelineOptions = {}) {
   if (!credential) {
     credential = new AnonymousCredential();
   }
-  const pipeline4 = new Pipeline([], pipelineOptions);
-  pipeline4._credential = credential;
-  return pipeline4;
+  const pipeline5 = new Pipeline([], pipelineOptions);
+  pipeline5._credential = credential;
+  return pipeline5;
 }
-function processDownlevelPipeline(pipeline4) {
+function processDownlevelPipeline(pipeline5) {
   const knownFactoryFunctions = [
     isAnonymousCredential,
     isStorageSharedKeyCredential,
@@ -51257,8 +51257,8 @@ function processDownlevelPipeline(pipeline4) {
     isStorageTelemetryPolicyFactory,
     isCoreHttpPolicyFactory
   ];
-  if (pipeline4.factories.length) {
-    const novelFactories = pipeline4.factories.filter((factory) => {
+  if (pipeline5.factories.length) {
+    const novelFactories = pipeline5.factories.filter((factory) => {
       return !knownFactoryFunctions.some((knownFactory) => knownFactory(factory));
     });
     if (novelFactories.length) {
@@ -51271,14 +51271,14 @@ function processDownlevelPipeline(pipeline4) {
   }
   return void 0;
 }
-function getCoreClientOptions(pipeline4) {
-  const { httpClient: v1Client, ...restOptions } = pipeline4.options;
-  let httpClient = pipeline4._coreHttpClient;
+function getCoreClientOptions(pipeline5) {
+  const { httpClient: v1Client, ...restOptions } = pipeline5.options;
+  let httpClient = pipeline5._coreHttpClient;
   if (!httpClient) {
     httpClient = v1Client ? convertHttpClient(v1Client) : getCachedDefaultHttpClient2();
-    pipeline4._coreHttpClient = httpClient;
+    pipeline5._coreHttpClient = httpClient;
   }
-  let corePipeline = pipeline4._corePipeline;
+  let corePipeline = pipeline5._corePipeline;
   if (!corePipeline) {
     const packageDetails = `azsdk-js-azure-storage-blob/${SDK_VERSION4}`;
     const userAgentPrefix = restOptions.userAgentOptions && restOptions.userAgentOptions.userAgentPrefix ? `${restOptions.userAgentOptions.userAgentPrefix} ${packageDetails}` : `${packageDetails}`;
@@ -51319,11 +51319,11 @@ function getCoreClientOptions(pipeline4) {
     corePipeline.addPolicy(storageRetryPolicy(restOptions.retryOptions), { phase: "Retry" });
     corePipeline.addPolicy(storageRequestFailureDetailsParserPolicy());
     corePipeline.addPolicy(storageBrowserPolicy());
-    const downlevelResults = processDownlevelPipeline(pipeline4);
+    const downlevelResults = processDownlevelPipeline(pipeline5);
     if (downlevelResults) {
       corePipeline.addPolicy(downlevelResults.wrappedPolicies, downlevelResults.afterRetry ? { afterPhase: "Retry" } : void 0);
     }
-    const credential = getCredentialFromPipeline(pipeline4);
+    const credential = getCredentialFromPipeline(pipeline5);
     if (isTokenCredential(credential)) {
       corePipeline.addPolicy(bearerTokenAuthenticationPolicy({
         credential,
@@ -51336,7 +51336,7 @@ function getCoreClientOptions(pipeline4) {
         accountKey: credential.accountKey
       }), { phase: "Sign" });
     }
-    pipeline4._corePipeline = corePipeline;
+    pipeline5._corePipeline = corePipeline;
   }
   return {
     ...restOptions,
@@ -51345,12 +51345,12 @@ function getCoreClientOptions(pipeline4) {
     pipeline: corePipeline
   };
 }
-function getCredentialFromPipeline(pipeline4) {
-  if (pipeline4._credential) {
-    return pipeline4._credential;
+function getCredentialFromPipeline(pipeline5) {
+  if (pipeline5._credential) {
+    return pipeline5._credential;
   }
   let credential = new AnonymousCredential();
-  for (const factory of pipeline4.factories) {
+  for (const factory of pipeline5.factories) {
     if (isTokenCredential(factory.credential)) {
       credential = factory.credential;
     } else if (isStorageSharedKeyCredential(factory)) {
@@ -65260,13 +65260,13 @@ var StorageClient2 = class {
    * @param url - url to resource
    * @param pipeline - request policy pipeline.
    */
-  constructor(url2, pipeline4) {
+  constructor(url2, pipeline5) {
     this.url = escapeURLPath(url2);
     this.accountName = getAccountNameFromUrl(url2);
-    this.pipeline = pipeline4;
-    this.storageClientContext = new StorageContextClient(this.url, getCoreClientOptions(pipeline4));
+    this.pipeline = pipeline5;
+    this.storageClientContext = new StorageContextClient(this.url, getCoreClientOptions(pipeline5));
     this.isHttps = iEqual(getURLScheme(this.url) || "", "https");
-    this.credential = getCredentialFromPipeline(pipeline4);
+    this.credential = getCredentialFromPipeline(pipeline5);
     const storageClientContext = this.storageClientContext;
     storageClientContext.requestContentType = void 0;
   }
@@ -68872,21 +68872,21 @@ var BlobClient = class _BlobClient extends StorageClient2 {
   }
   constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
     options = options || {};
-    let pipeline4;
+    let pipeline5;
     let url2;
     if (isPipelineLike(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
-      pipeline4 = credentialOrPipelineOrContainerName;
+      pipeline5 = credentialOrPipelineOrContainerName;
     } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
       options = blobNameOrOptions;
-      pipeline4 = newPipeline(credentialOrPipelineOrContainerName, options);
+      pipeline5 = newPipeline(credentialOrPipelineOrContainerName, options);
     } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
       url2 = urlOrConnectionString;
       if (blobNameOrOptions && typeof blobNameOrOptions !== "string") {
         options = blobNameOrOptions;
       }
-      pipeline4 = newPipeline(new AnonymousCredential(), options);
+      pipeline5 = newPipeline(new AnonymousCredential(), options);
     } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
       const containerName = credentialOrPipelineOrContainerName;
       const blobName = blobNameOrOptions;
@@ -68898,20 +68898,20 @@ var BlobClient = class _BlobClient extends StorageClient2 {
           if (!options.proxyOptions) {
             options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
           }
-          pipeline4 = newPipeline(sharedKeyCredential, options);
+          pipeline5 = newPipeline(sharedKeyCredential, options);
         } else {
           throw new Error("Account connection string is only supported in Node.js environment");
         }
       } else if (extractedCreds.kind === "SASConnString") {
         url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-        pipeline4 = newPipeline(new AnonymousCredential(), options);
+        pipeline5 = newPipeline(new AnonymousCredential(), options);
       } else {
         throw new Error("Connection string must be either an Account connection string or a SAS connection string");
       }
     } else {
       throw new Error("Expecting non-empty strings for containerName and blobName parameters");
     }
-    super(url2, pipeline4);
+    super(url2, pipeline5);
     ({ blobName: this._name, containerName: this._containerName } = this.getBlobAndContainerNamesFromUrl());
     this.blobContext = this.storageClientContext.blob;
     this._snapshot = getURLParameter(this.url, URLConstants2.Parameters.SNAPSHOT);
@@ -69898,19 +69898,19 @@ var AppendBlobClient = class _AppendBlobClient extends BlobClient {
    */
   appendBlobContext;
   constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
-    let pipeline4;
+    let pipeline5;
     let url2;
     options = options || {};
     if (isPipelineLike(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
-      pipeline4 = credentialOrPipelineOrContainerName;
+      pipeline5 = credentialOrPipelineOrContainerName;
     } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
       options = blobNameOrOptions;
-      pipeline4 = newPipeline(credentialOrPipelineOrContainerName, options);
+      pipeline5 = newPipeline(credentialOrPipelineOrContainerName, options);
     } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
       url2 = urlOrConnectionString;
-      pipeline4 = newPipeline(new AnonymousCredential(), options);
+      pipeline5 = newPipeline(new AnonymousCredential(), options);
     } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
       const containerName = credentialOrPipelineOrContainerName;
       const blobName = blobNameOrOptions;
@@ -69922,20 +69922,20 @@ var AppendBlobClient = class _AppendBlobClient extends BlobClient {
           if (!options.proxyOptions) {
             options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
           }
-          pipeline4 = newPipeline(sharedKeyCredential, options);
+          pipeline5 = newPipeline(sharedKeyCredential, options);
         } else {
           throw new Error("Account connection string is only supported in Node.js environment");
         }
       } else if (extractedCreds.kind === "SASConnString") {
         url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-        pipeline4 = newPipeline(new AnonymousCredential(), options);
+        pipeline5 = newPipeline(new AnonymousCredential(), options);
       } else {
         throw new Error("Connection string must be either an Account connection string or a SAS connection string");
       }
     } else {
       throw new Error("Expecting non-empty strings for containerName and blobName parameters");
     }
-    super(url2, pipeline4);
+    super(url2, pipeline5);
     this.appendBlobContext = this.storageClientContext.appendBlob;
   }
   /**
@@ -70170,22 +70170,22 @@ var BlockBlobClient = class _BlockBlobClient extends BlobClient {
    */
   blockBlobContext;
   constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
-    let pipeline4;
+    let pipeline5;
     let url2;
     options = options || {};
     if (isPipelineLike(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
-      pipeline4 = credentialOrPipelineOrContainerName;
+      pipeline5 = credentialOrPipelineOrContainerName;
     } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
       options = blobNameOrOptions;
-      pipeline4 = newPipeline(credentialOrPipelineOrContainerName, options);
+      pipeline5 = newPipeline(credentialOrPipelineOrContainerName, options);
     } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
       url2 = urlOrConnectionString;
       if (blobNameOrOptions && typeof blobNameOrOptions !== "string") {
         options = blobNameOrOptions;
       }
-      pipeline4 = newPipeline(new AnonymousCredential(), options);
+      pipeline5 = newPipeline(new AnonymousCredential(), options);
     } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
       const containerName = credentialOrPipelineOrContainerName;
       const blobName = blobNameOrOptions;
@@ -70197,20 +70197,20 @@ var BlockBlobClient = class _BlockBlobClient extends BlobClient {
           if (!options.proxyOptions) {
             options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
           }
-          pipeline4 = newPipeline(sharedKeyCredential, options);
+          pipeline5 = newPipeline(sharedKeyCredential, options);
         } else {
           throw new Error("Account connection string is only supported in Node.js environment");
         }
       } else if (extractedCreds.kind === "SASConnString") {
         url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-        pipeline4 = newPipeline(new AnonymousCredential(), options);
+        pipeline5 = newPipeline(new AnonymousCredential(), options);
       } else {
         throw new Error("Connection string must be either an Account connection string or a SAS connection string");
       }
     } else {
       throw new Error("Expecting non-empty strings for containerName and blobName parameters");
     }
-    super(url2, pipeline4);
+    super(url2, pipeline5);
     this.blockBlobContext = this.storageClientContext.blockBlob;
     this._blobContext = this.storageClientContext.blob;
   }
@@ -70781,19 +70781,19 @@ var PageBlobClient = class _PageBlobClient extends BlobClient {
    */
   pageBlobContext;
   constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
-    let pipeline4;
+    let pipeline5;
     let url2;
     options = options || {};
     if (isPipelineLike(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
-      pipeline4 = credentialOrPipelineOrContainerName;
+      pipeline5 = credentialOrPipelineOrContainerName;
     } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
       options = blobNameOrOptions;
-      pipeline4 = newPipeline(credentialOrPipelineOrContainerName, options);
+      pipeline5 = newPipeline(credentialOrPipelineOrContainerName, options);
     } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
       url2 = urlOrConnectionString;
-      pipeline4 = newPipeline(new AnonymousCredential(), options);
+      pipeline5 = newPipeline(new AnonymousCredential(), options);
     } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
       const containerName = credentialOrPipelineOrContainerName;
       const blobName = blobNameOrOptions;
@@ -70805,20 +70805,20 @@ var PageBlobClient = class _PageBlobClient extends BlobClient {
           if (!options.proxyOptions) {
             options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
           }
-          pipeline4 = newPipeline(sharedKeyCredential, options);
+          pipeline5 = newPipeline(sharedKeyCredential, options);
         } else {
           throw new Error("Account connection string is only supported in Node.js environment");
         }
       } else if (extractedCreds.kind === "SASConnString") {
         url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-        pipeline4 = newPipeline(new AnonymousCredential(), options);
+        pipeline5 = newPipeline(new AnonymousCredential(), options);
       } else {
         throw new Error("Connection string must be either an Account connection string or a SAS connection string");
       }
     } else {
       throw new Error("Expecting non-empty strings for containerName and blobName parameters");
     }
-    super(url2, pipeline4);
+    super(url2, pipeline5);
     this.pageBlobContext = this.storageClientContext.pageBlob;
   }
   /**
@@ -71864,8 +71864,8 @@ var __awaiter14 = function(thisArg, _arguments, P, generator) {
 };
 function pipeResponseToStream(response, output) {
   return __awaiter14(this, void 0, void 0, function* () {
-    const pipeline4 = util4.promisify(stream.pipeline);
-    yield pipeline4(response.message, output);
+    const pipeline5 = util4.promisify(stream.pipeline);
+    yield pipeline5(response.message, output);
   });
 }
 var DownloadProgress = class {
@@ -74263,12 +74263,12 @@ function downloadToolAttempt(url2, dest, auth, headers) {
       debug(`Failed to download from "${url2}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
       throw err;
     }
-    const pipeline4 = util5.promisify(stream2.pipeline);
+    const pipeline5 = util5.promisify(stream2.pipeline);
     const responseMessageFactory = _getGlobal("TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY", () => response.message);
     const readStream = responseMessageFactory();
     let succeeded = false;
     try {
-      yield pipeline4(readStream, fs9.createWriteStream(dest));
+      yield pipeline5(readStream, fs9.createWriteStream(dest));
       debug("download complete");
       succeeded = true;
       return dest;
@@ -74669,7 +74669,7 @@ function _unique(values) {
 }
 
 // src/run.ts
-var import_promises12 = require("node:fs/promises");
+var import_promises13 = require("node:fs/promises");
 
 // src/constants.ts
 var Outputs = {
@@ -75101,6 +75101,7 @@ function getInputs(env = process.env) {
     apiUrl: apiUrl(),
     token,
     checkLatest: bool("check-latest", false),
+    downloadTimeoutSec: positiveInt("download-timeout", 300, 3600),
     cache: bool("cache", true),
     verifySignature: oneOf("verify-signature", ["auto", "true", "false"], "auto"),
     signerIdentity: anchoredPattern("signer-identity", get("signer-identity") || DEFAULT_SIGNER_IDENTITY),
@@ -75145,7 +75146,7 @@ function resolveLayout(root, layout) {
 }
 
 // src/install/pigfoot.ts
-var import_promises9 = require("node:fs/promises");
+var import_promises10 = require("node:fs/promises");
 var import_node_path8 = __toESM(require("node:path"), 1);
 
 // src/release/assets.ts
@@ -75515,7 +75516,7 @@ async function writeMeta(slot, meta) {
 }
 
 // src/install/extract.ts
-var import_promises8 = require("node:fs/promises");
+var import_promises9 = require("node:fs/promises");
 var import_node_path7 = __toESM(require("node:path"), 1);
 
 // src/install/audit.ts
@@ -75562,25 +75563,56 @@ async function checkLink(root, p, rel) {
   }
 }
 
+// src/install/untar.ts
+var import_node_child_process2 = require("node:child_process");
+var import_node_fs4 = require("node:fs");
+var import_promises8 = require("node:stream/promises");
+var import_node_zlib2 = __toESM(require("node:zlib"), 1);
+var CHUNK = 1024 * 1024;
+function decoder(archive) {
+  if (archive.endsWith(".tar.gz") || archive.endsWith(".tgz")) return import_node_zlib2.default.createGunzip({ chunkSize: CHUNK });
+  if (archive.endsWith(".tar.zst")) return import_node_zlib2.default.createZstdDecompress({ chunkSize: CHUNK });
+  throw new Error(`Unsupported archive type: ${archive}`);
+}
+var untar = async (archive, dest) => {
+  const tar = (0, import_node_child_process2.spawn)("tar", ["-x", "--no-same-owner", "--delay-directory-restore", "-C", dest, "-f", "-"], {
+    stdio: ["pipe", "ignore", "pipe"]
+  });
+  let stderr = "";
+  tar.stderr.on("data", (b) => stderr += b.toString());
+  const exited = new Promise((resolve3, reject) => {
+    tar.on("error", reject);
+    tar.on("close", (code2) => resolve3(code2 ?? 1));
+  });
+  try {
+    await (0, import_promises8.pipeline)((0, import_node_fs4.createReadStream)(archive), decoder(archive), tar.stdin);
+  } catch (err) {
+    tar.kill();
+    await exited.catch(() => void 0);
+    throw new Error(`Unpacking ${archive} failed: ${err instanceof Error ? err.message : String(err)}${stderr ? `; tar: ${stderr.trim()}` : ""}`);
+  }
+  const code = await exited;
+  if (code !== 0) throw new Error(`tar failed (exit ${code}) unpacking ${archive}: ${stderr.trim().split("\n").at(-1)}`);
+};
+
 // src/install/extract.ts
 var META = ".setup-static-podman.json";
 async function readMeta(root) {
   try {
-    return JSON.parse(await (0, import_promises8.readFile)(import_node_path7.default.join(root, META), "utf8"));
+    return JSON.parse(await (0, import_promises9.readFile)(import_node_path7.default.join(root, META), "utf8"));
   } catch {
     return void 0;
   }
 }
-async function extractAuditCache(tc, archive, temp, top, key, meta) {
-  const dest = await (0, import_promises8.mkdtemp)(import_node_path7.default.join(temp, "ssp-x-"));
+async function extractAuditCache(tc, archive, temp, top, key, meta, unpack = untar) {
+  const dest = await (0, import_promises9.mkdtemp)(import_node_path7.default.join(temp, "ssp-x-"));
   try {
-    const flags = archive.endsWith(".tar.gz") ? ["x", "--gzip"] : ["x", "--zstd"];
-    await tc.extractTar(archive, dest, flags);
+    await unpack(archive, dest);
     const { top: dir } = await auditTree(dest, top);
-    await (0, import_promises8.writeFile)(import_node_path7.default.join(dir, META), JSON.stringify(meta));
+    await (0, import_promises9.writeFile)(import_node_path7.default.join(dir, META), JSON.stringify(meta));
     return await tc.cacheDir(dir, key.tool, key.version, key.arch);
   } finally {
-    await (0, import_promises8.rm)(dest, { recursive: true, force: true });
+    await (0, import_promises9.rm)(dest, { recursive: true, force: true });
   }
 }
 
@@ -75627,9 +75659,9 @@ async function fetchVerified(http3, req, chosen, name, dest) {
   const asset = findAsset(chosen.release, name);
   const sums = findAsset(chosen.release, CHECKSUMS);
   const plan = planSignature(chosen.release, name, req.verifySignature);
-  await (0, import_promises9.rm)(import_node_path8.default.dirname(dest), { recursive: true, force: true });
-  await (0, import_promises9.mkdir)(import_node_path8.default.dirname(dest), { recursive: true });
-  const dir = await (0, import_promises9.mkdtemp)(import_node_path8.default.join(req.temp, "ssp-dl-"));
+  await (0, import_promises10.rm)(import_node_path8.default.dirname(dest), { recursive: true, force: true });
+  await (0, import_promises10.mkdir)(import_node_path8.default.dirname(dest), { recursive: true });
+  const dir = await (0, import_promises10.mkdtemp)(import_node_path8.default.join(req.temp, "ssp-dl-"));
   try {
     const [got, sumsFile, bundle] = await Promise.all([
       http3.download(downloadUrl(asset), dest),
@@ -75639,15 +75671,15 @@ async function fetchVerified(http3, req, chosen, name, dest) {
     const policy = { identity: req.signerIdentity, issuer: req.signerIssuer };
     const signedFile = plan.signs === "asset" ? got.path : sumsFile.path;
     const signature = bundle ? await checkSignature(req.verifySignature, bundle.path, signedFile, policy, req.trustedRoot) : skippedSignature(req.verifySignature, plan.missing);
-    const checksums = parseChecksums(await (0, import_promises9.readFile)(sumsFile.path, "utf8"));
+    const checksums = parseChecksums(await (0, import_promises10.readFile)(sumsFile.path, "utf8"));
     const checks = verifyDownload(got, { name, size: asset.size, sha256: expectedSha(checksums, name), digest: asset.digest });
     if (signature.result) checks.unshift(`signature (${plan.signs === "asset" ? name : CHECKSUMS})`);
     return { sha256: got.sha256, checks, signature };
   } catch (err) {
-    await (0, import_promises9.rm)(import_node_path8.default.dirname(dest), { recursive: true, force: true });
+    await (0, import_promises10.rm)(import_node_path8.default.dirname(dest), { recursive: true, force: true });
     throw err;
   } finally {
-    await (0, import_promises9.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises10.rm)(dir, { recursive: true, force: true });
   }
 }
 function skippedSignature(mode, missing) {
@@ -75657,11 +75689,11 @@ function skippedSignature(mode, missing) {
 var downloadUrl = (a) => a.url || a.browser_download_url;
 
 // src/install/wire.ts
-var import_promises11 = require("node:fs/promises");
+var import_promises12 = require("node:fs/promises");
 var import_node_path10 = __toESM(require("node:path"), 1);
 
 // src/install/dropin.ts
-var import_promises10 = require("node:fs/promises");
+var import_promises11 = require("node:fs/promises");
 var import_node_path9 = __toESM(require("node:path"), 1);
 var DROPIN_NAME = "99-setup-static-podman.conf";
 var q = (s) => JSON.stringify(s);
@@ -75686,21 +75718,21 @@ function dropinDir(env, home) {
   return import_node_path9.default.join(base, "containers", "containers.conf.d");
 }
 async function writeDropin(dir, text) {
-  await (0, import_promises10.mkdir)(dir, { recursive: true });
+  await (0, import_promises11.mkdir)(dir, { recursive: true });
   const file = import_node_path9.default.join(dir, DROPIN_NAME);
-  await (0, import_promises10.writeFile)(`${file}.tmp`, text, { mode: 420 });
-  await (0, import_promises10.rename)(`${file}.tmp`, file);
+  await (0, import_promises11.writeFile)(`${file}.tmp`, text, { mode: 420 });
+  await (0, import_promises11.rename)(`${file}.tmp`, file);
   return file;
 }
 
 // src/install/wire.ts
 var SYSTEM_BIN_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 async function setuidShadows(dir, systemDirs = SYSTEM_BIN_DIRS) {
-  const names = await (0, import_promises11.readdir)(dir).catch(() => []);
+  const names = await (0, import_promises12.readdir)(dir).catch(() => []);
   const out = [];
   for (const name of names) {
     for (const sys of systemDirs) {
-      const st = await (0, import_promises11.stat)(import_node_path10.default.join(sys, name)).catch(() => void 0);
+      const st = await (0, import_promises12.stat)(import_node_path10.default.join(sys, name)).catch(() => void 0);
       if (st && st.mode & 2048) {
         out.push(name);
         break;
@@ -75713,15 +75745,15 @@ async function pathDir(binDir, temp) {
   const hidden = await setuidShadows(binDir);
   if (hidden.length === 0) return { dir: binDir, hidden };
   const shim = import_node_path10.default.join(temp, "setup-static-podman", "bin");
-  await (0, import_promises11.rm)(shim, { recursive: true, force: true });
-  await (0, import_promises11.mkdir)(shim, { recursive: true });
-  for (const name of await (0, import_promises11.readdir)(binDir)) {
-    if (!hidden.includes(name)) await (0, import_promises11.symlink)(import_node_path10.default.join(binDir, name), import_node_path10.default.join(shim, name));
+  await (0, import_promises12.rm)(shim, { recursive: true, force: true });
+  await (0, import_promises12.mkdir)(shim, { recursive: true });
+  for (const name of await (0, import_promises12.readdir)(binDir)) {
+    if (!hidden.includes(name)) await (0, import_promises12.symlink)(import_node_path10.default.join(binDir, name), import_node_path10.default.join(shim, name));
   }
   return { dir: shim, hidden };
 }
 async function wireUp(binDir, wiring, env, home, temp) {
-  await (0, import_promises11.access)(import_node_path10.default.join(binDir, "podman"), import_promises11.constants.X_OK);
+  await (0, import_promises12.access)(import_node_path10.default.join(binDir, "podman"), import_promises12.constants.X_OK);
   const { dir, hidden } = await pathDir(binDir, temp);
   const dropinText = buildDropin(wiring);
   const dropin = await writeDropin(dropinDir(env, home), dropinText);
@@ -75840,7 +75872,7 @@ async function main(deps = realDeps()) {
   }
 }
 async function setup(deps, inputs, ctx, summary2, state3) {
-  const http3 = deps.makeHttp({ token: inputs.token, tokenOrigins: tokenOriginsFor(inputs.apiUrl) });
+  const http3 = deps.makeHttp({ token: inputs.token, tokenOrigins: tokenOriginsFor(inputs.apiUrl), deadlineMs: inputs.downloadTimeoutSec * 1e3 });
   const libc = inputs.libc === "auto" ? await detectLibc(deps.run) : { libc: inputs.libc, reason: "requested" };
   if (inputs.libc === "auto") info(`libc: ${libc.libc} (${libc.reason})`);
   const trustedRoot = inputs.trustedRoot ? await readTrustedRoot(inputs.trustedRoot) : void 0;
@@ -75860,7 +75892,7 @@ async function setup(deps, inputs, ctx, summary2, state3) {
 }
 async function readTrustedRoot(file) {
   try {
-    return JSON.parse(await (0, import_promises12.readFile)(file, "utf8"));
+    return JSON.parse(await (0, import_promises13.readFile)(file, "utf8"));
   } catch (err) {
     throw new InputError("trusted-root", file, `a readable trusted_root.json (${errorText(err)})`);
   }

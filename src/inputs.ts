@@ -39,6 +39,8 @@ export interface Inputs {
   apiUrl: string
   token: string
   checkLatest: boolean
+  /** overall budget for each download, retries included */
+  downloadTimeoutSec: number
   cache: boolean
   verifySignature: 'auto' | 'true' | 'false'
   signerIdentity: RegExp
@@ -182,6 +184,7 @@ export function getInputs(env: Env = process.env): Inputs {
     apiUrl: apiUrl(),
     token,
     checkLatest: bool('check-latest', false),
+    downloadTimeoutSec: positiveInt('download-timeout', 300, 3600),
     cache: bool('cache', true),
     verifySignature: oneOf('verify-signature', ['auto', 'true', 'false'] as const, 'auto'),
     signerIdentity: anchoredPattern('signer-identity', get('signer-identity') || DEFAULT_SIGNER_IDENTITY),

@@ -22,7 +22,7 @@ export interface RunOptions {
 /** Runs a program with an argument array (never a shell). Never throws for a non-zero exit. */
 export type Run = (cmd: string, args: string[], opts?: RunOptions) => Promise<ExecResult>
 
-export type ToolCache = Pick<typeof tc, 'find' | 'cacheDir' | 'extractTar'>
+export type ToolCache = Pick<typeof tc, 'find' | 'cacheDir'>
 
 export interface HttpResponse {
   status: number

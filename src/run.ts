@@ -54,7 +54,7 @@ export async function main(deps: Deps = realDeps()): Promise<void> {
 }
 
 async function setup(deps: Deps, inputs: Inputs, ctx: RunnerContext, summary: Summary, state: SavedState): Promise<void> {
-  const http = deps.makeHttp({ token: inputs.token, tokenOrigins: tokenOriginsFor(inputs.apiUrl) })
+  const http = deps.makeHttp({ token: inputs.token, tokenOrigins: tokenOriginsFor(inputs.apiUrl), deadlineMs: inputs.downloadTimeoutSec * 1000 })
   const libc = inputs.libc === 'auto' ? await detectLibc(deps.run) : { libc: inputs.libc, reason: 'requested' }
   if (inputs.libc === 'auto') core.info(`libc: ${libc.libc} (${libc.reason})`)
   const trustedRoot = inputs.trustedRoot ? await readTrustedRoot(inputs.trustedRoot) : undefined

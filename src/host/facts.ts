@@ -31,7 +31,7 @@ export interface HostFacts {
   tun: { exists: boolean; mode?: number; usable: boolean }
   userns: { max?: number; unprivilegedClone?: number }
   cgroup: CgroupFacts
-  runtimeDir: { path?: string; usable: boolean }
+  runtimeDir: { path: string; fromEnv: boolean; usable: boolean }
   userBus: boolean
   aptGet: boolean
   /** podman's shared-memory lock files (a stale one from another podman breaks this one) */
@@ -83,15 +83,16 @@ async function cgroupFacts(fs: HostFs): Promise<CgroupFacts> {
   return { ...base, unifiedControllers: (listed ?? '').split(/\s+/).filter(Boolean) }
 }
 
-async function busFacts(fs: HostFs, env: NodeJS.ProcessEnv, runtimeDir?: string): Promise<boolean> {
-  const addr = /unix:path=([^,;]+)/.exec(env.DBUS_SESSION_BUS_ADDRESS ?? '')?.[1] ?? (runtimeDir && `${runtimeDir}/bus`)
-  return addr ? (await fs.stat(addr)) !== undefined : false
+async function busFacts(fs: HostFs, env: NodeJS.ProcessEnv, runtimeDir: string): Promise<boolean> {
+  const addr = /unix:path=([^,;]+)/.exec(env.DBUS_SESSION_BUS_ADDRESS ?? '')?.[1] ?? `${runtimeDir}/bus`
+  return (await fs.stat(addr)) !== undefined
 }
 
+/** podman falls back to /run/user/UID when XDG_RUNTIME_DIR is unset (systemd's per-user dir). */
 async function runtimeDirFacts(fs: HostFs, env: NodeJS.ProcessEnv, u: User): Promise<HostFacts['runtimeDir']> {
-  const p = env.XDG_RUNTIME_DIR || undefined
-  const st = p ? await fs.stat(p) : undefined
-  return { path: p, usable: st?.kind === 'dir' && st.uid === u.uid }
+  const p = env.XDG_RUNTIME_DIR || `/run/user/${u.uid}`
+  const st = await fs.stat(p)
+  return { path: p, fromEnv: Boolean(env.XDG_RUNTIME_DIR), usable: st?.kind === 'dir' && st.uid === u.uid }
 }
 
 export async function readFacts(fs: HostFs, env: NodeJS.ProcessEnv, user: User): Promise<HostFacts> {

@@ -87,7 +87,7 @@ async function executable(fs: HostFs, p: string): Promise<boolean> {
   return st?.kind === 'file' && (await fs.access(p, 'x'))
 }
 
-async function locate(fs: HostFs, paths: readonly string[]): Promise<string | undefined> {
+export async function locate(fs: HostFs, paths: readonly string[]): Promise<string | undefined> {
   for (const p of paths) if (await executable(fs, p)) return p
   return undefined
 }
@@ -160,7 +160,7 @@ async function packageVersion(ports: HostPorts, path: string): Promise<parse.Par
   return rpm.exitCode === 0 ? parse.parsePasstPackage(rpm.stdout) : undefined
 }
 
-async function probePiece(ports: HostPorts, piece: Piece, searched: string | undefined, podman?: PodmanInfo): Promise<Found> {
+export async function probePiece(ports: HostPorts, piece: Piece, searched: string | undefined, podman?: PodmanInfo): Promise<Found> {
   const t = infoTool(podman, piece)
   const path = t?.path ?? searched
   if (!path) return {}

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ToolCache } from '../ports.js'
 import { auditTree } from './audit.js'
+import { type Untar, untar } from './untar.js'
 
 export interface CacheKey {
   tool: string
@@ -27,11 +28,18 @@ export async function readMeta(root: string): Promise<EntryMeta | undefined> {
   }
 }
 
-export async function extractAuditCache(tc: ToolCache, archive: string, temp: string, top: string, key: CacheKey, meta: EntryMeta): Promise<string> {
+export async function extractAuditCache(
+  tc: ToolCache,
+  archive: string,
+  temp: string,
+  top: string,
+  key: CacheKey,
+  meta: EntryMeta,
+  unpack: Untar = untar,
+): Promise<string> {
   const dest = await mkdtemp(path.join(temp, 'ssp-x-'))
   try {
-    const flags = archive.endsWith('.tar.gz') ? ['x', '--gzip'] : ['x', '--zstd']
-    await tc.extractTar(archive, dest, flags)
+    await unpack(archive, dest)
     const { top: dir } = await auditTree(dest, top)
     await writeFile(path.join(dir, META), JSON.stringify(meta))
     return await tc.cacheDir(dir, key.tool, key.version, key.arch)

@@ -186,7 +186,10 @@ export async function runOne(suite: Suite, c: Runnable): Promise<CheckReport> {
   }
   const leftovers = await ctx.cleanup()
   if (leftovers.length > 0) {
-    report = { ...report, status: 'failed', reason: `cleanup failed: ${leftovers.join('; ')}`, details: { ...report.details, leftovers } }
+    // A failed check keeps its own reason first: the leftover is usually a consequence of it.
+    const cleanup = `cleanup failed: ${leftovers.join('; ')}`
+    const reason = report.status === 'failed' ? `${report.reason}; ${cleanup}` : cleanup
+    report = { ...report, status: 'failed', reason, details: { ...report.details, leftovers } }
   }
   return { ...report, durationMs: Date.now() - started }
 }

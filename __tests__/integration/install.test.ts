@@ -1,0 +1,126 @@
+// Issue 2 end to end: `node dist/main.cjs` as the runner runs it, as an unprivileged user,
+// against a loopback mirror serving archives built from this machine's own podman. The
+// next step's podman must be the installed one, using the bundled crun, running containers.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { copyFileSync, readdirSync } from 'node:fs'
+import { createWorkspace, runAction, type TreeName, type Workspace } from '../../test-support/runner.js'
+import { nextStep } from './podman.js'
+import { type Fixture, repoOf, type Stack, startFixture } from './releases.js'
+
+let fx: Fixture
+const workspaces: Workspace[] = []
+beforeAll(async () => {
+  fx = await startFixture(['bookworm', 'trixie'])
+}, 900_000)
+afterAll(async () => {
+  await fx?.mirror.close()
+  for (const w of workspaces) await w.remove()
+})
+
+/** A workspace holding a copy of the test trusted root (trees see only the workspace). */
+async function workspace(): Promise<Workspace> {
+  const w = await createWorkspace()
+  workspaces.push(w)
+  copyFileSync(fx.trustedRoot, trustedRootOf(w))
+  return w
+}
+const trustedRootOf = (w: Workspace) => `${w.dir}/trusted_root.json`
+
+const inputs = (work: Workspace, stack: Stack, extra: Record<string, string> = {}) => ({
+  repository: repoOf(stack),
+  'api-url': fx.mirror.url,
+  'github-token': 'ghs_testtoken123',
+  'smoke-tests': 'none',
+  'trusted-root': trustedRootOf(work),
+  'signer-identity': fx.signerIdentity,
+  ...extra,
+})
+
+const treeOf = (stack: Stack): TreeName | undefined => (stack === 'bookworm' ? undefined : stack)
+
+describe.each([
+  ['bookworm', '4.3.1'],
+  ['trixie', '5.4.2'],
+] as const)('%s stack (podman %s)', (stack, version) => {
+  it.each(['default', 'full', 'standalone'] as const)('variant %s: installs, wires and runs a rootless container', async (variant) => {
+    const work = await workspace()
+    const r = await runAction({ entry: 'main', work, tree: treeOf(stack), inputs: inputs(work, stack, { variant }) })
+    expect(r.errors).toEqual([])
+    expect(r.exitCode).toBe(0)
+    const root = r.outputs['install-dir']
+    expect(r.outputs).toMatchObject({ 'podman-version': version, variant, libc: 'static', 'cache-hit': 'false', verified: 'signature+sha256' })
+    expect(root).toBe(`${work.toolCache}/podman-${variant}-static/${version}/amd64`)
+    expect(r.path).toEqual([r.outputs['bin-dir']])
+    expect(r.summary).toContain(`podman-v${version}-linux-amd64-static${variant === 'default' ? '' : `-${variant}`}.tar.zst`)
+
+    const next = await nextStep(work, treeOf(stack))
+    expect(next.which).toBe(`${r.outputs['bin-dir']}/podman`)
+    if (variant === 'standalone') expect(next.info.host.ociRuntime.path).not.toContain(root)
+    else expect(next.info.host.ociRuntime.path).toBe(`${root}/usr/local/bin/crun`)
+    expect(next.container.stderr).toBe('')
+    expect(next.container.stdout).toMatch(/^hello from/)
+
+    const post = await runAction({ entry: 'post', work, tree: treeOf(stack), inputs: inputs(work, stack, { variant }) })
+    expect(post.exitCode).toBe(0)
+  })
+})
+
+describe('signatures and caching', () => {
+  it('verifies the signed checksums.txt with the signer pinned, then a second run is a cache hit with no request', async () => {
+    const work = await workspace()
+    const signed = inputs(work, 'trixie', { 'verify-signature': 'true' })
+    const first = await runAction({ entry: 'main', work, tree: 'trixie', inputs: signed })
+    expect(first.errors).toEqual([])
+    expect(first.outputs.verified).toBe('signature+sha256')
+    expect(first.summary).toContain('signer https://github.com/pigfoot/static-rootless-container-tools/.github/workflows/build-podman.yml@refs/heads/main')
+    fx.mirror.resetRequests()
+    const again = await runAction({ entry: 'main', work, tree: 'trixie', inputs: { ...signed, 'podman-version': '5.4.2' } })
+    expect(again.outputs).toMatchObject({ 'cache-hit': 'true', verified: 'signature+sha256' })
+    expect(fx.mirror.requests).toEqual([])
+  })
+
+  it('sends the token only as a header and never prints it', async () => {
+    const work = await workspace()
+    fx.mirror.resetRequests()
+    const r = await runAction({ entry: 'main', work, inputs: inputs(work, 'bookworm') })
+    expect(r.exitCode).toBe(0)
+    expect(fx.mirror.requests.length).toBeGreaterThan(0)
+    expect(fx.mirror.requests.every((q) => q.authorization && !q.path.includes('ghs_'))).toBe(true)
+    expect(r.masks).toContain('ghs_testtoken123')
+    const printed = (r.stdout + r.stderr + r.summary).replace('::add-mask::ghs_testtoken123', '')
+    expect(printed).not.toContain('ghs_testtoken123')
+  })
+
+  it('without the test trusted root, the embedded Sigstore root rejects the test CA', async () => {
+    const work = await workspace()
+    const r = await runAction({ entry: 'main', work, inputs: inputs(work, 'bookworm', { 'trusted-root': '' }) })
+    expect(r.exitCode).toBe(1)
+    expect(r.errors).toEqual([expect.stringMatching(/^checksums\.txt: the signing certificate is not trusted/)])
+    expect(r.path).toEqual([])
+    expect(completeEntries(work)).toEqual([])
+  })
+
+  it('rejects a release whose checksums.txt is signed by another identity', async () => {
+    const work = await workspace()
+    const r = await runAction({
+      entry: 'main', work, tree: 'trixie',
+      inputs: inputs(work, 'trixie', { 'verify-signature': 'true', 'signer-identity': 'https://github\\.com/evil/.*' }),
+    })
+    expect(r.exitCode).toBe(1)
+    expect(r.errors.join('\n')).toMatch(/https:\/\/github\.com\/pigfoot\/static-rootless-container-tools.*evil/s)
+    expect(completeEntries(work)).toEqual([])
+  })
+})
+
+/** tool-cache entries marked complete: a failed run must leave none. */
+export function completeEntries(work: Workspace): string[] {
+  const out: string[] = []
+  const walk = (dir: string, depth: number): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isFile() && e.name.endsWith('.complete')) out.push(`${dir}/${e.name}`)
+      else if (e.isDirectory() && depth < 3) walk(`${dir}/${e.name}`, depth + 1)
+    }
+  }
+  walk(work.toolCache, 0)
+  return out
+}

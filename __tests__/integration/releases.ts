@@ -1,0 +1,53 @@
+// Release mirrors for the integration tests, built once per machine from the stacks' own
+// binaries (the host's Debian 12 packages, the Debian 13 and testing trees) and served on
+// loopback like the GitHub releases API. Checksums are signed for real with a test CA.
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { buildRelease, type ReleaseManifest } from '../../test-support/mirror/build.js'
+import { pigfootFillers, releaseFromManifest } from '../../test-support/mirror/fixtures.js'
+import { type Mirror, type MirrorOptions, startMirror } from '../../test-support/mirror/server.js'
+import { CACHE_DIR, treeRoot, WORKSPACES_ROOT } from '../../test-support/workspace.js'
+import { createTestSigstore, TEST_ISSUER, TEST_SAN } from '../../test-support/sigstore.js'
+
+export type Stack = 'bookworm' | 'trixie' | 'forky'
+
+export const stackRoot = (s: Stack): string => (s === 'bookworm' ? '/' : treeRoot(s))
+export const repoOf = (s: Stack): string => `local/${s}`
+
+export async function buildStack(stack: Stack, omit?: string[]): Promise<ReleaseManifest> {
+  const suffix = omit?.length ? `-without-${omit.join('-')}` : ''
+  return buildRelease({ root: stackRoot(stack), outDir: path.join(CACHE_DIR, 'mirror', stack + suffix), omit })
+}
+
+export interface Fixture {
+  mirror: Mirror
+  manifests: Partial<Record<Stack, ReleaseManifest>>
+  /** a trusted_root.json the runner user can read, trusting the test CA */
+  trustedRoot: string
+  /** signer-identity that accepts the test signatures (anchored by the action) */
+  signerIdentity: string
+  signerIssuer: string
+}
+
+/** Serves each stack's release (checksums signed) behind the real repository's other releases. */
+export async function startFixture(stacks: Stack[], opts: Partial<MirrorOptions> = {}): Promise<Fixture> {
+  const sigstore = await createTestSigstore()
+  const dir = path.join(WORKSPACES_ROOT, 'sigstore')
+  await mkdir(dir, { recursive: true, mode: 0o755 })
+  await chmod(dir, 0o755)
+  const manifests: Fixture['manifests'] = {}
+  const repos: MirrorOptions['repos'] = {}
+  for (const stack of stacks) {
+    const m = await buildStack(stack)
+    manifests[stack] = m
+    const sums = m.assets.find((a) => a.name === 'checksums.txt')
+    if (!sums) throw new Error(`${stack}: the build has no checksums.txt`)
+    const bundleFile = path.join(dir, `${stack}-checksums.txt.bundle`)
+    await writeFile(bundleFile, JSON.stringify(await sigstore.signBlob(await readFile(sums.path))), { mode: 0o644 })
+    repos[repoOf(stack)] = [...pigfootFillers(), releaseFromManifest(m, [{ name: 'checksums.txt.bundle', path: bundleFile }])]
+  }
+  const trustedRoot = path.join(dir, 'trusted_root.json')
+  await writeFile(trustedRoot, JSON.stringify(sigstore.trustedRoot), { mode: 0o644 })
+  const mirror = await startMirror({ repos, pageSize: 2, ...opts })
+  return { mirror, manifests, trustedRoot, signerIdentity: TEST_SAN.replace(/[.]/g, '\\.'), signerIssuer: TEST_ISSUER }
+}

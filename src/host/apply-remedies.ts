@@ -1,0 +1,124 @@
+// Run the remedies the checks planned, record each system change the moment it is made
+// (so post can revert even after a later failure), then look again: a remedy counts as
+// done only when its check passes afterwards.
+import type { SystemChange } from '../constants.js'
+import { lastLine } from '../exec.js'
+import type { Wiring } from '../install/dropin.js'
+import { readFacts, type User } from './facts.js'
+import { type HostProbe, type HostPorts, locate, probePiece } from './probe.js'
+import { type Check, planChecks, type RemedyOptions, type Step } from './remedies.js'
+import { candidates, NO_WIRING } from './search.js'
+
+export interface CheckResult extends Check {
+  outcome: 'ok' | 'fixed' | 'failed' | 'reported' | 'warned'
+  actionText: string
+}
+
+export interface RemedyOutcome {
+  checks: CheckResult[]
+  changes: SystemChange[]
+  failures: string[]
+  warnings: string[]
+  wiring: Partial<Wiring>
+}
+
+export interface RemedyContext {
+  env: NodeJS.ProcessEnv
+  user: User
+  /** called with each change as soon as it is made: save it to state right away */
+  onChange?: (c: SystemChange) => void
+}
+
+const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)
+
+/** How a person would type the step (no `-n`: they can answer a prompt). */
+export function commandText(s: Step, root = false): string {
+  const argv = s.sudo && !root ? ['sudo', ...s.argv] : s.argv
+  const line = argv.map(quote).join(' ')
+  return s.input === undefined ? line : `${line} >/dev/null <<'EOF'\n${s.input}EOF`
+}
+
+const commands = (c: Check, root: boolean): string => (c.remedy?.steps ?? []).map((s) => commandText(s, root)).join('\n')
+
+interface StepResult {
+  error?: string
+  change?: SystemChange
+}
+
+async function runStep(ports: HostPorts, s: Step, root: boolean): Promise<StepResult> {
+  const sudo = s.sudo && !root
+  const wrap = (argv: string[]) => (sudo ? ['sudo', '-n', ...argv] : argv)
+  const exec = (argv: string[]) => ports.run(argv[0], argv.slice(1), { input: s.input, timeoutMs: 300_000 })
+  const existed = s.createsDir ? (await ports.fs.stat(s.createsDir)) !== undefined : true
+  let r = await exec(wrap(s.argv))
+  if (r.exitCode !== 0 && s.retryAfter) {
+    for (const pre of s.retryAfter) await exec(wrap(pre))
+    r = await exec(wrap(s.argv))
+  }
+  if (r.exitCode !== 0) return { error: `${wrap(s.argv).join(' ')} failed: ${lastLine(r)}` }
+  const made = s.change ?? (existed ? undefined : { kind: 'mkdir', description: `created ${s.createsDir}`, revert: ['rmdir', s.createsDir as string] })
+  return { change: made && { ...made, sudo } }
+}
+
+async function fix(ports: HostPorts, c: Check, ctx: RemedyContext, changes: SystemChange[]): Promise<string | undefined> {
+  for (const s of c.remedy?.steps ?? []) {
+    const r = await runStep(ports, s, ctx.user.uid === 0)
+    if (r.change) {
+      changes.push(r.change)
+      ctx.onChange?.(r.change)
+    }
+    if (r.error) return r.error
+  }
+  return undefined
+}
+
+/** Look again after the remedies: facts, and newuidmap/newgidmap where podman finds them. */
+async function recheck(ports: HostPorts, probe: HostProbe, ctx: RemedyContext, opts: RemedyOptions): Promise<Check[]> {
+  const facts = await readFacts(ports.fs, ctx.env, ctx.user)
+  const pieces = { ...probe.pieces }
+  for (const t of ['newuidmap', 'newgidmap'] as const) {
+    const at = await locate(ports.fs, candidates(t, NO_WIRING, ctx.env.PATH))
+    pieces[t] = await probePiece(ports, t, at)
+  }
+  return planChecks({ ...probe, facts, pieces }, opts)
+}
+
+function settle(c: Check, error: string | undefined, after: Check | undefined, root: boolean): CheckResult {
+  const name = c.remedy?.name ?? 'remedy'
+  if (error) return { ...c, outcome: 'failed', actionText: `${name} failed: ${error}. To fix by hand:\n${commands(c, root)}` }
+  if (after && after.status !== 'ok' && after.id !== 'lock-clash') return { ...c, outcome: 'failed', actionText: `${name} ran, but the check still fails: ${after.found}` }
+  return { ...c, status: 'ok', outcome: 'fixed', actionText: `fixed: ${name}` }
+}
+
+function unfixed(c: Check, root: boolean): CheckResult {
+  if (c.status === 'ok') return { ...c, outcome: 'ok', actionText: '—' }
+  if (c.plan === 'report') {
+    const how = c.remedy ? `allow-sudo is false; run:\n${commands(c, root)}` : (c.message ?? 'no remedy')
+    return { ...c, outcome: 'reported', actionText: c.remedy && c.message ? `${c.message}; ${how}` : how }
+  }
+  return { ...c, outcome: 'warned', actionText: c.message ?? '—' }
+}
+
+const isError = (r: CheckResult): boolean => r.outcome === 'failed' || (r.outcome === 'reported' && r.severity === 'error')
+const line = (r: CheckResult): string => `${r.name}: ${r.found}. ${r.actionText}`
+
+/** Before anything runs: the checks that will fail however the rest goes (no remedy, or no sudo). */
+export function blockingChecks(checks: readonly Check[], user: User): string[] {
+  return checks.map((c) => (c.plan === 'fix' ? undefined : unfixed(c, user.uid === 0))).filter((r): r is CheckResult => r !== undefined && isError(r)).map(line)
+}
+
+export async function applyRemedies(ports: HostPorts, probe: HostProbe, checks: readonly Check[], opts: RemedyOptions, ctx: RemedyContext): Promise<RemedyOutcome> {
+  const root = ctx.user.uid === 0
+  const changes: SystemChange[] = []
+  const errors = new Map<string, string | undefined>()
+  for (const c of checks) if (c.plan === 'fix') errors.set(c.id, await fix(ports, c, ctx, changes))
+  const after = errors.size ? await recheck(ports, probe, ctx, opts) : []
+  const results = checks.map((c) => (c.plan === 'fix' ? settle(c, errors.get(c.id), after.find((a) => a.id === c.id), root) : unfixed(c, root)))
+  return {
+    checks: results,
+    changes,
+    failures: results.filter(isError).map(line),
+    warnings: results.filter((r) => !isError(r) && r.status !== 'ok').map(line),
+    wiring: results.reduce<Partial<Wiring>>((w, r) => ({ ...w, ...r.wiring }), {}),
+  }
+}

@@ -1,0 +1,125 @@
+// The gate: probe results against the requirement table, per piece: what was found, what
+// is needed and why, the status, and what to do (nothing, complete it from the release's
+// full asset, a host remedy, or fail). Pure: run.ts does the I/O the plan asks for.
+import type { Variant } from '../inputs.js'
+import { evaluateLines, type LineVerdict, type Status, worst } from './evaluate.js'
+import type { Found, HostProbe } from './probe.js'
+import { COMPLETABLE, providedBy, type Requirement, requirementsFor, VARIANT_ORDER } from './requirements.js'
+import type { Piece } from './search.js'
+
+export type Action =
+  | 'none'
+  /** take it from the full asset (the plan downloads it) */
+  | 'complete'
+  /** taken from the full asset (after applyCompletion) */
+  | 'completed'
+  /** the uidmap remedy (remedies.ts) installs it */
+  | 'remedy'
+  | 'fail'
+  | 'warn'
+
+export interface PieceVerdict {
+  piece: Piece
+  found: Found
+  /** who provides it for this variant */
+  from: 'host' | 'asset'
+  lines: LineVerdict[]
+  status: Status
+  action: Action
+  /** one line for the summary's "action taken" column */
+  actionText: string
+}
+
+export interface GateOptions {
+  installMissing: boolean
+  /** before install (variant: auto): trust what the asset bundles instead of the probe */
+  predict?: boolean
+}
+
+export interface GatePlan {
+  variant: Variant
+  podmanVersion: string
+  pieces: PieceVerdict[]
+  /** pieces to take from the full asset, when it is installed */
+  complete: Piece[]
+  needsFullAsset: boolean
+  /** every unmet ❌ line nothing in this plan will fix: fail the step with all of them at once */
+  failures: string[]
+  warnings: string[]
+}
+
+/** A line that makes downloading the full asset worthwhile (optional pieces ride along). */
+const wantsCompletion = (l: LineVerdict): boolean => l.status === 'fail' || (l.status === 'warn' && ['recommended', 'cautioned'].includes(l.req.level) && !l.detail.startsWith('present, version unknown'))
+
+export const lineText = (piece: Piece, l: LineVerdict): string => `${piece}: ${l.detail} (${l.req.level}: ${l.req.reason})`
+
+function verdict(piece: Piece, found: Found, lines: LineVerdict[], variant: Variant, opts: GateOptions): PieceVerdict {
+  const from = providedBy(variant, piece) ? 'asset' : 'host'
+  if (opts.predict && from === 'asset') {
+    return { piece, found: { note: 'bundled in the release asset' }, from, lines: [], status: 'ok', action: 'none', actionText: `bundled in the ${variant} asset` }
+  }
+  const status = worst(lines.map((l) => l.status))
+  const base = { piece, found, from, lines, status } as const
+  if (status === 'ok') return { ...base, action: 'none', actionText: '—' }
+  if (piece === 'newuidmap' || piece === 'newgidmap') return { ...base, action: 'remedy', actionText: 'see the uidmap host check' }
+  const completable = from === 'host' && COMPLETABLE.includes(piece) && opts.installMissing
+  if (completable && lines.some(wantsCompletion)) return { ...base, action: 'complete', actionText: 'complete from the full asset' }
+  if (status === 'fail') {
+    const why = from === 'asset' ? 'bundled in the asset; nothing to complete it with' : opts.installMissing ? 'the full asset does not carry it' : 'install-missing is false'
+    return { ...base, action: 'fail', actionText: `none: ${why}` }
+  }
+  return { ...base, action: 'warn', actionText: 'kept as is (warning)' }
+}
+
+/** netavark and aardvark-dns come as a pair: complete one, complete both. */
+function completionSet(pieces: readonly PieceVerdict[], opts: GateOptions): Piece[] {
+  const set = new Set(pieces.filter((p) => p.action === 'complete').map((p) => p.piece))
+  if (set.has('netavark') || set.has('aardvark-dns')) ['netavark', 'aardvark-dns'].forEach((p) => set.add(p as Piece))
+  if (set.size === 0 || !opts.installMissing) return []
+  // Optional pieces the host lacks ride along once the asset is coming anyway.
+  for (const p of pieces) if (p.from === 'host' && p.status !== 'ok' && COMPLETABLE.includes(p.piece)) set.add(p.piece)
+  return COMPLETABLE.filter((p) => set.has(p))
+}
+
+export function planGate(probe: Pick<HostProbe, 'pieces'>, podmanVersion: string, variant: Variant, opts: GateOptions, reqs?: readonly Requirement[]): GatePlan {
+  const lines = reqs ?? requirementsFor(variant, podmanVersion)
+  const byPiece = [...new Set(lines.map((l) => l.piece))]
+  const pieces = byPiece.map((p) => verdict(p, probe.pieces[p] ?? {}, evaluateLines(lines.filter((l) => l.piece === p), probe.pieces[p] ?? {}), variant, opts))
+  const complete = completionSet(pieces, opts)
+  for (const p of pieces) {
+    if (complete.includes(p.piece) && p.action !== 'complete') Object.assign(p, { action: 'complete', actionText: 'complete from the full asset (it is downloaded anyway)' })
+  }
+  const unresolved = (p: PieceVerdict) => p.lines.filter((l) => l.status !== 'ok' && p.action !== 'complete' && p.action !== 'remedy')
+  return {
+    variant,
+    podmanVersion,
+    pieces,
+    complete,
+    needsFullAsset: complete.length > 0,
+    failures: pieces.flatMap((p) => unresolved(p).filter((l) => l.status === 'fail').map((l) => lineText(p.piece, l))),
+    warnings: pieces.flatMap((p) => unresolved(p).filter((l) => l.status === 'warn').map((l) => lineText(p.piece, l))),
+  }
+}
+
+export interface VariantChoice {
+  variant: Variant
+  reason: string
+}
+
+/**
+ * `variant: auto`: the smallest variant whose needs this host meets as it is (host remedies
+ * such as uidmap are the same for every variant and do not count).
+ */
+export function chooseVariant(probe: Pick<HostProbe, 'pieces'>, podmanVersion: string): VariantChoice {
+  const misses: string[] = []
+  for (const variant of VARIANT_ORDER) {
+    const plan = planGate(probe, podmanVersion, variant, { installMissing: false, predict: true })
+    const short = plan.pieces.filter((p) => p.action !== 'remedy').flatMap((p) => p.lines.filter((l) => l.status !== 'ok' && l.req.level !== 'optional').map((l) => `${p.piece} ${l.detail}`))
+    if (short.length === 0) {
+      const before = misses.length ? ` (${misses.join('; ')})` : ''
+      return { variant, reason: `${variant}: the smallest variant this host can run as it is${before}` }
+    }
+    misses.push(`${variant} would need: ${short.join(', ')}`)
+  }
+  return { variant: 'full', reason: `full: no variant fits this host as it is (${misses.join('; ')})` }
+}
