@@ -123,3 +123,10 @@ export function chooseVariant(probe: Pick<HostProbe, 'pieces'>, podmanVersion: s
   }
   return { variant: 'full', reason: `full: no variant fits this host as it is (${misses.join('; ')})` }
 }
+
+/** Fails the step with every unmet line at once, not one per run. */
+export class GateError extends Error {
+  constructor(readonly lines: readonly string[]) {
+    super(`This host cannot run podman as set up (${lines.length} unmet):\n${lines.map((l) => `- ${l}`).join('\n')}`)
+  }
+}
