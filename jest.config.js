@@ -14,7 +14,8 @@ export default {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts'],
-      testTimeout: 600_000,
+      // testTimeout is global-only in jest 30: the integration project sets it in a setup file.
+      setupFilesAfterEnv: ['<rootDir>/__tests__/integration/timeout.ts'],
     },
   ],
 }

@@ -74917,9 +74917,9 @@ function createHttp(opts = {}) {
     const reason = lastError instanceof Error ? lastError.message : String(lastError ?? "deadline exceeded");
     throw new HttpError(`${what} failed: ${reason}`, lastError instanceof HttpError ? lastError.status : void 0);
   }
-  function statusError(res, url2) {
+  function statusError(res) {
     const limited = rateLimitMessage(res.status, res.headers, Boolean(opts.token));
-    return new HttpError(limited ?? `HTTP ${res.status} ${res.statusText} from ${redact(url2)}`, res.status, Boolean(limited));
+    return new HttpError(limited ?? `HTTP ${res.status} ${res.statusText}`.trim(), res.status, Boolean(limited));
   }
   return {
     async getJson(url2, extra = {}) {
@@ -74927,18 +74927,18 @@ function createHttp(opts = {}) {
         const res = await send(url2, { accept: "application/vnd.github+json", ...extra }, signal);
         if (res.status !== 200) {
           await res.body?.cancel();
-          throw statusError(res, url2);
+          throw statusError(res);
         }
         return { body: await res.json(), headers: res.headers };
       });
     },
     async download(url2, dest, extra = {}) {
-      return withRetries(`Download of ${redact(url2)}`, async (signal) => {
+      return withRetries(`download of ${redact(url2)}`, async (signal) => {
         await (0, import_promises.rm)(dest, { force: true });
         const res = await send(url2, { accept: "application/octet-stream", ...extra }, signal);
         if (res.status !== 200 || !res.body) {
           await res.body?.cancel();
-          throw statusError(res, url2);
+          throw statusError(res);
         }
         return streamToFile(res, dest, stallMs);
       });
@@ -75664,9 +75664,9 @@ async function fetchVerified(http3, req, chosen, name, dest) {
   const dir = await (0, import_promises10.mkdtemp)(import_node_path8.default.join(req.temp, "ssp-dl-"));
   try {
     const [got, sumsFile, bundle] = await Promise.all([
-      http3.download(downloadUrl(asset), dest),
-      http3.download(downloadUrl(sums), import_node_path8.default.join(dir, CHECKSUMS)),
-      plan.bundle && http3.download(downloadUrl(plan.bundle), import_node_path8.default.join(dir, plan.bundle.name))
+      fetchAsset(http3, asset, dest),
+      fetchAsset(http3, sums, import_node_path8.default.join(dir, CHECKSUMS)),
+      plan.bundle && fetchAsset(http3, plan.bundle, import_node_path8.default.join(dir, plan.bundle.name))
     ]);
     const policy = { identity: req.signerIdentity, issuer: req.signerIssuer };
     const signedFile = plan.signs === "asset" ? got.path : sumsFile.path;
@@ -75680,6 +75680,13 @@ async function fetchVerified(http3, req, chosen, name, dest) {
     throw err;
   } finally {
     await (0, import_promises10.rm)(dir, { recursive: true, force: true });
+  }
+}
+async function fetchAsset(http3, asset, dest) {
+  try {
+    return await http3.download(downloadUrl(asset), dest);
+  } catch (err) {
+    throw new Error(`Could not download ${asset.name}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 function skippedSignature(mode, missing) {

@@ -98,9 +98,9 @@ export function createHttp(opts: HttpOptions = {}): Http {
     throw new HttpError(`${what} failed: ${reason}`, lastError instanceof HttpError ? lastError.status : undefined)
   }
 
-  function statusError(res: Response, url: string): HttpError {
+  function statusError(res: Response): HttpError {
     const limited = rateLimitMessage(res.status, res.headers, Boolean(opts.token))
-    return new HttpError(limited ?? `HTTP ${res.status} ${res.statusText} from ${redact(url)}`, res.status, Boolean(limited))
+    return new HttpError(limited ?? `HTTP ${res.status} ${res.statusText}`.trim(), res.status, Boolean(limited))
   }
 
   return {
@@ -109,18 +109,18 @@ export function createHttp(opts: HttpOptions = {}): Http {
         const res = await send(url, { accept: 'application/vnd.github+json', ...extra }, signal)
         if (res.status !== 200) {
           await res.body?.cancel()
-          throw statusError(res, url)
+          throw statusError(res)
         }
         return { body: await res.json(), headers: res.headers }
       })
     },
     async download(url, dest, extra = {}) {
-      return withRetries(`Download of ${redact(url)}`, async (signal) => {
+      return withRetries(`download of ${redact(url)}`, async (signal) => {
         await rm(dest, { force: true })
         const res = await send(url, { accept: 'application/octet-stream', ...extra }, signal)
         if (res.status !== 200 || !res.body) {
           await res.body?.cancel()
-          throw statusError(res, url)
+          throw statusError(res)
         }
         return streamToFile(res, dest, stallMs)
       })

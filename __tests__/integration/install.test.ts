@@ -2,9 +2,9 @@
 // against a loopback mirror serving archives built from this machine's own podman. The
 // next step's podman must be the installed one, using the bundled crun, running containers.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { copyFileSync, readdirSync } from 'node:fs'
+import { copyFileSync } from 'node:fs'
 import { createWorkspace, runAction, type TreeName, type Workspace } from '../../test-support/runner.js'
-import { nextStep } from './podman.js'
+import { completeEntries, nextStep } from './podman.js'
 import { type Fixture, repoOf, type Stack, startFixture } from './releases.js'
 
 let fx: Fixture
@@ -111,16 +111,3 @@ describe('signatures and caching', () => {
     expect(completeEntries(work)).toEqual([])
   })
 })
-
-/** tool-cache entries marked complete: a failed run must leave none. */
-export function completeEntries(work: Workspace): string[] {
-  const out: string[] = []
-  const walk = (dir: string, depth: number): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isFile() && e.name.endsWith('.complete')) out.push(`${dir}/${e.name}`)
-      else if (e.isDirectory() && depth < 3) walk(`${dir}/${e.name}`, depth + 1)
-    }
-  }
-  walk(work.toolCache, 0)
-  return out
-}

@@ -1,5 +1,6 @@
 // What a later workflow step sees: the podman on PATH, what it reports, and a rootless
 // container that needs no registry (an empty rootfs with the host's /usr mounted).
+import { readdirSync } from 'node:fs'
 import { chown, mkdir, symlink } from 'node:fs/promises'
 import path from 'node:path'
 import { type ProcResult, runAsRunner, type TreeName, type Workspace } from '../../test-support/runner.js'
@@ -35,4 +36,17 @@ export async function nextStep(work: Workspace, tree?: TreeName): Promise<NextSt
     { tree, timeoutMs: 120_000 },
   )
   return { info: JSON.parse(info.stdout) as NextStep['info'], which: which.stdout.trim(), container }
+}
+
+/** tool-cache entries marked complete: a failed run must leave none. */
+export function completeEntries(work: Workspace): string[] {
+  const out: string[] = []
+  const walk = (dir: string, depth: number): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isFile() && e.name.endsWith('.complete')) out.push(`${dir}/${e.name}`)
+      else if (e.isDirectory() && depth < 3) walk(`${dir}/${e.name}`, depth + 1)
+    }
+  }
+  walk(work.toolCache, 0)
+  return out
 }

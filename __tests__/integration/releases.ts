@@ -1,7 +1,7 @@
 // Release mirrors for the integration tests, built once per machine from the stacks' own
 // binaries (the host's Debian 12 packages, the Debian 13 and testing trees) and served on
 // loopback like the GitHub releases API. Checksums are signed for real with a test CA.
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { buildRelease, type ReleaseManifest } from '../../test-support/mirror/build.js'
 import { pigfootFillers, releaseFromManifest } from '../../test-support/mirror/fixtures.js'
@@ -32,8 +32,8 @@ export interface Fixture {
 /** Serves each stack's release (checksums signed) behind the real repository's other releases. */
 export async function startFixture(stacks: Stack[], opts: Partial<MirrorOptions> = {}): Promise<Fixture> {
   const sigstore = await createTestSigstore()
-  const dir = path.join(WORKSPACES_ROOT, 'sigstore')
-  await mkdir(dir, { recursive: true, mode: 0o755 })
+  await mkdir(WORKSPACES_ROOT, { recursive: true, mode: 0o755 })
+  const dir = await mkdtemp(path.join(WORKSPACES_ROOT, 'sigstore-'))
   await chmod(dir, 0o755)
   const manifests: Fixture['manifests'] = {}
   const repos: MirrorOptions['repos'] = {}

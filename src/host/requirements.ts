@@ -70,7 +70,8 @@ const applies = (r: Requirement, variant: Variant, podman: string): boolean =>
 
 /** The lines that apply to this variant and podman version, table order. */
 export function requirementsFor(variant: Variant, podmanVersion: string, table: readonly Requirement[] = REQUIREMENTS): Requirement[] {
-  const v = semver.coerce(podmanVersion, { includePrerelease: true })?.version ?? podmanVersion
+  // A prerelease belongs to the line it leads up to: 6.0.0-rc1 is podman 6.
+  const v = semver.coerce(podmanVersion)?.version ?? podmanVersion
   return table.filter((r) => applies(r, variant, v))
 }
 

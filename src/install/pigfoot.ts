@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { Arch } from '../context.js'
 import type { Libc, Variant, VersionSpec } from '../inputs.js'
-import type { Http, ToolCache } from '../ports.js'
+import type { DownloadResult, Http, ToolCache } from '../ports.js'
 import { CHECKSUMS, assetName, tagFor } from '../release/assets.js'
 import { jobReleases, type ReleaseSource } from '../release/releases.js'
 import { type Candidate, candidates, findAsset, pick, type ReleaseAsset } from '../release/resolve.js'
@@ -108,9 +108,9 @@ async function fetchVerified(http: Http, req: InstallRequest, chosen: Candidate,
   const dir = await mkdtemp(path.join(req.temp, 'ssp-dl-'))
   try {
     const [got, sumsFile, bundle] = await Promise.all([
-      http.download(downloadUrl(asset), dest),
-      http.download(downloadUrl(sums), path.join(dir, CHECKSUMS)),
-      plan.bundle && http.download(downloadUrl(plan.bundle), path.join(dir, plan.bundle.name)),
+      fetchAsset(http, asset, dest),
+      fetchAsset(http, sums, path.join(dir, CHECKSUMS)),
+      plan.bundle && fetchAsset(http, plan.bundle, path.join(dir, plan.bundle.name)),
     ])
     const policy = { identity: req.signerIdentity, issuer: req.signerIssuer }
     const signedFile = plan.signs === 'asset' ? got.path : sumsFile.path
@@ -126,6 +126,15 @@ async function fetchVerified(http: Http, req: InstallRequest, chosen: Candidate,
     throw err
   } finally {
     await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** Errors name the asset: the URL alone (an API asset id) says nothing to the user. */
+async function fetchAsset(http: Http, asset: ReleaseAsset, dest: string): Promise<DownloadResult> {
+  try {
+    return await http.download(downloadUrl(asset), dest)
+  } catch (err) {
+    throw new Error(`Could not download ${asset.name}: ${err instanceof Error ? err.message : String(err)}`)
   }
 }
 

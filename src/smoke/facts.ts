@@ -74,7 +74,8 @@ export function internet6(host: Facts, four: Reach): Reach {
   const gw = host.gw6[0]
   if (!gw) return { ok: false, reason: 'no IPv6 default route' }
   const addrs = host.interfaces.flatMap((i) => i.addrs).map((a) => a.split('/')[0])
-  const global = addrs.filter((a) => /^[23][0-9a-f]{3}:/i.test(a))
+  // 2000::/3 is global unicast, except 2001:db8::/32 (documentation, RFC 3849).
+  const global = addrs.filter((a) => /^[23][0-9a-f]{3}:/i.test(a) && !/^2001:0?db8:/i.test(a))
   if (global.length === 0) {
     const v6 = addrs.filter((a) => a.includes(':') && a !== '::1' && !/^fe80:/i.test(a))
     return { ok: false, reason: `no IPv6 internet: no global IPv6 address (have ${v6.join(', ') || 'none'})` }
