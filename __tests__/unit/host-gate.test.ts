@@ -1,0 +1,191 @@
+import { describe, expect, test } from '@jest/globals'
+import { applyCompletion, gateOutputs, mergeWiring, verifyUsed } from '../../src/host/complete.js'
+import { chooseVariant, GateError, type GatePlan, planGate } from '../../src/host/gate.js'
+import type { PodmanInfo } from '../../src/host/info.js'
+import { type Found, type HostProbe, probeHost } from '../../src/host/probe.js'
+import type { Piece } from '../../src/host/search.js'
+import { LAYOUTS, resolveLayout } from '../../src/install/layout.js'
+import { loadSnapshot, type Stack } from '../fixtures/host/load.js'
+import { replay } from '../fixtures/host/snapshot.js'
+
+type Pieces = HostProbe['pieces']
+
+/** The real probe of a captured stack (podman info from the stack's own podman). */
+async function real(stack: Stack): Promise<Pieces> {
+  const s = loadSnapshot(stack)
+  return (await probeHost(replay(s), { env: s.options.env, user: s.options.user, podman: s.options.podman })).pieces
+}
+
+const withPiece = (pieces: Pieces, piece: Piece, f: Found): { pieces: Pieces } => ({ pieces: { ...pieces, [piece]: f } })
+const actions = (plan: GatePlan) => Object.fromEntries(plan.pieces.map((p) => [p.piece, p.action]))
+const FULL = resolveLayout('/cache/podman-full/5.4.2/x64', LAYOUTS.full)
+
+describe('the decision grid on the captured hosts', () => {
+  test('Debian 13 tree, podman 5.4.2 standalone: the system stack is accepted as it is', async () => {
+    const plan = planGate({ pieces: await real('trixie') }, '5.4.2', 'standalone', { installMissing: true })
+    expect(plan.needsFullAsset).toBe(false)
+    expect(plan.pieces.every((p) => p.status === 'ok')).toBe(true)
+    expect(plan.failures).toEqual([])
+  })
+
+  test("the seed: Debian 12's crun 1.8.1 as the system crun under podman 5.4.2 standalone -> complete crun", async () => {
+    const pieces = await real('trixie')
+    const seed = withPiece(pieces, 'crun', { path: '/usr/bin/crun', version: '1.8.1', raw: 'crun version 1.8.1', via: 'podman info' })
+    const plan = planGate(seed, '5.4.2', 'standalone', { installMissing: true })
+    expect(plan.complete).toEqual(['crun'])
+    expect(plan.needsFullAsset).toBe(true)
+    expect(plan.failures).toEqual([])
+  })
+
+  test('the same with install-missing: false fails naming crun, 1.8.1 and the floor', async () => {
+    const seed = withPiece(await real('trixie'), 'crun', { path: '/usr/bin/crun', version: '1.8.1' })
+    const plan = planGate(seed, '5.4.2', 'standalone', { installMissing: false })
+    expect(plan.needsFullAsset).toBe(false)
+    expect(plan.failures).toEqual([expect.stringMatching(/^crun: 1\.8\.1 does not meet >= 1\.14\.3 \(required: .*unknown version specified/)])
+  })
+
+  test('Debian testing, podman 5.8.6 standalone: crun 1.28 meets even the documented 1.25.1', async () => {
+    const plan = planGate({ pieces: await real('forky') }, '5.8.6', 'standalone', { installMissing: true })
+    expect(plan.pieces.find((p) => p.piece === 'crun')?.lines.map((l) => [l.req.need, l.status])).toEqual([
+      ['>=1.14.3', 'ok'],
+      ['>=1.25.1', 'ok'],
+    ])
+    expect(plan.needsFullAsset).toBe(false)
+  })
+
+  test('crun 1.21 under the 5.7 line: above the floor, below the documented 1.25.1 -> warning, completion wanted', async () => {
+    const plan = planGate({ pieces: await real('trixie') }, '5.7.1', 'standalone', { installMissing: true })
+    const crun = plan.pieces.find((p) => p.piece === 'crun')
+    expect(crun?.status).toBe('warn')
+    expect(crun?.action).toBe('complete')
+    const kept = planGate({ pieces: await real('trixie') }, '5.7.1', 'standalone', { installMissing: false })
+    expect(kept.failures).toEqual([])
+    expect(kept.warnings).toEqual([expect.stringMatching(/^crun: 1\.21\.0 does not meet >= 1\.25\.1 \(recommended/)])
+  })
+
+  test('Debian 12 host, podman 5.7.1 standalone, install-missing false: EVERY unmet line at once', async () => {
+    const plan = planGate({ pieces: await real('bookworm') }, '5.7.1', 'standalone', { installMissing: false })
+    expect(plan.failures.map((l) => l.split(':')[0])).toEqual(['crun', 'netavark', 'aardvark-dns'])
+    expect(plan.warnings.map((l) => l.split(':')[0])).toEqual(['crun', 'conmon', 'pasta'])
+    const err = new GateError([...plan.failures])
+    expect(err.message).toMatch(/\(3 unmet\):\n- crun: 1\.8\.1 .*\n- netavark: 1\.4\.0 does not meet >= 1\.10\.3 < 2\.0\.0/)
+  })
+
+  test('Debian 12 host, default variant (crun and conmon bundled): netavark pair and pasta completed', async () => {
+    const pieces = await real('bookworm')
+    const bundled = { ...pieces, crun: { path: '/tc/usr/local/bin/crun', version: '1.26.0' }, conmon: { path: '/tc/usr/local/lib/podman/conmon', version: '2.1.13' } }
+    const plan = planGate({ pieces: bundled }, '5.7.1', 'default', { installMissing: true })
+    expect(actions(plan)).toMatchObject({ crun: 'none', conmon: 'none', netavark: 'complete', 'aardvark-dns': 'complete', pasta: 'complete' })
+    expect(plan.pieces.find((p) => p.piece === 'crun')?.from).toBe('asset')
+  })
+
+  test('podman 4 needs slirp4netns, not netavark 1.10 or pasta', async () => {
+    const plan = planGate({ pieces: await real('bookworm') }, '4.9.3', 'standalone', { installMissing: false })
+    expect(plan.pieces.map((p) => p.piece)).toEqual(['crun', 'conmon', 'pasta', 'slirp4netns', 'catatonit', 'fuse-overlayfs', 'newuidmap', 'newgidmap'])
+    expect(plan.failures).toEqual([])
+  })
+
+  test('missing uidmap is left to the uidmap remedy, not failed by the gate', async () => {
+    const plan = planGate(withPiece(await real('forky'), 'newuidmap', {}), '5.8.6', 'standalone', { installMissing: false })
+    expect(actions(plan).newuidmap).toBe('remedy')
+    expect(plan.failures).toEqual([])
+  })
+})
+
+describe('pasta: known-bad and unknown versions', () => {
+  const pasta = async (f: Found, variant: 'standalone' | 'full' = 'standalone') => planGate(withPiece(await real('forky'), 'pasta', f), '5.8.6', variant, { installMissing: true })
+
+  test('2025_12_09 is refused and completed', async () => {
+    const plan = await pasta({ path: '/usr/bin/pasta', version: '2025.12.9' })
+    const p = plan.pieces.find((x) => x.piece === 'pasta')
+    expect(p?.status).toBe('fail')
+    expect(p?.lines.find((l) => l.req.level === 'refused')?.detail).toBe('2025_12_09 is in 2025_12_08 - 2025_12_10')
+    expect(plan.complete).toContain('pasta')
+  })
+
+  test('2026_01_10 is warned and completed when possible', async () => {
+    const plan = await pasta({ path: '/usr/bin/pasta', version: '2026.1.10' })
+    expect(plan.pieces.find((x) => x.piece === 'pasta')?.status).toBe('warn')
+    expect(plan.complete).toContain('pasta')
+  })
+
+  test('a refused pasta in the full asset itself has nothing to complete it with', async () => {
+    const plan = await pasta({ path: '/tc/usr/local/bin/pasta', version: '2025.12.10' }, 'full')
+    expect(plan.failures).toEqual([expect.stringMatching(/^pasta: 2025_12_10 is in 2025_12_08 - 2025_12_10 \(refused/)])
+  })
+
+  test('present, version unknown: a warning, never a download and never a crash', async () => {
+    const plan = await pasta({ path: '/usr/bin/pasta', note: 'present, version unknown (--version printed nothing)' })
+    expect(plan.pieces.find((x) => x.piece === 'pasta')?.status).toBe('warn')
+    expect(plan.needsFullAsset).toBe(false)
+  })
+})
+
+describe('completion from the full asset', () => {
+  const seedPlan = async (podman = '5.4.2') =>
+    planGate(withPiece(await real('trixie'), 'crun', { path: '/usr/bin/crun', version: '1.8.1' }), podman, 'standalone', { installMissing: true })
+
+  test('crun 1.21 from the full asset replaces the system 1.8.1: pinned in the drop-in, reported in outputs', async () => {
+    const done = applyCompletion(await seedPlan(), { installed: FULL, pieces: { crun: { path: FULL.crun, version: '1.21.0', via: 'version' } } })
+    expect(done.failures).toEqual([])
+    expect(done.wiring).toEqual({ runtimePath: '/cache/podman-full/5.4.2/x64/usr/local/bin/crun', helperDirs: [] })
+    expect(done.pieces.find((p) => p.piece === 'crun')).toMatchObject({ action: 'completed', status: 'ok', actionText: 'completed from the full asset (host: 1.8.1 at /usr/bin/crun)' })
+    expect(gateOutputs(done.pieces)).toEqual({ crunVersion: '1.21.0', pastaVersion: '2025_05_03' })
+  })
+
+  test('the full asset could not be installed: the planned completion fails with the reason', async () => {
+    const done = applyCompletion(await seedPlan(), undefined, 'checksum mismatch for podman-v5.4.2-linux-amd64-glibc-full.tar.zst')
+    expect(done.failures).toEqual([expect.stringMatching(/^crun: 1\.8\.1 does not meet >= 1\.14\.3/)])
+    expect(done.pieces.find((p) => p.piece === 'crun')?.actionText).toBe('not completed: checksum mismatch for podman-v5.4.2-linux-amd64-glibc-full.tar.zst')
+    expect(done.wiring.runtimePath).toBeUndefined()
+  })
+
+  test('documented 1.25.1 with a full asset offering only 1.21: kept as a warning, not swapped', async () => {
+    const plan = planGate({ pieces: await real('trixie') }, '5.7.1', 'standalone', { installMissing: true })
+    const done = applyCompletion(plan, { installed: FULL, pieces: { crun: { path: FULL.crun, version: '1.21.0' } } })
+    expect(done.wiring.runtimePath).toBeUndefined()
+    expect(done.pieces.find((p) => p.piece === 'crun')?.actionText).toBe("kept: the full asset's crun (1.21.0) does no better")
+    expect(done.warnings).toEqual([expect.stringMatching(/^crun: 1\.21\.0 does not meet >= 1\.25\.1/)])
+  })
+
+  test('netavark, aardvark-dns and pasta come through helper dirs, catatonit rides along as init_path', async () => {
+    const pieces = await real('trixie')
+    const host = { ...pieces, netavark: {}, 'aardvark-dns': {}, pasta: {}, catatonit: {} }
+    const plan = planGate({ pieces: host }, '5.4.2', 'default', { installMissing: true })
+    expect(plan.complete).toEqual(['pasta', 'netavark', 'aardvark-dns', 'catatonit'])
+    const lib = '/cache/podman-full/5.4.2/x64/usr/local/lib/podman'
+    const bin = '/cache/podman-full/5.4.2/x64/usr/local/bin'
+    const done = applyCompletion(plan, {
+      installed: FULL,
+      pieces: { netavark: { path: `${lib}/netavark`, version: '1.14.0' }, 'aardvark-dns': { path: `${lib}/aardvark-dns`, version: '1.14.0' }, pasta: { path: `${bin}/pasta`, version: '2025.5.3' }, catatonit: { path: `${lib}/catatonit`, version: '0.2.1' } },
+    })
+    expect(done.failures).toEqual([])
+    expect(done.wiring).toEqual({ helperDirs: [lib, bin], initPath: `${lib}/catatonit` })
+    const main = { runtimePath: '/tc/usr/local/bin/crun', conmonPath: '/tc/usr/local/lib/podman/conmon', helperDirs: ['/tc/usr/local/lib/podman', '/tc/usr/local/libexec/podman'] }
+    expect(mergeWiring(main, done.wiring, { noSystemd: true })).toEqual({ ...main, helperDirs: [...main.helperDirs, lib, bin], initPath: `${lib}/catatonit`, noSystemd: true })
+  })
+
+  test('podman info after the final drop-in must report the completed pieces', async () => {
+    const done = applyCompletion(await seedPlan(), { installed: FULL, pieces: { crun: { path: FULL.crun, version: '1.21.0' } } })
+    const info = { ociRuntime: { path: '/usr/bin/crun' }, conmon: {}, pasta: {}, slirp4netns: {}, netavark: {}, aardvarkDns: {} } as PodmanInfo
+    expect(verifyUsed(info, done.pieces)).toEqual([`crun: podman uses /usr/bin/crun, not the completed ${FULL.crun} (a containers.conf override?)`])
+    expect(verifyUsed({ ...info, ociRuntime: { path: FULL.crun } }, done.pieces)).toEqual([])
+  })
+})
+
+describe('variant: auto picks the smallest variant this host runs as it is', () => {
+  test.each([
+    ['forky', '5.8.6', 'standalone'],
+    ['trixie', '5.4.2', 'standalone'],
+    ['trixie', '5.7.1', 'default'],
+    ['bookworm', '5.7.1', 'full'],
+  ] as const)('%s with podman %s -> %s', async (stack, version, want) => {
+    expect(chooseVariant({ pieces: await real(stack) }, version).variant).toBe(want)
+  })
+
+  test('the reason names what ruled out each smaller variant', async () => {
+    expect(chooseVariant({ pieces: await real('bookworm') }, '5.7.1').reason).toBe(
+      'full: the smallest variant this host can run as it is (standalone would need: crun 1.8.1 does not meet >= 1.14.3, crun 1.8.1 does not meet >= 1.25.1, conmon 2.1.6 does not meet >= 2.1.7, netavark 1.4.0 does not meet >= 1.10.3 < 2.0.0, aardvark-dns 1.4.0 does not meet >= 1.10.0 < 2.0.0, pasta 2023_03_09 does not meet >= 2024_08_21; default would need: netavark 1.4.0 does not meet >= 1.10.3 < 2.0.0, aardvark-dns 1.4.0 does not meet >= 1.10.0 < 2.0.0, pasta 2023_03_09 does not meet >= 2024_08_21)',
+    )
+  })
+})
