@@ -49,7 +49,8 @@ describe('probe against real snapshots: what podman ACTUALLY uses', () => {
     }, false)
     expect(p.pieces.pasta.version).toBeUndefined()
     expect(p.pieces.pasta.path).toBe('/usr/bin/pasta')
-    expect(p.pieces.pasta.note).toBe('present, version unknown (--version printed nothing; --help lists --map-guest-addr (passt 2024_08_21 or later))')
+    expect(p.pieces.pasta.note).toBe('present, version unknown (--version printed nothing (passt 2025_02_17 to 2025_05_12 do that); --help lists --map-guest-addr (passt 2024_08_21 or later))')
+    expect(p.pieces.pasta.bounds).toMatchObject({ min: '2025.2.17', max: '2025.5.12' })
   })
 
   test('Debian testing: everything from podman info, pasta prints its version', async () => {

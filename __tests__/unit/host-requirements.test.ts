@@ -52,6 +52,23 @@ describe('one line against one piece', () => {
   })
 })
 
+describe('an unknown pasta version pinned by what it printed', () => {
+  const line = (need: string) => REQUIREMENTS.find((r) => r.piece === 'pasta' && r.need === need)!
+  const silent = { path: '/p', bounds: { min: '2025.2.17', max: '2025.5.12', why: 'silent' } }
+  const floorOnly = { path: '/p', bounds: { min: '2024.8.21', why: 'help' } }
+
+  test('silence through a pipe puts it outside both known-bad spans and above the 2024_08_21 floor', () => {
+    expect(evaluateLine(line('2025.12.8 - 2025.12.10'), silent)).toMatchObject({ status: 'ok', detail: 'version unknown, 2025_02_17 to 2025_05_12' })
+    expect(evaluateLine(line('2025.12.15 - 2026.1.16'), silent).status).toBe('ok')
+    expect(evaluateLine(line('>=2024.8.21'), silent).status).toBe('ok')
+  })
+
+  test('a floor alone cannot rule out the known-bad releases', () => {
+    expect(evaluateLine(line('>=2024.8.21'), floorOnly).status).toBe('ok')
+    expect(evaluateLine(line('2025.12.8 - 2025.12.10'), floorOnly)).toMatchObject({ status: 'warn', detail: 'version unknown: cannot rule out the known-bad releases' })
+  })
+})
+
 test('needs read the way people write them', () => {
   expect(needText({ piece: 'pasta', need: '2025.12.15 - 2026.1.16', level: 'cautioned' })).toBe('avoid 2025_12_15 - 2026_01_16')
   expect(needText({ piece: 'netavark', need: '>=1.10.3 <2.0.0', level: 'required' })).toBe('>= 1.10.3 < 2.0.0')

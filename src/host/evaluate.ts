@@ -24,9 +24,25 @@ export function versionText(piece: string, version: string | undefined): string 
   return piece === 'pasta' ? pastaLabel(version) : version
 }
 
+const TOP = '999999.0.0'
+
+/** An unknown version pinned between bounds still decides a line when the whole span agrees. */
+function bounded(req: Requirement, f: Found): LineVerdict | undefined {
+  const b = f.bounds
+  if (f.version || !f.path || !b?.min || ['present', 'setuid'].includes(req.need)) return undefined
+  const span = `>=${b.min} <=${b.max ?? TOP}`
+  const shown = `version unknown, ${versionText(req.piece, b.min)} ${b.max ? `to ${versionText(req.piece, b.max)}` : 'or later'}`
+  const inside = semver.subset(span, req.need)
+  const touches = semver.intersects(span, req.need)
+  if (isAvoidLine(req)) return !touches ? { req, status: 'ok', detail: shown } : inside ? { req, status: unmet(req.level), detail: `${shown}: in ${needText(req).replace(/^(not|avoid) /, '')}` } : undefined
+  return inside ? { req, status: 'ok', detail: shown } : !touches ? { req, status: unmet(req.level), detail: `${shown}: does not meet ${needText(req)}` } : undefined
+}
+
 export function evaluateLine(req: Requirement, f: Found): LineVerdict {
   const v = (status: Status, detail: string): LineVerdict => ({ req, status, detail })
   const shown = versionText(req.piece, f.version)
+  const pinned = bounded(req, f)
+  if (pinned) return pinned
   if (isAvoidLine(req)) {
     if (!f.path) return v('ok', 'not used')
     if (!f.version) return v(req.level === 'refused' ? 'warn' : 'ok', 'version unknown: cannot rule out the known-bad releases')

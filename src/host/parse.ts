@@ -89,3 +89,22 @@ export const PASTA_FEATURES = [{ flag: '--map-guest-addr', since: '2024.8.21' }]
 export function pastaFeatureFloor(help: string): { flag: string; since: string } | undefined {
   return PASTA_FEATURES.filter((f) => help.includes(f.flag)).at(-1)
 }
+
+/** passt 2025_02_17 to 2025_05_12 print nothing for `--version` when stdout is a pipe. */
+export const PASTA_SILENT = { min: '2025.2.17', max: '2025.5.12' } as const
+
+export interface VersionBounds {
+  min?: string
+  max?: string
+  why: string
+}
+
+/** What an unknown pasta version can still be pinned to: silence through a pipe, options in --help. */
+export function pastaBounds(silent: boolean, help: string): VersionBounds | undefined {
+  const floor = pastaFeatureFloor(help)
+  const why = [silent && `--version printed nothing (passt ${pastaLabel(PASTA_SILENT.min)} to ${pastaLabel(PASTA_SILENT.max)} do that)`, floor && `--help lists ${floor.flag} (passt ${pastaLabel(floor.since)} or later)`].filter(Boolean)
+  if (why.length === 0) return undefined
+  const mins = [silent ? PASTA_SILENT.min : undefined, floor?.since].filter((v): v is string => v !== undefined)
+  const min = mins.sort(semver.compare).at(-1)
+  return { min, ...(silent && { max: PASTA_SILENT.max }), why: why.join('; ') }
+}

@@ -25,6 +25,8 @@ export interface Found {
   /** newuidmap/newgidmap: setuid root or the matching file capability */
   setuid?: boolean
   note?: string
+  /** version unknown, but pinned between these (pasta: silence through a pipe, --help options) */
+  bounds?: parse.VersionBounds
 }
 
 export interface PodmanBinary {
@@ -141,10 +143,10 @@ async function pastaFallback(ports: HostPorts, path: string, first: parse.Parsed
   const fromPkg = await packageVersion(ports, path)
   if (fromPkg?.version) return { path, version: fromPkg.version, raw: fromPkg.raw, via: 'package' }
   const help = await ports.run(path, ['--help'], { timeoutMs: TIMEOUT })
-  const floor = parse.pastaFeatureFloor(help.stdout)
-  const printed = first.raw ? `--version printed '${first.raw}'` : '--version printed nothing'
-  const hint = floor ? `; --help lists ${floor.flag} (passt ${parse.pastaLabel(floor.since)} or later)` : ''
-  return { path, raw: first.raw, via: 'help', note: `present, version unknown (${printed}${hint})` }
+  const bounds = parse.pastaBounds(first.raw === '', help.stdout)
+  const printed = first.raw ? `--version printed '${first.raw}'` : ''
+  const why = [printed, bounds?.why].filter(Boolean).join('; ')
+  return { path, raw: first.raw, via: 'help', note: `present, version unknown${why ? ` (${why})` : ''}`, ...(bounds && { bounds }) }
 }
 
 /** The owning package's version: dpkg, else rpm. Only for files a package installed. */
