@@ -61,7 +61,7 @@ export function smokeHeadline(report: SmokeReport): string {
   const n = (s: SmokeResult) => report.checks.filter((c) => c.status === s).length
   return (
     `Network smoke tests ${report.result}: ${n('passed')} passed, ${n('failed')} failed, ${n('skipped')} skipped; ` +
-    `wall time ${seconds(report.wallMs)} (checks one after another: ${seconds(report.checksMs)})`
+    `wall time ${seconds(report.wallMs)}, sum of check durations ${seconds(report.checksMs)}`
   )
 }
 

@@ -1,0 +1,164 @@
+// Issue 3 end to end: `node dist/main.cjs` installs podman from the loopback mirror, then the
+// network smoke suite runs real rootless containers as the runner user. Green on the Debian
+// 13 tree (pasta) and the Debian 12 host (slirp4netns), and red, for real, when a network
+// helper is broken: a pasta or slirp4netns that exits 1, aardvark-dns missing from the
+// helper dirs. smoke-failure: warning keeps the step green while the report says failed.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { copyFileSync } from 'node:fs'
+import { chmod, chown, mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { SmokeReport } from '../../src/smoke/index.js'
+import { type ActionResult, BASE_PATH, createWorkspace, runAction, type TreeName, type Workspace } from '../../test-support/runner.js'
+import { runnerIds } from '../../test-support/workspace.js'
+import { type Fixture, repoOf, type Stack, startFixture } from './releases.js'
+
+let fx: Fixture
+const workspaces: Workspace[] = []
+beforeAll(async () => {
+  fx = await startFixture(['bookworm', 'trixie'])
+}, 900_000)
+afterAll(async () => {
+  await fx?.mirror.close()
+  for (const w of workspaces) await w.remove()
+})
+
+async function workspace(): Promise<Workspace> {
+  const w = await createWorkspace()
+  workspaces.push(w)
+  copyFileSync(fx.trustedRoot, `${w.dir}/trusted_root.json`)
+  return w
+}
+
+const treeOf = (stack: Stack): TreeName | undefined => (stack === 'bookworm' ? undefined : (stack as TreeName))
+const VERSION: Record<string, string> = { bookworm: '4.3.1', trixie: '5.4.2' }
+const LOCAL = ['tls-volume', 'custom-network', 'default-network', 'publish', 'pasta-loopback', 'pasta-map-gw', 'slirp4netns-loopback', 'port-handler-slirp4netns', 'port-handler-rootlesskit', 'host-containers-internal', 'network-host', 'network-none']
+const INTERNET = ['internet-dns', 'internet-https', 'internet-ipv6']
+
+interface Smoked {
+  r: ActionResult
+  report: SmokeReport
+  status: Record<string, string>
+}
+
+/** One action step with smoke tests; returns the step, its report and `id -> status[: reason]`. */
+async function smoke(stack: Stack, opts: { inputs?: Record<string, string>; env?: Record<string, string>; work?: Workspace } = {}): Promise<Smoked> {
+  const work = opts.work ?? (await workspace())
+  const inputs = {
+    repository: repoOf(stack),
+    'api-url': fx.mirror.url,
+    'github-token': 'ghs_testtoken123',
+    'trusted-root': `${work.dir}/trusted_root.json`,
+    'signer-identity': fx.signerIdentity,
+    'install-missing': 'false',
+    'smoke-timeout': '90',
+    ...opts.inputs,
+  }
+  const r = await runAction({ entry: 'main', work, tree: treeOf(stack), inputs, env: opts.env })
+  const file = r.outputs['smoke-report']
+  if (!file) throw new Error(`no smoke-report output (exit ${r.exitCode}): ${r.errors.join('; ')}\n${r.stderr.slice(-2000)}`)
+  const report = JSON.parse(await readFile(file, 'utf8')) as SmokeReport
+  const status = Object.fromEntries(report.checks.map((c) => [c.id, c.status === 'passed' ? 'passed' : `${c.status}: ${c.reason}`]))
+  console.log(`${stack}${opts.env?.PATH || opts.env?.CONTAINERS_CONF_OVERRIDE ? ' (broken)' : ''}: smoke ${report.result}, wall ${report.wallMs} ms vs sum of check durations ${report.checksMs} ms\n` + report.checks.map((c) => `  ${c.status.padEnd(7)} ${c.id} ${c.durationMs} ms ${c.status === 'passed' ? '' : c.reason}`).join('\n'))
+  return { r, report, status }
+}
+
+/** A stand-in for a network helper that fails the way a broken build would. */
+async function brokenHelper(work: Workspace, name: string): Promise<string> {
+  const dir = path.join(work.dir, 'broken-bin')
+  await mkdir(dir, { recursive: true })
+  const file = path.join(dir, name)
+  await writeFile(file, `#!/bin/sh\necho "${name}: deliberately broken by the smoke integration test" >&2\nexit 1\n`)
+  await chmod(file, 0o755)
+  await chmod(dir, 0o755)
+  return dir
+}
+
+const passedAll = (status: Record<string, string>, ids: string[]) => Object.fromEntries(ids.map((id) => [id, status[id]]))
+const expectPassed = (status: Record<string, string>, ids: string[]) => expect(passedAll(status, ids)).toEqual(Object.fromEntries(ids.map((id) => [id, 'passed'])))
+
+describe('green on real stacks', () => {
+  it('Debian 13 tree (podman 5.4.2, pasta default): every local check passes; internet skipped with the reason', async () => {
+    const { r, report, status } = await smoke('trixie')
+    expect(r.errors).toEqual([])
+    expect(r.exitCode).toBe(0)
+    expect(r.outputs['smoke-result']).toBe('passed')
+    expectPassed(status, LOCAL)
+    for (const id of INTERNET) expect(status[id]).toMatch(/^skipped: no internet: IPv4 default route via \S+ on \S+ .*RFC 5737.*no traffic sent/)
+    const dflt = report.checks.find((c) => c.id === 'default-network')!
+    expect(dflt.details).toMatchObject({ kind: 'pasta', expected: 'pasta', why: 'podman info rootlessNetworkCmd' })
+    expect(report.checks.find((c) => c.id === 'host-containers-internal')?.details.addr).toBe('169.254.1.2')
+    expect(report.checks.find((c) => c.id === 'port-handler-slirp4netns')?.details.containerSaw).toBe('10.0.2.2')
+    expect(report.checks.find((c) => c.id === 'port-handler-rootlesskit')?.details.containerSaw).toBe('10.0.2.100')
+    expect(r.summary).toContain('<td>Default network (default-network)</td><td>default (pasta)</td><td>✅ passed</td>')
+    expect(report.wallMs).toBeLessThan(report.checksMs)
+  })
+
+  it('Debian 12 host (podman 4.3.1, slirp4netns default): pasta checks skipped with the reason, the rest pass', async () => {
+    const { r, report, status } = await smoke('bookworm')
+    expect(r.exitCode).toBe(0)
+    expect(r.outputs['smoke-result']).toBe('passed')
+    expect(status['pasta-loopback']).toBe('skipped: pasta needs podman >= 4.4 (have 4.3.1)')
+    expect(status['pasta-map-gw']).toBe('skipped: pasta needs podman >= 4.4 (have 4.3.1)')
+    expectPassed(status, LOCAL.filter((id) => !id.startsWith('pasta-')))
+    expect(report.checks.find((c) => c.id === 'default-network')?.details).toMatchObject({ kind: 'slirp4netns', expected: 'slirp4netns' })
+    expect(r.summary).toContain('<td>⏭️ skipped</td><td>—</td><td>pasta needs podman &#62;= 4.4 (have 4.3.1)</td>')
+  })
+})
+
+describe('red when the network is really broken', () => {
+  it('pasta that exits 1 (first on PATH): the step fails after the summary; checks not using pasta still pass', async () => {
+    const work = await workspace()
+    const bin = await brokenHelper(work, 'pasta')
+    const { r, report, status } = await smoke('trixie', { work, env: { PATH: `${bin}:${BASE_PATH}` } })
+    expect(r.exitCode).toBe(1)
+    expect(r.outputs['smoke-result']).toBe('failed')
+    expect(report.result).toBe('failed')
+    for (const id of ['default-network', 'publish', 'pasta-loopback', 'pasta-map-gw', 'tls-volume']) {
+      expect(status[id]).toMatch(/^failed: .*pasta: deliberately broken by the smoke integration test/)
+    }
+    expectPassed(status, ['network-host', 'network-none', 'slirp4netns-loopback', 'port-handler-rootlesskit'])
+    expect(r.errors).toEqual([expect.stringMatching(/^Network smoke tests failed: tls-volume \(/)])
+    expect(r.summary).toContain('<td>❌ failed</td>')
+    expect(r.summary).toMatch(/<details><summary>default-network: [^<]*<\/summary>[\s\S]*pasta: deliberately broken/)
+  })
+
+  it('slirp4netns that exits 1 on the Debian 12 host: every slirp4netns path fails, host and none pass', async () => {
+    const work = await workspace()
+    const bin = await brokenHelper(work, 'slirp4netns')
+    const { r, status } = await smoke('bookworm', { work, env: { PATH: `${bin}:${BASE_PATH}` } })
+    expect(r.exitCode).toBe(1)
+    for (const id of ['default-network', 'publish', 'slirp4netns-loopback', 'port-handler-slirp4netns', 'port-handler-rootlesskit', 'tls-volume']) {
+      expect(status[id]).toMatch(/^failed: .*slirp4netns: deliberately broken by the smoke integration test/)
+    }
+    expectPassed(status, ['network-host', 'network-none'])
+  })
+
+  it('aardvark-dns missing from the helper dirs: only the custom network name resolution fails', async () => {
+    const work = await workspace()
+    const { uid, gid } = await runnerIds()
+    const helpers = path.join(work.dir, 'no-aardvark')
+    await mkdir(helpers, { recursive: true })
+    await symlink('/usr/lib/podman/netavark', path.join(helpers, 'netavark')) // the tree's, resolved inside it
+    const root = `${work.toolCache}/podman-default-static/${VERSION.trixie}/amd64`
+    const conf = path.join(work.dir, 'no-aardvark.conf')
+    const dirs = [`${root}/usr/local/lib/podman`, `${root}/usr/local/libexec/podman`, helpers, '/usr/libexec/podman']
+    await writeFile(conf, `[engine]\nhelper_binaries_dir = ${JSON.stringify(dirs)}\n`)
+    await chown(conf, uid, gid)
+    // CONTAINERS_CONF_OVERRIDE is read last, after the action's drop-in (podman >= 5)
+    const { r, status } = await smoke('trixie', { work, env: { CONTAINERS_CONF_OVERRIDE: conf } })
+    expect(r.exitCode).toBe(1)
+    expect(status['custom-network']).toMatch(/^failed: client on ssp-\w+-custom-network-net could not fetch from ssp-\w+-custom-network-srv: .*(EAI_AGAIN|ENOTFOUND)/)
+    expectPassed(status, LOCAL.filter((id) => id !== 'custom-network'))
+  })
+
+  it('smoke-failure: warning passes the step while the report and output say failed', async () => {
+    const work = await workspace()
+    const bin = await brokenHelper(work, 'pasta')
+    const { r, report } = await smoke('trixie', { work, env: { PATH: `${bin}:${BASE_PATH}` }, inputs: { 'smoke-failure': 'warning' } })
+    expect(r.exitCode).toBe(0)
+    expect(r.errors).toEqual([])
+    expect(r.warnings).toEqual([expect.stringMatching(/^Network smoke tests failed: .*smoke-failure: warning keeps the step green\.$/)])
+    expect(r.outputs['smoke-result']).toBe('failed')
+    expect(report.result).toBe('failed')
+  })
+})

@@ -1,0 +1,66 @@
+// The suite as a step of the action: outputs, job log, summary, and the verdict applied
+// after the summary is written (so a failing step still shows why).
+import { join } from 'node:path'
+import * as core from '@actions/core'
+import { Outputs } from '../constants.js'
+import type { PodmanInfo } from '../host/info.js'
+import type { Inputs } from '../inputs.js'
+import type { Run } from '../ports.js'
+import type { Summary } from '../summary.js'
+import { runSmokeSuite } from './index.js'
+import { type CheckReport, type SmokeReport, smokeFailureDetails, smokeHeadline, smokeSummaryRows } from './report.js'
+
+export const REPORT_FILE = 'setup-static-podman-smoke.json'
+
+export interface InstalledPodman {
+  podman: string
+  env: NodeJS.ProcessEnv
+  info: PodmanInfo
+  podmanVersion: string
+}
+
+type SmokeInputs = Pick<Inputs, 'smokeTests' | 'smokeImage' | 'smokeTimeoutSec' | 'defaultNetwork'>
+
+const ICON = { passed: '✅', failed: '❌', skipped: '⏭️' } as const
+
+export function logLine(c: CheckReport): string {
+  const what = c.status === 'passed' ? (c.details.summary as string | undefined) ?? '' : (c.reason ?? '')
+  return `${ICON[c.status]} ${c.id} [${c.mode}] ${(c.durationMs / 1000).toFixed(1)} s ${what}`.trimEnd()
+}
+
+/** Runs the suite (unless smoke-tests is none), sets smoke-result and smoke-report, adds the summary. */
+export async function runSmokeStep(run: Run, p: InstalledPodman, inputs: SmokeInputs, temp: string, summary: Summary): Promise<SmokeReport | undefined> {
+  if (inputs.smokeTests === 'none') {
+    core.setOutput(Outputs.SmokeResult, 'skipped')
+    return undefined
+  }
+  const reportPath = join(temp, REPORT_FILE)
+  const report = await core.group('Network smoke tests', async () => {
+    const r = await runSmokeSuite(run, {
+      ...p,
+      select: inputs.smokeTests,
+      image: inputs.smokeImage,
+      timeoutSec: inputs.smokeTimeoutSec,
+      reportPath,
+      defaultNetwork: inputs.defaultNetwork || undefined,
+      workDir: temp,
+    })
+    for (const c of r.checks) core.info(logLine(c))
+    return r
+  })
+  core.info(smokeHeadline(report))
+  core.setOutput(Outputs.SmokeResult, report.result)
+  core.setOutput(Outputs.SmokeReport, reportPath)
+  summary.table('Network smoke tests', smokeSummaryRows(report)).raw(`<p>${smokeHeadline(report)}</p>`)
+  for (const d of smokeFailureDetails(report)) summary.details(d.label, d.text)
+  return report
+}
+
+/** smoke-failure: error fails the step, warning only annotates; call after the summary is written. */
+export function applySmokeVerdict(report: SmokeReport | undefined, mode: Inputs['smokeFailure']): void {
+  if (report?.result !== 'failed') return
+  const failed = report.checks.filter((c) => c.status === 'failed')
+  const message = `Network smoke tests failed: ${failed.map((c) => `${c.id} (${c.reason})`).join('; ')}`
+  if (mode === 'error') core.setFailed(message)
+  else core.warning(`${message}. smoke-failure: warning keeps the step green.`)
+}
