@@ -125,7 +125,13 @@ describe('red when the network is really broken', () => {
   it('slirp4netns that exits 1 on the Debian 12 host: every slirp4netns path fails, host and none pass', async () => {
     const work = await workspace()
     const bin = await brokenHelper(work, 'slirp4netns')
-    const { r, status } = await smoke('bookworm', { work, env: { PATH: `${bin}:${BASE_PATH}` } })
+    // podman 4.3 leaves a stale rootless netns behind when slirp4netns fails: keep it out of
+    // the runner user's shared /run/user/UID (it would break every later custom network there).
+    const { uid, gid } = await runnerIds()
+    const xdg = path.join(work.dir, 'xdg')
+    await mkdir(xdg, { mode: 0o700 })
+    await chown(xdg, uid, gid)
+    const { r, status } = await smoke('bookworm', { work, env: { PATH: `${bin}:${BASE_PATH}`, XDG_RUNTIME_DIR: xdg } })
     expect(r.exitCode).toBe(1)
     for (const id of ['default-network', 'publish', 'slirp4netns-loopback', 'port-handler-slirp4netns', 'port-handler-rootlesskit', 'tls-volume']) {
       expect(status[id]).toMatch(/^failed: .*slirp4netns: deliberately broken by the smoke integration test/)

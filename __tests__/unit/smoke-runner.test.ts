@@ -111,6 +111,12 @@ describe('runSmokeSuite with scripted podman', () => {
     )
   })
 
+  it('a known podman message gets its hint', async () => {
+    const p = scripted({ ...BASE, 'custom-network-srv': { exitCode: 127, stderr: 'Error: failed to mount runtime directory for rootless netns: no such file or directory' } })
+    const report = await runSmokeSuite(p.run, options({ select: ['custom-network'] }))
+    expect(status(report)['custom-network']).toMatch(/^failed: starting srv failed \(exit 127\): .* \(hint: podman < 5 leaves a stale \$XDG_RUNTIME_DIR\/netns\/rootless-netns-\* /)
+  })
+
   it('runs checks concurrently up to the limit', async () => {
     const p = scripted({ ...BASE, '-probe ': json(SLIRP) }, 150)
     const report = await runSmokeSuite(p.run, options({ concurrency: 3 }))
@@ -118,13 +124,16 @@ describe('runSmokeSuite with scripted podman', () => {
     expect(report.wallMs).toBeLessThan(report.checksMs)
   })
 
-  it('smoke-image: pulled once up front, containers never pull; a failed pull fails what would have run', async () => {
+  it('smoke-image: pulled once up front unless local, containers never pull; a failed pull fails what would have run', async () => {
     const image = 'docker.io/library/node:22-alpine'
-    const ok = scripted({ ...BASE, 'pull --quiet': {}, 'default-network-probe': json(SLIRP) })
+    const ok = scripted({ ...BASE, 'image exists': { exitCode: 1 }, 'pull --quiet': {}, 'default-network-probe': json(SLIRP) })
     await runSmokeSuite(ok.run, options({ image, select: ['default-network', 'pasta-loopback'] }))
     expect(ok.calls.filter((c) => c.includes(' pull '))).toEqual([`/usr/bin/podman pull --quiet ${image}`])
     expect(ok.calls.find((c) => c.includes('default-network-probe'))).toContain(`--pull=never --entrypoint node ${image} -e <probe>`)
-    const bad = scripted({ ...BASE, 'pull --quiet': { exitCode: 125, stderr: 'Error: initializing source: no route to host' } })
+    const local = scripted({ ...BASE, 'image exists': {}, 'default-network-probe': json(SLIRP) })
+    await runSmokeSuite(local.run, options({ image, select: ['default-network'] }))
+    expect(local.calls.filter((c) => c.includes(' pull '))).toEqual([]) // already in local storage
+    const bad = scripted({ ...BASE, 'image exists': { exitCode: 1 }, 'pull --quiet': { exitCode: 125, stderr: 'Error: initializing source: no route to host' } })
     const r = await runSmokeSuite(bad.run, options({ image, select: ['default-network', 'pasta-loopback'] }))
     expect(status(r)['default-network']).toBe(`failed: pulling ${image} failed: Error: initializing source: no route to host`)
     expect(status(r)['pasta-loopback']).toBe('skipped: pasta needs podman >= 4.4 (have 4.3.1)')

@@ -63,6 +63,7 @@ export const logsArgv = (name: string): string[] => ['logs', name]
 export const networkCreateArgv = (name: string, runId: string): string[] => ['network', 'create', '--label', `${LABEL}=${runId}`, name]
 export const networkRmArgv = (name: string): string[] => ['network', 'rm', '-f', name]
 export const pullArgv = (image: string): string[] => ['pull', '--quiet', image]
+export const imageExistsArgv = (image: string): string[] => ['image', 'exists', image]
 
 /** docker.io/library/node:22 yes; node:22 or library/node no: short names depend on registries.conf. */
 export function isFullyQualified(image: string): boolean {

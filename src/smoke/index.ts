@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { errorText, lastLine } from '../exec.js'
 import type { PodmanInfo } from '../host/info.js'
 import type { Run } from '../ports.js'
-import { isFullyQualified, type ProbeRuntime, pullArgv } from './argv.js'
+import { imageExistsArgv, isFullyQualified, type ProbeRuntime, pullArgv } from './argv.js'
 import { capabilities, plan, SMOKE_CHECKS, type Selection, unknownCheckIds } from './plan.js'
 import { type Facts, PROBE_SCRIPT } from './probe.js'
 import { type CheckReport, type SmokeReport, suiteResult } from './report.js'
@@ -54,6 +54,8 @@ async function hostFacts(run: Run, node: string, env: NodeJS.ProcessEnv): Promis
 async function prepareImage(run: Run, opts: SmokeOptions): Promise<string | undefined> {
   if (opts.image === 'host') return undefined
   if (!isFullyQualified(opts.image)) return `smoke-image ${opts.image} is not fully qualified (e.g. docker.io/library/node:22-alpine)`
+  // Already in local storage (built or pulled by an earlier step): no registry round trip.
+  if ((await run(opts.podman, imageExistsArgv(opts.image), { env: opts.env, timeoutMs: 30_000 })).exitCode === 0) return undefined
   const r = await run(opts.podman, pullArgv(opts.image), { env: opts.env, timeoutMs: Math.max(120, opts.timeoutSec * 5) * 1000 })
   return r.exitCode === 0 ? undefined : `pulling ${opts.image} failed: ${r.timedOut ? 'timed out' : lastLine(r)}`
 }

@@ -143,8 +143,18 @@ export class CheckContext {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/** Known podman messages whose cause is not in the message itself. */
+const HINTS: [RegExp, string][] = [
+  [
+    /failed to mount runtime directory for rootless netns/,
+    'podman < 5 leaves a stale $XDG_RUNTIME_DIR/netns/rootless-netns-* after a failed network helper start; remove it (it is not a mount) or use a fresh XDG_RUNTIME_DIR',
+  ],
+]
+
 function failureText(r: ExecResult, timeoutMs: number): string {
-  return r.timedOut ? `timed out (smoke-timeout ${timeoutMs / 1000} s)` : `failed (exit ${r.exitCode}): ${lastLine(r)}`
+  if (r.timedOut) return `timed out (smoke-timeout ${timeoutMs / 1000} s)`
+  const hint = HINTS.find(([re]) => re.test(r.stderr))?.[1]
+  return `failed (exit ${r.exitCode}): ${lastLine(r)}${hint ? ` (hint: ${hint})` : ''}`
 }
 
 export function jsonLine<T>(stdout: string): T | undefined {
