@@ -112,7 +112,7 @@ describe('runSmokeSuite with scripted podman', () => {
   })
 
   it('a known podman message gets its hint', async () => {
-    const p = scripted({ ...BASE, 'custom-network-srv': { exitCode: 127, stderr: 'Error: failed to mount runtime directory for rootless netns: no such file or directory' } })
+    const p = scripted({ ...BASE, 'network create': {}, 'custom-network-srv': { exitCode: 127, stderr: 'Error: failed to mount runtime directory for rootless netns: no such file or directory' } })
     const report = await runSmokeSuite(p.run, options({ select: ['custom-network'] }))
     expect(status(report)['custom-network']).toMatch(/^failed: starting srv failed \(exit 127\): .* \(hint: podman < 5 leaves a stale \$XDG_RUNTIME_DIR\/netns\/rootless-netns-\* /)
   })
