@@ -9,6 +9,7 @@ import { rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { profileText } from '../../src/host/apparmor.js'
+import { dropLine } from '../../src/host/remedies.js'
 import { runOk, runProc } from '../../test-support/proc.js'
 import { createWork, driverArg, ensureGateUser, type GateUser, layoutFrom, scenario, tree, type Work } from '../fixtures/host/real.js'
 
@@ -191,6 +192,52 @@ echo "REVERTED $(stat -c %a /dev/net/tun)"`,
     expect(out.failures).toEqual([`/dev/net/tun: /dev/net/tun mode 0600, not usable by ${user.name}. allow-sudo is false; run:\nsudo chmod 0666 /dev/net/tun`])
     expect(out.changes).toEqual([])
     expect(r.stdout).toContain('MODE 600')
+  })
+
+  test('no subordinate ids for the runner user: a free range added with sudo -n usermod, podman system migrate, post deletes exactly those lines', async () => {
+    const SUB = 'ssp-gate-sub'
+    const sudoers = '/etc/sudoers.d/92-ssp-gate-sub'
+    const mine = (f: string) => readFileSync(f, 'utf8').split('\n').filter((l) => l.startsWith(`${SUB}:`))
+    await runProc('userdel', ['-r', SUB], { timeoutMs: 30_000 })
+    await runOk('useradd', ['-m', '-s', '/bin/bash', SUB], { timeoutMs: 30_000 })
+    const uid = (await runOk('id', ['-u', SUB], { timeoutMs: 5000 })).stdout.trim()
+    try {
+      // useradd hands out a range; take it away again: that is the host this check is for.
+      for (const [f, flag] of [['/etc/subuid', '--del-subuids'], ['/etc/subgid', '--del-subgids']]) {
+        for (const l of mine(f)) {
+          const [, start, count] = l.split(':').map(Number)
+          await runOk('usermod', [flag, `${start}-${start + count - 1}`, SUB], { timeoutMs: 30_000 })
+        }
+      }
+      await writeFile(sudoers, `${SUB} ALL=(ALL) NOPASSWD: ALL\n`, { mode: 0o440 })
+      await runOk('install', ['-d', '-m', '0700', '-o', SUB, '-g', SUB, `/run/user/${uid}`], { timeoutMs: 5000 })
+      const asSub = (arg: string) =>
+        runProc('sh', ['-c', `cd / && runuser -u ${SUB} -- env HOME=/home/${SUB} XDG_RUNTIME_DIR=/run/user/${uid} PATH=/usr/bin:/bin ${work.dir}/node/node ${work.dir}/driver.cjs ${arg}`], { timeoutMs: 120_000 })
+      const fixed = await asSub(driverArg({ op: 'remedy', remedy: { allowSudo: true, apparmor: 'profile', podman: '/usr/bin/podman' } }))
+      const out = JSON.parse(fixed.stdout.split('\n').find((l) => l.startsWith('DRIVER '))?.slice(7) ?? '{}')
+      const check = out.checks.find((c: { id: string }) => c.id === 'subid')
+      expect(check).toMatchObject({ found: `${SUB}: subuid none, subgid none`, outcome: 'fixed' })
+      expect(out.changes.map((c: { kind: string }) => c.kind)).toEqual(['subuid', 'subgid'])
+      const range = /subuids (\d+-\d+)/.exec(out.changes[0].description)?.[1] as string
+      const [start] = range.split('-').map(Number)
+      expect([mine('/etc/subuid'), mine('/etc/subgid')]).toEqual([[`${SUB}:${start}:65536`], [`${SUB}:${start}:65536`]])
+      const reverted = await asSub(driverArg({ op: 'revert', changes: out.changes }))
+      expect(reverted.stdout).toContain(`Reverted: added subuids ${range} for ${SUB}`)
+      expect([mine('/etc/subuid'), mine('/etc/subgid')]).toEqual([[], []])
+    } finally {
+      await runProc('sh', ['-c', `runuser -u ${SUB} -- env XDG_RUNTIME_DIR=/run/user/${uid} podman system migrate; true`], { timeoutMs: 60_000 })
+      await runProc('userdel', ['-r', SUB], { timeoutMs: 30_000 })
+      await rm(sudoers, { force: true })
+      await rm(`/run/user/${uid}`, { recursive: true, force: true })
+    }
+  })
+
+  test('the subuid revert deletes exactly its own line with the real sed', async () => {
+    const file = path.join(work.dir, 'subuid')
+    await writeFile(file, 'svcXci$:231072:65536\nsvc.ci$:231072:65536\nsvc.ci$:231072:655360\n')
+    const [cmd, ...args] = dropLine(file, 'svc.ci$:231072:65536')
+    await runOk(cmd, args, { timeoutMs: 10_000 })
+    expect(readFileSync(file, 'utf8')).toBe('svcXci$:231072:65536\nsvc.ci$:231072:655360\n')
   })
 
   const breakHost = process.env.SSP_GATE_BREAK_HOST === '1'

@@ -1,10 +1,13 @@
 import { describe, expect, test } from '@jest/globals'
-import { applyCompletion, gateOutputs, mergeWiring, verifyUsed } from '../../src/host/complete.js'
+import { applyCompletion, gateOutputs, mergeWiring, probeAsset, verifyUsed } from '../../src/host/complete.js'
 import { chooseVariant, GateError, type GatePlan, planGate } from '../../src/host/gate.js'
 import type { PodmanInfo } from '../../src/host/info.js'
 import { type Found, type HostProbe, probeHost } from '../../src/host/probe.js'
+import { requirementsFor } from '../../src/host/requirements.js'
+import { gateRows } from '../../src/host/rows.js'
 import type { Piece } from '../../src/host/search.js'
 import { LAYOUTS, resolveLayout } from '../../src/install/layout.js'
+import { FakeHost } from '../fixtures/host/fake-host.js'
 import { loadSnapshot, type Stack } from '../fixtures/host/load.js'
 import { replay } from '../fixtures/host/snapshot.js'
 
@@ -22,7 +25,7 @@ const FULL = resolveLayout('/cache/podman-full/5.4.2/x64', LAYOUTS.full)
 
 describe('the decision grid on the captured hosts', () => {
   test('Debian 13 tree, podman 5.4.2 standalone: the system stack is accepted as it is', async () => {
-    const plan = planGate({ pieces: await real('trixie') }, '5.4.2', 'standalone', { installMissing: true })
+    const plan = planGate({ pieces: await real('trixie') }, requirementsFor('standalone', '5.4.2'), { installMissing: true })
     expect(plan.needsFullAsset).toBe(false)
     expect(plan.pieces.every((p) => p.status === 'ok')).toBe(true)
     expect(plan.failures).toEqual([])
@@ -31,7 +34,7 @@ describe('the decision grid on the captured hosts', () => {
   test("the seed: Debian 12's crun 1.8.1 as the system crun under podman 5.4.2 standalone -> complete crun", async () => {
     const pieces = await real('trixie')
     const seed = withPiece(pieces, 'crun', { path: '/usr/bin/crun', version: '1.8.1', raw: 'crun version 1.8.1', via: 'podman info' })
-    const plan = planGate(seed, '5.4.2', 'standalone', { installMissing: true })
+    const plan = planGate(seed, requirementsFor('standalone', '5.4.2'), { installMissing: true })
     expect(plan.complete).toEqual(['crun'])
     expect(plan.needsFullAsset).toBe(true)
     expect(plan.failures).toEqual([])
@@ -39,13 +42,13 @@ describe('the decision grid on the captured hosts', () => {
 
   test('the same with install-missing: false fails naming crun, 1.8.1 and the floor', async () => {
     const seed = withPiece(await real('trixie'), 'crun', { path: '/usr/bin/crun', version: '1.8.1' })
-    const plan = planGate(seed, '5.4.2', 'standalone', { installMissing: false })
+    const plan = planGate(seed, requirementsFor('standalone', '5.4.2'), { installMissing: false })
     expect(plan.needsFullAsset).toBe(false)
     expect(plan.failures).toEqual([expect.stringMatching(/^crun: 1\.8\.1 does not meet >= 1\.14\.3 \(required: .*unknown version specified/)])
   })
 
   test('Debian testing, podman 5.8.6 standalone: crun 1.28 meets even the documented 1.25.1', async () => {
-    const plan = planGate({ pieces: await real('forky') }, '5.8.6', 'standalone', { installMissing: true })
+    const plan = planGate({ pieces: await real('forky') }, requirementsFor('standalone', '5.8.6'), { installMissing: true })
     expect(plan.pieces.find((p) => p.piece === 'crun')?.lines.map((l) => [l.req.need, l.status])).toEqual([
       ['>=1.14.3', 'ok'],
       ['>=1.25.1', 'ok'],
@@ -54,17 +57,17 @@ describe('the decision grid on the captured hosts', () => {
   })
 
   test('crun 1.21 under the 5.7 line: above the floor, below the documented 1.25.1 -> warning, completion wanted', async () => {
-    const plan = planGate({ pieces: await real('trixie') }, '5.7.1', 'standalone', { installMissing: true })
+    const plan = planGate({ pieces: await real('trixie') }, requirementsFor('standalone', '5.7.1'), { installMissing: true })
     const crun = plan.pieces.find((p) => p.piece === 'crun')
     expect(crun?.status).toBe('warn')
     expect(crun?.action).toBe('complete')
-    const kept = planGate({ pieces: await real('trixie') }, '5.7.1', 'standalone', { installMissing: false })
+    const kept = planGate({ pieces: await real('trixie') }, requirementsFor('standalone', '5.7.1'), { installMissing: false })
     expect(kept.failures).toEqual([])
     expect(kept.warnings).toEqual([expect.stringMatching(/^crun: 1\.21\.0 does not meet >= 1\.25\.1 \(recommended/)])
   })
 
   test('Debian 12 host, podman 5.7.1 standalone, install-missing false: EVERY unmet line at once', async () => {
-    const plan = planGate({ pieces: await real('bookworm') }, '5.7.1', 'standalone', { installMissing: false })
+    const plan = planGate({ pieces: await real('bookworm') }, requirementsFor('standalone', '5.7.1'), { installMissing: false })
     expect(plan.failures.map((l) => l.split(':')[0])).toEqual(['crun', 'netavark', 'aardvark-dns'])
     expect(plan.warnings.map((l) => l.split(':')[0])).toEqual(['crun', 'conmon', 'pasta'])
     const err = new GateError([...plan.failures])
@@ -74,26 +77,26 @@ describe('the decision grid on the captured hosts', () => {
   test('Debian 12 host, default variant (crun and conmon bundled): netavark pair and pasta completed', async () => {
     const pieces = await real('bookworm')
     const bundled = { ...pieces, crun: { path: '/tc/usr/local/bin/crun', version: '1.26.0' }, conmon: { path: '/tc/usr/local/lib/podman/conmon', version: '2.1.13' } }
-    const plan = planGate({ pieces: bundled }, '5.7.1', 'default', { installMissing: true })
+    const plan = planGate({ pieces: bundled }, requirementsFor('default', '5.7.1'), { installMissing: true })
     expect(actions(plan)).toMatchObject({ crun: 'none', conmon: 'none', netavark: 'complete', 'aardvark-dns': 'complete', pasta: 'complete' })
     expect(plan.pieces.find((p) => p.piece === 'crun')?.from).toBe('asset')
   })
 
   test('podman 4 needs slirp4netns, not netavark 1.10 or pasta', async () => {
-    const plan = planGate({ pieces: await real('bookworm') }, '4.9.3', 'standalone', { installMissing: false })
+    const plan = planGate({ pieces: await real('bookworm') }, requirementsFor('standalone', '4.9.3'), { installMissing: false })
     expect(plan.pieces.map((p) => p.piece)).toEqual(['crun', 'conmon', 'pasta', 'slirp4netns', 'catatonit', 'fuse-overlayfs', 'newuidmap', 'newgidmap'])
     expect(plan.failures).toEqual([])
   })
 
   test('missing uidmap is left to the uidmap remedy, not failed by the gate', async () => {
-    const plan = planGate(withPiece(await real('forky'), 'newuidmap', {}), '5.8.6', 'standalone', { installMissing: false })
+    const plan = planGate(withPiece(await real('forky'), 'newuidmap', {}), requirementsFor('standalone', '5.8.6'), { installMissing: false })
     expect(actions(plan).newuidmap).toBe('remedy')
     expect(plan.failures).toEqual([])
   })
 })
 
 describe('pasta: known-bad and unknown versions', () => {
-  const pasta = async (f: Found, variant: 'standalone' | 'full' = 'standalone') => planGate(withPiece(await real('forky'), 'pasta', f), '5.8.6', variant, { installMissing: true })
+  const pasta = async (f: Found, variant: 'standalone' | 'full' = 'standalone') => planGate(withPiece(await real('forky'), 'pasta', f), requirementsFor(variant, '5.8.6'), { installMissing: true })
 
   test('2025_12_09 is refused and completed', async () => {
     const plan = await pasta({ path: '/usr/bin/pasta', version: '2025.12.9' })
@@ -123,7 +126,7 @@ describe('pasta: known-bad and unknown versions', () => {
 
 describe('completion from the full asset', () => {
   const seedPlan = async (podman = '5.4.2') =>
-    planGate(withPiece(await real('trixie'), 'crun', { path: '/usr/bin/crun', version: '1.8.1' }), podman, 'standalone', { installMissing: true })
+    planGate(withPiece(await real('trixie'), 'crun', { path: '/usr/bin/crun', version: '1.8.1' }), requirementsFor('standalone', podman), { installMissing: true })
 
   test('crun 1.21 from the full asset replaces the system 1.8.1: pinned in the drop-in, reported in outputs', async () => {
     const done = applyCompletion(await seedPlan(), { installed: FULL, pieces: { crun: { path: FULL.crun, version: '1.21.0', via: 'version' } } })
@@ -141,7 +144,7 @@ describe('completion from the full asset', () => {
   })
 
   test('documented 1.25.1 with a full asset offering only 1.21: kept as a warning, not swapped', async () => {
-    const plan = planGate({ pieces: await real('trixie') }, '5.7.1', 'standalone', { installMissing: true })
+    const plan = planGate({ pieces: await real('trixie') }, requirementsFor('standalone', '5.7.1'), { installMissing: true })
     const done = applyCompletion(plan, { installed: FULL, pieces: { crun: { path: FULL.crun, version: '1.21.0' } } })
     expect(done.wiring.runtimePath).toBeUndefined()
     expect(done.pieces.find((p) => p.piece === 'crun')?.actionText).toBe("kept: the full asset's crun (1.21.0) does no better")
@@ -151,7 +154,7 @@ describe('completion from the full asset', () => {
   test('netavark, aardvark-dns and pasta come through helper dirs, catatonit rides along as init_path', async () => {
     const pieces = await real('trixie')
     const host = { ...pieces, netavark: {}, 'aardvark-dns': {}, pasta: {}, catatonit: {} }
-    const plan = planGate({ pieces: host }, '5.4.2', 'default', { installMissing: true })
+    const plan = planGate({ pieces: host }, requirementsFor('default', '5.4.2'), { installMissing: true })
     expect(plan.complete).toEqual(['pasta', 'netavark', 'aardvark-dns', 'catatonit'])
     const lib = '/cache/podman-full/5.4.2/x64/usr/local/lib/podman'
     const bin = '/cache/podman-full/5.4.2/x64/usr/local/bin'
@@ -187,5 +190,39 @@ describe('variant: auto picks the smallest variant this host runs as it is', () 
     expect(chooseVariant({ pieces: await real('bookworm') }, '5.7.1').reason).toBe(
       'full: the smallest variant this host can run as it is (standalone would need: crun 1.8.1 does not meet >= 1.14.3, crun 1.8.1 does not meet >= 1.25.1, conmon 2.1.6 does not meet >= 2.1.7, netavark 1.4.0 does not meet >= 1.10.3 < 2.0.0, aardvark-dns 1.4.0 does not meet >= 1.10.0 < 2.0.0, pasta 2023_03_09 does not meet >= 2024_08_21; default would need: netavark 1.4.0 does not meet >= 1.10.3 < 2.0.0, aardvark-dns 1.4.0 does not meet >= 1.10.0 < 2.0.0, pasta 2023_03_09 does not meet >= 2024_08_21)',
     )
+  })
+})
+
+describe('the full asset, read by running its pieces', () => {
+  test('versions of exactly the pieces the plan wants; a piece the asset lacks is missing', async () => {
+    const h = new FakeHost()
+    h.file(FULL.crun as string, { mode: 0o755 }).file(`${FULL.bin}/pasta`, { mode: 0o755 })
+    h.on(FULL.crun as string, () => ({ exitCode: 0, stdout: 'crun version 1.21\ncommit: x\nspec: 1.0.0\n' }))
+    h.on(`${FULL.bin}/pasta`, () => ({ exitCode: 0, stdout: 'pasta 2025_06_11.0293c6f\n' }))
+    const asset = await probeAsset(h, FULL, ['crun', 'pasta', 'netavark'])
+    expect(asset.pieces).toEqual({
+      crun: { path: FULL.crun, version: '1.21.0', raw: 'crun version 1.21', via: 'version' },
+      pasta: { path: `${FULL.bin}/pasta`, version: '2025.6.11', raw: 'pasta 2025_06_11.0293c6f', via: 'version' },
+      netavark: {},
+    })
+    expect(h.calls).toEqual([`${FULL.crun} --version`, `${FULL.bin}/pasta --version`])
+  })
+})
+
+describe('summary rows', () => {
+  test('piece | found | needed | status | action taken, escaped, one line per requirement', async () => {
+    const seed = withPiece(await real('trixie'), 'crun', { path: '/usr/bin/crun', version: '1.8.1', raw: 'crun <1.8.1>' })
+    const plan = planGate(seed, requirementsFor('standalone', '5.7.1'), { installMissing: true })
+    const done = applyCompletion(plan, { installed: FULL, pieces: { crun: { path: FULL.crun, version: '1.21.0' } } })
+    const rows = gateRows(done.pieces)
+    expect(rows[0]).toEqual(['Piece', 'Found', 'Needed', 'Status', 'Action taken'].map((data) => ({ data, header: true })))
+    expect(rows.find((r) => r[0] === 'crun')).toEqual([
+      'crun',
+      `1.21.0, ${FULL.crun} (completed from the full asset)`,
+      '&#62;= 1.14.3: older crun rejects the OCI version podman 5 writes: `crun: unknown version specified`<br>&#62;= 1.25.1: the crun the release documents (and was tested with) for standalone',
+      '⚠️',
+      'completed from the full asset (host: 1.8.1 at /usr/bin/crun)',
+    ])
+    expect(rows.find((r) => r[0] === 'pasta')?.[1]).toBe('2025_05_03, /usr/bin/pasta (host)')
   })
 })

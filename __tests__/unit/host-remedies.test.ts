@@ -134,9 +134,23 @@ describe('subordinate ids', () => {
     ])
     expect(h.text('/etc/subuid')).toBe('tester:100000:65536\nssp-smoke:165536:65536\nrunner:231072:65536\n')
     expect(status(out, 'subid')?.outcome).toBe('fixed')
-    expect(out.changes.map((c) => c.revert.join(' '))).toEqual(['usermod --del-subuids 231072-296607 runner', 'usermod --del-subgids 231072-296607 runner'])
+    // not usermod --del-subuids: shadow refuses it while the user has processes, as the runner user always does in post
+    expect(out.changes.map((c) => c.revert)).toEqual([
+      ['sed', '-i', '/^runner:231072:65536$/d', '/etc/subuid'],
+      ['sed', '-i', '/^runner:231072:65536$/d', '/etc/subgid'],
+    ])
     await revertChanges(h.run, out.changes)
     expect(h.state()).toEqual(original)
+  })
+
+  test('the revert pattern escapes regex characters in the user name (real sed checks it in the integration test)', async () => {
+    const h = new FakeHost({ name: 'svc.ci$', uid: 1001 })
+    healthyHost().files.forEach((f, k) => h.files.set(k, f))
+    h.file('/etc/subuid', { text: 'svcXci$:100000:65536\n' }).file('/etc/subgid', { text: 'svcXci$:100000:65536\n' }).file(PODMAN, { mode: 0o755 }).on(PODMAN, () => ({ exitCode: 0 }))
+    const { out } = await remedy(h, sudo)
+    expect(out.changes[0].revert[2]).toBe('/^svc\\.ci\\$:165536:65536$/d')
+    await revertChanges(h.run, out.changes)
+    expect(h.text('/etc/subuid')).toBe('svcXci$:100000:65536\n')
   })
 
   test('without sudo: an error with the usermod lines', async () => {

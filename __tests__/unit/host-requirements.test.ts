@@ -4,7 +4,7 @@ import { describe, expect, test } from '@jest/globals'
 import { evaluateLine } from '../../src/host/evaluate.js'
 import { needText, REQUIREMENTS, requirementsFor, requirementsMarkdown } from '../../src/host/requirements.js'
 
-const ids = (variant: 'standalone' | 'default' | 'full', podman: string) => requirementsFor(variant, podman).map((r) => `${r.piece} ${r.need}`)
+const ids = (variant: 'standalone' | 'default' | 'full', podman: string) => requirementsFor(variant, podman).lines.map((r) => `${r.piece} ${r.need}`)
 
 describe('which lines apply', () => {
   test('standalone on the 5.7 line carries the release-documented crun 1.25.1; default does not (it bundles crun)', () => {
@@ -28,7 +28,7 @@ describe('which lines apply', () => {
     for (const r of REQUIREMENTS) {
       expect(r.reason.length).toBeGreaterThan(10)
       expect(r.source.length).toBeGreaterThan(3)
-      if (!['present', 'setuid'].includes(r.need)) expect(requirementsFor('standalone', '5.8.0', [{ ...r, podman: '*' }])).toHaveLength(1)
+      if (!['present', 'setuid'].includes(r.need)) expect(requirementsFor('standalone', '5.8.0', [{ ...r, podman: '*' }]).lines).toHaveLength(1)
     }
   })
 })

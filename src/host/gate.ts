@@ -4,7 +4,7 @@
 import type { Variant } from '../inputs.js'
 import { evaluateLines, type LineVerdict, type Status, worst } from './evaluate.js'
 import type { Found, HostProbe } from './probe.js'
-import { COMPLETABLE, providedBy, type Requirement, requirementsFor, VARIANT_ORDER } from './requirements.js'
+import { COMPLETABLE, providedBy, type RequirementSet, requirementsFor, VARIANT_ORDER } from './requirements.js'
 import type { Piece } from './search.js'
 
 export type Action =
@@ -81,8 +81,8 @@ function completionSet(pieces: readonly PieceVerdict[], opts: GateOptions): Piec
   return COMPLETABLE.filter((p) => set.has(p))
 }
 
-export function planGate(probe: Pick<HostProbe, 'pieces'>, podmanVersion: string, variant: Variant, opts: GateOptions, reqs?: readonly Requirement[]): GatePlan {
-  const lines = reqs ?? requirementsFor(variant, podmanVersion)
+export function planGate(probe: Pick<HostProbe, 'pieces'>, reqs: RequirementSet, opts: GateOptions): GatePlan {
+  const { variant, podmanVersion, lines } = reqs
   const byPiece = [...new Set(lines.map((l) => l.piece))]
   const pieces = byPiece.map((p) => verdict(p, probe.pieces[p] ?? {}, evaluateLines(lines.filter((l) => l.piece === p), probe.pieces[p] ?? {}), variant, opts))
   const complete = completionSet(pieces, opts)
@@ -113,7 +113,7 @@ export interface VariantChoice {
 export function chooseVariant(probe: Pick<HostProbe, 'pieces'>, podmanVersion: string): VariantChoice {
   const misses: string[] = []
   for (const variant of VARIANT_ORDER) {
-    const plan = planGate(probe, podmanVersion, variant, { installMissing: false, predict: true })
+    const plan = planGate(probe, requirementsFor(variant, podmanVersion), { installMissing: false, predict: true })
     const short = plan.pieces.filter((p) => p.action !== 'remedy').flatMap((p) => p.lines.filter((l) => l.status !== 'ok' && l.req.level !== 'optional').map((l) => `${p.piece} ${l.detail}`))
     if (short.length === 0) {
       const before = misses.length ? ` (${misses.join('; ')})` : ''

@@ -78,6 +78,14 @@ function uidmap(p: Probe, opts: RemedyOptions): Check {
   return fixable({ ...base, remedy: { name: missing ? 'install uidmap' : 'reinstall uidmap (restores the setuid bit)', steps: [step] } }, 'error', opts)
 }
 
+/**
+ * The revert deletes exactly the line usermod added. Not `usermod --del-subuids`: shadow
+ * refuses that while the user has processes, and in the post step the runner user always has.
+ */
+export function dropLine(file: string, line: string): string[] {
+  return ['sed', '-i', `/^${line.replace(/[.$*[\]^\\/]/g, '\\$&')}$/d`, file]
+}
+
 function subid(p: Probe, opts: RemedyOptions): Check {
   const f = p.facts
   const mine = { uid: rangesOf(f.subuid, f.user), gid: rangesOf(f.subgid, f.user) }
@@ -94,7 +102,7 @@ function subid(p: Probe, opts: RemedyOptions): Check {
   const steps: Step[] = short.map((k) => ({
     argv: ['usermod', `--add-sub${k}s`, r, f.user.name],
     sudo: true,
-    change: { kind: `sub${k}`, description: `added sub${k}s ${r} for ${f.user.name}`, revert: ['usermod', `--del-sub${k}s`, r, f.user.name] },
+    change: { kind: `sub${k}`, description: `added sub${k}s ${r} for ${f.user.name}`, revert: dropLine(`/etc/sub${k}`, `${f.user.name}:${start}:${SUBID_COUNT}`) },
   }))
   steps.push({ argv: [opts.podman, 'system', 'migrate'], sudo: false })
   return fixable({ id: 'subid', name: 'subordinate ids', found, needed, remedy: { name: 'add a subordinate id range, then podman system migrate', steps } }, 'error', opts)

@@ -68,11 +68,17 @@ export const isAvoidLine = (r: Requirement): boolean => r.level === 'refused' ||
 const applies = (r: Requirement, variant: Variant, podman: string): boolean =>
   (!r.variants || r.variants.includes(variant)) && semver.satisfies(podman, r.podman, { includePrerelease: true })
 
+export interface RequirementSet {
+  variant: Variant
+  podmanVersion: string
+  lines: Requirement[]
+}
+
 /** The lines that apply to this variant and podman version, table order. */
-export function requirementsFor(variant: Variant, podmanVersion: string, table: readonly Requirement[] = REQUIREMENTS): Requirement[] {
+export function requirementsFor(variant: Variant, podmanVersion: string, table: readonly Requirement[] = REQUIREMENTS): RequirementSet {
   // A prerelease belongs to the line it leads up to: 6.0.0-rc1 is podman 6.
   const v = semver.coerce(podmanVersion)?.version ?? podmanVersion
-  return table.filter((r) => applies(r, variant, v))
+  return { variant, podmanVersion, lines: table.filter((r) => applies(r, variant, v)) }
 }
 
 export const providedBy = (variant: Variant, piece: Piece): boolean => PROVIDED[variant].includes(piece)
