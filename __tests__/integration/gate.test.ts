@@ -245,12 +245,13 @@ echo "REVERTED $(stat -c %a /dev/net/tun)"`,
     const unified = '/sys/fs/cgroup/unified/cgroup.controllers'
     await runOk('umount', ['/sys/fs/cgroup/hugetlb'], { timeoutMs: 10_000 })
     try {
-      // Another mount namespace still holding the v1 hierarchy keeps hugetlb off the v2 mount.
-      expect(readFileSync(unified, 'utf8')).toContain('hugetlb')
+      // Another mount namespace still holding the v1 hierarchy keeps hugetlb off the v2 mount:
+      // then the quirk cannot be re-created here (end those namespaces first).
+      expect({ unified: readFileSync(unified, 'utf8').trim() }).toEqual({ unified: expect.stringContaining('hugetlb') })
       const r = await scenario(
         work,
         user,
-        'host',
+        'host-init',
         `echo "BEFORE"; U podman run --rm -v /usr:/usr:ro --rootfs $W/rootfs true; echo "rc=$?"
 gate ${REMEDY(true)} cgroup
 echo "AFTER $(U podman run --rm -v /usr:/usr:ro --rootfs $W/rootfs sh -c 'echo container ran')"`,

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { beforeAll, describe, expect, test } from '@jest/globals'
@@ -6,10 +6,13 @@ import { revertChanges } from '../../src/cleanup.js'
 import type { SystemChange } from '../../src/constants.js'
 import { profileFile, profileText } from '../../src/host/apparmor.js'
 import { applyRemedies, blockingChecks, commandText } from '../../src/host/apply-remedies.js'
+import { readFacts } from '../../src/host/facts.js'
+import { realHostFs } from '../../src/host/fs.js'
 import { probeHost } from '../../src/host/probe.js'
 import { freeRange, planChecks, type RemedyOptions } from '../../src/host/remedies.js'
 import { checkRows } from '../../src/host/rows.js'
 import { FakeHost, healthyHost } from '../fixtures/host/fake-host.js'
+import { loadSnapshot } from '../fixtures/host/load.js'
 
 const PODMAN = '/opt/hostedtoolcache/podman/5.7.1/x64/usr/local/bin/podman'
 const sudo: RemedyOptions = { allowSudo: true, apparmor: 'profile', podman: PODMAN }
@@ -298,4 +301,27 @@ test('summary rows: one per check, icons after the remedies', async () => {
 test('commands are shown the way a person types them', () => {
   expect(commandText({ argv: ['usermod', '--add-subuids', '1-2', "o'brien"], sudo: true })).toBe("sudo usermod --add-subuids 1-2 'o'\\''brien'")
   expect(commandText({ argv: ['chmod', '0666', '/dev/net/tun'], sudo: true }, true)).toBe('chmod 0666 /dev/net/tun')
+})
+
+describe("detection through an injectable root, on this machine's real mount table", () => {
+  test('the hybrid quirk as it was here (hugetlb still on the v2 mount) is found through realHostFs(root)', async () => {
+    const snap = loadSnapshot('bookworm')
+    const mounts = String(snap.fs['readFile /proc/self/mounts'])
+    expect(mounts).toContain('cgroup /sys/fs/cgroup/hugetlb cgroup rw,relatime,hugetlb') // the fix setup-test-host.sh applied
+    const root = mkdtempSync(path.join(os.tmpdir(), 'ssp-root-'))
+    const put = (p: string, text: string) => {
+      mkdirSync(path.dirname(path.join(root, p)), { recursive: true })
+      writeFileSync(path.join(root, p), text)
+    }
+    put('proc/self/mounts', mounts.replace(/^cgroup \/sys\/fs\/cgroup\/hugetlb .*\n/m, '')) // the fix taken out again
+    put('sys/fs/cgroup/unified/cgroup.controllers', 'hugetlb\n')
+    const facts = await readFacts(realHostFs(root), {}, { name: 'runner', uid: 1001 })
+    expect(facts.cgroup).toEqual({
+      layout: 'hybrid',
+      unifiedMount: '/sys/fs/cgroup/unified',
+      unifiedControllers: ['hugetlb'],
+      v1Controllers: ['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'blkio', 'pids'],
+    })
+    expect(facts.tun).toEqual({ exists: false, mode: undefined, usable: false })
+  })
 })
