@@ -91,6 +91,13 @@ describe('throwaway CA', () => {
     expect(leaf.checkIP('10.0.2.2')).toBe('10.0.2.2')
   })
 
+  it('every certificate is valid DER (random serials once made one in ~150 unparseable)', () => {
+    for (let i = 0; i < 600; i++) {
+      const p = makeTestPki(['127.0.0.1'])
+      expect(new X509Certificate(p.certPem).verify(new X509Certificate(p.caPem).publicKey)).toBe(true)
+    }
+  })
+
   it('the probe trusts the server only with that CA and only for its names', async () => {
     const get = async (cert: typeof pki, caPem: string) => {
       const srv = await startHostServer({ key: cert.keyPem, cert: cert.certPem })

@@ -88,6 +88,7 @@ describe('runSmokeSuite with scripted podman', () => {
     }
     expect(p.calls.some((c) => /podman network rm -f ssp-\w+-custom-network-net$/.test(c))).toBe(true)
     expect(report.result).toBe('failed')
+    expect(report.defaultNetwork).toEqual({ expected: 'slirp4netns', why: 'podman 4.3.1 default', observed: 'slirp4netns' })
     expect(JSON.parse(readFileSync(opts.reportPath, 'utf8'))).toEqual(report)
     expect(readdirSync(opts.workDir)).toEqual([]) // scratch rootfs and CA files gone
     expect(report.checks.find((c) => c.id === 'custom-network')?.stderrTail).toBe('Error: netavark: nftables error\nline two')

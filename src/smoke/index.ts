@@ -106,7 +106,7 @@ export async function runSmokeSuite(run: Run, opts: SmokeOptions): Promise<Smoke
     result: suiteResult(checks),
     podmanVersion: opts.podmanVersion,
     image: opts.image,
-    defaultNetwork: { expected: caps.defaultKind.kind, why: caps.defaultKind.why },
+    defaultNetwork: { expected: caps.defaultKind.kind, why: caps.defaultKind.why, observed: checks.find((c) => c.id === 'default-network')?.details.kind as string | undefined },
     internet: { ipv4: caps.internet4.reason, ipv6: caps.internet6.reason },
     startedAt: new Date(started).toISOString(),
     wallMs: Date.now() - started,

@@ -23,8 +23,8 @@ export interface SmokeReport {
   result: SmokeResult
   podmanVersion: string
   image: string
-  /** the network `podman run` gives without --network, as the default-network check saw it */
-  defaultNetwork: { expected: string; why: string }
+  /** the network `podman run` gives without --network: expected, and what the default-network check saw */
+  defaultNetwork: { expected: string; why: string; observed?: string }
   internet: { ipv4: string; ipv6: string }
   startedAt: string
   wallMs: number

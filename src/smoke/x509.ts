@@ -56,8 +56,10 @@ interface CertSpec {
 }
 
 function certificate(s: CertSpec, now = Date.now()): string {
+  // DER integers are minimal and this one positive: first byte 0x01..0x7f. (A leading zero
+  // byte is "illegal padding" to OpenSSL and drops the certificate, about one run in 150.)
   const serial = randomBytes(16)
-  serial[0] &= 0x7f
+  serial[0] = (serial[0] & 0x7f) | 0x01
   const tbs = seq(
     explicit(0, int(Buffer.from([2]))),
     int(serial),
