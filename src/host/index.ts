@@ -1,0 +1,21 @@
+// The host gate's API for run.ts: probe -> plan -> (full asset) -> completion -> remedies.
+import os from 'node:os'
+import type { Run } from '../ports.js'
+import type { User } from './facts.js'
+import { realHostFs } from './fs.js'
+import type { HostPorts } from './probe.js'
+
+export { applyRemedies, blockingChecks, type CheckResult, type RemedyOutcome } from './apply-remedies.js'
+export { applyCompletion, type AssetPieces, type Completion, gateOutputs, mergeWiring, probeAsset, verifyUsed } from './complete.js'
+export { chooseVariant, GateError, type GatePlan, planGate, type VariantChoice } from './gate.js'
+export { type HostPorts, type HostProbe, probeHost } from './probe.js'
+export { planChecks, type RemedyOptions } from './remedies.js'
+export { requirementsFor, requirementsMarkdown } from './requirements.js'
+export { checkRows, gateRows } from './rows.js'
+
+export const hostPorts = (run: Run): HostPorts => ({ run, fs: realHostFs() })
+
+export function currentUser(): User {
+  const u = os.userInfo()
+  return { name: u.username, uid: u.uid }
+}
