@@ -14,8 +14,8 @@ var __commonJS = (cb, mod) => function __require() {
   }
 };
 var __export = (target, all) => {
-  for (var name in all)
-    __defProp(target, name, { get: all[name], enumerable: true });
+  for (var name2 in all)
+    __defProp(target, name2, { get: all[name2], enumerable: true });
 };
 var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
@@ -38,10 +38,10 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 var require_tunnel = __commonJS({
   "node_modules/tunnel/lib/tunnel.js"(exports2) {
     "use strict";
-    var net = require("net");
+    var net2 = require("net");
     var tls = require("tls");
-    var http3 = require("http");
-    var https3 = require("https");
+    var http4 = require("http");
+    var https5 = require("https");
     var events2 = require("events");
     var assert4 = require("assert");
     var util6 = require("util");
@@ -51,24 +51,24 @@ var require_tunnel = __commonJS({
     exports2.httpsOverHttps = httpsOverHttps2;
     function httpOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http3.request;
+      agent.request = http4.request;
       return agent;
     }
     function httpsOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http3.request;
+      agent.request = http4.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
     }
     function httpOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https3.request;
+      agent.request = https5.request;
       return agent;
     }
     function httpsOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https3.request;
+      agent.request = https5.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
@@ -77,12 +77,12 @@ var require_tunnel = __commonJS({
       var self2 = this;
       self2.options = options || {};
       self2.proxyOptions = self2.options.proxy || {};
-      self2.maxSockets = self2.options.maxSockets || http3.Agent.defaultMaxSockets;
+      self2.maxSockets = self2.options.maxSockets || http4.Agent.defaultMaxSockets;
       self2.requests = [];
       self2.sockets = [];
       self2.on("free", function onFree(socket, host, port, localAddress) {
         var options2 = toOptions(host, port, localAddress);
-        for (var i = 0, len = self2.requests.length; i < len; ++i) {
+        for (var i = 0, len2 = self2.requests.length; i < len2; ++i) {
           var pending = self2.requests[i];
           if (pending.host === options2.host && pending.port === options2.port) {
             self2.requests.splice(i, 1);
@@ -231,7 +231,7 @@ var require_tunnel = __commonJS({
       return host;
     }
     function mergeOptions(target) {
-      for (var i = 1, len = arguments.length; i < len; ++i) {
+      for (var i = 1, len2 = arguments.length; i < len2; ++i) {
         var overrides = arguments[i];
         if (typeof overrides === "object") {
           var keys = Object.keys(overrides);
@@ -965,7 +965,7 @@ var require_util = __commonJS({
     var { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols();
     var { IncomingMessage } = require("node:http");
     var stream3 = require("node:stream");
-    var net = require("node:net");
+    var net2 = require("node:net");
     var { Blob: Blob2 } = require("node:buffer");
     var nodeUtil = require("node:util");
     var { stringify } = require("node:querystring");
@@ -1072,15 +1072,15 @@ var require_util = __commonJS({
           throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
-        let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path22 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
-        if (origin[origin.length - 1] === "/") {
-          origin = origin.slice(0, origin.length - 1);
+        let origin2 = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
+        let path25 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        if (origin2[origin2.length - 1] === "/") {
+          origin2 = origin2.slice(0, origin2.length - 1);
         }
-        if (path22 && path22[0] !== "/") {
-          path22 = `/${path22}`;
+        if (path25 && path25[0] !== "/") {
+          path25 = `/${path25}`;
         }
-        return new URL(`${origin}${path22}`);
+        return new URL(`${origin2}${path25}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1110,7 +1110,7 @@ var require_util = __commonJS({
       }
       assert4(typeof host === "string");
       const servername = getHostname(host);
-      if (net.isIP(servername)) {
+      if (net2.isIP(servername)) {
         return "";
       }
       return servername;
@@ -1195,8 +1195,8 @@ var require_util = __commonJS({
       return obj;
     }
     function parseRawHeaders(headers) {
-      const len = headers.length;
-      const ret = new Array(len);
+      const len2 = headers.length;
+      const ret = new Array(len2);
       let hasContentLength = false;
       let contentDispositionIdx = -1;
       let key;
@@ -1370,15 +1370,15 @@ var require_util = __commonJS({
         size: m[3] ? parseInt(m[3]) : null
       } : null;
     }
-    function addListener(obj, name, listener) {
+    function addListener(obj, name2, listener) {
       const listeners = obj[kListeners] ??= [];
-      listeners.push([name, listener]);
-      obj.on(name, listener);
+      listeners.push([name2, listener]);
+      obj.on(name2, listener);
       return obj;
     }
     function removeAllListeners(obj) {
-      for (const [name, listener] of obj[kListeners] ?? []) {
-        obj.removeListener(name, listener);
+      for (const [name2, listener] of obj[kListeners] ?? []) {
+        obj.removeListener(name2, listener);
       }
       obj[kListeners] = null;
     }
@@ -1531,39 +1531,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path22, origin }
+          request: { method, path: path25, origin: origin2 }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path22);
+        debuglog("sending request to %s %s/%s", method, origin2, path25);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path22, origin },
+          request: { method, path: path25, origin: origin2 },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
-          origin,
-          path22,
+          origin2,
+          path25,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path22, origin }
+          request: { method, path: path25, origin: origin2 }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path22);
+        debuglog("trailers received from %s %s/%s", method, origin2, path25);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path22, origin },
+          request: { method, path: path25, origin: origin2 },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
-          origin,
-          path22,
+          origin2,
+          path25,
           error2.message
         );
       });
@@ -1612,9 +1612,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path22, origin }
+            request: { method, path: path25, origin: origin2 }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path22);
+          debuglog("sending request to %s %s/%s", method, origin2, path25);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1676,8 +1676,8 @@ var require_request = __commonJS({
     var invalidPathRegex = /[^\u0021-\u00ff]/;
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
-      constructor(origin, {
-        path: path22,
+      constructor(origin2, {
+        path: path25,
         method,
         body: body2,
         headers,
@@ -1692,11 +1692,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path22 !== "string") {
+        if (typeof path25 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path22[0] !== "/" && !(path22.startsWith("http://") || path22.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path25[0] !== "/" && !(path25.startsWith("http://") || path25.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path22)) {
+        } else if (invalidPathRegex.test(path25)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1762,8 +1762,8 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path22, query) : path22;
-        this.origin = origin;
+        this.path = query ? buildURL(path25, query) : path25;
+        this.origin = origin2;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
         this.reset = reset == null ? null : reset;
@@ -1781,11 +1781,11 @@ var require_request = __commonJS({
           }
         } else if (headers && typeof headers === "object") {
           if (headers[Symbol.iterator]) {
-            for (const header2 of headers) {
-              if (!Array.isArray(header2) || header2.length !== 2) {
+            for (const header3 of headers) {
+              if (!Array.isArray(header3) || header3.length !== 2) {
                 throw new InvalidArgumentError("headers must be in key-value pair format");
               }
-              processHeader(this, header2[0], header2[1]);
+              processHeader(this, header3[0], header3[1]);
             }
           } else {
             const keys = Object.keys(headers);
@@ -2293,8 +2293,8 @@ var require_timers = __commonJS({
     function onTick() {
       fastNow += TICK_MS;
       let idx = 0;
-      let len = fastTimers.length;
-      while (idx < len) {
+      let len2 = fastTimers.length;
+      while (idx < len2) {
         const timer = fastTimers[idx];
         if (timer._state === PENDING) {
           timer._idleStart = fastNow - TICK_MS;
@@ -2306,14 +2306,14 @@ var require_timers = __commonJS({
         }
         if (timer._state === TO_BE_CLEARED) {
           timer._state = NOT_IN_LIST;
-          if (--len !== 0) {
-            fastTimers[idx] = fastTimers[len];
+          if (--len2 !== 0) {
+            fastTimers[idx] = fastTimers[len2];
           }
         } else {
           ++idx;
         }
       }
-      fastTimers.length = len;
+      fastTimers.length = len2;
       if (fastTimers.length !== 0) {
         refreshTimeout();
       }
@@ -2511,7 +2511,7 @@ var require_timers = __commonJS({
 var require_connect = __commonJS({
   "node_modules/undici/lib/core/connect.js"(exports2, module2) {
     "use strict";
-    var net = require("node:net");
+    var net2 = require("node:net");
     var assert4 = require("node:assert");
     var util6 = require_util();
     var { InvalidArgumentError, ConnectTimeoutError } = require_errors();
@@ -2607,7 +2607,7 @@ var require_connect = __commonJS({
         } else {
           assert4(!httpSocket, "httpSocket can only be sent on TLS update");
           port = port || 80;
-          socket = net.connect({
+          socket = net2.connect({
             highWaterMark: 64 * 1024,
             // Same as nodejs fs streams.
             ...options,
@@ -3546,9 +3546,9 @@ var require_data_url = __commonJS({
       assert4(mimeType !== "failure");
       const { parameters, essence } = mimeType;
       let serialization = essence;
-      for (let [name, value] of parameters.entries()) {
+      for (let [name2, value] of parameters.entries()) {
         serialization += ";";
-        serialization += name;
+        serialization += name2;
         serialization += "=";
         if (!HTTP_TOKEN_CODEPOINTS.test(value)) {
           value = value.replace(/(\\|")/g, "\\$1");
@@ -3819,7 +3819,7 @@ var require_webidl = __commonJS({
           });
         }
         const method = typeof Iterable === "function" ? Iterable() : V?.[Symbol.iterator]?.();
-        const seq = [];
+        const seq2 = [];
         let index = 0;
         if (method === void 0 || typeof method.next !== "function") {
           throw webidl.errors.exception({
@@ -3832,9 +3832,9 @@ var require_webidl = __commonJS({
           if (done) {
             break;
           }
-          seq.push(converter(value, prefix2, `${argument}[${index++}]`));
+          seq2.push(converter(value, prefix2, `${argument}[${index++}]`));
         }
-        return seq;
+        return seq2;
       };
     };
     webidl.recordConverter = function(keyConverter, valueConverter) {
@@ -3996,11 +3996,11 @@ var require_webidl = __commonJS({
       }
       return V;
     };
-    webidl.converters.TypedArray = function(V, T, prefix2, name, opts) {
+    webidl.converters.TypedArray = function(V, T, prefix2, name2, opts) {
       if (webidl.util.Type(V) !== "Object" || !types2.isTypedArray(V) || V.constructor.name !== T.name) {
         throw webidl.errors.conversionFailed({
           prefix: prefix2,
-          argument: `${name} ("${webidl.util.Stringify(V)}")`,
+          argument: `${name2} ("${webidl.util.Stringify(V)}")`,
           types: [T.name]
         });
       }
@@ -4018,11 +4018,11 @@ var require_webidl = __commonJS({
       }
       return V;
     };
-    webidl.converters.DataView = function(V, prefix2, name, opts) {
+    webidl.converters.DataView = function(V, prefix2, name2, opts) {
       if (webidl.util.Type(V) !== "Object" || !types2.isDataView(V)) {
         throw webidl.errors.exception({
           header: prefix2,
-          message: `${name} is not a DataView.`
+          message: `${name2} is not a DataView.`
         });
       }
       if (opts?.allowShared === false && types2.isSharedArrayBuffer(V.buffer)) {
@@ -4039,19 +4039,19 @@ var require_webidl = __commonJS({
       }
       return V;
     };
-    webidl.converters.BufferSource = function(V, prefix2, name, opts) {
+    webidl.converters.BufferSource = function(V, prefix2, name2, opts) {
       if (types2.isAnyArrayBuffer(V)) {
-        return webidl.converters.ArrayBuffer(V, prefix2, name, { ...opts, allowShared: false });
+        return webidl.converters.ArrayBuffer(V, prefix2, name2, { ...opts, allowShared: false });
       }
       if (types2.isTypedArray(V)) {
-        return webidl.converters.TypedArray(V, V.constructor, prefix2, name, { ...opts, allowShared: false });
+        return webidl.converters.TypedArray(V, V.constructor, prefix2, name2, { ...opts, allowShared: false });
       }
       if (types2.isDataView(V)) {
-        return webidl.converters.DataView(V, prefix2, name, { ...opts, allowShared: false });
+        return webidl.converters.DataView(V, prefix2, name2, { ...opts, allowShared: false });
       }
       throw webidl.errors.conversionFailed({
         prefix: prefix2,
-        argument: `${name} ("${webidl.util.Stringify(V)}")`,
+        argument: `${name2} ("${webidl.util.Stringify(V)}")`,
         types: ["BufferSource"]
       });
     };
@@ -4182,9 +4182,9 @@ var require_util2 = __commonJS({
       return "success";
     }
     function appendFetchMetadata(httpRequest) {
-      let header2 = null;
-      header2 = httpRequest.mode;
-      httpRequest.headersList.set("sec-fetch-mode", header2, true);
+      let header3 = null;
+      header3 = httpRequest.mode;
+      httpRequest.headersList.set("sec-fetch-mode", header3, true);
     }
     function appendRequestOriginHeader(request) {
       let serializedOrigin = request.origin;
@@ -4350,9 +4350,9 @@ var require_util2 = __commonJS({
       if (url2.protocol === "data:") return true;
       if (url2.protocol === "file:") return true;
       return isOriginPotentiallyTrustworthy(url2.origin);
-      function isOriginPotentiallyTrustworthy(origin) {
-        if (origin == null || origin === "null") return false;
-        const originAsURL = new URL(origin);
+      function isOriginPotentiallyTrustworthy(origin2) {
+        if (origin2 == null || origin2 === "null") return false;
+        const originAsURL = new URL(origin2);
         if (originAsURL.protocol === "https:" || originAsURL.protocol === "wss:") {
           return true;
         }
@@ -4495,7 +4495,7 @@ var require_util2 = __commonJS({
       return result;
     }
     var esIteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()));
-    function createIterator(name, kInternalIterator, keyIndex = 0, valueIndex = 1) {
+    function createIterator(name2, kInternalIterator, keyIndex = 0, valueIndex = 1) {
       class FastIterableIterator {
         /** @type {any} */
         #target;
@@ -4516,13 +4516,13 @@ var require_util2 = __commonJS({
         next() {
           if (typeof this !== "object" || this === null || !(#target in this)) {
             throw new TypeError(
-              `'next' called on an object that does not implement interface ${name} Iterator.`
+              `'next' called on an object that does not implement interface ${name2} Iterator.`
             );
           }
           const index = this.#index;
           const values = this.#target[kInternalIterator];
-          const len = values.length;
-          if (index >= len) {
+          const len2 = values.length;
+          if (index >= len2) {
             return {
               value: void 0,
               done: true
@@ -4555,7 +4555,7 @@ var require_util2 = __commonJS({
           writable: false,
           enumerable: false,
           configurable: true,
-          value: `${name} Iterator`
+          value: `${name2} Iterator`
         },
         next: { writable: true, enumerable: true, configurable: true }
       });
@@ -4563,8 +4563,8 @@ var require_util2 = __commonJS({
         return new FastIterableIterator(target, kind);
       };
     }
-    function iteratorMixin(name, object, kInternalIterator, keyIndex = 0, valueIndex = 1) {
-      const makeIterator = createIterator(name, kInternalIterator, keyIndex, valueIndex);
+    function iteratorMixin(name2, object, kInternalIterator, keyIndex = 0, valueIndex = 1) {
+      const makeIterator = createIterator(name2, kInternalIterator, keyIndex, valueIndex);
       const properties = {
         keys: {
           writable: true,
@@ -4599,10 +4599,10 @@ var require_util2 = __commonJS({
           configurable: true,
           value: function forEach(callbackfn, thisArg = globalThis) {
             webidl.brandCheck(this, object);
-            webidl.argumentLengthCheck(arguments, 1, `${name}.forEach`);
+            webidl.argumentLengthCheck(arguments, 1, `${name2}.forEach`);
             if (typeof callbackfn !== "function") {
               throw new TypeError(
-                `Failed to execute 'forEach' on '${name}': parameter 1 is not of type 'Function'.`
+                `Failed to execute 'forEach' on '${name2}': parameter 1 is not of type 'Function'.`
               );
             }
             for (const { 0: key, 1: value } of makeIterator(this, "key+value")) {
@@ -4854,8 +4854,8 @@ var require_util2 = __commonJS({
       }
       return values;
     }
-    function getDecodeSplit(name, list2) {
-      const value = list2.get(name, true);
+    function getDecodeSplit(name2, list2) {
+      const value = list2.get(name2, true);
       if (value === null) {
         return null;
       }
@@ -5042,7 +5042,7 @@ var require_formdata = __commonJS({
         }
         this[kState] = [];
       }
-      append(name, value, filename = void 0) {
+      append(name2, value, filename = void 0) {
         webidl.brandCheck(this, _FormData);
         const prefix2 = "FormData.append";
         webidl.argumentLengthCheck(arguments, 2, prefix2);
@@ -5051,45 +5051,45 @@ var require_formdata = __commonJS({
             "Failed to execute 'append' on 'FormData': parameter 2 is not of type 'Blob'"
           );
         }
-        name = webidl.converters.USVString(name, prefix2, "name");
+        name2 = webidl.converters.USVString(name2, prefix2, "name");
         value = isBlobLike(value) ? webidl.converters.Blob(value, prefix2, "value", { strict: false }) : webidl.converters.USVString(value, prefix2, "value");
         filename = arguments.length === 3 ? webidl.converters.USVString(filename, prefix2, "filename") : void 0;
-        const entry = makeEntry(name, value, filename);
+        const entry = makeEntry(name2, value, filename);
         this[kState].push(entry);
       }
-      delete(name) {
+      delete(name2) {
         webidl.brandCheck(this, _FormData);
         const prefix2 = "FormData.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix2);
-        name = webidl.converters.USVString(name, prefix2, "name");
-        this[kState] = this[kState].filter((entry) => entry.name !== name);
+        name2 = webidl.converters.USVString(name2, prefix2, "name");
+        this[kState] = this[kState].filter((entry) => entry.name !== name2);
       }
-      get(name) {
+      get(name2) {
         webidl.brandCheck(this, _FormData);
         const prefix2 = "FormData.get";
         webidl.argumentLengthCheck(arguments, 1, prefix2);
-        name = webidl.converters.USVString(name, prefix2, "name");
-        const idx = this[kState].findIndex((entry) => entry.name === name);
+        name2 = webidl.converters.USVString(name2, prefix2, "name");
+        const idx = this[kState].findIndex((entry) => entry.name === name2);
         if (idx === -1) {
           return null;
         }
         return this[kState][idx].value;
       }
-      getAll(name) {
+      getAll(name2) {
         webidl.brandCheck(this, _FormData);
         const prefix2 = "FormData.getAll";
         webidl.argumentLengthCheck(arguments, 1, prefix2);
-        name = webidl.converters.USVString(name, prefix2, "name");
-        return this[kState].filter((entry) => entry.name === name).map((entry) => entry.value);
+        name2 = webidl.converters.USVString(name2, prefix2, "name");
+        return this[kState].filter((entry) => entry.name === name2).map((entry) => entry.value);
       }
-      has(name) {
+      has(name2) {
         webidl.brandCheck(this, _FormData);
         const prefix2 = "FormData.has";
         webidl.argumentLengthCheck(arguments, 1, prefix2);
-        name = webidl.converters.USVString(name, prefix2, "name");
-        return this[kState].findIndex((entry) => entry.name === name) !== -1;
+        name2 = webidl.converters.USVString(name2, prefix2, "name");
+        return this[kState].findIndex((entry) => entry.name === name2) !== -1;
       }
-      set(name, value, filename = void 0) {
+      set(name2, value, filename = void 0) {
         webidl.brandCheck(this, _FormData);
         const prefix2 = "FormData.set";
         webidl.argumentLengthCheck(arguments, 2, prefix2);
@@ -5098,16 +5098,16 @@ var require_formdata = __commonJS({
             "Failed to execute 'set' on 'FormData': parameter 2 is not of type 'Blob'"
           );
         }
-        name = webidl.converters.USVString(name, prefix2, "name");
+        name2 = webidl.converters.USVString(name2, prefix2, "name");
         value = isBlobLike(value) ? webidl.converters.Blob(value, prefix2, "name", { strict: false }) : webidl.converters.USVString(value, prefix2, "name");
         filename = arguments.length === 3 ? webidl.converters.USVString(filename, prefix2, "name") : void 0;
-        const entry = makeEntry(name, value, filename);
-        const idx = this[kState].findIndex((entry2) => entry2.name === name);
+        const entry = makeEntry(name2, value, filename);
+        const idx = this[kState].findIndex((entry2) => entry2.name === name2);
         if (idx !== -1) {
           this[kState] = [
             ...this[kState].slice(0, idx),
             entry,
-            ...this[kState].slice(idx + 1).filter((entry2) => entry2.name !== name)
+            ...this[kState].slice(idx + 1).filter((entry2) => entry2.name !== name2)
           ];
         } else {
           this[kState].push(entry);
@@ -5145,7 +5145,7 @@ var require_formdata = __commonJS({
         configurable: true
       }
     });
-    function makeEntry(name, value, filename) {
+    function makeEntry(name2, value, filename) {
       if (typeof value === "string") {
       } else {
         if (!isFileLike(value)) {
@@ -5159,7 +5159,7 @@ var require_formdata = __commonJS({
           value = value instanceof NativeFile ? new File2([value], filename, options) : new FileLike(value, filename, options);
         }
       }
-      return { name, value };
+      return { name: name2, value };
     }
     module2.exports = { FormData: FormData2, makeEntry };
   }
@@ -5238,7 +5238,7 @@ var require_formdata_parser = __commonJS({
         if (result === "failure") {
           return "failure";
         }
-        let { name, filename, contentType: contentType2, encoding } = result;
+        let { name: name2, filename, contentType: contentType2, encoding } = result;
         position.position += 2;
         let body2;
         {
@@ -5267,22 +5267,22 @@ var require_formdata_parser = __commonJS({
         } else {
           value = utf8DecodeBytes(Buffer.from(body2));
         }
-        assert4(isUSVString(name));
+        assert4(isUSVString(name2));
         assert4(typeof value === "string" && isUSVString(value) || isFileLike(value));
-        entryList.push(makeEntry(name, value, filename));
+        entryList.push(makeEntry(name2, value, filename));
       }
     }
     function parseMultipartFormDataHeaders(input, position) {
-      let name = null;
+      let name2 = null;
       let filename = null;
       let contentType2 = null;
       let encoding = null;
       while (true) {
         if (input[position.position] === 13 && input[position.position + 1] === 10) {
-          if (name === null) {
+          if (name2 === null) {
             return "failure";
           }
-          return { name, filename, contentType: contentType2, encoding };
+          return { name: name2, filename, contentType: contentType2, encoding };
         }
         let headerName = collectASequenceOfBytes(
           (char) => char !== 10 && char !== 13 && char !== 58,
@@ -5304,13 +5304,13 @@ var require_formdata_parser = __commonJS({
         );
         switch (bufferToLowerCasedHeaderName(headerName)) {
           case "content-disposition": {
-            name = filename = null;
+            name2 = filename = null;
             if (!bufferStartsWith(input, formDataNameBuffer, position)) {
               return "failure";
             }
             position.position += 17;
-            name = parseMultipartFormDataName(input, position);
-            if (name === null) {
+            name2 = parseMultipartFormDataName(input, position);
+            if (name2 === null) {
               return "failure";
             }
             if (bufferStartsWith(input, filenameBuffer, position)) {
@@ -5367,7 +5367,7 @@ var require_formdata_parser = __commonJS({
     }
     function parseMultipartFormDataName(input, position) {
       assert4(input[position.position - 1] === 34);
-      let name = collectASequenceOfBytes(
+      let name2 = collectASequenceOfBytes(
         (char) => char !== 10 && char !== 13 && char !== 34,
         input,
         position
@@ -5377,8 +5377,8 @@ var require_formdata_parser = __commonJS({
       } else {
         position.position++;
       }
-      name = new TextDecoder().decode(name).replace(/%0A/ig, "\n").replace(/%0D/ig, "\r").replace(/%22/g, '"');
-      return name;
+      name2 = new TextDecoder().decode(name2).replace(/%0A/ig, "\n").replace(/%0D/ig, "\r").replace(/%22/g, '"');
+      return name2;
     }
     function collectASequenceOfBytes(condition, input, position) {
       let start = position.position;
@@ -5505,16 +5505,16 @@ Content-Disposition: form-data`;
         const rn = new Uint8Array([13, 10]);
         length = 0;
         let hasUnknownSizeValue = false;
-        for (const [name, value] of object) {
+        for (const [name2, value] of object) {
           if (typeof value === "string") {
-            const chunk2 = textEncoder.encode(prefix2 + `; name="${escape3(normalizeLinefeeds(name))}"\r
+            const chunk2 = textEncoder.encode(prefix2 + `; name="${escape3(normalizeLinefeeds(name2))}"\r
 \r
 ${normalizeLinefeeds(value)}\r
 `);
             blobParts.push(chunk2);
             length += chunk2.byteLength;
           } else {
-            const chunk2 = textEncoder.encode(`${prefix2}; name="${escape3(normalizeLinefeeds(name))}"` + (value.name ? `; filename="${escape3(value.name)}"` : "") + `\r
+            const chunk2 = textEncoder.encode(`${prefix2}; name="${escape3(normalizeLinefeeds(name2))}"` + (value.name ? `; filename="${escape3(value.name)}"` : "") + `\r
 Content-Type: ${value.type || "application/octet-stream"}\r
 \r
 `);
@@ -5658,8 +5658,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
                 case "application/x-www-form-urlencoded": {
                   const entries = new URLSearchParams(value.toString());
                   const fd = new FormData2();
-                  for (const [name, value2] of entries) {
-                    fd.append(name, value2);
+                  for (const [name2, value2] of entries) {
+                    fd.append(name2, value2);
                   }
                   return fd;
                 }
@@ -5784,7 +5784,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants5 = require_constants2();
+    var constants6 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util6.addListener;
@@ -5804,36 +5804,36 @@ var require_client_h1 = __commonJS({
       return await WebAssembly.instantiate(mod, {
         env: {
           /* eslint-disable camelcase */
-          wasm_on_url: (p, at, len) => {
+          wasm_on_url: (p, at, len2) => {
             return 0;
           },
-          wasm_on_status: (p, at, len) => {
+          wasm_on_status: (p, at, len2) => {
             assert4(currentParser.ptr === p);
             const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onStatus(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
+            return currentParser.onStatus(new FastBuffer(currentBufferRef.buffer, start, len2)) || 0;
           },
           wasm_on_message_begin: (p) => {
             assert4(currentParser.ptr === p);
             return currentParser.onMessageBegin() || 0;
           },
-          wasm_on_header_field: (p, at, len) => {
+          wasm_on_header_field: (p, at, len2) => {
             assert4(currentParser.ptr === p);
             const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onHeaderField(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
+            return currentParser.onHeaderField(new FastBuffer(currentBufferRef.buffer, start, len2)) || 0;
           },
-          wasm_on_header_value: (p, at, len) => {
+          wasm_on_header_value: (p, at, len2) => {
             assert4(currentParser.ptr === p);
             const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onHeaderValue(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
+            return currentParser.onHeaderValue(new FastBuffer(currentBufferRef.buffer, start, len2)) || 0;
           },
           wasm_on_headers_complete: (p, statusCode, upgrade, shouldKeepAlive) => {
             assert4(currentParser.ptr === p);
             return currentParser.onHeadersComplete(statusCode, Boolean(upgrade), Boolean(shouldKeepAlive)) || 0;
           },
-          wasm_on_body: (p, at, len) => {
+          wasm_on_body: (p, at, len2) => {
             assert4(currentParser.ptr === p);
             const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onBody(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
+            return currentParser.onBody(new FastBuffer(currentBufferRef.buffer, start, len2)) || 0;
           },
           wasm_on_message_complete: (p) => {
             assert4(currentParser.ptr === p);
@@ -5859,7 +5859,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports3 }) {
         assert4(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
-        this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants6.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5954,11 +5954,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants5.ERROR.OK) {
+          if (ret !== constants6.ERROR.OK) {
             const body2 = data.subarray(offset);
-            if (ret === constants5.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants6.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body2);
-            } else if (ret === constants5.ERROR.PAUSED) {
+            } else if (ret === constants6.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body2);
             } else {
@@ -5981,10 +5981,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants5.ERROR.OK) {
+        if (ret === constants6.ERROR.OK) {
           return null;
         }
-        if (ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants6.ERROR.PAUSED || ret === constants6.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -5998,10 +5998,10 @@ var require_client_h1 = __commonJS({
         const ptr = llhttp.llhttp_get_error_reason(this.ptr);
         let message = "";
         if (ptr) {
-          const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
-          message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
+          const len2 = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
+          message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len2).toString() + ")";
         }
-        return new HTTPParserError(message, constants5.ERROR[ret], data);
+        return new HTTPParserError(message, constants6.ERROR[ret], data);
       }
       destroy() {
         assert4(this.ptr != null);
@@ -6033,23 +6033,23 @@ var require_client_h1 = __commonJS({
         request.onResponseStarted();
       }
       onHeaderField(buf) {
-        const len = this.headers.length;
-        if ((len & 1) === 0) {
+        const len2 = this.headers.length;
+        if ((len2 & 1) === 0) {
           this.headers.push(buf);
         } else {
-          this.headers[len - 1] = Buffer.concat([this.headers[len - 1], buf]);
+          this.headers[len2 - 1] = Buffer.concat([this.headers[len2 - 1], buf]);
         }
         this.trackHeader(buf.length);
       }
       onHeaderValue(buf) {
-        let len = this.headers.length;
-        if ((len & 1) === 1) {
+        let len2 = this.headers.length;
+        if ((len2 & 1) === 1) {
           this.headers.push(buf);
-          len += 1;
+          len2 += 1;
         } else {
-          this.headers[len - 1] = Buffer.concat([this.headers[len - 1], buf]);
+          this.headers[len2 - 1] = Buffer.concat([this.headers[len2 - 1], buf]);
         }
-        const key = this.headers[len - 2];
+        const key = this.headers[len2 - 2];
         if (key.length === 10) {
           const headerName = util6.bufferToLowerCasedHeaderName(key);
           if (headerName === "keep-alive") {
@@ -6062,8 +6062,8 @@ var require_client_h1 = __commonJS({
         }
         this.trackHeader(buf.length);
       }
-      trackHeader(len) {
-        this.headersSize += len;
+      trackHeader(len2) {
+        this.headersSize += len2;
         if (this.headersSize >= this.headersMaxSize) {
           util6.destroy(this.socket, new HeadersOverflowError());
         }
@@ -6181,7 +6181,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants5.ERROR.PAUSED : 0;
+        return pause ? constants6.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6203,7 +6203,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6239,13 +6239,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert4(client[kRunning] === 0);
           util6.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util6.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util6.destroy(socket, new InformationalError("reset"));
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -6455,7 +6455,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path22, host, upgrade, blocking, reset } = request;
+      const { method, path: path25, host, upgrade, blocking, reset } = request;
       let { body: body2, headers, contentLength: contentLength2 } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util6.isFormDataLike(body2)) {
@@ -6536,22 +6536,22 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header2 = `${method} ${path22} HTTP/1.1\r
+      let header3 = `${method} ${path25} HTTP/1.1\r
 `;
       if (typeof host === "string") {
-        header2 += `host: ${host}\r
+        header3 += `host: ${host}\r
 `;
       } else {
-        header2 += client[kHostHeader];
+        header3 += client[kHostHeader];
       }
       if (upgrade) {
-        header2 += `connection: upgrade\r
+        header3 += `connection: upgrade\r
 upgrade: ${upgrade}\r
 `;
       } else if (client[kPipelining] && !socket[kReset]) {
-        header2 += "connection: keep-alive\r\n";
+        header3 += "connection: keep-alive\r\n";
       } else {
-        header2 += "connection: close\r\n";
+        header3 += "connection: close\r\n";
       }
       if (Array.isArray(headers)) {
         for (let n = 0; n < headers.length; n += 2) {
@@ -6559,41 +6559,41 @@ upgrade: ${upgrade}\r
           const val = headers[n + 1];
           if (Array.isArray(val)) {
             for (let i = 0; i < val.length; i++) {
-              header2 += `${key}: ${val[i]}\r
+              header3 += `${key}: ${val[i]}\r
 `;
             }
           } else {
-            header2 += `${key}: ${val}\r
+            header3 += `${key}: ${val}\r
 `;
           }
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request, headers: header2, socket });
+        channels.sendHeaders.publish({ request, headers: header3, socket });
       }
       if (!body2 || bodyLength === 0) {
-        writeBuffer(abort, null, client, request, socket, contentLength2, header2, expectsPayload);
+        writeBuffer(abort, null, client, request, socket, contentLength2, header3, expectsPayload);
       } else if (util6.isBuffer(body2)) {
-        writeBuffer(abort, body2, client, request, socket, contentLength2, header2, expectsPayload);
+        writeBuffer(abort, body2, client, request, socket, contentLength2, header3, expectsPayload);
       } else if (util6.isBlobLike(body2)) {
         if (typeof body2.stream === "function") {
-          writeIterable(abort, body2.stream(), client, request, socket, contentLength2, header2, expectsPayload);
+          writeIterable(abort, body2.stream(), client, request, socket, contentLength2, header3, expectsPayload);
         } else {
-          writeBlob(abort, body2, client, request, socket, contentLength2, header2, expectsPayload);
+          writeBlob(abort, body2, client, request, socket, contentLength2, header3, expectsPayload);
         }
       } else if (util6.isStream(body2)) {
-        writeStream(abort, body2, client, request, socket, contentLength2, header2, expectsPayload);
+        writeStream(abort, body2, client, request, socket, contentLength2, header3, expectsPayload);
       } else if (util6.isIterable(body2)) {
-        writeIterable(abort, body2, client, request, socket, contentLength2, header2, expectsPayload);
+        writeIterable(abort, body2, client, request, socket, contentLength2, header3, expectsPayload);
       } else {
         assert4(false);
       }
       return true;
     }
-    function writeStream(abort, body2, client, request, socket, contentLength2, header2, expectsPayload) {
+    function writeStream(abort, body2, client, request, socket, contentLength2, header3, expectsPayload) {
       assert4(contentLength2 !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished = false;
-      const writer = new AsyncWriter({ abort, socket, request, contentLength: contentLength2, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request, contentLength: contentLength2, client, expectsPayload, header: header3 });
       const onData = function(chunk) {
         if (finished) {
           return;
@@ -6659,22 +6659,22 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body2, client, request, socket, contentLength2, header2, expectsPayload) {
+    function writeBuffer(abort, body2, client, request, socket, contentLength2, header3, expectsPayload) {
       try {
         if (!body2) {
           if (contentLength2 === 0) {
-            socket.write(`${header2}content-length: 0\r
+            socket.write(`${header3}content-length: 0\r
 \r
 `, "latin1");
           } else {
             assert4(contentLength2 === null, "no body must not have content length");
-            socket.write(`${header2}\r
+            socket.write(`${header3}\r
 `, "latin1");
           }
         } else if (util6.isBuffer(body2)) {
           assert4(contentLength2 === body2.byteLength, "buffer body must have content length");
           socket.cork();
-          socket.write(`${header2}content-length: ${contentLength2}\r
+          socket.write(`${header3}content-length: ${contentLength2}\r
 \r
 `, "latin1");
           socket.write(body2);
@@ -6690,7 +6690,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeBlob(abort, body2, client, request, socket, contentLength2, header2, expectsPayload) {
+    async function writeBlob(abort, body2, client, request, socket, contentLength2, header3, expectsPayload) {
       assert4(contentLength2 === body2.size, "blob body must have content length");
       try {
         if (contentLength2 != null && contentLength2 !== body2.size) {
@@ -6698,7 +6698,7 @@ upgrade: ${upgrade}\r
         }
         const buffer3 = Buffer.from(await body2.arrayBuffer());
         socket.cork();
-        socket.write(`${header2}content-length: ${contentLength2}\r
+        socket.write(`${header3}content-length: ${contentLength2}\r
 \r
 `, "latin1");
         socket.write(buffer3);
@@ -6713,7 +6713,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeIterable(abort, body2, client, request, socket, contentLength2, header2, expectsPayload) {
+    async function writeIterable(abort, body2, client, request, socket, contentLength2, header3, expectsPayload) {
       assert4(contentLength2 !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -6732,7 +6732,7 @@ upgrade: ${upgrade}\r
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request, contentLength: contentLength2, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request, contentLength: contentLength2, client, expectsPayload, header: header3 });
       try {
         for await (const chunk of body2) {
           if (socket[kError]) {
@@ -6750,30 +6750,30 @@ upgrade: ${upgrade}\r
       }
     }
     var AsyncWriter = class {
-      constructor({ abort, socket, request, contentLength: contentLength2, client, expectsPayload, header: header2 }) {
+      constructor({ abort, socket, request, contentLength: contentLength2, client, expectsPayload, header: header3 }) {
         this.socket = socket;
         this.request = request;
         this.contentLength = contentLength2;
         this.client = client;
         this.bytesWritten = 0;
         this.expectsPayload = expectsPayload;
-        this.header = header2;
+        this.header = header3;
         this.abort = abort;
         socket[kWriting] = true;
       }
       write(chunk) {
-        const { socket, request, contentLength: contentLength2, client, bytesWritten, expectsPayload, header: header2 } = this;
+        const { socket, request, contentLength: contentLength2, client, bytesWritten, expectsPayload, header: header3 } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
         if (socket.destroyed) {
           return false;
         }
-        const len = Buffer.byteLength(chunk);
-        if (!len) {
+        const len2 = Buffer.byteLength(chunk);
+        if (!len2) {
           return true;
         }
-        if (contentLength2 !== null && bytesWritten + len > contentLength2) {
+        if (contentLength2 !== null && bytesWritten + len2 > contentLength2) {
           if (client[kStrictContentLength]) {
             throw new RequestContentLengthMismatchError();
           }
@@ -6785,20 +6785,20 @@ upgrade: ${upgrade}\r
             socket[kReset] = true;
           }
           if (contentLength2 === null) {
-            socket.write(`${header2}transfer-encoding: chunked\r
+            socket.write(`${header3}transfer-encoding: chunked\r
 `, "latin1");
           } else {
-            socket.write(`${header2}content-length: ${contentLength2}\r
+            socket.write(`${header3}content-length: ${contentLength2}\r
 \r
 `, "latin1");
           }
         }
         if (contentLength2 === null) {
           socket.write(`\r
-${len.toString(16)}\r
+${len2.toString(16)}\r
 `, "latin1");
         }
-        this.bytesWritten += len;
+        this.bytesWritten += len2;
         const ret = socket.write(chunk);
         socket.uncork();
         request.onBodySent(chunk);
@@ -6812,7 +6812,7 @@ ${len.toString(16)}\r
         return ret;
       }
       end() {
-        const { socket, contentLength: contentLength2, client, bytesWritten, expectsPayload, header: header2, request } = this;
+        const { socket, contentLength: contentLength2, client, bytesWritten, expectsPayload, header: header3, request } = this;
         request.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
@@ -6823,11 +6823,11 @@ ${len.toString(16)}\r
         }
         if (bytesWritten === 0) {
           if (expectsPayload) {
-            socket.write(`${header2}content-length: 0\r
+            socket.write(`${header3}content-length: 0\r
 \r
 `, "latin1");
           } else {
-            socket.write(`${header2}\r
+            socket.write(`${header3}\r
 `, "latin1");
           }
         } else if (contentLength2 === null) {
@@ -6915,13 +6915,13 @@ var require_client_h2 = __commonJS({
     } = http22;
     function parseH2Headers(headers) {
       const result = [];
-      for (const [name, value] of Object.entries(headers)) {
+      for (const [name2, value] of Object.entries(headers)) {
         if (Array.isArray(value)) {
           for (const subvalue of value) {
-            result.push(Buffer.from(name), Buffer.from(subvalue));
+            result.push(Buffer.from(name2), Buffer.from(subvalue));
           }
         } else {
-          result.push(Buffer.from(name), Buffer.from(value));
+          result.push(Buffer.from(name2), Buffer.from(value));
         }
       }
       return result;
@@ -7065,7 +7065,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path22, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path25, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body: body2 } = request;
       if (upgrade) {
         util6.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7162,7 +7162,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path22;
+      headers[HTTP2_HEADER_PATH] = path25;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body2 && typeof body2.read === "function") {
@@ -7514,11 +7514,11 @@ var require_redirect_handler = __commonJS({
         if (!this.location) {
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
-        const { origin, pathname, search } = util6.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path22 = search ? `${pathname}${search}` : pathname;
-        this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path22;
-        this.opts.origin = origin;
+        const { origin: origin2, pathname, search } = util6.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
+        const path25 = search ? `${pathname}${search}` : pathname;
+        this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin2);
+        this.opts.path = path25;
+        this.opts.origin = origin2;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
         if (statusCode === 303 && this.opts.method !== "HEAD") {
@@ -7557,16 +7557,16 @@ var require_redirect_handler = __commonJS({
         }
       }
     }
-    function shouldRemoveHeader(header2, removeContent, unknownOrigin) {
-      if (header2.length === 4) {
-        return util6.headerNameToString(header2) === "host";
+    function shouldRemoveHeader(header3, removeContent, unknownOrigin) {
+      if (header3.length === 4) {
+        return util6.headerNameToString(header3) === "host";
       }
-      if (removeContent && util6.headerNameToString(header2).startsWith("content-")) {
+      if (removeContent && util6.headerNameToString(header3).startsWith("content-")) {
         return true;
       }
-      if (unknownOrigin && (header2.length === 13 || header2.length === 6 || header2.length === 19)) {
-        const name = util6.headerNameToString(header2);
-        return name === "authorization" || name === "cookie" || name === "proxy-authorization";
+      if (unknownOrigin && (header3.length === 13 || header3.length === 6 || header3.length === 19)) {
+        const name2 = util6.headerNameToString(header3);
+        return name2 === "authorization" || name2 === "cookie" || name2 === "proxy-authorization";
       }
       return false;
     }
@@ -7620,8 +7620,8 @@ var require_client = __commonJS({
   "node_modules/undici/lib/dispatcher/client.js"(exports2, module2) {
     "use strict";
     var assert4 = require("node:assert");
-    var net = require("node:net");
-    var http3 = require("node:http");
+    var net2 = require("node:net");
+    var http4 = require("node:http");
     var util6 = require_util();
     var { channels } = require_diagnostics();
     var Request = require_request();
@@ -7770,7 +7770,7 @@ var require_client = __commonJS({
         if (maxRequestsPerClient != null && (!Number.isInteger(maxRequestsPerClient) || maxRequestsPerClient < 0)) {
           throw new InvalidArgumentError("maxRequestsPerClient must be a positive number");
         }
-        if (localAddress != null && (typeof localAddress !== "string" || net.isIP(localAddress) === 0)) {
+        if (localAddress != null && (typeof localAddress !== "string" || net2.isIP(localAddress) === 0)) {
           throw new InvalidArgumentError("localAddress must be valid string IP address");
         }
         if (maxResponseSize != null && (!Number.isInteger(maxResponseSize) || maxResponseSize < -1)) {
@@ -7810,7 +7810,7 @@ var require_client = __commonJS({
         this[kUrl] = util6.parseOrigin(url2);
         this[kConnector] = connect2;
         this[kPipelining] = pipelining != null ? pipelining : 1;
-        this[kMaxHeadersSize] = maxHeaderSize || http3.maxHeaderSize;
+        this[kMaxHeadersSize] = maxHeaderSize || http4.maxHeaderSize;
         this[kKeepAliveDefaultTimeout] = keepAliveTimeout == null ? 4e3 : keepAliveTimeout;
         this[kKeepAliveMaxTimeout] = keepAliveMaxTimeout == null ? 6e5 : keepAliveMaxTimeout;
         this[kKeepAliveTimeoutThreshold] = keepAliveTimeoutThreshold == null ? 2e3 : keepAliveTimeoutThreshold;
@@ -7866,8 +7866,8 @@ var require_client = __commonJS({
         this.once("connect", cb);
       }
       [kDispatch](opts, handler) {
-        const origin = opts.origin || this[kUrl].origin;
-        const request = new Request(origin, opts, handler);
+        const origin2 = opts.origin || this[kUrl].origin;
+        const request = new Request(origin2, opts, handler);
         this[kQueue].push(request);
         if (this[kResuming]) {
         } else if (util6.bodyLength(request.body) == null && util6.isIterable(request.body)) {
@@ -7934,7 +7934,7 @@ var require_client = __commonJS({
         const idx = hostname.indexOf("]");
         assert4(idx !== -1);
         const ip = hostname.substring(1, idx);
-        assert4(net.isIP(ip));
+        assert4(net2.isIP(ip));
         hostname = ip;
       }
       client[kConnecting] = true;
@@ -8163,10 +8163,10 @@ var require_fixed_queue = __commonJS({
         this.head.push(data);
       }
       shift() {
-        const tail = this.tail;
-        const next = tail.shift();
-        if (tail.isEmpty() && tail.next !== null) {
-          this.tail = tail.next;
+        const tail2 = this.tail;
+        const next = tail2.shift();
+        if (tail2.isEmpty() && tail2.next !== null) {
+          this.tail = tail2.next;
         }
         return next;
       }
@@ -8233,7 +8233,7 @@ var require_pool_base = __commonJS({
         this[kClients] = [];
         this[kQueued] = 0;
         const pool = this;
-        this[kOnDrain] = function onDrain(origin, targets) {
+        this[kOnDrain] = function onDrain(origin2, targets) {
           const queue = pool[kQueue];
           let needDrain = false;
           while (!needDrain) {
@@ -8247,20 +8247,20 @@ var require_pool_base = __commonJS({
           this[kNeedDrain] = needDrain;
           if (!this[kNeedDrain] && pool[kNeedDrain]) {
             pool[kNeedDrain] = false;
-            pool.emit("drain", origin, [pool, ...targets]);
+            pool.emit("drain", origin2, [pool, ...targets]);
           }
           if (pool[kClosedResolve] && queue.isEmpty()) {
             Promise.all(pool[kClients].map((c) => c.close())).then(pool[kClosedResolve]);
           }
         };
-        this[kOnConnect] = (origin, targets) => {
-          pool.emit("connect", origin, [pool, ...targets]);
+        this[kOnConnect] = (origin2, targets) => {
+          pool.emit("connect", origin2, [pool, ...targets]);
         };
-        this[kOnDisconnect] = (origin, targets, err) => {
-          pool.emit("disconnect", origin, [pool, ...targets], err);
+        this[kOnDisconnect] = (origin2, targets, err) => {
+          pool.emit("disconnect", origin2, [pool, ...targets], err);
         };
-        this[kOnConnectionError] = (origin, targets, err) => {
-          pool.emit("connectionError", origin, [pool, ...targets], err);
+        this[kOnConnectionError] = (origin2, targets, err) => {
+          pool.emit("connectionError", origin2, [pool, ...targets], err);
         };
         this[kStats] = new PoolStats(this);
       }
@@ -8382,11 +8382,11 @@ var require_pool = __commonJS({
     var kOptions = /* @__PURE__ */ Symbol("options");
     var kConnections = /* @__PURE__ */ Symbol("connections");
     var kFactory = /* @__PURE__ */ Symbol("factory");
-    function defaultFactory(origin, opts) {
-      return new Client(origin, opts);
+    function defaultFactory(origin2, opts) {
+      return new Client(origin2, opts);
     }
     var Pool = class extends PoolBase {
-      constructor(origin, {
+      constructor(origin2, {
         connections,
         factory = defaultFactory,
         connect,
@@ -8422,11 +8422,11 @@ var require_pool = __commonJS({
         super(options);
         this[kInterceptors] = options.interceptors?.Pool && Array.isArray(options.interceptors.Pool) ? options.interceptors.Pool : [];
         this[kConnections] = connections || null;
-        this[kUrl] = util6.parseOrigin(origin);
+        this[kUrl] = util6.parseOrigin(origin2);
         this[kOptions] = { ...util6.deepClone(options), connect, allowH2 };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kFactory] = factory;
-        this.on("connectionError", (origin2, targets, error2) => {
+        this.on("connectionError", (origin3, targets, error2) => {
           for (const target of targets) {
             const idx = this[kClients].indexOf(target);
             if (idx !== -1) {
@@ -8488,8 +8488,8 @@ var require_balanced_pool = __commonJS({
       }
       return a;
     }
-    function defaultFactory(origin, opts) {
-      return new Pool(origin, opts);
+    function defaultFactory(origin2, opts) {
+      return new Pool(origin2, opts);
     }
     var BalancedPool = class extends PoolBase {
       constructor(upstreams = [], { factory = defaultFactory, ...opts } = {}) {
@@ -8614,8 +8614,8 @@ var require_agent = __commonJS({
     var kOnDrain = /* @__PURE__ */ Symbol("onDrain");
     var kFactory = /* @__PURE__ */ Symbol("factory");
     var kOptions = /* @__PURE__ */ Symbol("options");
-    function defaultFactory(origin, opts) {
-      return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
+    function defaultFactory(origin2, opts) {
+      return opts && opts.connections === 1 ? new Client(origin2, opts) : new Pool(origin2, opts);
     }
     var Agent3 = class extends DispatcherBase {
       constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls, ...options } = {}) {
@@ -8641,17 +8641,17 @@ var require_agent = __commonJS({
         this[kMaxRedirections] = maxRedirections;
         this[kFactory] = factory;
         this[kClients] = /* @__PURE__ */ new Map();
-        this[kOnDrain] = (origin, targets) => {
-          this.emit("drain", origin, [this, ...targets]);
+        this[kOnDrain] = (origin2, targets) => {
+          this.emit("drain", origin2, [this, ...targets]);
         };
-        this[kOnConnect] = (origin, targets) => {
-          this.emit("connect", origin, [this, ...targets]);
+        this[kOnConnect] = (origin2, targets) => {
+          this.emit("connect", origin2, [this, ...targets]);
         };
-        this[kOnDisconnect] = (origin, targets, err) => {
-          this.emit("disconnect", origin, [this, ...targets], err);
+        this[kOnDisconnect] = (origin2, targets, err) => {
+          this.emit("disconnect", origin2, [this, ...targets], err);
         };
-        this[kOnConnectionError] = (origin, targets, err) => {
-          this.emit("connectionError", origin, [this, ...targets], err);
+        this[kOnConnectionError] = (origin2, targets, err) => {
+          this.emit("connectionError", origin2, [this, ...targets], err);
         };
       }
       get [kRunning]() {
@@ -8718,16 +8718,16 @@ var require_proxy_agent = __commonJS({
     function defaultProtocolPort(protocol) {
       return protocol === "https:" ? 443 : 80;
     }
-    function defaultFactory(origin, opts) {
-      return new Pool(origin, opts);
+    function defaultFactory(origin2, opts) {
+      return new Pool(origin2, opts);
     }
     var noop = () => {
     };
-    function defaultAgentFactory(origin, opts) {
+    function defaultAgentFactory(origin2, opts) {
       if (opts.connections === 1) {
-        return new Client(origin, opts);
+        return new Client(origin2, opts);
       }
-      return new Pool(origin, opts);
+      return new Pool(origin2, opts);
     }
     var Http1ProxyWrapper = class extends DispatcherBase {
       #client;
@@ -8755,13 +8755,13 @@ var require_proxy_agent = __commonJS({
           if (onHeaders) onHeaders.call(this, statusCode, data, resume);
         };
         const {
-          origin,
-          path: path22 = "/",
+          origin: origin2,
+          path: path25 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path22;
+        opts.path = origin2 + path25;
         if (!("host" in headers) && !("Host" in headers)) {
-          const { host } = new URL3(origin);
+          const { host } = new URL3(origin2);
           headers.host = host;
         }
         opts.headers = { ...this[kProxyHeaders], ...headers };
@@ -8786,7 +8786,7 @@ var require_proxy_agent = __commonJS({
         }
         const { proxyTunnel = true } = opts;
         const url2 = this.#getUrl(opts);
-        const { href, origin, port, protocol, username, password, hostname: proxyHostname } = url2;
+        const { href, origin: origin2, port, protocol, username, password, hostname: proxyHostname } = url2;
         this[kProxy] = { uri: href, protocol };
         this[kInterceptors] = opts.interceptors?.ProxyAgent && Array.isArray(opts.interceptors.ProxyAgent) ? opts.interceptors.ProxyAgent : [];
         this[kRequestTls] = opts.requestTls;
@@ -8805,8 +8805,8 @@ var require_proxy_agent = __commonJS({
         const connect = buildConnector({ ...opts.proxyTls });
         this[kConnectEndpoint] = buildConnector({ ...opts.requestTls });
         const agentFactory = opts.factory || defaultAgentFactory;
-        const factory = (origin2, options) => {
-          const { protocol: protocol2 } = new URL3(origin2);
+        const factory = (origin3, options) => {
+          const { protocol: protocol2 } = new URL3(origin3);
           if (!this[kTunnelProxy] && protocol2 === "http:" && this[kProxy].protocol === "http:") {
             return new Http1ProxyWrapper(this[kProxy].uri, {
               headers: this[kProxyHeaders],
@@ -8814,7 +8814,7 @@ var require_proxy_agent = __commonJS({
               factory: agentFactory
             });
           }
-          return agentFactory(origin2, options);
+          return agentFactory(origin3, options);
         };
         this[kClient] = clientFactory(url2, { connect });
         this[kAgent] = new Agent3({
@@ -8827,7 +8827,7 @@ var require_proxy_agent = __commonJS({
             }
             try {
               const { socket, statusCode } = await this[kClient].connect({
-                origin,
+                origin: origin2,
                 port,
                 path: requestedPath,
                 signal: opts2.signal,
@@ -9766,18 +9766,18 @@ var require_util3 = __commonJS({
       }
       const stackTraceLimit = Error.stackTraceLimit;
       Error.stackTraceLimit = 0;
-      let payload;
+      let payload2;
       try {
         if (isContentTypeApplicationJson(contentType2)) {
-          payload = JSON.parse(chunksDecode(chunks, length));
+          payload2 = JSON.parse(chunksDecode(chunks, length));
         } else if (isContentTypeText(contentType2)) {
-          payload = chunksDecode(chunks, length);
+          payload2 = chunksDecode(chunks, length);
         }
       } catch {
       } finally {
         Error.stackTraceLimit = stackTraceLimit;
       }
-      queueMicrotask(() => callback(new ResponseStatusCodeError(message, statusCode, headers, payload)));
+      queueMicrotask(() => callback(new ResponseStatusCodeError(message, statusCode, headers, payload2)));
     }
     var isContentTypeApplicationJson = (contentType2) => {
       return contentType2.length > 15 && contentType2[11] === "/" && contentType2[0] === "a" && contentType2[1] === "p" && contentType2[2] === "p" && contentType2[3] === "l" && contentType2[4] === "i" && contentType2[5] === "c" && contentType2[6] === "a" && contentType2[7] === "t" && contentType2[8] === "i" && contentType2[9] === "o" && contentType2[10] === "n" && contentType2[12] === "j" && contentType2[13] === "s" && contentType2[14] === "o" && contentType2[15] === "n";
@@ -10731,20 +10731,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path22) {
-      if (typeof path22 !== "string") {
-        return path22;
+    function safeUrl(path25) {
+      if (typeof path25 !== "string") {
+        return path25;
       }
-      const pathSegments = path22.split("?");
+      const pathSegments = path25.split("?");
       if (pathSegments.length !== 2) {
-        return path22;
+        return path25;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path22, method, body: body2, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path22);
+    function matchKey(mockDispatch2, { path: path25, method, body: body2, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path25);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body2) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10766,7 +10766,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path22 }) => matchValue(safeUrl(path22), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path25 }) => matchValue(safeUrl(path25), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10804,9 +10804,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path22, method, body: body2, headers, query } = opts;
+      const { path: path25, method, body: body2, headers, query } = opts;
       return {
-        path: path22,
+        path: path25,
         method,
         body: body2,
         headers,
@@ -10819,13 +10819,13 @@ var require_mock_utils = __commonJS({
       for (let i = 0; i < keys.length; ++i) {
         const key = keys[i];
         const value = data[key];
-        const name = Buffer.from(`${key}`);
+        const name2 = Buffer.from(`${key}`);
         if (Array.isArray(value)) {
           for (let j = 0; j < value.length; ++j) {
-            result.push(name, Buffer.from(`${value[j]}`));
+            result.push(name2, Buffer.from(`${value[j]}`));
           }
         } else {
-          result.push(name, Buffer.from(`${value}`));
+          result.push(name2, Buffer.from(`${value}`));
         }
       }
       return result;
@@ -10885,7 +10885,7 @@ var require_mock_utils = __commonJS({
     }
     function buildMockDispatch() {
       const agent = this[kMockAgent];
-      const origin = this[kOrigin];
+      const origin2 = this[kOrigin];
       const originalDispatch = this[kOriginalDispatch];
       return function dispatch(opts, handler) {
         if (agent.isMockActive) {
@@ -10895,12 +10895,12 @@ var require_mock_utils = __commonJS({
             if (error2 instanceof MockNotMatchedError) {
               const netConnect = agent[kGetNetConnect]();
               if (netConnect === false) {
-                throw new MockNotMatchedError(`${error2.message}: subsequent request to origin ${origin} was not allowed (net.connect disabled)`);
+                throw new MockNotMatchedError(`${error2.message}: subsequent request to origin ${origin2} was not allowed (net.connect disabled)`);
               }
-              if (checkNetConnect(netConnect, origin)) {
+              if (checkNetConnect(netConnect, origin2)) {
                 originalDispatch.call(this, opts, handler);
               } else {
-                throw new MockNotMatchedError(`${error2.message}: subsequent request to origin ${origin} was not allowed (net.connect is not enabled for this origin)`);
+                throw new MockNotMatchedError(`${error2.message}: subsequent request to origin ${origin2} was not allowed (net.connect is not enabled for this origin)`);
               }
             } else {
               throw error2;
@@ -10911,8 +10911,8 @@ var require_mock_utils = __commonJS({
         }
       };
     }
-    function checkNetConnect(netConnect, origin) {
-      const url2 = new URL(origin);
+    function checkNetConnect(netConnect, origin2) {
+      const url2 = new URL(origin2);
       if (netConnect === true) {
         return true;
       } else if (Array.isArray(netConnect) && netConnect.some((matcher) => matchValue(matcher, url2.host))) {
@@ -11128,13 +11128,13 @@ var require_mock_client = __commonJS({
     var Symbols = require_symbols();
     var { InvalidArgumentError } = require_errors();
     var MockClient = class extends Client {
-      constructor(origin, opts) {
-        super(origin, opts);
+      constructor(origin2, opts) {
+        super(origin2, opts);
         if (!opts || !opts.agent || typeof opts.agent.dispatch !== "function") {
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
         }
         this[kMockAgent] = opts.agent;
-        this[kOrigin] = origin;
+        this[kOrigin] = origin2;
         this[kDispatches] = [];
         this[kConnected] = 1;
         this[kOriginalDispatch] = this.dispatch;
@@ -11181,13 +11181,13 @@ var require_mock_pool = __commonJS({
     var Symbols = require_symbols();
     var { InvalidArgumentError } = require_errors();
     var MockPool = class extends Pool {
-      constructor(origin, opts) {
-        super(origin, opts);
+      constructor(origin2, opts) {
+        super(origin2, opts);
         if (!opts || !opts.agent || typeof opts.agent.dispatch !== "function") {
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
         }
         this[kMockAgent] = opts.agent;
-        this[kOrigin] = origin;
+        this[kOrigin] = origin2;
         this[kDispatches] = [];
         this[kConnected] = 1;
         this[kOriginalDispatch] = this.dispatch;
@@ -11269,10 +11269,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path22, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path25, data: { statusCode }, persist, times, timesInvoked, origin: origin2 }) => ({
             Method: method,
-            Origin: origin,
-            Path: path22,
+            Origin: origin2,
+            Path: path25,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -11323,11 +11323,11 @@ var require_mock_agent = __commonJS({
         this[kClients] = agent[kClients];
         this[kOptions] = buildMockOptions(opts);
       }
-      get(origin) {
-        let dispatcher = this[kMockAgentGet](origin);
+      get(origin2) {
+        let dispatcher = this[kMockAgentGet](origin2);
         if (!dispatcher) {
-          dispatcher = this[kFactory](origin);
-          this[kMockAgentSet](origin, dispatcher);
+          dispatcher = this[kFactory](origin2);
+          this[kMockAgentSet](origin2, dispatcher);
         }
         return dispatcher;
       }
@@ -11366,27 +11366,27 @@ var require_mock_agent = __commonJS({
       get isMockActive() {
         return this[kIsMockActive];
       }
-      [kMockAgentSet](origin, dispatcher) {
-        this[kClients].set(origin, dispatcher);
+      [kMockAgentSet](origin2, dispatcher) {
+        this[kClients].set(origin2, dispatcher);
       }
-      [kFactory](origin) {
+      [kFactory](origin2) {
         const mockOptions = Object.assign({ agent: this }, this[kOptions]);
-        return this[kOptions] && this[kOptions].connections === 1 ? new MockClient(origin, mockOptions) : new MockPool(origin, mockOptions);
+        return this[kOptions] && this[kOptions].connections === 1 ? new MockClient(origin2, mockOptions) : new MockPool(origin2, mockOptions);
       }
-      [kMockAgentGet](origin) {
-        const client = this[kClients].get(origin);
+      [kMockAgentGet](origin2) {
+        const client = this[kClients].get(origin2);
         if (client) {
           return client;
         }
-        if (typeof origin !== "string") {
+        if (typeof origin2 !== "string") {
           const dispatcher = this[kFactory]("http://localhost:9999");
-          this[kMockAgentSet](origin, dispatcher);
+          this[kMockAgentSet](origin2, dispatcher);
           return dispatcher;
         }
         for (const [keyMatcher, nonExplicitDispatcher] of Array.from(this[kClients])) {
-          if (nonExplicitDispatcher && typeof keyMatcher !== "string" && matchValue(keyMatcher, origin)) {
-            const dispatcher = this[kFactory](origin);
-            this[kMockAgentSet](origin, dispatcher);
+          if (nonExplicitDispatcher && typeof keyMatcher !== "string" && matchValue(keyMatcher, origin2)) {
+            const dispatcher = this[kFactory](origin2);
+            this[kMockAgentSet](origin2, dispatcher);
             dispatcher[kDispatches] = nonExplicitDispatcher[kDispatches];
             return dispatcher;
           }
@@ -11397,7 +11397,7 @@ var require_mock_agent = __commonJS({
       }
       pendingInterceptors() {
         const mockAgentClients = this[kClients];
-        return Array.from(mockAgentClients.entries()).flatMap(([origin, scope]) => scope[kDispatches].map((dispatch) => ({ ...dispatch, origin }))).filter(({ pending }) => pending);
+        return Array.from(mockAgentClients.entries()).flatMap(([origin2, scope]) => scope[kDispatches].map((dispatch) => ({ ...dispatch, origin: origin2 }))).filter(({ pending }) => pending);
       }
       assertNoPendingInterceptors({ pendingInterceptorsFormatter = new PendingInterceptorsFormatter() } = {}) {
         const pending = this.pendingInterceptors();
@@ -11663,10 +11663,10 @@ var require_dns = __commonJS({
       get full() {
         return this.#records.size === this.#maxItems;
       }
-      runLookup(origin, opts, cb) {
-        const ips = this.#records.get(origin.hostname);
+      runLookup(origin2, opts, cb) {
+        const ips = this.#records.get(origin2.hostname);
         if (ips == null && this.full) {
-          cb(null, origin.origin);
+          cb(null, origin2.origin);
           return;
         }
         const newOpts = {
@@ -11679,59 +11679,59 @@ var require_dns = __commonJS({
           maxItems: this.#maxItems
         };
         if (ips == null) {
-          this.lookup(origin, newOpts, (err, addresses) => {
+          this.lookup(origin2, newOpts, (err, addresses) => {
             if (err || addresses == null || addresses.length === 0) {
               cb(err ?? new InformationalError("No DNS entries found"));
               return;
             }
-            this.setRecords(origin, addresses);
-            const records = this.#records.get(origin.hostname);
+            this.setRecords(origin2, addresses);
+            const records = this.#records.get(origin2.hostname);
             const ip = this.pick(
-              origin,
+              origin2,
               records,
               newOpts.affinity
             );
             let port;
             if (typeof ip.port === "number") {
               port = `:${ip.port}`;
-            } else if (origin.port !== "") {
-              port = `:${origin.port}`;
+            } else if (origin2.port !== "") {
+              port = `:${origin2.port}`;
             } else {
               port = "";
             }
             cb(
               null,
-              `${origin.protocol}//${ip.family === 6 ? `[${ip.address}]` : ip.address}${port}`
+              `${origin2.protocol}//${ip.family === 6 ? `[${ip.address}]` : ip.address}${port}`
             );
           });
         } else {
           const ip = this.pick(
-            origin,
+            origin2,
             ips,
             newOpts.affinity
           );
           if (ip == null) {
-            this.#records.delete(origin.hostname);
-            this.runLookup(origin, opts, cb);
+            this.#records.delete(origin2.hostname);
+            this.runLookup(origin2, opts, cb);
             return;
           }
           let port;
           if (typeof ip.port === "number") {
             port = `:${ip.port}`;
-          } else if (origin.port !== "") {
-            port = `:${origin.port}`;
+          } else if (origin2.port !== "") {
+            port = `:${origin2.port}`;
           } else {
             port = "";
           }
           cb(
             null,
-            `${origin.protocol}//${ip.family === 6 ? `[${ip.address}]` : ip.address}${port}`
+            `${origin2.protocol}//${ip.family === 6 ? `[${ip.address}]` : ip.address}${port}`
           );
         }
       }
-      #defaultLookup(origin, opts, cb) {
+      #defaultLookup(origin2, opts, cb) {
         lookup(
-          origin.hostname,
+          origin2.hostname,
           {
             all: true,
             family: this.dualStack === false ? this.affinity : 0,
@@ -11749,7 +11749,7 @@ var require_dns = __commonJS({
           }
         );
       }
-      #defaultPick(origin, hostnameRecords, affinity) {
+      #defaultPick(origin2, hostnameRecords, affinity) {
         let ip = null;
         const { records, offset } = hostnameRecords;
         let family;
@@ -11786,11 +11786,11 @@ var require_dns = __commonJS({
         }
         if (Date.now() - ip.timestamp > ip.ttl) {
           family.ips.splice(position, 1);
-          return this.pick(origin, hostnameRecords, affinity);
+          return this.pick(origin2, hostnameRecords, affinity);
         }
         return ip;
       }
-      setRecords(origin, addresses) {
+      setRecords(origin2, addresses) {
         const timestamp = Date.now();
         const records = { records: { 4: null, 6: null } };
         for (const record of addresses) {
@@ -11804,7 +11804,7 @@ var require_dns = __commonJS({
           familyRecords.ips.push(record);
           records.records[record.family] = familyRecords;
         }
-        this.#records.set(origin.hostname, records);
+        this.#records.set(origin2.hostname, records);
       }
       getHandler(meta, opts) {
         return new DNSDispatchHandler(this, meta, opts);
@@ -11816,9 +11816,9 @@ var require_dns = __commonJS({
       #dispatch = null;
       #handler = null;
       #origin = null;
-      constructor(state3, { origin, handler, dispatch }, opts) {
+      constructor(state3, { origin: origin2, handler, dispatch }, opts) {
         super(handler);
-        this.#origin = origin;
+        this.#origin = origin2;
         this.#handler = handler;
         this.#opts = { ...opts };
         this.#state = state3;
@@ -11893,28 +11893,28 @@ var require_dns = __commonJS({
       const instance = new DNSInstance(opts);
       return (dispatch) => {
         return function dnsInterceptor(origDispatchOpts, handler) {
-          const origin = origDispatchOpts.origin.constructor === URL ? origDispatchOpts.origin : new URL(origDispatchOpts.origin);
-          if (isIP(origin.hostname) !== 0) {
+          const origin2 = origDispatchOpts.origin.constructor === URL ? origDispatchOpts.origin : new URL(origDispatchOpts.origin);
+          if (isIP(origin2.hostname) !== 0) {
             return dispatch(origDispatchOpts, handler);
           }
-          instance.runLookup(origin, origDispatchOpts, (err, newOrigin) => {
+          instance.runLookup(origin2, origDispatchOpts, (err, newOrigin) => {
             if (err) {
               return handler.onError(err);
             }
             let dispatchOpts = null;
             dispatchOpts = {
               ...origDispatchOpts,
-              servername: origin.hostname,
+              servername: origin2.hostname,
               // For SNI on TLS
               origin: newOrigin,
               headers: {
-                host: origin.hostname,
+                host: origin2.hostname,
                 ...origDispatchOpts.headers
               }
             };
             dispatch(
               dispatchOpts,
-              instance.getHandler({ origin, dispatch, handler }, origDispatchOpts)
+              instance.getHandler({ origin: origin2, dispatch, handler }, origDispatchOpts)
             );
           });
           return true;
@@ -11953,14 +11953,14 @@ var require_headers = __commonJS({
     function fill(headers, object) {
       if (Array.isArray(object)) {
         for (let i = 0; i < object.length; ++i) {
-          const header2 = object[i];
-          if (header2.length !== 2) {
+          const header3 = object[i];
+          if (header3.length !== 2) {
             throw webidl.errors.exception({
               header: "Headers constructor",
-              message: `expected name/value pair to be length 2, found ${header2.length}.`
+              message: `expected name/value pair to be length 2, found ${header3.length}.`
             });
           }
-          appendHeader(headers, header2[0], header2[1]);
+          appendHeader(headers, header3[0], header3[1]);
         }
       } else if (typeof object === "object" && object !== null) {
         const keys = Object.keys(object);
@@ -11975,12 +11975,12 @@ var require_headers = __commonJS({
         });
       }
     }
-    function appendHeader(headers, name, value) {
+    function appendHeader(headers, name2, value) {
       value = headerValueNormalize(value);
-      if (!isValidHeaderName(name)) {
+      if (!isValidHeaderName(name2)) {
         throw webidl.errors.invalidArgument({
           prefix: "Headers.append",
-          value: name,
+          value: name2,
           type: "header name"
         });
       } else if (!isValidHeaderValue(value)) {
@@ -11993,7 +11993,7 @@ var require_headers = __commonJS({
       if (getHeadersGuard(headers) === "immutable") {
         throw new TypeError("immutable");
       }
-      return getHeadersList(headers).append(name, value, false);
+      return getHeadersList(headers).append(name2, value, false);
     }
     function compareHeaderName(a, b) {
       return a[0] < b[0] ? -1 : 1;
@@ -12016,8 +12016,8 @@ var require_headers = __commonJS({
        * @param {string} name
        * @param {boolean} isLowerCase
        */
-      contains(name, isLowerCase) {
-        return this[kHeadersMap].has(isLowerCase ? name : name.toLowerCase());
+      contains(name2, isLowerCase) {
+        return this[kHeadersMap].has(isLowerCase ? name2 : name2.toLowerCase());
       }
       clear() {
         this[kHeadersMap].clear();
@@ -12030,9 +12030,9 @@ var require_headers = __commonJS({
        * @param {string} value
        * @param {boolean} isLowerCase
        */
-      append(name, value, isLowerCase) {
+      append(name2, value, isLowerCase) {
         this[kHeadersSortedMap] = null;
-        const lowercaseName = isLowerCase ? name : name.toLowerCase();
+        const lowercaseName = isLowerCase ? name2 : name2.toLowerCase();
         const exists2 = this[kHeadersMap].get(lowercaseName);
         if (exists2) {
           const delimiter4 = lowercaseName === "cookie" ? "; " : ", ";
@@ -12041,7 +12041,7 @@ var require_headers = __commonJS({
             value: `${exists2.value}${delimiter4}${value}`
           });
         } else {
-          this[kHeadersMap].set(lowercaseName, { name, value });
+          this[kHeadersMap].set(lowercaseName, { name: name2, value });
         }
         if (lowercaseName === "set-cookie") {
           (this.cookies ??= []).push(value);
@@ -12053,26 +12053,26 @@ var require_headers = __commonJS({
        * @param {string} value
        * @param {boolean} isLowerCase
        */
-      set(name, value, isLowerCase) {
+      set(name2, value, isLowerCase) {
         this[kHeadersSortedMap] = null;
-        const lowercaseName = isLowerCase ? name : name.toLowerCase();
+        const lowercaseName = isLowerCase ? name2 : name2.toLowerCase();
         if (lowercaseName === "set-cookie") {
           this.cookies = [value];
         }
-        this[kHeadersMap].set(lowercaseName, { name, value });
+        this[kHeadersMap].set(lowercaseName, { name: name2, value });
       }
       /**
        * @see https://fetch.spec.whatwg.org/#concept-header-list-delete
        * @param {string} name
        * @param {boolean} isLowerCase
        */
-      delete(name, isLowerCase) {
+      delete(name2, isLowerCase) {
         this[kHeadersSortedMap] = null;
-        if (!isLowerCase) name = name.toLowerCase();
-        if (name === "set-cookie") {
+        if (!isLowerCase) name2 = name2.toLowerCase();
+        if (name2 === "set-cookie") {
           this.cookies = null;
         }
-        this[kHeadersMap].delete(name);
+        this[kHeadersMap].delete(name2);
       }
       /**
        * @see https://fetch.spec.whatwg.org/#concept-header-list-get
@@ -12080,19 +12080,19 @@ var require_headers = __commonJS({
        * @param {boolean} isLowerCase
        * @returns {string | null}
        */
-      get(name, isLowerCase) {
-        return this[kHeadersMap].get(isLowerCase ? name : name.toLowerCase())?.value ?? null;
+      get(name2, isLowerCase) {
+        return this[kHeadersMap].get(isLowerCase ? name2 : name2.toLowerCase())?.value ?? null;
       }
       *[Symbol.iterator]() {
-        for (const { 0: name, 1: { value } } of this[kHeadersMap]) {
-          yield [name, value];
+        for (const { 0: name2, 1: { value } } of this[kHeadersMap]) {
+          yield [name2, value];
         }
       }
       get entries() {
         const headers = {};
         if (this[kHeadersMap].size !== 0) {
-          for (const { name, value } of this[kHeadersMap].values()) {
-            headers[name] = value;
+          for (const { name: name2, value } of this[kHeadersMap].values()) {
+            headers[name2] = value;
           }
         }
         return headers;
@@ -12103,13 +12103,13 @@ var require_headers = __commonJS({
       get entriesList() {
         const headers = [];
         if (this[kHeadersMap].size !== 0) {
-          for (const { 0: lowerName, 1: { name, value } } of this[kHeadersMap]) {
+          for (const { 0: lowerName, 1: { name: name2, value } } of this[kHeadersMap]) {
             if (lowerName === "set-cookie") {
               for (const cookie of this.cookies) {
-                headers.push([name, cookie]);
+                headers.push([name2, cookie]);
               }
             } else {
-              headers.push([name, value]);
+              headers.push([name2, value]);
             }
           }
         }
@@ -12155,8 +12155,8 @@ var require_headers = __commonJS({
           return array;
         } else {
           let i = 0;
-          for (const { 0: name, 1: { value } } of this[kHeadersMap]) {
-            array[i++] = [name, value];
+          for (const { 0: name2, 1: { value } } of this[kHeadersMap]) {
+            array[i++] = [name2, value];
             assert4(value !== null);
           }
           return array.sort(compareHeaderName);
@@ -12179,77 +12179,77 @@ var require_headers = __commonJS({
         }
       }
       // https://fetch.spec.whatwg.org/#dom-headers-append
-      append(name, value) {
+      append(name2, value) {
         webidl.brandCheck(this, _Headers);
         webidl.argumentLengthCheck(arguments, 2, "Headers.append");
         const prefix2 = "Headers.append";
-        name = webidl.converters.ByteString(name, prefix2, "name");
+        name2 = webidl.converters.ByteString(name2, prefix2, "name");
         value = webidl.converters.ByteString(value, prefix2, "value");
-        return appendHeader(this, name, value);
+        return appendHeader(this, name2, value);
       }
       // https://fetch.spec.whatwg.org/#dom-headers-delete
-      delete(name) {
+      delete(name2) {
         webidl.brandCheck(this, _Headers);
         webidl.argumentLengthCheck(arguments, 1, "Headers.delete");
         const prefix2 = "Headers.delete";
-        name = webidl.converters.ByteString(name, prefix2, "name");
-        if (!isValidHeaderName(name)) {
+        name2 = webidl.converters.ByteString(name2, prefix2, "name");
+        if (!isValidHeaderName(name2)) {
           throw webidl.errors.invalidArgument({
             prefix: "Headers.delete",
-            value: name,
+            value: name2,
             type: "header name"
           });
         }
         if (this.#guard === "immutable") {
           throw new TypeError("immutable");
         }
-        if (!this.#headersList.contains(name, false)) {
+        if (!this.#headersList.contains(name2, false)) {
           return;
         }
-        this.#headersList.delete(name, false);
+        this.#headersList.delete(name2, false);
       }
       // https://fetch.spec.whatwg.org/#dom-headers-get
-      get(name) {
+      get(name2) {
         webidl.brandCheck(this, _Headers);
         webidl.argumentLengthCheck(arguments, 1, "Headers.get");
         const prefix2 = "Headers.get";
-        name = webidl.converters.ByteString(name, prefix2, "name");
-        if (!isValidHeaderName(name)) {
+        name2 = webidl.converters.ByteString(name2, prefix2, "name");
+        if (!isValidHeaderName(name2)) {
           throw webidl.errors.invalidArgument({
             prefix: prefix2,
-            value: name,
+            value: name2,
             type: "header name"
           });
         }
-        return this.#headersList.get(name, false);
+        return this.#headersList.get(name2, false);
       }
       // https://fetch.spec.whatwg.org/#dom-headers-has
-      has(name) {
+      has(name2) {
         webidl.brandCheck(this, _Headers);
         webidl.argumentLengthCheck(arguments, 1, "Headers.has");
         const prefix2 = "Headers.has";
-        name = webidl.converters.ByteString(name, prefix2, "name");
-        if (!isValidHeaderName(name)) {
+        name2 = webidl.converters.ByteString(name2, prefix2, "name");
+        if (!isValidHeaderName(name2)) {
           throw webidl.errors.invalidArgument({
             prefix: prefix2,
-            value: name,
+            value: name2,
             type: "header name"
           });
         }
-        return this.#headersList.contains(name, false);
+        return this.#headersList.contains(name2, false);
       }
       // https://fetch.spec.whatwg.org/#dom-headers-set
-      set(name, value) {
+      set(name2, value) {
         webidl.brandCheck(this, _Headers);
         webidl.argumentLengthCheck(arguments, 2, "Headers.set");
         const prefix2 = "Headers.set";
-        name = webidl.converters.ByteString(name, prefix2, "name");
+        name2 = webidl.converters.ByteString(name2, prefix2, "name");
         value = webidl.converters.ByteString(value, prefix2, "value");
         value = headerValueNormalize(value);
-        if (!isValidHeaderName(name)) {
+        if (!isValidHeaderName(name2)) {
           throw webidl.errors.invalidArgument({
             prefix: prefix2,
-            value: name,
+            value: name2,
             type: "header name"
           });
         } else if (!isValidHeaderValue(value)) {
@@ -12262,7 +12262,7 @@ var require_headers = __commonJS({
         if (this.#guard === "immutable") {
           throw new TypeError("immutable");
         }
-        this.#headersList.set(name, value, false);
+        this.#headersList.set(name2, value, false);
       }
       // https://fetch.spec.whatwg.org/#dom-headers-getsetcookie
       getSetCookie() {
@@ -12285,13 +12285,13 @@ var require_headers = __commonJS({
           return this.#headersList[kHeadersSortedMap] = names;
         }
         for (let i = 0; i < names.length; ++i) {
-          const { 0: name, 1: value } = names[i];
-          if (name === "set-cookie") {
+          const { 0: name2, 1: value } = names[i];
+          if (name2 === "set-cookie") {
             for (let j = 0; j < cookies.length; ++j) {
-              headers.push([name, cookies[j]]);
+              headers.push([name2, cookies[j]]);
             }
           } else {
-            headers.push([name, value]);
+            headers.push([name2, value]);
           }
         }
         return this.#headersList[kHeadersSortedMap] = headers;
@@ -12594,11 +12594,11 @@ var require_response = __commonJS({
       };
     }
     function makeNetworkError(reason) {
-      const isError3 = isErrorLike(reason);
+      const isError4 = isErrorLike(reason);
       return makeResponse({
         type: "error",
         status: 0,
-        error: isError3 ? reason : new Error(reason ? String(reason) : reason),
+        error: isError4 ? reason : new Error(reason ? String(reason) : reason),
         aborted: reason && reason.name === "AbortError"
       });
     }
@@ -12711,23 +12711,23 @@ var require_response = __commonJS({
     webidl.converters.URLSearchParams = webidl.interfaceConverter(
       URLSearchParams
     );
-    webidl.converters.XMLHttpRequestBodyInit = function(V, prefix2, name) {
+    webidl.converters.XMLHttpRequestBodyInit = function(V, prefix2, name2) {
       if (typeof V === "string") {
-        return webidl.converters.USVString(V, prefix2, name);
+        return webidl.converters.USVString(V, prefix2, name2);
       }
       if (isBlobLike(V)) {
-        return webidl.converters.Blob(V, prefix2, name, { strict: false });
+        return webidl.converters.Blob(V, prefix2, name2, { strict: false });
       }
       if (ArrayBuffer.isView(V) || types2.isArrayBuffer(V)) {
-        return webidl.converters.BufferSource(V, prefix2, name);
+        return webidl.converters.BufferSource(V, prefix2, name2);
       }
       if (util6.isFormDataLike(V)) {
-        return webidl.converters.FormData(V, prefix2, name, { strict: false });
+        return webidl.converters.FormData(V, prefix2, name2, { strict: false });
       }
       if (V instanceof URLSearchParams) {
-        return webidl.converters.URLSearchParams(V, prefix2, name);
+        return webidl.converters.URLSearchParams(V, prefix2, name2);
       }
-      return webidl.converters.DOMString(V, prefix2, name);
+      return webidl.converters.DOMString(V, prefix2, name2);
     };
     webidl.converters.BodyInit = function(V, prefix2, argument) {
       if (V instanceof ReadableStream) {
@@ -12906,9 +12906,9 @@ var require_request2 = __commonJS({
           request = input[kState];
           signal = input[kSignal];
         }
-        const origin = environmentSettingsObject.settingsObject.origin;
+        const origin2 = environmentSettingsObject.settingsObject.origin;
         let window2 = "client";
-        if (request.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request.window, origin)) {
+        if (request.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request.window, origin2)) {
           window2 = request.window;
         }
         if (init.window != null) {
@@ -12984,7 +12984,7 @@ var require_request2 = __commonJS({
             } catch (err) {
               throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
             }
-            if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
+            if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin2 && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
               request.referrer = "client";
             } else {
               request.referrer = parsedReferrer;
@@ -13098,8 +13098,8 @@ var require_request2 = __commonJS({
           const headers = init.headers !== void 0 ? init.headers : new HeadersList(headersList);
           headersList.clear();
           if (headers instanceof HeadersList) {
-            for (const { name, value } of headers.rawValues()) {
-              headersList.append(name, value, false);
+            for (const { name: name2, value } of headers.rawValues()) {
+              headersList.append(name2, value, false);
             }
             headersList.cookies = headers.cookies;
           } else {
@@ -15404,10 +15404,10 @@ var require_util5 = __commonJS({
       const serializedB = URLSerializer(B, excludeFragment);
       return serializedA === serializedB;
     }
-    function getFieldValues(header2) {
-      assert4(header2 !== null);
+    function getFieldValues(header3) {
+      assert4(header3 !== null);
       const values = [];
-      for (let value of header2.split(",")) {
+      for (let value of header3.split(",")) {
         value = value.trim();
         if (isValidHeaderName(value)) {
           values.push(value);
@@ -16103,9 +16103,9 @@ var require_util6 = __commonJS({
       }
       return false;
     }
-    function validateCookieName(name) {
-      for (let i = 0; i < name.length; ++i) {
-        const code = name.charCodeAt(i);
+    function validateCookieName(name2) {
+      for (let i = 0; i < name2.length; ++i) {
+        const code = name2.charCodeAt(i);
         if (code < 33 || // exclude CTLs (0-31), SP and HT
         code > 126 || // exclude non-ascii and DEL
         code === 34 || // "
@@ -16130,16 +16130,16 @@ var require_util6 = __commonJS({
       }
     }
     function validateCookieValue(value) {
-      let len = value.length;
+      let len2 = value.length;
       let i = 0;
       if (value[0] === '"') {
-        if (len === 1 || value[len - 1] !== '"') {
+        if (len2 === 1 || value[len2 - 1] !== '"') {
           throw new Error("Invalid cookie value");
         }
-        --len;
+        --len2;
         ++i;
       }
-      while (i < len) {
+      while (i < len2) {
         const code = value.charCodeAt(i++);
         if (code < 33 || // exclude CTLs (0-31)
         code > 126 || // non-ascii and DEL (127)
@@ -16151,9 +16151,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path22) {
-      for (let i = 0; i < path22.length; ++i) {
-        const code = path22.charCodeAt(i);
+    function validateCookiePath(path25) {
+      for (let i = 0; i < path25.length; ++i) {
+        const code = path25.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -16306,39 +16306,39 @@ var require_parse = __commonJS({
     var { isCTLExcludingHtab } = require_util6();
     var { collectASequenceOfCodePointsFast } = require_data_url();
     var assert4 = require("node:assert");
-    function parseSetCookie(header2) {
-      if (isCTLExcludingHtab(header2)) {
+    function parseSetCookie(header3) {
+      if (isCTLExcludingHtab(header3)) {
         return null;
       }
       let nameValuePair = "";
       let unparsedAttributes = "";
-      let name = "";
+      let name2 = "";
       let value = "";
-      if (header2.includes(";")) {
+      if (header3.includes(";")) {
         const position = { position: 0 };
-        nameValuePair = collectASequenceOfCodePointsFast(";", header2, position);
-        unparsedAttributes = header2.slice(position.position);
+        nameValuePair = collectASequenceOfCodePointsFast(";", header3, position);
+        unparsedAttributes = header3.slice(position.position);
       } else {
-        nameValuePair = header2;
+        nameValuePair = header3;
       }
       if (!nameValuePair.includes("=")) {
         value = nameValuePair;
       } else {
         const position = { position: 0 };
-        name = collectASequenceOfCodePointsFast(
+        name2 = collectASequenceOfCodePointsFast(
           "=",
           nameValuePair,
           position
         );
         value = nameValuePair.slice(position.position + 1);
       }
-      name = name.trim();
+      name2 = name2.trim();
       value = value.trim();
-      if (name.length + value.length > maxNameValuePairSize) {
+      if (name2.length + value.length > maxNameValuePairSize) {
         return null;
       }
       return {
-        name,
+        name: name2,
         value,
         ...parseUnparsedAttributes(unparsedAttributes)
       };
@@ -16451,19 +16451,19 @@ var require_cookies = __commonJS({
         return out;
       }
       for (const piece of cookie.split(";")) {
-        const [name, ...value] = piece.split("=");
-        out[name.trim()] = value.join("=");
+        const [name2, ...value] = piece.split("=");
+        out[name2.trim()] = value.join("=");
       }
       return out;
     }
-    function deleteCookie(headers, name, attributes) {
+    function deleteCookie(headers, name2, attributes) {
       webidl.brandCheck(headers, Headers2, { strict: false });
       const prefix2 = "deleteCookie";
       webidl.argumentLengthCheck(arguments, 2, prefix2);
-      name = webidl.converters.DOMString(name, prefix2, "name");
+      name2 = webidl.converters.DOMString(name2, prefix2, "name");
       attributes = webidl.converters.DeleteCookieAttributes(attributes);
       setCookie(headers, {
-        name,
+        name: name2,
         value: "",
         expires: /* @__PURE__ */ new Date(0),
         ...attributes
@@ -16610,14 +16610,14 @@ var require_events = __commonJS({
         }
         return this.#eventInit.ports;
       }
-      initMessageEvent(type, bubbles = false, cancelable = false, data = null, origin = "", lastEventId = "", source = null, ports = []) {
+      initMessageEvent(type, bubbles = false, cancelable = false, data = null, origin2 = "", lastEventId = "", source = null, ports = []) {
         webidl.brandCheck(this, _MessageEvent);
         webidl.argumentLengthCheck(arguments, 1, "MessageEvent.initMessageEvent");
         return new _MessageEvent(type, {
           bubbles,
           cancelable,
           data,
-          origin,
+          origin: origin2,
           lastEventId,
           source,
           ports
@@ -17025,9 +17025,9 @@ var require_util7 = __commonJS({
       const extensionList = /* @__PURE__ */ new Map();
       while (position.position < extensions.length) {
         const pair = collectASequenceOfCodePointsFast(";", extensions, position);
-        const [name, value = ""] = pair.split("=");
+        const [name2, value = ""] = pair.split("=");
         extensionList.set(
-          removeHTTPWhitespace(name, true, false),
+          removeHTTPWhitespace(name2, true, false),
           removeHTTPWhitespace(value, false, true)
         );
         position.position++;
@@ -17044,8 +17044,8 @@ var require_util7 = __commonJS({
           return false;
         }
       }
-      const num = Number.parseInt(value, 10);
-      return num >= 8 && num <= 15;
+      const num2 = Number.parseInt(value, 10);
+      return num2 >= 8 && num2 <= 15;
     }
     var hasIntl = typeof process.versions.icu === "string";
     var fatalDecoder = hasIntl ? new TextDecoder("utf-8", { fatal: true }) : void 0;
@@ -17345,7 +17345,7 @@ var require_permessage_deflate = __commonJS({
     var { createInflateRaw, Z_DEFAULT_WINDOWBITS } = require("node:zlib");
     var { isValidClientWindowBits } = require_util7();
     var { MessageSizeExceededError } = require_errors();
-    var tail = Buffer.from([0, 0, 255, 255]);
+    var tail2 = Buffer.from([0, 0, 255, 255]);
     var kBuffer = /* @__PURE__ */ Symbol("kBuffer");
     var kLength = /* @__PURE__ */ Symbol("kLength");
     var PerMessageDeflate = class {
@@ -17403,7 +17403,7 @@ var require_permessage_deflate = __commonJS({
         }
         this.#inflate.write(chunk);
         if (fin) {
-          this.#inflate.write(tail);
+          this.#inflate.write(tail2);
         }
         this.#inflate.flush(() => {
           if (!this.#inflate) {
@@ -18340,12 +18340,12 @@ var require_eventsource_stream = __commonJS({
       }
       return true;
     }
-    function isFieldName(line, length, field) {
+    function isFieldName(line2, length, field) {
       if (length !== field.length) {
         return false;
       }
       for (let i = 0; i < length; i++) {
-        if (line[i] !== field[i]) {
+        if (line2[i] !== field[i]) {
           return false;
         }
       }
@@ -18491,31 +18491,31 @@ var require_eventsource_stream = __commonJS({
        * @param {Buffer} line
        * @param {EventSourceStreamEvent} event
        */
-      parseLine(line, event) {
-        if (line.length === 0) {
+      parseLine(line2, event) {
+        if (line2.length === 0) {
           return;
         }
-        const colonPosition = line.indexOf(COLON);
+        const colonPosition = line2.indexOf(COLON);
         if (colonPosition === 0) {
           return;
         }
-        let fieldLength = line.length;
-        let valueStart = line.length;
+        let fieldLength = line2.length;
+        let valueStart = line2.length;
         if (colonPosition !== -1) {
           fieldLength = colonPosition;
           valueStart = colonPosition + 1;
-          if (line[valueStart] === SPACE) {
+          if (line2[valueStart] === SPACE) {
             ++valueStart;
           }
         }
-        if (isFieldName(line, fieldLength, DATA)) {
+        if (isFieldName(line2, fieldLength, DATA)) {
           if (this.maxEventSize > 0 && this.dataLineCount >= this.maxDataLines) {
             throw createMaxEventSizeExceededError();
           }
-          const valueBytes = line.length - valueStart;
+          const valueBytes = line2.length - valueStart;
           const dataSize = this.eventFieldSizes.data + (event.data === void 0 ? 0 : 1) + valueBytes;
           this.setEventFieldSize("data", dataSize);
-          const value = line.toString("utf8", valueStart);
+          const value = line2.toString("utf8", valueStart);
           if (event.data === void 0) {
             event.data = value;
           } else {
@@ -18525,24 +18525,24 @@ ${value}`;
           this.dataLineCount++;
           return;
         }
-        if (isFieldName(line, fieldLength, RETRY)) {
-          if (isASCIINumberBytes(line, valueStart)) {
-            this.setEventFieldSize("retry", line.length - valueStart);
-            event.retry = line.toString("utf8", valueStart);
+        if (isFieldName(line2, fieldLength, RETRY)) {
+          if (isASCIINumberBytes(line2, valueStart)) {
+            this.setEventFieldSize("retry", line2.length - valueStart);
+            event.retry = line2.toString("utf8", valueStart);
           }
           return;
         }
-        if (isFieldName(line, fieldLength, ID2)) {
-          if (isValidLastEventIdBytes(line, valueStart)) {
-            this.setEventFieldSize("id", line.length - valueStart);
-            event.id = line.toString("utf8", valueStart);
+        if (isFieldName(line2, fieldLength, ID2)) {
+          if (isValidLastEventIdBytes(line2, valueStart)) {
+            this.setEventFieldSize("id", line2.length - valueStart);
+            event.id = line2.toString("utf8", valueStart);
           }
           return;
         }
-        if (isFieldName(line, fieldLength, EVENT)) {
-          if (valueStart < line.length) {
-            this.setEventFieldSize("event", line.length - valueStart);
-            event.event = line.toString("utf8", valueStart);
+        if (isFieldName(line2, fieldLength, EVENT)) {
+          if (valueStart < line2.length) {
+            this.setEventFieldSize("event", line2.length - valueStart);
+            event.event = line2.toString("utf8", valueStart);
           }
         }
       }
@@ -19073,11 +19073,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path22 = opts.path;
+          let path25 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path22 = `/${path22}`;
+            path25 = `/${path25}`;
           }
-          url2 = new URL(util6.parseOrigin(url2).origin + path22);
+          url2 = new URL(util6.parseOrigin(url2).origin + path25);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -19247,11 +19247,11 @@ var require_re = __commonJS({
       }
       return value;
     };
-    var createToken = (name, value, isGlobal) => {
+    var createToken = (name2, value, isGlobal) => {
       const safe = makeSafeRegex(value);
       const index = R++;
-      debug2(name, index, value);
-      t[name] = index;
+      debug2(name2, index, value);
+      t[name2] = index;
       src[index] = value;
       safeSrc[index] = safe;
       re[index] = new RegExp(value, isGlobal ? "g" : void 0);
@@ -19414,9 +19414,9 @@ var require_semver = __commonJS({
         } else {
           this.prerelease = m[4].split(".").map((id) => {
             if (/^[0-9]+$/.test(id)) {
-              const num = +id;
-              if (num >= 0 && num < MAX_SAFE_INTEGER) {
-                return num;
+              const num2 = +id;
+              if (num2 >= 0 && num2 < MAX_SAFE_INTEGER) {
+                return num2;
               }
             }
             return id;
@@ -20026,10 +20026,10 @@ var require_truncate = __commonJS({
   "node_modules/semver/functions/truncate.js"(exports2, module2) {
     "use strict";
     var parse2 = require_parse2();
-    var constants5 = require_constants6();
+    var constants6 = require_constants6();
     var SemVer = require_semver();
     var truncate = (version3, truncation, options) => {
-      if (!constants5.RELEASE_TYPES.includes(truncation)) {
+      if (!constants6.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
       const clonedVersion = cloneInputVersion(version3, options);
@@ -20650,20 +20650,20 @@ var require_range = __commonJS({
       }
       return `${from} ${to}`.trim();
     };
-    var testSet = (set, version3, options) => {
-      for (let i = 0; i < set.length; i++) {
-        if (!set[i].test(version3)) {
+    var testSet = (set2, version3, options) => {
+      for (let i = 0; i < set2.length; i++) {
+        if (!set2[i].test(version3)) {
           return false;
         }
       }
       if (version3.prerelease.length && !options.includePrerelease) {
-        for (let i = 0; i < set.length; i++) {
-          debug2(set[i].semver);
-          if (set[i].semver === Comparator.ANY) {
+        for (let i = 0; i < set2.length; i++) {
+          debug2(set2[i].semver);
+          if (set2[i].semver === Comparator.ANY) {
             continue;
           }
-          if (set[i].semver.prerelease.length > 0) {
-            const allowed = set[i].semver;
+          if (set2[i].semver.prerelease.length > 0) {
+            const allowed = set2[i].semver;
             if (allowed.major === version3.major && allowed.minor === version3.minor && allowed.patch === version3.patch) {
               return true;
             }
@@ -21059,7 +21059,7 @@ var require_simplify = __commonJS({
     var satisfies3 = require_satisfies();
     var compare = require_compare();
     module2.exports = (versions, range3, options) => {
-      const set = [];
+      const set2 = [];
       let first = null;
       let prev = null;
       const v = versions.sort((a, b) => compare(a, b, options));
@@ -21072,17 +21072,17 @@ var require_simplify = __commonJS({
           }
         } else {
           if (prev) {
-            set.push([first, prev]);
+            set2.push([first, prev]);
           }
           prev = null;
           first = null;
         }
       }
       if (first) {
-        set.push([first, null]);
+        set2.push([first, null]);
       }
       const ranges = [];
-      for (const [min, max] of set) {
+      for (const [min, max] of set2) {
         if (min === max) {
           ranges.push(min);
         } else if (!max && min === v[0]) {
@@ -21269,7 +21269,7 @@ var require_semver2 = __commonJS({
   "node_modules/semver/index.js"(exports2, module2) {
     "use strict";
     var internalRe = require_re();
-    var constants5 = require_constants6();
+    var constants6 = require_constants6();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
     var parse2 = require_parse2();
@@ -21353,8 +21353,8 @@ var require_semver2 = __commonJS({
       re: internalRe.re,
       src: internalRe.src,
       tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants5.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants5.RELEASE_TYPES,
+      SEMVER_SPEC_VERSION: constants6.SEMVER_SPEC_VERSION,
+      RELEASE_TYPES: constants6.RELEASE_TYPES,
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
@@ -21470,9 +21470,9 @@ var require_ms = __commonJS({
       }
       return ms + " ms";
     }
-    function plural(ms, msAbs, n, name) {
+    function plural(ms, msAbs, n, name2) {
       var isPlural = msAbs >= n * 1.5;
-      return Math.round(ms / n) + " " + name + (isPlural ? "s" : "");
+      return Math.round(ms / n) + " " + name2 + (isPlural ? "s" : "");
     }
   }
 });
@@ -21625,14 +21625,14 @@ var require_common = __commonJS({
         createDebug.enable("");
         return namespaces;
       }
-      function enabled2(name) {
+      function enabled2(name2) {
         for (const skip of createDebug.skips) {
-          if (matchesTemplate(name, skip)) {
+          if (matchesTemplate(name2, skip)) {
             return false;
           }
         }
         for (const ns of createDebug.names) {
-          if (matchesTemplate(name, ns)) {
+          if (matchesTemplate(name2, ns)) {
             return true;
           }
         }
@@ -21841,7 +21841,7 @@ var require_has_flag = __commonJS({
 var require_supports_color = __commonJS({
   "node_modules/supports-color/index.js"(exports2, module2) {
     "use strict";
-    var os11 = require("os");
+    var os12 = require("os");
     var tty = require("tty");
     var hasFlag = require_has_flag();
     var { env } = process;
@@ -21889,14 +21889,14 @@ var require_supports_color = __commonJS({
         return min;
       }
       if (process.platform === "win32") {
-        const osRelease = os11.release().split(".");
+        const osRelease = os12.release().split(".");
         if (Number(osRelease[0]) >= 10 && Number(osRelease[2]) >= 10586) {
           return Number(osRelease[2]) >= 14931 ? 3 : 2;
         }
         return 1;
       }
       if ("CI" in env) {
-        if (["TRAVIS", "CIRCLECI", "APPVEYOR", "GITLAB_CI", "GITHUB_ACTIONS", "BUILDKITE"].some((sign) => sign in env) || env.CI_NAME === "codeship") {
+        if (["TRAVIS", "CIRCLECI", "APPVEYOR", "GITLAB_CI", "GITHUB_ACTIONS", "BUILDKITE"].some((sign2) => sign2 in env) || env.CI_NAME === "codeship") {
           return 1;
         }
         return min;
@@ -22063,15 +22063,15 @@ var require_node = __commonJS({
       return "colors" in exports2.inspectOpts ? Boolean(exports2.inspectOpts.colors) : tty.isatty(process.stderr.fd);
     }
     function formatArgs(args) {
-      const { namespace: name, useColors: useColors2 } = this;
+      const { namespace: name2, useColors: useColors2 } = this;
       if (useColors2) {
         const c = this.color;
         const colorCode = "\x1B[3" + (c < 8 ? c : "8;5;" + c);
-        const prefix2 = `  ${colorCode};1m${name} \x1B[0m`;
+        const prefix2 = `  ${colorCode};1m${name2} \x1B[0m`;
         args[0] = prefix2 + args[0].split("\n").join("\n" + prefix2);
         args.push(colorCode + "m+" + module2.exports.humanize(this.diff) + "\x1B[0m");
       } else {
-        args[0] = getDate() + name + " " + args[0];
+        args[0] = getDate() + name2 + " " + args[0];
       }
     }
     function getDate() {
@@ -22157,8 +22157,8 @@ var require_helpers = __commonJS({
     };
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.req = exports2.json = exports2.toBuffer = void 0;
-    var http3 = __importStar(require("http"));
-    var https3 = __importStar(require("https"));
+    var http4 = __importStar(require("http"));
+    var https5 = __importStar(require("https"));
     async function toBuffer(stream3) {
       let length = 0;
       const chunks = [];
@@ -22183,7 +22183,7 @@ var require_helpers = __commonJS({
     exports2.json = json;
     function req(url2, opts = {}) {
       const href = typeof url2 === "string" ? url2 : url2.href;
-      const req2 = (href.startsWith("https:") ? https3 : http3).request(url2, opts);
+      const req2 = (href.startsWith("https:") ? https5 : http4).request(url2, opts);
       const promise = new Promise((resolve3, reject) => {
         req2.once("response", resolve3).once("error", reject).end();
       });
@@ -22230,12 +22230,12 @@ var require_dist = __commonJS({
     };
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.Agent = void 0;
-    var net = __importStar(require("net"));
-    var http3 = __importStar(require("http"));
+    var net2 = __importStar(require("net"));
+    var http4 = __importStar(require("http"));
     var https_1 = require("https");
     __exportStar(require_helpers(), exports2);
     var INTERNAL = /* @__PURE__ */ Symbol("AgentBaseInternalState");
-    var Agent3 = class extends http3.Agent {
+    var Agent3 = class extends http4.Agent {
       constructor(opts) {
         super(opts);
         this[INTERNAL] = {};
@@ -22263,29 +22263,29 @@ var require_dist = __commonJS({
       // accurate when `addRequest()` is next called. We achieve this by creating a
       // fake socket and adding it to `sockets[origin]` and incrementing
       // `totalSocketCount`.
-      incrementSockets(name) {
+      incrementSockets(name2) {
         if (this.maxSockets === Infinity && this.maxTotalSockets === Infinity) {
           return null;
         }
-        if (!this.sockets[name]) {
-          this.sockets[name] = [];
+        if (!this.sockets[name2]) {
+          this.sockets[name2] = [];
         }
-        const fakeSocket = new net.Socket({ writable: false });
-        this.sockets[name].push(fakeSocket);
+        const fakeSocket = new net2.Socket({ writable: false });
+        this.sockets[name2].push(fakeSocket);
         this.totalSocketCount++;
         return fakeSocket;
       }
-      decrementSockets(name, socket) {
-        if (!this.sockets[name] || socket === null) {
+      decrementSockets(name2, socket) {
+        if (!this.sockets[name2] || socket === null) {
           return;
         }
-        const sockets = this.sockets[name];
+        const sockets = this.sockets[name2];
         const index = sockets.indexOf(socket);
         if (index !== -1) {
           sockets.splice(index, 1);
           this.totalSocketCount--;
           if (sockets.length === 0) {
-            delete this.sockets[name];
+            delete this.sockets[name2];
           }
         }
       }
@@ -22303,11 +22303,11 @@ var require_dist = __commonJS({
           ...options,
           secureEndpoint: this.isSecureEndpoint(options)
         };
-        const name = this.getName(connectOpts);
-        const fakeSocket = this.incrementSockets(name);
+        const name2 = this.getName(connectOpts);
+        const fakeSocket = this.incrementSockets(name2);
         Promise.resolve().then(() => this.connect(req, connectOpts)).then((socket) => {
-          this.decrementSockets(name, fakeSocket);
-          if (socket instanceof http3.Agent) {
+          this.decrementSockets(name2, fakeSocket);
+          if (socket instanceof http4.Agent) {
             try {
               return socket.addRequest(req, connectOpts);
             } catch (err) {
@@ -22317,7 +22317,7 @@ var require_dist = __commonJS({
           this[INTERNAL].currentSocket = socket;
           super.createSocket(req, options, cb);
         }, (err) => {
-          this.decrementSockets(name, fakeSocket);
+          this.decrementSockets(name2, fakeSocket);
           cb(err);
         });
       }
@@ -22407,16 +22407,16 @@ var require_parse_proxy_response = __commonJS({
           const statusCode = +firstLineParts[1];
           const statusText = firstLineParts.slice(2).join(" ");
           const headers = {};
-          for (const header2 of headerParts) {
-            if (!header2)
+          for (const header3 of headerParts) {
+            if (!header3)
               continue;
-            const firstColon = header2.indexOf(":");
+            const firstColon = header3.indexOf(":");
             if (firstColon === -1) {
               socket.destroy();
-              return reject(new Error(`Invalid header from proxy CONNECT response: "${header2}"`));
+              return reject(new Error(`Invalid header from proxy CONNECT response: "${header3}"`));
             }
-            const key = header2.slice(0, firstColon).toLowerCase();
-            const value = header2.slice(firstColon + 1).trimStart();
+            const key = header3.slice(0, firstColon).toLowerCase();
+            const value = header3.slice(firstColon + 1).trimStart();
             const current = headers[key];
             if (typeof current === "string") {
               headers[key] = [current, value];
@@ -22482,7 +22482,7 @@ var require_dist2 = __commonJS({
     };
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.HttpsProxyAgent = void 0;
-    var net = __importStar(require("net"));
+    var net2 = __importStar(require("net"));
     var tls = __importStar(require("tls"));
     var assert_1 = __importDefault(require("assert"));
     var debug_1 = __importDefault(require_src());
@@ -22491,7 +22491,7 @@ var require_dist2 = __commonJS({
     var parse_proxy_response_1 = require_parse_proxy_response();
     var debug2 = (0, debug_1.default)("https-proxy-agent");
     var setServernameFromNonIpHost = (options) => {
-      if (options.servername === void 0 && options.host && !net.isIP(options.host)) {
+      if (options.servername === void 0 && options.host && !net2.isIP(options.host)) {
         return {
           ...options,
           servername: options.host
@@ -22531,11 +22531,11 @@ var require_dist2 = __commonJS({
           socket = tls.connect(setServernameFromNonIpHost(this.connectOpts));
         } else {
           debug2("Creating `net.Socket`: %o", this.connectOpts);
-          socket = net.connect(this.connectOpts);
+          socket = net2.connect(this.connectOpts);
         }
         const headers = typeof this.proxyHeaders === "function" ? this.proxyHeaders() : { ...this.proxyHeaders };
-        const host = net.isIPv6(opts.host) ? `[${opts.host}]` : opts.host;
-        let payload = `CONNECT ${host}:${opts.port} HTTP/1.1\r
+        const host = net2.isIPv6(opts.host) ? `[${opts.host}]` : opts.host;
+        let payload2 = `CONNECT ${host}:${opts.port} HTTP/1.1\r
 `;
         if (proxy.username || proxy.password) {
           const auth = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
@@ -22545,12 +22545,12 @@ var require_dist2 = __commonJS({
         if (!headers["Proxy-Connection"]) {
           headers["Proxy-Connection"] = this.keepAlive ? "Keep-Alive" : "close";
         }
-        for (const name of Object.keys(headers)) {
-          payload += `${name}: ${headers[name]}\r
+        for (const name2 of Object.keys(headers)) {
+          payload2 += `${name2}: ${headers[name2]}\r
 `;
         }
         const proxyResponsePromise = (0, parse_proxy_response_1.parseProxyResponse)(socket);
-        socket.write(`${payload}\r
+        socket.write(`${payload2}\r
 `);
         const { connect, buffered } = await proxyResponsePromise;
         req.emit("proxyConnect", connect);
@@ -22567,7 +22567,7 @@ var require_dist2 = __commonJS({
           return socket;
         }
         socket.destroy();
-        const fakeSocket = new net.Socket({ writable: false });
+        const fakeSocket = new net2.Socket({ writable: false });
         fakeSocket.readable = true;
         req.once("socket", (s) => {
           debug2("Replaying proxy buffer for failed request");
@@ -22632,7 +22632,7 @@ var require_dist3 = __commonJS({
     };
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.HttpProxyAgent = void 0;
-    var net = __importStar(require("net"));
+    var net2 = __importStar(require("net"));
     var tls = __importStar(require("tls"));
     var debug_1 = __importDefault(require_src());
     var events_1 = require("events");
@@ -22676,10 +22676,10 @@ var require_dist3 = __commonJS({
         if (!headers["Proxy-Connection"]) {
           headers["Proxy-Connection"] = this.keepAlive ? "Keep-Alive" : "close";
         }
-        for (const name of Object.keys(headers)) {
-          const value = headers[name];
+        for (const name2 of Object.keys(headers)) {
+          const value = headers[name2];
           if (value) {
-            req.setHeader(name, value);
+            req.setHeader(name2, value);
           }
         }
       }
@@ -22705,7 +22705,7 @@ var require_dist3 = __commonJS({
           socket = tls.connect(this.connectOpts);
         } else {
           debug2("Creating `net.Socket`: %o", this.connectOpts);
-          socket = net.connect(this.connectOpts);
+          socket = net2.connect(this.connectOpts);
         }
         await (0, events_1.once)(socket, "connect");
         return socket;
@@ -22961,8 +22961,8 @@ var require_protobufjs_utf8 = __commonJS({
       if (bytes.length < 1)
         return "";
       let pos = 0, parts = [], chunk = [], i = 0, t;
-      let len = bytes.length;
-      while (pos < len) {
+      let len2 = bytes.length;
+      while (pos < len2) {
         t = bytes[pos++];
         if (t < 128)
           chunk[i++] = t;
@@ -23004,8 +23004,8 @@ var require_binary_format_contract = __commonJS({
         container.push({ no: fieldNo, wireType, data });
       };
       UnknownFieldHandler5.onWrite = (typeName, message, writer) => {
-        for (let { no, wireType, data } of UnknownFieldHandler5.list(message))
-          writer.tag(no, wireType).raw(data);
+        for (let { no: no2, wireType, data } of UnknownFieldHandler5.list(message))
+          writer.tag(no2, wireType).raw(data);
       };
       UnknownFieldHandler5.list = (message, fieldNo) => {
         if (is(message)) {
@@ -23227,8 +23227,8 @@ var require_pb_long = __commonJS({
     var BI;
     function detectBi() {
       const dv = new DataView(new ArrayBuffer(8));
-      const ok3 = globalThis.BigInt !== void 0 && typeof dv.getBigInt64 === "function" && typeof dv.getBigUint64 === "function" && typeof dv.setBigInt64 === "function" && typeof dv.setBigUint64 === "function";
-      BI = ok3 ? {
+      const ok4 = globalThis.BigInt !== void 0 && typeof dv.getBigInt64 === "function" && typeof dv.getBigUint64 === "function" && typeof dv.setBigInt64 === "function" && typeof dv.setBigUint64 === "function";
+      BI = ok4 ? {
         MIN: BigInt("-9223372036854775808"),
         MAX: BigInt("9223372036854775807"),
         UMIN: BigInt("0"),
@@ -23491,8 +23491,8 @@ var require_binary_reader = __commonJS({
             this.pos += 4;
             break;
           case binary_format_contract_1.WireType.LengthDelimited:
-            let len = this.uint32();
-            this.pos += len;
+            let len2 = this.uint32();
+            this.pos += len2;
             break;
           case binary_format_contract_1.WireType.StartGroup:
             let t;
@@ -23595,11 +23595,11 @@ var require_binary_reader = __commonJS({
        * Read a `bytes` field, length-delimited arbitrary data.
        */
       bytes() {
-        let len = this.uint32();
+        let len2 = this.uint32();
         let start = this.pos;
-        this.pos += len;
+        this.pos += len2;
         this.assertBounds();
-        return this.buf.subarray(start, start + len);
+        return this.buf.subarray(start, start + len2);
       }
       /**
        * Read a `string` field, length-delimited data converted to UTF-8 text.
@@ -23688,10 +23688,10 @@ var require_binary_writer = __commonJS({
        */
       finish() {
         this.chunks.push(new Uint8Array(this.buf));
-        let len = 0;
+        let len2 = 0;
         for (let i = 0; i < this.chunks.length; i++)
-          len += this.chunks[i].length;
-        let bytes = new Uint8Array(len);
+          len2 += this.chunks[i].length;
+        let bytes = new Uint8Array(len2);
         let offset = 0;
         for (let i = 0; i < this.chunks.length; i++) {
           bytes.set(this.chunks[i], offset);
@@ -23867,7 +23867,7 @@ var require_binary_writer = __commonJS({
        * Write a `sint64` value, a signed, zig-zag-encoded 64-bit varint.
        */
       sint64(value) {
-        let long = pb_long_1.PbLong.from(value), sign = long.hi >> 31, lo = long.lo << 1 ^ sign, hi = (long.hi << 1 | long.lo >>> 31) ^ sign;
+        let long = pb_long_1.PbLong.from(value), sign2 = long.hi >> 31, lo = long.lo << 1 ^ sign2, hi = (long.hi << 1 | long.lo >>> 31) ^ sign2;
         goog_varint_1.varint64write(lo, hi, this.buf);
         return this;
       }
@@ -24107,9 +24107,9 @@ var require_reflection_type_check = __commonJS({
     var reflection_info_1 = require_reflection_info();
     var oneof_1 = require_oneof();
     var ReflectionTypeCheck = class {
-      constructor(info2) {
+      constructor(info3) {
         var _a2;
-        this.fields = (_a2 = info2.fields) !== null && _a2 !== void 0 ? _a2 : [];
+        this.fields = (_a2 = info3.fields) !== null && _a2 !== void 0 ? _a2 : [];
       }
       prepare() {
         if (this.data)
@@ -24178,8 +24178,8 @@ var require_reflection_type_check = __commonJS({
         if (depth < 1) {
           return true;
         }
-        for (const name of data.oneofs) {
-          const group2 = message[name];
+        for (const name2 of data.oneofs) {
+          const group2 = message[name2];
           if (!oneof_1.isOneofGroup(group2))
             return false;
           if (group2.oneofKind === void 0)
@@ -24355,8 +24355,8 @@ var require_reflection_json_reader = __commonJS({
     var assert_1 = require_assert();
     var reflection_long_convert_1 = require_reflection_long_convert();
     var ReflectionJsonReader = class {
-      constructor(info2) {
-        this.info = info2;
+      constructor(info3) {
+        this.info = info3;
       }
       prepare() {
         var _a2;
@@ -24652,9 +24652,9 @@ var require_reflection_json_writer = __commonJS({
     var reflection_info_1 = require_reflection_info();
     var assert_1 = require_assert();
     var ReflectionJsonWriter = class {
-      constructor(info2) {
+      constructor(info3) {
         var _a2;
-        this.fields = (_a2 = info2.fields) !== null && _a2 !== void 0 ? _a2 : [];
+        this.fields = (_a2 = info3.fields) !== null && _a2 !== void 0 ? _a2 : [];
       }
       /**
        * Converts the message to a JSON object, based on the field descriptors.
@@ -24907,8 +24907,8 @@ var require_reflection_binary_reader = __commonJS({
     var reflection_long_convert_1 = require_reflection_long_convert();
     var reflection_scalar_default_1 = require_reflection_scalar_default();
     var ReflectionBinaryReader = class {
-      constructor(info2) {
-        this.info = info2;
+      constructor(info3) {
+        this.info = info3;
       }
       prepare() {
         var _a2;
@@ -25081,8 +25081,8 @@ var require_reflection_binary_writer = __commonJS({
     var assert_1 = require_assert();
     var pb_long_1 = require_pb_long();
     var ReflectionBinaryWriter = class {
-      constructor(info2) {
-        this.info = info2;
+      constructor(info3) {
+        this.info = info3;
       }
       prepare() {
         if (!this.fields) {
@@ -25300,23 +25300,23 @@ var require_reflection_create = __commonJS({
     function reflectionCreate(type) {
       const msg = type.messagePrototype ? Object.create(type.messagePrototype) : Object.defineProperty({}, message_type_contract_1.MESSAGE_TYPE, { value: type });
       for (let field of type.fields) {
-        let name = field.localName;
+        let name2 = field.localName;
         if (field.opt)
           continue;
         if (field.oneof)
           msg[field.oneof] = { oneofKind: void 0 };
         else if (field.repeat)
-          msg[name] = [];
+          msg[name2] = [];
         else
           switch (field.kind) {
             case "scalar":
-              msg[name] = reflection_scalar_default_1.reflectionScalarDefault(field.T, field.L);
+              msg[name2] = reflection_scalar_default_1.reflectionScalarDefault(field.T, field.L);
               break;
             case "enum":
-              msg[name] = 0;
+              msg[name2] = 0;
               break;
             case "map":
-              msg[name] = {};
+              msg[name2] = {};
               break;
           }
       }
@@ -25332,60 +25332,60 @@ var require_reflection_merge_partial = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.reflectionMergePartial = void 0;
-    function reflectionMergePartial4(info2, target, source) {
+    function reflectionMergePartial4(info3, target, source) {
       let fieldValue, input = source, output;
-      for (let field of info2.fields) {
-        let name = field.localName;
+      for (let field of info3.fields) {
+        let name2 = field.localName;
         if (field.oneof) {
           const group2 = input[field.oneof];
           if ((group2 === null || group2 === void 0 ? void 0 : group2.oneofKind) == void 0) {
             continue;
           }
-          fieldValue = group2[name];
+          fieldValue = group2[name2];
           output = target[field.oneof];
           output.oneofKind = group2.oneofKind;
           if (fieldValue == void 0) {
-            delete output[name];
+            delete output[name2];
             continue;
           }
         } else {
-          fieldValue = input[name];
+          fieldValue = input[name2];
           output = target;
           if (fieldValue == void 0) {
             continue;
           }
         }
         if (field.repeat)
-          output[name].length = fieldValue.length;
+          output[name2].length = fieldValue.length;
         switch (field.kind) {
           case "scalar":
           case "enum":
             if (field.repeat)
               for (let i = 0; i < fieldValue.length; i++)
-                output[name][i] = fieldValue[i];
+                output[name2][i] = fieldValue[i];
             else
-              output[name] = fieldValue;
+              output[name2] = fieldValue;
             break;
           case "message":
             let T = field.T();
             if (field.repeat)
               for (let i = 0; i < fieldValue.length; i++)
-                output[name][i] = T.create(fieldValue[i]);
-            else if (output[name] === void 0)
-              output[name] = T.create(fieldValue);
+                output[name2][i] = T.create(fieldValue[i]);
+            else if (output[name2] === void 0)
+              output[name2] = T.create(fieldValue);
             else
-              T.mergePartial(output[name], fieldValue);
+              T.mergePartial(output[name2], fieldValue);
             break;
           case "map":
             switch (field.V.kind) {
               case "scalar":
               case "enum":
-                Object.assign(output[name], fieldValue);
+                Object.assign(output[name2], fieldValue);
                 break;
               case "message":
                 let T2 = field.V.T();
                 for (let k of Object.keys(fieldValue))
-                  output[name][k] = T2.create(fieldValue[k]);
+                  output[name2][k] = T2.create(fieldValue[k]);
                 break;
             }
             break;
@@ -25403,12 +25403,12 @@ var require_reflection_equals = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.reflectionEquals = void 0;
     var reflection_info_1 = require_reflection_info();
-    function reflectionEquals(info2, a, b) {
+    function reflectionEquals(info3, a, b) {
       if (a === b)
         return true;
       if (!a || !b)
         return false;
-      for (let field of info2.fields) {
+      for (let field of info3.fields) {
         let localName = field.localName;
         let val_a = field.oneof ? a[field.oneof][localName] : a[localName];
         let val_b = field.oneof ? b[field.oneof][localName] : b[localName];
@@ -25490,9 +25490,9 @@ var require_message_type = __commonJS({
     var baseDescriptors = Object.getOwnPropertyDescriptors(Object.getPrototypeOf({}));
     var messageTypeDescriptor = baseDescriptors[message_type_contract_1.MESSAGE_TYPE] = {};
     var MessageType4 = class {
-      constructor(name, fields, options) {
+      constructor(name2, fields, options) {
         this.defaultCheckDepth = 16;
-        this.typeName = name;
+        this.typeName = name2;
         this.fields = fields.map(reflection_info_1.normalizeFieldInfo);
         this.options = options !== null && options !== void 0 ? options : {};
         messageTypeDescriptor.value = this;
@@ -25674,20 +25674,20 @@ var require_enum_object = __commonJS({
         return false;
       }
       for (let k of Object.keys(arg)) {
-        let num = parseInt(k);
-        if (!Number.isNaN(num)) {
-          let nam = arg[num];
+        let num2 = parseInt(k);
+        if (!Number.isNaN(num2)) {
+          let nam = arg[num2];
           if (nam === void 0)
             return false;
-          if (arg[nam] !== num)
+          if (arg[nam] !== num2)
             return false;
         } else {
-          let num2 = arg[k];
-          if (num2 === void 0)
+          let num3 = arg[k];
+          if (num3 === void 0)
             return false;
-          if (typeof num2 !== "number")
+          if (typeof num3 !== "number")
             return false;
-          if (arg[num2] === void 0)
+          if (arg[num3] === void 0)
             return false;
         }
       }
@@ -25698,9 +25698,9 @@ var require_enum_object = __commonJS({
       if (!isEnumObject(enumObject))
         throw new Error("not a typescript enum object");
       let values = [];
-      for (let [name, number] of Object.entries(enumObject))
+      for (let [name2, number] of Object.entries(enumObject))
         if (typeof number == "number")
-          values.push({ name, number });
+          values.push({ name: name2, number });
       return values;
     }
     exports2.listEnumValues = listEnumValues;
@@ -25709,7 +25709,7 @@ var require_enum_object = __commonJS({
     }
     exports2.listEnumNames = listEnumNames;
     function listEnumNumbers(enumObject) {
-      return listEnumValues(enumObject).map((val) => val.number).filter((num, index, arr) => arr.indexOf(num) == index);
+      return listEnumValues(enumObject).map((val) => val.number).filter((num2, index, arr) => arr.indexOf(num2) == index);
     }
     exports2.listEnumNumbers = listEnumNumbers;
   }
@@ -26856,36 +26856,36 @@ var require_rpc_interceptor = __commonJS({
     function stackIntercept(kind, transport, method, options, input) {
       var _a2, _b, _c, _d;
       if (kind == "unary") {
-        let tail = (mtd, inp, opt) => transport.unary(mtd, inp, opt);
+        let tail2 = (mtd, inp, opt) => transport.unary(mtd, inp, opt);
         for (const curr of ((_a2 = options.interceptors) !== null && _a2 !== void 0 ? _a2 : []).filter((i) => i.interceptUnary).reverse()) {
-          const next = tail;
-          tail = (mtd, inp, opt) => curr.interceptUnary(next, mtd, inp, opt);
+          const next = tail2;
+          tail2 = (mtd, inp, opt) => curr.interceptUnary(next, mtd, inp, opt);
         }
-        return tail(method, input, options);
+        return tail2(method, input, options);
       }
       if (kind == "serverStreaming") {
-        let tail = (mtd, inp, opt) => transport.serverStreaming(mtd, inp, opt);
+        let tail2 = (mtd, inp, opt) => transport.serverStreaming(mtd, inp, opt);
         for (const curr of ((_b = options.interceptors) !== null && _b !== void 0 ? _b : []).filter((i) => i.interceptServerStreaming).reverse()) {
-          const next = tail;
-          tail = (mtd, inp, opt) => curr.interceptServerStreaming(next, mtd, inp, opt);
+          const next = tail2;
+          tail2 = (mtd, inp, opt) => curr.interceptServerStreaming(next, mtd, inp, opt);
         }
-        return tail(method, input, options);
+        return tail2(method, input, options);
       }
       if (kind == "clientStreaming") {
-        let tail = (mtd, opt) => transport.clientStreaming(mtd, opt);
+        let tail2 = (mtd, opt) => transport.clientStreaming(mtd, opt);
         for (const curr of ((_c = options.interceptors) !== null && _c !== void 0 ? _c : []).filter((i) => i.interceptClientStreaming).reverse()) {
-          const next = tail;
-          tail = (mtd, opt) => curr.interceptClientStreaming(next, mtd, opt);
+          const next = tail2;
+          tail2 = (mtd, opt) => curr.interceptClientStreaming(next, mtd, opt);
         }
-        return tail(method, options);
+        return tail2(method, options);
       }
       if (kind == "duplex") {
-        let tail = (mtd, opt) => transport.duplex(mtd, opt);
+        let tail2 = (mtd, opt) => transport.duplex(mtd, opt);
         for (const curr of ((_d = options.interceptors) !== null && _d !== void 0 ? _d : []).filter((i) => i.interceptDuplex).reverse()) {
-          const next = tail;
-          tail = (mtd, opt) => curr.interceptDuplex(next, mtd, opt);
+          const next = tail2;
+          tail2 = (mtd, opt) => curr.interceptDuplex(next, mtd, opt);
         }
-        return tail(method, options);
+        return tail2(method, options);
       }
       runtime_1.assertNever(kind);
     }
@@ -28823,8 +28823,8 @@ var require_stream = __commonJS({
       }
       // Returns a Buffer containing the specified number of bytes starting at the
       // given start position.
-      slice(start, len) {
-        const end = start + len;
+      slice(start, len2) {
+        const end = start + len2;
         if (end > this.length) {
           throw new StreamError("request past end of buffer");
         }
@@ -28835,17 +28835,17 @@ var require_stream = __commonJS({
         this.view[this.start] = char;
         this.start += 1;
       }
-      appendUint16(num) {
+      appendUint16(num2) {
         this.ensureCapacity(2);
-        const value = new Uint16Array([num]);
+        const value = new Uint16Array([num2]);
         const view = new Uint8Array(value.buffer);
         this.view[this.start] = view[1];
         this.view[this.start + 1] = view[0];
         this.start += 2;
       }
-      appendUint24(num) {
+      appendUint24(num2) {
         this.ensureCapacity(3);
-        const value = new Uint32Array([num]);
+        const value = new Uint32Array([num2]);
         const view = new Uint8Array(value.buffer);
         this.view[this.start] = view[2];
         this.view[this.start + 1] = view[1];
@@ -28925,27 +28925,27 @@ var require_length = __commonJS({
       if (byteCount > 6) {
         throw new error_1.ASN1ParseError("length exceeds 6 byte limit");
       }
-      let len = 0;
+      let len2 = 0;
       for (let i = 0; i < byteCount; i++) {
         const byte = stream3.getUint8();
         if (i === 0 && byte === 0) {
           throw new error_1.ASN1ParseError("non-minimal length encoding");
         }
-        len = len * 256 + byte;
+        len2 = len2 * 256 + byte;
       }
-      if (len === 0) {
+      if (len2 === 0) {
         throw new error_1.ASN1ParseError("indefinite length encoding not supported");
       }
-      if (len < 128) {
+      if (len2 < 128) {
         throw new error_1.ASN1ParseError("non-minimal length encoding");
       }
-      return len;
+      return len2;
     }
-    function encodeLength(len) {
-      if (len < 128) {
-        return Buffer.from([len]);
+    function encodeLength(len2) {
+      if (len2 < 128) {
+        return Buffer.from([len2]);
       }
-      let val = BigInt(len);
+      let val = BigInt(len2);
       const bytes = [];
       while (val > 0n) {
         bytes.unshift(Number(val & 255n));
@@ -28979,8 +28979,8 @@ var require_parse3 = __commonJS({
       while (val == pad && ++pos < end) {
         val = buf[pos];
       }
-      const len = end - pos;
-      if (len === 0)
+      const len2 = end - pos;
+      if (len2 === 0)
         return BigInt(neg ? -1 : 0);
       val = neg ? val - 256 : val;
       let n = BigInt(val);
@@ -29011,17 +29011,17 @@ var require_parse3 = __commonJS({
       let n = buf[pos++];
       const first = Math.floor(n / 40);
       const second = n % 40;
-      let oid = `${first}.${second}`;
+      let oid2 = `${first}.${second}`;
       let val = 0n;
       for (; pos < end; ++pos) {
         n = buf[pos];
         val = (val << 7n) + BigInt(n & 127);
         if ((n & 128) === 0) {
-          oid += `.${val}`;
+          oid2 += `.${val}`;
           val = 0n;
         }
       }
-      return oid;
+      return oid2;
     }
     function parseBoolean(buf) {
       if (buf.length !== 1) {
@@ -29043,15 +29043,15 @@ var require_parse3 = __commonJS({
       }
       const start = 1;
       const end = buf.length;
-      const bits = [];
+      const bits2 = [];
       for (let i = start; i < end; ++i) {
         const byte = buf[i];
         const skip = i === end - 1 ? unused : 0;
         for (let j = 7; j >= skip; --j) {
-          bits.push(byte >> j & 1);
+          bits2.push(byte >> j & 1);
         }
       }
-      return bits;
+      return bits2;
     }
   }
 });
@@ -29099,9 +29099,9 @@ var require_tag = __commonJS({
       isUniversal() {
         return this.class === TAG_CLASS.UNIVERSAL;
       }
-      isContextSpecific(num) {
+      isContextSpecific(num2) {
         const res = this.class === TAG_CLASS.CONTEXT_SPECIFIC;
-        return num !== void 0 ? res && this.number === num : res;
+        return num2 !== void 0 ? res && this.number === num2 : res;
       }
       isBoolean() {
         return this.isUniversal() && this.number === UNIVERSAL_TAG.BOOLEAN;
@@ -29232,25 +29232,25 @@ var require_obj = __commonJS({
         throw new error_1.ASN1ParseError("maximum nesting depth exceeded");
       }
       const tag = new tag_1.ASN1Tag(stream3.getUint8());
-      const len = (0, length_1.decodeLength)(stream3);
-      const value = stream3.slice(stream3.position, len);
+      const len2 = (0, length_1.decodeLength)(stream3);
+      const value = stream3.slice(stream3.position, len2);
       const start = stream3.position;
       let subs = [];
       if (tag.constructed) {
-        subs = collectSubs(stream3, len, depth);
+        subs = collectSubs(stream3, len2, depth);
       } else if (tag.isOctetString()) {
         try {
-          subs = collectSubs(stream3, len, depth);
+          subs = collectSubs(stream3, len2, depth);
         } catch (e) {
         }
       }
       if (subs.length === 0) {
-        stream3.seek(start + len);
+        stream3.seek(start + len2);
       }
       return new ASN1Obj(tag, value, subs);
     }
-    function collectSubs(stream3, len, depth) {
-      const end = stream3.position + len;
+    function collectSubs(stream3, len2, depth) {
+      const end = stream3.position + len2;
       if (end > stream3.length) {
         throw new error_1.ASN1ParseError("invalid length");
       }
@@ -29338,13 +29338,13 @@ var require_dsse = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.preAuthEncoding = preAuthEncoding;
     var PAE_PREFIX = "DSSEv1";
-    function preAuthEncoding(payloadType, payload) {
+    function preAuthEncoding(payloadType, payload2) {
       const typeBytes = Buffer.from(payloadType, "utf-8");
       return Buffer.concat([
         Buffer.from(`${PAE_PREFIX} ${typeBytes.length} `, "ascii"),
         typeBytes,
-        Buffer.from(` ${payload.length} `, "ascii"),
-        payload
+        Buffer.from(` ${payload2.length} `, "ascii"),
+        payload2
       ]);
     }
   }
@@ -29417,18 +29417,18 @@ var require_pem = __commonJS({
     exports2.fromDER = fromDER;
     var PEM_HEADER = /-----BEGIN (.*)-----/;
     var PEM_FOOTER = /-----END (.*)-----/;
-    function toDER(certificate) {
+    function toDER(certificate2) {
       let der = "";
-      certificate.split("\n").forEach((line) => {
-        if (line.match(PEM_HEADER) || line.match(PEM_FOOTER)) {
+      certificate2.split("\n").forEach((line2) => {
+        if (line2.match(PEM_HEADER) || line2.match(PEM_FOOTER)) {
           return;
         }
-        der += line;
+        der += line2;
       });
       return Buffer.from(der, "base64");
     }
-    function fromDER(certificate, type = "CERTIFICATE") {
-      const der = certificate.toString("base64");
+    function fromDER(certificate2, type = "CERTIFICATE") {
+      const der = certificate2.toString("base64");
       const lines = der.match(/.{1,64}/g) || "";
       return [`-----BEGIN ${type}-----`, ...lines, `-----END ${type}-----`].join("\n").concat("\n");
     }
@@ -29531,8 +29531,8 @@ var require_tstinfo = __commonJS({
         return this.root.subs[4].toDate();
       }
       get messageImprintHashAlgorithm() {
-        const oid = this.messageImprintObj.subs[0].subs[0].toOID();
-        return oid_1.SHA2_HASH_ALGOS[oid];
+        const oid2 = this.messageImprintObj.subs[0].subs[0].toOID();
+        return oid_1.SHA2_HASH_ALGOS[oid2];
       }
       get messageImprintHashedMessage() {
         return this.messageImprintObj.subs[1].value;
@@ -29634,12 +29634,12 @@ var require_timestamp2 = __commonJS({
         return this.signerSidObj.subs[1].value;
       }
       get signerDigestAlgorithm() {
-        const oid = this.signerDigestAlgorithmObj.subs[0].toOID();
-        return oid_1.SHA2_HASH_ALGOS[oid];
+        const oid2 = this.signerDigestAlgorithmObj.subs[0].toOID();
+        return oid_1.SHA2_HASH_ALGOS[oid2];
       }
       get signatureAlgorithm() {
-        const oid = this.signatureAlgorithmObj.subs[0].toOID();
-        return oid_1.ECDSA_SIGNATURE_ALGOS[oid];
+        const oid2 = this.signatureAlgorithmObj.subs[0].toOID();
+        return oid_1.ECDSA_SIGNATURE_ALGOS[oid2];
       }
       get signatureValue() {
         return this.signatureValueObj.value;
@@ -29968,13 +29968,13 @@ var require_ext = __commonJS({
         return this.findGeneralName(6)?.value.toString("ascii");
       }
       // Retrieve the value of an otherName with the given OID.
-      otherName(oid) {
+      otherName(oid2) {
         const otherName = this.findGeneralName(0);
         if (otherName === void 0) {
           return void 0;
         }
         const otherNameOID = otherName.subs[0].toOID();
-        if (otherNameOID !== oid) {
+        if (otherNameOID !== oid2) {
           return void 0;
         }
         const otherNameValue = otherName.subs[1];
@@ -30122,50 +30122,50 @@ var require_cert = __commonJS({
         return this.subjectPublicKeyInfoObj.toDER();
       }
       get signatureAlgorithm() {
-        const oid = this.signatureAlgorithmObj.subs[0].toOID();
-        if (oid_1.RSA_SIGNATURE_ALGOS[oid]) {
-          return oid_1.RSA_SIGNATURE_ALGOS[oid];
+        const oid2 = this.signatureAlgorithmObj.subs[0].toOID();
+        if (oid_1.RSA_SIGNATURE_ALGOS[oid2]) {
+          return oid_1.RSA_SIGNATURE_ALGOS[oid2];
         }
-        return oid_1.ECDSA_SIGNATURE_ALGOS[oid];
+        return oid_1.ECDSA_SIGNATURE_ALGOS[oid2];
       }
       get signatureValue() {
         return this.signatureValueObj.value.subarray(1);
       }
       get subjectAltName() {
-        const ext2 = this.extSubjectAltName;
-        return ext2?.uri || /* istanbul ignore next */
-        ext2?.rfc822Name;
+        const ext3 = this.extSubjectAltName;
+        return ext3?.uri || /* istanbul ignore next */
+        ext3?.rfc822Name;
       }
       get extensions() {
         const extSeq = this.extensionsObj?.subs[0];
         return extSeq?.subs || [];
       }
       get extKeyUsage() {
-        const ext2 = this.findExtension(EXTENSION_OID_KEY_USAGE);
-        return ext2 ? new ext_1.X509KeyUsageExtension(ext2) : void 0;
+        const ext3 = this.findExtension(EXTENSION_OID_KEY_USAGE);
+        return ext3 ? new ext_1.X509KeyUsageExtension(ext3) : void 0;
       }
       get extBasicConstraints() {
-        const ext2 = this.findExtension(EXTENSION_OID_BASIC_CONSTRAINTS);
-        return ext2 ? new ext_1.X509BasicConstraintsExtension(ext2) : void 0;
+        const ext3 = this.findExtension(EXTENSION_OID_BASIC_CONSTRAINTS);
+        return ext3 ? new ext_1.X509BasicConstraintsExtension(ext3) : void 0;
       }
       get extSubjectAltName() {
-        const ext2 = this.findExtension(EXTENSION_OID_SUBJECT_ALT_NAME);
-        return ext2 ? new ext_1.X509SubjectAlternativeNameExtension(ext2) : void 0;
+        const ext3 = this.findExtension(EXTENSION_OID_SUBJECT_ALT_NAME);
+        return ext3 ? new ext_1.X509SubjectAlternativeNameExtension(ext3) : void 0;
       }
       get extAuthorityKeyID() {
-        const ext2 = this.findExtension(EXTENSION_OID_AUTHORITY_KEY_ID);
-        return ext2 ? new ext_1.X509AuthorityKeyIDExtension(ext2) : void 0;
+        const ext3 = this.findExtension(EXTENSION_OID_AUTHORITY_KEY_ID);
+        return ext3 ? new ext_1.X509AuthorityKeyIDExtension(ext3) : void 0;
       }
       get extSubjectKeyID() {
-        const ext2 = this.findExtension(EXTENSION_OID_SUBJECT_KEY_ID);
-        return ext2 ? new ext_1.X509SubjectKeyIDExtension(ext2) : (
+        const ext3 = this.findExtension(EXTENSION_OID_SUBJECT_KEY_ID);
+        return ext3 ? new ext_1.X509SubjectKeyIDExtension(ext3) : (
           /* istanbul ignore next */
           void 0
         );
       }
       get extSCT() {
-        const ext2 = this.findExtension(exports2.EXTENSION_OID_SCT);
-        return ext2 ? new ext_1.X509SCTExtension(ext2) : void 0;
+        const ext3 = this.findExtension(exports2.EXTENSION_OID_SCT);
+        return ext3 ? new ext_1.X509SCTExtension(ext3) : void 0;
       }
       get isCA() {
         const ca = this.extBasicConstraints?.isCA || false;
@@ -30174,9 +30174,9 @@ var require_cert = __commonJS({
         }
         return ca;
       }
-      extension(oid) {
-        const ext2 = this.findExtension(oid);
-        return ext2 ? new ext_1.X509Extension(ext2) : void 0;
+      extension(oid2) {
+        const ext3 = this.findExtension(oid2);
+        return ext3 ? new ext_1.X509Extension(ext3) : void 0;
       }
       verify(issuerCertificate) {
         const publicKey = issuerCertificate?.publicKey || this.publicKey;
@@ -30196,8 +30196,8 @@ var require_cert = __commonJS({
         der.copy(clone);
         return _X509Certificate.parse(clone);
       }
-      findExtension(oid) {
-        return this.extensions.find((ext2) => ext2.subs[0].toOID() === oid);
+      findExtension(oid2) {
+        return this.extensions.find((ext3) => ext3.subs[0].toOID() === oid2);
       }
       /////////////////////////////////////////////////////////////////////////////
       // The following properties use the documented x509 structure to locate the
@@ -30674,20 +30674,20 @@ var require_certificate = __commonJS({
       sort() {
         const leafCert = this.untrustedCert;
         let paths = this.buildPaths(leafCert);
-        paths = paths.filter((path23) => path23.some((cert) => this.trustedCerts.includes(cert)));
+        paths = paths.filter((path26) => path26.some((cert) => this.trustedCerts.includes(cert)));
         if (paths.length === 0) {
           throw new error_1.VerificationError({
             code: "CERTIFICATE_ERROR",
             message: "no trusted certificate path found"
           });
         }
-        const path22 = paths.reduce((prev, curr) => prev.length < curr.length ? prev : curr);
-        return [leafCert, ...path22].slice(0, -1);
+        const path25 = paths.reduce((prev, curr) => prev.length < curr.length ? prev : curr);
+        return [leafCert, ...path25].slice(0, -1);
       }
       // Recursively build all possible paths from the leaf to the root
-      buildPaths(certificate) {
+      buildPaths(certificate2) {
         const paths = [];
-        const issuers = this.findIssuer(certificate);
+        const issuers = this.findIssuer(certificate2);
         if (issuers.length === 0) {
           throw new error_1.VerificationError({
             code: "CERTIFICATE_ERROR",
@@ -30696,8 +30696,8 @@ var require_certificate = __commonJS({
         }
         for (let i = 0; i < issuers.length; i++) {
           const issuer = issuers[i];
-          if (issuer.equals(certificate)) {
-            paths.push([certificate]);
+          if (issuer.equals(certificate2)) {
+            paths.push([certificate2]);
             continue;
           }
           const subPaths = this.buildPaths(issuer);
@@ -30708,16 +30708,16 @@ var require_certificate = __commonJS({
         return paths;
       }
       // Return all possible issuers for the given certificate
-      findIssuer(certificate) {
+      findIssuer(certificate2) {
         let issuers = [];
         let keyIdentifier;
-        if (certificate.subject.equals(certificate.issuer)) {
-          if (certificate.verify()) {
-            return [certificate];
+        if (certificate2.subject.equals(certificate2.issuer)) {
+          if (certificate2.verify()) {
+            return [certificate2];
           }
         }
-        if (certificate.extAuthorityKeyID) {
-          keyIdentifier = certificate.extAuthorityKeyID.keyIdentifier;
+        if (certificate2.extAuthorityKeyID) {
+          keyIdentifier = certificate2.extAuthorityKeyID.keyIdentifier;
         }
         this.localCerts.forEach((possibleIssuer) => {
           if (keyIdentifier) {
@@ -30728,43 +30728,43 @@ var require_certificate = __commonJS({
               return;
             }
           }
-          if (possibleIssuer.subject.equals(certificate.issuer)) {
+          if (possibleIssuer.subject.equals(certificate2.issuer)) {
             issuers.push(possibleIssuer);
           }
         });
         issuers = issuers.filter((issuer) => {
           try {
-            return certificate.verify(issuer);
+            return certificate2.verify(issuer);
           } catch (ex) {
             return false;
           }
         });
         return issuers;
       }
-      checkPath(path22) {
-        if (path22.length < 1) {
+      checkPath(path25) {
+        if (path25.length < 1) {
           throw new error_1.VerificationError({
             code: "CERTIFICATE_ERROR",
             message: "certificate chain must contain at least one certificate"
           });
         }
-        const validCAs = path22.slice(1).every((cert) => cert.isCA);
+        const validCAs = path25.slice(1).every((cert) => cert.isCA);
         if (!validCAs) {
           throw new error_1.VerificationError({
             code: "CERTIFICATE_ERROR",
             message: "intermediate certificate is not a CA"
           });
         }
-        for (let i = path22.length - 2; i >= 0; i--) {
-          if (!path22[i].issuer.equals(path22[i + 1].subject)) {
+        for (let i = path25.length - 2; i >= 0; i--) {
+          if (!path25[i].issuer.equals(path25[i + 1].subject)) {
             throw new error_1.VerificationError({
               code: "CERTIFICATE_ERROR",
               message: "incorrect certificate name chaining"
             });
           }
         }
-        for (let i = 0; i < path22.length; i++) {
-          const cert = path22[i];
+        for (let i = 0; i < path25.length; i++) {
+          const cert = path25[i];
           if (cert.extBasicConstraints?.isCA) {
             const pathLength = cert.extBasicConstraints.pathLenConstraint;
             if (pathLength !== void 0 && pathLength < i - 1) {
@@ -30805,9 +30805,9 @@ var require_sct2 = __commonJS({
       let extSCT;
       const clone = cert.clone();
       for (let i = 0; i < clone.extensions.length; i++) {
-        const ext2 = clone.extensions[i];
-        if (ext2.subs[0].toOID() === core_1.EXTENSION_OID_SCT) {
-          extSCT = new core_1.X509SCTExtension(ext2);
+        const ext3 = clone.extensions[i];
+        if (ext3.subs[0].toOID() === core_1.EXTENSION_OID_SCT) {
+          extSCT = new core_1.X509SCTExtension(ext3);
           clone.extensions.splice(i, 1);
           break;
         }
@@ -30868,13 +30868,13 @@ var require_key = __commonJS({
       return { key: key.publicKey };
     }
     function verifyCertificate(leaf, timestamps, trustMaterial2) {
-      let path22 = [];
+      let path25 = [];
       timestamps.forEach((timestamp) => {
-        path22 = (0, certificate_1.verifyCertificateChain)(timestamp, leaf, trustMaterial2.certificateAuthorities);
+        path25 = (0, certificate_1.verifyCertificateChain)(timestamp, leaf, trustMaterial2.certificateAuthorities);
       });
       return {
-        scts: (0, sct_1.verifySCTs)(path22[0], path22[1], trustMaterial2.ctlogs),
-        signer: getSigner(path22[0])
+        scts: (0, sct_1.verifySCTs)(path25[0], path25[1], trustMaterial2.ctlogs),
+        signer: getSigner(path25[0])
       };
     }
     function getSigner(cert) {
@@ -30885,11 +30885,11 @@ var require_key = __commonJS({
       } else {
         issuer = cert.extension(OID_FULCIO_ISSUER_V1)?.value.toString("ascii");
       }
-      const oids = cert.extensions.map((ext2) => {
-        const oid = ext2.subs[0].toOID();
+      const oids = cert.extensions.map((ext3) => {
+        const oid2 = ext3.subs[0].toOID();
         return {
-          oid: { id: oid.split(".").map(Number) },
-          value: ext2.subs[ext2.subs.length - 1].value
+          oid: { id: oid2.split(".").map(Number) },
+          value: ext3.subs[ext3.subs.length - 1].value
         };
       });
       const identity = {
@@ -30937,10 +30937,10 @@ var require_policy = __commonJS({
       for (const policyOID of policyOIDs) {
         const match3 = signerOIDs.find((signerOID) => oidEquals(policyOID.oid?.id, signerOID.oid?.id) && policyOID.value.equals(signerOID.value));
         if (!match3) {
-          const oid = policyOID.oid?.id.join(".") ?? "<unknown>";
+          const oid2 = policyOID.oid?.id.join(".") ?? "<unknown>";
           throw new error_1.PolicyError({
             code: "UNTRUSTED_SIGNER_ERROR",
-            message: `invalid certificate extension - missing OID ${oid}`
+            message: `invalid certificate extension - missing OID ${oid2}`
           });
         }
       }
@@ -31557,8 +31557,8 @@ var require_checkpoint = __commonJS({
     var SignedNote = class _SignedNote {
       note;
       signatures;
-      constructor(note, signatures) {
-        this.note = note;
+      constructor(note2, signatures) {
+        this.note = note2;
         this.signatures = signatures;
       }
       // Deserialize a SignedNote from a string
@@ -31570,11 +31570,11 @@ var require_checkpoint = __commonJS({
           });
         }
         const split = envelope.indexOf(CHECKPOINT_SEPARATOR);
-        const header2 = envelope.slice(0, split + 1);
+        const header3 = envelope.slice(0, split + 1);
         const data = envelope.slice(split + CHECKPOINT_SEPARATOR.length);
         const matches = data.matchAll(SIGNATURE_REGEX);
         const signatures = Array.from(matches, (match3) => {
-          const [, name, signature] = match3;
+          const [, name2, signature] = match3;
           const sigBytes = Buffer.from(signature, "base64");
           if (sigBytes.length < 5) {
             throw new error_1.VerificationError({
@@ -31583,7 +31583,7 @@ var require_checkpoint = __commonJS({
             });
           }
           return {
-            name,
+            name: name2,
             keyHint: sigBytes.subarray(0, 4),
             signature: sigBytes.subarray(4)
           };
@@ -31594,7 +31594,7 @@ var require_checkpoint = __commonJS({
             message: "no signatures found in checkpoint"
           });
         }
-        return new _SignedNote(header2, signatures);
+        return new _SignedNote(header3, signatures);
       }
     };
     var LogCheckpoint = class _LogCheckpoint {
@@ -31602,21 +31602,21 @@ var require_checkpoint = __commonJS({
       logSize;
       logHash;
       rest;
-      constructor(origin, logSize, logHash, rest) {
-        this.origin = origin;
+      constructor(origin2, logSize, logHash, rest) {
+        this.origin = origin2;
         this.logSize = logSize;
         this.logHash = logHash;
         this.rest = rest;
       }
-      static fromString(note) {
-        const lines = note.trimEnd().split("\n");
+      static fromString(note2) {
+        const lines = note2.trimEnd().split("\n");
         if (lines.length < 3) {
           throw new error_1.VerificationError({
             code: "TLOG_INCLUSION_PROOF_ERROR",
             message: "too few lines in checkpoint header"
           });
         }
-        const origin = lines[0];
+        const origin2 = lines[0];
         let logSize;
         try {
           logSize = BigInt(lines[1]);
@@ -31628,7 +31628,7 @@ var require_checkpoint = __commonJS({
         }
         const rootHash = Buffer.from(lines[2], "base64");
         const rest = lines.slice(3);
-        return new _LogCheckpoint(origin, logSize, rootHash, rest);
+        return new _LogCheckpoint(origin2, logSize, rootHash, rest);
       }
     };
     exports2.LogCheckpoint = LogCheckpoint;
@@ -31701,8 +31701,8 @@ var require_merkle = __commonJS({
     function innerProofSize(index, size) {
       return bitLength(index ^ size - BigInt(1));
     }
-    function onesCount(num) {
-      return num.toString(2).split("1").length - 1;
+    function onesCount(num2) {
+      return num2.toString(2).split("1").length - 1;
     }
     function bitLength(n) {
       if (n === 0n) {
@@ -31734,8 +31734,8 @@ var require_set = __commonJS({
         targetDate: new Date(Number(entry.integratedTime) * 1e3)
       });
       const verified = validTLogs.some((tlog) => {
-        const payload = toVerificationPayload(entry);
-        const data = Buffer.from(core_1.json.canonicalize(payload), "utf8");
+        const payload2 = toVerificationPayload(entry);
+        const data = Buffer.from(core_1.json.canonicalize(payload2), "utf8");
         const signature = entry.inclusionPromise.signedEntryTimestamp;
         return core_1.crypto.verify(data, tlog.publicKey, signature);
       });
@@ -32021,6 +32021,21 @@ var require_dist7 = __commonJS({
   }
 });
 
+// node_modules/@actions/cache/lib/cache.js
+var cache_exports = {};
+__export(cache_exports, {
+  CACHE_READ_DENIED_PREFIX: () => CACHE_READ_DENIED_PREFIX,
+  CACHE_WRITE_DENIED_PREFIX: () => CACHE_WRITE_DENIED_PREFIX,
+  CacheReadDeniedError: () => CacheReadDeniedError,
+  CacheWriteDeniedError: () => CacheWriteDeniedError,
+  FinalizeCacheError: () => FinalizeCacheError,
+  ReserveCacheError: () => ReserveCacheError,
+  ValidationError: () => ValidationError,
+  isFeatureAvailable: () => isFeatureAvailable,
+  restoreCache: () => restoreCache,
+  saveCache: () => saveCache2
+});
+
 // node_modules/@actions/core/lib/command.js
 var os = __toESM(require("os"), 1);
 
@@ -32052,8 +32067,8 @@ function issueCommand(command, properties, message) {
   const cmd = new Command(command, properties, message);
   process.stdout.write(cmd.toString() + os.EOL);
 }
-function issue(name, message = "") {
-  issueCommand(name, {}, message);
+function issue(name2, message = "") {
+  issueCommand(name2, {}, message);
 }
 var CMD_STRING = "::";
 var Command = class {
@@ -32454,12 +32469,12 @@ var HttpClient = class {
         throw new Error("Client has already been disposed.");
       }
       const parsedUrl = new URL(requestUrl);
-      let info2 = this._prepareRequest(verb, parsedUrl, headers);
+      let info3 = this._prepareRequest(verb, parsedUrl, headers);
       const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb) ? this._maxRetries + 1 : 1;
       let numTries = 0;
       let response;
       do {
-        response = yield this.requestRaw(info2, data);
+        response = yield this.requestRaw(info3, data);
         if (response && response.message && response.message.statusCode === HttpCodes.Unauthorized) {
           let authenticationHandler;
           for (const handler of this.handlers) {
@@ -32469,7 +32484,7 @@ var HttpClient = class {
             }
           }
           if (authenticationHandler) {
-            return authenticationHandler.handleAuthentication(this, info2, data);
+            return authenticationHandler.handleAuthentication(this, info3, data);
           } else {
             return response;
           }
@@ -32486,14 +32501,14 @@ var HttpClient = class {
           }
           yield response.readBody();
           if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-            for (const header2 in headers) {
-              if (header2.toLowerCase() === "authorization") {
-                delete headers[header2];
+            for (const header3 in headers) {
+              if (header3.toLowerCase() === "authorization") {
+                delete headers[header3];
               }
             }
           }
-          info2 = this._prepareRequest(verb, parsedRedirectUrl, headers);
-          response = yield this.requestRaw(info2, data);
+          info3 = this._prepareRequest(verb, parsedRedirectUrl, headers);
+          response = yield this.requestRaw(info3, data);
           redirectsRemaining--;
         }
         if (!response.message.statusCode || !HttpResponseRetryCodes.includes(response.message.statusCode)) {
@@ -32522,7 +32537,7 @@ var HttpClient = class {
    * @param info
    * @param data
    */
-  requestRaw(info2, data) {
+  requestRaw(info3, data) {
     return __awaiter(this, void 0, void 0, function* () {
       return new Promise((resolve3, reject) => {
         function callbackForResult(err, res) {
@@ -32534,7 +32549,7 @@ var HttpClient = class {
             resolve3(res);
           }
         }
-        this.requestRawWithCallback(info2, data, callbackForResult);
+        this.requestRawWithCallback(info3, data, callbackForResult);
       });
     });
   }
@@ -32544,12 +32559,12 @@ var HttpClient = class {
    * @param data
    * @param onResult
    */
-  requestRawWithCallback(info2, data, onResult) {
+  requestRawWithCallback(info3, data, onResult) {
     if (typeof data === "string") {
-      if (!info2.options.headers) {
-        info2.options.headers = {};
+      if (!info3.options.headers) {
+        info3.options.headers = {};
       }
-      info2.options.headers["Content-Length"] = Buffer.byteLength(data, "utf8");
+      info3.options.headers["Content-Length"] = Buffer.byteLength(data, "utf8");
     }
     let callbackCalled = false;
     function handleResult(err, res) {
@@ -32558,7 +32573,7 @@ var HttpClient = class {
         onResult(err, res);
       }
     }
-    const req = info2.httpModule.request(info2.options, (msg) => {
+    const req = info3.httpModule.request(info3.options, (msg) => {
       const res = new HttpClientResponse(msg);
       handleResult(void 0, res);
     });
@@ -32570,7 +32585,7 @@ var HttpClient = class {
       if (socket) {
         socket.end();
       }
-      handleResult(new Error(`Request timeout: ${info2.options.path}`));
+      handleResult(new Error(`Request timeout: ${info3.options.path}`));
     });
     req.on("error", function(err) {
       handleResult(err);
@@ -32606,27 +32621,27 @@ var HttpClient = class {
     return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
   }
   _prepareRequest(method, requestUrl, headers) {
-    const info2 = {};
-    info2.parsedUrl = requestUrl;
-    const usingSsl = info2.parsedUrl.protocol === "https:";
-    info2.httpModule = usingSsl ? https : http;
+    const info3 = {};
+    info3.parsedUrl = requestUrl;
+    const usingSsl = info3.parsedUrl.protocol === "https:";
+    info3.httpModule = usingSsl ? https : http;
     const defaultPort = usingSsl ? 443 : 80;
-    info2.options = {};
-    info2.options.host = info2.parsedUrl.hostname;
-    info2.options.port = info2.parsedUrl.port ? parseInt(info2.parsedUrl.port) : defaultPort;
-    info2.options.path = (info2.parsedUrl.pathname || "") + (info2.parsedUrl.search || "");
-    info2.options.method = method;
-    info2.options.headers = this._mergeHeaders(headers);
+    info3.options = {};
+    info3.options.host = info3.parsedUrl.hostname;
+    info3.options.port = info3.parsedUrl.port ? parseInt(info3.parsedUrl.port) : defaultPort;
+    info3.options.path = (info3.parsedUrl.pathname || "") + (info3.parsedUrl.search || "");
+    info3.options.method = method;
+    info3.options.headers = this._mergeHeaders(headers);
     if (this.userAgent != null) {
-      info2.options.headers["user-agent"] = this.userAgent;
+      info3.options.headers["user-agent"] = this.userAgent;
     }
-    info2.options.agent = this._getAgent(info2.parsedUrl);
+    info3.options.agent = this._getAgent(info3.parsedUrl);
     if (this.handlers) {
       for (const handler of this.handlers) {
-        handler.prepareRequest(info2.options);
+        handler.prepareRequest(info3.options);
       }
     }
-    return info2;
+    return info3;
   }
   _mergeHeaders(headers) {
     if (this.requestOptions && this.requestOptions.headers) {
@@ -32641,15 +32656,15 @@ var HttpClient = class {
    * For headers that must always be a single string (like Content-Type), use the
    * specialized _getExistingOrDefaultContentTypeHeader method instead.
    */
-  _getExistingOrDefaultHeader(additionalHeaders, header2, _default) {
+  _getExistingOrDefaultHeader(additionalHeaders, header3, _default) {
     let clientHeader;
     if (this.requestOptions && this.requestOptions.headers) {
-      const headerValue = lowercaseKeys(this.requestOptions.headers)[header2];
+      const headerValue = lowercaseKeys(this.requestOptions.headers)[header3];
       if (headerValue) {
         clientHeader = typeof headerValue === "number" ? headerValue.toString() : headerValue;
       }
     }
-    const additionalValue = additionalHeaders[header2];
+    const additionalValue = additionalHeaders[header3];
     if (additionalValue !== void 0) {
       return typeof additionalValue === "number" ? additionalValue.toString() : additionalValue;
     }
@@ -33069,16 +33084,16 @@ var Summary = class {
    */
   addTable(rows) {
     const tableBody = rows.map((row) => {
-      const cells2 = row.map((cell) => {
+      const cells3 = row.map((cell) => {
         if (typeof cell === "string") {
           return this.wrap("td", cell);
         }
-        const { header: header2, data, colspan, rowspan } = cell;
-        const tag = header2 ? "th" : "td";
+        const { header: header3, data, colspan, rowspan } = cell;
+        const tag = header3 ? "th" : "td";
         const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
         return this.wrap(tag, data, attrs);
       }).join("");
-      return this.wrap("tr", cells2);
+      return this.wrap("tr", cells3);
     }).join("");
     const element = this.wrap("table", tableBody);
     return this.addRaw(element).addEOL();
@@ -33590,8 +33605,8 @@ var ToolRunner = class extends events.EventEmitter {
       let s = strBuffer + data.toString();
       let n = s.indexOf(os3.EOL);
       while (n > -1) {
-        const line = s.substring(0, n);
-        onLine(line);
+        const line2 = s.substring(0, n);
+        onLine(line2);
         s = s.substring(n + os3.EOL.length);
         n = s.indexOf(os3.EOL);
       }
@@ -33782,9 +33797,9 @@ var ToolRunner = class extends events.EventEmitter {
             if (!optionsNonNull.silent && optionsNonNull.outStream) {
               optionsNonNull.outStream.write(data);
             }
-            stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+            stdbuffer = this._processLineBuffer(data, stdbuffer, (line2) => {
               if (this.options.listeners && this.options.listeners.stdline) {
-                this.options.listeners.stdline(line);
+                this.options.listeners.stdline(line2);
               }
             });
           });
@@ -33800,9 +33815,9 @@ var ToolRunner = class extends events.EventEmitter {
               const s = optionsNonNull.failOnStdErr ? optionsNonNull.errStream : optionsNonNull.outStream;
               s.write(data);
             }
-            errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+            errbuffer = this._processLineBuffer(data, errbuffer, (line2) => {
               if (this.options.listeners && this.options.listeners.errline) {
-                this.options.listeners.errline(line);
+                this.options.listeners.errline(line2);
               }
             });
           });
@@ -34079,23 +34094,23 @@ function addPath(inputPath) {
   }
   process.env["PATH"] = `${inputPath}${path4.delimiter}${process.env["PATH"]}`;
 }
-function getInput(name, options) {
-  const val = process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "";
+function getInput(name2, options) {
+  const val = process.env[`INPUT_${name2.replace(/ /g, "_").toUpperCase()}`] || "";
   if (options && options.required && !val) {
-    throw new Error(`Input required and not supplied: ${name}`);
+    throw new Error(`Input required and not supplied: ${name2}`);
   }
   if (options && options.trimWhitespace === false) {
     return val;
   }
   return val.trim();
 }
-function setOutput(name, value) {
+function setOutput(name2, value) {
   const filePath = process.env["GITHUB_OUTPUT"] || "";
   if (filePath) {
-    return issueFileCommand("OUTPUT", prepareKeyValueMessage(name, value));
+    return issueFileCommand("OUTPUT", prepareKeyValueMessage(name2, value));
   }
   process.stdout.write(os5.EOL);
-  issueCommand("set-output", { name }, toCommandValue(value));
+  issueCommand("set-output", { name: name2 }, toCommandValue(value));
 }
 function setFailed(message) {
   process.exitCode = ExitCode.Failure;
@@ -34116,15 +34131,15 @@ function warning(message, properties = {}) {
 function info(message) {
   process.stdout.write(message + os5.EOL);
 }
-function startGroup(name) {
-  issue("group", name);
+function startGroup(name2) {
+  issue("group", name2);
 }
 function endGroup() {
   issue("endgroup");
 }
-function group(name, fn) {
+function group(name2, fn) {
   return __awaiter8(this, void 0, void 0, function* () {
-    startGroup(name);
+    startGroup(name2);
     let result;
     try {
       result = yield fn();
@@ -34134,28 +34149,15 @@ function group(name, fn) {
     return result;
   });
 }
-function saveState(name, value) {
+function saveState(name2, value) {
   const filePath = process.env["GITHUB_STATE"] || "";
   if (filePath) {
-    return issueFileCommand("STATE", prepareKeyValueMessage(name, value));
+    return issueFileCommand("STATE", prepareKeyValueMessage(name2, value));
   }
-  issueCommand("save-state", { name }, toCommandValue(value));
+  issueCommand("save-state", { name: name2 }, toCommandValue(value));
 }
 
 // node_modules/@actions/cache/lib/cache.js
-var cache_exports = {};
-__export(cache_exports, {
-  CACHE_READ_DENIED_PREFIX: () => CACHE_READ_DENIED_PREFIX,
-  CACHE_WRITE_DENIED_PREFIX: () => CACHE_WRITE_DENIED_PREFIX,
-  CacheReadDeniedError: () => CacheReadDeniedError,
-  CacheWriteDeniedError: () => CacheWriteDeniedError,
-  FinalizeCacheError: () => FinalizeCacheError,
-  ReserveCacheError: () => ReserveCacheError,
-  ValidationError: () => ValidationError,
-  isFeatureAvailable: () => isFeatureAvailable,
-  restoreCache: () => restoreCache,
-  saveCache: () => saveCache2
-});
 var path12 = __toESM(require("path"), 1);
 
 // node_modules/@actions/glob/lib/internal-globber.js
@@ -34490,9 +34492,9 @@ function parseCommaParts(str, budget) {
       return void 0;
     }
     if (!m) {
-      const tail = str.split(",");
-      tail[0] = carry + tail[0];
-      pushAll(parts, tail);
+      const tail2 = str.split(",");
+      tail2[0] = carry + tail2[0];
+      pushAll(parts, tail2);
       return parts;
     }
     const { pre, body: body2, post } = m;
@@ -35099,9 +35101,9 @@ var AST = class {
         if (doRecurse) {
           ast.push(acc2);
           acc2 = "";
-          const ext2 = new _a(c, ast);
-          i2 = _a.#parseAST(str, ext2, i2, opt, extDepth + 1);
-          ast.push(ext2);
+          const ext3 = new _a(c, ast);
+          i2 = _a.#parseAST(str, ext3, i2, opt, extDepth + 1);
+          ast.push(ext3);
           continue;
         }
         acc2 += c;
@@ -35143,9 +35145,9 @@ var AST = class {
         const depthAdd = ast && ast.#canAdoptType(c) ? 0 : 1;
         part.push(acc);
         acc = "";
-        const ext2 = new _a(c, part);
-        part.push(ext2);
-        i = _a.#parseAST(str, ext2, i, opt, extDepth + depthAdd);
+        const ext3 = new _a(c, part);
+        part.push(ext3);
+        i = _a.#parseAST(str, ext3, i, opt, extDepth + depthAdd);
         continue;
       }
       if (c === "|") {
@@ -35516,15 +35518,15 @@ var minimatch = (p, pattern, options = {}) => {
   return new Minimatch(pattern, options).match(p);
 };
 var starDotExtRE = /^\*+([^+@!?*[(]*)$/;
-var starDotExtTest = (ext2) => (f) => !f.startsWith(".") && f.endsWith(ext2);
-var starDotExtTestDot = (ext2) => (f) => f.endsWith(ext2);
-var starDotExtTestNocase = (ext2) => {
-  ext2 = ext2.toLowerCase();
-  return (f) => !f.startsWith(".") && f.toLowerCase().endsWith(ext2);
+var starDotExtTest = (ext3) => (f) => !f.startsWith(".") && f.endsWith(ext3);
+var starDotExtTestDot = (ext3) => (f) => f.endsWith(ext3);
+var starDotExtTestNocase = (ext3) => {
+  ext3 = ext3.toLowerCase();
+  return (f) => !f.startsWith(".") && f.toLowerCase().endsWith(ext3);
 };
-var starDotExtTestNocaseDot = (ext2) => {
-  ext2 = ext2.toLowerCase();
-  return (f) => f.toLowerCase().endsWith(ext2);
+var starDotExtTestNocaseDot = (ext3) => {
+  ext3 = ext3.toLowerCase();
+  return (f) => f.toLowerCase().endsWith(ext3);
 };
 var starDotStarRE = /^\*+\.\*+$/;
 var starDotStarTest = (f) => !f.startsWith(".") && f.includes(".");
@@ -35535,35 +35537,35 @@ var starRE = /^\*+$/;
 var starTest = (f) => f.length !== 0 && !f.startsWith(".");
 var starTestDot = (f) => f.length !== 0 && f !== "." && f !== "..";
 var qmarksRE = /^\?+([^+@!?*[(]*)?$/;
-var qmarksTestNocase = ([$0, ext2 = ""]) => {
+var qmarksTestNocase = ([$0, ext3 = ""]) => {
   const noext = qmarksTestNoExt([$0]);
-  if (!ext2)
+  if (!ext3)
     return noext;
-  ext2 = ext2.toLowerCase();
-  return (f) => noext(f) && f.toLowerCase().endsWith(ext2);
+  ext3 = ext3.toLowerCase();
+  return (f) => noext(f) && f.toLowerCase().endsWith(ext3);
 };
-var qmarksTestNocaseDot = ([$0, ext2 = ""]) => {
+var qmarksTestNocaseDot = ([$0, ext3 = ""]) => {
   const noext = qmarksTestNoExtDot([$0]);
-  if (!ext2)
+  if (!ext3)
     return noext;
-  ext2 = ext2.toLowerCase();
-  return (f) => noext(f) && f.toLowerCase().endsWith(ext2);
+  ext3 = ext3.toLowerCase();
+  return (f) => noext(f) && f.toLowerCase().endsWith(ext3);
 };
-var qmarksTestDot = ([$0, ext2 = ""]) => {
+var qmarksTestDot = ([$0, ext3 = ""]) => {
   const noext = qmarksTestNoExtDot([$0]);
-  return !ext2 ? noext : (f) => noext(f) && f.endsWith(ext2);
+  return !ext3 ? noext : (f) => noext(f) && f.endsWith(ext3);
 };
-var qmarksTest = ([$0, ext2 = ""]) => {
+var qmarksTest = ([$0, ext3 = ""]) => {
   const noext = qmarksTestNoExt([$0]);
-  return !ext2 ? noext : (f) => noext(f) && f.endsWith(ext2);
+  return !ext3 ? noext : (f) => noext(f) && f.endsWith(ext3);
 };
 var qmarksTestNoExt = ([$0]) => {
-  const len = $0.length;
-  return (f) => f.length === len && !f.startsWith(".");
+  const len2 = $0.length;
+  return (f) => f.length === len2 && !f.startsWith(".");
 };
 var qmarksTestNoExtDot = ([$0]) => {
-  const len = $0.length;
-  return (f) => f.length === len && f !== "." && f !== "..";
+  const len2 = $0.length;
+  return (f) => f.length === len2 && f !== "." && f !== "..";
 };
 var defaultPlatform = typeof process === "object" && process ? typeof process.env === "object" && process.env && process.env.__MINIMATCH_TESTING_PLATFORM__ || process.platform : "posix";
 var path6 = {
@@ -35719,7 +35721,7 @@ var Minimatch = class {
     const rawGlobParts = this.globSet.map((s) => this.slashSplit(s));
     this.globParts = this.preprocess(rawGlobParts);
     this.debug(this.pattern, this.globParts);
-    let set = this.globParts.map((s, _, __) => {
+    let set2 = this.globParts.map((s, _, __) => {
       if (this.isWindows && this.windowsNoMagicRoot) {
         const isUNC = s[0] === "" && s[1] === "" && (s[2] === "?" || !globMagic.test(s[2])) && !globMagic.test(s[3]);
         const isDrive = /^[a-z]:/i.test(s[0]);
@@ -35734,8 +35736,8 @@ var Minimatch = class {
       }
       return s.map((ss) => this.parse(ss));
     });
-    this.debug(this.pattern, set);
-    this.set = set.filter((s) => s.indexOf(false) === -1);
+    this.debug(this.pattern, set2);
+    this.set = set2.filter((s) => s.indexOf(false) === -1);
     if (this.isWindows) {
       for (let i = 0; i < this.set.length; i++) {
         const p = this.set[i];
@@ -35791,19 +35793,19 @@ var Minimatch = class {
   // get rid of adjascent ** and resolve .. portions
   levelOneOptimize(globParts) {
     return globParts.map((parts) => {
-      parts = parts.reduce((set, part) => {
-        const prev = set[set.length - 1];
+      parts = parts.reduce((set2, part) => {
+        const prev = set2[set2.length - 1];
         if (part === "**" && prev === "**") {
-          return set;
+          return set2;
         }
         if (part === "..") {
           if (prev && prev !== ".." && prev !== "." && prev !== "**") {
-            set.pop();
-            return set;
+            set2.pop();
+            return set2;
           }
         }
-        set.push(part);
-        return set;
+        set2.push(part);
+        return set2;
       }, []);
       return parts.length === 0 ? [""] : parts;
     });
@@ -36032,7 +36034,7 @@ var Minimatch = class {
   #matchGlobstar(file, pattern, partial, fileIndex, patternIndex) {
     const firstgs = pattern.indexOf(GLOBSTAR, patternIndex);
     const lastgs = pattern.lastIndexOf(GLOBSTAR);
-    const [head, body2, tail] = partial ? [
+    const [head, body2, tail2] = partial ? [
       pattern.slice(patternIndex, firstgs),
       pattern.slice(firstgs + 1),
       []
@@ -36050,21 +36052,21 @@ var Minimatch = class {
       patternIndex += head.length;
     }
     let fileTailMatch = 0;
-    if (tail.length) {
-      if (tail.length + fileIndex > file.length)
+    if (tail2.length) {
+      if (tail2.length + fileIndex > file.length)
         return false;
-      let tailStart = file.length - tail.length;
-      if (this.#matchOne(file, tail, partial, tailStart, 0)) {
-        fileTailMatch = tail.length;
+      let tailStart = file.length - tail2.length;
+      if (this.#matchOne(file, tail2, partial, tailStart, 0)) {
+        fileTailMatch = tail2.length;
       } else {
-        if (file[file.length - 1] !== "" || fileIndex + tail.length === file.length) {
+        if (file[file.length - 1] !== "" || fileIndex + tail2.length === file.length) {
           return false;
         }
         tailStart--;
-        if (!this.#matchOne(file, tail, partial, tailStart, 0)) {
+        if (!this.#matchOne(file, tail2, partial, tailStart, 0)) {
           return false;
         }
-        fileTailMatch = tail.length + 1;
+        fileTailMatch = tail2.length + 1;
       }
     }
     if (!body2.length) {
@@ -36196,15 +36198,15 @@ var Minimatch = class {
   makeRe() {
     if (this.regexp || this.regexp === false)
       return this.regexp;
-    const set = this.set;
-    if (!set.length) {
+    const set2 = this.set;
+    if (!set2.length) {
       this.regexp = false;
       return this.regexp;
     }
     const options = this.options;
     const twoStar = options.noglobstar ? star2 : options.dot ? twoStarDot : twoStarNoDot;
     const flags = new Set(options.nocase ? ["i"] : []);
-    let re = set.map((pattern) => {
+    let re = set2.map((pattern) => {
       const pp = pattern.map((p) => {
         if (p instanceof RegExp) {
           for (const f of p.flags.split(""))
@@ -36241,7 +36243,7 @@ var Minimatch = class {
       }
       return filtered.join("/");
     }).join("|");
-    const [open2, close] = set.length > 1 ? ["(?:", ")"] : ["", ""];
+    const [open2, close] = set2.length > 1 ? ["(?:", ")"] : ["", ""];
     re = "^" + open2 + re + close + "$";
     if (this.partial) {
       re = "^(?:\\/|" + open2 + re.slice(1, -1) + close + ")$";
@@ -36281,15 +36283,15 @@ var Minimatch = class {
     }
     const ff = this.slashSplit(f);
     this.debug(this.pattern, "split", ff);
-    const set = this.set;
-    this.debug(this.pattern, "set", set);
+    const set2 = this.set;
+    this.debug(this.pattern, "set", set2);
     let filename = ff[ff.length - 1];
     if (!filename) {
       for (let i = ff.length - 2; !filename && i >= 0; i--) {
         filename = ff[i];
       }
     }
-    for (const pattern of set) {
+    for (const pattern of set2) {
       let file = ff;
       if (options.matchBase && pattern.length === 1) {
         file = [filename];
@@ -36500,26 +36502,26 @@ var Pattern = class _Pattern {
       } else if (c === "*" || c === "?") {
         return "";
       } else if (c === "[" && i + 1 < segment.length) {
-        let set = "";
+        let set2 = "";
         let closed = -1;
         for (let i2 = i + 1; i2 < segment.length; i2++) {
           const c2 = segment[i2];
           if (c2 === "\\" && !IS_WINDOWS6 && i2 + 1 < segment.length) {
-            set += segment[++i2];
+            set2 += segment[++i2];
             continue;
           } else if (c2 === "]") {
             closed = i2;
             break;
           } else {
-            set += c2;
+            set2 += c2;
           }
         }
         if (closed >= 0) {
-          if (set.length > 1) {
+          if (set2.length > 1) {
             return "";
           }
-          if (set) {
-            literal += set;
+          if (set2) {
+            literal += set2;
             i = closed;
             continue;
           }
@@ -36540,8 +36542,8 @@ var Pattern = class _Pattern {
 
 // node_modules/@actions/glob/lib/internal-search-state.js
 var SearchState = class {
-  constructor(path22, level) {
-    this.path = path22;
+  constructor(path25, level) {
+    this.path = path25;
     this.level = level;
   }
 };
@@ -36583,11 +36585,11 @@ var __asyncValues = function(o) {
   function verb(n) {
     i[n] = o[n] && function(v) {
       return new Promise(function(resolve3, reject) {
-        v = o[n](v), settle(resolve3, reject, v.done, v.value);
+        v = o[n](v), settle2(resolve3, reject, v.done, v.value);
       });
     };
   }
-  function settle(resolve3, reject, d, v) {
+  function settle2(resolve3, reject, d, v) {
     Promise.resolve(v).then(function(v2) {
       resolve3({ value: v2, done: d });
     }, reject);
@@ -36621,11 +36623,11 @@ var __asyncGenerator = function(thisArg, _arguments, generator) {
     try {
       step(g[n](v));
     } catch (e) {
-      settle(q2[0][3], e);
+      settle2(q2[0][3], e);
     }
   }
   function step(r) {
-    r.value instanceof __await ? Promise.resolve(r.value.v).then(fulfill, reject) : settle(q2[0][2], r);
+    r.value instanceof __await ? Promise.resolve(r.value.v).then(fulfill, reject) : settle2(q2[0][2], r);
   }
   function fulfill(value) {
     resume("next", value);
@@ -36633,7 +36635,7 @@ var __asyncGenerator = function(thisArg, _arguments, generator) {
   function reject(value) {
     resume("throw", value);
   }
-  function settle(f, v) {
+  function settle2(f, v) {
     if (f(v), q2.shift(), q2.length) resume(q2[0][0], q2[0][1]);
   }
 };
@@ -36737,11 +36739,11 @@ var DefaultGlobber = class _DefaultGlobber {
         patterns = patterns.replace(/\r/g, "\n");
       }
       const lines = patterns.split("\n").map((x) => x.trim());
-      for (const line of lines) {
-        if (!line || line.startsWith("#")) {
+      for (const line2 of lines) {
+        if (!line2 || line2.startsWith("#")) {
           continue;
         } else {
-          result.patterns.push(new Pattern(line));
+          result.patterns.push(new Pattern(line2));
         }
       }
       result.searchPaths.push(...getSearchPaths(result.patterns));
@@ -36888,11 +36890,11 @@ var __asyncValues2 = function(o) {
   function verb(n) {
     i[n] = o[n] && function(v) {
       return new Promise(function(resolve3, reject) {
-        v = o[n](v), settle(resolve3, reject, v.done, v.value);
+        v = o[n](v), settle2(resolve3, reject, v.done, v.value);
       });
     };
   }
-  function settle(resolve3, reject, d, v) {
+  function settle2(resolve3, reject, d, v) {
     Promise.resolve(v).then(function(v2) {
       resolve3({ value: v2, done: d });
     }, reject);
@@ -37009,9 +37011,9 @@ function getGnuTarPathOnWindows() {
     return versionOutput.toLowerCase().includes("gnu tar") ? which("tar") : "";
   });
 }
-function assertDefined(name, value) {
+function assertDefined(name2, value) {
   if (value === void 0) {
-    throw Error(`Expected ${name} but value was undefiend`);
+    throw Error(`Expected ${name2} but value was undefiend`);
   }
   return value;
 }
@@ -37056,8 +37058,8 @@ function log(message, ...args) {
 
 // node_modules/@typespec/ts-http-runtime/dist/esm/env.js
 var import_node_process2 = __toESM(require("node:process"), 1);
-function getEnvironmentVariable(name) {
-  return import_node_process2.default.env[name];
+function getEnvironmentVariable(name2) {
+  return import_node_process2.default.env[name2];
 }
 var isDeno = typeof import_node_process2.default.versions.deno === "string" && import_node_process2.default.versions.deno.length > 0;
 var isBun = typeof import_node_process2.default.versions.bun === "string" && import_node_process2.default.versions.bun.length > 0;
@@ -37310,8 +37312,8 @@ function createClientLogger(namespace) {
 }
 
 // node_modules/@typespec/ts-http-runtime/dist/esm/httpHeaders.js
-function normalizeName(name) {
-  return name.toLowerCase();
+function normalizeName(name2) {
+  return name2.toLowerCase();
 }
 function normalizeValue(value) {
   return String(value).trim().replace(/[\r\n]/g, "");
@@ -37337,30 +37339,30 @@ var HttpHeadersImpl = class {
    * @param name - The name of the header to set. This value is case-insensitive.
    * @param value - The value of the header to set.
    */
-  set(name, value) {
-    this._headersMap.set(normalizeName(name), { name, value: normalizeValue(value) });
+  set(name2, value) {
+    this._headersMap.set(normalizeName(name2), { name: name2, value: normalizeValue(value) });
   }
   /**
    * Get the header value for the provided header name, or undefined if no header exists in this
    * collection with the provided name.
    * @param name - The name of the header. This value is case-insensitive.
    */
-  get(name) {
-    return this._headersMap.get(normalizeName(name))?.value;
+  get(name2) {
+    return this._headersMap.get(normalizeName(name2))?.value;
   }
   /**
    * Get whether or not this header collection contains a header entry for the provided header name.
    * @param name - The name of the header to set. This value is case-insensitive.
    */
-  has(name) {
-    return this._headersMap.has(normalizeName(name));
+  has(name2) {
+    return this._headersMap.has(normalizeName(name2));
   }
   /**
    * Remove the header with the provided headerName.
    * @param name - The name of the header to remove.
    */
-  delete(name) {
-    this._headersMap.delete(normalizeName(name));
+  delete(name2) {
+    this._headersMap.delete(normalizeName(name2));
   }
   /**
    * Get the JSON object representation of this HTTP header collection.
@@ -37509,9 +37511,9 @@ var HttpPipeline = class _HttpPipeline {
   orderPolicies() {
     const result = [];
     const policyMap = /* @__PURE__ */ new Map();
-    function createPhase(name) {
+    function createPhase(name2) {
       return {
-        name,
+        name: name2,
         policies: /* @__PURE__ */ new Set(),
         hasRun: false,
         hasAfterPolicies: false
@@ -38093,14 +38095,14 @@ var NodeHttpClient = class {
 };
 function getResponseHeaders(res) {
   const headers = createHttpHeaders();
-  for (const header2 of Object.keys(res.headers)) {
-    const value = res.headers[header2];
+  for (const header3 of Object.keys(res.headers)) {
+    const value = res.headers[header3];
     if (Array.isArray(value)) {
       if (value.length > 0) {
-        headers.set(header2, value[0]);
+        headers.set(header3, value[0]);
       }
     } else if (value) {
-      headers.set(header2, value);
+      headers.set(header3, value);
     }
   }
   return headers;
@@ -38271,10 +38273,10 @@ function getRetryAfterInMs(response) {
   if (!(response && [429, 503].includes(response.status)))
     return void 0;
   try {
-    for (const header2 of AllRetryAfterHeaders) {
-      const retryAfterValue = parseHeaderValueAsNumber(response, header2);
+    for (const header3 of AllRetryAfterHeaders) {
+      const retryAfterValue = parseHeaderValueAsNumber(response, header3);
       if (retryAfterValue === 0 || retryAfterValue) {
-        const multiplyingFactor = header2 === RetryAfterHeader ? 1e3 : 1;
+        const multiplyingFactor = header3 === RetryAfterHeader ? 1e3 : 1;
         return retryAfterValue * multiplyingFactor;
       }
     }
@@ -38564,11 +38566,11 @@ var proxyPolicyName = "proxyPolicy";
 var globalNoProxyList = [];
 var noProxyListLoaded = false;
 var globalBypassedMap = /* @__PURE__ */ new Map();
-function getEnvironmentValue(name) {
-  if (process.env[name]) {
-    return process.env[name];
-  } else if (process.env[name.toLowerCase()]) {
-    return process.env[name.toLowerCase()];
+function getEnvironmentValue(name2) {
+  if (process.env[name2]) {
+    return process.env[name2];
+  } else if (process.env[name2.toLowerCase()]) {
+    return process.env[name2.toLowerCase()];
   }
   return void 0;
 }
@@ -39244,12 +39246,12 @@ function getInstrumenter() {
 
 // node_modules/@azure/core-tracing/dist/esm/tracingClient.js
 function createTracingClient(options) {
-  const { namespace, packageName, packageVersion } = options;
-  function startSpan(name, operationOptions, spanOptions) {
-    const startSpanResult = getInstrumenter().startSpan(name, {
+  const { namespace, packageName, packageVersion: packageVersion2 } = options;
+  function startSpan(name2, operationOptions, spanOptions) {
+    const startSpanResult = getInstrumenter().startSpan(name2, {
       ...spanOptions,
       packageName,
-      packageVersion,
+      packageVersion: packageVersion2,
       tracingContext: operationOptions?.tracingOptions?.tracingContext
     });
     let tracingContext = startSpanResult.tracingContext;
@@ -39266,8 +39268,8 @@ function createTracingClient(options) {
       updatedOptions
     };
   }
-  async function withSpan(name, operationOptions, callback, spanOptions) {
-    const { span, updatedOptions } = startSpan(name, operationOptions, spanOptions);
+  async function withSpan(name2, operationOptions, callback, spanOptions) {
+    const { span, updatedOptions } = startSpan(name2, operationOptions, spanOptions);
     try {
       const result = await withContext(updatedOptions.tracingOptions.tracingContext, () => Promise.resolve(callback(updatedOptions, span)));
       span.setStatus({ status: "success" });
@@ -39960,13 +39962,13 @@ var SerializerImpl = class {
         xmlCharKey: options.xml.xmlCharKey ?? XML_CHARKEY
       }
     };
-    let payload = {};
+    let payload2 = {};
     const mapperType = mapper.type.name;
     if (!objectName) {
       objectName = mapper.serializedName;
     }
     if (mapperType.match(/^Sequence$/i) !== null) {
-      payload = [];
+      payload2 = [];
     }
     if (mapper.isConstant) {
       object = mapper.defaultValue;
@@ -39982,30 +39984,30 @@ var SerializerImpl = class {
       throw new Error(`${objectName} cannot be null.`);
     }
     if (object === void 0 || object === null) {
-      payload = object;
+      payload2 = object;
     } else {
       if (mapperType.match(/^any$/i) !== null) {
-        payload = object;
+        payload2 = object;
       } else if (mapperType.match(/^(Number|String|Boolean|Object|Stream|Uuid)$/i) !== null) {
-        payload = serializeBasicTypes(mapperType, objectName, object);
+        payload2 = serializeBasicTypes(mapperType, objectName, object);
       } else if (mapperType.match(/^Enum$/i) !== null) {
         const enumMapper = mapper;
-        payload = serializeEnumType(objectName, enumMapper.type.allowedValues, object);
+        payload2 = serializeEnumType(objectName, enumMapper.type.allowedValues, object);
       } else if (mapperType.match(/^(Date|DateTime|TimeSpan|DateTimeRfc1123|UnixTime)$/i) !== null) {
-        payload = serializeDateTypes(mapperType, object, objectName);
+        payload2 = serializeDateTypes(mapperType, object, objectName);
       } else if (mapperType.match(/^ByteArray$/i) !== null) {
-        payload = serializeByteArrayType(objectName, object);
+        payload2 = serializeByteArrayType(objectName, object);
       } else if (mapperType.match(/^Base64Url$/i) !== null) {
-        payload = serializeBase64UrlType(objectName, object);
+        payload2 = serializeBase64UrlType(objectName, object);
       } else if (mapperType.match(/^Sequence$/i) !== null) {
-        payload = serializeSequenceType(this, mapper, object, objectName, Boolean(this.isXML), updatedOptions);
+        payload2 = serializeSequenceType(this, mapper, object, objectName, Boolean(this.isXML), updatedOptions);
       } else if (mapperType.match(/^Dictionary$/i) !== null) {
-        payload = serializeDictionaryType(this, mapper, object, objectName, Boolean(this.isXML), updatedOptions);
+        payload2 = serializeDictionaryType(this, mapper, object, objectName, Boolean(this.isXML), updatedOptions);
       } else if (mapperType.match(/^Composite$/i) !== null) {
-        payload = serializeCompositeType(this, mapper, object, objectName, Boolean(this.isXML), updatedOptions);
+        payload2 = serializeCompositeType(this, mapper, object, objectName, Boolean(this.isXML), updatedOptions);
       }
     }
-    return payload;
+    return payload2;
   }
   /**
    * Deserialize the given object based on its metadata defined in the mapper
@@ -40038,13 +40040,13 @@ var SerializerImpl = class {
       }
       return responseBody;
     }
-    let payload;
+    let payload2;
     const mapperType = mapper.type.name;
     if (!objectName) {
       objectName = mapper.serializedName;
     }
     if (mapperType.match(/^Composite$/i) !== null) {
-      payload = deserializeCompositeType(this, mapper, responseBody, objectName, updatedOptions);
+      payload2 = deserializeCompositeType(this, mapper, responseBody, objectName, updatedOptions);
     } else {
       if (this.isXML) {
         const xmlCharKey = updatedOptions.xml.xmlCharKey;
@@ -40053,49 +40055,49 @@ var SerializerImpl = class {
         }
       }
       if (mapperType.match(/^Number$/i) !== null) {
-        payload = parseFloat(responseBody);
-        if (isNaN(payload)) {
-          payload = responseBody;
+        payload2 = parseFloat(responseBody);
+        if (isNaN(payload2)) {
+          payload2 = responseBody;
         }
       } else if (mapperType.match(/^Boolean$/i) !== null) {
         if (responseBody === "true") {
-          payload = true;
+          payload2 = true;
         } else if (responseBody === "false") {
-          payload = false;
+          payload2 = false;
         } else {
-          payload = responseBody;
+          payload2 = responseBody;
         }
       } else if (mapperType.match(/^(String|Enum|Object|Stream|Uuid|TimeSpan|any)$/i) !== null) {
-        payload = responseBody;
+        payload2 = responseBody;
       } else if (mapperType.match(/^(Date|DateTime|DateTimeRfc1123)$/i) !== null) {
-        payload = new Date(responseBody);
+        payload2 = new Date(responseBody);
       } else if (mapperType.match(/^UnixTime$/i) !== null) {
-        payload = unixTimeToDate(responseBody);
+        payload2 = unixTimeToDate(responseBody);
       } else if (mapperType.match(/^ByteArray$/i) !== null) {
-        payload = decodeString(responseBody);
+        payload2 = decodeString(responseBody);
       } else if (mapperType.match(/^Base64Url$/i) !== null) {
-        payload = base64UrlToByteArray(responseBody);
+        payload2 = base64UrlToByteArray(responseBody);
       } else if (mapperType.match(/^Sequence$/i) !== null) {
-        payload = deserializeSequenceType(this, mapper, responseBody, objectName, updatedOptions);
+        payload2 = deserializeSequenceType(this, mapper, responseBody, objectName, updatedOptions);
       } else if (mapperType.match(/^Dictionary$/i) !== null) {
-        payload = deserializeDictionaryType(this, mapper, responseBody, objectName, updatedOptions);
+        payload2 = deserializeDictionaryType(this, mapper, responseBody, objectName, updatedOptions);
       }
     }
     if (mapper.isConstant) {
-      payload = mapper.defaultValue;
+      payload2 = mapper.defaultValue;
     }
-    return payload;
+    return payload2;
   }
 };
 function createSerializer(modelMappers = {}, isXML = false) {
   return new SerializerImpl(modelMappers, isXML);
 }
 function trimEnd(str, ch) {
-  let len = str.length;
-  while (len - 1 >= 0 && str[len - 1] === ch) {
-    --len;
+  let len2 = str.length;
+  while (len2 - 1 >= 0 && str[len2 - 1] === ch) {
+    --len2;
   }
-  return str.substr(0, len);
+  return str.substr(0, len2);
 }
 function bufferToBase64Url(buffer3) {
   if (!buffer3) {
@@ -40327,7 +40329,7 @@ function serializeCompositeType(serializer, mapper, object, objectName, isXml, o
     mapper = getPolymorphicMapper(serializer, mapper, object, "clientName");
   }
   if (object !== void 0 && object !== null) {
-    const payload = {};
+    const payload2 = {};
     const modelProps = resolveModelProperties(serializer, mapper, objectName);
     for (const key of Object.keys(modelProps)) {
       const propertyMapper = modelProps[key];
@@ -40335,7 +40337,7 @@ function serializeCompositeType(serializer, mapper, object, objectName, isXml, o
         continue;
       }
       let propName3;
-      let parentObject = payload;
+      let parentObject = payload2;
       if (serializer.isXML) {
         if (propertyMapper.xmlIsWrapped) {
           propName3 = propertyMapper.xmlName;
@@ -40387,7 +40389,7 @@ function serializeCompositeType(serializer, mapper, object, objectName, isXml, o
       for (const clientPropName of Object.keys(object)) {
         const isAdditionalProperty = propNames.every((pn) => pn !== clientPropName);
         if (isAdditionalProperty) {
-          Object.defineProperty(payload, clientPropName, {
+          Object.defineProperty(payload2, clientPropName, {
             value: serializer.serialize(additionalPropertiesMapper, object[clientPropName], objectName + '["' + clientPropName + '"]', options),
             enumerable: true,
             configurable: true,
@@ -40396,7 +40398,7 @@ function serializeCompositeType(serializer, mapper, object, objectName, isXml, o
         }
       }
     }
-    return payload;
+    return payload2;
   }
   return object;
 }
@@ -40589,8 +40591,8 @@ function getIndexDiscriminator(discriminators, discriminatorValue, typeName) {
     if (Object.prototype.hasOwnProperty.call(discriminators, indexDiscriminator)) {
       return discriminators[indexDiscriminator];
     } else {
-      for (const [name, mapper] of Object.entries(discriminators)) {
-        if (name.startsWith(currentName + ".") && mapper.type.uberParent === currentName && mapper.type.className) {
+      for (const [name2, mapper] of Object.entries(discriminators)) {
+        if (name2.startsWith(currentName + ".") && mapper.type.uberParent === currentName && mapper.type.className) {
           typeNamesToCheck.push(mapper.type.className);
         }
       }
@@ -40721,12 +40723,12 @@ function getOperationRequestInfo(request) {
   if (hasOriginalRequest(request)) {
     return getOperationRequestInfo(request[originalRequestSymbol]);
   }
-  let info2 = state2.operationRequestMap.get(request);
-  if (!info2) {
-    info2 = {};
-    state2.operationRequestMap.set(request, info2);
+  let info3 = state2.operationRequestMap.get(request);
+  if (!info3) {
+    info3 = {};
+    state2.operationRequestMap.set(request, info3);
   }
-  return info2;
+  return info3;
 }
 
 // node_modules/@azure/core-client/dist/esm/deserializationPolicy.js
@@ -41092,15 +41094,15 @@ function getRequestUrl(baseUri, operationSpec, operationArguments, fallbackObjec
   let isAbsolutePath = false;
   let requestUrl = replaceAll(baseUri, urlReplacements);
   if (operationSpec.path) {
-    let path22 = replaceAll(operationSpec.path, urlReplacements);
-    if (operationSpec.path === "/{nextLink}" && path22.startsWith("/")) {
-      path22 = path22.substring(1);
+    let path25 = replaceAll(operationSpec.path, urlReplacements);
+    if (operationSpec.path === "/{nextLink}" && path25.startsWith("/")) {
+      path25 = path25.substring(1);
     }
-    if (isAbsoluteUrl(path22)) {
-      requestUrl = path22;
+    if (isAbsoluteUrl(path25)) {
+      requestUrl = path25;
       isAbsolutePath = true;
     } else {
-      requestUrl = appendPath(requestUrl, path22);
+      requestUrl = appendPath(requestUrl, path25);
     }
   }
   const { queryParams, sequenceParams } = calculateQueryParameters(operationSpec, operationArguments, fallbackObject);
@@ -41146,9 +41148,9 @@ function appendPath(url2, pathToAppend) {
   }
   const searchStart = pathToAppend.indexOf("?");
   if (searchStart !== -1) {
-    const path22 = pathToAppend.substring(0, searchStart);
+    const path25 = pathToAppend.substring(0, searchStart);
     const search = pathToAppend.substring(searchStart + 1);
-    newPath = newPath + path22;
+    newPath = newPath + path25;
     if (search) {
       parsedUrl.search = parsedUrl.search ? `${parsedUrl.search}&${search}` : search;
     }
@@ -41212,16 +41214,16 @@ function simpleParseQueryParams(queryString) {
   queryString = queryString.slice(1);
   const pairs = queryString.split("&");
   for (const pair of pairs) {
-    const [name, value] = pair.split("=", 2);
-    const existingValue = result.get(name);
+    const [name2, value] = pair.split("=", 2);
+    const existingValue = result.get(name2);
     if (existingValue) {
       if (Array.isArray(existingValue)) {
         existingValue.push(value);
       } else {
-        result.set(name, [existingValue, value]);
+        result.set(name2, [existingValue, value]);
       }
     } else {
-      result.set(name, value);
+      result.set(name2, value);
     }
   }
   return result;
@@ -41232,39 +41234,39 @@ function appendQueryParams(url2, queryParams, sequenceParams, noOverwrite = fals
   }
   const parsedUrl = new URL(url2);
   const combinedParams = simpleParseQueryParams(parsedUrl.search);
-  for (const [name, value] of queryParams) {
-    const existingValue = combinedParams.get(name);
+  for (const [name2, value] of queryParams) {
+    const existingValue = combinedParams.get(name2);
     if (Array.isArray(existingValue)) {
       if (Array.isArray(value)) {
         existingValue.push(...value);
         const valueSet = new Set(existingValue);
-        combinedParams.set(name, Array.from(valueSet));
+        combinedParams.set(name2, Array.from(valueSet));
       } else {
         existingValue.push(value);
       }
     } else if (existingValue) {
       if (Array.isArray(value)) {
         value.unshift(existingValue);
-      } else if (sequenceParams.has(name)) {
-        combinedParams.set(name, [existingValue, value]);
+      } else if (sequenceParams.has(name2)) {
+        combinedParams.set(name2, [existingValue, value]);
       }
       if (!noOverwrite) {
-        combinedParams.set(name, value);
+        combinedParams.set(name2, value);
       }
     } else {
-      combinedParams.set(name, value);
+      combinedParams.set(name2, value);
     }
   }
   const searchPieces = [];
-  for (const [name, value] of combinedParams) {
+  for (const [name2, value] of combinedParams) {
     if (typeof value === "string") {
-      searchPieces.push(`${name}=${value}`);
+      searchPieces.push(`${name2}=${value}`);
     } else if (Array.isArray(value)) {
       for (const subValue of value) {
-        searchPieces.push(`${name}=${subValue}`);
+        searchPieces.push(`${name2}=${subValue}`);
       }
     } else {
-      searchPieces.push(`${name}=${value}`);
+      searchPieces.push(`${name2}=${value}`);
     }
   }
   parsedUrl.search = searchPieces.length ? `?${searchPieces.join("&")}` : "";
@@ -41649,8 +41651,8 @@ var HttpHeaders = class _HttpHeaders {
    * @param headerName - The name of the header.
    */
   get(headerName) {
-    const header2 = this._headersMap[getHeaderKey(headerName)];
-    return !header2 ? void 0 : header2.value;
+    const header3 = this._headersMap[getHeaderKey(headerName)];
+    return !header3 ? void 0 : header3.value;
   }
   /**
    * Get whether or not this header collection contains a header entry for the provided header name.
@@ -41713,13 +41715,13 @@ var HttpHeaders = class _HttpHeaders {
     const result = {};
     if (options.preserveCase) {
       for (const headerKey in this._headersMap) {
-        const header2 = this._headersMap[headerKey];
-        result[header2.name] = header2.value;
+        const header3 = this._headersMap[headerKey];
+        result[header3.name] = header3.value;
       }
     } else {
       for (const headerKey in this._headersMap) {
-        const header2 = this._headersMap[headerKey];
-        result[getHeaderKey(header2.name)] = header2.value;
+        const header3 = this._headersMap[headerKey];
+        result[getHeaderKey(header3.name)] = header3.value;
       }
     }
     return result;
@@ -41736,8 +41738,8 @@ var HttpHeaders = class _HttpHeaders {
   clone() {
     const resultPreservingCasing = {};
     for (const headerKey in this._headersMap) {
-      const header2 = this._headersMap[headerKey];
-      resultPreservingCasing[header2.name] = header2.value;
+      const header3 = this._headersMap[headerKey];
+      resultPreservingCasing[header3.name] = header3.value;
     }
     return new _HttpHeaders(resultPreservingCasing);
   }
@@ -41894,8 +41896,8 @@ function getAllMatches(string, regex) {
   while (match3) {
     const allmatches = [];
     allmatches.startIndex = regex.lastIndex - match3[0].length;
-    const len = match3.length;
-    for (let index = 0; index < len; index++) {
+    const len2 = match3.length;
+    for (let index = 0; index < len2; index++) {
       allmatches.push(match3[index]);
     }
     matches.push(allmatches);
@@ -42148,32 +42150,32 @@ function readAttributeStr(xmlData, i) {
 }
 function scanAttributeTokens(attrStr) {
   const tokens = [];
-  const len = attrStr.length;
+  const len2 = attrStr.length;
   let i = 0;
-  while (i < len) {
+  while (i < len2) {
     const tokenStart = i;
-    while (i < len && isWhiteSpace(attrStr[i])) i++;
-    if (i >= len) break;
+    while (i < len2 && isWhiteSpace(attrStr[i])) i++;
+    if (i >= len2) break;
     if (attrStr[i] === "=") {
       i++;
       continue;
     }
     const leadingWs = attrStr.slice(tokenStart, i);
     const nameStart = i;
-    while (i < len && !isWhiteSpace(attrStr[i]) && attrStr[i] !== "=") i++;
-    const name = attrStr.slice(nameStart, i);
+    while (i < len2 && !isWhiteSpace(attrStr[i]) && attrStr[i] !== "=") i++;
+    const name2 = attrStr.slice(nameStart, i);
     let equalsGroup;
     let j = i;
-    while (j < len && isWhiteSpace(attrStr[j])) j++;
-    if (j < len && attrStr[j] === "=") {
+    while (j < len2 && isWhiteSpace(attrStr[j])) j++;
+    if (j < len2 && attrStr[j] === "=") {
       equalsGroup = attrStr.slice(i, j + 1);
       i = j + 1;
     }
     let quoteChar;
     let value;
     let k = i;
-    while (k < len && isWhiteSpace(attrStr[k])) k++;
-    if (k < len && (attrStr[k] === '"' || attrStr[k] === "'")) {
+    while (k < len2 && isWhiteSpace(attrStr[k])) k++;
+    if (k < len2 && (attrStr[k] === '"' || attrStr[k] === "'")) {
       const valueStart = k + 1;
       const closeIdx = attrStr.indexOf(attrStr[k], valueStart);
       if (closeIdx !== -1) {
@@ -42184,7 +42186,7 @@ function scanAttributeTokens(attrStr) {
     }
     const token = { startIndex: tokenStart };
     token[1] = leadingWs;
-    token[2] = name;
+    token[2] = name2;
     token[3] = equalsGroup;
     token[4] = quoteChar !== void 0 ? true : void 0;
     token[5] = quoteChar;
@@ -42334,16 +42336,16 @@ var ENTITY_ACTION = Object.freeze({
   THROW: "throw"
 });
 var SPECIAL_CHARS = new Set("!?\\\\/[]$%{}^&*()<>|+");
-function validateEntityName(name) {
-  if (name[0] === "#") {
-    throw new Error(`[EntityReplacer] Invalid character '#' in entity name: "${name}"`);
+function validateEntityName(name2) {
+  if (name2[0] === "#") {
+    throw new Error(`[EntityReplacer] Invalid character '#' in entity name: "${name2}"`);
   }
-  for (const ch of name) {
+  for (const ch of name2) {
     if (SPECIAL_CHARS.has(ch)) {
-      throw new Error(`[EntityReplacer] Invalid character '${ch}' in entity name: "${name}"`);
+      throw new Error(`[EntityReplacer] Invalid character '${ch}' in entity name: "${name2}"`);
     }
   }
-  return name;
+  return name2;
 }
 function mergeEntityMaps(...maps) {
   const out = /* @__PURE__ */ Object.create(null);
@@ -42456,13 +42458,13 @@ var EntityDecoder = class {
    * @param {string} context  — used in error messages ('external' | 'input')
    * @returns {boolean}  true = accept, false = skip
    */
-  _applyRegistrationHook(hook, name, value, context3) {
+  _applyRegistrationHook(hook, name2, value, context3) {
     if (!hook) return true;
-    const action5 = hook(name, value);
+    const action5 = hook(name2, value);
     if (action5 === ENTITY_ACTION.BLOCK) return false;
     if (action5 === ENTITY_ACTION.THROW) {
       throw new Error(
-        `[EntityDecoder] Registration of ${context3} entity "&${name};" was rejected by hook`
+        `[EntityDecoder] Registration of ${context3} entity "&${name2};" was rejected by hook`
       );
     }
     return true;
@@ -42490,9 +42492,9 @@ var EntityDecoder = class {
     }
     const flat = mergeEntityMaps(map);
     const filtered = /* @__PURE__ */ Object.create(null);
-    for (const [name, value] of Object.entries(flat)) {
-      if (this._applyRegistrationHook(this._onExternalEntity, name, value, "external")) {
-        filtered[name] = value;
+    for (const [name2, value] of Object.entries(flat)) {
+      if (this._applyRegistrationHook(this._onExternalEntity, name2, value, "external")) {
+        filtered[name2] = value;
       }
     }
     this._externalMap = filtered;
@@ -42531,9 +42533,9 @@ var EntityDecoder = class {
     }
     const flat = mergeEntityMaps(map);
     const filtered = /* @__PURE__ */ Object.create(null);
-    for (const [name, value] of Object.entries(flat)) {
-      if (this._applyRegistrationHook(this._onInputEntity, name, value, "input")) {
-        filtered[name] = value;
+    for (const [name2, value] of Object.entries(flat)) {
+      if (this._applyRegistrationHook(this._onInputEntity, name2, value, "input")) {
+        filtered[name2] = value;
       }
     }
     this._inputMap = filtered;
@@ -42577,20 +42579,20 @@ var EntityDecoder = class {
     if (str.indexOf("&") === -1) return str;
     const original = str;
     const chunks = [];
-    const len = str.length;
+    const len2 = str.length;
     let last = 0;
     let i = 0;
     const limitExpansions = this._maxTotalExpansions > 0;
     const limitLength = this._maxExpandedLength > 0;
     const checkLimits = limitExpansions || limitLength;
-    while (i < len) {
+    while (i < len2) {
       if (str.charCodeAt(i) !== 38) {
         i++;
         continue;
       }
       let j = i + 1;
-      while (j < len && str.charCodeAt(j) !== 59 && j - i <= 32) j++;
-      if (j >= len || str.charCodeAt(j) !== 59) {
+      while (j < len2 && str.charCodeAt(j) !== 59 && j - i <= 32) j++;
+      if (j >= len2 || str.charCodeAt(j) !== 59) {
         i++;
         continue;
       }
@@ -42652,7 +42654,7 @@ var EntityDecoder = class {
         }
       }
     }
-    if (last < len) chunks.push(str.slice(last));
+    if (last < len2) chunks.push(str.slice(last));
     const result = chunks.length === 0 ? str : chunks.join("");
     return this._postCheck(result, original);
   }
@@ -42680,10 +42682,10 @@ var EntityDecoder = class {
    * @param {string} name
    * @returns {{ value: string, tier: string }|undefined}
    */
-  _resolveName(name) {
-    if (name in this._inputMap) return { value: this._inputMap[name], tier: LIMIT_TIER_EXTERNAL };
-    if (name in this._externalMap) return { value: this._externalMap[name], tier: LIMIT_TIER_EXTERNAL };
-    if (name in this._baseMap) return { value: this._baseMap[name], tier: LIMIT_TIER_BASE };
+  _resolveName(name2) {
+    if (name2 in this._inputMap) return { value: this._inputMap[name2], tier: LIMIT_TIER_EXTERNAL };
+    if (name2 in this._externalMap) return { value: this._externalMap[name2], tier: LIMIT_TIER_EXTERNAL };
+    if (name2 in this._baseMap) return { value: this._baseMap[name2], tier: LIMIT_TIER_BASE };
     return void 0;
   }
   /**
@@ -42769,11 +42771,11 @@ var EntityDecoder = class {
 };
 
 // node_modules/fast-xml-parser/src/xmlparser/OptionsBuilder.js
-var defaultOnDangerousProperty = (name) => {
-  if (DANGEROUS_PROPERTY_NAMES.includes(name)) {
-    return "__" + name;
+var defaultOnDangerousProperty = (name2) => {
+  if (DANGEROUS_PROPERTY_NAMES.includes(name2)) {
+    return "__" + name2;
   }
-  return name;
+  return name2;
 };
 var defaultOptions2 = {
   preserveOrder: false,
@@ -42882,9 +42884,9 @@ var buildOptions = function(options) {
     { value: built.cdataPropName, name: "cdataPropName" },
     { value: built.commentPropName, name: "commentPropName" }
   ];
-  for (const { value, name } of propertyNameOptions) {
+  for (const { value, name: name2 } of propertyNameOptions) {
     if (value) {
-      validatePropertyName(value, name);
+      validatePropertyName(value, name2);
     }
   }
   if (built.onDangerousProperty === null) {
@@ -43273,17 +43275,17 @@ var skipWhitespace = (data, index) => {
   }
   return index;
 };
-function hasSeq(data, seq, i) {
-  for (let j = 0; j < seq.length; j++) {
-    if (seq[j] !== data[i + j + 1]) return false;
+function hasSeq(data, seq2, i) {
+  for (let j = 0; j < seq2.length; j++) {
+    if (seq2[j] !== data[i + j + 1]) return false;
   }
   return true;
 }
-function validateEntityName2(name, xmlVersion) {
-  if (qName(name, { xmlVersion }))
-    return name;
+function validateEntityName2(name2, xmlVersion) {
+  if (qName(name2, { xmlVersion }))
+    return name2;
   else
-    throw new Error(`Invalid entity name ${name}`);
+    throw new Error(`Invalid entity name ${name2}`);
 }
 
 // node_modules/anynum/digitTable.js
@@ -43443,10 +43445,10 @@ var CHAR_MINUS = 45;
 var MINUS_SET = /* @__PURE__ */ new Set([8722, 65293, 65123]);
 function anynum(str) {
   if (typeof str !== "string") return str;
-  const len = str.length;
-  if (len === 0) return str;
+  const len2 = str.length;
+  if (len2 === 0) return str;
   let firstHit = -1;
-  for (let i = 0; i < len; i++) {
+  for (let i = 0; i < len2; i++) {
     const cc = str.charCodeAt(i);
     if (cc >= CHAR_0 && cc <= CHAR_9 || cc === CHAR_MINUS) continue;
     if (cc < TABLE_OFFSET) {
@@ -43457,7 +43459,7 @@ function anynum(str) {
       continue;
     }
     if (cc >= 55296 && cc <= 56319) {
-      if (i + 1 < len) {
+      if (i + 1 < len2) {
         const low = str.charCodeAt(i + 1);
         if (low >= 56320 && low <= 57343) {
           const cp3 = 65536 + (cc - 55296 << 10) + (low - 56320);
@@ -43477,7 +43479,7 @@ function anynum(str) {
   if (firstHit === -1) return str;
   const chars = [];
   if (firstHit > 0) chars.push(str.slice(0, firstHit));
-  for (let i = firstHit; i < len; i++) {
+  for (let i = firstHit; i < len2; i++) {
     const cc = str.charCodeAt(i);
     if (cc >= CHAR_0 && cc <= CHAR_9 || cc === CHAR_MINUS) {
       chars.push(str[i]);
@@ -43488,7 +43490,7 @@ function anynum(str) {
       continue;
     }
     if (cc >= 55296 && cc <= 56319) {
-      if (i + 1 < len) {
+      if (i + 1 < len2) {
         const low = str.charCodeAt(i + 1);
         if (low >= 56320 && low <= 57343) {
           const cp3 = 65536 + (cc - 55296 << 10) + (low - 56320);
@@ -43549,41 +43551,41 @@ function toNumber(str, options = {}) {
   } else if (options.octal && octRegex.test(trimmedStr)) {
     return parse_int(trimmedStr, 8);
   } else if (!isFinite(trimmedStr)) {
-    const num = Number(trimmedStr);
-    if (Number.isNaN(num)) return str;
-    return handleInfinity(str, num, options);
+    const num2 = Number(trimmedStr);
+    if (Number.isNaN(num2)) return str;
+    return handleInfinity(str, num2, options);
   } else if (trimmedStr.includes("e") || trimmedStr.includes("E")) {
     return resolveEnotation(str, trimmedStr, options);
   } else {
     const match3 = numRegex.exec(trimmedStr);
     if (match3) {
-      const sign = match3[1] || "";
+      const sign2 = match3[1] || "";
       const leadingZeros = match3[2];
       let numTrimmedByZeros = trimZeros(match3[3]);
-      const decimalAdjacentToLeadingZeros = sign ? (
+      const decimalAdjacentToLeadingZeros = sign2 ? (
         // 0., -00., 000.
         trimmedStr[leadingZeros.length + 1] === "."
       ) : trimmedStr[leadingZeros.length] === ".";
       if (!options.leadingZeros && (leadingZeros.length > 1 || leadingZeros.length === 1 && !decimalAdjacentToLeadingZeros)) {
         return str;
       } else {
-        const num = Number(trimmedStr);
-        const parsedStr = String(num);
-        if (num === 0) return num;
+        const num2 = Number(trimmedStr);
+        const parsedStr = String(num2);
+        if (num2 === 0) return num2;
         if (parsedStr.search(/[eE]/) !== -1) {
-          if (options.eNotation) return num;
+          if (options.eNotation) return num2;
           else return str;
         } else if (trimmedStr.indexOf(".") !== -1) {
-          if (parsedStr === "0") return num;
-          else if (parsedStr === numTrimmedByZeros) return num;
-          else if (parsedStr === `${sign}${numTrimmedByZeros}`) return num;
+          if (parsedStr === "0") return num2;
+          else if (parsedStr === numTrimmedByZeros) return num2;
+          else if (parsedStr === `${sign2}${numTrimmedByZeros}`) return num2;
           else return str;
         }
         let n = leadingZeros ? numTrimmedByZeros : trimmedStr;
         if (leadingZeros) {
-          return n === parsedStr || sign + n === parsedStr ? num : str;
+          return n === parsedStr || sign2 + n === parsedStr ? num2 : str;
         } else {
-          return n === parsedStr || n === sign + parsedStr ? num : str;
+          return n === parsedStr || n === sign2 + parsedStr ? num2 : str;
         }
       }
     } else {
@@ -43596,10 +43598,10 @@ function resolveEnotation(str, trimmedStr, options) {
   if (!options.eNotation) return str;
   const notation = trimmedStr.match(eNotationRegx);
   if (notation) {
-    let sign = notation[1] || "";
+    let sign2 = notation[1] || "";
     const eChar = notation[3].indexOf("e") === -1 ? "E" : "e";
     const leadingZeros = notation[2];
-    const eAdjacentToLeadingZeros = sign ? (
+    const eAdjacentToLeadingZeros = sign2 ? (
       // 0E.
       trimmedStr[leadingZeros.length + 1] === eChar
     ) : trimmedStr[leadingZeros.length] === eChar;
@@ -43637,13 +43639,13 @@ function parse_int(numStr, base) {
   else if (window && window.parseInt) return window.parseInt(numStr, base);
   else throw new Error("parseInt, Number.parseInt, window.parseInt are not supported");
 }
-function handleInfinity(str, num, options) {
-  const isPositive = num === Infinity;
+function handleInfinity(str, num2, options) {
+  const isPositive = num2 === Infinity;
   switch (options.infinity.toLowerCase()) {
     case "null":
       return null;
     case "infinity":
-      return num;
+      return num2;
     // Return Infinity or -Infinity
     case "string":
       return isPositive ? "Infinity" : "-Infinity";
@@ -44025,16 +44027,16 @@ var MatcherView = class {
    * @returns {string|undefined}
    */
   getCurrentTag() {
-    const path22 = this._matcher.path;
-    return path22.length > 0 ? path22[path22.length - 1].tag : void 0;
+    const path25 = this._matcher.path;
+    return path25.length > 0 ? path25[path25.length - 1].tag : void 0;
   }
   /**
    * Get current namespace.
    * @returns {string|undefined}
    */
   getCurrentNamespace() {
-    const path22 = this._matcher.path;
-    return path22.length > 0 ? path22[path22.length - 1].namespace : void 0;
+    const path25 = this._matcher.path;
+    return path25.length > 0 ? path25[path25.length - 1].namespace : void 0;
   }
   /**
    * Get current node's attribute value.
@@ -44042,9 +44044,9 @@ var MatcherView = class {
    * @returns {*}
    */
   getAttrValue(attrName) {
-    const path22 = this._matcher.path;
-    if (path22.length === 0) return void 0;
-    return path22[path22.length - 1].values?.[attrName];
+    const path25 = this._matcher.path;
+    if (path25.length === 0) return void 0;
+    return path25[path25.length - 1].values?.[attrName];
   }
   /**
    * Check if current node has an attribute.
@@ -44052,9 +44054,9 @@ var MatcherView = class {
    * @returns {boolean}
    */
   hasAttr(attrName) {
-    const path22 = this._matcher.path;
-    if (path22.length === 0) return false;
-    const current = path22[path22.length - 1];
+    const path25 = this._matcher.path;
+    if (path25.length === 0) return false;
+    const current = path25[path25.length - 1];
     return current.values !== void 0 && attrName in current.values;
   }
   /**
@@ -44080,18 +44082,18 @@ var MatcherView = class {
    * @returns {number}
    */
   getPosition() {
-    const path22 = this._matcher.path;
-    if (path22.length === 0) return -1;
-    return path22[path22.length - 1].position ?? 0;
+    const path25 = this._matcher.path;
+    if (path25.length === 0) return -1;
+    return path25[path25.length - 1].position ?? 0;
   }
   /**
    * Get current node's repeat counter (occurrence count of this tag name).
    * @returns {number}
    */
   getCounter() {
-    const path22 = this._matcher.path;
-    if (path22.length === 0) return -1;
-    return path22[path22.length - 1].counter ?? 0;
+    const path25 = this._matcher.path;
+    if (path25.length === 0) return -1;
+    return path25[path25.length - 1].counter ?? 0;
   }
   /**
    * Get current node's sibling index (alias for getPosition).
@@ -44195,9 +44197,9 @@ var Matcher = class {
     const keep = options !== null ? options.keep : null;
     if (keep !== null && keep !== void 0 && keep.length > 0 && attrValues) {
       for (let i = 0; i < keep.length; i++) {
-        const name = keep[i];
-        if (attrValues[name] !== void 0) {
-          this._keptAttrs.push({ depth, name, value: attrValues[name] });
+        const name2 = keep[i];
+        if (attrValues[name2] !== void 0) {
+          this._keptAttrs.push({ depth, name: name2, value: attrValues[name2] });
         }
       }
     }
@@ -45178,9 +45180,9 @@ var NAMED = Object.freeze({
 var ENTITY_RE = /&(?:#[xX]0*([0-9a-fA-F]{1,6});?|#0*([0-9]{1,7});?|([a-zA-Z][a-zA-Z0-9]{1,15});)/g;
 function decodeEntities(input) {
   if (input.indexOf("&") === -1) return input;
-  return input.replace(ENTITY_RE, (match3, hex, dec, name) => {
-    if (name !== void 0) {
-      return Object.prototype.hasOwnProperty.call(NAMED, name) ? NAMED[name] : match3;
+  return input.replace(ENTITY_RE, (match3, hex, dec, name2) => {
+    if (name2 !== void 0) {
+      return Object.prototype.hasOwnProperty.call(NAMED, name2) ? NAMED[name2] : match3;
     }
     const cp3 = hex !== void 0 ? parseInt(hex, 16) : parseInt(dec, 10);
     if (!Number.isFinite(cp3) || cp3 > 1114111) return match3;
@@ -45331,7 +45333,7 @@ var OrderedObjParser = class {
           applyLimitsTo: this.options.processEntities.appliesTo
         },
         // onExternalEntity: (name, value) => isUnsafe(value) ? 'block' : 'allow',
-        onInputEntity: (name, value) => (
+        onInputEntity: (name2, value) => (
           //TODO: VALID_CONTEXTS.HTML should be set only if this.options.htmlEntities
           isUnsafe(value, [html_default, xml_default]) ? ENTITY_ACTION.BLOCK : ENTITY_ACTION.ALLOW
         )
@@ -45404,12 +45406,12 @@ function buildAttributesMap(attrStr, jPath, tagName, force = false) {
   const options = this.options;
   if (force === true || options.ignoreAttributes !== true && typeof attrStr === "string") {
     const matches = getAllMatches(attrStr, attrsRegx);
-    const len = matches.length;
+    const len2 = matches.length;
     const attrs = {};
-    const processedVals = new Array(len);
+    const processedVals = new Array(len2);
     let hasRawAttrs = false;
     const rawAttrsForMatcher = {};
-    for (let i = 0; i < len; i++) {
+    for (let i = 0; i < len2; i++) {
       const attrName = this.resolveNameSpace(matches[i][1]);
       const oldVal = attrValue(matches[i]);
       if (attrName.length && oldVal !== void 0) {
@@ -45426,7 +45428,7 @@ function buildAttributesMap(attrStr, jPath, tagName, force = false) {
     }
     const jPathStr = options.jPath ? jPath.toString() : this.readonlyMatcher;
     let hasAttrs = false;
-    for (let i = 0; i < len; i++) {
+    for (let i = 0; i < len2; i++) {
       const attrName = this.resolveNameSpace(matches[i][1]);
       if (this.ignoreAttributesFn(attrName, jPathStr)) continue;
       let aName = options.attributeNamePrefix + attrName;
@@ -45751,12 +45753,12 @@ function isItStopNode() {
   return this.matcher.matchesAny(this.stopNodeExpressionsSet);
 }
 function tagExpWithClosingIndex(xmlData, i, closingChar = ">") {
-  const len = xmlData.length;
+  const len2 = xmlData.length;
   const closeCode0 = closingChar.charCodeAt(0);
   const closeCode1 = closingChar.length > 1 ? closingChar.charCodeAt(1) : -1;
   let result = "";
   let segmentStart = i;
-  for (let index = i; index < len; index++) {
+  for (let index = i; index < len2; index++) {
     const code = xmlData.charCodeAt(index);
     if (code === 34 || code === 39) {
       index = xmlData.indexOf(xmlData[index], index + 1);
@@ -45867,8 +45869,8 @@ function readStopNodeData(xmlData, tagName, i) {
           if (nextLt === -1 || nextLt > nextGt) {
             const exp = xmlData.substring(i + 1, nextGt);
             const sep9 = exp.search(/\s/);
-            const name = sep9 === -1 ? exp : exp.substring(0, sep9);
-            if (name === tagName && exp[exp.length - 1] !== "/") openTagCount++;
+            const name2 = sep9 === -1 ? exp : exp.substring(0, sep9);
+            if (name2 === tagName && exp[exp.length - 1] !== "/") openTagCount++;
             i = nextGt;
           }
         }
@@ -45901,13 +45903,13 @@ function transformTagName(fn, tagName, tagExp, options) {
   tagName = sanitizeName(tagName, options);
   return { tagName, tagExp };
 }
-function sanitizeName(name, options) {
-  if (criticalProperties.includes(name)) {
-    throw new Error(`[SECURITY] Invalid name: "${name}" is a reserved JavaScript keyword that could cause prototype pollution`);
-  } else if (DANGEROUS_PROPERTY_NAMES.includes(name)) {
-    return options.onDangerousProperty(name);
+function sanitizeName(name2, options) {
+  if (criticalProperties.includes(name2)) {
+    throw new Error(`[SECURITY] Invalid name: "${name2}" is a reserved JavaScript keyword that could cause prototype pollution`);
+  } else if (DANGEROUS_PROPERTY_NAMES.includes(name2)) {
+    return options.onDangerousProperty(name2);
   }
-  return name;
+  return name2;
 }
 
 // node_modules/fast-xml-parser/src/xmlparser/node2json.js
@@ -45997,8 +45999,8 @@ function propName(obj) {
 function assignAttributes(obj, attrMap, readonlyMatcher, options) {
   if (attrMap) {
     const keys = Object.keys(attrMap);
-    const len = keys.length;
-    for (let i = 0; i < len; i++) {
+    const len2 = keys.length;
+    for (let i = 0; i < len2; i++) {
       const atrrName = keys[i];
       const rawAttrName = atrrName.startsWith(options.attributeNamePrefix) ? atrrName.substring(options.attributeNamePrefix.length) : atrrName;
       const jPathOrMatcher = options.jPath ? readonlyMatcher.toString() + "." + rawAttrName : readonlyMatcher;
@@ -46099,11 +46101,11 @@ function safeCdata(val) {
 function escapeAttribute(val) {
   return valToStr(val).replace(/"/g, "&quot;").replace(/'/g, "&apos;");
 }
-function resolveName(name, isAttribute2, options, matcher, validator) {
-  if (!options.sanitizeName) return name;
-  const isPI = !isAttribute2 && name[0] === "?";
-  const bare = isPI ? name.slice(1) : name;
-  if (validator(bare)) return name;
+function resolveName(name2, isAttribute2, options, matcher, validator) {
+  if (!options.sanitizeName) return name2;
+  const isPI = !isAttribute2 && name2[0] === "?";
+  const bare = isPI ? name2.slice(1) : name2;
+  if (validator(bare)) return name2;
   const result = options.sanitizeName(bare, { isAttribute: isAttribute2, matcher: matcher.readOnly() });
   if (typeof result !== "string" || !validator(result)) {
     throw new Error(`sanitizeName returned an invalid XML name for "${bare}"`);
@@ -46812,9 +46814,9 @@ Builder.prototype.replaceEntitiesValue = function(textValue) {
 function indentate(level) {
   return this.options.indentBy.repeat(level);
 }
-function isAttribute(name) {
-  if (name.startsWith(this.options.attributeNamePrefix) && name !== this.options.textNodeName) {
-    return name.substr(this.attrPrefixLen);
+function isAttribute(name2) {
+  if (name2.startsWith(this.options.attributeNamePrefix) && name2 !== this.options.textNodeName) {
+    return name2.substr(this.attrPrefixLen);
   } else {
     return false;
   }
@@ -47011,11 +47013,11 @@ var PooledBuffer = class {
     this._size = 0;
     const bufferNum = Math.ceil(capacity / maxBufferLength);
     for (let i = 0; i < bufferNum; i++) {
-      let len = i === bufferNum - 1 ? capacity % maxBufferLength : maxBufferLength;
-      if (len === 0) {
-        len = maxBufferLength;
+      let len2 = i === bufferNum - 1 ? capacity % maxBufferLength : maxBufferLength;
+      if (len2 === 0) {
+        len2 = maxBufferLength;
       }
-      this.buffers.push(Buffer.allocUnsafe(len));
+      this.buffers.push(Buffer.allocUnsafe(len2));
     }
     if (buffers) {
       this.fill(buffers, totalLength);
@@ -47353,11 +47355,11 @@ var NativeCRC64 = (() => {
       throw new Error("Module.ENVIRONMENT has been deprecated. To force the environment, use the ENVIRONMENT compile-time option (for example, -sENVIRONMENT=web or -sENVIRONMENT=node)");
     }
     var scriptDirectory = "";
-    function locateFile(path22) {
+    function locateFile(path25) {
       if (Module["locateFile"]) {
-        return Module["locateFile"](path22, scriptDirectory);
+        return Module["locateFile"](path25, scriptDirectory);
       }
-      return scriptDirectory + path22;
+      return scriptDirectory + path25;
     }
     var read_, readAsync, readBinary, setWindowTitle;
     function logExceptionOnExit(e) {
@@ -47565,9 +47567,9 @@ var NativeCRC64 = (() => {
             return POINTER_SIZE;
           }
           if (type[0] === "i") {
-            const bits = Number(type.substr(1));
-            assert4(bits % 8 === 0, "getNativeTypeSize invalid bits " + bits + ", type " + type);
-            return bits / 8;
+            const bits2 = Number(type.substr(1));
+            assert4(bits2 % 8 === 0, "getNativeTypeSize invalid bits " + bits2 + ", type " + type);
+            return bits2 / 8;
           }
           return 0;
         }
@@ -47588,9 +47590,9 @@ var NativeCRC64 = (() => {
         abort("`Module." + prop + "` was supplied but `" + prop + "` not included in INCOMING_MODULE_JS_API");
       }
     }
-    function isExportedByForceFilesystem(name) {
-      return name === "FS_createPath" || name === "FS_createDataFile" || name === "FS_createPreloadedFile" || name === "FS_unlink" || name === "addRunDependency" || // The old FS has some functionality that WasmFS lacks.
-      name === "FS_createLazyFile" || name === "FS_createDevice" || name === "removeRunDependency";
+    function isExportedByForceFilesystem(name2) {
+      return name2 === "FS_createPath" || name2 === "FS_createDataFile" || name2 === "FS_createPreloadedFile" || name2 === "FS_unlink" || name2 === "addRunDependency" || // The old FS has some functionality that WasmFS lacks.
+      name2 === "FS_createLazyFile" || name2 === "FS_createDevice" || name2 === "removeRunDependency";
     }
     function missingLibrarySymbol(sym) {
       if (typeof globalThis !== "undefined" && !Object.getOwnPropertyDescriptor(globalThis, sym)) {
@@ -47721,21 +47723,21 @@ var NativeCRC64 = (() => {
       return stringToUTF8Array(str, HEAPU8, outPtr, maxBytesToWrite);
     }
     function lengthBytesUTF8(str) {
-      var len = 0;
+      var len2 = 0;
       for (var i = 0; i < str.length; ++i) {
         var c = str.charCodeAt(i);
         if (c <= 127) {
-          len++;
+          len2++;
         } else if (c <= 2047) {
-          len += 2;
+          len2 += 2;
         } else if (c >= 55296 && c <= 57343) {
-          len += 4;
+          len2 += 4;
           ++i;
         } else {
-          len += 3;
+          len2 += 3;
         }
       }
-      return len;
+      return len2;
     }
     var HEAP, buffer3, HEAP8, HEAPU8, HEAP16, HEAPU16, HEAP32, HEAPU32, HEAPF32, HEAPF64;
     function updateGlobalBufferAndViews(buf) {
@@ -47962,18 +47964,18 @@ var NativeCRC64 = (() => {
     function isFileURI(filename) {
       return filename.startsWith("file://");
     }
-    function createExportWrapper(name, fixedasm) {
+    function createExportWrapper(name2, fixedasm) {
       return function() {
-        var displayName = name;
+        var displayName = name2;
         var asm2 = fixedasm;
         if (!fixedasm) {
           asm2 = Module["asm"];
         }
         assert4(runtimeInitialized, "native function `" + displayName + "` called before runtime initialization");
-        if (!asm2[name]) {
-          assert4(asm2[name], "exported native function `" + displayName + "` not found");
+        if (!asm2[name2]) {
+          assert4(asm2[name2], "exported native function `" + displayName + "` not found");
         }
-        return asm2[name].apply(null, arguments);
+        return asm2[name2].apply(null, arguments);
       };
     }
     var wasmBinaryFile;
@@ -48602,9 +48604,9 @@ var NativeCRC64 = (() => {
     ].join("");
     function _base64ToArrayBuffer(base64) {
       var binary_string = window.atob(base64);
-      var len = binary_string.length;
-      var bytes = new Uint8Array(len);
-      for (var i = 0; i < len; i++) {
+      var len2 = binary_string.length;
+      var bytes = new Uint8Array(len2);
+      for (var i = 0; i < len2; i++) {
         bytes[i] = binary_string.charCodeAt(i);
       }
       return bytes;
@@ -48622,7 +48624,7 @@ var NativeCRC64 = (() => {
       });
     }
     function createWasm() {
-      var info2 = {
+      var info3 = {
         "env": asmLibraryArg,
         "wasi_snapshot_preview1": asmLibraryArg
       };
@@ -48646,7 +48648,7 @@ var NativeCRC64 = (() => {
       }
       function instantiateArrayBuffer(receiver) {
         return getBinaryPromise().then(function(binary) {
-          return WebAssembly.instantiate(binary, info2);
+          return WebAssembly.instantiate(binary, info3);
         }).then(function(instance) {
           return instance;
         }).then(receiver, function(reason) {
@@ -48662,7 +48664,7 @@ var NativeCRC64 = (() => {
       }
       if (Module["instantiateWasm"]) {
         try {
-          var exports2 = Module["instantiateWasm"](info2, receiveInstance);
+          var exports2 = Module["instantiateWasm"](info3, receiveInstance);
           return exports2;
         } catch (e) {
           err("Module.instantiateWasm callback failed with error: " + e);
@@ -48828,22 +48830,22 @@ var NativeCRC64 = (() => {
       if (printCharBuffers[2].length) printChar(2, 10);
     }
     function _fd_write(fd, iov, iovcnt, pnum) {
-      var num = 0;
+      var num2 = 0;
       for (var i = 0; i < iovcnt; i++) {
         var ptr = HEAPU32[iov >> 2];
-        var len = HEAPU32[iov + 4 >> 2];
+        var len2 = HEAPU32[iov + 4 >> 2];
         iov += 8;
-        for (var j = 0; j < len; j++) {
+        for (var j = 0; j < len2; j++) {
           printChar(fd, HEAPU8[ptr + j]);
         }
-        num += len;
+        num2 += len2;
       }
-      HEAPU32[pnum >> 2] = num;
+      HEAPU32[pnum >> 2] = num2;
       return 0;
     }
     function intArrayFromString(stringy, dontAddNull, length) {
-      var len = length > 0 ? length : lengthBytesUTF8(stringy) + 1;
-      var u8array = new Array(len);
+      var len2 = length > 0 ? length : lengthBytesUTF8(stringy) + 1;
+      var u8array = new Array(len2);
       var numBytesWritten = stringToUTF8Array(stringy, u8array, 0, u8array.length);
       if (dontAddNull) u8array.length = numBytesWritten;
       return u8array;
@@ -49435,17 +49437,17 @@ var NativeCRC64 = (() => {
       alloc: function(array, view) {
         assert4(ensureCache.buffer);
         var bytes = view.BYTES_PER_ELEMENT;
-        var len = array.length * bytes;
-        len = len + 7 & -8;
+        var len2 = array.length * bytes;
+        len2 = len2 + 7 & -8;
         var ret;
-        if (ensureCache.pos + len >= ensureCache.size) {
-          assert4(len > 0);
-          ensureCache.needed += len;
-          ret = Module["_malloc"](len);
+        if (ensureCache.pos + len2 >= ensureCache.size) {
+          assert4(len2 > 0);
+          ensureCache.needed += len2;
+          ret = Module["_malloc"](len2);
           ensureCache.temps.push(ret);
         } else {
           ret = ensureCache.buffer + ensureCache.pos;
-          ensureCache.pos += len;
+          ensureCache.pos += len2;
         }
         return ret;
       },
@@ -49842,9 +49844,9 @@ var HeaderConstants = {
 };
 
 // node_modules/@azure/storage-common/dist/esm/utils/utils.common.js
-function setURLParameter(url2, name, value) {
+function setURLParameter(url2, name2, value) {
   const urlParsed = new URL(url2);
-  const encodedName = encodeURIComponent(name);
+  const encodedName = encodeURIComponent(name2);
   const encodedValue = value ? encodeURIComponent(value) : void 0;
   const searchString = urlParsed.search === "" ? "?" : urlParsed.search;
   const searchPieces = [];
@@ -50432,8 +50434,8 @@ var StorageSharedKeyCredentialPolicy = class extends CredentialPolicy {
       return true;
     });
     let canonicalizedHeadersStringToSign = "";
-    headersArray.forEach((header2) => {
-      canonicalizedHeadersStringToSign += `${header2.name.toLowerCase().trimRight()}:${header2.value.trimLeft()}
+    headersArray.forEach((header3) => {
+      canonicalizedHeadersStringToSign += `${header3.name.toLowerCase().trimRight()}:${header3.value.trimLeft()}
 `;
     });
     return canonicalizedHeadersStringToSign;
@@ -50444,9 +50446,9 @@ var StorageSharedKeyCredentialPolicy = class extends CredentialPolicy {
    * @param request -
    */
   getCanonicalizedResourceString(request) {
-    const path22 = getURLPath(request.url) || "/";
+    const path25 = getURLPath(request.url) || "/";
     let canonicalizedResourceString = "";
-    canonicalizedResourceString += `/${this.factory.accountName}${path22}`;
+    canonicalizedResourceString += `/${this.factory.accountName}${path25}`;
     const queries = getURLQueries(request.url);
     const lowercaseQueries = {};
     if (queries) {
@@ -50906,9 +50908,9 @@ function storageSharedKeyCredentialPolicy(options) {
   }
   function getCanonicalizedHeadersString(request) {
     let headersArray = [];
-    for (const [name, value] of request.headers) {
-      if (name.toLowerCase().startsWith(HeaderConstants.PREFIX_FOR_STORAGE)) {
-        headersArray.push({ name, value });
+    for (const [name2, value] of request.headers) {
+      if (name2.toLowerCase().startsWith(HeaderConstants.PREFIX_FOR_STORAGE)) {
+        headersArray.push({ name: name2, value });
       }
     }
     headersArray.sort((a, b) => {
@@ -50921,16 +50923,16 @@ function storageSharedKeyCredentialPolicy(options) {
       return true;
     });
     let canonicalizedHeadersStringToSign = "";
-    headersArray.forEach((header2) => {
-      canonicalizedHeadersStringToSign += `${header2.name.toLowerCase().trimRight()}:${header2.value.trimLeft()}
+    headersArray.forEach((header3) => {
+      canonicalizedHeadersStringToSign += `${header3.name.toLowerCase().trimRight()}:${header3.value.trimLeft()}
 `;
     });
     return canonicalizedHeadersStringToSign;
   }
   function getCanonicalizedResourceString(request) {
-    const path22 = getURLPath(request.url) || "/";
+    const path25 = getURLPath(request.url) || "/";
     let canonicalizedResourceString = "";
-    canonicalizedResourceString += `/${options.accountName}${path22}`;
+    canonicalizedResourceString += `/${options.accountName}${path25}`;
     const queries = getURLQueries(request.url);
     const lowercaseQueries = {};
     if (queries) {
@@ -64871,10 +64873,10 @@ var StorageContextClient = class extends StorageClient {
 // node_modules/@azure/storage-blob/dist/esm/utils/utils.common.js
 function escapeURLPath(url2) {
   const urlParsed = new URL(url2);
-  let path22 = urlParsed.pathname;
-  path22 = path22 || "/";
-  path22 = escape2(path22);
-  urlParsed.pathname = path22;
+  let path25 = urlParsed.pathname;
+  path25 = path25 || "/";
+  path25 = escape2(path25);
+  urlParsed.pathname = path25;
   return urlParsed.toString();
 }
 function getProxyUriFromDevConnString(connectionString) {
@@ -64957,16 +64959,16 @@ function extractConnectionStringParts(connectionString) {
 function escape2(text) {
   return encodeURIComponent(text).replace(/%2F/g, "/").replace(/'/g, "%27").replace(/\+/g, "%20").replace(/%25/g, "%");
 }
-function appendToURLPath(url2, name) {
+function appendToURLPath(url2, name2) {
   const urlParsed = new URL(url2);
-  let path22 = urlParsed.pathname;
-  path22 = path22 ? path22.endsWith("/") ? `${path22}${name}` : `${path22}/${name}` : name;
-  urlParsed.pathname = path22;
+  let path25 = urlParsed.pathname;
+  path25 = path25 ? path25.endsWith("/") ? `${path25}${name2}` : `${path25}/${name2}` : name2;
+  urlParsed.pathname = path25;
   return urlParsed.toString();
 }
-function setURLParameter2(url2, name, value) {
+function setURLParameter2(url2, name2, value) {
   const urlParsed = new URL(url2);
-  const encodedName = encodeURIComponent(name);
+  const encodedName = encodeURIComponent(name2);
   const encodedValue = value ? encodeURIComponent(value) : void 0;
   const searchString = urlParsed.search === "" ? "?" : urlParsed.search;
   const searchPieces = [];
@@ -64984,9 +64986,9 @@ function setURLParameter2(url2, name, value) {
   urlParsed.search = searchPieces.length ? `?${searchPieces.join("&")}` : "";
   return urlParsed.toString();
 }
-function getURLParameter(url2, name) {
+function getURLParameter(url2, name2) {
   const urlParsed = new URL(url2);
-  return urlParsed.searchParams.get(name) ?? void 0;
+  return urlParsed.searchParams.get(name2) ?? void 0;
 }
 function getURLScheme(url2) {
   try {
@@ -67509,10 +67511,10 @@ var AvroMapType = class extends AvroType {
 var AvroRecordType = class extends AvroType {
   _name;
   _fields;
-  constructor(fields, name) {
+  constructor(fields, name2) {
     super();
     this._fields = fields;
-    this._name = name;
+    this._name = name2;
   }
   // eslint-disable-next-line @typescript-eslint/no-wrapper-object-types
   async read(stream3, options = {}) {
@@ -67572,10 +67574,10 @@ var AvroReader = class {
     this._initialBlockOffset = currentBlockOffset || 0;
   }
   async initialize(options = {}) {
-    const header2 = await AvroParser.readFixedBytes(this._headerStream, AVRO_INIT_BYTES.length, {
+    const header3 = await AvroParser.readFixedBytes(this._headerStream, AVRO_INIT_BYTES.length, {
       abortSignal: options.abortSignal
     });
-    if (!arraysEqual(header2, AVRO_INIT_BYTES)) {
+    if (!arraysEqual(header3, AVRO_INIT_BYTES)) {
       throw new Error("Stream is not an Avro file.");
     }
     this._metadata = await AvroParser.readMap(this._headerStream, AvroParser.readString, {
@@ -67804,8 +67806,8 @@ var BlobQuickQueryStream = class extends import_node_stream4.Readable {
             if (typeof fatal !== "boolean") {
               throw Error("Invalid fatal in avro error record.");
             }
-            const name = obj.name;
-            if (typeof name !== "string") {
+            const name2 = obj.name;
+            if (typeof name2 !== "string") {
               throw Error("Invalid name in avro error record.");
             }
             const description = obj.description;
@@ -67818,7 +67820,7 @@ var BlobQuickQueryStream = class extends import_node_stream4.Readable {
             }
             this.onError({
               position,
-              name,
+              name: name2,
               isFatal: fatal,
               description
             });
@@ -71766,7 +71768,7 @@ function sleep(milliseconds) {
   });
 }
 function retry(name_1, method_1, getStatusCode_1) {
-  return __awaiter13(this, arguments, void 0, function* (name, method, getStatusCode, maxAttempts = DefaultRetryAttempts, delay4 = DefaultRetryDelay, onError = void 0) {
+  return __awaiter13(this, arguments, void 0, function* (name2, method, getStatusCode, maxAttempts = DefaultRetryAttempts, delay4 = DefaultRetryDelay, onError = void 0) {
     let errorMessage = "";
     let attempt = 1;
     while (attempt <= maxAttempts) {
@@ -71792,21 +71794,21 @@ function retry(name_1, method_1, getStatusCode_1) {
         isRetryable2 = isRetryableStatusCode(statusCode);
         errorMessage = `Cache service responded with ${statusCode}`;
       }
-      debug(`${name} - Attempt ${attempt} of ${maxAttempts} failed with error: ${errorMessage}`);
+      debug(`${name2} - Attempt ${attempt} of ${maxAttempts} failed with error: ${errorMessage}`);
       if (!isRetryable2) {
-        debug(`${name} - Error is not retryable`);
+        debug(`${name2} - Error is not retryable`);
         break;
       }
       yield sleep(delay4);
       attempt++;
     }
-    throw Error(`${name} failed: ${errorMessage}`);
+    throw Error(`${name2} failed: ${errorMessage}`);
   });
 }
 function retryTypedResponse(name_1, method_1) {
-  return __awaiter13(this, arguments, void 0, function* (name, method, maxAttempts = DefaultRetryAttempts, delay4 = DefaultRetryDelay) {
+  return __awaiter13(this, arguments, void 0, function* (name2, method, maxAttempts = DefaultRetryAttempts, delay4 = DefaultRetryDelay) {
     return yield retry(
-      name,
+      name2,
       method,
       (response) => response.statusCode,
       maxAttempts,
@@ -71829,8 +71831,8 @@ function retryTypedResponse(name_1, method_1) {
   });
 }
 function retryHttpClientResponse(name_1, method_1) {
-  return __awaiter13(this, arguments, void 0, function* (name, method, maxAttempts = DefaultRetryAttempts, delay4 = DefaultRetryDelay) {
-    return yield retry(name, method, (response) => response.message.statusCode, maxAttempts, delay4);
+  return __awaiter13(this, arguments, void 0, function* (name2, method, maxAttempts = DefaultRetryAttempts, delay4 = DefaultRetryDelay) {
+    return yield retry(name2, method, (response) => response.message.statusCode, maxAttempts, delay4);
   });
 }
 
@@ -73492,9 +73494,9 @@ function getCompressionProgram(tarPath, compressionMethod) {
     }
   });
 }
-function execCommands(commands, cwd) {
+function execCommands(commands2, cwd) {
   return __awaiter17(this, void 0, void 0, function* () {
-    for (const command of commands) {
+    for (const command of commands2) {
       try {
         yield exec(command, void 0, {
           cwd,
@@ -73508,10 +73510,10 @@ function execCommands(commands, cwd) {
 }
 function execReadCommands(archivePath, compressionMethod, type) {
   return __awaiter17(this, void 0, void 0, function* () {
-    const { commands, requiresTempDirectory } = yield getCommands(compressionMethod, type, archivePath);
+    const { commands: commands2, requiresTempDirectory } = yield getCommands(compressionMethod, type, archivePath);
     const tempDirectory = requiresTempDirectory ? yield createTempDirectory() : void 0;
     try {
-      yield execCommands(commands, tempDirectory);
+      yield execCommands(commands2, tempDirectory);
     } finally {
       if (tempDirectory) {
         try {
@@ -73538,8 +73540,8 @@ function extractTar(archivePath, compressionMethod) {
 function createTar(archiveFolder, sourceDirectories, compressionMethod) {
   return __awaiter17(this, void 0, void 0, function* () {
     (0, import_fs2.writeFileSync)(path11.join(archiveFolder, ManifestFilename), sourceDirectories.join("\n"));
-    const { commands } = yield getCommands(compressionMethod, "create");
-    yield execCommands(commands, archiveFolder);
+    const { commands: commands2 } = yield getCommands(compressionMethod, "create");
+    yield execCommands(commands2, archiveFolder);
   });
 }
 
@@ -74046,13 +74048,13 @@ var _internal = {
     return contents;
   }
 };
-function _findMatch(versionSpec, stable, candidates2, archFilter) {
+function _findMatch(versionSpec, stable, candidates3, archFilter) {
   return __awaiter19(this, void 0, void 0, function* () {
     const platFilter = os8.platform();
     let result;
     let match3;
     let file;
-    for (const candidate of candidates2) {
+    for (const candidate of candidates3) {
       const version3 = candidate.version;
       debug(`check ${version3} satisfies ${versionSpec}`);
       if (semver2.satisfies(version3, versionSpec) && (!stable || candidate.stable === stable)) {
@@ -74092,8 +74094,8 @@ function _getOsVersion() {
     const lsbContents = _internal.readLinuxVersionFile();
     if (lsbContents) {
       const lines = lsbContents.split("\n");
-      for (const line of lines) {
-        const parts = line.split("=");
+      for (const line2 of lines) {
+        const parts = line2.split("=");
         if (parts.length === 2 && (parts[0].trim() === "VERSION_ID" || parts[0].trim() === "DISTRIB_RELEASE")) {
           version3 = parts[1].trim().replace(/^"/, "").replace(/"$/, "");
           break;
@@ -74164,9 +74166,9 @@ var RetryHelper = class {
           }
           info(err.message);
         }
-        const seconds = this.getSleepAmount();
-        info(`Waiting ${seconds} seconds before trying again`);
-        yield this.sleep(seconds);
+        const seconds2 = this.getSleepAmount();
+        info(`Waiting ${seconds2} seconds before trying again`);
+        yield this.sleep(seconds2);
         attempt++;
       }
       return yield action5();
@@ -74175,9 +74177,9 @@ var RetryHelper = class {
   getSleepAmount() {
     return Math.floor(Math.random() * (this.maxSeconds - this.minSeconds + 1)) + this.minSeconds;
   }
-  sleep(seconds) {
+  sleep(seconds2) {
     return __awaiter20(this, void 0, void 0, function* () {
-      return new Promise((resolve3) => setTimeout(resolve3, seconds * 1e3));
+      return new Promise((resolve3) => setTimeout(resolve3, seconds2 * 1e3));
     });
   }
 };
@@ -74247,7 +74249,7 @@ function downloadToolAttempt(url2, dest, auth, headers) {
     if (fs9.existsSync(dest)) {
       throw new Error(`Destination file path ${dest} already exists`);
     }
-    const http3 = new HttpClient(userAgent, [], {
+    const http4 = new HttpClient(userAgent, [], {
       allowRetries: false
     });
     if (auth) {
@@ -74257,7 +74259,7 @@ function downloadToolAttempt(url2, dest, auth, headers) {
       }
       headers.authorization = auth;
     }
-    const response = yield http3.get(url2, headers);
+    const response = yield http4.get(url2, headers);
     if (response.message.statusCode !== 200) {
       const err = new HTTPError(response.message.statusCode);
       debug(`Failed to download from "${url2}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
@@ -74557,13 +74559,13 @@ function getManifestFromRepo(owner_1, repo_1, auth_1) {
   return __awaiter21(this, arguments, void 0, function* (owner, repo, auth, branch = "master") {
     let releases = [];
     const treeUrl = `https://api.github.com/repos/${owner}/${repo}/git/trees/${branch}`;
-    const http3 = new HttpClient("tool-cache");
+    const http4 = new HttpClient("tool-cache");
     const headers = {};
     if (auth) {
       debug("set auth");
       headers.authorization = auth;
     }
-    const response = yield http3.getJson(treeUrl, headers);
+    const response = yield http4.getJson(treeUrl, headers);
     if (!response.result) {
       return releases;
     }
@@ -74575,7 +74577,7 @@ function getManifestFromRepo(owner_1, repo_1, auth_1) {
       }
     }
     headers["accept"] = "application/vnd.github.VERSION.raw";
-    let versionsRaw = yield (yield http3.get(manifestUrl, headers)).readBody();
+    let versionsRaw = yield (yield http4.get(manifestUrl, headers)).readBody();
     if (versionsRaw) {
       versionsRaw = versionsRaw.replace(/^\uFEFF/, "");
       try {
@@ -74669,7 +74671,8 @@ function _unique(values) {
 }
 
 // src/run.ts
-var import_promises13 = require("node:fs/promises");
+var import_promises16 = require("node:fs/promises");
+var import_node_path15 = __toESM(require("node:path"), 1);
 
 // src/constants.ts
 var Outputs = {
@@ -74788,6 +74791,99 @@ ${r.stdout}`.split("\n").map((l) => l.trim());
   return fromErr.at(-1) ?? lines.filter(Boolean).at(-1) ?? `exit code ${r.exitCode}`;
 }
 
+// src/host/index.ts
+var import_node_os4 = __toESM(require("node:os"), 1);
+
+// src/host/fs.ts
+var import_node_fs2 = require("node:fs");
+var import_promises = require("node:fs/promises");
+var import_node_path2 = __toESM(require("node:path"), 1);
+var kindOf = (s) => s.isFile() ? "file" : s.isDirectory() ? "dir" : s.isCharacterDevice() ? "char" : "other";
+function realHostFs(root = "/") {
+  const at = (p) => import_node_path2.default.join(root, p);
+  const unroot = (p) => root === "/" ? p : `/${import_node_path2.default.relative(root, p)}`;
+  return {
+    readFile: (p) => (0, import_promises.readFile)(at(p), "utf8").catch(() => void 0),
+    stat: async (p) => {
+      const s = await (0, import_promises.stat)(at(p)).catch(() => void 0);
+      return s && { mode: s.mode & 4095, uid: s.uid, gid: s.gid, kind: kindOf(s) };
+    },
+    realpath: (p) => (0, import_promises.realpath)(at(p)).then(unroot, () => void 0),
+    readdir: (p) => (0, import_promises.readdir)(at(p)).catch(() => []),
+    access: (p, mode) => (0, import_promises.access)(at(p), mode === "rw" ? import_node_fs2.constants.R_OK | import_node_fs2.constants.W_OK : import_node_fs2.constants.X_OK).then(
+      () => true,
+      () => false
+    )
+  };
+}
+
+// src/host/facts.ts
+function parseIdRanges(text) {
+  return (text ?? "").split("\n").map((l) => l.trim().split(":")).filter((f) => f.length === 3 && /^\d+$/.test(f[1]) && /^\d+$/.test(f[2])).map(([owner, start, count]) => ({ owner, start: Number(start), count: Number(count) }));
+}
+var rangesOf = (ranges, u) => ranges.filter((r) => r.owner === u.name || r.owner === String(u.uid));
+function parseCgroupMounts(mounts) {
+  const rows = (mounts ?? "").split("\n").map((l) => l.split(" "));
+  const v2 = rows.find((r) => r[2] === "cgroup2")?.[1];
+  const v1 = rows.filter((r) => r[2] === "cgroup").flatMap((r) => (r[3] ?? "").split(",")).filter((o) => /^[a-z_]+$/.test(o) && !["rw", "ro", "relatime", "nosuid", "nodev", "noexec", "noatime"].includes(o));
+  const layout = v2 && v1.length ? "hybrid" : v2 ? "v2" : v1.length ? "v1" : "none";
+  return { layout, unifiedMount: v2, v1Controllers: v1 };
+}
+function profileAttachments(text) {
+  return [...text.matchAll(/^\s*profile\s+\S+\s+(\/\S+)/gm)].map((m) => m[1]);
+}
+var num = (s) => s && /^\d+$/.test(s.trim()) ? Number(s.trim()) : void 0;
+async function apparmorFacts(fs10) {
+  const enabled2 = (await fs10.readFile("/sys/module/apparmor/parameters/enabled"))?.trim() === "Y";
+  const restrictUserns = num(await fs10.readFile("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")) === 1;
+  if (!enabled2 || !restrictUserns) return { enabled: enabled2, restrictUserns, attachments: [] };
+  const names = await fs10.readdir("/etc/apparmor.d");
+  const texts = await Promise.all(names.map((n) => fs10.readFile(`/etc/apparmor.d/${n}`)));
+  return { enabled: enabled2, restrictUserns, attachments: texts.flatMap((t) => t ? profileAttachments(t) : []) };
+}
+async function cgroupFacts(fs10) {
+  const base = parseCgroupMounts(await fs10.readFile("/proc/self/mounts"));
+  const listed = base.unifiedMount ? await fs10.readFile(`${base.unifiedMount}/cgroup.controllers`) : void 0;
+  return { ...base, unifiedControllers: (listed ?? "").split(/\s+/).filter(Boolean) };
+}
+async function busFacts(fs10, env, runtimeDir) {
+  const addr = /unix:path=([^,;]+)/.exec(env.DBUS_SESSION_BUS_ADDRESS ?? "")?.[1] ?? `${runtimeDir}/bus`;
+  return await fs10.stat(addr) !== void 0;
+}
+async function runtimeDirFacts(fs10, env, u) {
+  const p = env.XDG_RUNTIME_DIR || `/run/user/${u.uid}`;
+  const st = await fs10.stat(p);
+  return { path: p, fromEnv: Boolean(env.XDG_RUNTIME_DIR), usable: st?.kind === "dir" && st.uid === u.uid };
+}
+async function readFacts(fs10, env, user) {
+  const [subuid, subgid, apparmor2, tunStat, tunRw, max, clone, cgroup2, runtimeDir, apt, shm] = await Promise.all([
+    fs10.readFile("/etc/subuid"),
+    fs10.readFile("/etc/subgid"),
+    apparmorFacts(fs10),
+    fs10.stat("/dev/net/tun"),
+    fs10.access("/dev/net/tun", "rw"),
+    fs10.readFile("/proc/sys/user/max_user_namespaces"),
+    fs10.readFile("/proc/sys/kernel/unprivileged_userns_clone"),
+    cgroupFacts(fs10),
+    runtimeDirFacts(fs10, env, user),
+    fs10.stat("/usr/bin/apt-get"),
+    fs10.readdir("/dev/shm")
+  ]);
+  return {
+    user,
+    subuid: parseIdRanges(subuid),
+    subgid: parseIdRanges(subgid),
+    apparmor: apparmor2,
+    tun: { exists: tunStat?.kind === "char", mode: tunStat?.mode, usable: tunStat?.kind === "char" && tunRw },
+    userns: { max: num(max), unprivilegedClone: num(clone) },
+    cgroup: cgroup2,
+    runtimeDir,
+    userBus: await busFacts(fs10, env, runtimeDir.path),
+    aptGet: apt !== void 0,
+    shmLocks: shm.filter((n) => n.startsWith("libpod"))
+  };
+}
+
 // src/host/info.ts
 var tool = (t) => ({ path: t?.path ?? t?.executable, version: t?.version, package: t?.package });
 function parseInfo(json) {
@@ -74818,9 +74914,6 @@ async function podmanInfo(run2, podman, env) {
   return parseInfo(r.stdout);
 }
 
-// src/host/libc.ts
-var import_semver2 = __toESM(require_semver2(), 1);
-
 // src/host/parse.ts
 var import_semver = __toESM(require_semver2(), 1);
 var firstLine = (s) => s.trim().split("\n")[0]?.trim() ?? "";
@@ -74830,13 +74923,868 @@ function coerced(raw, text) {
 }
 var parseCrun = (out) => coerced(firstLine(out), /^crun version (\S+)/m.exec(out)?.[1]);
 var parseConmon = (out) => coerced(firstLine(out), /^conmon version (\S+)/m.exec(out)?.[1]);
+var parseLastToken = (out) => coerced(firstLine(out), firstLine(out).split(/\s+/).at(-1));
+var parseSlirp = (out) => coerced(firstLine(out), /^slirp4netns version (\S+)/m.exec(out)?.[1]);
+var parseFuseOverlayfs = (out) => {
+  const line2 = out.split("\n").find((l) => l.startsWith("fuse-overlayfs")) ?? firstLine(out);
+  return coerced(line2.trim(), /version (\S+)/.exec(line2)?.[1]);
+};
+var parseCatatonit = (out) => coerced(firstLine(out), /version (\d+\.\d+\.\d+)/.exec(out)?.[1]);
+var parsePodman = (out) => {
+  try {
+    const v = JSON.parse(out).Client?.Version;
+    if (v) return coerced(v, v);
+  } catch {
+  }
+  return coerced(firstLine(out), /^podman version (\S+)/m.exec(out)?.[1]);
+};
+function pastaDate(text) {
+  const m = /(?:^|[^0-9])(20\d\d)[_.-]?([01]\d)[_.-]?([0-3]\d)(?!\d)/.exec(text);
+  if (!m) return void 0;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return void 0;
+  return `${y}.${mo}.${d}`;
+}
+var parsePasta = (out) => {
+  const line2 = firstLine(out);
+  const m = /^pasta\s+(.+)$/.exec(line2);
+  if (!m || /unknown/i.test(m[1])) return { raw: line2 };
+  return { version: pastaDate(m[1]), raw: line2 };
+};
+var parsePasstPackage = (out) => ({ version: pastaDate(out), raw: out.trim() });
 var parseGlibc = (out) => coerced(firstLine(out), /(\d+\.\d+)\s*$/.exec(firstLine(out))?.[1]);
+function pastaLabel(v) {
+  const p = import_semver.default.parse(v);
+  if (!p) return v;
+  return `${p.major}_${String(p.minor).padStart(2, "0")}_${String(p.patch).padStart(2, "0")}`;
+}
+var PASTA_FEATURES = [{ flag: "--map-guest-addr", since: "2024.8.21" }];
+function pastaFeatureFloor(help) {
+  return PASTA_FEATURES.filter((f) => help.includes(f.flag)).at(-1);
+}
+var PASTA_SILENT = { min: "2025.2.17", max: "2025.5.12" };
+function pastaBounds(silent, help) {
+  const floor = pastaFeatureFloor(help);
+  const why = [silent && `--version printed nothing (passt ${pastaLabel(PASTA_SILENT.min)} to ${pastaLabel(PASTA_SILENT.max)} do that)`, floor && `--help lists ${floor.flag} (passt ${pastaLabel(floor.since)} or later)`].filter(Boolean);
+  if (why.length === 0) return void 0;
+  const mins = [silent ? PASTA_SILENT.min : void 0, floor?.since].filter((v) => v !== void 0);
+  const min = mins.sort(import_semver.default.compare).at(-1);
+  return { min, ...silent && { max: PASTA_SILENT.max }, why: why.join("; ") };
+}
+
+// src/install/layout.ts
+var import_node_path3 = __toESM(require("node:path"), 1);
+var LIB = "usr/local/lib/podman";
+var LIBEXEC = "usr/local/libexec/podman";
+var BIN = "usr/local/bin";
+var LAYOUTS = {
+  standalone: { bin: ".", helperDirs: [] },
+  default: { bin: BIN, crun: `${BIN}/crun`, conmon: `${LIB}/conmon`, helperDirs: [LIB, LIBEXEC] },
+  // pasta lives in usr/local/bin: podman looks for it in helper dirs first, then PATH.
+  full: { bin: BIN, crun: `${BIN}/crun`, conmon: `${LIB}/conmon`, catatonit: `${LIB}/catatonit`, helperDirs: [LIB, LIBEXEC, BIN] }
+};
+var SYSTEM_HELPER_DIRS = ["/usr/local/libexec/podman", "/usr/local/lib/podman", "/usr/libexec/podman", "/usr/lib/podman"];
+function resolveLayout(root, layout) {
+  const abs = (p) => p === void 0 ? void 0 : import_node_path3.default.join(root, p);
+  return {
+    root,
+    bin: import_node_path3.default.join(root, layout.bin),
+    podman: import_node_path3.default.join(root, layout.bin, "podman"),
+    crun: abs(layout.crun),
+    conmon: abs(layout.conmon),
+    catatonit: abs(layout.catatonit),
+    helperDirs: layout.helperDirs.map((d) => import_node_path3.default.join(root, d))
+  };
+}
+
+// src/host/search.ts
+var PIECES = [
+  "crun",
+  "conmon",
+  "pasta",
+  "slirp4netns",
+  "netavark",
+  "aardvark-dns",
+  "catatonit",
+  "fuse-overlayfs",
+  "newuidmap",
+  "newgidmap"
+];
+var CRUN_DEFAULTS = ["/usr/bin/crun", "/usr/sbin/crun", "/usr/local/bin/crun", "/usr/local/sbin/crun", "/sbin/crun", "/bin/crun", "/run/current-system/sw/bin/crun"];
+var CONMON_DEFAULTS = ["/usr/libexec/podman/conmon", "/usr/local/libexec/podman/conmon", "/usr/local/lib/podman/conmon", "/usr/bin/conmon", "/usr/sbin/conmon", "/usr/local/bin/conmon", "/usr/local/sbin/conmon"];
+var INIT_DEFAULT = "/usr/libexec/podman/catatonit";
+var NO_WIRING = { helperDirs: [] };
+function helperDirs(w) {
+  return [.../* @__PURE__ */ new Set([...w.helperDirs, ...SYSTEM_HELPER_DIRS])];
+}
+function pathDirs(envPath) {
+  return [...new Set((envPath ?? "").split(":").filter((d) => d.startsWith("/")))];
+}
+var inDirs = (dirs, name2) => dirs.map((d) => `${d.replace(/\/+$/, "")}/${name2}`);
+function candidates(piece, w, envPath) {
+  const helpers = inDirs(helperDirs(w), piece);
+  const onPath = inDirs(pathDirs(envPath), piece);
+  switch (piece) {
+    case "crun":
+      return w.runtimePath ? [w.runtimePath] : CRUN_DEFAULTS;
+    case "conmon":
+      return [...w.conmonPath ? [w.conmonPath] : CONMON_DEFAULTS, ...helpers, ...onPath];
+    case "netavark":
+    case "aardvark-dns":
+      return helpers;
+    case "pasta":
+    case "slirp4netns":
+      return [...helpers, ...onPath];
+    case "catatonit":
+      return [w.initPath ?? INIT_DEFAULT, ...helpers, ...onPath];
+    default:
+      return onPath;
+  }
+}
+
+// src/host/probe.ts
+var TIMEOUT = 15e3;
+var PARSERS = {
+  crun: parseCrun,
+  conmon: parseConmon,
+  pasta: parsePasta,
+  slirp4netns: parseSlirp,
+  netavark: parseLastToken,
+  "aardvark-dns": parseLastToken,
+  catatonit: parseCatatonit,
+  "fuse-overlayfs": parseFuseOverlayfs
+};
+function infoTool(info3, piece) {
+  if (!info3) return void 0;
+  const map = {
+    crun: info3.ociRuntime.name === "crun" ? info3.ociRuntime : void 0,
+    conmon: info3.conmon,
+    pasta: info3.pasta,
+    slirp4netns: info3.slirp4netns,
+    netavark: info3.netavark,
+    "aardvark-dns": info3.aardvarkDns
+  };
+  const t = map[piece];
+  return t?.path ? t : void 0;
+}
+async function executable(fs10, p) {
+  const st = await fs10.stat(p);
+  return st?.kind === "file" && await fs10.access(p, "x");
+}
+async function locate(fs10, paths) {
+  for (const p of paths) if (await executable(fs10, p)) return p;
+  return void 0;
+}
+async function podmansOnPath(ports, envPath) {
+  const found = [];
+  for (const dir of pathDirs(envPath)) {
+    const p = `${dir}/podman`;
+    const real = await executable(ports.fs, p) ? await ports.fs.realpath(p) : void 0;
+    if (real && !found.some((f) => f.realPath === real)) found.push({ path: p, realPath: real });
+  }
+  return Promise.all(found.map((b) => withVersion(ports, b)));
+}
+async function withVersion(ports, b) {
+  const r = await ports.run(b.path, ["--version"], { timeoutMs: TIMEOUT });
+  return { ...b, version: parsePodman(r.stdout).version };
+}
+async function installedBinary(ports, path25) {
+  return withVersion(ports, { path: path25, realPath: await ports.fs.realpath(path25) ?? path25 });
+}
+async function glibcVersion(run2) {
+  const r = await run2("ldd", ["--version"], { timeoutMs: TIMEOUT });
+  return r.exitCode === 0 && /glibc|gnu libc/i.test(r.stdout) ? parseGlibc(r.stdout).version : void 0;
+}
+async function info2(ports, opts) {
+  if (!opts.podman) return {};
+  try {
+    return { info: await podmanInfo(ports.run, opts.podman, opts.env) };
+  } catch (err) {
+    return { infoError: err instanceof Error ? err.message : String(err) };
+  }
+}
+async function idMapper(ports, piece, path25) {
+  const st = await ports.fs.stat(path25);
+  if (st && st.uid === 0 && st.mode & 2048) return { path: path25, setuid: true, raw: "setuid root" };
+  const cap = piece === "newuidmap" ? "cap_setuid" : "cap_setgid";
+  const r = await ports.run("getcap", [path25], { timeoutMs: TIMEOUT });
+  if (r.exitCode === 0 && r.stdout.includes(cap)) return { path: path25, setuid: true, raw: r.stdout.trim() };
+  return { path: path25, setuid: false, raw: `mode ${(st?.mode ?? 0).toString(8)}, owner uid ${st?.uid ?? "?"}` };
+}
+async function pastaFallback(ports, path25, first, pkg) {
+  const fromInfoPkg = pkg ? parsePasstPackage(pkg) : void 0;
+  if (fromInfoPkg?.version) return { path: path25, version: fromInfoPkg.version, raw: fromInfoPkg.raw, via: "podman info" };
+  const fromPkg = await packageVersion(ports, path25);
+  if (fromPkg?.version) return { path: path25, version: fromPkg.version, raw: fromPkg.raw, via: "package" };
+  const help = await ports.run(path25, ["--help"], { timeoutMs: TIMEOUT });
+  const bounds = pastaBounds(first.raw === "", help.stdout);
+  const printed = first.raw ? `--version printed '${first.raw}'` : "";
+  const why = [printed, bounds?.why].filter(Boolean).join("; ");
+  return { path: path25, raw: first.raw, via: "help", note: `present, version unknown${why ? ` (${why})` : ""}`, ...bounds && { bounds } };
+}
+async function packageVersion(ports, path25) {
+  const real = await ports.fs.realpath(path25) ?? path25;
+  const owner = await ports.run("dpkg-query", ["-S", real], { timeoutMs: TIMEOUT });
+  const pkg = owner.exitCode === 0 ? /^([^:\s]+)(?::[^:\s]+)?:\s/.exec(owner.stdout)?.[1] : void 0;
+  if (pkg) {
+    const v = await ports.run("dpkg-query", ["-W", "-f", "${Version}", pkg], { timeoutMs: TIMEOUT });
+    if (v.exitCode === 0) return parsePasstPackage(v.stdout);
+  }
+  const rpm = await ports.run("rpm", ["-qf", "--queryformat", "%{VERSION}-%{RELEASE}", real], { timeoutMs: TIMEOUT });
+  return rpm.exitCode === 0 ? parsePasstPackage(rpm.stdout) : void 0;
+}
+async function probePiece(ports, piece, searched, podman) {
+  const t = infoTool(podman, piece);
+  const path25 = t?.path ?? searched;
+  if (!path25) return {};
+  if (piece === "newuidmap" || piece === "newgidmap") return idMapper(ports, piece, path25);
+  const parser = PARSERS[piece];
+  const fromInfo = t?.version ? parser(t.version) : void 0;
+  if (fromInfo?.version) return { path: path25, version: fromInfo.version, raw: fromInfo.raw, via: "podman info" };
+  const r = await ports.run(path25, ["--version"], { timeoutMs: TIMEOUT });
+  const parsed = r.exitCode === 0 ? parser(r.stdout) : { raw: lastLine(r) };
+  if (parsed.version) return { path: path25, version: parsed.version, raw: parsed.raw, via: "version" };
+  if (piece === "pasta") return pastaFallback(ports, path25, parsed, t?.package);
+  return { path: path25, raw: parsed.raw, note: "present, version unknown" };
+}
+async function probeHost(ports, opts) {
+  const wiring = opts.wiring ?? NO_WIRING;
+  const [podmans, installed, i, glibc, facts, located] = await Promise.all([
+    podmansOnPath(ports, opts.env.PATH),
+    opts.podman ? installedBinary(ports, opts.podman) : void 0,
+    info2(ports, opts),
+    glibcVersion(ports.run),
+    readFacts(ports.fs, opts.env, opts.user),
+    Promise.all(PIECES.map((p) => locate(ports.fs, candidates(p, wiring, opts.env.PATH))))
+  ]);
+  const found = await Promise.all(PIECES.map((p, n) => probePiece(ports, p, located[n], i.info)));
+  const pieces = Object.fromEntries(PIECES.map((p, n) => [p, found[n]]));
+  return { podmans, bare: podmans[0], installed, ...i, pieces, glibc, facts };
+}
+
+// src/host/apparmor.ts
+var import_node_crypto4 = require("node:crypto");
+var PROFILE_DIR = "/etc/apparmor.d";
+var ProfilePathError = class extends Error {
+};
+function profileName(podmanPath) {
+  return `setup-static-podman-${(0, import_node_crypto4.createHash)("sha256").update(podmanPath).digest("hex").slice(0, 12)}`;
+}
+var profileFile = (podmanPath) => `${PROFILE_DIR}/${profileName(podmanPath)}`;
+function attachment(p) {
+  if (!p.startsWith("/") || /[*?[\]{}^"\\\x00-\x1f\x7f]/.test(p)) {
+    throw new ProfilePathError(`cannot write an AppArmor profile for '${p}': the path has characters AppArmor treats as a pattern`);
+  }
+  return /\s/.test(p) ? `"${p}"` : p;
+}
+function profileText(podmanPath) {
+  return [
+    `# Written by setup-static-podman for ${attachment(podmanPath)}; its post step removes it.`,
+    "# Lets this podman create user namespaces under kernel.apparmor_restrict_unprivileged_userns=1.",
+    "abi <abi/4.0>,",
+    "include <tunables/global>",
+    "",
+    `profile ${profileName(podmanPath)} ${attachment(podmanPath)} flags=(unconfined) {`,
+    "  userns,",
+    "}",
+    ""
+  ].join("\n");
+}
+
+// src/host/remedies.ts
+var ok3 = (id, name2, found, needed) => ({ id, name: name2, found, needed, status: "ok", plan: "none", severity: "warning" });
+function fixable(base, severity, opts, needsSudo = true) {
+  const plan2 = !needsSudo || opts.allowSudo ? "fix" : "report";
+  return { ...base, status: severity === "error" ? "fail" : "warn", plan: plan2, severity };
+}
+var SUBID_COUNT = 65536;
+var SUBID_FLOOR = 1e5;
+function freeRange(taken) {
+  const start = Math.max(SUBID_FLOOR, ...taken.map((r) => r.start + r.count));
+  return { start, end: start + SUBID_COUNT - 1 };
+}
+function uidmap(p, opts) {
+  const bad = ["newuidmap", "newgidmap"].filter((t) => !p.pieces[t]?.path || !p.pieces[t]?.setuid);
+  const found = ["newuidmap", "newgidmap"].map((t) => `${t}: ${p.pieces[t]?.path ? `${p.pieces[t].path} (${p.pieces[t].raw})` : "missing"}`).join(", ");
+  const needed = "newuidmap and newgidmap, setuid root (package uidmap)";
+  if (bad.length === 0) return ok3("uidmap", "uidmap", found, needed);
+  const base = { id: "uidmap", name: "uidmap", found, needed };
+  if (!p.facts.aptGet) return { ...base, status: "fail", plan: "report", severity: "error", message: "install the package that provides setuid newuidmap/newgidmap (uidmap, or shadow-utils on Fedora)" };
+  const missing = bad.some((t) => !p.pieces[t]?.path);
+  const install = ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "--no-install-recommends", ...missing ? [] : ["--reinstall"], "uidmap"];
+  const step = { argv: install, sudo: true, retryAfter: [["apt-get", "update", "-qq"]] };
+  if (missing) step.change = { kind: "package", description: "installed package uidmap", revert: ["apt-get", "remove", "-y", "uidmap"] };
+  return fixable({ ...base, remedy: { name: missing ? "install uidmap" : "reinstall uidmap (restores the setuid bit)", steps: [step] } }, "error", opts);
+}
+function dropLine(file, line2) {
+  return ["sed", "-i", `/^${line2.replace(/[.$*[\]^\\/]/g, "\\$&")}$/d`, file];
+}
+function subid(p, opts) {
+  const f = p.facts;
+  const mine = { uid: rangesOf(f.subuid, f.user), gid: rangesOf(f.subgid, f.user) };
+  const show = (rs) => rs.length ? rs.map((r2) => `${r2.start}+${r2.count}`).join(", ") : "none";
+  const found = `${f.user.name}: subuid ${show(mine.uid)}, subgid ${show(mine.gid)}`;
+  const needed = `a range of ${SUBID_COUNT} ids in /etc/subuid and /etc/subgid`;
+  const short = ["uid", "gid"].filter((k) => mine[k].length === 0);
+  if (short.length === 0) {
+    const small = [...mine.uid, ...mine.gid].every((r2) => r2.count < SUBID_COUNT);
+    return small ? { ...ok3("subid", "subordinate ids", found, needed), status: "warn", message: `ranges smaller than ${SUBID_COUNT}: images with higher ids fail to pull` } : ok3("subid", "subordinate ids", found, needed);
+  }
+  const { start, end } = freeRange([...f.subuid, ...f.subgid]);
+  const r = `${start}-${end}`;
+  const steps = short.map((k) => ({
+    argv: ["usermod", `--add-sub${k}s`, r, f.user.name],
+    sudo: true,
+    change: { kind: `sub${k}`, description: `added sub${k}s ${r} for ${f.user.name}`, revert: dropLine(`/etc/sub${k}`, `${f.user.name}:${start}:${SUBID_COUNT}`) }
+  }));
+  steps.push({ argv: [opts.podman, "system", "migrate"], sudo: false });
+  return fixable({ id: "subid", name: "subordinate ids", found, needed, remedy: { name: "add a subordinate id range, then podman system migrate", steps } }, "error", opts);
+}
+function userns(f) {
+  const found = `user.max_user_namespaces=${f.userns.max ?? "?"}${f.userns.unprivilegedClone === void 0 ? "" : `, kernel.unprivileged_userns_clone=${f.userns.unprivilegedClone}`}`;
+  const needed = "unprivileged user namespaces enabled";
+  const hints = [f.userns.max === 0 && "sudo sysctl -w user.max_user_namespaces=15000", f.userns.unprivilegedClone === 0 && "sudo sysctl -w kernel.unprivileged_userns_clone=1"].filter(Boolean);
+  if (hints.length === 0) return ok3("userns", "user namespaces", found, needed);
+  return { id: "userns", name: "user namespaces", found, needed, status: "fail", plan: "report", severity: "error", message: `user namespaces are disabled on this machine; the action does not change that. An administrator can: ${hints.join("; ")}` };
+}
+function apparmor(p, opts) {
+  const a = p.facts.apparmor;
+  const target = p.installed?.realPath ?? opts.podman;
+  const found = a.enabled ? `kernel.apparmor_restrict_unprivileged_userns=${a.restrictUserns ? 1 : 0}` : "AppArmor not enabled";
+  const needed = `a profile allowing userns for ${target}, or the restriction off`;
+  if (!a.enabled || !a.restrictUserns || a.attachments.includes(target)) return ok3("apparmor", "AppArmor userns restriction", found, needed);
+  const base = { id: "apparmor", name: "AppArmor userns restriction", found, needed };
+  if (opts.apparmor === "none") return { ...base, status: "warn", plan: "none", severity: "warning", message: `apparmor: none: left as is; ${target} will fail with 'failed to reexec: Permission denied' unless a profile allows it` };
+  if (opts.apparmor === "sysctl") {
+    const key = "kernel.apparmor_restrict_unprivileged_userns";
+    const steps = [{ argv: ["sysctl", "-w", `${key}=0`], sudo: true, change: { kind: "sysctl", description: `set ${key}=0 (whole machine)`, revert: ["sysctl", "-w", `${key}=1`] } }];
+    return fixable({ ...base, remedy: { name: "turn the restriction off (apparmor: sysctl)", steps } }, "error", opts);
+  }
+  try {
+    const file = profileFile(target);
+    const steps = [
+      { argv: ["tee", file], sudo: true, input: profileText(target), change: { kind: "apparmor-profile-file", description: `wrote ${file}`, revert: ["rm", "-f", file] } },
+      { argv: ["apparmor_parser", "-r", file], sudo: true, change: { kind: "apparmor-profile", description: `loaded AppArmor profile ${file}`, revert: ["apparmor_parser", "-R", file] } }
+    ];
+    return fixable({ ...base, remedy: { name: `load a profile for ${target}`, steps } }, "error", opts);
+  } catch (err) {
+    if (!(err instanceof ProfilePathError)) throw err;
+    return { ...base, status: "fail", plan: "report", severity: "error", message: `${err.message}; use apparmor: sysctl, or install podman at a plain path` };
+  }
+}
+function tun(f, opts) {
+  const mode = f.tun.mode?.toString(8).padStart(4, "0");
+  const found = f.tun.exists ? `/dev/net/tun mode ${mode}${f.tun.usable ? "" : `, not usable by ${f.user.name}`}` : "/dev/net/tun missing";
+  const needed = "read/write for the runner user (pasta and slirp4netns open it)";
+  if (f.tun.usable) return ok3("tun", "/dev/net/tun", found, needed);
+  if (!f.tun.exists) return { id: "tun", name: "/dev/net/tun", found, needed, status: "fail", plan: "report", severity: "error", message: "no TUN device: load the tun module (modprobe tun); rootless networking needs it" };
+  const steps = [{ argv: ["chmod", "0666", "/dev/net/tun"], sudo: true, change: { kind: "tun-mode", description: `chmod 0666 /dev/net/tun (was ${mode})`, revert: ["chmod", mode ?? "0600", "/dev/net/tun"] } }];
+  return fixable({ id: "tun", name: "/dev/net/tun", found, needed, remedy: { name: "make /dev/net/tun usable (mode 0666, the usual default)", steps } }, "error", opts);
+}
+function cgroup(f, opts) {
+  const c = f.cgroup;
+  const found = c.layout === "hybrid" ? `hybrid: v2 at ${c.unifiedMount} lists ${c.unifiedControllers.join(" ") || "no controllers"}` : c.layout;
+  const needed = "cgroup v2, v1, or hybrid with no controller on the v2 mount";
+  if (c.layout !== "hybrid" || c.unifiedControllers.length === 0) return ok3("cgroup", "cgroup layout", found, needed);
+  const steps = c.unifiedControllers.flatMap((ctl) => {
+    const dir = `/sys/fs/cgroup/${ctl}`;
+    return [
+      { argv: ["mkdir", "-p", dir], sudo: true, createsDir: dir },
+      { argv: ["mount", "-t", "cgroup", "-o", ctl, "cgroup", dir], sudo: true, change: { kind: "cgroup-mount", description: `mounted the ${ctl} controller at ${dir} (off the v2 mount)`, revert: ["umount", dir] } }
+    ];
+  });
+  return fixable({ id: "cgroup", name: "cgroup layout", found, needed, remedy: { name: `move ${c.unifiedControllers.join(", ")} to cgroup v1`, steps } }, "error", opts);
+}
+function systemd(f) {
+  const found = `${f.runtimeDir.path}${f.runtimeDir.fromEnv ? "" : " (XDG_RUNTIME_DIR unset)"}: ${f.runtimeDir.usable ? "usable" : "not usable"}; user D-Bus: ${f.userBus ? "yes" : "no"}`;
+  const needed = "a user runtime dir and D-Bus for the systemd cgroup manager and journald";
+  if (f.runtimeDir.usable && f.userBus) return ok3("systemd", "user session", found, needed);
+  return { id: "systemd", name: "user session", found, needed, status: "warn", plan: "none", severity: "warning", message: 'no user systemd session: the drop-in sets cgroup_manager = "cgroupfs" and events_logger = "file"', wiring: { noSystemd: true } };
+}
+function otherPodman(p) {
+  const mine = p.installed?.realPath;
+  const others = p.podmans.filter((b) => b.realPath !== mine);
+  const found = others.length ? others.map((b) => `${b.path} ${b.version ?? ""}`.trim()).join(", ") : "none";
+  const bare = p.podmans[0] && p.podmans[0].realPath !== mine ? `; a bare \`podman\` ran ${p.podmans[0].path} before this step (the installed one now comes first on PATH)` : "";
+  const other = others.length === 0 ? ok3("other-podman", "other podman", found, "one podman") : { ...ok3("other-podman", "other podman", found, "one podman"), status: "warn", message: `another podman is installed${bare}` };
+  const uid = p.facts.user.uid;
+  const lock = `/dev/shm/libpod_rootless_lock_${uid}`;
+  const clash = /failed to (open|create) \d+ locks in \S+: (numerical result out of range|file exists)/.exec(p.infoError ?? "");
+  if (!clash) return [other];
+  const steps = [{ argv: ["rm", "-f", lock], sudo: false }, { argv: [mine ?? "podman", "system", "renumber"], sudo: false }];
+  return [other, { id: "lock-clash", name: "podman lock clash", found: clash[0], needed: "a lock segment this podman can open", status: "fail", plan: "fix", severity: "error", remedy: { name: "drop the stale lock segment another podman left, then renumber", steps } }];
+}
+function planChecks(p, opts) {
+  const f = p.facts;
+  return [uidmap(p, opts), subid(p, opts), userns(f), apparmor(p, opts), tun(f, opts), cgroup(f, opts), systemd(f), ...otherPodman(p)];
+}
+
+// src/host/apply-remedies.ts
+var quote = (a) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+function commandText(s, root = false) {
+  const argv = s.sudo && !root ? ["sudo", ...s.argv] : s.argv;
+  const line2 = argv.map(quote).join(" ");
+  return s.input === void 0 ? line2 : `${line2} >/dev/null <<'EOF'
+${s.input}EOF`;
+}
+var commands = (c, root) => (c.remedy?.steps ?? []).map((s) => commandText(s, root)).join("\n");
+async function runStep(ports, s, root) {
+  const sudo = s.sudo && !root;
+  const wrap = (argv) => sudo ? ["sudo", "-n", ...argv] : argv;
+  const exec2 = (argv) => ports.run(argv[0], argv.slice(1), { input: s.input, timeoutMs: 3e5 });
+  const existed = s.createsDir ? await ports.fs.stat(s.createsDir) !== void 0 : true;
+  let r = await exec2(wrap(s.argv));
+  if (r.exitCode !== 0 && s.retryAfter) {
+    for (const pre of s.retryAfter) await exec2(wrap(pre));
+    r = await exec2(wrap(s.argv));
+  }
+  if (r.exitCode !== 0) return { error: `${wrap(s.argv).join(" ")} failed: ${lastLine(r)}` };
+  const made = s.change ?? (existed ? void 0 : { kind: "mkdir", description: `created ${s.createsDir}`, revert: ["rmdir", s.createsDir] });
+  return { change: made && { ...made, sudo } };
+}
+async function fix(ports, c, ctx, changes) {
+  for (const s of c.remedy?.steps ?? []) {
+    const r = await runStep(ports, s, ctx.user.uid === 0);
+    if (r.change) {
+      changes.push(r.change);
+      ctx.onChange?.(r.change);
+    }
+    if (r.error) return r.error;
+  }
+  return void 0;
+}
+async function recheck(ports, probe, ctx, opts) {
+  const facts = await readFacts(ports.fs, ctx.env, ctx.user);
+  const pieces = { ...probe.pieces };
+  for (const t of ["newuidmap", "newgidmap"]) {
+    const at = await locate(ports.fs, candidates(t, NO_WIRING, ctx.env.PATH));
+    pieces[t] = await probePiece(ports, t, at);
+  }
+  return planChecks({ ...probe, facts, pieces }, opts);
+}
+function settle(c, error2, after, root) {
+  const name2 = c.remedy?.name ?? "remedy";
+  if (error2) return { ...c, outcome: "failed", actionText: `${name2} failed: ${error2}. To fix by hand:
+${commands(c, root)}` };
+  if (after && after.status !== "ok" && after.id !== "lock-clash") return { ...c, outcome: "failed", actionText: `${name2} ran, but the check still fails: ${after.found}` };
+  return { ...c, status: "ok", outcome: "fixed", actionText: `fixed: ${name2}` };
+}
+function unfixed(c, root) {
+  if (c.status === "ok") return { ...c, outcome: "ok", actionText: "\u2014" };
+  if (c.plan === "report") {
+    const how = c.remedy ? `allow-sudo is false; run:
+${commands(c, root)}` : c.message ?? "no remedy";
+    return { ...c, outcome: "reported", actionText: c.remedy && c.message ? `${c.message}; ${how}` : how };
+  }
+  return { ...c, outcome: "warned", actionText: c.message ?? "\u2014" };
+}
+var isError3 = (r) => r.outcome === "failed" || r.outcome === "reported" && r.severity === "error";
+var line = (r) => `${r.name}: ${r.found}. ${r.actionText}`;
+function blockingChecks(checks, user) {
+  return checks.map((c) => c.plan === "fix" ? void 0 : unfixed(c, user.uid === 0)).filter((r) => r !== void 0 && isError3(r)).map(line);
+}
+async function applyRemedies(ports, probe, checks, opts, ctx) {
+  const root = ctx.user.uid === 0;
+  const changes = [];
+  const errors = /* @__PURE__ */ new Map();
+  for (const c of checks) if (c.plan === "fix") errors.set(c.id, await fix(ports, c, ctx, changes));
+  const after = errors.size ? await recheck(ports, probe, ctx, opts) : [];
+  const results = checks.map((c) => c.plan === "fix" ? settle(c, errors.get(c.id), after.find((a) => a.id === c.id), root) : unfixed(c, root));
+  return {
+    checks: results,
+    changes,
+    failures: results.filter(isError3).map(line),
+    warnings: results.filter((r) => !isError3(r) && r.status !== "ok").map(line),
+    wiring: results.reduce((w, r) => ({ ...w, ...r.wiring }), {})
+  };
+}
+
+// src/host/complete.ts
+var import_node_path4 = __toESM(require("node:path"), 1);
+
+// src/host/evaluate.ts
+var import_semver3 = __toESM(require_semver2(), 1);
+
+// src/host/requirements.ts
+var import_semver2 = __toESM(require_semver2(), 1);
+var VARIANT_ORDER = ["standalone", "default", "full"];
+var PROVIDED = {
+  standalone: [],
+  default: ["crun", "conmon"],
+  full: ["crun", "conmon", "pasta", "netavark", "aardvark-dns", "catatonit", "fuse-overlayfs"]
+};
+var COMPLETABLE = ["crun", "conmon", "pasta", "netavark", "aardvark-dns", "catatonit"];
+var FACTS = "podman-facts.md (project notes)";
+var RELEASE = "pigfoot/static-rootless-container-tools README";
+var REQUIREMENTS = [
+  { piece: "crun", podman: ">=5.0.0", need: ">=1.14.3", level: "required", reason: "older crun rejects the OCI version podman 5 writes: `crun: unknown version specified`", source: `${FACTS}; reproduced with crun 1.8.1 and podman 5.4.2` },
+  { piece: "crun", podman: "<5.0.0", need: "present", level: "required", reason: "the OCI runtime podman starts containers with", source: "containers.conf(5)" },
+  { piece: "crun", podman: ">=5.7.0", need: ">=1.25.1", level: "recommended", variants: ["standalone"], reason: "the crun the release documents (and was tested with) for standalone", source: RELEASE },
+  { piece: "conmon", podman: "*", need: ">=2.0.24", level: "required", reason: "podman refuses older: `outdated conmon version`", source: "podman (libpod minimum conmon)" },
+  { piece: "conmon", podman: ">=5.0.0", need: ">=2.1.7", level: "recommended", reason: "the conmon podman packages require since 4.5", source: `${FACTS}; containers/conmon#436` },
+  { piece: "netavark", podman: ">=5.0.0 <6.0.0", need: ">=1.10.3 <2.0.0", level: "required", reason: "podman 5 has no CNI: netavark is needed even when only pasta is used", source: `${FACTS}; podman 5.0 release notes` },
+  { piece: "aardvark-dns", podman: ">=5.0.0 <6.0.0", need: ">=1.10.0 <2.0.0", level: "required", reason: "name resolution on podman networks; pairs with netavark 1.x", source: FACTS },
+  { piece: "netavark", podman: ">=6.0.0", need: ">=2.0.0 <3.0.0", level: "required", reason: "podman 6 needs netavark 2", source: FACTS },
+  { piece: "aardvark-dns", podman: ">=6.0.0", need: ">=2.0.0 <3.0.0", level: "required", reason: "podman 6 needs aardvark-dns 2", source: FACTS },
+  { piece: "pasta", podman: ">=5.0.0", need: "present", level: "required", reason: "the rootless default network since podman 5.0", source: FACTS },
+  { piece: "pasta", podman: ">=5.3.0", need: ">=2024.8.21", level: "recommended", reason: "`host.containers.internal` through `--map-guest-addr`", source: FACTS },
+  { piece: "pasta", podman: "*", need: "2025.12.8 - 2025.12.10", level: "refused", reason: "zero-window hang with some remote peers (Cloudflare-fronted hosts such as the npm registry)", source: FACTS },
+  { piece: "pasta", podman: "*", need: "2025.12.15 - 2026.1.16", level: "cautioned", reason: "long delays to very-low-RTT peers", source: FACTS },
+  { piece: "slirp4netns", podman: "<5.0.0", need: "present", level: "required", reason: "the rootless default network before podman 5", source: FACTS },
+  { piece: "slirp4netns", podman: ">=5.0.0 <6.0.0", need: "present", level: "optional", reason: "`--network slirp4netns` (podman 6 drops it)", source: FACTS },
+  { piece: "catatonit", podman: "*", need: "present", level: "optional", reason: "`podman run --init`", source: "containers.conf(5) init_path" },
+  { piece: "fuse-overlayfs", podman: "*", need: "present", level: "optional", reason: "rootless overlay storage on kernels before 5.13 only", source: FACTS },
+  { piece: "newuidmap", podman: "*", need: "setuid", level: "required", reason: "maps the subordinate uid range; setuid, so no static bundle can carry it (package uidmap)", source: FACTS },
+  { piece: "newgidmap", podman: "*", need: "setuid", level: "required", reason: "maps the subordinate gid range (package uidmap)", source: FACTS }
+];
+var isAvoidLine = (r) => r.level === "refused" || r.level === "cautioned";
+var applies = (r, variant, podman) => (!r.variants || r.variants.includes(variant)) && import_semver2.default.satisfies(podman, r.podman, { includePrerelease: true });
+function requirementsFor(variant, podmanVersion, table = REQUIREMENTS) {
+  const v = import_semver2.default.coerce(podmanVersion)?.version ?? podmanVersion;
+  return { variant, podmanVersion, lines: table.filter((r) => applies(r, variant, v)) };
+}
+var providedBy = (variant, piece) => PROVIDED[variant].includes(piece);
+function needText(r) {
+  const dates = r.piece === "pasta" ? r.need.replace(/(\d{4})\.(\d+)\.(\d+)/g, (_, y, m, d) => `${y}_${m.padStart(2, "0")}_${d.padStart(2, "0")}`) : r.need;
+  const pretty = dates.replace(/([<>]=?)(\d)/g, "$1 $2");
+  if (r.level === "refused") return `not ${pretty}`;
+  if (r.level === "cautioned") return `avoid ${pretty}`;
+  return pretty === "setuid" ? "present, setuid root" : pretty;
+}
+
+// src/host/evaluate.ts
+var RANK = { ok: 0, warn: 1, fail: 2 };
+var worst = (xs) => xs.reduce((a, b) => RANK[b] > RANK[a] ? b : a, "ok");
+var better = (a, b) => RANK[a] < RANK[b];
+var unmet = (level) => level === "required" || level === "refused" ? "fail" : "warn";
+function versionText(piece, version3) {
+  if (!version3) return "version unknown";
+  return piece === "pasta" ? pastaLabel(version3) : version3;
+}
+var TOP = "999999.0.0";
+function bounded(req, f) {
+  const b = f.bounds;
+  if (f.version || !f.path || !b?.min || ["present", "setuid"].includes(req.need)) return void 0;
+  const span = `>=${b.min} <=${b.max ?? TOP}`;
+  const shown = `version unknown, ${versionText(req.piece, b.min)} ${b.max ? `to ${versionText(req.piece, b.max)}` : "or later"}`;
+  const inside = import_semver3.default.subset(span, req.need);
+  const touches = import_semver3.default.intersects(span, req.need);
+  if (isAvoidLine(req)) return !touches ? { req, status: "ok", detail: shown } : inside ? { req, status: unmet(req.level), detail: `${shown}: in ${needText(req).replace(/^(not|avoid) /, "")}` } : void 0;
+  return inside ? { req, status: "ok", detail: shown } : !touches ? { req, status: unmet(req.level), detail: `${shown}: does not meet ${needText(req)}` } : void 0;
+}
+function evaluateLine(req, f) {
+  const v = (status, detail2) => ({ req, status, detail: detail2 });
+  const shown = versionText(req.piece, f.version);
+  const pinned = bounded(req, f);
+  if (pinned) return pinned;
+  if (isAvoidLine(req)) {
+    if (!f.path) return v("ok", "not used");
+    if (!f.version) return v(req.level === "refused" ? "warn" : "ok", "version unknown: cannot rule out the known-bad releases");
+    return import_semver3.default.satisfies(f.version, req.need) ? v(unmet(req.level), `${shown} is in ${needText(req).replace(/^(not|avoid) /, "")}`) : v("ok", shown);
+  }
+  if (!f.path) return v(unmet(req.level), "missing");
+  if (req.need === "setuid") return f.setuid ? v("ok", "setuid") : v(unmet(req.level), `not setuid (${f.raw ?? "no setuid bit"})`);
+  if (req.need === "present") return v("ok", f.version ? shown : "present");
+  if (!f.version) return v("warn", `present, version unknown: cannot check ${needText(req)}`);
+  if (import_semver3.default.satisfies(f.version, req.need)) return v("ok", shown);
+  return v(unmet(req.level), `${shown} does not meet ${needText(req)}`);
+}
+function evaluateLines(reqs, f) {
+  return reqs.map((r) => evaluateLine(r, f));
+}
+
+// src/host/gate.ts
+var wantsCompletion = (l) => l.status === "fail" || l.status === "warn" && ["recommended", "cautioned"].includes(l.req.level) && !l.detail.startsWith("present, version unknown");
+var lineText = (piece, l) => `${piece}: ${l.detail} (${l.req.level}: ${l.req.reason})`;
+function verdict(piece, found, lines, variant, opts) {
+  const from = providedBy(variant, piece) ? "asset" : "host";
+  if (opts.predict && from === "asset") {
+    return { piece, found: { note: "bundled in the release asset" }, from, lines: [], status: "ok", action: "none", actionText: `bundled in the ${variant} asset` };
+  }
+  const status = worst(lines.map((l) => l.status));
+  const base = { piece, found, from, lines, status };
+  if (status === "ok") return { ...base, action: "none", actionText: "\u2014" };
+  if (piece === "newuidmap" || piece === "newgidmap") return { ...base, action: "remedy", actionText: "see the uidmap host check" };
+  const completable = from === "host" && COMPLETABLE.includes(piece) && opts.installMissing;
+  if (completable && lines.some(wantsCompletion)) return { ...base, action: "complete", actionText: "complete from the full asset" };
+  if (status === "fail") {
+    const why = from === "asset" ? "bundled in the asset; nothing to complete it with" : opts.installMissing ? "the full asset does not carry it" : "install-missing is false";
+    return { ...base, action: "fail", actionText: `none: ${why}` };
+  }
+  return { ...base, action: "warn", actionText: "kept as is (warning)" };
+}
+function completionSet(pieces, opts) {
+  const set2 = new Set(pieces.filter((p) => p.action === "complete").map((p) => p.piece));
+  if (set2.has("netavark") || set2.has("aardvark-dns")) ["netavark", "aardvark-dns"].forEach((p) => set2.add(p));
+  if (set2.size === 0 || !opts.installMissing) return [];
+  for (const p of pieces) if (p.from === "host" && p.status !== "ok" && COMPLETABLE.includes(p.piece)) set2.add(p.piece);
+  return COMPLETABLE.filter((p) => set2.has(p));
+}
+function planGate(probe, reqs, opts) {
+  const { variant, podmanVersion, lines } = reqs;
+  const byPiece = [...new Set(lines.map((l) => l.piece))];
+  const pieces = byPiece.map((p) => verdict(p, probe.pieces[p] ?? {}, evaluateLines(lines.filter((l) => l.piece === p), probe.pieces[p] ?? {}), variant, opts));
+  const complete = completionSet(pieces, opts);
+  for (const p of pieces) {
+    if (complete.includes(p.piece) && p.action !== "complete") Object.assign(p, { action: "complete", actionText: "complete from the full asset (it is downloaded anyway)" });
+  }
+  const unresolved = (p) => p.lines.filter((l) => l.status !== "ok" && p.action !== "complete" && p.action !== "remedy");
+  return {
+    variant,
+    podmanVersion,
+    pieces,
+    complete,
+    needsFullAsset: complete.length > 0,
+    failures: pieces.flatMap((p) => unresolved(p).filter((l) => l.status === "fail").map((l) => lineText(p.piece, l))),
+    warnings: pieces.flatMap((p) => unresolved(p).filter((l) => l.status === "warn").map((l) => lineText(p.piece, l)))
+  };
+}
+function chooseVariant(probe, podmanVersion) {
+  const misses = [];
+  for (const variant of VARIANT_ORDER) {
+    const plan2 = planGate(probe, requirementsFor(variant, podmanVersion), { installMissing: false, predict: true });
+    const short = plan2.pieces.filter((p) => p.action !== "remedy").flatMap((p) => p.lines.filter((l) => l.status !== "ok" && l.req.level !== "optional").map((l) => `${p.piece} ${l.detail}`));
+    if (short.length === 0) {
+      const before = misses.length ? ` (${misses.join("; ")})` : "";
+      return { variant, reason: `${variant}: the smallest variant this host can run as it is${before}` };
+    }
+    misses.push(`${variant} would need: ${short.join(", ")}`);
+  }
+  return { variant: "full", reason: `full: no variant fits this host as it is (${misses.join("; ")})` };
+}
+var GateError = class extends Error {
+  constructor(lines) {
+    super(`This host cannot run podman as set up (${lines.length} unmet):
+${lines.map((l) => `- ${l}`).join("\n")}`);
+    this.lines = lines;
+  }
+  lines;
+};
+
+// src/host/complete.ts
+function assetPaths(i) {
+  const lib = i.conmon ? import_node_path4.default.dirname(i.conmon) : import_node_path4.default.join(i.root, "usr/local/lib/podman");
+  return {
+    crun: i.crun,
+    conmon: i.conmon,
+    catatonit: i.catatonit,
+    netavark: import_node_path4.default.join(lib, "netavark"),
+    "aardvark-dns": import_node_path4.default.join(lib, "aardvark-dns"),
+    pasta: import_node_path4.default.join(i.bin, "pasta")
+  };
+}
+async function probeAsset(ports, installed, wanted) {
+  const paths = assetPaths(installed);
+  const found = await Promise.all(
+    wanted.map(async (p) => {
+      const at = paths[p] && await locate(ports.fs, [paths[p]]);
+      return [p, at ? await probePiece(ports, p, at) : {}];
+    })
+  );
+  return { installed, pieces: Object.fromEntries(found) };
+}
+function wire(add, piece, f) {
+  const dir = import_node_path4.default.dirname(f.path);
+  if (piece === "crun") add.runtimePath = f.path;
+  else if (piece === "conmon") add.conmonPath = f.path;
+  else if (piece === "catatonit") add.initPath = f.path;
+  else if (!add.helperDirs.includes(dir)) add.helperDirs.push(dir);
+}
+function take(p, f, unavailable) {
+  if (!f?.path) return { ...p, action: p.status === "fail" ? "fail" : "warn", actionText: `not completed: ${unavailable ?? `the full asset has no ${p.piece}`}` };
+  const lines = evaluateLines(p.lines.map((l) => l.req), f);
+  const status = worst(lines.map((l) => l.status));
+  if (better(status, p.status)) {
+    const was = p.found.path ? `${p.found.version ?? "version unknown"} at ${p.found.path}` : "missing";
+    return { ...p, found: f, lines, status, action: "completed", actionText: `completed from the full asset (host: ${was})` };
+  }
+  const theirs = f.version ? p.piece === "pasta" ? pastaLabel(f.version) : f.version : "version unknown";
+  return { ...p, action: p.status === "fail" ? "fail" : "warn", actionText: `kept: the full asset's ${p.piece} (${theirs}) does no better` };
+}
+function applyCompletion(plan2, asset, unavailable) {
+  const wiring = { helperDirs: [] };
+  const pieces = plan2.pieces.map((p) => p.action === "complete" ? take(p, asset?.pieces[p.piece], asset ? void 0 : unavailable ?? "the full asset was not installed") : p);
+  for (const p of pieces) if (p.action === "completed") wire(wiring, p.piece, p.found);
+  const redone = pieces.filter((_, n) => plan2.pieces[n].action === "complete");
+  const bad = (s) => redone.flatMap((p) => p.lines.filter((l) => l.status === s).map((l) => lineText(p.piece, l)));
+  return { pieces, wiring, failures: [...plan2.failures, ...bad("fail")], warnings: [...plan2.warnings, ...bad("warn")] };
+}
+function mergeWiring(base, ...adds) {
+  const out = { ...base, helperDirs: [...base.helperDirs] };
+  for (const a of adds) {
+    for (const k of ["runtimePath", "conmonPath", "initPath", "defaultNetwork"]) if (a[k]) out[k] = a[k];
+    for (const d of a.helperDirs ?? []) if (!out.helperDirs.includes(d)) out.helperDirs.push(d);
+    if (a.noSystemd) out.noSystemd = true;
+  }
+  return out;
+}
+function gateOutputs(pieces) {
+  const f = (p) => pieces.find((x) => x.piece === p)?.found ?? {};
+  const crun = f("crun");
+  const pasta = f("pasta");
+  return {
+    crunVersion: crun.version ?? (crun.path ? "unknown" : ""),
+    pastaVersion: pasta.version ? pastaLabel(pasta.version) : pasta.path ? "unknown" : ""
+  };
+}
+function verifyUsed(info3, pieces) {
+  const used = {
+    crun: info3.ociRuntime.path,
+    conmon: info3.conmon.path,
+    pasta: info3.pasta.path,
+    netavark: info3.netavark.path,
+    "aardvark-dns": info3.aardvarkDns.path
+  };
+  return pieces.filter((p) => p.action === "completed" && used[p.piece] && used[p.piece] !== p.found.path).map((p) => `${p.piece}: podman uses ${used[p.piece]}, not the completed ${p.found.path} (a containers.conf override?)`);
+}
+
+// src/summary.ts
+function escapeHtml(s) {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+var header = (...cells3) => cells3.map((data) => ({ data, header: true }));
+var cells = (...xs) => xs.map((x) => escapeHtml(x));
+function originOf(file, roots) {
+  if (!file) return "missing";
+  return roots.some((r) => file === r || file.startsWith(`${r}/`)) ? "bundled" : "system";
+}
+function componentRows(components2) {
+  return [
+    header("Component", "Version", "Path", "Origin"),
+    ...components2.map((c) => cells(c.name, c.version ?? "unknown", c.path ?? "\u2014", c.origin))
+  ];
+}
+function installRows(f) {
+  const rows = [
+    ["Source", f.source],
+    ["Podman", `${f.version} (${f.variant}, ${f.libc}, ${f.arch})`],
+    ["Asset", f.asset ?? "\u2014"],
+    ["Verified", f.verified],
+    ["Cache", f.cacheHit === "false" ? "miss (downloaded)" : `hit (${f.cacheHit})`],
+    ["Install dir", f.installDir],
+    ["containers.conf drop-in", f.dropin ?? "\u2014"]
+  ];
+  return [header("What", "Value"), ...rows.map(([k, v]) => cells(k, v))];
+}
+var Summary2 = class {
+  parts = [];
+  table(title, rows) {
+    this.parts.push((s) => s.addHeading(title, 3).addTable(rows));
+    return this;
+  }
+  details(label, text) {
+    this.parts.push((s) => s.addDetails(escapeHtml(label), `
+
+<pre>${escapeHtml(text)}</pre>
+
+`));
+    return this;
+  }
+  raw(html) {
+    this.parts.push((s) => s.addRaw(html, true));
+    return this;
+  }
+  async write() {
+    if (!process.env.GITHUB_STEP_SUMMARY) return;
+    summary.addHeading("setup-static-podman", 2);
+    for (const p of this.parts) p(summary);
+    await summary.write();
+  }
+};
+
+// src/host/rows.ts
+var STATUS_ICON = { ok: "\u2705", warn: "\u26A0\uFE0F", fail: "\u274C" };
+var header2 = (...xs) => xs.map((data) => ({ data, header: true }));
+var cells2 = (...xs) => xs.map((x) => escapeHtml(x).replace(/\n/g, "<br>"));
+function origin(p) {
+  if (p.action === "completed") return "completed from the full asset";
+  return p.from === "asset" ? "bundled" : "host";
+}
+function foundText(p) {
+  const f = p.found;
+  if (!f.path) return f.note ?? "missing";
+  const v = f.setuid !== void 0 ? f.raw ?? "" : versionText(p.piece, f.version);
+  return `${v}, ${f.path} (${origin(p)})${f.note && !f.version ? `
+${f.note}` : ""}`;
+}
+function neededText(p) {
+  return p.lines.map((l) => `${needText(l.req)}: ${l.req.reason}`).join("\n") || "\u2014";
+}
+function gateRows(pieces) {
+  return [
+    header2("Piece", "Found", "Needed", "Status", "Action taken"),
+    ...pieces.map((p) => [...cells2(p.piece, foundText(p), neededText(p)), STATUS_ICON[p.status], ...cells2(p.actionText)])
+  ];
+}
+var CHECK_STATUS = {
+  ok: () => "ok",
+  fixed: () => "ok",
+  failed: () => "fail",
+  reported: (c) => c.severity === "error" ? "fail" : "warn",
+  warned: () => "warn"
+};
+function checkRows(checks) {
+  return [
+    header2("Host check", "Found", "Needed", "Status", "Action taken"),
+    ...checks.map((c) => [...cells2(c.name, c.found, c.needed), STATUS_ICON[CHECK_STATUS[c.outcome](c)], ...cells2(c.actionText)])
+  ];
+}
+
+// src/host/index.ts
+var hostPorts = (run2) => ({ run: run2, fs: realHostFs() });
+function currentUser() {
+  const u = import_node_os4.default.userInfo();
+  return { name: u.username, uid: u.uid };
+}
+
+// src/gate-step.ts
+async function gateStep(g) {
+  const ports = hostPorts(g.run);
+  const user = currentUser();
+  const probe = await probeHost(ports, { env: g.env, user, podman: g.installed.podman, wiring: g.baseWiring });
+  const plan2 = planGate(probe, requirementsFor(g.variant, g.version), { installMissing: g.inputs.installMissing });
+  const remedyOpts = { allowSudo: g.inputs.allowSudo, apparmor: g.inputs.apparmor, podman: g.installed.podman };
+  const checks = planChecks(probe, remedyOpts);
+  const early = [...plan2.failures, ...blockingChecks(checks, user)];
+  if (early.length) throw new GateError(early);
+  const completion = applyCompletion(plan2, ...await fullAsset(g, ports, plan2));
+  const remedies = await applyRemedies(ports, probe, checks, remedyOpts, {
+    env: g.env,
+    user,
+    onChange: (c) => {
+      g.state.changes.push(c);
+      saveState2(g.state);
+    }
+  });
+  for (const w of [...completion.warnings, ...remedies.warnings]) warning(w);
+  const failures = [...completion.failures, ...remedies.failures];
+  if (failures.length) throw new GateError(failures);
+  const { crunVersion, pastaVersion } = gateOutputs(completion.pieces);
+  setOutput(Outputs.CrunVersion, crunVersion);
+  setOutput(Outputs.PastaVersion, pastaVersion);
+  return {
+    wiring: mergeWiring(g.baseWiring, completion.wiring, remedies.wiring),
+    gateRows: gateRows(completion.pieces),
+    checkRows: checkRows(remedies.checks),
+    pieces: completion.pieces
+  };
+}
+async function fullAsset(g, ports, plan2) {
+  if (!plan2.needsFullAsset) return [void 0, void 0];
+  try {
+    const root = await group("Install the full asset to complete the runtime stack", g.installFull);
+    return [await probeAsset(ports, resolveLayout(root, LAYOUTS.full), plan2.complete), void 0];
+  } catch (err) {
+    return [void 0, err instanceof Error ? err.message : String(err)];
+  }
+}
 
 // src/host/libc.ts
+var import_semver4 = __toESM(require_semver2(), 1);
 var GLIBC_MIN = "2.34.0";
 function libcFor(glibc) {
   if (!glibc) return { libc: "static", reason: "no glibc found on the host" };
-  if (import_semver2.default.gte(glibc, GLIBC_MIN)) return { libc: "glibc", reason: `host glibc ${glibc} >= 2.34` };
+  if (import_semver4.default.gte(glibc, GLIBC_MIN)) return { libc: "glibc", reason: `host glibc ${glibc} >= 2.34` };
   return { libc: "static", reason: `host glibc ${glibc} < 2.34` };
 }
 async function detectLibc(run2) {
@@ -74846,11 +75794,11 @@ async function detectLibc(run2) {
 }
 
 // src/http.ts
-var import_node_crypto4 = require("node:crypto");
-var import_node_fs2 = require("node:fs");
-var import_promises = require("node:fs/promises");
+var import_node_crypto5 = require("node:crypto");
+var import_node_fs3 = require("node:fs");
+var import_promises2 = require("node:fs/promises");
 var import_node_stream5 = require("node:stream");
-var import_promises2 = require("node:stream/promises");
+var import_promises3 = require("node:stream/promises");
 var HttpError = class extends Error {
   constructor(message, status, rateLimited = false) {
     super(message);
@@ -74934,7 +75882,7 @@ function createHttp(opts = {}) {
     },
     async download(url2, dest, extra = {}) {
       return withRetries(`download of ${redact(url2)}`, async (signal) => {
-        await (0, import_promises.rm)(dest, { force: true });
+        await (0, import_promises2.rm)(dest, { force: true });
         const res = await send(url2, { accept: "application/octet-stream", ...extra }, signal);
         if (res.status !== 200 || !res.body) {
           await res.body?.cancel();
@@ -74946,7 +75894,7 @@ function createHttp(opts = {}) {
   };
 }
 async function streamToFile(res, dest, stallMs) {
-  const hash = (0, import_node_crypto4.createHash)("sha256");
+  const hash = (0, import_node_crypto5.createHash)("sha256");
   let bytes = 0;
   let stall;
   const body2 = import_node_stream5.Readable.fromWeb(res.body);
@@ -74964,7 +75912,7 @@ async function streamToFile(res, dest, stallMs) {
   });
   arm();
   try {
-    await (0, import_promises2.pipeline)(body2, meter, (0, import_node_fs2.createWriteStream)(dest, { flags: "wx" }));
+    await (0, import_promises3.pipeline)(body2, meter, (0, import_node_fs3.createWriteStream)(dest, { flags: "wx" }));
   } finally {
     clearTimeout(stall);
   }
@@ -74984,7 +75932,7 @@ function redact(url2) {
 }
 
 // src/inputs.ts
-var import_semver3 = __toESM(require_semver2(), 1);
+var import_semver5 = __toESM(require_semver2(), 1);
 var VARIANTS = ["standalone", "default", "full"];
 var LIBCS = ["static", "glibc"];
 var SOURCES = ["pigfoot", "mgoltzsche", "system"];
@@ -74996,28 +75944,28 @@ var DEFAULT_SIGNER_IDENTITY = "^https://github\\.com/pigfoot/static-rootless-con
 var DEFAULT_SIGNER_ISSUER = "https://token.actions.githubusercontent.com";
 var MGOLTZSCHE_KEY_FINGERPRINT = "0CCF102C4F95D89E583FF1D4F8B5AF50344BB503";
 var InputError = class extends Error {
-  constructor(name, value, allowed) {
-    super(`Invalid input '${name}': '${value}'. Allowed: ${allowed}.`);
+  constructor(name2, value, allowed) {
+    super(`Invalid input '${name2}': '${value}'. Allowed: ${allowed}.`);
   }
 };
-var get = (name) => getInput(name).trim();
-function oneOf(name, allowed, fallback) {
-  const v = get(name) || fallback;
-  if (!allowed.includes(v)) throw new InputError(name, v, allowed.join(" | "));
+var get = (name2) => getInput(name2).trim();
+function oneOf(name2, allowed, fallback) {
+  const v = get(name2) || fallback;
+  if (!allowed.includes(v)) throw new InputError(name2, v, allowed.join(" | "));
   return v;
 }
-function bool(name, fallback) {
-  const v = get(name).toLowerCase();
+function bool(name2, fallback) {
+  const v = get(name2).toLowerCase();
   if (v === "") return fallback;
   if (v === "true" || v === "false") return v === "true";
-  throw new InputError(name, get(name), "true | false");
+  throw new InputError(name2, get(name2), "true | false");
 }
 function parseVersionSpec(raw) {
   const spec = raw.trim() || "latest";
   if (spec === "latest") return { raw: spec, range: "*", includePrerelease: false };
   const cleaned = spec.replace(/^v(?=\d)/, "");
-  const exact = import_semver3.default.valid(cleaned);
-  const range3 = exact ?? import_semver3.default.validRange(cleaned);
+  const exact = import_semver5.default.valid(cleaned);
+  const range3 = exact ?? import_semver5.default.validRange(cleaned);
   if (!range3) {
     throw new InputError("podman-version", raw, "'latest', a version (5, 5.7, 5.7.1, v5.7.1) or a semver range (^5.6, >=5.6 <5.8, 5.x)");
   }
@@ -75043,12 +75991,12 @@ function apiUrl() {
   }
   return u.href.replace(/\/+$/, "");
 }
-function anchoredPattern(name, v) {
+function anchoredPattern(name2, v) {
   const body2 = v.replace(/^\^/, "").replace(/(?<!\\)\$$/, "");
   try {
     return new RegExp(`^(?:${body2})$`);
   } catch {
-    throw new InputError(name, v, "a regular expression for the certificate identity");
+    throw new InputError(name2, v, "a regular expression for the certificate identity");
   }
 }
 function smokeTests() {
@@ -75060,11 +76008,11 @@ function smokeTests() {
   }
   return ids;
 }
-function positiveInt(name, fallback, max) {
-  const v = get(name);
+function positiveInt(name2, fallback, max) {
+  const v = get(name2);
   if (v === "") return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new InputError(name, v, `a whole number of seconds from 1 to ${max}`);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new InputError(name2, v, `a whole number of seconds from 1 to ${max}`);
   return n;
 }
 function defaultNetwork() {
@@ -75095,7 +76043,7 @@ function getInputs(env = process.env) {
   return {
     source,
     podmanVersion: parseVersionSpec(get("podman-version")),
-    variant: oneOf("variant", VARIANTS, "default"),
+    variant: oneOf("variant", [...VARIANTS, "auto"], "default"),
     libc: oneOf("libc", [...LIBCS, "auto"], "static"),
     ...repository(source),
     apiUrl: apiUrl(),
@@ -75120,34 +76068,42 @@ function getInputs(env = process.env) {
   };
 }
 
-// src/install/layout.ts
-var import_node_path2 = __toESM(require("node:path"), 1);
-var LIB = "usr/local/lib/podman";
-var LIBEXEC = "usr/local/libexec/podman";
-var BIN = "usr/local/bin";
-var LAYOUTS = {
-  standalone: { bin: ".", helperDirs: [] },
-  default: { bin: BIN, crun: `${BIN}/crun`, conmon: `${LIB}/conmon`, helperDirs: [LIB, LIBEXEC] },
-  // pasta lives in usr/local/bin: podman looks for it in helper dirs first, then PATH.
-  full: { bin: BIN, crun: `${BIN}/crun`, conmon: `${LIB}/conmon`, catatonit: `${LIB}/catatonit`, helperDirs: [LIB, LIBEXEC, BIN] }
-};
-var SYSTEM_HELPER_DIRS = ["/usr/local/libexec/podman", "/usr/local/lib/podman", "/usr/libexec/podman", "/usr/lib/podman"];
-function resolveLayout(root, layout) {
-  const abs = (p) => p === void 0 ? void 0 : import_node_path2.default.join(root, p);
-  return {
-    root,
-    bin: import_node_path2.default.join(root, layout.bin),
-    podman: import_node_path2.default.join(root, layout.bin, "podman"),
-    crun: abs(layout.crun),
-    conmon: abs(layout.conmon),
-    catatonit: abs(layout.catatonit),
-    helperDirs: layout.helperDirs.map((d) => import_node_path2.default.join(root, d))
-  };
+// src/install/dropin.ts
+var import_promises4 = require("node:fs/promises");
+var import_node_path5 = __toESM(require("node:path"), 1);
+var DROPIN_NAME = "99-setup-static-podman.conf";
+var q = (s) => JSON.stringify(s);
+var list = (xs) => `[${xs.map(q).join(", ")}]`;
+function buildDropin(w) {
+  const engine = [];
+  const helpers = [.../* @__PURE__ */ new Set([...w.helperDirs, ...SYSTEM_HELPER_DIRS])];
+  if (w.runtimePath) engine.push('runtime = "crun"');
+  if (w.conmonPath) engine.push(`conmon_path = ${list([w.conmonPath])}`);
+  engine.push(`helper_binaries_dir = ${list(helpers)}`);
+  if (w.initPath) engine.push(`init_path = ${q(w.initPath)}`);
+  if (w.noSystemd) engine.push('cgroup_manager = "cgroupfs"', 'events_logger = "file"');
+  const out = ["# Written by setup-static-podman; later steps of this job use what it installed."];
+  if (w.defaultNetwork) out.push("", "[containers]", `netns = ${q(w.defaultNetwork)}`);
+  out.push("", "[engine]", ...engine);
+  if (w.runtimePath) out.push("", "[engine.runtimes]", `crun = ${list([w.runtimePath])}`);
+  return `${out.join("\n")}
+`;
+}
+function dropinDir(env, home) {
+  const base = env.XDG_CONFIG_HOME || import_node_path5.default.join(home, ".config");
+  return import_node_path5.default.join(base, "containers", "containers.conf.d");
+}
+async function writeDropin(dir, text) {
+  await (0, import_promises4.mkdir)(dir, { recursive: true });
+  const file = import_node_path5.default.join(dir, DROPIN_NAME);
+  await (0, import_promises4.writeFile)(`${file}.tmp`, text, { mode: 420 });
+  await (0, import_promises4.rename)(`${file}.tmp`, file);
+  return file;
 }
 
 // src/install/pigfoot.ts
-var import_promises10 = require("node:fs/promises");
-var import_node_path8 = __toESM(require("node:path"), 1);
+var import_promises12 = require("node:fs/promises");
+var import_node_path11 = __toESM(require("node:path"), 1);
 
 // src/release/assets.ts
 var SUFFIX = { default: "", standalone: "-standalone", full: "-full" };
@@ -75159,9 +76115,9 @@ var CHECKSUMS = "checksums.txt";
 var bundleName = (asset) => `${asset}.bundle`;
 
 // src/release/releases.ts
-var import_node_crypto5 = require("node:crypto");
-var import_promises3 = require("node:fs/promises");
-var import_node_path3 = __toESM(require("node:path"), 1);
+var import_node_crypto6 = require("node:crypto");
+var import_promises5 = require("node:fs/promises");
+var import_node_path6 = __toESM(require("node:path"), 1);
 
 // src/release/github.ts
 var MAX_PAGES = 20;
@@ -75176,11 +76132,11 @@ function nextLink(link) {
   }
   return void 0;
 }
-async function listReleases(http3, apiUrl2, owner, repo) {
+async function listReleases(http4, apiUrl2, owner, repo) {
   const all = [];
   let url2 = releasesUrl(apiUrl2, owner, repo);
   for (let page = 0; url2 && page < MAX_PAGES; page++) {
-    const { body: body2, headers } = await http3.getJson(url2);
+    const { body: body2, headers } = await http4.getJson(url2);
     if (!Array.isArray(body2)) throw new Error(`Unexpected answer from ${apiUrl2} for ${owner}/${repo} releases: not a list`);
     all.push(...body2);
     url2 = nextLink(headers.get("link"));
@@ -75190,22 +76146,22 @@ async function listReleases(http3, apiUrl2, owner, repo) {
 
 // src/release/releases.ts
 function cacheFile2(temp, src) {
-  const key = (0, import_node_crypto5.createHash)("sha256").update(`${src.apiUrl}
+  const key = (0, import_node_crypto6.createHash)("sha256").update(`${src.apiUrl}
 ${src.owner}/${src.repo}`).digest("hex").slice(0, 16);
-  return import_node_path3.default.join(temp, "setup-static-podman", `releases-${key}.json`);
+  return import_node_path6.default.join(temp, "setup-static-podman", `releases-${key}.json`);
 }
-async function jobReleases(http3, temp, src, fresh = false) {
+async function jobReleases(http4, temp, src, fresh = false) {
   const file = cacheFile2(temp, src);
   if (!fresh) {
     try {
-      return { releases: JSON.parse(await (0, import_promises3.readFile)(file, "utf8")), cached: true };
+      return { releases: JSON.parse(await (0, import_promises5.readFile)(file, "utf8")), cached: true };
     } catch {
     }
   }
-  const releases = await listReleases(http3, src.apiUrl, src.owner, src.repo);
-  await (0, import_promises3.mkdir)(import_node_path3.default.dirname(file), { recursive: true });
-  await (0, import_promises3.writeFile)(`${file}.tmp`, JSON.stringify(releases.map(slim)));
-  await (0, import_promises3.rename)(`${file}.tmp`, file);
+  const releases = await listReleases(http4, src.apiUrl, src.owner, src.repo);
+  await (0, import_promises5.mkdir)(import_node_path6.default.dirname(file), { recursive: true });
+  await (0, import_promises5.writeFile)(`${file}.tmp`, JSON.stringify(releases.map(slim)));
+  await (0, import_promises5.rename)(`${file}.tmp`, file);
   return { releases, cached: false };
 }
 function slim(r) {
@@ -75213,37 +76169,37 @@ function slim(r) {
     tag_name: r.tag_name,
     draft: r.draft,
     prerelease: r.prerelease,
-    assets: r.assets.map(({ name, size, digest, url: url2, browser_download_url }) => ({ name, size, digest, url: url2, browser_download_url }))
+    assets: r.assets.map(({ name: name2, size, digest, url: url2, browser_download_url }) => ({ name: name2, size, digest, url: url2, browser_download_url }))
   };
 }
 
 // src/release/resolve.ts
-var import_semver4 = __toESM(require_semver2(), 1);
+var import_semver6 = __toESM(require_semver2(), 1);
 var ResolveError = class extends Error {
 };
-function candidates(releases, tagPrefix, spec) {
+function candidates2(releases, tagPrefix, spec) {
   const out = [];
   for (const release of releases) {
     if (release.draft || !release.tag_name.startsWith(tagPrefix)) continue;
-    const version3 = import_semver4.default.valid(release.tag_name.slice(tagPrefix.length));
+    const version3 = import_semver6.default.valid(release.tag_name.slice(tagPrefix.length));
     if (!version3) continue;
     if (release.prerelease && !spec.includePrerelease) continue;
     out.push({ version: version3, release });
   }
-  return out.sort((a, b) => import_semver4.default.rcompare(a.version, b.version));
+  return out.sort((a, b) => import_semver6.default.rcompare(a.version, b.version));
 }
 function pick(all, spec) {
   const opts = { includePrerelease: spec.includePrerelease };
-  const hit = all.find((c) => import_semver4.default.satisfies(c.version, spec.range, opts));
+  const hit = all.find((c) => import_semver6.default.satisfies(c.version, spec.range, opts));
   if (hit) return hit;
   const newest = all.slice(0, 8).map((c) => c.version).join(", ") || "none";
   throw new ResolveError(`No podman release matches '${spec.raw}'. Newest available: ${newest}.`);
 }
-function findAsset(release, name) {
-  const asset = release.assets.find((a) => a.name === name);
+function findAsset(release, name2) {
+  const asset = release.assets.find((a) => a.name === name2);
   if (asset) return asset;
   const names = release.assets.map((a) => a.name).filter((n) => !n.endsWith(".bundle")).join(", ");
-  throw new ResolveError(`Release ${release.tag_name} has no asset ${name}. Its assets: ${names || "none"}.`);
+  throw new ResolveError(`Release ${release.tag_name} has no asset ${name2}. Its assets: ${names || "none"}.`);
 }
 
 // src/verify/checksums.ts
@@ -75251,15 +76207,15 @@ var VerifyError = class extends Error {
 };
 function parseChecksums(text) {
   const out = /* @__PURE__ */ new Map();
-  for (const line of text.split("\n")) {
-    const m = /^([0-9a-fA-F]{64})\s+\*?(\S.*?)\s*$/.exec(line.trim());
+  for (const line2 of text.split("\n")) {
+    const m = /^([0-9a-fA-F]{64})\s+\*?(\S.*?)\s*$/.exec(line2.trim());
     if (m) out.set(m[2], m[1].toLowerCase());
   }
   return out;
 }
-function expectedSha(checksums, name) {
-  const sha = checksums.get(name);
-  if (!sha) throw new VerifyError(`checksums.txt has no line for ${name}; refusing to install an unverified archive.`);
+function expectedSha(checksums, name2) {
+  const sha = checksums.get(name2);
+  if (!sha) throw new VerifyError(`checksums.txt has no line for ${name2}; refusing to install an unverified archive.`);
   return sha;
 }
 function verifyDownload(got, want) {
@@ -75289,12 +76245,12 @@ function verifyDownload(got, want) {
 }
 
 // src/verify/release-signature.ts
-var import_promises5 = require("node:fs/promises");
+var import_promises7 = require("node:fs/promises");
 
 // src/verify/signature.ts
-var import_node_crypto6 = require("node:crypto");
-var import_promises4 = require("node:fs/promises");
-var import_node_path4 = require("node:path");
+var import_node_crypto7 = require("node:crypto");
+var import_promises6 = require("node:fs/promises");
+var import_node_path7 = require("node:path");
 var import_bundle = __toESM(require_dist5(), 1);
 var import_protobuf_specs = __toESM(require_dist4(), 1);
 var import_verify = __toESM(require_dist7(), 1);
@@ -75329,9 +76285,9 @@ function trustMaterial(trustedRoot) {
   }
 }
 async function verifyBlobBundle(bundleJson, artifact, policy, trustedRoot) {
-  const where2 = typeof artifact === "string" ? `${(0, import_node_path4.basename)(artifact)}: ` : "";
+  const where2 = typeof artifact === "string" ? `${(0, import_node_path7.basename)(artifact)}: ` : "";
   const trust = trustMaterial(trustedRoot);
-  const data = typeof artifact === "string" ? await (0, import_promises4.readFile)(artifact) : artifact;
+  const data = typeof artifact === "string" ? await (0, import_promises6.readFile)(artifact) : artifact;
   try {
     const bundle = parseBundle(bundleJson);
     checkDigest(bundle, data);
@@ -75389,7 +76345,7 @@ function checkDigest(bundle, data) {
   const md = bundle.content.messageSignature.messageDigest;
   const algo = md && HASHES[md.algorithm];
   if (!md || !algo) return;
-  const got = (0, import_node_crypto6.createHash)(algo).update(data).digest();
+  const got = (0, import_node_crypto7.createHash)(algo).update(data).digest();
   if (!got.equals(md.digest)) {
     throw new SignatureError(
       "signature",
@@ -75465,7 +76421,7 @@ function planSignature(release, asset, mode) {
   return { missing };
 }
 async function checkSignature(mode, bundleFile, signedFile, policy, trustedRoot) {
-  const bundle = await (0, import_promises5.readFile)(bundleFile);
+  const bundle = await (0, import_promises7.readFile)(bundleFile);
   try {
     return { result: await verifyBlobBundle(bundle, signedFile, policy, trustedRoot) };
   } catch (err) {
@@ -75477,20 +76433,20 @@ async function checkSignature(mode, bundleFile, signedFile, policy, trustedRoot)
 }
 
 // src/install/archive-cache.ts
-var import_node_crypto7 = require("node:crypto");
-var import_node_fs3 = require("node:fs");
-var import_promises6 = require("node:fs/promises");
-var import_node_path5 = __toESM(require("node:path"), 1);
+var import_node_crypto8 = require("node:crypto");
+var import_node_fs4 = require("node:fs");
+var import_promises8 = require("node:fs/promises");
+var import_node_path8 = __toESM(require("node:path"), 1);
 var PREFIX = "setup-static-podman-v1";
 function archiveSlot(temp, asset) {
-  const dir = import_node_path5.default.join(temp, "setup-static-podman", "archives", asset);
-  return { dir, archive: import_node_path5.default.join(dir, asset), meta: import_node_path5.default.join(dir, "meta.json") };
+  const dir = import_node_path8.default.join(temp, "setup-static-podman", "archives", asset);
+  return { dir, archive: import_node_path8.default.join(dir, asset), meta: import_node_path8.default.join(dir, "meta.json") };
 }
 var keyPrefix = (owner, repo, asset) => `${PREFIX}-${owner}-${repo}-${asset}-`;
-var cacheKey = (owner, repo, asset, sha256) => keyPrefix(owner, repo, asset) + sha256;
+var cacheKey = (owner, repo, asset, sha2562) => keyPrefix(owner, repo, asset) + sha2562;
 async function sha256File(file) {
-  const hash = (0, import_node_crypto7.createHash)("sha256");
-  for await (const chunk of (0, import_node_fs3.createReadStream)(file)) hash.update(chunk);
+  const hash = (0, import_node_crypto8.createHash)("sha256");
+  for await (const chunk of (0, import_node_fs4.createReadStream)(file)) hash.update(chunk);
   return hash.digest("hex");
 }
 async function restoreArchive(c, slot, prefix2) {
@@ -75498,7 +76454,7 @@ async function restoreArchive(c, slot, prefix2) {
   try {
     const key = await c.restoreCache([slot.dir], prefix2, [prefix2]);
     if (!key) return void 0;
-    const meta = JSON.parse(await (0, import_promises6.readFile)(slot.meta, "utf8"));
+    const meta = JSON.parse(await (0, import_promises8.readFile)(slot.meta, "utf8"));
     const actual = await sha256File(slot.archive);
     if (!key.endsWith(actual) || meta.sha256 !== actual) {
       warning(`Cache entry ${key} does not match its archive (sha256 ${actual}); downloading instead.`);
@@ -75511,36 +76467,36 @@ async function restoreArchive(c, slot, prefix2) {
   }
 }
 async function writeMeta(slot, meta) {
-  await (0, import_promises6.mkdir)(slot.dir, { recursive: true });
-  await (0, import_promises6.writeFile)(slot.meta, JSON.stringify(meta));
+  await (0, import_promises8.mkdir)(slot.dir, { recursive: true });
+  await (0, import_promises8.writeFile)(slot.meta, JSON.stringify(meta));
 }
 
 // src/install/extract.ts
-var import_promises9 = require("node:fs/promises");
-var import_node_path7 = __toESM(require("node:path"), 1);
+var import_promises11 = require("node:fs/promises");
+var import_node_path10 = __toESM(require("node:path"), 1);
 
 // src/install/audit.ts
-var import_promises7 = require("node:fs/promises");
-var import_node_path6 = __toESM(require("node:path"), 1);
+var import_promises9 = require("node:fs/promises");
+var import_node_path9 = __toESM(require("node:path"), 1);
 var AuditError = class extends Error {
 };
 var DEFAULT_LIMITS = { maxBytes: 2 * 1024 ** 3, maxEntries: 2e4 };
 async function auditTree(dir, expectedTop, limits = DEFAULT_LIMITS) {
-  const entries = await (0, import_promises7.readdir)(dir);
+  const entries = await (0, import_promises9.readdir)(dir);
   if (entries.length !== 1 || entries[0] !== expectedTop) {
     throw new AuditError(`Archive must hold exactly one top-level directory ${expectedTop}/; it holds: ${entries.join(", ") || "nothing"}.`);
   }
-  const top = import_node_path6.default.join(dir, expectedTop);
-  if (!(await (0, import_promises7.lstat)(top)).isDirectory()) throw new AuditError(`${expectedTop} in the archive is not a directory.`);
+  const top = import_node_path9.default.join(dir, expectedTop);
+  if (!(await (0, import_promises9.lstat)(top)).isDirectory()) throw new AuditError(`${expectedTop} in the archive is not a directory.`);
   const result = { top, files: 0, bytes: 0 };
   await walk(top, top, result, limits);
   return result;
 }
 async function walk(root, dir, acc, limits) {
-  for (const name of await (0, import_promises7.readdir)(dir)) {
-    const p = import_node_path6.default.join(dir, name);
-    const rel = import_node_path6.default.relative(root, p);
-    const st = await (0, import_promises7.lstat)(p);
+  for (const name2 of await (0, import_promises9.readdir)(dir)) {
+    const p = import_node_path9.default.join(dir, name2);
+    const rel = import_node_path9.default.relative(root, p);
+    const st = await (0, import_promises9.lstat)(p);
     if (++acc.files > limits.maxEntries) throw new AuditError(`Archive has more than ${limits.maxEntries} entries.`);
     if (st.isDirectory()) {
       await walk(root, p, acc, limits);
@@ -75556,17 +76512,17 @@ async function walk(root, dir, acc, limits) {
   }
 }
 async function checkLink(root, p, rel) {
-  const target = await (0, import_promises7.readlink)(p);
-  const resolved = import_node_path6.default.resolve(import_node_path6.default.dirname(p), target);
-  if (import_node_path6.default.isAbsolute(target) || resolved !== root && !resolved.startsWith(root + import_node_path6.default.sep)) {
+  const target = await (0, import_promises9.readlink)(p);
+  const resolved = import_node_path9.default.resolve(import_node_path9.default.dirname(p), target);
+  if (import_node_path9.default.isAbsolute(target) || resolved !== root && !resolved.startsWith(root + import_node_path9.default.sep)) {
     throw new AuditError(`Archive symlink ${rel} -> ${target} points outside the archive.`);
   }
 }
 
 // src/install/untar.ts
 var import_node_child_process2 = require("node:child_process");
-var import_node_fs4 = require("node:fs");
-var import_promises8 = require("node:stream/promises");
+var import_node_fs5 = require("node:fs");
+var import_promises10 = require("node:stream/promises");
 var import_node_zlib2 = __toESM(require("node:zlib"), 1);
 var CHUNK = 1024 * 1024;
 function decoder(archive) {
@@ -75585,7 +76541,7 @@ var untar = async (archive, dest) => {
     tar.on("close", (code2) => resolve3(code2 ?? 1));
   });
   try {
-    await (0, import_promises8.pipeline)((0, import_node_fs4.createReadStream)(archive), decoder(archive), tar.stdin);
+    await (0, import_promises10.pipeline)((0, import_node_fs5.createReadStream)(archive), decoder(archive), tar.stdin);
   } catch (err) {
     tar.kill();
     await exited.catch(() => void 0);
@@ -75599,36 +76555,41 @@ var untar = async (archive, dest) => {
 var META = ".setup-static-podman.json";
 async function readMeta(root) {
   try {
-    return JSON.parse(await (0, import_promises9.readFile)(import_node_path7.default.join(root, META), "utf8"));
+    return JSON.parse(await (0, import_promises11.readFile)(import_node_path10.default.join(root, META), "utf8"));
   } catch {
     return void 0;
   }
 }
 async function extractAuditCache(tc, archive, temp, top, key, meta, unpack = untar) {
-  const dest = await (0, import_promises9.mkdtemp)(import_node_path7.default.join(temp, "ssp-x-"));
+  const dest = await (0, import_promises11.mkdtemp)(import_node_path10.default.join(temp, "ssp-x-"));
   try {
     await unpack(archive, dest);
     const { top: dir } = await auditTree(dest, top);
-    await (0, import_promises9.writeFile)(import_node_path7.default.join(dir, META), JSON.stringify(meta));
+    await (0, import_promises11.writeFile)(import_node_path10.default.join(dir, META), JSON.stringify(meta));
     return await tc.cacheDir(dir, key.tool, key.version, key.arch);
   } finally {
-    await (0, import_promises9.rm)(dest, { recursive: true, force: true });
+    await (0, import_promises11.rm)(dest, { recursive: true, force: true });
   }
 }
 
 // src/install/pigfoot.ts
 var toolName = (variant, libc) => `podman-${variant}-${libc}`;
-async function installPigfoot(http3, tc, req) {
-  const name = (version3) => assetName({ version: version3, variant: req.variant, libc: req.libc, arch: req.arch });
+async function installPigfoot(http4, tc, req) {
+  const name2 = (version3) => assetName({ version: version3, variant: req.variant, libc: req.libc, arch: req.arch });
   if (req.spec.exact && !req.checkLatest) {
-    const hit2 = await fromToolCache(tc, req, req.spec.exact) ?? await fromActionsCache(tc, req, req.spec.exact, name(req.spec.exact));
+    const hit2 = await fromToolCache(tc, req, req.spec.exact) ?? await fromActionsCache(tc, req, req.spec.exact, name2(req.spec.exact));
     if (hit2) return hit2;
   }
-  const { releases } = await jobReleases(http3, req.temp, req, req.checkLatest);
-  const chosen = pick(candidates(releases, "podman-v", req.spec), req.spec);
-  const hit = await fromToolCache(tc, req, chosen.version) ?? await fromActionsCache(tc, req, chosen.version, name(chosen.version));
+  const { releases } = await jobReleases(http4, req.temp, req, req.checkLatest);
+  const chosen = pick(candidates2(releases, "podman-v", req.spec), req.spec);
+  const hit = await fromToolCache(tc, req, chosen.version) ?? await fromActionsCache(tc, req, chosen.version, name2(chosen.version));
   if (hit) return hit;
-  return download(http3, tc, req, chosen, name(chosen.version));
+  return download(http4, tc, req, chosen, name2(chosen.version));
+}
+async function resolveVersion(http4, req) {
+  if (req.spec.exact && !req.checkLatest) return req.spec.exact;
+  const { releases } = await jobReleases(http4, req.temp, req, req.checkLatest);
+  return pick(candidates2(releases, "podman-v", req.spec), req.spec).version;
 }
 async function fromToolCache(tc, req, version3) {
   const root = tc.find(toolName(req.variant, req.libc), version3, req.arch);
@@ -75645,46 +76606,46 @@ async function fromActionsCache(tc, req, version3, asset) {
   return { version: version3, root, cacheHit: "actions-cache", verified: meta.verified, checks: [`sha256 ${meta.sha256} (cache entry)`], asset };
 }
 var cacheKeyOf = (req, version3) => ({ tool: toolName(req.variant, req.libc), version: version3, arch: req.arch });
-async function download(http3, tc, req, chosen, name) {
-  const slot = archiveSlot(req.temp, name);
-  const fetched = await fetchVerified(http3, req, chosen, name, slot.archive);
+async function download(http4, tc, req, chosen, name2) {
+  const slot = archiveSlot(req.temp, name2);
+  const fetched = await fetchVerified(http4, req, chosen, name2, slot.archive);
   const verified = fetched.signature.result ? "signature+sha256" : "sha256";
-  const meta = { asset: name, sha256: fetched.sha256, verified };
+  const meta = { asset: name2, sha256: fetched.sha256, verified };
   await writeMeta(slot, meta);
   const root = await extractAuditCache(tc, slot.archive, req.temp, tagFor(chosen.version), cacheKeyOf(req, chosen.version), meta);
-  const cacheSave = req.cache && { key: cacheKey(req.owner, req.repo, name, fetched.sha256), paths: [slot.dir] };
-  return { version: chosen.version, root, cacheHit: false, verified, checks: fetched.checks, signature: fetched.signature, asset: name, cacheSave };
+  const cacheSave = req.cache && { key: cacheKey(req.owner, req.repo, name2, fetched.sha256), paths: [slot.dir] };
+  return { version: chosen.version, root, cacheHit: false, verified, checks: fetched.checks, signature: fetched.signature, asset: name2, cacheSave };
 }
-async function fetchVerified(http3, req, chosen, name, dest) {
-  const asset = findAsset(chosen.release, name);
+async function fetchVerified(http4, req, chosen, name2, dest) {
+  const asset = findAsset(chosen.release, name2);
   const sums = findAsset(chosen.release, CHECKSUMS);
-  const plan = planSignature(chosen.release, name, req.verifySignature);
-  await (0, import_promises10.rm)(import_node_path8.default.dirname(dest), { recursive: true, force: true });
-  await (0, import_promises10.mkdir)(import_node_path8.default.dirname(dest), { recursive: true });
-  const dir = await (0, import_promises10.mkdtemp)(import_node_path8.default.join(req.temp, "ssp-dl-"));
+  const plan2 = planSignature(chosen.release, name2, req.verifySignature);
+  await (0, import_promises12.rm)(import_node_path11.default.dirname(dest), { recursive: true, force: true });
+  await (0, import_promises12.mkdir)(import_node_path11.default.dirname(dest), { recursive: true });
+  const dir = await (0, import_promises12.mkdtemp)(import_node_path11.default.join(req.temp, "ssp-dl-"));
   try {
     const [got, sumsFile, bundle] = await Promise.all([
-      fetchAsset(http3, asset, dest),
-      fetchAsset(http3, sums, import_node_path8.default.join(dir, CHECKSUMS)),
-      plan.bundle && fetchAsset(http3, plan.bundle, import_node_path8.default.join(dir, plan.bundle.name))
+      fetchAsset(http4, asset, dest),
+      fetchAsset(http4, sums, import_node_path11.default.join(dir, CHECKSUMS)),
+      plan2.bundle && fetchAsset(http4, plan2.bundle, import_node_path11.default.join(dir, plan2.bundle.name))
     ]);
     const policy = { identity: req.signerIdentity, issuer: req.signerIssuer };
-    const signedFile = plan.signs === "asset" ? got.path : sumsFile.path;
-    const signature = bundle ? await checkSignature(req.verifySignature, bundle.path, signedFile, policy, req.trustedRoot) : skippedSignature(req.verifySignature, plan.missing);
-    const checksums = parseChecksums(await (0, import_promises10.readFile)(sumsFile.path, "utf8"));
-    const checks = verifyDownload(got, { name, size: asset.size, sha256: expectedSha(checksums, name), digest: asset.digest });
-    if (signature.result) checks.unshift(`signature (${plan.signs === "asset" ? name : CHECKSUMS})`);
+    const signedFile = plan2.signs === "asset" ? got.path : sumsFile.path;
+    const signature = bundle ? await checkSignature(req.verifySignature, bundle.path, signedFile, policy, req.trustedRoot) : skippedSignature(req.verifySignature, plan2.missing);
+    const checksums = parseChecksums(await (0, import_promises12.readFile)(sumsFile.path, "utf8"));
+    const checks = verifyDownload(got, { name: name2, size: asset.size, sha256: expectedSha(checksums, name2), digest: asset.digest });
+    if (signature.result) checks.unshift(`signature (${plan2.signs === "asset" ? name2 : CHECKSUMS})`);
     return { sha256: got.sha256, checks, signature };
   } catch (err) {
-    await (0, import_promises10.rm)(import_node_path8.default.dirname(dest), { recursive: true, force: true });
+    await (0, import_promises12.rm)(import_node_path11.default.dirname(dest), { recursive: true, force: true });
     throw err;
   } finally {
-    await (0, import_promises10.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises12.rm)(dir, { recursive: true, force: true });
   }
 }
-async function fetchAsset(http3, asset, dest) {
+async function fetchAsset(http4, asset, dest) {
   try {
-    return await http3.download(downloadUrl(asset), dest);
+    return await http4.download(downloadUrl(asset), dest);
   } catch (err) {
     throw new Error(`Could not download ${asset.name}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -75696,52 +76657,17 @@ function skippedSignature(mode, missing) {
 var downloadUrl = (a) => a.url || a.browser_download_url;
 
 // src/install/wire.ts
-var import_promises12 = require("node:fs/promises");
-var import_node_path10 = __toESM(require("node:path"), 1);
-
-// src/install/dropin.ts
-var import_promises11 = require("node:fs/promises");
-var import_node_path9 = __toESM(require("node:path"), 1);
-var DROPIN_NAME = "99-setup-static-podman.conf";
-var q = (s) => JSON.stringify(s);
-var list = (xs) => `[${xs.map(q).join(", ")}]`;
-function buildDropin(w) {
-  const engine = [];
-  const helpers = [.../* @__PURE__ */ new Set([...w.helperDirs, ...SYSTEM_HELPER_DIRS])];
-  if (w.runtimePath) engine.push('runtime = "crun"');
-  if (w.conmonPath) engine.push(`conmon_path = ${list([w.conmonPath])}`);
-  engine.push(`helper_binaries_dir = ${list(helpers)}`);
-  if (w.initPath) engine.push(`init_path = ${q(w.initPath)}`);
-  if (w.noSystemd) engine.push('cgroup_manager = "cgroupfs"', 'events_logger = "file"');
-  const out = ["# Written by setup-static-podman; later steps of this job use what it installed."];
-  if (w.defaultNetwork) out.push("", "[containers]", `netns = ${q(w.defaultNetwork)}`);
-  out.push("", "[engine]", ...engine);
-  if (w.runtimePath) out.push("", "[engine.runtimes]", `crun = ${list([w.runtimePath])}`);
-  return `${out.join("\n")}
-`;
-}
-function dropinDir(env, home) {
-  const base = env.XDG_CONFIG_HOME || import_node_path9.default.join(home, ".config");
-  return import_node_path9.default.join(base, "containers", "containers.conf.d");
-}
-async function writeDropin(dir, text) {
-  await (0, import_promises11.mkdir)(dir, { recursive: true });
-  const file = import_node_path9.default.join(dir, DROPIN_NAME);
-  await (0, import_promises11.writeFile)(`${file}.tmp`, text, { mode: 420 });
-  await (0, import_promises11.rename)(`${file}.tmp`, file);
-  return file;
-}
-
-// src/install/wire.ts
+var import_promises13 = require("node:fs/promises");
+var import_node_path12 = __toESM(require("node:path"), 1);
 var SYSTEM_BIN_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 async function setuidShadows(dir, systemDirs = SYSTEM_BIN_DIRS) {
-  const names = await (0, import_promises12.readdir)(dir).catch(() => []);
+  const names = await (0, import_promises13.readdir)(dir).catch(() => []);
   const out = [];
-  for (const name of names) {
+  for (const name2 of names) {
     for (const sys of systemDirs) {
-      const st = await (0, import_promises12.stat)(import_node_path10.default.join(sys, name)).catch(() => void 0);
+      const st = await (0, import_promises13.stat)(import_node_path12.default.join(sys, name2)).catch(() => void 0);
       if (st && st.mode & 2048) {
-        out.push(name);
+        out.push(name2);
         break;
       }
     }
@@ -75751,76 +76677,22 @@ async function setuidShadows(dir, systemDirs = SYSTEM_BIN_DIRS) {
 async function pathDir(binDir, temp) {
   const hidden = await setuidShadows(binDir);
   if (hidden.length === 0) return { dir: binDir, hidden };
-  const shim = import_node_path10.default.join(temp, "setup-static-podman", "bin");
-  await (0, import_promises12.rm)(shim, { recursive: true, force: true });
-  await (0, import_promises12.mkdir)(shim, { recursive: true });
-  for (const name of await (0, import_promises12.readdir)(binDir)) {
-    if (!hidden.includes(name)) await (0, import_promises12.symlink)(import_node_path10.default.join(binDir, name), import_node_path10.default.join(shim, name));
+  const shim = import_node_path12.default.join(temp, "setup-static-podman", "bin");
+  await (0, import_promises13.rm)(shim, { recursive: true, force: true });
+  await (0, import_promises13.mkdir)(shim, { recursive: true });
+  for (const name2 of await (0, import_promises13.readdir)(binDir)) {
+    if (!hidden.includes(name2)) await (0, import_promises13.symlink)(import_node_path12.default.join(binDir, name2), import_node_path12.default.join(shim, name2));
   }
   return { dir: shim, hidden };
 }
 async function wireUp(binDir, wiring, env, home, temp) {
-  await (0, import_promises12.access)(import_node_path10.default.join(binDir, "podman"), import_promises12.constants.X_OK);
+  await (0, import_promises13.access)(import_node_path12.default.join(binDir, "podman"), import_promises13.constants.X_OK);
   const { dir, hidden } = await pathDir(binDir, temp);
   const dropinText = buildDropin(wiring);
   const dropin = await writeDropin(dropinDir(env, home), dropinText);
   addPath(dir);
   return { binDir: dir, dropin, dropinText, hidden };
 }
-
-// src/summary.ts
-function escapeHtml(s) {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-var header = (...cells2) => cells2.map((data) => ({ data, header: true }));
-var cells = (...xs) => xs.map((x) => escapeHtml(x));
-function originOf(file, roots) {
-  if (!file) return "missing";
-  return roots.some((r) => file === r || file.startsWith(`${r}/`)) ? "bundled" : "system";
-}
-function componentRows(components2) {
-  return [
-    header("Component", "Version", "Path", "Origin"),
-    ...components2.map((c) => cells(c.name, c.version ?? "unknown", c.path ?? "\u2014", c.origin))
-  ];
-}
-function installRows(f) {
-  const rows = [
-    ["Source", f.source],
-    ["Podman", `${f.version} (${f.variant}, ${f.libc}, ${f.arch})`],
-    ["Asset", f.asset ?? "\u2014"],
-    ["Verified", f.verified],
-    ["Cache", f.cacheHit === "false" ? "miss (downloaded)" : `hit (${f.cacheHit})`],
-    ["Install dir", f.installDir],
-    ["containers.conf drop-in", f.dropin ?? "\u2014"]
-  ];
-  return [header("What", "Value"), ...rows.map(([k, v]) => cells(k, v))];
-}
-var Summary2 = class {
-  parts = [];
-  table(title, rows) {
-    this.parts.push((s) => s.addHeading(title, 3).addTable(rows));
-    return this;
-  }
-  details(label, text) {
-    this.parts.push((s) => s.addDetails(escapeHtml(label), `
-
-<pre>${escapeHtml(text)}</pre>
-
-`));
-    return this;
-  }
-  raw(html) {
-    this.parts.push((s) => s.addRaw(html, true));
-    return this;
-  }
-  async write() {
-    if (!process.env.GITHUB_STEP_SUMMARY) return;
-    summary.addHeading("setup-static-podman", 2);
-    for (const p of this.parts) p(summary);
-    await summary.write();
-  }
-};
 
 // src/outcome.ts
 function setInstallOutputs(o) {
@@ -75844,13 +76716,1007 @@ function addInstallSummary(summary2, o) {
   summary2.table("Installed", installRows({ ...o, version: result.version, installDir: result.root, cacheHit: String(result.cacheHit), verified: verifiedText(result), asset: result.asset, dropin: o.wired.dropin })).table("Components podman uses", componentRows(components(o.installed, o.info)));
 }
 var versionOf = (parse2, text) => text ? parse2(text).version ?? text.split("\n")[0] : void 0;
-function components(installed, info2) {
+function components(installed, info3) {
   const roots = [installed.root];
   return [
-    { name: "podman", version: info2.version, path: installed.podman, origin: "bundled" },
-    { name: info2.ociRuntime.name ?? "crun", version: versionOf(parseCrun, info2.ociRuntime.version), path: info2.ociRuntime.path, origin: originOf(info2.ociRuntime.path, roots) },
-    { name: "conmon", version: versionOf(parseConmon, info2.conmon.version), path: info2.conmon.path, origin: originOf(info2.conmon.path, roots) }
+    { name: "podman", version: info3.version, path: installed.podman, origin: "bundled" },
+    { name: info3.ociRuntime.name ?? "crun", version: versionOf(parseCrun, info3.ociRuntime.version), path: info3.ociRuntime.path, origin: originOf(info3.ociRuntime.path, roots) },
+    { name: "conmon", version: versionOf(parseConmon, info3.conmon.version), path: info3.conmon.path, origin: originOf(info3.conmon.path, roots) }
   ];
+}
+
+// src/smoke/index.ts
+var import_node_crypto13 = require("node:crypto");
+var import_promises15 = require("node:fs/promises");
+var import_node_os5 = require("node:os");
+
+// src/smoke/probe.ts
+var PROBE_SCRIPT = String.raw`'use strict'
+const fs = require('fs'), os = require('os'), crypto = require('crypto'), net = require('net')
+const http = require('http'), https = require('https'), dns = require('dns')
+const req = JSON.parse(process.argv[process.argv.length - 1])
+const out = (o) => process.stdout.write(JSON.stringify(o) + '\n')
+const text = (f) => { try { return fs.readFileSync(f, 'utf8') } catch { return '' } }
+const peerOf = (s) => String(s.remoteAddress || '').replace(/^::ffff:/, '')
+function payload(seed, size) {
+  const key = crypto.createHash('sha256').update(seed).digest()
+  return crypto.createCipheriv('aes-128-ctr', key.subarray(0, 16), key.subarray(16, 32)).update(Buffer.alloc(size))
+}
+const sha = (b) => crypto.createHash('sha256').update(b).digest('hex')
+const hex4 = (h) => [3, 2, 1, 0].map((i) => parseInt(h.substr(i * 2, 2), 16)).join('.')
+const hex6 = (h) => h.match(/.{4}/g).map((g) => g.replace(/^0+(?=.)/, '')).join(':')
+const rows = (f) => text(f).split('\n').map((l) => l.trim().split(/\s+/)).filter((r) => r.length > 3)
+function facts() {
+  let names = []
+  try { names = fs.readdirSync('/sys/class/net') } catch {}
+  const ifs = os.networkInterfaces()
+  names = [...new Set([...names, ...Object.keys(ifs)])].sort()
+  const interfaces = names.map((name) => ({
+    name, mtu: Number(text('/sys/class/net/' + name + '/mtu').trim()) || 0, addrs: (ifs[name] || []).map((a) => a.cidr),
+  }))
+  const gw4 = rows('/proc/net/route').filter((r) => r[1] === '00000000' && r[7] === '00000000').map((r) => ({ dev: r[0], via: hex4(r[2]) }))
+  const gw6 = rows('/proc/net/ipv6_route').filter((r) => r[0] === '0'.repeat(32) && r[1] === '00' && r[9] !== 'lo').map((r) => ({ dev: r[9], via: hex6(r[4]) }))
+  const hosts = text('/etc/hosts').split('\n').map((l) => l.replace(/#.*/, '').trim().split(/\s+/)).filter((f) => f.length > 1).map(([addr, ...names]) => ({ addr, names }))
+  const nameservers = text('/etc/resolv.conf').split('\n').map((l) => /^\s*nameserver\s+(\S+)/.exec(l)).filter(Boolean).map((m) => m[1])
+  return { interfaces, gw4, gw6, hosts, nameservers }
+}
+function serve() {
+  http.createServer((q, r) => {
+    const m = /^\/blob\/([^/]+)\/(\d+)$/.exec(q.url)
+    r.setHeader('x-ssp-peer', peerOf(q.socket))
+    if (!m) return r.end(peerOf(q.socket))
+    r.end(payload(decodeURIComponent(m[1]), Math.min(Number(m[2]), 268435456)))
+  }).listen(req.port, () => out({ listening: req.port }))
+}
+function connect() {
+  const s = net.connect({ host: req.host, port: req.port, timeout: req.timeoutMs })
+  s.on('connect', () => { out({ connected: true }); s.destroy() })
+  s.on('timeout', () => { out({ connected: false, error: 'timeout' }); s.destroy() })
+  s.on('error', (e) => out({ connected: false, error: e.code || e.message }))
+}
+async function lookups() {
+  const one = async (name, fn) => { try { return await fn(name) } catch (e) { return 'error: ' + (e.code || e.message) } }
+  const results = []
+  for (const name of req.names) results.push({ name, a: await one(name, dns.promises.resolve4), aaaa: await one(name, dns.promises.resolve6) })
+  out({ results })
+}
+const expected = new Map()
+function want(job) {
+  const k = job.seed + '/' + job.size
+  if (!expected.has(k)) expected.set(k, sha(payload(job.seed, job.size)))
+  return expected.get(k)
+}
+let gateway
+// '{gw4}' in a URL: the container's own IPv4 gateway (pasta --map-gw maps it to the host).
+const resolveUrl = (u) => u.includes('{gw4}') ? u.replace('{gw4}', gateway = gateway || (facts().gw4[0] || {}).via) : u
+function fetchOne(job) {
+  return new Promise((resolve) => {
+    const url = resolveUrl(job.url)
+    const lib = url.startsWith('https:') ? https : http
+    const opts = { agent: false, family: req.family, timeout: req.timeoutMs }
+    if (req.ca) opts.ca = fs.readFileSync(req.ca)
+    const t = Date.now()
+    const fail = (error) => resolve({ ok: false, error: url + ': ' + error, bytes: 0 })
+    const q = lib.get(url, opts, (res) => {
+      const h = crypto.createHash('sha256')
+      let bytes = 0
+      res.on('data', (d) => { h.update(d); bytes += d.length })
+      res.on('error', (e) => fail(e.code || e.message))
+      res.on('end', () => {
+        const digest = h.digest('hex')
+        const peer = String(res.headers['x-ssp-peer'] || '')
+        if (res.statusCode >= 400) return fail('HTTP ' + res.statusCode)
+        if (job.seed !== undefined && digest !== want(job)) return fail('sha256 mismatch after ' + bytes + ' bytes')
+        resolve({ ok: true, bytes, peer, ms: Date.now() - t })
+      })
+    })
+    q.on('timeout', () => q.destroy(new Error('timeout after ' + req.timeoutMs + ' ms')))
+    q.on('error', (e) => fail(e.code || e.message))
+  })
+}
+async function get() {
+  const queue = req.jobs.flatMap((j) => Array.from({ length: j.count || 1 }, () => j))
+  const results = []
+  const t = Date.now()
+  const worker = async () => { while (queue.length) results.push(await fetchOne(queue.shift())) }
+  await Promise.all(Array.from({ length: Math.min(req.concurrency || queue.length, queue.length) }, worker))
+  const failures = results.filter((r) => !r.ok).map((r) => r.error)
+  out({
+    ok: failures.length === 0, requests: results.length, failed: failures.length, ms: Date.now() - t,
+    bytes: results.reduce((n, r) => n + r.bytes, 0), peers: [...new Set(results.map((r) => r.peer).filter(Boolean))],
+    failures: failures.slice(0, 5), gateway,
+  })
+  process.exitCode = failures.length ? 1 : 0
+}
+const modes = { facts: () => out(facts()), serve, connect, dns: lookups, get }
+Promise.resolve().then(() => modes[req.mode]()).catch((e) => { out({ ok: false, error: String(e && e.message || e) }); process.exitCode = 1 })
+`;
+
+// src/smoke/argv.ts
+var LABEL = "io.github.setup-static-podman.smoke";
+var each = (flag, xs = []) => xs.flatMap((x) => [flag, x]);
+var dirOf = (file) => file.replace(/\/[^/]*$/, "") || "/";
+function runtimeArgs(rt) {
+  if (rt.kind === "image") return ["--pull=never", "--entrypoint", "node", rt.image];
+  const nodeDir = dirOf(rt.nodePath);
+  const underUsr = nodeDir === "/usr" || nodeDir.startsWith("/usr/");
+  return ["-v", "/usr:/usr:ro", ...underUsr ? [] : ["-v", `${nodeDir}:${nodeDir}:ro`], "--rootfs", rt.rootfs, rt.nodePath];
+}
+function probeArgv(rt, c, req, runId) {
+  return [
+    "run",
+    // Detached servers are kept after exit so `podman logs` can explain a failure; rm -f ends them.
+    c.detach ? "-d" : "--rm",
+    "--name",
+    c.name,
+    "--label",
+    `${LABEL}=${runId}`,
+    ...c.network ? ["--network", c.network] : [],
+    ...each("-p", c.publish),
+    ...each("--add-host", c.addHosts),
+    ...each("-v", c.volumes),
+    ...runtimeArgs(rt),
+    "-e",
+    PROBE_SCRIPT,
+    JSON.stringify(req)
+  ];
+}
+var rmArgv = (names) => ["rm", "-f", "-i", "-t", "0", ...names];
+var logsArgv = (name2) => ["logs", name2];
+var networkCreateArgv = (name2, runId) => ["network", "create", "--label", `${LABEL}=${runId}`, name2];
+var networkRmArgv = (name2) => ["network", "rm", "-f", name2];
+var pullArgv = (image) => ["pull", "--quiet", image];
+var imageExistsArgv = (image) => ["image", "exists", image];
+function isFullyQualified(image) {
+  const first = image.split("/")[0];
+  return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
+}
+
+// src/smoke/plan.ts
+var import_semver9 = __toESM(require_semver2(), 1);
+
+// src/smoke/facts.ts
+var import_node_net = require("node:net");
+var import_semver7 = __toESM(require_semver2(), 1);
+var nonLo = (f) => f.interfaces.filter((i) => i.name !== "lo");
+var v4 = (i) => (i?.addrs ?? []).filter((a) => (0, import_node_net.isIPv4)(a.split("/")[0])).sort();
+function detectKind(ctr, host) {
+  const ifs = nonLo(ctr);
+  if (ifs.length === 0) return "none";
+  if (ifs.some((i) => i.name === "tap0" && v4(i).some((a) => a.startsWith("10.0.2.")))) return "slirp4netns";
+  const hostIfs = new Map(nonLo(host).map((i) => [i.name, i]));
+  const same = (i) => hostIfs.get(i.name)?.mtu === i.mtu && v4(hostIfs.get(i.name)).join() === v4(i).join();
+  if (ifs.length === hostIfs.size && ifs.every(same)) return "host";
+  if (ifs.every((i) => hostIfs.has(i.name) && v4(i).join() === v4(hostIfs.get(i.name)).join())) return "pasta";
+  return "bridge";
+}
+function expectedDefault(info3, podmanVersion, defaultNetwork3) {
+  if (defaultNetwork3) {
+    const [mode, ...rest] = defaultNetwork3.split(":");
+    const kind = mode === "private" ? "bridge" : mode;
+    return { kind, why: `default-network: ${defaultNetwork3}`, ...rest.length > 0 && { options: rest.join(":") } };
+  }
+  if (info3.rootless === false) return { kind: "bridge", why: "rootful podman" };
+  if (info3.rootlessNetworkCmd === "pasta" || info3.rootlessNetworkCmd === "slirp4netns") {
+    return { kind: info3.rootlessNetworkCmd, why: `podman info rootlessNetworkCmd` };
+  }
+  const five = import_semver7.default.gte(import_semver7.default.coerce(podmanVersion) ?? "0.0.0", "5.0.0");
+  return { kind: five ? "pasta" : "slirp4netns", why: `podman ${podmanVersion} default` };
+}
+var DOC_RANGES = [/^192\.0\.2\./, /^198\.51\.100\./, /^203\.0\.113\./];
+var isDoc = (a) => DOC_RANGES.some((r) => r.test(a));
+var NO_TRAFFIC = "decided from /proc/net/route, interface addresses and /etc/resolv.conf; no traffic sent";
+function internet4(host) {
+  const gw = host.gw4[0];
+  if (!gw) return { ok: false, reason: `no internet: no IPv4 default route (${NO_TRAFFIC})` };
+  if (host.nameservers.length === 0) return { ok: false, reason: `no internet: no nameserver in /etc/resolv.conf (${NO_TRAFFIC})` };
+  const addrs = v4(host.interfaces.find((i) => i.name === gw.dev)).map((a) => a.split("/")[0]);
+  if (isDoc(gw.via) || addrs.length > 0 && addrs.every(isDoc)) {
+    const what = `IPv4 default route via ${gw.via} on ${gw.dev} (address ${addrs.join(", ") || "none"})`;
+    return { ok: false, reason: `no internet: ${what} is in an RFC 5737 documentation range, which the internet does not route (${NO_TRAFFIC})` };
+  }
+  return { ok: true, reason: `IPv4 default route via ${gw.via} on ${gw.dev}, nameserver ${host.nameservers[0]}` };
+}
+function internet6(host, four) {
+  if (!four.ok) return four;
+  const gw = host.gw6[0];
+  if (!gw) return { ok: false, reason: "no IPv6 default route" };
+  const addrs = host.interfaces.flatMap((i) => i.addrs).map((a) => a.split("/")[0]);
+  const global2 = addrs.filter((a) => /^[23][0-9a-f]{3}:/i.test(a) && !/^2001:0?db8:/i.test(a));
+  if (global2.length === 0) {
+    const v6 = addrs.filter((a) => a.includes(":") && a !== "::1" && !/^fe80:/i.test(a));
+    return { ok: false, reason: `no IPv6 internet: no global IPv6 address (have ${v6.join(", ") || "none"})` };
+  }
+  return { ok: true, reason: `IPv6 default route via ${gw.via}, address ${global2[0]}` };
+}
+var atLeast = (v, min) => import_semver7.default.gte(import_semver7.default.coerce(v) ?? "0.0.0", min);
+var yes = (reason) => ({ ok: true, reason });
+var no = (reason) => ({ ok: false, reason });
+function pastaReach(info3, podman) {
+  if (!atLeast(podman, "4.4.0")) return no(`pasta needs podman >= 4.4 (have ${podman})`);
+  if (atLeast(podman, "4.6.0") && !info3.pasta.path) return no("pasta not found (podman info reports no pasta)");
+  return yes(info3.pasta.path ?? "pasta");
+}
+function slirpReach(info3, podman) {
+  if (atLeast(podman, "6.0.0")) return no(`podman ${podman} has no slirp4netns support (removed in 6.0)`);
+  if (!info3.slirp4netns.path) return no("slirp4netns not found (podman info reports no slirp4netns)");
+  return yes(info3.slirp4netns.path);
+}
+function netavarkReach(info3) {
+  return info3.networkBackend === "netavark" ? yes("netavark") : no(`needs the netavark backend (have ${info3.networkBackend ?? "unknown"})`);
+}
+
+// src/smoke/servers.ts
+var import_node_crypto10 = require("node:crypto");
+var import_node_http2 = __toESM(require("node:http"), 1);
+var import_node_https2 = __toESM(require("node:https"), 1);
+var import_node_net2 = __toESM(require("node:net"), 1);
+
+// src/smoke/payload.ts
+var import_node_crypto9 = require("node:crypto");
+function payload(seed, size) {
+  const key = (0, import_node_crypto9.createHash)("sha256").update(seed).digest();
+  const cipher = (0, import_node_crypto9.createCipheriv)("aes-128-ctr", key.subarray(0, 16), key.subarray(16, 32));
+  return cipher.update(Buffer.alloc(size));
+}
+var sha256 = (b) => (0, import_node_crypto9.createHash)("sha256").update(b).digest("hex");
+var blobPath = (seed, size) => `/blob/${encodeURIComponent(seed)}/${size}`;
+function parseBlobPath(path25) {
+  const m = /^\/blob\/([^/]+)\/(\d+)$/.exec(path25);
+  const size = m ? Number(m[2]) : NaN;
+  return m && size <= 256 * 1024 * 1024 ? { seed: decodeURIComponent(m[1]), size } : void 0;
+}
+var MiB = 1024 * 1024;
+
+// src/smoke/servers.ts
+var peerOf = (s) => String(s.remoteAddress ?? "").replace(/^::ffff:/, "");
+async function startHostServer(tls) {
+  const state3 = { peers: /* @__PURE__ */ new Set(), requests: 0 };
+  const handler = (req, res) => {
+    state3.requests++;
+    state3.peers.add(peerOf(req.socket));
+    const blob = parseBlobPath(req.url ?? "");
+    res.setHeader("x-ssp-peer", peerOf(req.socket));
+    if (!blob) return void res.writeHead(404).end();
+    res.end(payload(blob.seed, blob.size));
+  };
+  const server = tls ? import_node_https2.default.createServer(tls, handler) : import_node_http2.default.createServer(handler);
+  await new Promise((resolve3, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve3);
+  });
+  return {
+    port: server.address().port,
+    peers: state3.peers,
+    get requests() {
+      return state3.requests;
+    },
+    close: () => new Promise((resolve3) => {
+      server.closeAllConnections();
+      server.close(() => resolve3());
+    })
+  };
+}
+function freePort() {
+  return new Promise((resolve3, reject) => {
+    const s = import_node_net2.default.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve3(port));
+    });
+  });
+}
+function hostFetch(url2, seed, size, timeoutMs) {
+  const started = Date.now();
+  const want = sha256(payload(seed, size));
+  return new Promise((resolve3) => {
+    const done = (r) => resolve3({ ...r, ms: Date.now() - started });
+    const req = import_node_http2.default.get(url2, { agent: false, timeout: timeoutMs }, (res) => {
+      const h = (0, import_node_crypto10.createHash)("sha256");
+      let bytes = 0;
+      res.on("data", (d) => {
+        h.update(d);
+        bytes += d.length;
+      });
+      res.on("error", (e) => done({ ok: false, bytes, error: e.message }));
+      res.on("end", () => {
+        const peer = String(res.headers["x-ssp-peer"] ?? "") || void 0;
+        if (res.statusCode !== 200) return done({ ok: false, bytes, peer, error: `HTTP ${res.statusCode}` });
+        const same = h.digest("hex") === want;
+        done({ ok: same, bytes, peer, error: same ? void 0 : `sha256 mismatch after ${bytes} of ${size} bytes` });
+      });
+    });
+    req.on("timeout", () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+    req.on("error", (e) => done({ ok: false, bytes: 0, error: e.code ?? e.message }));
+  });
+}
+
+// src/smoke/runner.ts
+var CheckFailure = class extends Error {
+  constructor(message, stderr, details) {
+    super(message);
+    this.stderr = stderr;
+    this.details = details;
+  }
+  stderr;
+  details;
+};
+var CheckSkip = class extends Error {
+};
+var tail = (s, n = 15) => s.trimEnd().split("\n").slice(-n).join("\n");
+var CLEANUP_MS = 3e4;
+var CheckContext = class {
+  constructor(suite, checkId, deadline) {
+    this.suite = suite;
+    this.checkId = checkId;
+    this.deadline = deadline;
+  }
+  suite;
+  checkId;
+  deadline;
+  containers = [];
+  networks = [];
+  servers = [];
+  closed = false;
+  get caps() {
+    return this.suite.caps;
+  }
+  remaining() {
+    return Math.max(1, this.deadline - Date.now());
+  }
+  name(role) {
+    return `ssp-${this.suite.runId}-${this.checkId}-${role}`;
+  }
+  /** podman with the check's remaining time as its timeout; refused once the check has ended. */
+  async podman(args, timeoutMs = this.remaining()) {
+    if (this.closed) return { exitCode: 1, stdout: "", stderr: "check already finished" };
+    return this.suite.run(this.suite.podman, args, { env: this.suite.env, timeoutMs });
+  }
+  async podmanOk(what, args) {
+    const r = await this.podman(args);
+    if (r.exitCode !== 0) throw new CheckFailure(`${what} ${failureText(r, this.suite.timeoutMs)}`, tail(r.stderr || r.stdout));
+    return r;
+  }
+  /** Runs a probe container to completion and returns its JSON line (even when it exited 1). */
+  async probe(role, spec, req) {
+    const name2 = this.track(role);
+    const argv = probeArgv(await this.suite.runtime(this.checkId), { ...spec, name: name2 }, req, this.suite.runId);
+    const r = await this.podman(argv);
+    const out = jsonLine(r.stdout);
+    if (out === void 0) throw new CheckFailure(`probe ${role} ${failureText(r, this.suite.timeoutMs)}`, tail(r.stderr || r.stdout));
+    return out;
+  }
+  /** Starts a detached probe server and waits until it listens (a publish is live from then on). */
+  async serve(spec) {
+    const name2 = this.track(spec.role);
+    const argv = probeArgv(await this.suite.runtime(this.checkId), { ...spec, name: name2, detach: true }, { mode: "serve", port: spec.port }, this.suite.runId);
+    await this.podmanOk(`starting ${spec.role}`, argv);
+    for (; ; ) {
+      const logs = await this.podman(logsArgv(name2), 1e4);
+      if (logs.stdout.includes('"listening"')) return name2;
+      const state3 = await this.podman(["container", "inspect", "--format", "{{.State.Status}}", name2], 1e4);
+      if (this.closed || !/running|created|configured/.test(state3.stdout) || Date.now() > this.deadline) {
+        throw new CheckFailure(`${spec.role} never listened (state: ${state3.stdout.trim() || lastLine(state3)})`, tail(logs.stderr || logs.stdout));
+      }
+      await sleep2(100);
+    }
+  }
+  async network(role) {
+    const name2 = this.name(role);
+    this.networks.push(name2);
+    await this.podmanOk("podman network create", networkCreateArgv(name2, this.suite.runId));
+    return name2;
+  }
+  /** A container name this check owns; tracked before anything can create it. */
+  track(role) {
+    const name2 = this.name(role);
+    this.containers.push(name2);
+    return name2;
+  }
+  async server(tls) {
+    const s = await startHostServer(tls);
+    this.servers.push(s);
+    return s;
+  }
+  /** Removes everything this check created; returns what could not be removed. */
+  async cleanup() {
+    this.closed = true;
+    const errors = [];
+    const run2 = (args) => this.suite.run(this.suite.podman, args, { env: this.suite.env, timeoutMs: CLEANUP_MS });
+    if (this.containers.length > 0) {
+      const r = await run2(rmArgv(this.containers));
+      if (r.exitCode !== 0) errors.push(`podman rm: ${lastLine(r)}`);
+    }
+    for (const n of this.networks) {
+      const r = await run2(networkRmArgv(n));
+      if (r.exitCode !== 0 && !/not found|no such/i.test(r.stderr)) errors.push(`podman network rm ${n}: ${lastLine(r)}`);
+    }
+    await Promise.all(this.servers.map((s) => s.close()));
+    return errors;
+  }
+};
+var sleep2 = (ms) => new Promise((r) => setTimeout(r, ms));
+var HINTS = [
+  [
+    /failed to mount runtime directory for rootless netns/,
+    "podman < 5 leaves a stale $XDG_RUNTIME_DIR/netns/rootless-netns-* after a failed network helper start; remove it (it is not a mount) or use a fresh XDG_RUNTIME_DIR"
+  ]
+];
+function failureText(r, timeoutMs) {
+  if (r.timedOut) return `timed out (smoke-timeout ${timeoutMs / 1e3} s)`;
+  const hint = HINTS.find(([re]) => re.test(r.stderr))?.[1];
+  return `failed (exit ${r.exitCode}): ${lastLine(r)}${hint ? ` (hint: ${hint})` : ""}`;
+}
+function jsonLine(stdout) {
+  const line2 = stdout.trim().split("\n").reverse().find((l) => l.trim().startsWith("{"));
+  try {
+    return line2 ? JSON.parse(line2) : void 0;
+  } catch {
+    return void 0;
+  }
+}
+async function runOne(suite, c) {
+  const base = { id: c.id, title: c.title, mode: c.mode };
+  if (c.skip) return { ...base, status: "skipped", reason: c.skip, durationMs: 0, details: {} };
+  const started = Date.now();
+  const ctx = new CheckContext(suite, c.id, started + suite.timeoutMs);
+  let timer;
+  const backstop = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new CheckFailure(`timed out (smoke-timeout ${suite.timeoutMs / 1e3} s)`)), suite.timeoutMs + 2e3);
+  });
+  let report;
+  try {
+    const details = await Promise.race([c.run(ctx), backstop]);
+    report = { ...base, status: "passed", durationMs: 0, details };
+  } catch (err) {
+    report = outcome(base, err);
+  } finally {
+    clearTimeout(timer);
+  }
+  const leftovers = await ctx.cleanup();
+  if (leftovers.length > 0) {
+    const cleanup = `cleanup failed: ${leftovers.join("; ")}`;
+    const reason = report.status === "failed" ? `${report.reason}; ${cleanup}` : cleanup;
+    report = { ...report, status: "failed", reason, details: { ...report.details, leftovers } };
+  }
+  return { ...report, durationMs: Date.now() - started };
+}
+function outcome(base, err) {
+  if (err instanceof CheckSkip) return { ...base, status: "skipped", reason: err.message, durationMs: 0, details: {} };
+  const f = err instanceof CheckFailure ? err : new CheckFailure(err instanceof Error ? err.message : String(err));
+  return { ...base, status: "failed", reason: f.message, durationMs: 0, details: f.details ?? {}, ...f.stderr && { stderrTail: f.stderr } };
+}
+async function runAll(suite, checks, limit) {
+  const results = new Array(checks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < checks.length) {
+      const i = next++;
+      results[i] = await runOne(suite, checks[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, checks.length)) }, worker));
+  return results;
+}
+
+// src/smoke/internet.ts
+var HTTPS_TARGETS = [
+  "https://registry.npmjs.org/",
+  // Cloudflare (npm registry)
+  "https://www.cloudflare.com/cdn-cgi/trace",
+  // Cloudflare
+  "https://deb.debian.org/debian/README",
+  // Fastly
+  "https://www.google.com/generate_204",
+  // Google
+  "https://github.com/robots.txt"
+  // GitHub
+];
+var DNS_NAMES = ["registry.npmjs.org", "github.com", "deb.debian.org", "www.google.com"];
+var LARGE_URL = "https://speed.cloudflare.com/__down?bytes=26214400";
+var IPV6_TARGETS = ["https://www.google.com/generate_204", "https://registry.npmjs.org/"];
+var mbit = (r) => r.bytes * 8 / 1e6 / Math.max(r.ms / 1e3, 1e-3);
+async function dnsLookups(ctx) {
+  const out = await ctx.probe("dns", {}, { mode: "dns", names: [...DNS_NAMES] });
+  const missing = out.results.filter((r) => !Array.isArray(r.a) || r.a.length === 0);
+  const details = { lookups: out.results };
+  if (missing.length > 0) throw new CheckFailure(`no A record for ${missing.map((r) => `${r.name} (${String(r.a)})`).join(", ")}`, void 0, details);
+  const aaaa = out.results.filter((r) => Array.isArray(r.aaaa) && r.aaaa.length > 0).length;
+  return { ...details, summary: `A for ${out.results.length} names; AAAA for ${aaaa}` };
+}
+async function https4(ctx) {
+  const jobs = [...HTTPS_TARGETS.map((url2) => ({ url: url2 })), { url: HTTPS_TARGETS[0], count: 16 }];
+  const out = await ctx.probe("client", {}, { mode: "get", family: 4, concurrency: 16, timeoutMs: ctx.remaining(), jobs });
+  const details = { requests: out.requests, failed: out.failed, failures: out.failures, ms: out.ms };
+  if (!out.ok) throw new CheckFailure(`${out.failed} of ${out.requests} HTTPS requests failed: ${out.failures.join("; ")}`, void 0, details);
+  return { ...details, summary: `${HTTPS_TARGETS.length} CDNs, then 16 in parallel to registry.npmjs.org, over IPv4` };
+}
+async function throughput(ctx) {
+  const get2 = (role, network) => ctx.probe(role, { network }, { mode: "get", family: 4, timeoutMs: ctx.remaining(), jobs: [{ url: LARGE_URL }] });
+  const host = await get2("host", "host");
+  const dflt2 = await get2("default");
+  const details = { defaultMbit: Math.round(mbit(dflt2)), hostMbit: Math.round(mbit(host)), bytes: dflt2.bytes };
+  if (!host.ok || !dflt2.ok) throw new CheckFailure(`download failed: ${[...host.failures, ...dflt2.failures].join("; ")}`, void 0, details);
+  if (mbit(dflt2) < mbit(host) / 10) throw new CheckFailure(`default network ${details.defaultMbit} Mbit/s, under a tenth of --network host (${details.hostMbit})`, void 0, details);
+  return { ...details, summary: `25 MB: default ${details.defaultMbit} Mbit/s, host ${details.hostMbit} Mbit/s` };
+}
+async function https6(ctx) {
+  const out = await ctx.probe("client", {}, { mode: "get", family: 6, timeoutMs: ctx.remaining(), jobs: IPV6_TARGETS.map((url2) => ({ url: url2 })) });
+  if (!out.ok) throw new CheckFailure(`HTTPS over IPv6 failed: ${out.failures.join("; ")}`, void 0, { failures: out.failures });
+  return { requests: out.requests, summary: `${IPV6_TARGETS.length} hosts over IPv6` };
+}
+var dflt = (c) => `default (${c.defaultKind.kind})`;
+var INTERNET_CHECKS = [
+  { id: "internet-dns", title: "DNS A/AAAA", mode: dflt, needs: { internet: true }, run: dnsLookups },
+  { id: "internet-https", title: "HTTPS over IPv4 to several CDNs, 16 parallel", mode: dflt, needs: { internet: true }, run: https4 },
+  { id: "internet-ipv6", title: "HTTPS over IPv6", mode: dflt, needs: { internet: true, ipv6: true }, run: https6 },
+  { id: "internet-throughput", title: "Large download vs --network host", mode: (c) => `${dflt(c)} vs host`, needs: { internet: true, optional: true }, run: throughput }
+];
+
+// src/smoke/checks.ts
+var import_node_crypto12 = require("node:crypto");
+var import_semver8 = __toESM(require_semver2(), 1);
+
+// src/smoke/x509.ts
+var import_node_crypto11 = require("node:crypto");
+var import_node_net3 = require("node:net");
+var len = (n) => {
+  if (n < 128) return Buffer.from([n]);
+  const bytes = [];
+  for (let v = n; v > 0; v >>= 8) bytes.unshift(v & 255);
+  return Buffer.from([128 | bytes.length, ...bytes]);
+};
+var tlv = (tag, ...parts) => {
+  const body2 = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([tag]), len(body2.length), body2]);
+};
+var seq = (...parts) => tlv(48, ...parts);
+var set = (...parts) => tlv(49, ...parts);
+var explicit = (n, ...parts) => tlv(160 + n, ...parts);
+var int = (b) => tlv(2, b[0] & 128 ? Buffer.concat([Buffer.from([0]), b]) : b);
+var bits = (b, unused = 0) => tlv(3, Buffer.from([unused]), b);
+var octets = (b) => tlv(4, b);
+var bool2 = (v) => tlv(1, Buffer.from([v ? 255 : 0]));
+var utf8 = (s) => tlv(12, Buffer.from(s, "utf8"));
+var utcTime = (d) => tlv(23, Buffer.from(`${d.toISOString().slice(2, 19).replace(/[-T:]/g, "")}Z`));
+function oid(dotted) {
+  const [a, b, ...rest] = dotted.split(".").map(Number);
+  const out = [40 * a + b];
+  for (const n of rest) {
+    const chunk = [n & 127];
+    for (let v = n >> 7; v > 0; v >>= 7) chunk.unshift(v & 127 | 128);
+    out.push(...chunk);
+  }
+  return tlv(6, Buffer.from(out));
+}
+var ECDSA_SHA256 = seq(oid("1.2.840.10045.4.3.2"));
+var name = (cn) => seq(set(seq(oid("2.5.4.3"), utf8(cn))));
+var ext2 = (id, critical, value) => seq(oid(id), ...critical ? [bool2(true)] : [], octets(value));
+var keyId = (k) => (0, import_node_crypto11.createHash)("sha1").update(k.export({ type: "spki", format: "der" })).digest();
+function altNames(names) {
+  const entry = (n) => (0, import_node_net3.isIPv4)(n) ? tlv(135, Buffer.from(n.split(".").map(Number))) : tlv(130, Buffer.from(n, "ascii"));
+  return seq(...names.map(entry));
+}
+function certificate(s, now = Date.now()) {
+  const serial = (0, import_node_crypto11.randomBytes)(16);
+  serial[0] = serial[0] & 127 | 1;
+  const tbs = seq(
+    explicit(0, int(Buffer.from([2]))),
+    int(serial),
+    ECDSA_SHA256,
+    name(s.issuer),
+    // An hour of slack either side: the container and the host share the clock, but not a tick.
+    seq(utcTime(new Date(now - 36e5)), utcTime(new Date(now + 864e5))),
+    name(s.subject),
+    s.publicKey.export({ type: "spki", format: "der" }),
+    explicit(3, seq(...s.extensions, ext2("2.5.29.35", false, seq(tlv(128, s.issuerKeyId)))))
+  );
+  const der = seq(tbs, ECDSA_SHA256, bits((0, import_node_crypto11.sign)("sha256", tbs, s.signer)));
+  return `-----BEGIN CERTIFICATE-----
+${der.toString("base64").replace(/.{64}/g, "$&\n")}
+-----END CERTIFICATE-----
+`.replace("\n\n", "\n");
+}
+function makeTestPki(names, label = "setup-static-podman smoke") {
+  const ca = (0, import_node_crypto11.generateKeyPairSync)("ec", { namedCurve: "P-256" });
+  const leaf = (0, import_node_crypto11.generateKeyPairSync)("ec", { namedCurve: "P-256" });
+  const caId = keyId(ca.publicKey);
+  const caPem = certificate({
+    subject: `${label} CA`,
+    issuer: `${label} CA`,
+    publicKey: ca.publicKey,
+    signer: ca.privateKey,
+    issuerKeyId: caId,
+    extensions: [
+      ext2("2.5.29.19", true, seq(bool2(true))),
+      ext2("2.5.29.15", true, bits(Buffer.from([6]), 1)),
+      // keyCertSign, cRLSign
+      ext2("2.5.29.14", false, octets(caId))
+    ]
+  });
+  const certPem = certificate({
+    subject: names[0],
+    issuer: `${label} CA`,
+    publicKey: leaf.publicKey,
+    signer: ca.privateKey,
+    issuerKeyId: caId,
+    extensions: [
+      ext2("2.5.29.19", true, seq()),
+      ext2("2.5.29.15", true, bits(Buffer.from([128]), 7)),
+      // digitalSignature
+      ext2("2.5.29.37", false, seq(oid("1.3.6.1.5.5.7.3.1"))),
+      // serverAuth
+      ext2("2.5.29.17", false, altNames(names))
+    ]
+  });
+  return { caPem, certPem, keyPem: leaf.privateKey.export({ type: "pkcs8", format: "pem" }).toString() };
+}
+
+// src/smoke/checks.ts
+var LARGE = 8 * MiB;
+var PROBE_PORT = 8080;
+var seedFor = (ctx) => `${ctx.checkId}-${(0, import_node_crypto12.randomBytes)(6).toString("hex")}`;
+var fail = (msg, details, stderr) => {
+  throw new CheckFailure(msg, stderr, details);
+};
+var mb = (bytes, ms) => `${(bytes * 8 / 1e6 / Math.max(ms / 1e3, 1e-3)).toFixed(0)} Mbit/s`;
+async function fetchFromHost(ctx, network, host) {
+  const srv = await ctx.server();
+  const s = seedFor(ctx);
+  const url2 = `http://${host}:${srv.port}${blobPath(s, 4 * MiB)}`;
+  const out = await ctx.probe("client", { network: network(srv.port) }, { mode: "get", timeoutMs: ctx.remaining(), jobs: [{ url: url2, seed: s, size: 4 * MiB }] });
+  const details = { url: out.gateway ? url2.replace("{gw4}", out.gateway) : url2, hostSaw: [...srv.peers], bytes: out.bytes };
+  if (!out.ok) fail(`container GET failed: ${out.failures[0] ?? "no request completed"}`, details);
+  if (!srv.peers.has("127.0.0.1")) fail(`host server saw ${[...srv.peers].join(", ") || "nothing"}, expected 127.0.0.1`, details);
+  return { ...details, summary: `${details.url} reached host 127.0.0.1:${srv.port}; 4 MiB sha256 ok` };
+}
+async function publishAndFetch(ctx, network) {
+  const port = await freePort();
+  const name2 = await ctx.serve({ role: "srv", port: PROBE_PORT, network, publish: [`127.0.0.1:${port}:${PROBE_PORT}`] });
+  const s = seedFor(ctx);
+  const got = await hostFetch(`http://127.0.0.1:${port}${blobPath(s, LARGE)}`, s, LARGE, ctx.remaining());
+  const details = { port, bytes: got.bytes, ms: got.ms, containerSaw: got.peer };
+  if (!got.ok) {
+    const logs = await ctx.podman(["logs", "--tail", "15", name2], 1e4);
+    fail(`GET 127.0.0.1:${port} from the host: ${got.error}`, details, logs.stderr || logs.stdout);
+  }
+  return { ...details, peer: got.peer };
+}
+async function defaultNetwork2(ctx) {
+  const f = await ctx.probe("probe", {}, { mode: "facts" });
+  const kind = detectKind(f, ctx.suite.hostFacts);
+  const want = ctx.caps.defaultKind;
+  const ifs = f.interfaces.filter((i) => i.name !== "lo");
+  const details = {
+    kind,
+    expected: want.kind,
+    why: want.why,
+    interfaces: ifs.map((i) => `${i.name} mtu ${i.mtu} ${i.addrs.join(" ")}`.trim()),
+    gateway4: f.gw4[0]?.via,
+    nameservers: f.nameservers,
+    summary: `${kind}: ${ifs.map((i) => `${i.name} mtu ${i.mtu} ${i.addrs[0] ?? ""}`.trim()).join("; ") || "lo only"}`
+  };
+  if (kind !== want.kind) fail(`default network is ${kind}, expected ${want.kind} (${want.why})`, details);
+  if (kind === "pasta" || kind === "slirp4netns") {
+    if (!ifs.some((i) => i.addrs.some((a) => a.includes(".")))) fail(`${kind}: no IPv4 address in the container`, details);
+    if (!f.gw4[0]) fail(`${kind}: no IPv4 default route in the container`, details);
+    if (!want.options && !ifs.some((i) => i.mtu === 65520)) fail(`${kind}: MTU ${ifs.map((i) => i.mtu).join(", ")}, expected 65520`, details);
+  }
+  return details;
+}
+async function publish(ctx) {
+  const d = await publishAndFetch(ctx);
+  return { ...d, summary: `8 MiB from 127.0.0.1:${d.port} sha256 ok; container saw ${d.peer ?? "?"}` };
+}
+function portHandler(handler, expect, why) {
+  return async (ctx) => {
+    const d = await publishAndFetch(ctx, `slirp4netns:port_handler=${handler}`);
+    if (d.peer !== expect) fail(`container saw the client as ${d.peer ?? "nothing"}, expected ${expect} (${why})`, d);
+    return { ...d, summary: `container saw ${d.peer}: ${why}` };
+  };
+}
+async function hostsEntry(ctx) {
+  const f = await ctx.probe("probe", {}, { mode: "facts" });
+  const entry = f.hosts.find((h) => h.names.includes("host.containers.internal"));
+  if (!entry) fail("/etc/hosts in the container has no host.containers.internal", { hosts: f.hosts });
+  const addr = entry.addr;
+  if (/^127\.|^::1$/.test(addr)) fail(`host.containers.internal is ${addr}: that is the container itself`, { addr });
+  const pasta = pastaDate(ctx.caps.pastaVersion ?? "");
+  const mapped = ctx.caps.defaultKind.kind === "pasta" && import_semver8.default.gte(ctx.caps.podman, "5.3.0") && !!pasta && import_semver8.default.gte(pasta, "2024.8.21");
+  if (mapped && addr !== "169.254.1.2") fail(`host.containers.internal is ${addr}, expected 169.254.1.2 (podman >= 5.3 with passt ${pasta})`, { addr });
+  return { addr, names: entry.names, summary: `host.containers.internal -> ${addr}${addr === "169.254.1.2" ? " (pasta --map-guest-addr)" : ""}` };
+}
+async function networkHost(ctx) {
+  return fetchFromHost(ctx, () => "host", "127.0.0.1");
+}
+async function networkNone(ctx) {
+  const srv = await ctx.server();
+  const f = await ctx.probe("facts", { network: "none" }, { mode: "facts" });
+  const names = f.interfaces.map((i) => i.name);
+  if (names.some((n) => n !== "lo")) fail(`--network none has interfaces ${names.join(", ")}, expected only lo`, { interfaces: names });
+  const c = await ctx.probe("connect", { network: "none" }, { mode: "connect", host: "127.0.0.1", port: srv.port, timeoutMs: 3e3 });
+  if (c.connected || srv.requests > 0) fail(`--network none reached the host's 127.0.0.1:${srv.port}`, { interfaces: names });
+  return { interfaces: names, connect: c.error, summary: `only lo; host 127.0.0.1:${srv.port} unreachable (${c.error})` };
+}
+async function customNetwork(ctx) {
+  const net2 = await ctx.network("net");
+  const server = await ctx.serve({ role: "srv", port: PROBE_PORT, network: net2 });
+  const s = seedFor(ctx);
+  const job = { url: `http://${server}:${PROBE_PORT}${blobPath(s, 2 * MiB)}`, seed: s, size: 2 * MiB, count: 4 };
+  const out = await ctx.probe("client", { network: net2 }, { mode: "get", timeoutMs: ctx.remaining(), jobs: [job] });
+  const details = { network: net2, server, serverSaw: out.peers, requests: out.requests };
+  if (!out.ok) fail(`client on ${net2} could not fetch from ${server}: ${out.failures[0] ?? "no request completed"}`, details);
+  return { ...details, summary: `http://${server}:${PROBE_PORT}/ resolved by aardvark-dns; 4 x 2 MiB sha256 ok; server saw ${out.peers.join(", ")}` };
+}
+async function tlsVolume(ctx) {
+  const pasta = ctx.caps.defaultKind.kind === "pasta";
+  const pki = makeTestPki(["ssp-tls.test", "127.0.0.1", "10.0.2.2"]);
+  const srv = await ctx.server({ key: pki.keyPem, cert: pki.certPem });
+  const ca = await ctx.suite.write(`${ctx.checkId}/ca.pem`, pki.caPem);
+  const url2 = (seed, size) => `https://ssp-tls.test:${srv.port}${blobPath(seed, size)}`;
+  const [small, large] = [seedFor(ctx), seedFor(ctx)];
+  const out = await ctx.probe(
+    "client",
+    {
+      network: pasta ? `pasta:-T,${srv.port}` : "slirp4netns:allow_host_loopback=true",
+      volumes: [`${dirOf(ca)}:/ssp-ca:ro`],
+      addHosts: [`ssp-tls.test:${pasta ? "127.0.0.1" : "10.0.2.2"}`]
+    },
+    {
+      mode: "get",
+      ca: "/ssp-ca/ca.pem",
+      timeoutMs: ctx.remaining(),
+      jobs: [
+        { url: url2(small, 4096), seed: small, size: 4096, count: 100 },
+        { url: url2(large, LARGE), seed: large, size: LARGE, count: 8 }
+      ]
+    }
+  );
+  const details = { requests: out.requests, failed: out.failed, bytes: out.bytes, ms: out.ms, hostServed: srv.requests };
+  if (!out.ok) fail(`${out.failed} of ${out.requests} TLS transfers failed: ${out.failures.join("; ")}`, details);
+  if (out.requests !== 108 || srv.requests !== 108) fail(`expected 108 transfers, container made ${out.requests}, host served ${srv.requests}`, details);
+  return { ...details, summary: `108 parallel TLS transfers (100 x 4 KiB, 8 x 8 MiB) verified, ${mb(out.bytes, out.ms)}; CA from a volume` };
+}
+var LOCAL_CHECKS = [
+  { id: "tls-volume", title: "TLS to host loopback, CA from a volume", mode: (c) => c.defaultKind.kind === "pasta" ? "pasta:-T" : "slirp4netns:allow_host_loopback=true", needs: { defaultKinds: ["pasta", "slirp4netns"] }, run: tlsVolume },
+  { id: "custom-network", title: "Custom network, DNS between containers", mode: () => "bridge (podman network create)", needs: { netavark: true }, run: customNetwork },
+  { id: "default-network", title: "Default network", mode: (c) => `default (${c.defaultKind.kind})`, needs: {}, run: defaultNetwork2 },
+  { id: "publish", title: "Publish 127.0.0.1:P, host fetches", mode: (c) => `default (${c.defaultKind.kind})`, needs: { defaultKinds: ["pasta", "slirp4netns", "bridge"] }, run: publish },
+  { id: "pasta-loopback", title: "Container to host loopback", mode: () => "pasta:-T", needs: { pasta: true }, run: (ctx) => fetchFromHost(ctx, (port) => `pasta:-T,${port}`, "127.0.0.1") },
+  { id: "pasta-map-gw", title: "Container to host via gateway", mode: () => "pasta:--map-gw", needs: { pasta: true }, run: (ctx) => fetchFromHost(ctx, () => "pasta:--map-gw", "{gw4}") },
+  { id: "slirp4netns-loopback", title: "Container to host loopback", mode: () => "slirp4netns:allow_host_loopback=true", needs: { slirp4netns: true }, run: (ctx) => fetchFromHost(ctx, () => "slirp4netns:allow_host_loopback=true", "10.0.2.2") },
+  {
+    id: "port-handler-slirp4netns",
+    title: "Publish, source address kept",
+    mode: () => "slirp4netns:port_handler=slirp4netns",
+    needs: { slirp4netns: true },
+    run: portHandler("slirp4netns", "10.0.2.2", "slirp4netns forwards with the host-side source; host loopback appears as 10.0.2.2")
+  },
+  {
+    id: "port-handler-rootlesskit",
+    title: "Publish, source address rewritten",
+    mode: () => "slirp4netns:port_handler=rootlesskit",
+    needs: { slirp4netns: true },
+    run: portHandler("rootlesskit", "10.0.2.100", "rootlessport connects from inside, so the source is the container address 10.0.2.100")
+  },
+  { id: "host-containers-internal", title: "host.containers.internal in /etc/hosts", mode: (c) => `default (${c.defaultKind.kind})`, needs: {}, run: hostsEntry },
+  { id: "network-host", title: "Host network reaches host loopback", mode: () => "host", needs: {}, run: networkHost },
+  { id: "network-none", title: "No network: only lo", mode: () => "none", needs: {}, run: networkNone }
+];
+
+// src/smoke/plan.ts
+var SMOKE_CHECKS = [...LOCAL_CHECKS, ...INTERNET_CHECKS];
+var SMOKE_CHECK_IDS = SMOKE_CHECKS.map((c) => c.id);
+function unknownCheckIds(select) {
+  return typeof select === "string" ? [] : select.filter((id) => !SMOKE_CHECK_IDS.includes(id));
+}
+function capabilities(i) {
+  const podman = import_semver9.default.coerce(i.podmanVersion)?.version ?? "0.0.0";
+  const four = i.internet === "skip" ? { ok: false, reason: "no internet: not tried (internet checks turned off by the caller)" } : internet4(i.hostFacts);
+  return {
+    podman,
+    pasta: pastaReach(i.info, podman),
+    slirp4netns: slirpReach(i.info, podman),
+    netavark: netavarkReach(i.info),
+    internet4: four,
+    internet6: internet6(i.hostFacts, four),
+    defaultKind: expectedDefault(i.info, podman, i.defaultNetwork),
+    pastaVersion: i.info.pasta.version || i.info.pasta.package
+  };
+}
+function unmet2(needs, caps) {
+  if (needs.podman && !import_semver9.default.satisfies(caps.podman, needs.podman)) return `needs podman ${needs.podman} (have ${caps.podman})`;
+  const wanted = [
+    [needs.pasta, caps.pasta],
+    [needs.slirp4netns, caps.slirp4netns],
+    [needs.netavark, caps.netavark],
+    [needs.internet, caps.internet4],
+    [needs.ipv6, caps.internet6]
+  ];
+  const missing = wanted.find(([need, reach]) => need && !reach.ok);
+  if (missing) return missing[1].reason;
+  const kinds = needs.defaultKinds;
+  if (kinds && !kinds.includes(caps.defaultKind.kind)) return `default network is ${caps.defaultKind.kind} (${caps.defaultKind.why}); needs ${kinds.join(" or ")}`;
+  return void 0;
+}
+function selectionSkip(check, select) {
+  if (select === "none") return "smoke-tests: none";
+  if (Array.isArray(select)) return select.includes(check.id) ? void 0 : `not selected (smoke-tests: ${select.join(",")})`;
+  if (select === "auto" && check.needs.optional) return "optional: runs with smoke-tests: all, or by id";
+  return void 0;
+}
+function plan(checks, caps, select) {
+  return checks.map((c) => ({
+    id: c.id,
+    title: c.title,
+    mode: c.mode(caps),
+    skip: selectionSkip(c, select) ?? unmet2(c.needs, caps),
+    run: c.run
+  }));
+}
+
+// src/smoke/report.ts
+function suiteResult(checks) {
+  if (checks.some((c) => c.status === "failed")) return "failed";
+  return checks.some((c) => c.status === "passed") ? "passed" : "skipped";
+}
+var ICON = { passed: "\u2705 passed", failed: "\u274C failed", skipped: "\u23ED\uFE0F skipped" };
+var seconds = (ms) => `${(ms / 1e3).toFixed(1)} s`;
+function note(c) {
+  if (c.status !== "passed") return c.reason ?? "";
+  const d = c.details;
+  return typeof d.summary === "string" ? d.summary : "";
+}
+function smokeSummaryRows(report) {
+  const head = ["Check", "Network mode", "Result", "Duration", "Notes"].map((data) => ({ data, header: true }));
+  const rows = report.checks.map(
+    (c) => [`${c.title} (${c.id})`, c.mode, ICON[c.status], c.status === "skipped" ? "\u2014" : seconds(c.durationMs), note(c)].map(escapeHtml)
+  );
+  return [head, ...rows];
+}
+function smokeHeadline(report) {
+  const n = (s) => report.checks.filter((c) => c.status === s).length;
+  return `Network smoke tests ${report.result}: ${n("passed")} passed, ${n("failed")} failed, ${n("skipped")} skipped; wall time ${seconds(report.wallMs)}, sum of check durations ${seconds(report.checksMs)}`;
+}
+function smokeFailureDetails(report) {
+  return report.checks.filter((c) => c.status === "failed").map((c) => ({ label: `${c.id}: ${c.reason ?? "failed"}`, text: c.stderrTail || c.reason || "no output" }));
+}
+
+// src/smoke/workspace.ts
+var import_promises14 = require("node:fs/promises");
+var import_node_path13 = require("node:path");
+async function makeWorkspace(base) {
+  const dir = await (0, import_promises14.mkdtemp)((0, import_node_path13.join)(base, "ssp-smoke-"));
+  return {
+    dir,
+    async rootfs(name2) {
+      const root = (0, import_node_path13.join)(dir, `rootfs-${name2}`);
+      await Promise.all(["usr", "etc", "proc", "sys", "dev", "tmp"].map((d) => (0, import_promises14.mkdir)((0, import_node_path13.join)(root, d), { recursive: true })));
+      await Promise.all(["bin", "lib", "lib64", "sbin"].map((d) => (0, import_promises14.symlink)(`usr/${d}`, (0, import_node_path13.join)(root, d))));
+      return root;
+    },
+    async write(rel, content) {
+      const file = (0, import_node_path13.join)(dir, rel);
+      await (0, import_promises14.mkdir)((0, import_node_path13.join)(file, ".."), { recursive: true });
+      await (0, import_promises14.writeFile)(file, content, { mode: 420 });
+      return file;
+    },
+    remove: () => (0, import_promises14.rm)(dir, { recursive: true, force: true })
+  };
+}
+
+// src/smoke/index.ts
+var SmokeSetupError = class extends Error {
+};
+var EMPTY_FACTS = { interfaces: [], gw4: [], gw6: [], hosts: [], nameservers: [] };
+async function hostFacts(run2, node, env) {
+  const r = await run2(node, ["-e", PROBE_SCRIPT, JSON.stringify({ mode: "facts" })], { env, timeoutMs: 3e4 });
+  return jsonLine(r.stdout) ?? EMPTY_FACTS;
+}
+async function prepareImage(run2, opts) {
+  if (opts.image === "host") return void 0;
+  if (!isFullyQualified(opts.image)) return `smoke-image ${opts.image} is not fully qualified (e.g. docker.io/library/node:22-alpine)`;
+  if ((await run2(opts.podman, imageExistsArgv(opts.image), { env: opts.env, timeoutMs: 3e4 })).exitCode === 0) return void 0;
+  const r = await run2(opts.podman, pullArgv(opts.image), { env: opts.env, timeoutMs: Math.max(120, opts.timeoutSec * 5) * 1e3 });
+  return r.exitCode === 0 ? void 0 : `pulling ${opts.image} failed: ${r.timedOut ? "timed out" : lastLine(r)}`;
+}
+function runtimeFor(opts, ws) {
+  const roots = /* @__PURE__ */ new Map();
+  return async (id) => {
+    if (opts.image !== "host") return { kind: "image", image: opts.image };
+    if (!roots.has(id)) roots.set(id, ws.rootfs(id));
+    return { kind: "host", rootfs: await roots.get(id), nodePath: opts.nodePath ?? process.execPath };
+  };
+}
+var failAll = (runnables, reason) => runnables.map((r) => ({ id: r.id, title: r.title, mode: r.mode, status: r.skip ? "skipped" : "failed", reason: r.skip ?? reason, durationMs: 0, details: {} }));
+async function runSmokeSuite(run2, opts) {
+  const unknown = unknownCheckIds(opts.select);
+  if (unknown.length > 0) throw new SmokeSetupError(`Unknown smoke-tests id(s): ${unknown.join(", ")}. Known: ${SMOKE_CHECKS.map((c) => c.id).join(", ")}`);
+  const started = Date.now();
+  const ws = await makeWorkspace(opts.workDir ?? (0, import_node_os5.tmpdir)());
+  let checks;
+  let caps;
+  try {
+    const facts = await hostFacts(run2, opts.nodePath ?? process.execPath, opts.env);
+    caps = capabilities({ ...opts, hostFacts: facts, internet: opts.internet ?? "auto" });
+    const runnables = plan(SMOKE_CHECKS, caps, opts.select);
+    const anyToRun = runnables.some((r) => !r.skip);
+    const pullError = anyToRun ? await prepareImage(run2, opts) : void 0;
+    const suite = {
+      run: run2,
+      podman: opts.podman,
+      env: opts.env,
+      runId: (0, import_node_crypto13.randomBytes)(3).toString("hex"),
+      timeoutMs: opts.timeoutSec * 1e3,
+      caps,
+      hostFacts: facts,
+      runtime: runtimeFor(opts, ws),
+      write: (rel, content) => ws.write(rel, content)
+    };
+    checks = pullError ? failAll(runnables, pullError) : await runAll(suite, runnables, opts.concurrency ?? 4);
+  } finally {
+    await ws.remove().catch(() => void 0);
+  }
+  const report = {
+    version: 1,
+    result: suiteResult(checks),
+    podmanVersion: opts.podmanVersion,
+    image: opts.image,
+    defaultNetwork: { expected: caps.defaultKind.kind, why: caps.defaultKind.why, observed: checks.find((c) => c.id === "default-network")?.details.kind },
+    internet: { ipv4: caps.internet4.reason, ipv6: caps.internet6.reason },
+    startedAt: new Date(started).toISOString(),
+    wallMs: Date.now() - started,
+    checksMs: checks.reduce((n, c) => n + c.durationMs, 0),
+    checks
+  };
+  await (0, import_promises15.writeFile)(opts.reportPath, `${JSON.stringify(report, null, 2)}
+`).catch((err) => {
+    throw new SmokeSetupError(`Could not write the smoke report to ${opts.reportPath}: ${errorText(err)}`);
+  });
+  return report;
+}
+
+// src/smoke/step.ts
+var import_node_path14 = require("node:path");
+var REPORT_FILE = "setup-static-podman-smoke.json";
+var ICON2 = { passed: "\u2705", failed: "\u274C", skipped: "\u23ED\uFE0F" };
+function logLine(c) {
+  const what = c.status === "passed" ? c.details.summary ?? "" : c.reason ?? "";
+  return `${ICON2[c.status]} ${c.id} [${c.mode}] ${(c.durationMs / 1e3).toFixed(1)} s ${what}`.trimEnd();
+}
+async function runSmokeStep(run2, p, inputs, temp, summary2) {
+  if (inputs.smokeTests === "none") {
+    setOutput(Outputs.SmokeResult, "skipped");
+    return void 0;
+  }
+  const reportPath = (0, import_node_path14.join)(temp, REPORT_FILE);
+  const report = await group("Network smoke tests", async () => {
+    const r = await runSmokeSuite(run2, {
+      ...p,
+      select: inputs.smokeTests,
+      image: inputs.smokeImage,
+      timeoutSec: inputs.smokeTimeoutSec,
+      reportPath,
+      defaultNetwork: inputs.defaultNetwork || void 0,
+      workDir: temp
+    });
+    for (const c of r.checks) info(logLine(c));
+    return r;
+  });
+  info(smokeHeadline(report));
+  setOutput(Outputs.SmokeResult, report.result);
+  setOutput(Outputs.SmokeReport, reportPath);
+  summary2.table("Network smoke tests", smokeSummaryRows(report)).raw(`<p>${smokeHeadline(report)}</p>`);
+  for (const d of smokeFailureDetails(report)) summary2.details(d.label, d.text);
+  return report;
+}
+function applySmokeVerdict(report, mode) {
+  if (report?.result !== "failed") return;
+  const failed = report.checks.filter((c) => c.status === "failed");
+  const message = `Network smoke tests failed: ${failed.map((c) => `${c.id} (${c.reason})`).join("; ")}`;
+  if (mode === "error") setFailed(message);
+  else warning(`${message}. smoke-failure: warning keeps the step green.`);
 }
 
 // src/run.ts
@@ -75860,16 +77726,19 @@ async function main(deps = realDeps()) {
   let ctx;
   try {
     inputs = getInputs(deps.env);
+    const unknown = Array.isArray(inputs.smokeTests) ? unknownCheckIds(inputs.smokeTests) : [];
+    if (unknown.length) throw new InputError("smoke-tests", unknown.join(","), `auto | none | all | a comma list of ${SMOKE_CHECK_IDS.join(", ")}`);
     ctx = runnerContext(deps.env);
   } catch (err) {
     setFailed(errorText(err));
     return;
   }
-  const state3 = { started: true, succeeded: false, changes: [] };
+  const state3 = { started: true, succeeded: false, changes: [], cacheSaves: [], cleanup: inputs.cleanup };
   saveState2(state3);
   const summary2 = new Summary2();
+  let smoke;
   try {
-    await setup(deps, inputs, ctx, summary2, state3);
+    smoke = await setup(deps, inputs, ctx, summary2, state3);
     state3.succeeded = true;
   } catch (err) {
     setFailed(errorText(err));
@@ -75877,29 +77746,55 @@ async function main(deps = realDeps()) {
     saveState2(state3);
     await summary2.write().catch((err) => warning(`Could not write the job summary: ${errorText(err)}`));
   }
+  applySmokeVerdict(smoke, inputs.smokeFailure);
 }
 async function setup(deps, inputs, ctx, summary2, state3) {
-  const http3 = deps.makeHttp({ token: inputs.token, tokenOrigins: tokenOriginsFor(inputs.apiUrl), deadlineMs: inputs.downloadTimeoutSec * 1e3 });
+  const env = { ...deps.env };
+  const http4 = deps.makeHttp({ token: inputs.token, tokenOrigins: tokenOriginsFor(inputs.apiUrl), deadlineMs: inputs.downloadTimeoutSec * 1e3 });
   const libc = inputs.libc === "auto" ? await detectLibc(deps.run) : { libc: inputs.libc, reason: "requested" };
   if (inputs.libc === "auto") info(`libc: ${libc.libc} (${libc.reason})`);
   const trustedRoot = inputs.trustedRoot ? await readTrustedRoot(inputs.trustedRoot) : void 0;
-  const result = await group(
-    "Install podman",
-    () => installPigfoot(http3, deps.tc, { ...inputs, libc: libc.libc, arch: ctx.arch, temp: ctx.temp, spec: inputs.podmanVersion, trustedRoot, cache: inputs.cache ? deps.cache : void 0 })
+  const base = { ...inputs, libc: libc.libc, arch: ctx.arch, temp: ctx.temp, trustedRoot, cache: inputs.cache ? deps.cache : void 0 };
+  const { variant, spec } = await chooseTarget(deps, http4, { ...base, variant: "full", spec: inputs.podmanVersion }, inputs.variant, env);
+  const install = async (v, s = spec) => {
+    const r = await installPigfoot(http4, deps.tc, { ...base, variant: v, spec: s });
+    if (r.cacheSave) state3.cacheSaves.push(r.cacheSave);
+    return r;
+  };
+  const result = await group("Install podman", () => install(variant));
+  const installed = resolveLayout(result.root, LAYOUTS[variant]);
+  const baseWiring = wiringFor(installed, inputs);
+  const wired = await wireUp(installed.bin, baseWiring, env, ctx.home, ctx.temp);
+  if (inputs.cleanup) state3.changes.push({ kind: "dropin", description: `removed ${wired.dropin}`, revert: ["rm", "-f", wired.dropin], sudo: false });
+  const gate = await group(
+    "Host gate",
+    () => gateStep({ run: deps.run, inputs, installed, variant, version: result.version, env, baseWiring, state: state3, installFull: async () => (await install("full", parseVersionSpec(result.version))).root })
   );
-  state3.cacheSave = result.cacheSave;
-  const installed = resolveLayout(result.root, LAYOUTS[inputs.variant]);
-  const wired = await wireUp(installed.bin, wiringFor(installed, inputs), deps.env, ctx.home, ctx.temp);
-  const podmanEnv = { ...deps.env, PATH: process.env.PATH };
-  const info2 = await group("podman info", () => podmanInfo(deps.run, installed.podman, podmanEnv));
-  const outcome = { source: `${inputs.owner}/${inputs.repo}`, variant: inputs.variant, libc: libc.libc, arch: ctx.arch, result, installed, wired, info: info2 };
-  setInstallOutputs(outcome);
-  addInstallSummary(summary2, outcome);
-  info(`podman ${result.version} (${inputs.variant}, ${libc.libc}) ready in ${wired.binDir}; verified: ${result.verified}`);
+  await rewire(wired.dropin, gate.wiring);
+  const podmanEnv = { ...env, PATH: process.env.PATH };
+  const info3 = await group("podman info", () => podmanInfo(deps.run, installed.podman, podmanEnv));
+  for (const w of verifyUsed(info3, gate.pieces)) warning(w);
+  const outcome2 = { source: `${inputs.owner}/${inputs.repo}`, variant, libc: libc.libc, arch: ctx.arch, result, installed, wired, info: info3 };
+  setInstallOutputs(outcome2);
+  addInstallSummary(summary2, outcome2);
+  summary2.table("Host gate: what podman uses", gate.gateRows).table("Host gate: rootless checks", gate.checkRows);
+  info(`podman ${result.version} (${variant}, ${libc.libc}) ready in ${wired.binDir}; verified: ${result.verified}`);
+  return runSmokeStep(deps.run, { podman: installed.podman, env: podmanEnv, info: info3, podmanVersion: result.version }, inputs, ctx.temp, summary2);
+}
+async function chooseTarget(deps, http4, req, wanted, env) {
+  if (wanted !== "auto") return { variant: wanted, spec: req.spec };
+  const version3 = await resolveVersion(http4, req);
+  const probe = await probeHost(hostPorts(deps.run), { env, user: currentUser() });
+  const choice = chooseVariant(probe, version3);
+  info(`variant: auto -> ${choice.reason}`);
+  return { variant: choice.variant, spec: parseVersionSpec(version3) };
+}
+async function rewire(dropin, wiring) {
+  await writeDropin(import_node_path15.default.dirname(dropin), buildDropin(wiring));
 }
 async function readTrustedRoot(file) {
   try {
-    return JSON.parse(await (0, import_promises13.readFile)(file, "utf8"));
+    return JSON.parse(await (0, import_promises16.readFile)(file, "utf8"));
   } catch (err) {
     throw new InputError("trusted-root", file, `a readable trusted_root.json (${errorText(err)})`);
   }

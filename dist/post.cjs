@@ -68934,8 +68934,9 @@ async function post(deps = { run, cache: cache_exports }) {
       info("Nothing to clean up: the main step did not get far enough to change anything.");
       return;
     }
-    if (state3.succeeded && state3.cacheSave) await saveArchive(deps.cache, state3.cacheSave.key, state3.cacheSave.paths);
-    await revertChanges(deps.run, state3.changes);
+    if (state3.succeeded) for (const c of state3.cacheSaves ?? []) await saveArchive(deps.cache, c.key, c.paths);
+    if (state3.cleanup) await revertChanges(deps.run, state3.changes);
+    else if (state3.changes.length) info(`Keeping ${state3.changes.length} system change(s) (cleanup: false): ${state3.changes.map((c) => c.description).join("; ")}`);
   } catch (err) {
     warning(`Post step: ${errorText(err)}`);
   }

@@ -20,8 +20,9 @@ export async function post(deps: PostDeps = { run: realRun, cache }): Promise<vo
       core.info('Nothing to clean up: the main step did not get far enough to change anything.')
       return
     }
-    if (state.succeeded && state.cacheSave) await saveArchive(deps.cache, state.cacheSave.key, state.cacheSave.paths)
-    await revertChanges(deps.run, state.changes)
+    if (state.succeeded) for (const c of state.cacheSaves ?? []) await saveArchive(deps.cache, c.key, c.paths)
+    if (state.cleanup) await revertChanges(deps.run, state.changes)
+    else if (state.changes.length) core.info(`Keeping ${state.changes.length} system change(s) (cleanup: false): ${state.changes.map((c) => c.description).join('; ')}`)
   } catch (err) {
     core.warning(`Post step: ${errorText(err)}`)
   }

@@ -19,8 +19,10 @@ export interface SavedState {
   /** main got far enough for post to have work (cache save, reverts) */
   started: boolean
   succeeded: boolean
-  /** @actions/cache entry to save in post, when main verified an archive the cache lacked */
-  cacheSave?: { key: string; paths: string[] }
+  /** @actions/cache entries to save in post: archives main downloaded and verified */
+  cacheSaves: { key: string; paths: string[] }[]
+  /** revert `changes` in post (input `cleanup`) */
+  cleanup: boolean
   /** system changes, newest last, for post to revert */
   changes: SystemChange[]
 }

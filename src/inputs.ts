@@ -32,7 +32,7 @@ export interface VersionSpec {
 export interface Inputs {
   source: Source
   podmanVersion: VersionSpec
-  variant: Variant
+  variant: Variant | 'auto'
   libc: Libc | 'auto'
   owner: string
   repo: string
@@ -178,7 +178,7 @@ export function getInputs(env: Env = process.env): Inputs {
   return {
     source,
     podmanVersion: parseVersionSpec(get('podman-version')),
-    variant: oneOf('variant', VARIANTS, 'default'),
+    variant: oneOf('variant', [...VARIANTS, 'auto'] as const, 'default'),
     libc: oneOf('libc', [...LIBCS, 'auto'] as const, 'static'),
     ...repository(source),
     apiUrl: apiUrl(),

@@ -60,7 +60,7 @@ describe('getInputs', () => {
   // Every input with a bad value: one error that names the input, the value and the allowed values.
   it.each([
     ['podman-version', 'five', /'podman-version': 'five'.*latest/],
-    ['variant', 'tiny', /'variant': 'tiny'. Allowed: standalone \| default \| full/],
+    ['variant', 'tiny', /'variant': 'tiny'. Allowed: standalone \| default \| full \| auto/],
     ['libc', 'musl', /'libc': 'musl'. Allowed: static \| glibc \| auto/],
     ['source', 'brew', /'source': 'brew'. Allowed: pigfoot \| mgoltzsche \| system/],
     ['repository', 'no-slash', /'repository': 'no-slash'. Allowed: OWNER\/REPO/],
@@ -78,6 +78,7 @@ describe('getInputs', () => {
     ['smoke-tests', 'publish;rm -rf', /'smoke-tests'/],
     ['smoke-image', 'UPPER CASE', /'smoke-image'/],
     ['smoke-failure', 'ignore', /'smoke-failure': 'ignore'. Allowed: error \| warning/],
+    ['download-timeout', '1.5', /'download-timeout': '1.5'. Allowed: a whole number of seconds from 1 to 3600/],
     ['smoke-timeout', '0', /'smoke-timeout': '0'. Allowed: a whole number of seconds from 1 to 600/],
     ['default-network', 'pasta:"x"', /'default-network'/],
   ])('%s=%s', (name, value, message) => {

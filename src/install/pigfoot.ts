@@ -59,6 +59,13 @@ export async function installPigfoot(http: Http, tc: ToolCache, req: InstallRequ
   return download(http, tc, req, chosen, name(chosen.version))
 }
 
+/** The version `spec` resolves to: no request for an exact version unless check-latest. */
+export async function resolveVersion(http: Http, req: InstallRequest): Promise<string> {
+  if (req.spec.exact && !req.checkLatest) return req.spec.exact
+  const { releases } = await jobReleases(http, req.temp, req, req.checkLatest)
+  return pick(candidates(releases, 'podman-v', req.spec), req.spec).version
+}
+
 async function fromToolCache(tc: ToolCache, req: InstallRequest, version: string): Promise<InstallResult | undefined> {
   const root = tc.find(toolName(req.variant, req.libc), version, req.arch)
   if (!root) return undefined

@@ -1,0 +1,76 @@
+// The host gate as a step of main: probe what podman will use, complete what is missing
+// from the release's full asset, clear rootless blockers, and re-write the drop-in.
+import * as core from '@actions/core'
+import { Outputs, type SavedState, saveState } from './constants.js'
+import * as host from './host/index.js'
+import type { Inputs, Variant } from './inputs.js'
+import type { Wiring } from './install/dropin.js'
+import { type Installed, LAYOUTS, resolveLayout } from './install/layout.js'
+import type { Run } from './ports.js'
+import type { Row } from './summary.js'
+
+export interface GateStepInput {
+  run: Run
+  inputs: Pick<Inputs, 'installMissing' | 'allowSudo' | 'apparmor'>
+  installed: Installed
+  variant: Variant
+  version: string
+  /** the environment the job started with: PATH before ours, to see other podmans */
+  env: NodeJS.ProcessEnv
+  baseWiring: Wiring
+  /** installs the same release's full asset (verified like the main one); returns its root */
+  installFull: () => Promise<string>
+  state: SavedState
+}
+
+export interface GateStepResult {
+  wiring: Wiring
+  gateRows: Row[]
+  checkRows: Row[]
+  pieces: host.Completion['pieces']
+}
+
+export async function gateStep(g: GateStepInput): Promise<GateStepResult> {
+  const ports = host.hostPorts(g.run)
+  const user = host.currentUser()
+  const probe = await host.probeHost(ports, { env: g.env, user, podman: g.installed.podman, wiring: g.baseWiring })
+  const plan = host.planGate(probe, host.requirementsFor(g.variant, g.version), { installMissing: g.inputs.installMissing })
+  const remedyOpts = { allowSudo: g.inputs.allowSudo, apparmor: g.inputs.apparmor, podman: g.installed.podman }
+  const checks = host.planChecks(probe, remedyOpts)
+  // Every line nothing will fix, at once, before anything is downloaded or changed.
+  const early = [...plan.failures, ...host.blockingChecks(checks, user)]
+  if (early.length) throw new host.GateError(early)
+  const completion = host.applyCompletion(plan, ...(await fullAsset(g, ports, plan)))
+  const remedies = await host.applyRemedies(ports, probe, checks, remedyOpts, {
+    env: g.env,
+    user,
+    onChange: (c) => {
+      g.state.changes.push(c)
+      saveState(g.state)
+    },
+  })
+  for (const w of [...completion.warnings, ...remedies.warnings]) core.warning(w)
+  const failures = [...completion.failures, ...remedies.failures]
+  if (failures.length) throw new host.GateError(failures)
+  const { crunVersion, pastaVersion } = host.gateOutputs(completion.pieces)
+  core.setOutput(Outputs.CrunVersion, crunVersion)
+  core.setOutput(Outputs.PastaVersion, pastaVersion)
+  return {
+    wiring: host.mergeWiring(g.baseWiring, completion.wiring, remedies.wiring),
+    gateRows: host.gateRows(completion.pieces),
+    checkRows: host.checkRows(remedies.checks),
+    pieces: completion.pieces,
+  }
+}
+
+type FullAsset = [host.AssetPieces | undefined, string | undefined]
+
+async function fullAsset(g: GateStepInput, ports: host.HostPorts, plan: host.GatePlan): Promise<FullAsset> {
+  if (!plan.needsFullAsset) return [undefined, undefined]
+  try {
+    const root = await core.group('Install the full asset to complete the runtime stack', g.installFull)
+    return [await host.probeAsset(ports, resolveLayout(root, LAYOUTS.full), plan.complete), undefined]
+  } catch (err) {
+    return [undefined, err instanceof Error ? err.message : String(err)]
+  }
+}
