@@ -1,5 +1,8 @@
 // The suite's report (written as JSON) and the job summary built from it: pure functions.
 import { escapeHtml, type Row } from '../summary.js'
+import type { ReportIdentity } from './identity.js'
+
+export type { ReportIdentity } from './identity.js'
 
 export type SmokeResult = 'passed' | 'failed' | 'skipped'
 export type Details = Record<string, unknown>
@@ -20,6 +23,8 @@ export interface CheckReport {
 
 export interface SmokeReport {
   version: 1
+  /** which configuration this is: a row of the compatibility matrix (set by the action's step) */
+  identity?: ReportIdentity
   result: SmokeResult
   podmanVersion: string
   image: string
@@ -31,6 +36,13 @@ export interface SmokeReport {
   /** sum of the checks' durations: what running them one after another would have cost */
   checksMs: number
   checks: CheckReport[]
+}
+
+/** The report with its identity first, as the JSON file shows it. */
+export function withIdentity(report: SmokeReport, identity: ReportIdentity | undefined): SmokeReport {
+  if (!identity) return report
+  const { version, ...rest } = report
+  return { version, identity, ...rest }
 }
 
 /** failed if anything failed; passed if something ran and nothing failed; else skipped. */

@@ -1,5 +1,6 @@
 // The suite as a step of the action: outputs, job log, summary, and the verdict applied
 // after the summary is written (so a failing step still shows why).
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as core from '@actions/core'
 import { Outputs } from '../constants.js'
@@ -8,7 +9,7 @@ import type { Inputs } from '../inputs.js'
 import type { Run } from '../ports.js'
 import type { Summary } from '../summary.js'
 import { runSmokeSuite } from './index.js'
-import { type CheckReport, type SmokeReport, smokeFailureDetails, smokeHeadline, smokeSummaryRows } from './report.js'
+import { type CheckReport, type ReportIdentity, type SmokeReport, smokeFailureDetails, smokeHeadline, smokeSummaryRows, withIdentity } from './report.js'
 
 export const REPORT_FILE = 'setup-static-podman-smoke.json'
 
@@ -28,14 +29,24 @@ export function logLine(c: CheckReport): string {
   return `${ICON[c.status]} ${c.id} [${c.mode}] ${(c.durationMs / 1000).toFixed(1)} s ${what}`.trimEnd()
 }
 
-/** Runs the suite (unless smoke-tests is none), sets smoke-result and smoke-report, adds the summary. */
-export async function runSmokeStep(run: Run, p: InstalledPodman, inputs: SmokeInputs, temp: string, summary: Summary): Promise<SmokeReport | undefined> {
+/**
+ * Runs the suite (unless smoke-tests is none), sets smoke-result and smoke-report, adds the
+ * summary. `identity` goes into the report file: what the matrix report's row is made of.
+ */
+export async function runSmokeStep(
+  run: Run,
+  p: InstalledPodman,
+  inputs: SmokeInputs,
+  temp: string,
+  summary: Summary,
+  identity?: ReportIdentity,
+): Promise<SmokeReport | undefined> {
   if (inputs.smokeTests === 'none') {
     core.setOutput(Outputs.SmokeResult, 'skipped')
     return undefined
   }
   const reportPath = join(temp, REPORT_FILE)
-  const report = await core.group('Network smoke tests', async () => {
+  const suite = await core.group('Network smoke tests', async () => {
     const r = await runSmokeSuite(run, {
       ...p,
       select: inputs.smokeTests,
@@ -48,6 +59,9 @@ export async function runSmokeStep(run: Run, p: InstalledPodman, inputs: SmokeIn
     for (const c of r.checks) core.info(logLine(c))
     return r
   })
+  const report = withIdentity(suite, identity)
+  // The suite wrote its file already; the identity joins it here, where the step knows it.
+  if (identity) await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`)
   core.info(smokeHeadline(report))
   core.setOutput(Outputs.SmokeResult, report.result)
   core.setOutput(Outputs.SmokeReport, reportPath)
