@@ -74671,7 +74671,7 @@ function _unique(values) {
 }
 
 // src/run.ts
-var import_promises16 = require("node:fs/promises");
+var import_promises17 = require("node:fs/promises");
 var import_node_path15 = __toESM(require("node:path"), 1);
 
 // src/constants.ts
@@ -76474,6 +76474,7 @@ async function writeMeta(slot, meta) {
 // src/install/extract.ts
 var import_promises11 = require("node:fs/promises");
 var import_node_path10 = __toESM(require("node:path"), 1);
+var import_semver7 = __toESM(require_semver2(), 1);
 
 // src/install/audit.ts
 var import_promises9 = require("node:fs/promises");
@@ -76540,15 +76541,15 @@ var untar = async (archive, dest) => {
     tar.on("error", reject);
     tar.on("close", (code2) => resolve3(code2 ?? 1));
   });
-  try {
-    await (0, import_promises10.pipeline)((0, import_node_fs5.createReadStream)(archive), decoder(archive), tar.stdin);
-  } catch (err) {
-    tar.kill();
-    await exited.catch(() => void 0);
-    throw new Error(`Unpacking ${archive} failed: ${err instanceof Error ? err.message : String(err)}${stderr ? `; tar: ${stderr.trim()}` : ""}`);
+  const fed = (0, import_promises10.pipeline)((0, import_node_fs5.createReadStream)(archive), decoder(archive), tar.stdin).then(
+    () => void 0,
+    (err) => err instanceof Error ? err.message : String(err)
+  );
+  const [feedError, code] = await Promise.all([fed, exited]);
+  if (code !== 0) {
+    const why = stderr.trim().split("\n").at(-1) ?? feedError ?? "";
+    throw new Error(`Unpacking ${archive} failed (tar exit ${code}): ${why}`);
   }
-  const code = await exited;
-  if (code !== 0) throw new Error(`tar failed (exit ${code}) unpacking ${archive}: ${stderr.trim().split("\n").at(-1)}`);
 };
 
 // src/install/extract.ts
@@ -76560,15 +76561,26 @@ async function readMeta(root) {
     return void 0;
   }
 }
-async function extractAuditCache(tc, archive, temp, top, key, meta, unpack = untar) {
-  const dest = await (0, import_promises11.mkdtemp)(import_node_path10.default.join(temp, "ssp-x-"));
+function entryPath(key) {
+  const root = process.env.RUNNER_TOOL_CACHE;
+  if (!root) throw new Error("RUNNER_TOOL_CACHE is not set: this must run on a GitHub Actions runner");
+  return import_node_path10.default.join(root, key.tool, import_semver7.default.clean(key.version) ?? key.version, key.arch);
+}
+async function extractAuditCache(archive, top, key, meta, unpack = untar) {
+  const dest = entryPath(key);
+  await (0, import_promises11.mkdir)(import_node_path10.default.dirname(dest), { recursive: true });
+  const staging = await (0, import_promises11.mkdtemp)(import_node_path10.default.join(import_node_path10.default.dirname(dest), ".partial-"));
   try {
-    await unpack(archive, dest);
-    const { top: dir } = await auditTree(dest, top);
+    await unpack(archive, staging);
+    const { top: dir } = await auditTree(staging, top);
     await (0, import_promises11.writeFile)(import_node_path10.default.join(dir, META), JSON.stringify(meta));
-    return await tc.cacheDir(dir, key.tool, key.version, key.arch);
-  } finally {
+    await (0, import_promises11.rm)(`${dest}.complete`, { force: true });
     await (0, import_promises11.rm)(dest, { recursive: true, force: true });
+    await (0, import_promises11.rename)(dir, dest);
+    await (0, import_promises11.writeFile)(`${dest}.complete`, "");
+    return dest;
+  } finally {
+    await (0, import_promises11.rm)(staging, { recursive: true, force: true });
   }
 }
 
@@ -76577,14 +76589,14 @@ var toolName = (variant, libc) => `podman-${variant}-${libc}`;
 async function installPigfoot(http4, tc, req) {
   const name2 = (version3) => assetName({ version: version3, variant: req.variant, libc: req.libc, arch: req.arch });
   if (req.spec.exact && !req.checkLatest) {
-    const hit2 = await fromToolCache(tc, req, req.spec.exact) ?? await fromActionsCache(tc, req, req.spec.exact, name2(req.spec.exact));
+    const hit2 = await fromToolCache(tc, req, req.spec.exact) ?? await fromActionsCache(req, req.spec.exact, name2(req.spec.exact));
     if (hit2) return hit2;
   }
   const { releases } = await jobReleases(http4, req.temp, req, req.checkLatest);
   const chosen = pick(candidates2(releases, "podman-v", req.spec), req.spec);
-  const hit = await fromToolCache(tc, req, chosen.version) ?? await fromActionsCache(tc, req, chosen.version, name2(chosen.version));
+  const hit = await fromToolCache(tc, req, chosen.version) ?? await fromActionsCache(req, chosen.version, name2(chosen.version));
   if (hit) return hit;
-  return download(http4, tc, req, chosen, name2(chosen.version));
+  return download(http4, req, chosen, name2(chosen.version));
 }
 async function resolveVersion(http4, req) {
   if (req.spec.exact && !req.checkLatest) return req.spec.exact;
@@ -76597,22 +76609,22 @@ async function fromToolCache(tc, req, version3) {
   const meta = await readMeta(root);
   return { version: version3, root, cacheHit: "tool-cache", verified: meta?.verified ?? "sha256", checks: [], asset: meta?.asset };
 }
-async function fromActionsCache(tc, req, version3, asset) {
+async function fromActionsCache(req, version3, asset) {
   if (!req.cache) return void 0;
   const slot = archiveSlot(req.temp, asset);
   const meta = await restoreArchive(req.cache, slot, keyPrefix(req.owner, req.repo, asset));
   if (!meta) return void 0;
-  const root = await extractAuditCache(tc, slot.archive, req.temp, tagFor(version3), cacheKeyOf(req, version3), meta);
+  const root = await extractAuditCache(slot.archive, tagFor(version3), cacheKeyOf(req, version3), meta);
   return { version: version3, root, cacheHit: "actions-cache", verified: meta.verified, checks: [`sha256 ${meta.sha256} (cache entry)`], asset };
 }
 var cacheKeyOf = (req, version3) => ({ tool: toolName(req.variant, req.libc), version: version3, arch: req.arch });
-async function download(http4, tc, req, chosen, name2) {
+async function download(http4, req, chosen, name2) {
   const slot = archiveSlot(req.temp, name2);
   const fetched = await fetchVerified(http4, req, chosen, name2, slot.archive);
   const verified = fetched.signature.result ? "signature+sha256" : "sha256";
   const meta = { asset: name2, sha256: fetched.sha256, verified };
   await writeMeta(slot, meta);
-  const root = await extractAuditCache(tc, slot.archive, req.temp, tagFor(chosen.version), cacheKeyOf(req, chosen.version), meta);
+  const root = await extractAuditCache(slot.archive, tagFor(chosen.version), cacheKeyOf(req, chosen.version), meta);
   const cacheSave = req.cache && { key: cacheKey(req.owner, req.repo, name2, fetched.sha256), paths: [slot.dir] };
   return { version: chosen.version, root, cacheHit: false, verified, checks: fetched.checks, signature: fetched.signature, asset: name2, cacheSave };
 }
@@ -76873,11 +76885,11 @@ function isFullyQualified(image) {
 }
 
 // src/smoke/plan.ts
-var import_semver9 = __toESM(require_semver2(), 1);
+var import_semver10 = __toESM(require_semver2(), 1);
 
 // src/smoke/facts.ts
 var import_node_net = require("node:net");
-var import_semver7 = __toESM(require_semver2(), 1);
+var import_semver8 = __toESM(require_semver2(), 1);
 var nonLo = (f) => f.interfaces.filter((i) => i.name !== "lo");
 var v4 = (i) => (i?.addrs ?? []).filter((a) => (0, import_node_net.isIPv4)(a.split("/")[0])).sort();
 function detectKind(ctr, host) {
@@ -76900,7 +76912,7 @@ function expectedDefault(info3, podmanVersion, defaultNetwork3) {
   if (info3.rootlessNetworkCmd === "pasta" || info3.rootlessNetworkCmd === "slirp4netns") {
     return { kind: info3.rootlessNetworkCmd, why: `podman info rootlessNetworkCmd` };
   }
-  const five = import_semver7.default.gte(import_semver7.default.coerce(podmanVersion) ?? "0.0.0", "5.0.0");
+  const five = import_semver8.default.gte(import_semver8.default.coerce(podmanVersion) ?? "0.0.0", "5.0.0");
   return { kind: five ? "pasta" : "slirp4netns", why: `podman ${podmanVersion} default` };
 }
 var DOC_RANGES = [/^192\.0\.2\./, /^198\.51\.100\./, /^203\.0\.113\./];
@@ -76929,7 +76941,7 @@ function internet6(host, four) {
   }
   return { ok: true, reason: `IPv6 default route via ${gw.via}, address ${global2[0]}` };
 }
-var atLeast = (v, min) => import_semver7.default.gte(import_semver7.default.coerce(v) ?? "0.0.0", min);
+var atLeast = (v, min) => import_semver8.default.gte(import_semver8.default.coerce(v) ?? "0.0.0", min);
 var yes = (reason) => ({ ok: true, reason });
 var no = (reason) => ({ ok: false, reason });
 function pastaReach(info3, podman) {
@@ -77256,7 +77268,7 @@ var INTERNET_CHECKS = [
 
 // src/smoke/checks.ts
 var import_node_crypto12 = require("node:crypto");
-var import_semver8 = __toESM(require_semver2(), 1);
+var import_semver9 = __toESM(require_semver2(), 1);
 
 // src/smoke/x509.ts
 var import_node_crypto11 = require("node:crypto");
@@ -77423,7 +77435,7 @@ async function hostsEntry(ctx) {
   const addr = entry.addr;
   if (/^127\.|^::1$/.test(addr)) fail(`host.containers.internal is ${addr}: that is the container itself`, { addr });
   const pasta = pastaDate(ctx.caps.pastaVersion ?? "");
-  const mapped = ctx.caps.defaultKind.kind === "pasta" && import_semver8.default.gte(ctx.caps.podman, "5.3.0") && !!pasta && import_semver8.default.gte(pasta, "2024.8.21");
+  const mapped = ctx.caps.defaultKind.kind === "pasta" && import_semver9.default.gte(ctx.caps.podman, "5.3.0") && !!pasta && import_semver9.default.gte(pasta, "2024.8.21");
   if (mapped && addr !== "169.254.1.2") fail(`host.containers.internal is ${addr}, expected 169.254.1.2 (podman >= 5.3 with passt ${pasta})`, { addr });
   return { addr, names: entry.names, summary: `host.containers.internal -> ${addr}${addr === "169.254.1.2" ? " (pasta --map-guest-addr)" : ""}` };
 }
@@ -77512,7 +77524,7 @@ function unknownCheckIds(select) {
   return typeof select === "string" ? [] : select.filter((id) => !SMOKE_CHECK_IDS.includes(id));
 }
 function capabilities(i) {
-  const podman = import_semver9.default.coerce(i.podmanVersion)?.version ?? "0.0.0";
+  const podman = import_semver10.default.coerce(i.podmanVersion)?.version ?? "0.0.0";
   const four = i.internet === "skip" ? { ok: false, reason: "no internet: not tried (internet checks turned off by the caller)" } : internet4(i.hostFacts);
   return {
     podman,
@@ -77526,7 +77538,7 @@ function capabilities(i) {
   };
 }
 function unmet2(needs, caps) {
-  if (needs.podman && !import_semver9.default.satisfies(caps.podman, needs.podman)) return `needs podman ${needs.podman} (have ${caps.podman})`;
+  if (needs.podman && !import_semver10.default.satisfies(caps.podman, needs.podman)) return `needs podman ${needs.podman} (have ${caps.podman})`;
   const wanted = [
     [needs.pasta, caps.pasta],
     [needs.slirp4netns, caps.slirp4netns],
@@ -77557,6 +77569,11 @@ function plan(checks, caps, select) {
 }
 
 // src/smoke/report.ts
+function withIdentity(report, identity) {
+  if (!identity) return report;
+  const { version: version3, ...rest } = report;
+  return { version: version3, identity, ...rest };
+}
 function suiteResult(checks) {
   if (checks.some((c) => c.status === "failed")) return "failed";
   return checks.some((c) => c.status === "passed") ? "passed" : "skipped";
@@ -77678,6 +77695,7 @@ async function runSmokeSuite(run2, opts) {
 }
 
 // src/smoke/step.ts
+var import_promises16 = require("node:fs/promises");
 var import_node_path14 = require("node:path");
 var REPORT_FILE = "setup-static-podman-smoke.json";
 var ICON2 = { passed: "\u2705", failed: "\u274C", skipped: "\u23ED\uFE0F" };
@@ -77685,13 +77703,13 @@ function logLine(c) {
   const what = c.status === "passed" ? c.details.summary ?? "" : c.reason ?? "";
   return `${ICON2[c.status]} ${c.id} [${c.mode}] ${(c.durationMs / 1e3).toFixed(1)} s ${what}`.trimEnd();
 }
-async function runSmokeStep(run2, p, inputs, temp, summary2) {
+async function runSmokeStep(run2, p, inputs, temp, summary2, identity) {
   if (inputs.smokeTests === "none") {
     setOutput(Outputs.SmokeResult, "skipped");
     return void 0;
   }
   const reportPath = (0, import_node_path14.join)(temp, REPORT_FILE);
-  const report = await group("Network smoke tests", async () => {
+  const suite = await group("Network smoke tests", async () => {
     const r = await runSmokeSuite(run2, {
       ...p,
       select: inputs.smokeTests,
@@ -77704,6 +77722,9 @@ async function runSmokeStep(run2, p, inputs, temp, summary2) {
     for (const c of r.checks) info(logLine(c));
     return r;
   });
+  const report = withIdentity(suite, identity);
+  if (identity) await (0, import_promises16.writeFile)(reportPath, `${JSON.stringify(report, null, 2)}
+`);
   info(smokeHeadline(report));
   setOutput(Outputs.SmokeResult, report.result);
   setOutput(Outputs.SmokeReport, reportPath);
@@ -77794,7 +77815,7 @@ async function rewire(dropin, wiring) {
 }
 async function readTrustedRoot(file) {
   try {
-    return JSON.parse(await (0, import_promises16.readFile)(file, "utf8"));
+    return JSON.parse(await (0, import_promises17.readFile)(file, "utf8"));
   } catch (err) {
     throw new InputError("trusted-root", file, `a readable trusted_root.json (${errorText(err)})`);
   }

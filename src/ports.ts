@@ -22,7 +22,8 @@ export interface RunOptions {
 /** Runs a program with an argument array (never a shell). Never throws for a non-zero exit. */
 export type Run = (cmd: string, args: string[], opts?: RunOptions) => Promise<ExecResult>
 
-export type ToolCache = Pick<typeof tc, 'find' | 'cacheDir'>
+/** Lookups only: entries are committed by install/extract.ts with a rename, not a copy. */
+export type ToolCache = Pick<typeof tc, 'find'>
 
 export interface HttpResponse {
   status: number

@@ -1,8 +1,10 @@
-// Unpack a verified archive as the runner user into a fresh dir, audit it, then hand it to
-// the tool cache, which marks the entry complete only after the copy has finished.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+// Unpack a verified archive as the runner user, audit it, and commit it to the tool cache.
+// The unpack happens inside the tool cache's own directory so that committing is a rename,
+// not a copy of 170 MB; the `.complete` marker is written last, as @actions/tool-cache
+// does, so tc.find never sees a half-finished entry.
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { ToolCache } from '../ports.js'
+import semver from 'semver'
 import { auditTree } from './audit.js'
 import { type Untar, untar } from './untar.js'
 
@@ -28,22 +30,27 @@ export async function readMeta(root: string): Promise<EntryMeta | undefined> {
   }
 }
 
-export async function extractAuditCache(
-  tc: ToolCache,
-  archive: string,
-  temp: string,
-  top: string,
-  key: CacheKey,
-  meta: EntryMeta,
-  unpack: Untar = untar,
-): Promise<string> {
-  const dest = await mkdtemp(path.join(temp, 'ssp-x-'))
+/** The same place @actions/tool-cache uses: $RUNNER_TOOL_CACHE/tool/version/arch. */
+export function entryPath(key: CacheKey): string {
+  const root = process.env.RUNNER_TOOL_CACHE
+  if (!root) throw new Error('RUNNER_TOOL_CACHE is not set: this must run on a GitHub Actions runner')
+  return path.join(root, key.tool, semver.clean(key.version) ?? key.version, key.arch)
+}
+
+export async function extractAuditCache(archive: string, top: string, key: CacheKey, meta: EntryMeta, unpack: Untar = untar): Promise<string> {
+  const dest = entryPath(key)
+  await mkdir(path.dirname(dest), { recursive: true })
+  const staging = await mkdtemp(path.join(path.dirname(dest), '.partial-'))
   try {
-    await unpack(archive, dest)
-    const { top: dir } = await auditTree(dest, top)
+    await unpack(archive, staging)
+    const { top: dir } = await auditTree(staging, top)
     await writeFile(path.join(dir, META), JSON.stringify(meta))
-    return await tc.cacheDir(dir, key.tool, key.version, key.arch)
-  } finally {
+    await rm(`${dest}.complete`, { force: true })
     await rm(dest, { recursive: true, force: true })
+    await rename(dir, dest)
+    await writeFile(`${dest}.complete`, '')
+    return dest
+  } finally {
+    await rm(staging, { recursive: true, force: true })
   }
 }

@@ -49,14 +49,14 @@ export const toolName = (variant: Variant, libc: Libc): string => `podman-${vari
 export async function installPigfoot(http: Http, tc: ToolCache, req: InstallRequest): Promise<InstallResult> {
   const name = (version: string) => assetName({ version, variant: req.variant, libc: req.libc, arch: req.arch })
   if (req.spec.exact && !req.checkLatest) {
-    const hit = (await fromToolCache(tc, req, req.spec.exact)) ?? (await fromActionsCache(tc, req, req.spec.exact, name(req.spec.exact)))
+    const hit = (await fromToolCache(tc, req, req.spec.exact)) ?? (await fromActionsCache(req, req.spec.exact, name(req.spec.exact)))
     if (hit) return hit
   }
   const { releases } = await jobReleases(http, req.temp, req, req.checkLatest)
   const chosen = pick(candidates(releases, 'podman-v', req.spec), req.spec)
-  const hit = (await fromToolCache(tc, req, chosen.version)) ?? (await fromActionsCache(tc, req, chosen.version, name(chosen.version)))
+  const hit = (await fromToolCache(tc, req, chosen.version)) ?? (await fromActionsCache(req, chosen.version, name(chosen.version)))
   if (hit) return hit
-  return download(http, tc, req, chosen, name(chosen.version))
+  return download(http, req, chosen, name(chosen.version))
 }
 
 /** The version `spec` resolves to: no request for an exact version unless check-latest. */
@@ -73,24 +73,24 @@ async function fromToolCache(tc: ToolCache, req: InstallRequest, version: string
   return { version, root, cacheHit: 'tool-cache', verified: meta?.verified ?? 'sha256', checks: [], asset: meta?.asset }
 }
 
-async function fromActionsCache(tc: ToolCache, req: InstallRequest, version: string, asset: string): Promise<InstallResult | undefined> {
+async function fromActionsCache(req: InstallRequest, version: string, asset: string): Promise<InstallResult | undefined> {
   if (!req.cache) return undefined
   const slot = archiveSlot(req.temp, asset)
   const meta = await restoreArchive(req.cache, slot, keyPrefix(req.owner, req.repo, asset))
   if (!meta) return undefined
-  const root = await extractAuditCache(tc, slot.archive, req.temp, tagFor(version), cacheKeyOf(req, version), meta)
+  const root = await extractAuditCache(slot.archive, tagFor(version), cacheKeyOf(req, version), meta)
   return { version, root, cacheHit: 'actions-cache', verified: meta.verified, checks: [`sha256 ${meta.sha256} (cache entry)`], asset }
 }
 
 const cacheKeyOf = (req: InstallRequest, version: string) => ({ tool: toolName(req.variant, req.libc), version, arch: req.arch })
 
-async function download(http: Http, tc: ToolCache, req: InstallRequest, chosen: Candidate, name: string): Promise<InstallResult> {
+async function download(http: Http, req: InstallRequest, chosen: Candidate, name: string): Promise<InstallResult> {
   const slot = archiveSlot(req.temp, name)
   const fetched = await fetchVerified(http, req, chosen, name, slot.archive)
   const verified = fetched.signature.result ? 'signature+sha256' : 'sha256'
   const meta = { asset: name, sha256: fetched.sha256, verified }
   await writeMeta(slot, meta)
-  const root = await extractAuditCache(tc, slot.archive, req.temp, tagFor(chosen.version), cacheKeyOf(req, chosen.version), meta)
+  const root = await extractAuditCache(slot.archive, tagFor(chosen.version), cacheKeyOf(req, chosen.version), meta)
   const cacheSave = req.cache && { key: cacheKey(req.owner, req.repo, name, fetched.sha256), paths: [slot.dir] }
   return { version: chosen.version, root, cacheHit: false, verified, checks: fetched.checks, signature: fetched.signature, asset: name, cacheSave }
 }

@@ -28,13 +28,15 @@ export const untar: Untar = async (archive, dest) => {
     tar.on('error', reject)
     tar.on('close', (code) => resolve(code ?? 1))
   })
-  try {
-    await pipeline(createReadStream(archive), decoder(archive), tar.stdin)
-  } catch (err) {
-    tar.kill()
-    await exited.catch(() => undefined)
-    throw new Error(`Unpacking ${archive} failed: ${err instanceof Error ? err.message : String(err)}${stderr ? `; tar: ${stderr.trim()}` : ''}`)
+  // tar may exit at the end-of-archive blocks before the decoder has flushed the padding
+  // behind them: a broken pipe then is normal, and tar's exit status is what counts.
+  const fed = pipeline(createReadStream(archive), decoder(archive), tar.stdin).then(
+    () => undefined,
+    (err: unknown) => (err instanceof Error ? err.message : String(err)),
+  )
+  const [feedError, code] = await Promise.all([fed, exited])
+  if (code !== 0) {
+    const why = stderr.trim().split('\n').at(-1) ?? feedError ?? ''
+    throw new Error(`Unpacking ${archive} failed (tar exit ${code}): ${why}`)
   }
-  const code = await exited
-  if (code !== 0) throw new Error(`tar failed (exit ${code}) unpacking ${archive}: ${stderr.trim().split('\n').at(-1)}`)
 }
