@@ -57,3 +57,11 @@ describe('action.yml', () => {
     expect(action.inputs['github-token'].default).toBe('${{ github.token }}')
   })
 })
+
+describe('README', () => {
+  const readme = readFileSync('README.md', 'utf8')
+  it('documents every input and output', () => {
+    const missing = [...Object.keys(action.inputs), ...Object.keys(action.outputs)].filter((n) => !readme.includes(`\`${n}\``))
+    expect(missing).toEqual([])
+  })
+})
