@@ -1,7 +1,7 @@
 // Bundles each entry point into one CommonJS file the runner executes with node24.
 import { build } from 'esbuild'
 
-const entries = { main: 'src/main.ts', post: 'src/post.ts' }
+const entries = { main: 'src/main.ts', post: 'src/post.ts', report: 'src/report/main.ts' }
 await Promise.all(
   Object.entries(entries).map(([name, entry]) =>
     build({

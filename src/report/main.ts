@@ -1,0 +1,3 @@
+import { reportMain } from './run.js'
+
+void reportMain()
