@@ -103,6 +103,15 @@ describe('releases API', () => {
     expect(await res.text()).toBe('sig')
   })
 
+  it("serves a user's public keys at /<owner>.gpg, like github.com, and 404 for others", async () => {
+    mirror.setUserKeys('mgoltzsche', '-----BEGIN PGP PUBLIC KEY BLOCK-----\n...\n')
+    const res = await api('/mgoltzsche.gpg')
+    expect([res.status, await res.text()]).toEqual([200, '-----BEGIN PGP PUBLIC KEY BLOCK-----\n...\n'])
+    expect((await api('/someone.gpg')).status).toBe(404)
+    mirror.setUserKeys('mgoltzsche', undefined)
+    expect((await api('/mgoltzsche.gpg')).status).toBe(404)
+  })
+
   it('records requests without token values, and checks the token', async () => {
     mirror.resetRequests()
     const requests = mirror.requests

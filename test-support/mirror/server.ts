@@ -33,6 +33,8 @@ export interface MirrorOptions {
   separateDownloadOrigin?: boolean
   /** API port; 0 (default) picks a free one */
   port?: number
+  /** `owner` -> the armored keys GitHub serves at `/<owner>.gpg` (the key endpoint of a user) */
+  userKeys?: Record<string, string>
 }
 
 export interface RecordedRequest {
@@ -55,6 +57,8 @@ export interface Mirror {
   clearFaults(): void
   /** replaces one repository's releases */
   setReleases(repo: string, releases: readonly ReleaseSpec[]): Promise<void>
+  /** what `/<owner>.gpg` serves; undefined: 404 */
+  setUserKeys(owner: string, armored: string | undefined): void
   /** the browser_download_url of an asset */
   downloadUrl(repo: string, tag: string, name: string): string
   close(): Promise<void>
@@ -71,7 +75,8 @@ export async function startMirror(opts: MirrorOptions): Promise<Mirror> {
   const requests: RecordedRequest[] = []
   const sockets = new Set<Socket>()
   const urls: Urls = { api: '', download: '' }
-  const ctx: Ctx = { repos, urls, faults, pageSize: opts.pageSize ?? 100, token: opts.token }
+  const userKeys = new Map(Object.entries(opts.userKeys ?? {}))
+  const ctx: Ctx = { repos, urls, faults, pageSize: opts.pageSize ?? 100, token: opts.token, userKeys }
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     requests.push(record(req))
@@ -88,6 +93,7 @@ export async function startMirror(opts: MirrorOptions): Promise<Mirror> {
     requests,
     resetRequests: () => void requests.splice(0),
     setFaults: (f) => faults.set(f),
+    setUserKeys: (owner, armored) => void (armored === undefined ? userKeys.delete(owner) : userKeys.set(owner, armored)),
     clearFaults: () => faults.set([]),
     async setReleases(name, specs) {
       repos.set(name, await buildRepo(name, specs))
@@ -108,6 +114,7 @@ interface Ctx {
   faults: FaultTable
   pageSize: number
   token?: string
+  userKeys: Map<string, string>
 }
 
 function listen(handler: Parameters<typeof createServer>[1], host: string, p: number, sockets: Set<Socket>): Promise<Server> {
@@ -162,6 +169,7 @@ interface Route {
 function resolveRoute(ctx: Ctx, url: URL, accept: string): Route {
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent)
   const notFound: Route = { reply: () => errorReply(404, 'Not Found') }
+  if (parts.length === 1 && parts[0].endsWith('.gpg')) return keysRoute(ctx, parts[0].slice(0, -'.gpg'.length))
   if (parts[0] === 'download' && parts.length === 5) {
     const hit = findAsset(ctx, `${parts[1]}/${parts[2]}`, parts[3], parts[4])
     return hit ? { assetName: hit.name, reply: () => assetReply(hit) } : notFound
@@ -179,6 +187,13 @@ function resolveRoute(ctx: Ctx, url: URL, accept: string): Route {
   if (rest.length === 2 && rest[0] === 'tags') return releaseRoute(ctx, repo, rest[1])
   if (rest.length === 2 && rest[0] === 'assets') return apiAssetRoute(ctx, repo, Number(rest[1]), accept)
   return notFound
+}
+
+/** github.com/<user>.gpg: the user's public keys as text (404 for an unknown user). */
+function keysRoute(ctx: Ctx, owner: string): Route {
+  const keys = ctx.userKeys.get(owner)
+  if (keys === undefined) return { reply: () => ({ status: 404, headers: { 'content-type': 'text/plain' }, body: bufferBody('Not Found') }) }
+  return { reply: () => ({ status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: bufferBody(keys) }) }
 }
 
 function listReply(ctx: Ctx, repo: RepoModel, url: URL): Reply {
