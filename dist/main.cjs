@@ -76702,8 +76702,10 @@ async function wireUp(binDir, wiring, env, home, temp) {
   const { dir, hidden } = await pathDir(binDir, temp);
   const dropinText = buildDropin(wiring);
   const dropin = await writeDropin(dropinDir(env, home), dropinText);
-  addPath(dir);
   return { binDir: dir, dropin, dropinText, hidden };
+}
+function handOver(w) {
+  addPath(w.binDir);
 }
 
 // src/outcome.ts
@@ -77790,10 +77792,14 @@ async function setup(deps, inputs, ctx, summary2, state3) {
   const gate = await group(
     "Host gate",
     () => gateStep({ run: deps.run, inputs, installed, variant, version: result.version, env, baseWiring, state: state3, installFull: async () => (await install("full", parseVersionSpec(result.version))).root })
-  );
+  ).catch(async (err) => {
+    await (0, import_promises17.rm)(wired.dropin, { force: true });
+    throw err;
+  });
   await rewire(wired.dropin, gate.wiring);
-  const podmanEnv = { ...env, PATH: process.env.PATH };
+  const podmanEnv = { ...env, PATH: `${wired.binDir}:${env.PATH ?? ""}` };
   const info3 = await group("podman info", () => podmanInfo(deps.run, installed.podman, podmanEnv));
+  handOver(wired);
   for (const w of verifyUsed(info3, gate.pieces)) warning(w);
   const outcome2 = { source: `${inputs.owner}/${inputs.repo}`, variant, libc: libc.libc, arch: ctx.arch, result, installed, wired, info: info3 };
   setInstallOutputs(outcome2);

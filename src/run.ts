@@ -3,7 +3,7 @@
 import * as cache from '@actions/cache'
 import * as core from '@actions/core'
 import * as tc from '@actions/tool-cache'
-import { readFile } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { type SavedState, saveState } from './constants.js'
 import { runnerContext, type RunnerContext } from './context.js'
@@ -18,7 +18,7 @@ import type { Cache } from './install/archive-cache.js'
 import { buildDropin, type Wiring, writeDropin } from './install/dropin.js'
 import { type Installed, LAYOUTS, resolveLayout } from './install/layout.js'
 import { installPigfoot, type InstallRequest, resolveVersion } from './install/pigfoot.js'
-import { wireUp } from './install/wire.js'
+import { handOver, wireUp } from './install/wire.js'
 import { addInstallSummary, setInstallOutputs } from './outcome.js'
 import type { Http, Run, ToolCache } from './ports.js'
 import type { SmokeReport } from './smoke/index.js'
@@ -83,12 +83,19 @@ async function setup(deps: Deps, inputs: Inputs, ctx: RunnerContext, summary: Su
   const baseWiring = wiringFor(installed, inputs)
   const wired = await wireUp(installed.bin, baseWiring, env, ctx.home, ctx.temp)
   if (inputs.cleanup) state.changes.push({ kind: 'dropin', description: `removed ${wired.dropin}`, revert: ['rm', '-f', wired.dropin], sudo: false })
-  const gate = await core.group('Host gate', () =>
-    gateStep({ run: deps.run, inputs, installed, variant, version: result.version, env, baseWiring, state, installFull: async () => (await install('full', parseVersionSpec(result.version))).root }),
-  )
+  const gate = await core
+    .group('Host gate', () =>
+      gateStep({ run: deps.run, inputs, installed, variant, version: result.version, env, baseWiring, state, installFull: async () => (await install('full', parseVersionSpec(result.version))).root }),
+    )
+    .catch(async (err: unknown) => {
+      // Half-wired is worse than not wired: the drop-in would steer every later podman.
+      await rm(wired.dropin, { force: true })
+      throw err
+    })
   await rewire(wired.dropin, gate.wiring)
-  const podmanEnv = { ...env, PATH: process.env.PATH }
+  const podmanEnv = { ...env, PATH: `${wired.binDir}:${env.PATH ?? ''}` }
   const info = await core.group('podman info', () => podmanInfo(deps.run, installed.podman, podmanEnv))
+  handOver(wired)
   for (const w of host.verifyUsed(info, gate.pieces)) core.warning(w)
   const outcome = { source: `${inputs.owner}/${inputs.repo}`, variant, libc: libc.libc, arch: ctx.arch, result, installed, wired, info }
   setInstallOutputs(outcome)

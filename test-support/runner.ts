@@ -38,6 +38,8 @@ export interface RunActionOptions {
   timeoutMs?: number
   /** another bundle than dist/<entry>.cjs (must be under the repository or the workspace) */
   script?: string
+  /** trees only: `SRC:DEST` host paths mounted over tree paths (an old crun, /dev/null over a binary) */
+  mounts?: string[]
 }
 
 export interface ActionResult {
@@ -61,6 +63,8 @@ export interface ActionResult {
 
 export interface RunAsRunnerOptions {
   tree?: TreeName
+  /** as RunActionOptions.mounts */
+  mounts?: string[]
   /** put before the PATH the earlier steps exported */
   extraPath?: string[]
   env?: EnvOverrides
@@ -87,7 +91,7 @@ export async function runAction(opts: RunActionOptions): Promise<ActionResult> {
   const state = opts.entry === 'post' ? (opts.state ?? work.state) : {}
   const env: EnvOverrides = { ...(await stepEnv(work, opts.tree)), ...inputEnv(opts.inputs), ...stateEnv(state), ...opts.env }
   const script = opts.script ?? join(repoRoot(), 'dist', `${opts.entry}.cjs`)
-  const r = await asRunner(work, opts.tree, env, [nodePath(), script], opts.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+  const r = await asRunner(work, opts.tree, env, [nodePath(), script], opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, undefined, opts.mounts)
   const result = await collect(work, r)
   applyToLaterSteps(work, result, opts.entry)
   return result
@@ -102,7 +106,7 @@ export async function runAsRunner(
 ): Promise<ProcResult> {
   const env: EnvOverrides = { ...(await stepEnv(work, opts.tree)), ...opts.env }
   if (opts.extraPath?.length) env.PATH = [...opts.extraPath, env.PATH].join(':')
-  return asRunner(work, opts.tree, env, [cmd, ...args], opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.input)
+  return asRunner(work, opts.tree, env, [cmd, ...args], opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.input, opts.mounts)
 }
 
 /** The runner's variables, then what earlier steps exported (GITHUB_PATH entries, newest first). */
@@ -164,13 +168,14 @@ async function asRunner(
   argv: string[],
   timeoutMs: number,
   input?: string,
+  mounts: readonly string[] = [],
 ): Promise<ProcResult> {
   const assignments = Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]))
   const asUser = ['runuser', '-u', 'tester', '--', 'env', '-i', '-C', work.githubWorkspace, ...assignments, ...argv]
   if (!tree) return runProc(asUser[0], asUser.slice(1), { timeoutMs, input, env: { PATH: BASE_PATH } })
   const { uid, gid } = await runnerIds()
   const repo = repoRoot()
-  const binds = [repo, work.dir, dirname(nodePath())].flatMap((b) => ['--bind', b])
+  const binds = [repo, work.dir, dirname(nodePath()), ...mounts].flatMap((b) => ['--bind', b])
   // A fixed script: its arguments arrive as "$@", nothing is interpolated into it.
   const prepare = 'install -d -m 0700 -o "$1" -g "$2" "$3" && shift 3 && exec "$@"'
   const args = [

@@ -24,16 +24,16 @@ export interface NextStep {
   container: ProcResult
 }
 
-export async function nextStep(work: Workspace, tree?: TreeName): Promise<NextStep> {
+export async function nextStep(work: Workspace, tree?: TreeName, mounts?: string[]): Promise<NextStep> {
   const rootfs = await emptyRootfs(work)
-  const info = await runAsRunner(work, 'podman', ['info', '--format', 'json'], { tree })
+  const info = await runAsRunner(work, 'podman', ['info', '--format', 'json'], { tree, mounts })
   if (info.exitCode !== 0) throw new Error(`podman info failed: ${info.stderr}`)
-  const which = await runAsRunner(work, 'sh', ['-c', 'command -v podman'], { tree })
+  const which = await runAsRunner(work, 'sh', ['-c', 'command -v podman'], { tree, mounts })
   const container = await runAsRunner(
     work,
     'podman',
     ['run', '--rm', '-v', '/usr:/usr:ro', '--rootfs', rootfs, 'sh', '-c', 'echo hello from $(cat /proc/1/comm 2>/dev/null || echo pid1)'],
-    { tree, timeoutMs: 120_000 },
+    { tree, mounts, timeoutMs: 120_000 },
   )
   return { info: JSON.parse(info.stdout) as NextStep['info'], which: which.stdout.trim(), container }
 }

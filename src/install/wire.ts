@@ -45,11 +45,16 @@ export interface WireResult {
   hidden: string[]
 }
 
+/** Writes the drop-in; PATH is exported by `handOver` once everything has passed. */
 export async function wireUp(binDir: string, wiring: Wiring, env: NodeJS.ProcessEnv, home: string, temp: string): Promise<WireResult> {
   await access(path.join(binDir, 'podman'), constants.X_OK)
   const { dir, hidden } = await pathDir(binDir, temp)
   const dropinText = buildDropin(wiring)
   const dropin = await writeDropin(dropinDir(env, home), dropinText)
-  core.addPath(dir)
   return { binDir: dir, dropin, dropinText, hidden }
+}
+
+/** The user's next steps get the installed podman first on PATH. */
+export function handOver(w: WireResult): void {
+  core.addPath(w.binDir)
 }

@@ -1,0 +1,169 @@
+// Issue 6 end to end: `node dist/main.cjs` as the runner user with source: mgoltzsche (a
+// release built from this machine's podman, signed in the run with a throwaway key) and
+// source: system (the host's Debian 12 podman, the Debian 13 tree's), each with the smoke
+// suite on real Podman; then `node dist/report.cjs` merges every report this file produced.
+// SSP_UPDATE_REPORT_FIXTURES=1 copies those reports and their table into __tests__/fixtures/report.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { copyFileSync, readFileSync } from 'node:fs'
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { collectReports } from '../../src/report/collect.js'
+import { renderMarkdown } from '../../src/report/markdown.js'
+import { buildMatrix } from '../../src/report/matrix.js'
+import type { SmokeReport } from '../../src/smoke/index.js'
+import { KEY_TOOL } from '../../src/verify/pgp-key.js'
+import { type Mirror, startMirror } from '../../test-support/mirror/server.js'
+import { type ActionResult, createWorkspace, repoRoot, runAction, runAsRunner, type TreeName, type Workspace } from '../../test-support/runner.js'
+import { WORKSPACES_ROOT } from '../../test-support/workspace.js'
+import { MG_REPOS, type MgoltzscheReleases, mgoltzscheReleases, OWNER } from './mgoltzsche.js'
+import { completeEntries } from './podman.js'
+import { type Fixture, repoOf, type Stack, startFixture } from './releases.js'
+
+// The golden test (unit/report-golden.test.ts) renders the fixtures with the same title.
+const REPORT_TITLE = 'Podman compatibility (integration tests on Debian 12 and 13)'
+const FIXTURES = path.join(repoRoot(), '__tests__/fixtures/report')
+// Until run.ts installs source: mgoltzsche, the bundle has no trace of it: say so, run nothing.
+const WIRED = readFileSync(path.join(repoRoot(), 'dist/main.cjs'), 'utf8').includes(KEY_TOOL)
+const itWired = WIRED ? it : it.skip
+if (!WIRED) console.warn('sources.test.ts: dist/main.cjs does not install source: mgoltzsche yet (run.ts not wired): skipped')
+
+let fx: Fixture
+let rel: MgoltzscheReleases
+let mg: Mirror
+let reportsDir: string
+const workspaces: Workspace[] = []
+
+beforeAll(async () => {
+  if (!WIRED) return
+  ;[fx, rel] = await Promise.all([startFixture(['bookworm', 'trixie']), mgoltzscheReleases()])
+  mg = await startMirror({ repos: rel.repos, userKeys: { [OWNER]: rel.key.publicArmored } })
+  reportsDir = await mkdtemp(path.join(WORKSPACES_ROOT, 'reports-'))
+  await chmod(reportsDir, 0o755)
+}, 900_000)
+afterAll(async () => {
+  await Promise.all([fx?.mirror.close(), mg?.close()])
+  for (const w of workspaces) await w.remove()
+  if (reportsDir) await rm(reportsDir, { recursive: true, force: true })
+})
+
+const treeOf = (stack: Stack): TreeName | undefined => (stack === 'bookworm' ? undefined : (stack as TreeName))
+
+interface Step {
+  r: ActionResult
+  work: Workspace
+  report?: SmokeReport
+}
+
+type InputsFor = (work: Workspace) => Record<string, string>
+
+/** One action step; with `keep`, its smoke report is kept as a matrix job uploads it: `<keep>/<file>`. */
+async function step(stack: Stack, inputs: InputsFor, keep?: string): Promise<Step> {
+  const work = await createWorkspace()
+  workspaces.push(work)
+  copyFileSync(fx.trustedRoot, `${work.dir}/trusted_root.json`)
+  const base = { 'github-token': 'ghs_testtoken123', 'install-missing': 'false', 'smoke-timeout': '90', 'smoke-failure': 'warning' }
+  const r = await runAction({ entry: 'main', work, tree: treeOf(stack), inputs: { ...base, ...inputs(work) } })
+  const file = r.outputs['smoke-report']
+  if (!file || !keep) return { r, work }
+  const dest = path.join(reportsDir, keep, path.basename(file))
+  await mkdir(path.dirname(dest), { recursive: true, mode: 0o755 })
+  await cp(file, dest)
+  await chmod(dest, 0o644)
+  return { r, work, report: JSON.parse(await readFile(file, 'utf8')) as SmokeReport }
+}
+
+const mgoltzsche = (repository: string, extra: Record<string, string> = {}): InputsFor => () => ({
+  source: 'mgoltzsche', repository, 'api-url': mg.url, 'source-key-fingerprint': rel.key.fingerprint, ...extra,
+})
+const pigfoot = (stack: Stack, variant: string): InputsFor => (work) => ({
+  repository: repoOf(stack), 'api-url': fx.mirror.url, variant, 'signer-identity': fx.signerIdentity, 'trusted-root': `${work.dir}/trusted_root.json`,
+})
+
+describe.each([
+  ['bookworm', '4.3.1'],
+  ['trixie', '5.4.2'],
+] as const)('source: mgoltzsche, %s build (podman %s)', (stack, version) => {
+  itWired('installs with the signature verified, runs the smoke suite on real Podman, adopts neither its storage.conf nor its fusermount3', async () => {
+    const { r, work, report } = await step(stack, mgoltzsche(MG_REPOS[stack]), `mgoltzsche-${stack}`)
+    expect(r.errors).toEqual([])
+    expect(r.exitCode).toBe(0)
+    const root = `${work.toolCache}/podman-mgoltzsche/${version}/amd64`
+    expect(r.outputs).toMatchObject({ 'podman-version': version, 'install-dir': root, verified: 'openpgp-signature+size+digest', 'smoke-result': 'passed' })
+    expect(report?.identity).toMatchObject({ source: 'mgoltzsche', repository: MG_REPOS[stack], podman: { version, origin: 'bundled' }, crun: { origin: 'bundled' } })
+    const tree = treeOf(stack)
+    const fuse = await runAsRunner(work, 'sh', ['-c', 'command -v fusermount3; command -v podman'], { tree })
+    expect(fuse.stdout.split('\n')).toEqual(['/usr/bin/fusermount3', `${r.outputs['bin-dir']}/podman`, ''])
+    const opts = await runAsRunner(work, 'podman', ['info', '--format', '{{json .Store.GraphOptions}}'], { tree })
+    expect(opts.exitCode).toBe(0)
+    expect(opts.stdout).not.toContain(`${root}/usr/local/bin/fuse-overlayfs`)
+    expect(opts.stdout).not.toContain('/usr/local/bin/fuse-overlayfs')
+  })
+})
+
+describe('source: mgoltzsche fails clearly', () => {
+  itWired('a tampered archive: the signature does not verify, nothing is installed', async () => {
+    const { r, work } = await step('trixie', mgoltzsche(MG_REPOS.tampered, { 'smoke-tests': 'none' }))
+    expect(r.exitCode).toBe(1)
+    expect(r.errors).toEqual([expect.stringMatching(/^podman-linux-amd64\.tar\.gz: the OpenPGP signature podman-linux-amd64\.tar\.gz\.asc does not verify with the pinned key [0-9A-F]{40} \(Signed digest did not match\); the archive was altered/)])
+    expect(r.path).toEqual([])
+    expect(completeEntries(work)).toEqual([])
+  })
+
+  itWired('a signature by another key: both fingerprints named, nothing is installed', async () => {
+    const { r, work } = await step('trixie', mgoltzsche(MG_REPOS.wrongSigner, { 'smoke-tests': 'none' }))
+    expect(r.exitCode).toBe(1)
+    expect(r.errors).toEqual([`podman-linux-amd64.tar.gz.asc was signed by ${rel.other.fingerprint}, not by the pinned key ${rel.key.fingerprint} (set source-key-fingerprint for a fork).`])
+    expect(completeEntries(work)).toEqual([])
+  })
+})
+
+describe.each([
+  ['bookworm', '4.3.1'],
+  ['trixie', '5.4.2'],
+] as const)('source: system on %s (podman %s)', (stack, version) => {
+  itWired("installs nothing and runs the smoke suite on the runner's own podman", async () => {
+    const { r, work, report } = await step(stack, () => ({ source: 'system' }), `system-${stack}`)
+    expect(r.errors).toEqual([])
+    expect(r.exitCode).toBe(0)
+    expect(r.outputs).toMatchObject({ 'podman-version': version, 'smoke-result': 'passed' })
+    expect(report?.identity).toMatchObject({ source: 'system', podman: { version, path: '/usr/bin/podman', origin: 'system' }, crun: { origin: 'system' } })
+    expect(completeEntries(work)).toEqual([])
+  })
+})
+
+describe.each(['bookworm', 'trixie'] as const)('source: pigfoot on %s, for the matrix', (stack) => {
+  itWired.each(['default', 'full'])('variant %s', async (variant) => {
+    const { r, report } = await step(stack, pigfoot(stack, variant), `pigfoot-${variant}-${stack}`)
+    expect(r.errors).toEqual([])
+    expect(report?.identity).toMatchObject({ source: 'pigfoot', variant, libc: 'static' })
+  })
+})
+
+describe('the report action over this run', () => {
+  itWired('node dist/report.cjs merges every report into one table, the same as the golden renderer', async () => {
+    const work = await createWorkspace()
+    workspaces.push(work)
+    const r = await runAction({ entry: 'main', work, script: path.join(repoRoot(), 'dist/report.cjs'), inputs: { reports: reportsDir, title: REPORT_TITLE } })
+    expect(r.errors).toEqual([])
+    expect(r.exitCode).toBe(0)
+    const { reports } = await collectReports(reportsDir)
+    expect(reports.map((x) => x.file.split('/')[0])).toEqual([
+      'mgoltzsche-bookworm', 'mgoltzsche-trixie', 'pigfoot-default-bookworm', 'pigfoot-default-trixie', 'pigfoot-full-bookworm', 'pigfoot-full-trixie', 'system-bookworm', 'system-trixie',
+    ])
+    const md = await readFile(r.outputs.markdown, 'utf8')
+    expect(md).toBe(renderMarkdown(buildMatrix(reports, REPORT_TITLE)))
+    expect(r.summary).toBe(md)
+    expect(JSON.parse(await readFile(r.outputs.json, 'utf8')).rows).toHaveLength(8)
+    if (process.env.SSP_UPDATE_REPORT_FIXTURES === '1') await updateFixtures(reports.map((x) => x.file), md)
+  })
+})
+
+/** The reports of this run become the golden test's input, the table its expected output. */
+async function updateFixtures(files: string[], md: string): Promise<void> {
+  await rm(path.join(FIXTURES, 'reports'), { recursive: true, force: true })
+  for (const f of files) {
+    await mkdir(path.join(FIXTURES, 'reports', path.dirname(f)), { recursive: true })
+    await cp(path.join(reportsDir, f), path.join(FIXTURES, 'reports', f))
+  }
+  await writeFile(path.join(FIXTURES, 'compatibility.md'), md)
+}
