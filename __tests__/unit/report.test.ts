@@ -1,12 +1,13 @@
 // The report action's pieces on small hand-made reports: which files count, row order,
 // escaping of artifact text, totals, the files and outputs through the real @actions/core.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import yaml from 'js-yaml'
 import { collectReports } from '../../src/report/collect.js'
 import { cell, renderMarkdown } from '../../src/report/markdown.js'
 import { buildMatrix } from '../../src/report/matrix.js'
-import { reportMain } from '../../src/report/run.js'
+import { getReportInputs, reportMain } from '../../src/report/run.js'
 import type { ReportIdentity } from '../../src/smoke/identity.js'
 import type { CheckReport, SmokeReport } from '../../src/smoke/report.js'
 import { actionsEnv, type ActionsEnv, captureStdout, parseFileCommands, type StdoutCapture } from '../helpers/actions-env.js'
@@ -108,5 +109,27 @@ describe('reportMain', () => {
     expect(process.exitCode).toBe(1)
     process.exitCode = undefined
     expect(out.text()).toContain('::error::No smoke reports found under')
+  })
+})
+
+describe('report/action.yml', () => {
+  const action = yaml.load(readFileSync('report/action.yml', 'utf8')) as { inputs: Record<string, unknown>; outputs: Record<string, unknown>; runs: { using: string; main: string } }
+
+  it('declares exactly the inputs the code reads and the outputs it sets, and runs the bundle one level up', async () => {
+    const read = new Set<string>()
+    const real = process.env
+    process.env = new Proxy(real, {
+      get: (t, k) => (typeof k === 'string' && k.startsWith('INPUT_') && read.add(k.slice(6).toLowerCase()), Reflect.get(t, k)),
+    })
+    try {
+      process.env['INPUT_REPORTS'] = 'x'
+      getReportInputs()
+    } finally {
+      process.env = real
+    }
+    expect(Object.keys(action.inputs).sort()).toEqual([...read].sort())
+    expect(Object.keys(action.outputs).sort()).toEqual(['json', 'markdown'])
+    expect(action.runs).toEqual({ using: 'node24', main: '../dist/report.cjs' })
+    expect(existsSync(path.join('report', action.runs.main))).toBe(true)
   })
 })
