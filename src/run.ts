@@ -9,18 +9,18 @@ import { type SavedState, saveState } from './constants.js'
 import { runnerContext, type RunnerContext } from './context.js'
 import { errorText, run as realRun } from './exec.js'
 import { gateStep } from './gate-step.js'
+import { installSource } from './sources.js'
+import { smokeIdentity } from './smoke/identity.js'
 import * as host from './host/index.js'
 import { podmanInfo } from './host/info.js'
-import { detectLibc } from './host/libc.js'
 import { createHttp, type HttpOptions, tokenOriginsFor } from './http.js'
-import { getInputs, InputError, type Inputs, parseVersionSpec, type Variant } from './inputs.js'
+import { getInputs, InputError, type Inputs } from './inputs.js'
 import type { Cache } from './install/archive-cache.js'
 import { buildDropin, type Wiring, writeDropin } from './install/dropin.js'
-import { type Installed, LAYOUTS, resolveLayout } from './install/layout.js'
-import { installPigfoot, type InstallRequest, resolveVersion } from './install/pigfoot.js'
 import { handOver, wireUp } from './install/wire.js'
 import { addInstallSummary, setInstallOutputs } from './outcome.js'
 import type { Http, Run, ToolCache } from './ports.js'
+import type { Installed } from './install/layout.js'
 import type { SmokeReport } from './smoke/index.js'
 import { SMOKE_CHECK_IDS, unknownCheckIds } from './smoke/index.js'
 import { applySmokeVerdict, runSmokeStep } from './smoke/step.js'
@@ -68,24 +68,17 @@ async function setup(deps: Deps, inputs: Inputs, ctx: RunnerContext, summary: Su
   // The job's own environment, before our PATH entry: the gate reports other podmans from it.
   const env = { ...deps.env }
   const http = deps.makeHttp({ token: inputs.token, tokenOrigins: tokenOriginsFor(inputs.apiUrl), deadlineMs: inputs.downloadTimeoutSec * 1000 })
-  const libc = inputs.libc === 'auto' ? await detectLibc(deps.run) : { libc: inputs.libc, reason: 'requested' }
-  if (inputs.libc === 'auto') core.info(`libc: ${libc.libc} (${libc.reason})`)
   const trustedRoot = inputs.trustedRoot ? await readTrustedRoot(inputs.trustedRoot) : undefined
-  const base = { ...inputs, libc: libc.libc, arch: ctx.arch, temp: ctx.temp, trustedRoot, cache: inputs.cache ? deps.cache : undefined }
-  const { variant, spec } = await chooseTarget(deps, http, { ...base, variant: 'full', spec: inputs.podmanVersion }, inputs.variant, env)
-  const install = async (v: Variant, s = spec) => {
-    const r = await installPigfoot(http, deps.tc, { ...base, variant: v, spec: s })
-    if (r.cacheSave) state.cacheSaves.push(r.cacheSave)
-    return r
-  }
-  const result = await core.group('Install podman', () => install(variant))
-  const installed = resolveLayout(result.root, LAYOUTS[variant])
+  const inst = await core.group('Install podman', () => installSource({ deps, http, inputs, ctx, env, trustedRoot }))
+  const { result, installed } = inst
+  state.cacheSaves.push(...inst.cacheSaves)
   const baseWiring = wiringFor(installed, inputs)
   const wired = await wireUp(installed.bin, baseWiring, env, ctx.home, ctx.temp)
   if (inputs.cleanup) state.changes.push({ kind: 'dropin', description: `removed ${wired.dropin}`, revert: ['rm', '-f', wired.dropin], sudo: false })
+  const installFull = inst.installFull ?? (() => Promise.reject(new Error(`source ${inputs.source} has no full asset to complete from`)))
   const gate = await core
     .group('Host gate', () =>
-      gateStep({ run: deps.run, inputs, installed, variant, version: result.version, env, baseWiring, state, installFull: async () => (await install('full', parseVersionSpec(result.version))).root }),
+      gateStep({ run: deps.run, inputs: { ...inputs, installMissing: inputs.installMissing && Boolean(inst.installFull) }, installed, variant: inst.gateVariant, version: result.version, env, baseWiring, state, installFull }),
     )
     .catch(async (err: unknown) => {
       // Half-wired is worse than not wired: the drop-in would steer every later podman.
@@ -93,27 +86,32 @@ async function setup(deps: Deps, inputs: Inputs, ctx: RunnerContext, summary: Su
       throw err
     })
   await rewire(wired.dropin, gate.wiring)
-  const podmanEnv = { ...env, PATH: `${wired.binDir}:${env.PATH ?? ''}` }
+  const podmanEnv = { ...env, PATH: inst.exportPath ? `${wired.binDir}:${env.PATH ?? ''}` : env.PATH }
   const info = await core.group('podman info', () => podmanInfo(deps.run, installed.podman, podmanEnv))
-  handOver(wired)
   for (const w of host.verifyUsed(info, gate.pieces)) core.warning(w)
-  const outcome = { source: `${inputs.owner}/${inputs.repo}`, variant, libc: libc.libc, arch: ctx.arch, result, installed, wired, info }
+  if (inst.exportPath) handOver(wired)
+  const outcome = { source: sourceLabel(inputs), variant: inst.variant, libc: inst.libc, arch: ctx.arch, result, installed, wired, info }
   setInstallOutputs(outcome)
   addInstallSummary(summary, outcome)
   summary.table('Host gate: what podman uses', gate.gateRows).table('Host gate: rootless checks', gate.checkRows)
-  core.info(`podman ${result.version} (${variant}, ${libc.libc}) ready in ${wired.binDir}; verified: ${result.verified}`)
-  return runSmokeStep(deps.run, { podman: installed.podman, env: podmanEnv, info, podmanVersion: result.version }, inputs, ctx.temp, summary)
+  core.info(`podman ${result.version} (${inputs.source}${inst.variant ? `, ${inst.variant}, ${inst.libc}` : ''}) ready in ${installed.bin}; verified: ${result.verified}`)
+  const identity = await smokeIdentity({
+    source: inputs.source,
+    repository: inputs.source === 'system' ? undefined : `${inputs.owner}/${inputs.repo}`,
+    variant: inst.variant || undefined,
+    libc: inst.libc || undefined,
+    arch: ctx.arch,
+    runner: ctx.image,
+    installRoot: inputs.source === 'system' ? undefined : result.root,
+    podmanPath: installed.podman,
+    podmanVersion: result.version,
+    info,
+    pieces: gate.pieces,
+  })
+  return runSmokeStep(deps.run, { podman: installed.podman, env: podmanEnv, info, podmanVersion: result.version }, inputs, ctx.temp, summary, identity)
 }
 
-/** `variant: auto` needs the version first: the smallest variant this host can run it with. */
-async function chooseTarget(deps: Deps, http: Http, req: InstallRequest, wanted: Inputs['variant'], env: NodeJS.ProcessEnv): Promise<{ variant: Variant; spec: InstallRequest['spec'] }> {
-  if (wanted !== 'auto') return { variant: wanted, spec: req.spec }
-  const version = await resolveVersion(http, req)
-  const probe = await host.probeHost(host.hostPorts(deps.run), { env, user: host.currentUser() })
-  const choice = host.chooseVariant(probe, version)
-  core.info(`variant: auto -> ${choice.reason}`)
-  return { variant: choice.variant, spec: parseVersionSpec(version) }
-}
+const sourceLabel = (i: Inputs): string => (i.source === 'system' ? 'the runner\'s own podman' : `${i.owner}/${i.repo}`)
 
 async function rewire(dropin: string, wiring: Wiring): Promise<void> {
   await writeDropin(path.dirname(dropin), buildDropin(wiring))

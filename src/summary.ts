@@ -45,7 +45,7 @@ export interface InstallFacts {
 export function installRows(f: InstallFacts): Row[] {
   const rows: [string, string][] = [
     ['Source', f.source],
-    ['Podman', `${f.version} (${f.variant}, ${f.libc}, ${f.arch})`],
+    ['Podman', `${f.version} (${[f.variant, f.libc, f.arch].filter(Boolean).join(', ')})`],
     ['Asset', f.asset ?? '—'],
     ['Verified', f.verified],
     ['Cache', f.cacheHit === 'false' ? 'miss (downloaded)' : `hit (${f.cacheHit})`],
