@@ -117,6 +117,23 @@ describe('installPigfoot', () => {
     expect(cached()).toBe('')
   })
 
+  it('a legacy cosign 2 bundle: checksum-only with a warning under auto, a failure under true', async () => {
+    const legacy = { base64Signature: 'MEUCIQ==', cert: 'LS0tLS1CRUdJTg==', rekorBundle: { SignedEntryTimestamp: 'x', Payload: {} } }
+    files['checksums.txt.bundle'] = Buffer.from(JSON.stringify(legacy))
+    const log = captureStdout()
+    try {
+      const r = await installPigfoot(scriptedHttp([release(['checksums.txt.bundle'])]), tc, request({ verifySignature: 'auto' }))
+      expect(r.verified).toBe('sha256')
+      expect(r.signature?.skipped).toMatch(/legacy|cosign 2/i)
+      expect(log.text()).toMatch(/::warning::.*Verifying with sha256 only\./)
+    } finally {
+      log.restore()
+    }
+    rmSync(process.env.RUNNER_TOOL_CACHE as string, { recursive: true, force: true })
+    await expect(installPigfoot(scriptedHttp([release(['checksums.txt.bundle'])]), tc, request({ verifySignature: 'true' }))).rejects.toThrow(/legacy|cosign 2/i)
+    expect(cached()).toBe('')
+  })
+
   it('with verify-signature true, a release without bundles fails before anything is cached', async () => {
     await expect(installPigfoot(scriptedHttp([release()]), tc, request({ verifySignature: 'true' }))).rejects.toThrow(
       'verify-signature is true but release podman-v5.7.1 has no checksums.txt.bundle or podman-v5.7.1-linux-amd64-static.tar.zst.bundle.',
