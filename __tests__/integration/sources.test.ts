@@ -5,7 +5,7 @@
 // SSP_UPDATE_REPORT_FIXTURES=1 copies those reports and their table into __tests__/fixtures/report.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { copyFileSync, readFileSync } from 'node:fs'
-import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, chown, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { collectReports } from '../../src/report/collect.js'
 import { renderMarkdown } from '../../src/report/markdown.js'
@@ -14,7 +14,7 @@ import type { SmokeReport } from '../../src/smoke/index.js'
 import { KEY_TOOL } from '../../src/verify/pgp-key.js'
 import { type Mirror, startMirror } from '../../test-support/mirror/server.js'
 import { type ActionResult, createWorkspace, repoRoot, runAction, runAsRunner, type TreeName, type Workspace } from '../../test-support/runner.js'
-import { WORKSPACES_ROOT } from '../../test-support/workspace.js'
+import { runnerIds, WORKSPACES_ROOT } from '../../test-support/workspace.js'
 import { MG_REPOS, type MgoltzscheReleases, mgoltzscheReleases, OWNER } from './mgoltzsche.js'
 import { completeEntries } from './podman.js'
 import { type Fixture, repoOf, type Stack, startFixture } from './releases.js'
@@ -32,6 +32,7 @@ let rel: MgoltzscheReleases
 let mg: Mirror
 let reportsDir: string
 const workspaces: Workspace[] = []
+const runtimeDirs: string[] = []
 
 beforeAll(async () => {
   if (!WIRED) return
@@ -43,6 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([fx?.mirror.close(), mg?.close()])
   for (const w of workspaces) await w.remove()
+  for (const d of runtimeDirs) await rm(d, { recursive: true, force: true }).catch(() => undefined)
   if (reportsDir) await rm(reportsDir, { recursive: true, force: true })
 })
 
@@ -51,7 +53,25 @@ const treeOf = (stack: Stack): TreeName | undefined => (stack === 'bookworm' ? u
 interface Step {
   r: ActionResult
   work: Workspace
+  /** for later steps of the same job: the XDG_RUNTIME_DIR it ran with */
+  env: Record<string, string>
   report?: SmokeReport
+}
+
+/**
+ * Each matrix job runs on a fresh VM. On the host, podman 4.3 keeps its rootless netns and
+ * aardvark-dns under the shared /run/user/UID, and a previous step's would serve this one:
+ * every host step gets its own runtime dir. (A tree's /run is fresh for every step anyway.)
+ */
+async function runtimeDir(stack: Stack): Promise<Record<string, string>> {
+  if (stack !== 'bookworm') return {}
+  const { uid, gid } = await runnerIds()
+  // Short: slirp4netns refuses an API socket path (XDG_RUNTIME_DIR/libpod/tmp/<id>.net) >= 108 bytes.
+  const dir = await mkdtemp('/run/ssp-xdg-')
+  runtimeDirs.push(dir)
+  await chown(dir, uid, gid)
+  await chmod(dir, 0o700)
+  return { XDG_RUNTIME_DIR: dir }
 }
 
 type InputsFor = (work: Workspace) => Record<string, string>
@@ -62,14 +82,15 @@ async function step(stack: Stack, inputs: InputsFor, keep?: string): Promise<Ste
   workspaces.push(work)
   copyFileSync(fx.trustedRoot, `${work.dir}/trusted_root.json`)
   const base = { 'github-token': 'ghs_testtoken123', 'install-missing': 'false', 'smoke-timeout': '90', 'smoke-failure': 'warning' }
-  const r = await runAction({ entry: 'main', work, tree: treeOf(stack), inputs: { ...base, ...inputs(work) } })
+  const env = await runtimeDir(stack)
+  const r = await runAction({ entry: 'main', work, tree: treeOf(stack), inputs: { ...base, ...inputs(work) }, env })
   const file = r.outputs['smoke-report']
-  if (!file || !keep) return { r, work }
+  if (!file || !keep) return { r, work, env }
   const dest = path.join(reportsDir, keep, path.basename(file))
   await mkdir(path.dirname(dest), { recursive: true, mode: 0o755 })
   await cp(file, dest)
   await chmod(dest, 0o644)
-  return { r, work, report: JSON.parse(await readFile(file, 'utf8')) as SmokeReport }
+  return { r, work, env, report: JSON.parse(await readFile(file, 'utf8')) as SmokeReport }
 }
 
 const mgoltzsche = (repository: string, extra: Record<string, string> = {}): InputsFor => () => ({
@@ -84,16 +105,16 @@ describe.each([
   ['trixie', '5.4.2'],
 ] as const)('source: mgoltzsche, %s build (podman %s)', (stack, version) => {
   itWired('installs with the signature verified, runs the smoke suite on real Podman, adopts neither its storage.conf nor its fusermount3', async () => {
-    const { r, work, report } = await step(stack, mgoltzsche(MG_REPOS[stack]), `mgoltzsche-${stack}`)
+    const { r, work, env, report } = await step(stack, mgoltzsche(MG_REPOS[stack]), `mgoltzsche-${stack}`)
     expect(r.errors).toEqual([])
     expect(r.exitCode).toBe(0)
     const root = `${work.toolCache}/podman-mgoltzsche/${version}/amd64`
     expect(r.outputs).toMatchObject({ 'podman-version': version, 'install-dir': root, verified: 'openpgp-signature+size+digest', 'smoke-result': 'passed' })
     expect(report?.identity).toMatchObject({ source: 'mgoltzsche', repository: MG_REPOS[stack], podman: { version, origin: 'bundled' }, crun: { origin: 'bundled' } })
     const tree = treeOf(stack)
-    const fuse = await runAsRunner(work, 'sh', ['-c', 'command -v fusermount3; command -v podman'], { tree })
+    const fuse = await runAsRunner(work, 'sh', ['-c', 'command -v fusermount3; command -v podman'], { tree, env })
     expect(fuse.stdout.split('\n')).toEqual(['/usr/bin/fusermount3', `${r.outputs['bin-dir']}/podman`, ''])
-    const opts = await runAsRunner(work, 'podman', ['info', '--format', '{{json .Store.GraphOptions}}'], { tree })
+    const opts = await runAsRunner(work, 'podman', ['info', '--format', '{{json .Store.GraphOptions}}'], { tree, env })
     expect(opts.exitCode).toBe(0)
     expect(opts.stdout).not.toContain(`${root}/usr/local/bin/fuse-overlayfs`)
     expect(opts.stdout).not.toContain('/usr/local/bin/fuse-overlayfs')
