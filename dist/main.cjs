@@ -75930,6 +75930,16 @@ function getInputs(env = process.env) {
   };
 }
 
+// src/release/fetch-asset.ts
+var downloadUrl = (a) => a.url || a.browser_download_url;
+async function fetchAsset(http4, asset, dest) {
+  try {
+    return await http4.download(downloadUrl(asset), dest);
+  } catch (err2) {
+    throw new Error(`Could not download ${asset.name}: ${err2 instanceof Error ? err2.message : String(err2)}`);
+  }
+}
+
 // src/install/mgoltzsche.ts
 var import_promises9 = require("node:fs/promises");
 var import_node_path11 = __toESM(require("node:path"), 1);
@@ -101973,13 +101983,6 @@ async function fetchVerified(http4, req, chosen, dest) {
     await (0, import_promises9.rm)(dir, { recursive: true, force: true });
   }
 }
-async function fetchAsset(http4, asset, dest) {
-  try {
-    return await http4.download(asset.url || asset.browser_download_url, dest);
-  } catch (err2) {
-    throw new Error(`Could not download ${asset.name}: ${err2 instanceof Error ? err2.message : String(err2)}`);
-  }
-}
 function ignoredInputsWarning(inputs) {
   if (inputs.source === "pigfoot") return void 0;
   const given = [inputs.variant !== "default" && `variant: ${inputs.variant}`, inputs.libc !== "static" && `libc: ${inputs.libc}`].filter(Boolean);
@@ -102242,9 +102245,9 @@ async function fetchVerified2(http4, req, chosen, name2, dest) {
   const dir = await (0, import_promises12.mkdtemp)(import_node_path13.default.join(req.temp, "ssp-dl-"));
   try {
     const [got, sumsFile, bundle] = await Promise.all([
-      fetchAsset2(http4, asset, dest),
-      fetchAsset2(http4, sums, import_node_path13.default.join(dir, CHECKSUMS)),
-      plan2.bundle && fetchAsset2(http4, plan2.bundle, import_node_path13.default.join(dir, plan2.bundle.name))
+      fetchAsset(http4, asset, dest),
+      fetchAsset(http4, sums, import_node_path13.default.join(dir, CHECKSUMS)),
+      plan2.bundle && fetchAsset(http4, plan2.bundle, import_node_path13.default.join(dir, plan2.bundle.name))
     ]);
     const policy = { identity: req.signerIdentity, issuer: req.signerIssuer };
     const signedFile = plan2.signs === "asset" ? got.path : sumsFile.path;
@@ -102260,18 +102263,10 @@ async function fetchVerified2(http4, req, chosen, name2, dest) {
     await (0, import_promises12.rm)(dir, { recursive: true, force: true });
   }
 }
-async function fetchAsset2(http4, asset, dest) {
-  try {
-    return await http4.download(downloadUrl(asset), dest);
-  } catch (err2) {
-    throw new Error(`Could not download ${asset.name}: ${err2 instanceof Error ? err2.message : String(err2)}`);
-  }
-}
 function skippedSignature(mode, missing) {
   if (mode === "auto") warning(`No signature to verify: ${missing}. Verifying with sha256 only.`);
   return { skipped: missing };
 }
-var downloadUrl = (a) => a.url || a.browser_download_url;
 
 // src/install/system.ts
 var import_node_path14 = __toESM(require("node:path"), 1);

@@ -5,16 +5,17 @@
 // and pasta hidden from the tree and completed, with networking then proven by the smoke
 // suite; this machine's /dev/net/tun quirk detected, fixed with sudo -n and reverted by post.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { copyFileSync, mkdirSync, statSync } from 'node:fs'
+import { mkdirSync, statSync } from 'node:fs'
 import { chmod } from 'node:fs/promises'
 import path from 'node:path'
-import { createWorkspace, runAction, type TreeName, type Workspace } from '../../test-support/runner.js'
+import { runAction, type TreeName, type Workspace } from '../../test-support/runner.js'
 import { WORKSPACES_ROOT } from '../../test-support/workspace.js'
 import { nextStep } from './podman.js'
-import { type Fixture, repoOf, type Stack, startFixture } from './releases.js'
+import { type Fixture, fixtureInputs, fixtureWorkspaces, type Stack, startFixture } from './releases.js'
 
 let fx: Fixture
-const workspaces: Workspace[] = []
+const workspaces = fixtureWorkspaces(() => fx)
+const workspace = workspaces.create
 const EMPTY = path.join(WORKSPACES_ROOT, 'empty-dir')
 beforeAll(async () => {
   fx = await startFixture(['bookworm', 'trixie', 'forky'])
@@ -22,24 +23,10 @@ beforeAll(async () => {
 }, 900_000)
 afterAll(async () => {
   await fx?.mirror.close()
-  for (const w of workspaces) await w.remove()
+  await workspaces.removeAll()
 })
 
-async function workspace(): Promise<Workspace> {
-  const w = await createWorkspace()
-  workspaces.push(w)
-  copyFileSync(fx.trustedRoot, path.join(w.dir, 'trusted_root.json'))
-  return w
-}
-
-const inputs = (w: Workspace, stack: Stack, extra: Record<string, string>) => ({
-  repository: repoOf(stack),
-  'api-url': fx.mirror.url,
-  'trusted-root': path.join(w.dir, 'trusted_root.json'),
-  'signer-identity': fx.signerIdentity,
-  'smoke-tests': 'none',
-  ...extra,
-})
+const inputs = (w: Workspace, stack: Stack, extra: Record<string, string>) => ({ ...fixtureInputs(fx, w, stack), 'smoke-tests': 'none', ...extra })
 
 /** Debian 12's crun 1.8.1 as the tree's system crun: too old for podman 5's OCI version. */
 const OLD_CRUN = ['/usr/bin/crun:/usr/bin/crun']

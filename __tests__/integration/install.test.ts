@@ -2,37 +2,25 @@
 // against a loopback mirror serving archives built from this machine's own podman. The
 // next step's podman must be the installed one, using the bundled crun, running containers.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { copyFileSync } from 'node:fs'
-import { createWorkspace, runAction, type TreeName, type Workspace } from '../../test-support/runner.js'
+import { runAction, type TreeName, type Workspace } from '../../test-support/runner.js'
 import { completeEntries, nextStep } from './podman.js'
-import { type Fixture, repoOf, type Stack, startFixture } from './releases.js'
+import { type Fixture, fixtureInputs, fixtureWorkspaces, type Stack, startFixture } from './releases.js'
 
 let fx: Fixture
-const workspaces: Workspace[] = []
+const workspaces = fixtureWorkspaces(() => fx)
+const workspace = workspaces.create
 beforeAll(async () => {
   fx = await startFixture(['bookworm', 'trixie'])
 }, 900_000)
 afterAll(async () => {
   await fx?.mirror.close()
-  for (const w of workspaces) await w.remove()
+  await workspaces.removeAll()
 })
 
-/** A workspace holding a copy of the test trusted root (trees see only the workspace). */
-async function workspace(): Promise<Workspace> {
-  const w = await createWorkspace()
-  workspaces.push(w)
-  copyFileSync(fx.trustedRoot, trustedRootOf(w))
-  return w
-}
-const trustedRootOf = (w: Workspace) => `${w.dir}/trusted_root.json`
-
 const inputs = (work: Workspace, stack: Stack, extra: Record<string, string> = {}) => ({
-  repository: repoOf(stack),
-  'api-url': fx.mirror.url,
+  ...fixtureInputs(fx, work, stack),
   'github-token': 'ghs_testtoken123',
   'smoke-tests': 'none',
-  'trusted-root': trustedRootOf(work),
-  'signer-identity': fx.signerIdentity,
   ...extra,
 })
 

@@ -1,11 +1,12 @@
 // Release mirrors for the integration tests, built once per machine from the stacks' own
 // binaries (the host's Debian 12 packages, the Debian 13 and testing trees) and served on
 // loopback like the GitHub releases API. Checksums are signed for real with a test CA.
-import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { chmod, copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { buildRelease, type ReleaseManifest } from '../../test-support/mirror/build.js'
 import { pigfootFillers, releaseFromManifest } from '../../test-support/mirror/fixtures.js'
 import { type Mirror, type MirrorOptions, startMirror } from '../../test-support/mirror/server.js'
+import { createWorkspace, type Workspace } from '../../test-support/runner.js'
 import { CACHE_DIR, treeRoot, WORKSPACES_ROOT } from '../../test-support/workspace.js'
 import { createTestSigstore, TEST_ISSUER, TEST_SAN } from '../../test-support/sigstore.js'
 
@@ -51,3 +52,32 @@ export async function startFixture(stacks: Stack[], opts: Partial<MirrorOptions>
   const mirror = await startMirror({ repos, pageSize: 2, ...opts })
   return { mirror, manifests, trustedRoot, signerIdentity: TEST_SAN.replace(/[.]/g, '\\.'), signerIssuer: TEST_ISSUER }
 }
+
+/**
+ * Workspaces for tests against a fixture: each holds a copy of the test trusted root (a
+ * tree sees only the workspace), and all are removed with `removeAll`.
+ */
+export function fixtureWorkspaces(fx: () => Fixture) {
+  const all: Workspace[] = []
+  return {
+    async create(): Promise<Workspace> {
+      const w = await createWorkspace()
+      all.push(w)
+      await copyFile(fx().trustedRoot, trustedRootOf(w))
+      return w
+    },
+    async removeAll(): Promise<void> {
+      for (const w of all.splice(0)) await w.remove()
+    },
+  }
+}
+
+export const trustedRootOf = (w: Workspace): string => path.join(w.dir, 'trusted_root.json')
+
+/** What every step against the fixture passes: the mirror, and trust in the test signer. */
+export const fixtureInputs = (fx: Fixture, w: Workspace, stack: Stack): Record<string, string> => ({
+  repository: repoOf(stack),
+  'api-url': fx.mirror.url,
+  'trusted-root': trustedRootOf(w),
+  'signer-identity': fx.signerIdentity,
+})

@@ -4,30 +4,23 @@
 // helper is broken: a pasta or slirp4netns that exits 1, aardvark-dns missing from the
 // helper dirs. smoke-failure: warning keeps the step green while the report says failed.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { copyFileSync } from 'node:fs'
 import { chmod, chown, mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { SmokeReport } from '../../src/smoke/index.js'
-import { type ActionResult, BASE_PATH, createWorkspace, runAction, type TreeName, type Workspace } from '../../test-support/runner.js'
+import { type ActionResult, BASE_PATH, runAction, type TreeName, type Workspace } from '../../test-support/runner.js'
 import { runnerIds } from '../../test-support/workspace.js'
-import { type Fixture, repoOf, type Stack, startFixture } from './releases.js'
+import { type Fixture, fixtureWorkspaces, repoOf, type Stack, startFixture } from './releases.js'
 
 let fx: Fixture
-const workspaces: Workspace[] = []
+const workspaces = fixtureWorkspaces(() => fx)
+const workspace = workspaces.create
 beforeAll(async () => {
   fx = await startFixture(['bookworm', 'trixie'])
 }, 900_000)
 afterAll(async () => {
   await fx?.mirror.close()
-  for (const w of workspaces) await w.remove()
+  await workspaces.removeAll()
 })
-
-async function workspace(): Promise<Workspace> {
-  const w = await createWorkspace()
-  workspaces.push(w)
-  copyFileSync(fx.trustedRoot, `${w.dir}/trusted_root.json`)
-  return w
-}
 
 const treeOf = (stack: Stack): TreeName | undefined => (stack === 'bookworm' ? undefined : (stack as TreeName))
 const VERSION: Record<string, string> = { bookworm: '4.3.1', trixie: '5.4.2' }

@@ -1,13 +1,14 @@
 // The mgoltzsche/podman-static source: tags vX.Y.Z, one asset per arch, a detached OpenPGP
 // signature and no checksums file. The signature over the archive, by the pinned key, is the
 // integrity check; the API's size (and digest, when it gives one) guard the transfer.
+import { fetchAsset } from '../release/fetch-asset.js'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { Arch } from '../context.js'
 import type { Inputs, VersionSpec } from '../inputs.js'
-import type { DownloadResult, Http, ToolCache } from '../ports.js'
+import type { Http, ToolCache } from '../ports.js'
 import { jobReleases, type ReleaseSource } from '../release/releases.js'
-import { type Candidate, candidates, findAsset, pick, type ReleaseAsset } from '../release/resolve.js'
+import { type Candidate, candidates, findAsset, pick } from '../release/resolve.js'
 import { verifyDownload } from '../verify/checksums.js'
 import { verifyDetached } from '../verify/openpgp.js'
 import { pinnedKey } from '../verify/pgp-key.js'
@@ -130,14 +131,6 @@ async function fetchVerified(http: Http, req: MgoltzscheRequest, chosen: Candida
   }
 }
 
-async function fetchAsset(http: Http, asset: ReleaseAsset, dest: string): Promise<DownloadResult> {
-  try {
-    // The API asset URL serves the bytes to an authenticated client (GHES, private mirrors).
-    return await http.download(asset.url || asset.browser_download_url, dest)
-  } catch (err) {
-    throw new Error(`Could not download ${asset.name}: ${err instanceof Error ? err.message : String(err)}`)
-  }
-}
 
 /** variant and libc describe pigfoot's assets only: the text of the warning, when they were set. */
 export function ignoredInputsWarning(inputs: Pick<Inputs, 'source' | 'variant' | 'libc'>): string | undefined {

@@ -1,14 +1,15 @@
 // The default source: resolve a podman-v* release, fetch and verify the asset, install it
 // into the tool cache. With an exact version already cached, no request is made at all.
 import * as core from '@actions/core'
+import { fetchAsset } from '../release/fetch-asset.js'
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { Arch } from '../context.js'
 import type { Libc, Variant, VersionSpec } from '../inputs.js'
-import type { DownloadResult, Http, ToolCache } from '../ports.js'
+import type { Http, ToolCache } from '../ports.js'
 import { CHECKSUMS, assetName, tagFor } from '../release/assets.js'
 import { jobReleases, type ReleaseSource } from '../release/releases.js'
-import { type Candidate, candidates, findAsset, pick, type ReleaseAsset } from '../release/resolve.js'
+import { type Candidate, candidates, findAsset, pick } from '../release/resolve.js'
 import { expectedSha, parseChecksums, verifyDownload } from '../verify/checksums.js'
 import { checkSignature, planSignature, type SignatureMode, type SignatureOutcome } from '../verify/release-signature.js'
 import { archiveSlot, type Cache, cacheKey, keyPrefix, restoreArchive, writeMeta } from './archive-cache.js'
@@ -136,22 +137,8 @@ async function fetchVerified(http: Http, req: InstallRequest, chosen: Candidate,
   }
 }
 
-/** Errors name the asset: the URL alone (an API asset id) says nothing to the user. */
-async function fetchAsset(http: Http, asset: ReleaseAsset, dest: string): Promise<DownloadResult> {
-  try {
-    return await http.download(downloadUrl(asset), dest)
-  } catch (err) {
-    throw new Error(`Could not download ${asset.name}: ${err instanceof Error ? err.message : String(err)}`)
-  }
-}
 
 function skippedSignature(mode: SignatureMode, missing?: string): SignatureOutcome {
   if (mode === 'auto') core.warning(`No signature to verify: ${missing}. Verifying with sha256 only.`)
   return { skipped: missing }
 }
-
-/**
- * The API asset URL serves the bytes to an authenticated client (private mirrors, GHES);
- * browser_download_url is the public fallback when the API gives no url.
- */
-const downloadUrl = (a: ReleaseAsset): string => a.url || a.browser_download_url

@@ -1,0 +1,18 @@
+// One asset to a file, with an error that names the asset: the URL alone (an API asset
+// id) says nothing to the user.
+import type { DownloadResult, Http } from '../ports.js'
+import type { ReleaseAsset } from './resolve.js'
+
+/**
+ * The API asset URL serves the bytes to an authenticated client (private mirrors, GHES);
+ * browser_download_url is the public fallback when the API gives no url.
+ */
+export const downloadUrl = (a: ReleaseAsset): string => a.url || a.browser_download_url
+
+export async function fetchAsset(http: Http, asset: ReleaseAsset, dest: string): Promise<DownloadResult> {
+  try {
+    return await http.download(downloadUrl(asset), dest)
+  } catch (err) {
+    throw new Error(`Could not download ${asset.name}: ${err instanceof Error ? err.message : String(err)}`)
+  }
+}
