@@ -1073,14 +1073,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin2 = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path28 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path29 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin2[origin2.length - 1] === "/") {
           origin2 = origin2.slice(0, origin2.length - 1);
         }
-        if (path28 && path28[0] !== "/") {
-          path28 = `/${path28}`;
+        if (path29 && path29[0] !== "/") {
+          path29 = `/${path29}`;
         }
-        return new URL(`${origin2}${path28}`);
+        return new URL(`${origin2}${path29}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1531,39 +1531,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path28, origin: origin2 }
+          request: { method, path: path29, origin: origin2 }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin2, path28);
+        debuglog("sending request to %s %s/%s", method, origin2, path29);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path28, origin: origin2 },
+          request: { method, path: path29, origin: origin2 },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin2,
-          path28,
+          path29,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path28, origin: origin2 }
+          request: { method, path: path29, origin: origin2 }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin2, path28);
+        debuglog("trailers received from %s %s/%s", method, origin2, path29);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path28, origin: origin2 },
+          request: { method, path: path29, origin: origin2 },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin2,
-          path28,
+          path29,
           error2.message
         );
       });
@@ -1612,9 +1612,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path28, origin: origin2 }
+            request: { method, path: path29, origin: origin2 }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin2, path28);
+          debuglog("sending request to %s %s/%s", method, origin2, path29);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1677,7 +1677,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin2, {
-        path: path28,
+        path: path29,
         method,
         body: body2,
         headers,
@@ -1692,11 +1692,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path28 !== "string") {
+        if (typeof path29 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path28[0] !== "/" && !(path28.startsWith("http://") || path28.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path29[0] !== "/" && !(path29.startsWith("http://") || path29.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path28)) {
+        } else if (invalidPathRegex.test(path29)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1762,7 +1762,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path28, query) : path28;
+        this.path = query ? buildURL(path29, query) : path29;
         this.origin = origin2;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -4075,7 +4075,7 @@ var require_webidl = __commonJS({
 var require_util2 = __commonJS({
   "node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform2 } = require("node:stream");
     var zlib4 = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
@@ -4763,7 +4763,7 @@ var require_util2 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform3 {
+    var InflateStream = class extends Transform2 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -5784,7 +5784,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants6 = require_constants2();
+    var constants7 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util7.addListener;
@@ -5859,7 +5859,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports3 }) {
         assert4(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
-        this.ptr = this.llhttp.llhttp_alloc(constants6.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants7.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5954,11 +5954,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants6.ERROR.OK) {
+          if (ret !== constants7.ERROR.OK) {
             const body2 = data.subarray(offset);
-            if (ret === constants6.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants7.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body2);
-            } else if (ret === constants6.ERROR.PAUSED) {
+            } else if (ret === constants7.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body2);
             } else {
@@ -5981,10 +5981,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants6.ERROR.OK) {
+        if (ret === constants7.ERROR.OK) {
           return null;
         }
-        if (ret === constants6.ERROR.PAUSED || ret === constants6.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants7.ERROR.PAUSED || ret === constants7.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6001,7 +6001,7 @@ var require_client_h1 = __commonJS({
           const len2 = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len2).toString() + ")";
         }
-        return new HTTPParserError(message, constants6.ERROR[ret], data);
+        return new HTTPParserError(message, constants7.ERROR[ret], data);
       }
       destroy() {
         assert4(this.ptr != null);
@@ -6181,7 +6181,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants6.ERROR.PAUSED : 0;
+        return pause ? constants7.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6203,7 +6203,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants6.ERROR.PAUSED;
+          return constants7.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6239,13 +6239,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert4(client[kRunning] === 0);
           util7.destroy(socket, new InformationalError("reset"));
-          return constants6.ERROR.PAUSED;
+          return constants7.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util7.destroy(socket, new InformationalError("reset"));
-          return constants6.ERROR.PAUSED;
+          return constants7.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util7.destroy(socket, new InformationalError("reset"));
-          return constants6.ERROR.PAUSED;
+          return constants7.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -6455,7 +6455,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path28, host, upgrade, blocking, reset } = request;
+      const { method, path: path29, host, upgrade, blocking, reset } = request;
       let { body: body2, headers, contentLength: contentLength2 } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util7.isFormDataLike(body2)) {
@@ -6536,7 +6536,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header3 = `${method} ${path28} HTTP/1.1\r
+      let header3 = `${method} ${path29} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header3 += `host: ${host}\r
@@ -6866,7 +6866,7 @@ var require_client_h2 = __commonJS({
     "use strict";
     var assert4 = require("node:assert");
     var { errorMonitor } = require("node:events");
-    var { pipeline: pipeline5 } = require("node:stream");
+    var { pipeline: pipeline4 } = require("node:stream");
     var util7 = require_util();
     var {
       RequestContentLengthMismatchError,
@@ -7065,7 +7065,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path28, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path29, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body: body2 } = request;
       if (upgrade) {
         util7.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7162,7 +7162,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path28;
+      headers[HTTP2_HEADER_PATH] = path29;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body2 && typeof body2.read === "function") {
@@ -7345,7 +7345,7 @@ var require_client_h2 = __commonJS({
     }
     function writeStream(abort, socket, expectsPayload, h2stream, body2, client, request, contentLength2) {
       assert4(contentLength2 !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      const pipe2 = pipeline5(
+      const pipe2 = pipeline4(
         body2,
         h2stream,
         (err2) => {
@@ -7515,9 +7515,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin: origin2, pathname, search } = util7.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path28 = search ? `${pathname}${search}` : pathname;
+        const path29 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin2);
-        this.opts.path = path28;
+        this.opts.path = path29;
         this.opts.origin = origin2;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8756,10 +8756,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin: origin2,
-          path: path28 = "/",
+          path: path29 = "/",
           headers = {}
         } = opts;
-        opts.path = origin2 + path28;
+        opts.path = origin2 + path29;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL3(origin2);
           headers.host = host;
@@ -9444,7 +9444,7 @@ var require_readable = __commonJS({
   "node_modules/undici/lib/api/readable.js"(exports2, module2) {
     "use strict";
     var assert4 = require("node:assert");
-    var { Readable: Readable7 } = require("node:stream");
+    var { Readable: Readable6 } = require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError: AbortError3 } = require_errors();
     var util7 = require_util();
     var { ReadableStreamFrom } = require_util();
@@ -9456,7 +9456,7 @@ var require_readable = __commonJS({
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
     var noop = () => {
     };
-    var BodyReadable = class extends Readable7 {
+    var BodyReadable = class extends Readable6 {
       constructor({
         resume,
         abort,
@@ -9798,7 +9798,7 @@ var require_api_request = __commonJS({
   "node_modules/undici/lib/api/api-request.js"(exports2, module2) {
     "use strict";
     var assert4 = require("node:assert");
-    var { Readable: Readable7 } = require_readable();
+    var { Readable: Readable6 } = require_readable();
     var { InvalidArgumentError, RequestAbortedError } = require_errors();
     var util7 = require_util();
     var { getResolveErrorBodyCallback } = require_util3();
@@ -9893,7 +9893,7 @@ var require_api_request = __commonJS({
         const parsedHeaders = responseHeaders === "raw" ? util7.parseHeaders(rawHeaders) : headers;
         const contentType2 = parsedHeaders["content-type"];
         const contentLength2 = parsedHeaders["content-length"];
-        const res = new Readable7({
+        const res = new Readable6({
           resume,
           abort,
           contentType: contentType2,
@@ -10208,7 +10208,7 @@ var require_api_pipeline = __commonJS({
   "node_modules/undici/lib/api/api-pipeline.js"(exports2, module2) {
     "use strict";
     var {
-      Readable: Readable7,
+      Readable: Readable6,
       Duplex,
       PassThrough
     } = require("node:stream");
@@ -10222,7 +10222,7 @@ var require_api_pipeline = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal();
     var assert4 = require("node:assert");
     var kResume = /* @__PURE__ */ Symbol("resume");
-    var PipelineRequest = class extends Readable7 {
+    var PipelineRequest = class extends Readable6 {
       constructor() {
         super({ autoDestroy: true });
         this[kResume] = null;
@@ -10239,7 +10239,7 @@ var require_api_pipeline = __commonJS({
         callback(err2);
       }
     };
-    var PipelineResponse = class extends Readable7 {
+    var PipelineResponse = class extends Readable6 {
       constructor(resume) {
         super({ autoDestroy: true });
         this[kResume] = resume;
@@ -10390,7 +10390,7 @@ var require_api_pipeline = __commonJS({
         util7.destroy(ret, err2);
       }
     };
-    function pipeline5(opts, handler) {
+    function pipeline4(opts, handler) {
       try {
         const pipelineHandler = new PipelineHandler(opts, handler);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
@@ -10399,7 +10399,7 @@ var require_api_pipeline = __commonJS({
         return new PassThrough().destroy(err2);
       }
     }
-    module2.exports = pipeline5;
+    module2.exports = pipeline4;
   }
 });
 
@@ -10731,20 +10731,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path28) {
-      if (typeof path28 !== "string") {
-        return path28;
+    function safeUrl(path29) {
+      if (typeof path29 !== "string") {
+        return path29;
       }
-      const pathSegments = path28.split("?");
+      const pathSegments = path29.split("?");
       if (pathSegments.length !== 2) {
-        return path28;
+        return path29;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path28, method, body: body2, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path28);
+    function matchKey(mockDispatch2, { path: path29, method, body: body2, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path29);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body2) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10766,7 +10766,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path28 }) => matchValue(safeUrl(path28), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path29 }) => matchValue(safeUrl(path29), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10804,9 +10804,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path28, method, body: body2, headers, query } = opts;
+      const { path: path29, method, body: body2, headers, query } = opts;
       return {
-        path: path28,
+        path: path29,
         method,
         body: body2,
         headers,
@@ -11249,13 +11249,13 @@ var require_pluralizer = __commonJS({
 var require_pending_interceptors_formatter = __commonJS({
   "node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform2 } = require("node:stream");
     var { Console } = require("node:console");
     var PERSISTENT = process.versions.icu ? "\u2705" : "Y ";
     var NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
     module2.exports = class PendingInterceptorsFormatter {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform3({
+        this.transform = new Transform2({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -11269,10 +11269,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path28, data: { statusCode }, persist, times, timesInvoked, origin: origin2 }) => ({
+          ({ method, path: path29, data: { statusCode }, persist, times, timesInvoked, origin: origin2 }) => ({
             Method: method,
             Origin: origin2,
-            Path: path28,
+            Path: path29,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -13564,7 +13564,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = require("node:events");
-    var { Readable: Readable7, pipeline: pipeline5, finished } = require("node:stream");
+    var { Readable: Readable6, pipeline: pipeline4, finished } = require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -14503,13 +14503,13 @@ var require_fetch = __commonJS({
                   }
                 }
               }
-              this.body = new Readable7({ read: resume });
+              this.body = new Readable6({ read: resume });
               const onError = this.onError.bind(this);
               resolve3({
                 status,
                 statusText,
                 headersList,
-                body: decoders.length ? pipeline5(this.body, ...decoders, (err2) => {
+                body: decoders.length ? pipeline4(this.body, ...decoders, (err2) => {
                   if (err2) {
                     this.onError(err2);
                   }
@@ -16151,9 +16151,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path28) {
-      for (let i2 = 0; i2 < path28.length; ++i2) {
-        const code = path28.charCodeAt(i2);
+    function validateCookiePath(path29) {
+      for (let i2 = 0; i2 < path29.length; ++i2) {
+        const code = path29.charCodeAt(i2);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -18306,7 +18306,7 @@ var require_eventsource_stream = __commonJS({
   "node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports2, module2) {
     "use strict";
     var buffer3 = require("node:buffer");
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform2 } = require("node:stream");
     var { isASCIINumber, isValidLastEventId } = require_util8();
     var BOM = [239, 187, 191];
     var LF = 10;
@@ -18356,7 +18356,7 @@ var require_eventsource_stream = __commonJS({
       error2.aborted = false;
       return error2;
     }
-    var EventSourceStream = class extends Transform3 {
+    var EventSourceStream = class extends Transform2 {
       /**
        * @type {eventSourceSettings}
        */
@@ -18710,7 +18710,7 @@ ${value}`;
 var require_eventsource = __commonJS({
   "node_modules/undici/lib/web/eventsource/eventsource.js"(exports2, module2) {
     "use strict";
-    var { pipeline: pipeline5 } = require("node:stream");
+    var { pipeline: pipeline4 } = require("node:stream");
     var { fetching } = require_fetch();
     var { makeRequest } = require_request2();
     var { webidl } = require_webidl();
@@ -18870,7 +18870,7 @@ var require_eventsource = __commonJS({
               ));
             }
           });
-          pipeline5(
+          pipeline4(
             response.body.stream,
             eventSourceStream,
             (error2) => {
@@ -19073,11 +19073,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path28 = opts.path;
+          let path29 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path28 = `/${path28}`;
+            path29 = `/${path29}`;
           }
-          url2 = new URL(util7.parseOrigin(url2).origin + path28);
+          url2 = new URL(util7.parseOrigin(url2).origin + path29);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -20026,10 +20026,10 @@ var require_truncate = __commonJS({
   "node_modules/semver/functions/truncate.js"(exports2, module2) {
     "use strict";
     var parse3 = require_parse2();
-    var constants6 = require_constants6();
+    var constants7 = require_constants6();
     var SemVer = require_semver();
     var truncate = (version3, truncation, options) => {
-      if (!constants6.RELEASE_TYPES.includes(truncation)) {
+      if (!constants7.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
       const clonedVersion = cloneInputVersion(version3, options);
@@ -21269,7 +21269,7 @@ var require_semver2 = __commonJS({
   "node_modules/semver/index.js"(exports2, module2) {
     "use strict";
     var internalRe = require_re();
-    var constants6 = require_constants6();
+    var constants7 = require_constants6();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
     var parse3 = require_parse2();
@@ -21353,8 +21353,8 @@ var require_semver2 = __commonJS({
       re: internalRe.re,
       src: internalRe.src,
       tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants6.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants6.RELEASE_TYPES,
+      SEMVER_SPEC_VERSION: constants7.SEMVER_SPEC_VERSION,
+      RELEASE_TYPES: constants7.RELEASE_TYPES,
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
@@ -30674,15 +30674,15 @@ var require_certificate = __commonJS({
       sort() {
         const leafCert = this.untrustedCert;
         let paths = this.buildPaths(leafCert);
-        paths = paths.filter((path29) => path29.some((cert) => this.trustedCerts.includes(cert)));
+        paths = paths.filter((path30) => path30.some((cert) => this.trustedCerts.includes(cert)));
         if (paths.length === 0) {
           throw new error_1.VerificationError({
             code: "CERTIFICATE_ERROR",
             message: "no trusted certificate path found"
           });
         }
-        const path28 = paths.reduce((prev, curr) => prev.length < curr.length ? prev : curr);
-        return [leafCert, ...path28].slice(0, -1);
+        const path29 = paths.reduce((prev, curr) => prev.length < curr.length ? prev : curr);
+        return [leafCert, ...path29].slice(0, -1);
       }
       // Recursively build all possible paths from the leaf to the root
       buildPaths(certificate2) {
@@ -30741,30 +30741,30 @@ var require_certificate = __commonJS({
         });
         return issuers2;
       }
-      checkPath(path28) {
-        if (path28.length < 1) {
+      checkPath(path29) {
+        if (path29.length < 1) {
           throw new error_1.VerificationError({
             code: "CERTIFICATE_ERROR",
             message: "certificate chain must contain at least one certificate"
           });
         }
-        const validCAs = path28.slice(1).every((cert) => cert.isCA);
+        const validCAs = path29.slice(1).every((cert) => cert.isCA);
         if (!validCAs) {
           throw new error_1.VerificationError({
             code: "CERTIFICATE_ERROR",
             message: "intermediate certificate is not a CA"
           });
         }
-        for (let i2 = path28.length - 2; i2 >= 0; i2--) {
-          if (!path28[i2].issuer.equals(path28[i2 + 1].subject)) {
+        for (let i2 = path29.length - 2; i2 >= 0; i2--) {
+          if (!path29[i2].issuer.equals(path29[i2 + 1].subject)) {
             throw new error_1.VerificationError({
               code: "CERTIFICATE_ERROR",
               message: "incorrect certificate name chaining"
             });
           }
         }
-        for (let i2 = 0; i2 < path28.length; i2++) {
-          const cert = path28[i2];
+        for (let i2 = 0; i2 < path29.length; i2++) {
+          const cert = path29[i2];
           if (cert.extBasicConstraints?.isCA) {
             const pathLength = cert.extBasicConstraints.pathLenConstraint;
             if (pathLength !== void 0 && pathLength < i2 - 1) {
@@ -30868,13 +30868,13 @@ var require_key = __commonJS({
       return { key: key.publicKey };
     }
     function verifyCertificate(leaf, timestamps, trustMaterial2) {
-      let path28 = [];
+      let path29 = [];
       timestamps.forEach((timestamp) => {
-        path28 = (0, certificate_1.verifyCertificateChain)(timestamp, leaf, trustMaterial2.certificateAuthorities);
+        path29 = (0, certificate_1.verifyCertificateChain)(timestamp, leaf, trustMaterial2.certificateAuthorities);
       });
       return {
-        scts: (0, sct_1.verifySCTs)(path28[0], path28[1], trustMaterial2.ctlogs),
-        signer: getSigner(path28[0])
+        scts: (0, sct_1.verifySCTs)(path29[0], path29[1], trustMaterial2.ctlogs),
+        signer: getSigner(path29[0])
       };
     }
     function getSigner(cert) {
@@ -34447,19 +34447,19 @@ function balancedWithBudget(str, masked, budget) {
 }
 function maskUnmatchedOpens(masked, budget) {
   budget.remaining -= masked.length;
-  const open2 = [];
+  const open3 = [];
   for (let i2 = 0; i2 < masked.length; i2++) {
     const c = masked.charCodeAt(i2);
     if (c === 123) {
-      open2.push(i2);
-    } else if (c === 125 && open2.length) {
-      open2.pop();
+      open3.push(i2);
+    } else if (c === 125 && open3.length) {
+      open3.pop();
     }
   }
   let out = "";
   let last = 0;
-  for (let i2 = 0; i2 < open2.length; i2++) {
-    const at = open2[i2];
+  for (let i2 = 0; i2 < open3.length; i2++) {
+    const at = open3[i2];
     out += masked.slice(last, at) + "\0";
     last = at + 1;
   }
@@ -36243,10 +36243,10 @@ var Minimatch = class {
       }
       return filtered.join("/");
     }).join("|");
-    const [open2, close] = set2.length > 1 ? ["(?:", ")"] : ["", ""];
-    re = "^" + open2 + re + close + "$";
+    const [open3, close] = set2.length > 1 ? ["(?:", ")"] : ["", ""];
+    re = "^" + open3 + re + close + "$";
     if (this.partial) {
-      re = "^(?:\\/|" + open2 + re.slice(1, -1) + close + ")$";
+      re = "^(?:\\/|" + open3 + re.slice(1, -1) + close + ")$";
     }
     if (this.negate)
       re = "^(?!" + re + ").+$";
@@ -36542,8 +36542,8 @@ var Pattern = class _Pattern {
 
 // node_modules/@actions/glob/lib/internal-search-state.js
 var SearchState = class {
-  constructor(path28, level) {
-    this.path = path28;
+  constructor(path29, level) {
+    this.path = path29;
     this.level = level;
   }
 };
@@ -37489,12 +37489,12 @@ var HttpPipeline = class _HttpPipeline {
   }
   sendRequest(httpClient, request) {
     const policies = this.getOrderedPolicies();
-    const pipeline5 = policies.reduceRight((next, policy) => {
+    const pipeline4 = policies.reduceRight((next, policy) => {
       return (req) => {
         return policy.sendRequest(req, next);
       };
     }, (req) => httpClient.sendRequest(req));
-    return pipeline5(request);
+    return pipeline4(request);
   }
   getOrderedPolicies() {
     if (!this._orderedPolicies) {
@@ -39454,31 +39454,31 @@ function wrapAbortSignalLikePolicy() {
 
 // node_modules/@azure/core-rest-pipeline/dist/esm/createPipelineFromOptions.js
 function createPipelineFromOptions2(options) {
-  const pipeline5 = createEmptyPipeline2();
+  const pipeline4 = createEmptyPipeline2();
   if (isNodeLike2) {
     if (options.agent) {
-      pipeline5.addPolicy(agentPolicy2(options.agent));
+      pipeline4.addPolicy(agentPolicy2(options.agent));
     }
     if (options.tlsOptions) {
-      pipeline5.addPolicy(tlsPolicy2(options.tlsOptions));
+      pipeline4.addPolicy(tlsPolicy2(options.tlsOptions));
     }
-    pipeline5.addPolicy(proxyPolicy2(options.proxyOptions));
-    pipeline5.addPolicy(decompressResponsePolicy2());
+    pipeline4.addPolicy(proxyPolicy2(options.proxyOptions));
+    pipeline4.addPolicy(decompressResponsePolicy2());
   }
-  pipeline5.addPolicy(wrapAbortSignalLikePolicy());
-  pipeline5.addPolicy(formDataPolicy2(), { beforePolicies: [multipartPolicyName2] });
-  pipeline5.addPolicy(userAgentPolicy2(options.userAgentOptions));
-  pipeline5.addPolicy(setClientRequestIdPolicy(options.telemetryOptions?.clientRequestIdHeaderName));
-  pipeline5.addPolicy(multipartPolicy2(), { afterPhase: "Deserialize" });
-  pipeline5.addPolicy(defaultRetryPolicy2(options.retryOptions), { phase: "Retry" });
-  pipeline5.addPolicy(tracingPolicy({ ...options.userAgentOptions, ...options.loggingOptions }), {
+  pipeline4.addPolicy(wrapAbortSignalLikePolicy());
+  pipeline4.addPolicy(formDataPolicy2(), { beforePolicies: [multipartPolicyName2] });
+  pipeline4.addPolicy(userAgentPolicy2(options.userAgentOptions));
+  pipeline4.addPolicy(setClientRequestIdPolicy(options.telemetryOptions?.clientRequestIdHeaderName));
+  pipeline4.addPolicy(multipartPolicy2(), { afterPhase: "Deserialize" });
+  pipeline4.addPolicy(defaultRetryPolicy2(options.retryOptions), { phase: "Retry" });
+  pipeline4.addPolicy(tracingPolicy({ ...options.userAgentOptions, ...options.loggingOptions }), {
     afterPhase: "Retry"
   });
   if (isNodeLike2) {
-    pipeline5.addPolicy(redirectPolicy2(options.redirectOptions), { afterPhase: "Retry" });
+    pipeline4.addPolicy(redirectPolicy2(options.redirectOptions), { afterPhase: "Retry" });
   }
-  pipeline5.addPolicy(logPolicy2(options.loggingOptions), { afterPhase: "Sign" });
-  return pipeline5;
+  pipeline4.addPolicy(logPolicy2(options.loggingOptions), { afterPhase: "Sign" });
+  return pipeline4;
 }
 
 // node_modules/@azure/core-rest-pipeline/dist/esm/defaultHttpClient.js
@@ -39802,8 +39802,8 @@ function createDisableKeepAlivePolicy() {
     }
   };
 }
-function pipelineContainsDisableKeepAlivePolicy(pipeline5) {
-  return pipeline5.getOrderedPolicies().some((policy) => policy.name === disableKeepAlivePolicyName);
+function pipelineContainsDisableKeepAlivePolicy(pipeline4) {
+  return pipeline4.getOrderedPolicies().some((policy) => policy.name === disableKeepAlivePolicyName);
 }
 
 // node_modules/@azure/core-client/dist/esm/base64.js
@@ -41058,18 +41058,18 @@ function prepareXMLRootList(obj, elementName, xmlNamespaceKey, xmlNamespace) {
 
 // node_modules/@azure/core-client/dist/esm/pipeline.js
 function createClientPipeline(options = {}) {
-  const pipeline5 = createPipelineFromOptions2(options ?? {});
+  const pipeline4 = createPipelineFromOptions2(options ?? {});
   if (options.credentialOptions) {
-    pipeline5.addPolicy(bearerTokenAuthenticationPolicy({
+    pipeline4.addPolicy(bearerTokenAuthenticationPolicy({
       credential: options.credentialOptions.credential,
       scopes: options.credentialOptions.credentialScopes
     }));
   }
-  pipeline5.addPolicy(serializationPolicy(options.serializationOptions), { phase: "Serialize" });
-  pipeline5.addPolicy(deserializationPolicy(options.deserializationOptions), {
+  pipeline4.addPolicy(serializationPolicy(options.serializationOptions), { phase: "Serialize" });
+  pipeline4.addPolicy(deserializationPolicy(options.deserializationOptions), {
     phase: "Deserialize"
   });
-  return pipeline5;
+  return pipeline4;
 }
 
 // node_modules/@azure/core-client/dist/esm/httpClientCache.js
@@ -41094,15 +41094,15 @@ function getRequestUrl(baseUri, operationSpec, operationArguments, fallbackObjec
   let isAbsolutePath = false;
   let requestUrl = replaceAll(baseUri, urlReplacements);
   if (operationSpec.path) {
-    let path28 = replaceAll(operationSpec.path, urlReplacements);
-    if (operationSpec.path === "/{nextLink}" && path28.startsWith("/")) {
-      path28 = path28.substring(1);
+    let path29 = replaceAll(operationSpec.path, urlReplacements);
+    if (operationSpec.path === "/{nextLink}" && path29.startsWith("/")) {
+      path29 = path29.substring(1);
     }
-    if (isAbsoluteUrl(path28)) {
-      requestUrl = path28;
+    if (isAbsoluteUrl(path29)) {
+      requestUrl = path29;
       isAbsolutePath = true;
     } else {
-      requestUrl = appendPath(requestUrl, path28);
+      requestUrl = appendPath(requestUrl, path29);
     }
   }
   const { queryParams, sequenceParams } = calculateQueryParameters(operationSpec, operationArguments, fallbackObject);
@@ -41148,9 +41148,9 @@ function appendPath(url2, pathToAppend) {
   }
   const searchStart = pathToAppend.indexOf("?");
   if (searchStart !== -1) {
-    const path28 = pathToAppend.substring(0, searchStart);
+    const path29 = pathToAppend.substring(0, searchStart);
     const search = pathToAppend.substring(searchStart + 1);
-    newPath = newPath + path28;
+    newPath = newPath + path29;
     if (search) {
       parsedUrl.search = parsedUrl.search ? `${parsedUrl.search}&${search}` : search;
     }
@@ -44027,16 +44027,16 @@ var MatcherView = class {
    * @returns {string|undefined}
    */
   getCurrentTag() {
-    const path28 = this._matcher.path;
-    return path28.length > 0 ? path28[path28.length - 1].tag : void 0;
+    const path29 = this._matcher.path;
+    return path29.length > 0 ? path29[path29.length - 1].tag : void 0;
   }
   /**
    * Get current namespace.
    * @returns {string|undefined}
    */
   getCurrentNamespace() {
-    const path28 = this._matcher.path;
-    return path28.length > 0 ? path28[path28.length - 1].namespace : void 0;
+    const path29 = this._matcher.path;
+    return path29.length > 0 ? path29[path29.length - 1].namespace : void 0;
   }
   /**
    * Get current node's attribute value.
@@ -44044,9 +44044,9 @@ var MatcherView = class {
    * @returns {*}
    */
   getAttrValue(attrName) {
-    const path28 = this._matcher.path;
-    if (path28.length === 0) return void 0;
-    return path28[path28.length - 1].values?.[attrName];
+    const path29 = this._matcher.path;
+    if (path29.length === 0) return void 0;
+    return path29[path29.length - 1].values?.[attrName];
   }
   /**
    * Check if current node has an attribute.
@@ -44054,9 +44054,9 @@ var MatcherView = class {
    * @returns {boolean}
    */
   hasAttr(attrName) {
-    const path28 = this._matcher.path;
-    if (path28.length === 0) return false;
-    const current = path28[path28.length - 1];
+    const path29 = this._matcher.path;
+    if (path29.length === 0) return false;
+    const current = path29[path29.length - 1];
     return current.values !== void 0 && attrName in current.values;
   }
   /**
@@ -44082,18 +44082,18 @@ var MatcherView = class {
    * @returns {number}
    */
   getPosition() {
-    const path28 = this._matcher.path;
-    if (path28.length === 0) return -1;
-    return path28[path28.length - 1].position ?? 0;
+    const path29 = this._matcher.path;
+    if (path29.length === 0) return -1;
+    return path29[path29.length - 1].position ?? 0;
   }
   /**
    * Get current node's repeat counter (occurrence count of this tag name).
    * @returns {number}
    */
   getCounter() {
-    const path28 = this._matcher.path;
-    if (path28.length === 0) return -1;
-    return path28[path28.length - 1].counter ?? 0;
+    const path29 = this._matcher.path;
+    if (path29.length === 0) return -1;
+    return path29[path29.length - 1].counter ?? 0;
   }
   /**
    * Get current node's sibling index (alias for getPosition).
@@ -47355,11 +47355,11 @@ var NativeCRC64 = (() => {
       throw new Error("Module.ENVIRONMENT has been deprecated. To force the environment, use the ENVIRONMENT compile-time option (for example, -sENVIRONMENT=web or -sENVIRONMENT=node)");
     }
     var scriptDirectory = "";
-    function locateFile(path28) {
+    function locateFile(path29) {
       if (Module["locateFile"]) {
-        return Module["locateFile"](path28, scriptDirectory);
+        return Module["locateFile"](path29, scriptDirectory);
       }
-      return scriptDirectory + path28;
+      return scriptDirectory + path29;
     }
     var read_, readAsync, readBinary, setWindowTitle;
     function logExceptionOnExit(e) {
@@ -50446,9 +50446,9 @@ var StorageSharedKeyCredentialPolicy = class extends CredentialPolicy {
    * @param request -
    */
   getCanonicalizedResourceString(request) {
-    const path28 = getURLPath(request.url) || "/";
+    const path29 = getURLPath(request.url) || "/";
     let canonicalizedResourceString = "";
-    canonicalizedResourceString += `/${this.factory.accountName}${path28}`;
+    canonicalizedResourceString += `/${this.factory.accountName}${path29}`;
     const queries = getURLQueries(request.url);
     const lowercaseQueries = {};
     if (queries) {
@@ -50930,9 +50930,9 @@ function storageSharedKeyCredentialPolicy(options) {
     return canonicalizedHeadersStringToSign;
   }
   function getCanonicalizedResourceString(request) {
-    const path28 = getURLPath(request.url) || "/";
+    const path29 = getURLPath(request.url) || "/";
     let canonicalizedResourceString = "";
-    canonicalizedResourceString += `/${options.accountName}${path28}`;
+    canonicalizedResourceString += `/${options.accountName}${path29}`;
     const queries = getURLQueries(request.url);
     const lowercaseQueries = {};
     if (queries) {
@@ -51202,11 +51202,11 @@ var PathStylePorts2 = [
 ];
 
 // node_modules/@azure/storage-blob/dist/esm/Pipeline.js
-function isPipelineLike(pipeline5) {
-  if (!pipeline5 || typeof pipeline5 !== "object") {
+function isPipelineLike(pipeline4) {
+  if (!pipeline4 || typeof pipeline4 !== "object") {
     return false;
   }
-  const castPipeline = pipeline5;
+  const castPipeline = pipeline4;
   return Array.isArray(castPipeline.factories) && typeof castPipeline.options === "object" && typeof castPipeline.toServiceClientOptions === "function";
 }
 var Pipeline = class {
@@ -51245,11 +51245,11 @@ function newPipeline(credential, pipelineOptions = {}) {
   if (!credential) {
     credential = new AnonymousCredential();
   }
-  const pipeline5 = new Pipeline([], pipelineOptions);
-  pipeline5._credential = credential;
-  return pipeline5;
+  const pipeline4 = new Pipeline([], pipelineOptions);
+  pipeline4._credential = credential;
+  return pipeline4;
 }
-function processDownlevelPipeline(pipeline5) {
+function processDownlevelPipeline(pipeline4) {
   const knownFactoryFunctions = [
     isAnonymousCredential,
     isStorageSharedKeyCredential,
@@ -51259,8 +51259,8 @@ function processDownlevelPipeline(pipeline5) {
     isStorageTelemetryPolicyFactory,
     isCoreHttpPolicyFactory
   ];
-  if (pipeline5.factories.length) {
-    const novelFactories = pipeline5.factories.filter((factory) => {
+  if (pipeline4.factories.length) {
+    const novelFactories = pipeline4.factories.filter((factory) => {
       return !knownFactoryFunctions.some((knownFactory) => knownFactory(factory));
     });
     if (novelFactories.length) {
@@ -51273,14 +51273,14 @@ function processDownlevelPipeline(pipeline5) {
   }
   return void 0;
 }
-function getCoreClientOptions(pipeline5) {
-  const { httpClient: v1Client, ...restOptions } = pipeline5.options;
-  let httpClient = pipeline5._coreHttpClient;
+function getCoreClientOptions(pipeline4) {
+  const { httpClient: v1Client, ...restOptions } = pipeline4.options;
+  let httpClient = pipeline4._coreHttpClient;
   if (!httpClient) {
     httpClient = v1Client ? convertHttpClient(v1Client) : getCachedDefaultHttpClient2();
-    pipeline5._coreHttpClient = httpClient;
+    pipeline4._coreHttpClient = httpClient;
   }
-  let corePipeline = pipeline5._corePipeline;
+  let corePipeline = pipeline4._corePipeline;
   if (!corePipeline) {
     const packageDetails = `azsdk-js-azure-storage-blob/${SDK_VERSION4}`;
     const userAgentPrefix = restOptions.userAgentOptions && restOptions.userAgentOptions.userAgentPrefix ? `${restOptions.userAgentOptions.userAgentPrefix} ${packageDetails}` : `${packageDetails}`;
@@ -51321,11 +51321,11 @@ function getCoreClientOptions(pipeline5) {
     corePipeline.addPolicy(storageRetryPolicy(restOptions.retryOptions), { phase: "Retry" });
     corePipeline.addPolicy(storageRequestFailureDetailsParserPolicy());
     corePipeline.addPolicy(storageBrowserPolicy());
-    const downlevelResults = processDownlevelPipeline(pipeline5);
+    const downlevelResults = processDownlevelPipeline(pipeline4);
     if (downlevelResults) {
       corePipeline.addPolicy(downlevelResults.wrappedPolicies, downlevelResults.afterRetry ? { afterPhase: "Retry" } : void 0);
     }
-    const credential = getCredentialFromPipeline(pipeline5);
+    const credential = getCredentialFromPipeline(pipeline4);
     if (isTokenCredential(credential)) {
       corePipeline.addPolicy(bearerTokenAuthenticationPolicy({
         credential,
@@ -51338,7 +51338,7 @@ function getCoreClientOptions(pipeline5) {
         accountKey: credential.accountKey
       }), { phase: "Sign" });
     }
-    pipeline5._corePipeline = corePipeline;
+    pipeline4._corePipeline = corePipeline;
   }
   return {
     ...restOptions,
@@ -51347,12 +51347,12 @@ function getCoreClientOptions(pipeline5) {
     pipeline: corePipeline
   };
 }
-function getCredentialFromPipeline(pipeline5) {
-  if (pipeline5._credential) {
-    return pipeline5._credential;
+function getCredentialFromPipeline(pipeline4) {
+  if (pipeline4._credential) {
+    return pipeline4._credential;
   }
   let credential = new AnonymousCredential();
-  for (const factory of pipeline5.factories) {
+  for (const factory of pipeline4.factories) {
     if (isTokenCredential(factory.credential)) {
       credential = factory.credential;
     } else if (isStorageSharedKeyCredential(factory)) {
@@ -64873,10 +64873,10 @@ var StorageContextClient = class extends StorageClient {
 // node_modules/@azure/storage-blob/dist/esm/utils/utils.common.js
 function escapeURLPath(url2) {
   const urlParsed = new URL(url2);
-  let path28 = urlParsed.pathname;
-  path28 = path28 || "/";
-  path28 = escape2(path28);
-  urlParsed.pathname = path28;
+  let path29 = urlParsed.pathname;
+  path29 = path29 || "/";
+  path29 = escape2(path29);
+  urlParsed.pathname = path29;
   return urlParsed.toString();
 }
 function getProxyUriFromDevConnString(connectionString) {
@@ -64961,9 +64961,9 @@ function escape2(text) {
 }
 function appendToURLPath(url2, name2) {
   const urlParsed = new URL(url2);
-  let path28 = urlParsed.pathname;
-  path28 = path28 ? path28.endsWith("/") ? `${path28}${name2}` : `${path28}/${name2}` : name2;
-  urlParsed.pathname = path28;
+  let path29 = urlParsed.pathname;
+  path29 = path29 ? path29.endsWith("/") ? `${path29}${name2}` : `${path29}/${name2}` : name2;
+  urlParsed.pathname = path29;
   return urlParsed.toString();
 }
 function setURLParameter2(url2, name2, value) {
@@ -65262,13 +65262,13 @@ var StorageClient2 = class {
    * @param url - url to resource
    * @param pipeline - request policy pipeline.
    */
-  constructor(url2, pipeline5) {
+  constructor(url2, pipeline4) {
     this.url = escapeURLPath(url2);
     this.accountName = getAccountNameFromUrl(url2);
-    this.pipeline = pipeline5;
-    this.storageClientContext = new StorageContextClient(this.url, getCoreClientOptions(pipeline5));
+    this.pipeline = pipeline4;
+    this.storageClientContext = new StorageContextClient(this.url, getCoreClientOptions(pipeline4));
     this.isHttps = iEqual(getURLScheme(this.url) || "", "https");
-    this.credential = getCredentialFromPipeline(pipeline5);
+    this.credential = getCredentialFromPipeline(pipeline4);
     const storageClientContext = this.storageClientContext;
     storageClientContext.requestContentType = void 0;
   }
@@ -68874,21 +68874,21 @@ var BlobClient = class _BlobClient extends StorageClient2 {
   }
   constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
     options = options || {};
-    let pipeline5;
+    let pipeline4;
     let url2;
     if (isPipelineLike(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
-      pipeline5 = credentialOrPipelineOrContainerName;
+      pipeline4 = credentialOrPipelineOrContainerName;
     } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
       options = blobNameOrOptions;
-      pipeline5 = newPipeline(credentialOrPipelineOrContainerName, options);
+      pipeline4 = newPipeline(credentialOrPipelineOrContainerName, options);
     } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
       url2 = urlOrConnectionString;
       if (blobNameOrOptions && typeof blobNameOrOptions !== "string") {
         options = blobNameOrOptions;
       }
-      pipeline5 = newPipeline(new AnonymousCredential(), options);
+      pipeline4 = newPipeline(new AnonymousCredential(), options);
     } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
       const containerName = credentialOrPipelineOrContainerName;
       const blobName = blobNameOrOptions;
@@ -68900,20 +68900,20 @@ var BlobClient = class _BlobClient extends StorageClient2 {
           if (!options.proxyOptions) {
             options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
           }
-          pipeline5 = newPipeline(sharedKeyCredential, options);
+          pipeline4 = newPipeline(sharedKeyCredential, options);
         } else {
           throw new Error("Account connection string is only supported in Node.js environment");
         }
       } else if (extractedCreds.kind === "SASConnString") {
         url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-        pipeline5 = newPipeline(new AnonymousCredential(), options);
+        pipeline4 = newPipeline(new AnonymousCredential(), options);
       } else {
         throw new Error("Connection string must be either an Account connection string or a SAS connection string");
       }
     } else {
       throw new Error("Expecting non-empty strings for containerName and blobName parameters");
     }
-    super(url2, pipeline5);
+    super(url2, pipeline4);
     ({ blobName: this._name, containerName: this._containerName } = this.getBlobAndContainerNamesFromUrl());
     this.blobContext = this.storageClientContext.blob;
     this._snapshot = getURLParameter(this.url, URLConstants2.Parameters.SNAPSHOT);
@@ -69900,19 +69900,19 @@ var AppendBlobClient = class _AppendBlobClient extends BlobClient {
    */
   appendBlobContext;
   constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
-    let pipeline5;
+    let pipeline4;
     let url2;
     options = options || {};
     if (isPipelineLike(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
-      pipeline5 = credentialOrPipelineOrContainerName;
+      pipeline4 = credentialOrPipelineOrContainerName;
     } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
       options = blobNameOrOptions;
-      pipeline5 = newPipeline(credentialOrPipelineOrContainerName, options);
+      pipeline4 = newPipeline(credentialOrPipelineOrContainerName, options);
     } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
       url2 = urlOrConnectionString;
-      pipeline5 = newPipeline(new AnonymousCredential(), options);
+      pipeline4 = newPipeline(new AnonymousCredential(), options);
     } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
       const containerName = credentialOrPipelineOrContainerName;
       const blobName = blobNameOrOptions;
@@ -69924,20 +69924,20 @@ var AppendBlobClient = class _AppendBlobClient extends BlobClient {
           if (!options.proxyOptions) {
             options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
           }
-          pipeline5 = newPipeline(sharedKeyCredential, options);
+          pipeline4 = newPipeline(sharedKeyCredential, options);
         } else {
           throw new Error("Account connection string is only supported in Node.js environment");
         }
       } else if (extractedCreds.kind === "SASConnString") {
         url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-        pipeline5 = newPipeline(new AnonymousCredential(), options);
+        pipeline4 = newPipeline(new AnonymousCredential(), options);
       } else {
         throw new Error("Connection string must be either an Account connection string or a SAS connection string");
       }
     } else {
       throw new Error("Expecting non-empty strings for containerName and blobName parameters");
     }
-    super(url2, pipeline5);
+    super(url2, pipeline4);
     this.appendBlobContext = this.storageClientContext.appendBlob;
   }
   /**
@@ -70172,22 +70172,22 @@ var BlockBlobClient = class _BlockBlobClient extends BlobClient {
    */
   blockBlobContext;
   constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
-    let pipeline5;
+    let pipeline4;
     let url2;
     options = options || {};
     if (isPipelineLike(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
-      pipeline5 = credentialOrPipelineOrContainerName;
+      pipeline4 = credentialOrPipelineOrContainerName;
     } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
       options = blobNameOrOptions;
-      pipeline5 = newPipeline(credentialOrPipelineOrContainerName, options);
+      pipeline4 = newPipeline(credentialOrPipelineOrContainerName, options);
     } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
       url2 = urlOrConnectionString;
       if (blobNameOrOptions && typeof blobNameOrOptions !== "string") {
         options = blobNameOrOptions;
       }
-      pipeline5 = newPipeline(new AnonymousCredential(), options);
+      pipeline4 = newPipeline(new AnonymousCredential(), options);
     } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
       const containerName = credentialOrPipelineOrContainerName;
       const blobName = blobNameOrOptions;
@@ -70199,20 +70199,20 @@ var BlockBlobClient = class _BlockBlobClient extends BlobClient {
           if (!options.proxyOptions) {
             options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
           }
-          pipeline5 = newPipeline(sharedKeyCredential, options);
+          pipeline4 = newPipeline(sharedKeyCredential, options);
         } else {
           throw new Error("Account connection string is only supported in Node.js environment");
         }
       } else if (extractedCreds.kind === "SASConnString") {
         url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-        pipeline5 = newPipeline(new AnonymousCredential(), options);
+        pipeline4 = newPipeline(new AnonymousCredential(), options);
       } else {
         throw new Error("Connection string must be either an Account connection string or a SAS connection string");
       }
     } else {
       throw new Error("Expecting non-empty strings for containerName and blobName parameters");
     }
-    super(url2, pipeline5);
+    super(url2, pipeline4);
     this.blockBlobContext = this.storageClientContext.blockBlob;
     this._blobContext = this.storageClientContext.blob;
   }
@@ -70783,19 +70783,19 @@ var PageBlobClient = class _PageBlobClient extends BlobClient {
    */
   pageBlobContext;
   constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
-    let pipeline5;
+    let pipeline4;
     let url2;
     options = options || {};
     if (isPipelineLike(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
-      pipeline5 = credentialOrPipelineOrContainerName;
+      pipeline4 = credentialOrPipelineOrContainerName;
     } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
       options = blobNameOrOptions;
-      pipeline5 = newPipeline(credentialOrPipelineOrContainerName, options);
+      pipeline4 = newPipeline(credentialOrPipelineOrContainerName, options);
     } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
       url2 = urlOrConnectionString;
-      pipeline5 = newPipeline(new AnonymousCredential(), options);
+      pipeline4 = newPipeline(new AnonymousCredential(), options);
     } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
       const containerName = credentialOrPipelineOrContainerName;
       const blobName = blobNameOrOptions;
@@ -70807,20 +70807,20 @@ var PageBlobClient = class _PageBlobClient extends BlobClient {
           if (!options.proxyOptions) {
             options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
           }
-          pipeline5 = newPipeline(sharedKeyCredential, options);
+          pipeline4 = newPipeline(sharedKeyCredential, options);
         } else {
           throw new Error("Account connection string is only supported in Node.js environment");
         }
       } else if (extractedCreds.kind === "SASConnString") {
         url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-        pipeline5 = newPipeline(new AnonymousCredential(), options);
+        pipeline4 = newPipeline(new AnonymousCredential(), options);
       } else {
         throw new Error("Connection string must be either an Account connection string or a SAS connection string");
       }
     } else {
       throw new Error("Expecting non-empty strings for containerName and blobName parameters");
     }
-    super(url2, pipeline5);
+    super(url2, pipeline4);
     this.pageBlobContext = this.storageClientContext.pageBlob;
   }
   /**
@@ -71866,8 +71866,8 @@ var __awaiter14 = function(thisArg, _arguments, P, generator) {
 };
 function pipeResponseToStream(response, output) {
   return __awaiter14(this, void 0, void 0, function* () {
-    const pipeline5 = util4.promisify(stream.pipeline);
-    yield pipeline5(response.message, output);
+    const pipeline4 = util4.promisify(stream.pipeline);
+    yield pipeline4(response.message, output);
   });
 }
 var DownloadProgress = class {
@@ -74265,12 +74265,12 @@ function downloadToolAttempt(url2, dest, auth, headers) {
       debug(`Failed to download from "${url2}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
       throw err2;
     }
-    const pipeline5 = util5.promisify(stream2.pipeline);
+    const pipeline4 = util5.promisify(stream2.pipeline);
     const responseMessageFactory = _getGlobal("TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY", () => response.message);
     const readStream = responseMessageFactory();
     let succeeded = false;
     try {
-      yield pipeline5(readStream, fs9.createWriteStream(dest));
+      yield pipeline4(readStream, fs9.createWriteStream(dest));
       debug("download complete");
       succeeded = true;
       return dest;
@@ -74672,7 +74672,7 @@ function _unique(values) {
 
 // src/run.ts
 var import_promises20 = require("node:fs/promises");
-var import_node_path19 = __toESM(require("node:path"), 1);
+var import_node_path20 = __toESM(require("node:path"), 1);
 
 // src/constants.ts
 var Outputs = {
@@ -75088,8 +75088,8 @@ async function withVersion(ports, b) {
   const r = await ports.run(b.path, ["--version"], { timeoutMs: TIMEOUT });
   return { ...b, version: parsePodman(r.stdout).version };
 }
-async function installedBinary(ports, path28) {
-  return withVersion(ports, { path: path28, realPath: await ports.fs.realpath(path28) ?? path28 });
+async function installedBinary(ports, path29) {
+  return withVersion(ports, { path: path29, realPath: await ports.fs.realpath(path29) ?? path29 });
 }
 async function glibcVersion(run2) {
   const r = await run2("ldd", ["--version"], { timeoutMs: TIMEOUT });
@@ -75103,27 +75103,27 @@ async function info2(ports, opts) {
     return { infoError: err2 instanceof Error ? err2.message : String(err2) };
   }
 }
-async function idMapper(ports, piece, path28) {
-  const st = await ports.fs.stat(path28);
-  if (st && st.uid === 0 && st.mode & 2048) return { path: path28, setuid: true, raw: "setuid root" };
+async function idMapper(ports, piece, path29) {
+  const st = await ports.fs.stat(path29);
+  if (st && st.uid === 0 && st.mode & 2048) return { path: path29, setuid: true, raw: "setuid root" };
   const cap = piece === "newuidmap" ? "cap_setuid" : "cap_setgid";
-  const r = await ports.run("getcap", [path28], { timeoutMs: TIMEOUT });
-  if (r.exitCode === 0 && r.stdout.includes(cap)) return { path: path28, setuid: true, raw: r.stdout.trim() };
-  return { path: path28, setuid: false, raw: `mode ${(st?.mode ?? 0).toString(8)}, owner uid ${st?.uid ?? "?"}` };
+  const r = await ports.run("getcap", [path29], { timeoutMs: TIMEOUT });
+  if (r.exitCode === 0 && r.stdout.includes(cap)) return { path: path29, setuid: true, raw: r.stdout.trim() };
+  return { path: path29, setuid: false, raw: `mode ${(st?.mode ?? 0).toString(8)}, owner uid ${st?.uid ?? "?"}` };
 }
-async function pastaFallback(ports, path28, first, pkg) {
+async function pastaFallback(ports, path29, first, pkg) {
   const fromInfoPkg = pkg ? parsePasstPackage(pkg) : void 0;
-  if (fromInfoPkg?.version) return { path: path28, version: fromInfoPkg.version, raw: fromInfoPkg.raw, via: "podman info" };
-  const fromPkg = await packageVersion(ports, path28);
-  if (fromPkg?.version) return { path: path28, version: fromPkg.version, raw: fromPkg.raw, via: "package" };
-  const help = await ports.run(path28, ["--help"], { timeoutMs: TIMEOUT });
+  if (fromInfoPkg?.version) return { path: path29, version: fromInfoPkg.version, raw: fromInfoPkg.raw, via: "podman info" };
+  const fromPkg = await packageVersion(ports, path29);
+  if (fromPkg?.version) return { path: path29, version: fromPkg.version, raw: fromPkg.raw, via: "package" };
+  const help = await ports.run(path29, ["--help"], { timeoutMs: TIMEOUT });
   const bounds = pastaBounds(first.raw === "", help.stdout);
   const printed = first.raw ? `--version printed '${first.raw}'` : "";
   const why = [printed, bounds?.why].filter(Boolean).join("; ");
-  return { path: path28, raw: first.raw, via: "help", note: `present, version unknown${why ? ` (${why})` : ""}`, ...bounds && { bounds } };
+  return { path: path29, raw: first.raw, via: "help", note: `present, version unknown${why ? ` (${why})` : ""}`, ...bounds && { bounds } };
 }
-async function packageVersion(ports, path28) {
-  const real = await ports.fs.realpath(path28) ?? path28;
+async function packageVersion(ports, path29) {
+  const real = await ports.fs.realpath(path29) ?? path29;
   const owner = await ports.run("dpkg-query", ["-S", real], { timeoutMs: TIMEOUT });
   const pkg = owner.exitCode === 0 ? /^([^:\s]+)(?::[^:\s]+)?:\s/.exec(owner.stdout)?.[1] : void 0;
   if (pkg) {
@@ -75135,17 +75135,17 @@ async function packageVersion(ports, path28) {
 }
 async function probePiece(ports, piece, searched, podman) {
   const t = infoTool(podman, piece);
-  const path28 = t?.path ?? searched;
-  if (!path28) return {};
-  if (piece === "newuidmap" || piece === "newgidmap") return idMapper(ports, piece, path28);
+  const path29 = t?.path ?? searched;
+  if (!path29) return {};
+  if (piece === "newuidmap" || piece === "newgidmap") return idMapper(ports, piece, path29);
   const parser = PARSERS[piece];
   const fromInfo = t?.version ? parser(t.version) : void 0;
-  if (fromInfo?.version) return { path: path28, version: fromInfo.version, raw: fromInfo.raw, via: "podman info" };
-  const r = await ports.run(path28, ["--version"], { timeoutMs: TIMEOUT });
+  if (fromInfo?.version) return { path: path29, version: fromInfo.version, raw: fromInfo.raw, via: "podman info" };
+  const r = await ports.run(path29, ["--version"], { timeoutMs: TIMEOUT });
   const parsed = r.exitCode === 0 ? parser(r.stdout) : { raw: lastLine(r) };
-  if (parsed.version) return { path: path28, version: parsed.version, raw: parsed.raw, via: "version" };
-  if (piece === "pasta") return pastaFallback(ports, path28, parsed, t?.package);
-  return { path: path28, raw: parsed.raw, note: "present, version unknown" };
+  if (parsed.version) return { path: path29, version: parsed.version, raw: parsed.raw, via: "version" };
+  if (piece === "pasta") return pastaFallback(ports, path29, parsed, t?.package);
+  return { path: path29, raw: parsed.raw, note: "present, version unknown" };
 }
 async function probeHost(ports, opts) {
   const wiring = opts.wiring ?? NO_WIRING;
@@ -75941,8 +75941,8 @@ async function fetchAsset(http4, asset, dest) {
 }
 
 // src/install/mgoltzsche.ts
-var import_promises9 = require("node:fs/promises");
-var import_node_path11 = __toESM(require("node:path"), 1);
+var import_promises10 = require("node:fs/promises");
+var import_node_path12 = __toESM(require("node:path"), 1);
 
 // src/release/releases.ts
 var import_node_crypto5 = require("node:crypto");
@@ -101791,8 +101791,8 @@ async function writeMeta(slot, meta) {
 }
 
 // src/install/extract.ts
-var import_promises8 = require("node:fs/promises");
-var import_node_path10 = __toESM(require("node:path"), 1);
+var import_promises9 = require("node:fs/promises");
+var import_node_path11 = __toESM(require("node:path"), 1);
 var import_semver7 = __toESM(require_semver2(), 1);
 
 // src/install/audit.ts
@@ -101842,40 +101842,57 @@ async function checkLink(root, p, rel) {
 // src/install/untar.ts
 var import_node_child_process2 = require("node:child_process");
 var import_node_fs5 = require("node:fs");
-var import_promises7 = require("node:stream/promises");
+var import_promises7 = require("node:fs/promises");
+var import_node_path10 = __toESM(require("node:path"), 1);
+var import_promises8 = require("node:stream/promises");
 var import_node_zlib2 = __toESM(require("node:zlib"), 1);
-var CHUNK = 1024 * 1024;
+var CHUNK = 256 * 1024;
+var TAR_ARGS = (dest) => ["-x", "--no-same-owner", "--delay-directory-restore", "-C", dest, "-f", "-"];
+async function findOnPath(name2, envPath = process.env.PATH ?? "") {
+  for (const dir of envPath.split(":").filter((d) => d.startsWith("/"))) {
+    const file = import_node_path10.default.join(dir, name2);
+    if (await (0, import_promises7.access)(file, import_promises7.constants.X_OK).then(() => true, () => false)) return file;
+  }
+  return void 0;
+}
 function decoder(archive) {
   if (archive.endsWith(".tar.gz") || archive.endsWith(".tgz")) return import_node_zlib2.default.createGunzip({ chunkSize: CHUNK });
   if (archive.endsWith(".tar.zst")) return import_node_zlib2.default.createZstdDecompress({ chunkSize: CHUNK });
   throw new Error(`Unsupported archive type: ${archive}`);
 }
+function exitOf(child2, stderr) {
+  child2.stderr?.on("data", (b) => stderr.text += b.toString());
+  return new Promise((resolve3, reject) => {
+    child2.on("error", reject);
+    child2.on("close", (code) => resolve3(code ?? 1));
+  });
+}
 var untar = async (archive, dest) => {
-  const tar = (0, import_node_child_process2.spawn)("tar", ["-x", "--no-same-owner", "--delay-directory-restore", "-C", dest, "-f", "-"], {
-    stdio: ["pipe", "ignore", "pipe"]
-  });
-  let stderr = "";
-  tar.stderr.on("data", (b) => stderr += b.toString());
-  const exited = new Promise((resolve3, reject) => {
-    tar.on("error", reject);
-    tar.on("close", (code2) => resolve3(code2 ?? 1));
-  });
-  const fed = (0, import_promises7.pipeline)((0, import_node_fs5.createReadStream)(archive), decoder(archive), tar.stdin).then(
+  const zstd = archive.endsWith(".tar.zst") ? await findOnPath("zstd") : void 0;
+  const err2 = { text: "" };
+  if (zstd) {
+    const dec = (0, import_node_child_process2.spawn)(zstd, ["-dc", "-q", "--", archive], { stdio: ["ignore", "pipe", "pipe"] });
+    const tar2 = (0, import_node_child_process2.spawn)("tar", TAR_ARGS(dest), { stdio: [dec.stdout, "ignore", "pipe"] });
+    dec.stdout.destroy();
+    const [code2] = await Promise.all([exitOf(tar2, err2), exitOf(dec, err2)]);
+    if (code2 !== 0) throw new Error(`Unpacking ${archive} failed (tar exit ${code2}): ${err2.text.trim().split("\n").at(-1)}`);
+    return;
+  }
+  const tar = (0, import_node_child_process2.spawn)("tar", TAR_ARGS(dest), { stdio: ["pipe", "ignore", "pipe"] });
+  const exited = exitOf(tar, err2);
+  const fed = (0, import_promises8.pipeline)((0, import_node_fs5.createReadStream)(archive), decoder(archive), tar.stdin).then(
     () => void 0,
-    (err2) => err2 instanceof Error ? err2.message : String(err2)
+    (e) => e instanceof Error ? e.message : String(e)
   );
   const [feedError, code] = await Promise.all([fed, exited]);
-  if (code !== 0) {
-    const why = stderr.trim().split("\n").at(-1) ?? feedError ?? "";
-    throw new Error(`Unpacking ${archive} failed (tar exit ${code}): ${why}`);
-  }
+  if (code !== 0) throw new Error(`Unpacking ${archive} failed (tar exit ${code}): ${err2.text.trim().split("\n").at(-1) ?? feedError ?? ""}`);
 };
 
 // src/install/extract.ts
 var META = ".setup-static-podman.json";
 async function readMeta(root) {
   try {
-    return JSON.parse(await (0, import_promises8.readFile)(import_node_path10.default.join(root, META), "utf8"));
+    return JSON.parse(await (0, import_promises9.readFile)(import_node_path11.default.join(root, META), "utf8"));
   } catch {
     return void 0;
   }
@@ -101883,23 +101900,23 @@ async function readMeta(root) {
 function entryPath(key) {
   const root = process.env.RUNNER_TOOL_CACHE;
   if (!root) throw new Error("RUNNER_TOOL_CACHE is not set: this must run on a GitHub Actions runner");
-  return import_node_path10.default.join(root, key.tool, import_semver7.default.clean(key.version) ?? key.version, key.arch);
+  return import_node_path11.default.join(root, key.tool, import_semver7.default.clean(key.version) ?? key.version, key.arch);
 }
 async function extractAuditCache(archive, top, key, meta, unpack = untar) {
   const dest = entryPath(key);
-  await (0, import_promises8.mkdir)(import_node_path10.default.dirname(dest), { recursive: true });
-  const staging = await (0, import_promises8.mkdtemp)(import_node_path10.default.join(import_node_path10.default.dirname(dest), ".partial-"));
+  await (0, import_promises9.mkdir)(import_node_path11.default.dirname(dest), { recursive: true });
+  const staging = await (0, import_promises9.mkdtemp)(import_node_path11.default.join(import_node_path11.default.dirname(dest), ".partial-"));
   try {
     await unpack(archive, staging);
     const { top: dir } = await auditTree(staging, top);
-    await (0, import_promises8.writeFile)(import_node_path10.default.join(dir, META), JSON.stringify(meta));
-    await (0, import_promises8.rm)(`${dest}.complete`, { force: true });
-    await (0, import_promises8.rm)(dest, { recursive: true, force: true });
-    await (0, import_promises8.rename)(dir, dest);
-    await (0, import_promises8.writeFile)(`${dest}.complete`, "");
+    await (0, import_promises9.writeFile)(import_node_path11.default.join(dir, META), JSON.stringify(meta));
+    await (0, import_promises9.rm)(`${dest}.complete`, { force: true });
+    await (0, import_promises9.rm)(dest, { recursive: true, force: true });
+    await (0, import_promises9.rename)(dir, dest);
+    await (0, import_promises9.writeFile)(`${dest}.complete`, "");
     return dest;
   } finally {
-    await (0, import_promises8.rm)(staging, { recursive: true, force: true });
+    await (0, import_promises9.rm)(staging, { recursive: true, force: true });
   }
 }
 
@@ -101953,10 +101970,10 @@ async function download(http4, req, chosen) {
   const slot = archiveSlot(req.temp, cacheName(chosen.version, req.arch));
   const fetched = await fetchVerified(http4, req, chosen, slot.archive);
   const verified2 = ["openpgp-signature", ...fetched.checks].join("+");
-  await writeMeta(slot, { asset: import_node_path11.default.basename(slot.archive), sha256: fetched.sha256, verified: verified2 });
+  await writeMeta(slot, { asset: import_node_path12.default.basename(slot.archive), sha256: fetched.sha256, verified: verified2 });
   const entry = { asset, verified: verified2 };
   const root = await extractAuditCache(slot.archive, mgoltzscheTop(req.arch), keyOf(req, chosen.version), entry);
-  const cacheSave = req.cache && { key: cacheKey(req.owner, req.repo, import_node_path11.default.basename(slot.archive), fetched.sha256), paths: [slot.dir] };
+  const cacheSave = req.cache && { key: cacheKey(req.owner, req.repo, import_node_path12.default.basename(slot.archive), fetched.sha256), paths: [slot.dir] };
   const checks = [`openpgp signature by ${fetched.signer}`, ...fetched.checks];
   return { version: chosen.version, root, cacheHit: false, verified: verified2, checks, asset, cacheSave };
 }
@@ -101964,23 +101981,23 @@ async function fetchVerified(http4, req, chosen, dest) {
   const name2 = mgoltzscheAsset(req.arch);
   const asset = findAsset(chosen.release, name2);
   const sig = findAsset(chosen.release, signatureName(name2));
-  await (0, import_promises9.rm)(import_node_path11.default.dirname(dest), { recursive: true, force: true });
-  await (0, import_promises9.mkdir)(import_node_path11.default.dirname(dest), { recursive: true });
-  const dir = await (0, import_promises9.mkdtemp)(import_node_path11.default.join(req.temp, "ssp-dl-"));
+  await (0, import_promises10.rm)(import_node_path12.default.dirname(dest), { recursive: true, force: true });
+  await (0, import_promises10.mkdir)(import_node_path12.default.dirname(dest), { recursive: true });
+  const dir = await (0, import_promises10.mkdtemp)(import_node_path12.default.join(req.temp, "ssp-dl-"));
   try {
     const [got, sigFile, key] = await Promise.all([
       fetchAsset(http4, asset, dest),
-      fetchAsset(http4, sig, import_node_path11.default.join(dir, sig.name)),
+      fetchAsset(http4, sig, import_node_path12.default.join(dir, sig.name)),
       pinnedKey(http4, { apiUrl: req.apiUrl, owner: req.owner, fingerprint: req.fingerprint, temp: req.temp, toolCache: req.toolCache, keyserver: req.keyserver })
     ]);
     const checks = verifyDownload(got, { name: name2, size: asset.size, digest: asset.digest });
     const pgp = await verifyDetached(got.path, sigFile.path, key.key, req.fingerprint, name2);
     return { sha256: got.sha256, checks, signer: pgp.signingKey };
   } catch (err2) {
-    await (0, import_promises9.rm)(import_node_path11.default.dirname(dest), { recursive: true, force: true });
+    await (0, import_promises10.rm)(import_node_path12.default.dirname(dest), { recursive: true, force: true });
     throw err2;
   } finally {
-    await (0, import_promises9.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises10.rm)(dir, { recursive: true, force: true });
   }
 }
 function ignoredInputsWarning(inputs) {
@@ -101992,8 +102009,8 @@ function ignoredInputsWarning(inputs) {
 }
 
 // src/install/pigfoot.ts
-var import_promises12 = require("node:fs/promises");
-var import_node_path13 = __toESM(require("node:path"), 1);
+var import_promises13 = require("node:fs/promises");
+var import_node_path14 = __toESM(require("node:path"), 1);
 
 // src/release/assets.ts
 var SUFFIX = { default: "", standalone: "-standalone", full: "-full" };
@@ -102005,12 +102022,12 @@ var CHECKSUMS = "checksums.txt";
 var bundleName = (asset) => `${asset}.bundle`;
 
 // src/verify/release-signature.ts
-var import_promises11 = require("node:fs/promises");
+var import_promises12 = require("node:fs/promises");
 
 // src/verify/signature.ts
 var import_node_crypto7 = require("node:crypto");
-var import_promises10 = require("node:fs/promises");
-var import_node_path12 = require("node:path");
+var import_promises11 = require("node:fs/promises");
+var import_node_path13 = require("node:path");
 var import_bundle = __toESM(require_dist5(), 1);
 var import_protobuf_specs = __toESM(require_dist4(), 1);
 var import_verify = __toESM(require_dist7(), 1);
@@ -102045,9 +102062,9 @@ function trustMaterial(trustedRoot) {
   }
 }
 async function verifyBlobBundle(bundleJson, artifact, policy, trustedRoot) {
-  const where2 = typeof artifact === "string" ? `${(0, import_node_path12.basename)(artifact)}: ` : "";
+  const where2 = typeof artifact === "string" ? `${(0, import_node_path13.basename)(artifact)}: ` : "";
   const trust = trustMaterial(trustedRoot);
-  const data = typeof artifact === "string" ? await (0, import_promises10.readFile)(artifact) : artifact;
+  const data = typeof artifact === "string" ? await (0, import_promises11.readFile)(artifact) : artifact;
   try {
     const bundle = parseBundle(bundleJson);
     checkDigest(bundle, data);
@@ -102181,7 +102198,7 @@ function planSignature(release, asset, mode) {
   return { missing };
 }
 async function checkSignature(mode, bundleFile, signedFile, policy, trustedRoot) {
-  const bundle = await (0, import_promises11.readFile)(bundleFile);
+  const bundle = await (0, import_promises12.readFile)(bundleFile);
   try {
     return { result: await verifyBlobBundle(bundle, signedFile, policy, trustedRoot) };
   } catch (err2) {
@@ -102240,27 +102257,27 @@ async function fetchVerified2(http4, req, chosen, name2, dest) {
   const asset = findAsset(chosen.release, name2);
   const sums = findAsset(chosen.release, CHECKSUMS);
   const plan2 = planSignature(chosen.release, name2, req.verifySignature);
-  await (0, import_promises12.rm)(import_node_path13.default.dirname(dest), { recursive: true, force: true });
-  await (0, import_promises12.mkdir)(import_node_path13.default.dirname(dest), { recursive: true });
-  const dir = await (0, import_promises12.mkdtemp)(import_node_path13.default.join(req.temp, "ssp-dl-"));
+  await (0, import_promises13.rm)(import_node_path14.default.dirname(dest), { recursive: true, force: true });
+  await (0, import_promises13.mkdir)(import_node_path14.default.dirname(dest), { recursive: true });
+  const dir = await (0, import_promises13.mkdtemp)(import_node_path14.default.join(req.temp, "ssp-dl-"));
   try {
     const [got, sumsFile, bundle] = await Promise.all([
       fetchAsset(http4, asset, dest),
-      fetchAsset(http4, sums, import_node_path13.default.join(dir, CHECKSUMS)),
-      plan2.bundle && fetchAsset(http4, plan2.bundle, import_node_path13.default.join(dir, plan2.bundle.name))
+      fetchAsset(http4, sums, import_node_path14.default.join(dir, CHECKSUMS)),
+      plan2.bundle && fetchAsset(http4, plan2.bundle, import_node_path14.default.join(dir, plan2.bundle.name))
     ]);
     const policy = { identity: req.signerIdentity, issuer: req.signerIssuer };
     const signedFile = plan2.signs === "asset" ? got.path : sumsFile.path;
     const signature = bundle ? await checkSignature(req.verifySignature, bundle.path, signedFile, policy, req.trustedRoot) : skippedSignature(req.verifySignature, plan2.missing);
-    const checksums = parseChecksums(await (0, import_promises12.readFile)(sumsFile.path, "utf8"));
+    const checksums = parseChecksums(await (0, import_promises13.readFile)(sumsFile.path, "utf8"));
     const checks = verifyDownload(got, { name: name2, size: asset.size, sha256: expectedSha(checksums, name2), digest: asset.digest });
     if (signature.result) checks.unshift(`signature (${plan2.signs === "asset" ? name2 : CHECKSUMS})`);
     return { sha256: got.sha256, checks, signature };
   } catch (err2) {
-    await (0, import_promises12.rm)(import_node_path13.default.dirname(dest), { recursive: true, force: true });
+    await (0, import_promises13.rm)(import_node_path14.default.dirname(dest), { recursive: true, force: true });
     throw err2;
   } finally {
-    await (0, import_promises12.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises13.rm)(dir, { recursive: true, force: true });
   }
 }
 function skippedSignature(mode, missing) {
@@ -102269,13 +102286,13 @@ function skippedSignature(mode, missing) {
 }
 
 // src/install/system.ts
-var import_node_path14 = __toESM(require("node:path"), 1);
+var import_node_path15 = __toESM(require("node:path"), 1);
 var SystemPodmanError = class extends Error {
 };
 async function findSystemPodman(run2, env, fs10 = realHostFs()) {
   const dirs = pathDirs(env.PATH);
   for (const dir of dirs) {
-    const p = import_node_path14.default.join(dir, "podman");
+    const p = import_node_path15.default.join(dir, "podman");
     const st = await fs10.stat(p);
     if (st?.kind !== "file" || !await fs10.access(p, "x")) continue;
     const r = await run2(p, ["--version"], { env, timeoutMs: 3e4 });
@@ -102286,7 +102303,7 @@ async function findSystemPodman(run2, env, fs10 = realHostFs()) {
   throw new SystemPodmanError(`source: system but no podman on PATH (searched ${dirs.join(":") || "an empty PATH"}). Install podman first, or use source: pigfoot.`);
 }
 function systemInstalled(p) {
-  const bin = import_node_path14.default.dirname(p.path);
+  const bin = import_node_path15.default.dirname(p.path);
   return { root: bin, bin, podman: p.path, helperDirs: [] };
 }
 
@@ -102365,12 +102382,12 @@ function originOf2(file, i2, completed) {
 }
 function component(i2, name2, infoPath, infoVersion) {
   const piece = i2.pieces?.find((p) => p.piece === name2);
-  const path28 = infoPath ?? piece?.found.path;
+  const path29 = infoPath ?? piece?.found.path;
   const parsed = infoVersion ? name2 === "crun" ? parseCrun(infoVersion).version : parsePasta(infoVersion).version : void 0;
   const raw = piece?.found.version ?? parsed;
   const version3 = raw && name2 === "pasta" ? pastaLabel(raw) : raw;
   const completed = piece?.action === "completed" && (!infoPath || infoPath === piece.found.path);
-  return { ...version3 && { version: version3 }, ...path28 && { path: path28 }, origin: originOf2(path28, i2, completed) };
+  return { ...version3 && { version: version3 }, ...path29 && { path: path29 }, origin: originOf2(path29, i2, completed) };
 }
 function buildIdentity(i2, os12) {
   const optional = { repository: i2.repository, variant: i2.variant, libc: i2.libc, os: os12 };
@@ -102394,10 +102411,7 @@ async function smokeIdentity(i2, fs10 = realHostFs()) {
 
 // src/http.ts
 var import_node_crypto8 = require("node:crypto");
-var import_node_fs6 = require("node:fs");
-var import_promises13 = require("node:fs/promises");
-var import_node_stream6 = require("node:stream");
-var import_promises14 = require("node:stream/promises");
+var import_promises14 = require("node:fs/promises");
 var HttpError = class extends Error {
   constructor(message, status, rateLimited = false) {
     super(message);
@@ -102481,7 +102495,7 @@ function createHttp(opts = {}) {
     },
     async download(url2, dest, extra = {}) {
       return withRetries(`download of ${redact(url2)}`, async (signal) => {
-        await (0, import_promises13.rm)(dest, { force: true });
+        await (0, import_promises14.rm)(dest, { force: true });
         const res = await send(url2, { accept: "application/octet-stream", ...extra }, signal);
         if (res.status !== 200 || !res.body) {
           await res.body?.cancel();
@@ -102494,26 +102508,30 @@ function createHttp(opts = {}) {
 }
 async function streamToFile(res, dest, stallMs) {
   const hash = (0, import_node_crypto8.createHash)("sha256");
+  const reader = res.body.getReader();
+  const file = await (0, import_promises14.open)(dest, "wx");
   let bytes = 0;
+  let stalled = false;
   let stall;
-  const body2 = import_node_stream6.Readable.fromWeb(res.body);
   const arm = () => {
     clearTimeout(stall);
-    stall = setTimeout(() => body2.destroy(new HttpError(`no data for ${stallMs / 1e3} s (stalled)`)), stallMs);
+    stall = setTimeout(() => {
+      stalled = true;
+      void reader.cancel().catch(() => void 0);
+    }, stallMs);
   };
-  const meter = new import_node_stream6.Transform({
-    transform(chunk, _enc, cb) {
-      arm();
-      hash.update(chunk);
-      bytes += chunk.length;
-      cb(null, chunk);
-    }
-  });
-  arm();
   try {
-    await (0, import_promises14.pipeline)(body2, meter, (0, import_node_fs6.createWriteStream)(dest, { flags: "wx" }));
+    for (arm(); ; arm()) {
+      const { done, value } = await reader.read();
+      if (stalled) throw new HttpError(`no data for ${stallMs / 1e3} s (stalled)`);
+      if (done) break;
+      hash.update(value);
+      bytes += value.length;
+      await file.write(value);
+    }
   } finally {
     clearTimeout(stall);
+    await file.close();
   }
   const expected = Number(res.headers.get("content-length"));
   if (Number.isFinite(expected) && expected > 0 && bytes !== expected) {
@@ -102532,7 +102550,7 @@ function redact(url2) {
 
 // src/install/dropin.ts
 var import_promises15 = require("node:fs/promises");
-var import_node_path15 = __toESM(require("node:path"), 1);
+var import_node_path16 = __toESM(require("node:path"), 1);
 var DROPIN_NAME = "99-setup-static-podman.conf";
 var q = (s) => JSON.stringify(s);
 var list = (xs) => `[${xs.map(q).join(", ")}]`;
@@ -102552,12 +102570,12 @@ function buildDropin(w) {
 `;
 }
 function dropinDir(env, home) {
-  const base = env.XDG_CONFIG_HOME || import_node_path15.default.join(home, ".config");
-  return import_node_path15.default.join(base, "containers", "containers.conf.d");
+  const base = env.XDG_CONFIG_HOME || import_node_path16.default.join(home, ".config");
+  return import_node_path16.default.join(base, "containers", "containers.conf.d");
 }
 async function writeDropin(dir, text) {
   await (0, import_promises15.mkdir)(dir, { recursive: true });
-  const file = import_node_path15.default.join(dir, DROPIN_NAME);
+  const file = import_node_path16.default.join(dir, DROPIN_NAME);
   await (0, import_promises15.writeFile)(`${file}.tmp`, text, { mode: 420 });
   await (0, import_promises15.rename)(`${file}.tmp`, file);
   return file;
@@ -102565,14 +102583,14 @@ async function writeDropin(dir, text) {
 
 // src/install/wire.ts
 var import_promises16 = require("node:fs/promises");
-var import_node_path16 = __toESM(require("node:path"), 1);
+var import_node_path17 = __toESM(require("node:path"), 1);
 var SYSTEM_BIN_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 async function setuidShadows(dir, systemDirs = SYSTEM_BIN_DIRS) {
   const names = await (0, import_promises16.readdir)(dir).catch(() => []);
   const out = [];
   for (const name2 of names) {
     for (const sys of systemDirs) {
-      const st = await (0, import_promises16.stat)(import_node_path16.default.join(sys, name2)).catch(() => void 0);
+      const st = await (0, import_promises16.stat)(import_node_path17.default.join(sys, name2)).catch(() => void 0);
       if (st && st.mode & 2048) {
         out.push(name2);
         break;
@@ -102584,17 +102602,17 @@ async function setuidShadows(dir, systemDirs = SYSTEM_BIN_DIRS) {
 async function pathDir(binDir, temp) {
   const hidden = await setuidShadows(binDir);
   if (hidden.length === 0) return { dir: binDir, hidden };
-  const shim = import_node_path16.default.join(temp, "setup-static-podman", "bin");
+  const shim = import_node_path17.default.join(temp, "setup-static-podman", "bin");
   await (0, import_promises16.rm)(shim, { recursive: true, force: true });
   await (0, import_promises16.mkdir)(shim, { recursive: true });
   for (const name2 of await (0, import_promises16.readdir)(binDir)) {
-    if (!hidden.includes(name2)) await (0, import_promises16.symlink)(import_node_path16.default.join(binDir, name2), import_node_path16.default.join(shim, name2));
+    if (!hidden.includes(name2)) await (0, import_promises16.symlink)(import_node_path17.default.join(binDir, name2), import_node_path17.default.join(shim, name2));
   }
   return { dir: shim, hidden };
 }
-async function wireUp(binDir, wiring, env, home, temp) {
-  await (0, import_promises16.access)(import_node_path16.default.join(binDir, "podman"), import_promises16.constants.X_OK);
-  const { dir, hidden } = await pathDir(binDir, temp);
+async function wireUp(binDir, wiring, env, home, temp, exported = true) {
+  await (0, import_promises16.access)(import_node_path17.default.join(binDir, "podman"), import_promises16.constants.X_OK);
+  const { dir, hidden } = exported ? await pathDir(binDir, temp) : { dir: binDir, hidden: [] };
   const dropinText = buildDropin(wiring);
   const dropin = await writeDropin(dropinDir(env, home), dropinText);
   return { binDir: dir, dropin, dropinText, hidden };
@@ -102870,8 +102888,8 @@ function payload(seed, size) {
 }
 var sha2562 = (b) => (0, import_node_crypto9.createHash)("sha256").update(b).digest("hex");
 var blobPath = (seed, size) => `/blob/${encodeURIComponent(seed)}/${size}`;
-function parseBlobPath(path28) {
-  const m = /^\/blob\/([^/]+)\/(\d+)$/.exec(path28);
+function parseBlobPath(path29) {
+  const m = /^\/blob\/([^/]+)\/(\d+)$/.exec(path29);
   const size = m ? Number(m[2]) : NaN;
   return m && size <= 256 * 1024 * 1024 ? { seed: decodeURIComponent(m[1]), size } : void 0;
 }
@@ -103499,20 +103517,20 @@ function smokeFailureDetails(report) {
 
 // src/smoke/workspace.ts
 var import_promises17 = require("node:fs/promises");
-var import_node_path17 = require("node:path");
+var import_node_path18 = require("node:path");
 async function makeWorkspace(base) {
-  const dir = await (0, import_promises17.mkdtemp)((0, import_node_path17.join)(base, "ssp-smoke-"));
+  const dir = await (0, import_promises17.mkdtemp)((0, import_node_path18.join)(base, "ssp-smoke-"));
   return {
     dir,
     async rootfs(name2) {
-      const root = (0, import_node_path17.join)(dir, `rootfs-${name2}`);
-      await Promise.all(["usr", "etc", "proc", "sys", "dev", "tmp"].map((d) => (0, import_promises17.mkdir)((0, import_node_path17.join)(root, d), { recursive: true })));
-      await Promise.all(["bin", "lib", "lib64", "sbin"].map((d) => (0, import_promises17.symlink)(`usr/${d}`, (0, import_node_path17.join)(root, d))));
+      const root = (0, import_node_path18.join)(dir, `rootfs-${name2}`);
+      await Promise.all(["usr", "etc", "proc", "sys", "dev", "tmp"].map((d) => (0, import_promises17.mkdir)((0, import_node_path18.join)(root, d), { recursive: true })));
+      await Promise.all(["bin", "lib", "lib64", "sbin"].map((d) => (0, import_promises17.symlink)(`usr/${d}`, (0, import_node_path18.join)(root, d))));
       return root;
     },
     async write(rel, content) {
-      const file = (0, import_node_path17.join)(dir, rel);
-      await (0, import_promises17.mkdir)((0, import_node_path17.join)(file, ".."), { recursive: true });
+      const file = (0, import_node_path18.join)(dir, rel);
+      await (0, import_promises17.mkdir)((0, import_node_path18.join)(file, ".."), { recursive: true });
       await (0, import_promises17.writeFile)(file, content, { mode: 420 });
       return file;
     },
@@ -103593,7 +103611,7 @@ async function runSmokeSuite(run2, opts) {
 
 // src/smoke/step.ts
 var import_promises19 = require("node:fs/promises");
-var import_node_path18 = require("node:path");
+var import_node_path19 = require("node:path");
 var REPORT_FILE = "setup-static-podman-smoke.json";
 var ICON2 = { passed: "\u2705", failed: "\u274C", skipped: "\u23ED\uFE0F" };
 function logLine(c) {
@@ -103605,7 +103623,7 @@ async function runSmokeStep(run2, p, inputs, temp, summary2, identity) {
     setOutput(Outputs.SmokeResult, "skipped");
     return void 0;
   }
-  const reportPath = (0, import_node_path18.join)(temp, REPORT_FILE);
+  const reportPath = (0, import_node_path19.join)(temp, REPORT_FILE);
   const suite = await group("Network smoke tests", async () => {
     const r = await runSmokeSuite(run2, {
       ...p,
@@ -103674,7 +103692,7 @@ async function setup(deps, inputs, ctx, summary2, state3) {
   const { result, installed } = inst;
   state3.cacheSaves.push(...inst.cacheSaves);
   const baseWiring = wiringFor(installed, inputs);
-  const wired = await wireUp(installed.bin, baseWiring, env, ctx.home, ctx.temp);
+  const wired = await wireUp(installed.bin, baseWiring, env, ctx.home, ctx.temp, inst.exportPath);
   if (inputs.cleanup) state3.changes.push({ kind: "dropin", description: `removed ${wired.dropin}`, revert: ["rm", "-f", wired.dropin], sudo: false });
   const installFull = inst.installFull ?? (() => Promise.reject(new Error(`source ${inputs.source} has no full asset to complete from`)));
   const gate = await group(
@@ -103711,7 +103729,7 @@ async function setup(deps, inputs, ctx, summary2, state3) {
 }
 var sourceLabel = (i2) => i2.source === "system" ? "the runner's own podman" : `${i2.owner}/${i2.repo}`;
 async function rewire(dropin, wiring) {
-  await writeDropin(import_node_path19.default.dirname(dropin), buildDropin(wiring));
+  await writeDropin(import_node_path20.default.dirname(dropin), buildDropin(wiring));
 }
 async function readTrustedRoot(file) {
   try {

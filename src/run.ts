@@ -73,7 +73,7 @@ async function setup(deps: Deps, inputs: Inputs, ctx: RunnerContext, summary: Su
   const { result, installed } = inst
   state.cacheSaves.push(...inst.cacheSaves)
   const baseWiring = wiringFor(installed, inputs)
-  const wired = await wireUp(installed.bin, baseWiring, env, ctx.home, ctx.temp)
+  const wired = await wireUp(installed.bin, baseWiring, env, ctx.home, ctx.temp, inst.exportPath)
   if (inputs.cleanup) state.changes.push({ kind: 'dropin', description: `removed ${wired.dropin}`, revert: ['rm', '-f', wired.dropin], sudo: false })
   const installFull = inst.installFull ?? (() => Promise.reject(new Error(`source ${inputs.source} has no full asset to complete from`)))
   const gate = await core

@@ -45,10 +45,13 @@ export interface WireResult {
   hidden: string[]
 }
 
-/** Writes the drop-in; PATH is exported by `handOver` once everything has passed. */
-export async function wireUp(binDir: string, wiring: Wiring, env: NodeJS.ProcessEnv, home: string, temp: string): Promise<WireResult> {
+/**
+ * Writes the drop-in; PATH is exported by `handOver` once everything has passed. `exported`
+ * false (the runner's own podman, already on PATH): no PATH dir to prepare.
+ */
+export async function wireUp(binDir: string, wiring: Wiring, env: NodeJS.ProcessEnv, home: string, temp: string, exported = true): Promise<WireResult> {
   await access(path.join(binDir, 'podman'), constants.X_OK)
-  const { dir, hidden } = await pathDir(binDir, temp)
+  const { dir, hidden } = exported ? await pathDir(binDir, temp) : { dir: binDir, hidden: [] }
   const dropinText = buildDropin(wiring)
   const dropin = await writeDropin(dropinDir(env, home), dropinText)
   return { binDir: dir, dropin, dropinText, hidden }

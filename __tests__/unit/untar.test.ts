@@ -1,0 +1,55 @@
+// Both decoders, for real: the zstd binary when it is on PATH, node's own decoder when it
+// is not; a damaged archive fails either way with tar's reason.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { findOnPath, untar } from '../../src/install/untar.js'
+
+let dir: string
+const savedPath = process.env.PATH
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'ssp-untar-'))
+  mkdirSync(path.join(dir, 'src/top/bin'), { recursive: true })
+  writeFileSync(path.join(dir, 'src/top/bin/podman'), 'x'.repeat(100_000))
+  execFileSync('tar', ['--zstd', '-C', path.join(dir, 'src'), '-cf', path.join(dir, 'a.tar.zst'), 'top'])
+  execFileSync('tar', ['-z', '-C', path.join(dir, 'src'), '-cf', path.join(dir, 'a.tar.gz'), 'top'])
+})
+afterEach(() => {
+  process.env.PATH = savedPath
+  rmSync(dir, { recursive: true, force: true })
+})
+
+/** A PATH with tar but without zstd. */
+function pathWithoutZstd(): string {
+  const bin = path.join(dir, 'bin')
+  mkdirSync(bin)
+  symlinkSync('/usr/bin/tar', path.join(bin, 'tar'))
+  return bin
+}
+
+describe('untar', () => {
+  it.each([
+    ['zstd binary', 'a.tar.zst', false],
+    ['node zstd decoder', 'a.tar.zst', true],
+    ['node gzip decoder', 'a.tar.gz', true],
+  ])('%s', async (_label, name, hideZstd) => {
+    if (hideZstd) process.env.PATH = pathWithoutZstd()
+    expect(Boolean(await findOnPath('zstd'))).toBe(!hideZstd)
+    const dest = path.join(dir, 'out')
+    mkdirSync(dest)
+    await untar(path.join(dir, name), dest)
+    expect(readFileSync(path.join(dest, 'top/bin/podman'), 'utf8')).toHaveLength(100_000)
+  })
+
+  it.each([false, true])('a truncated archive fails with tar\'s reason (node decoder: %s)', async (hideZstd) => {
+    if (hideZstd) process.env.PATH = pathWithoutZstd()
+    const cut = path.join(dir, 'cut.tar.zst')
+    const whole = readFileSync(path.join(dir, 'a.tar.zst'))
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)))
+    const dest = path.join(dir, 'out')
+    mkdirSync(dest)
+    await expect(untar(cut, dest)).rejects.toThrow(/Unpacking .*cut\.tar\.zst failed \(tar exit [12]\)/)
+  })
+})
