@@ -22,5 +22,11 @@ export default {
       // testTimeout is global-only in jest 30: the integration project sets it in a setup file.
       setupFilesAfterEnv: ['<rootDir>/__tests__/integration/timeout.ts'],
     },
+    {
+      ...shared,
+      displayName: 'quirks',
+      testMatch: ['<rootDir>/__tests__/quirks/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/__tests__/integration/timeout.ts'],
+    },
   ],
 }

@@ -66,10 +66,13 @@ build_tree() { # name suite [script]
 fix_host_quirks() {
   # /dev/net/tun is 0600 on these VMs: pasta and slirp4netns cannot open it.
   [ "$(stat -c %a /dev/net/tun)" = 666 ] || chmod 0666 /dev/net/tun
-  # Hybrid cgroups with hugetlb on the v2 mount: crun refuses. Move hugetlb to v1.
-  if [ -f /sys/fs/cgroup/unified/cgroup.controllers ] && grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers; then
+  # Hybrid cgroups with hugetlb on the v2 mount: crun refuses. Move hugetlb to v1. Mounted
+  # whenever it is not, even if the v2 mount does not list it yet: right after an unmount
+  # the old v1 hierarchy lingers a moment before hugetlb falls back to v2.
+  if mountpoint -q /sys/fs/cgroup/unified && ! mountpoint -q /sys/fs/cgroup/hugetlb; then
     mkdir -p /sys/fs/cgroup/hugetlb
-    mountpoint -q /sys/fs/cgroup/hugetlb || mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
+    for _ in 1 2 3 4 5; do mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb && break; sleep 1; done
+    mountpoint -q /sys/fs/cgroup/hugetlb || echo "warning: could not mount the hugetlb cgroup controller" >&2
   fi
 }
 
