@@ -103689,20 +103689,9 @@ async function setup(deps, inputs, ctx, summary2, state3) {
   const http4 = deps.makeHttp({ token: inputs.token, tokenOrigins: tokenOriginsFor(inputs.apiUrl), deadlineMs: inputs.downloadTimeoutSec * 1e3 });
   const trustedRoot = inputs.trustedRoot ? await readTrustedRoot(inputs.trustedRoot) : void 0;
   const inst = await group("Install podman", () => installSource({ deps, http: http4, inputs, ctx, env, trustedRoot }));
-  const { result, installed } = inst;
   state3.cacheSaves.push(...inst.cacheSaves);
-  const baseWiring = wiringFor(installed, inputs);
-  const wired = await wireUp(installed.bin, baseWiring, env, ctx.home, ctx.temp, inst.exportPath);
-  if (inputs.cleanup) state3.changes.push({ kind: "dropin", description: `removed ${wired.dropin}`, revert: ["rm", "-f", wired.dropin], sudo: false });
-  const installFull = inst.installFull ?? (() => Promise.reject(new Error(`source ${inputs.source} has no full asset to complete from`)));
-  const gate = await group(
-    "Host gate",
-    () => gateStep({ run: deps.run, inputs: { ...inputs, installMissing: inputs.installMissing && Boolean(inst.installFull) }, installed, variant: inst.gateVariant, version: result.version, env, baseWiring, state: state3, installFull })
-  ).catch(async (err2) => {
-    await (0, import_promises20.rm)(wired.dropin, { force: true });
-    throw err2;
-  });
-  await rewire(wired.dropin, gate.wiring);
+  const { wired, gate } = await wireAndGate(deps, inputs, ctx, env, inst, state3);
+  const { result, installed } = inst;
   const podmanEnv = { ...env, PATH: inst.exportPath ? `${wired.binDir}:${env.PATH ?? ""}` : env.PATH };
   const info3 = await group("podman info", () => podmanInfo(deps.run, installed.podman, podmanEnv));
   for (const w of verifyUsed(info3, gate.pieces)) warning(w);
@@ -103712,20 +103701,42 @@ async function setup(deps, inputs, ctx, summary2, state3) {
   addInstallSummary(summary2, outcome2);
   summary2.table("Host gate: what podman uses", gate.gateRows).table("Host gate: rootless checks", gate.checkRows);
   info(`podman ${result.version} (${inputs.source}${inst.variant ? `, ${inst.variant}, ${inst.libc}` : ""}) ready in ${installed.bin}; verified: ${result.verified}`);
-  const identity = await smokeIdentity({
+  const identity = await smokeIdentity(identityInput(inputs, ctx, inst, info3, gate.pieces));
+  return runSmokeStep(deps.run, { podman: installed.podman, env: podmanEnv, info: info3, podmanVersion: result.version }, inputs, ctx.temp, summary2, identity);
+}
+async function wireAndGate(deps, inputs, ctx, env, inst, state3) {
+  const baseWiring = wiringFor(inst.installed, inputs);
+  const wired = await wireUp(inst.installed.bin, baseWiring, env, ctx.home, ctx.temp, inst.exportPath);
+  if (inputs.cleanup) state3.changes.push({ kind: "dropin", description: `removed ${wired.dropin}`, revert: ["rm", "-f", wired.dropin], sudo: false });
+  const installFull = inst.installFull ?? (() => Promise.reject(new Error(`source ${inputs.source} has no full asset to complete from`)));
+  const gateInputs = { ...inputs, installMissing: inputs.installMissing && Boolean(inst.installFull) };
+  try {
+    const gate = await group(
+      "Host gate",
+      () => gateStep({ run: deps.run, inputs: gateInputs, installed: inst.installed, variant: inst.gateVariant, version: inst.result.version, env, baseWiring, state: state3, installFull })
+    );
+    await rewire(wired.dropin, gate.wiring);
+    return { wired, gate };
+  } catch (err2) {
+    await (0, import_promises20.rm)(wired.dropin, { force: true });
+    throw err2;
+  }
+}
+function identityInput(inputs, ctx, inst, info3, pieces) {
+  const system2 = inputs.source === "system";
+  return {
     source: inputs.source,
-    repository: inputs.source === "system" ? void 0 : `${inputs.owner}/${inputs.repo}`,
+    repository: system2 ? void 0 : `${inputs.owner}/${inputs.repo}`,
     variant: inst.variant || void 0,
     libc: inst.libc || void 0,
     arch: ctx.arch,
     runner: ctx.image,
-    installRoot: inputs.source === "system" ? void 0 : result.root,
-    podmanPath: installed.podman,
-    podmanVersion: result.version,
+    installRoot: system2 ? void 0 : inst.result.root,
+    podmanPath: inst.installed.podman,
+    podmanVersion: inst.result.version,
     info: info3,
-    pieces: gate.pieces
-  });
-  return runSmokeStep(deps.run, { podman: installed.podman, env: podmanEnv, info: info3, podmanVersion: result.version }, inputs, ctx.temp, summary2, identity);
+    pieces
+  };
 }
 var sourceLabel = (i2) => i2.source === "system" ? "the runner's own podman" : `${i2.owner}/${i2.repo}`;
 async function rewire(dropin, wiring) {

@@ -9,10 +9,10 @@ import { type SavedState, saveState } from './constants.js'
 import { runnerContext, type RunnerContext } from './context.js'
 import { errorText, run as realRun } from './exec.js'
 import { gateStep } from './gate-step.js'
-import { installSource } from './sources.js'
-import { smokeIdentity } from './smoke/identity.js'
+import { type Installation, installSource } from './sources.js'
+import { type IdentityInput, smokeIdentity } from './smoke/identity.js'
 import * as host from './host/index.js'
-import { podmanInfo } from './host/info.js'
+import { podmanInfo, type PodmanInfo } from './host/info.js'
 import { createHttp, type HttpOptions, tokenOriginsFor } from './http.js'
 import { getInputs, InputError, type Inputs } from './inputs.js'
 import type { Cache } from './install/archive-cache.js'
@@ -70,22 +70,9 @@ async function setup(deps: Deps, inputs: Inputs, ctx: RunnerContext, summary: Su
   const http = deps.makeHttp({ token: inputs.token, tokenOrigins: tokenOriginsFor(inputs.apiUrl), deadlineMs: inputs.downloadTimeoutSec * 1000 })
   const trustedRoot = inputs.trustedRoot ? await readTrustedRoot(inputs.trustedRoot) : undefined
   const inst = await core.group('Install podman', () => installSource({ deps, http, inputs, ctx, env, trustedRoot }))
-  const { result, installed } = inst
   state.cacheSaves.push(...inst.cacheSaves)
-  const baseWiring = wiringFor(installed, inputs)
-  const wired = await wireUp(installed.bin, baseWiring, env, ctx.home, ctx.temp, inst.exportPath)
-  if (inputs.cleanup) state.changes.push({ kind: 'dropin', description: `removed ${wired.dropin}`, revert: ['rm', '-f', wired.dropin], sudo: false })
-  const installFull = inst.installFull ?? (() => Promise.reject(new Error(`source ${inputs.source} has no full asset to complete from`)))
-  const gate = await core
-    .group('Host gate', () =>
-      gateStep({ run: deps.run, inputs: { ...inputs, installMissing: inputs.installMissing && Boolean(inst.installFull) }, installed, variant: inst.gateVariant, version: result.version, env, baseWiring, state, installFull }),
-    )
-    .catch(async (err: unknown) => {
-      // Half-wired is worse than not wired: the drop-in would steer every later podman.
-      await rm(wired.dropin, { force: true })
-      throw err
-    })
-  await rewire(wired.dropin, gate.wiring)
+  const { wired, gate } = await wireAndGate(deps, inputs, ctx, env, inst, state)
+  const { result, installed } = inst
   const podmanEnv = { ...env, PATH: inst.exportPath ? `${wired.binDir}:${env.PATH ?? ''}` : env.PATH }
   const info = await core.group('podman info', () => podmanInfo(deps.run, installed.podman, podmanEnv))
   for (const w of host.verifyUsed(info, gate.pieces)) core.warning(w)
@@ -95,20 +82,45 @@ async function setup(deps: Deps, inputs: Inputs, ctx: RunnerContext, summary: Su
   addInstallSummary(summary, outcome)
   summary.table('Host gate: what podman uses', gate.gateRows).table('Host gate: rootless checks', gate.checkRows)
   core.info(`podman ${result.version} (${inputs.source}${inst.variant ? `, ${inst.variant}, ${inst.libc}` : ''}) ready in ${installed.bin}; verified: ${result.verified}`)
-  const identity = await smokeIdentity({
+  const identity = await smokeIdentity(identityInput(inputs, ctx, inst, info, gate.pieces))
+  return runSmokeStep(deps.run, { podman: installed.podman, env: podmanEnv, info, podmanVersion: result.version }, inputs, ctx.temp, summary, identity)
+}
+
+/** The drop-in first (the gate's probe asks podman what it uses), then the gate rewrites it. */
+async function wireAndGate(deps: Deps, inputs: Inputs, ctx: RunnerContext, env: NodeJS.ProcessEnv, inst: Installation, state: SavedState) {
+  const baseWiring = wiringFor(inst.installed, inputs)
+  const wired = await wireUp(inst.installed.bin, baseWiring, env, ctx.home, ctx.temp, inst.exportPath)
+  if (inputs.cleanup) state.changes.push({ kind: 'dropin', description: `removed ${wired.dropin}`, revert: ['rm', '-f', wired.dropin], sudo: false })
+  const installFull = inst.installFull ?? (() => Promise.reject(new Error(`source ${inputs.source} has no full asset to complete from`)))
+  const gateInputs = { ...inputs, installMissing: inputs.installMissing && Boolean(inst.installFull) }
+  try {
+    const gate = await core.group('Host gate', () =>
+      gateStep({ run: deps.run, inputs: gateInputs, installed: inst.installed, variant: inst.gateVariant, version: inst.result.version, env, baseWiring, state, installFull }),
+    )
+    await rewire(wired.dropin, gate.wiring)
+    return { wired, gate }
+  } catch (err) {
+    // Half-wired is worse than not wired: the drop-in would steer every later podman.
+    await rm(wired.dropin, { force: true })
+    throw err
+  }
+}
+
+function identityInput(inputs: Inputs, ctx: RunnerContext, inst: Installation, info: PodmanInfo, pieces: IdentityInput['pieces']): IdentityInput {
+  const system = inputs.source === 'system'
+  return {
     source: inputs.source,
-    repository: inputs.source === 'system' ? undefined : `${inputs.owner}/${inputs.repo}`,
+    repository: system ? undefined : `${inputs.owner}/${inputs.repo}`,
     variant: inst.variant || undefined,
     libc: inst.libc || undefined,
     arch: ctx.arch,
     runner: ctx.image,
-    installRoot: inputs.source === 'system' ? undefined : result.root,
-    podmanPath: installed.podman,
-    podmanVersion: result.version,
+    installRoot: system ? undefined : inst.result.root,
+    podmanPath: inst.installed.podman,
+    podmanVersion: inst.result.version,
     info,
-    pieces: gate.pieces,
-  })
-  return runSmokeStep(deps.run, { podman: installed.podman, env: podmanEnv, info, podmanVersion: result.version }, inputs, ctx.temp, summary, identity)
+    pieces,
+  }
 }
 
 const sourceLabel = (i: Inputs): string => (i.source === 'system' ? 'the runner\'s own podman' : `${i.owner}/${i.repo}`)

@@ -1,6 +1,6 @@
 // The real Http port against real sockets on loopback: retries, deadline, truncation,
 // resets, and where the token may go.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import http from 'node:http'
@@ -8,6 +8,10 @@ import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { createHttp, HttpError } from '../../src/http.js'
+
+// Deadlines and retries against real sockets on a 2-core machine that may be busy with podman:
+// one retry, with the first failure printed, keeps a scheduling hiccup from sinking a run.
+jest.retryTimes(1, { logErrorsBeforeRetry: true })
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void
 let handler: Handler
