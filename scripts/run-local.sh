@@ -29,11 +29,11 @@ else
   echo "== no internet: building a local release mirror from this machine's Podman packages"
   REPO=local/static-rootless-container-tools
   as_root node .cache/cli.cjs build --root / --out "$CACHE/mirror/local-host" >/dev/null
-  node .cache/cli.cjs serve --repo "$REPO=$CACHE/mirror/local-host" --fillers >.cache/mirror.url &
+  node .cache/cli.cjs serve --repo "$REPO=$CACHE/mirror/local-host" --fillers "$REPO" >.cache/mirror.url &
   MIRROR_PID=$!
   for _ in $(seq 50); do [ -s .cache/mirror.url ] && break; sleep 0.1; done
   API=$(head -n 1 .cache/mirror.url)
-  echo "   mirror: $API"
+  case $API in http://127.0.0.1:*) echo "   mirror: $API" ;; *) echo "the local mirror did not start" >&2; exit 1 ;; esac
 fi
 
 WORK=$(as_root mktemp -d /var/tmp/ssp-local.XXXXXX)
@@ -41,10 +41,15 @@ for f in output state env path summary; do as_root touch "$WORK/$f"; done
 as_root mkdir -p "$WORK/tool-cache" "$WORK/temp" "$WORK/home"
 as_root chown -R tester: "$WORK"
 UID_T=$(id -u tester)
+# A fresh runtime dir, as a new runner has: podman 4 keeps its rootless network namespace
+# and DNS server state there, and a killed earlier run would leave them stale.
+XDG=$(as_root mktemp -d /tmp/ssp-xdg.XXXXXX)
+as_root chown tester: "$XDG"
+as_root chmod 0700 "$XDG"
 run_step() { # entry, extra env...
   local entry=$1; shift
   as_root runuser -u tester -- env -i HOME="$WORK/home" PATH=/usr/local/bin:/usr/bin:/bin \
-    XDG_RUNTIME_DIR="/run/user/$UID_T" GITHUB_ACTIONS=true RUNNER_OS=Linux RUNNER_ARCH=X64 \
+    XDG_RUNTIME_DIR="$XDG" GITHUB_ACTIONS=true RUNNER_OS=Linux RUNNER_ARCH=X64 \
     RUNNER_ENVIRONMENT=self-hosted RUNNER_TEMP="$WORK/temp" RUNNER_TOOL_CACHE="$WORK/tool-cache" \
     GITHUB_OUTPUT="$WORK/output" GITHUB_STATE="$WORK/state" GITHUB_ENV="$WORK/env" \
     GITHUB_PATH="$WORK/path" GITHUB_STEP_SUMMARY="$WORK/summary" PODMAN_IGNORE_CGROUPSV1_WARNING=1 \
@@ -57,7 +62,7 @@ echo "== outputs"; cat "$WORK/output"
 echo "== summary (Markdown/HTML written to GITHUB_STEP_SUMMARY)"; cat "$WORK/summary"
 if [ "$rc" = 0 ]; then
   echo "== the next step: podman from PATH runs a registry-free container"
-  as_root runuser -u tester -- env -i HOME="$WORK/home" XDG_RUNTIME_DIR="/run/user/$UID_T" \
+  as_root runuser -u tester -- env -i HOME="$WORK/home" XDG_RUNTIME_DIR="$XDG" \
     PODMAN_IGNORE_CGROUPSV1_WARNING=1 PATH="$(tac "$WORK/path" | paste -sd:):/usr/bin:/bin" \
     sh -c 'R=$(mktemp -d); mkdir -p $R/etc $R/proc $R/sys $R/dev $R/tmp; for d in bin lib lib64 sbin; do ln -s usr/$d $R/$d; done
            command -v podman; podman run --rm -v /usr:/usr:ro --rootfs "$R" sh -c "echo hello from a rootless container; ip -4 -o addr"'
