@@ -9,7 +9,9 @@ import { mkdirSync, statSync } from 'node:fs'
 import { chmod } from 'node:fs/promises'
 import path from 'node:path'
 import { runAction, type TreeName, type Workspace } from '../../test-support/runner.js'
-import { WORKSPACES_ROOT } from '../../test-support/workspace.js'
+import semver from 'semver'
+import { stackVersions } from '../../test-support/packages.js'
+import { treeRoot, WORKSPACES_ROOT } from '../../test-support/workspace.js'
 import { nextStep } from './podman.js'
 import { type Fixture, fixtureInputs, fixtureWorkspaces, type Stack, startFixture } from './releases.js'
 
@@ -59,11 +61,14 @@ describe('crun too old for podman 5 (the seed failure)', () => {
     expect(r.path).toEqual([])
   })
 
-  it('Debian testing (crun 1.28): standalone keeps the system crun', async () => {
+  // Debian testing moves daily: its crun comes from its dpkg database (1.28 when written).
+  const forky = stackVersions(treeRoot('forky'))
+  it(`Debian testing (crun ${forky.crun}): standalone keeps the system crun`, async () => {
+    expect(semver.gte(forky.crun, '1.25.1')).toBe(true)
     const w = await workspace()
     const r = await main(w, 'forky', { variant: 'standalone', 'install-missing': 'false' })
     expect(r.errors).toEqual([])
-    expect(r.outputs['crun-version']).toMatch(/^1\.28/)
+    expect(r.outputs['crun-version']).toBe(forky.crun)
     const next = await nextStep(w, 'forky')
     expect(next.info.host.ociRuntime.path).toBe('/usr/bin/crun')
     expect(next.container.stdout).toMatch(/^hello from/)
