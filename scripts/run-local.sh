@@ -13,7 +13,8 @@ node_line=$(SSP_SKIP_TREES=1 as_root bash scripts/setup-test-host.sh | tail -n 1
 NODE=${node_line#SSP_NODE=}
 CACHE=${SSP_CACHE:-/var/cache/setup-static-podman}
 export PATH="$(dirname "$NODE"):$PATH"
-[ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
+# npm install when npm ci refuses the lock (optional platform packages the registry lacks).
+[ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error
 npm run -s build
 mkdir -p .cache
 npx esbuild test-support/cli.ts --bundle --platform=node --target=node24 --format=cjs --log-level=warning --outfile=.cache/cli.cjs
