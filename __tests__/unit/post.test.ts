@@ -1,0 +1,83 @@
+// The post step with its ports scripted as data and the real @actions/core: the archive is
+// saved only after a successful main, changes are reverted newest first and only with
+// cleanup, sudo is always -n, and a main that stopped early leaves nothing to do.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { post } from '../../src/cleanup.js'
+import type { SavedState } from '../../src/constants.js'
+import type { Cache } from '../../src/install/archive-cache.js'
+import type { Run } from '../../src/ports.js'
+import { actionsEnv, type ActionsEnv, captureStdout, type StdoutCapture } from '../helpers/actions-env.js'
+
+let env: ActionsEnv
+let log: StdoutCapture
+let ran: string[]
+let saved: string[]
+beforeEach(() => {
+  env = actionsEnv()
+  log = captureStdout()
+  ran = []
+  saved = []
+})
+afterEach(() => {
+  log.restore()
+  env.restore()
+})
+
+const run: Run = async (cmd, args) => {
+  ran.push([cmd, ...args].join(' '))
+  return { exitCode: cmd === 'sudo' && args.includes('fail') ? 1 : 0, stdout: '', stderr: 'refused' }
+}
+const cache: Cache = {
+  isFeatureAvailable: () => true,
+  restoreCache: async () => undefined,
+  saveCache: async (_paths, key) => {
+    saved.push(key)
+    return 1
+  },
+}
+
+function withState(s: Partial<SavedState>): void {
+  const state: SavedState = { started: true, succeeded: true, changes: [], cacheSaves: [], cleanup: true, ...s }
+  process.env['STATE_setup-static-podman'] = JSON.stringify(state)
+}
+
+const tun = { kind: 'tun', description: 'chmod 0666 /dev/net/tun (was 0600)', revert: ['chmod', '0600', '/dev/net/tun'], sudo: true }
+const dropin = { kind: 'dropin', description: 'removed the drop-in', revert: ['rm', '-f', '/home/u/.config/x.conf'], sudo: false }
+
+describe('post', () => {
+  it('does nothing when main stopped before saving any state', async () => {
+    await post({ run, cache })
+    expect([ran, saved]).toEqual([[], []])
+    expect(log.text()).toContain('Nothing to clean up')
+  })
+
+  it('saves the verified archives after a successful main, then reverts newest first with sudo -n', async () => {
+    withState({ cacheSaves: [{ key: 'k1', paths: ['/a'] }], changes: [tun, dropin] })
+    await post({ run, cache })
+    expect(saved).toEqual(['k1'])
+    expect(ran).toEqual(['rm -f /home/u/.config/x.conf', 'sudo -n chmod 0600 /dev/net/tun'])
+    expect(log.text()).toContain('Reverted: chmod 0666 /dev/net/tun (was 0600)')
+  })
+
+  it('saves nothing after a failed main, but still reverts', async () => {
+    withState({ succeeded: false, cacheSaves: [{ key: 'k1', paths: ['/a'] }], changes: [tun] })
+    await post({ run, cache })
+    expect(saved).toEqual([])
+    expect(ran).toEqual(['sudo -n chmod 0600 /dev/net/tun'])
+  })
+
+  it('keeps the changes without cleanup, and says which', async () => {
+    withState({ cleanup: false, changes: [tun] })
+    await post({ run, cache })
+    expect(ran).toEqual([])
+    expect(log.text()).toContain('Keeping 1 system change(s) (cleanup: false): chmod 0666 /dev/net/tun (was 0600)')
+  })
+
+  it('a revert that fails is a warning naming the command, and the others still run', async () => {
+    const bad = { ...tun, description: 'bad', revert: ['fail'] }
+    withState({ changes: [tun, bad] })
+    await post({ run, cache })
+    expect(ran).toEqual(['sudo -n fail', 'sudo -n chmod 0600 /dev/net/tun'])
+    expect(log.text()).toMatch(/::warning::Could not revert 'bad' \(sudo -n fail\): refused/)
+  })
+})
