@@ -40,7 +40,7 @@ var require_tunnel = __commonJS({
     "use strict";
     var net2 = require("net");
     var tls = require("tls");
-    var http4 = require("http");
+    var http5 = require("http");
     var https5 = require("https");
     var events2 = require("events");
     var assert4 = require("assert");
@@ -51,12 +51,12 @@ var require_tunnel = __commonJS({
     exports2.httpsOverHttps = httpsOverHttps2;
     function httpOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http4.request;
+      agent.request = http5.request;
       return agent;
     }
     function httpsOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http4.request;
+      agent.request = http5.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
@@ -77,7 +77,7 @@ var require_tunnel = __commonJS({
       var self2 = this;
       self2.options = options || {};
       self2.proxyOptions = self2.options.proxy || {};
-      self2.maxSockets = self2.options.maxSockets || http4.Agent.defaultMaxSockets;
+      self2.maxSockets = self2.options.maxSockets || http5.Agent.defaultMaxSockets;
       self2.requests = [];
       self2.sockets = [];
       self2.on("free", function onFree(socket, host, port, localAddress) {
@@ -4075,7 +4075,7 @@ var require_webidl = __commonJS({
 var require_util2 = __commonJS({
   "node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform2 } = require("node:stream");
+    var { Transform: Transform3 } = require("node:stream");
     var zlib4 = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
@@ -4763,7 +4763,7 @@ var require_util2 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform2 {
+    var InflateStream = class extends Transform3 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -6866,7 +6866,7 @@ var require_client_h2 = __commonJS({
     "use strict";
     var assert4 = require("node:assert");
     var { errorMonitor } = require("node:events");
-    var { pipeline: pipeline4 } = require("node:stream");
+    var { pipeline: pipeline5 } = require("node:stream");
     var util7 = require_util();
     var {
       RequestContentLengthMismatchError,
@@ -7345,7 +7345,7 @@ var require_client_h2 = __commonJS({
     }
     function writeStream(abort, socket, expectsPayload, h2stream, body2, client, request, contentLength2) {
       assert4(contentLength2 !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      const pipe2 = pipeline4(
+      const pipe2 = pipeline5(
         body2,
         h2stream,
         (err2) => {
@@ -7621,7 +7621,7 @@ var require_client = __commonJS({
     "use strict";
     var assert4 = require("node:assert");
     var net2 = require("node:net");
-    var http4 = require("node:http");
+    var http5 = require("node:http");
     var util7 = require_util();
     var { channels } = require_diagnostics();
     var Request = require_request();
@@ -7810,7 +7810,7 @@ var require_client = __commonJS({
         this[kUrl] = util7.parseOrigin(url2);
         this[kConnector] = connect2;
         this[kPipelining] = pipelining != null ? pipelining : 1;
-        this[kMaxHeadersSize] = maxHeaderSize || http4.maxHeaderSize;
+        this[kMaxHeadersSize] = maxHeaderSize || http5.maxHeaderSize;
         this[kKeepAliveDefaultTimeout] = keepAliveTimeout == null ? 4e3 : keepAliveTimeout;
         this[kKeepAliveMaxTimeout] = keepAliveMaxTimeout == null ? 6e5 : keepAliveMaxTimeout;
         this[kKeepAliveTimeoutThreshold] = keepAliveTimeoutThreshold == null ? 2e3 : keepAliveTimeoutThreshold;
@@ -10390,7 +10390,7 @@ var require_api_pipeline = __commonJS({
         util7.destroy(ret, err2);
       }
     };
-    function pipeline4(opts, handler) {
+    function pipeline5(opts, handler) {
       try {
         const pipelineHandler = new PipelineHandler(opts, handler);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
@@ -10399,7 +10399,7 @@ var require_api_pipeline = __commonJS({
         return new PassThrough().destroy(err2);
       }
     }
-    module2.exports = pipeline4;
+    module2.exports = pipeline5;
   }
 });
 
@@ -11249,13 +11249,13 @@ var require_pluralizer = __commonJS({
 var require_pending_interceptors_formatter = __commonJS({
   "node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform2 } = require("node:stream");
+    var { Transform: Transform3 } = require("node:stream");
     var { Console } = require("node:console");
     var PERSISTENT = process.versions.icu ? "\u2705" : "Y ";
     var NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
     module2.exports = class PendingInterceptorsFormatter {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform2({
+        this.transform = new Transform3({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -12163,7 +12163,7 @@ var require_headers = __commonJS({
         }
       }
     };
-    var Headers2 = class _Headers {
+    var Headers3 = class _Headers {
       #guard;
       #headersList;
       constructor(init = void 0) {
@@ -12313,13 +12313,13 @@ var require_headers = __commonJS({
         o.#headersList = list2;
       }
     };
-    var { getHeadersGuard, setHeadersGuard, getHeadersList, setHeadersList } = Headers2;
-    Reflect.deleteProperty(Headers2, "getHeadersGuard");
-    Reflect.deleteProperty(Headers2, "setHeadersGuard");
-    Reflect.deleteProperty(Headers2, "getHeadersList");
-    Reflect.deleteProperty(Headers2, "setHeadersList");
-    iteratorMixin("Headers", Headers2, kHeadersSortedMap, 0, 1);
-    Object.defineProperties(Headers2.prototype, {
+    var { getHeadersGuard, setHeadersGuard, getHeadersList, setHeadersList } = Headers3;
+    Reflect.deleteProperty(Headers3, "getHeadersGuard");
+    Reflect.deleteProperty(Headers3, "setHeadersGuard");
+    Reflect.deleteProperty(Headers3, "getHeadersList");
+    Reflect.deleteProperty(Headers3, "setHeadersList");
+    iteratorMixin("Headers", Headers3, kHeadersSortedMap, 0, 1);
+    Object.defineProperties(Headers3.prototype, {
       append: kEnumerableProperty,
       delete: kEnumerableProperty,
       get: kEnumerableProperty,
@@ -12337,7 +12337,7 @@ var require_headers = __commonJS({
     webidl.converters.HeadersInit = function(V, prefix2, argument) {
       if (webidl.util.Type(V) === "Object") {
         const iterator = Reflect.get(V, Symbol.iterator);
-        if (!util7.types.isProxy(V) && iterator === Headers2.prototype.entries) {
+        if (!util7.types.isProxy(V) && iterator === Headers3.prototype.entries) {
           try {
             return getHeadersList(V).entriesList;
           } catch {
@@ -12358,7 +12358,7 @@ var require_headers = __commonJS({
       fill,
       // for test.
       compareHeaderName,
-      Headers: Headers2,
+      Headers: Headers3,
       HeadersList,
       getHeadersGuard,
       setHeadersGuard,
@@ -12372,7 +12372,7 @@ var require_headers = __commonJS({
 var require_response = __commonJS({
   "node_modules/undici/lib/web/fetch/response.js"(exports2, module2) {
     "use strict";
-    var { Headers: Headers2, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = require_headers();
+    var { Headers: Headers3, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = require_headers();
     var { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = require_body();
     var util7 = require_util();
     var nodeUtil = require("node:util");
@@ -12450,7 +12450,7 @@ var require_response = __commonJS({
         }
         init = webidl.converters.ResponseInit(init);
         this[kState] = makeResponse({});
-        this[kHeaders] = new Headers2(kConstruct);
+        this[kHeaders] = new Headers3(kConstruct);
         setHeadersGuard(this[kHeaders], "response");
         setHeadersList(this[kHeaders], this[kState].headersList);
         let bodyWithType = null;
@@ -12694,7 +12694,7 @@ var require_response = __commonJS({
     function fromInnerResponse(innerResponse, guard) {
       const response = new Response2(kConstruct);
       response[kState] = innerResponse;
-      response[kHeaders] = new Headers2(kConstruct);
+      response[kHeaders] = new Headers3(kConstruct);
       setHeadersList(response[kHeaders], innerResponse.headersList);
       setHeadersGuard(response[kHeaders], guard);
       if (hasFinalizationRegistry && innerResponse.body?.stream) {
@@ -12814,7 +12814,7 @@ var require_request2 = __commonJS({
   "node_modules/undici/lib/web/fetch/request.js"(exports2, module2) {
     "use strict";
     var { extractBody, mixinBody, cloneBody, bodyUnusable } = require_body();
-    var { Headers: Headers2, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = require_headers();
+    var { Headers: Headers3, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = require_headers();
     var { FinalizationRegistry: FinalizationRegistry2 } = require_dispatcher_weakref()();
     var util7 = require_util();
     var nodeUtil = require("node:util");
@@ -13082,7 +13082,7 @@ var require_request2 = __commonJS({
             requestFinalizer.register(ac, { signal, abort }, abort);
           }
         }
-        this[kHeaders] = new Headers2(kConstruct);
+        this[kHeaders] = new Headers3(kConstruct);
         setHeadersList(this[kHeaders], request.headersList);
         setHeadersGuard(this[kHeaders], "request");
         if (mode === "no-cors") {
@@ -13371,7 +13371,7 @@ var require_request2 = __commonJS({
       const request = new Request(kConstruct);
       request[kState] = innerRequest;
       request[kSignal] = signal;
-      request[kHeaders] = new Headers2(kConstruct);
+      request[kHeaders] = new Headers3(kConstruct);
       setHeadersList(request[kHeaders], innerRequest.headersList);
       setHeadersGuard(request[kHeaders], guard);
       return request;
@@ -13564,7 +13564,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = require("node:events");
-    var { Readable: Readable6, pipeline: pipeline4, finished } = require("node:stream");
+    var { Readable: Readable6, pipeline: pipeline5, finished } = require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -13606,7 +13606,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch2(input, init = void 0) {
+    function fetch(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
@@ -14509,7 +14509,7 @@ var require_fetch = __commonJS({
                 status,
                 statusText,
                 headersList,
-                body: decoders.length ? pipeline4(this.body, ...decoders, (err2) => {
+                body: decoders.length ? pipeline5(this.body, ...decoders, (err2) => {
                   if (err2) {
                     this.onError(err2);
                   }
@@ -14561,7 +14561,7 @@ var require_fetch = __commonJS({
       }
     }
     module2.exports = {
-      fetch: fetch2,
+      fetch,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -16441,10 +16441,10 @@ var require_cookies = __commonJS({
     var { parseSetCookie } = require_parse();
     var { stringify } = require_util6();
     var { webidl } = require_webidl();
-    var { Headers: Headers2 } = require_headers();
+    var { Headers: Headers3 } = require_headers();
     function getCookies(headers) {
       webidl.argumentLengthCheck(arguments, 1, "getCookies");
-      webidl.brandCheck(headers, Headers2, { strict: false });
+      webidl.brandCheck(headers, Headers3, { strict: false });
       const cookie = headers.get("cookie");
       const out = {};
       if (!cookie) {
@@ -16457,7 +16457,7 @@ var require_cookies = __commonJS({
       return out;
     }
     function deleteCookie(headers, name2, attributes) {
-      webidl.brandCheck(headers, Headers2, { strict: false });
+      webidl.brandCheck(headers, Headers3, { strict: false });
       const prefix2 = "deleteCookie";
       webidl.argumentLengthCheck(arguments, 2, prefix2);
       name2 = webidl.converters.DOMString(name2, prefix2, "name");
@@ -16471,7 +16471,7 @@ var require_cookies = __commonJS({
     }
     function getSetCookies(headers) {
       webidl.argumentLengthCheck(arguments, 1, "getSetCookies");
-      webidl.brandCheck(headers, Headers2, { strict: false });
+      webidl.brandCheck(headers, Headers3, { strict: false });
       const cookies = headers.getSetCookie();
       if (!cookies) {
         return [];
@@ -16480,7 +16480,7 @@ var require_cookies = __commonJS({
     }
     function setCookie(headers, cookie) {
       webidl.argumentLengthCheck(arguments, 2, "setCookie");
-      webidl.brandCheck(headers, Headers2, { strict: false });
+      webidl.brandCheck(headers, Headers3, { strict: false });
       cookie = webidl.converters.Cookie(cookie);
       const str = stringify(cookie);
       if (str) {
@@ -17170,7 +17170,7 @@ var require_connection = __commonJS({
     var { CloseEvent } = require_events();
     var { makeRequest } = require_request2();
     var { fetching } = require_fetch();
-    var { Headers: Headers2, getHeadersList } = require_headers();
+    var { Headers: Headers3, getHeadersList } = require_headers();
     var { getDecodeSplit } = require_util2();
     var { WebsocketFrameSend } = require_frame();
     var crypto5;
@@ -17192,7 +17192,7 @@ var require_connection = __commonJS({
         redirect: "error"
       });
       if (options.headers) {
-        const headersList = getHeadersList(new Headers2(options.headers));
+        const headersList = getHeadersList(new Headers3(options.headers));
         request.headersList = headersList;
       }
       const keyValue = crypto5.randomBytes(16).toString("base64");
@@ -18306,7 +18306,7 @@ var require_eventsource_stream = __commonJS({
   "node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports2, module2) {
     "use strict";
     var buffer3 = require("node:buffer");
-    var { Transform: Transform2 } = require("node:stream");
+    var { Transform: Transform3 } = require("node:stream");
     var { isASCIINumber, isValidLastEventId } = require_util8();
     var BOM = [239, 187, 191];
     var LF = 10;
@@ -18356,7 +18356,7 @@ var require_eventsource_stream = __commonJS({
       error2.aborted = false;
       return error2;
     }
-    var EventSourceStream = class extends Transform2 {
+    var EventSourceStream = class extends Transform3 {
       /**
        * @type {eventSourceSettings}
        */
@@ -18710,7 +18710,7 @@ ${value}`;
 var require_eventsource = __commonJS({
   "node_modules/undici/lib/web/eventsource/eventsource.js"(exports2, module2) {
     "use strict";
-    var { pipeline: pipeline4 } = require("node:stream");
+    var { pipeline: pipeline5 } = require("node:stream");
     var { fetching } = require_fetch();
     var { makeRequest } = require_request2();
     var { webidl } = require_webidl();
@@ -18870,7 +18870,7 @@ var require_eventsource = __commonJS({
               ));
             }
           });
-          pipeline4(
+          pipeline5(
             response.body.stream,
             eventSourceStream,
             (error2) => {
@@ -19099,7 +19099,7 @@ var require_undici = __commonJS({
     module2.exports.setGlobalDispatcher = setGlobalDispatcher;
     module2.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module2.exports.fetch = async function fetch2(init, options = void 0) {
+    module2.exports.fetch = async function fetch(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err2) {
@@ -22157,7 +22157,7 @@ var require_helpers = __commonJS({
     };
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.req = exports2.json = exports2.toBuffer = void 0;
-    var http4 = __importStar(require("http"));
+    var http5 = __importStar(require("http"));
     var https5 = __importStar(require("https"));
     async function toBuffer(stream3) {
       let length = 0;
@@ -22183,7 +22183,7 @@ var require_helpers = __commonJS({
     exports2.json = json;
     function req(url2, opts = {}) {
       const href = typeof url2 === "string" ? url2 : url2.href;
-      const req2 = (href.startsWith("https:") ? https5 : http4).request(url2, opts);
+      const req2 = (href.startsWith("https:") ? https5 : http5).request(url2, opts);
       const promise = new Promise((resolve3, reject) => {
         req2.once("response", resolve3).once("error", reject).end();
       });
@@ -22231,11 +22231,11 @@ var require_dist = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.Agent = void 0;
     var net2 = __importStar(require("net"));
-    var http4 = __importStar(require("http"));
+    var http5 = __importStar(require("http"));
     var https_1 = require("https");
     __exportStar(require_helpers(), exports2);
     var INTERNAL = /* @__PURE__ */ Symbol("AgentBaseInternalState");
-    var Agent3 = class extends http4.Agent {
+    var Agent3 = class extends http5.Agent {
       constructor(opts) {
         super(opts);
         this[INTERNAL] = {};
@@ -22307,7 +22307,7 @@ var require_dist = __commonJS({
         const fakeSocket = this.incrementSockets(name2);
         Promise.resolve().then(() => this.connect(req, connectOpts)).then((socket) => {
           this.decrementSockets(name2, fakeSocket);
-          if (socket instanceof http4.Agent) {
+          if (socket instanceof http5.Agent) {
             try {
               return socket.addRequest(req, connectOpts);
             } catch (err2) {
@@ -32279,11 +32279,11 @@ var HttpCodes;
   HttpCodes2[HttpCodes2["ServiceUnavailable"] = 503] = "ServiceUnavailable";
   HttpCodes2[HttpCodes2["GatewayTimeout"] = 504] = "GatewayTimeout";
 })(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function(Headers2) {
-  Headers2["Accept"] = "accept";
-  Headers2["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
+var Headers2;
+(function(Headers3) {
+  Headers3["Accept"] = "accept";
+  Headers3["ContentType"] = "content-type";
+})(Headers2 || (Headers2 = {}));
 var MediaTypes;
 (function(MediaTypes2) {
   MediaTypes2["ApplicationJson"] = "application/json";
@@ -32426,7 +32426,7 @@ var HttpClient = class {
    */
   getJson(requestUrl_1) {
     return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-      additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+      additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes.ApplicationJson);
       const res = yield this.get(requestUrl, additionalHeaders);
       return this._processResponse(res, this.requestOptions);
     });
@@ -32434,8 +32434,8 @@ var HttpClient = class {
   postJson(requestUrl_1, obj_1) {
     return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
       const data = JSON.stringify(obj, null, 2);
-      additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-      additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+      additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes.ApplicationJson);
+      additionalHeaders[Headers2.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
       const res = yield this.post(requestUrl, data, additionalHeaders);
       return this._processResponse(res, this.requestOptions);
     });
@@ -32443,8 +32443,8 @@ var HttpClient = class {
   putJson(requestUrl_1, obj_1) {
     return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
       const data = JSON.stringify(obj, null, 2);
-      additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-      additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+      additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes.ApplicationJson);
+      additionalHeaders[Headers2.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
       const res = yield this.put(requestUrl, data, additionalHeaders);
       return this._processResponse(res, this.requestOptions);
     });
@@ -32452,8 +32452,8 @@ var HttpClient = class {
   patchJson(requestUrl_1, obj_1) {
     return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
       const data = JSON.stringify(obj, null, 2);
-      additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-      additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+      additionalHeaders[Headers2.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers2.Accept, MediaTypes.ApplicationJson);
+      additionalHeaders[Headers2.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
       const res = yield this.patch(requestUrl, data, additionalHeaders);
       return this._processResponse(res, this.requestOptions);
     });
@@ -32683,7 +32683,7 @@ var HttpClient = class {
   _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
     let clientHeader;
     if (this.requestOptions && this.requestOptions.headers) {
-      const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+      const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers2.ContentType];
       if (headerValue) {
         if (typeof headerValue === "number") {
           clientHeader = String(headerValue);
@@ -32694,7 +32694,7 @@ var HttpClient = class {
         }
       }
     }
-    const additionalValue = additionalHeaders[Headers.ContentType];
+    const additionalValue = additionalHeaders[Headers2.ContentType];
     if (additionalValue !== void 0) {
       if (typeof additionalValue === "number") {
         return String(additionalValue);
@@ -33036,8 +33036,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addRaw(text, addEOL = false) {
-    this._buffer += text;
+  addRaw(text2, addEOL = false) {
+    this._buffer += text2;
     return addEOL ? this.addEOL() : this;
   }
   /**
@@ -33133,10 +33133,10 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addHeading(text, level) {
+  addHeading(text2, level) {
     const tag = `h${level}`;
     const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
-    const element = this.wrap(allowedTag, text);
+    const element = this.wrap(allowedTag, text2);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -33165,9 +33165,9 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addQuote(text, cite) {
+  addQuote(text2, cite) {
     const attrs = Object.assign({}, cite && { cite });
-    const element = this.wrap("blockquote", text, attrs);
+    const element = this.wrap("blockquote", text2, attrs);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -33178,8 +33178,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addLink(text, href) {
-    const element = this.wrap("a", text, { href });
+  addLink(text2, href) {
+    const element = this.wrap("a", text2, { href });
     return this.addRaw(element).addEOL();
   }
 };
@@ -34447,19 +34447,19 @@ function balancedWithBudget(str, masked, budget) {
 }
 function maskUnmatchedOpens(masked, budget) {
   budget.remaining -= masked.length;
-  const open3 = [];
+  const open2 = [];
   for (let i2 = 0; i2 < masked.length; i2++) {
     const c = masked.charCodeAt(i2);
     if (c === 123) {
-      open3.push(i2);
-    } else if (c === 125 && open3.length) {
-      open3.pop();
+      open2.push(i2);
+    } else if (c === 125 && open2.length) {
+      open2.pop();
     }
   }
   let out = "";
   let last = 0;
-  for (let i2 = 0; i2 < open3.length; i2++) {
-    const at = open3[i2];
+  for (let i2 = 0; i2 < open2.length; i2++) {
+    const at = open2[i2];
     out += masked.slice(last, at) + "\0";
     last = at + 1;
   }
@@ -36243,10 +36243,10 @@ var Minimatch = class {
       }
       return filtered.join("/");
     }).join("|");
-    const [open3, close] = set2.length > 1 ? ["(?:", ")"] : ["", ""];
-    re = "^" + open3 + re + close + "$";
+    const [open2, close] = set2.length > 1 ? ["(?:", ")"] : ["", ""];
+    re = "^" + open2 + re + close + "$";
     if (this.partial) {
-      re = "^(?:\\/|" + open3 + re.slice(1, -1) + close + ")$";
+      re = "^(?:\\/|" + open2 + re.slice(1, -1) + close + ")$";
     }
     if (this.negate)
       re = "^(?!" + re + ").+$";
@@ -37489,12 +37489,12 @@ var HttpPipeline = class _HttpPipeline {
   }
   sendRequest(httpClient, request) {
     const policies = this.getOrderedPolicies();
-    const pipeline4 = policies.reduceRight((next, policy) => {
+    const pipeline5 = policies.reduceRight((next, policy) => {
       return (req) => {
         return policy.sendRequest(req, next);
       };
     }, (req) => httpClient.sendRequest(req));
-    return pipeline4(request);
+    return pipeline5(request);
   }
   getOrderedPolicies() {
     if (!this._orderedPolicies) {
@@ -39454,31 +39454,31 @@ function wrapAbortSignalLikePolicy() {
 
 // node_modules/@azure/core-rest-pipeline/dist/esm/createPipelineFromOptions.js
 function createPipelineFromOptions2(options) {
-  const pipeline4 = createEmptyPipeline2();
+  const pipeline5 = createEmptyPipeline2();
   if (isNodeLike2) {
     if (options.agent) {
-      pipeline4.addPolicy(agentPolicy2(options.agent));
+      pipeline5.addPolicy(agentPolicy2(options.agent));
     }
     if (options.tlsOptions) {
-      pipeline4.addPolicy(tlsPolicy2(options.tlsOptions));
+      pipeline5.addPolicy(tlsPolicy2(options.tlsOptions));
     }
-    pipeline4.addPolicy(proxyPolicy2(options.proxyOptions));
-    pipeline4.addPolicy(decompressResponsePolicy2());
+    pipeline5.addPolicy(proxyPolicy2(options.proxyOptions));
+    pipeline5.addPolicy(decompressResponsePolicy2());
   }
-  pipeline4.addPolicy(wrapAbortSignalLikePolicy());
-  pipeline4.addPolicy(formDataPolicy2(), { beforePolicies: [multipartPolicyName2] });
-  pipeline4.addPolicy(userAgentPolicy2(options.userAgentOptions));
-  pipeline4.addPolicy(setClientRequestIdPolicy(options.telemetryOptions?.clientRequestIdHeaderName));
-  pipeline4.addPolicy(multipartPolicy2(), { afterPhase: "Deserialize" });
-  pipeline4.addPolicy(defaultRetryPolicy2(options.retryOptions), { phase: "Retry" });
-  pipeline4.addPolicy(tracingPolicy({ ...options.userAgentOptions, ...options.loggingOptions }), {
+  pipeline5.addPolicy(wrapAbortSignalLikePolicy());
+  pipeline5.addPolicy(formDataPolicy2(), { beforePolicies: [multipartPolicyName2] });
+  pipeline5.addPolicy(userAgentPolicy2(options.userAgentOptions));
+  pipeline5.addPolicy(setClientRequestIdPolicy(options.telemetryOptions?.clientRequestIdHeaderName));
+  pipeline5.addPolicy(multipartPolicy2(), { afterPhase: "Deserialize" });
+  pipeline5.addPolicy(defaultRetryPolicy2(options.retryOptions), { phase: "Retry" });
+  pipeline5.addPolicy(tracingPolicy({ ...options.userAgentOptions, ...options.loggingOptions }), {
     afterPhase: "Retry"
   });
   if (isNodeLike2) {
-    pipeline4.addPolicy(redirectPolicy2(options.redirectOptions), { afterPhase: "Retry" });
+    pipeline5.addPolicy(redirectPolicy2(options.redirectOptions), { afterPhase: "Retry" });
   }
-  pipeline4.addPolicy(logPolicy2(options.loggingOptions), { afterPhase: "Sign" });
-  return pipeline4;
+  pipeline5.addPolicy(logPolicy2(options.loggingOptions), { afterPhase: "Sign" });
+  return pipeline5;
 }
 
 // node_modules/@azure/core-rest-pipeline/dist/esm/defaultHttpClient.js
@@ -39802,8 +39802,8 @@ function createDisableKeepAlivePolicy() {
     }
   };
 }
-function pipelineContainsDisableKeepAlivePolicy(pipeline4) {
-  return pipeline4.getOrderedPolicies().some((policy) => policy.name === disableKeepAlivePolicyName);
+function pipelineContainsDisableKeepAlivePolicy(pipeline5) {
+  return pipeline5.getOrderedPolicies().some((policy) => policy.name === disableKeepAlivePolicyName);
 }
 
 // node_modules/@azure/core-client/dist/esm/base64.js
@@ -40887,18 +40887,18 @@ function handleErrorResponse(parsedResponse, operationSpec, responseSpec, option
 }
 async function parse(jsonContentTypes, xmlContentTypes, operationResponse, opts, parseXML2) {
   if (!operationResponse.request.streamResponseStatusCodes?.has(operationResponse.status) && operationResponse.bodyAsText) {
-    const text = operationResponse.bodyAsText;
+    const text2 = operationResponse.bodyAsText;
     const contentType2 = operationResponse.headers.get("Content-Type") || "";
     const contentComponents = !contentType2 ? [] : contentType2.split(";").map((component2) => component2.toLowerCase());
     try {
       if (contentComponents.length === 0 || contentComponents.some((component2) => jsonContentTypes.indexOf(component2) !== -1)) {
-        operationResponse.parsedBody = JSON.parse(text);
+        operationResponse.parsedBody = JSON.parse(text2);
         return operationResponse;
       } else if (contentComponents.some((component2) => xmlContentTypes.indexOf(component2) !== -1)) {
         if (!parseXML2) {
           throw new Error("Parsing XML not supported.");
         }
-        const body2 = await parseXML2(text, opts.xml);
+        const body2 = await parseXML2(text2, opts.xml);
         operationResponse.parsedBody = body2;
         return operationResponse;
       }
@@ -41058,18 +41058,18 @@ function prepareXMLRootList(obj, elementName, xmlNamespaceKey, xmlNamespace) {
 
 // node_modules/@azure/core-client/dist/esm/pipeline.js
 function createClientPipeline(options = {}) {
-  const pipeline4 = createPipelineFromOptions2(options ?? {});
+  const pipeline5 = createPipelineFromOptions2(options ?? {});
   if (options.credentialOptions) {
-    pipeline4.addPolicy(bearerTokenAuthenticationPolicy({
+    pipeline5.addPolicy(bearerTokenAuthenticationPolicy({
       credential: options.credentialOptions.credential,
       scopes: options.credentialOptions.credentialScopes
     }));
   }
-  pipeline4.addPolicy(serializationPolicy(options.serializationOptions), { phase: "Serialize" });
-  pipeline4.addPolicy(deserializationPolicy(options.deserializationOptions), {
+  pipeline5.addPolicy(serializationPolicy(options.serializationOptions), { phase: "Serialize" });
+  pipeline5.addPolicy(deserializationPolicy(options.deserializationOptions), {
     phase: "Deserialize"
   });
-  return pipeline4;
+  return pipeline5;
 }
 
 // node_modules/@azure/core-client/dist/esm/httpClientCache.js
@@ -41441,8 +41441,8 @@ var Constants = {
     AUTHORIZATION: "authorization"
   }
 };
-function isUuid(text) {
-  return /^[0-9a-fA-F]{8}\b-[0-9a-fA-F]{4}\b-[0-9a-fA-F]{4}\b-[0-9a-fA-F]{4}\b-[0-9a-fA-F]{12}$/.test(text);
+function isUuid(text2) {
+  return /^[0-9a-fA-F]{8}\b-[0-9a-fA-F]{4}\b-[0-9a-fA-F]{4}\b-[0-9a-fA-F]{4}\b-[0-9a-fA-F]{12}$/.test(text2);
 }
 var authorizeRequestOnTenantChallenge = async (challengeOptions) => {
   const requestOptions = requestToOptions(challengeOptions.request);
@@ -45932,7 +45932,7 @@ function prettify(node, options, matcher, readonlyMatcher) {
   return compress(node, options, matcher, readonlyMatcher);
 }
 function compress(arr, options, matcher, readonlyMatcher) {
-  let text;
+  let text2;
   const compressedObj = {};
   for (let i2 = 0; i2 < arr.length; i2++) {
     const tagObj = arr[i2];
@@ -45945,8 +45945,8 @@ function compress(arr, options, matcher, readonlyMatcher) {
       matcher.push(property, rawAttrs);
     }
     if (property === options.textNodeName) {
-      if (text === void 0) text = tagObj[property];
-      else text += "" + tagObj[property];
+      if (text2 === void 0) text2 = tagObj[property];
+      else text2 += "" + tagObj[property];
     } else if (property === void 0) {
       continue;
     } else if (tagObj[property]) {
@@ -45984,9 +45984,9 @@ function compress(arr, options, matcher, readonlyMatcher) {
       }
     }
   }
-  if (typeof text === "string") {
-    if (text.length > 0) compressedObj[options.textNodeName] = text;
-  } else if (text !== void 0) compressedObj[options.textNodeName] = text;
+  if (typeof text2 === "string") {
+    if (text2.length > 0) compressedObj[options.textNodeName] = text2;
+  } else if (text2 !== void 0) compressedObj[options.textNodeName] = text2;
   return compressedObj;
 }
 function propName(obj) {
@@ -46157,9 +46157,9 @@ function arrToStr(arr, options, indentation, matcher, stopNodeExpressions, qName
   }
   if (!Array.isArray(arr)) {
     if (arr !== void 0 && arr !== null) {
-      let text = valToStr(arr);
-      text = replaceEntitiesValue2(text, options);
-      return text;
+      let text2 = valToStr(arr);
+      text2 = replaceEntitiesValue2(text2, options);
+      return text2;
     }
     return "";
   }
@@ -47639,9 +47639,9 @@ var NativeCRC64 = (() => {
     var wasmMemory;
     var ABORT = false;
     var EXITSTATUS;
-    function assert4(condition, text) {
+    function assert4(condition, text2) {
       if (!condition) {
-        abort("Assertion failed" + (text ? ": " + text : ""));
+        abort("Assertion failed" + (text2 ? ": " + text2 : ""));
       }
     }
     var UTF8Decoder = typeof TextDecoder != "undefined" ? new TextDecoder("utf8") : void 0;
@@ -48748,12 +48748,12 @@ var NativeCRC64 = (() => {
           abort("invalid type for setValue: " + type);
       }
     }
-    function warnOnce(text) {
+    function warnOnce(text2) {
       if (!warnOnce.shown) warnOnce.shown = {};
-      if (!warnOnce.shown[text]) {
-        warnOnce.shown[text] = 1;
-        if (ENVIRONMENT_IS_NODE) text = "warning: " + text;
-        err2(text);
+      if (!warnOnce.shown[text2]) {
+        warnOnce.shown[text2] = 1;
+        if (ENVIRONMENT_IS_NODE) text2 = "warning: " + text2;
+        err2(text2);
       }
     }
     function _abort() {
@@ -51202,11 +51202,11 @@ var PathStylePorts2 = [
 ];
 
 // node_modules/@azure/storage-blob/dist/esm/Pipeline.js
-function isPipelineLike(pipeline4) {
-  if (!pipeline4 || typeof pipeline4 !== "object") {
+function isPipelineLike(pipeline5) {
+  if (!pipeline5 || typeof pipeline5 !== "object") {
     return false;
   }
-  const castPipeline = pipeline4;
+  const castPipeline = pipeline5;
   return Array.isArray(castPipeline.factories) && typeof castPipeline.options === "object" && typeof castPipeline.toServiceClientOptions === "function";
 }
 var Pipeline = class {
@@ -51245,11 +51245,11 @@ function newPipeline(credential, pipelineOptions = {}) {
   if (!credential) {
     credential = new AnonymousCredential();
   }
-  const pipeline4 = new Pipeline([], pipelineOptions);
-  pipeline4._credential = credential;
-  return pipeline4;
+  const pipeline5 = new Pipeline([], pipelineOptions);
+  pipeline5._credential = credential;
+  return pipeline5;
 }
-function processDownlevelPipeline(pipeline4) {
+function processDownlevelPipeline(pipeline5) {
   const knownFactoryFunctions = [
     isAnonymousCredential,
     isStorageSharedKeyCredential,
@@ -51259,8 +51259,8 @@ function processDownlevelPipeline(pipeline4) {
     isStorageTelemetryPolicyFactory,
     isCoreHttpPolicyFactory
   ];
-  if (pipeline4.factories.length) {
-    const novelFactories = pipeline4.factories.filter((factory) => {
+  if (pipeline5.factories.length) {
+    const novelFactories = pipeline5.factories.filter((factory) => {
       return !knownFactoryFunctions.some((knownFactory) => knownFactory(factory));
     });
     if (novelFactories.length) {
@@ -51273,14 +51273,14 @@ function processDownlevelPipeline(pipeline4) {
   }
   return void 0;
 }
-function getCoreClientOptions(pipeline4) {
-  const { httpClient: v1Client, ...restOptions } = pipeline4.options;
-  let httpClient = pipeline4._coreHttpClient;
+function getCoreClientOptions(pipeline5) {
+  const { httpClient: v1Client, ...restOptions } = pipeline5.options;
+  let httpClient = pipeline5._coreHttpClient;
   if (!httpClient) {
     httpClient = v1Client ? convertHttpClient(v1Client) : getCachedDefaultHttpClient2();
-    pipeline4._coreHttpClient = httpClient;
+    pipeline5._coreHttpClient = httpClient;
   }
-  let corePipeline = pipeline4._corePipeline;
+  let corePipeline = pipeline5._corePipeline;
   if (!corePipeline) {
     const packageDetails = `azsdk-js-azure-storage-blob/${SDK_VERSION4}`;
     const userAgentPrefix = restOptions.userAgentOptions && restOptions.userAgentOptions.userAgentPrefix ? `${restOptions.userAgentOptions.userAgentPrefix} ${packageDetails}` : `${packageDetails}`;
@@ -51321,11 +51321,11 @@ function getCoreClientOptions(pipeline4) {
     corePipeline.addPolicy(storageRetryPolicy(restOptions.retryOptions), { phase: "Retry" });
     corePipeline.addPolicy(storageRequestFailureDetailsParserPolicy());
     corePipeline.addPolicy(storageBrowserPolicy());
-    const downlevelResults = processDownlevelPipeline(pipeline4);
+    const downlevelResults = processDownlevelPipeline(pipeline5);
     if (downlevelResults) {
       corePipeline.addPolicy(downlevelResults.wrappedPolicies, downlevelResults.afterRetry ? { afterPhase: "Retry" } : void 0);
     }
-    const credential = getCredentialFromPipeline(pipeline4);
+    const credential = getCredentialFromPipeline(pipeline5);
     if (isTokenCredential(credential)) {
       corePipeline.addPolicy(bearerTokenAuthenticationPolicy({
         credential,
@@ -51338,7 +51338,7 @@ function getCoreClientOptions(pipeline4) {
         accountKey: credential.accountKey
       }), { phase: "Sign" });
     }
-    pipeline4._corePipeline = corePipeline;
+    pipeline5._corePipeline = corePipeline;
   }
   return {
     ...restOptions,
@@ -51347,12 +51347,12 @@ function getCoreClientOptions(pipeline4) {
     pipeline: corePipeline
   };
 }
-function getCredentialFromPipeline(pipeline4) {
-  if (pipeline4._credential) {
-    return pipeline4._credential;
+function getCredentialFromPipeline(pipeline5) {
+  if (pipeline5._credential) {
+    return pipeline5._credential;
   }
   let credential = new AnonymousCredential();
-  for (const factory of pipeline4.factories) {
+  for (const factory of pipeline5.factories) {
     if (isTokenCredential(factory.credential)) {
       credential = factory.credential;
     } else if (isStorageSharedKeyCredential(factory)) {
@@ -64956,8 +64956,8 @@ function extractConnectionStringParts(connectionString) {
     return { kind: "SASConnString", url: blobEndpoint, accountName, accountSas };
   }
 }
-function escape2(text) {
-  return encodeURIComponent(text).replace(/%2F/g, "/").replace(/'/g, "%27").replace(/\+/g, "%20").replace(/%25/g, "%");
+function escape2(text2) {
+  return encodeURIComponent(text2).replace(/%2F/g, "/").replace(/'/g, "%27").replace(/\+/g, "%20").replace(/%25/g, "%");
 }
 function appendToURLPath(url2, name2) {
   const urlParsed = new URL(url2);
@@ -65262,13 +65262,13 @@ var StorageClient2 = class {
    * @param url - url to resource
    * @param pipeline - request policy pipeline.
    */
-  constructor(url2, pipeline4) {
+  constructor(url2, pipeline5) {
     this.url = escapeURLPath(url2);
     this.accountName = getAccountNameFromUrl(url2);
-    this.pipeline = pipeline4;
-    this.storageClientContext = new StorageContextClient(this.url, getCoreClientOptions(pipeline4));
+    this.pipeline = pipeline5;
+    this.storageClientContext = new StorageContextClient(this.url, getCoreClientOptions(pipeline5));
     this.isHttps = iEqual(getURLScheme(this.url) || "", "https");
-    this.credential = getCredentialFromPipeline(pipeline4);
+    this.credential = getCredentialFromPipeline(pipeline5);
     const storageClientContext = this.storageClientContext;
     storageClientContext.requestContentType = void 0;
   }
@@ -68874,21 +68874,21 @@ var BlobClient = class _BlobClient extends StorageClient2 {
   }
   constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
     options = options || {};
-    let pipeline4;
+    let pipeline5;
     let url2;
     if (isPipelineLike(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
-      pipeline4 = credentialOrPipelineOrContainerName;
+      pipeline5 = credentialOrPipelineOrContainerName;
     } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
       options = blobNameOrOptions;
-      pipeline4 = newPipeline(credentialOrPipelineOrContainerName, options);
+      pipeline5 = newPipeline(credentialOrPipelineOrContainerName, options);
     } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
       url2 = urlOrConnectionString;
       if (blobNameOrOptions && typeof blobNameOrOptions !== "string") {
         options = blobNameOrOptions;
       }
-      pipeline4 = newPipeline(new AnonymousCredential(), options);
+      pipeline5 = newPipeline(new AnonymousCredential(), options);
     } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
       const containerName = credentialOrPipelineOrContainerName;
       const blobName = blobNameOrOptions;
@@ -68900,20 +68900,20 @@ var BlobClient = class _BlobClient extends StorageClient2 {
           if (!options.proxyOptions) {
             options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
           }
-          pipeline4 = newPipeline(sharedKeyCredential, options);
+          pipeline5 = newPipeline(sharedKeyCredential, options);
         } else {
           throw new Error("Account connection string is only supported in Node.js environment");
         }
       } else if (extractedCreds.kind === "SASConnString") {
         url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-        pipeline4 = newPipeline(new AnonymousCredential(), options);
+        pipeline5 = newPipeline(new AnonymousCredential(), options);
       } else {
         throw new Error("Connection string must be either an Account connection string or a SAS connection string");
       }
     } else {
       throw new Error("Expecting non-empty strings for containerName and blobName parameters");
     }
-    super(url2, pipeline4);
+    super(url2, pipeline5);
     ({ blobName: this._name, containerName: this._containerName } = this.getBlobAndContainerNamesFromUrl());
     this.blobContext = this.storageClientContext.blob;
     this._snapshot = getURLParameter(this.url, URLConstants2.Parameters.SNAPSHOT);
@@ -69900,19 +69900,19 @@ var AppendBlobClient = class _AppendBlobClient extends BlobClient {
    */
   appendBlobContext;
   constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
-    let pipeline4;
+    let pipeline5;
     let url2;
     options = options || {};
     if (isPipelineLike(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
-      pipeline4 = credentialOrPipelineOrContainerName;
+      pipeline5 = credentialOrPipelineOrContainerName;
     } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
       options = blobNameOrOptions;
-      pipeline4 = newPipeline(credentialOrPipelineOrContainerName, options);
+      pipeline5 = newPipeline(credentialOrPipelineOrContainerName, options);
     } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
       url2 = urlOrConnectionString;
-      pipeline4 = newPipeline(new AnonymousCredential(), options);
+      pipeline5 = newPipeline(new AnonymousCredential(), options);
     } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
       const containerName = credentialOrPipelineOrContainerName;
       const blobName = blobNameOrOptions;
@@ -69924,20 +69924,20 @@ var AppendBlobClient = class _AppendBlobClient extends BlobClient {
           if (!options.proxyOptions) {
             options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
           }
-          pipeline4 = newPipeline(sharedKeyCredential, options);
+          pipeline5 = newPipeline(sharedKeyCredential, options);
         } else {
           throw new Error("Account connection string is only supported in Node.js environment");
         }
       } else if (extractedCreds.kind === "SASConnString") {
         url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-        pipeline4 = newPipeline(new AnonymousCredential(), options);
+        pipeline5 = newPipeline(new AnonymousCredential(), options);
       } else {
         throw new Error("Connection string must be either an Account connection string or a SAS connection string");
       }
     } else {
       throw new Error("Expecting non-empty strings for containerName and blobName parameters");
     }
-    super(url2, pipeline4);
+    super(url2, pipeline5);
     this.appendBlobContext = this.storageClientContext.appendBlob;
   }
   /**
@@ -70172,22 +70172,22 @@ var BlockBlobClient = class _BlockBlobClient extends BlobClient {
    */
   blockBlobContext;
   constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
-    let pipeline4;
+    let pipeline5;
     let url2;
     options = options || {};
     if (isPipelineLike(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
-      pipeline4 = credentialOrPipelineOrContainerName;
+      pipeline5 = credentialOrPipelineOrContainerName;
     } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
       options = blobNameOrOptions;
-      pipeline4 = newPipeline(credentialOrPipelineOrContainerName, options);
+      pipeline5 = newPipeline(credentialOrPipelineOrContainerName, options);
     } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
       url2 = urlOrConnectionString;
       if (blobNameOrOptions && typeof blobNameOrOptions !== "string") {
         options = blobNameOrOptions;
       }
-      pipeline4 = newPipeline(new AnonymousCredential(), options);
+      pipeline5 = newPipeline(new AnonymousCredential(), options);
     } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
       const containerName = credentialOrPipelineOrContainerName;
       const blobName = blobNameOrOptions;
@@ -70199,20 +70199,20 @@ var BlockBlobClient = class _BlockBlobClient extends BlobClient {
           if (!options.proxyOptions) {
             options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
           }
-          pipeline4 = newPipeline(sharedKeyCredential, options);
+          pipeline5 = newPipeline(sharedKeyCredential, options);
         } else {
           throw new Error("Account connection string is only supported in Node.js environment");
         }
       } else if (extractedCreds.kind === "SASConnString") {
         url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-        pipeline4 = newPipeline(new AnonymousCredential(), options);
+        pipeline5 = newPipeline(new AnonymousCredential(), options);
       } else {
         throw new Error("Connection string must be either an Account connection string or a SAS connection string");
       }
     } else {
       throw new Error("Expecting non-empty strings for containerName and blobName parameters");
     }
-    super(url2, pipeline4);
+    super(url2, pipeline5);
     this.blockBlobContext = this.storageClientContext.blockBlob;
     this._blobContext = this.storageClientContext.blob;
   }
@@ -70783,19 +70783,19 @@ var PageBlobClient = class _PageBlobClient extends BlobClient {
    */
   pageBlobContext;
   constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
-    let pipeline4;
+    let pipeline5;
     let url2;
     options = options || {};
     if (isPipelineLike(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
-      pipeline4 = credentialOrPipelineOrContainerName;
+      pipeline5 = credentialOrPipelineOrContainerName;
     } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
       options = blobNameOrOptions;
-      pipeline4 = newPipeline(credentialOrPipelineOrContainerName, options);
+      pipeline5 = newPipeline(credentialOrPipelineOrContainerName, options);
     } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
       url2 = urlOrConnectionString;
-      pipeline4 = newPipeline(new AnonymousCredential(), options);
+      pipeline5 = newPipeline(new AnonymousCredential(), options);
     } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
       const containerName = credentialOrPipelineOrContainerName;
       const blobName = blobNameOrOptions;
@@ -70807,20 +70807,20 @@ var PageBlobClient = class _PageBlobClient extends BlobClient {
           if (!options.proxyOptions) {
             options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
           }
-          pipeline4 = newPipeline(sharedKeyCredential, options);
+          pipeline5 = newPipeline(sharedKeyCredential, options);
         } else {
           throw new Error("Account connection string is only supported in Node.js environment");
         }
       } else if (extractedCreds.kind === "SASConnString") {
         url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-        pipeline4 = newPipeline(new AnonymousCredential(), options);
+        pipeline5 = newPipeline(new AnonymousCredential(), options);
       } else {
         throw new Error("Connection string must be either an Account connection string or a SAS connection string");
       }
     } else {
       throw new Error("Expecting non-empty strings for containerName and blobName parameters");
     }
-    super(url2, pipeline4);
+    super(url2, pipeline5);
     this.pageBlobContext = this.storageClientContext.pageBlob;
   }
   /**
@@ -71866,8 +71866,8 @@ var __awaiter14 = function(thisArg, _arguments, P, generator) {
 };
 function pipeResponseToStream(response, output) {
   return __awaiter14(this, void 0, void 0, function* () {
-    const pipeline4 = util4.promisify(stream.pipeline);
-    yield pipeline4(response.message, output);
+    const pipeline5 = util4.promisify(stream.pipeline);
+    yield pipeline5(response.message, output);
   });
 }
 var DownloadProgress = class {
@@ -74249,7 +74249,7 @@ function downloadToolAttempt(url2, dest, auth, headers) {
     if (fs9.existsSync(dest)) {
       throw new Error(`Destination file path ${dest} already exists`);
     }
-    const http4 = new HttpClient(userAgent, [], {
+    const http5 = new HttpClient(userAgent, [], {
       allowRetries: false
     });
     if (auth) {
@@ -74259,18 +74259,18 @@ function downloadToolAttempt(url2, dest, auth, headers) {
       }
       headers.authorization = auth;
     }
-    const response = yield http4.get(url2, headers);
+    const response = yield http5.get(url2, headers);
     if (response.message.statusCode !== 200) {
       const err2 = new HTTPError(response.message.statusCode);
       debug(`Failed to download from "${url2}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
       throw err2;
     }
-    const pipeline4 = util5.promisify(stream2.pipeline);
+    const pipeline5 = util5.promisify(stream2.pipeline);
     const responseMessageFactory = _getGlobal("TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY", () => response.message);
     const readStream = responseMessageFactory();
     let succeeded = false;
     try {
-      yield pipeline4(readStream, fs9.createWriteStream(dest));
+      yield pipeline5(readStream, fs9.createWriteStream(dest));
       debug("download complete");
       succeeded = true;
       return dest;
@@ -74559,13 +74559,13 @@ function getManifestFromRepo(owner_1, repo_1, auth_1) {
   return __awaiter21(this, arguments, void 0, function* (owner, repo, auth, branch = "master") {
     let releases = [];
     const treeUrl = `https://api.github.com/repos/${owner}/${repo}/git/trees/${branch}`;
-    const http4 = new HttpClient("tool-cache");
+    const http5 = new HttpClient("tool-cache");
     const headers = {};
     if (auth) {
       debug("set auth");
       headers.authorization = auth;
     }
-    const response = yield http4.getJson(treeUrl, headers);
+    const response = yield http5.getJson(treeUrl, headers);
     if (!response.result) {
       return releases;
     }
@@ -74577,7 +74577,7 @@ function getManifestFromRepo(owner_1, repo_1, auth_1) {
       }
     }
     headers["accept"] = "application/vnd.github.VERSION.raw";
-    let versionsRaw = yield (yield http4.get(manifestUrl, headers)).readBody();
+    let versionsRaw = yield (yield http5.get(manifestUrl, headers)).readBody();
     if (versionsRaw) {
       versionsRaw = versionsRaw.replace(/^\uFEFF/, "");
       try {
@@ -74671,7 +74671,7 @@ function _unique(values) {
 }
 
 // src/run.ts
-var import_promises20 = require("node:fs/promises");
+var import_promises21 = require("node:fs/promises");
 var import_node_path20 = __toESM(require("node:path"), 1);
 
 // src/constants.ts
@@ -74818,8 +74818,8 @@ function realHostFs(root = "/") {
 }
 
 // src/host/facts.ts
-function parseIdRanges(text) {
-  return (text ?? "").split("\n").map((l) => l.trim().split(":")).filter((f) => f.length === 3 && /^\d+$/.test(f[1]) && /^\d+$/.test(f[2])).map(([owner, start, count]) => ({ owner, start: Number(start), count: Number(count) }));
+function parseIdRanges(text2) {
+  return (text2 ?? "").split("\n").map((l) => l.trim().split(":")).filter((f) => f.length === 3 && /^\d+$/.test(f[1]) && /^\d+$/.test(f[2])).map(([owner, start, count]) => ({ owner, start: Number(start), count: Number(count) }));
 }
 var rangesOf = (ranges, u) => ranges.filter((r) => r.owner === u.name || r.owner === String(u.uid));
 function parseCgroupMounts(mounts) {
@@ -74829,8 +74829,8 @@ function parseCgroupMounts(mounts) {
   const layout = v2 && v1.length ? "hybrid" : v2 ? "v2" : v1.length ? "v1" : "none";
   return { layout, unifiedMount: v2, v1Controllers: v1 };
 }
-function profileAttachments(text) {
-  return [...text.matchAll(/^\s*profile\s+\S+\s+(\/\S+)/gm)].map((m) => m[1]);
+function profileAttachments(text2) {
+  return [...text2.matchAll(/^\s*profile\s+\S+\s+(\/\S+)/gm)].map((m) => m[1]);
 }
 var num = (s) => s && /^\d+$/.test(s.trim()) ? Number(s.trim()) : void 0;
 async function apparmorFacts(fs10) {
@@ -74917,8 +74917,8 @@ async function podmanInfo(run2, podman, env) {
 // src/host/parse.ts
 var import_semver = __toESM(require_semver2(), 1);
 var firstLine = (s) => s.trim().split("\n")[0]?.trim() ?? "";
-function coerced(raw, text) {
-  const v = text ? import_semver.default.coerce(text) : null;
+function coerced(raw, text2) {
+  const v = text2 ? import_semver.default.coerce(text2) : null;
   return { version: v?.version, raw };
 }
 var parseCrun = (out) => coerced(firstLine(out), /^crun version (\S+)/m.exec(out)?.[1]);
@@ -74938,8 +74938,8 @@ var parsePodman = (out) => {
   }
   return coerced(firstLine(out), /^podman version (\S+)/m.exec(out)?.[1]);
 };
-function pastaDate(text) {
-  const m = /(?:^|[^0-9])(20\d\d)[_.-]?([01]\d)[_.-]?([0-3]\d)(?!\d)/.exec(text);
+function pastaDate(text2) {
+  const m = /(?:^|[^0-9])(20\d\d)[_.-]?([01]\d)[_.-]?([0-3]\d)(?!\d)/.exec(text2);
   if (!m) return void 0;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   if (mo < 1 || mo > 12 || d < 1 || d > 31) return void 0;
@@ -75672,10 +75672,10 @@ var Summary2 = class {
     this.parts.push((s) => s.addHeading(title, 3).addTable(rows));
     return this;
   }
-  details(label, text) {
+  details(label, text2) {
     this.parts.push((s) => s.addDetails(escapeHtml(label), `
 
-<pre>${escapeHtml(text)}</pre>
+<pre>${escapeHtml(text2)}</pre>
 
 `));
     return this;
@@ -75932,9 +75932,9 @@ function getInputs(env = process.env) {
 
 // src/release/fetch-asset.ts
 var downloadUrl = (a) => a.url || a.browser_download_url;
-async function fetchAsset(http4, asset, dest) {
+async function fetchAsset(http5, asset, dest) {
   try {
-    return await http4.download(downloadUrl(asset), dest);
+    return await http5.download(downloadUrl(asset), dest);
   } catch (err2) {
     throw new Error(`Could not download ${asset.name}: ${err2 instanceof Error ? err2.message : String(err2)}`);
   }
@@ -75962,11 +75962,11 @@ function nextLink(link) {
   }
   return void 0;
 }
-async function listReleases(http4, apiUrl2, owner, repo) {
+async function listReleases(http5, apiUrl2, owner, repo) {
   const all = [];
   let url2 = releasesUrl(apiUrl2, owner, repo);
   for (let page = 0; url2 && page < MAX_PAGES; page++) {
-    const { body: body2, headers } = await http4.getJson(url2);
+    const { body: body2, headers } = await http5.getJson(url2);
     if (!Array.isArray(body2)) throw new Error(`Unexpected answer from ${apiUrl2} for ${owner}/${repo} releases: not a list`);
     all.push(...body2);
     url2 = nextLink(headers.get("link"));
@@ -75980,7 +75980,7 @@ function cacheFile2(temp, src) {
 ${src.owner}/${src.repo}`).digest("hex").slice(0, 16);
   return import_node_path5.default.join(temp, "setup-static-podman", `releases-${key}.json`);
 }
-async function jobReleases(http4, temp, src, fresh = false) {
+async function jobReleases(http5, temp, src, fresh = false) {
   const file = cacheFile2(temp, src);
   if (!fresh) {
     try {
@@ -75988,7 +75988,7 @@ async function jobReleases(http4, temp, src, fresh = false) {
     } catch {
     }
   }
-  const releases = await listReleases(http4, src.apiUrl, src.owner, src.repo);
+  const releases = await listReleases(http5, src.apiUrl, src.owner, src.repo);
   await (0, import_promises2.mkdir)(import_node_path5.default.dirname(file), { recursive: true });
   await (0, import_promises2.writeFile)(`${file}.tmp`, JSON.stringify(releases.map(slim)));
   await (0, import_promises2.rename)(`${file}.tmp`, file);
@@ -76035,9 +76035,9 @@ function findAsset(release, name2) {
 // src/verify/checksums.ts
 var VerifyError = class extends Error {
 };
-function parseChecksums(text) {
+function parseChecksums(text2) {
   const out = /* @__PURE__ */ new Map();
-  for (const line2 of text.split("\n")) {
+  for (const line2 of text2.split("\n")) {
     const m = /^([0-9a-fA-F]{64})\s+\*?(\S.*?)\s*$/.exec(line2.trim());
     if (m) out.set(m[2], m[1].toLowerCase());
   }
@@ -77845,10 +77845,10 @@ var util6 = {
    * @param {Uint8Array} Uint8Array - To create a sum of
    * @returns {Uint8Array} 2 bytes containing the sum of all charcodes % 65535.
    */
-  writeChecksum: function(text) {
+  writeChecksum: function(text2) {
     let s = 0;
-    for (let i2 = 0; i2 < text.length; i2++) {
-      s = s + text[i2] & 65535;
+    for (let i2 = 0; i2 < text2.length; i2++) {
+      s = s + text2[i2] & 65535;
     }
     return util6.writeNumber(s, 2);
   },
@@ -78076,8 +78076,8 @@ var util6 = {
   /**
    * Remove trailing spaces, carriage returns and tabs from each line
    */
-  removeTrailingSpaces: function(text) {
-    return text.split("\n").map((line2) => {
+  removeTrailingSpaces: function(text2) {
+    return text2.split("\n").map((line2) => {
       let i2 = line2.length - 1;
       for (; i2 >= 0 && (line2[i2] === " " || line2[i2] === "	" || line2[i2] === "\r"); i2--)
         ;
@@ -78236,9 +78236,9 @@ function uint8ArrayToB64(bytes, url2) {
   }
   return encoded;
 }
-function getType(text) {
+function getType(text2) {
   const reHeader = /^-----BEGIN PGP (MESSAGE, PART \d+\/\d+|MESSAGE, PART \d+|SIGNED MESSAGE|MESSAGE|PUBLIC KEY BLOCK|PRIVATE KEY BLOCK|SIGNATURE)-----$/m;
-  const header3 = text.match(reHeader);
+  const header3 = text2.match(reHeader);
   if (!header3) {
     throw new Error("Unknown ASCII armor type");
   }
@@ -78338,11 +78338,11 @@ function verifyHeaders$1(headers) {
     }
   }
 }
-function removeChecksum(text) {
-  let body2 = text;
-  const lastEquals = text.lastIndexOf("=");
-  if (lastEquals >= 0 && lastEquals !== text.length - 1) {
-    body2 = text.slice(0, lastEquals);
+function removeChecksum(text2) {
+  let body2 = text2;
+  const lastEquals = text2.lastIndexOf("=");
+  if (lastEquals >= 0 && lastEquals !== text2.length - 1) {
+    body2 = text2.slice(0, lastEquals);
   }
   return body2;
 }
@@ -78355,7 +78355,7 @@ function unarmor(input) {
       const headers = [];
       let lastHeaders = headers;
       let headersDone;
-      let text = [];
+      let text2 = [];
       let textDone;
       const data = decode$1(transformPair(input, async (readable, writable) => {
         const reader = getReader(readable);
@@ -78380,15 +78380,15 @@ function unarmor(input) {
                 verifyHeaders$1(lastHeaders);
                 headersDone = true;
                 if (textDone || type !== enums.armor.signed) {
-                  resolve3({ text, data, headers, type });
+                  resolve3({ text: text2, data, headers, type });
                   break;
                 }
               }
             } else if (!textDone && type === enums.armor.signed) {
               if (!reSplit.test(line2)) {
-                text.push(line2.replace(/^- /, ""));
+                text2.push(line2.replace(/^- /, ""));
               } else {
-                text = text.join("\r\n");
+                text2 = text2.join("\r\n");
                 textDone = true;
                 verifyHeaders$1(lastHeaders);
                 lastHeaders = [];
@@ -78443,10 +78443,10 @@ function unarmor(input) {
   });
 }
 function armor(messageType, body2, partIndex, partTotal, customComment, emitChecksum = false, config$1 = config) {
-  let text;
+  let text2;
   let hash;
   if (messageType === enums.armor.signed) {
-    text = body2.text;
+    text2 = body2.text;
     hash = body2.hash;
     body2 = body2.data;
   }
@@ -78472,7 +78472,7 @@ function armor(messageType, body2, partIndex, partTotal, customComment, emitChec
       result.push(hash ? `Hash: ${hash}
 
 ` : "\n");
-      result.push(text.replace(/^-/mg, "- -"));
+      result.push(text2.replace(/^-/mg, "- -"));
       result.push("\n-----BEGIN PGP SIGNATURE-----\n");
       result.push(addheader(customComment, config$1));
       result.push(encode$1(body2));
@@ -83540,8 +83540,8 @@ async function OCB(cipher, key) {
     mask.x = mask_x;
     mask.$ = mask_$;
   }
-  function extendKeyVariables(text, adata) {
-    const newMaxNtz = util6.nbits(Math.max(text.length, adata.length) / blockLength$1 | 0) - 1;
+  function extendKeyVariables(text2, adata) {
+    const newMaxNtz = util6.nbits(Math.max(text2.length, adata.length) / blockLength$1 | 0) - 1;
     for (let i2 = maxNtz + 1; i2 <= newMaxNtz; i2++) {
       mask[i2] = util6.double(mask[i2 - 1]);
     }
@@ -83569,9 +83569,9 @@ async function OCB(cipher, key) {
     }
     return sum;
   }
-  function crypt(fn, text, nonce, adata) {
-    const m = text.length / blockLength$1 | 0;
-    extendKeyVariables(text, adata);
+  function crypt(fn, text2, nonce, adata) {
+    const m = text2.length / blockLength$1 | 0;
+    extendKeyVariables(text2, adata);
     const paddedNonce = util6.concatUint8Array([zeroBlock.subarray(0, ivLength$1 - nonce.length), one, nonce]);
     const bottom = paddedNonce[blockLength$1 - 1] & 63;
     paddedNonce[blockLength$1 - 1] &= 192;
@@ -83579,25 +83579,25 @@ async function OCB(cipher, key) {
     const stretched = util6.concatUint8Array([kTop, xor(kTop.subarray(0, 8), kTop.subarray(1, 9))]);
     const offset = util6.shiftRight(stretched.subarray(0 + (bottom >> 3), 17 + (bottom >> 3)), 8 - (bottom & 7)).subarray(1);
     const checksum = new Uint8Array(blockLength$1);
-    const ct = new Uint8Array(text.length + tagLength$1);
+    const ct = new Uint8Array(text2.length + tagLength$1);
     let i2;
     let pos = 0;
     for (i2 = 0; i2 < m; i2++) {
       xorMut(offset, mask[ntz(i2 + 1)]);
-      ct.set(xorMut(fn(xor(offset, text)), offset), pos);
-      xorMut(checksum, fn === encipher ? text : ct.subarray(pos));
-      text = text.subarray(blockLength$1);
+      ct.set(xorMut(fn(xor(offset, text2)), offset), pos);
+      xorMut(checksum, fn === encipher ? text2 : ct.subarray(pos));
+      text2 = text2.subarray(blockLength$1);
       pos += blockLength$1;
     }
-    if (text.length) {
+    if (text2.length) {
       xorMut(offset, mask.x);
       const padding = encipher(offset);
-      ct.set(xor(text, padding), pos);
+      ct.set(xor(text2, padding), pos);
       const xorInput = new Uint8Array(blockLength$1);
-      xorInput.set(fn === encipher ? text : ct.subarray(pos, -tagLength$1), 0);
-      xorInput[text.length] = 128;
+      xorInput.set(fn === encipher ? text2 : ct.subarray(pos, -tagLength$1), 0);
+      xorInput[text2.length] = 128;
       xorMut(checksum, xorInput);
-      pos += text.length;
+      pos += text2.length;
     }
     const tag = xorMut(encipher(xorMut(xorMut(checksum, offset), mask.$)), hash(adata));
     ct.set(tag, pos);
@@ -85028,9 +85028,9 @@ var LiteralDataPacket = class {
    * @param {String | ReadableStream<String>} text - Any native javascript string
    * @param {enums.literal} [format] - The format of the string of bytes
    */
-  setText(text, format = enums.literal.utf8) {
+  setText(text2, format = enums.literal.utf8) {
     this.format = format;
-    this.text = text;
+    this.text = text2;
     this.data = null;
   }
   /**
@@ -90082,12 +90082,12 @@ function createVerificationObject(signature, literalDataList, verificationKeys, 
 function createVerificationObjects(signatureList, literalDataList, verificationKeys, date = /* @__PURE__ */ new Date(), detached = false, config$1 = config) {
   return signatureList.filter((signature) => ["text", "binary"].includes(enums.read(enums.signature, signature.signatureType))).map((signature) => createVerificationObject(signature, literalDataList, verificationKeys, date, detached, config$1));
 }
-async function createMessage({ text, binary, filename, date = /* @__PURE__ */ new Date(), format = text !== void 0 ? "utf8" : "binary", ...rest }) {
-  const input = text !== void 0 ? text : binary;
+async function createMessage({ text: text2, binary, filename, date = /* @__PURE__ */ new Date(), format = text2 !== void 0 ? "utf8" : "binary", ...rest }) {
+  const input = text2 !== void 0 ? text2 : binary;
   if (input === void 0) {
     throw new Error("createMessage: must pass options object containing `text` or `binary`");
   }
-  if (text && !util6.isString(text) && !util6.isStream(text)) {
+  if (text2 && !util6.isString(text2) && !util6.isStream(text2)) {
     throw new Error("createMessage: options.text must be a string or stream");
   }
   if (binary && !util6.isUint8Array(binary) && !util6.isStream(binary)) {
@@ -90098,7 +90098,7 @@ async function createMessage({ text, binary, filename, date = /* @__PURE__ */ ne
     throw new Error(`Unknown option: ${unknownOptions.join(", ")}`);
   const streamType = util6.isStream(input);
   const literalDataPacket = new LiteralDataPacket(date);
-  if (text !== void 0) {
+  if (text2 !== void 0) {
     literalDataPacket.setText(input, enums.write(enums.literal, format));
   } else {
     literalDataPacket.setBytes(input, enums.write(enums.literal, format));
@@ -90117,8 +90117,8 @@ var CleartextMessage = class _CleartextMessage {
    * @param {String} text - The cleartext of the signed message
    * @param {Signature} signature - The detached signature or an empty signature for unsigned messages
    */
-  constructor(text, signature) {
-    this.text = util6.removeTrailingSpaces(text).replace(/\r?\n/g, "\r\n");
+  constructor(text2, signature) {
+    this.text = util6.removeTrailingSpaces(text2).replace(/\r?\n/g, "\r\n");
     if (signature && !(signature instanceof Signature)) {
       throw new Error("Invalid signature input");
     }
@@ -101611,13 +101611,13 @@ var PgpError = class extends Error {
 };
 var norm = (fpr) => fpr.replace(/\s+/g, "").toUpperCase();
 var fprsOf = (key) => key.getKeys().map((k) => norm(k.getFingerprint()));
-function armoredBlocks(text) {
-  return text.match(/-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*?-----END PGP PUBLIC KEY BLOCK-----/g) ?? [];
+function armoredBlocks(text2) {
+  return text2.match(/-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*?-----END PGP PUBLIC KEY BLOCK-----/g) ?? [];
 }
-async function selectKey(text, fingerprint2) {
+async function selectKey(text2, fingerprint2) {
   const pin = norm(fingerprint2);
   const found = [];
-  for (const block of armoredBlocks(text)) {
+  for (const block of armoredBlocks(text2)) {
     const keys = await readKeys({ armoredKeys: block }).catch(() => []);
     for (const key of keys) {
       found.push(norm(key.getFingerprint()));
@@ -101698,13 +101698,13 @@ function keyUrls(r) {
   return [`${githubServer(r.apiUrl)}/${encodeURIComponent(r.owner)}.gpg`, `${r.keyserver ?? KEYSERVER}/vks/v1/by-fingerprint/${fpr}`];
 }
 var keyCachePath = (toolCache, fingerprint2) => import_node_path7.default.join(toolCache, KEY_TOOL, fingerprint2.toUpperCase(), KEY_FILE);
-async function pinnedKey(http4, r) {
+async function pinnedKey(http5, r) {
   const cached = await fromCache(r);
   if (cached) return { key: cached, source: "tool cache" };
   const errors = [];
   for (const url2 of keyUrls(r)) {
     try {
-      const key = await fetchKey(http4, url2, r);
+      const key = await fetchKey(http5, url2, r);
       await toCache(key, r);
       return { key, source: url2 };
     } catch (err2) {
@@ -101714,10 +101714,10 @@ async function pinnedKey(http4, r) {
   const wrong = errors.some((e) => e instanceof PgpError && e.kind === "wrong-key");
   throw new PgpError(wrong ? "wrong-key" : "no-key", `Could not get the OpenPGP key ${r.fingerprint.toUpperCase()}: ${errors.map((e) => e.message).join("; ")}`);
 }
-async function fetchKey(http4, url2, r) {
+async function fetchKey(http5, url2, r) {
   const dir = await (0, import_promises4.mkdtemp)(import_node_path7.default.join(r.temp, "ssp-key-"));
   try {
-    const got = await http4.download(url2, import_node_path7.default.join(dir, KEY_FILE), { accept: "application/pgp-keys, text/plain" }).catch((err2) => {
+    const got = await http5.download(url2, import_node_path7.default.join(dir, KEY_FILE), { accept: "application/pgp-keys, text/plain" }).catch((err2) => {
       throw new Error(`${url2}: ${err2 instanceof Error ? err2.message : String(err2)}`);
     });
     const { key, found } = await selectKey(await (0, import_promises4.readFile)(got.path, "utf8"), r.fingerprint);
@@ -101734,9 +101734,9 @@ async function fetchKey(http4, url2, r) {
 }
 async function fromCache(r) {
   const file = keyCachePath(r.toolCache, r.fingerprint);
-  const text = await (0, import_promises4.readFile)(file, "utf8").catch(() => void 0);
-  if (text === void 0) return void 0;
-  const { key } = await selectKey(text, r.fingerprint);
+  const text2 = await (0, import_promises4.readFile)(file, "utf8").catch(() => void 0);
+  if (text2 === void 0) return void 0;
+  const { key } = await selectKey(text2, r.fingerprint);
   if (!key) warning(`The cached OpenPGP key ${file} is not ${r.fingerprint.toUpperCase()}; fetching it again.`);
   return key;
 }
@@ -101938,16 +101938,16 @@ var MGOLTZSCHE_LAYOUT = {
 };
 var cacheName = (version3, arch3) => `mgoltzsche-v${version3}-${mgoltzscheAsset(arch3)}`;
 var keyOf = (req, version3) => ({ tool: MGOLTZSCHE_TOOL, version: version3, arch: req.arch });
-async function installMgoltzsche(http4, tc, req) {
+async function installMgoltzsche(http5, tc, req) {
   if (req.spec.exact && !req.checkLatest) {
     const hit = await fromCaches(tc, req, req.spec.exact);
     if (hit) return hit;
   }
-  const chosen = await choose(http4, req);
-  return await fromCaches(tc, req, chosen.version) ?? download(http4, req, chosen);
+  const chosen = await choose(http5, req);
+  return await fromCaches(tc, req, chosen.version) ?? download(http5, req, chosen);
 }
-async function choose(http4, req) {
-  const { releases } = await jobReleases(http4, req.temp, req, req.checkLatest);
+async function choose(http5, req) {
+  const { releases } = await jobReleases(http5, req.temp, req, req.checkLatest);
   return pick(candidates2(releases, TAG_PREFIX, req.spec), req.spec);
 }
 async function fromCaches(tc, req, version3) {
@@ -101965,10 +101965,10 @@ async function fromCaches(tc, req, version3) {
   const cached = await extractAuditCache(slot.archive, mgoltzscheTop(req.arch), keyOf(req, version3), entry);
   return { version: version3, root: cached, cacheHit: "actions-cache", verified: meta.verified, checks: [`sha256 ${meta.sha256} (cache entry)`], asset: entry.asset };
 }
-async function download(http4, req, chosen) {
+async function download(http5, req, chosen) {
   const asset = mgoltzscheAsset(req.arch);
   const slot = archiveSlot(req.temp, cacheName(chosen.version, req.arch));
-  const fetched = await fetchVerified(http4, req, chosen, slot.archive);
+  const fetched = await fetchVerified(http5, req, chosen, slot.archive);
   const verified2 = ["openpgp-signature", ...fetched.checks].join("+");
   await writeMeta(slot, { asset: import_node_path12.default.basename(slot.archive), sha256: fetched.sha256, verified: verified2 });
   const entry = { asset, verified: verified2 };
@@ -101977,7 +101977,7 @@ async function download(http4, req, chosen) {
   const checks = [`openpgp signature by ${fetched.signer}`, ...fetched.checks];
   return { version: chosen.version, root, cacheHit: false, verified: verified2, checks, asset, cacheSave };
 }
-async function fetchVerified(http4, req, chosen, dest) {
+async function fetchVerified(http5, req, chosen, dest) {
   const name2 = mgoltzscheAsset(req.arch);
   const asset = findAsset(chosen.release, name2);
   const sig = findAsset(chosen.release, signatureName(name2));
@@ -101986,9 +101986,9 @@ async function fetchVerified(http4, req, chosen, dest) {
   const dir = await (0, import_promises10.mkdtemp)(import_node_path12.default.join(req.temp, "ssp-dl-"));
   try {
     const [got, sigFile, key] = await Promise.all([
-      fetchAsset(http4, asset, dest),
-      fetchAsset(http4, sig, import_node_path12.default.join(dir, sig.name)),
-      pinnedKey(http4, { apiUrl: req.apiUrl, owner: req.owner, fingerprint: req.fingerprint, temp: req.temp, toolCache: req.toolCache, keyserver: req.keyserver })
+      fetchAsset(http5, asset, dest),
+      fetchAsset(http5, sig, import_node_path12.default.join(dir, sig.name)),
+      pinnedKey(http5, { apiUrl: req.apiUrl, owner: req.owner, fingerprint: req.fingerprint, temp: req.temp, toolCache: req.toolCache, keyserver: req.keyserver })
     ]);
     const checks = verifyDownload(got, { name: name2, size: asset.size, digest: asset.digest });
     const pgp = await verifyDetached(got.path, sigFile.path, key.key, req.fingerprint, name2);
@@ -102211,21 +102211,21 @@ async function checkSignature(mode, bundleFile, signedFile, policy, trustedRoot)
 
 // src/install/pigfoot.ts
 var toolName = (variant, libc) => `podman-${variant}-${libc}`;
-async function installPigfoot(http4, tc, req) {
+async function installPigfoot(http5, tc, req) {
   const name2 = (version3) => assetName({ version: version3, variant: req.variant, libc: req.libc, arch: req.arch });
   if (req.spec.exact && !req.checkLatest) {
     const hit2 = await fromToolCache(tc, req, req.spec.exact) ?? await fromActionsCache(req, req.spec.exact, name2(req.spec.exact));
     if (hit2) return hit2;
   }
-  const { releases } = await jobReleases(http4, req.temp, req, req.checkLatest);
+  const { releases } = await jobReleases(http5, req.temp, req, req.checkLatest);
   const chosen = pick(candidates2(releases, "podman-v", req.spec), req.spec);
   const hit = await fromToolCache(tc, req, chosen.version) ?? await fromActionsCache(req, chosen.version, name2(chosen.version));
   if (hit) return hit;
-  return download2(http4, req, chosen, name2(chosen.version));
+  return download2(http5, req, chosen, name2(chosen.version));
 }
-async function resolveVersion(http4, req) {
+async function resolveVersion(http5, req) {
   if (req.spec.exact && !req.checkLatest) return req.spec.exact;
-  const { releases } = await jobReleases(http4, req.temp, req, req.checkLatest);
+  const { releases } = await jobReleases(http5, req.temp, req, req.checkLatest);
   return pick(candidates2(releases, "podman-v", req.spec), req.spec).version;
 }
 async function fromToolCache(tc, req, version3) {
@@ -102243,9 +102243,9 @@ async function fromActionsCache(req, version3, asset) {
   return { version: version3, root, cacheHit: "actions-cache", verified: meta.verified, checks: [`sha256 ${meta.sha256} (cache entry)`], asset };
 }
 var cacheKeyOf = (req, version3) => ({ tool: toolName(req.variant, req.libc), version: version3, arch: req.arch });
-async function download2(http4, req, chosen, name2) {
+async function download2(http5, req, chosen, name2) {
   const slot = archiveSlot(req.temp, name2);
-  const fetched = await fetchVerified2(http4, req, chosen, name2, slot.archive);
+  const fetched = await fetchVerified2(http5, req, chosen, name2, slot.archive);
   const verified2 = fetched.signature.result ? "signature+sha256" : "sha256";
   const meta = { asset: name2, sha256: fetched.sha256, verified: verified2 };
   await writeMeta(slot, meta);
@@ -102253,7 +102253,7 @@ async function download2(http4, req, chosen, name2) {
   const cacheSave = req.cache && { key: cacheKey(req.owner, req.repo, name2, fetched.sha256), paths: [slot.dir] };
   return { version: chosen.version, root, cacheHit: false, verified: verified2, checks: fetched.checks, signature: fetched.signature, asset: name2, cacheSave };
 }
-async function fetchVerified2(http4, req, chosen, name2, dest) {
+async function fetchVerified2(http5, req, chosen, name2, dest) {
   const asset = findAsset(chosen.release, name2);
   const sums = findAsset(chosen.release, CHECKSUMS);
   const plan2 = planSignature(chosen.release, name2, req.verifySignature);
@@ -102262,9 +102262,9 @@ async function fetchVerified2(http4, req, chosen, name2, dest) {
   const dir = await (0, import_promises13.mkdtemp)(import_node_path14.default.join(req.temp, "ssp-dl-"));
   try {
     const [got, sumsFile, bundle] = await Promise.all([
-      fetchAsset(http4, asset, dest),
-      fetchAsset(http4, sums, import_node_path14.default.join(dir, CHECKSUMS)),
-      plan2.bundle && fetchAsset(http4, plan2.bundle, import_node_path14.default.join(dir, plan2.bundle.name))
+      fetchAsset(http5, asset, dest),
+      fetchAsset(http5, sums, import_node_path14.default.join(dir, CHECKSUMS)),
+      plan2.bundle && fetchAsset(http5, plan2.bundle, import_node_path14.default.join(dir, plan2.bundle.name))
     ]);
     const policy = { identity: req.signerIdentity, issuer: req.signerIssuer };
     const signedFile = plan2.signs === "asset" ? got.path : sumsFile.path;
@@ -102411,7 +102411,40 @@ async function smokeIdentity(i2, fs10 = realHostFs()) {
 
 // src/http.ts
 var import_node_crypto8 = require("node:crypto");
+var import_node_fs6 = require("node:fs");
 var import_promises14 = require("node:fs/promises");
+var import_node_stream6 = require("node:stream");
+var import_promises15 = require("node:stream/promises");
+
+// src/transport.ts
+var import_node_http2 = __toESM(require("node:http"), 1);
+var import_node_https2 = __toESM(require("node:https"), 1);
+function toHeaders(raw) {
+  const h = new Headers();
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === void 0) continue;
+    for (const one2 of Array.isArray(v) ? v : [v]) h.append(k, one2);
+  }
+  return h;
+}
+function get2(url2, headers, signal) {
+  const client = new URL(url2).protocol === "https:" ? import_node_https2.default : import_node_http2.default;
+  return new Promise((resolve3, reject) => {
+    const req = client.get(
+      url2,
+      { headers, signal },
+      (res) => resolve3({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? "", headers: toHeaders(res.headers), body: res })
+    );
+    req.on("error", reject);
+  });
+}
+async function text(body2) {
+  const chunks = [];
+  for await (const c of body2) chunks.push(c);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+// src/http.ts
 var HttpError = class extends Error {
   constructor(message, status, rateLimited = false) {
     super(message);
@@ -102447,10 +102480,10 @@ function createHttp(opts = {}) {
     let current = url2;
     for (let hop = 0; hop < 6; hop++) {
       opts.onRequest?.(current);
-      const res = await fetch(current, { headers: headersFor(current, extra), redirect: "manual", signal });
+      const res = await get2(current, headersFor(current, extra), signal);
       const location = res.headers.get("location");
       if (res.status < 300 || res.status >= 400 || !location) return res;
-      await res.body?.cancel();
+      res.body.resume();
       current = new URL(location, current).href;
     }
     throw new HttpError(`Too many redirects for ${url2}`);
@@ -102479,6 +102512,7 @@ function createHttp(opts = {}) {
     throw new HttpError(`${what} failed: ${reason}`, lastError instanceof HttpError ? lastError.status : void 0);
   }
   function statusError(res) {
+    res.body.resume();
     const limited = rateLimitMessage(res.status, res.headers, Boolean(opts.token));
     return new HttpError(limited ?? `HTTP ${res.status} ${res.statusText}`.trim(), res.status, Boolean(limited));
   }
@@ -102486,21 +102520,15 @@ function createHttp(opts = {}) {
     async getJson(url2, extra = {}) {
       return withRetries(`GET ${redact(url2)}`, async (signal) => {
         const res = await send(url2, { accept: "application/vnd.github+json", ...extra }, signal);
-        if (res.status !== 200) {
-          await res.body?.cancel();
-          throw statusError(res);
-        }
-        return { body: await res.json(), headers: res.headers };
+        if (res.status !== 200) throw statusError(res);
+        return { body: JSON.parse(await text(res.body)), headers: res.headers };
       });
     },
     async download(url2, dest, extra = {}) {
       return withRetries(`download of ${redact(url2)}`, async (signal) => {
         await (0, import_promises14.rm)(dest, { force: true });
         const res = await send(url2, { accept: "application/octet-stream", ...extra }, signal);
-        if (res.status !== 200 || !res.body) {
-          await res.body?.cancel();
-          throw statusError(res);
-        }
+        if (res.status !== 200) throw statusError(res);
         return streamToFile(res, dest, stallMs);
       });
     }
@@ -102508,34 +102536,32 @@ function createHttp(opts = {}) {
 }
 async function streamToFile(res, dest, stallMs) {
   const hash = (0, import_node_crypto8.createHash)("sha256");
-  const reader = res.body.getReader();
-  const file = await (0, import_promises14.open)(dest, "wx");
   let bytes = 0;
-  let stalled = false;
   let stall;
   const arm = () => {
     clearTimeout(stall);
-    stall = setTimeout(() => {
-      stalled = true;
-      void reader.cancel().catch(() => void 0);
-    }, stallMs);
+    stall = setTimeout(() => res.body.destroy(new HttpError(`no data for ${stallMs / 1e3} s (stalled)`)), stallMs);
   };
-  try {
-    for (arm(); ; arm()) {
-      const { done, value } = await reader.read();
-      if (stalled) throw new HttpError(`no data for ${stallMs / 1e3} s (stalled)`);
-      if (done) break;
-      hash.update(value);
-      bytes += value.length;
-      await file.write(value);
+  const meter = new import_node_stream6.Transform({
+    transform(chunk, _enc, cb) {
+      arm();
+      hash.update(chunk);
+      bytes += chunk.length;
+      cb(null, chunk);
     }
+  });
+  arm();
+  const expected = Number(res.headers.get("content-length"));
+  try {
+    await (0, import_promises15.pipeline)(res.body, meter, (0, import_node_fs6.createWriteStream)(dest, { flags: "wx" }));
+  } catch (err2) {
+    if (err2 instanceof Error && err2.message === "aborted") throw new HttpError(`connection closed after ${bytes}${expected > 0 ? ` of ${expected}` : ""} bytes`);
+    throw err2;
   } finally {
     clearTimeout(stall);
-    await file.close();
   }
-  const expected = Number(res.headers.get("content-length"));
-  if (Number.isFinite(expected) && expected > 0 && bytes !== expected) {
-    throw new HttpError(`body ended after ${bytes} of ${expected} bytes`);
+  if (!res.body.complete || Number.isFinite(expected) && expected > 0 && bytes !== expected) {
+    throw new HttpError(`body ended after ${bytes}${expected > 0 ? ` of ${expected}` : ""} bytes`);
   }
   return { path: dest, bytes, sha256: hash.digest("hex") };
 }
@@ -102549,7 +102575,7 @@ function redact(url2) {
 }
 
 // src/install/dropin.ts
-var import_promises15 = require("node:fs/promises");
+var import_promises16 = require("node:fs/promises");
 var import_node_path16 = __toESM(require("node:path"), 1);
 var DROPIN_NAME = "99-setup-static-podman.conf";
 var q = (s) => JSON.stringify(s);
@@ -102573,24 +102599,24 @@ function dropinDir(env, home) {
   const base = env.XDG_CONFIG_HOME || import_node_path16.default.join(home, ".config");
   return import_node_path16.default.join(base, "containers", "containers.conf.d");
 }
-async function writeDropin(dir, text) {
-  await (0, import_promises15.mkdir)(dir, { recursive: true });
+async function writeDropin(dir, text2) {
+  await (0, import_promises16.mkdir)(dir, { recursive: true });
   const file = import_node_path16.default.join(dir, DROPIN_NAME);
-  await (0, import_promises15.writeFile)(`${file}.tmp`, text, { mode: 420 });
-  await (0, import_promises15.rename)(`${file}.tmp`, file);
+  await (0, import_promises16.writeFile)(`${file}.tmp`, text2, { mode: 420 });
+  await (0, import_promises16.rename)(`${file}.tmp`, file);
   return file;
 }
 
 // src/install/wire.ts
-var import_promises16 = require("node:fs/promises");
+var import_promises17 = require("node:fs/promises");
 var import_node_path17 = __toESM(require("node:path"), 1);
 var SYSTEM_BIN_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 async function setuidShadows(dir, systemDirs = SYSTEM_BIN_DIRS) {
-  const names = await (0, import_promises16.readdir)(dir).catch(() => []);
+  const names = await (0, import_promises17.readdir)(dir).catch(() => []);
   const out = [];
   for (const name2 of names) {
     for (const sys of systemDirs) {
-      const st = await (0, import_promises16.stat)(import_node_path17.default.join(sys, name2)).catch(() => void 0);
+      const st = await (0, import_promises17.stat)(import_node_path17.default.join(sys, name2)).catch(() => void 0);
       if (st && st.mode & 2048) {
         out.push(name2);
         break;
@@ -102603,15 +102629,15 @@ async function pathDir(binDir, temp) {
   const hidden = await setuidShadows(binDir);
   if (hidden.length === 0) return { dir: binDir, hidden };
   const shim = import_node_path17.default.join(temp, "setup-static-podman", "bin");
-  await (0, import_promises16.rm)(shim, { recursive: true, force: true });
-  await (0, import_promises16.mkdir)(shim, { recursive: true });
-  for (const name2 of await (0, import_promises16.readdir)(binDir)) {
-    if (!hidden.includes(name2)) await (0, import_promises16.symlink)(import_node_path17.default.join(binDir, name2), import_node_path17.default.join(shim, name2));
+  await (0, import_promises17.rm)(shim, { recursive: true, force: true });
+  await (0, import_promises17.mkdir)(shim, { recursive: true });
+  for (const name2 of await (0, import_promises17.readdir)(binDir)) {
+    if (!hidden.includes(name2)) await (0, import_promises17.symlink)(import_node_path17.default.join(binDir, name2), import_node_path17.default.join(shim, name2));
   }
   return { dir: shim, hidden };
 }
 async function wireUp(binDir, wiring, env, home, temp, exported = true) {
-  await (0, import_promises16.access)(import_node_path17.default.join(binDir, "podman"), import_promises16.constants.X_OK);
+  await (0, import_promises17.access)(import_node_path17.default.join(binDir, "podman"), import_promises17.constants.X_OK);
   const { dir, hidden } = exported ? await pathDir(binDir, temp) : { dir: binDir, hidden: [] };
   const dropinText = buildDropin(wiring);
   const dropin = await writeDropin(dropinDir(env, home), dropinText);
@@ -102642,7 +102668,7 @@ function addInstallSummary(summary2, o) {
   const { result } = o;
   summary2.table("Installed", installRows({ ...o, version: result.version, installDir: result.root, cacheHit: String(result.cacheHit), verified: verifiedText(result), asset: result.asset, dropin: o.wired.dropin })).table("Components podman uses", componentRows(components(o.installed, o.info)));
 }
-var versionOf = (parse3, text) => text ? parse3(text).version ?? text.split("\n")[0] : void 0;
+var versionOf = (parse3, text2) => text2 ? parse3(text2).version ?? text2.split("\n")[0] : void 0;
 function components(installed, info3) {
   const roots = [installed.root];
   return [
@@ -102654,7 +102680,7 @@ function components(installed, info3) {
 
 // src/smoke/index.ts
 var import_node_crypto13 = require("node:crypto");
-var import_promises18 = require("node:fs/promises");
+var import_promises19 = require("node:fs/promises");
 var import_node_os5 = require("node:os");
 
 // src/smoke/probe.ts
@@ -102875,8 +102901,8 @@ function netavarkReach(info3) {
 
 // src/smoke/servers.ts
 var import_node_crypto10 = require("node:crypto");
-var import_node_http2 = __toESM(require("node:http"), 1);
-var import_node_https2 = __toESM(require("node:https"), 1);
+var import_node_http3 = __toESM(require("node:http"), 1);
+var import_node_https3 = __toESM(require("node:https"), 1);
 var import_node_net2 = __toESM(require("node:net"), 1);
 
 // src/smoke/payload.ts
@@ -102907,7 +102933,7 @@ async function startHostServer(tls) {
     if (!blob) return void res.writeHead(404).end();
     res.end(payload(blob.seed, blob.size));
   };
-  const server = tls ? import_node_https2.default.createServer(tls, handler) : import_node_http2.default.createServer(handler);
+  const server = tls ? import_node_https3.default.createServer(tls, handler) : import_node_http3.default.createServer(handler);
   await new Promise((resolve3, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", resolve3);
@@ -102939,7 +102965,7 @@ function hostFetch(url2, seed, size, timeoutMs) {
   const want = sha2562(payload(seed, size));
   return new Promise((resolve3) => {
     const done = (r) => resolve3({ ...r, ms: Date.now() - started });
-    const req = import_node_http2.default.get(url2, { agent: false, timeout: timeoutMs }, (res) => {
+    const req = import_node_http3.default.get(url2, { agent: false, timeout: timeoutMs }, (res) => {
       const h = (0, import_node_crypto10.createHash)("sha256");
       let bytes = 0;
       res.on("data", (d) => {
@@ -103152,7 +103178,7 @@ async function dnsLookups(ctx) {
   const aaaa = out.results.filter((r) => Array.isArray(r.aaaa) && r.aaaa.length > 0).length;
   return { ...details, summary: `A for ${out.results.length} names; AAAA for ${aaaa}` };
 }
-async function https4(ctx) {
+async function https42(ctx) {
   const jobs = [...HTTPS_TARGETS.map((url2) => ({ url: url2 })), { url: HTTPS_TARGETS[0], count: 16 }];
   const out = await ctx.probe("client", {}, { mode: "get", family: 4, concurrency: 16, timeoutMs: ctx.remaining(), jobs });
   const details = { requests: out.requests, failed: out.failed, failures: out.failures, ms: out.ms };
@@ -103160,9 +103186,9 @@ async function https4(ctx) {
   return { ...details, summary: `${HTTPS_TARGETS.length} CDNs, then 16 in parallel to registry.npmjs.org, over IPv4` };
 }
 async function throughput(ctx) {
-  const get2 = (role, network) => ctx.probe(role, { network }, { mode: "get", family: 4, timeoutMs: ctx.remaining(), jobs: [{ url: LARGE_URL }] });
-  const host = await get2("host", "host");
-  const dflt3 = await get2("default");
+  const get3 = (role, network) => ctx.probe(role, { network }, { mode: "get", family: 4, timeoutMs: ctx.remaining(), jobs: [{ url: LARGE_URL }] });
+  const host = await get3("host", "host");
+  const dflt3 = await get3("default");
   const details = { defaultMbit: Math.round(mbit(dflt3)), hostMbit: Math.round(mbit(host)), bytes: dflt3.bytes };
   if (!host.ok || !dflt3.ok) throw new CheckFailure(`download failed: ${[...host.failures, ...dflt3.failures].join("; ")}`, void 0, details);
   if (mbit(dflt3) < mbit(host) / 10) throw new CheckFailure(`default network ${details.defaultMbit} Mbit/s, under a tenth of --network host (${details.hostMbit})`, void 0, details);
@@ -103176,7 +103202,7 @@ async function https6(ctx) {
 var dflt2 = (c) => `default (${c.defaultKind.kind})`;
 var INTERNET_CHECKS = [
   { id: "internet-dns", title: "DNS A/AAAA", mode: dflt2, needs: { internet: true }, run: dnsLookups },
-  { id: "internet-https", title: "HTTPS over IPv4 to several CDNs, 16 parallel", mode: dflt2, needs: { internet: true }, run: https4 },
+  { id: "internet-https", title: "HTTPS over IPv4 to several CDNs, 16 parallel", mode: dflt2, needs: { internet: true }, run: https42 },
   { id: "internet-ipv6", title: "HTTPS over IPv6", mode: dflt2, needs: { internet: true, ipv6: true }, run: https6 },
   { id: "internet-throughput", title: "Large download vs --network host", mode: (c) => `${dflt2(c)} vs host`, needs: { internet: true, optional: true }, run: throughput }
 ];
@@ -103516,25 +103542,25 @@ function smokeFailureDetails(report) {
 }
 
 // src/smoke/workspace.ts
-var import_promises17 = require("node:fs/promises");
+var import_promises18 = require("node:fs/promises");
 var import_node_path18 = require("node:path");
 async function makeWorkspace(base) {
-  const dir = await (0, import_promises17.mkdtemp)((0, import_node_path18.join)(base, "ssp-smoke-"));
+  const dir = await (0, import_promises18.mkdtemp)((0, import_node_path18.join)(base, "ssp-smoke-"));
   return {
     dir,
     async rootfs(name2) {
       const root = (0, import_node_path18.join)(dir, `rootfs-${name2}`);
-      await Promise.all(["usr", "etc", "proc", "sys", "dev", "tmp"].map((d) => (0, import_promises17.mkdir)((0, import_node_path18.join)(root, d), { recursive: true })));
-      await Promise.all(["bin", "lib", "lib64", "sbin"].map((d) => (0, import_promises17.symlink)(`usr/${d}`, (0, import_node_path18.join)(root, d))));
+      await Promise.all(["usr", "etc", "proc", "sys", "dev", "tmp"].map((d) => (0, import_promises18.mkdir)((0, import_node_path18.join)(root, d), { recursive: true })));
+      await Promise.all(["bin", "lib", "lib64", "sbin"].map((d) => (0, import_promises18.symlink)(`usr/${d}`, (0, import_node_path18.join)(root, d))));
       return root;
     },
     async write(rel, content) {
       const file = (0, import_node_path18.join)(dir, rel);
-      await (0, import_promises17.mkdir)((0, import_node_path18.join)(file, ".."), { recursive: true });
-      await (0, import_promises17.writeFile)(file, content, { mode: 420 });
+      await (0, import_promises18.mkdir)((0, import_node_path18.join)(file, ".."), { recursive: true });
+      await (0, import_promises18.writeFile)(file, content, { mode: 420 });
       return file;
     },
-    remove: () => (0, import_promises17.rm)(dir, { recursive: true, force: true })
+    remove: () => (0, import_promises18.rm)(dir, { recursive: true, force: true })
   };
 }
 
@@ -103602,7 +103628,7 @@ async function runSmokeSuite(run2, opts) {
     checksMs: checks.reduce((n, c) => n + c.durationMs, 0),
     checks
   };
-  await (0, import_promises18.writeFile)(opts.reportPath, `${JSON.stringify(report, null, 2)}
+  await (0, import_promises19.writeFile)(opts.reportPath, `${JSON.stringify(report, null, 2)}
 `).catch((err2) => {
     throw new SmokeSetupError(`Could not write the smoke report to ${opts.reportPath}: ${errorText(err2)}`);
   });
@@ -103610,7 +103636,7 @@ async function runSmokeSuite(run2, opts) {
 }
 
 // src/smoke/step.ts
-var import_promises19 = require("node:fs/promises");
+var import_promises20 = require("node:fs/promises");
 var import_node_path19 = require("node:path");
 var REPORT_FILE = "setup-static-podman-smoke.json";
 var ICON2 = { passed: "\u2705", failed: "\u274C", skipped: "\u23ED\uFE0F" };
@@ -103638,7 +103664,7 @@ async function runSmokeStep(run2, p, inputs, temp, summary2, identity) {
     return r;
   });
   const report = withIdentity(suite, identity);
-  if (identity) await (0, import_promises19.writeFile)(reportPath, `${JSON.stringify(report, null, 2)}
+  if (identity) await (0, import_promises20.writeFile)(reportPath, `${JSON.stringify(report, null, 2)}
 `);
   info(smokeHeadline(report));
   setOutput(Outputs.SmokeResult, report.result);
@@ -103686,9 +103712,9 @@ async function main(deps = realDeps()) {
 }
 async function setup(deps, inputs, ctx, summary2, state3) {
   const env = { ...deps.env };
-  const http4 = deps.makeHttp({ token: inputs.token, tokenOrigins: tokenOriginsFor(inputs.apiUrl), deadlineMs: inputs.downloadTimeoutSec * 1e3 });
+  const http5 = deps.makeHttp({ token: inputs.token, tokenOrigins: tokenOriginsFor(inputs.apiUrl), deadlineMs: inputs.downloadTimeoutSec * 1e3 });
   const trustedRoot = inputs.trustedRoot ? await readTrustedRoot(inputs.trustedRoot) : void 0;
-  const inst = await group("Install podman", () => installSource({ deps, http: http4, inputs, ctx, env, trustedRoot }));
+  const inst = await group("Install podman", () => installSource({ deps, http: http5, inputs, ctx, env, trustedRoot }));
   state3.cacheSaves.push(...inst.cacheSaves);
   const { wired, gate } = await wireAndGate(deps, inputs, ctx, env, inst, state3);
   const { result, installed } = inst;
@@ -103718,7 +103744,7 @@ async function wireAndGate(deps, inputs, ctx, env, inst, state3) {
     await rewire(wired.dropin, gate.wiring);
     return { wired, gate };
   } catch (err2) {
-    await (0, import_promises20.rm)(wired.dropin, { force: true });
+    await (0, import_promises21.rm)(wired.dropin, { force: true });
     throw err2;
   }
 }
@@ -103744,7 +103770,7 @@ async function rewire(dropin, wiring) {
 }
 async function readTrustedRoot(file) {
   try {
-    return JSON.parse(await (0, import_promises20.readFile)(file, "utf8"));
+    return JSON.parse(await (0, import_promises21.readFile)(file, "utf8"));
   } catch (err2) {
     throw new InputError("trusted-root", file, `a readable trusted_root.json (${errorText(err2)})`);
   }

@@ -1,8 +1,12 @@
-// The real Http port: fetch with retries, an overall deadline, stall detection, streaming
-// sha256, and a token that only ever goes to the origins it is meant for.
+// The real Http port: retries, an overall deadline, stall detection, streaming sha256, and
+// a token that only ever goes to the origins it is meant for.
 import { createHash } from 'node:crypto'
-import { open, rm } from 'node:fs/promises'
+import { createWriteStream } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import type { DownloadResult, Http } from './ports.js'
+import { get, type Reply, text } from './transport.js'
 
 export class HttpError extends Error {
   constructor(
@@ -58,14 +62,14 @@ export function createHttp(opts: HttpOptions = {}): Http {
   }
 
   /** Follows redirects by hand so the token is re-decided for every hop. */
-  async function send(url: string, extra: Record<string, string>, signal: AbortSignal): Promise<Response> {
+  async function send(url: string, extra: Record<string, string>, signal: AbortSignal): Promise<Reply> {
     let current = url
     for (let hop = 0; hop < 6; hop++) {
       opts.onRequest?.(current)
-      const res = await fetch(current, { headers: headersFor(current, extra), redirect: 'manual', signal })
+      const res = await get(current, headersFor(current, extra), signal)
       const location = res.headers.get('location')
       if (res.status < 300 || res.status >= 400 || !location) return res
-      await res.body?.cancel()
+      res.body.resume()
       current = new URL(location, current).href
     }
     throw new HttpError(`Too many redirects for ${url}`)
@@ -95,7 +99,8 @@ export function createHttp(opts: HttpOptions = {}): Http {
     throw new HttpError(`${what} failed: ${reason}`, lastError instanceof HttpError ? lastError.status : undefined)
   }
 
-  function statusError(res: Response): HttpError {
+  function statusError(res: Reply): HttpError {
+    res.body.resume()
     const limited = rateLimitMessage(res.status, res.headers, Boolean(opts.token))
     return new HttpError(limited ?? `HTTP ${res.status} ${res.statusText}`.trim(), res.status, Boolean(limited))
   }
@@ -104,61 +109,51 @@ export function createHttp(opts: HttpOptions = {}): Http {
     async getJson(url, extra = {}) {
       return withRetries(`GET ${redact(url)}`, async (signal) => {
         const res = await send(url, { accept: 'application/vnd.github+json', ...extra }, signal)
-        if (res.status !== 200) {
-          await res.body?.cancel()
-          throw statusError(res)
-        }
-        return { body: await res.json(), headers: res.headers }
+        if (res.status !== 200) throw statusError(res)
+        return { body: JSON.parse(await text(res.body)) as unknown, headers: res.headers }
       })
     },
     async download(url, dest, extra = {}) {
       return withRetries(`download of ${redact(url)}`, async (signal) => {
         await rm(dest, { force: true })
         const res = await send(url, { accept: 'application/octet-stream', ...extra }, signal)
-        if (res.status !== 200 || !res.body) {
-          await res.body?.cancel()
-          throw statusError(res)
-        }
+        if (res.status !== 200) throw statusError(res)
         return streamToFile(res, dest, stallMs)
       })
     },
   }
 }
 
-/**
- * Reads the body chunk by chunk straight into the file and the hash: no stream adapters
- * between them, so at most one chunk is in flight (peak memory stays flat on 70 MB assets).
- */
-async function streamToFile(res: Response, dest: string, stallMs: number): Promise<DownloadResult> {
+/** Streams the body to `dest` through the hash, with backpressure; a silent body is abandoned. */
+async function streamToFile(res: Reply, dest: string, stallMs: number): Promise<DownloadResult> {
   const hash = createHash('sha256')
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader()
-  const file = await open(dest, 'wx')
   let bytes = 0
-  let stalled = false
   let stall: NodeJS.Timeout | undefined
   const arm = () => {
     clearTimeout(stall)
-    stall = setTimeout(() => {
-      stalled = true
-      void reader.cancel().catch(() => undefined)
-    }, stallMs)
+    stall = setTimeout(() => res.body.destroy(new HttpError(`no data for ${stallMs / 1000} s (stalled)`)), stallMs)
   }
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      arm()
+      hash.update(chunk)
+      bytes += chunk.length
+      cb(null, chunk)
+    },
+  })
+  arm()
+  const expected = Number(res.headers.get('content-length'))
   try {
-    for (arm(); ; arm()) {
-      const { done, value } = await reader.read()
-      if (stalled) throw new HttpError(`no data for ${stallMs / 1000} s (stalled)`)
-      if (done) break
-      hash.update(value)
-      bytes += value.length
-      await file.write(value)
-    }
+    await pipeline(res.body, meter, createWriteStream(dest, { flags: 'wx' }))
+  } catch (err) {
+    // node calls a connection that closes mid-body just "aborted"
+    if (err instanceof Error && err.message === 'aborted') throw new HttpError(`connection closed after ${bytes}${expected > 0 ? ` of ${expected}` : ''} bytes`)
+    throw err
   } finally {
     clearTimeout(stall)
-    await file.close()
   }
-  const expected = Number(res.headers.get('content-length'))
-  if (Number.isFinite(expected) && expected > 0 && bytes !== expected) {
-    throw new HttpError(`body ended after ${bytes} of ${expected} bytes`)
+  if (!res.body.complete || (Number.isFinite(expected) && expected > 0 && bytes !== expected)) {
+    throw new HttpError(`body ended after ${bytes}${expected > 0 ? ` of ${expected}` : ''} bytes`)
   }
   return { path: dest, bytes, sha256: hash.digest('hex') }
 }

@@ -41,6 +41,8 @@ async function install(faults: Fault[], extra: Record<string, string> = {}) {
 
 async function expectCleanFailure(faults: Fault[], message: RegExp, extra: Record<string, string> = {}) {
   const { r, work } = await install(faults, extra)
+  // A crash prints no ::error::: show what the step printed instead.
+  if (r.errors.length !== 1) console.log(r.stdout.slice(-3000), r.stderr.slice(-3000))
   expect(r.exitCode).toBe(1)
   expect(r.errors).toHaveLength(1)
   expect(r.errors[0]).toMatch(message)
