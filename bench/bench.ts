@@ -64,6 +64,7 @@ interface MainRun {
   /** the peak VmHWM of the action process */
   peakRss: number
   dir: string
+  xdg: string
 }
 
 /** Runs `node dist/main.cjs` as the runner user, polling /proc for its peak RSS (VmHWM). */
@@ -71,11 +72,13 @@ async function runMain(mirror: Mirror, inputs: Record<string, string>): Promise<
   const dir = mkdtempSync('/var/tmp/ssp-bench-main-')
   for (const d of ['tc', 'temp', 'home']) mkdirSync(path.join(dir, d))
   for (const f of ['out', 'state', 'env', 'path', 'summary']) writeFileSync(path.join(dir, f), '')
-  spawnSync('chown', ['-R', 'tester:', dir])
-  const uid = spawnSync('id', ['-u', 'tester'], { encoding: 'utf8' }).stdout.trim()
+  // A fresh runtime dir, as a new runner has (podman 4 keeps rootless-netns state there).
+  const xdg = mkdtempSync('/tmp/ssp-bench-xdg-')
+  spawnSync('chown', ['-R', 'tester:', dir, xdg])
+  spawnSync('chmod', ['0700', xdg])
   const env = [
     `HOME=${dir}/home`, 'PATH=/usr/bin:/bin', 'RUNNER_ARCH=X64', `RUNNER_TEMP=${dir}/temp`, `RUNNER_TOOL_CACHE=${dir}/tc`,
-    `XDG_RUNTIME_DIR=/run/user/${uid}`, 'PODMAN_IGNORE_CGROUPSV1_WARNING=1',
+    `XDG_RUNTIME_DIR=${xdg}`, 'PODMAN_IGNORE_CGROUPSV1_WARNING=1',
     `GITHUB_OUTPUT=${dir}/out`, `GITHUB_STATE=${dir}/state`, `GITHUB_ENV=${dir}/env`, `GITHUB_PATH=${dir}/path`,
     `GITHUB_STEP_SUMMARY=${dir}/summary`, `INPUT_API-URL=${mirror.url}`, `INPUT_REPOSITORY=${REPO}`,
     ...Object.entries(inputs).map(([k, v]) => `INPUT_${k.toUpperCase()}=${v}`),
@@ -93,7 +96,7 @@ async function runMain(mirror: Mirror, inputs: Record<string, string>): Promise<
   }, 20)
   await new Promise((r) => child.on('close', r))
   clearInterval(poll)
-  return { peakRss: peak, dir }
+  return { peakRss: peak, dir, xdg }
 }
 
 /** The whole suite on the host stack (warm install) against one trivial `podman run`. */
@@ -110,7 +113,7 @@ async function smokeRatio(mirror: Mirror, version: string): Promise<{ checks: nu
   const probes: number[] = []
   for (let i = 0; i < RUNS; i++) {
     probes.push(await time(async () => {
-      const args = ['-u', 'tester', '--', 'env', `HOME=${run.dir}/home`, 'PODMAN_IGNORE_CGROUPSV1_WARNING=1', `XDG_RUNTIME_DIR=/run/user/${spawnSync('id', ['-u', 'tester'], { encoding: 'utf8' }).stdout.trim()}`,
+      const args = ['-u', 'tester', '--', 'env', `HOME=${run.dir}/home`, 'PODMAN_IGNORE_CGROUPSV1_WARNING=1', `XDG_RUNTIME_DIR=${run.xdg}`,
         'podman', 'run', '--rm', '-v', '/usr:/usr:ro', '--rootfs', rootfs, 'true']
       const child = spawn('runuser', args, { stdio: 'ignore' })
       await new Promise((r) => child.on('close', r))
