@@ -39,7 +39,7 @@ var require_tunnel = __commonJS({
   "node_modules/tunnel/lib/tunnel.js"(exports2) {
     "use strict";
     var net2 = require("net");
-    var tls = require("tls");
+    var tls2 = require("tls");
     var http5 = require("http");
     var https5 = require("https");
     var events2 = require("events");
@@ -215,7 +215,7 @@ var require_tunnel = __commonJS({
           socket,
           servername: hostHeader ? hostHeader.replace(/:.*$/, "") : options.host
         });
-        var secureSocket = tls.connect(0, tlsOptions);
+        var secureSocket = tls2.connect(0, tlsOptions);
         self2.sockets[self2.sockets.indexOf(socket)] = secureSocket;
         cb(secureSocket);
       });
@@ -2518,7 +2518,7 @@ var require_connect = __commonJS({
     var timers = require_timers();
     function noop() {
     }
-    var tls;
+    var tls2;
     var SessionCache;
     if (global.FinalizationRegistry && !(process.env.NODE_V8_COVERAGE || process.env.UNDICI_NO_FG)) {
       SessionCache = class WeakSessionCache {
@@ -2579,15 +2579,15 @@ var require_connect = __commonJS({
       return function connect({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
-          if (!tls) {
-            tls = require("node:tls");
+          if (!tls2) {
+            tls2 = require("node:tls");
           }
           servername = servername || options.servername || util7.getServerName(host) || null;
           const sessionKey = servername || hostname;
           assert4(sessionKey);
           const session = customSession || sessionCache.get(sessionKey) || null;
           port = port || 443;
-          socket = tls.connect({
+          socket = tls2.connect({
             highWaterMark: 16384,
             // TLS in node can't have bigger HWM anyway...
             ...options,
@@ -7705,7 +7705,7 @@ var require_client = __commonJS({
         keepAliveTimeoutThreshold,
         socketPath,
         pipelining,
-        tls,
+        tls: tls2,
         strictContentLength,
         maxCachedSessions,
         maxRedirections,
@@ -7787,7 +7787,7 @@ var require_client = __commonJS({
         }
         if (typeof connect2 !== "function") {
           connect2 = buildConnector({
-            ...tls,
+            ...tls2,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -8391,7 +8391,7 @@ var require_pool = __commonJS({
         factory = defaultFactory,
         connect,
         connectTimeout,
-        tls,
+        tls: tls2,
         maxCachedSessions,
         socketPath,
         autoSelectFamily,
@@ -8410,7 +8410,7 @@ var require_pool = __commonJS({
         }
         if (typeof connect !== "function") {
           connect = buildConnector({
-            ...tls,
+            ...tls2,
             maxCachedSessions,
             allowH2,
             socketPath,
@@ -8618,7 +8618,7 @@ var require_agent = __commonJS({
       return opts && opts.connections === 1 ? new Client(origin2, opts) : new Pool(origin2, opts);
     }
     var Agent3 = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls: tls2, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
@@ -8632,11 +8632,11 @@ var require_agent = __commonJS({
         if (connect && typeof connect !== "function") {
           connect = { ...connect };
         }
-        if (tls && typeof tls !== "function") {
-          tls = { ...tls };
+        if (tls2 && typeof tls2 !== "function") {
+          tls2 = { ...tls2 };
         }
         this[kInterceptors] = options.interceptors?.Agent && Array.isArray(options.interceptors.Agent) ? options.interceptors.Agent : [createRedirectInterceptor({ maxRedirections })];
-        this[kOptions] = { ...util7.deepClone(options), connect, tls };
+        this[kOptions] = { ...util7.deepClone(options), connect, tls: tls2 };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kMaxRedirections] = maxRedirections;
         this[kFactory] = factory;
@@ -22483,7 +22483,7 @@ var require_dist2 = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.HttpsProxyAgent = void 0;
     var net2 = __importStar(require("net"));
-    var tls = __importStar(require("tls"));
+    var tls2 = __importStar(require("tls"));
     var assert_1 = __importDefault(require("assert"));
     var debug_1 = __importDefault(require_src());
     var agent_base_1 = require_dist();
@@ -22528,7 +22528,7 @@ var require_dist2 = __commonJS({
         let socket;
         if (proxy.protocol === "https:") {
           debug2("Creating `tls.Socket`: %o", this.connectOpts);
-          socket = tls.connect(setServernameFromNonIpHost(this.connectOpts));
+          socket = tls2.connect(setServernameFromNonIpHost(this.connectOpts));
         } else {
           debug2("Creating `net.Socket`: %o", this.connectOpts);
           socket = net2.connect(this.connectOpts);
@@ -22559,7 +22559,7 @@ var require_dist2 = __commonJS({
           req.once("socket", resume);
           if (opts.secureEndpoint) {
             debug2("Upgrading socket connection to TLS");
-            return tls.connect({
+            return tls2.connect({
               ...omit(setServernameFromNonIpHost(opts), "host", "path", "port"),
               socket
             });
@@ -22633,7 +22633,7 @@ var require_dist3 = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.HttpProxyAgent = void 0;
     var net2 = __importStar(require("net"));
-    var tls = __importStar(require("tls"));
+    var tls2 = __importStar(require("tls"));
     var debug_1 = __importDefault(require_src());
     var events_1 = require("events");
     var agent_base_1 = require_dist();
@@ -22702,7 +22702,7 @@ var require_dist3 = __commonJS({
         let socket;
         if (this.proxy.protocol === "https:") {
           debug2("Creating `tls.Socket`: %o", this.connectOpts);
-          socket = tls.connect(this.connectOpts);
+          socket = tls2.connect(this.connectOpts);
         } else {
           debug2("Creating `net.Socket`: %o", this.connectOpts);
           socket = net2.connect(this.connectOpts);
@@ -102419,6 +102419,7 @@ var import_promises15 = require("node:stream/promises");
 // src/transport.ts
 var import_node_http2 = __toESM(require("node:http"), 1);
 var import_node_https2 = __toESM(require("node:https"), 1);
+var import_node_tls = __toESM(require("node:tls"), 1);
 function toHeaders(raw) {
   const h = new Headers();
   for (const [k, v] of Object.entries(raw)) {
@@ -102427,14 +102428,51 @@ function toHeaders(raw) {
   }
   return h;
 }
-function get2(url2, headers, signal) {
-  const client = new URL(url2).protocol === "https:" ? import_node_https2.default : import_node_http2.default;
+function proxyFor(url2, env = process.env) {
+  const raw = url2.protocol === "https:" ? env.https_proxy ?? env.HTTPS_PROXY : env.http_proxy ?? env.HTTP_PROXY;
+  if (!raw) return void 0;
+  const host = url2.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  for (const entry of (env.no_proxy ?? env.NO_PROXY ?? "").split(",").map((e) => e.trim().toLowerCase())) {
+    if (!entry) continue;
+    const [name2, port] = entry.split(":");
+    if (name2 === "*") return void 0;
+    const bare = name2.replace(/^\*?\./, "");
+    if ((host === bare || host.endsWith(`.${bare}`)) && (!port || port === (url2.port || (url2.protocol === "https:" ? "443" : "80")))) return void 0;
+  }
+  return new URL(raw.includes("://") ? raw : `http://${raw}`);
+}
+var proxyAuth = (p) => p.username ? { "proxy-authorization": `Basic ${Buffer.from(`${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`).toString("base64")}` } : {};
+function tunnel2(proxy, url2, signal) {
+  const authority = `${url2.hostname}:${url2.port || 443}`;
   return new Promise((resolve3, reject) => {
-    const req = client.get(
-      url2,
-      { headers, signal },
-      (res) => resolve3({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? "", headers: toHeaders(res.headers), body: res })
-    );
+    const req = import_node_http2.default.request({ host: proxy.hostname, port: proxy.port || 80, method: "CONNECT", path: authority, headers: { host: authority, ...proxyAuth(proxy) }, signal });
+    req.on("connect", (res, socket) => {
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        reject(new Error(`proxy ${proxy.host} refused CONNECT ${authority}: HTTP ${res.statusCode}`));
+        return;
+      }
+      resolve3(import_node_tls.default.connect({ socket, servername: url2.hostname }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+async function get2(url2, headers, signal) {
+  const target = new URL(url2);
+  const proxy = proxyFor(target);
+  let options = { headers, signal };
+  let client = target.protocol === "https:" ? import_node_https2.default : import_node_http2.default;
+  if (proxy && target.protocol === "https:") {
+    const socket = await tunnel2(proxy, target, signal);
+    options = { ...options, createConnection: () => socket };
+  } else if (proxy) {
+    client = import_node_http2.default;
+    options = { ...options, host: proxy.hostname, port: proxy.port || 80, path: target.href, headers: { ...headers, host: target.host, ...proxyAuth(proxy) } };
+  }
+  return new Promise((resolve3, reject) => {
+    const onReply = (res) => resolve3({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? "", headers: toHeaders(res.headers), body: res });
+    const req = proxy && target.protocol !== "https:" ? client.get(options, onReply) : client.get(target, options, onReply);
     req.on("error", reject);
   });
 }
@@ -102923,7 +102961,7 @@ var MiB = 1024 * 1024;
 
 // src/smoke/servers.ts
 var peerOf = (s) => String(s.remoteAddress ?? "").replace(/^::ffff:/, "");
-async function startHostServer(tls) {
+async function startHostServer(tls2) {
   const state3 = { peers: /* @__PURE__ */ new Set(), requests: 0 };
   const handler = (req, res) => {
     state3.requests++;
@@ -102933,7 +102971,7 @@ async function startHostServer(tls) {
     if (!blob) return void res.writeHead(404).end();
     res.end(payload(blob.seed, blob.size));
   };
-  const server = tls ? import_node_https3.default.createServer(tls, handler) : import_node_http3.default.createServer(handler);
+  const server = tls2 ? import_node_https3.default.createServer(tls2, handler) : import_node_http3.default.createServer(handler);
   await new Promise((resolve3, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", resolve3);
@@ -103067,8 +103105,8 @@ var CheckContext = class {
     this.containers.push(name2);
     return name2;
   }
-  async server(tls) {
-    const s = await startHostServer(tls);
+  async server(tls2) {
+    const s = await startHostServer(tls2);
     this.servers.push(s);
     return s;
   }
