@@ -74884,35 +74884,8 @@ async function readFacts(fs10, env, user) {
   };
 }
 
-// src/host/info.ts
-var tool = (t) => ({ path: t?.path ?? t?.executable, version: t?.version, package: t?.package });
-function parseInfo(json) {
-  const doc = JSON.parse(json);
-  const h = doc.host ?? {};
-  const backend = h.networkBackendInfo;
-  const netavark = backend?.backend === "netavark" ? backend : void 0;
-  return {
-    version: doc.version?.Version,
-    ociRuntime: { ...tool(h.ociRuntime), name: h.ociRuntime?.name },
-    conmon: tool(h.conmon),
-    pasta: tool(h.pasta),
-    slirp4netns: tool(h.slirp4netns),
-    netavark: tool(netavark),
-    aardvarkDns: tool(netavark?.dns),
-    networkBackend: h.networkBackend,
-    rootlessNetworkCmd: h.rootlessNetworkCmd,
-    cgroupVersion: h.cgroupVersion,
-    cgroupManager: h.cgroupManager,
-    rootless: h.security?.rootless
-  };
-}
-var PodmanInfoError = class extends Error {
-};
-async function podmanInfo(run2, podman, env) {
-  const r = await run2(podman, ["info", "--format", "json"], { env, timeoutMs: 12e4 });
-  if (r.exitCode !== 0) throw new PodmanInfoError(`podman info failed: ${lastLine(r)}`);
-  return parseInfo(r.stdout);
-}
+// src/host/libc.ts
+var import_semver2 = __toESM(require_semver2(), 1);
 
 // src/host/parse.ts
 var import_semver = __toESM(require_semver2(), 1);
@@ -74970,6 +74943,49 @@ function pastaBounds(silent, help) {
   const mins = [silent ? PASTA_SILENT.min : void 0, floor?.since].filter((v) => v !== void 0);
   const min = mins.sort(import_semver.default.compare).at(-1);
   return { min, ...silent && { max: PASTA_SILENT.max }, why: why.join("; ") };
+}
+
+// src/host/libc.ts
+var GLIBC_MIN = "2.34.0";
+function libcFor(glibc) {
+  if (!glibc) return { libc: "static", reason: "no glibc found on the host" };
+  if (import_semver2.default.gte(glibc, GLIBC_MIN)) return { libc: "glibc", reason: `host glibc ${glibc} >= 2.34` };
+  return { libc: "static", reason: `host glibc ${glibc} < 2.34` };
+}
+async function glibcVersion(run2) {
+  const r = await run2("ldd", ["--version"], { timeoutMs: 1e4 });
+  return r.exitCode === 0 && /glibc|gnu libc/i.test(r.stdout) ? parseGlibc(r.stdout).version : void 0;
+}
+var detectLibc = async (run2) => libcFor(await glibcVersion(run2));
+
+// src/host/info.ts
+var tool = (t) => ({ path: t?.path ?? t?.executable, version: t?.version, package: t?.package });
+function parseInfo(json) {
+  const doc = JSON.parse(json);
+  const h = doc.host ?? {};
+  const backend = h.networkBackendInfo;
+  const netavark = backend?.backend === "netavark" ? backend : void 0;
+  return {
+    version: doc.version?.Version,
+    ociRuntime: { ...tool(h.ociRuntime), name: h.ociRuntime?.name },
+    conmon: tool(h.conmon),
+    pasta: tool(h.pasta),
+    slirp4netns: tool(h.slirp4netns),
+    netavark: tool(netavark),
+    aardvarkDns: tool(netavark?.dns),
+    networkBackend: h.networkBackend,
+    rootlessNetworkCmd: h.rootlessNetworkCmd,
+    cgroupVersion: h.cgroupVersion,
+    cgroupManager: h.cgroupManager,
+    rootless: h.security?.rootless
+  };
+}
+var PodmanInfoError = class extends Error {
+};
+async function podmanInfo(run2, podman, env) {
+  const r = await run2(podman, ["info", "--format", "json"], { env, timeoutMs: 12e4 });
+  if (r.exitCode !== 0) throw new PodmanInfoError(`podman info failed: ${lastLine(r)}`);
+  return parseInfo(r.stdout);
 }
 
 // src/install/layout.ts
@@ -75090,10 +75106,6 @@ async function withVersion(ports, b) {
 }
 async function installedBinary(ports, path29) {
   return withVersion(ports, { path: path29, realPath: await ports.fs.realpath(path29) ?? path29 });
-}
-async function glibcVersion(run2) {
-  const r = await run2("ldd", ["--version"], { timeoutMs: TIMEOUT });
-  return r.exitCode === 0 && /glibc|gnu libc/i.test(r.stdout) ? parseGlibc(r.stdout).version : void 0;
 }
 async function info2(ports, opts) {
   if (!opts.podman) return {};
@@ -75403,10 +75415,10 @@ async function applyRemedies(ports, probe, checks, opts, ctx) {
 var import_node_path4 = __toESM(require("node:path"), 1);
 
 // src/host/evaluate.ts
-var import_semver3 = __toESM(require_semver2(), 1);
+var import_semver4 = __toESM(require_semver2(), 1);
 
 // src/host/requirements.ts
-var import_semver2 = __toESM(require_semver2(), 1);
+var import_semver3 = __toESM(require_semver2(), 1);
 var VARIANT_ORDER = ["standalone", "default", "full"];
 var PROVIDED = {
   standalone: [],
@@ -75438,9 +75450,9 @@ var REQUIREMENTS = [
   { piece: "newgidmap", podman: "*", need: "setuid", level: "required", reason: "maps the subordinate gid range (package uidmap)", source: FACTS }
 ];
 var isAvoidLine = (r) => r.level === "refused" || r.level === "cautioned";
-var applies = (r, variant, podman) => (!r.variants || r.variants.includes(variant)) && import_semver2.default.satisfies(podman, r.podman, { includePrerelease: true });
+var applies = (r, variant, podman) => (!r.variants || r.variants.includes(variant)) && import_semver3.default.satisfies(podman, r.podman, { includePrerelease: true });
 function requirementsFor(variant, podmanVersion, table = REQUIREMENTS) {
-  const v = import_semver2.default.coerce(podmanVersion)?.version ?? podmanVersion;
+  const v = import_semver3.default.coerce(podmanVersion)?.version ?? podmanVersion;
   return { variant, podmanVersion, lines: table.filter((r) => applies(r, variant, v)) };
 }
 var providedBy = (variant, piece) => PROVIDED[variant].includes(piece);
@@ -75467,8 +75479,8 @@ function bounded(req, f) {
   if (f.version || !f.path || !b?.min || ["present", "setuid"].includes(req.need)) return void 0;
   const span = `>=${b.min} <=${b.max ?? TOP}`;
   const shown = `version unknown, ${versionText(req.piece, b.min)} ${b.max ? `to ${versionText(req.piece, b.max)}` : "or later"}`;
-  const inside = import_semver3.default.subset(span, req.need);
-  const touches = import_semver3.default.intersects(span, req.need);
+  const inside = import_semver4.default.subset(span, req.need);
+  const touches = import_semver4.default.intersects(span, req.need);
   if (isAvoidLine(req)) return !touches ? { req, status: "ok", detail: shown } : inside ? { req, status: unmet(req.level), detail: `${shown}: in ${needText(req).replace(/^(not|avoid) /, "")}` } : void 0;
   return inside ? { req, status: "ok", detail: shown } : !touches ? { req, status: unmet(req.level), detail: `${shown}: does not meet ${needText(req)}` } : void 0;
 }
@@ -75480,13 +75492,13 @@ function evaluateLine(req, f) {
   if (isAvoidLine(req)) {
     if (!f.path) return v("ok", "not used");
     if (!f.version) return v(req.level === "refused" ? "warn" : "ok", "version unknown: cannot rule out the known-bad releases");
-    return import_semver3.default.satisfies(f.version, req.need) ? v(unmet(req.level), `${shown} is in ${needText(req).replace(/^(not|avoid) /, "")}`) : v("ok", shown);
+    return import_semver4.default.satisfies(f.version, req.need) ? v(unmet(req.level), `${shown} is in ${needText(req).replace(/^(not|avoid) /, "")}`) : v("ok", shown);
   }
   if (!f.path) return v(unmet(req.level), "missing");
   if (req.need === "setuid") return f.setuid ? v("ok", "setuid") : v(unmet(req.level), `not setuid (${f.raw ?? "no setuid bit"})`);
   if (req.need === "present") return v("ok", f.version ? shown : "present");
   if (!f.version) return v("warn", `present, version unknown: cannot check ${needText(req)}`);
-  if (import_semver3.default.satisfies(f.version, req.need)) return v("ok", shown);
+  if (import_semver4.default.satisfies(f.version, req.need)) return v("ok", shown);
   return v(unmet(req.level), `${shown} does not meet ${needText(req)}`);
 }
 function evaluateLines(reqs, f) {
@@ -75777,20 +75789,6 @@ async function fullAsset(g, ports, plan2) {
   } catch (err2) {
     return [void 0, err2 instanceof Error ? err2.message : String(err2)];
   }
-}
-
-// src/host/libc.ts
-var import_semver4 = __toESM(require_semver2(), 1);
-var GLIBC_MIN = "2.34.0";
-function libcFor(glibc) {
-  if (!glibc) return { libc: "static", reason: "no glibc found on the host" };
-  if (import_semver4.default.gte(glibc, GLIBC_MIN)) return { libc: "glibc", reason: `host glibc ${glibc} >= 2.34` };
-  return { libc: "static", reason: `host glibc ${glibc} < 2.34` };
-}
-async function detectLibc(run2) {
-  const r = await run2("ldd", ["--version"], { timeoutMs: 1e4 });
-  const isGlibc = r.exitCode === 0 && /glibc|gnu libc/i.test(r.stdout);
-  return libcFor(isGlibc ? parseGlibc(r.stdout).version : void 0);
 }
 
 // src/inputs.ts
@@ -102704,15 +102702,17 @@ function verifiedText(r) {
 }
 function addInstallSummary(summary2, o) {
   const { result } = o;
-  summary2.table("Installed", installRows({ ...o, version: result.version, installDir: result.root, cacheHit: String(result.cacheHit), verified: verifiedText(result), asset: result.asset, dropin: o.wired.dropin })).table("Components podman uses", componentRows(components(o.installed, o.info)));
+  summary2.table("Installed", installRows({ ...o, version: result.version, installDir: result.root, cacheHit: String(result.cacheHit), verified: verifiedText(result), asset: result.asset, dropin: o.wired.dropin })).table("Components podman uses", componentRows(components(o)));
 }
 var versionOf = (parse3, text2) => text2 ? parse3(text2).version ?? text2.split("\n")[0] : void 0;
-function components(installed, info3) {
-  const roots = [installed.root];
+function components(o) {
+  const { info: info3 } = o;
+  const roots = o.bundledRoot ? [o.bundledRoot] : [];
+  const origin2 = (piece, file) => file && o.completed.includes(piece) ? "completed" : originOf(file, roots);
   return [
-    { name: "podman", version: info3.version, path: installed.podman, origin: "bundled" },
-    { name: info3.ociRuntime.name ?? "crun", version: versionOf(parseCrun, info3.ociRuntime.version), path: info3.ociRuntime.path, origin: originOf(info3.ociRuntime.path, roots) },
-    { name: "conmon", version: versionOf(parseConmon, info3.conmon.version), path: info3.conmon.path, origin: originOf(info3.conmon.path, roots) }
+    { name: "podman", version: info3.version, path: o.installed.podman, origin: origin2("podman", o.installed.podman) },
+    { name: info3.ociRuntime.name ?? "crun", version: versionOf(parseCrun, info3.ociRuntime.version), path: info3.ociRuntime.path, origin: origin2("crun", info3.ociRuntime.path) },
+    { name: "conmon", version: versionOf(parseConmon, info3.conmon.version), path: info3.conmon.path, origin: origin2("conmon", info3.conmon.path) }
   ];
 }
 
@@ -103760,7 +103760,18 @@ async function setup(deps, inputs, ctx, summary2, state3) {
   const info3 = await group("podman info", () => podmanInfo(deps.run, installed.podman, podmanEnv));
   for (const w of verifyUsed(info3, gate.pieces)) warning(w);
   if (inst.exportPath) handOver(wired);
-  const outcome2 = { source: sourceLabel(inputs), variant: inst.variant, libc: inst.libc, arch: ctx.arch, result, installed, wired, info: info3 };
+  const outcome2 = {
+    source: sourceLabel(inputs),
+    variant: inst.variant,
+    libc: inst.libc,
+    arch: ctx.arch,
+    result,
+    installed,
+    wired,
+    info: info3,
+    bundledRoot: inputs.source === "system" ? void 0 : result.root,
+    completed: gate.pieces.filter((p) => p.action === "completed").map((p) => p.piece)
+  };
   setInstallOutputs(outcome2);
   addInstallSummary(summary2, outcome2);
   summary2.table("Host gate: what podman uses", gate.gateRows).table("Host gate: rootless checks", gate.checkRows);

@@ -17,6 +17,10 @@ export interface Outcome {
   installed: Installed
   wired: WireResult
   info: PodmanInfo
+  /** where bundled pieces live; undefined for the runner's own podman */
+  bundledRoot?: string
+  /** pieces the host gate took from the full asset */
+  completed: readonly string[]
 }
 
 export function setInstallOutputs(o: Outcome): void {
@@ -41,17 +45,19 @@ export function addInstallSummary(summary: Summary, o: Outcome): void {
   const { result } = o
   summary
     .table('Installed', installRows({ ...o, version: result.version, installDir: result.root, cacheHit: String(result.cacheHit), verified: verifiedText(result), asset: result.asset, dropin: o.wired.dropin }))
-    .table('Components podman uses', componentRows(components(o.installed, o.info)))
+    .table('Components podman uses', componentRows(components(o)))
 }
 
 /** podman info repeats the tool's own --version text; show the version, or the text. */
 const versionOf = (parse: Parser, text?: string): string | undefined => (text ? (parse(text).version ?? text.split('\n')[0]) : undefined)
 
-function components(installed: Installed, info: PodmanInfo): Component[] {
-  const roots = [installed.root]
+export function components(o: Pick<Outcome, 'info' | 'installed' | 'bundledRoot' | 'completed'>): Component[] {
+  const { info } = o
+  const roots = o.bundledRoot ? [o.bundledRoot] : []
+  const origin = (piece: string, file?: string): Component['origin'] => (file && o.completed.includes(piece) ? 'completed' : originOf(file, roots))
   return [
-    { name: 'podman', version: info.version, path: installed.podman, origin: 'bundled' },
-    { name: info.ociRuntime.name ?? 'crun', version: versionOf(parseCrun, info.ociRuntime.version), path: info.ociRuntime.path, origin: originOf(info.ociRuntime.path, roots) },
-    { name: 'conmon', version: versionOf(parseConmon, info.conmon.version), path: info.conmon.path, origin: originOf(info.conmon.path, roots) },
+    { name: 'podman', version: info.version, path: o.installed.podman, origin: origin('podman', o.installed.podman) },
+    { name: info.ociRuntime.name ?? 'crun', version: versionOf(parseCrun, info.ociRuntime.version), path: info.ociRuntime.path, origin: origin('crun', info.ociRuntime.path) },
+    { name: 'conmon', version: versionOf(parseConmon, info.conmon.version), path: info.conmon.path, origin: origin('conmon', info.conmon.path) },
   ]
 }

@@ -77,7 +77,11 @@ async function setup(deps: Deps, inputs: Inputs, ctx: RunnerContext, summary: Su
   const info = await core.group('podman info', () => podmanInfo(deps.run, installed.podman, podmanEnv))
   for (const w of host.verifyUsed(info, gate.pieces)) core.warning(w)
   if (inst.exportPath) handOver(wired)
-  const outcome = { source: sourceLabel(inputs), variant: inst.variant, libc: inst.libc, arch: ctx.arch, result, installed, wired, info }
+  const outcome = {
+    source: sourceLabel(inputs), variant: inst.variant, libc: inst.libc, arch: ctx.arch, result, installed, wired, info,
+    bundledRoot: inputs.source === 'system' ? undefined : result.root,
+    completed: gate.pieces.filter((p) => p.action === 'completed').map((p) => p.piece),
+  }
   setInstallOutputs(outcome)
   addInstallSummary(summary, outcome)
   summary.table('Host gate: what podman uses', gate.gateRows).table('Host gate: rootless checks', gate.checkRows)

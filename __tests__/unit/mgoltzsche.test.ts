@@ -14,17 +14,10 @@ import type { Http } from '../../src/ports.js'
 import type { Release } from '../../src/release/resolve.js'
 import type { PgpError } from '../../src/verify/openpgp.js'
 import { createTestKey, type TestKey } from '../../test-support/pgp.js'
+import { rejection as rejectionOf } from '../helpers/rejection.js'
 import { actionsEnv, type ActionsEnv, captureStdout, type StdoutCapture } from '../helpers/actions-env.js'
 
-/** The error a promise rejects with; a resolved promise fails the test. */
-async function rejection(p: Promise<unknown>): Promise<PgpError> {
-  try {
-    await p
-  } catch (err) {
-    return err as PgpError
-  }
-  throw new Error('expected a rejection')
-}
+const rejection = (p: Promise<unknown>) => rejectionOf<PgpError>(p)
 
 const ASSET = 'podman-linux-amd64.tar.gz'
 const BIN = ['podman', 'crun', 'runc', 'fuse-overlayfs', 'fusermount3', 'pasta', 'pasta.avx2']

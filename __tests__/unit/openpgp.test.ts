@@ -9,17 +9,10 @@ import type { Http } from '../../src/ports.js'
 import { armoredBlocks, PgpError, selectKey, verifyDetached } from '../../src/verify/openpgp.js'
 import { githubServer, keyCachePath, keyUrls, pinnedKey, type KeyRequest } from '../../src/verify/pgp-key.js'
 import { createTestKey, type TestKey, withoutUserIds } from '../../test-support/pgp.js'
+import { rejection as rejectionOf } from '../helpers/rejection.js'
 import { actionsEnv, type ActionsEnv, captureStdout, type StdoutCapture } from '../helpers/actions-env.js'
 
-/** The error a promise rejects with; a resolved promise fails the test. */
-async function rejection(p: Promise<unknown>): Promise<PgpError> {
-  try {
-    await p
-  } catch (err) {
-    return err as PgpError
-  }
-  throw new Error('expected a rejection')
-}
+const rejection = (p: Promise<unknown>) => rejectionOf<PgpError>(p)
 
 let signer: TestKey
 let other: TestKey

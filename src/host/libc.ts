@@ -17,8 +17,10 @@ export function libcFor(glibc: string | undefined): LibcChoice {
   return { libc: 'static', reason: `host glibc ${glibc} < 2.34` }
 }
 
-export async function detectLibc(run: Run): Promise<LibcChoice> {
+/** The host's glibc version from `ldd --version`; undefined on musl or without ldd. */
+export async function glibcVersion(run: Run): Promise<string | undefined> {
   const r = await run('ldd', ['--version'], { timeoutMs: 10_000 })
-  const isGlibc = r.exitCode === 0 && /glibc|gnu libc/i.test(r.stdout)
-  return libcFor(isGlibc ? parseGlibc(r.stdout).version : undefined)
+  return r.exitCode === 0 && /glibc|gnu libc/i.test(r.stdout) ? parseGlibc(r.stdout).version : undefined
 }
+
+export const detectLibc = async (run: Run): Promise<LibcChoice> => libcFor(await glibcVersion(run))

@@ -2,6 +2,7 @@
 // ACTUALLY use (`podman info` when it answers, podman's own search order when it does not),
 // each helper's version, glibc, and the host facts that block rootless podman.
 import { lastLine } from '../exec.js'
+import { glibcVersion } from './libc.js'
 import type { Run } from '../ports.js'
 import { type HostFacts, readFacts, type User } from './facts.js'
 import type { HostFs } from './fs.js'
@@ -111,11 +112,6 @@ async function withVersion(ports: HostPorts, b: Omit<PodmanBinary, 'version'>): 
 
 async function installedBinary(ports: HostPorts, path: string): Promise<PodmanBinary> {
   return withVersion(ports, { path, realPath: (await ports.fs.realpath(path)) ?? path })
-}
-
-async function glibcVersion(run: Run): Promise<string | undefined> {
-  const r = await run('ldd', ['--version'], { timeoutMs: TIMEOUT })
-  return r.exitCode === 0 && /glibc|gnu libc/i.test(r.stdout) ? parse.parseGlibc(r.stdout).version : undefined
 }
 
 async function info(ports: HostPorts, opts: ProbeOptions): Promise<{ info?: PodmanInfo; infoError?: string }> {

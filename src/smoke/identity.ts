@@ -37,13 +37,7 @@ export interface PieceFacts {
   found: { path?: string; version?: string }
 }
 
-export interface IdentityInput {
-  source: string
-  repository?: string
-  variant?: string
-  libc?: string
-  arch: string
-  runner: string
+export interface IdentityInput extends Pick<ReportIdentity, 'source' | 'repository' | 'variant' | 'libc' | 'arch' | 'runner'> {
   /** the install root (tool-cache entry); undefined for system */
   installRoot?: string
   podmanPath: string
