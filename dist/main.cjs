@@ -74670,11 +74670,11 @@ function _unique(values) {
   return Array.from(new Set(values));
 }
 
-// src/run.ts
+// src/step/run.ts
 var import_promises21 = require("node:fs/promises");
 var import_node_path20 = __toESM(require("node:path"), 1);
 
-// src/constants.ts
+// src/step/state.ts
 var Outputs = {
   PodmanVersion: "podman-version",
   Variant: "variant",
@@ -74693,7 +74693,7 @@ function saveState2(s) {
   saveState(KEY, JSON.stringify(s));
 }
 
-// src/context.ts
+// src/step/context.ts
 var import_node_os3 = __toESM(require("node:os"), 1);
 var PlatformError = class extends Error {
 };
@@ -74715,7 +74715,7 @@ function runnerContext(env = process.env, platform3 = process.platform) {
   };
 }
 
-// src/exec.ts
+// src/ports/exec.ts
 var import_node_child_process = require("node:child_process");
 var MAX_CAPTURE = 4 * 1024 * 1024;
 var run = async (cmd, args, opts = {}) => opts.stream && !opts.timeoutMs ? runStreamed(cmd, args, opts) : runCaptured(cmd, args, opts);
@@ -75650,7 +75650,7 @@ function verifyUsed(info3, pieces) {
   return pieces.filter((p) => p.action === "completed" && used[p.piece] && used[p.piece] !== p.found.path).map((p) => `${p.piece}: podman uses ${used[p.piece]}, not the completed ${p.found.path} (a containers.conf override?)`);
 }
 
-// src/summary.ts
+// src/report/summary.ts
 function escapeHtml(s) {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -75749,7 +75749,7 @@ function currentUser() {
   return { name: u.username, uid: u.uid };
 }
 
-// src/gate-step.ts
+// src/host/step.ts
 async function gateStep(g) {
   const ports = hostPorts(g.run);
   const user = currentUser();
@@ -75938,7 +75938,7 @@ async function fetchAsset(http5, asset, dest) {
   }
 }
 
-// src/install/mgoltzsche.ts
+// src/sources/mgoltzsche.ts
 var import_promises10 = require("node:fs/promises");
 var import_node_path12 = __toESM(require("node:path"), 1);
 
@@ -101918,7 +101918,7 @@ async function extractAuditCache(archive, top, key, meta, unpack = untar) {
   }
 }
 
-// src/install/mgoltzsche.ts
+// src/sources/mgoltzsche.ts
 var MGOLTZSCHE_TOOL = "podman-mgoltzsche";
 var TAG_PREFIX = "v";
 var mgoltzscheAsset = (arch3) => `podman-linux-${arch3}.tar.gz`;
@@ -102006,7 +102006,7 @@ function ignoredInputsWarning(inputs) {
   return `${given.join(" and ")} ignored with source: ${inputs.source}: ${what}.`;
 }
 
-// src/install/pigfoot.ts
+// src/sources/pigfoot.ts
 var import_promises13 = require("node:fs/promises");
 var import_node_path14 = __toESM(require("node:path"), 1);
 
@@ -102207,7 +102207,7 @@ async function checkSignature(mode, bundleFile, signedFile, policy, trustedRoot)
   }
 }
 
-// src/install/pigfoot.ts
+// src/sources/pigfoot.ts
 var toolName = (variant, libc) => `podman-${variant}-${libc}`;
 async function installPigfoot(http5, tc, req) {
   const name2 = (version3) => assetName({ version: version3, variant: req.variant, libc: req.libc, arch: req.arch });
@@ -102283,7 +102283,7 @@ function skippedSignature(mode, missing) {
   return { skipped: missing };
 }
 
-// src/install/system.ts
+// src/sources/system.ts
 var import_node_path15 = __toESM(require("node:path"), 1);
 var SystemPodmanError = class extends Error {
 };
@@ -102305,7 +102305,7 @@ function systemInstalled(p) {
   return { root: bin, bin, podman: p.path, helperDirs: [] };
 }
 
-// src/sources.ts
+// src/sources/index.ts
 async function installSource(s) {
   const warn = ignoredInputsWarning(s.inputs);
   if (warn) warning(warn);
@@ -102407,14 +102407,14 @@ async function smokeIdentity(i2, fs10 = realHostFs()) {
   return buildIdentity(i2, prettyName(await fs10.readFile("/etc/os-release")));
 }
 
-// src/http.ts
+// src/ports/http.ts
 var import_node_crypto8 = require("node:crypto");
 var import_node_fs6 = require("node:fs");
 var import_promises14 = require("node:fs/promises");
 var import_node_stream6 = require("node:stream");
 var import_promises15 = require("node:stream/promises");
 
-// src/transport.ts
+// src/ports/transport.ts
 var import_node_http2 = __toESM(require("node:http"), 1);
 var import_node_https2 = __toESM(require("node:https"), 1);
 var import_node_tls = __toESM(require("node:tls"), 1);
@@ -102480,7 +102480,7 @@ async function text(body2) {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-// src/http.ts
+// src/ports/http.ts
 var HttpError = class extends Error {
   constructor(message, status, rateLimited = false) {
     super(message);
@@ -102683,7 +102683,7 @@ function handOver(w) {
   addPath(w.binDir);
 }
 
-// src/outcome.ts
+// src/step/outcome.ts
 function setInstallOutputs(o) {
   setOutput(Outputs.PodmanVersion, o.result.version);
   setOutput(Outputs.Variant, o.variant);
@@ -103719,7 +103719,7 @@ function applySmokeVerdict(report, mode) {
   else warning(`${message}. smoke-failure: warning keeps the step green.`);
 }
 
-// src/run.ts
+// src/step/run.ts
 var realDeps = () => ({ run, tc: tool_cache_exports, cache: cache_exports, makeHttp: createHttp, env: process.env });
 async function main(deps = realDeps()) {
   let inputs;

@@ -68824,7 +68824,7 @@ function saveCacheV2(paths_1, key_1, options_1) {
   });
 }
 
-// src/constants.ts
+// src/step/state.ts
 var KEY = "setup-static-podman";
 function loadState() {
   const raw = getState(KEY);
@@ -68836,7 +68836,7 @@ function loadState() {
   }
 }
 
-// src/exec.ts
+// src/ports/exec.ts
 var import_node_child_process = require("node:child_process");
 var MAX_CAPTURE = 4 * 1024 * 1024;
 var run = async (cmd, args, opts = {}) => opts.stream && !opts.timeoutMs ? runStreamed(cmd, args, opts) : runCaptured(cmd, args, opts);
@@ -68926,7 +68926,7 @@ async function saveArchive(c, key, paths) {
   }
 }
 
-// src/cleanup.ts
+// src/step/post.ts
 async function post(deps = { run, cache: cache_exports }) {
   try {
     const state3 = loadState();

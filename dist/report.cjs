@@ -19642,7 +19642,7 @@ var import_promises2 = require("node:fs/promises");
 var import_node_os = __toESM(require("node:os"), 1);
 var import_node_path2 = __toESM(require("node:path"), 1);
 
-// src/exec.ts
+// src/ports/exec.ts
 var MAX_CAPTURE = 4 * 1024 * 1024;
 function errorText(err) {
   return err instanceof Error ? err.message : String(err);
@@ -19685,7 +19685,7 @@ async function collectReports(dir) {
   return { reports, skipped };
 }
 
-// src/summary.ts
+// src/report/summary.ts
 function escapeHtml(s) {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -5,7 +5,7 @@
 import { build } from 'esbuild'
 
 const ENTRY = `
-import { run } from './src/exec.js'
+import { run } from './src/ports/exec.js'
 import { podmanInfo } from './src/host/info.js'
 import { runSmokeSuite, smokeFailureDetails, smokeHeadline } from './src/smoke/index.js'
 const podman = process.env.PODMAN || '/usr/bin/podman'

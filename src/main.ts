@@ -1,3 +1,3 @@
-import { main } from './run.js'
+import { main } from './step/run.js'
 
 void main()

@@ -1,3 +1,3 @@
-import { post } from './cleanup.js'
+import { post } from './step/post.js'
 
 void post()

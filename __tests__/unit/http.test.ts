@@ -7,7 +7,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { createHttp, HttpError } from '../../src/http.js'
+import { createHttp, HttpError } from '../../src/ports/http.js'
 
 // Deadlines and retries against real sockets on a 2-core machine that may be busy with podman:
 // one retry, with the first failure printed, keeps a scheduling hiccup from sinking a run.

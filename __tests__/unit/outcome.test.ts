@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { parseInfo } from '../../src/host/info.js'
 import { LAYOUTS, resolveLayout } from '../../src/install/layout.js'
-import { components } from '../../src/outcome.js'
+import { components } from '../../src/step/outcome.js'
 
 const TC = '/opt/tc/podman-standalone-static/5.4.2/amd64'
 const FULL = '/opt/tc/podman-full-static/5.4.2/amd64'

@@ -2,10 +2,10 @@
 // saved only after a successful main, changes are reverted newest first and only with
 // cleanup, sudo is always -n, and a main that stopped early leaves nothing to do.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { post } from '../../src/cleanup.js'
-import type { SavedState } from '../../src/constants.js'
+import { post } from '../../src/step/post.js'
+import type { SavedState } from '../../src/step/state.js'
 import type { Cache } from '../../src/install/archive-cache.js'
-import type { Run } from '../../src/ports.js'
+import type { Run } from '../../src/ports/types.js'
 import { actionsEnv, type ActionsEnv, captureStdout, type StdoutCapture } from '../helpers/actions-env.js'
 
 let env: ActionsEnv

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { parseVersionSpec } from '../../src/inputs.js'
-import type { Http } from '../../src/ports.js'
+import type { Http } from '../../src/ports/types.js'
 import { assetName } from '../../src/release/assets.js'
 import { listReleases, nextLink } from '../../src/release/github.js'
 import { candidates, findAsset, pick, type Release } from '../../src/release/resolve.js'

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import type { PodmanInfo } from '../../src/host/info.js'
-import type { ExecResult, Run } from '../../src/ports.js'
+import type { ExecResult, Run } from '../../src/ports/types.js'
 import { runSmokeSuite, type SmokeOptions, smokeFailureDetails, smokeSummaryRows, SmokeSetupError } from '../../src/smoke/index.js'
 import { PROBE_SCRIPT, type Facts } from '../../src/smoke/probe.js'
-import { Summary } from '../../src/summary.js'
+import { Summary } from '../../src/report/summary.js'
 
 type Scripted = Partial<ExecResult> | 'hang'
 const lo = { name: 'lo', mtu: 65536, addrs: ['127.0.0.1/8', '::1/128'] }

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import type { PodmanInfo } from '../../src/host/info.js'
-import type { Run } from '../../src/ports.js'
+import type { Run } from '../../src/ports/types.js'
 import type { SmokeReport } from '../../src/smoke/index.js'
 import { PROBE_SCRIPT } from '../../src/smoke/probe.js'
 import { applySmokeVerdict, logLine, REPORT_FILE, runSmokeStep } from '../../src/smoke/step.js'
-import { Summary } from '../../src/summary.js'
+import { Summary } from '../../src/report/summary.js'
 
 const INFO: PodmanInfo = { version: '4.3.1', ociRuntime: {}, conmon: {}, pasta: {}, slirp4netns: { path: '/usr/bin/slirp4netns' }, netavark: {}, aardvarkDns: {}, networkBackend: 'netavark', rootless: true }
 const lo = { name: 'lo', mtu: 65536, addrs: ['127.0.0.1/8'] }

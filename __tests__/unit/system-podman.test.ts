@@ -1,7 +1,7 @@
 // source: system: the podman a bare `podman` resolves to on the job's PATH, on a simulated
 // host (files with modes and links, `podman --version` scripted).
 import { describe, expect, it } from '@jest/globals'
-import { findSystemPodman, systemInstalled } from '../../src/install/system.js'
+import { findSystemPodman, systemInstalled } from '../../src/sources/system.js'
 import { FakeHost } from '../fixtures/host/fake-host.js'
 
 const version = (v: string) => () => ({ exitCode: 0, stdout: `podman version ${v}\n` })

@@ -6,9 +6,9 @@ import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import net from 'node:net'
 import tls from 'node:tls'
-import { createHttp } from '../../src/http.js'
+import { createHttp } from '../../src/ports/http.js'
 import { makeTestPki } from '../../src/smoke/x509.js'
-import { proxyFor } from '../../src/transport.js'
+import { proxyFor } from '../../src/ports/transport.js'
 
 describe('proxyFor', () => {
   const env = { HTTPS_PROXY: 'http://proxy.test:3128', HTTP_PROXY: 'proxy.test:8080' }

@@ -1,6 +1,6 @@
 // The host gate's API for run.ts: probe -> plan -> (full asset) -> completion -> remedies.
 import os from 'node:os'
-import type { Run } from '../ports.js'
+import type { Run } from '../ports/types.js'
 import type { User } from './facts.js'
 import { realHostFs } from './fs.js'
 import type { HostPorts } from './probe.js'

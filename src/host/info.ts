@@ -1,7 +1,7 @@
 // `podman info` says what podman will ACTUALLY use (runtime, conmon, network helpers),
 // which is not necessarily the first binary on PATH.
-import { lastLine } from '../exec.js'
-import type { Run } from '../ports.js'
+import { lastLine } from '../ports/exec.js'
+import type { Run } from '../ports/types.js'
 
 export interface ToolInfo {
   path?: string

@@ -1,7 +1,7 @@
 // `libc: auto`: the glibc build where the host's glibc can run it, else the static one.
 import semver from 'semver'
 import type { Libc } from '../inputs.js'
-import type { Run } from '../ports.js'
+import type { Run } from '../ports/types.js'
 import { parseGlibc } from './parse.js'
 
 export const GLIBC_MIN = '2.34.0'

@@ -1,9 +1,9 @@
 // Probe the host once, concurrently: every podman on PATH, what the installed podman will
 // ACTUALLY use (`podman info` when it answers, podman's own search order when it does not),
 // each helper's version, glibc, and the host facts that block rootless podman.
-import { lastLine } from '../exec.js'
+import { lastLine } from '../ports/exec.js'
 import { glibcVersion } from './libc.js'
-import type { Run } from '../ports.js'
+import type { Run } from '../ports/types.js'
 import { type HostFacts, readFacts, type User } from './facts.js'
 import type { HostFs } from './fs.js'
 import { type PodmanInfo, podmanInfo, type ToolInfo } from './info.js'

@@ -1,6 +1,6 @@
 // Summary rows for the gate: piece | found | needed | status | action taken, and the same
 // shape for the host checks. Tool output is untrusted: every cell is escaped.
-import { escapeHtml, type Row } from '../summary.js'
+import { escapeHtml, type Row } from '../report/summary.js'
 import type { CheckResult } from './apply-remedies.js'
 import { type Status, versionText } from './evaluate.js'
 import type { PieceVerdict } from './gate.js'

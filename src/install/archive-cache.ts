@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { errorText } from '../exec.js'
+import { errorText } from '../ports/exec.js'
 
 export type Cache = Pick<typeof cache, 'isFeatureAvailable' | 'restoreCache' | 'saveCache'>
 

@@ -1,5 +1,5 @@
 // Asset names of the default source, as pure functions of what is being installed.
-import type { Arch } from '../context.js'
+import type { Arch } from '../step/context.js'
 import type { Libc, Variant } from '../inputs.js'
 
 export interface Target {

@@ -1,6 +1,6 @@
 // One asset to a file, with an error that names the asset: the URL alone (an API asset
 // id) says nothing to the user.
-import type { DownloadResult, Http } from '../ports.js'
+import type { DownloadResult, Http } from '../ports/types.js'
 import type { ReleaseAsset } from './resolve.js'
 
 /**

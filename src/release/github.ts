@@ -1,5 +1,5 @@
 // The GitHub releases API, over the Http port: every page, following Link headers.
-import type { Http } from '../ports.js'
+import type { Http } from '../ports/types.js'
 import type { Release } from './resolve.js'
 
 const MAX_PAGES = 20

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { Http } from '../ports.js'
+import type { Http } from '../ports/types.js'
 import { listReleases } from './github.js'
 import type { Release } from './resolve.js'
 

@@ -1,6 +1,6 @@
 // The matrix as Markdown (job summary and the file committed into docs) and as JSON.
 // Report text comes from artifacts: every cell is escaped, nothing is trusted as HTML.
-import { escapeHtml } from '../summary.js'
+import { escapeHtml } from './summary.js'
 import type { SmokeResult } from '../smoke/report.js'
 import type { Matrix, Row } from './matrix.js'
 

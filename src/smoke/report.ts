@@ -1,5 +1,5 @@
 // The suite's report (written as JSON) and the job summary built from it: pure functions.
-import { escapeHtml, type Row } from '../summary.js'
+import { escapeHtml, type Row } from '../report/summary.js'
 import type { ReportIdentity } from './identity.js'
 
 export type { ReportIdentity } from './identity.js'

@@ -1,7 +1,7 @@
 // Runs checks concurrently, each under its own deadline, and removes what each created
 // (containers, networks, host servers) whatever happened. One check never stops another.
-import { lastLine } from '../exec.js'
-import type { ExecResult, Run } from '../ports.js'
+import { lastLine } from '../ports/exec.js'
+import type { ExecResult, Run } from '../ports/types.js'
 import { type ContainerSpec, logsArgv, networkCreateArgv, networkRmArgv, probeArgv, type ProbeRuntime, rmArgv } from './argv.js'
 import type { Capabilities } from './facts.js'
 import type { Facts, ProbeRequest } from './probe.js'

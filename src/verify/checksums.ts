@@ -1,6 +1,6 @@
 // Integrity of a downloaded asset: size from the API, sha256 from checksums.txt and, when
 // the API has one, the asset digest. Fails closed with both values in the message.
-import type { DownloadResult } from '../ports.js'
+import type { DownloadResult } from '../ports/types.js'
 
 export class VerifyError extends Error {}
 

@@ -5,7 +5,7 @@ import * as core from '@actions/core'
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type * as openpgp from 'openpgp'
-import type { Http } from '../ports.js'
+import type { Http } from '../ports/types.js'
 import { checkUsable, PgpError, selectKey } from './openpgp.js'
 
 export const KEYSERVER = 'https://keys.openpgp.org'

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import * as actionsExec from '@actions/exec'
-import type { ExecResult, Run, RunOptions } from './ports.js'
+import type { ExecResult, Run, RunOptions } from './types.js'
 
 const MAX_CAPTURE = 4 * 1024 * 1024
 

@@ -1,12 +1,12 @@
 // What the step reports once podman is installed: outputs and the install summary tables.
 import * as core from '@actions/core'
-import { Outputs } from './constants.js'
-import type { PodmanInfo } from './host/info.js'
-import { type Parser, parseConmon, parseCrun } from './host/parse.js'
-import type { Installed } from './install/layout.js'
-import type { InstallResult } from './install/pigfoot.js'
-import type { WireResult } from './install/wire.js'
-import { type Component, componentRows, installRows, originOf, type Summary } from './summary.js'
+import { Outputs } from './state.js'
+import type { PodmanInfo } from '../host/info.js'
+import { type Parser, parseConmon, parseCrun } from '../host/parse.js'
+import type { Installed } from '../install/layout.js'
+import type { InstallResult } from '../sources/pigfoot.js'
+import type { WireResult } from '../install/wire.js'
+import { type Component, componentRows, installRows, originOf, type Summary } from '../report/summary.js'
 
 export interface Outcome {
   source: string

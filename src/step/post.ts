@@ -3,10 +3,10 @@
 // A main step that stopped early left no state, and then there is nothing to do.
 import * as cache from '@actions/cache'
 import * as core from '@actions/core'
-import { loadState, type SystemChange } from './constants.js'
-import { errorText, lastLine, run as realRun } from './exec.js'
-import { type Cache, saveArchive } from './install/archive-cache.js'
-import type { Run } from './ports.js'
+import { loadState, type SystemChange } from './state.js'
+import { errorText, lastLine, run as realRun } from '../ports/exec.js'
+import { type Cache, saveArchive } from '../install/archive-cache.js'
+import type { Run } from '../ports/types.js'
 
 export interface PostDeps {
   run: Run

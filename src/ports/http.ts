@@ -5,7 +5,7 @@ import { createWriteStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { DownloadResult, Http } from './ports.js'
+import type { DownloadResult, Http } from './types.js'
 import { get, type Reply, text } from './transport.js'
 
 export class HttpError extends Error {

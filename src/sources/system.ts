@@ -1,12 +1,12 @@
 // source: system: nothing is installed; the podman a bare `podman` resolves to on the job's
 // PATH is gated and smoke-tested as it is (the seed's "Ubuntu native" row).
 import path from 'node:path'
-import { lastLine } from '../exec.js'
+import { lastLine } from '../ports/exec.js'
 import { type HostFs, realHostFs } from '../host/fs.js'
 import { parsePodman } from '../host/parse.js'
 import { pathDirs } from '../host/search.js'
-import type { Run } from '../ports.js'
-import type { Installed } from './layout.js'
+import type { Run } from '../ports/types.js'
+import type { Installed } from '../install/layout.js'
 
 export interface SystemPodman {
   /** what a bare `podman` runs: the first executable podman on PATH */

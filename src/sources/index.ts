@@ -1,16 +1,16 @@
 // Where podman comes from: the static release (pigfoot, default), the mgoltzsche bundle,
 // or the runner's own (system). Each yields an installed tree and what the gate may do.
 import * as core from '@actions/core'
-import * as host from './host/index.js'
-import { detectLibc } from './host/libc.js'
-import type { Http } from './ports.js'
-import { type Inputs, parseVersionSpec, type Variant } from './inputs.js'
-import { type Installed, LAYOUTS, resolveLayout } from './install/layout.js'
-import { ignoredInputsWarning, installMgoltzsche, MGOLTZSCHE_LAYOUT } from './install/mgoltzsche.js'
-import { installPigfoot, type InstallRequest, type InstallResult, resolveVersion } from './install/pigfoot.js'
-import { findSystemPodman, systemInstalled } from './install/system.js'
-import type { RunnerContext } from './context.js'
-import type { Deps } from './run.js'
+import * as host from '../host/index.js'
+import { detectLibc } from '../host/libc.js'
+import type { Http } from '../ports/types.js'
+import { type Inputs, parseVersionSpec, type Variant } from '../inputs.js'
+import { type Installed, LAYOUTS, resolveLayout } from '../install/layout.js'
+import { ignoredInputsWarning, installMgoltzsche, MGOLTZSCHE_LAYOUT } from './mgoltzsche.js'
+import { installPigfoot, type InstallRequest, type InstallResult, resolveVersion } from './pigfoot.js'
+import { findSystemPodman, systemInstalled } from './system.js'
+import type { RunnerContext } from '../step/context.js'
+import type { Deps } from '../step/run.js'
 
 export interface Installation {
   result: InstallResult

@@ -1,13 +1,13 @@
 // The host gate as a step of main: probe what podman will use, complete what is missing
 // from the release's full asset, clear rootless blockers, and re-write the drop-in.
 import * as core from '@actions/core'
-import { Outputs, type SavedState, saveState } from './constants.js'
-import * as host from './host/index.js'
-import type { Inputs, Variant } from './inputs.js'
-import type { Wiring } from './install/dropin.js'
-import { type Installed, LAYOUTS, resolveLayout } from './install/layout.js'
-import type { Run } from './ports.js'
-import type { Row } from './summary.js'
+import { Outputs, type SavedState, saveState } from '../step/state.js'
+import * as host from './index.js'
+import type { Inputs, Variant } from '../inputs.js'
+import type { Wiring } from '../install/dropin.js'
+import { type Installed, LAYOUTS, resolveLayout } from '../install/layout.js'
+import type { Run } from '../ports/types.js'
+import type { Row } from '../report/summary.js'
 
 export interface GateStepInput {
   run: Run
