@@ -28,7 +28,8 @@ export async function benchArchive(cache: string, targetMb = 52): Promise<BenchA
   if (!full) throw new Error('the host build has no static full asset')
   const file = path.join(dir, full.name)
   // The real default asset is about 50 MB; anything from 50 MB (decimal) on is realistic.
-  if (existsSync(file) && statSync(file).size >= 50_000_000) return { dir, name: full.name, file, size: statSync(file).size }
+  if (existsSync(file) && statSync(file).size >= 50_000_000)
+    return { dir, name: full.name, file, size: statSync(file).size }
   rmSync(dir, { recursive: true, force: true })
   const stage = path.join(dir, '.stage')
   mkdirSync(stage, { recursive: true })
@@ -37,7 +38,8 @@ export async function benchArchive(cache: string, targetMb = 52): Promise<BenchA
   const pad = path.join(top, 'usr/local/share/bench-padding')
   mkdirSync(pad, { recursive: true })
   const padMb = Math.max(0, targetMb - Math.round(full.size / MB))
-  for (let i = 0; i < padMb; i += 8) writeFileSync(path.join(pad, `blob-${i}`), randomBytes(Math.min(8, padMb - i) * MB))
+  for (let i = 0; i < padMb; i += 8)
+    writeFileSync(path.join(pad, `blob-${i}`), randomBytes(Math.min(8, padMb - i) * MB))
   sh('sh', ['-c', 'tar -C "$1" -cf - "$2" | zstd -19 -T0 -q -o "$3"', 'sh', stage, path.basename(top), file])
   rmSync(stage, { recursive: true, force: true })
   const sha = spawnSync('sha256sum', [file], { encoding: 'utf8' }).stdout.split(' ')[0]

@@ -74938,7 +74938,10 @@ function pastaFeatureFloor(help) {
 var PASTA_SILENT = { min: "2025.2.17", max: "2025.5.12" };
 function pastaBounds(silent, help) {
   const floor = pastaFeatureFloor(help);
-  const why = [silent && `--version printed nothing (passt ${pastaLabel(PASTA_SILENT.min)} to ${pastaLabel(PASTA_SILENT.max)} do that)`, floor && `--help lists ${floor.flag} (passt ${pastaLabel(floor.since)} or later)`].filter(Boolean);
+  const why = [
+    silent && `--version printed nothing (passt ${pastaLabel(PASTA_SILENT.min)} to ${pastaLabel(PASTA_SILENT.max)} do that)`,
+    floor && `--help lists ${floor.flag} (passt ${pastaLabel(floor.since)} or later)`
+  ].filter(Boolean);
   if (why.length === 0) return void 0;
   const mins = [silent ? PASTA_SILENT.min : void 0, floor?.since].filter((v) => v !== void 0);
   const min = mins.sort(import_semver.default.compare).at(-1);
@@ -74959,7 +74962,11 @@ async function glibcVersion(run2) {
 var detectLibc = async (run2) => libcFor(await glibcVersion(run2));
 
 // src/host/info.ts
-var tool = (t) => ({ path: t?.path ?? t?.executable, version: t?.version, package: t?.package });
+var tool = (t) => ({
+  path: t?.path ?? t?.executable,
+  version: t?.version,
+  package: t?.package
+});
 function parseInfo(json) {
   const doc = JSON.parse(json);
   const h = doc.host ?? {};
@@ -74997,9 +75004,20 @@ var LAYOUTS = {
   standalone: { bin: ".", helperDirs: [] },
   default: { bin: BIN, crun: `${BIN}/crun`, conmon: `${LIB}/conmon`, helperDirs: [LIB, LIBEXEC] },
   // pasta lives in usr/local/bin: podman looks for it in helper dirs first, then PATH.
-  full: { bin: BIN, crun: `${BIN}/crun`, conmon: `${LIB}/conmon`, catatonit: `${LIB}/catatonit`, helperDirs: [LIB, LIBEXEC, BIN] }
+  full: {
+    bin: BIN,
+    crun: `${BIN}/crun`,
+    conmon: `${LIB}/conmon`,
+    catatonit: `${LIB}/catatonit`,
+    helperDirs: [LIB, LIBEXEC, BIN]
+  }
 };
-var SYSTEM_HELPER_DIRS = ["/usr/local/libexec/podman", "/usr/local/lib/podman", "/usr/libexec/podman", "/usr/lib/podman"];
+var SYSTEM_HELPER_DIRS = [
+  "/usr/local/libexec/podman",
+  "/usr/local/lib/podman",
+  "/usr/libexec/podman",
+  "/usr/lib/podman"
+];
 function resolveLayout(root, layout) {
   const abs2 = (p) => p === void 0 ? void 0 : import_node_path3.default.join(root, p);
   return {
@@ -75026,8 +75044,24 @@ var PIECES = [
   "newuidmap",
   "newgidmap"
 ];
-var CRUN_DEFAULTS = ["/usr/bin/crun", "/usr/sbin/crun", "/usr/local/bin/crun", "/usr/local/sbin/crun", "/sbin/crun", "/bin/crun", "/run/current-system/sw/bin/crun"];
-var CONMON_DEFAULTS = ["/usr/libexec/podman/conmon", "/usr/local/libexec/podman/conmon", "/usr/local/lib/podman/conmon", "/usr/bin/conmon", "/usr/sbin/conmon", "/usr/local/bin/conmon", "/usr/local/sbin/conmon"];
+var CRUN_DEFAULTS = [
+  "/usr/bin/crun",
+  "/usr/sbin/crun",
+  "/usr/local/bin/crun",
+  "/usr/local/sbin/crun",
+  "/sbin/crun",
+  "/bin/crun",
+  "/run/current-system/sw/bin/crun"
+];
+var CONMON_DEFAULTS = [
+  "/usr/libexec/podman/conmon",
+  "/usr/local/libexec/podman/conmon",
+  "/usr/local/lib/podman/conmon",
+  "/usr/bin/conmon",
+  "/usr/sbin/conmon",
+  "/usr/local/bin/conmon",
+  "/usr/local/sbin/conmon"
+];
 var INIT_DEFAULT = "/usr/libexec/podman/catatonit";
 var NO_WIRING = { helperDirs: [] };
 function helperDirs(w) {
@@ -75132,7 +75166,13 @@ async function pastaFallback(ports, path29, first, pkg) {
   const bounds = pastaBounds(first.raw === "", help.stdout);
   const printed = first.raw ? `--version printed '${first.raw}'` : "";
   const why = [printed, bounds?.why].filter(Boolean).join("; ");
-  return { path: path29, raw: first.raw, via: "help", note: `present, version unknown${why ? ` (${why})` : ""}`, ...bounds && { bounds } };
+  return {
+    path: path29,
+    raw: first.raw,
+    via: "help",
+    note: `present, version unknown${why ? ` (${why})` : ""}`,
+    ...bounds && { bounds }
+  };
 }
 async function packageVersion(ports, path29) {
   const real = await ports.fs.realpath(path29) ?? path29;
@@ -75185,7 +75225,9 @@ function profileName(podmanPath) {
 var profileFile = (podmanPath) => `${PROFILE_DIR}/${profileName(podmanPath)}`;
 function attachment(p) {
   if (!p.startsWith("/") || /[*?[\]{}^"\\\x00-\x1f\x7f]/.test(p)) {
-    throw new ProfilePathError(`cannot write an AppArmor profile for '${p}': the path has characters AppArmor treats as a pattern`);
+    throw new ProfilePathError(
+      `cannot write an AppArmor profile for '${p}': the path has characters AppArmor treats as a pattern`
+    );
   }
   return /\s/.test(p) ? `"${p}"` : p;
 }
@@ -75204,7 +75246,15 @@ function profileText(podmanPath) {
 }
 
 // src/host/remedies.ts
-var ok3 = (id, name2, found, needed) => ({ id, name: name2, found, needed, status: "ok", plan: "none", severity: "warning" });
+var ok3 = (id, name2, found, needed) => ({
+  id,
+  name: name2,
+  found,
+  needed,
+  status: "ok",
+  plan: "none",
+  severity: "warning"
+});
 function fixable(base, severity, opts, needsSudo = true) {
   const plan2 = !needsSudo || opts.allowSudo ? "fix" : "report";
   return { ...base, status: severity === "error" ? "fail" : "warn", plan: plan2, severity };
@@ -75221,12 +75271,40 @@ function uidmap(p, opts) {
   const needed = "newuidmap and newgidmap, setuid root (package uidmap)";
   if (bad.length === 0) return ok3("uidmap", "uidmap", found, needed);
   const base = { id: "uidmap", name: "uidmap", found, needed };
-  if (!p.facts.aptGet) return { ...base, status: "fail", plan: "report", severity: "error", message: "install the package that provides setuid newuidmap/newgidmap (uidmap, or shadow-utils on Fedora)" };
+  if (!p.facts.aptGet)
+    return {
+      ...base,
+      status: "fail",
+      plan: "report",
+      severity: "error",
+      message: "install the package that provides setuid newuidmap/newgidmap (uidmap, or shadow-utils on Fedora)"
+    };
   const missing = bad.some((t) => !p.pieces[t]?.path);
-  const install = ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "--no-install-recommends", ...missing ? [] : ["--reinstall"], "uidmap"];
+  const install = [
+    "env",
+    "DEBIAN_FRONTEND=noninteractive",
+    "apt-get",
+    "install",
+    "-y",
+    "--no-install-recommends",
+    ...missing ? [] : ["--reinstall"],
+    "uidmap"
+  ];
   const step = { argv: install, sudo: true, retryAfter: [["apt-get", "update", "-qq"]] };
-  if (missing) step.change = { kind: "package", description: "installed package uidmap", revert: ["apt-get", "remove", "-y", "uidmap"] };
-  return fixable({ ...base, remedy: { name: missing ? "install uidmap" : "reinstall uidmap (restores the setuid bit)", steps: [step] } }, "error", opts);
+  if (missing)
+    step.change = {
+      kind: "package",
+      description: "installed package uidmap",
+      revert: ["apt-get", "remove", "-y", "uidmap"]
+    };
+  return fixable(
+    {
+      ...base,
+      remedy: { name: missing ? "install uidmap" : "reinstall uidmap (restores the setuid bit)", steps: [step] }
+    },
+    "error",
+    opts
+  );
 }
 function dropLine(file, line2) {
   return ["sed", "-i", `/^${line2.replace(/[.$*[\]^\\/]/g, "\\$&")}$/d`, file];
@@ -75240,48 +75318,111 @@ function subid(p, opts) {
   const short = ["uid", "gid"].filter((k) => mine[k].length === 0);
   if (short.length === 0) {
     const small = [...mine.uid, ...mine.gid].every((r2) => r2.count < SUBID_COUNT);
-    return small ? { ...ok3("subid", "subordinate ids", found, needed), status: "warn", message: `ranges smaller than ${SUBID_COUNT}: images with higher ids fail to pull` } : ok3("subid", "subordinate ids", found, needed);
+    return small ? {
+      ...ok3("subid", "subordinate ids", found, needed),
+      status: "warn",
+      message: `ranges smaller than ${SUBID_COUNT}: images with higher ids fail to pull`
+    } : ok3("subid", "subordinate ids", found, needed);
   }
   const { start, end } = freeRange([...f.subuid, ...f.subgid]);
   const r = `${start}-${end}`;
   const steps = short.map((k) => ({
     argv: ["usermod", `--add-sub${k}s`, r, f.user.name],
     sudo: true,
-    change: { kind: `sub${k}`, description: `added sub${k}s ${r} for ${f.user.name}`, revert: dropLine(`/etc/sub${k}`, `${f.user.name}:${start}:${SUBID_COUNT}`) }
+    change: {
+      kind: `sub${k}`,
+      description: `added sub${k}s ${r} for ${f.user.name}`,
+      revert: dropLine(`/etc/sub${k}`, `${f.user.name}:${start}:${SUBID_COUNT}`)
+    }
   }));
   steps.push({ argv: [opts.podman, "system", "migrate"], sudo: false });
-  return fixable({ id: "subid", name: "subordinate ids", found, needed, remedy: { name: "add a subordinate id range, then podman system migrate", steps } }, "error", opts);
+  return fixable(
+    {
+      id: "subid",
+      name: "subordinate ids",
+      found,
+      needed,
+      remedy: { name: "add a subordinate id range, then podman system migrate", steps }
+    },
+    "error",
+    opts
+  );
 }
 function userns(f) {
   const found = `user.max_user_namespaces=${f.userns.max ?? "?"}${f.userns.unprivilegedClone === void 0 ? "" : `, kernel.unprivileged_userns_clone=${f.userns.unprivilegedClone}`}`;
   const needed = "unprivileged user namespaces enabled";
-  const hints = [f.userns.max === 0 && "sudo sysctl -w user.max_user_namespaces=15000", f.userns.unprivilegedClone === 0 && "sudo sysctl -w kernel.unprivileged_userns_clone=1"].filter(Boolean);
+  const hints = [
+    f.userns.max === 0 && "sudo sysctl -w user.max_user_namespaces=15000",
+    f.userns.unprivilegedClone === 0 && "sudo sysctl -w kernel.unprivileged_userns_clone=1"
+  ].filter(Boolean);
   if (hints.length === 0) return ok3("userns", "user namespaces", found, needed);
-  return { id: "userns", name: "user namespaces", found, needed, status: "fail", plan: "report", severity: "error", message: `user namespaces are disabled on this machine; the action does not change that. An administrator can: ${hints.join("; ")}` };
+  return {
+    id: "userns",
+    name: "user namespaces",
+    found,
+    needed,
+    status: "fail",
+    plan: "report",
+    severity: "error",
+    message: `user namespaces are disabled on this machine; the action does not change that. An administrator can: ${hints.join("; ")}`
+  };
 }
 function apparmor(p, opts) {
   const a = p.facts.apparmor;
   const target = p.installed?.realPath ?? opts.podman;
   const found = a.enabled ? `kernel.apparmor_restrict_unprivileged_userns=${a.restrictUserns ? 1 : 0}` : "AppArmor not enabled";
   const needed = `a profile allowing userns for ${target}, or the restriction off`;
-  if (!a.enabled || !a.restrictUserns || a.attachments.includes(target)) return ok3("apparmor", "AppArmor userns restriction", found, needed);
+  if (!a.enabled || !a.restrictUserns || a.attachments.includes(target))
+    return ok3("apparmor", "AppArmor userns restriction", found, needed);
   const base = { id: "apparmor", name: "AppArmor userns restriction", found, needed };
-  if (opts.apparmor === "none") return { ...base, status: "warn", plan: "none", severity: "warning", message: `apparmor: none: left as is; ${target} will fail with 'failed to reexec: Permission denied' unless a profile allows it` };
+  if (opts.apparmor === "none")
+    return {
+      ...base,
+      status: "warn",
+      plan: "none",
+      severity: "warning",
+      message: `apparmor: none: left as is; ${target} will fail with 'failed to reexec: Permission denied' unless a profile allows it`
+    };
   if (opts.apparmor === "sysctl") {
     const key = "kernel.apparmor_restrict_unprivileged_userns";
-    const steps = [{ argv: ["sysctl", "-w", `${key}=0`], sudo: true, change: { kind: "sysctl", description: `set ${key}=0 (whole machine)`, revert: ["sysctl", "-w", `${key}=1`] } }];
+    const steps = [
+      {
+        argv: ["sysctl", "-w", `${key}=0`],
+        sudo: true,
+        change: { kind: "sysctl", description: `set ${key}=0 (whole machine)`, revert: ["sysctl", "-w", `${key}=1`] }
+      }
+    ];
     return fixable({ ...base, remedy: { name: "turn the restriction off (apparmor: sysctl)", steps } }, "error", opts);
   }
   try {
     const file = profileFile(target);
     const steps = [
-      { argv: ["tee", file], sudo: true, input: profileText(target), change: { kind: "apparmor-profile-file", description: `wrote ${file}`, revert: ["rm", "-f", file] } },
-      { argv: ["apparmor_parser", "-r", file], sudo: true, change: { kind: "apparmor-profile", description: `loaded AppArmor profile ${file}`, revert: ["apparmor_parser", "-R", file] } }
+      {
+        argv: ["tee", file],
+        sudo: true,
+        input: profileText(target),
+        change: { kind: "apparmor-profile-file", description: `wrote ${file}`, revert: ["rm", "-f", file] }
+      },
+      {
+        argv: ["apparmor_parser", "-r", file],
+        sudo: true,
+        change: {
+          kind: "apparmor-profile",
+          description: `loaded AppArmor profile ${file}`,
+          revert: ["apparmor_parser", "-R", file]
+        }
+      }
     ];
     return fixable({ ...base, remedy: { name: `load a profile for ${target}`, steps } }, "error", opts);
   } catch (err2) {
     if (!(err2 instanceof ProfilePathError)) throw err2;
-    return { ...base, status: "fail", plan: "report", severity: "error", message: `${err2.message}; use apparmor: sysctl, or install podman at a plain path` };
+    return {
+      ...base,
+      status: "fail",
+      plan: "report",
+      severity: "error",
+      message: `${err2.message}; use apparmor: sysctl, or install podman at a plain path`
+    };
   }
 }
 function tun(f, opts) {
@@ -75289,9 +75430,39 @@ function tun(f, opts) {
   const found = f.tun.exists ? `/dev/net/tun mode ${mode}${f.tun.usable ? "" : `, not usable by ${f.user.name}`}` : "/dev/net/tun missing";
   const needed = "read/write for the runner user (pasta and slirp4netns open it)";
   if (f.tun.usable) return ok3("tun", "/dev/net/tun", found, needed);
-  if (!f.tun.exists) return { id: "tun", name: "/dev/net/tun", found, needed, status: "fail", plan: "report", severity: "error", message: "no TUN device: load the tun module (modprobe tun); rootless networking needs it" };
-  const steps = [{ argv: ["chmod", "0666", "/dev/net/tun"], sudo: true, change: { kind: "tun-mode", description: `chmod 0666 /dev/net/tun (was ${mode})`, revert: ["chmod", mode ?? "0600", "/dev/net/tun"] } }];
-  return fixable({ id: "tun", name: "/dev/net/tun", found, needed, remedy: { name: "make /dev/net/tun usable (mode 0666, the usual default)", steps } }, "error", opts);
+  if (!f.tun.exists)
+    return {
+      id: "tun",
+      name: "/dev/net/tun",
+      found,
+      needed,
+      status: "fail",
+      plan: "report",
+      severity: "error",
+      message: "no TUN device: load the tun module (modprobe tun); rootless networking needs it"
+    };
+  const steps = [
+    {
+      argv: ["chmod", "0666", "/dev/net/tun"],
+      sudo: true,
+      change: {
+        kind: "tun-mode",
+        description: `chmod 0666 /dev/net/tun (was ${mode})`,
+        revert: ["chmod", mode ?? "0600", "/dev/net/tun"]
+      }
+    }
+  ];
+  return fixable(
+    {
+      id: "tun",
+      name: "/dev/net/tun",
+      found,
+      needed,
+      remedy: { name: "make /dev/net/tun usable (mode 0666, the usual default)", steps }
+    },
+    "error",
+    opts
+  );
 }
 function cgroup(f, opts) {
   const c = f.cgroup;
@@ -75302,33 +75473,91 @@ function cgroup(f, opts) {
     const dir = `/sys/fs/cgroup/${ctl}`;
     return [
       { argv: ["mkdir", "-p", dir], sudo: true, createsDir: dir },
-      { argv: ["mount", "-t", "cgroup", "-o", ctl, "cgroup", dir], sudo: true, change: { kind: "cgroup-mount", description: `mounted the ${ctl} controller at ${dir} (off the v2 mount)`, revert: ["umount", dir] } }
+      {
+        argv: ["mount", "-t", "cgroup", "-o", ctl, "cgroup", dir],
+        sudo: true,
+        change: {
+          kind: "cgroup-mount",
+          description: `mounted the ${ctl} controller at ${dir} (off the v2 mount)`,
+          revert: ["umount", dir]
+        }
+      }
     ];
   });
-  return fixable({ id: "cgroup", name: "cgroup layout", found, needed, remedy: { name: `move ${c.unifiedControllers.join(", ")} to cgroup v1`, steps } }, "error", opts);
+  return fixable(
+    {
+      id: "cgroup",
+      name: "cgroup layout",
+      found,
+      needed,
+      remedy: { name: `move ${c.unifiedControllers.join(", ")} to cgroup v1`, steps }
+    },
+    "error",
+    opts
+  );
 }
 function systemd(f) {
   const found = `${f.runtimeDir.path}${f.runtimeDir.fromEnv ? "" : " (XDG_RUNTIME_DIR unset)"}: ${f.runtimeDir.usable ? "usable" : "not usable"}; user D-Bus: ${f.userBus ? "yes" : "no"}`;
   const needed = "a user runtime dir and D-Bus for the systemd cgroup manager and journald";
   if (f.runtimeDir.usable && f.userBus) return ok3("systemd", "user session", found, needed);
-  return { id: "systemd", name: "user session", found, needed, status: "warn", plan: "none", severity: "warning", message: 'no user systemd session: the drop-in sets cgroup_manager = "cgroupfs" and events_logger = "file"', wiring: { noSystemd: true } };
+  return {
+    id: "systemd",
+    name: "user session",
+    found,
+    needed,
+    status: "warn",
+    plan: "none",
+    severity: "warning",
+    message: 'no user systemd session: the drop-in sets cgroup_manager = "cgroupfs" and events_logger = "file"',
+    wiring: { noSystemd: true }
+  };
 }
 function otherPodman(p) {
   const mine = p.installed?.realPath;
   const others = p.podmans.filter((b) => b.realPath !== mine);
   const found = others.length ? others.map((b) => `${b.path} ${b.version ?? ""}`.trim()).join(", ") : "none";
   const bare = p.podmans[0] && p.podmans[0].realPath !== mine ? `; a bare \`podman\` ran ${p.podmans[0].path} before this step (the installed one now comes first on PATH)` : "";
-  const other = others.length === 0 ? ok3("other-podman", "other podman", found, "one podman") : { ...ok3("other-podman", "other podman", found, "one podman"), status: "warn", message: `another podman is installed${bare}` };
+  const other = others.length === 0 ? ok3("other-podman", "other podman", found, "one podman") : {
+    ...ok3("other-podman", "other podman", found, "one podman"),
+    status: "warn",
+    message: `another podman is installed${bare}`
+  };
   const uid = p.facts.user.uid;
   const lock = `/dev/shm/libpod_rootless_lock_${uid}`;
-  const clash = /failed to (open|create) \d+ locks in \S+: (numerical result out of range|file exists)/.exec(p.infoError ?? "");
+  const clash = /failed to (open|create) \d+ locks in \S+: (numerical result out of range|file exists)/.exec(
+    p.infoError ?? ""
+  );
   if (!clash) return [other];
-  const steps = [{ argv: ["rm", "-f", lock], sudo: false }, { argv: [mine ?? "podman", "system", "renumber"], sudo: false }];
-  return [other, { id: "lock-clash", name: "podman lock clash", found: clash[0], needed: "a lock segment this podman can open", status: "fail", plan: "fix", severity: "error", remedy: { name: "drop the stale lock segment another podman left, then renumber", steps } }];
+  const steps = [
+    { argv: ["rm", "-f", lock], sudo: false },
+    { argv: [mine ?? "podman", "system", "renumber"], sudo: false }
+  ];
+  return [
+    other,
+    {
+      id: "lock-clash",
+      name: "podman lock clash",
+      found: clash[0],
+      needed: "a lock segment this podman can open",
+      status: "fail",
+      plan: "fix",
+      severity: "error",
+      remedy: { name: "drop the stale lock segment another podman left, then renumber", steps }
+    }
+  ];
 }
 function planChecks(p, opts) {
   const f = p.facts;
-  return [uidmap(p, opts), subid(p, opts), userns(f), apparmor(p, opts), tun(f, opts), cgroup(f, opts), systemd(f), ...otherPodman(p)];
+  return [
+    uidmap(p, opts),
+    subid(p, opts),
+    userns(f),
+    apparmor(p, opts),
+    tun(f, opts),
+    cgroup(f, opts),
+    systemd(f),
+    ...otherPodman(p)
+  ];
 }
 
 // src/host/apply-remedies.ts
@@ -75376,9 +75605,11 @@ async function recheck(ports, probe, ctx, opts) {
 }
 function settle(c, error2, after, root) {
   const name2 = c.remedy?.name ?? "remedy";
-  if (error2) return { ...c, outcome: "failed", actionText: `${name2} failed: ${error2}. To fix by hand:
+  if (error2)
+    return { ...c, outcome: "failed", actionText: `${name2} failed: ${error2}. To fix by hand:
 ${commands(c, root)}` };
-  if (after && after.status !== "ok" && after.id !== "lock-clash") return { ...c, outcome: "failed", actionText: `${name2} ran, but the check still fails: ${after.found}` };
+  if (after && after.status !== "ok" && after.id !== "lock-clash")
+    return { ...c, outcome: "failed", actionText: `${name2} ran, but the check still fails: ${after.found}` };
   return { ...c, status: "ok", outcome: "fixed", actionText: `fixed: ${name2}` };
 }
 function unfixed(c, root) {
@@ -75401,7 +75632,14 @@ async function applyRemedies(ports, probe, checks, opts, ctx) {
   const errors = /* @__PURE__ */ new Map();
   for (const c of checks) if (c.plan === "fix") errors.set(c.id, await fix(ports, c, ctx, changes));
   const after = errors.size ? await recheck(ports, probe, ctx, opts) : [];
-  const results = checks.map((c) => c.plan === "fix" ? settle(c, errors.get(c.id), after.find((a) => a.id === c.id), root) : unfixed(c, root));
+  const results = checks.map(
+    (c) => c.plan === "fix" ? settle(
+      c,
+      errors.get(c.id),
+      after.find((a) => a.id === c.id),
+      root
+    ) : unfixed(c, root)
+  );
   return {
     checks: results,
     changes,
@@ -75429,25 +75667,159 @@ var COMPLETABLE = ["crun", "conmon", "pasta", "netavark", "aardvark-dns", "catat
 var FACTS = "podman-facts.md (project notes)";
 var RELEASE = "pigfoot/static-rootless-container-tools README";
 var REQUIREMENTS = [
-  { piece: "crun", podman: ">=5.0.0", need: ">=1.14.3", level: "required", reason: "older crun rejects the OCI version podman 5 writes: `crun: unknown version specified`", source: `${FACTS}; reproduced with crun 1.8.1 and podman 5.4.2` },
-  { piece: "crun", podman: "<5.0.0", need: "present", level: "required", reason: "the OCI runtime podman starts containers with", source: "containers.conf(5)" },
-  { piece: "crun", podman: ">=5.7.0", need: ">=1.25.1", level: "recommended", variants: ["standalone"], reason: "the crun the release documents (and was tested with) for standalone", source: RELEASE },
-  { piece: "conmon", podman: "*", need: ">=2.0.24", level: "required", reason: "podman refuses older: `outdated conmon version`", source: "podman (libpod minimum conmon)" },
-  { piece: "conmon", podman: ">=5.0.0", need: ">=2.1.7", level: "recommended", reason: "the conmon podman packages require since 4.5", source: `${FACTS}; containers/conmon#436` },
-  { piece: "netavark", podman: ">=5.0.0 <6.0.0", need: ">=1.10.3 <2.0.0", level: "required", reason: "podman 5 has no CNI: netavark is needed even when only pasta is used", source: `${FACTS}; podman 5.0 release notes` },
-  { piece: "aardvark-dns", podman: ">=5.0.0 <6.0.0", need: ">=1.10.0 <2.0.0", level: "required", reason: "name resolution on podman networks; pairs with netavark 1.x", source: FACTS },
-  { piece: "netavark", podman: ">=6.0.0", need: ">=2.0.0 <3.0.0", level: "required", reason: "podman 6 needs netavark 2", source: FACTS },
-  { piece: "aardvark-dns", podman: ">=6.0.0", need: ">=2.0.0 <3.0.0", level: "required", reason: "podman 6 needs aardvark-dns 2", source: FACTS },
-  { piece: "pasta", podman: ">=5.0.0", need: "present", level: "required", reason: "the rootless default network since podman 5.0", source: FACTS },
-  { piece: "pasta", podman: ">=5.3.0", need: ">=2024.8.21", level: "recommended", reason: "`host.containers.internal` through `--map-guest-addr`", source: FACTS },
-  { piece: "pasta", podman: "*", need: "2025.12.8 - 2025.12.10", level: "refused", reason: "zero-window hang with some remote peers (Cloudflare-fronted hosts such as the npm registry)", source: FACTS },
-  { piece: "pasta", podman: "*", need: "2025.12.15 - 2026.1.16", level: "cautioned", reason: "long delays to very-low-RTT peers", source: FACTS },
-  { piece: "slirp4netns", podman: "<5.0.0", need: "present", level: "required", reason: "the rootless default network before podman 5", source: FACTS },
-  { piece: "slirp4netns", podman: ">=5.0.0 <6.0.0", need: "present", level: "optional", reason: "`--network slirp4netns` (podman 6 drops it)", source: FACTS },
-  { piece: "catatonit", podman: "*", need: "present", level: "optional", reason: "`podman run --init`", source: "containers.conf(5) init_path" },
-  { piece: "fuse-overlayfs", podman: "*", need: "present", level: "optional", reason: "rootless overlay storage on kernels before 5.13 only", source: FACTS },
-  { piece: "newuidmap", podman: "*", need: "setuid", level: "required", reason: "maps the subordinate uid range; setuid, so no static bundle can carry it (package uidmap)", source: FACTS },
-  { piece: "newgidmap", podman: "*", need: "setuid", level: "required", reason: "maps the subordinate gid range (package uidmap)", source: FACTS }
+  {
+    piece: "crun",
+    podman: ">=5.0.0",
+    need: ">=1.14.3",
+    level: "required",
+    reason: "older crun rejects the OCI version podman 5 writes: `crun: unknown version specified`",
+    source: `${FACTS}; reproduced with crun 1.8.1 and podman 5.4.2`
+  },
+  {
+    piece: "crun",
+    podman: "<5.0.0",
+    need: "present",
+    level: "required",
+    reason: "the OCI runtime podman starts containers with",
+    source: "containers.conf(5)"
+  },
+  {
+    piece: "crun",
+    podman: ">=5.7.0",
+    need: ">=1.25.1",
+    level: "recommended",
+    variants: ["standalone"],
+    reason: "the crun the release documents (and was tested with) for standalone",
+    source: RELEASE
+  },
+  {
+    piece: "conmon",
+    podman: "*",
+    need: ">=2.0.24",
+    level: "required",
+    reason: "podman refuses older: `outdated conmon version`",
+    source: "podman (libpod minimum conmon)"
+  },
+  {
+    piece: "conmon",
+    podman: ">=5.0.0",
+    need: ">=2.1.7",
+    level: "recommended",
+    reason: "the conmon podman packages require since 4.5",
+    source: `${FACTS}; containers/conmon#436`
+  },
+  {
+    piece: "netavark",
+    podman: ">=5.0.0 <6.0.0",
+    need: ">=1.10.3 <2.0.0",
+    level: "required",
+    reason: "podman 5 has no CNI: netavark is needed even when only pasta is used",
+    source: `${FACTS}; podman 5.0 release notes`
+  },
+  {
+    piece: "aardvark-dns",
+    podman: ">=5.0.0 <6.0.0",
+    need: ">=1.10.0 <2.0.0",
+    level: "required",
+    reason: "name resolution on podman networks; pairs with netavark 1.x",
+    source: FACTS
+  },
+  {
+    piece: "netavark",
+    podman: ">=6.0.0",
+    need: ">=2.0.0 <3.0.0",
+    level: "required",
+    reason: "podman 6 needs netavark 2",
+    source: FACTS
+  },
+  {
+    piece: "aardvark-dns",
+    podman: ">=6.0.0",
+    need: ">=2.0.0 <3.0.0",
+    level: "required",
+    reason: "podman 6 needs aardvark-dns 2",
+    source: FACTS
+  },
+  {
+    piece: "pasta",
+    podman: ">=5.0.0",
+    need: "present",
+    level: "required",
+    reason: "the rootless default network since podman 5.0",
+    source: FACTS
+  },
+  {
+    piece: "pasta",
+    podman: ">=5.3.0",
+    need: ">=2024.8.21",
+    level: "recommended",
+    reason: "`host.containers.internal` through `--map-guest-addr`",
+    source: FACTS
+  },
+  {
+    piece: "pasta",
+    podman: "*",
+    need: "2025.12.8 - 2025.12.10",
+    level: "refused",
+    reason: "zero-window hang with some remote peers (Cloudflare-fronted hosts such as the npm registry)",
+    source: FACTS
+  },
+  {
+    piece: "pasta",
+    podman: "*",
+    need: "2025.12.15 - 2026.1.16",
+    level: "cautioned",
+    reason: "long delays to very-low-RTT peers",
+    source: FACTS
+  },
+  {
+    piece: "slirp4netns",
+    podman: "<5.0.0",
+    need: "present",
+    level: "required",
+    reason: "the rootless default network before podman 5",
+    source: FACTS
+  },
+  {
+    piece: "slirp4netns",
+    podman: ">=5.0.0 <6.0.0",
+    need: "present",
+    level: "optional",
+    reason: "`--network slirp4netns` (podman 6 drops it)",
+    source: FACTS
+  },
+  {
+    piece: "catatonit",
+    podman: "*",
+    need: "present",
+    level: "optional",
+    reason: "`podman run --init`",
+    source: "containers.conf(5) init_path"
+  },
+  {
+    piece: "fuse-overlayfs",
+    podman: "*",
+    need: "present",
+    level: "optional",
+    reason: "rootless overlay storage on kernels before 5.13 only",
+    source: FACTS
+  },
+  {
+    piece: "newuidmap",
+    podman: "*",
+    need: "setuid",
+    level: "required",
+    reason: "maps the subordinate uid range; setuid, so no static bundle can carry it (package uidmap)",
+    source: FACTS
+  },
+  {
+    piece: "newgidmap",
+    podman: "*",
+    need: "setuid",
+    level: "required",
+    reason: "maps the subordinate gid range (package uidmap)",
+    source: FACTS
+  }
 ];
 var isAvoidLine = (r) => r.level === "refused" || r.level === "cautioned";
 var applies = (r, variant, podman) => (!r.variants || r.variants.includes(variant)) && import_semver3.default.satisfies(podman, r.podman, { includePrerelease: true });
@@ -75481,7 +75853,8 @@ function bounded(req, f) {
   const shown = `version unknown, ${versionText(req.piece, b.min)} ${b.max ? `to ${versionText(req.piece, b.max)}` : "or later"}`;
   const inside = import_semver4.default.subset(span, req.need);
   const touches = import_semver4.default.intersects(span, req.need);
-  if (isAvoidLine(req)) return !touches ? { req, status: "ok", detail: shown } : inside ? { req, status: unmet(req.level), detail: `${shown}: in ${needText(req).replace(/^(not|avoid) /, "")}` } : void 0;
+  if (isAvoidLine(req))
+    return !touches ? { req, status: "ok", detail: shown } : inside ? { req, status: unmet(req.level), detail: `${shown}: in ${needText(req).replace(/^(not|avoid) /, "")}` } : void 0;
   return inside ? { req, status: "ok", detail: shown } : !touches ? { req, status: unmet(req.level), detail: `${shown}: does not meet ${needText(req)}` } : void 0;
 }
 function evaluateLine(req, f) {
@@ -75491,11 +75864,13 @@ function evaluateLine(req, f) {
   if (pinned) return pinned;
   if (isAvoidLine(req)) {
     if (!f.path) return v("ok", "not used");
-    if (!f.version) return v(req.level === "refused" ? "warn" : "ok", "version unknown: cannot rule out the known-bad releases");
+    if (!f.version)
+      return v(req.level === "refused" ? "warn" : "ok", "version unknown: cannot rule out the known-bad releases");
     return import_semver4.default.satisfies(f.version, req.need) ? v(unmet(req.level), `${shown} is in ${needText(req).replace(/^(not|avoid) /, "")}`) : v("ok", shown);
   }
   if (!f.path) return v(unmet(req.level), "missing");
-  if (req.need === "setuid") return f.setuid ? v("ok", "setuid") : v(unmet(req.level), `not setuid (${f.raw ?? "no setuid bit"})`);
+  if (req.need === "setuid")
+    return f.setuid ? v("ok", "setuid") : v(unmet(req.level), `not setuid (${f.raw ?? "no setuid bit"})`);
   if (req.need === "present") return v("ok", f.version ? shown : "present");
   if (!f.version) return v("warn", `present, version unknown: cannot check ${needText(req)}`);
   if (import_semver4.default.satisfies(f.version, req.need)) return v("ok", shown);
@@ -75511,14 +75886,24 @@ var lineText = (piece, l) => `${piece}: ${l.detail} (${l.req.level}: ${l.req.rea
 function verdict(piece, found, lines, variant, opts) {
   const from = providedBy(variant, piece) ? "asset" : "host";
   if (opts.predict && from === "asset") {
-    return { piece, found: { note: "bundled in the release asset" }, from, lines: [], status: "ok", action: "none", actionText: `bundled in the ${variant} asset` };
+    return {
+      piece,
+      found: { note: "bundled in the release asset" },
+      from,
+      lines: [],
+      status: "ok",
+      action: "none",
+      actionText: `bundled in the ${variant} asset`
+    };
   }
   const status = worst(lines.map((l) => l.status));
   const base = { piece, found, from, lines, status };
   if (status === "ok") return { ...base, action: "none", actionText: "\u2014" };
-  if (piece === "newuidmap" || piece === "newgidmap") return { ...base, action: "remedy", actionText: "see the uidmap host check" };
+  if (piece === "newuidmap" || piece === "newgidmap")
+    return { ...base, action: "remedy", actionText: "see the uidmap host check" };
   const completable = from === "host" && COMPLETABLE.includes(piece) && opts.installMissing;
-  if (completable && lines.some(wantsCompletion)) return { ...base, action: "complete", actionText: "complete from the full asset" };
+  if (completable && lines.some(wantsCompletion))
+    return { ...base, action: "complete", actionText: "complete from the full asset" };
   if (status === "fail") {
     const why = from === "asset" ? "bundled in the asset; nothing to complete it with" : opts.installMissing ? "the full asset does not carry it" : "install-missing is false";
     return { ...base, action: "fail", actionText: `none: ${why}` };
@@ -75535,10 +75920,22 @@ function completionSet(pieces, opts) {
 function planGate(probe, reqs, opts) {
   const { variant, podmanVersion, lines } = reqs;
   const byPiece = [...new Set(lines.map((l) => l.piece))];
-  const pieces = byPiece.map((p) => verdict(p, probe.pieces[p] ?? {}, evaluateLines(lines.filter((l) => l.piece === p), probe.pieces[p] ?? {}), variant, opts));
+  const pieces = byPiece.map(
+    (p) => verdict(
+      p,
+      probe.pieces[p] ?? {},
+      evaluateLines(
+        lines.filter((l) => l.piece === p),
+        probe.pieces[p] ?? {}
+      ),
+      variant,
+      opts
+    )
+  );
   const complete = completionSet(pieces, opts);
   for (const p of pieces) {
-    if (complete.includes(p.piece) && p.action !== "complete") Object.assign(p, { action: "complete", actionText: "complete from the full asset (it is downloaded anyway)" });
+    if (complete.includes(p.piece) && p.action !== "complete")
+      Object.assign(p, { action: "complete", actionText: "complete from the full asset (it is downloaded anyway)" });
   }
   const unresolved = (p) => p.lines.filter((l) => l.status !== "ok" && p.action !== "complete" && p.action !== "remedy");
   return {
@@ -75547,15 +75944,21 @@ function planGate(probe, reqs, opts) {
     pieces,
     complete,
     needsFullAsset: complete.length > 0,
-    failures: pieces.flatMap((p) => unresolved(p).filter((l) => l.status === "fail").map((l) => lineText(p.piece, l))),
-    warnings: pieces.flatMap((p) => unresolved(p).filter((l) => l.status === "warn").map((l) => lineText(p.piece, l)))
+    failures: pieces.flatMap(
+      (p) => unresolved(p).filter((l) => l.status === "fail").map((l) => lineText(p.piece, l))
+    ),
+    warnings: pieces.flatMap(
+      (p) => unresolved(p).filter((l) => l.status === "warn").map((l) => lineText(p.piece, l))
+    )
   };
 }
 function chooseVariant(probe, podmanVersion) {
   const misses = [];
   for (const variant of VARIANT_ORDER) {
     const plan2 = planGate(probe, requirementsFor(variant, podmanVersion), { installMissing: false, predict: true });
-    const short = plan2.pieces.filter((p) => p.action !== "remedy").flatMap((p) => p.lines.filter((l) => l.status !== "ok" && l.req.level !== "optional").map((l) => `${p.piece} ${l.detail}`));
+    const short = plan2.pieces.filter((p) => p.action !== "remedy").flatMap(
+      (p) => p.lines.filter((l) => l.status !== "ok" && l.req.level !== "optional").map((l) => `${p.piece} ${l.detail}`)
+    );
     if (short.length === 0) {
       const before = misses.length ? ` (${misses.join("; ")})` : "";
       return { variant, reason: `${variant}: the smallest variant this host can run as it is${before}` };
@@ -75603,19 +76006,40 @@ function wire(add2, piece, f) {
   else if (!add2.helperDirs.includes(dir)) add2.helperDirs.push(dir);
 }
 function take(p, f, unavailable) {
-  if (!f?.path) return { ...p, action: p.status === "fail" ? "fail" : "warn", actionText: `not completed: ${unavailable ?? `the full asset has no ${p.piece}`}` };
-  const lines = evaluateLines(p.lines.map((l) => l.req), f);
+  if (!f?.path)
+    return {
+      ...p,
+      action: p.status === "fail" ? "fail" : "warn",
+      actionText: `not completed: ${unavailable ?? `the full asset has no ${p.piece}`}`
+    };
+  const lines = evaluateLines(
+    p.lines.map((l) => l.req),
+    f
+  );
   const status = worst(lines.map((l) => l.status));
   if (better(status, p.status)) {
     const was = p.found.path ? `${p.found.version ?? "version unknown"} at ${p.found.path}` : "missing";
-    return { ...p, found: f, lines, status, action: "completed", actionText: `completed from the full asset (host: ${was})` };
+    return {
+      ...p,
+      found: f,
+      lines,
+      status,
+      action: "completed",
+      actionText: `completed from the full asset (host: ${was})`
+    };
   }
   const theirs = f.version ? p.piece === "pasta" ? pastaLabel(f.version) : f.version : "version unknown";
-  return { ...p, action: p.status === "fail" ? "fail" : "warn", actionText: `kept: the full asset's ${p.piece} (${theirs}) does no better` };
+  return {
+    ...p,
+    action: p.status === "fail" ? "fail" : "warn",
+    actionText: `kept: the full asset's ${p.piece} (${theirs}) does no better`
+  };
 }
 function applyCompletion(plan2, asset, unavailable) {
   const wiring = { helperDirs: [] };
-  const pieces = plan2.pieces.map((p) => p.action === "complete" ? take(p, asset?.pieces[p.piece], asset ? void 0 : unavailable ?? "the full asset was not installed") : p);
+  const pieces = plan2.pieces.map(
+    (p) => p.action === "complete" ? take(p, asset?.pieces[p.piece], asset ? void 0 : unavailable ?? "the full asset was not installed") : p
+  );
   for (const p of pieces) if (p.action === "completed") wire(wiring, p.piece, p.found);
   const redone = pieces.filter((_, n) => plan2.pieces[n].action === "complete");
   const bad = (s) => redone.flatMap((p) => p.lines.filter((l) => l.status === s).map((l) => lineText(p.piece, l)));
@@ -75647,7 +76071,9 @@ function verifyUsed(info3, pieces) {
     netavark: info3.netavark.path,
     "aardvark-dns": info3.aardvarkDns.path
   };
-  return pieces.filter((p) => p.action === "completed" && used[p.piece] && used[p.piece] !== p.found.path).map((p) => `${p.piece}: podman uses ${used[p.piece]}, not the completed ${p.found.path} (a containers.conf override?)`);
+  return pieces.filter((p) => p.action === "completed" && used[p.piece] && used[p.piece] !== p.found.path).map(
+    (p) => `${p.piece}: podman uses ${used[p.piece]}, not the completed ${p.found.path} (a containers.conf override?)`
+  );
 }
 
 // src/report/summary.ts
@@ -75725,7 +76151,11 @@ function neededText(p) {
 function gateRows(pieces) {
   return [
     header2("Piece", "Found", "Needed", "Status", "Action taken"),
-    ...pieces.map((p) => [...cells2(p.piece, foundText(p), neededText(p)), STATUS_ICON[p.status], ...cells2(p.actionText)])
+    ...pieces.map((p) => [
+      ...cells2(p.piece, foundText(p), neededText(p)),
+      STATUS_ICON[p.status],
+      ...cells2(p.actionText)
+    ])
   ];
 }
 var CHECK_STATUS = {
@@ -75738,7 +76168,11 @@ var CHECK_STATUS = {
 function checkRows(checks) {
   return [
     header2("Host check", "Found", "Needed", "Status", "Action taken"),
-    ...checks.map((c) => [...cells2(c.name, c.found, c.needed), STATUS_ICON[CHECK_STATUS[c.outcome](c)], ...cells2(c.actionText)])
+    ...checks.map((c) => [
+      ...cells2(c.name, c.found, c.needed),
+      STATUS_ICON[CHECK_STATUS[c.outcome](c)],
+      ...cells2(c.actionText)
+    ])
   ];
 }
 
@@ -75754,7 +76188,9 @@ async function gateStep(g) {
   const ports = hostPorts(g.run);
   const user = currentUser();
   const probe = await probeHost(ports, { env: g.env, user, podman: g.installed.podman, wiring: g.baseWiring });
-  const plan2 = planGate(probe, requirementsFor(g.variant, g.version), { installMissing: g.inputs.installMissing });
+  const plan2 = planGate(probe, requirementsFor(g.variant, g.version), {
+    installMissing: g.inputs.installMissing
+  });
   const remedyOpts = { allowSudo: g.inputs.allowSudo, apparmor: g.inputs.apparmor, podman: g.installed.podman };
   const checks = planChecks(probe, remedyOpts);
   const early = [...plan2.failures, ...blockingChecks(checks, user)];
@@ -75827,7 +76263,11 @@ function parseVersionSpec(raw) {
   const exact = import_semver5.default.valid(cleaned);
   const range3 = exact ?? import_semver5.default.validRange(cleaned);
   if (!range3) {
-    throw new InputError("podman-version", raw, "'latest', a version (5, 5.7, 5.7.1, v5.7.1) or a semver range (^5.6, >=5.6 <5.8, 5.x)");
+    throw new InputError(
+      "podman-version",
+      raw,
+      "'latest', a version (5, 5.7, 5.7.1, v5.7.1) or a semver range (^5.6, >=5.6 <5.8, 5.x)"
+    );
   }
   return { raw: spec, exact: exact ?? void 0, range: range3, includePrerelease: cleaned.includes("-") };
 }
@@ -75872,7 +76312,8 @@ function positiveInt(name2, fallback, max2) {
   const v = get(name2);
   if (v === "") return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > max2) throw new InputError(name2, v, `a whole number of seconds from 1 to ${max2}`);
+  if (!Number.isInteger(n) || n < 1 || n > max2)
+    throw new InputError(name2, v, `a whole number of seconds from 1 to ${max2}`);
   return n;
 }
 function defaultNetwork() {
@@ -75885,13 +76326,18 @@ function defaultNetwork() {
 function smokeImage() {
   const v = get("smoke-image") || "host";
   if (v !== "host" && !/^[a-z0-9][a-z0-9._\-/:@]*$/.test(v)) {
-    throw new InputError("smoke-image", v, "host | a fully qualified image reference such as docker.io/library/alpine:3.20");
+    throw new InputError(
+      "smoke-image",
+      v,
+      "host | a fully qualified image reference such as docker.io/library/alpine:3.20"
+    );
   }
   return v;
 }
 function fingerprint() {
   const v = (get("source-key-fingerprint") || MGOLTZSCHE_KEY_FINGERPRINT).replace(/\s+/g, "").toUpperCase();
-  if (!/^[0-9A-F]{40}$/.test(v)) throw new InputError("source-key-fingerprint", get("source-key-fingerprint"), "a 40-hex-digit OpenPGP fingerprint");
+  if (!/^[0-9A-F]{40}$/.test(v))
+    throw new InputError("source-key-fingerprint", get("source-key-fingerprint"), "a 40-hex-digit OpenPGP fingerprint");
   return v;
 }
 var isHosted = (env) => env.RUNNER_ENVIRONMENT === "github-hosted";
@@ -75965,7 +76411,8 @@ async function listReleases(http5, apiUrl2, owner, repo) {
   let url2 = releasesUrl(apiUrl2, owner, repo);
   for (let page = 0; url2 && page < MAX_PAGES; page++) {
     const { body: body2, headers } = await http5.getJson(url2);
-    if (!Array.isArray(body2)) throw new Error(`Unexpected answer from ${apiUrl2} for ${owner}/${repo} releases: not a list`);
+    if (!Array.isArray(body2))
+      throw new Error(`Unexpected answer from ${apiUrl2} for ${owner}/${repo} releases: not a list`);
     all.push(...body2);
     url2 = nextLink(headers.get("link"));
   }
@@ -75997,7 +76444,13 @@ function slim(r) {
     tag_name: r.tag_name,
     draft: r.draft,
     prerelease: r.prerelease,
-    assets: r.assets.map(({ name: name2, size, digest, url: url2, browser_download_url }) => ({ name: name2, size, digest, url: url2, browser_download_url }))
+    assets: r.assets.map(({ name: name2, size, digest, url: url2, browser_download_url }) => ({
+      name: name2,
+      size,
+      digest,
+      url: url2,
+      browser_download_url
+    }))
   };
 }
 
@@ -76050,13 +76503,17 @@ function verifyDownload(got, want) {
   const checked = [];
   if (want.size !== void 0) {
     if (got.bytes !== want.size) {
-      throw new VerifyError(`${want.name}: size mismatch: downloaded ${got.bytes} bytes, the release says ${want.size}.`);
+      throw new VerifyError(
+        `${want.name}: size mismatch: downloaded ${got.bytes} bytes, the release says ${want.size}.`
+      );
     }
     checked.push("size");
   }
   if (want.sha256 !== void 0) {
     if (got.sha256 !== want.sha256) {
-      throw new VerifyError(`${want.name}: sha256 mismatch: downloaded ${got.sha256}, checksums.txt says ${want.sha256}.`);
+      throw new VerifyError(
+        `${want.name}: sha256 mismatch: downloaded ${got.sha256}, checksums.txt says ${want.sha256}.`
+      );
     }
     checked.push("sha256");
   }
@@ -76064,7 +76521,9 @@ function verifyDownload(got, want) {
     const [algo, hex] = want.digest.split(":");
     if (algo === "sha256") {
       if (hex?.toLowerCase() !== got.sha256) {
-        throw new VerifyError(`${want.name}: sha256 mismatch: downloaded ${got.sha256}, the release API digest says ${hex}.`);
+        throw new VerifyError(
+          `${want.name}: sha256 mismatch: downloaded ${got.sha256}, the release API digest says ${hex}.`
+        );
       }
       checked.push("digest");
     }
@@ -101636,7 +102095,10 @@ async function readSig(armored, name2) {
   try {
     return await readSignature({ armoredSignature: armored });
   } catch (err2) {
-    throw new PgpError("invalid-signature", `${name2} is not an armored OpenPGP signature: ${err2 instanceof Error ? err2.message : String(err2)}`);
+    throw new PgpError(
+      "invalid-signature",
+      `${name2} is not an armored OpenPGP signature: ${err2 instanceof Error ? err2.message : String(err2)}`
+    );
   }
 }
 function issuers(sig) {
@@ -101649,12 +102111,21 @@ function signingKeyOf(sig, key, name2, pin) {
     const hit = key.getKeys(id)[0];
     if (hit) return hit;
   }
-  throw new PgpError("wrong-key", `${name2} was signed by ${issuers(sig).join(", ") || "an unnamed key"}, not by the pinned key ${pin} (set source-key-fingerprint for a fork).`);
+  throw new PgpError(
+    "wrong-key",
+    `${name2} was signed by ${issuers(sig).join(", ") || "an unnamed key"}, not by the pinned key ${pin} (set source-key-fingerprint for a fork).`
+  );
 }
 async function verifyStream(file, sig, key) {
   const binary = import_node_stream5.Readable.toWeb((0, import_node_fs3.createReadStream)(file));
   const message = await createMessage({ binary });
-  const result = await verify({ message, signature: sig, verificationKeys: key, format: "binary", expectSigned: false });
+  const result = await verify({
+    message,
+    signature: sig,
+    verificationKeys: key,
+    format: "binary",
+    expectSigned: false
+  });
   const reader = result.data.getReader();
   while (!(await reader.read()).done) ;
   if (result.signatures.length === 0) throw new PgpError("invalid-signature", "the signature file holds no signature");
@@ -101663,7 +102134,8 @@ async function verifyStream(file, sig, key) {
 async function verifyDetached(file, signatureFile, key, fingerprint2, label = (0, import_node_path6.basename)(file)) {
   const pin = norm(fingerprint2);
   const name2 = (0, import_node_path6.basename)(signatureFile);
-  if (!fprsOf(key).includes(pin)) throw new PgpError("wrong-key", `The key ${norm(key.getFingerprint())} is not the pinned key ${pin}.`);
+  if (!fprsOf(key).includes(pin))
+    throw new PgpError("wrong-key", `The key ${norm(key.getFingerprint())} is not the pinned key ${pin}.`);
   const sig = await readSig(await (0, import_promises3.readFile)(signatureFile, "utf8"), name2);
   const signer = signingKeyOf(sig, key, name2, pin);
   const signerFpr = norm(signer.getFingerprint());
@@ -101675,9 +102147,16 @@ async function verifyDetached(file, signatureFile, key, fingerprint2, label = (0
   } catch (err2) {
     if (err2 instanceof PgpError) throw err2;
     const why = err2 instanceof Error ? err2.message : String(err2);
-    throw new PgpError("bad-signature", `${label}: the OpenPGP signature ${name2} does not verify with the pinned key ${pin} (${why}); the archive was altered or the signature is not for it.`);
+    throw new PgpError(
+      "bad-signature",
+      `${label}: the OpenPGP signature ${name2} does not verify with the pinned key ${pin} (${why}); the archive was altered or the signature is not for it.`
+    );
   }
-  return { signingKey: signerFpr, primaryKey: norm(key.getFingerprint()), createdAt: sig.packets[0]?.created ?? void 0 };
+  return {
+    signingKey: signerFpr,
+    primaryKey: norm(key.getFingerprint()),
+    createdAt: sig.packets[0]?.created ?? void 0
+  };
 }
 
 // src/verify/pgp-key.ts
@@ -101693,7 +102172,10 @@ function githubServer(apiUrl2) {
 }
 function keyUrls(r) {
   const fpr = r.fingerprint.toUpperCase();
-  return [`${githubServer(r.apiUrl)}/${encodeURIComponent(r.owner)}.gpg`, `${r.keyserver ?? KEYSERVER}/vks/v1/by-fingerprint/${fpr}`];
+  return [
+    `${githubServer(r.apiUrl)}/${encodeURIComponent(r.owner)}.gpg`,
+    `${r.keyserver ?? KEYSERVER}/vks/v1/by-fingerprint/${fpr}`
+  ];
 }
 var keyCachePath = (toolCache, fingerprint2) => import_node_path7.default.join(toolCache, KEY_TOOL, fingerprint2.toUpperCase(), KEY_FILE);
 async function pinnedKey(http5, r) {
@@ -101710,7 +102192,10 @@ async function pinnedKey(http5, r) {
     }
   }
   const wrong = errors.some((e) => e instanceof PgpError && e.kind === "wrong-key");
-  throw new PgpError(wrong ? "wrong-key" : "no-key", `Could not get the OpenPGP key ${r.fingerprint.toUpperCase()}: ${errors.map((e) => e.message).join("; ")}`);
+  throw new PgpError(
+    wrong ? "wrong-key" : "no-key",
+    `Could not get the OpenPGP key ${r.fingerprint.toUpperCase()}: ${errors.map((e) => e.message).join("; ")}`
+  );
 }
 async function fetchKey(http5, url2, r) {
   const dir = await (0, import_promises4.mkdtemp)(import_node_path7.default.join(r.temp, "ssp-key-"));
@@ -101720,7 +102205,11 @@ async function fetchKey(http5, url2, r) {
     });
     const { key, found } = await selectKey(await (0, import_promises4.readFile)(got.path, "utf8"), r.fingerprint);
     if (!key) {
-      if (found.length) throw new PgpError("wrong-key", `${url2} has the key(s) ${found.join(", ")}, none of them the pinned ${r.fingerprint.toUpperCase()}`);
+      if (found.length)
+        throw new PgpError(
+          "wrong-key",
+          `${url2} has the key(s) ${found.join(", ")}, none of them the pinned ${r.fingerprint.toUpperCase()}`
+        );
       throw new PgpError("no-key", `${url2} holds no OpenPGP public key`);
     }
     checkUsable(key, url2);
@@ -101802,7 +102291,9 @@ var DEFAULT_LIMITS = { maxBytes: 2 * 1024 ** 3, maxEntries: 2e4 };
 async function auditTree(dir, expectedTop, limits = DEFAULT_LIMITS) {
   const entries = await (0, import_promises6.readdir)(dir);
   if (entries.length !== 1 || entries[0] !== expectedTop) {
-    throw new AuditError(`Archive must hold exactly one top-level directory ${expectedTop}/; it holds: ${entries.join(", ") || "nothing"}.`);
+    throw new AuditError(
+      `Archive must hold exactly one top-level directory ${expectedTop}/; it holds: ${entries.join(", ") || "nothing"}.`
+    );
   }
   const top = import_node_path9.default.join(dir, expectedTop);
   if (!(await (0, import_promises6.lstat)(top)).isDirectory()) throw new AuditError(`${expectedTop} in the archive is not a directory.`);
@@ -101825,7 +102316,9 @@ async function walk(root, dir, acc, limits) {
       acc.bytes += st.size;
       if (acc.bytes > limits.maxBytes) throw new AuditError(`Archive unpacks to more than ${limits.maxBytes} bytes.`);
     } else {
-      throw new AuditError(`Archive entry ${rel} is a device, FIFO or socket; only files, directories and symlinks are allowed.`);
+      throw new AuditError(
+        `Archive entry ${rel} is a device, FIFO or socket; only files, directories and symlinks are allowed.`
+      );
     }
   }
 }
@@ -101849,7 +102342,11 @@ var TAR_ARGS = (dest) => ["-x", "--no-same-owner", "--delay-directory-restore", 
 async function findOnPath(name2, envPath = process.env.PATH ?? "") {
   for (const dir of envPath.split(":").filter((d) => d.startsWith("/"))) {
     const file = import_node_path10.default.join(dir, name2);
-    if (await (0, import_promises7.access)(file, import_promises7.constants.X_OK).then(() => true, () => false)) return file;
+    if (await (0, import_promises7.access)(file, import_promises7.constants.X_OK).then(
+      () => true,
+      () => false
+    ))
+      return file;
   }
   return void 0;
 }
@@ -101873,7 +102370,8 @@ var untar = async (archive, dest) => {
     const tar2 = (0, import_node_child_process2.spawn)("tar", TAR_ARGS(dest), { stdio: [dec.stdout, "ignore", "pipe"] });
     dec.stdout.destroy();
     const [code2] = await Promise.all([exitOf(tar2, err2), exitOf(dec, err2)]);
-    if (code2 !== 0) throw new Error(`Unpacking ${archive} failed (tar exit ${code2}): ${err2.text.trim().split("\n").at(-1)}`);
+    if (code2 !== 0)
+      throw new Error(`Unpacking ${archive} failed (tar exit ${code2}): ${err2.text.trim().split("\n").at(-1)}`);
     return;
   }
   const tar = (0, import_node_child_process2.spawn)("tar", TAR_ARGS(dest), { stdio: ["pipe", "ignore", "pipe"] });
@@ -101883,7 +102381,10 @@ var untar = async (archive, dest) => {
     (e) => e instanceof Error ? e.message : String(e)
   );
   const [feedError, code] = await Promise.all([fed, exited]);
-  if (code !== 0) throw new Error(`Unpacking ${archive} failed (tar exit ${code}): ${err2.text.trim().split("\n").at(-1) ?? feedError ?? ""}`);
+  if (code !== 0)
+    throw new Error(
+      `Unpacking ${archive} failed (tar exit ${code}): ${err2.text.trim().split("\n").at(-1) ?? feedError ?? ""}`
+    );
 };
 
 // src/install/extract.ts
@@ -101952,7 +102453,14 @@ async function fromCaches(tc, req, version3) {
   const root = tc.find(MGOLTZSCHE_TOOL, version3, req.arch);
   if (root) {
     const meta2 = await readMeta(root);
-    return { version: version3, root, cacheHit: "tool-cache", verified: meta2?.verified ?? "openpgp-signature", checks: [], asset: meta2?.asset };
+    return {
+      version: version3,
+      root,
+      cacheHit: "tool-cache",
+      verified: meta2?.verified ?? "openpgp-signature",
+      checks: [],
+      asset: meta2?.asset
+    };
   }
   if (!req.cache) return void 0;
   const name2 = cacheName(version3, req.arch);
@@ -101961,7 +102469,14 @@ async function fromCaches(tc, req, version3) {
   if (!meta) return void 0;
   const entry = { asset: mgoltzscheAsset(req.arch), verified: meta.verified };
   const cached = await extractAuditCache(slot.archive, mgoltzscheTop(req.arch), keyOf(req, version3), entry);
-  return { version: version3, root: cached, cacheHit: "actions-cache", verified: meta.verified, checks: [`sha256 ${meta.sha256} (cache entry)`], asset: entry.asset };
+  return {
+    version: version3,
+    root: cached,
+    cacheHit: "actions-cache",
+    verified: meta.verified,
+    checks: [`sha256 ${meta.sha256} (cache entry)`],
+    asset: entry.asset
+  };
 }
 async function download(http5, req, chosen) {
   const asset = mgoltzscheAsset(req.arch);
@@ -101971,7 +102486,10 @@ async function download(http5, req, chosen) {
   await writeMeta(slot, { asset: import_node_path12.default.basename(slot.archive), sha256: fetched.sha256, verified: verified2 });
   const entry = { asset, verified: verified2 };
   const root = await extractAuditCache(slot.archive, mgoltzscheTop(req.arch), keyOf(req, chosen.version), entry);
-  const cacheSave = req.cache && { key: cacheKey(req.owner, req.repo, import_node_path12.default.basename(slot.archive), fetched.sha256), paths: [slot.dir] };
+  const cacheSave = req.cache && {
+    key: cacheKey(req.owner, req.repo, import_node_path12.default.basename(slot.archive), fetched.sha256),
+    paths: [slot.dir]
+  };
   const checks = [`openpgp signature by ${fetched.signer}`, ...fetched.checks];
   return { version: chosen.version, root, cacheHit: false, verified: verified2, checks, asset, cacheSave };
 }
@@ -101986,7 +102504,14 @@ async function fetchVerified(http5, req, chosen, dest) {
     const [got, sigFile, key] = await Promise.all([
       fetchAsset(http5, asset, dest),
       fetchAsset(http5, sig, import_node_path12.default.join(dir, sig.name)),
-      pinnedKey(http5, { apiUrl: req.apiUrl, owner: req.owner, fingerprint: req.fingerprint, temp: req.temp, toolCache: req.toolCache, keyserver: req.keyserver })
+      pinnedKey(http5, {
+        apiUrl: req.apiUrl,
+        owner: req.owner,
+        fingerprint: req.fingerprint,
+        temp: req.temp,
+        toolCache: req.toolCache,
+        keyserver: req.keyserver
+      })
     ]);
     const checks = verifyDownload(got, { name: name2, size: asset.size, digest: asset.digest });
     const pgp = await verifyDetached(got.path, sigFile.path, key.key, req.fingerprint, name2);
@@ -102000,7 +102525,10 @@ async function fetchVerified(http5, req, chosen, dest) {
 }
 function ignoredInputsWarning(inputs) {
   if (inputs.source === "pigfoot") return void 0;
-  const given = [inputs.variant !== "default" && `variant: ${inputs.variant}`, inputs.libc !== "static" && `libc: ${inputs.libc}`].filter(Boolean);
+  const given = [
+    inputs.variant !== "default" && `variant: ${inputs.variant}`,
+    inputs.libc !== "static" && `libc: ${inputs.libc}`
+  ].filter(Boolean);
   if (given.length === 0) return void 0;
   const what = inputs.source === "system" ? "the podman already on the runner is used as it is" : "mgoltzsche/podman-static publishes one asset per architecture";
   return `${given.join(" and ")} ignored with source: ${inputs.source}: ${what}.`;
@@ -102042,7 +102570,11 @@ var SignatureError = class extends Error {
   }
   kind;
 };
-var SUPPORTED_MEDIA_TYPES = [import_bundle.BUNDLE_V03_MEDIA_TYPE, import_bundle.BUNDLE_V03_LEGACY_MEDIA_TYPE, import_bundle.BUNDLE_V02_MEDIA_TYPE];
+var SUPPORTED_MEDIA_TYPES = [
+  import_bundle.BUNDLE_V03_MEDIA_TYPE,
+  import_bundle.BUNDLE_V03_LEGACY_MEDIA_TYPE,
+  import_bundle.BUNDLE_V02_MEDIA_TYPE
+];
 var TUF_MIRROR = "https://tuf-repo-cdn.sigstore.dev";
 var STALE_HINT = "If Sigstore rotated its keys after this action was released, the embedded trusted root is out of date: update the action.";
 function embeddedTrustedRoot() {
@@ -102088,7 +102620,10 @@ function parseBundle(json) {
   checkMediaType(obj);
   const bundle = (0, import_bundle.bundleFromJSON)(obj);
   if (bundle.content.$case !== "messageSignature") {
-    throw new SignatureError("invalid-bundle", `the bundle holds a ${bundle.content.$case}, not a signature over the file.`);
+    throw new SignatureError(
+      "invalid-bundle",
+      `the bundle holds a ${bundle.content.$case}, not a signature over the file.`
+    );
   }
   return bundle;
 }
@@ -102175,7 +102710,10 @@ function classify(err2) {
     }
   }
   if (err2 instanceof import_bundle.ValidationError) {
-    return new SignatureError("invalid-bundle", `the signature bundle is malformed: ${err2.message} (${err2.fields.join(", ")}).`);
+    return new SignatureError(
+      "invalid-bundle",
+      `the signature bundle is malformed: ${err2.message} (${err2.fields.join(", ")}).`
+    );
   }
   const msg = err2 instanceof Error ? err2.message : String(err2);
   return new SignatureError("invalid-bundle", `the signature bundle is malformed: ${msg}.`);
@@ -102238,9 +102776,20 @@ async function fromActionsCache(req, version3, asset) {
   const meta = await restoreArchive(req.cache, slot, keyPrefix(req.owner, req.repo, asset));
   if (!meta) return void 0;
   const root = await extractAuditCache(slot.archive, tagFor(version3), cacheKeyOf(req, version3), meta);
-  return { version: version3, root, cacheHit: "actions-cache", verified: meta.verified, checks: [`sha256 ${meta.sha256} (cache entry)`], asset };
+  return {
+    version: version3,
+    root,
+    cacheHit: "actions-cache",
+    verified: meta.verified,
+    checks: [`sha256 ${meta.sha256} (cache entry)`],
+    asset
+  };
 }
-var cacheKeyOf = (req, version3) => ({ tool: toolName(req.variant, req.libc), version: version3, arch: req.arch });
+var cacheKeyOf = (req, version3) => ({
+  tool: toolName(req.variant, req.libc),
+  version: version3,
+  arch: req.arch
+});
 async function download2(http5, req, chosen, name2) {
   const slot = archiveSlot(req.temp, name2);
   const fetched = await fetchVerified2(http5, req, chosen, name2, slot.archive);
@@ -102249,7 +102798,16 @@ async function download2(http5, req, chosen, name2) {
   await writeMeta(slot, meta);
   const root = await extractAuditCache(slot.archive, tagFor(chosen.version), cacheKeyOf(req, chosen.version), meta);
   const cacheSave = req.cache && { key: cacheKey(req.owner, req.repo, name2, fetched.sha256), paths: [slot.dir] };
-  return { version: chosen.version, root, cacheHit: false, verified: verified2, checks: fetched.checks, signature: fetched.signature, asset: name2, cacheSave };
+  return {
+    version: chosen.version,
+    root,
+    cacheHit: false,
+    verified: verified2,
+    checks: fetched.checks,
+    signature: fetched.signature,
+    asset: name2,
+    cacheSave
+  };
 }
 async function fetchVerified2(http5, req, chosen, name2, dest) {
   const asset = findAsset(chosen.release, name2);
@@ -102268,7 +102826,12 @@ async function fetchVerified2(http5, req, chosen, name2, dest) {
     const signedFile = plan2.signs === "asset" ? got.path : sumsFile.path;
     const signature = bundle ? await checkSignature(req.verifySignature, bundle.path, signedFile, policy, req.trustedRoot) : skippedSignature(req.verifySignature, plan2.missing);
     const checksums = parseChecksums(await (0, import_promises13.readFile)(sumsFile.path, "utf8"));
-    const checks = verifyDownload(got, { name: name2, size: asset.size, sha256: expectedSha(checksums, name2), digest: asset.digest });
+    const checks = verifyDownload(got, {
+      name: name2,
+      size: asset.size,
+      sha256: expectedSha(checksums, name2),
+      digest: asset.digest
+    });
     if (signature.result) checks.unshift(`signature (${plan2.signs === "asset" ? name2 : CHECKSUMS})`);
     return { sha256: got.sha256, checks, signature };
   } catch (err2) {
@@ -102295,10 +102858,15 @@ async function findSystemPodman(run2, env, fs10 = realHostFs()) {
     if (st?.kind !== "file" || !await fs10.access(p, "x")) continue;
     const r = await run2(p, ["--version"], { env, timeoutMs: 3e4 });
     const version3 = r.exitCode === 0 ? parsePodman(r.stdout).version : void 0;
-    if (!version3) throw new SystemPodmanError(`source: system but ${p} does not run: \`podman --version\` ${r.exitCode === 0 ? `printed ${JSON.stringify(r.stdout.trim())}` : `failed: ${lastLine(r)}`}.`);
+    if (!version3)
+      throw new SystemPodmanError(
+        `source: system but ${p} does not run: \`podman --version\` ${r.exitCode === 0 ? `printed ${JSON.stringify(r.stdout.trim())}` : `failed: ${lastLine(r)}`}.`
+      );
     return { path: p, realPath: await fs10.realpath(p) ?? p, version: version3 };
   }
-  throw new SystemPodmanError(`source: system but no podman on PATH (searched ${dirs.join(":") || "an empty PATH"}). Install podman first, or use source: pigfoot.`);
+  throw new SystemPodmanError(
+    `source: system but no podman on PATH (searched ${dirs.join(":") || "an empty PATH"}). Install podman first, or use source: pigfoot.`
+  );
 }
 function systemInstalled(p) {
   const bin = import_node_path15.default.dirname(p.path);
@@ -102337,7 +102905,16 @@ async function pigfoot(s) {
   const result = await install(variant);
   const installFull = async () => (await install("full", parseVersionSpec(result.version))).root;
   const installed = resolveLayout(result.root, LAYOUTS[variant]);
-  return { result, installed, variant, libc: libc.libc, gateVariant: variant, installFull, exportPath: true, cacheSaves };
+  return {
+    result,
+    installed,
+    variant,
+    libc: libc.libc,
+    gateVariant: variant,
+    installFull,
+    exportPath: true,
+    cacheSaves
+  };
 }
 async function chooseVariant2(s, req) {
   if (s.inputs.variant !== "auto") return { variant: s.inputs.variant, spec: req.spec };
@@ -102362,12 +102939,26 @@ async function mgoltzsche(s) {
     cache: inputs.cache ? deps.cache : void 0
   });
   const installed = resolveLayout(result.root, MGOLTZSCHE_LAYOUT);
-  return { result, installed, variant: "", libc: "", gateVariant: "full", exportPath: true, cacheSaves: result.cacheSave ? [result.cacheSave] : [] };
+  return {
+    result,
+    installed,
+    variant: "",
+    libc: "",
+    gateVariant: "full",
+    exportPath: true,
+    cacheSaves: result.cacheSave ? [result.cacheSave] : []
+  };
 }
 async function system(s) {
   const sys = await findSystemPodman(s.deps.run, s.env);
   const installed = systemInstalled(sys);
-  const result = { version: sys.version, root: installed.root, cacheHit: false, verified: "none (system podman)", checks: [] };
+  const result = {
+    version: sys.version,
+    root: installed.root,
+    cacheHit: false,
+    verified: "none (system podman)",
+    checks: []
+  };
   return { result, installed, variant: "", libc: "", gateVariant: "standalone", exportPath: false, cacheSaves: [] };
 }
 
@@ -102394,7 +102985,11 @@ function buildIdentity(i2, os12) {
     ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v)),
     arch: i2.arch,
     runner: i2.runner,
-    podman: { version: i2.info.version ?? i2.podmanVersion, path: i2.podmanPath, origin: originOf2(i2.podmanPath, i2, false) },
+    podman: {
+      version: i2.info.version ?? i2.podmanVersion,
+      path: i2.podmanPath,
+      origin: originOf2(i2.podmanPath, i2, false)
+    },
     crun: component(i2, "crun", i2.info.ociRuntime.path, i2.info.ociRuntime.version),
     pasta: component(i2, "pasta", i2.info.pasta.path, i2.info.pasta.version)
   };
@@ -102435,15 +103030,25 @@ function proxyFor(url2, env = process.env) {
     const [name2, port] = entry.split(":");
     if (name2 === "*") return void 0;
     const bare = name2.replace(/^\*?\./, "");
-    if ((host === bare || host.endsWith(`.${bare}`)) && (!port || port === (url2.port || (url2.protocol === "https:" ? "443" : "80")))) return void 0;
+    if ((host === bare || host.endsWith(`.${bare}`)) && (!port || port === (url2.port || (url2.protocol === "https:" ? "443" : "80"))))
+      return void 0;
   }
   return new URL(raw.includes("://") ? raw : `http://${raw}`);
 }
-var proxyAuth = (p) => p.username ? { "proxy-authorization": `Basic ${Buffer.from(`${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`).toString("base64")}` } : {};
+var proxyAuth = (p) => p.username ? {
+  "proxy-authorization": `Basic ${Buffer.from(`${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`).toString("base64")}`
+} : {};
 function tunnel2(proxy, url2, signal) {
   const authority = `${url2.hostname}:${url2.port || 443}`;
   return new Promise((resolve3, reject) => {
-    const req = import_node_http2.default.request({ host: proxy.hostname, port: proxy.port || 80, method: "CONNECT", path: authority, headers: { host: authority, ...proxyAuth(proxy) }, signal });
+    const req = import_node_http2.default.request({
+      host: proxy.hostname,
+      port: proxy.port || 80,
+      method: "CONNECT",
+      path: authority,
+      headers: { host: authority, ...proxyAuth(proxy) },
+      signal
+    });
     req.on("connect", (res, socket) => {
       if (res.statusCode !== 200) {
         socket.destroy();
@@ -102466,10 +103071,21 @@ async function get2(url2, headers, signal) {
     options = { ...options, createConnection: () => socket };
   } else if (proxy) {
     client = import_node_http2.default;
-    options = { ...options, host: proxy.hostname, port: proxy.port || 80, path: target.href, headers: { ...headers, host: target.host, ...proxyAuth(proxy) } };
+    options = {
+      ...options,
+      host: proxy.hostname,
+      port: proxy.port || 80,
+      path: target.href,
+      headers: { ...headers, host: target.host, ...proxyAuth(proxy) }
+    };
   }
   return new Promise((resolve3, reject) => {
-    const onReply = (res) => resolve3({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? "", headers: toHeaders(res.headers), body: res });
+    const onReply = (res) => resolve3({
+      status: res.statusCode ?? 0,
+      statusText: res.statusMessage ?? "",
+      headers: toHeaders(res.headers),
+      body: res
+    });
     const req = proxy && target.protocol !== "https:" ? client.get(options, onReply) : client.get(target, options, onReply);
     req.on("error", reject);
   });
@@ -102591,7 +103207,8 @@ async function streamToFile(res, dest, stallMs) {
   try {
     await (0, import_promises15.pipeline)(res.body, meter, (0, import_node_fs6.createWriteStream)(dest, { flags: "wx" }));
   } catch (err2) {
-    if (err2 instanceof Error && err2.message === "aborted") throw new HttpError(`connection closed after ${bytes}${expected > 0 ? ` of ${expected}` : ""} bytes`);
+    if (err2 instanceof Error && err2.message === "aborted")
+      throw new HttpError(`connection closed after ${bytes}${expected > 0 ? ` of ${expected}` : ""} bytes`);
     throw err2;
   } finally {
     clearTimeout(stall);
@@ -102702,7 +103319,18 @@ function verifiedText(r) {
 }
 function addInstallSummary(summary2, o) {
   const { result } = o;
-  summary2.table("Installed", installRows({ ...o, version: result.version, installDir: result.root, cacheHit: String(result.cacheHit), verified: verifiedText(result), asset: result.asset, dropin: o.wired.dropin })).table("Components podman uses", componentRows(components(o)));
+  summary2.table(
+    "Installed",
+    installRows({
+      ...o,
+      version: result.version,
+      installDir: result.root,
+      cacheHit: String(result.cacheHit),
+      verified: verifiedText(result),
+      asset: result.asset,
+      dropin: o.wired.dropin
+    })
+  ).table("Components podman uses", componentRows(components(o)));
 }
 var versionOf = (parse3, text2) => text2 ? parse3(text2).version ?? text2.split("\n")[0] : void 0;
 function components(o) {
@@ -102711,8 +103339,18 @@ function components(o) {
   const origin2 = (piece, file) => file && o.completed.includes(piece) ? "completed" : originOf(file, roots);
   return [
     { name: "podman", version: info3.version, path: o.installed.podman, origin: origin2("podman", o.installed.podman) },
-    { name: info3.ociRuntime.name ?? "crun", version: versionOf(parseCrun, info3.ociRuntime.version), path: info3.ociRuntime.path, origin: origin2("crun", info3.ociRuntime.path) },
-    { name: "conmon", version: versionOf(parseConmon, info3.conmon.version), path: info3.conmon.path, origin: origin2("conmon", info3.conmon.path) }
+    {
+      name: info3.ociRuntime.name ?? "crun",
+      version: versionOf(parseCrun, info3.ociRuntime.version),
+      path: info3.ociRuntime.path,
+      origin: origin2("crun", info3.ociRuntime.path)
+    },
+    {
+      name: "conmon",
+      version: versionOf(parseConmon, info3.conmon.version),
+      path: info3.conmon.path,
+      origin: origin2("conmon", info3.conmon.path)
+    }
   ];
 }
 
@@ -102831,7 +103469,14 @@ function runtimeArgs(rt) {
   if (rt.kind === "image") return ["--pull=never", "--entrypoint", "node", rt.image];
   const nodeDir = dirOf(rt.nodePath);
   const underUsr = nodeDir === "/usr" || nodeDir.startsWith("/usr/");
-  return ["-v", "/usr:/usr:ro", ...underUsr ? [] : ["-v", `${nodeDir}:${nodeDir}:ro`], "--rootfs", rt.rootfs, rt.nodePath];
+  return [
+    "-v",
+    "/usr:/usr:ro",
+    ...underUsr ? [] : ["-v", `${nodeDir}:${nodeDir}:ro`],
+    "--rootfs",
+    rt.rootfs,
+    rt.nodePath
+  ];
 }
 function probeArgv(rt, c, req, runId) {
   return [
@@ -102854,7 +103499,13 @@ function probeArgv(rt, c, req, runId) {
 }
 var rmArgv = (names) => ["rm", "-f", "-i", "-t", "0", ...names];
 var logsArgv = (name2) => ["logs", name2];
-var networkCreateArgv = (name2, runId) => ["network", "create", "--label", `${LABEL}=${runId}`, name2];
+var networkCreateArgv = (name2, runId) => [
+  "network",
+  "create",
+  "--label",
+  `${LABEL}=${runId}`,
+  name2
+];
 var networkRmArgv = (name2) => ["network", "rm", "-f", name2];
 var pullArgv = (image) => ["pull", "--quiet", image];
 var imageExistsArgv = (image) => ["image", "exists", image];
@@ -102900,11 +103551,15 @@ var NO_TRAFFIC = "decided from /proc/net/route, interface addresses and /etc/res
 function internet4(host) {
   const gw = host.gw4[0];
   if (!gw) return { ok: false, reason: `no internet: no IPv4 default route (${NO_TRAFFIC})` };
-  if (host.nameservers.length === 0) return { ok: false, reason: `no internet: no nameserver in /etc/resolv.conf (${NO_TRAFFIC})` };
+  if (host.nameservers.length === 0)
+    return { ok: false, reason: `no internet: no nameserver in /etc/resolv.conf (${NO_TRAFFIC})` };
   const addrs = v4(host.interfaces.find((i2) => i2.name === gw.dev)).map((a) => a.split("/")[0]);
   if (isDoc(gw.via) || addrs.length > 0 && addrs.every(isDoc)) {
     const what = `IPv4 default route via ${gw.via} on ${gw.dev} (address ${addrs.join(", ") || "none"})`;
-    return { ok: false, reason: `no internet: ${what} is in an RFC 5737 documentation range, which the internet does not route (${NO_TRAFFIC})` };
+    return {
+      ok: false,
+      reason: `no internet: ${what} is in an RFC 5737 documentation range, which the internet does not route (${NO_TRAFFIC})`
+    };
   }
   return { ok: true, reason: `IPv4 default route via ${gw.via} on ${gw.dev}, nameserver ${host.nameservers[0]}` };
 }
@@ -103066,7 +103721,8 @@ var CheckContext = class {
   }
   async podmanOk(what, args) {
     const r = await this.podman(args);
-    if (r.exitCode !== 0) throw new CheckFailure(`${what} ${failureText(r, this.suite.timeoutMs)}`, tail(r.stderr || r.stdout));
+    if (r.exitCode !== 0)
+      throw new CheckFailure(`${what} ${failureText(r, this.suite.timeoutMs)}`, tail(r.stderr || r.stdout));
     return r;
   }
   /** Runs a probe container to completion and returns its JSON line (even when it exited 1). */
@@ -103075,20 +103731,29 @@ var CheckContext = class {
     const argv = probeArgv(await this.suite.runtime(this.checkId), { ...spec, name: name2 }, req, this.suite.runId);
     const r = await this.podman(argv);
     const out = jsonLine(r.stdout);
-    if (out === void 0) throw new CheckFailure(`probe ${role} ${failureText(r, this.suite.timeoutMs)}`, tail(r.stderr || r.stdout));
+    if (out === void 0)
+      throw new CheckFailure(`probe ${role} ${failureText(r, this.suite.timeoutMs)}`, tail(r.stderr || r.stdout));
     return out;
   }
   /** Starts a detached probe server and waits until it listens (a publish is live from then on). */
   async serve(spec) {
     const name2 = this.track(spec.role);
-    const argv = probeArgv(await this.suite.runtime(this.checkId), { ...spec, name: name2, detach: true }, { mode: "serve", port: spec.port }, this.suite.runId);
+    const argv = probeArgv(
+      await this.suite.runtime(this.checkId),
+      { ...spec, name: name2, detach: true },
+      { mode: "serve", port: spec.port },
+      this.suite.runId
+    );
     await this.podmanOk(`starting ${spec.role}`, argv);
     for (; ; ) {
       const logs = await this.podman(logsArgv(name2), 1e4);
       if (logs.stdout.includes('"listening"')) return name2;
       const state3 = await this.podman(["container", "inspect", "--format", "{{.State.Status}}", name2], 1e4);
       if (this.closed || !/running|created|configured/.test(state3.stdout) || Date.now() > this.deadline) {
-        throw new CheckFailure(`${spec.role} never listened (state: ${state3.stdout.trim() || lastLine(state3)})`, tail(logs.stderr || logs.stdout));
+        throw new CheckFailure(
+          `${spec.role} never listened (state: ${state3.stdout.trim() || lastLine(state3)})`,
+          tail(logs.stderr || logs.stdout)
+        );
       }
       await sleep2(100);
     }
@@ -103121,7 +103786,8 @@ var CheckContext = class {
     }
     for (const n of this.networks) {
       const r = await run2(networkRmArgv(n));
-      if (r.exitCode !== 0 && !/not found|no such/i.test(r.stderr)) errors.push(`podman network rm ${n}: ${lastLine(r)}`);
+      if (r.exitCode !== 0 && !/not found|no such/i.test(r.stderr))
+        errors.push(`podman network rm ${n}: ${lastLine(r)}`);
     }
     await Promise.all(this.servers.map((s) => s.close()));
     return errors;
@@ -103154,7 +103820,10 @@ async function runOne(suite, c) {
   const ctx = new CheckContext(suite, c.id, started + suite.timeoutMs);
   let timer;
   const backstop = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new CheckFailure(`timed out (smoke-timeout ${suite.timeoutMs / 1e3} s)`)), suite.timeoutMs + 2e3);
+    timer = setTimeout(
+      () => reject(new CheckFailure(`timed out (smoke-timeout ${suite.timeoutMs / 1e3} s)`)),
+      suite.timeoutMs + 2e3
+    );
   });
   let report;
   try {
@@ -103176,7 +103845,14 @@ async function runOne(suite, c) {
 function outcome(base, err2) {
   if (err2 instanceof CheckSkip) return { ...base, status: "skipped", reason: err2.message, durationMs: 0, details: {} };
   const f = err2 instanceof CheckFailure ? err2 : new CheckFailure(err2 instanceof Error ? err2.message : String(err2));
-  return { ...base, status: "failed", reason: f.message, durationMs: 0, details: f.details ?? {}, ...f.stderr && { stderrTail: f.stderr } };
+  return {
+    ...base,
+    status: "failed",
+    reason: f.message,
+    durationMs: 0,
+    details: f.details ?? {},
+    ...f.stderr && { stderrTail: f.stderr }
+  };
 }
 async function runAll(suite, checks, limit) {
   const results = new Array(checks.length);
@@ -103212,37 +103888,78 @@ async function dnsLookups(ctx) {
   const out = await ctx.probe("dns", {}, { mode: "dns", names: [...DNS_NAMES] });
   const missing = out.results.filter((r) => !Array.isArray(r.a) || r.a.length === 0);
   const details = { lookups: out.results };
-  if (missing.length > 0) throw new CheckFailure(`no A record for ${missing.map((r) => `${r.name} (${String(r.a)})`).join(", ")}`, void 0, details);
+  if (missing.length > 0)
+    throw new CheckFailure(
+      `no A record for ${missing.map((r) => `${r.name} (${String(r.a)})`).join(", ")}`,
+      void 0,
+      details
+    );
   const aaaa = out.results.filter((r) => Array.isArray(r.aaaa) && r.aaaa.length > 0).length;
   return { ...details, summary: `A for ${out.results.length} names; AAAA for ${aaaa}` };
 }
 async function https42(ctx) {
   const jobs = [...HTTPS_TARGETS.map((url2) => ({ url: url2 })), { url: HTTPS_TARGETS[0], count: 16 }];
-  const out = await ctx.probe("client", {}, { mode: "get", family: 4, concurrency: 16, timeoutMs: ctx.remaining(), jobs });
+  const out = await ctx.probe(
+    "client",
+    {},
+    { mode: "get", family: 4, concurrency: 16, timeoutMs: ctx.remaining(), jobs }
+  );
   const details = { requests: out.requests, failed: out.failed, failures: out.failures, ms: out.ms };
-  if (!out.ok) throw new CheckFailure(`${out.failed} of ${out.requests} HTTPS requests failed: ${out.failures.join("; ")}`, void 0, details);
+  if (!out.ok)
+    throw new CheckFailure(
+      `${out.failed} of ${out.requests} HTTPS requests failed: ${out.failures.join("; ")}`,
+      void 0,
+      details
+    );
   return { ...details, summary: `${HTTPS_TARGETS.length} CDNs, then 16 in parallel to registry.npmjs.org, over IPv4` };
 }
 async function throughput(ctx) {
-  const get3 = (role, network) => ctx.probe(role, { network }, { mode: "get", family: 4, timeoutMs: ctx.remaining(), jobs: [{ url: LARGE_URL }] });
+  const get3 = (role, network) => ctx.probe(
+    role,
+    { network },
+    { mode: "get", family: 4, timeoutMs: ctx.remaining(), jobs: [{ url: LARGE_URL }] }
+  );
   const host = await get3("host", "host");
   const dflt3 = await get3("default");
   const details = { defaultMbit: Math.round(mbit(dflt3)), hostMbit: Math.round(mbit(host)), bytes: dflt3.bytes };
-  if (!host.ok || !dflt3.ok) throw new CheckFailure(`download failed: ${[...host.failures, ...dflt3.failures].join("; ")}`, void 0, details);
-  if (mbit(dflt3) < mbit(host) / 10) throw new CheckFailure(`default network ${details.defaultMbit} Mbit/s, under a tenth of --network host (${details.hostMbit})`, void 0, details);
+  if (!host.ok || !dflt3.ok)
+    throw new CheckFailure(`download failed: ${[...host.failures, ...dflt3.failures].join("; ")}`, void 0, details);
+  if (mbit(dflt3) < mbit(host) / 10)
+    throw new CheckFailure(
+      `default network ${details.defaultMbit} Mbit/s, under a tenth of --network host (${details.hostMbit})`,
+      void 0,
+      details
+    );
   return { ...details, summary: `25 MB: default ${details.defaultMbit} Mbit/s, host ${details.hostMbit} Mbit/s` };
 }
 async function https6(ctx) {
-  const out = await ctx.probe("client", {}, { mode: "get", family: 6, timeoutMs: ctx.remaining(), jobs: IPV6_TARGETS.map((url2) => ({ url: url2 })) });
-  if (!out.ok) throw new CheckFailure(`HTTPS over IPv6 failed: ${out.failures.join("; ")}`, void 0, { failures: out.failures });
+  const out = await ctx.probe(
+    "client",
+    {},
+    { mode: "get", family: 6, timeoutMs: ctx.remaining(), jobs: IPV6_TARGETS.map((url2) => ({ url: url2 })) }
+  );
+  if (!out.ok)
+    throw new CheckFailure(`HTTPS over IPv6 failed: ${out.failures.join("; ")}`, void 0, { failures: out.failures });
   return { requests: out.requests, summary: `${IPV6_TARGETS.length} hosts over IPv6` };
 }
 var dflt2 = (c) => `default (${c.defaultKind.kind})`;
 var INTERNET_CHECKS = [
   { id: "internet-dns", title: "DNS A/AAAA", mode: dflt2, needs: { internet: true }, run: dnsLookups },
-  { id: "internet-https", title: "HTTPS over IPv4 to several CDNs, 16 parallel", mode: dflt2, needs: { internet: true }, run: https42 },
+  {
+    id: "internet-https",
+    title: "HTTPS over IPv4 to several CDNs, 16 parallel",
+    mode: dflt2,
+    needs: { internet: true },
+    run: https42
+  },
   { id: "internet-ipv6", title: "HTTPS over IPv6", mode: dflt2, needs: { internet: true, ipv6: true }, run: https6 },
-  { id: "internet-throughput", title: "Large download vs --network host", mode: (c) => `${dflt2(c)} vs host`, needs: { internet: true, optional: true }, run: throughput }
+  {
+    id: "internet-throughput",
+    title: "Large download vs --network host",
+    mode: (c) => `${dflt2(c)} vs host`,
+    needs: { internet: true, optional: true },
+    run: throughput
+  }
 ];
 
 // src/smoke/checks.ts
@@ -103307,7 +104024,10 @@ function certificate(s, now = Date.now()) {
   return `-----BEGIN CERTIFICATE-----
 ${der.toString("base64").replace(/.{64}/g, "$&\n")}
 -----END CERTIFICATE-----
-`.replace("\n\n", "\n");
+`.replace(
+    "\n\n",
+    "\n"
+  );
 }
 function makeTestPki(names, label = "setup-static-podman smoke") {
   const ca = (0, import_node_crypto11.generateKeyPairSync)("ec", { namedCurve: "P-256" });
@@ -103356,10 +104076,19 @@ async function fetchFromHost(ctx, network, host) {
   const srv = await ctx.server();
   const s = seedFor(ctx);
   const url2 = `http://${host}:${srv.port}${blobPath(s, 4 * MiB)}`;
-  const out = await ctx.probe("client", { network: network(srv.port) }, { mode: "get", timeoutMs: ctx.remaining(), jobs: [{ url: url2, seed: s, size: 4 * MiB }] });
-  const details = { url: out.gateway ? url2.replace("{gw4}", out.gateway) : url2, hostSaw: [...srv.peers], bytes: out.bytes };
+  const out = await ctx.probe(
+    "client",
+    { network: network(srv.port) },
+    { mode: "get", timeoutMs: ctx.remaining(), jobs: [{ url: url2, seed: s, size: 4 * MiB }] }
+  );
+  const details = {
+    url: out.gateway ? url2.replace("{gw4}", out.gateway) : url2,
+    hostSaw: [...srv.peers],
+    bytes: out.bytes
+  };
   if (!out.ok) fail(`container GET failed: ${out.failures[0] ?? "no request completed"}`, details);
-  if (!srv.peers.has("127.0.0.1")) fail(`host server saw ${[...srv.peers].join(", ") || "nothing"}, expected 127.0.0.1`, details);
+  if (!srv.peers.has("127.0.0.1"))
+    fail(`host server saw ${[...srv.peers].join(", ") || "nothing"}, expected 127.0.0.1`, details);
   return { ...details, summary: `${details.url} reached host 127.0.0.1:${srv.port}; 4 MiB sha256 ok` };
 }
 async function publishAndFetch(ctx, network) {
@@ -103390,9 +104119,11 @@ async function defaultNetwork2(ctx) {
   };
   if (kind !== want.kind) fail(`default network is ${kind}, expected ${want.kind} (${want.why})`, details);
   if (kind === "pasta" || kind === "slirp4netns") {
-    if (!ifs.some((i2) => i2.addrs.some((a) => a.includes(".")))) fail(`${kind}: no IPv4 address in the container`, details);
+    if (!ifs.some((i2) => i2.addrs.some((a) => a.includes("."))))
+      fail(`${kind}: no IPv4 address in the container`, details);
     if (!f.gw4[0]) fail(`${kind}: no IPv4 default route in the container`, details);
-    if (!want.options && !ifs.some((i2) => i2.mtu === 65520)) fail(`${kind}: MTU ${ifs.map((i2) => i2.mtu).join(", ")}, expected 65520`, details);
+    if (!want.options && !ifs.some((i2) => i2.mtu === 65520))
+      fail(`${kind}: MTU ${ifs.map((i2) => i2.mtu).join(", ")}, expected 65520`, details);
   }
   return details;
 }
@@ -103415,8 +104146,13 @@ async function hostsEntry(ctx) {
   if (/^127\.|^::1$/.test(addr)) fail(`host.containers.internal is ${addr}: that is the container itself`, { addr });
   const pasta = pastaDate(ctx.caps.pastaVersion ?? "");
   const mapped = ctx.caps.defaultKind.kind === "pasta" && import_semver9.default.gte(ctx.caps.podman, "5.3.0") && !!pasta && import_semver9.default.gte(pasta, "2024.8.21");
-  if (mapped && addr !== "169.254.1.2") fail(`host.containers.internal is ${addr}, expected 169.254.1.2 (podman >= 5.3 with passt ${pasta})`, { addr });
-  return { addr, names: entry.names, summary: `host.containers.internal -> ${addr}${addr === "169.254.1.2" ? " (pasta --map-guest-addr)" : ""}` };
+  if (mapped && addr !== "169.254.1.2")
+    fail(`host.containers.internal is ${addr}, expected 169.254.1.2 (podman >= 5.3 with passt ${pasta})`, { addr });
+  return {
+    addr,
+    names: entry.names,
+    summary: `host.containers.internal -> ${addr}${addr === "169.254.1.2" ? " (pasta --map-guest-addr)" : ""}`
+  };
 }
 async function networkHost(ctx) {
   return fetchFromHost(ctx, () => "host", "127.0.0.1");
@@ -103425,20 +104161,38 @@ async function networkNone(ctx) {
   const srv = await ctx.server();
   const f = await ctx.probe("facts", { network: "none" }, { mode: "facts" });
   const names = f.interfaces.map((i2) => i2.name);
-  if (names.some((n) => n !== "lo")) fail(`--network none has interfaces ${names.join(", ")}, expected only lo`, { interfaces: names });
-  const c = await ctx.probe("connect", { network: "none" }, { mode: "connect", host: "127.0.0.1", port: srv.port, timeoutMs: 3e3 });
-  if (c.connected || srv.requests > 0) fail(`--network none reached the host's 127.0.0.1:${srv.port}`, { interfaces: names });
-  return { interfaces: names, connect: c.error, summary: `only lo; host 127.0.0.1:${srv.port} unreachable (${c.error})` };
+  if (names.some((n) => n !== "lo"))
+    fail(`--network none has interfaces ${names.join(", ")}, expected only lo`, { interfaces: names });
+  const c = await ctx.probe(
+    "connect",
+    { network: "none" },
+    { mode: "connect", host: "127.0.0.1", port: srv.port, timeoutMs: 3e3 }
+  );
+  if (c.connected || srv.requests > 0)
+    fail(`--network none reached the host's 127.0.0.1:${srv.port}`, { interfaces: names });
+  return {
+    interfaces: names,
+    connect: c.error,
+    summary: `only lo; host 127.0.0.1:${srv.port} unreachable (${c.error})`
+  };
 }
 async function customNetwork(ctx) {
   const net2 = await ctx.network("net");
   const server = await ctx.serve({ role: "srv", port: PROBE_PORT, network: net2 });
   const s = seedFor(ctx);
   const job = { url: `http://${server}:${PROBE_PORT}${blobPath(s, 2 * MiB)}`, seed: s, size: 2 * MiB, count: 4 };
-  const out = await ctx.probe("client", { network: net2 }, { mode: "get", timeoutMs: ctx.remaining(), jobs: [job] });
+  const out = await ctx.probe(
+    "client",
+    { network: net2 },
+    { mode: "get", timeoutMs: ctx.remaining(), jobs: [job] }
+  );
   const details = { network: net2, server, serverSaw: out.peers, requests: out.requests };
-  if (!out.ok) fail(`client on ${net2} could not fetch from ${server}: ${out.failures[0] ?? "no request completed"}`, details);
-  return { ...details, summary: `http://${server}:${PROBE_PORT}/ resolved by aardvark-dns; 4 x 2 MiB sha256 ok; server saw ${out.peers.join(", ")}` };
+  if (!out.ok)
+    fail(`client on ${net2} could not fetch from ${server}: ${out.failures[0] ?? "no request completed"}`, details);
+  return {
+    ...details,
+    summary: `http://${server}:${PROBE_PORT}/ resolved by aardvark-dns; 4 x 2 MiB sha256 ok; server saw ${out.peers.join(", ")}`
+  };
 }
 async function tlsVolume(ctx) {
   const pasta = ctx.caps.defaultKind.kind === "pasta";
@@ -103466,32 +104220,92 @@ async function tlsVolume(ctx) {
   );
   const details = { requests: out.requests, failed: out.failed, bytes: out.bytes, ms: out.ms, hostServed: srv.requests };
   if (!out.ok) fail(`${out.failed} of ${out.requests} TLS transfers failed: ${out.failures.join("; ")}`, details);
-  if (out.requests !== 108 || srv.requests !== 108) fail(`expected 108 transfers, container made ${out.requests}, host served ${srv.requests}`, details);
-  return { ...details, summary: `108 parallel TLS transfers (100 x 4 KiB, 8 x 8 MiB) verified, ${mb(out.bytes, out.ms)}; CA from a volume` };
+  if (out.requests !== 108 || srv.requests !== 108)
+    fail(`expected 108 transfers, container made ${out.requests}, host served ${srv.requests}`, details);
+  return {
+    ...details,
+    summary: `108 parallel TLS transfers (100 x 4 KiB, 8 x 8 MiB) verified, ${mb(out.bytes, out.ms)}; CA from a volume`
+  };
 }
 var LOCAL_CHECKS = [
-  { id: "tls-volume", title: "TLS to host loopback, CA from a volume", mode: (c) => c.defaultKind.kind === "pasta" ? "pasta:-T" : "slirp4netns:allow_host_loopback=true", needs: { defaultKinds: ["pasta", "slirp4netns"] }, run: tlsVolume },
-  { id: "custom-network", title: "Custom network, DNS between containers", mode: () => "bridge (podman network create)", needs: { netavark: true }, run: customNetwork },
-  { id: "default-network", title: "Default network", mode: (c) => `default (${c.defaultKind.kind})`, needs: {}, run: defaultNetwork2 },
-  { id: "publish", title: "Publish 127.0.0.1:P, host fetches", mode: (c) => `default (${c.defaultKind.kind})`, needs: { defaultKinds: ["pasta", "slirp4netns", "bridge"] }, run: publish },
-  { id: "pasta-loopback", title: "Container to host loopback", mode: () => "pasta:-T", needs: { pasta: true }, run: (ctx) => fetchFromHost(ctx, (port) => `pasta:-T,${port}`, "127.0.0.1") },
-  { id: "pasta-map-gw", title: "Container to host via gateway", mode: () => "pasta:--map-gw", needs: { pasta: true }, run: (ctx) => fetchFromHost(ctx, () => "pasta:--map-gw", "{gw4}") },
-  { id: "slirp4netns-loopback", title: "Container to host loopback", mode: () => "slirp4netns:allow_host_loopback=true", needs: { slirp4netns: true }, run: (ctx) => fetchFromHost(ctx, () => "slirp4netns:allow_host_loopback=true", "10.0.2.2") },
+  {
+    id: "tls-volume",
+    title: "TLS to host loopback, CA from a volume",
+    mode: (c) => c.defaultKind.kind === "pasta" ? "pasta:-T" : "slirp4netns:allow_host_loopback=true",
+    needs: { defaultKinds: ["pasta", "slirp4netns"] },
+    run: tlsVolume
+  },
+  {
+    id: "custom-network",
+    title: "Custom network, DNS between containers",
+    mode: () => "bridge (podman network create)",
+    needs: { netavark: true },
+    run: customNetwork
+  },
+  {
+    id: "default-network",
+    title: "Default network",
+    mode: (c) => `default (${c.defaultKind.kind})`,
+    needs: {},
+    run: defaultNetwork2
+  },
+  {
+    id: "publish",
+    title: "Publish 127.0.0.1:P, host fetches",
+    mode: (c) => `default (${c.defaultKind.kind})`,
+    needs: { defaultKinds: ["pasta", "slirp4netns", "bridge"] },
+    run: publish
+  },
+  {
+    id: "pasta-loopback",
+    title: "Container to host loopback",
+    mode: () => "pasta:-T",
+    needs: { pasta: true },
+    run: (ctx) => fetchFromHost(ctx, (port) => `pasta:-T,${port}`, "127.0.0.1")
+  },
+  {
+    id: "pasta-map-gw",
+    title: "Container to host via gateway",
+    mode: () => "pasta:--map-gw",
+    needs: { pasta: true },
+    run: (ctx) => fetchFromHost(ctx, () => "pasta:--map-gw", "{gw4}")
+  },
+  {
+    id: "slirp4netns-loopback",
+    title: "Container to host loopback",
+    mode: () => "slirp4netns:allow_host_loopback=true",
+    needs: { slirp4netns: true },
+    run: (ctx) => fetchFromHost(ctx, () => "slirp4netns:allow_host_loopback=true", "10.0.2.2")
+  },
   {
     id: "port-handler-slirp4netns",
     title: "Publish, source address kept",
     mode: () => "slirp4netns:port_handler=slirp4netns",
     needs: { slirp4netns: true },
-    run: portHandler("slirp4netns", "10.0.2.2", "slirp4netns forwards with the host-side source; host loopback appears as 10.0.2.2")
+    run: portHandler(
+      "slirp4netns",
+      "10.0.2.2",
+      "slirp4netns forwards with the host-side source; host loopback appears as 10.0.2.2"
+    )
   },
   {
     id: "port-handler-rootlesskit",
     title: "Publish, source address rewritten",
     mode: () => "slirp4netns:port_handler=rootlesskit",
     needs: { slirp4netns: true },
-    run: portHandler("rootlesskit", "10.0.2.100", "rootlessport connects from inside, so the source is the container address 10.0.2.100")
+    run: portHandler(
+      "rootlesskit",
+      "10.0.2.100",
+      "rootlessport connects from inside, so the source is the container address 10.0.2.100"
+    )
   },
-  { id: "host-containers-internal", title: "host.containers.internal in /etc/hosts", mode: (c) => `default (${c.defaultKind.kind})`, needs: {}, run: hostsEntry },
+  {
+    id: "host-containers-internal",
+    title: "host.containers.internal in /etc/hosts",
+    mode: (c) => `default (${c.defaultKind.kind})`,
+    needs: {},
+    run: hostsEntry
+  },
   { id: "network-host", title: "Host network reaches host loopback", mode: () => "host", needs: {}, run: networkHost },
   { id: "network-none", title: "No network: only lo", mode: () => "none", needs: {}, run: networkNone }
 ];
@@ -103517,7 +104331,8 @@ function capabilities(i2) {
   };
 }
 function unmet2(needs, caps) {
-  if (needs.podman && !import_semver10.default.satisfies(caps.podman, needs.podman)) return `needs podman ${needs.podman} (have ${caps.podman})`;
+  if (needs.podman && !import_semver10.default.satisfies(caps.podman, needs.podman))
+    return `needs podman ${needs.podman} (have ${caps.podman})`;
   const wanted = [
     [needs.pasta, caps.pasta],
     [needs.slirp4netns, caps.slirp4netns],
@@ -103528,12 +104343,14 @@ function unmet2(needs, caps) {
   const missing = wanted.find(([need, reach]) => need && !reach.ok);
   if (missing) return missing[1].reason;
   const kinds = needs.defaultKinds;
-  if (kinds && !kinds.includes(caps.defaultKind.kind)) return `default network is ${caps.defaultKind.kind} (${caps.defaultKind.why}); needs ${kinds.join(" or ")}`;
+  if (kinds && !kinds.includes(caps.defaultKind.kind))
+    return `default network is ${caps.defaultKind.kind} (${caps.defaultKind.why}); needs ${kinds.join(" or ")}`;
   return void 0;
 }
 function selectionSkip(check, select) {
   if (select === "none") return "smoke-tests: none";
-  if (Array.isArray(select)) return select.includes(check.id) ? void 0 : `not selected (smoke-tests: ${select.join(",")})`;
+  if (Array.isArray(select))
+    return select.includes(check.id) ? void 0 : `not selected (smoke-tests: ${select.join(",")})`;
   if (select === "auto" && check.needs.optional) return "optional: runs with smoke-tests: all, or by id";
   return void 0;
 }
@@ -103567,7 +104384,9 @@ function note(c) {
 function smokeSummaryRows(report) {
   const head = ["Check", "Network mode", "Result", "Duration", "Notes"].map((data) => ({ data, header: true }));
   const rows = report.checks.map(
-    (c) => [`${c.title} (${c.id})`, c.mode, ICON[c.status], c.status === "skipped" ? "\u2014" : seconds(c.durationMs), note(c)].map(escapeHtml)
+    (c) => [`${c.title} (${c.id})`, c.mode, ICON[c.status], c.status === "skipped" ? "\u2014" : seconds(c.durationMs), note(c)].map(
+      escapeHtml
+    )
   );
   return [head, ...rows];
 }
@@ -103588,7 +104407,9 @@ async function makeWorkspace(base) {
     dir,
     async rootfs(name2) {
       const root = (0, import_node_path18.join)(dir, `rootfs-${name2}`);
-      await Promise.all(["usr", "etc", "proc", "sys", "dev", "tmp"].map((d) => (0, import_promises18.mkdir)((0, import_node_path18.join)(root, d), { recursive: true })));
+      await Promise.all(
+        ["usr", "etc", "proc", "sys", "dev", "tmp"].map((d) => (0, import_promises18.mkdir)((0, import_node_path18.join)(root, d), { recursive: true }))
+      );
       await Promise.all(["bin", "lib", "lib64", "sbin"].map((d) => (0, import_promises18.symlink)(`usr/${d}`, (0, import_node_path18.join)(root, d))));
       return root;
     },
@@ -103612,9 +104433,14 @@ async function hostFacts(run2, node, env) {
 }
 async function prepareImage(run2, opts) {
   if (opts.image === "host") return void 0;
-  if (!isFullyQualified(opts.image)) return `smoke-image ${opts.image} is not fully qualified (e.g. docker.io/library/node:22-alpine)`;
-  if ((await run2(opts.podman, imageExistsArgv(opts.image), { env: opts.env, timeoutMs: 3e4 })).exitCode === 0) return void 0;
-  const r = await run2(opts.podman, pullArgv(opts.image), { env: opts.env, timeoutMs: Math.max(120, opts.timeoutSec * 5) * 1e3 });
+  if (!isFullyQualified(opts.image))
+    return `smoke-image ${opts.image} is not fully qualified (e.g. docker.io/library/node:22-alpine)`;
+  if ((await run2(opts.podman, imageExistsArgv(opts.image), { env: opts.env, timeoutMs: 3e4 })).exitCode === 0)
+    return void 0;
+  const r = await run2(opts.podman, pullArgv(opts.image), {
+    env: opts.env,
+    timeoutMs: Math.max(120, opts.timeoutSec * 5) * 1e3
+  });
   return r.exitCode === 0 ? void 0 : `pulling ${opts.image} failed: ${r.timedOut ? "timed out" : lastLine(r)}`;
 }
 function runtimeFor(opts, ws) {
@@ -103625,10 +104451,21 @@ function runtimeFor(opts, ws) {
     return { kind: "host", rootfs: await roots.get(id), nodePath: opts.nodePath ?? process.execPath };
   };
 }
-var failAll = (runnables, reason) => runnables.map((r) => ({ id: r.id, title: r.title, mode: r.mode, status: r.skip ? "skipped" : "failed", reason: r.skip ?? reason, durationMs: 0, details: {} }));
+var failAll = (runnables, reason) => runnables.map((r) => ({
+  id: r.id,
+  title: r.title,
+  mode: r.mode,
+  status: r.skip ? "skipped" : "failed",
+  reason: r.skip ?? reason,
+  durationMs: 0,
+  details: {}
+}));
 async function runSmokeSuite(run2, opts) {
   const unknown = unknownCheckIds(opts.select);
-  if (unknown.length > 0) throw new SmokeSetupError(`Unknown smoke-tests id(s): ${unknown.join(", ")}. Known: ${SMOKE_CHECKS.map((c) => c.id).join(", ")}`);
+  if (unknown.length > 0)
+    throw new SmokeSetupError(
+      `Unknown smoke-tests id(s): ${unknown.join(", ")}. Known: ${SMOKE_CHECKS.map((c) => c.id).join(", ")}`
+    );
   const started = Date.now();
   const ws = await makeWorkspace(opts.workDir ?? (0, import_node_os5.tmpdir)());
   let checks;
@@ -103659,7 +104496,11 @@ async function runSmokeSuite(run2, opts) {
     result: suiteResult(checks),
     podmanVersion: opts.podmanVersion,
     image: opts.image,
-    defaultNetwork: { expected: caps.defaultKind.kind, why: caps.defaultKind.why, observed: checks.find((c) => c.id === "default-network")?.details.kind },
+    defaultNetwork: {
+      expected: caps.defaultKind.kind,
+      why: caps.defaultKind.why,
+      observed: checks.find((c) => c.id === "default-network")?.details.kind
+    },
     internet: { ipv4: caps.internet4.reason, ipv6: caps.internet6.reason },
     startedAt: new Date(started).toISOString(),
     wallMs: Date.now() - started,
@@ -103727,7 +104568,12 @@ async function main(deps = realDeps()) {
   try {
     inputs = getInputs(deps.env);
     const unknown = Array.isArray(inputs.smokeTests) ? unknownCheckIds(inputs.smokeTests) : [];
-    if (unknown.length) throw new InputError("smoke-tests", unknown.join(","), `auto | none | all | a comma list of ${SMOKE_CHECK_IDS.join(", ")}`);
+    if (unknown.length)
+      throw new InputError(
+        "smoke-tests",
+        unknown.join(","),
+        `auto | none | all | a comma list of ${SMOKE_CHECK_IDS.join(", ")}`
+      );
     ctx = runnerContext(deps.env);
   } catch (err2) {
     setFailed(errorText(err2));
@@ -103750,7 +104596,11 @@ async function main(deps = realDeps()) {
 }
 async function setup(deps, inputs, ctx, summary2, state3) {
   const env = { ...deps.env };
-  const http5 = deps.makeHttp({ token: inputs.token, tokenOrigins: tokenOriginsFor(inputs.apiUrl), deadlineMs: inputs.downloadTimeoutSec * 1e3 });
+  const http5 = deps.makeHttp({
+    token: inputs.token,
+    tokenOrigins: tokenOriginsFor(inputs.apiUrl),
+    deadlineMs: inputs.downloadTimeoutSec * 1e3
+  });
   const trustedRoot = inputs.trustedRoot ? await readTrustedRoot(inputs.trustedRoot) : void 0;
   const inst = await group("Install podman", () => installSource({ deps, http: http5, inputs, ctx, env, trustedRoot }));
   state3.cacheSaves.push(...inst.cacheSaves);
@@ -103775,20 +104625,45 @@ async function setup(deps, inputs, ctx, summary2, state3) {
   setInstallOutputs(outcome2);
   addInstallSummary(summary2, outcome2);
   summary2.table("Host gate: what podman uses", gate.gateRows).table("Host gate: rootless checks", gate.checkRows);
-  info(`podman ${result.version} (${inputs.source}${inst.variant ? `, ${inst.variant}, ${inst.libc}` : ""}) ready in ${installed.bin}; verified: ${result.verified}`);
+  info(
+    `podman ${result.version} (${inputs.source}${inst.variant ? `, ${inst.variant}, ${inst.libc}` : ""}) ready in ${installed.bin}; verified: ${result.verified}`
+  );
   const identity = await smokeIdentity(identityInput(inputs, ctx, inst, info3, gate.pieces));
-  return runSmokeStep(deps.run, { podman: installed.podman, env: podmanEnv, info: info3, podmanVersion: result.version }, inputs, ctx.temp, summary2, identity);
+  return runSmokeStep(
+    deps.run,
+    { podman: installed.podman, env: podmanEnv, info: info3, podmanVersion: result.version },
+    inputs,
+    ctx.temp,
+    summary2,
+    identity
+  );
 }
 async function wireAndGate(deps, inputs, ctx, env, inst, state3) {
   const baseWiring = wiringFor(inst.installed, inputs);
   const wired = await wireUp(inst.installed.bin, baseWiring, env, ctx.home, ctx.temp, inst.exportPath);
-  if (inputs.cleanup) state3.changes.push({ kind: "dropin", description: `removed ${wired.dropin}`, revert: ["rm", "-f", wired.dropin], sudo: false });
+  if (inputs.cleanup)
+    state3.changes.push({
+      kind: "dropin",
+      description: `removed ${wired.dropin}`,
+      revert: ["rm", "-f", wired.dropin],
+      sudo: false
+    });
   const installFull = inst.installFull ?? (() => Promise.reject(new Error(`source ${inputs.source} has no full asset to complete from`)));
   const gateInputs = { ...inputs, installMissing: inputs.installMissing && Boolean(inst.installFull) };
   try {
     const gate = await group(
       "Host gate",
-      () => gateStep({ run: deps.run, inputs: gateInputs, installed: inst.installed, variant: inst.gateVariant, version: inst.result.version, env, baseWiring, state: state3, installFull })
+      () => gateStep({
+        run: deps.run,
+        inputs: gateInputs,
+        installed: inst.installed,
+        variant: inst.gateVariant,
+        version: inst.result.version,
+        env,
+        baseWiring,
+        state: state3,
+        installFull
+      })
     );
     await rewire(wired.dropin, gate.wiring);
     return { wired, gate };

@@ -68936,7 +68936,10 @@ async function post(deps = { run, cache: cache_exports }) {
     }
     if (state3.succeeded) for (const c of state3.cacheSaves ?? []) await saveArchive(deps.cache, c.key, c.paths);
     if (state3.cleanup) await revertChanges(deps.run, state3.changes);
-    else if (state3.changes.length) info(`Keeping ${state3.changes.length} system change(s) (cleanup: false): ${state3.changes.map((c) => c.description).join("; ")}`);
+    else if (state3.changes.length)
+      info(
+        `Keeping ${state3.changes.length} system change(s) (cleanup: false): ${state3.changes.map((c) => c.description).join("; ")}`
+      );
   } catch (err) {
     warning(`Post step: ${errorText(err)}`);
   }

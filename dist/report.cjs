@@ -19672,7 +19672,9 @@ function isSmokeReport(x) {
 }
 async function collectReports(dir) {
   const files = await jsonFiles(dir).catch((err) => {
-    throw new ReportInputError(`Cannot read the reports directory ${dir}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ReportInputError(
+      `Cannot read the reports directory ${dir}: ${err instanceof Error ? err.message : String(err)}`
+    );
   });
   const reports = [];
   const skipped = [];
@@ -19702,14 +19704,26 @@ function tableRow(m, r) {
   return line([...fixed, ...checks, `${r.passed}/${r.passed + r.failed}`]);
 }
 function table(m) {
-  const head = ["Configuration", "Arch", "Runner", "podman", "crun", "pasta", ...m.columns.map((c) => cell(c.id)), "Passed"];
+  const head = [
+    "Configuration",
+    "Arch",
+    "Runner",
+    "podman",
+    "crun",
+    "pasta",
+    ...m.columns.map((c) => cell(c.id)),
+    "Passed"
+  ];
   return [line(head), line(head.map(() => "---")), ...m.rows.map((r) => tableRow(m, r))];
 }
 function failures(m) {
   const out = [];
   for (const r of m.rows) {
     for (const c of m.columns) {
-      if (r.cells[c.id] === "failed") out.push(`- **${cell(r.configuration)}** \xB7 ${cell(r.arch)} \xB7 ${cell(r.runner)}: \`${c.id}\`: ${cell(r.reasons[c.id] ?? "failed")}`);
+      if (r.cells[c.id] === "failed")
+        out.push(
+          `- **${cell(r.configuration)}** \xB7 ${cell(r.arch)} \xB7 ${cell(r.runner)}: \`${c.id}\`: ${cell(r.reasons[c.id] ?? "failed")}`
+        );
     }
   }
   return out.length ? ["", "### Failures", "", ...out] : [];
@@ -19797,13 +19811,21 @@ function compare(a, b) {
 }
 function columnsOf(found) {
   const seen = /* @__PURE__ */ new Map();
-  for (const { report } of found) for (const c of report.checks) if (!seen.has(c.id)) seen.set(c.id, { id: c.id, title: c.title });
+  for (const { report } of found)
+    for (const c of report.checks) if (!seen.has(c.id)) seen.set(c.id, { id: c.id, title: c.title });
   return [...seen.values()];
 }
 function buildMatrix(found, title) {
   const rows = found.map(toRow).sort(compare);
   const sum = (k) => rows.reduce((n, r) => n + r[k], 0);
-  return { title, columns: columnsOf(found), rows, passed: sum("passed"), ran: sum("passed") + sum("failed"), skipped: sum("skipped") };
+  return {
+    title,
+    columns: columnsOf(found),
+    rows,
+    passed: sum("passed"),
+    ran: sum("passed") + sum("failed"),
+    skipped: sum("skipped")
+  };
 }
 
 // src/report/run.ts
@@ -19817,7 +19839,10 @@ function getReportInputs(env = process.env) {
 async function writeReport(inputs) {
   const { reports, skipped } = await collectReports(inputs.reports);
   if (skipped.length) info(`Not smoke reports, passed over: ${skipped.join(", ")}`);
-  if (reports.length === 0) throw new ReportInputError(`No smoke reports found under ${inputs.reports} (JSON files written by setup-static-podman's smoke tests).`);
+  if (reports.length === 0)
+    throw new ReportInputError(
+      `No smoke reports found under ${inputs.reports} (JSON files written by setup-static-podman's smoke tests).`
+    );
   const matrix = buildMatrix(reports, inputs.title);
   const text = renderMarkdown(matrix);
   await (0, import_promises2.mkdir)(inputs.outputDir, { recursive: true });

@@ -89,7 +89,11 @@ export function parseVersionSpec(raw: string): VersionSpec {
   const exact = semver.valid(cleaned)
   const range = exact ?? semver.validRange(cleaned)
   if (!range) {
-    throw new InputError('podman-version', raw, "'latest', a version (5, 5.7, 5.7.1, v5.7.1) or a semver range (^5.6, >=5.6 <5.8, 5.x)")
+    throw new InputError(
+      'podman-version',
+      raw,
+      "'latest', a version (5, 5.7, 5.7.1, v5.7.1) or a semver range (^5.6, >=5.6 <5.8, 5.x)",
+    )
   }
   return { raw: spec, exact: exact ?? undefined, range, includePrerelease: cleaned.includes('-') }
 }
@@ -129,7 +133,10 @@ export function anchoredPattern(name: string, v: string): RegExp {
 function smokeTests(): Inputs['smokeTests'] {
   const v = get('smoke-tests') || 'auto'
   if (v === 'auto' || v === 'none' || v === 'all') return v
-  const ids = v.split(',').map((s) => s.trim()).filter(Boolean)
+  const ids = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   if (ids.length === 0 || ids.some((id) => !/^[a-z0-9-]+$/.test(id))) {
     throw new InputError('smoke-tests', v, 'auto | none | all | a comma list of check ids')
   }
@@ -140,7 +147,8 @@ function positiveInt(name: string, fallback: number, max: number): number {
   const v = get(name)
   if (v === '') return fallback
   const n = Number(v)
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new InputError(name, v, `a whole number of seconds from 1 to ${max}`)
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new InputError(name, v, `a whole number of seconds from 1 to ${max}`)
   return n
 }
 
@@ -148,7 +156,7 @@ function defaultNetwork(): string {
   const v = get('default-network')
   // Written into a TOML string: keep it to the characters podman's network syntax uses.
   if (v && !/^(host|none|private|bridge|pasta|slirp4netns)(:[A-Za-z0-9_.,=:/-]*)?$/.test(v)) {
-    throw new InputError('default-network', v, "empty, or a podman network mode such as host, pasta:-4, slirp4netns")
+    throw new InputError('default-network', v, 'empty, or a podman network mode such as host, pasta:-4, slirp4netns')
   }
   return v
 }
@@ -156,14 +164,19 @@ function defaultNetwork(): string {
 function smokeImage(): string {
   const v = get('smoke-image') || 'host'
   if (v !== 'host' && !/^[a-z0-9][a-z0-9._\-/:@]*$/.test(v)) {
-    throw new InputError('smoke-image', v, "host | a fully qualified image reference such as docker.io/library/alpine:3.20")
+    throw new InputError(
+      'smoke-image',
+      v,
+      'host | a fully qualified image reference such as docker.io/library/alpine:3.20',
+    )
   }
   return v
 }
 
 function fingerprint(): string {
   const v = (get('source-key-fingerprint') || MGOLTZSCHE_KEY_FINGERPRINT).replace(/\s+/g, '').toUpperCase()
-  if (!/^[0-9A-F]{40}$/.test(v)) throw new InputError('source-key-fingerprint', get('source-key-fingerprint'), 'a 40-hex-digit OpenPGP fingerprint')
+  if (!/^[0-9A-F]{40}$/.test(v))
+    throw new InputError('source-key-fingerprint', get('source-key-fingerprint'), 'a 40-hex-digit OpenPGP fingerprint')
   return v
 }
 

@@ -46,7 +46,15 @@ export function probe(url: string, opts: ProbeOptions = {}): Promise<ProbeResult
         if (reported) return
         reported = true
         const body = Buffer.concat(chunks)
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, ending, error, finished, abort: () => req.destroy() })
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body,
+          ending,
+          error,
+          finished,
+          abort: () => req.destroy(),
+        })
       }
       const arm = () => {
         clearTimeout(idle)

@@ -12,7 +12,9 @@ export interface StackVersions {
 }
 
 function dpkg(root: string, pkg: string): string {
-  return execFileSync('dpkg-query', [`--admindir=${root}/var/lib/dpkg`, '-W', '-f', '${Version}', pkg], { encoding: 'utf8' })
+  return execFileSync('dpkg-query', [`--admindir=${root}/var/lib/dpkg`, '-W', '-f', '${Version}', pkg], {
+    encoding: 'utf8',
+  })
 }
 
 /** Upstream parts: `5.8.6+ds1-3` -> 5.8.6, `1.28-1` -> 1.28.0, `0.0~git20261002.cba3570-1` -> 2026_10_02. */

@@ -15,9 +15,19 @@ export interface TestKey {
 }
 
 export async function createTestKey(name = 'podman-static test signer'): Promise<TestKey> {
-  const { privateKey, publicKey } = await openpgp.generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs: [{ name, email: 'test@example.invalid' }], format: 'object' })
+  const { privateKey, publicKey } = await openpgp.generateKey({
+    type: 'ecc',
+    curve: 'ed25519Legacy',
+    userIDs: [{ name, email: 'test@example.invalid' }],
+    format: 'object',
+  })
   const signBytes = async (data: Uint8Array) =>
-    openpgp.sign({ message: await openpgp.createMessage({ binary: data }), signingKeys: privateKey, detached: true, format: 'armored' }) as Promise<string>
+    openpgp.sign({
+      message: await openpgp.createMessage({ binary: data }),
+      signingKeys: privateKey,
+      detached: true,
+      format: 'armored',
+    }) as Promise<string>
   return {
     fingerprint: publicKey.getFingerprint().toUpperCase(),
     subkeyFingerprint: publicKey.getSubkeys()[0].getFingerprint().toUpperCase(),

@@ -89,9 +89,22 @@ export async function runAction(opts: RunActionOptions): Promise<ActionResult> {
   const { work } = opts
   await resetCommandFiles(work)
   const state = opts.entry === 'post' ? (opts.state ?? work.state) : {}
-  const env: EnvOverrides = { ...(await stepEnv(work, opts.tree)), ...inputEnv(opts.inputs), ...stateEnv(state), ...opts.env }
+  const env: EnvOverrides = {
+    ...(await stepEnv(work, opts.tree)),
+    ...inputEnv(opts.inputs),
+    ...stateEnv(state),
+    ...opts.env,
+  }
   const script = opts.script ?? join(repoRoot(), 'dist', `${opts.entry}.cjs`)
-  const r = await asRunner(work, opts.tree, env, [nodePath(), script], opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, undefined, opts.mounts)
+  const r = await asRunner(
+    work,
+    opts.tree,
+    env,
+    [nodePath(), script],
+    opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    undefined,
+    opts.mounts,
+  )
   const result = await collect(work, r)
   applyToLaterSteps(work, result, opts.entry)
   return result
@@ -154,7 +167,8 @@ export function inputEnv(inputs: Record<string, string>): Record<string, string>
   return Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]))
 }
 
-const stateEnv = (state: Record<string, string>) => Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]))
+const stateEnv = (state: Record<string, string>) =>
+  Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]))
 
 /**
  * `runuser -u tester -- env -i -C WORKSPACE K=V... CMD` on the host; in a tree the same

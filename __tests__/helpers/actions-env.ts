@@ -10,7 +10,13 @@ export interface ActionsEnv {
   restore(): void
 }
 
-const FILES = { output: 'GITHUB_OUTPUT', state: 'GITHUB_STATE', env: 'GITHUB_ENV', path: 'GITHUB_PATH', summary: 'GITHUB_STEP_SUMMARY' } as const
+const FILES = {
+  output: 'GITHUB_OUTPUT',
+  state: 'GITHUB_STATE',
+  env: 'GITHUB_ENV',
+  path: 'GITHUB_PATH',
+  summary: 'GITHUB_STEP_SUMMARY',
+} as const
 
 export function actionsEnv(inputs: Record<string, string> = {}, extra: Record<string, string> = {}): ActionsEnv {
   const saved = { ...process.env }

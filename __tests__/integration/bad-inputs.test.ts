@@ -44,7 +44,11 @@ const BAD: [string, string][] = [
 describe('bad inputs', () => {
   it.each(BAD)('%s: %s', async (name, value) => {
     mirror.resetRequests()
-    const r = await runAction({ entry: 'main', work, inputs: { 'api-url': mirror.url, repository: 'local/none', [name]: value } })
+    const r = await runAction({
+      entry: 'main',
+      work,
+      inputs: { 'api-url': mirror.url, repository: 'local/none', [name]: value },
+    })
     expect(r.exitCode).toBe(1)
     expect(r.errors).toEqual([expect.stringContaining(`Invalid input '${name}': '${value}'. Allowed: `)])
     expect(mirror.requests).toEqual([])

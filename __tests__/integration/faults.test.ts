@@ -34,7 +34,14 @@ async function install(faults: Fault[], extra: Record<string, string> = {}) {
   fx.mirror.setFaults(faults)
   const work = await createWorkspace()
   workspaces.push(work)
-  const inputs = { repository: repoOf('bookworm'), 'api-url': fx.mirror.url, 'smoke-tests': 'none', 'verify-signature': 'false', 'download-timeout': '20', ...extra }
+  const inputs = {
+    repository: repoOf('bookworm'),
+    'api-url': fx.mirror.url,
+    'smoke-tests': 'none',
+    'verify-signature': 'false',
+    'download-timeout': '20',
+    ...extra,
+  }
   const r = await runAction({ entry: 'main', work, inputs })
   return { r, work }
 }
@@ -68,11 +75,20 @@ describe('transient faults are retried', () => {
 
 describe('faults that fail the step cleanly', () => {
   it('503 on every API request', async () => {
-    await expectCleanFailure([{ path: `${releasesPath}?per_page=100`, status: 503 }], /GET .*releases failed: HTTP 503/, { 'download-timeout': '5' })
+    await expectCleanFailure(
+      [{ path: `${releasesPath}?per_page=100`, status: 503 }],
+      /GET .*releases failed: HTTP 503/,
+      { 'download-timeout': '5' },
+    )
   })
 
   it('404 for the asset', async () => {
-    await expectCleanFailure([{ asset: isAsset, status: 404 }], new RegExp(`^Could not download ${ASSET.replace(/\./g, '\\.')}: download of http://127.0.0.1:\\d+/\\S+ failed: HTTP 404 Not Found$`))
+    await expectCleanFailure(
+      [{ asset: isAsset, status: 404 }],
+      new RegExp(
+        `^Could not download ${ASSET.replace(/\./g, '\\.')}: download of http://127.0.0.1:\\d+/\\S+ failed: HTTP 404 Not Found$`,
+      ),
+    )
   })
 
   it('the API rate limit, with the reset time and the token hint', async () => {
@@ -84,15 +100,26 @@ describe('faults that fail the step cleanly', () => {
   })
 
   it('a body truncated below its Content-Length, every time', async () => {
-    await expectCleanFailure([{ asset: isAsset, truncate: { withLength: true } }], /failed: .*(terminated|ended after|closed)/i, { 'download-timeout': '6' })
+    await expectCleanFailure(
+      [{ asset: isAsset, truncate: { withLength: true } }],
+      /failed: .*(terminated|ended after|closed)/i,
+      { 'download-timeout': '6' },
+    )
   })
 
   it('a close-delimited body cut in half: caught by the size check', async () => {
-    await expectCleanFailure([{ asset: isAsset, truncate: { withLength: false } }], /size mismatch: downloaded \d+ bytes, the release says \d+/)
+    await expectCleanFailure(
+      [{ asset: isAsset, truncate: { withLength: false } }],
+      /size mismatch: downloaded \d+ bytes, the release says \d+/,
+    )
   })
 
   it('a connection reset every time', async () => {
-    await expectCleanFailure([{ asset: isAsset, reset: 'after-headers' }], /^Could not download podman-v4\.3\.1-linux-amd64-static\.tar\.zst: download of .* failed/, { 'download-timeout': '6' })
+    await expectCleanFailure(
+      [{ asset: isAsset, reset: 'after-headers' }],
+      /^Could not download podman-v4\.3\.1-linux-amd64-static\.tar\.zst: download of .* failed/,
+      { 'download-timeout': '6' },
+    )
   })
 
   it('a stalled transfer hits the deadline in seconds, not minutes', async () => {
@@ -102,7 +129,10 @@ describe('faults that fail the step cleanly', () => {
   })
 
   it('one flipped byte', async () => {
-    await expectCleanFailure([{ asset: isAsset, flipByte: true }], /sha256 mismatch: downloaded [0-9a-f]{64}, checksums\.txt says [0-9a-f]{64}/)
+    await expectCleanFailure(
+      [{ asset: isAsset, flipByte: true }],
+      /sha256 mismatch: downloaded [0-9a-f]{64}, checksums\.txt says [0-9a-f]{64}/,
+    )
   })
 })
 
@@ -111,20 +141,33 @@ describe('checksums.txt itself', () => {
     const dir = path.dirname(fx.trustedRoot)
     const file = path.join(dir, `checksums-${Date.now()}.txt`)
     writeFileSync(file, text, { mode: 0o644 })
-    const files = manifest.assets.filter((a) => a.name !== 'checksums.txt').map((a) => ({ name: a.name, path: a.path, digest: null }))
-    await fx.mirror.setReleases(repoOf('bookworm'), [...pigfootFillers(), { tag: manifest.tag, digest: false, files: [...files, { name: 'checksums.txt', path: file }] }])
+    const files = manifest.assets
+      .filter((a) => a.name !== 'checksums.txt')
+      .map((a) => ({ name: a.name, path: a.path, digest: null }))
+    await fx.mirror.setReleases(repoOf('bookworm'), [
+      ...pigfootFillers(),
+      { tag: manifest.tag, digest: false, files: [...files, { name: 'checksums.txt', path: file }] },
+    ])
   }
-  const real = () => readFileSync((manifest.assets.find((a) => a.name === 'checksums.txt') as { path: string }).path, 'utf8')
+  const real = () =>
+    readFileSync((manifest.assets.find((a) => a.name === 'checksums.txt') as { path: string }).path, 'utf8')
   afterAll(async () => fx.mirror.setReleases(repoOf('bookworm'), [...pigfootFillers(), releaseFromManifest(manifest)]))
 
   it('a wrong line names both checksums', async () => {
     await withSums(real().replace(new RegExp(`^[0-9a-f]{64}(  ${ASSET})$`, 'm'), `${'0'.repeat(64)}$1`))
-    await expectCleanFailure([], new RegExp(`sha256 mismatch: downloaded [0-9a-f]{64}, checksums\\.txt says ${'0'.repeat(64)}`))
+    await expectCleanFailure(
+      [],
+      new RegExp(`sha256 mismatch: downloaded [0-9a-f]{64}, checksums\\.txt says ${'0'.repeat(64)}`),
+    )
   })
 
   it('a missing line fails closed', async () => {
-    await withSums(real().split('\n').filter((l) => !l.endsWith(`  ${ASSET}`)).join('\n'))
+    await withSums(
+      real()
+        .split('\n')
+        .filter((l) => !l.endsWith(`  ${ASSET}`))
+        .join('\n'),
+    )
     await expectCleanFailure([], new RegExp(`checksums\\.txt has no line for ${ASSET.replace(/\./g, '\\.')}`))
   })
 })
-

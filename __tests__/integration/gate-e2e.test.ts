@@ -28,11 +28,16 @@ afterAll(async () => {
   await workspaces.removeAll()
 })
 
-const inputs = (w: Workspace, stack: Stack, extra: Record<string, string>) => ({ ...fixtureInputs(fx, w, stack), 'smoke-tests': 'none', ...extra })
+const inputs = (w: Workspace, stack: Stack, extra: Record<string, string>) => ({
+  ...fixtureInputs(fx, w, stack),
+  'smoke-tests': 'none',
+  ...extra,
+})
 
 /** Debian 12's crun 1.8.1 as the tree's system crun: too old for podman 5's OCI version. */
 const OLD_CRUN = ['/usr/bin/crun:/usr/bin/crun']
-const fullCrun = (w: Workspace, version: string) => `${w.toolCache}/podman-full-static/${version}/amd64/usr/local/bin/crun`
+const fullCrun = (w: Workspace, version: string) =>
+  `${w.toolCache}/podman-full-static/${version}/amd64/usr/local/bin/crun`
 
 async function main(w: Workspace, tree: TreeName, extra: Record<string, string>, mounts: string[] = []) {
   return runAction({ entry: 'main', work: w, tree, mounts, inputs: inputs(w, tree, extra) })
@@ -53,7 +58,12 @@ describe('crun too old for podman 5 (the seed failure)', () => {
 
   it('with install-missing: false it fails before any container runs, naming crun, 1.8.1 and the floor', async () => {
     const w = await workspace()
-    const r = await main(w, 'trixie', { variant: 'standalone', 'install-missing': 'false', 'smoke-tests': 'auto' }, OLD_CRUN)
+    const r = await main(
+      w,
+      'trixie',
+      { variant: 'standalone', 'install-missing': 'false', 'smoke-tests': 'auto' },
+      OLD_CRUN,
+    )
     expect(r.exitCode).toBe(1)
     expect(r.errors).toHaveLength(1)
     expect(r.errors[0]).toMatch(/crun: 1\.8\.1 does not meet >= 1\.14\.3/)
@@ -78,7 +88,9 @@ describe('crun too old for podman 5 (the seed failure)', () => {
 describe('network pieces missing from the host', () => {
   it('netavark and aardvark-dns hidden: default completes them, and a custom network resolves names', async () => {
     const w = await workspace()
-    const r = await main(w, 'trixie', { variant: 'default', 'smoke-tests': 'custom-network,default-network' }, [`${EMPTY}:/usr/lib/podman`])
+    const r = await main(w, 'trixie', { variant: 'default', 'smoke-tests': 'custom-network,default-network' }, [
+      `${EMPTY}:/usr/lib/podman`,
+    ])
     expect(r.errors).toEqual([])
     expect(r.summary).toMatch(/netavark.*completed from the full asset \(host: missing\)/s)
     expect(r.outputs['smoke-result']).toBe('passed')
@@ -97,7 +109,7 @@ describe('network pieces missing from the host', () => {
   })
 })
 
-describe('this machine\'s /dev/net/tun quirk (0600)', () => {
+describe("this machine's /dev/net/tun quirk (0600)", () => {
   const mode = () => statSync('/dev/net/tun').mode & 0o777
   afterAll(async () => chmod('/dev/net/tun', 0o666))
 
@@ -105,8 +117,13 @@ describe('this machine\'s /dev/net/tun quirk (0600)', () => {
     await chmod('/dev/net/tun', 0o600)
     const w = await workspace()
     const r = await runAction({
-      entry: 'main', work: w,
-      inputs: inputs(w, 'bookworm', { 'allow-sudo': 'true', cleanup: 'true', 'smoke-tests': 'default-network,slirp4netns-loopback' }),
+      entry: 'main',
+      work: w,
+      inputs: inputs(w, 'bookworm', {
+        'allow-sudo': 'true',
+        cleanup: 'true',
+        'smoke-tests': 'default-network,slirp4netns-loopback',
+      }),
     })
     expect(r.errors).toEqual([])
     expect(r.summary).toMatch(/\/dev\/net\/tun/)

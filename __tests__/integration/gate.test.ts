@@ -12,9 +12,21 @@ import { profileText } from '../../src/host/apparmor.js'
 import { dropLine } from '../../src/host/remedies.js'
 import { stackVersions } from '../../test-support/packages.js'
 import { runOk, runProc } from '../../test-support/proc.js'
-import { createWork, driverArg, ensureGateUser, type GateUser, layoutFrom, scenario, tree, type Work } from '../fixtures/host/real.js'
+import {
+  createWork,
+  driverArg,
+  ensureGateUser,
+  type GateUser,
+  layoutFrom,
+  scenario,
+  tree,
+  type Work,
+} from '../fixtures/host/real.js'
 
-const ready = process.getuid?.() === 0 && existsSync(path.join(tree('trixie'), '.ssp-complete')) && existsSync(path.join(tree('forky'), '.ssp-complete'))
+const ready =
+  process.getuid?.() === 0 &&
+  existsSync(path.join(tree('trixie'), '.ssp-complete')) &&
+  existsSync(path.join(tree('forky'), '.ssp-complete'))
 const SUDOERS = '/etc/sudoers.d/91-ssp-gate'
 
 let user: GateUser
@@ -31,7 +43,11 @@ const TRIXIE_FULL = {
   'usr/local/lib/podman/aardvark-dns': 'usr/lib/podman/aardvark-dns',
   'usr/local/lib/podman/catatonit': 'usr/libexec/podman/catatonit',
 }
-const TRIXIE_DEFAULT = { 'usr/local/bin/podman': 'usr/bin/podman', 'usr/local/bin/crun': 'usr/bin/crun', 'usr/local/lib/podman/conmon': 'usr/bin/conmon' }
+const TRIXIE_DEFAULT = {
+  'usr/local/bin/podman': 'usr/bin/podman',
+  'usr/local/bin/crun': 'usr/bin/crun',
+  'usr/local/lib/podman/conmon': 'usr/bin/conmon',
+}
 
 ;(ready ? describe : describe.skip)('host gate with real podman (needs root and scripts/setup-test-host.sh)', () => {
   let full: string
@@ -52,14 +68,29 @@ const TRIXIE_DEFAULT = { 'usr/local/bin/podman': 'usr/bin/podman', 'usr/local/bi
   })
 
   test('the generated AppArmor profile passes the real parser (apparmor 4.1 in the Debian 13 tree); a broken one does not', async () => {
-    const version = await runOk('chroot', [tree('trixie'), 'dpkg-query', '-W', '-f', '${Version}', 'apparmor'], { timeoutMs: 10_000 })
+    const version = await runOk('chroot', [tree('trixie'), 'dpkg-query', '-W', '-f', '${Version}', 'apparmor'], {
+      timeoutMs: 10_000,
+    })
     expect(version.stdout).toMatch(/^4\.1/)
-    for (const p of ['/opt/hostedtoolcache/podman/5.7.1/x64/usr/local/bin/podman', '/home/runner/work/_temp/my tools/podman']) {
-      const r = await runProc('chroot', [tree('trixie'), 'apparmor_parser', '-Q', '-K'], { input: profileText(p), timeoutMs: 30_000 })
-      expect({ p, exitCode: r.exitCode, stderr: r.stderr.replace(/^Cache read\/write disabled.*\n/gm, '') }).toEqual({ p, exitCode: 0, stderr: '' })
+    for (const p of [
+      '/opt/hostedtoolcache/podman/5.7.1/x64/usr/local/bin/podman',
+      '/home/runner/work/_temp/my tools/podman',
+    ]) {
+      const r = await runProc('chroot', [tree('trixie'), 'apparmor_parser', '-Q', '-K'], {
+        input: profileText(p),
+        timeoutMs: 30_000,
+      })
+      expect({ p, exitCode: r.exitCode, stderr: r.stderr.replace(/^Cache read\/write disabled.*\n/gm, '') }).toEqual({
+        p,
+        exitCode: 0,
+        stderr: '',
+      })
     }
     const broken = profileText('/opt/podman').replace('userns,', 'userns')
-    expect((await runProc('chroot', [tree('trixie'), 'apparmor_parser', '-Q', '-K'], { input: broken, timeoutMs: 30_000 })).exitCode).not.toBe(0)
+    expect(
+      (await runProc('chroot', [tree('trixie'), 'apparmor_parser', '-Q', '-K'], { input: broken, timeoutMs: 30_000 }))
+        .exitCode,
+    ).not.toBe(0)
   })
 
   // Debian testing moves daily: its versions come from its dpkg database, not from here.
@@ -69,7 +100,12 @@ const TRIXIE_DEFAULT = { 'usr/local/bin/podman': 'usr/bin/podman', 'usr/local/bi
     ['trixie', '5.4.2', '1.21.0', '2025_05_03', 'podman info'],
     ['forky', forky.podman, forky.crun, forky.pasta, 'podman info'],
   ] as const)('live probe on %s: podman %s uses crun %s and pasta %s', async (where, podman, crun, pasta, via) => {
-    const r = await scenario(work, user, where, `gate ${driverArg({ op: 'gate', podman: '/usr/bin/podman', variant: 'standalone' })} probe-${where}`)
+    const r = await scenario(
+      work,
+      user,
+      where,
+      `gate ${driverArg({ op: 'gate', podman: '/usr/bin/podman', variant: 'standalone' })} probe-${where}`,
+    )
     expect(r.exitCode).toBe(0)
     const out = result(`probe-${where}`)
     expect(out.plan.podmanVersion).toBe(podman)
@@ -78,7 +114,12 @@ const TRIXIE_DEFAULT = { 'usr/local/bin/podman': 'usr/bin/podman', 'usr/local/bi
   })
 
   test(`Debian testing (crun ${forky.crun}): standalone ${forky.podman} accepted with the system crun as it is`, async () => {
-    await scenario(work, user, 'forky', `gate ${driverArg({ op: 'gate', podman: '/usr/bin/podman', variant: 'standalone', installMissing: false })} forky-strict`)
+    await scenario(
+      work,
+      user,
+      'forky',
+      `gate ${driverArg({ op: 'gate', podman: '/usr/bin/podman', variant: 'standalone', installMissing: false })} forky-strict`,
+    )
     const out = result('forky-strict')
     expect(out.completion.failures).toEqual([])
     expect(out.plan.needsFullAsset).toBe(false)
@@ -101,7 +142,9 @@ echo "AFTER"; U podman run --rm -v /usr:/usr:ro --rootfs $W/rootfs sh -c 'echo c
     expect(r.stdout).toMatch(/BEFORE\nrc=126/)
     expect(r.stderr).toContain('Error: OCI runtime error: crun: unknown version specified')
     const strict = result('seed-strict')
-    expect(strict.completion.failures).toEqual([expect.stringMatching(/^crun: 1\.8\.1 does not meet >= 1\.14\.3 \(required: .*unknown version specified/)])
+    expect(strict.completion.failures).toEqual([
+      expect.stringMatching(/^crun: 1\.8\.1 does not meet >= 1\.14\.3 \(required: .*unknown version specified/),
+    ])
     const done = result('seed-complete')
     expect(done.plan.complete).toEqual(['crun'])
     expect(done.wiring.runtimePath).toBe(`${full}/usr/local/bin/crun`)
@@ -154,14 +197,19 @@ echo "NET $(U ${P} run --rm -v /usr:/usr:ro --rootfs $W/rootfs sh -c 'ip -4 rout
     expect(out.plan.complete).toEqual(['pasta'])
     const pasta = out.completion.pieces.find((p: { piece: string }) => p.piece === 'pasta')
     // Debian 13's pasta prints nothing through a pipe: pinned to 2025_02_17..2025_05_12, which clears every line.
-    expect(pasta).toMatchObject({ action: 'completed', status: 'ok', found: { path: `${full}/usr/local/bin/pasta`, bounds: { min: '2025.2.17', max: '2025.5.12' } } })
+    expect(pasta).toMatchObject({
+      action: 'completed',
+      status: 'ok',
+      found: { path: `${full}/usr/local/bin/pasta`, bounds: { min: '2025.2.17', max: '2025.5.12' } },
+    })
     expect(out.outputs.pastaVersion).toBe('unknown')
     expect(r.stdout).toContain(`INFO pasta ${full}/usr/local/bin/pasta`)
     expect(r.stdout).toMatch(/NET default via \S+ dev \S+/)
   })
 
   const TUN = `rm -f $W/tun; mknod -m 0600 $W/tun c 10 200 && mount --bind $W/tun /dev/net/tun`
-  const REMEDY = (allowSudo: boolean) => driverArg({ op: 'remedy', remedy: { allowSudo, apparmor: 'profile', podman: '/usr/bin/podman' } })
+  const REMEDY = (allowSudo: boolean) =>
+    driverArg({ op: 'remedy', remedy: { allowSudo, apparmor: 'profile', podman: '/usr/bin/podman' } })
 
   test('/dev/net/tun 0600 (this machine as it came): detected, fixed with sudo -n, slirp4netns works, post reverts the mode', async () => {
     const globalMode = statSync('/dev/net/tun').mode & 0o777
@@ -180,8 +228,18 @@ echo "REVERTED $(stat -c %a /dev/net/tun)"`,
     )
     expect(r.stderr).toContain('open(\\"/dev/net/tun\\"): Permission denied')
     const out = result('tun')
-    expect(out.checks.find((c: { id: string }) => c.id === 'tun')).toMatchObject({ found: `/dev/net/tun mode 0600, not usable by ${user.name}`, outcome: 'fixed' })
-    expect(out.changes).toEqual([{ kind: 'tun-mode', description: 'chmod 0666 /dev/net/tun (was 0600)', revert: ['chmod', '0600', '/dev/net/tun'], sudo: true }])
+    expect(out.checks.find((c: { id: string }) => c.id === 'tun')).toMatchObject({
+      found: `/dev/net/tun mode 0600, not usable by ${user.name}`,
+      outcome: 'fixed',
+    })
+    expect(out.changes).toEqual([
+      {
+        kind: 'tun-mode',
+        description: 'chmod 0666 /dev/net/tun (was 0600)',
+        revert: ['chmod', '0600', '/dev/net/tun'],
+        sudo: true,
+      },
+    ])
     expect(r.stdout).toContain('FIXED 666')
     expect({ stdout: r.stdout, stderr: r.stderr }).toMatchObject({ stdout: expect.stringMatching(/AFTER lo tap0/) })
     expect(r.stdout).toContain('Reverted: chmod 0666 /dev/net/tun (was 0600)')
@@ -190,9 +248,16 @@ echo "REVERTED $(stat -c %a /dev/net/tun)"`,
   })
 
   test('/dev/net/tun 0600 without sudo: an error with the exact command, nothing changed', async () => {
-    const r = await scenario(work, user, 'host', `${TUN}\ngate ${REMEDY(false)} tun-nosudo\necho "MODE $(stat -c %a /dev/net/tun)"`)
+    const r = await scenario(
+      work,
+      user,
+      'host',
+      `${TUN}\ngate ${REMEDY(false)} tun-nosudo\necho "MODE $(stat -c %a /dev/net/tun)"`,
+    )
     const out = result('tun-nosudo')
-    expect(out.failures).toEqual([`/dev/net/tun: /dev/net/tun mode 0600, not usable by ${user.name}. allow-sudo is false; run:\nsudo chmod 0666 /dev/net/tun`])
+    expect(out.failures).toEqual([
+      `/dev/net/tun: /dev/net/tun mode 0600, not usable by ${user.name}. allow-sudo is false; run:\nsudo chmod 0666 /dev/net/tun`,
+    ])
     expect(out.changes).toEqual([])
     expect(r.stdout).toContain('MODE 600')
   })
@@ -200,13 +265,19 @@ echo "REVERTED $(stat -c %a /dev/net/tun)"`,
   test('no subordinate ids for the runner user: a free range added with sudo -n usermod, podman system migrate, post deletes exactly those lines', async () => {
     const SUB = 'ssp-gate-sub'
     const sudoers = '/etc/sudoers.d/92-ssp-gate-sub'
-    const mine = (f: string) => readFileSync(f, 'utf8').split('\n').filter((l) => l.startsWith(`${SUB}:`))
+    const mine = (f: string) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith(`${SUB}:`))
     await runProc('userdel', ['-r', SUB], { timeoutMs: 30_000 })
     await runOk('useradd', ['-m', '-s', '/bin/bash', SUB], { timeoutMs: 30_000 })
     const uid = (await runOk('id', ['-u', SUB], { timeoutMs: 5000 })).stdout.trim()
     try {
       // useradd hands out a range; take it away again: that is the host this check is for.
-      for (const [f, flag] of [['/etc/subuid', '--del-subuids'], ['/etc/subgid', '--del-subgids']]) {
+      for (const [f, flag] of [
+        ['/etc/subuid', '--del-subuids'],
+        ['/etc/subgid', '--del-subgids'],
+      ]) {
         for (const l of mine(f)) {
           const [, start, count] = l.split(':').map(Number)
           await runOk('usermod', [flag, `${start}-${start + count - 1}`, SUB], { timeoutMs: 30_000 })
@@ -215,9 +286,23 @@ echo "REVERTED $(stat -c %a /dev/net/tun)"`,
       await writeFile(sudoers, `${SUB} ALL=(ALL) NOPASSWD: ALL\n`, { mode: 0o440 })
       await runOk('install', ['-d', '-m', '0700', '-o', SUB, '-g', SUB, `/run/user/${uid}`], { timeoutMs: 5000 })
       const asSub = (arg: string) =>
-        runProc('sh', ['-c', `cd / && runuser -u ${SUB} -- env HOME=/home/${SUB} XDG_RUNTIME_DIR=/run/user/${uid} PATH=/usr/bin:/bin ${work.dir}/node/node ${work.dir}/driver.cjs ${arg}`], { timeoutMs: 120_000 })
-      const fixed = await asSub(driverArg({ op: 'remedy', remedy: { allowSudo: true, apparmor: 'profile', podman: '/usr/bin/podman' } }))
-      const out = JSON.parse(fixed.stdout.split('\n').find((l) => l.startsWith('DRIVER '))?.slice(7) ?? '{}')
+        runProc(
+          'sh',
+          [
+            '-c',
+            `cd / && runuser -u ${SUB} -- env HOME=/home/${SUB} XDG_RUNTIME_DIR=/run/user/${uid} PATH=/usr/bin:/bin ${work.dir}/node/node ${work.dir}/driver.cjs ${arg}`,
+          ],
+          { timeoutMs: 120_000 },
+        )
+      const fixed = await asSub(
+        driverArg({ op: 'remedy', remedy: { allowSudo: true, apparmor: 'profile', podman: '/usr/bin/podman' } }),
+      )
+      const out = JSON.parse(
+        fixed.stdout
+          .split('\n')
+          .find((l) => l.startsWith('DRIVER '))
+          ?.slice(7) ?? '{}',
+      )
       const check = out.checks.find((c: { id: string }) => c.id === 'subid')
       expect(check).toMatchObject({ found: `${SUB}: subuid none, subgid none`, outcome: 'fixed' })
       expect(out.changes.map((c: { kind: string }) => c.kind)).toEqual(['subuid', 'subgid'])
@@ -228,7 +313,11 @@ echo "REVERTED $(stat -c %a /dev/net/tun)"`,
       expect(reverted.stdout).toContain(`Reverted: added subuids ${range} for ${SUB}`)
       expect([mine('/etc/subuid'), mine('/etc/subgid')]).toEqual([[], []])
     } finally {
-      await runProc('sh', ['-c', `runuser -u ${SUB} -- env XDG_RUNTIME_DIR=/run/user/${uid} podman system migrate; true`], { timeoutMs: 60_000 })
+      await runProc(
+        'sh',
+        ['-c', `runuser -u ${SUB} -- env XDG_RUNTIME_DIR=/run/user/${uid} podman system migrate; true`],
+        { timeoutMs: 60_000 },
+      )
       await runProc('userdel', ['-r', SUB], { timeoutMs: 30_000 })
       await rm(sudoers, { force: true })
       await rm(`/run/user/${uid}`, { recursive: true, force: true })
@@ -244,30 +333,52 @@ echo "REVERTED $(stat -c %a /dev/net/tun)"`,
   })
 
   const breakHost = process.env.SSP_GATE_BREAK_HOST === '1'
-  ;(breakHost ? test : test.skip)('hybrid cgroups with hugetlb on the v2 mount (global, serial runs only): detected, moved to v1 with sudo -n, reverted, fix restored', async () => {
-    const unified = '/sys/fs/cgroup/unified/cgroup.controllers'
-    await runOk('umount', ['/sys/fs/cgroup/hugetlb'], { timeoutMs: 10_000 })
-    try {
-      // Another mount namespace still holding the v1 hierarchy keeps hugetlb off the v2 mount:
-      // then the quirk cannot be re-created here (end those namespaces first).
-      expect({ unified: readFileSync(unified, 'utf8').trim() }).toEqual({ unified: expect.stringContaining('hugetlb') })
-      const r = await scenario(
-        work,
-        user,
-        'host-init',
-        `echo "BEFORE"; U podman run --rm -v /usr:/usr:ro --rootfs $W/rootfs true; echo "rc=$?"
+  ;(breakHost ? test : test.skip)(
+    'hybrid cgroups with hugetlb on the v2 mount (global, serial runs only): detected, moved to v1 with sudo -n, reverted, fix restored',
+    async () => {
+      const unified = '/sys/fs/cgroup/unified/cgroup.controllers'
+      await runOk('umount', ['/sys/fs/cgroup/hugetlb'], { timeoutMs: 10_000 })
+      try {
+        // Another mount namespace still holding the v1 hierarchy keeps hugetlb off the v2 mount:
+        // then the quirk cannot be re-created here (end those namespaces first).
+        expect({ unified: readFileSync(unified, 'utf8').trim() }).toEqual({
+          unified: expect.stringContaining('hugetlb'),
+        })
+        const r = await scenario(
+          work,
+          user,
+          'host-init',
+          `echo "BEFORE"; U podman run --rm -v /usr:/usr:ro --rootfs $W/rootfs true; echo "rc=$?"
 gate ${REMEDY(true)} cgroup
 echo "AFTER $(U podman run --rm -v /usr:/usr:ro --rootfs $W/rootfs sh -c 'echo container ran')"`,
-      )
-      expect(r.stderr).toContain('cgroups in hybrid mode not supported')
-      const out = result('cgroup')
-      expect(out.checks.find((c: { id: string }) => c.id === 'cgroup')).toMatchObject({ found: 'hybrid: v2 at /sys/fs/cgroup/unified lists hugetlb', outcome: 'fixed' })
-      expect(r.stdout).toContain('AFTER container ran')
-      const revert = await runProc('sh', ['-c', `runuser -u ${user.name} -- ${work.dir}/node/node ${work.dir}/driver.cjs ${driverArg({ op: 'revert', changes: out.changes })}`], { timeoutMs: 60_000 })
-      expect(revert.stdout).toContain('Reverted: mounted the hugetlb controller')
-      expect(readFileSync(unified, 'utf8')).toContain('hugetlb')
-    } finally {
-      await runProc('sh', ['-c', 'mkdir -p /sys/fs/cgroup/hugetlb && (mountpoint -q /sys/fs/cgroup/hugetlb || mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb)'], { timeoutMs: 10_000 })
-    }
-  })
+        )
+        expect(r.stderr).toContain('cgroups in hybrid mode not supported')
+        const out = result('cgroup')
+        expect(out.checks.find((c: { id: string }) => c.id === 'cgroup')).toMatchObject({
+          found: 'hybrid: v2 at /sys/fs/cgroup/unified lists hugetlb',
+          outcome: 'fixed',
+        })
+        expect(r.stdout).toContain('AFTER container ran')
+        const revert = await runProc(
+          'sh',
+          [
+            '-c',
+            `runuser -u ${user.name} -- ${work.dir}/node/node ${work.dir}/driver.cjs ${driverArg({ op: 'revert', changes: out.changes })}`,
+          ],
+          { timeoutMs: 60_000 },
+        )
+        expect(revert.stdout).toContain('Reverted: mounted the hugetlb controller')
+        expect(readFileSync(unified, 'utf8')).toContain('hugetlb')
+      } finally {
+        await runProc(
+          'sh',
+          [
+            '-c',
+            'mkdir -p /sys/fs/cgroup/hugetlb && (mountpoint -q /sys/fs/cgroup/hugetlb || mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb)',
+          ],
+          { timeoutMs: 10_000 },
+        )
+      }
+    },
+  )
 })

@@ -30,27 +30,43 @@ describe.each([
   ['bookworm', '4.3.1'],
   ['trixie', '5.4.2'],
 ] as const)('%s stack (podman %s)', (stack, version) => {
-  it.each(['default', 'full', 'standalone'] as const)('variant %s: installs, wires and runs a rootless container', async (variant) => {
-    const work = await workspace()
-    const r = await runAction({ entry: 'main', work, tree: treeOf(stack), inputs: inputs(work, stack, { variant }) })
-    expect(r.errors).toEqual([])
-    expect(r.exitCode).toBe(0)
-    const root = r.outputs['install-dir']
-    expect(r.outputs).toMatchObject({ 'podman-version': version, variant, libc: 'static', 'cache-hit': 'false', verified: 'signature+sha256' })
-    expect(root).toBe(`${work.toolCache}/podman-${variant}-static/${version}/amd64`)
-    expect(r.path).toEqual([r.outputs['bin-dir']])
-    expect(r.summary).toContain(`podman-v${version}-linux-amd64-static${variant === 'default' ? '' : `-${variant}`}.tar.zst`)
+  it.each(['default', 'full', 'standalone'] as const)(
+    'variant %s: installs, wires and runs a rootless container',
+    async (variant) => {
+      const work = await workspace()
+      const r = await runAction({ entry: 'main', work, tree: treeOf(stack), inputs: inputs(work, stack, { variant }) })
+      expect(r.errors).toEqual([])
+      expect(r.exitCode).toBe(0)
+      const root = r.outputs['install-dir']
+      expect(r.outputs).toMatchObject({
+        'podman-version': version,
+        variant,
+        libc: 'static',
+        'cache-hit': 'false',
+        verified: 'signature+sha256',
+      })
+      expect(root).toBe(`${work.toolCache}/podman-${variant}-static/${version}/amd64`)
+      expect(r.path).toEqual([r.outputs['bin-dir']])
+      expect(r.summary).toContain(
+        `podman-v${version}-linux-amd64-static${variant === 'default' ? '' : `-${variant}`}.tar.zst`,
+      )
 
-    const next = await nextStep(work, treeOf(stack))
-    expect(next.which).toBe(`${r.outputs['bin-dir']}/podman`)
-    if (variant === 'standalone') expect(next.info.host.ociRuntime.path).not.toContain(root)
-    else expect(next.info.host.ociRuntime.path).toBe(`${root}/usr/local/bin/crun`)
-    expect(next.container.stderr).toBe('')
-    expect(next.container.stdout).toMatch(/^hello from/)
+      const next = await nextStep(work, treeOf(stack))
+      expect(next.which).toBe(`${r.outputs['bin-dir']}/podman`)
+      if (variant === 'standalone') expect(next.info.host.ociRuntime.path).not.toContain(root)
+      else expect(next.info.host.ociRuntime.path).toBe(`${root}/usr/local/bin/crun`)
+      expect(next.container.stderr).toBe('')
+      expect(next.container.stdout).toMatch(/^hello from/)
 
-    const post = await runAction({ entry: 'post', work, tree: treeOf(stack), inputs: inputs(work, stack, { variant }) })
-    expect(post.exitCode).toBe(0)
-  })
+      const post = await runAction({
+        entry: 'post',
+        work,
+        tree: treeOf(stack),
+        inputs: inputs(work, stack, { variant }),
+      })
+      expect(post.exitCode).toBe(0)
+    },
+  )
 })
 
 describe('signatures and caching', () => {
@@ -60,9 +76,16 @@ describe('signatures and caching', () => {
     const first = await runAction({ entry: 'main', work, tree: 'trixie', inputs: signed })
     expect(first.errors).toEqual([])
     expect(first.outputs.verified).toBe('signature+sha256')
-    expect(first.summary).toContain('signer https://github.com/pigfoot/static-rootless-container-tools/.github/workflows/build-podman.yml@refs/heads/main')
+    expect(first.summary).toContain(
+      'signer https://github.com/pigfoot/static-rootless-container-tools/.github/workflows/build-podman.yml@refs/heads/main',
+    )
     fx.mirror.resetRequests()
-    const again = await runAction({ entry: 'main', work, tree: 'trixie', inputs: { ...signed, 'podman-version': '5.4.2' } })
+    const again = await runAction({
+      entry: 'main',
+      work,
+      tree: 'trixie',
+      inputs: { ...signed, 'podman-version': '5.4.2' },
+    })
     expect(again.outputs).toMatchObject({ 'cache-hit': 'true', verified: 'signature+sha256' })
     expect(fx.mirror.requests).toEqual([])
   })
@@ -91,7 +114,9 @@ describe('signatures and caching', () => {
   it('rejects a release whose checksums.txt is signed by another identity', async () => {
     const work = await workspace()
     const r = await runAction({
-      entry: 'main', work, tree: 'trixie',
+      entry: 'main',
+      work,
+      tree: 'trixie',
       inputs: inputs(work, 'trixie', { 'verify-signature': 'true', 'signer-identity': 'https://github\\.com/evil/.*' }),
     })
     expect(r.exitCode).toBe(1)

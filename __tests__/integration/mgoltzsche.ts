@@ -37,8 +37,14 @@ const FILLERS: ReleaseSpec[] = [
 export async function mgoltzscheReleases(): Promise<MgoltzscheReleases> {
   const [key, other] = await Promise.all([createTestKey('podman-static test signer'), createTestKey('someone else')])
   const builds = {
-    bookworm: await buildMgoltzscheRelease({ root: stackRoot('bookworm'), outDir: path.join(CACHE_DIR, 'mirror', 'mgoltzsche-bookworm') }),
-    trixie: await buildMgoltzscheRelease({ root: stackRoot('trixie'), outDir: path.join(CACHE_DIR, 'mirror', 'mgoltzsche-trixie') }),
+    bookworm: await buildMgoltzscheRelease({
+      root: stackRoot('bookworm'),
+      outDir: path.join(CACHE_DIR, 'mirror', 'mgoltzsche-bookworm'),
+    }),
+    trixie: await buildMgoltzscheRelease({
+      root: stackRoot('trixie'),
+      outDir: path.join(CACHE_DIR, 'mirror', 'mgoltzsche-trixie'),
+    }),
   }
   await mkdir(WORKSPACES_ROOT, { recursive: true, mode: 0o755 })
   const dir = await mkdtemp(path.join(WORKSPACES_ROOT, 'mgoltzsche-'))
@@ -50,10 +56,19 @@ export async function mgoltzscheReleases(): Promise<MgoltzscheReleases> {
   }
   const release = (b: MgoltzscheBuild, archive: string, asc: string): ReleaseSpec[] => [
     ...FILLERS,
-    { tag: b.tag, files: [{ name: b.name, path: archive }, { name: `${b.name}.asc`, path: asc }] },
+    {
+      tag: b.tag,
+      files: [
+        { name: b.name, path: archive },
+        { name: `${b.name}.asc`, path: asc },
+      ],
+    },
   ]
   const t = builds.trixie
-  const good = { bookworm: await sig('bookworm.asc', key, builds.bookworm.path), trixie: await sig('trixie.asc', key, t.path) }
+  const good = {
+    bookworm: await sig('bookworm.asc', key, builds.bookworm.path),
+    trixie: await sig('trixie.asc', key, t.path),
+  }
   const repos = {
     [MG_REPOS.bookworm]: release(builds.bookworm, builds.bookworm.path, good.bookworm),
     [MG_REPOS.trixie]: release(t, t.path, good.trixie),

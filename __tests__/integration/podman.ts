@@ -32,7 +32,17 @@ export async function nextStep(work: Workspace, tree?: TreeName, mounts?: string
   const container = await runAsRunner(
     work,
     'podman',
-    ['run', '--rm', '-v', '/usr:/usr:ro', '--rootfs', rootfs, 'sh', '-c', 'echo hello from $(cat /proc/1/comm 2>/dev/null || echo pid1)'],
+    [
+      'run',
+      '--rm',
+      '-v',
+      '/usr:/usr:ro',
+      '--rootfs',
+      rootfs,
+      'sh',
+      '-c',
+      'echo hello from $(cat /proc/1/comm 2>/dev/null || echo pid1)',
+    ],
     { tree, mounts, timeoutMs: 120_000 },
   )
   return { info: JSON.parse(info.stdout) as NextStep['info'], which: which.stdout.trim(), container }

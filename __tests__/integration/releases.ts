@@ -45,7 +45,10 @@ export async function startFixture(stacks: Stack[], opts: Partial<MirrorOptions>
     if (!sums) throw new Error(`${stack}: the build has no checksums.txt`)
     const bundleFile = path.join(dir, `${stack}-checksums.txt.bundle`)
     await writeFile(bundleFile, JSON.stringify(await sigstore.signBlob(await readFile(sums.path))), { mode: 0o644 })
-    repos[repoOf(stack)] = [...pigfootFillers(), releaseFromManifest(m, [{ name: 'checksums.txt.bundle', path: bundleFile }])]
+    repos[repoOf(stack)] = [
+      ...pigfootFillers(),
+      releaseFromManifest(m, [{ name: 'checksums.txt.bundle', path: bundleFile }]),
+    ]
   }
   const trustedRoot = path.join(dir, 'trusted_root.json')
   await writeFile(trustedRoot, JSON.stringify(sigstore.trustedRoot), { mode: 0o644 })

@@ -24,7 +24,20 @@ afterAll(async () => {
 
 const treeOf = (stack: Stack): TreeName | undefined => (stack === 'bookworm' ? undefined : (stack as TreeName))
 const VERSION: Record<string, string> = { bookworm: '4.3.1', trixie: '5.4.2' }
-const LOCAL = ['tls-volume', 'custom-network', 'default-network', 'publish', 'pasta-loopback', 'pasta-map-gw', 'slirp4netns-loopback', 'port-handler-slirp4netns', 'port-handler-rootlesskit', 'host-containers-internal', 'network-host', 'network-none']
+const LOCAL = [
+  'tls-volume',
+  'custom-network',
+  'default-network',
+  'publish',
+  'pasta-loopback',
+  'pasta-map-gw',
+  'slirp4netns-loopback',
+  'port-handler-slirp4netns',
+  'port-handler-rootlesskit',
+  'host-containers-internal',
+  'network-host',
+  'network-none',
+]
 const INTERNET = ['internet-dns', 'internet-https', 'internet-ipv6']
 
 interface Smoked {
@@ -34,7 +47,10 @@ interface Smoked {
 }
 
 /** One action step with smoke tests; returns the step, its report and `id -> status[: reason]`. */
-async function smoke(stack: Stack, opts: { inputs?: Record<string, string>; env?: Record<string, string>; work?: Workspace } = {}): Promise<Smoked> {
+async function smoke(
+  stack: Stack,
+  opts: { inputs?: Record<string, string>; env?: Record<string, string>; work?: Workspace } = {},
+): Promise<Smoked> {
   const work = opts.work ?? (await workspace())
   const inputs = {
     repository: repoOf(stack),
@@ -48,10 +64,18 @@ async function smoke(stack: Stack, opts: { inputs?: Record<string, string>; env?
   }
   const r = await runAction({ entry: 'main', work, tree: treeOf(stack), inputs, env: opts.env })
   const file = r.outputs['smoke-report']
-  if (!file) throw new Error(`no smoke-report output (exit ${r.exitCode}): ${r.errors.join('; ')}\n${r.stderr.slice(-2000)}`)
+  if (!file)
+    throw new Error(`no smoke-report output (exit ${r.exitCode}): ${r.errors.join('; ')}\n${r.stderr.slice(-2000)}`)
   const report = JSON.parse(await readFile(file, 'utf8')) as SmokeReport
-  const status = Object.fromEntries(report.checks.map((c) => [c.id, c.status === 'passed' ? 'passed' : `${c.status}: ${c.reason}`]))
-  console.log(`${stack}${opts.env?.PATH || opts.env?.CONTAINERS_CONF_OVERRIDE ? ' (broken)' : ''}: smoke ${report.result}, wall ${report.wallMs} ms vs sum of check durations ${report.checksMs} ms\n` + report.checks.map((c) => `  ${c.status.padEnd(7)} ${c.id} ${c.durationMs} ms ${c.status === 'passed' ? '' : c.reason}`).join('\n'))
+  const status = Object.fromEntries(
+    report.checks.map((c) => [c.id, c.status === 'passed' ? 'passed' : `${c.status}: ${c.reason}`]),
+  )
+  console.log(
+    `${stack}${opts.env?.PATH || opts.env?.CONTAINERS_CONF_OVERRIDE ? ' (broken)' : ''}: smoke ${report.result}, wall ${report.wallMs} ms vs sum of check durations ${report.checksMs} ms\n` +
+      report.checks
+        .map((c) => `  ${c.status.padEnd(7)} ${c.id} ${c.durationMs} ms ${c.status === 'passed' ? '' : c.reason}`)
+        .join('\n'),
+  )
   return { r, report, status }
 }
 
@@ -66,8 +90,10 @@ async function brokenHelper(work: Workspace, name: string): Promise<string> {
   return dir
 }
 
-const passedAll = (status: Record<string, string>, ids: string[]) => Object.fromEntries(ids.map((id) => [id, status[id]]))
-const expectPassed = (status: Record<string, string>, ids: string[]) => expect(passedAll(status, ids)).toEqual(Object.fromEntries(ids.map((id) => [id, 'passed'])))
+const passedAll = (status: Record<string, string>, ids: string[]) =>
+  Object.fromEntries(ids.map((id) => [id, status[id]]))
+const expectPassed = (status: Record<string, string>, ids: string[]) =>
+  expect(passedAll(status, ids)).toEqual(Object.fromEntries(ids.map((id) => [id, 'passed'])))
 
 describe('green on real stacks', () => {
   it('Debian 13 tree (podman 5.4.2, pasta default): every local check passes; internet skipped with the reason', async () => {
@@ -76,7 +102,8 @@ describe('green on real stacks', () => {
     expect(r.exitCode).toBe(0)
     expect(r.outputs['smoke-result']).toBe('passed')
     expectPassed(status, LOCAL)
-    for (const id of INTERNET) expect(status[id]).toMatch(/^skipped: no internet: IPv4 default route via \S+ on \S+ .*RFC 5737.*no traffic sent/)
+    for (const id of INTERNET)
+      expect(status[id]).toMatch(/^skipped: no internet: IPv4 default route via \S+ on \S+ .*RFC 5737.*no traffic sent/)
     const dflt = report.checks.find((c) => c.id === 'default-network')!
     expect(dflt.details).toMatchObject({ kind: 'pasta', expected: 'pasta', why: 'podman info rootlessNetworkCmd' })
     expect(report.checks.find((c) => c.id === 'host-containers-internal')?.details.addr).toBe('169.254.1.2')
@@ -92,8 +119,14 @@ describe('green on real stacks', () => {
     expect(r.outputs['smoke-result']).toBe('passed')
     expect(status['pasta-loopback']).toBe('skipped: pasta needs podman >= 4.4 (have 4.3.1)')
     expect(status['pasta-map-gw']).toBe('skipped: pasta needs podman >= 4.4 (have 4.3.1)')
-    expectPassed(status, LOCAL.filter((id) => !id.startsWith('pasta-')))
-    expect(report.checks.find((c) => c.id === 'default-network')?.details).toMatchObject({ kind: 'slirp4netns', expected: 'slirp4netns' })
+    expectPassed(
+      status,
+      LOCAL.filter((id) => !id.startsWith('pasta-')),
+    )
+    expect(report.checks.find((c) => c.id === 'default-network')?.details).toMatchObject({
+      kind: 'slirp4netns',
+      expected: 'slirp4netns',
+    })
     expect(r.summary).toContain('<td>⏭️ skipped</td><td>—</td><td>pasta needs podman &#62;= 4.4 (have 4.3.1)</td>')
   })
 })
@@ -126,7 +159,14 @@ describe('red when the network is really broken', () => {
     await chown(xdg, uid, gid)
     const { r, status } = await smoke('bookworm', { work, env: { PATH: `${bin}:${BASE_PATH}`, XDG_RUNTIME_DIR: xdg } })
     expect(r.exitCode).toBe(1)
-    for (const id of ['default-network', 'publish', 'slirp4netns-loopback', 'port-handler-slirp4netns', 'port-handler-rootlesskit', 'tls-volume']) {
+    for (const id of [
+      'default-network',
+      'publish',
+      'slirp4netns-loopback',
+      'port-handler-slirp4netns',
+      'port-handler-rootlesskit',
+      'tls-volume',
+    ]) {
       expect(status[id]).toMatch(/^failed: .*slirp4netns: deliberately broken by the smoke integration test/)
     }
     expectPassed(status, ['network-host', 'network-none'])
@@ -146,19 +186,30 @@ describe('red when the network is really broken', () => {
     // CONTAINERS_CONF_OVERRIDE is read last, after the action's drop-in (podman >= 5)
     const { r, status } = await smoke('trixie', { work, env: { CONTAINERS_CONF_OVERRIDE: conf } })
     expect(r.exitCode).toBe(1)
-    expect(status['custom-network']).toMatch(/^failed: client on ssp-\w+-custom-network-net could not fetch from ssp-\w+-custom-network-srv: .*(EAI_AGAIN|ENOTFOUND)/)
-    expectPassed(status, LOCAL.filter((id) => id !== 'custom-network'))
+    expect(status['custom-network']).toMatch(
+      /^failed: client on ssp-\w+-custom-network-net could not fetch from ssp-\w+-custom-network-srv: .*(EAI_AGAIN|ENOTFOUND)/,
+    )
+    expectPassed(
+      status,
+      LOCAL.filter((id) => id !== 'custom-network'),
+    )
   })
 
   it('smoke-failure: warning passes the step while the report and output say failed', async () => {
     const work = await workspace()
     const bin = await brokenHelper(work, 'pasta')
-    const { r, report } = await smoke('trixie', { work, env: { PATH: `${bin}:${BASE_PATH}` }, inputs: { 'smoke-failure': 'warning' } })
+    const { r, report } = await smoke('trixie', {
+      work,
+      env: { PATH: `${bin}:${BASE_PATH}` },
+      inputs: { 'smoke-failure': 'warning' },
+    })
     expect(r.exitCode).toBe(0)
     expect(r.errors).toEqual([])
     // The host gate adds its own warnings (this pasta has no version); the smoke verdict is one.
     const smokeWarnings = r.warnings.filter((w) => w.startsWith('Network smoke tests'))
-    expect(smokeWarnings).toEqual([expect.stringMatching(/^Network smoke tests failed: .*smoke-failure: warning keeps the step green\.$/)])
+    expect(smokeWarnings).toEqual([
+      expect.stringMatching(/^Network smoke tests failed: .*smoke-failure: warning keeps the step green\.$/),
+    ])
     expect(r.outputs['smoke-result']).toBe('failed')
     expect(report.result).toBe('failed')
   })

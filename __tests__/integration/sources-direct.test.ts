@@ -42,17 +42,35 @@ beforeEach(async () => {
 })
 
 const request = (repository: string, o: Partial<MgoltzscheRequest> = {}): MgoltzscheRequest => ({
-  apiUrl: mirror.url, owner: OWNER, repo: repository.split('/')[1], spec: parseVersionSpec('latest'), checkLatest: false,
-  arch: 'amd64', temp: process.env.RUNNER_TEMP as string, toolCache: process.env.RUNNER_TOOL_CACHE as string, fingerprint: rel.key.fingerprint, ...o,
+  apiUrl: mirror.url,
+  owner: OWNER,
+  repo: repository.split('/')[1],
+  spec: parseVersionSpec('latest'),
+  checkLatest: false,
+  arch: 'amd64',
+  temp: process.env.RUNNER_TEMP as string,
+  toolCache: process.env.RUNNER_TOOL_CACHE as string,
+  fingerprint: rel.key.fingerprint,
+  ...o,
 })
 const http = () => createHttp({ tokenOrigins: [mirror.url], deadlineMs: 60_000 })
-const entries = () => (existsSync(path.join(dir, 'tool-cache/podman-mgoltzsche')) ? readdirSync(path.join(dir, 'tool-cache/podman-mgoltzsche'), { recursive: true }).map(String).filter((f) => f.endsWith('.complete')) : [])
+const entries = () =>
+  existsSync(path.join(dir, 'tool-cache/podman-mgoltzsche'))
+    ? readdirSync(path.join(dir, 'tool-cache/podman-mgoltzsche'), { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.complete'))
+    : []
 
 describe('installMgoltzsche against the mirror', () => {
   it('installs the Debian 12 build: the key from /mgoltzsche.gpg, the signature verified, the bundled podman runs', async () => {
     mirror.resetRequests()
     const r = await installMgoltzsche(http(), tc, request(MG_REPOS.bookworm))
-    expect(r).toMatchObject({ version: '4.3.1', cacheHit: false, verified: 'openpgp-signature+size+digest', asset: 'podman-linux-amd64.tar.gz' })
+    expect(r).toMatchObject({
+      version: '4.3.1',
+      cacheHit: false,
+      verified: 'openpgp-signature+size+digest',
+      asset: 'podman-linux-amd64.tar.gz',
+    })
     expect(mirror.requests.map((q) => q.path)).toContain('/mgoltzsche.gpg')
     expect(existsSync(keyCachePath(process.env.RUNNER_TOOL_CACHE as string, rel.key.fingerprint))).toBe(true)
     const installed = resolveLayout(r.root, MGOLTZSCHE_LAYOUT)
@@ -70,26 +88,35 @@ describe('installMgoltzsche against the mirror', () => {
   it('a tampered archive (same size, its own API digest) fails on the signature; nothing is installed', async () => {
     const err = await installMgoltzsche(http(), tc, request(MG_REPOS.tampered)).catch((e: Error) => e)
     expect(err).toBeInstanceOf(Error)
-    expect((err as Error).message).toMatch(/^podman-linux-amd64\.tar\.gz: the OpenPGP signature podman-linux-amd64\.tar\.gz\.asc does not verify with the pinned key [0-9A-F]{40} \(Signed digest did not match\)/)
+    expect((err as Error).message).toMatch(
+      /^podman-linux-amd64\.tar\.gz: the OpenPGP signature podman-linux-amd64\.tar\.gz\.asc does not verify with the pinned key [0-9A-F]{40} \(Signed digest did not match\)/,
+    )
     expect(entries()).toEqual([])
   })
 
   it('a signature by another key fails naming both fingerprints; nothing is installed', async () => {
     const err = (await installMgoltzsche(http(), tc, request(MG_REPOS.wrongSigner)).catch((e: Error) => e)) as Error
-    expect(err.message).toBe(`podman-linux-amd64.tar.gz.asc was signed by ${rel.other.fingerprint}, not by the pinned key ${rel.key.fingerprint} (set source-key-fingerprint for a fork).`)
+    expect(err.message).toBe(
+      `podman-linux-amd64.tar.gz.asc was signed by ${rel.other.fingerprint}, not by the pinned key ${rel.key.fingerprint} (set source-key-fingerprint for a fork).`,
+    )
     expect(entries()).toEqual([])
   })
 })
 
 describe('findSystemPodman on real roots', () => {
   it('the Debian 12 host: /usr/bin/podman 4.3.1', async () => {
-    expect(await findSystemPodman(run, { PATH: BASE_PATH })).toEqual({ path: '/usr/bin/podman', realPath: '/usr/bin/podman', version: '4.3.1' })
+    expect(await findSystemPodman(run, { PATH: BASE_PATH })).toEqual({
+      path: '/usr/bin/podman',
+      realPath: '/usr/bin/podman',
+      version: '4.3.1',
+    })
   })
 
-  it("the Debian 13 tree, its files read through its root and its podman run inside it: /usr/bin/podman 5.4.2", async () => {
+  it('the Debian 13 tree, its files read through its root and its podman run inside it: /usr/bin/podman 5.4.2', async () => {
     const root = treeRoot('trixie')
     const enter = path.join(repoRoot(), 'scripts/enter-tree')
-    const inTree = (cmd: string, args: string[]) => run('unshare', ['-m', '--propagation', 'private', enter, root, '--', cmd, ...args], { timeoutMs: 60_000 })
+    const inTree = (cmd: string, args: string[]) =>
+      run('unshare', ['-m', '--propagation', 'private', enter, root, '--', cmd, ...args], { timeoutMs: 60_000 })
     const p = await findSystemPodman(inTree, { PATH: BASE_PATH }, realHostFs(root))
     expect(p).toEqual({ path: '/usr/bin/podman', realPath: '/usr/bin/podman', version: '5.4.2' })
   })

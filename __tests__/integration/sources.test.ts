@@ -13,7 +13,15 @@ import { buildMatrix } from '../../src/report/matrix.js'
 import type { SmokeReport } from '../../src/smoke/index.js'
 import { KEY_TOOL } from '../../src/verify/pgp-key.js'
 import { type Mirror, startMirror } from '../../test-support/mirror/server.js'
-import { type ActionResult, createWorkspace, repoRoot, runAction, runAsRunner, type TreeName, type Workspace } from '../../test-support/runner.js'
+import {
+  type ActionResult,
+  createWorkspace,
+  repoRoot,
+  runAction,
+  runAsRunner,
+  type TreeName,
+  type Workspace,
+} from '../../test-support/runner.js'
 import { runnerIds, WORKSPACES_ROOT } from '../../test-support/workspace.js'
 import { MG_REPOS, type MgoltzscheReleases, mgoltzscheReleases, OWNER } from './mgoltzsche.js'
 import { completeEntries } from './podman.js'
@@ -25,7 +33,8 @@ const FIXTURES = path.join(repoRoot(), '__tests__/fixtures/report')
 // Until run.ts installs source: mgoltzsche, the bundle has no trace of it: say so, run nothing.
 const WIRED = readFileSync(path.join(repoRoot(), 'dist/main.cjs'), 'utf8').includes(KEY_TOOL)
 const itWired = WIRED ? it : it.skip
-if (!WIRED) console.warn('sources.test.ts: dist/main.cjs does not install source: mgoltzsche yet (run.ts not wired): skipped')
+if (!WIRED)
+  console.warn('sources.test.ts: dist/main.cjs does not install source: mgoltzsche yet (run.ts not wired): skipped')
 
 let fx: Fixture
 let rel: MgoltzscheReleases
@@ -81,7 +90,12 @@ async function step(stack: Stack, inputs: InputsFor, keep?: string): Promise<Ste
   const work = await createWorkspace()
   workspaces.push(work)
   copyFileSync(fx.trustedRoot, `${work.dir}/trusted_root.json`)
-  const base = { 'github-token': 'ghs_testtoken123', 'install-missing': 'false', 'smoke-timeout': '90', 'smoke-failure': 'warning' }
+  const base = {
+    'github-token': 'ghs_testtoken123',
+    'install-missing': 'false',
+    'smoke-timeout': '90',
+    'smoke-failure': 'warning',
+  }
   const env = await runtimeDir(stack)
   const r = await runAction({ entry: 'main', work, tree: treeOf(stack), inputs: { ...base, ...inputs(work) }, env })
   const file = r.outputs['smoke-report']
@@ -93,39 +107,71 @@ async function step(stack: Stack, inputs: InputsFor, keep?: string): Promise<Ste
   return { r, work, env, report: JSON.parse(await readFile(file, 'utf8')) as SmokeReport }
 }
 
-const mgoltzsche = (repository: string, extra: Record<string, string> = {}): InputsFor => () => ({
-  source: 'mgoltzsche', repository, 'api-url': mg.url, 'source-key-fingerprint': rel.key.fingerprint, ...extra,
-})
-const pigfoot = (stack: Stack, variant: string): InputsFor => (work) => ({
-  repository: repoOf(stack), 'api-url': fx.mirror.url, variant, 'signer-identity': fx.signerIdentity, 'trusted-root': `${work.dir}/trusted_root.json`,
-})
+const mgoltzsche =
+  (repository: string, extra: Record<string, string> = {}): InputsFor =>
+  () => ({
+    source: 'mgoltzsche',
+    repository,
+    'api-url': mg.url,
+    'source-key-fingerprint': rel.key.fingerprint,
+    ...extra,
+  })
+const pigfoot =
+  (stack: Stack, variant: string): InputsFor =>
+  (work) => ({
+    repository: repoOf(stack),
+    'api-url': fx.mirror.url,
+    variant,
+    'signer-identity': fx.signerIdentity,
+    'trusted-root': `${work.dir}/trusted_root.json`,
+  })
 
 describe.each([
   ['bookworm', '4.3.1'],
   ['trixie', '5.4.2'],
 ] as const)('source: mgoltzsche, %s build (podman %s)', (stack, version) => {
-  itWired('installs with the signature verified, runs the smoke suite on real Podman, adopts neither its storage.conf nor its fusermount3', async () => {
-    const { r, work, env, report } = await step(stack, mgoltzsche(MG_REPOS[stack]), `mgoltzsche-${stack}`)
-    expect(r.errors).toEqual([])
-    expect(r.exitCode).toBe(0)
-    const root = `${work.toolCache}/podman-mgoltzsche/${version}/amd64`
-    expect(r.outputs).toMatchObject({ 'podman-version': version, 'install-dir': root, verified: 'openpgp-signature+size+digest', 'smoke-result': 'passed' })
-    expect(report?.identity).toMatchObject({ source: 'mgoltzsche', repository: MG_REPOS[stack], podman: { version, origin: 'bundled' }, crun: { origin: 'bundled' } })
-    const tree = treeOf(stack)
-    const fuse = await runAsRunner(work, 'sh', ['-c', 'command -v fusermount3; command -v podman'], { tree, env })
-    expect(fuse.stdout.split('\n')).toEqual(['/usr/bin/fusermount3', `${r.outputs['bin-dir']}/podman`, ''])
-    const opts = await runAsRunner(work, 'podman', ['info', '--format', '{{json .Store.GraphOptions}}'], { tree, env })
-    expect(opts.exitCode).toBe(0)
-    expect(opts.stdout).not.toContain(`${root}/usr/local/bin/fuse-overlayfs`)
-    expect(opts.stdout).not.toContain('/usr/local/bin/fuse-overlayfs')
-  })
+  itWired(
+    'installs with the signature verified, runs the smoke suite on real Podman, adopts neither its storage.conf nor its fusermount3',
+    async () => {
+      const { r, work, env, report } = await step(stack, mgoltzsche(MG_REPOS[stack]), `mgoltzsche-${stack}`)
+      expect(r.errors).toEqual([])
+      expect(r.exitCode).toBe(0)
+      const root = `${work.toolCache}/podman-mgoltzsche/${version}/amd64`
+      expect(r.outputs).toMatchObject({
+        'podman-version': version,
+        'install-dir': root,
+        verified: 'openpgp-signature+size+digest',
+        'smoke-result': 'passed',
+      })
+      expect(report?.identity).toMatchObject({
+        source: 'mgoltzsche',
+        repository: MG_REPOS[stack],
+        podman: { version, origin: 'bundled' },
+        crun: { origin: 'bundled' },
+      })
+      const tree = treeOf(stack)
+      const fuse = await runAsRunner(work, 'sh', ['-c', 'command -v fusermount3; command -v podman'], { tree, env })
+      expect(fuse.stdout.split('\n')).toEqual(['/usr/bin/fusermount3', `${r.outputs['bin-dir']}/podman`, ''])
+      const opts = await runAsRunner(work, 'podman', ['info', '--format', '{{json .Store.GraphOptions}}'], {
+        tree,
+        env,
+      })
+      expect(opts.exitCode).toBe(0)
+      expect(opts.stdout).not.toContain(`${root}/usr/local/bin/fuse-overlayfs`)
+      expect(opts.stdout).not.toContain('/usr/local/bin/fuse-overlayfs')
+    },
+  )
 })
 
 describe('source: mgoltzsche fails clearly', () => {
   itWired('a tampered archive: the signature does not verify, nothing is installed', async () => {
     const { r, work } = await step('trixie', mgoltzsche(MG_REPOS.tampered, { 'smoke-tests': 'none' }))
     expect(r.exitCode).toBe(1)
-    expect(r.errors).toEqual([expect.stringMatching(/^podman-linux-amd64\.tar\.gz: the OpenPGP signature podman-linux-amd64\.tar\.gz\.asc does not verify with the pinned key [0-9A-F]{40} \(Signed digest did not match\); the archive was altered/)])
+    expect(r.errors).toEqual([
+      expect.stringMatching(
+        /^podman-linux-amd64\.tar\.gz: the OpenPGP signature podman-linux-amd64\.tar\.gz\.asc does not verify with the pinned key [0-9A-F]{40} \(Signed digest did not match\); the archive was altered/,
+      ),
+    ])
     expect(r.path).toEqual([])
     expect(completeEntries(work)).toEqual([])
   })
@@ -133,7 +179,9 @@ describe('source: mgoltzsche fails clearly', () => {
   itWired('a signature by another key: both fingerprints named, nothing is installed', async () => {
     const { r, work } = await step('trixie', mgoltzsche(MG_REPOS.wrongSigner, { 'smoke-tests': 'none' }))
     expect(r.exitCode).toBe(1)
-    expect(r.errors).toEqual([`podman-linux-amd64.tar.gz.asc was signed by ${rel.other.fingerprint}, not by the pinned key ${rel.key.fingerprint} (set source-key-fingerprint for a fork).`])
+    expect(r.errors).toEqual([
+      `podman-linux-amd64.tar.gz.asc was signed by ${rel.other.fingerprint}, not by the pinned key ${rel.key.fingerprint} (set source-key-fingerprint for a fork).`,
+    ])
     expect(completeEntries(work)).toEqual([])
   })
 })
@@ -146,9 +194,18 @@ describe.each([
     const { r, work, report } = await step(stack, () => ({ source: 'system' }), `system-${stack}`)
     expect(r.errors).toEqual([])
     expect(r.exitCode).toBe(0)
-    expect(r.outputs).toMatchObject({ 'podman-version': version, 'smoke-result': 'passed', 'bin-dir': '/usr/bin', 'install-dir': '/usr/bin' })
+    expect(r.outputs).toMatchObject({
+      'podman-version': version,
+      'smoke-result': 'passed',
+      'bin-dir': '/usr/bin',
+      'install-dir': '/usr/bin',
+    })
     expect(r.path).toEqual([])
-    expect(report?.identity).toMatchObject({ source: 'system', podman: { version, path: '/usr/bin/podman', origin: 'system' }, crun: { origin: 'system' } })
+    expect(report?.identity).toMatchObject({
+      source: 'system',
+      podman: { version, path: '/usr/bin/podman', origin: 'system' },
+      crun: { origin: 'system' },
+    })
     expect(completeEntries(work)).toEqual([])
   })
 })
@@ -165,18 +222,34 @@ describe('the report action over this run', () => {
   itWired('node dist/report.cjs merges every report into one table, the same as the golden renderer', async () => {
     const work = await createWorkspace()
     workspaces.push(work)
-    const r = await runAction({ entry: 'main', work, script: path.join(repoRoot(), 'dist/report.cjs'), inputs: { reports: reportsDir, title: REPORT_TITLE } })
+    const r = await runAction({
+      entry: 'main',
+      work,
+      script: path.join(repoRoot(), 'dist/report.cjs'),
+      inputs: { reports: reportsDir, title: REPORT_TITLE },
+    })
     expect(r.errors).toEqual([])
     expect(r.exitCode).toBe(0)
     const { reports } = await collectReports(reportsDir)
     expect(reports.map((x) => x.file.split('/')[0])).toEqual([
-      'mgoltzsche-bookworm', 'mgoltzsche-trixie', 'pigfoot-default-bookworm', 'pigfoot-default-trixie', 'pigfoot-full-bookworm', 'pigfoot-full-trixie', 'system-bookworm', 'system-trixie',
+      'mgoltzsche-bookworm',
+      'mgoltzsche-trixie',
+      'pigfoot-default-bookworm',
+      'pigfoot-default-trixie',
+      'pigfoot-full-bookworm',
+      'pigfoot-full-trixie',
+      'system-bookworm',
+      'system-trixie',
     ])
     const md = await readFile(r.outputs.markdown, 'utf8')
     expect(md).toBe(renderMarkdown(buildMatrix(reports, REPORT_TITLE)))
     expect(r.summary).toBe(md)
     expect(JSON.parse(await readFile(r.outputs.json, 'utf8')).rows).toHaveLength(8)
-    if (process.env.SSP_UPDATE_REPORT_FIXTURES === '1') await updateFixtures(reports.map((x) => x.file), md)
+    if (process.env.SSP_UPDATE_REPORT_FIXTURES === '1')
+      await updateFixtures(
+        reports.map((x) => x.file),
+        md,
+      )
   })
 })
 

@@ -35,16 +35,22 @@ afterAll(async () => {
 const tun = present.has('tun')
 const cgroup = present.has('cgroup')
 // Jest has no skip-with-a-reason: the reason is the test's name.
-const title = tun || cgroup
-  ? `${[...present].join(' and ')}: detected before any container, fixed with sudo -n, containers run, post reverts it`
-  : 'SKIPPED: this machine has neither quirk any more (tun 0666, no controller on the v2 mount); a fresh machine has both'
+const title =
+  tun || cgroup
+    ? `${[...present].join(' and ')}: detected before any container, fixed with sudo -n, containers run, post reverts it`
+    : 'SKIPPED: this machine has neither quirk any more (tun 0666, no controller on the v2 mount); a fresh machine has both'
 
 describe('first contact with this machine', () => {
   ;(tun || cgroup ? it : it.skip)(title, async () => {
     const work = await workspaces.create()
     // network-host needs no tun: with only the cgroup quirk it still proves containers run.
     const checks = tun ? 'default-network,publish' : 'network-host'
-    const inputs = { ...fixtureInputs(fx, work, 'bookworm'), 'allow-sudo': 'true', cleanup: 'true', 'smoke-tests': checks }
+    const inputs = {
+      ...fixtureInputs(fx, work, 'bookworm'),
+      'allow-sudo': 'true',
+      cleanup: 'true',
+      'smoke-tests': checks,
+    }
     const r = await runAction({ entry: 'main', work, inputs })
     expect(r.errors).toEqual([])
     expect(r.outputs['smoke-result']).toBe('passed')

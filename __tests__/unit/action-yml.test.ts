@@ -61,7 +61,9 @@ describe('action.yml', () => {
 describe('README', () => {
   const readme = readFileSync('README.md', 'utf8')
   it('documents every input and output', () => {
-    const missing = [...Object.keys(action.inputs), ...Object.keys(action.outputs)].filter((n) => !readme.includes(`\`${n}\``))
+    const missing = [...Object.keys(action.inputs), ...Object.keys(action.outputs)].filter(
+      (n) => !readme.includes(`\`${n}\``),
+    )
     expect(missing).toEqual([])
   })
 })

@@ -30,7 +30,9 @@ describe('auditTree', () => {
   it('rejects a second top-level entry', async () => {
     good()
     writeFileSync(path.join(dir, 'extra'), '')
-    await expect(auditTree(dir, TOP)).rejects.toThrow(`exactly one top-level directory ${TOP}/; it holds: extra, ${TOP}`)
+    await expect(auditTree(dir, TOP)).rejects.toThrow(
+      `exactly one top-level directory ${TOP}/; it holds: extra, ${TOP}`,
+    )
   })
 
   it('rejects the wrong top-level name', async () => {

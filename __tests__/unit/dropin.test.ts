@@ -30,7 +30,9 @@ crun = ["${TC}/usr/local/bin/crun"]
     const text = buildDropin(wiringFor(resolveLayout(TC, LAYOUTS.standalone), { defaultNetwork: '' }))
     expect(text).not.toContain('runtime')
     expect(text).not.toContain('conmon_path')
-    expect(text).toContain('helper_binaries_dir = ["/usr/local/libexec/podman", "/usr/local/lib/podman", "/usr/libexec/podman", "/usr/lib/podman"]')
+    expect(text).toContain(
+      'helper_binaries_dir = ["/usr/local/libexec/podman", "/usr/local/lib/podman", "/usr/libexec/podman", "/usr/lib/podman"]',
+    )
   })
 
   it('writes the default network and the no-systemd settings', () => {

@@ -19,13 +19,17 @@ async function real(stack: Stack): Promise<Pieces> {
   return (await probeHost(replay(s), { env: s.options.env, user: s.options.user, podman: s.options.podman })).pieces
 }
 
-const withPiece = (pieces: Pieces, piece: Piece, f: Found): { pieces: Pieces } => ({ pieces: { ...pieces, [piece]: f } })
+const withPiece = (pieces: Pieces, piece: Piece, f: Found): { pieces: Pieces } => ({
+  pieces: { ...pieces, [piece]: f },
+})
 const actions = (plan: GatePlan) => Object.fromEntries(plan.pieces.map((p) => [p.piece, p.action]))
 const FULL = resolveLayout('/cache/podman-full/5.4.2/x64', LAYOUTS.full)
 
 describe('the decision grid on the captured hosts', () => {
   test('Debian 13 tree, podman 5.4.2 standalone: the system stack is accepted as it is', async () => {
-    const plan = planGate({ pieces: await real('trixie') }, requirementsFor('standalone', '5.4.2'), { installMissing: true })
+    const plan = planGate({ pieces: await real('trixie') }, requirementsFor('standalone', '5.4.2'), {
+      installMissing: true,
+    })
     expect(plan.needsFullAsset).toBe(false)
     expect(plan.pieces.every((p) => p.status === 'ok')).toBe(true)
     expect(plan.failures).toEqual([])
@@ -33,7 +37,12 @@ describe('the decision grid on the captured hosts', () => {
 
   test("the seed: Debian 12's crun 1.8.1 as the system crun under podman 5.4.2 standalone -> complete crun", async () => {
     const pieces = await real('trixie')
-    const seed = withPiece(pieces, 'crun', { path: '/usr/bin/crun', version: '1.8.1', raw: 'crun version 1.8.1', via: 'podman info' })
+    const seed = withPiece(pieces, 'crun', {
+      path: '/usr/bin/crun',
+      version: '1.8.1',
+      raw: 'crun version 1.8.1',
+      via: 'podman info',
+    })
     const plan = planGate(seed, requirementsFor('standalone', '5.4.2'), { installMissing: true })
     expect(plan.complete).toEqual(['crun'])
     expect(plan.needsFullAsset).toBe(true)
@@ -44,11 +53,15 @@ describe('the decision grid on the captured hosts', () => {
     const seed = withPiece(await real('trixie'), 'crun', { path: '/usr/bin/crun', version: '1.8.1' })
     const plan = planGate(seed, requirementsFor('standalone', '5.4.2'), { installMissing: false })
     expect(plan.needsFullAsset).toBe(false)
-    expect(plan.failures).toEqual([expect.stringMatching(/^crun: 1\.8\.1 does not meet >= 1\.14\.3 \(required: .*unknown version specified/)])
+    expect(plan.failures).toEqual([
+      expect.stringMatching(/^crun: 1\.8\.1 does not meet >= 1\.14\.3 \(required: .*unknown version specified/),
+    ])
   })
 
   test('Debian testing, podman 5.8.6 standalone: crun 1.28 meets even the documented 1.25.1', async () => {
-    const plan = planGate({ pieces: await real('forky') }, requirementsFor('standalone', '5.8.6'), { installMissing: true })
+    const plan = planGate({ pieces: await real('forky') }, requirementsFor('standalone', '5.8.6'), {
+      installMissing: true,
+    })
     expect(plan.pieces.find((p) => p.piece === 'crun')?.lines.map((l) => [l.req.need, l.status])).toEqual([
       ['>=1.14.3', 'ok'],
       ['>=1.25.1', 'ok'],
@@ -57,46 +70,78 @@ describe('the decision grid on the captured hosts', () => {
   })
 
   test('crun 1.21 under the 5.7 line: above the floor, below the documented 1.25.1 -> warning, completion wanted', async () => {
-    const plan = planGate({ pieces: await real('trixie') }, requirementsFor('standalone', '5.7.1'), { installMissing: true })
+    const plan = planGate({ pieces: await real('trixie') }, requirementsFor('standalone', '5.7.1'), {
+      installMissing: true,
+    })
     const crun = plan.pieces.find((p) => p.piece === 'crun')
     expect(crun?.status).toBe('warn')
     expect(crun?.action).toBe('complete')
-    const kept = planGate({ pieces: await real('trixie') }, requirementsFor('standalone', '5.7.1'), { installMissing: false })
+    const kept = planGate({ pieces: await real('trixie') }, requirementsFor('standalone', '5.7.1'), {
+      installMissing: false,
+    })
     expect(kept.failures).toEqual([])
     expect(kept.warnings).toEqual([expect.stringMatching(/^crun: 1\.21\.0 does not meet >= 1\.25\.1 \(recommended/)])
   })
 
   test('Debian 12 host, podman 5.7.1 standalone, install-missing false: EVERY unmet line at once', async () => {
-    const plan = planGate({ pieces: await real('bookworm') }, requirementsFor('standalone', '5.7.1'), { installMissing: false })
+    const plan = planGate({ pieces: await real('bookworm') }, requirementsFor('standalone', '5.7.1'), {
+      installMissing: false,
+    })
     expect(plan.failures.map((l) => l.split(':')[0])).toEqual(['crun', 'netavark', 'aardvark-dns'])
     expect(plan.warnings.map((l) => l.split(':')[0])).toEqual(['crun', 'conmon', 'pasta'])
     const err = new GateError([...plan.failures])
-    expect(err.message).toMatch(/\(3 unmet\):\n- crun: 1\.8\.1 .*\n- netavark: 1\.4\.0 does not meet >= 1\.10\.3 < 2\.0\.0/)
+    expect(err.message).toMatch(
+      /\(3 unmet\):\n- crun: 1\.8\.1 .*\n- netavark: 1\.4\.0 does not meet >= 1\.10\.3 < 2\.0\.0/,
+    )
   })
 
   test('Debian 12 host, default variant (crun and conmon bundled): netavark pair and pasta completed', async () => {
     const pieces = await real('bookworm')
-    const bundled = { ...pieces, crun: { path: '/tc/usr/local/bin/crun', version: '1.26.0' }, conmon: { path: '/tc/usr/local/lib/podman/conmon', version: '2.1.13' } }
+    const bundled = {
+      ...pieces,
+      crun: { path: '/tc/usr/local/bin/crun', version: '1.26.0' },
+      conmon: { path: '/tc/usr/local/lib/podman/conmon', version: '2.1.13' },
+    }
     const plan = planGate({ pieces: bundled }, requirementsFor('default', '5.7.1'), { installMissing: true })
-    expect(actions(plan)).toMatchObject({ crun: 'none', conmon: 'none', netavark: 'complete', 'aardvark-dns': 'complete', pasta: 'complete' })
+    expect(actions(plan)).toMatchObject({
+      crun: 'none',
+      conmon: 'none',
+      netavark: 'complete',
+      'aardvark-dns': 'complete',
+      pasta: 'complete',
+    })
     expect(plan.pieces.find((p) => p.piece === 'crun')?.from).toBe('asset')
   })
 
   test('podman 4 needs slirp4netns, not netavark 1.10 or pasta', async () => {
-    const plan = planGate({ pieces: await real('bookworm') }, requirementsFor('standalone', '4.9.3'), { installMissing: false })
-    expect(plan.pieces.map((p) => p.piece)).toEqual(['crun', 'conmon', 'pasta', 'slirp4netns', 'catatonit', 'fuse-overlayfs', 'newuidmap', 'newgidmap'])
+    const plan = planGate({ pieces: await real('bookworm') }, requirementsFor('standalone', '4.9.3'), {
+      installMissing: false,
+    })
+    expect(plan.pieces.map((p) => p.piece)).toEqual([
+      'crun',
+      'conmon',
+      'pasta',
+      'slirp4netns',
+      'catatonit',
+      'fuse-overlayfs',
+      'newuidmap',
+      'newgidmap',
+    ])
     expect(plan.failures).toEqual([])
   })
 
   test('missing uidmap is left to the uidmap remedy, not failed by the gate', async () => {
-    const plan = planGate(withPiece(await real('forky'), 'newuidmap', {}), requirementsFor('standalone', '5.8.6'), { installMissing: false })
+    const plan = planGate(withPiece(await real('forky'), 'newuidmap', {}), requirementsFor('standalone', '5.8.6'), {
+      installMissing: false,
+    })
     expect(actions(plan).newuidmap).toBe('remedy')
     expect(plan.failures).toEqual([])
   })
 })
 
 describe('pasta: known-bad and unknown versions', () => {
-  const pasta = async (f: Found, variant: 'standalone' | 'full' = 'standalone') => planGate(withPiece(await real('forky'), 'pasta', f), requirementsFor(variant, '5.8.6'), { installMissing: true })
+  const pasta = async (f: Found, variant: 'standalone' | 'full' = 'standalone') =>
+    planGate(withPiece(await real('forky'), 'pasta', f), requirementsFor(variant, '5.8.6'), { installMissing: true })
 
   test('2025_12_09 is refused and completed', async () => {
     const plan = await pasta({ path: '/usr/bin/pasta', version: '2025.12.9' })
@@ -126,28 +171,49 @@ describe('pasta: known-bad and unknown versions', () => {
 
 describe('completion from the full asset', () => {
   const seedPlan = async (podman = '5.4.2') =>
-    planGate(withPiece(await real('trixie'), 'crun', { path: '/usr/bin/crun', version: '1.8.1' }), requirementsFor('standalone', podman), { installMissing: true })
+    planGate(
+      withPiece(await real('trixie'), 'crun', { path: '/usr/bin/crun', version: '1.8.1' }),
+      requirementsFor('standalone', podman),
+      { installMissing: true },
+    )
 
   test('crun 1.21 from the full asset replaces the system 1.8.1: pinned in the drop-in, reported in outputs', async () => {
-    const done = applyCompletion(await seedPlan(), { installed: FULL, pieces: { crun: { path: FULL.crun, version: '1.21.0', via: 'version' } } })
+    const done = applyCompletion(await seedPlan(), {
+      installed: FULL,
+      pieces: { crun: { path: FULL.crun, version: '1.21.0', via: 'version' } },
+    })
     expect(done.failures).toEqual([])
     expect(done.wiring).toEqual({ runtimePath: '/cache/podman-full/5.4.2/x64/usr/local/bin/crun', helperDirs: [] })
-    expect(done.pieces.find((p) => p.piece === 'crun')).toMatchObject({ action: 'completed', status: 'ok', actionText: 'completed from the full asset (host: 1.8.1 at /usr/bin/crun)' })
+    expect(done.pieces.find((p) => p.piece === 'crun')).toMatchObject({
+      action: 'completed',
+      status: 'ok',
+      actionText: 'completed from the full asset (host: 1.8.1 at /usr/bin/crun)',
+    })
     expect(gateOutputs(done.pieces)).toEqual({ crunVersion: '1.21.0', pastaVersion: '2025_05_03' })
   })
 
   test('the full asset could not be installed: the planned completion fails with the reason', async () => {
-    const done = applyCompletion(await seedPlan(), undefined, 'checksum mismatch for podman-v5.4.2-linux-amd64-glibc-full.tar.zst')
+    const done = applyCompletion(
+      await seedPlan(),
+      undefined,
+      'checksum mismatch for podman-v5.4.2-linux-amd64-glibc-full.tar.zst',
+    )
     expect(done.failures).toEqual([expect.stringMatching(/^crun: 1\.8\.1 does not meet >= 1\.14\.3/)])
-    expect(done.pieces.find((p) => p.piece === 'crun')?.actionText).toBe('not completed: checksum mismatch for podman-v5.4.2-linux-amd64-glibc-full.tar.zst')
+    expect(done.pieces.find((p) => p.piece === 'crun')?.actionText).toBe(
+      'not completed: checksum mismatch for podman-v5.4.2-linux-amd64-glibc-full.tar.zst',
+    )
     expect(done.wiring.runtimePath).toBeUndefined()
   })
 
   test('documented 1.25.1 with a full asset offering only 1.21: kept as a warning, not swapped', async () => {
-    const plan = planGate({ pieces: await real('trixie') }, requirementsFor('standalone', '5.7.1'), { installMissing: true })
+    const plan = planGate({ pieces: await real('trixie') }, requirementsFor('standalone', '5.7.1'), {
+      installMissing: true,
+    })
     const done = applyCompletion(plan, { installed: FULL, pieces: { crun: { path: FULL.crun, version: '1.21.0' } } })
     expect(done.wiring.runtimePath).toBeUndefined()
-    expect(done.pieces.find((p) => p.piece === 'crun')?.actionText).toBe("kept: the full asset's crun (1.21.0) does no better")
+    expect(done.pieces.find((p) => p.piece === 'crun')?.actionText).toBe(
+      "kept: the full asset's crun (1.21.0) does no better",
+    )
     expect(done.warnings).toEqual([expect.stringMatching(/^crun: 1\.21\.0 does not meet >= 1\.25\.1/)])
   })
 
@@ -160,18 +226,44 @@ describe('completion from the full asset', () => {
     const bin = '/cache/podman-full/5.4.2/x64/usr/local/bin'
     const done = applyCompletion(plan, {
       installed: FULL,
-      pieces: { netavark: { path: `${lib}/netavark`, version: '1.14.0' }, 'aardvark-dns': { path: `${lib}/aardvark-dns`, version: '1.14.0' }, pasta: { path: `${bin}/pasta`, version: '2025.5.3' }, catatonit: { path: `${lib}/catatonit`, version: '0.2.1' } },
+      pieces: {
+        netavark: { path: `${lib}/netavark`, version: '1.14.0' },
+        'aardvark-dns': { path: `${lib}/aardvark-dns`, version: '1.14.0' },
+        pasta: { path: `${bin}/pasta`, version: '2025.5.3' },
+        catatonit: { path: `${lib}/catatonit`, version: '0.2.1' },
+      },
     })
     expect(done.failures).toEqual([])
     expect(done.wiring).toEqual({ helperDirs: [lib, bin], initPath: `${lib}/catatonit` })
-    const main = { runtimePath: '/tc/usr/local/bin/crun', conmonPath: '/tc/usr/local/lib/podman/conmon', helperDirs: ['/tc/usr/local/lib/podman', '/tc/usr/local/libexec/podman'] }
-    expect(mergeWiring(main, done.wiring, { noSystemd: true })).toEqual({ ...main, helperDirs: [...main.helperDirs, lib, bin], initPath: `${lib}/catatonit`, noSystemd: true })
+    const main = {
+      runtimePath: '/tc/usr/local/bin/crun',
+      conmonPath: '/tc/usr/local/lib/podman/conmon',
+      helperDirs: ['/tc/usr/local/lib/podman', '/tc/usr/local/libexec/podman'],
+    }
+    expect(mergeWiring(main, done.wiring, { noSystemd: true })).toEqual({
+      ...main,
+      helperDirs: [...main.helperDirs, lib, bin],
+      initPath: `${lib}/catatonit`,
+      noSystemd: true,
+    })
   })
 
   test('podman info after the final drop-in must report the completed pieces', async () => {
-    const done = applyCompletion(await seedPlan(), { installed: FULL, pieces: { crun: { path: FULL.crun, version: '1.21.0' } } })
-    const info = { ociRuntime: { path: '/usr/bin/crun' }, conmon: {}, pasta: {}, slirp4netns: {}, netavark: {}, aardvarkDns: {} } as PodmanInfo
-    expect(verifyUsed(info, done.pieces)).toEqual([`crun: podman uses /usr/bin/crun, not the completed ${FULL.crun} (a containers.conf override?)`])
+    const done = applyCompletion(await seedPlan(), {
+      installed: FULL,
+      pieces: { crun: { path: FULL.crun, version: '1.21.0' } },
+    })
+    const info = {
+      ociRuntime: { path: '/usr/bin/crun' },
+      conmon: {},
+      pasta: {},
+      slirp4netns: {},
+      netavark: {},
+      aardvarkDns: {},
+    } as PodmanInfo
+    expect(verifyUsed(info, done.pieces)).toEqual([
+      `crun: podman uses /usr/bin/crun, not the completed ${FULL.crun} (a containers.conf override?)`,
+    ])
     expect(verifyUsed({ ...info, ociRuntime: { path: FULL.crun } }, done.pieces)).toEqual([])
   })
 })
@@ -211,11 +303,17 @@ describe('the full asset, read by running its pieces', () => {
 
 describe('summary rows', () => {
   test('piece | found | needed | status | action taken, escaped, one line per requirement', async () => {
-    const seed = withPiece(await real('trixie'), 'crun', { path: '/usr/bin/crun', version: '1.8.1', raw: 'crun <1.8.1>' })
+    const seed = withPiece(await real('trixie'), 'crun', {
+      path: '/usr/bin/crun',
+      version: '1.8.1',
+      raw: 'crun <1.8.1>',
+    })
     const plan = planGate(seed, requirementsFor('standalone', '5.7.1'), { installMissing: true })
     const done = applyCompletion(plan, { installed: FULL, pieces: { crun: { path: FULL.crun, version: '1.21.0' } } })
     const rows = gateRows(done.pieces)
-    expect(rows[0]).toEqual(['Piece', 'Found', 'Needed', 'Status', 'Action taken'].map((data) => ({ data, header: true })))
+    expect(rows[0]).toEqual(
+      ['Piece', 'Found', 'Needed', 'Status', 'Action taken'].map((data) => ({ data, header: true })),
+    )
     expect(rows.find((r) => r[0] === 'crun')).toEqual([
       'crun',
       `1.21.0, ${FULL.crun} (completed from the full asset)`,

@@ -33,7 +33,9 @@ describe('version parsers against outputs captured on this machine and in the tr
   })
 
   test('podman version --format json', () => {
-    expect(p.parsePodman('{"Client":{"APIVersion":"4.3.1","Version":"4.3.1","GoVersion":"go1.19.8"}}').version).toBe('4.3.1')
+    expect(p.parsePodman('{"Client":{"APIVersion":"4.3.1","Version":"4.3.1","GoVersion":"go1.19.8"}}').version).toBe(
+      '4.3.1',
+    )
   })
 })
 
@@ -66,7 +68,10 @@ describe('pasta: dates, unknown and empty output', () => {
   })
 
   test('feature floor from --help (works through a pipe where --version does not)', () => {
-    expect(p.pastaFeatureFloor(printed('trixie', '/usr/bin/pasta --help'))).toEqual({ flag: '--map-guest-addr', since: '2024.8.21' })
+    expect(p.pastaFeatureFloor(printed('trixie', '/usr/bin/pasta --help'))).toEqual({
+      flag: '--map-guest-addr',
+      since: '2024.8.21',
+    })
     expect(p.pastaFeatureFloor(printed('bookworm', '/usr/bin/pasta --help'))).toBeUndefined()
   })
 
@@ -76,5 +81,7 @@ describe('pasta: dates, unknown and empty output', () => {
 })
 
 test('the real failure of podman 5.4.2 with crun 1.8.1 (recorded in the trixie tree)', () => {
-  expect(fixtureText('trixie/crun-1.8.1-run.stderr')).toMatch(/^Error: OCI runtime error: \S+crun-old: unknown version specified$/m)
+  expect(fixtureText('trixie/crun-1.8.1-run.stderr')).toMatch(
+    /^Error: OCI runtime error: \S+crun-old: unknown version specified$/m,
+  )
 })

@@ -3,7 +3,11 @@ import { probeHost } from '../../src/host/probe.js'
 import { loadSnapshot, type Stack } from '../fixtures/host/load.js'
 import { replay, type Snapshot } from '../fixtures/host/snapshot.js'
 
-const opts = (s: Snapshot, withInfo = true) => ({ env: s.options.env, user: s.options.user, ...(withInfo && { podman: s.options.podman }) })
+const opts = (s: Snapshot, withInfo = true) => ({
+  env: s.options.env,
+  user: s.options.user,
+  ...(withInfo && { podman: s.options.podman }),
+})
 
 async function probe(stack: Stack, edit: (s: Snapshot) => void = () => undefined, withInfo = true, lenient = false) {
   const s = loadSnapshot(stack)
@@ -43,13 +47,19 @@ describe('probe against real snapshots: what podman ACTUALLY uses', () => {
   })
 
   test('no package manager owns pasta: feature probing, "present, version unknown"', async () => {
-    const { probe: p } = await probe('trixie', (s) => {
-      s.runs['dpkg-query -S /usr/bin/pasta'] = fails
-      s.runs['rpm -qf --queryformat %{VERSION}-%{RELEASE} /usr/bin/pasta'] = fails
-    }, false)
+    const { probe: p } = await probe(
+      'trixie',
+      (s) => {
+        s.runs['dpkg-query -S /usr/bin/pasta'] = fails
+        s.runs['rpm -qf --queryformat %{VERSION}-%{RELEASE} /usr/bin/pasta'] = fails
+      },
+      false,
+    )
     expect(p.pieces.pasta.version).toBeUndefined()
     expect(p.pieces.pasta.path).toBe('/usr/bin/pasta')
-    expect(p.pieces.pasta.note).toBe('present, version unknown (--version printed nothing (passt 2025_02_17 to 2025_05_12 do that); --help lists --map-guest-addr (passt 2024_08_21 or later))')
+    expect(p.pieces.pasta.note).toBe(
+      'present, version unknown (--version printed nothing (passt 2025_02_17 to 2025_05_12 do that); --help lists --map-guest-addr (passt 2024_08_21 or later))',
+    )
     expect(p.pieces.pasta.bounds).toMatchObject({ min: '2025.2.17', max: '2025.5.12' })
   })
 
@@ -62,7 +72,11 @@ describe('probe against real snapshots: what podman ACTUALLY uses', () => {
 
   test('podman info fails: podman search order decides, and the error is kept', async () => {
     const { probe: p } = await probe('forky', (s) => {
-      s.runs['/usr/bin/podman info --format json'] = { exitCode: 125, stdout: '', stderr: 'Error: failed to open 2048 locks in /libpod_rootless_lock_1150: numerical result out of range' }
+      s.runs['/usr/bin/podman info --format json'] = {
+        exitCode: 125,
+        stdout: '',
+        stderr: 'Error: failed to open 2048 locks in /libpod_rootless_lock_1150: numerical result out of range',
+      }
     })
     expect(p.infoError).toMatch(/numerical result out of range/)
     expect(p.pieces.crun).toMatchObject({ path: '/usr/bin/crun', version: '1.28.0', via: 'version' })
@@ -70,27 +84,38 @@ describe('probe against real snapshots: what podman ACTUALLY uses', () => {
   })
 
   test('a netavark only on PATH is missing for podman (it searches helper dirs only)', async () => {
-    const { probe: p } = await probe('trixie', (s) => {
-      for (const k of Object.keys(s.fs)) if (k.endsWith('/usr/lib/podman/netavark')) s.fs[k] = k.startsWith('access') ? false : null
-      s.fs['stat /usr/bin/netavark'] = { mode: 0o755, uid: 0, gid: 0, kind: 'file' }
-      s.fs['access x /usr/bin/netavark'] = true
-      s.runs['/usr/bin/netavark --version'] = { exitCode: 0, stdout: 'netavark 1.14.0\n', stderr: '' }
-      s.runs['/usr/bin/podman info --format json'] = fails
-    }, true, true)
+    const { probe: p } = await probe(
+      'trixie',
+      (s) => {
+        for (const k of Object.keys(s.fs))
+          if (k.endsWith('/usr/lib/podman/netavark')) s.fs[k] = k.startsWith('access') ? false : null
+        s.fs['stat /usr/bin/netavark'] = { mode: 0o755, uid: 0, gid: 0, kind: 'file' }
+        s.fs['access x /usr/bin/netavark'] = true
+        s.runs['/usr/bin/netavark --version'] = { exitCode: 0, stdout: 'netavark 1.14.0\n', stderr: '' }
+        s.runs['/usr/bin/podman info --format json'] = fails
+      },
+      true,
+      true,
+    )
     expect(p.pieces.netavark).toEqual({})
   })
 
   test('every podman on PATH, once per real file, and which one a bare `podman` runs', async () => {
-    const { probe: p } = await probe('bookworm', (s) => {
-      s.options.env.PATH = `/opt/other/bin:${s.options.env.PATH}:/bin`
-      s.fs['stat /opt/other/bin/podman'] = { mode: 0o755, uid: 0, gid: 0, kind: 'file' }
-      s.fs['access x /opt/other/bin/podman'] = true
-      s.fs['realpath /opt/other/bin/podman'] = '/opt/other/bin/podman'
-      s.runs['/opt/other/bin/podman --version'] = { exitCode: 0, stdout: 'podman version 5.7.1\n', stderr: '' }
-      s.fs['stat /bin/podman'] = { mode: 0o755, uid: 0, gid: 0, kind: 'file' }
-      s.fs['access x /bin/podman'] = true
-      s.fs['realpath /bin/podman'] = '/usr/bin/podman'
-    }, true, true)
+    const { probe: p } = await probe(
+      'bookworm',
+      (s) => {
+        s.options.env.PATH = `/opt/other/bin:${s.options.env.PATH}:/bin`
+        s.fs['stat /opt/other/bin/podman'] = { mode: 0o755, uid: 0, gid: 0, kind: 'file' }
+        s.fs['access x /opt/other/bin/podman'] = true
+        s.fs['realpath /opt/other/bin/podman'] = '/opt/other/bin/podman'
+        s.runs['/opt/other/bin/podman --version'] = { exitCode: 0, stdout: 'podman version 5.7.1\n', stderr: '' }
+        s.fs['stat /bin/podman'] = { mode: 0o755, uid: 0, gid: 0, kind: 'file' }
+        s.fs['access x /bin/podman'] = true
+        s.fs['realpath /bin/podman'] = '/usr/bin/podman'
+      },
+      true,
+      true,
+    )
     expect(p.podmans.map((b) => [b.path, b.version])).toEqual([
       ['/opt/other/bin/podman', '5.7.1'],
       ['/usr/bin/podman', '4.3.1'],

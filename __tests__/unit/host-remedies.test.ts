@@ -49,7 +49,9 @@ const status = (out: Awaited<ReturnType<typeof remedy>>['out'], id: string) => o
 /** This machine's two real quirks: /dev/net/tun 0600 and hybrid cgroups with hugetlb on the v2 mount. */
 function testMachine(h: FakeHost): void {
   h.file('/dev/net/tun', { kind: 'char', mode: 0o600 })
-  h.file('/proc/self/mounts', { text: 'cgroup /sys/fs/cgroup/cpu cgroup rw,relatime,cpu 0 0\ncgroup /sys/fs/cgroup/memory cgroup rw,relatime,memory 0 0\ncgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0\n' })
+  h.file('/proc/self/mounts', {
+    text: 'cgroup /sys/fs/cgroup/cpu cgroup rw,relatime,cpu 0 0\ncgroup /sys/fs/cgroup/memory cgroup rw,relatime,memory 0 0\ncgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0\n',
+  })
   h.file('/sys/fs/cgroup/unified/cgroup.controllers', { text: 'hugetlb\n' })
   h.on('mount', (args) => {
     const [ctl, dir] = [args[3], args[5]]
@@ -58,7 +60,13 @@ function testMachine(h: FakeHost): void {
     return { exitCode: 0 }
   })
   h.on('umount', ([dir]) => {
-    h.file('/proc/self/mounts', { text: (h.text('/proc/self/mounts') ?? '').split('\n').filter((l) => l && !l.includes(` ${dir} `)).map((l) => `${l}\n`).join('') })
+    h.file('/proc/self/mounts', {
+      text: (h.text('/proc/self/mounts') ?? '')
+        .split('\n')
+        .filter((l) => l && !l.includes(` ${dir} `))
+        .map((l) => `${l}\n`)
+        .join(''),
+    })
     h.file('/sys/fs/cgroup/unified/cgroup.controllers', { text: 'hugetlb\n' })
     return { exitCode: 0 }
   })
@@ -69,7 +77,14 @@ describe('a healthy host', () => {
     const h = host()
     const { out, remedyCalls } = await remedy(h, sudo)
     expect(out.checks.map((c) => [c.id, c.outcome])).toEqual([
-      ['uidmap', 'ok'], ['subid', 'ok'], ['userns', 'ok'], ['apparmor', 'ok'], ['tun', 'ok'], ['cgroup', 'ok'], ['systemd', 'ok'], ['other-podman', 'ok'],
+      ['uidmap', 'ok'],
+      ['subid', 'ok'],
+      ['userns', 'ok'],
+      ['apparmor', 'ok'],
+      ['tun', 'ok'],
+      ['cgroup', 'ok'],
+      ['systemd', 'ok'],
+      ['other-podman', 'ok'],
     ])
     expect(remedyCalls).toEqual([])
     expect(out.failures).toEqual([])
@@ -90,14 +105,33 @@ describe("this machine's quirks: /dev/net/tun 0600 and hybrid cgroups", () => {
     ])
     expect([status(out, 'tun')?.outcome, status(out, 'cgroup')?.outcome]).toEqual(['fixed', 'fixed'])
     expect(out.changes).toEqual([
-      { kind: 'tun-mode', description: 'chmod 0666 /dev/net/tun (was 0600)', revert: ['chmod', '0600', '/dev/net/tun'], sudo: true },
-      { kind: 'mkdir', description: 'created /sys/fs/cgroup/hugetlb', revert: ['rmdir', '/sys/fs/cgroup/hugetlb'], sudo: true },
-      { kind: 'cgroup-mount', description: 'mounted the hugetlb controller at /sys/fs/cgroup/hugetlb (off the v2 mount)', revert: ['umount', '/sys/fs/cgroup/hugetlb'], sudo: true },
+      {
+        kind: 'tun-mode',
+        description: 'chmod 0666 /dev/net/tun (was 0600)',
+        revert: ['chmod', '0600', '/dev/net/tun'],
+        sudo: true,
+      },
+      {
+        kind: 'mkdir',
+        description: 'created /sys/fs/cgroup/hugetlb',
+        revert: ['rmdir', '/sys/fs/cgroup/hugetlb'],
+        sudo: true,
+      },
+      {
+        kind: 'cgroup-mount',
+        description: 'mounted the hugetlb controller at /sys/fs/cgroup/hugetlb (off the v2 mount)',
+        revert: ['umount', '/sys/fs/cgroup/hugetlb'],
+        sudo: true,
+      },
     ])
     expect(recorded).toEqual(out.changes)
     expect(out.failures).toEqual([])
     await revertChanges(h.run, out.changes)
-    expect(h.calls.slice(-3)).toEqual(['sudo -n umount /sys/fs/cgroup/hugetlb', 'sudo -n rmdir /sys/fs/cgroup/hugetlb', 'sudo -n chmod 0600 /dev/net/tun'])
+    expect(h.calls.slice(-3)).toEqual([
+      'sudo -n umount /sys/fs/cgroup/hugetlb',
+      'sudo -n rmdir /sys/fs/cgroup/hugetlb',
+      'sudo -n chmod 0600 /dev/net/tun',
+    ])
     expect(h.state()).toEqual(original)
   })
 
@@ -116,17 +150,27 @@ describe("this machine's quirks: /dev/net/tun 0600 and hybrid cgroups", () => {
     const h = host(testMachine)
     h.failing.set('sudo -n chmod 0666 /dev/net/tun', 'sudo: a password is required')
     const { out } = await remedy(h, sudo)
-    expect(status(out, 'tun')?.actionText).toBe('make /dev/net/tun usable (mode 0666, the usual default) failed: sudo -n chmod 0666 /dev/net/tun failed: sudo: a password is required. To fix by hand:\nsudo chmod 0666 /dev/net/tun')
+    expect(status(out, 'tun')?.actionText).toBe(
+      'make /dev/net/tun usable (mode 0666, the usual default) failed: sudo -n chmod 0666 /dev/net/tun failed: sudo: a password is required. To fix by hand:\nsudo chmod 0666 /dev/net/tun',
+    )
     expect(out.changes.map((c) => c.kind)).toEqual(['mkdir', 'cgroup-mount'])
     expect(out.failures).toHaveLength(1)
   })
 })
 
 describe('subordinate ids', () => {
-  const noRange = (h: FakeHost) => h.file('/etc/subuid', { text: 'tester:100000:65536\nssp-smoke:165536:65536\n' }).file('/etc/subgid', { text: 'tester:100000:65536\n' })
+  const noRange = (h: FakeHost) =>
+    h
+      .file('/etc/subuid', { text: 'tester:100000:65536\nssp-smoke:165536:65536\n' })
+      .file('/etc/subgid', { text: 'tester:100000:65536\n' })
 
   test('a free range above every range given out, then podman system migrate; post deletes exactly those lines', async () => {
-    expect(freeRange([{ owner: 'a', start: 100000, count: 65536 }, { owner: 'b', start: 165536, count: 65536 }])).toEqual({ start: 231072, end: 296607 })
+    expect(
+      freeRange([
+        { owner: 'a', start: 100000, count: 65536 },
+        { owner: 'b', start: 165536, count: 65536 },
+      ]),
+    ).toEqual({ start: 231072, end: 296607 })
     const h = host(noRange).on(PODMAN, () => ({ exitCode: 0 }))
     const original = h.state()
     const { out, remedyCalls } = await remedy(h, sudo)
@@ -149,7 +193,10 @@ describe('subordinate ids', () => {
   test('the revert pattern escapes regex characters in the user name (real sed checks it in the integration test)', async () => {
     const h = new FakeHost({ name: 'svc.ci$', uid: 1001 })
     healthyHost().files.forEach((f, k) => h.files.set(k, f))
-    h.file('/etc/subuid', { text: 'svcXci$:100000:65536\n' }).file('/etc/subgid', { text: 'svcXci$:100000:65536\n' }).file(PODMAN, { mode: 0o755 }).on(PODMAN, () => ({ exitCode: 0 }))
+    h.file('/etc/subuid', { text: 'svcXci$:100000:65536\n' })
+      .file('/etc/subgid', { text: 'svcXci$:100000:65536\n' })
+      .file(PODMAN, { mode: 0o755 })
+      .on(PODMAN, () => ({ exitCode: 0 }))
     const { out } = await remedy(h, sudo)
     expect(out.changes[0].revert[2]).toBe('/^svc\\.ci\\$:165536:65536$/d')
     await revertChanges(h.run, out.changes)
@@ -158,14 +205,17 @@ describe('subordinate ids', () => {
 
   test('without sudo: an error with the usermod lines', async () => {
     const { out } = await remedy(host(noRange), noSudo)
-    expect(out.failures[0]).toMatch(/^subordinate ids: runner: subuid none, subgid none\. allow-sudo is false; run:\nsudo usermod --add-subuids 231072-296607 runner\nsudo usermod --add-subgids 231072-296607 runner\n\S+ system migrate$/)
+    expect(out.failures[0]).toMatch(
+      /^subordinate ids: runner: subuid none, subgid none\. allow-sudo is false; run:\nsudo usermod --add-subuids 231072-296607 runner\nsudo usermod --add-subgids 231072-296607 runner\n\S+ system migrate$/,
+    )
   })
 })
 
 describe('uidmap', () => {
   const apt = (h: FakeHost) =>
     h.on('env', (args) => {
-      if (args.includes('install')) ['/usr/bin/newuidmap', '/usr/bin/newgidmap'].forEach((p) => h.file(p, { mode: 0o4755 }))
+      if (args.includes('install'))
+        ['/usr/bin/newuidmap', '/usr/bin/newgidmap'].forEach((p) => h.file(p, { mode: 0o4755 }))
       return { exitCode: 0 }
     })
 
@@ -174,11 +224,15 @@ describe('uidmap', () => {
       x.files.delete('/usr/bin/newuidmap')
       x.files.delete('/usr/bin/newgidmap')
       apt(x).on('apt-get', () => ({ exitCode: 0 }))
-      x.failing.set('sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends uidmap', 'E: Unable to locate package uidmap')
+      x.failing.set(
+        'sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends uidmap',
+        'E: Unable to locate package uidmap',
+      )
     })
     let once = true
     h.on('apt-get', () => {
-      if (once) h.failing.delete('sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends uidmap')
+      if (once)
+        h.failing.delete('sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends uidmap')
       once = false
       return { exitCode: 0 }
     })
@@ -189,13 +243,22 @@ describe('uidmap', () => {
       'sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends uidmap',
     ])
     expect(status(out, 'uidmap')?.outcome).toBe('fixed')
-    expect(out.changes).toEqual([{ kind: 'package', description: 'installed package uidmap', revert: ['apt-get', 'remove', '-y', 'uidmap'], sudo: true }])
+    expect(out.changes).toEqual([
+      {
+        kind: 'package',
+        description: 'installed package uidmap',
+        revert: ['apt-get', 'remove', '-y', 'uidmap'],
+        sudo: true,
+      },
+    ])
   })
 
   test('present without the setuid bit: reinstall, nothing to revert', async () => {
     const h = apt(host((x) => x.file('/usr/bin/newuidmap', { mode: 0o755 })))
     const { out, remedyCalls } = await remedy(h, sudo)
-    expect(remedyCalls[0]).toBe('sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends --reinstall uidmap')
+    expect(remedyCalls[0]).toBe(
+      'sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends --reinstall uidmap',
+    )
     expect(out.changes).toEqual([])
     expect(status(out, 'uidmap')?.outcome).toBe('fixed')
   })
@@ -207,13 +270,21 @@ describe('uidmap', () => {
     })
     const { out, remedyCalls } = await remedy(h, sudo)
     expect(remedyCalls).toEqual([])
-    expect(out.failures).toEqual([expect.stringMatching(/^uidmap: .*newgidmap: missing\. install the package that provides setuid newuidmap\/newgidmap/)])
+    expect(out.failures).toEqual([
+      expect.stringMatching(
+        /^uidmap: .*newgidmap: missing\. install the package that provides setuid newuidmap\/newgidmap/,
+      ),
+    ])
   })
 })
 
 describe('AppArmor kernel.apparmor_restrict_unprivileged_userns=1', () => {
   const restricted = (h: FakeHost) =>
-    h.file('/sys/module/apparmor/parameters/enabled', { text: 'Y\n' }).file('/proc/sys/kernel/apparmor_restrict_unprivileged_userns', { text: '1\n' }).dir('/etc/apparmor.d').file('/etc/apparmor.d/podman', { text: 'profile podman /usr/bin/podman flags=(unconfined) {\n  userns,\n}\n' })
+    h
+      .file('/sys/module/apparmor/parameters/enabled', { text: 'Y\n' })
+      .file('/proc/sys/kernel/apparmor_restrict_unprivileged_userns', { text: '1\n' })
+      .dir('/etc/apparmor.d')
+      .file('/etc/apparmor.d/podman', { text: 'profile podman /usr/bin/podman flags=(unconfined) {\n  userns,\n}\n' })
 
   test('a profile for the exact installed path, loaded with apparmor_parser -r; post unloads and deletes it', async () => {
     const h = host(restricted)
@@ -249,7 +320,9 @@ describe('AppArmor kernel.apparmor_restrict_unprivileged_userns=1', () => {
 
   test('without sudo: the profile and both commands in the error', async () => {
     const { out } = await remedy(host(restricted), noSudo)
-    expect(out.failures[0]).toContain(`sudo tee ${profileFile(PODMAN)} >/dev/null <<'EOF'\n${profileText(PODMAN)}EOF\nsudo apparmor_parser -r ${profileFile(PODMAN)}`)
+    expect(out.failures[0]).toContain(
+      `sudo tee ${profileFile(PODMAN)} >/dev/null <<'EOF'\n${profileText(PODMAN)}EOF\nsudo apparmor_parser -r ${profileFile(PODMAN)}`,
+    )
   })
 
   test('already allowed by a loaded profile for that path: nothing to do', async () => {
@@ -260,27 +333,52 @@ describe('AppArmor kernel.apparmor_restrict_unprivileged_userns=1', () => {
 
 describe('reported, never fixed', () => {
   test('user namespaces disabled', async () => {
-    const { out, remedyCalls } = await remedy(host((h) => h.file('/proc/sys/user/max_user_namespaces', { text: '0\n' })), sudo)
+    const { out, remedyCalls } = await remedy(
+      host((h) => h.file('/proc/sys/user/max_user_namespaces', { text: '0\n' })),
+      sudo,
+    )
     expect(remedyCalls).toEqual([])
-    expect(out.failures).toEqual([expect.stringContaining('user namespaces are disabled on this machine; the action does not change that. An administrator can: sudo sysctl -w user.max_user_namespaces=15000')])
+    expect(out.failures).toEqual([
+      expect.stringContaining(
+        'user namespaces are disabled on this machine; the action does not change that. An administrator can: sudo sysctl -w user.max_user_namespaces=15000',
+      ),
+    ])
   })
 
   test('no user D-Bus: cgroupfs and the file events logger in the drop-in, as a warning', async () => {
-    const { out } = await remedy(host((h) => h.files.delete('/run/user/1001/bus')), sudo)
+    const { out } = await remedy(
+      host((h) => h.files.delete('/run/user/1001/bus')),
+      sudo,
+    )
     expect(out.wiring).toEqual({ noSystemd: true })
     expect(out.failures).toEqual([])
     expect(out.warnings).toEqual([expect.stringContaining('cgroup_manager = "cgroupfs"')])
   })
 
   test('another podman on PATH: which one a bare `podman` ran', async () => {
-    const h = host((x) => x.file('/usr/bin/podman', { mode: 0o755 }).on('/usr/bin/podman', () => ({ exitCode: 0, stdout: 'podman version 4.9.3\n' })))
+    const h = host((x) =>
+      x
+        .file('/usr/bin/podman', { mode: 0o755 })
+        .on('/usr/bin/podman', () => ({ exitCode: 0, stdout: 'podman version 4.9.3\n' })),
+    )
     const { out } = await remedy(h, sudo)
-    expect(status(out, 'other-podman')?.actionText).toBe('another podman is installed; a bare `podman` ran /usr/bin/podman before this step (the installed one now comes first on PATH)')
+    expect(status(out, 'other-podman')?.actionText).toBe(
+      'another podman is installed; a bare `podman` ran /usr/bin/podman before this step (the installed one now comes first on PATH)',
+    )
   })
 
   test("the lock clash with the apt podman's shared-memory locks: removed and renumbered, no sudo", async () => {
     const h = host((x) =>
-      x.file('/usr/bin/podman', { mode: 0o755 }).on(PODMAN, (args) => (args[0] === 'info' ? { exitCode: 125, stderr: 'Error: failed to open 2048 locks in /libpod_rootless_lock_1001: numerical result out of range' } : { exitCode: 0 })),
+      x
+        .file('/usr/bin/podman', { mode: 0o755 })
+        .on(PODMAN, (args) =>
+          args[0] === 'info'
+            ? {
+                exitCode: 125,
+                stderr: 'Error: failed to open 2048 locks in /libpod_rootless_lock_1001: numerical result out of range',
+              }
+            : { exitCode: 0 },
+        ),
     )
     h.on('rm', () => ({ exitCode: 0 }))
     const { out, remedyCalls } = await remedy(h, noSudo)
@@ -292,14 +390,18 @@ describe('reported, never fixed', () => {
 test('summary rows: one per check, icons after the remedies', async () => {
   const { out } = await remedy(host(testMachine), noSudo)
   const rows = checkRows(out.checks)
-  expect(rows[0]).toEqual(['Host check', 'Found', 'Needed', 'Status', 'Action taken'].map((data) => ({ data, header: true })))
+  expect(rows[0]).toEqual(
+    ['Host check', 'Found', 'Needed', 'Status', 'Action taken'].map((data) => ({ data, header: true })),
+  )
   const tun = rows.find((r) => r[0] === '/dev/net/tun')
   expect(tun?.[3]).toBe('❌')
   expect(tun?.[4]).toBe('allow-sudo is false; run:<br>sudo chmod 0666 /dev/net/tun')
 })
 
 test('commands are shown the way a person types them', () => {
-  expect(commandText({ argv: ['usermod', '--add-subuids', '1-2', "o'brien"], sudo: true })).toBe("sudo usermod --add-subuids 1-2 'o'\\''brien'")
+  expect(commandText({ argv: ['usermod', '--add-subuids', '1-2', "o'brien"], sudo: true })).toBe(
+    "sudo usermod --add-subuids 1-2 'o'\\''brien'",
+  )
   expect(commandText({ argv: ['chmod', '0666', '/dev/net/tun'], sudo: true }, true)).toBe('chmod 0666 /dev/net/tun')
 })
 

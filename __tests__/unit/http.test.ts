@@ -97,7 +97,9 @@ describe('download', () => {
       res.write(BODY.subarray(0, 10))
     }
     const started = Date.now()
-    await expect(createHttp({ deadlineMs: 2500, stallMs: 500 }).download(`${base}/f`, dest())).rejects.toThrow(/stalled|deadline/)
+    await expect(createHttp({ deadlineMs: 2500, stallMs: 500 }).download(`${base}/f`, dest())).rejects.toThrow(
+      /stalled|deadline/,
+    )
     expect(Date.now() - started).toBeLessThan(6000)
   })
 })
@@ -115,9 +117,14 @@ describe('token handling', () => {
   })
 
   it('names the reset time and the github-token input on a rate limit, without retrying', async () => {
-    handler = (_q, res) => res.writeHead(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1900000000' }).end('{}')
-    const err = await fast().getJson(`${base}/repos/o/r/releases`).catch((e: unknown) => e)
-    expect(String(err)).toMatch(/rate limit exceeded \(HTTP 403\); it resets at 2030-03-17T17:46:40.000Z\. Pass github-token/)
+    handler = (_q, res) =>
+      res.writeHead(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1900000000' }).end('{}')
+    const err = await fast()
+      .getJson(`${base}/repos/o/r/releases`)
+      .catch((e: unknown) => e)
+    expect(String(err)).toMatch(
+      /rate limit exceeded \(HTTP 403\); it resets at 2030-03-17T17:46:40.000Z\. Pass github-token/,
+    )
     expect(hits).toHaveLength(1)
   })
 })

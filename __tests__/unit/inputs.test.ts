@@ -37,9 +37,21 @@ describe('getInputs', () => {
   it('has sensible defaults', () => {
     const i = withInputs({}, { RUNNER_ENVIRONMENT: 'github-hosted' })
     expect(i).toMatchObject({
-      source: 'pigfoot', variant: 'default', libc: 'static', owner: 'pigfoot', repo: 'static-rootless-container-tools',
-      apiUrl: 'https://api.github.com', checkLatest: false, cache: true, allowSudo: true, cleanup: false,
-      smokeTests: 'auto', smokeImage: 'host', smokeFailure: 'error', smokeTimeoutSec: 60, defaultNetwork: '',
+      source: 'pigfoot',
+      variant: 'default',
+      libc: 'static',
+      owner: 'pigfoot',
+      repo: 'static-rootless-container-tools',
+      apiUrl: 'https://api.github.com',
+      checkLatest: false,
+      cache: true,
+      allowSudo: true,
+      cleanup: false,
+      smokeTests: 'auto',
+      smokeImage: 'host',
+      smokeFailure: 'error',
+      smokeTimeoutSec: 60,
+      defaultNetwork: '',
     })
   })
 

@@ -39,7 +39,12 @@ function release(extra: string[] = []): Release {
     tag_name: 'podman-v5.7.1',
     draft: false,
     prerelease: false,
-    assets: names.map((name) => ({ name, size: files[name].length, url: `https://api.test/a/${name}`, browser_download_url: '' })),
+    assets: names.map((name) => ({
+      name,
+      size: files[name].length,
+      url: `https://api.test/a/${name}`,
+      browser_download_url: '',
+    })),
   }
 }
 
@@ -57,10 +62,20 @@ const scriptedHttp = (releases: Release[]): Http => ({
 })
 
 const request = (o: Partial<InstallRequest> = {}): InstallRequest => ({
-  apiUrl: 'https://api.test', owner: 'o', repo: 'r', spec: parseVersionSpec('latest'), checkLatest: false,
-  variant: 'default', libc: 'static', arch: 'amd64', temp: process.env.RUNNER_TEMP as string,
-  verifySignature: 'auto', signerIdentity: /^https:\/\/github\.com\/pigfoot\/.*$/, signerIssuer: TEST_ISSUER,
-  trustedRoot: sigstore.trustedRoot, ...o,
+  apiUrl: 'https://api.test',
+  owner: 'o',
+  repo: 'r',
+  spec: parseVersionSpec('latest'),
+  checkLatest: false,
+  variant: 'default',
+  libc: 'static',
+  arch: 'amd64',
+  temp: process.env.RUNNER_TEMP as string,
+  verifySignature: 'auto',
+  signerIdentity: /^https:\/\/github\.com\/pigfoot\/.*$/,
+  signerIssuer: TEST_ISSUER,
+  trustedRoot: sigstore.trustedRoot,
+  ...o,
 })
 
 beforeAll(async () => {
@@ -105,7 +120,11 @@ describe('installPigfoot', () => {
 
   it('verifies the signed checksums.txt, then the asset through it', async () => {
     files['checksums.txt.bundle'] = Buffer.from(JSON.stringify(await sigstore.signBlob(files['checksums.txt'])))
-    const r = await installPigfoot(scriptedHttp([release(['checksums.txt.bundle'])]), tc, request({ verifySignature: 'true' }))
+    const r = await installPigfoot(
+      scriptedHttp([release(['checksums.txt.bundle'])]),
+      tc,
+      request({ verifySignature: 'true' }),
+    )
     expect(r.verified).toBe('signature+sha256')
     expect(r.checks[0]).toBe('signature (checksums.txt)')
     expect(r.signature?.result?.issuer).toBe(TEST_ISSUER)
@@ -113,16 +132,26 @@ describe('installPigfoot', () => {
 
   it('fails closed on a checksums.txt that does not match its bundle, and caches nothing', async () => {
     files['checksums.txt.bundle'] = Buffer.from(JSON.stringify(await sigstore.signBlob(Buffer.from('other content'))))
-    await expect(installPigfoot(scriptedHttp([release(['checksums.txt.bundle'])]), tc, request())).rejects.toThrow(/checksums\.txt/)
+    await expect(installPigfoot(scriptedHttp([release(['checksums.txt.bundle'])]), tc, request())).rejects.toThrow(
+      /checksums\.txt/,
+    )
     expect(cached()).toBe('')
   })
 
   it('a legacy cosign 2 bundle: checksum-only with a warning under auto, a failure under true', async () => {
-    const legacy = { base64Signature: 'MEUCIQ==', cert: 'LS0tLS1CRUdJTg==', rekorBundle: { SignedEntryTimestamp: 'x', Payload: {} } }
+    const legacy = {
+      base64Signature: 'MEUCIQ==',
+      cert: 'LS0tLS1CRUdJTg==',
+      rekorBundle: { SignedEntryTimestamp: 'x', Payload: {} },
+    }
     files['checksums.txt.bundle'] = Buffer.from(JSON.stringify(legacy))
     const log = captureStdout()
     try {
-      const r = await installPigfoot(scriptedHttp([release(['checksums.txt.bundle'])]), tc, request({ verifySignature: 'auto' }))
+      const r = await installPigfoot(
+        scriptedHttp([release(['checksums.txt.bundle'])]),
+        tc,
+        request({ verifySignature: 'auto' }),
+      )
       expect(r.verified).toBe('sha256')
       expect(r.signature?.skipped).toMatch(/legacy|cosign 2/i)
       expect(log.text()).toMatch(/::warning::.*Verifying with sha256 only\./)
@@ -130,7 +159,9 @@ describe('installPigfoot', () => {
       log.restore()
     }
     rmSync(process.env.RUNNER_TOOL_CACHE as string, { recursive: true, force: true })
-    await expect(installPigfoot(scriptedHttp([release(['checksums.txt.bundle'])]), tc, request({ verifySignature: 'true' }))).rejects.toThrow(/legacy|cosign 2/i)
+    await expect(
+      installPigfoot(scriptedHttp([release(['checksums.txt.bundle'])]), tc, request({ verifySignature: 'true' })),
+    ).rejects.toThrow(/legacy|cosign 2/i)
     expect(cached()).toBe('')
   })
 
@@ -206,7 +237,11 @@ describe('the Actions cache tier', () => {
     await c.saveCache(first.cacheSave?.paths as string[], first.cacheSave?.key as string)
     fresh()
     requests = []
-    const r = await installPigfoot(scriptedHttp([release()]), tc, request({ cache: c, spec: parseVersionSpec('5.7.1') }))
+    const r = await installPigfoot(
+      scriptedHttp([release()]),
+      tc,
+      request({ cache: c, spec: parseVersionSpec('5.7.1') }),
+    )
     expect(r).toMatchObject({ cacheHit: 'actions-cache', verified: 'sha256', version: '5.7.1' })
     expect(requests).toEqual([])
     expect(existsSync(path.join(cached(), 'usr/local/bin/podman'))).toBe(true)
@@ -220,13 +255,21 @@ describe('the Actions cache tier', () => {
     const entry = [...store.values()][0]
     writeFileSync(path.join(entry, ASSET), 'damaged')
     fresh()
-    const r = await installPigfoot(scriptedHttp([release()]), tc, request({ cache: c, spec: parseVersionSpec('5.7.1') }))
+    const r = await installPigfoot(
+      scriptedHttp([release()]),
+      tc,
+      request({ cache: c, spec: parseVersionSpec('5.7.1') }),
+    )
     expect(r.cacheHit).toBe(false)
     expect(log.text()).toMatch(/::warning::Cache entry setup-static-podman-v1-o-r-.* does not match its archive/)
   })
 
   it('a failing cache service is a warning and a download, never a failure', async () => {
-    const r = await installPigfoot(scriptedHttp([release()]), tc, request({ cache: scriptedCache(new Map(), 'service unavailable'), spec: parseVersionSpec('5.7.1') }))
+    const r = await installPigfoot(
+      scriptedHttp([release()]),
+      tc,
+      request({ cache: scriptedCache(new Map(), 'service unavailable'), spec: parseVersionSpec('5.7.1') }),
+    )
     expect(r.cacheHit).toBe(false)
     expect(requests.length).toBeGreaterThan(0)
     expect(log.text()).toContain('::warning::Restoring the archive from the cache failed: service unavailable')

@@ -8,7 +8,13 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileS
 import path from 'node:path'
 import { parseVersionSpec } from '../../src/inputs.js'
 import { resolveLayout } from '../../src/install/layout.js'
-import { ignoredInputsWarning, installMgoltzsche, MGOLTZSCHE_LAYOUT, type MgoltzscheRequest, resolveMgoltzscheVersion } from '../../src/sources/mgoltzsche.js'
+import {
+  ignoredInputsWarning,
+  installMgoltzsche,
+  MGOLTZSCHE_LAYOUT,
+  type MgoltzscheRequest,
+  resolveMgoltzscheVersion,
+} from '../../src/sources/mgoltzsche.js'
 import { pathDir } from '../../src/install/wire.js'
 import type { Http } from '../../src/ports/types.js'
 import type { Release } from '../../src/release/resolve.js'
@@ -34,10 +40,16 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 /** A tiny archive with the real one's tree, its etc/containers included. */
 function archive(dir: string, marker = 'v5.8.4'): Buffer {
   const top = path.join(dir, 'src', 'podman-linux-amd64')
-  for (const d of ['usr/local/bin', 'usr/local/lib/podman', 'etc/containers']) mkdirSync(path.join(top, d), { recursive: true })
-  for (const n of BIN) writeFileSync(path.join(top, 'usr/local/bin', n), `#!/bin/sh\necho ${n} ${marker}\n`, { mode: 0o755 })
-  for (const n of LIB) writeFileSync(path.join(top, 'usr/local/lib/podman', n), `#!/bin/sh\necho ${n}\n`, { mode: 0o755 })
-  writeFileSync(path.join(top, 'etc/containers/storage.conf'), '[storage.options.overlay]\nmount_program = "/usr/local/bin/fuse-overlayfs"\n')
+  for (const d of ['usr/local/bin', 'usr/local/lib/podman', 'etc/containers'])
+    mkdirSync(path.join(top, d), { recursive: true })
+  for (const n of BIN)
+    writeFileSync(path.join(top, 'usr/local/bin', n), `#!/bin/sh\necho ${n} ${marker}\n`, { mode: 0o755 })
+  for (const n of LIB)
+    writeFileSync(path.join(top, 'usr/local/lib/podman', n), `#!/bin/sh\necho ${n}\n`, { mode: 0o755 })
+  writeFileSync(
+    path.join(top, 'etc/containers/storage.conf'),
+    '[storage.options.overlay]\nmount_program = "/usr/local/bin/fuse-overlayfs"\n',
+  )
   const out = path.join(dir, ASSET)
   execFileSync('tar', ['-czf', out, '-C', path.join(dir, 'src'), 'podman-linux-amd64'])
   return readFileSync(out)
@@ -46,8 +58,11 @@ function archive(dir: string, marker = 'v5.8.4'): Buffer {
 function release(tag: string, o: Partial<Release> = {}): Release {
   const names = [ASSET, `${ASSET}.asc`, 'podman-linux-arm64.tar.gz']
   const assets = names.map((name) => ({
-    name, size: files[name]?.length ?? 1, digest: files[name] ? `sha256:${sha(files[name])}` : null,
-    url: `https://api.test/${tag}/${name}`, browser_download_url: '',
+    name,
+    size: files[name]?.length ?? 1,
+    digest: files[name] ? `sha256:${sha(files[name])}` : null,
+    url: `https://api.test/${tag}/${name}`,
+    browser_download_url: '',
   }))
   return { tag_name: tag, draft: false, prerelease: false, assets, ...o }
 }
@@ -78,8 +93,16 @@ const GH = 'https://github.com/mgoltzsche.gpg'
 const httpWithKey = (armored = key.publicArmored) => scriptedHttp(RELEASES(), { [GH]: armored })
 
 const request = (o: Partial<MgoltzscheRequest> = {}): MgoltzscheRequest => ({
-  apiUrl: 'https://api.github.com', owner: 'mgoltzsche', repo: 'podman-static', spec: parseVersionSpec('latest'), checkLatest: false,
-  arch: 'amd64', temp: process.env.RUNNER_TEMP as string, toolCache: process.env.RUNNER_TOOL_CACHE as string, fingerprint: key.fingerprint, ...o,
+  apiUrl: 'https://api.github.com',
+  owner: 'mgoltzsche',
+  repo: 'podman-static',
+  spec: parseVersionSpec('latest'),
+  checkLatest: false,
+  arch: 'amd64',
+  temp: process.env.RUNNER_TEMP as string,
+  toolCache: process.env.RUNNER_TOOL_CACHE as string,
+  fingerprint: key.fingerprint,
+  ...o,
 })
 
 beforeAll(async () => {
@@ -100,7 +123,11 @@ afterEach(() => {
 
 const completeEntries = () => {
   const dir = path.join(process.env.RUNNER_TOOL_CACHE as string, 'podman-mgoltzsche')
-  return existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.complete')) : []
+  return existsSync(dir)
+    ? readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.complete'))
+    : []
 }
 
 describe('installMgoltzsche', () => {
@@ -108,21 +135,36 @@ describe('installMgoltzsche', () => {
     const http = httpWithKey()
     expect(await resolveMgoltzscheVersion(http, request())).toBe('5.8.4')
     expect(await resolveMgoltzscheVersion(http, request({ spec: parseVersionSpec('<5.8.4') }))).toBe('5.8.3')
-    expect(await resolveMgoltzscheVersion(http, request({ spec: parseVersionSpec('6.0.0-rc1'), checkLatest: true }))).toBe('6.0.0-rc1')
-    await expect(resolveMgoltzscheVersion(http, request({ spec: parseVersionSpec('4') }))).rejects.toThrow("No podman release matches '4'. Newest available: 5.8.4, 5.8.3.")
+    expect(
+      await resolveMgoltzscheVersion(http, request({ spec: parseVersionSpec('6.0.0-rc1'), checkLatest: true })),
+    ).toBe('6.0.0-rc1')
+    await expect(resolveMgoltzscheVersion(http, request({ spec: parseVersionSpec('4') }))).rejects.toThrow(
+      "No podman release matches '4'. Newest available: 5.8.4, 5.8.3.",
+    )
   })
 
   it('downloads, verifies the signature by the pinned key, installs the layout; an exact version is then a hit with no request', async () => {
     const first = await installMgoltzsche(httpWithKey(), tc, request())
-    expect(first).toMatchObject({ version: '5.8.4', cacheHit: false, verified: 'openpgp-signature+size+digest', asset: ASSET })
+    expect(first).toMatchObject({
+      version: '5.8.4',
+      cacheHit: false,
+      verified: 'openpgp-signature+size+digest',
+      asset: ASSET,
+    })
     expect(first.checks).toEqual([`openpgp signature by ${key.fingerprint}`, 'size', 'digest'])
     expect(first.root).toBe(path.join(process.env.RUNNER_TOOL_CACHE as string, 'podman-mgoltzsche', '5.8.4', 'amd64'))
     const installed = resolveLayout(first.root, MGOLTZSCHE_LAYOUT)
-    for (const p of [installed.podman, installed.crun, installed.conmon, installed.catatonit]) expect(existsSync(p as string)).toBe(true)
+    for (const p of [installed.podman, installed.crun, installed.conmon, installed.catatonit])
+      expect(existsSync(p as string)).toBe(true)
     expect(installed.helperDirs).toEqual([`${first.root}/usr/local/lib/podman`, `${first.root}/usr/local/bin`])
     requests = []
     const again = await installMgoltzsche(httpWithKey(), tc, request({ spec: parseVersionSpec('v5.8.4') }))
-    expect(again).toMatchObject({ cacheHit: 'tool-cache', root: first.root, verified: 'openpgp-signature+size+digest', asset: ASSET })
+    expect(again).toMatchObject({
+      cacheHit: 'tool-cache',
+      root: first.root,
+      verified: 'openpgp-signature+size+digest',
+      asset: ASSET,
+    })
     expect(requests).toEqual([])
   })
 
@@ -132,7 +174,9 @@ describe('installMgoltzsche', () => {
     files[ASSET] = bytes
     const err = await rejection(installMgoltzsche(httpWithKey(), tc, request()))
     expect(err.kind).toBe('bad-signature')
-    expect(err.message).toMatch(/^podman-linux-amd64\.tar\.gz: the OpenPGP signature podman-linux-amd64\.tar\.gz\.asc does not verify with the pinned key/)
+    expect(err.message).toMatch(
+      /^podman-linux-amd64\.tar\.gz: the OpenPGP signature podman-linux-amd64\.tar\.gz\.asc does not verify with the pinned key/,
+    )
     expect(completeEntries()).toEqual([])
     expect(tc.find('podman-mgoltzsche', '5.8.4', 'amd64')).toBe('')
   })
@@ -140,13 +184,18 @@ describe('installMgoltzsche', () => {
   it('an archive signed by another key fails as wrong-key, naming both', async () => {
     files[`${ASSET}.asc`] = Buffer.from(await other.signBytes(files[ASSET]))
     const err = await rejection(installMgoltzsche(httpWithKey(), tc, request()))
-    expect(err.message).toBe(`${ASSET}.asc was signed by ${other.fingerprint}, not by the pinned key ${key.fingerprint} (set source-key-fingerprint for a fork).`)
+    expect(err.message).toBe(
+      `${ASSET}.asc was signed by ${other.fingerprint}, not by the pinned key ${key.fingerprint} (set source-key-fingerprint for a fork).`,
+    )
     expect(completeEntries()).toEqual([])
   })
 
   it('a pin no served key has fails before anything is extracted', async () => {
     const pin = '0CCF102C4F95D89E583FF1D4F8B5AF50344BB503'
-    const http = scriptedHttp(RELEASES(), { [GH]: key.publicArmored, [`https://keys.openpgp.org/vks/v1/by-fingerprint/${pin}`]: other.publicArmored })
+    const http = scriptedHttp(RELEASES(), {
+      [GH]: key.publicArmored,
+      [`https://keys.openpgp.org/vks/v1/by-fingerprint/${pin}`]: other.publicArmored,
+    })
     await expect(installMgoltzsche(http, tc, request({ fingerprint: pin }))).rejects.toThrow(
       `Could not get the OpenPGP key ${pin}: ${GH} has the key(s) ${key.fingerprint}, none of them the pinned ${pin}; https://keys.openpgp.org/vks/v1/by-fingerprint/${pin} has the key(s) ${other.fingerprint}, none of them the pinned ${pin}`,
     )

@@ -15,7 +15,8 @@ import { upstreamVersion } from '../../test-support/mirror/sources.js'
 const REPO = 'pigfoot/static-rootless-container-tools'
 const ASSET = 'podman-v5.7.1-linux-amd64-static.tar.zst'
 // Async: the mirror runs in this process, so a blocking spawn would starve it.
-const curl = (url: string) => runProc('curl', ['-sS', '-o', '/dev/null', '--max-time', '10', url], { timeoutMs: 15_000 })
+const curl = (url: string) =>
+  runProc('curl', ['-sS', '-o', '/dev/null', '--max-time', '10', url], { timeoutMs: 15_000 })
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex')
 
 let dir: string
@@ -40,8 +41,18 @@ beforeAll(async () => {
     pageSize: 3,
     token: 'the-token',
     repos: {
-      [REPO]: [...pigfootFillers(), { tag: 'podman-v5.7.1', files }, { tag: 'buildah-v1.39.0', assets: [] }, { tag: 'podman-v5.6.0', digest: false, files: old }],
-      'mgoltzsche/podman-static': [{ tag: 'v5.8.4', files: [file('podman-linux-amd64.tar.gz', 'gz'), file('podman-linux-amd64.tar.gz.asc', 'sig')] }],
+      [REPO]: [
+        ...pigfootFillers(),
+        { tag: 'podman-v5.7.1', files },
+        { tag: 'buildah-v1.39.0', assets: [] },
+        { tag: 'podman-v5.6.0', digest: false, files: old },
+      ],
+      'mgoltzsche/podman-static': [
+        {
+          tag: 'v5.8.4',
+          files: [file('podman-linux-amd64.tar.gz', 'gz'), file('podman-linux-amd64.tar.gz.asc', 'sig')],
+        },
+      ],
     },
   })
 })
@@ -51,41 +62,70 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const api = (path: string, headers: Record<string, string> = {}) => fetch(`${mirror.url}${path}`, { headers, redirect: 'manual' })
-type AssetJson = { id: number; name: string; size: number; digest: string | null; url: string; browser_download_url: string; content_type: string }
+const api = (path: string, headers: Record<string, string> = {}) =>
+  fetch(`${mirror.url}${path}`, { headers, redirect: 'manual' })
+type AssetJson = {
+  id: number
+  name: string
+  size: number
+  digest: string | null
+  url: string
+  browser_download_url: string
+  content_type: string
+}
 type ReleaseJson = { tag_name: string; draft: boolean; prerelease: boolean; assets: AssetJson[] }
 
 async function release(tag: string): Promise<ReleaseJson> {
   return (await (await api(`/repos/${REPO}/releases/tags/${tag}`)).json()) as ReleaseJson
 }
-const assetOf = async (name = ASSET) => (await release('podman-v5.7.1')).assets.find((a) => a.name === name) as AssetJson
+const assetOf = async (name = ASSET) =>
+  (await release('podman-v5.7.1')).assets.find((a) => a.name === name) as AssetJson
 
 describe('releases API', () => {
   it('paginates with a Link header shaped like GitHub', async () => {
     const first = await api(`/repos/${REPO}/releases?per_page=100`)
     const link = first.headers.get('link') as string
-    const m = /^<(http:\/\/127\.0\.0\.1:\d+\/repositories\/\d+\/releases)\?per_page=100&page=2>; rel="next", <\1\?per_page=100&page=3>; rel="last"$/.exec(link)
+    const m =
+      /^<(http:\/\/127\.0\.0\.1:\d+\/repositories\/\d+\/releases)\?per_page=100&page=2>; rel="next", <\1\?per_page=100&page=3>; rel="last"$/.exec(
+        link,
+      )
     expect(m).not.toBeNull()
     const tags: string[] = ((await first.json()) as ReleaseJson[]).map((r) => r.tag_name)
     const second = await fetch(`${m?.[1]}?per_page=100&page=2`)
-    expect(second.headers.get('link')).toMatch(/page=1>; rel="prev", <.*page=3>; rel="next", <.*page=3>; rel="last", <.*page=1>; rel="first"$/)
+    expect(second.headers.get('link')).toMatch(
+      /page=1>; rel="prev", <.*page=3>; rel="next", <.*page=3>; rel="last", <.*page=1>; rel="first"$/,
+    )
     tags.push(...((await second.json()) as ReleaseJson[]).map((r) => r.tag_name))
     const third = await api(`/repos/${REPO}/releases?per_page=100&page=3`)
     expect(third.headers.get('link')).not.toContain('rel="next"')
     tags.push(...((await third.json()) as ReleaseJson[]).map((r) => r.tag_name))
-    expect(tags).toEqual(['buildah-v1.40.0', 'skopeo-v1.20.0', 'podman-v99.0.0', 'podman-v99.1.0-rc1', 'podman-v5.7.1', 'buildah-v1.39.0', 'podman-v5.6.0'])
+    expect(tags).toEqual([
+      'buildah-v1.40.0',
+      'skopeo-v1.20.0',
+      'podman-v99.0.0',
+      'podman-v99.1.0-rc1',
+      'podman-v5.7.1',
+      'buildah-v1.39.0',
+      'podman-v5.6.0',
+    ])
   })
 
   it('describes assets with size, digest and both URLs', async () => {
     const a = await assetOf()
-    expect(a).toMatchObject({ size: blob.length, digest: `sha256:${sha(blob)}`, browser_download_url: mirror.downloadUrl(REPO, 'podman-v5.7.1', ASSET) })
+    expect(a).toMatchObject({
+      size: blob.length,
+      digest: `sha256:${sha(blob)}`,
+      browser_download_url: mirror.downloadUrl(REPO, 'podman-v5.7.1', ASSET),
+    })
     expect(a.url).toBe(`${mirror.url}/repos/${REPO}/releases/assets/${a.id}`)
     expect((await release('podman-v5.6.0')).assets[0].digest).toBeNull()
     expect((await release('podman-v5.7.1')).assets.map((x) => x.name)).toContain(`${ASSET}.bundle`)
   })
 
   it('answers /releases/latest with the newest full release, which is not podman', async () => {
-    expect(((await (await api(`/repos/${REPO}/releases/latest`)).json()) as ReleaseJson).tag_name).toBe('buildah-v1.40.0')
+    expect(((await (await api(`/repos/${REPO}/releases/latest`)).json()) as ReleaseJson).tag_name).toBe(
+      'buildah-v1.40.0',
+    )
   })
 
   it('redirects the API asset URL to the download when asked for octet-stream', async () => {
@@ -135,7 +175,11 @@ describe('faults', () => {
 
   it('plays a status sequence whose last entry repeats', async () => {
     mirror.setFaults([{ path: path(), status: [500, 200] }])
-    const statuses = [(await fetch(download())).status, (await fetch(download())).status, (await fetch(download())).status]
+    const statuses = [
+      (await fetch(download())).status,
+      (await fetch(download())).status,
+      (await fetch(download())).status,
+    ]
     expect(statuses).toEqual([500, 200, 200])
     mirror.setFaults([{ path: `/repos/${REPO}/releases?per_page=100&page=2`, status: 503 }])
     expect((await api(`/repos/${REPO}/releases?per_page=100&page=2`)).status).toBe(503)
@@ -144,7 +188,10 @@ describe('faults', () => {
   })
 
   it('answers 404 and rate limits like GitHub', async () => {
-    mirror.setFaults([{ path: path(), status: 404 }, { path: `/repos/${REPO}/releases`, rateLimit: { reset: 1_900_000_000 } }])
+    mirror.setFaults([
+      { path: path(), status: 404 },
+      { path: `/repos/${REPO}/releases`, rateLimit: { reset: 1_900_000_000 } },
+    ])
     expect((await fetch(download())).status).toBe(404)
     const limited = await api(`/repos/${REPO}/releases?per_page=100`)
     expect(limited.status).toBe(403)
@@ -248,9 +295,15 @@ describe('buildRelease on a fake Debian root', () => {
     link('usr/libexec/podman/catatonit', '../../bin/catatonit')
     for (const b of ['netavark', 'aardvark-dns']) exe(`usr/lib/podman/${b}`)
     text('etc/containers/policy.json', '{"default":[{"type":"reject"}]}\n')
-    text('usr/share/containers/storage.conf', '[storage]\ndriver = "overlay"\n[storage.options.overlay]\nmount_program = "/usr/bin/fuse-overlayfs"\n')
+    text(
+      'usr/share/containers/storage.conf',
+      '[storage]\ndriver = "overlay"\n[storage.options.overlay]\nmount_program = "/usr/bin/fuse-overlayfs"\n',
+    )
     text('usr/lib/systemd/system/podman.service', 'ExecStart=/usr/bin/podman system service\n')
-    text('var/lib/dpkg/status', 'Package: podman\nStatus: install ok installed\nVersion: 5.4.2+ds1-2+b2\nArchitecture: amd64\n\n')
+    text(
+      'var/lib/dpkg/status',
+      'Package: podman\nStatus: install ok installed\nVersion: 5.4.2+ds1-2+b2\nArchitecture: amd64\n\n',
+    )
     mkdirSync(join(root, 'var/lib/dpkg/updates'))
   })
   afterAll(() => {
@@ -268,15 +321,25 @@ describe('buildRelease on a fake Debian root', () => {
     expect(m.tag).toBe('podman-v5.4.2')
     const bin = ['crun', 'podman'].map((b) => `-rwxr-xr-x usr/local/bin/${b}`)
     const lib = ['conmon', 'rootlessport'].map((b) => `-rwxr-xr-x usr/local/lib/podman/${b}`)
-    const etc = ['containers.conf', 'policy.json', 'registries.conf', 'seccomp.json', 'storage.conf'].map((f) => `-rw-r--r-- etc/containers/${f}`)
+    const etc = ['containers.conf', 'policy.json', 'registries.conf', 'seccomp.json', 'storage.conf'].map(
+      (f) => `-rw-r--r-- etc/containers/${f}`,
+    )
     const systemd = [
       'lrwxrwxrwx usr/local/lib/systemd/system-generators/podman-system-generator -> ../../../libexec/podman/quadlet',
       '-rw-r--r-- usr/local/lib/systemd/system/podman.service',
       'lrwxrwxrwx usr/local/lib/systemd/user-generators/podman-user-generator -> ../../../libexec/podman/quadlet',
     ]
-    const files = (v: Variant) => listing(m.assets.find((a) => a.name.endsWith(v === 'default' ? 'static.tar.zst' : `static-${v}.tar.zst`))!.name)
+    const files = (v: Variant) =>
+      listing(m.assets.find((a) => a.name.endsWith(v === 'default' ? 'static.tar.zst' : `static-${v}.tar.zst`))!.name)
     const only = (l: string[]) => l.filter((e) => !e.startsWith('d')).sort()
-    const base = [...bin, ...lib, ...etc, ...systemd, '-rwxr-xr-x usr/local/libexec/podman/quadlet', '-rw-r--r-- README.txt']
+    const base = [
+      ...bin,
+      ...lib,
+      ...etc,
+      ...systemd,
+      '-rwxr-xr-x usr/local/libexec/podman/quadlet',
+      '-rw-r--r-- README.txt',
+    ]
     expect(only(files('standalone'))).toEqual(['-rwxr-xr-x podman'])
     expect(only(files('default'))).toEqual(base.sort())
     const extra = [
@@ -299,7 +362,8 @@ describe('buildRelease on a fake Debian root', () => {
 
   it('copies what the root has, neutralising forced fuse-overlayfs and pointing units at /usr/local', () => {
     const name = 'podman-v5.4.2-linux-amd64-glibc.tar.zst'
-    const read = (p: string) => execFileSync('tar', ['--zstd', '-xOf', join(out, name), `podman-v5.4.2/${p}`], { encoding: 'utf8' })
+    const read = (p: string) =>
+      execFileSync('tar', ['--zstd', '-xOf', join(out, name), `podman-v5.4.2/${p}`], { encoding: 'utf8' })
     expect(read('etc/containers/policy.json')).toContain('reject')
     expect(read('etc/containers/storage.conf')).not.toMatch(/^\s*mount_program/m)
     expect(read('usr/local/lib/systemd/system/podman.service')).toContain('/usr/local/bin/podman system')

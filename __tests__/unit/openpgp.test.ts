@@ -56,7 +56,12 @@ const scriptedHttp = (routes: Record<string, string | number>): Http => ({
 })
 
 const keyReq = (o: Partial<KeyRequest> = {}): KeyRequest => ({
-  apiUrl: 'https://api.github.com', owner: 'mgoltzsche', fingerprint: signer.fingerprint, temp: temp(), toolCache: process.env.RUNNER_TOOL_CACHE as string, ...o,
+  apiUrl: 'https://api.github.com',
+  owner: 'mgoltzsche',
+  fingerprint: signer.fingerprint,
+  temp: temp(),
+  toolCache: process.env.RUNNER_TOOL_CACHE as string,
+  ...o,
 })
 const GH = 'https://github.com/mgoltzsche.gpg'
 const ks = (fpr: string) => `https://keys.openpgp.org/vks/v1/by-fingerprint/${fpr}`
@@ -84,7 +89,9 @@ describe('verifyDetached', () => {
     const { key } = await selectKey(signer.publicArmored, signer.fingerprint)
     const err = await rejection(verifyDetached(archive, asc, key!, signer.fingerprint))
     expect(err).toMatchObject({ kind: 'bad-signature' })
-    expect(err.message).toMatch(/^podman-linux-amd64\.tar\.gz: the OpenPGP signature podman-linux-amd64\.tar\.gz\.asc does not verify with the pinned key [0-9A-F]{40} \(Signed digest did not match\); the archive was altered/)
+    expect(err.message).toMatch(
+      /^podman-linux-amd64\.tar\.gz: the OpenPGP signature podman-linux-amd64\.tar\.gz\.asc does not verify with the pinned key [0-9A-F]{40} \(Signed digest did not match\); the archive was altered/,
+    )
   })
 
   it('rejects a signature made by another key, naming both fingerprints', async () => {
@@ -93,20 +100,26 @@ describe('verifyDetached', () => {
     const { key } = await selectKey(signer.publicArmored, signer.fingerprint)
     const err = await rejection(verifyDetached(archive, asc, key!, signer.fingerprint))
     expect(err).toMatchObject({ kind: 'wrong-key' })
-    expect(err.message).toContain(`a.tar.gz.asc was signed by ${other.fingerprint}, not by the pinned key ${signer.fingerprint}`)
+    expect(err.message).toContain(
+      `a.tar.gz.asc was signed by ${other.fingerprint}, not by the pinned key ${signer.fingerprint}`,
+    )
   })
 
   it('a pinned subkey fingerprint accepts only that subkey, not a signature by its primary', async () => {
     const { archive, asc } = await signed()
     const { key } = await selectKey(signer.publicArmored, signer.subkeyFingerprint)
     expect(key).toBeDefined()
-    await expect(verifyDetached(archive, asc, key!, signer.subkeyFingerprint)).rejects.toThrow(`was signed by ${signer.fingerprint}, not by the pinned (sub)key ${signer.subkeyFingerprint}`)
+    await expect(verifyDetached(archive, asc, key!, signer.subkeyFingerprint)).rejects.toThrow(
+      `was signed by ${signer.fingerprint}, not by the pinned (sub)key ${signer.subkeyFingerprint}`,
+    )
   })
 
   it('rejects a file that is not a signature', async () => {
     const archive = file('a.tar.gz', 'data')
     const { key } = await selectKey(signer.publicArmored, signer.fingerprint)
-    await expect(verifyDetached(archive, file('a.asc', 'not a signature'), key!, signer.fingerprint)).rejects.toMatchObject({ kind: 'invalid-signature' })
+    await expect(
+      verifyDetached(archive, file('a.asc', 'not a signature'), key!, signer.fingerprint),
+    ).rejects.toMatchObject({ kind: 'invalid-signature' })
   })
 })
 

@@ -8,11 +8,24 @@ import { components } from '../../src/step/outcome.js'
 const TC = '/opt/tc/podman-standalone-static/5.4.2/amd64'
 const FULL = '/opt/tc/podman-full-static/5.4.2/amd64'
 const info = (crun: string, conmon: string) =>
-  parseInfo(JSON.stringify({ version: { Version: '5.4.2' }, host: { ociRuntime: { name: 'crun', path: crun, version: 'crun version 1.21\ncommit: x' }, conmon: { path: conmon, version: 'conmon version 2.1.12' } } }))
+  parseInfo(
+    JSON.stringify({
+      version: { Version: '5.4.2' },
+      host: {
+        ociRuntime: { name: 'crun', path: crun, version: 'crun version 1.21\ncommit: x' },
+        conmon: { path: conmon, version: 'conmon version 2.1.12' },
+      },
+    }),
+  )
 
 describe('components', () => {
   it('standalone with crun completed from the full asset and the system conmon', () => {
-    const rows = components({ info: info(`${FULL}/usr/local/bin/crun`, '/usr/bin/conmon'), installed: resolveLayout(TC, LAYOUTS.standalone), bundledRoot: TC, completed: ['crun'] })
+    const rows = components({
+      info: info(`${FULL}/usr/local/bin/crun`, '/usr/bin/conmon'),
+      installed: resolveLayout(TC, LAYOUTS.standalone),
+      bundledRoot: TC,
+      completed: ['crun'],
+    })
     expect(rows.map((c) => [c.name, c.version, c.origin])).toEqual([
       ['podman', '5.4.2', 'bundled'],
       ['crun', '1.21.0', 'completed'],
@@ -20,9 +33,14 @@ describe('components', () => {
     ])
   })
 
-  it('the runner\'s own podman is system, not bundled', () => {
+  it("the runner's own podman is system, not bundled", () => {
     const installed = { root: '/usr/bin', bin: '/usr/bin', podman: '/usr/bin/podman', helperDirs: [] }
-    const rows = components({ info: info('/usr/bin/crun', '/usr/bin/conmon'), installed, bundledRoot: undefined, completed: [] })
+    const rows = components({
+      info: info('/usr/bin/crun', '/usr/bin/conmon'),
+      installed,
+      bundledRoot: undefined,
+      completed: [],
+    })
     expect(rows.map((c) => c.origin)).toEqual(['system', 'system', 'system'])
   })
 })

@@ -41,8 +41,18 @@ function withState(s: Partial<SavedState>): void {
   process.env['STATE_setup-static-podman'] = JSON.stringify(state)
 }
 
-const tun = { kind: 'tun', description: 'chmod 0666 /dev/net/tun (was 0600)', revert: ['chmod', '0600', '/dev/net/tun'], sudo: true }
-const dropin = { kind: 'dropin', description: 'removed the drop-in', revert: ['rm', '-f', '/home/u/.config/x.conf'], sudo: false }
+const tun = {
+  kind: 'tun',
+  description: 'chmod 0666 /dev/net/tun (was 0600)',
+  revert: ['chmod', '0600', '/dev/net/tun'],
+  sudo: true,
+}
+const dropin = {
+  kind: 'dropin',
+  description: 'removed the drop-in',
+  revert: ['rm', '-f', '/home/u/.config/x.conf'],
+  sudo: false,
+}
 
 describe('post', () => {
   it('does nothing when main stopped before saving any state', async () => {

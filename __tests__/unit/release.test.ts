@@ -5,7 +5,13 @@ import { assetName } from '../../src/release/assets.js'
 import { listReleases, nextLink } from '../../src/release/github.js'
 import { candidates, findAsset, pick, type Release } from '../../src/release/resolve.js'
 
-const rel = (tag: string, extra: Partial<Release> = {}): Release => ({ tag_name: tag, draft: false, prerelease: false, assets: [], ...extra })
+const rel = (tag: string, extra: Partial<Release> = {}): Release => ({
+  tag_name: tag,
+  draft: false,
+  prerelease: false,
+  assets: [],
+  ...extra,
+})
 
 const mixed: Release[] = [
   rel('buildah-v1.42.0'),
@@ -19,7 +25,8 @@ const mixed: Release[] = [
   rel('podman-v4.9.5'),
 ]
 
-const resolve = (raw: string) => pick(candidates(mixed, 'podman-v', parseVersionSpec(raw)), parseVersionSpec(raw)).version
+const resolve = (raw: string) =>
+  pick(candidates(mixed, 'podman-v', parseVersionSpec(raw)), parseVersionSpec(raw)).version
 
 describe('resolution over a mixed podman/buildah/skopeo repository', () => {
   it.each([
@@ -45,14 +52,23 @@ describe('resolution over a mixed podman/buildah/skopeo repository', () => {
   })
 
   it('lists what a release has when the asset is missing', () => {
-    const r = rel('podman-v5.7.1', { assets: [{ name: 'a.tar.zst', size: 1, url: '', browser_download_url: '' }, { name: 'a.tar.zst.bundle', size: 1, url: '', browser_download_url: '' }] })
-    expect(() => findAsset(r, 'b.tar.zst')).toThrow('Release podman-v5.7.1 has no asset b.tar.zst. Its assets: a.tar.zst.')
+    const r = rel('podman-v5.7.1', {
+      assets: [
+        { name: 'a.tar.zst', size: 1, url: '', browser_download_url: '' },
+        { name: 'a.tar.zst.bundle', size: 1, url: '', browser_download_url: '' },
+      ],
+    })
+    expect(() => findAsset(r, 'b.tar.zst')).toThrow(
+      'Release podman-v5.7.1 has no asset b.tar.zst. Its assets: a.tar.zst.',
+    )
   })
 })
 
 describe('asset names', () => {
   const combos = (['standalone', 'default', 'full'] as const).flatMap((variant) =>
-    (['static', 'glibc'] as const).flatMap((libc) => (['amd64', 'arm64'] as const).map((arch) => ({ variant, libc, arch }))),
+    (['static', 'glibc'] as const).flatMap((libc) =>
+      (['amd64', 'arm64'] as const).map((arch) => ({ variant, libc, arch })),
+    ),
   )
   it('covers all 12 variant/libc/arch combinations with distinct names', () => {
     const names = combos.map((c) => assetName({ version: '5.7.1', ...c }))
@@ -60,13 +76,15 @@ describe('asset names', () => {
     expect(names).toContain('podman-v5.7.1-linux-amd64-static.tar.zst')
     expect(names).toContain('podman-v5.7.1-linux-arm64-glibc-full.tar.zst')
     expect(names).toContain('podman-v5.7.1-linux-amd64-glibc-standalone.tar.zst')
-    for (const n of names) expect(n).toMatch(/^podman-v5\.7\.1-linux-(amd64|arm64)-(static|glibc)(-standalone|-full)?\.tar\.zst$/)
+    for (const n of names)
+      expect(n).toMatch(/^podman-v5\.7\.1-linux-(amd64|arm64)-(static|glibc)(-standalone|-full)?\.tar\.zst$/)
   })
 })
 
 describe('pagination', () => {
   it('parses GitHub Link headers', () => {
-    const link = '<https://api.github.com/repositories/1/releases?per_page=100&page=2>; rel="next", <https://api.github.com/repositories/1/releases?per_page=100&page=3>; rel="last"'
+    const link =
+      '<https://api.github.com/repositories/1/releases?per_page=100&page=2>; rel="next", <https://api.github.com/repositories/1/releases?per_page=100&page=3>; rel="last"'
     expect(nextLink(link)).toBe('https://api.github.com/repositories/1/releases?per_page=100&page=2')
     expect(nextLink('<https://x/?page=1>; rel="prev"')).toBeUndefined()
     expect(nextLink(null)).toBeUndefined()
@@ -74,7 +92,10 @@ describe('pagination', () => {
 
   it('follows next links until the last page', async () => {
     const pages: Record<string, { body: Release[]; link?: string }> = {
-      'https://api.test/repos/o/r/releases?per_page=100': { body: [rel('podman-v5.7.1')], link: '<https://api.test/p2>; rel="next"' },
+      'https://api.test/repos/o/r/releases?per_page=100': {
+        body: [rel('podman-v5.7.1')],
+        link: '<https://api.test/p2>; rel="next"',
+      },
       'https://api.test/p2': { body: [rel('podman-v5.6.0')], link: '<https://api.test/p3>; rel="next"' },
       'https://api.test/p3': { body: [rel('podman-v4.9.0')] },
     }

@@ -10,7 +10,13 @@ import { buildMatrix } from '../../src/report/matrix.js'
 import { getReportInputs, reportMain } from '../../src/report/run.js'
 import type { ReportIdentity } from '../../src/smoke/identity.js'
 import type { CheckReport, SmokeReport } from '../../src/smoke/report.js'
-import { actionsEnv, type ActionsEnv, captureStdout, parseFileCommands, type StdoutCapture } from '../helpers/actions-env.js'
+import {
+  actionsEnv,
+  type ActionsEnv,
+  captureStdout,
+  parseFileCommands,
+  type StdoutCapture,
+} from '../helpers/actions-env.js'
 
 let env: ActionsEnv
 let out: StdoutCapture
@@ -23,13 +29,33 @@ afterEach(() => {
   env.restore()
 })
 
-const check = (id: string, status: CheckReport['status'], reason?: string): CheckReport => ({ id, title: `Title of ${id}`, mode: 'host', status, reason, durationMs: 1, details: {} })
+const check = (id: string, status: CheckReport['status'], reason?: string): CheckReport => ({
+  id,
+  title: `Title of ${id}`,
+  mode: 'host',
+  status,
+  reason,
+  durationMs: 1,
+  details: {},
+})
 const identity = (o: Partial<ReportIdentity>): ReportIdentity => ({
-  source: 'pigfoot', arch: 'amd64', runner: 'ubuntu24 20250105.1',
-  podman: { version: '5.7.1', origin: 'bundled' }, crun: { version: '1.25.1', origin: 'bundled' }, pasta: { origin: 'missing' }, ...o,
+  source: 'pigfoot',
+  arch: 'amd64',
+  runner: 'ubuntu24 20250105.1',
+  podman: { version: '5.7.1', origin: 'bundled' },
+  crun: { version: '1.25.1', origin: 'bundled' },
+  pasta: { origin: 'missing' },
+  ...o,
 })
 const report = (id: ReportIdentity | undefined, checks: CheckReport[]): SmokeReport =>
-  ({ version: 1, ...(id && { identity: id }), result: 'passed', podmanVersion: '5.7.1', image: 'host', checks }) as unknown as SmokeReport
+  ({
+    version: 1,
+    ...(id && { identity: id }),
+    result: 'passed',
+    podmanVersion: '5.7.1',
+    image: 'host',
+    checks,
+  }) as unknown as SmokeReport
 
 function writeReports(files: Record<string, unknown>): string {
   const dir = path.join(env.dir, 'artifacts')
@@ -57,16 +83,36 @@ describe('collectReports', () => {
 
 describe('buildMatrix and renderMarkdown', () => {
   const found = [
-    { file: 'c.json', report: report(identity({ variant: 'full', libc: 'glibc' }), [check('publish', 'passed'), check('network-host', 'failed', 'curl: (7) refused | <b>x</b>')]) },
-    { file: 'a.json', report: report(identity({ source: 'system', podman: { version: '4.9.3', origin: 'system' } }), [check('publish', 'passed'), check('internet-dns', 'skipped', 'no internet')]) },
-    { file: 'b.json', report: report(identity({ variant: 'standalone', libc: 'static' }), [check('publish', 'failed', 'crun: unknown version specified')]) },
+    {
+      file: 'c.json',
+      report: report(identity({ variant: 'full', libc: 'glibc' }), [
+        check('publish', 'passed'),
+        check('network-host', 'failed', 'curl: (7) refused | <b>x</b>'),
+      ]),
+    },
+    {
+      file: 'a.json',
+      report: report(identity({ source: 'system', podman: { version: '4.9.3', origin: 'system' } }), [
+        check('publish', 'passed'),
+        check('internet-dns', 'skipped', 'no internet'),
+      ]),
+    },
+    {
+      file: 'b.json',
+      report: report(identity({ variant: 'standalone', libc: 'static' }), [
+        check('publish', 'failed', 'crun: unknown version specified'),
+      ]),
+    },
     { file: 'd.json', report: report(undefined, [check('publish', 'passed')]) },
   ]
 
   it('orders rows by runner, then system, mgoltzsche, pigfoot and variant; columns in suite order; totals count what ran', () => {
     const m = buildMatrix(found, 'T')
     expect(m.rows.map((r) => `${r.runner}: ${r.configuration}`)).toEqual([
-      'ubuntu24 20250105.1: system', 'ubuntu24 20250105.1: pigfoot standalone static', 'ubuntu24 20250105.1: pigfoot full glibc', 'unknown: unknown',
+      'ubuntu24 20250105.1: system',
+      'ubuntu24 20250105.1: pigfoot standalone static',
+      'ubuntu24 20250105.1: pigfoot full glibc',
+      'unknown: unknown',
     ])
     expect(m.columns.map((c) => c.id)).toEqual(['publish', 'network-host', 'internet-dns'])
     expect({ passed: m.passed, ran: m.ran, skipped: m.skipped }).toEqual({ passed: 3, ran: 5, skipped: 1 })
@@ -75,12 +121,22 @@ describe('buildMatrix and renderMarkdown', () => {
   it('renders one table, the total and each failure with its reason, escaped', () => {
     const md = renderMarkdown(buildMatrix(found, 'Title <script>'))
     expect(md).toContain('## Title &#60;script&#62;')
-    expect(md).toContain('| Configuration | Arch | Runner | podman | crun | pasta | publish | network-host | internet-dns | Passed |')
-    expect(md).toContain('| system | amd64 | ubuntu24 20250105.1 | 4.9.3 (system) | 1.25.1 (bundled) | missing | ✅ | — | skipped | 1/1 |')
-    expect(md).toContain('| pigfoot full glibc | amd64 | ubuntu24 20250105.1 | 5.7.1 (bundled) | 1.25.1 (bundled) | missing | ✅ | ❌ | — | 1/2 |')
+    expect(md).toContain(
+      '| Configuration | Arch | Runner | podman | crun | pasta | publish | network-host | internet-dns | Passed |',
+    )
+    expect(md).toContain(
+      '| system | amd64 | ubuntu24 20250105.1 | 4.9.3 (system) | 1.25.1 (bundled) | missing | ✅ | — | skipped | 1/1 |',
+    )
+    expect(md).toContain(
+      '| pigfoot full glibc | amd64 | ubuntu24 20250105.1 | 5.7.1 (bundled) | 1.25.1 (bundled) | missing | ✅ | ❌ | — | 1/2 |',
+    )
     expect(md).toContain('**3/5 passed** (1 skipped) across 4 configurations.')
-    expect(md).toContain('- **pigfoot full glibc** · amd64 · ubuntu24 20250105.1: `network-host`: curl: (7) refused \\| &#60;b&#62;x&#60;/b&#62;')
-    expect(md).toContain('- **pigfoot standalone static** · amd64 · ubuntu24 20250105.1: `publish`: crun: unknown version specified')
+    expect(md).toContain(
+      '- **pigfoot full glibc** · amd64 · ubuntu24 20250105.1: `network-host`: curl: (7) refused \\| &#60;b&#62;x&#60;/b&#62;',
+    )
+    expect(md).toContain(
+      '- **pigfoot standalone static** · amd64 · ubuntu24 20250105.1: `publish`: crun: unknown version specified',
+    )
   })
 
   it('a cell never breaks the table', () => {
@@ -90,16 +146,29 @@ describe('buildMatrix and renderMarkdown', () => {
 
 describe('reportMain', () => {
   it('writes the Markdown and JSON files, sets both outputs and the job summary', async () => {
-    const dir = writeReports({ 'one/setup-static-podman-smoke.json': report(identity({ variant: 'default', libc: 'static' }), [check('publish', 'passed')]) })
+    const dir = writeReports({
+      'one/setup-static-podman-smoke.json': report(identity({ variant: 'default', libc: 'static' }), [
+        check('publish', 'passed'),
+      ]),
+    })
     process.env['INPUT_REPORTS'] = dir
     process.env['INPUT_OUTPUT-DIR'] = path.join(env.dir, 'out')
     await reportMain()
     const outputs = parseFileCommands(env.read('output'))
-    expect(outputs).toEqual({ json: path.join(env.dir, 'out/podman-compatibility.json'), markdown: path.join(env.dir, 'out/podman-compatibility.md') })
+    expect(outputs).toEqual({
+      json: path.join(env.dir, 'out/podman-compatibility.json'),
+      markdown: path.join(env.dir, 'out/podman-compatibility.md'),
+    })
     const md = readFileSync(outputs.markdown, 'utf8')
     expect(md).toContain('**1/1 passed** (0 skipped) across 1 configuration.')
     expect(env.read('summary')).toBe(md)
-    expect(JSON.parse(readFileSync(outputs.json, 'utf8'))).toMatchObject({ version: 1, title: 'Podman compatibility', passed: 1, ran: 1, rows: [{ configuration: 'pigfoot default static', cells: { publish: 'passed' } }] })
+    expect(JSON.parse(readFileSync(outputs.json, 'utf8'))).toMatchObject({
+      version: 1,
+      title: 'Podman compatibility',
+      passed: 1,
+      ran: 1,
+      rows: [{ configuration: 'pigfoot default static', cells: { publish: 'passed' } }],
+    })
     expect(process.exitCode).toBeUndefined()
   })
 
@@ -113,13 +182,19 @@ describe('reportMain', () => {
 })
 
 describe('report/action.yml', () => {
-  const action = yaml.load(readFileSync('report/action.yml', 'utf8')) as { inputs: Record<string, unknown>; outputs: Record<string, unknown>; runs: { using: string; main: string } }
+  const action = yaml.load(readFileSync('report/action.yml', 'utf8')) as {
+    inputs: Record<string, unknown>
+    outputs: Record<string, unknown>
+    runs: { using: string; main: string }
+  }
 
   it('declares exactly the inputs the code reads and the outputs it sets, and runs the bundle one level up', async () => {
     const read = new Set<string>()
     const real = process.env
     process.env = new Proxy(real, {
-      get: (t, k) => (typeof k === 'string' && k.startsWith('INPUT_') && read.add(k.slice(6).toLowerCase()), Reflect.get(t, k)),
+      get: (t, k) => (
+        typeof k === 'string' && k.startsWith('INPUT_') && read.add(k.slice(6).toLowerCase()), Reflect.get(t, k)
+      ),
     })
     try {
       process.env['INPUT_REPORTS'] = 'x'

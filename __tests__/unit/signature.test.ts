@@ -11,7 +11,13 @@ import {
   type SignaturePolicy,
 } from '../../src/verify/signature.js'
 import { DEFAULT_SIGNER_IDENTITY, DEFAULT_SIGNER_ISSUER } from '../../src/inputs.js'
-import { TEST_ISSUER, TEST_SAN, createTestSigstore, type BundleJSON, type TestSigstore } from '../../test-support/sigstore.js'
+import {
+  TEST_ISSUER,
+  TEST_SAN,
+  createTestSigstore,
+  type BundleJSON,
+  type TestSigstore,
+} from '../../test-support/sigstore.js'
 
 const ARCHIVE_NAME = 'podman-v5.7.1-linux-amd64-static.tar.zst'
 // Built the way inputs.ts anchors a signer-identity input.
@@ -31,7 +37,9 @@ beforeAll(async () => {
   root = sigstore.trustedRoot
   archive = Buffer.alloc(256 * 1024)
   for (let i = 0; i < archive.length; i++) archive[i] = (i * 7919) % 251
-  checksums = Buffer.from(`${'a'.repeat(64)}  ${ARCHIVE_NAME}\n${'b'.repeat(64)}  podman-v5.7.1-linux-arm64-static.tar.zst\n`)
+  checksums = Buffer.from(
+    `${'a'.repeat(64)}  ${ARCHIVE_NAME}\n${'b'.repeat(64)}  podman-v5.7.1-linux-arm64-static.tar.zst\n`,
+  )
   archiveBundle = await sigstore.signBlob(archive)
   checksumsBundle = await sigstore.signBlob(checksums)
   dir = mkdtempSync(join(tmpdir(), 'signature-test-'))
@@ -110,10 +118,16 @@ describe('signer pinning', () => {
   const suffix = `${TEST_SAN}.evil.example`
 
   it('rejects another repository with the same workflow path, which an unanchored pattern accepts', async () => {
-    const body = 'https://github\\.com/.*static-rootless-container-tools/\\.github/workflows/build-podman\\.yml@refs/heads/main'
+    const body =
+      'https://github\\.com/.*static-rootless-container-tools/\\.github/workflows/build-podman\\.yml@refs/heads/main'
     expect(new RegExp(body).test(evilRepo)).toBe(true) // the trap anchoring avoids
     const bundle = await sigstore.signBlob(archive, { san: evilRepo })
-    const policy = { identity: anchored(`https://github\\.com/pigfoot/static-rootless-container-tools/\\.github/workflows/build-podman\\.yml@refs/heads/main`), issuer: TEST_ISSUER }
+    const policy = {
+      identity: anchored(
+        `https://github\\.com/pigfoot/static-rootless-container-tools/\\.github/workflows/build-podman\\.yml@refs/heads/main`,
+      ),
+      issuer: TEST_ISSUER,
+    }
     const err = await failure(verifyBlobBundle(bundle, archive, policy, root), 'untrusted-signer')
     expect(err.message).toContain(`certificate identity "${evilRepo}"`)
     expect(err.message).toContain(`from issuer "${TEST_ISSUER}"`)
@@ -122,7 +136,10 @@ describe('signer pinning', () => {
 
   it('anchors a pattern even if the caller did not: the evil repository never passes', async () => {
     const bundle = await sigstore.signBlob(archive, { san: evilRepo })
-    const loose = { identity: /static-rootless-container-tools\/\.github\/workflows\/build-podman\.yml@refs\/heads\/main/g, issuer: TEST_ISSUER }
+    const loose = {
+      identity: /static-rootless-container-tools\/\.github\/workflows\/build-podman\.yml@refs\/heads\/main/g,
+      issuer: TEST_ISSUER,
+    }
     await failure(verifyBlobBundle(bundle, archive, loose, root), 'untrusted-signer')
   })
 
@@ -142,7 +159,9 @@ describe('signer pinning', () => {
   it('rejects the right workflow from the wrong OIDC issuer', async () => {
     const bundle = await sigstore.signBlob(archive, { issuer: 'https://accounts.google.com' })
     const err = await failure(verifyBlobBundle(bundle, archive, POLICY, root), 'untrusted-signer')
-    expect(err.message).toMatch(/untrusted issuer: .*from issuer "https:\/\/accounts\.google\.com"; required .* from issuer "https:\/\/token\.actions\.githubusercontent\.com"/)
+    expect(err.message).toMatch(
+      /untrusted issuer: .*from issuer "https:\/\/accounts\.google\.com"; required .* from issuer "https:\/\/token\.actions\.githubusercontent\.com"/,
+    )
   })
 })
 
@@ -178,7 +197,10 @@ describe('bundle format', () => {
     const legacy = {
       base64Signature: 'MEUCIQ==',
       cert: 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t',
-      rekorBundle: { SignedEntryTimestamp: 'MEQ=', Payload: { body: 'e30=', integratedTime: 1, logIndex: 1, logID: 'ab' } },
+      rekorBundle: {
+        SignedEntryTimestamp: 'MEQ=',
+        Payload: { body: 'e30=', integratedTime: 1, logIndex: 1, logID: 'ab' },
+      },
     }
     const err = await failure(verifyBlobBundle(legacy, archive, POLICY, root), 'legacy-bundle')
     expect(err.message).toMatch(/cosign 2's legacy format .* checksum-only/)
@@ -204,7 +226,15 @@ describe('bundle format', () => {
   })
 
   it('rejects a DSSE attestation bundle: it does not sign the file', async () => {
-    const dsse = { ...archiveBundle, messageSignature: undefined, dsseEnvelope: { payload: 'e30=', payloadType: 'application/vnd.in-toto+json', signatures: [{ sig: 'MEUCIQ==', keyid: '' }] } }
+    const dsse = {
+      ...archiveBundle,
+      messageSignature: undefined,
+      dsseEnvelope: {
+        payload: 'e30=',
+        payloadType: 'application/vnd.in-toto+json',
+        signatures: [{ sig: 'MEUCIQ==', keyid: '' }],
+      },
+    }
     const err = await failure(verifyBlobBundle(dsse, archive, POLICY, root), 'invalid-bundle')
     expect(err.message).toMatch(/dsseEnvelope, not a signature over the file/)
   })
@@ -223,7 +253,11 @@ describe('embedded trusted root', () => {
   })
 
   it("parses offline and holds Sigstore's Fulcio CAs and Rekor logs", () => {
-    const tr = embeddedTrustedRoot() as { mediaType: string; certificateAuthorities: { uri: string }[]; tlogs: { baseUrl: string }[] }
+    const tr = embeddedTrustedRoot() as {
+      mediaType: string
+      certificateAuthorities: { uri: string }[]
+      tlogs: { baseUrl: string }[]
+    }
     expect(tr.mediaType).toMatch(/^application\/vnd\.dev\.sigstore\.trustedroot\+json/)
     expect(tr.certificateAuthorities.map((c) => c.uri)).toContain('https://fulcio.sigstore.dev')
     expect(tr.tlogs.map((t) => t.baseUrl)).toContain('https://rekor.sigstore.dev')

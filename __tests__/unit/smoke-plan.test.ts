@@ -7,19 +7,40 @@ import { isFullyQualified, probeArgv, rmArgv } from '../../src/smoke/argv.js'
 import { detectKind, expectedDefault, internet4, internet6 } from '../../src/smoke/facts.js'
 import { capabilities, plan, SMOKE_CHECKS, unknownCheckIds } from '../../src/smoke/plan.js'
 import { PROBE_SCRIPT, type Facts } from '../../src/smoke/probe.js'
-import { type CheckReport, type SmokeReport, smokeFailureDetails, smokeHeadline, smokeSummaryRows, suiteResult } from '../../src/smoke/report.js'
+import {
+  type CheckReport,
+  type SmokeReport,
+  smokeFailureDetails,
+  smokeHeadline,
+  smokeSummaryRows,
+  suiteResult,
+} from '../../src/smoke/report.js'
 
 const lo = { name: 'lo', mtu: 65536, addrs: ['127.0.0.1/8', '::1/128'] }
 const facts = (f: Partial<Facts>): Facts => ({ interfaces: [lo], gw4: [], gw6: [], hosts: [], nameservers: [], ...f })
 const HOST = facts({
-  interfaces: [{ name: 'eth0', mtu: 1400, addrs: ['192.0.2.2/24', 'fd00::2/64', 'fe80::fc:ff:fe00:1/64'] }, { name: 'ifb0', mtu: 1500, addrs: [] }, { name: 'ifb1', mtu: 1500, addrs: [] }, lo],
+  interfaces: [
+    { name: 'eth0', mtu: 1400, addrs: ['192.0.2.2/24', 'fd00::2/64', 'fe80::fc:ff:fe00:1/64'] },
+    { name: 'ifb0', mtu: 1500, addrs: [] },
+    { name: 'ifb1', mtu: 1500, addrs: [] },
+    lo,
+  ],
   gw4: [{ dev: 'eth0', via: '192.0.2.1' }],
   gw6: [{ dev: 'eth0', via: 'fd00:0:0:0:0:0:0:1' }],
   nameservers: ['10.255.255.53'],
 })
-const PASTA = facts({ interfaces: [{ name: 'eth0', mtu: 65520, addrs: ['192.0.2.2/24', 'fd00::2/64'] }, lo], gw4: [{ dev: 'eth0', via: '192.0.2.1' }] })
-const SLIRP = facts({ interfaces: [lo, { name: 'tap0', mtu: 65520, addrs: ['10.0.2.100/24', 'fd00::5c78:3bff:fea9:6274/64'] }], gw4: [{ dev: 'tap0', via: '10.0.2.2' }] })
-const BRIDGE = facts({ interfaces: [{ name: 'eth0', mtu: 1500, addrs: ['10.88.0.5/16'] }, lo], gw4: [{ dev: 'eth0', via: '10.88.0.1' }] })
+const PASTA = facts({
+  interfaces: [{ name: 'eth0', mtu: 65520, addrs: ['192.0.2.2/24', 'fd00::2/64'] }, lo],
+  gw4: [{ dev: 'eth0', via: '192.0.2.1' }],
+})
+const SLIRP = facts({
+  interfaces: [lo, { name: 'tap0', mtu: 65520, addrs: ['10.0.2.100/24', 'fd00::5c78:3bff:fea9:6274/64'] }],
+  gw4: [{ dev: 'tap0', via: '10.0.2.2' }],
+})
+const BRIDGE = facts({
+  interfaces: [{ name: 'eth0', mtu: 1500, addrs: ['10.88.0.5/16'] }, lo],
+  gw4: [{ dev: 'eth0', via: '10.88.0.1' }],
+})
 // A runner-like host: private address behind NAT, global IPv6 address.
 const ONLINE = facts({
   interfaces: [{ name: 'eth0', mtu: 1500, addrs: ['10.1.0.4/16', '2a01:111:f100::4/64'] }, lo],
@@ -29,11 +50,32 @@ const ONLINE = facts({
 })
 
 const tool = (path?: string) => ({ path })
-const INFO_431: PodmanInfo = { version: '4.3.1', ociRuntime: tool('/usr/bin/crun'), conmon: tool(), pasta: tool(), slirp4netns: tool('/usr/bin/slirp4netns'), netavark: tool('/usr/lib/podman/netavark'), aardvarkDns: tool(), networkBackend: 'netavark', rootless: true }
-const INFO_542: PodmanInfo = { ...INFO_431, version: '5.4.2', pasta: { path: '/usr/bin/pasta', version: '', package: 'passt_0.0~git20250503.587980c-2+deb13u1_amd64' }, rootlessNetworkCmd: 'pasta' }
+const INFO_431: PodmanInfo = {
+  version: '4.3.1',
+  ociRuntime: tool('/usr/bin/crun'),
+  conmon: tool(),
+  pasta: tool(),
+  slirp4netns: tool('/usr/bin/slirp4netns'),
+  netavark: tool('/usr/lib/podman/netavark'),
+  aardvarkDns: tool(),
+  networkBackend: 'netavark',
+  rootless: true,
+}
+const INFO_542: PodmanInfo = {
+  ...INFO_431,
+  version: '5.4.2',
+  pasta: { path: '/usr/bin/pasta', version: '', package: 'passt_0.0~git20250503.587980c-2+deb13u1_amd64' },
+  rootlessNetworkCmd: 'pasta',
+}
 
 const caps = (info: PodmanInfo, host = HOST, extra: { internet?: 'auto' | 'skip'; defaultNetwork?: string } = {}) =>
-  capabilities({ info, podmanVersion: info.version!, hostFacts: host, internet: extra.internet ?? 'auto', defaultNetwork: extra.defaultNetwork })
+  capabilities({
+    info,
+    podmanVersion: info.version!,
+    hostFacts: host,
+    internet: extra.internet ?? 'auto',
+    defaultNetwork: extra.defaultNetwork,
+  })
 const skips = (runnables: ReturnType<typeof plan>) => Object.fromEntries(runnables.map((r) => [r.id, r.skip]))
 
 describe('plan: which checks run on which stack', () => {
@@ -41,10 +83,22 @@ describe('plan: which checks run on which stack', () => {
     const s = skips(plan(SMOKE_CHECKS, caps(INFO_431), 'auto'))
     expect(s['pasta-loopback']).toBe('pasta needs podman >= 4.4 (have 4.3.1)')
     expect(s['pasta-map-gw']).toBe('pasta needs podman >= 4.4 (have 4.3.1)')
-    for (const id of ['default-network', 'publish', 'slirp4netns-loopback', 'port-handler-slirp4netns', 'port-handler-rootlesskit', 'custom-network', 'tls-volume', 'network-host', 'network-none']) {
+    for (const id of [
+      'default-network',
+      'publish',
+      'slirp4netns-loopback',
+      'port-handler-slirp4netns',
+      'port-handler-rootlesskit',
+      'custom-network',
+      'tls-volume',
+      'network-host',
+      'network-none',
+    ]) {
       expect([id, s[id]]).toEqual([id, undefined])
     }
-    expect(plan(SMOKE_CHECKS, caps(INFO_431), 'auto').find((r) => r.id === 'tls-volume')?.mode).toBe('slirp4netns:allow_host_loopback=true')
+    expect(plan(SMOKE_CHECKS, caps(INFO_431), 'auto').find((r) => r.id === 'tls-volume')?.mode).toBe(
+      'slirp4netns:allow_host_loopback=true',
+    )
   })
 
   it('podman 5.4.2 (pasta default): pasta checks run; the TLS check goes through pasta -T', () => {
@@ -65,9 +119,13 @@ describe('plan: which checks run on which stack', () => {
 
   it('offline here: internet checks skipped with what was looked at, and no traffic', () => {
     const s = skips(plan(SMOKE_CHECKS, caps(INFO_542), 'all'))
-    expect(s['internet-https']).toMatch(/^no internet: IPv4 default route via 192\.0\.2\.1 on eth0 \(address 192\.0\.2\.2\) is in an RFC 5737 documentation range/)
+    expect(s['internet-https']).toMatch(
+      /^no internet: IPv4 default route via 192\.0\.2\.1 on eth0 \(address 192\.0\.2\.2\) is in an RFC 5737 documentation range/,
+    )
     expect(s['internet-https']).toContain('no traffic sent')
-    expect(skips(plan(SMOKE_CHECKS, caps(INFO_542, HOST, { internet: 'skip' }), 'all'))['internet-dns']).toMatch(/^no internet: not tried/)
+    expect(skips(plan(SMOKE_CHECKS, caps(INFO_542, HOST, { internet: 'skip' }), 'all'))['internet-dns']).toMatch(
+      /^no internet: not tried/,
+    )
   })
 
   it('online host: IPv4 internet checks planned; IPv6 only with a global address', () => {
@@ -77,13 +135,22 @@ describe('plan: which checks run on which stack', () => {
     expect(s['internet-throughput']).toBe('optional: runs with smoke-tests: all, or by id')
     expect(skips(plan(SMOKE_CHECKS, caps(INFO_542, ONLINE), 'all'))['internet-throughput']).toBeUndefined()
     const ulaOnly = { ...ONLINE, interfaces: [{ name: 'eth0', mtu: 1500, addrs: ['10.1.0.4/16', 'fd00::4/64'] }, lo] }
-    expect(skips(plan(SMOKE_CHECKS, caps(INFO_542, ulaOnly), 'auto'))['internet-ipv6']).toBe('no IPv6 internet: no global IPv6 address (have fd00::4)')
-    const docOnly = { ...ONLINE, interfaces: [{ name: 'eth0', mtu: 1500, addrs: ['10.1.0.4/16', '2001:db8::4/64'] }, lo] }
-    expect(skips(plan(SMOKE_CHECKS, caps(INFO_542, docOnly), 'auto'))['internet-ipv6']).toBe('no IPv6 internet: no global IPv6 address (have 2001:db8::4)')
+    expect(skips(plan(SMOKE_CHECKS, caps(INFO_542, ulaOnly), 'auto'))['internet-ipv6']).toBe(
+      'no IPv6 internet: no global IPv6 address (have fd00::4)',
+    )
+    const docOnly = {
+      ...ONLINE,
+      interfaces: [{ name: 'eth0', mtu: 1500, addrs: ['10.1.0.4/16', '2001:db8::4/64'] }, lo],
+    }
+    expect(skips(plan(SMOKE_CHECKS, caps(INFO_542, docOnly), 'auto'))['internet-ipv6']).toBe(
+      'no IPv6 internet: no global IPv6 address (have 2001:db8::4)',
+    )
   })
 
   it('none, an id list, unknown ids', () => {
-    expect(Object.values(skips(plan(SMOKE_CHECKS, caps(INFO_542), 'none')))).toEqual(SMOKE_CHECKS.map(() => 'smoke-tests: none'))
+    expect(Object.values(skips(plan(SMOKE_CHECKS, caps(INFO_542), 'none')))).toEqual(
+      SMOKE_CHECKS.map(() => 'smoke-tests: none'),
+    )
     const s = skips(plan(SMOKE_CHECKS, caps(INFO_431), ['publish', 'pasta-loopback']))
     expect(s.publish).toBeUndefined()
     expect(s['pasta-loopback']).toBe('pasta needs podman >= 4.4 (have 4.3.1)') // asked for, still cannot run
@@ -95,10 +162,19 @@ describe('plan: which checks run on which stack', () => {
   it('a default-network input changes what the default check expects and what applies', () => {
     const host = caps(INFO_542, HOST, { defaultNetwork: 'host' })
     expect(host.defaultKind).toEqual({ kind: 'host', why: 'default-network: host' })
-    expect(skips(plan(SMOKE_CHECKS, host, 'auto')).publish).toBe('default network is host (default-network: host); needs pasta or slirp4netns or bridge')
-    expect(expectedDefault(INFO_542, '5.4.2', 'pasta:-4,--mtu,1500')).toEqual({ kind: 'pasta', why: 'default-network: pasta:-4,--mtu,1500', options: '-4,--mtu,1500' })
+    expect(skips(plan(SMOKE_CHECKS, host, 'auto')).publish).toBe(
+      'default network is host (default-network: host); needs pasta or slirp4netns or bridge',
+    )
+    expect(expectedDefault(INFO_542, '5.4.2', 'pasta:-4,--mtu,1500')).toEqual({
+      kind: 'pasta',
+      why: 'default-network: pasta:-4,--mtu,1500',
+      options: '-4,--mtu,1500',
+    })
     expect(expectedDefault({ ...INFO_542, rootless: false }, '5.4.2').kind).toBe('bridge')
-    expect(expectedDefault({ ...INFO_431, rootlessNetworkCmd: undefined }, '5.0.1')).toEqual({ kind: 'pasta', why: 'podman 5.0.1 default' })
+    expect(expectedDefault({ ...INFO_431, rootlessNetworkCmd: undefined }, '5.0.1')).toEqual({
+      kind: 'pasta',
+      why: 'podman 5.0.1 default',
+    })
   })
 })
 
@@ -115,9 +191,14 @@ describe('detectKind: what a container really got', () => {
 describe('internet reachability from configuration only', () => {
   it('no default route, no nameserver, documentation ranges, a plausible runner', () => {
     expect(internet4(facts({ nameservers: ['1.1.1.1'] })).reason).toMatch(/^no internet: no IPv4 default route/)
-    expect(internet4({ ...ONLINE, nameservers: [] }).reason).toMatch(/^no internet: no nameserver in \/etc\/resolv.conf/)
+    expect(internet4({ ...ONLINE, nameservers: [] }).reason).toMatch(
+      /^no internet: no nameserver in \/etc\/resolv.conf/,
+    )
     expect(internet4(HOST).ok).toBe(false)
-    expect(internet4(ONLINE)).toEqual({ ok: true, reason: 'IPv4 default route via 10.1.0.1 on eth0, nameserver 127.0.0.53' })
+    expect(internet4(ONLINE)).toEqual({
+      ok: true,
+      reason: 'IPv4 default route via 10.1.0.1 on eth0, nameserver 127.0.0.53',
+    })
     expect(internet6(ONLINE, internet4(ONLINE)).ok).toBe(true)
     expect(internet6({ ...ONLINE, gw6: [] }, internet4(ONLINE)).reason).toBe('no IPv6 default route')
   })
@@ -126,17 +207,61 @@ describe('internet reachability from configuration only', () => {
 describe('argv builders', () => {
   const req = { mode: 'facts' } as const
   it('host runtime: /usr read-only, the node dir read-only unless under /usr, empty rootfs', () => {
-    const a = probeArgv({ kind: 'host', rootfs: '/t/rootfs-x', nodePath: '/opt/node/bin/node' }, { name: 'ssp-1-x-probe', network: 'pasta:-T,8080', publish: ['127.0.0.1:1234:8080'] }, req, 'r1')
-    expect(a.slice(0, 18)).toEqual(['run', '--rm', '--name', 'ssp-1-x-probe', '--label', 'io.github.setup-static-podman.smoke=r1', '--network', 'pasta:-T,8080', '-p', '127.0.0.1:1234:8080', '-v', '/usr:/usr:ro', '-v', '/opt/node/bin:/opt/node/bin:ro', '--rootfs', '/t/rootfs-x', '/opt/node/bin/node', '-e'])
+    const a = probeArgv(
+      { kind: 'host', rootfs: '/t/rootfs-x', nodePath: '/opt/node/bin/node' },
+      { name: 'ssp-1-x-probe', network: 'pasta:-T,8080', publish: ['127.0.0.1:1234:8080'] },
+      req,
+      'r1',
+    )
+    expect(a.slice(0, 18)).toEqual([
+      'run',
+      '--rm',
+      '--name',
+      'ssp-1-x-probe',
+      '--label',
+      'io.github.setup-static-podman.smoke=r1',
+      '--network',
+      'pasta:-T,8080',
+      '-p',
+      '127.0.0.1:1234:8080',
+      '-v',
+      '/usr:/usr:ro',
+      '-v',
+      '/opt/node/bin:/opt/node/bin:ro',
+      '--rootfs',
+      '/t/rootfs-x',
+      '/opt/node/bin/node',
+      '-e',
+    ])
     expect(a.slice(18)).toEqual([PROBE_SCRIPT, '{"mode":"facts"}'])
-    const usr = probeArgv({ kind: 'host', rootfs: '/r', nodePath: '/usr/bin/node' }, { name: 'n', detach: true }, req, 'r1')
+    const usr = probeArgv(
+      { kind: 'host', rootfs: '/r', nodePath: '/usr/bin/node' },
+      { name: 'n', detach: true },
+      req,
+      'r1',
+    )
     expect(usr).not.toContain('/usr/bin:/usr/bin:ro')
     expect(usr[1]).toBe('-d')
   })
 
   it('image runtime: never pulls per container, runs the image node', () => {
-    const a = probeArgv({ kind: 'image', image: 'docker.io/library/node:22-alpine' }, { name: 'n', volumes: ['/d:/ssp-ca:ro'], addHosts: ['a.test:127.0.0.1'] }, req, 'r')
-    expect(a.slice(6, 15)).toEqual(['--add-host', 'a.test:127.0.0.1', '-v', '/d:/ssp-ca:ro', '--pull=never', '--entrypoint', 'node', 'docker.io/library/node:22-alpine', '-e'])
+    const a = probeArgv(
+      { kind: 'image', image: 'docker.io/library/node:22-alpine' },
+      { name: 'n', volumes: ['/d:/ssp-ca:ro'], addHosts: ['a.test:127.0.0.1'] },
+      req,
+      'r',
+    )
+    expect(a.slice(6, 15)).toEqual([
+      '--add-host',
+      'a.test:127.0.0.1',
+      '-v',
+      '/d:/ssp-ca:ro',
+      '--pull=never',
+      '--entrypoint',
+      'node',
+      'docker.io/library/node:22-alpine',
+      '-e',
+    ])
     expect(rmArgv(['a', 'b'])).toEqual(['rm', '-f', '-i', '-t', '0', 'a', 'b'])
     expect(isFullyQualified('docker.io/library/node:22')).toBe(true)
     expect(isFullyQualified('localhost/probe')).toBe(true)
@@ -146,10 +271,26 @@ describe('argv builders', () => {
 })
 
 describe('report and summary', () => {
-  const check = (id: string, status: CheckReport['status'], extra: Partial<CheckReport> = {}): CheckReport => ({ id, title: `T ${id}`, mode: 'pasta:-T', status, durationMs: 1500, details: {}, ...extra })
+  const check = (id: string, status: CheckReport['status'], extra: Partial<CheckReport> = {}): CheckReport => ({
+    id,
+    title: `T ${id}`,
+    mode: 'pasta:-T',
+    status,
+    durationMs: 1500,
+    details: {},
+    ...extra,
+  })
   const report = (checks: CheckReport[]): SmokeReport => ({
-    version: 1, result: suiteResult(checks), podmanVersion: '5.4.2', image: 'host', defaultNetwork: { expected: 'pasta', why: 'x' },
-    internet: { ipv4: '', ipv6: '' }, startedAt: '', wallMs: 2000, checksMs: checks.reduce((n, c) => n + c.durationMs, 0), checks,
+    version: 1,
+    result: suiteResult(checks),
+    podmanVersion: '5.4.2',
+    image: 'host',
+    defaultNetwork: { expected: 'pasta', why: 'x' },
+    internet: { ipv4: '', ipv6: '' },
+    startedAt: '',
+    wallMs: 2000,
+    checksMs: checks.reduce((n, c) => n + c.durationMs, 0),
+    checks,
   })
 
   it('suite result: failed beats passed beats skipped', () => {
@@ -166,11 +307,15 @@ describe('report and summary', () => {
       check('c', 'skipped', { reason: 'pasta needs podman >= 4.4 (have 4.3.1)', durationMs: 0 }),
     ])
     const rows = smokeSummaryRows(r)
-    expect(rows[0]).toEqual(['Check', 'Network mode', 'Result', 'Duration', 'Notes'].map((data) => ({ data, header: true })))
+    expect(rows[0]).toEqual(
+      ['Check', 'Network mode', 'Result', 'Duration', 'Notes'].map((data) => ({ data, header: true })),
+    )
     expect(rows[1]).toEqual(['T a (a)', 'pasta:-T', '✅ passed', '1.5 s', 'saw &#60;10.0.2.2&#62;'])
     expect(rows[2]).toEqual(['T b (b)', 'pasta:-T', '❌ failed', '1.5 s', 'exit 126'])
     expect(rows[3]).toEqual(['T c (c)', 'pasta:-T', '⏭️ skipped', '—', 'pasta needs podman &#62;= 4.4 (have 4.3.1)'])
     expect(smokeFailureDetails(r)).toEqual([{ label: 'b: exit 126', text: 'Error: pasta failed\nline 2' }])
-    expect(smokeHeadline(r)).toBe('Network smoke tests failed: 1 passed, 1 failed, 1 skipped; wall time 2.0 s, sum of check durations 3.0 s')
+    expect(smokeHeadline(r)).toBe(
+      'Network smoke tests failed: 1 passed, 1 failed, 1 skipped; wall time 2.0 s, sum of check durations 3.0 s',
+    )
   })
 })

@@ -26,7 +26,9 @@ async function probe<T>(req: ProbeRequest): Promise<{ exitCode: number; out: T }
 }
 
 function serve(port: number): Promise<void> {
-  const child = spawn(process.execPath, ['-e', PROBE_SCRIPT, JSON.stringify({ mode: 'serve', port })], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['-e', PROBE_SCRIPT, JSON.stringify({ mode: 'serve', port })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   children.push(child)
   return new Promise((resolve) => child.stdout!.once('data', () => resolve()))
 }
@@ -56,11 +58,28 @@ describe('probe script under real Node', () => {
     const srv = await startHostServer()
     try {
       const url = (s: string, n: number) => `http://127.0.0.1:${srv.port}${blobPath(s, n)}`
-      const good = await probe<GetResult>({ mode: 'get', timeoutMs: 10_000, jobs: [{ url: url('a', 1000), seed: 'a', size: 1000, count: 30 }, { url: url('b', 2 * MiB), seed: 'b', size: 2 * MiB, count: 2 }] })
+      const good = await probe<GetResult>({
+        mode: 'get',
+        timeoutMs: 10_000,
+        jobs: [
+          { url: url('a', 1000), seed: 'a', size: 1000, count: 30 },
+          { url: url('b', 2 * MiB), seed: 'b', size: 2 * MiB, count: 2 },
+        ],
+      })
       expect(good.exitCode).toBe(0)
-      expect(good.out).toMatchObject({ ok: true, requests: 32, failed: 0, bytes: 30 * 1000 + 4 * MiB, peers: ['127.0.0.1'] })
+      expect(good.out).toMatchObject({
+        ok: true,
+        requests: 32,
+        failed: 0,
+        bytes: 30 * 1000 + 4 * MiB,
+        peers: ['127.0.0.1'],
+      })
       expect(srv.requests).toBe(32)
-      const bad = await probe<GetResult>({ mode: 'get', timeoutMs: 10_000, jobs: [{ url: url('a', 1000), seed: 'other', size: 1000 }] })
+      const bad = await probe<GetResult>({
+        mode: 'get',
+        timeoutMs: 10_000,
+        jobs: [{ url: url('a', 1000), seed: 'other', size: 1000 }],
+      })
       expect(bad.exitCode).toBe(1)
       expect(bad.out.failures).toEqual([`${url('a', 1000)}: sha256 mismatch after 1000 bytes`])
     } finally {
@@ -69,7 +88,12 @@ describe('probe script under real Node', () => {
   })
 
   it('connect: a closed port is refused; facts: reads interfaces and routes', async () => {
-    const { out } = await probe<{ connected: boolean; error: string }>({ mode: 'connect', host: '127.0.0.1', port: await freePort(), timeoutMs: 2000 })
+    const { out } = await probe<{ connected: boolean; error: string }>({
+      mode: 'connect',
+      host: '127.0.0.1',
+      port: await freePort(),
+      timeoutMs: 2000,
+    })
     expect(out).toEqual({ connected: false, error: 'ECONNREFUSED' })
     const facts = await probe<{ interfaces: { name: string; addrs: string[] }[] }>({ mode: 'facts' })
     expect(facts.out.interfaces.find((i) => i.name === 'lo')?.addrs).toContain('127.0.0.1/8')
@@ -105,7 +129,12 @@ describe('throwaway CA', () => {
       writeFileSync(ca, caPem)
       const url = `https://127.0.0.1:${srv.port}${blobPath('t', 64 * 1024)}`
       try {
-        const { out } = await probe<GetResult>({ mode: 'get', ca, timeoutMs: 10_000, jobs: [{ url, seed: 't', size: 64 * 1024, count: 8 }] })
+        const { out } = await probe<GetResult>({
+          mode: 'get',
+          ca,
+          timeoutMs: 10_000,
+          jobs: [{ url, seed: 't', size: 64 * 1024, count: 8 }],
+        })
         return { ...out, failures: out.failures.map((f) => f.replace(`${url}: `, '')) }
       } finally {
         await srv.close()

@@ -7,17 +7,41 @@ import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import type { PodmanInfo } from '../../src/host/info.js'
 import type { ExecResult, Run } from '../../src/ports/types.js'
-import { runSmokeSuite, type SmokeOptions, smokeFailureDetails, smokeSummaryRows, SmokeSetupError } from '../../src/smoke/index.js'
+import {
+  runSmokeSuite,
+  type SmokeOptions,
+  smokeFailureDetails,
+  smokeSummaryRows,
+  SmokeSetupError,
+} from '../../src/smoke/index.js'
 import { PROBE_SCRIPT, type Facts } from '../../src/smoke/probe.js'
 import { Summary } from '../../src/report/summary.js'
 
 type Scripted = Partial<ExecResult> | 'hang'
 const lo = { name: 'lo', mtu: 65536, addrs: ['127.0.0.1/8', '::1/128'] }
 const facts = (f: Partial<Facts>): Facts => ({ interfaces: [lo], gw4: [], gw6: [], hosts: [], nameservers: [], ...f })
-const HOST = facts({ interfaces: [{ name: 'eth0', mtu: 1400, addrs: ['192.0.2.2/24'] }, lo], gw4: [{ dev: 'eth0', via: '192.0.2.1' }], nameservers: ['10.255.255.53'] })
-const SLIRP = facts({ interfaces: [lo, { name: 'tap0', mtu: 65520, addrs: ['10.0.2.100/24'] }], gw4: [{ dev: 'tap0', via: '10.0.2.2' }], hosts: [{ addr: '192.0.2.2', names: ['host.containers.internal'] }] })
+const HOST = facts({
+  interfaces: [{ name: 'eth0', mtu: 1400, addrs: ['192.0.2.2/24'] }, lo],
+  gw4: [{ dev: 'eth0', via: '192.0.2.1' }],
+  nameservers: ['10.255.255.53'],
+})
+const SLIRP = facts({
+  interfaces: [lo, { name: 'tap0', mtu: 65520, addrs: ['10.0.2.100/24'] }],
+  gw4: [{ dev: 'tap0', via: '10.0.2.2' }],
+  hosts: [{ addr: '192.0.2.2', names: ['host.containers.internal'] }],
+})
 const json = (o: unknown): Scripted => ({ stdout: `${JSON.stringify(o)}\n` })
-const INFO_431: PodmanInfo = { version: '4.3.1', ociRuntime: {}, conmon: {}, pasta: {}, slirp4netns: { path: '/usr/bin/slirp4netns' }, netavark: {}, aardvarkDns: {}, networkBackend: 'netavark', rootless: true }
+const INFO_431: PodmanInfo = {
+  version: '4.3.1',
+  ociRuntime: {},
+  conmon: {},
+  pasta: {},
+  slirp4netns: { path: '/usr/bin/slirp4netns' },
+  netavark: {},
+  aardvarkDns: {},
+  networkBackend: 'netavark',
+  rootless: true,
+}
 const NODE = '/opt/node/bin/node'
 
 /** podman as data: the first key found in the printed argv wins ('^key': at the start); the probe script prints as <probe>. */
@@ -30,7 +54,9 @@ function scripted(script: Record<string, Scripted>, delayMs = 0) {
     calls.push(line)
     maxInFlight = Math.max(maxInFlight, ++inFlight)
     try {
-      const hit = Object.entries(script).find(([k]) => (k.startsWith('^') ? line.startsWith(k.slice(1)) : line.includes(k)))?.[1] ?? { exitCode: 126, stderr: `Error: not scripted: ${line.slice(0, 60)}` }
+      const hit = Object.entries(script).find(([k]) =>
+        k.startsWith('^') ? line.startsWith(k.slice(1)) : line.includes(k),
+      )?.[1] ?? { exitCode: 126, stderr: `Error: not scripted: ${line.slice(0, 60)}` }
       if (hit === 'hang') {
         await new Promise((r) => setTimeout(r, opts?.timeoutMs))
         return { exitCode: 137, stdout: '', stderr: '', timedOut: true }
@@ -46,7 +72,19 @@ function scripted(script: Record<string, Scripted>, delayMs = 0) {
 
 function options(over: Partial<SmokeOptions> = {}): SmokeOptions & { workDir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'smoke-runner-'))
-  return { podman: '/usr/bin/podman', env: {}, info: INFO_431, podmanVersion: '4.3.1', select: 'auto', image: 'host', timeoutSec: 20, reportPath: join(dir, 'report.json'), nodePath: NODE, workDir: mkdtempSync(join(dir, 'work-')), ...over }
+  return {
+    podman: '/usr/bin/podman',
+    env: {},
+    info: INFO_431,
+    podmanVersion: '4.3.1',
+    select: 'auto',
+    image: 'host',
+    timeoutSec: 20,
+    reportPath: join(dir, 'report.json'),
+    nodePath: NODE,
+    workDir: mkdtempSync(join(dir, 'work-')),
+    ...over,
+  }
 }
 
 const BASE: Record<string, Scripted> = {
@@ -54,8 +92,10 @@ const BASE: Record<string, Scripted> = {
   'rm -f -i -t 0': {},
   'network rm -f': {},
 }
-const status = (r: Awaited<ReturnType<typeof runSmokeSuite>>) => Object.fromEntries(r.checks.map((c) => [c.id, `${c.status}${c.reason ? `: ${c.reason}` : ''}`]))
-const containersRun = (calls: string[]) => calls.filter((c) => c.startsWith('/usr/bin/podman run')).map((c) => /--name (\S+)/.exec(c)![1])
+const status = (r: Awaited<ReturnType<typeof runSmokeSuite>>) =>
+  Object.fromEntries(r.checks.map((c) => [c.id, `${c.status}${c.reason ? `: ${c.reason}` : ''}`]))
+const containersRun = (calls: string[]) =>
+  calls.filter((c) => c.startsWith('/usr/bin/podman run')).map((c) => /--name (\S+)/.exec(c)![1])
 
 describe('runSmokeSuite with scripted podman', () => {
   it('on podman 4.3.1: pasta never runs, failures stay per check, everything created is removed', async () => {
@@ -67,7 +107,15 @@ describe('runSmokeSuite with scripted podman', () => {
       'network-none-connect': json({ connected: false, error: 'ECONNREFUSED' }),
       'network create': { exitCode: 1, stderr: 'Error: netavark: nftables error\nline two' },
       // claims success without ever reaching the host server: must not pass
-      'slirp4netns-loopback-client': json({ ok: true, requests: 1, failed: 0, bytes: 4194304, ms: 5, peers: [], failures: [] }),
+      'slirp4netns-loopback-client': json({
+        ok: true,
+        requests: 1,
+        failed: 0,
+        bytes: 4194304,
+        ms: 5,
+        peers: [],
+        failures: [],
+      }),
     })
     const opts = options()
     const report = await runSmokeSuite(p.run, opts)
@@ -84,14 +132,22 @@ describe('runSmokeSuite with scripted podman', () => {
     // every container it started (or tried to) is removed after its run; the network too
     for (const name of containersRun(p.calls)) {
       const started = p.calls.findIndex((c) => c.includes(`--name ${name} `))
-      expect(p.calls.slice(started).some((c) => c.startsWith('/usr/bin/podman rm -f -i -t 0') && c.includes(name))).toBe(true)
+      expect(
+        p.calls.slice(started).some((c) => c.startsWith('/usr/bin/podman rm -f -i -t 0') && c.includes(name)),
+      ).toBe(true)
     }
     expect(p.calls.some((c) => /podman network rm -f ssp-\w+-custom-network-net$/.test(c))).toBe(true)
     expect(report.result).toBe('failed')
-    expect(report.defaultNetwork).toEqual({ expected: 'slirp4netns', why: 'podman 4.3.1 default', observed: 'slirp4netns' })
+    expect(report.defaultNetwork).toEqual({
+      expected: 'slirp4netns',
+      why: 'podman 4.3.1 default',
+      observed: 'slirp4netns',
+    })
     expect(JSON.parse(readFileSync(opts.reportPath, 'utf8'))).toEqual(report)
     expect(readdirSync(opts.workDir)).toEqual([]) // scratch rootfs and CA files gone
-    expect(report.checks.find((c) => c.id === 'custom-network')?.stderrTail).toBe('Error: netavark: nftables error\nline two')
+    expect(report.checks.find((c) => c.id === 'custom-network')?.stderrTail).toBe(
+      'Error: netavark: nftables error\nline two',
+    )
   })
 
   it('a check past smoke-timeout is failed as timed out and its container still removed', async () => {
@@ -105,7 +161,11 @@ describe('runSmokeSuite with scripted podman', () => {
   })
 
   it('a network create that times out is still removed; cleanup failures are reported', async () => {
-    const p = scripted({ ...BASE, 'network create': 'hang', 'network rm -f': { exitCode: 2, stderr: 'Error: network is busy' } })
+    const p = scripted({
+      ...BASE,
+      'network create': 'hang',
+      'network rm -f': { exitCode: 2, stderr: 'Error: network is busy' },
+    })
     const report = await runSmokeSuite(p.run, options({ select: ['custom-network'], timeoutSec: 1 }))
     expect(status(report)['custom-network']).toMatch(
       /^failed: podman network create timed out \(smoke-timeout 1 s\); cleanup failed: podman network rm ssp-\w+-custom-network-net: Error: network is busy$/,
@@ -113,9 +173,18 @@ describe('runSmokeSuite with scripted podman', () => {
   })
 
   it('a known podman message gets its hint', async () => {
-    const p = scripted({ ...BASE, 'network create': {}, 'custom-network-srv': { exitCode: 127, stderr: 'Error: failed to mount runtime directory for rootless netns: no such file or directory' } })
+    const p = scripted({
+      ...BASE,
+      'network create': {},
+      'custom-network-srv': {
+        exitCode: 127,
+        stderr: 'Error: failed to mount runtime directory for rootless netns: no such file or directory',
+      },
+    })
     const report = await runSmokeSuite(p.run, options({ select: ['custom-network'] }))
-    expect(status(report)['custom-network']).toMatch(/^failed: starting srv failed \(exit 127\): .* \(hint: podman < 5 leaves a stale \$XDG_RUNTIME_DIR\/netns\/rootless-netns-\* /)
+    expect(status(report)['custom-network']).toMatch(
+      /^failed: starting srv failed \(exit 127\): .* \(hint: podman < 5 leaves a stale \$XDG_RUNTIME_DIR\/netns\/rootless-netns-\* /,
+    )
   })
 
   it('runs checks concurrently up to the limit', async () => {
@@ -127,16 +196,29 @@ describe('runSmokeSuite with scripted podman', () => {
 
   it('smoke-image: pulled once up front unless local, containers never pull; a failed pull fails what would have run', async () => {
     const image = 'docker.io/library/node:22-alpine'
-    const ok = scripted({ ...BASE, 'image exists': { exitCode: 1 }, 'pull --quiet': {}, 'default-network-probe': json(SLIRP) })
+    const ok = scripted({
+      ...BASE,
+      'image exists': { exitCode: 1 },
+      'pull --quiet': {},
+      'default-network-probe': json(SLIRP),
+    })
     await runSmokeSuite(ok.run, options({ image, select: ['default-network', 'pasta-loopback'] }))
     expect(ok.calls.filter((c) => c.includes(' pull '))).toEqual([`/usr/bin/podman pull --quiet ${image}`])
-    expect(ok.calls.find((c) => c.includes('default-network-probe'))).toContain(`--pull=never --entrypoint node ${image} -e <probe>`)
+    expect(ok.calls.find((c) => c.includes('default-network-probe'))).toContain(
+      `--pull=never --entrypoint node ${image} -e <probe>`,
+    )
     const local = scripted({ ...BASE, 'image exists': {}, 'default-network-probe': json(SLIRP) })
     await runSmokeSuite(local.run, options({ image, select: ['default-network'] }))
     expect(local.calls.filter((c) => c.includes(' pull '))).toEqual([]) // already in local storage
-    const bad = scripted({ ...BASE, 'image exists': { exitCode: 1 }, 'pull --quiet': { exitCode: 125, stderr: 'Error: initializing source: no route to host' } })
+    const bad = scripted({
+      ...BASE,
+      'image exists': { exitCode: 1 },
+      'pull --quiet': { exitCode: 125, stderr: 'Error: initializing source: no route to host' },
+    })
     const r = await runSmokeSuite(bad.run, options({ image, select: ['default-network', 'pasta-loopback'] }))
-    expect(status(r)['default-network']).toBe(`failed: pulling ${image} failed: Error: initializing source: no route to host`)
+    expect(status(r)['default-network']).toBe(
+      `failed: pulling ${image} failed: Error: initializing source: no route to host`,
+    )
     expect(status(r)['pasta-loopback']).toBe('skipped: pasta needs podman >= 4.4 (have 4.3.1)')
     const short = await runSmokeSuite(scripted(BASE).run, options({ image: 'node:22', select: ['default-network'] }))
     expect(status(short)['default-network']).toMatch(/^failed: smoke-image node:22 is not fully qualified/)
@@ -149,7 +231,10 @@ describe('runSmokeSuite with scripted podman', () => {
   })
 
   it('the job summary: a table of every check and the failure stderr in <details>', async () => {
-    const p = scripted({ ...BASE, 'default-network-probe': { exitCode: 126, stderr: 'Error: pasta failed with exit code 1:\n<b>broken</b>' } })
+    const p = scripted({
+      ...BASE,
+      'default-network-probe': { exitCode: 126, stderr: 'Error: pasta failed with exit code 1:\n<b>broken</b>' },
+    })
     const report = await runSmokeSuite(p.run, options({ select: ['default-network', 'network-host'] }))
     const file = join(mkdtempSync(join(tmpdir(), 'smoke-summary-')), 'summary.md')
     writeFileSync(file, '')
@@ -163,7 +248,9 @@ describe('runSmokeSuite with scripted podman', () => {
     }
     const html = readFileSync(file, 'utf8')
     expect(html).toContain('<td>Default network (default-network)</td><td>default (slirp4netns)</td><td>❌ failed</td>')
-    expect(html).toContain('<td>⏭️ skipped</td><td>—</td><td>not selected (smoke-tests: default-network,network-host)</td>')
+    expect(html).toContain(
+      '<td>⏭️ skipped</td><td>—</td><td>not selected (smoke-tests: default-network,network-host)</td>',
+    )
     expect(html).toContain('&#60;b&#62;broken&#60;/b&#62;')
     expect(html).not.toContain('<b>broken')
   })

@@ -11,10 +11,30 @@ import { PROBE_SCRIPT } from '../../src/smoke/probe.js'
 import { applySmokeVerdict, logLine, REPORT_FILE, runSmokeStep } from '../../src/smoke/step.js'
 import { Summary } from '../../src/report/summary.js'
 
-const INFO: PodmanInfo = { version: '4.3.1', ociRuntime: {}, conmon: {}, pasta: {}, slirp4netns: { path: '/usr/bin/slirp4netns' }, netavark: {}, aardvarkDns: {}, networkBackend: 'netavark', rootless: true }
+const INFO: PodmanInfo = {
+  version: '4.3.1',
+  ociRuntime: {},
+  conmon: {},
+  pasta: {},
+  slirp4netns: { path: '/usr/bin/slirp4netns' },
+  netavark: {},
+  aardvarkDns: {},
+  networkBackend: 'netavark',
+  rootless: true,
+}
 const lo = { name: 'lo', mtu: 65536, addrs: ['127.0.0.1/8'] }
-const HOST = { interfaces: [{ name: 'eth0', mtu: 1400, addrs: ['192.0.2.2/24'] }, lo], gw4: [{ dev: 'eth0', via: '192.0.2.1' }], gw6: [], hosts: [], nameservers: ['10.255.255.53'] }
-const SLIRP = { ...HOST, interfaces: [lo, { name: 'tap0', mtu: 65520, addrs: ['10.0.2.100/24'] }], gw4: [{ dev: 'tap0', via: '10.0.2.2' }] }
+const HOST = {
+  interfaces: [{ name: 'eth0', mtu: 1400, addrs: ['192.0.2.2/24'] }, lo],
+  gw4: [{ dev: 'eth0', via: '192.0.2.1' }],
+  gw6: [],
+  hosts: [],
+  nameservers: ['10.255.255.53'],
+}
+const SLIRP = {
+  ...HOST,
+  interfaces: [lo, { name: 'tap0', mtu: 65520, addrs: ['10.0.2.100/24'] }],
+  gw4: [{ dev: 'tap0', via: '10.0.2.2' }],
+}
 
 let dir: string
 let printed: string[]
@@ -39,7 +59,12 @@ function podman(calls: string[]): Run {
     return { exitCode: 0, stdout: `${JSON.stringify(host ? HOST : SLIRP)}\n`, stderr: '' }
   }
 }
-const inputs = (smokeTests: 'none' | string[]) => ({ smokeTests, smokeImage: 'host', smokeTimeoutSec: 10, defaultNetwork: '' })
+const inputs = (smokeTests: 'none' | string[]) => ({
+  smokeTests,
+  smokeImage: 'host',
+  smokeTimeoutSec: 10,
+  defaultNetwork: '',
+})
 const installed = { podman: '/usr/bin/podman', env: {}, info: INFO, podmanVersion: '4.3.1' }
 const outputs = () => readFileSync(process.env.GITHUB_OUTPUT!, 'utf8')
 
@@ -58,15 +83,33 @@ describe('runSmokeStep', () => {
     expect(calls.filter((c) => c.startsWith('/usr/bin/podman run'))).toHaveLength(1)
     expect(outputs()).toContain('\npassed\n')
     expect(outputs()).toContain(`\n${join(dir, REPORT_FILE)}\n`)
-    expect(JSON.parse(readFileSync(join(dir, REPORT_FILE), 'utf8')).checks[2]).toMatchObject({ id: 'default-network', status: 'passed' })
+    expect(JSON.parse(readFileSync(join(dir, REPORT_FILE), 'utf8')).checks[2]).toMatchObject({
+      id: 'default-network',
+      status: 'passed',
+    })
     expect(printed.join('')).toContain('✅ default-network [default (slirp4netns)]')
-    expect(printed.join('')).toContain('⏭️ publish [default (slirp4netns)] 0.0 s not selected (smoke-tests: default-network)')
+    expect(printed.join('')).toContain(
+      '⏭️ publish [default (slirp4netns)] 0.0 s not selected (smoke-tests: default-network)',
+    )
   })
 })
 
 describe('applySmokeVerdict', () => {
   const report = (result: SmokeReport['result']): SmokeReport =>
-    ({ result, checks: [{ id: 'publish', title: '', mode: '', status: 'failed', reason: 'GET 127.0.0.1:4: ECONNREFUSED', durationMs: 5, details: {} }] }) as unknown as SmokeReport
+    ({
+      result,
+      checks: [
+        {
+          id: 'publish',
+          title: '',
+          mode: '',
+          status: 'failed',
+          reason: 'GET 127.0.0.1:4: ECONNREFUSED',
+          durationMs: 5,
+          details: {},
+        },
+      ],
+    }) as unknown as SmokeReport
 
   it('error: fails the step naming each failed check', () => {
     applySmokeVerdict(report('failed'), 'error')
@@ -77,7 +120,9 @@ describe('applySmokeVerdict', () => {
   it('warning: annotates only; nothing happens when the suite passed or did not run', () => {
     applySmokeVerdict(report('failed'), 'warning')
     expect(process.exitCode).toBeUndefined()
-    expect(printed.join('')).toContain('::warning::Network smoke tests failed: publish (GET 127.0.0.1:4: ECONNREFUSED). smoke-failure: warning keeps the step green.')
+    expect(printed.join('')).toContain(
+      '::warning::Network smoke tests failed: publish (GET 127.0.0.1:4: ECONNREFUSED). smoke-failure: warning keeps the step green.',
+    )
     printed.length = 0
     applySmokeVerdict(report('passed'), 'error')
     applySmokeVerdict(undefined, 'error')
@@ -86,6 +131,8 @@ describe('applySmokeVerdict', () => {
   })
 
   it('log line for a failure carries the reason', () => {
-    expect(logLine({ id: 'x', title: '', mode: 'host', status: 'failed', reason: 'boom', durationMs: 1234, details: {} })).toBe('❌ x [host] 1.2 s boom')
+    expect(
+      logLine({ id: 'x', title: '', mode: 'host', status: 'failed', reason: 'boom', durationMs: 1234, details: {} }),
+    ).toBe('❌ x [host] 1.2 s boom')
   })
 })

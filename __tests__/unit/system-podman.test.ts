@@ -16,18 +16,22 @@ function host(): FakeHost {
 
 describe('findSystemPodman', () => {
   it('finds the first executable podman on PATH and its real path and version', async () => {
-    const h = host().file('/usr/local/bin/podman', { mode: 0o755, link: '/usr/lib/podman-wrapper/podman' }).on('/usr/local/bin/podman', version('4.9.3'))
+    const h = host()
+      .file('/usr/local/bin/podman', { mode: 0o755, link: '/usr/lib/podman-wrapper/podman' })
+      .on('/usr/local/bin/podman', version('4.9.3'))
     const p = await findSystemPodman(h.run, { PATH: '/usr/local/bin:/usr/bin' }, h.fs)
     expect(p).toEqual({ path: '/usr/local/bin/podman', realPath: '/usr/lib/podman-wrapper/podman', version: '4.9.3' })
     expect(h.calls).toEqual(['/usr/local/bin/podman --version'])
-    expect(systemInstalled(p)).toEqual({ root: '/usr/local/bin', bin: '/usr/local/bin', podman: '/usr/local/bin/podman', helperDirs: [] })
+    expect(systemInstalled(p)).toEqual({
+      root: '/usr/local/bin',
+      bin: '/usr/local/bin',
+      podman: '/usr/local/bin/podman',
+      helperDirs: [],
+    })
   })
 
   it('skips a podman that is not executable, a directory named podman and relative PATH entries, as the shell does', async () => {
-    const h = host()
-      .file('/opt/a/podman', { mode: 0o644 })
-      .dir('/opt/b/podman')
-      .on('/usr/bin/podman', version('4.3.1'))
+    const h = host().file('/opt/a/podman', { mode: 0o644 }).dir('/opt/b/podman').on('/usr/bin/podman', version('4.3.1'))
     const p = await findSystemPodman(h.run, { PATH: 'bin:/opt/a:/opt/b:/usr/bin' }, h.fs)
     expect(p).toEqual({ path: '/usr/bin/podman', realPath: '/usr/bin/podman', version: '4.3.1' })
   })
@@ -40,7 +44,10 @@ describe('findSystemPodman', () => {
   })
 
   it('fails clearly when the podman on PATH does not run', async () => {
-    const h = host().on('/usr/bin/podman', () => ({ exitCode: 127, stderr: 'error while loading shared libraries: libgpgme.so.11' }))
+    const h = host().on('/usr/bin/podman', () => ({
+      exitCode: 127,
+      stderr: 'error while loading shared libraries: libgpgme.so.11',
+    }))
     await expect(findSystemPodman(h.run, { PATH: '/usr/bin' }, h.fs)).rejects.toThrow(
       'source: system but /usr/bin/podman does not run: `podman --version` failed: error while loading shared libraries: libgpgme.so.11.',
     )

@@ -39,7 +39,9 @@ describe('requests through a proxy', () => {
     const pki = makeTestPki(['example.test'])
     tlsServer = tls.createServer({ key: pki.keyPem, cert: pki.certPem }, (s) => s.end())
     tlsServer.on('tlsClientError', () => undefined)
-    tlsServer.on('secureConnection', (s) => seen.push({ line: 'tls', sni: (s as tls.TLSSocket & { servername?: string }).servername }))
+    tlsServer.on('secureConnection', (s) =>
+      seen.push({ line: 'tls', sni: (s as tls.TLSSocket & { servername?: string }).servername }),
+    )
     await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r))
     proxy = http.createServer((req, res) => {
       seen.push({ line: `${req.method} ${req.url}`, auth: req.headers['proxy-authorization'] })
@@ -72,7 +74,12 @@ describe('requests through a proxy', () => {
     process.env.HTTP_PROXY = proxyUrl
     const r = await createHttp({ deadlineMs: 5000 }).getJson('http://mirror.test/repos/o/r/releases')
     expect(r.body).toEqual({ via: 'proxy' })
-    expect(seen).toEqual([{ line: 'GET http://mirror.test/repos/o/r/releases', auth: `Basic ${Buffer.from('user:p@ss').toString('base64')}` }])
+    expect(seen).toEqual([
+      {
+        line: 'GET http://mirror.test/repos/o/r/releases',
+        auth: `Basic ${Buffer.from('user:p@ss').toString('base64')}`,
+      },
+    ])
   })
 
   it('https: a CONNECT tunnel to host:port, then TLS to the real host name through it', async () => {
@@ -89,10 +96,14 @@ describe('requests through a proxy', () => {
   it('NO_PROXY hosts are reached directly', async () => {
     process.env.HTTP_PROXY = proxyUrl
     process.env.NO_PROXY = '127.0.0.1'
-    const direct = http.createServer((_q, res) => res.setHeader('content-type', 'application/json').end('{"via":"direct"}'))
+    const direct = http.createServer((_q, res) =>
+      res.setHeader('content-type', 'application/json').end('{"via":"direct"}'),
+    )
     await new Promise<void>((r) => direct.listen(0, '127.0.0.1', r))
     try {
-      const r = await createHttp({ deadlineMs: 5000 }).getJson(`http://127.0.0.1:${(direct.address() as AddressInfo).port}/x`)
+      const r = await createHttp({ deadlineMs: 5000 }).getJson(
+        `http://127.0.0.1:${(direct.address() as AddressInfo).port}/x`,
+      )
       expect(r.body).toEqual({ via: 'direct' })
       expect(seen).toEqual([])
     } finally {

@@ -43,7 +43,7 @@ describe('untar', () => {
     expect(readFileSync(path.join(dest, 'top/bin/podman'), 'utf8')).toHaveLength(100_000)
   })
 
-  it.each([false, true])('a truncated archive fails with tar\'s reason (node decoder: %s)', async (hideZstd) => {
+  it.each([false, true])("a truncated archive fails with tar's reason (node decoder: %s)", async (hideZstd) => {
     if (hideZstd) process.env.PATH = pathWithoutZstd()
     const cut = path.join(dir, 'cut.tar.zst')
     const whole = readFileSync(path.join(dir, 'a.tar.zst'))

@@ -20,7 +20,9 @@ export const profileFile = (podmanPath: string): string => `${PROFILE_DIR}/${pro
  */
 function attachment(p: string): string {
   if (!p.startsWith('/') || /[*?[\]{}^"\\\x00-\x1f\x7f]/.test(p)) {
-    throw new ProfilePathError(`cannot write an AppArmor profile for '${p}': the path has characters AppArmor treats as a pattern`)
+    throw new ProfilePathError(
+      `cannot write an AppArmor profile for '${p}': the path has characters AppArmor treats as a pattern`,
+    )
   }
   return /\s/.test(p) ? `"${p}"` : p
 }

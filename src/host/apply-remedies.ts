@@ -38,7 +38,8 @@ export function commandText(s: Step, root = false): string {
   return s.input === undefined ? line : `${line} >/dev/null <<'EOF'\n${s.input}EOF`
 }
 
-const commands = (c: Check, root: boolean): string => (c.remedy?.steps ?? []).map((s) => commandText(s, root)).join('\n')
+const commands = (c: Check, root: boolean): string =>
+  (c.remedy?.steps ?? []).map((s) => commandText(s, root)).join('\n')
 
 interface StepResult {
   error?: string
@@ -56,11 +57,20 @@ async function runStep(ports: HostPorts, s: Step, root: boolean): Promise<StepRe
     r = await exec(wrap(s.argv))
   }
   if (r.exitCode !== 0) return { error: `${wrap(s.argv).join(' ')} failed: ${lastLine(r)}` }
-  const made = s.change ?? (existed ? undefined : { kind: 'mkdir', description: `created ${s.createsDir}`, revert: ['rmdir', s.createsDir as string] })
+  const made =
+    s.change ??
+    (existed
+      ? undefined
+      : { kind: 'mkdir', description: `created ${s.createsDir}`, revert: ['rmdir', s.createsDir as string] })
   return { change: made && { ...made, sudo } }
 }
 
-async function fix(ports: HostPorts, c: Check, ctx: RemedyContext, changes: SystemChange[]): Promise<string | undefined> {
+async function fix(
+  ports: HostPorts,
+  c: Check,
+  ctx: RemedyContext,
+  changes: SystemChange[],
+): Promise<string | undefined> {
   for (const s of c.remedy?.steps ?? []) {
     const r = await runStep(ports, s, ctx.user.uid === 0)
     if (r.change) {
@@ -85,8 +95,10 @@ async function recheck(ports: HostPorts, probe: HostProbe, ctx: RemedyContext, o
 
 function settle(c: Check, error: string | undefined, after: Check | undefined, root: boolean): CheckResult {
   const name = c.remedy?.name ?? 'remedy'
-  if (error) return { ...c, outcome: 'failed', actionText: `${name} failed: ${error}. To fix by hand:\n${commands(c, root)}` }
-  if (after && after.status !== 'ok' && after.id !== 'lock-clash') return { ...c, outcome: 'failed', actionText: `${name} ran, but the check still fails: ${after.found}` }
+  if (error)
+    return { ...c, outcome: 'failed', actionText: `${name} failed: ${error}. To fix by hand:\n${commands(c, root)}` }
+  if (after && after.status !== 'ok' && after.id !== 'lock-clash')
+    return { ...c, outcome: 'failed', actionText: `${name} ran, but the check still fails: ${after.found}` }
   return { ...c, status: 'ok', outcome: 'fixed', actionText: `fixed: ${name}` }
 }
 
@@ -99,21 +111,40 @@ function unfixed(c: Check, root: boolean): CheckResult {
   return { ...c, outcome: 'warned', actionText: c.message ?? '—' }
 }
 
-const isError = (r: CheckResult): boolean => r.outcome === 'failed' || (r.outcome === 'reported' && r.severity === 'error')
+const isError = (r: CheckResult): boolean =>
+  r.outcome === 'failed' || (r.outcome === 'reported' && r.severity === 'error')
 const line = (r: CheckResult): string => `${r.name}: ${r.found}. ${r.actionText}`
 
 /** Before anything runs: the checks that will fail however the rest goes (no remedy, or no sudo). */
 export function blockingChecks(checks: readonly Check[], user: User): string[] {
-  return checks.map((c) => (c.plan === 'fix' ? undefined : unfixed(c, user.uid === 0))).filter((r): r is CheckResult => r !== undefined && isError(r)).map(line)
+  return checks
+    .map((c) => (c.plan === 'fix' ? undefined : unfixed(c, user.uid === 0)))
+    .filter((r): r is CheckResult => r !== undefined && isError(r))
+    .map(line)
 }
 
-export async function applyRemedies(ports: HostPorts, probe: HostProbe, checks: readonly Check[], opts: RemedyOptions, ctx: RemedyContext): Promise<RemedyOutcome> {
+export async function applyRemedies(
+  ports: HostPorts,
+  probe: HostProbe,
+  checks: readonly Check[],
+  opts: RemedyOptions,
+  ctx: RemedyContext,
+): Promise<RemedyOutcome> {
   const root = ctx.user.uid === 0
   const changes: SystemChange[] = []
   const errors = new Map<string, string | undefined>()
   for (const c of checks) if (c.plan === 'fix') errors.set(c.id, await fix(ports, c, ctx, changes))
   const after = errors.size ? await recheck(ports, probe, ctx, opts) : []
-  const results = checks.map((c) => (c.plan === 'fix' ? settle(c, errors.get(c.id), after.find((a) => a.id === c.id), root) : unfixed(c, root)))
+  const results = checks.map((c) =>
+    c.plan === 'fix'
+      ? settle(
+          c,
+          errors.get(c.id),
+          after.find((a) => a.id === c.id),
+          root,
+        )
+      : unfixed(c, root),
+  )
   return {
     checks: results,
     changes,

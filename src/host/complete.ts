@@ -30,7 +30,11 @@ export function assetPaths(i: Installed): Partial<Record<Piece, string>> {
 }
 
 /** Versions of the full asset's pieces (the ones the plan wants), read by running them. */
-export async function probeAsset(ports: HostPorts, installed: Installed, wanted: readonly Piece[]): Promise<AssetPieces> {
+export async function probeAsset(
+  ports: HostPorts,
+  installed: Installed,
+  wanted: readonly Piece[],
+): Promise<AssetPieces> {
   const paths = assetPaths(installed)
   const found = await Promise.all(
     wanted.map(async (p) => {
@@ -60,15 +64,34 @@ export interface Completion {
 }
 
 function take(p: PieceVerdict, f: Found | undefined, unavailable: string | undefined): PieceVerdict {
-  if (!f?.path) return { ...p, action: p.status === 'fail' ? 'fail' : 'warn', actionText: `not completed: ${unavailable ?? `the full asset has no ${p.piece}`}` }
-  const lines = evaluateLines(p.lines.map((l) => l.req), f)
+  if (!f?.path)
+    return {
+      ...p,
+      action: p.status === 'fail' ? 'fail' : 'warn',
+      actionText: `not completed: ${unavailable ?? `the full asset has no ${p.piece}`}`,
+    }
+  const lines = evaluateLines(
+    p.lines.map((l) => l.req),
+    f,
+  )
   const status = worst(lines.map((l) => l.status))
   if (better(status, p.status)) {
     const was = p.found.path ? `${p.found.version ?? 'version unknown'} at ${p.found.path}` : 'missing'
-    return { ...p, found: f, lines, status, action: 'completed', actionText: `completed from the full asset (host: ${was})` }
+    return {
+      ...p,
+      found: f,
+      lines,
+      status,
+      action: 'completed',
+      actionText: `completed from the full asset (host: ${was})`,
+    }
   }
   const theirs = f.version ? (p.piece === 'pasta' ? pastaLabel(f.version) : f.version) : 'version unknown'
-  return { ...p, action: p.status === 'fail' ? 'fail' : 'warn', actionText: `kept: the full asset's ${p.piece} (${theirs}) does no better` }
+  return {
+    ...p,
+    action: p.status === 'fail' ? 'fail' : 'warn',
+    actionText: `kept: the full asset's ${p.piece} (${theirs}) does no better`,
+  }
 }
 
 /**
@@ -77,10 +100,15 @@ function take(p: PieceVerdict, f: Found | undefined, unavailable: string | undef
  */
 export function applyCompletion(plan: GatePlan, asset: AssetPieces | undefined, unavailable?: string): Completion {
   const wiring: WiringAdditions = { helperDirs: [] }
-  const pieces = plan.pieces.map((p) => (p.action === 'complete' ? take(p, asset?.pieces[p.piece], asset ? undefined : unavailable ?? 'the full asset was not installed') : p))
+  const pieces = plan.pieces.map((p) =>
+    p.action === 'complete'
+      ? take(p, asset?.pieces[p.piece], asset ? undefined : (unavailable ?? 'the full asset was not installed'))
+      : p,
+  )
   for (const p of pieces) if (p.action === 'completed') wire(wiring, p.piece, p.found)
   const redone = pieces.filter((_, n) => plan.pieces[n].action === 'complete')
-  const bad = (s: 'fail' | 'warn') => redone.flatMap((p) => p.lines.filter((l) => l.status === s).map((l) => lineText(p.piece, l)))
+  const bad = (s: 'fail' | 'warn') =>
+    redone.flatMap((p) => p.lines.filter((l) => l.status === s).map((l) => lineText(p.piece, l)))
   return { pieces, wiring, failures: [...plan.failures, ...bad('fail')], warnings: [...plan.warnings, ...bad('warn')] }
 }
 
@@ -117,5 +145,8 @@ export function verifyUsed(info: PodmanInfo, pieces: readonly PieceVerdict[]): s
   }
   return pieces
     .filter((p) => p.action === 'completed' && used[p.piece] && used[p.piece] !== p.found.path)
-    .map((p) => `${p.piece}: podman uses ${used[p.piece]}, not the completed ${p.found.path} (a containers.conf override?)`)
+    .map(
+      (p) =>
+        `${p.piece}: podman uses ${used[p.piece]}, not the completed ${p.found.path} (a containers.conf override?)`,
+    )
 }

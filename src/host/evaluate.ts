@@ -34,8 +34,17 @@ function bounded(req: Requirement, f: Found): LineVerdict | undefined {
   const shown = `version unknown, ${versionText(req.piece, b.min)} ${b.max ? `to ${versionText(req.piece, b.max)}` : 'or later'}`
   const inside = semver.subset(span, req.need)
   const touches = semver.intersects(span, req.need)
-  if (isAvoidLine(req)) return !touches ? { req, status: 'ok', detail: shown } : inside ? { req, status: unmet(req.level), detail: `${shown}: in ${needText(req).replace(/^(not|avoid) /, '')}` } : undefined
-  return inside ? { req, status: 'ok', detail: shown } : !touches ? { req, status: unmet(req.level), detail: `${shown}: does not meet ${needText(req)}` } : undefined
+  if (isAvoidLine(req))
+    return !touches
+      ? { req, status: 'ok', detail: shown }
+      : inside
+        ? { req, status: unmet(req.level), detail: `${shown}: in ${needText(req).replace(/^(not|avoid) /, '')}` }
+        : undefined
+  return inside
+    ? { req, status: 'ok', detail: shown }
+    : !touches
+      ? { req, status: unmet(req.level), detail: `${shown}: does not meet ${needText(req)}` }
+      : undefined
 }
 
 export function evaluateLine(req: Requirement, f: Found): LineVerdict {
@@ -45,11 +54,15 @@ export function evaluateLine(req: Requirement, f: Found): LineVerdict {
   if (pinned) return pinned
   if (isAvoidLine(req)) {
     if (!f.path) return v('ok', 'not used')
-    if (!f.version) return v(req.level === 'refused' ? 'warn' : 'ok', 'version unknown: cannot rule out the known-bad releases')
-    return semver.satisfies(f.version, req.need) ? v(unmet(req.level), `${shown} is in ${needText(req).replace(/^(not|avoid) /, '')}`) : v('ok', shown)
+    if (!f.version)
+      return v(req.level === 'refused' ? 'warn' : 'ok', 'version unknown: cannot rule out the known-bad releases')
+    return semver.satisfies(f.version, req.need)
+      ? v(unmet(req.level), `${shown} is in ${needText(req).replace(/^(not|avoid) /, '')}`)
+      : v('ok', shown)
   }
   if (!f.path) return v(unmet(req.level), 'missing')
-  if (req.need === 'setuid') return f.setuid ? v('ok', 'setuid') : v(unmet(req.level), `not setuid (${f.raw ?? 'no setuid bit'})`)
+  if (req.need === 'setuid')
+    return f.setuid ? v('ok', 'setuid') : v(unmet(req.level), `not setuid (${f.raw ?? 'no setuid bit'})`)
   if (req.need === 'present') return v('ok', f.version ? shown : 'present')
   if (!f.version) return v('warn', `present, version unknown: cannot check ${needText(req)}`)
   if (semver.satisfies(f.version, req.need)) return v('ok', shown)

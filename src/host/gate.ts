@@ -49,23 +49,43 @@ export interface GatePlan {
 }
 
 /** A line that makes downloading the full asset worthwhile (optional pieces ride along). */
-const wantsCompletion = (l: LineVerdict): boolean => l.status === 'fail' || (l.status === 'warn' && ['recommended', 'cautioned'].includes(l.req.level) && !l.detail.startsWith('present, version unknown'))
+const wantsCompletion = (l: LineVerdict): boolean =>
+  l.status === 'fail' ||
+  (l.status === 'warn' &&
+    ['recommended', 'cautioned'].includes(l.req.level) &&
+    !l.detail.startsWith('present, version unknown'))
 
-export const lineText = (piece: Piece, l: LineVerdict): string => `${piece}: ${l.detail} (${l.req.level}: ${l.req.reason})`
+export const lineText = (piece: Piece, l: LineVerdict): string =>
+  `${piece}: ${l.detail} (${l.req.level}: ${l.req.reason})`
 
 function verdict(piece: Piece, found: Found, lines: LineVerdict[], variant: Variant, opts: GateOptions): PieceVerdict {
   const from = providedBy(variant, piece) ? 'asset' : 'host'
   if (opts.predict && from === 'asset') {
-    return { piece, found: { note: 'bundled in the release asset' }, from, lines: [], status: 'ok', action: 'none', actionText: `bundled in the ${variant} asset` }
+    return {
+      piece,
+      found: { note: 'bundled in the release asset' },
+      from,
+      lines: [],
+      status: 'ok',
+      action: 'none',
+      actionText: `bundled in the ${variant} asset`,
+    }
   }
   const status = worst(lines.map((l) => l.status))
   const base = { piece, found, from, lines, status } as const
   if (status === 'ok') return { ...base, action: 'none', actionText: '—' }
-  if (piece === 'newuidmap' || piece === 'newgidmap') return { ...base, action: 'remedy', actionText: 'see the uidmap host check' }
+  if (piece === 'newuidmap' || piece === 'newgidmap')
+    return { ...base, action: 'remedy', actionText: 'see the uidmap host check' }
   const completable = from === 'host' && COMPLETABLE.includes(piece) && opts.installMissing
-  if (completable && lines.some(wantsCompletion)) return { ...base, action: 'complete', actionText: 'complete from the full asset' }
+  if (completable && lines.some(wantsCompletion))
+    return { ...base, action: 'complete', actionText: 'complete from the full asset' }
   if (status === 'fail') {
-    const why = from === 'asset' ? 'bundled in the asset; nothing to complete it with' : opts.installMissing ? 'the full asset does not carry it' : 'install-missing is false'
+    const why =
+      from === 'asset'
+        ? 'bundled in the asset; nothing to complete it with'
+        : opts.installMissing
+          ? 'the full asset does not carry it'
+          : 'install-missing is false'
     return { ...base, action: 'fail', actionText: `none: ${why}` }
   }
   return { ...base, action: 'warn', actionText: 'kept as is (warning)' }
@@ -84,20 +104,41 @@ function completionSet(pieces: readonly PieceVerdict[], opts: GateOptions): Piec
 export function planGate(probe: Pick<HostProbe, 'pieces'>, reqs: RequirementSet, opts: GateOptions): GatePlan {
   const { variant, podmanVersion, lines } = reqs
   const byPiece = [...new Set(lines.map((l) => l.piece))]
-  const pieces = byPiece.map((p) => verdict(p, probe.pieces[p] ?? {}, evaluateLines(lines.filter((l) => l.piece === p), probe.pieces[p] ?? {}), variant, opts))
+  const pieces = byPiece.map((p) =>
+    verdict(
+      p,
+      probe.pieces[p] ?? {},
+      evaluateLines(
+        lines.filter((l) => l.piece === p),
+        probe.pieces[p] ?? {},
+      ),
+      variant,
+      opts,
+    ),
+  )
   const complete = completionSet(pieces, opts)
   for (const p of pieces) {
-    if (complete.includes(p.piece) && p.action !== 'complete') Object.assign(p, { action: 'complete', actionText: 'complete from the full asset (it is downloaded anyway)' })
+    if (complete.includes(p.piece) && p.action !== 'complete')
+      Object.assign(p, { action: 'complete', actionText: 'complete from the full asset (it is downloaded anyway)' })
   }
-  const unresolved = (p: PieceVerdict) => p.lines.filter((l) => l.status !== 'ok' && p.action !== 'complete' && p.action !== 'remedy')
+  const unresolved = (p: PieceVerdict) =>
+    p.lines.filter((l) => l.status !== 'ok' && p.action !== 'complete' && p.action !== 'remedy')
   return {
     variant,
     podmanVersion,
     pieces,
     complete,
     needsFullAsset: complete.length > 0,
-    failures: pieces.flatMap((p) => unresolved(p).filter((l) => l.status === 'fail').map((l) => lineText(p.piece, l))),
-    warnings: pieces.flatMap((p) => unresolved(p).filter((l) => l.status === 'warn').map((l) => lineText(p.piece, l))),
+    failures: pieces.flatMap((p) =>
+      unresolved(p)
+        .filter((l) => l.status === 'fail')
+        .map((l) => lineText(p.piece, l)),
+    ),
+    warnings: pieces.flatMap((p) =>
+      unresolved(p)
+        .filter((l) => l.status === 'warn')
+        .map((l) => lineText(p.piece, l)),
+    ),
   }
 }
 
@@ -114,7 +155,11 @@ export function chooseVariant(probe: Pick<HostProbe, 'pieces'>, podmanVersion: s
   const misses: string[] = []
   for (const variant of VARIANT_ORDER) {
     const plan = planGate(probe, requirementsFor(variant, podmanVersion), { installMissing: false, predict: true })
-    const short = plan.pieces.filter((p) => p.action !== 'remedy').flatMap((p) => p.lines.filter((l) => l.status !== 'ok' && l.req.level !== 'optional').map((l) => `${p.piece} ${l.detail}`))
+    const short = plan.pieces
+      .filter((p) => p.action !== 'remedy')
+      .flatMap((p) =>
+        p.lines.filter((l) => l.status !== 'ok' && l.req.level !== 'optional').map((l) => `${p.piece} ${l.detail}`),
+      )
     if (short.length === 0) {
       const before = misses.length ? ` (${misses.join('; ')})` : ''
       return { variant, reason: `${variant}: the smallest variant this host can run as it is${before}` }

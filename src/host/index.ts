@@ -6,7 +6,15 @@ import { realHostFs } from './fs.js'
 import type { HostPorts } from './probe.js'
 
 export { applyRemedies, blockingChecks, type CheckResult, type RemedyOutcome } from './apply-remedies.js'
-export { applyCompletion, type AssetPieces, type Completion, gateOutputs, mergeWiring, probeAsset, verifyUsed } from './complete.js'
+export {
+  applyCompletion,
+  type AssetPieces,
+  type Completion,
+  gateOutputs,
+  mergeWiring,
+  probeAsset,
+  verifyUsed,
+} from './complete.js'
 export { chooseVariant, GateError, type GatePlan, planGate, type VariantChoice } from './gate.js'
 export { type HostPorts, type HostProbe, probeHost } from './probe.js'
 export { planChecks, type RemedyOptions } from './remedies.js'

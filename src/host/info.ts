@@ -33,11 +33,17 @@ interface RawTool {
   name?: string
 }
 
-const tool = (t: RawTool | undefined): ToolInfo => ({ path: t?.path ?? t?.executable, version: t?.version, package: t?.package })
+const tool = (t: RawTool | undefined): ToolInfo => ({
+  path: t?.path ?? t?.executable,
+  version: t?.version,
+  package: t?.package,
+})
 
 export function parseInfo(json: string): PodmanInfo {
   const doc = JSON.parse(json) as { host?: Record<string, unknown>; version?: { Version?: string } }
-  const h = (doc.host ?? {}) as Record<string, RawTool | string | boolean | undefined> & { security?: { rootless?: boolean } }
+  const h = (doc.host ?? {}) as Record<string, RawTool | string | boolean | undefined> & {
+    security?: { rootless?: boolean }
+  }
   const backend = h.networkBackendInfo as (RawTool & { backend?: string; dns?: RawTool }) | undefined
   const netavark = backend?.backend === 'netavark' ? backend : undefined
   return {

@@ -102,7 +102,11 @@ export interface VersionBounds {
 /** What an unknown pasta version can still be pinned to: silence through a pipe, options in --help. */
 export function pastaBounds(silent: boolean, help: string): VersionBounds | undefined {
   const floor = pastaFeatureFloor(help)
-  const why = [silent && `--version printed nothing (passt ${pastaLabel(PASTA_SILENT.min)} to ${pastaLabel(PASTA_SILENT.max)} do that)`, floor && `--help lists ${floor.flag} (passt ${pastaLabel(floor.since)} or later)`].filter(Boolean)
+  const why = [
+    silent &&
+      `--version printed nothing (passt ${pastaLabel(PASTA_SILENT.min)} to ${pastaLabel(PASTA_SILENT.max)} do that)`,
+    floor && `--help lists ${floor.flag} (passt ${pastaLabel(floor.since)} or later)`,
+  ].filter(Boolean)
   if (why.length === 0) return undefined
   const mins = [silent ? PASTA_SILENT.min : undefined, floor?.since].filter((v): v is string => v !== undefined)
   const min = mins.sort(semver.compare).at(-1)

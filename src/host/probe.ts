@@ -142,7 +142,13 @@ async function pastaFallback(ports: HostPorts, path: string, first: parse.Parsed
   const bounds = parse.pastaBounds(first.raw === '', help.stdout)
   const printed = first.raw ? `--version printed '${first.raw}'` : ''
   const why = [printed, bounds?.why].filter(Boolean).join('; ')
-  return { path, raw: first.raw, via: 'help', note: `present, version unknown${why ? ` (${why})` : ''}`, ...(bounds && { bounds }) }
+  return {
+    path,
+    raw: first.raw,
+    via: 'help',
+    note: `present, version unknown${why ? ` (${why})` : ''}`,
+    ...(bounds && { bounds }),
+  }
 }
 
 /** The owning package's version: dpkg, else rpm. Only for files a package installed. */
@@ -158,7 +164,12 @@ async function packageVersion(ports: HostPorts, path: string): Promise<parse.Par
   return rpm.exitCode === 0 ? parse.parsePasstPackage(rpm.stdout) : undefined
 }
 
-export async function probePiece(ports: HostPorts, piece: Piece, searched: string | undefined, podman?: PodmanInfo): Promise<Found> {
+export async function probePiece(
+  ports: HostPorts,
+  piece: Piece,
+  searched: string | undefined,
+  podman?: PodmanInfo,
+): Promise<Found> {
   const t = infoTool(podman, piece)
   const path = t?.path ?? searched
   if (!path) return {}

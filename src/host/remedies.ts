@@ -8,7 +8,16 @@ import type { Status } from './evaluate.js'
 import { type HostFacts, type IdRange, rangesOf } from './facts.js'
 import type { HostProbe } from './probe.js'
 
-export type CheckId = 'uidmap' | 'subid' | 'userns' | 'apparmor' | 'tun' | 'cgroup' | 'systemd' | 'other-podman' | 'lock-clash'
+export type CheckId =
+  | 'uidmap'
+  | 'subid'
+  | 'userns'
+  | 'apparmor'
+  | 'tun'
+  | 'cgroup'
+  | 'systemd'
+  | 'other-podman'
+  | 'lock-clash'
 
 export interface Step {
   argv: string[]
@@ -47,10 +56,23 @@ export interface RemedyOptions {
 
 type Probe = Pick<HostProbe, 'pieces' | 'facts' | 'podmans' | 'installed' | 'infoError'>
 
-const ok = (id: CheckId, name: string, found: string, needed: string): Check => ({ id, name, found, needed, status: 'ok', plan: 'none', severity: 'warning' })
+const ok = (id: CheckId, name: string, found: string, needed: string): Check => ({
+  id,
+  name,
+  found,
+  needed,
+  status: 'ok',
+  plan: 'none',
+  severity: 'warning',
+})
 
 /** A problem with a remedy: fixed when sudo is allowed, else reported with the commands. */
-function fixable(base: Omit<Check, 'status' | 'plan' | 'severity'>, severity: Check['severity'], opts: RemedyOptions, needsSudo = true): Check {
+function fixable(
+  base: Omit<Check, 'status' | 'plan' | 'severity'>,
+  severity: Check['severity'],
+  opts: RemedyOptions,
+  needsSudo = true,
+): Check {
   const plan = !needsSudo || opts.allowSudo ? 'fix' : 'report'
   return { ...base, status: severity === 'error' ? 'fail' : 'warn', plan, severity }
 }
@@ -66,16 +88,46 @@ export function freeRange(taken: readonly IdRange[]): { start: number; end: numb
 
 function uidmap(p: Probe, opts: RemedyOptions): Check {
   const bad = (['newuidmap', 'newgidmap'] as const).filter((t) => !p.pieces[t]?.path || !p.pieces[t]?.setuid)
-  const found = (['newuidmap', 'newgidmap'] as const).map((t) => `${t}: ${p.pieces[t]?.path ? `${p.pieces[t].path} (${p.pieces[t].raw})` : 'missing'}`).join(', ')
+  const found = (['newuidmap', 'newgidmap'] as const)
+    .map((t) => `${t}: ${p.pieces[t]?.path ? `${p.pieces[t].path} (${p.pieces[t].raw})` : 'missing'}`)
+    .join(', ')
   const needed = 'newuidmap and newgidmap, setuid root (package uidmap)'
   if (bad.length === 0) return ok('uidmap', 'uidmap', found, needed)
   const base = { id: 'uidmap', name: 'uidmap', found, needed } as const
-  if (!p.facts.aptGet) return { ...base, status: 'fail', plan: 'report', severity: 'error', message: 'install the package that provides setuid newuidmap/newgidmap (uidmap, or shadow-utils on Fedora)' }
+  if (!p.facts.aptGet)
+    return {
+      ...base,
+      status: 'fail',
+      plan: 'report',
+      severity: 'error',
+      message: 'install the package that provides setuid newuidmap/newgidmap (uidmap, or shadow-utils on Fedora)',
+    }
   const missing = bad.some((t) => !p.pieces[t]?.path)
-  const install = ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '--no-install-recommends', ...(missing ? [] : ['--reinstall']), 'uidmap']
+  const install = [
+    'env',
+    'DEBIAN_FRONTEND=noninteractive',
+    'apt-get',
+    'install',
+    '-y',
+    '--no-install-recommends',
+    ...(missing ? [] : ['--reinstall']),
+    'uidmap',
+  ]
   const step: Step = { argv: install, sudo: true, retryAfter: [['apt-get', 'update', '-qq']] }
-  if (missing) step.change = { kind: 'package', description: 'installed package uidmap', revert: ['apt-get', 'remove', '-y', 'uidmap'] }
-  return fixable({ ...base, remedy: { name: missing ? 'install uidmap' : 'reinstall uidmap (restores the setuid bit)', steps: [step] } }, 'error', opts)
+  if (missing)
+    step.change = {
+      kind: 'package',
+      description: 'installed package uidmap',
+      revert: ['apt-get', 'remove', '-y', 'uidmap'],
+    }
+  return fixable(
+    {
+      ...base,
+      remedy: { name: missing ? 'install uidmap' : 'reinstall uidmap (restores the setuid bit)', steps: [step] },
+    },
+    'error',
+    opts,
+  )
 }
 
 /**
@@ -95,101 +147,267 @@ function subid(p: Probe, opts: RemedyOptions): Check {
   const short = (['uid', 'gid'] as const).filter((k) => mine[k].length === 0)
   if (short.length === 0) {
     const small = [...mine.uid, ...mine.gid].every((r) => r.count < SUBID_COUNT)
-    return small ? { ...ok('subid', 'subordinate ids', found, needed), status: 'warn', message: `ranges smaller than ${SUBID_COUNT}: images with higher ids fail to pull` } : ok('subid', 'subordinate ids', found, needed)
+    return small
+      ? {
+          ...ok('subid', 'subordinate ids', found, needed),
+          status: 'warn',
+          message: `ranges smaller than ${SUBID_COUNT}: images with higher ids fail to pull`,
+        }
+      : ok('subid', 'subordinate ids', found, needed)
   }
   const { start, end } = freeRange([...f.subuid, ...f.subgid])
   const r = `${start}-${end}`
   const steps: Step[] = short.map((k) => ({
     argv: ['usermod', `--add-sub${k}s`, r, f.user.name],
     sudo: true,
-    change: { kind: `sub${k}`, description: `added sub${k}s ${r} for ${f.user.name}`, revert: dropLine(`/etc/sub${k}`, `${f.user.name}:${start}:${SUBID_COUNT}`) },
+    change: {
+      kind: `sub${k}`,
+      description: `added sub${k}s ${r} for ${f.user.name}`,
+      revert: dropLine(`/etc/sub${k}`, `${f.user.name}:${start}:${SUBID_COUNT}`),
+    },
   }))
   steps.push({ argv: [opts.podman, 'system', 'migrate'], sudo: false })
-  return fixable({ id: 'subid', name: 'subordinate ids', found, needed, remedy: { name: 'add a subordinate id range, then podman system migrate', steps } }, 'error', opts)
+  return fixable(
+    {
+      id: 'subid',
+      name: 'subordinate ids',
+      found,
+      needed,
+      remedy: { name: 'add a subordinate id range, then podman system migrate', steps },
+    },
+    'error',
+    opts,
+  )
 }
 
 function userns(f: HostFacts): Check {
   const found = `user.max_user_namespaces=${f.userns.max ?? '?'}${f.userns.unprivilegedClone === undefined ? '' : `, kernel.unprivileged_userns_clone=${f.userns.unprivilegedClone}`}`
   const needed = 'unprivileged user namespaces enabled'
-  const hints = [f.userns.max === 0 && 'sudo sysctl -w user.max_user_namespaces=15000', f.userns.unprivilegedClone === 0 && 'sudo sysctl -w kernel.unprivileged_userns_clone=1'].filter(Boolean)
+  const hints = [
+    f.userns.max === 0 && 'sudo sysctl -w user.max_user_namespaces=15000',
+    f.userns.unprivilegedClone === 0 && 'sudo sysctl -w kernel.unprivileged_userns_clone=1',
+  ].filter(Boolean)
   if (hints.length === 0) return ok('userns', 'user namespaces', found, needed)
-  return { id: 'userns', name: 'user namespaces', found, needed, status: 'fail', plan: 'report', severity: 'error', message: `user namespaces are disabled on this machine; the action does not change that. An administrator can: ${hints.join('; ')}` }
+  return {
+    id: 'userns',
+    name: 'user namespaces',
+    found,
+    needed,
+    status: 'fail',
+    plan: 'report',
+    severity: 'error',
+    message: `user namespaces are disabled on this machine; the action does not change that. An administrator can: ${hints.join('; ')}`,
+  }
 }
 
 function apparmor(p: Probe, opts: RemedyOptions): Check {
   const a = p.facts.apparmor
   const target = p.installed?.realPath ?? opts.podman
-  const found = a.enabled ? `kernel.apparmor_restrict_unprivileged_userns=${a.restrictUserns ? 1 : 0}` : 'AppArmor not enabled'
+  const found = a.enabled
+    ? `kernel.apparmor_restrict_unprivileged_userns=${a.restrictUserns ? 1 : 0}`
+    : 'AppArmor not enabled'
   const needed = `a profile allowing userns for ${target}, or the restriction off`
-  if (!a.enabled || !a.restrictUserns || a.attachments.includes(target)) return ok('apparmor', 'AppArmor userns restriction', found, needed)
+  if (!a.enabled || !a.restrictUserns || a.attachments.includes(target))
+    return ok('apparmor', 'AppArmor userns restriction', found, needed)
   const base = { id: 'apparmor', name: 'AppArmor userns restriction', found, needed } as const
-  if (opts.apparmor === 'none') return { ...base, status: 'warn', plan: 'none', severity: 'warning', message: `apparmor: none: left as is; ${target} will fail with 'failed to reexec: Permission denied' unless a profile allows it` }
+  if (opts.apparmor === 'none')
+    return {
+      ...base,
+      status: 'warn',
+      plan: 'none',
+      severity: 'warning',
+      message: `apparmor: none: left as is; ${target} will fail with 'failed to reexec: Permission denied' unless a profile allows it`,
+    }
   if (opts.apparmor === 'sysctl') {
     const key = 'kernel.apparmor_restrict_unprivileged_userns'
-    const steps: Step[] = [{ argv: ['sysctl', '-w', `${key}=0`], sudo: true, change: { kind: 'sysctl', description: `set ${key}=0 (whole machine)`, revert: ['sysctl', '-w', `${key}=1`] } }]
+    const steps: Step[] = [
+      {
+        argv: ['sysctl', '-w', `${key}=0`],
+        sudo: true,
+        change: { kind: 'sysctl', description: `set ${key}=0 (whole machine)`, revert: ['sysctl', '-w', `${key}=1`] },
+      },
+    ]
     return fixable({ ...base, remedy: { name: 'turn the restriction off (apparmor: sysctl)', steps } }, 'error', opts)
   }
   try {
     const file = profileFile(target)
     const steps: Step[] = [
-      { argv: ['tee', file], sudo: true, input: profileText(target), change: { kind: 'apparmor-profile-file', description: `wrote ${file}`, revert: ['rm', '-f', file] } },
-      { argv: ['apparmor_parser', '-r', file], sudo: true, change: { kind: 'apparmor-profile', description: `loaded AppArmor profile ${file}`, revert: ['apparmor_parser', '-R', file] } },
+      {
+        argv: ['tee', file],
+        sudo: true,
+        input: profileText(target),
+        change: { kind: 'apparmor-profile-file', description: `wrote ${file}`, revert: ['rm', '-f', file] },
+      },
+      {
+        argv: ['apparmor_parser', '-r', file],
+        sudo: true,
+        change: {
+          kind: 'apparmor-profile',
+          description: `loaded AppArmor profile ${file}`,
+          revert: ['apparmor_parser', '-R', file],
+        },
+      },
     ]
     return fixable({ ...base, remedy: { name: `load a profile for ${target}`, steps } }, 'error', opts)
   } catch (err) {
     if (!(err instanceof ProfilePathError)) throw err
-    return { ...base, status: 'fail', plan: 'report', severity: 'error', message: `${err.message}; use apparmor: sysctl, or install podman at a plain path` }
+    return {
+      ...base,
+      status: 'fail',
+      plan: 'report',
+      severity: 'error',
+      message: `${err.message}; use apparmor: sysctl, or install podman at a plain path`,
+    }
   }
 }
 
 function tun(f: HostFacts, opts: RemedyOptions): Check {
   const mode = f.tun.mode?.toString(8).padStart(4, '0')
-  const found = f.tun.exists ? `/dev/net/tun mode ${mode}${f.tun.usable ? '' : `, not usable by ${f.user.name}`}` : '/dev/net/tun missing'
+  const found = f.tun.exists
+    ? `/dev/net/tun mode ${mode}${f.tun.usable ? '' : `, not usable by ${f.user.name}`}`
+    : '/dev/net/tun missing'
   const needed = 'read/write for the runner user (pasta and slirp4netns open it)'
   if (f.tun.usable) return ok('tun', '/dev/net/tun', found, needed)
-  if (!f.tun.exists) return { id: 'tun', name: '/dev/net/tun', found, needed, status: 'fail', plan: 'report', severity: 'error', message: 'no TUN device: load the tun module (modprobe tun); rootless networking needs it' }
-  const steps: Step[] = [{ argv: ['chmod', '0666', '/dev/net/tun'], sudo: true, change: { kind: 'tun-mode', description: `chmod 0666 /dev/net/tun (was ${mode})`, revert: ['chmod', mode ?? '0600', '/dev/net/tun'] } }]
-  return fixable({ id: 'tun', name: '/dev/net/tun', found, needed, remedy: { name: 'make /dev/net/tun usable (mode 0666, the usual default)', steps } }, 'error', opts)
+  if (!f.tun.exists)
+    return {
+      id: 'tun',
+      name: '/dev/net/tun',
+      found,
+      needed,
+      status: 'fail',
+      plan: 'report',
+      severity: 'error',
+      message: 'no TUN device: load the tun module (modprobe tun); rootless networking needs it',
+    }
+  const steps: Step[] = [
+    {
+      argv: ['chmod', '0666', '/dev/net/tun'],
+      sudo: true,
+      change: {
+        kind: 'tun-mode',
+        description: `chmod 0666 /dev/net/tun (was ${mode})`,
+        revert: ['chmod', mode ?? '0600', '/dev/net/tun'],
+      },
+    },
+  ]
+  return fixable(
+    {
+      id: 'tun',
+      name: '/dev/net/tun',
+      found,
+      needed,
+      remedy: { name: 'make /dev/net/tun usable (mode 0666, the usual default)', steps },
+    },
+    'error',
+    opts,
+  )
 }
 
 /** Hybrid cgroups with controllers still on the v2 mount: crun refuses to start anything. */
 function cgroup(f: HostFacts, opts: RemedyOptions): Check {
   const c = f.cgroup
-  const found = c.layout === 'hybrid' ? `hybrid: v2 at ${c.unifiedMount} lists ${c.unifiedControllers.join(' ') || 'no controllers'}` : c.layout
+  const found =
+    c.layout === 'hybrid'
+      ? `hybrid: v2 at ${c.unifiedMount} lists ${c.unifiedControllers.join(' ') || 'no controllers'}`
+      : c.layout
   const needed = 'cgroup v2, v1, or hybrid with no controller on the v2 mount'
   if (c.layout !== 'hybrid' || c.unifiedControllers.length === 0) return ok('cgroup', 'cgroup layout', found, needed)
   const steps: Step[] = c.unifiedControllers.flatMap((ctl) => {
     const dir = `/sys/fs/cgroup/${ctl}`
     return [
       { argv: ['mkdir', '-p', dir], sudo: true, createsDir: dir },
-      { argv: ['mount', '-t', 'cgroup', '-o', ctl, 'cgroup', dir], sudo: true, change: { kind: 'cgroup-mount', description: `mounted the ${ctl} controller at ${dir} (off the v2 mount)`, revert: ['umount', dir] } },
+      {
+        argv: ['mount', '-t', 'cgroup', '-o', ctl, 'cgroup', dir],
+        sudo: true,
+        change: {
+          kind: 'cgroup-mount',
+          description: `mounted the ${ctl} controller at ${dir} (off the v2 mount)`,
+          revert: ['umount', dir],
+        },
+      },
     ]
   })
-  return fixable({ id: 'cgroup', name: 'cgroup layout', found, needed, remedy: { name: `move ${c.unifiedControllers.join(', ')} to cgroup v1`, steps } }, 'error', opts)
+  return fixable(
+    {
+      id: 'cgroup',
+      name: 'cgroup layout',
+      found,
+      needed,
+      remedy: { name: `move ${c.unifiedControllers.join(', ')} to cgroup v1`, steps },
+    },
+    'error',
+    opts,
+  )
 }
 
 function systemd(f: HostFacts): Check {
   const found = `${f.runtimeDir.path}${f.runtimeDir.fromEnv ? '' : ' (XDG_RUNTIME_DIR unset)'}: ${f.runtimeDir.usable ? 'usable' : 'not usable'}; user D-Bus: ${f.userBus ? 'yes' : 'no'}`
   const needed = 'a user runtime dir and D-Bus for the systemd cgroup manager and journald'
   if (f.runtimeDir.usable && f.userBus) return ok('systemd', 'user session', found, needed)
-  return { id: 'systemd', name: 'user session', found, needed, status: 'warn', plan: 'none', severity: 'warning', message: 'no user systemd session: the drop-in sets cgroup_manager = "cgroupfs" and events_logger = "file"', wiring: { noSystemd: true } }
+  return {
+    id: 'systemd',
+    name: 'user session',
+    found,
+    needed,
+    status: 'warn',
+    plan: 'none',
+    severity: 'warning',
+    message: 'no user systemd session: the drop-in sets cgroup_manager = "cgroupfs" and events_logger = "file"',
+    wiring: { noSystemd: true },
+  }
 }
 
 function otherPodman(p: Probe): Check[] {
   const mine = p.installed?.realPath
   const others = p.podmans.filter((b) => b.realPath !== mine)
   const found = others.length ? others.map((b) => `${b.path} ${b.version ?? ''}`.trim()).join(', ') : 'none'
-  const bare = p.podmans[0] && p.podmans[0].realPath !== mine ? `; a bare \`podman\` ran ${p.podmans[0].path} before this step (the installed one now comes first on PATH)` : ''
-  const other = others.length === 0 ? ok('other-podman', 'other podman', found, 'one podman') : { ...ok('other-podman', 'other podman', found, 'one podman'), status: 'warn' as const, message: `another podman is installed${bare}` }
+  const bare =
+    p.podmans[0] && p.podmans[0].realPath !== mine
+      ? `; a bare \`podman\` ran ${p.podmans[0].path} before this step (the installed one now comes first on PATH)`
+      : ''
+  const other =
+    others.length === 0
+      ? ok('other-podman', 'other podman', found, 'one podman')
+      : {
+          ...ok('other-podman', 'other podman', found, 'one podman'),
+          status: 'warn' as const,
+          message: `another podman is installed${bare}`,
+        }
   const uid = p.facts.user.uid
   const lock = `/dev/shm/libpod_rootless_lock_${uid}`
-  const clash = /failed to (open|create) \d+ locks in \S+: (numerical result out of range|file exists)/.exec(p.infoError ?? '')
+  const clash = /failed to (open|create) \d+ locks in \S+: (numerical result out of range|file exists)/.exec(
+    p.infoError ?? '',
+  )
   if (!clash) return [other]
-  const steps: Step[] = [{ argv: ['rm', '-f', lock], sudo: false }, { argv: [mine ?? 'podman', 'system', 'renumber'], sudo: false }]
-  return [other, { id: 'lock-clash', name: 'podman lock clash', found: clash[0], needed: 'a lock segment this podman can open', status: 'fail', plan: 'fix', severity: 'error', remedy: { name: 'drop the stale lock segment another podman left, then renumber', steps } }]
+  const steps: Step[] = [
+    { argv: ['rm', '-f', lock], sudo: false },
+    { argv: [mine ?? 'podman', 'system', 'renumber'], sudo: false },
+  ]
+  return [
+    other,
+    {
+      id: 'lock-clash',
+      name: 'podman lock clash',
+      found: clash[0],
+      needed: 'a lock segment this podman can open',
+      status: 'fail',
+      plan: 'fix',
+      severity: 'error',
+      remedy: { name: 'drop the stale lock segment another podman left, then renumber', steps },
+    },
+  ]
 }
 
 export function planChecks(p: Probe, opts: RemedyOptions): Check[] {
   const f = p.facts
-  return [uidmap(p, opts), subid(p, opts), userns(f), apparmor(p, opts), tun(f, opts), cgroup(f, opts), systemd(f), ...otherPodman(p)]
+  return [
+    uidmap(p, opts),
+    subid(p, opts),
+    userns(f),
+    apparmor(p, opts),
+    tun(f, opts),
+    cgroup(f, opts),
+    systemd(f),
+    ...otherPodman(p),
+  ]
 }

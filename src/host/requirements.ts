@@ -42,25 +42,159 @@ const FACTS = 'podman-facts.md (project notes)'
 const RELEASE = 'pigfoot/static-rootless-container-tools README'
 
 export const REQUIREMENTS: readonly Requirement[] = [
-  { piece: 'crun', podman: '>=5.0.0', need: '>=1.14.3', level: 'required', reason: 'older crun rejects the OCI version podman 5 writes: `crun: unknown version specified`', source: `${FACTS}; reproduced with crun 1.8.1 and podman 5.4.2` },
-  { piece: 'crun', podman: '<5.0.0', need: 'present', level: 'required', reason: 'the OCI runtime podman starts containers with', source: 'containers.conf(5)' },
-  { piece: 'crun', podman: '>=5.7.0', need: '>=1.25.1', level: 'recommended', variants: ['standalone'], reason: 'the crun the release documents (and was tested with) for standalone', source: RELEASE },
-  { piece: 'conmon', podman: '*', need: '>=2.0.24', level: 'required', reason: 'podman refuses older: `outdated conmon version`', source: 'podman (libpod minimum conmon)' },
-  { piece: 'conmon', podman: '>=5.0.0', need: '>=2.1.7', level: 'recommended', reason: 'the conmon podman packages require since 4.5', source: `${FACTS}; containers/conmon#436` },
-  { piece: 'netavark', podman: '>=5.0.0 <6.0.0', need: '>=1.10.3 <2.0.0', level: 'required', reason: 'podman 5 has no CNI: netavark is needed even when only pasta is used', source: `${FACTS}; podman 5.0 release notes` },
-  { piece: 'aardvark-dns', podman: '>=5.0.0 <6.0.0', need: '>=1.10.0 <2.0.0', level: 'required', reason: 'name resolution on podman networks; pairs with netavark 1.x', source: FACTS },
-  { piece: 'netavark', podman: '>=6.0.0', need: '>=2.0.0 <3.0.0', level: 'required', reason: 'podman 6 needs netavark 2', source: FACTS },
-  { piece: 'aardvark-dns', podman: '>=6.0.0', need: '>=2.0.0 <3.0.0', level: 'required', reason: 'podman 6 needs aardvark-dns 2', source: FACTS },
-  { piece: 'pasta', podman: '>=5.0.0', need: 'present', level: 'required', reason: 'the rootless default network since podman 5.0', source: FACTS },
-  { piece: 'pasta', podman: '>=5.3.0', need: '>=2024.8.21', level: 'recommended', reason: '`host.containers.internal` through `--map-guest-addr`', source: FACTS },
-  { piece: 'pasta', podman: '*', need: '2025.12.8 - 2025.12.10', level: 'refused', reason: 'zero-window hang with some remote peers (Cloudflare-fronted hosts such as the npm registry)', source: FACTS },
-  { piece: 'pasta', podman: '*', need: '2025.12.15 - 2026.1.16', level: 'cautioned', reason: 'long delays to very-low-RTT peers', source: FACTS },
-  { piece: 'slirp4netns', podman: '<5.0.0', need: 'present', level: 'required', reason: 'the rootless default network before podman 5', source: FACTS },
-  { piece: 'slirp4netns', podman: '>=5.0.0 <6.0.0', need: 'present', level: 'optional', reason: '`--network slirp4netns` (podman 6 drops it)', source: FACTS },
-  { piece: 'catatonit', podman: '*', need: 'present', level: 'optional', reason: '`podman run --init`', source: 'containers.conf(5) init_path' },
-  { piece: 'fuse-overlayfs', podman: '*', need: 'present', level: 'optional', reason: 'rootless overlay storage on kernels before 5.13 only', source: FACTS },
-  { piece: 'newuidmap', podman: '*', need: 'setuid', level: 'required', reason: 'maps the subordinate uid range; setuid, so no static bundle can carry it (package uidmap)', source: FACTS },
-  { piece: 'newgidmap', podman: '*', need: 'setuid', level: 'required', reason: 'maps the subordinate gid range (package uidmap)', source: FACTS },
+  {
+    piece: 'crun',
+    podman: '>=5.0.0',
+    need: '>=1.14.3',
+    level: 'required',
+    reason: 'older crun rejects the OCI version podman 5 writes: `crun: unknown version specified`',
+    source: `${FACTS}; reproduced with crun 1.8.1 and podman 5.4.2`,
+  },
+  {
+    piece: 'crun',
+    podman: '<5.0.0',
+    need: 'present',
+    level: 'required',
+    reason: 'the OCI runtime podman starts containers with',
+    source: 'containers.conf(5)',
+  },
+  {
+    piece: 'crun',
+    podman: '>=5.7.0',
+    need: '>=1.25.1',
+    level: 'recommended',
+    variants: ['standalone'],
+    reason: 'the crun the release documents (and was tested with) for standalone',
+    source: RELEASE,
+  },
+  {
+    piece: 'conmon',
+    podman: '*',
+    need: '>=2.0.24',
+    level: 'required',
+    reason: 'podman refuses older: `outdated conmon version`',
+    source: 'podman (libpod minimum conmon)',
+  },
+  {
+    piece: 'conmon',
+    podman: '>=5.0.0',
+    need: '>=2.1.7',
+    level: 'recommended',
+    reason: 'the conmon podman packages require since 4.5',
+    source: `${FACTS}; containers/conmon#436`,
+  },
+  {
+    piece: 'netavark',
+    podman: '>=5.0.0 <6.0.0',
+    need: '>=1.10.3 <2.0.0',
+    level: 'required',
+    reason: 'podman 5 has no CNI: netavark is needed even when only pasta is used',
+    source: `${FACTS}; podman 5.0 release notes`,
+  },
+  {
+    piece: 'aardvark-dns',
+    podman: '>=5.0.0 <6.0.0',
+    need: '>=1.10.0 <2.0.0',
+    level: 'required',
+    reason: 'name resolution on podman networks; pairs with netavark 1.x',
+    source: FACTS,
+  },
+  {
+    piece: 'netavark',
+    podman: '>=6.0.0',
+    need: '>=2.0.0 <3.0.0',
+    level: 'required',
+    reason: 'podman 6 needs netavark 2',
+    source: FACTS,
+  },
+  {
+    piece: 'aardvark-dns',
+    podman: '>=6.0.0',
+    need: '>=2.0.0 <3.0.0',
+    level: 'required',
+    reason: 'podman 6 needs aardvark-dns 2',
+    source: FACTS,
+  },
+  {
+    piece: 'pasta',
+    podman: '>=5.0.0',
+    need: 'present',
+    level: 'required',
+    reason: 'the rootless default network since podman 5.0',
+    source: FACTS,
+  },
+  {
+    piece: 'pasta',
+    podman: '>=5.3.0',
+    need: '>=2024.8.21',
+    level: 'recommended',
+    reason: '`host.containers.internal` through `--map-guest-addr`',
+    source: FACTS,
+  },
+  {
+    piece: 'pasta',
+    podman: '*',
+    need: '2025.12.8 - 2025.12.10',
+    level: 'refused',
+    reason: 'zero-window hang with some remote peers (Cloudflare-fronted hosts such as the npm registry)',
+    source: FACTS,
+  },
+  {
+    piece: 'pasta',
+    podman: '*',
+    need: '2025.12.15 - 2026.1.16',
+    level: 'cautioned',
+    reason: 'long delays to very-low-RTT peers',
+    source: FACTS,
+  },
+  {
+    piece: 'slirp4netns',
+    podman: '<5.0.0',
+    need: 'present',
+    level: 'required',
+    reason: 'the rootless default network before podman 5',
+    source: FACTS,
+  },
+  {
+    piece: 'slirp4netns',
+    podman: '>=5.0.0 <6.0.0',
+    need: 'present',
+    level: 'optional',
+    reason: '`--network slirp4netns` (podman 6 drops it)',
+    source: FACTS,
+  },
+  {
+    piece: 'catatonit',
+    podman: '*',
+    need: 'present',
+    level: 'optional',
+    reason: '`podman run --init`',
+    source: 'containers.conf(5) init_path',
+  },
+  {
+    piece: 'fuse-overlayfs',
+    podman: '*',
+    need: 'present',
+    level: 'optional',
+    reason: 'rootless overlay storage on kernels before 5.13 only',
+    source: FACTS,
+  },
+  {
+    piece: 'newuidmap',
+    podman: '*',
+    need: 'setuid',
+    level: 'required',
+    reason: 'maps the subordinate uid range; setuid, so no static bundle can carry it (package uidmap)',
+    source: FACTS,
+  },
+  {
+    piece: 'newgidmap',
+    podman: '*',
+    need: 'setuid',
+    level: 'required',
+    reason: 'maps the subordinate gid range (package uidmap)',
+    source: FACTS,
+  },
 ]
 
 export const isAvoidLine = (r: Requirement): boolean => r.level === 'refused' || r.level === 'cautioned'
@@ -75,7 +209,11 @@ export interface RequirementSet {
 }
 
 /** The lines that apply to this variant and podman version, table order. */
-export function requirementsFor(variant: Variant, podmanVersion: string, table: readonly Requirement[] = REQUIREMENTS): RequirementSet {
+export function requirementsFor(
+  variant: Variant,
+  podmanVersion: string,
+  table: readonly Requirement[] = REQUIREMENTS,
+): RequirementSet {
   // A prerelease belongs to the line it leads up to: 6.0.0-rc1 is podman 6.
   const v = semver.coerce(podmanVersion)?.version ?? podmanVersion
   return { variant, podmanVersion, lines: table.filter((r) => applies(r, variant, v)) }
@@ -93,7 +231,10 @@ const LEVEL_TEXT: Record<Level, string> = {
 
 /** How a `need` reads for people: `>= 1.14.3`, `2025_12_08 - 2025_12_10` for pasta dates. */
 export function needText(r: Pick<Requirement, 'piece' | 'need' | 'level'>): string {
-  const dates = r.piece === 'pasta' ? r.need.replace(/(\d{4})\.(\d+)\.(\d+)/g, (_, y, m, d) => `${y}_${m.padStart(2, '0')}_${d.padStart(2, '0')}`) : r.need
+  const dates =
+    r.piece === 'pasta'
+      ? r.need.replace(/(\d{4})\.(\d+)\.(\d+)/g, (_, y, m, d) => `${y}_${m.padStart(2, '0')}_${d.padStart(2, '0')}`)
+      : r.need
   const pretty = dates.replace(/([<>]=?)(\d)/g, '$1 $2')
   if (r.level === 'refused') return `not ${pretty}`
   if (r.level === 'cautioned') return `avoid ${pretty}`
@@ -111,7 +252,17 @@ const cell = (s: string): string => s.replace(/\|/g, '\\|')
 /** The README section between `<!-- requirements:start -->` and `<!-- requirements:end -->`. */
 export function requirementsMarkdown(table: readonly Requirement[] = REQUIREMENTS): string {
   const rows = table.map((r) =>
-    [r.piece, r.podman === '*' ? 'any' : r.podman, needText(r), LEVEL_TEXT[r.level], fromHostText(r), r.reason, r.source].map(cell).join(' | '),
+    [
+      r.piece,
+      r.podman === '*' ? 'any' : r.podman,
+      needText(r),
+      LEVEL_TEXT[r.level],
+      fromHostText(r),
+      r.reason,
+      r.source,
+    ]
+      .map(cell)
+      .join(' | '),
   )
   return [
     '<!-- Generated from src/host/requirements.ts: edit the table there, not here. -->',

@@ -19,7 +19,7 @@ function origin(p: PieceVerdict): string {
 export function foundText(p: PieceVerdict): string {
   const f = p.found
   if (!f.path) return f.note ?? 'missing'
-  const v = f.setuid !== undefined ? f.raw ?? '' : versionText(p.piece, f.version)
+  const v = f.setuid !== undefined ? (f.raw ?? '') : versionText(p.piece, f.version)
   return `${v}, ${f.path} (${origin(p)})${f.note && !f.version ? `\n${f.note}` : ''}`
 }
 
@@ -30,7 +30,11 @@ export function neededText(p: PieceVerdict): string {
 export function gateRows(pieces: readonly PieceVerdict[]): Row[] {
   return [
     header('Piece', 'Found', 'Needed', 'Status', 'Action taken'),
-    ...pieces.map((p) => [...cells(p.piece, foundText(p), neededText(p)), STATUS_ICON[p.status], ...cells(p.actionText)]),
+    ...pieces.map((p) => [
+      ...cells(p.piece, foundText(p), neededText(p)),
+      STATUS_ICON[p.status],
+      ...cells(p.actionText),
+    ]),
   ]
 }
 
@@ -45,6 +49,10 @@ const CHECK_STATUS: Record<CheckResult['outcome'], (c: CheckResult) => Status> =
 export function checkRows(checks: readonly CheckResult[]): Row[] {
   return [
     header('Host check', 'Found', 'Needed', 'Status', 'Action taken'),
-    ...checks.map((c) => [...cells(c.name, c.found, c.needed), STATUS_ICON[CHECK_STATUS[c.outcome](c)], ...cells(c.actionText)]),
+    ...checks.map((c) => [
+      ...cells(c.name, c.found, c.needed),
+      STATUS_ICON[CHECK_STATUS[c.outcome](c)],
+      ...cells(c.actionText),
+    ]),
   ]
 }

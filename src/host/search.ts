@@ -18,8 +18,24 @@ export const PIECES = [
 ] as const
 export type Piece = (typeof PIECES)[number]
 
-const CRUN_DEFAULTS = ['/usr/bin/crun', '/usr/sbin/crun', '/usr/local/bin/crun', '/usr/local/sbin/crun', '/sbin/crun', '/bin/crun', '/run/current-system/sw/bin/crun']
-const CONMON_DEFAULTS = ['/usr/libexec/podman/conmon', '/usr/local/libexec/podman/conmon', '/usr/local/lib/podman/conmon', '/usr/bin/conmon', '/usr/sbin/conmon', '/usr/local/bin/conmon', '/usr/local/sbin/conmon']
+const CRUN_DEFAULTS = [
+  '/usr/bin/crun',
+  '/usr/sbin/crun',
+  '/usr/local/bin/crun',
+  '/usr/local/sbin/crun',
+  '/sbin/crun',
+  '/bin/crun',
+  '/run/current-system/sw/bin/crun',
+]
+const CONMON_DEFAULTS = [
+  '/usr/libexec/podman/conmon',
+  '/usr/local/libexec/podman/conmon',
+  '/usr/local/lib/podman/conmon',
+  '/usr/bin/conmon',
+  '/usr/sbin/conmon',
+  '/usr/local/bin/conmon',
+  '/usr/local/sbin/conmon',
+]
 const INIT_DEFAULT = '/usr/libexec/podman/catatonit'
 
 /** The part of the drop-in that changes where podman looks. */

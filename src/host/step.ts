@@ -34,7 +34,9 @@ export async function gateStep(g: GateStepInput): Promise<GateStepResult> {
   const ports = host.hostPorts(g.run)
   const user = host.currentUser()
   const probe = await host.probeHost(ports, { env: g.env, user, podman: g.installed.podman, wiring: g.baseWiring })
-  const plan = host.planGate(probe, host.requirementsFor(g.variant, g.version), { installMissing: g.inputs.installMissing })
+  const plan = host.planGate(probe, host.requirementsFor(g.variant, g.version), {
+    installMissing: g.inputs.installMissing,
+  })
   const remedyOpts = { allowSudo: g.inputs.allowSudo, apparmor: g.inputs.apparmor, podman: g.installed.podman }
   const checks = host.planChecks(probe, remedyOpts)
   // Every line nothing will fix, at once, before anything is downloaded or changed.

@@ -32,7 +32,8 @@ export function archiveSlot(temp: string, asset: string): ArchiveSlot {
 }
 
 export const keyPrefix = (owner: string, repo: string, asset: string): string => `${PREFIX}-${owner}-${repo}-${asset}-`
-export const cacheKey = (owner: string, repo: string, asset: string, sha256: string): string => keyPrefix(owner, repo, asset) + sha256
+export const cacheKey = (owner: string, repo: string, asset: string, sha256: string): string =>
+  keyPrefix(owner, repo, asset) + sha256
 
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256')

@@ -22,7 +22,9 @@ export interface AuditResult {
 export async function auditTree(dir: string, expectedTop: string, limits = DEFAULT_LIMITS): Promise<AuditResult> {
   const entries = await readdir(dir)
   if (entries.length !== 1 || entries[0] !== expectedTop) {
-    throw new AuditError(`Archive must hold exactly one top-level directory ${expectedTop}/; it holds: ${entries.join(', ') || 'nothing'}.`)
+    throw new AuditError(
+      `Archive must hold exactly one top-level directory ${expectedTop}/; it holds: ${entries.join(', ') || 'nothing'}.`,
+    )
   }
   const top = path.join(dir, expectedTop)
   if (!(await lstat(top)).isDirectory()) throw new AuditError(`${expectedTop} in the archive is not a directory.`)
@@ -46,7 +48,9 @@ async function walk(root: string, dir: string, acc: AuditResult, limits: AuditLi
       acc.bytes += st.size
       if (acc.bytes > limits.maxBytes) throw new AuditError(`Archive unpacks to more than ${limits.maxBytes} bytes.`)
     } else {
-      throw new AuditError(`Archive entry ${rel} is a device, FIFO or socket; only files, directories and symlinks are allowed.`)
+      throw new AuditError(
+        `Archive entry ${rel} is a device, FIFO or socket; only files, directories and symlinks are allowed.`,
+      )
     }
   }
 }

@@ -37,7 +37,13 @@ export function entryPath(key: CacheKey): string {
   return path.join(root, key.tool, semver.clean(key.version) ?? key.version, key.arch)
 }
 
-export async function extractAuditCache(archive: string, top: string, key: CacheKey, meta: EntryMeta, unpack: Untar = untar): Promise<string> {
+export async function extractAuditCache(
+  archive: string,
+  top: string,
+  key: CacheKey,
+  meta: EntryMeta,
+  unpack: Untar = untar,
+): Promise<string> {
   const dest = entryPath(key)
   await mkdir(path.dirname(dest), { recursive: true })
   const staging = await mkdtemp(path.join(path.dirname(dest), '.partial-'))

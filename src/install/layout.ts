@@ -21,11 +21,22 @@ export const LAYOUTS: Record<Variant, Layout> = {
   standalone: { bin: '.', helperDirs: [] },
   default: { bin: BIN, crun: `${BIN}/crun`, conmon: `${LIB}/conmon`, helperDirs: [LIB, LIBEXEC] },
   // pasta lives in usr/local/bin: podman looks for it in helper dirs first, then PATH.
-  full: { bin: BIN, crun: `${BIN}/crun`, conmon: `${LIB}/conmon`, catatonit: `${LIB}/catatonit`, helperDirs: [LIB, LIBEXEC, BIN] },
+  full: {
+    bin: BIN,
+    crun: `${BIN}/crun`,
+    conmon: `${LIB}/conmon`,
+    catatonit: `${LIB}/catatonit`,
+    helperDirs: [LIB, LIBEXEC, BIN],
+  },
 }
 
 /** podman's built-in helper dirs: setting helper_binaries_dir replaces them, so keep them after ours. */
-export const SYSTEM_HELPER_DIRS = ['/usr/local/libexec/podman', '/usr/local/lib/podman', '/usr/libexec/podman', '/usr/lib/podman']
+export const SYSTEM_HELPER_DIRS = [
+  '/usr/local/libexec/podman',
+  '/usr/local/lib/podman',
+  '/usr/libexec/podman',
+  '/usr/lib/podman',
+]
 
 export interface Installed {
   root: string

@@ -18,7 +18,13 @@ const TAR_ARGS = (dest: string) => ['-x', '--no-same-owner', '--delay-directory-
 export async function findOnPath(name: string, envPath = process.env.PATH ?? ''): Promise<string | undefined> {
   for (const dir of envPath.split(':').filter((d) => d.startsWith('/'))) {
     const file = path.join(dir, name)
-    if (await access(file, constants.X_OK).then(() => true, () => false)) return file
+    if (
+      await access(file, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return file
   }
   return undefined
 }
@@ -47,7 +53,8 @@ export const untar: Untar = async (archive, dest) => {
     const tar = spawn('tar', TAR_ARGS(dest), { stdio: [dec.stdout, 'ignore', 'pipe'] })
     dec.stdout.destroy() // tar holds its own copy of the pipe; ours would keep it open
     const [code] = await Promise.all([exitOf(tar, err), exitOf(dec, err)])
-    if (code !== 0) throw new Error(`Unpacking ${archive} failed (tar exit ${code}): ${err.text.trim().split('\n').at(-1)}`)
+    if (code !== 0)
+      throw new Error(`Unpacking ${archive} failed (tar exit ${code}): ${err.text.trim().split('\n').at(-1)}`)
     return
   }
   const tar = spawn('tar', TAR_ARGS(dest), { stdio: ['pipe', 'ignore', 'pipe'] })
@@ -57,5 +64,8 @@ export const untar: Untar = async (archive, dest) => {
     (e: unknown) => (e instanceof Error ? e.message : String(e)),
   )
   const [feedError, code] = await Promise.all([fed, exited])
-  if (code !== 0) throw new Error(`Unpacking ${archive} failed (tar exit ${code}): ${err.text.trim().split('\n').at(-1) ?? feedError ?? ''}`)
+  if (code !== 0)
+    throw new Error(
+      `Unpacking ${archive} failed (tar exit ${code}): ${err.text.trim().split('\n').at(-1) ?? feedError ?? ''}`,
+    )
 }

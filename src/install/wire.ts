@@ -49,7 +49,14 @@ export interface WireResult {
  * Writes the drop-in; PATH is exported by `handOver` once everything has passed. `exported`
  * false (the runner's own podman, already on PATH): no PATH dir to prepare.
  */
-export async function wireUp(binDir: string, wiring: Wiring, env: NodeJS.ProcessEnv, home: string, temp: string, exported = true): Promise<WireResult> {
+export async function wireUp(
+  binDir: string,
+  wiring: Wiring,
+  env: NodeJS.ProcessEnv,
+  home: string,
+  temp: string,
+  exported = true,
+): Promise<WireResult> {
   await access(path.join(binDir, 'podman'), constants.X_OK)
   const { dir, hidden } = exported ? await pathDir(binDir, temp) : { dir: binDir, hidden: [] }
   const dropinText = buildDropin(wiring)

@@ -83,7 +83,10 @@ export function errorText(err: unknown): string {
 /** The last non-empty line of stderr (or stdout): what an error message should quote. */
 export function lastLine(r: ExecResult): string {
   const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim())
-  const fromErr = r.stderr.split('\n').map((l) => l.trim()).filter(Boolean)
+  const fromErr = r.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
   return fromErr.at(-1) ?? lines.filter(Boolean).at(-1) ?? `exit code ${r.exitCode}`
 }
 

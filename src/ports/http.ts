@@ -147,7 +147,8 @@ async function streamToFile(res: Reply, dest: string, stallMs: number): Promise<
     await pipeline(res.body, meter, createWriteStream(dest, { flags: 'wx' }))
   } catch (err) {
     // node calls a connection that closes mid-body just "aborted"
-    if (err instanceof Error && err.message === 'aborted') throw new HttpError(`connection closed after ${bytes}${expected > 0 ? ` of ${expected}` : ''} bytes`)
+    if (err instanceof Error && err.message === 'aborted')
+      throw new HttpError(`connection closed after ${bytes}${expected > 0 ? ` of ${expected}` : ''} bytes`)
     throw err
   } finally {
     clearTimeout(stall)

@@ -33,19 +33,34 @@ export function proxyFor(url: URL, env: NodeJS.ProcessEnv = process.env): URL | 
     const [name, port] = entry.split(':')
     if (name === '*') return undefined
     const bare = name.replace(/^\*?\./, '')
-    if ((host === bare || host.endsWith(`.${bare}`)) && (!port || port === (url.port || (url.protocol === 'https:' ? '443' : '80')))) return undefined
+    if (
+      (host === bare || host.endsWith(`.${bare}`)) &&
+      (!port || port === (url.port || (url.protocol === 'https:' ? '443' : '80')))
+    )
+      return undefined
   }
   return new URL(raw.includes('://') ? raw : `http://${raw}`)
 }
 
 const proxyAuth = (p: URL): Record<string, string> =>
-  p.username ? { 'proxy-authorization': `Basic ${Buffer.from(`${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`).toString('base64')}` } : {}
+  p.username
+    ? {
+        'proxy-authorization': `Basic ${Buffer.from(`${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`).toString('base64')}`,
+      }
+    : {}
 
 /** https through a CONNECT tunnel: the proxy sees the host name, never the request or token. */
 function tunnel(proxy: URL, url: URL, signal: AbortSignal): Promise<tls.TLSSocket> {
   const authority = `${url.hostname}:${url.port || 443}`
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: proxy.hostname, port: proxy.port || 80, method: 'CONNECT', path: authority, headers: { host: authority, ...proxyAuth(proxy) }, signal })
+    const req = http.request({
+      host: proxy.hostname,
+      port: proxy.port || 80,
+      method: 'CONNECT',
+      path: authority,
+      headers: { host: authority, ...proxyAuth(proxy) },
+      signal,
+    })
     req.on('connect', (res, socket) => {
       if (res.statusCode !== 200) {
         socket.destroy()
@@ -71,12 +86,24 @@ export async function get(url: string, headers: Record<string, string>, signal: 
   } else if (proxy) {
     // plain http through a proxy: the absolute URL as the request target
     client = http
-    options = { ...options, host: proxy.hostname, port: proxy.port || 80, path: target.href, headers: { ...headers, host: target.host, ...proxyAuth(proxy) } }
+    options = {
+      ...options,
+      host: proxy.hostname,
+      port: proxy.port || 80,
+      path: target.href,
+      headers: { ...headers, host: target.host, ...proxyAuth(proxy) },
+    }
   }
   return new Promise((resolve, reject) => {
     const onReply = (res: IncomingMessage) =>
-      resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: toHeaders(res.headers), body: res })
-    const req = proxy && target.protocol !== 'https:' ? client.get(options, onReply) : client.get(target, options, onReply)
+      resolve({
+        status: res.statusCode ?? 0,
+        statusText: res.statusMessage ?? '',
+        headers: toHeaders(res.headers),
+        body: res,
+      })
+    const req =
+      proxy && target.protocol !== 'https:' ? client.get(options, onReply) : client.get(target, options, onReply)
     req.on('error', reject)
   })
 }

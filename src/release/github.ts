@@ -22,7 +22,8 @@ export async function listReleases(http: Http, apiUrl: string, owner: string, re
   let url: string | undefined = releasesUrl(apiUrl, owner, repo)
   for (let page = 0; url && page < MAX_PAGES; page++) {
     const { body, headers } = await http.getJson(url)
-    if (!Array.isArray(body)) throw new Error(`Unexpected answer from ${apiUrl} for ${owner}/${repo} releases: not a list`)
+    if (!Array.isArray(body))
+      throw new Error(`Unexpected answer from ${apiUrl} for ${owner}/${repo} releases: not a list`)
     all.push(...(body as Release[]))
     url = nextLink(headers.get('link'))
   }

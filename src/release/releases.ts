@@ -19,7 +19,12 @@ function cacheFile(temp: string, src: ReleaseSource): string {
 }
 
 /** `fresh` (check-latest) skips the job's copy and refreshes it. */
-export async function jobReleases(http: Http, temp: string, src: ReleaseSource, fresh = false): Promise<{ releases: Release[]; cached: boolean }> {
+export async function jobReleases(
+  http: Http,
+  temp: string,
+  src: ReleaseSource,
+  fresh = false,
+): Promise<{ releases: Release[]; cached: boolean }> {
   const file = cacheFile(temp, src)
   if (!fresh) {
     try {
@@ -41,6 +46,12 @@ function slim(r: Release): Release {
     tag_name: r.tag_name,
     draft: r.draft,
     prerelease: r.prerelease,
-    assets: r.assets.map(({ name, size, digest, url, browser_download_url }) => ({ name, size, digest, url, browser_download_url })),
+    assets: r.assets.map(({ name, size, digest, url, browser_download_url }) => ({
+      name,
+      size,
+      digest,
+      url,
+      browser_download_url,
+    })),
   }
 }

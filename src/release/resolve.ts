@@ -43,13 +43,20 @@ export function pick(all: readonly Candidate[], spec: VersionSpec): Candidate {
   const opts = { includePrerelease: spec.includePrerelease }
   const hit = all.find((c) => semver.satisfies(c.version, spec.range, opts))
   if (hit) return hit
-  const newest = all.slice(0, 8).map((c) => c.version).join(', ') || 'none'
+  const newest =
+    all
+      .slice(0, 8)
+      .map((c) => c.version)
+      .join(', ') || 'none'
   throw new ResolveError(`No podman release matches '${spec.raw}'. Newest available: ${newest}.`)
 }
 
 export function findAsset(release: Release, name: string): ReleaseAsset {
   const asset = release.assets.find((a) => a.name === name)
   if (asset) return asset
-  const names = release.assets.map((a) => a.name).filter((n) => !n.endsWith('.bundle')).join(', ')
+  const names = release.assets
+    .map((a) => a.name)
+    .filter((n) => !n.endsWith('.bundle'))
+    .join(', ')
   throw new ResolveError(`Release ${release.tag_name} has no asset ${name}. Its assets: ${names || 'none'}.`)
 }

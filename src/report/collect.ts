@@ -30,19 +30,25 @@ async function jsonFiles(dir: string, depth = 0): Promise<string[]> {
 /** The shape the smoke suite writes (version 1); anything else is not a smoke report. */
 export function isSmokeReport(x: unknown): x is SmokeReport {
   const r = x as Partial<SmokeReport> | null
-  return typeof r === 'object' && r !== null && r.version === 1 && Array.isArray(r.checks) && typeof r.result === 'string'
+  return (
+    typeof r === 'object' && r !== null && r.version === 1 && Array.isArray(r.checks) && typeof r.result === 'string'
+  )
 }
 
 /** Every smoke report under `dir`, ordered by path; `skipped` lists JSON files that are not. */
 export async function collectReports(dir: string): Promise<{ reports: FoundReport[]; skipped: string[] }> {
   const files = await jsonFiles(dir).catch((err: unknown) => {
-    throw new ReportInputError(`Cannot read the reports directory ${dir}: ${err instanceof Error ? err.message : String(err)}`)
+    throw new ReportInputError(
+      `Cannot read the reports directory ${dir}: ${err instanceof Error ? err.message : String(err)}`,
+    )
   })
   const reports: FoundReport[] = []
   const skipped: string[] = []
   for (const file of files.sort()) {
     const rel = path.relative(dir, file).split(path.sep).join('/')
-    const parsed: unknown = await readFile(file, 'utf8').then(JSON.parse).catch(() => undefined)
+    const parsed: unknown = await readFile(file, 'utf8')
+      .then(JSON.parse)
+      .catch(() => undefined)
     if (isSmokeReport(parsed)) reports.push({ file: rel, report: parsed })
     else skipped.push(rel)
   }

@@ -8,7 +8,9 @@ const CELL: Record<SmokeResult, string> = { passed: '✅', failed: '❌', skippe
 
 /** Safe in a GFM table cell: no HTML, no column breaks, one line. */
 export function cell(text: string): string {
-  return escapeHtml(text).replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ')
+  return escapeHtml(text)
+    .replace(/\|/g, '\\|')
+    .replace(/\s*\n\s*/g, ' ')
 }
 
 const line = (cells: string[]): string => `| ${cells.join(' | ')} |`
@@ -20,7 +22,16 @@ function tableRow(m: Matrix, r: Row): string {
 }
 
 function table(m: Matrix): string[] {
-  const head = ['Configuration', 'Arch', 'Runner', 'podman', 'crun', 'pasta', ...m.columns.map((c) => cell(c.id)), 'Passed']
+  const head = [
+    'Configuration',
+    'Arch',
+    'Runner',
+    'podman',
+    'crun',
+    'pasta',
+    ...m.columns.map((c) => cell(c.id)),
+    'Passed',
+  ]
   return [line(head), line(head.map(() => '---')), ...m.rows.map((r) => tableRow(m, r))]
 }
 
@@ -28,7 +39,10 @@ function failures(m: Matrix): string[] {
   const out: string[] = []
   for (const r of m.rows) {
     for (const c of m.columns) {
-      if (r.cells[c.id] === 'failed') out.push(`- **${cell(r.configuration)}** · ${cell(r.arch)} · ${cell(r.runner)}: \`${c.id}\`: ${cell(r.reasons[c.id] ?? 'failed')}`)
+      if (r.cells[c.id] === 'failed')
+        out.push(
+          `- **${cell(r.configuration)}** · ${cell(r.arch)} · ${cell(r.runner)}: \`${c.id}\`: ${cell(r.reasons[c.id] ?? 'failed')}`,
+        )
     }
   }
   return out.length ? ['', '### Failures', '', ...out] : []

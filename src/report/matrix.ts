@@ -84,7 +84,8 @@ function toRow({ file, report }: FoundReport): Row {
   }
 }
 
-const rank = (order: string[], v: string | undefined) => (v === undefined ? -1 : order.indexOf(v) === -1 ? order.length : order.indexOf(v))
+const rank = (order: string[], v: string | undefined) =>
+  v === undefined ? -1 : order.indexOf(v) === -1 ? order.length : order.indexOf(v)
 
 /** Runner, then source, variant, libc and arch in the seed's order; ties by file. */
 function compare(a: Row, b: Row): number {
@@ -107,12 +108,20 @@ function compare(a: Row, b: Row): number {
 /** Columns in the order the suite runs its checks, as they first appear in the reports. */
 function columnsOf(found: readonly FoundReport[]): Column[] {
   const seen = new Map<string, Column>()
-  for (const { report } of found) for (const c of report.checks) if (!seen.has(c.id)) seen.set(c.id, { id: c.id, title: c.title })
+  for (const { report } of found)
+    for (const c of report.checks) if (!seen.has(c.id)) seen.set(c.id, { id: c.id, title: c.title })
   return [...seen.values()]
 }
 
 export function buildMatrix(found: readonly FoundReport[], title: string): Matrix {
   const rows = found.map(toRow).sort(compare)
   const sum = (k: 'passed' | 'failed' | 'skipped') => rows.reduce((n, r) => n + r[k], 0)
-  return { title, columns: columnsOf(found), rows, passed: sum('passed'), ran: sum('passed') + sum('failed'), skipped: sum('skipped') }
+  return {
+    title,
+    columns: columnsOf(found),
+    rows,
+    passed: sum('passed'),
+    ran: sum('passed') + sum('failed'),
+    skipped: sum('skipped'),
+  }
 }

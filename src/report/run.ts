@@ -27,7 +27,10 @@ export function getReportInputs(env: NodeJS.ProcessEnv = process.env): ReportInp
 export async function writeReport(inputs: ReportInputs): Promise<{ json: string; markdown: string; text: string }> {
   const { reports, skipped } = await collectReports(inputs.reports)
   if (skipped.length) core.info(`Not smoke reports, passed over: ${skipped.join(', ')}`)
-  if (reports.length === 0) throw new ReportInputError(`No smoke reports found under ${inputs.reports} (JSON files written by setup-static-podman's smoke tests).`)
+  if (reports.length === 0)
+    throw new ReportInputError(
+      `No smoke reports found under ${inputs.reports} (JSON files written by setup-static-podman's smoke tests).`,
+    )
   const matrix = buildMatrix(reports, inputs.title)
   const text = renderMarkdown(matrix)
   await mkdir(inputs.outputDir, { recursive: true })

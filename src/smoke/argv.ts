@@ -35,7 +35,14 @@ function runtimeArgs(rt: ProbeRuntime): string[] {
   if (rt.kind === 'image') return ['--pull=never', '--entrypoint', 'node', rt.image]
   const nodeDir = dirOf(rt.nodePath)
   const underUsr = nodeDir === '/usr' || nodeDir.startsWith('/usr/')
-  return ['-v', '/usr:/usr:ro', ...(underUsr ? [] : ['-v', `${nodeDir}:${nodeDir}:ro`]), '--rootfs', rt.rootfs, rt.nodePath]
+  return [
+    '-v',
+    '/usr:/usr:ro',
+    ...(underUsr ? [] : ['-v', `${nodeDir}:${nodeDir}:ro`]),
+    '--rootfs',
+    rt.rootfs,
+    rt.nodePath,
+  ]
 }
 
 export function probeArgv(rt: ProbeRuntime, c: ContainerSpec, req: ProbeRequest, runId: string): string[] {
@@ -60,7 +67,13 @@ export function probeArgv(rt: ProbeRuntime, c: ContainerSpec, req: ProbeRequest,
 
 export const rmArgv = (names: readonly string[]): string[] => ['rm', '-f', '-i', '-t', '0', ...names]
 export const logsArgv = (name: string): string[] => ['logs', name]
-export const networkCreateArgv = (name: string, runId: string): string[] => ['network', 'create', '--label', `${LABEL}=${runId}`, name]
+export const networkCreateArgv = (name: string, runId: string): string[] => [
+  'network',
+  'create',
+  '--label',
+  `${LABEL}=${runId}`,
+  name,
+]
 export const networkRmArgv = (name: string): string[] => ['network', 'rm', '-f', name]
 export const pullArgv = (image: string): string[] => ['pull', '--quiet', image]
 export const imageExistsArgv = (image: string): string[] => ['image', 'exists', image]

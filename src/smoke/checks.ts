@@ -40,18 +40,28 @@ const seedFor = (ctx: CheckContext): string => `${ctx.checkId}-${randomBytes(6).
 const fail = (msg: string, details?: Details, stderr?: string): never => {
   throw new CheckFailure(msg, stderr, details)
 }
-const mb = (bytes: number, ms: number): string => `${((bytes * 8) / 1e6 / Math.max(ms / 1000, 0.001)).toFixed(0)} Mbit/s`
+const mb = (bytes: number, ms: number): string =>
+  `${((bytes * 8) / 1e6 / Math.max(ms / 1000, 0.001)).toFixed(0)} Mbit/s`
 
 /** The container GETs a payload from a host server on 127.0.0.1, over `network` (built with the server's port). */
 async function fetchFromHost(ctx: CheckContext, network: (port: number) => string, host: string): Promise<Details> {
   const srv = await ctx.server()
   const s = seedFor(ctx)
   const url = `http://${host}:${srv.port}${blobPath(s, 4 * MiB)}`
-  const out = await ctx.probe<GetResult>('client', { network: network(srv.port) }, { mode: 'get', timeoutMs: ctx.remaining(), jobs: [{ url, seed: s, size: 4 * MiB }] })
-  const details = { url: out.gateway ? url.replace('{gw4}', out.gateway) : url, hostSaw: [...srv.peers], bytes: out.bytes }
+  const out = await ctx.probe<GetResult>(
+    'client',
+    { network: network(srv.port) },
+    { mode: 'get', timeoutMs: ctx.remaining(), jobs: [{ url, seed: s, size: 4 * MiB }] },
+  )
+  const details = {
+    url: out.gateway ? url.replace('{gw4}', out.gateway) : url,
+    hostSaw: [...srv.peers],
+    bytes: out.bytes,
+  }
   if (!out.ok) fail(`container GET failed: ${out.failures[0] ?? 'no request completed'}`, details)
   // The host server listens on 127.0.0.1 only: seeing 127.0.0.1 proves the path ended on host loopback.
-  if (!srv.peers.has('127.0.0.1')) fail(`host server saw ${[...srv.peers].join(', ') || 'nothing'}, expected 127.0.0.1`, details)
+  if (!srv.peers.has('127.0.0.1'))
+    fail(`host server saw ${[...srv.peers].join(', ') || 'nothing'}, expected 127.0.0.1`, details)
   return { ...details, summary: `${details.url} reached host 127.0.0.1:${srv.port}; 4 MiB sha256 ok` }
 }
 
@@ -85,10 +95,12 @@ async function defaultNetwork(ctx: CheckContext): Promise<Details> {
   }
   if (kind !== want.kind) fail(`default network is ${kind}, expected ${want.kind} (${want.why})`, details)
   if (kind === 'pasta' || kind === 'slirp4netns') {
-    if (!ifs.some((i) => i.addrs.some((a) => a.includes('.')))) fail(`${kind}: no IPv4 address in the container`, details)
+    if (!ifs.some((i) => i.addrs.some((a) => a.includes('.'))))
+      fail(`${kind}: no IPv4 address in the container`, details)
     if (!f.gw4[0]) fail(`${kind}: no IPv4 default route in the container`, details)
     // 65520 is what podman asks both helpers for; a user's own options may change it.
-    if (!want.options && !ifs.some((i) => i.mtu === 65520)) fail(`${kind}: MTU ${ifs.map((i) => i.mtu).join(', ')}, expected 65520`, details)
+    if (!want.options && !ifs.some((i) => i.mtu === 65520))
+      fail(`${kind}: MTU ${ifs.map((i) => i.mtu).join(', ')}, expected 65520`, details)
   }
   return details
 }
@@ -115,9 +127,18 @@ async function hostsEntry(ctx: CheckContext): Promise<Details> {
   if (/^127\.|^::1$/.test(addr)) fail(`host.containers.internal is ${addr}: that is the container itself`, { addr })
   const pasta = pastaDate(ctx.caps.pastaVersion ?? '')
   // podman >= 5.3 with passt >= 2024_08_21 maps a fixed link-local address to the host.
-  const mapped = ctx.caps.defaultKind.kind === 'pasta' && semver.gte(ctx.caps.podman, '5.3.0') && !!pasta && semver.gte(pasta, '2024.8.21')
-  if (mapped && addr !== '169.254.1.2') fail(`host.containers.internal is ${addr}, expected 169.254.1.2 (podman >= 5.3 with passt ${pasta})`, { addr })
-  return { addr, names: entry!.names, summary: `host.containers.internal -> ${addr}${addr === '169.254.1.2' ? ' (pasta --map-guest-addr)' : ''}` }
+  const mapped =
+    ctx.caps.defaultKind.kind === 'pasta' &&
+    semver.gte(ctx.caps.podman, '5.3.0') &&
+    !!pasta &&
+    semver.gte(pasta, '2024.8.21')
+  if (mapped && addr !== '169.254.1.2')
+    fail(`host.containers.internal is ${addr}, expected 169.254.1.2 (podman >= 5.3 with passt ${pasta})`, { addr })
+  return {
+    addr,
+    names: entry!.names,
+    summary: `host.containers.internal -> ${addr}${addr === '169.254.1.2' ? ' (pasta --map-guest-addr)' : ''}`,
+  }
 }
 
 async function networkHost(ctx: CheckContext): Promise<Details> {
@@ -129,10 +150,20 @@ async function networkNone(ctx: CheckContext): Promise<Details> {
   const srv: HostServer = await ctx.server()
   const f = await ctx.probe<Facts>('facts', { network: 'none' }, { mode: 'facts' })
   const names = f.interfaces.map((i) => i.name)
-  if (names.some((n) => n !== 'lo')) fail(`--network none has interfaces ${names.join(', ')}, expected only lo`, { interfaces: names })
-  const c = await ctx.probe<{ connected: boolean; error?: string }>('connect', { network: 'none' }, { mode: 'connect', host: '127.0.0.1', port: srv.port, timeoutMs: 3000 })
-  if (c.connected || srv.requests > 0) fail(`--network none reached the host's 127.0.0.1:${srv.port}`, { interfaces: names })
-  return { interfaces: names, connect: c.error, summary: `only lo; host 127.0.0.1:${srv.port} unreachable (${c.error})` }
+  if (names.some((n) => n !== 'lo'))
+    fail(`--network none has interfaces ${names.join(', ')}, expected only lo`, { interfaces: names })
+  const c = await ctx.probe<{ connected: boolean; error?: string }>(
+    'connect',
+    { network: 'none' },
+    { mode: 'connect', host: '127.0.0.1', port: srv.port, timeoutMs: 3000 },
+  )
+  if (c.connected || srv.requests > 0)
+    fail(`--network none reached the host's 127.0.0.1:${srv.port}`, { interfaces: names })
+  return {
+    interfaces: names,
+    connect: c.error,
+    summary: `only lo; host 127.0.0.1:${srv.port} unreachable (${c.error})`,
+  }
 }
 
 async function customNetwork(ctx: CheckContext): Promise<Details> {
@@ -141,10 +172,18 @@ async function customNetwork(ctx: CheckContext): Promise<Details> {
   const s = seedFor(ctx)
   // The server's name resolves only through aardvark-dns on this network.
   const job: GetJob = { url: `http://${server}:${PROBE_PORT}${blobPath(s, 2 * MiB)}`, seed: s, size: 2 * MiB, count: 4 }
-  const out = await ctx.probe<GetResult>('client', { network: net }, { mode: 'get', timeoutMs: ctx.remaining(), jobs: [job] })
+  const out = await ctx.probe<GetResult>(
+    'client',
+    { network: net },
+    { mode: 'get', timeoutMs: ctx.remaining(), jobs: [job] },
+  )
   const details = { network: net, server, serverSaw: out.peers, requests: out.requests }
-  if (!out.ok) fail(`client on ${net} could not fetch from ${server}: ${out.failures[0] ?? 'no request completed'}`, details)
-  return { ...details, summary: `http://${server}:${PROBE_PORT}/ resolved by aardvark-dns; 4 x 2 MiB sha256 ok; server saw ${out.peers.join(', ')}` }
+  if (!out.ok)
+    fail(`client on ${net} could not fetch from ${server}: ${out.failures[0] ?? 'no request completed'}`, details)
+  return {
+    ...details,
+    summary: `http://${server}:${PROBE_PORT}/ resolved by aardvark-dns; 4 x 2 MiB sha256 ok; server saw ${out.peers.join(', ')}`,
+  }
 }
 
 async function tlsVolume(ctx: CheckContext): Promise<Details> {
@@ -173,33 +212,93 @@ async function tlsVolume(ctx: CheckContext): Promise<Details> {
   )
   const details = { requests: out.requests, failed: out.failed, bytes: out.bytes, ms: out.ms, hostServed: srv.requests }
   if (!out.ok) fail(`${out.failed} of ${out.requests} TLS transfers failed: ${out.failures.join('; ')}`, details)
-  if (out.requests !== 108 || srv.requests !== 108) fail(`expected 108 transfers, container made ${out.requests}, host served ${srv.requests}`, details)
-  return { ...details, summary: `108 parallel TLS transfers (100 x 4 KiB, 8 x 8 MiB) verified, ${mb(out.bytes, out.ms)}; CA from a volume` }
+  if (out.requests !== 108 || srv.requests !== 108)
+    fail(`expected 108 transfers, container made ${out.requests}, host served ${srv.requests}`, details)
+  return {
+    ...details,
+    summary: `108 parallel TLS transfers (100 x 4 KiB, 8 x 8 MiB) verified, ${mb(out.bytes, out.ms)}; CA from a volume`,
+  }
 }
 
 export const LOCAL_CHECKS: readonly Check[] = [
-  { id: 'tls-volume', title: 'TLS to host loopback, CA from a volume', mode: (c) => (c.defaultKind.kind === 'pasta' ? 'pasta:-T' : 'slirp4netns:allow_host_loopback=true'), needs: { defaultKinds: ['pasta', 'slirp4netns'] }, run: tlsVolume },
-  { id: 'custom-network', title: 'Custom network, DNS between containers', mode: () => 'bridge (podman network create)', needs: { netavark: true }, run: customNetwork },
-  { id: 'default-network', title: 'Default network', mode: (c) => `default (${c.defaultKind.kind})`, needs: {}, run: defaultNetwork },
-  { id: 'publish', title: 'Publish 127.0.0.1:P, host fetches', mode: (c) => `default (${c.defaultKind.kind})`, needs: { defaultKinds: ['pasta', 'slirp4netns', 'bridge'] }, run: publish },
-  { id: 'pasta-loopback', title: 'Container to host loopback', mode: () => 'pasta:-T', needs: { pasta: true }, run: (ctx) => fetchFromHost(ctx, (port) => `pasta:-T,${port}`, '127.0.0.1') },
-  { id: 'pasta-map-gw', title: 'Container to host via gateway', mode: () => 'pasta:--map-gw', needs: { pasta: true }, run: (ctx) => fetchFromHost(ctx, () => 'pasta:--map-gw', '{gw4}') },
-  { id: 'slirp4netns-loopback', title: 'Container to host loopback', mode: () => 'slirp4netns:allow_host_loopback=true', needs: { slirp4netns: true }, run: (ctx) => fetchFromHost(ctx, () => 'slirp4netns:allow_host_loopback=true', '10.0.2.2') },
+  {
+    id: 'tls-volume',
+    title: 'TLS to host loopback, CA from a volume',
+    mode: (c) => (c.defaultKind.kind === 'pasta' ? 'pasta:-T' : 'slirp4netns:allow_host_loopback=true'),
+    needs: { defaultKinds: ['pasta', 'slirp4netns'] },
+    run: tlsVolume,
+  },
+  {
+    id: 'custom-network',
+    title: 'Custom network, DNS between containers',
+    mode: () => 'bridge (podman network create)',
+    needs: { netavark: true },
+    run: customNetwork,
+  },
+  {
+    id: 'default-network',
+    title: 'Default network',
+    mode: (c) => `default (${c.defaultKind.kind})`,
+    needs: {},
+    run: defaultNetwork,
+  },
+  {
+    id: 'publish',
+    title: 'Publish 127.0.0.1:P, host fetches',
+    mode: (c) => `default (${c.defaultKind.kind})`,
+    needs: { defaultKinds: ['pasta', 'slirp4netns', 'bridge'] },
+    run: publish,
+  },
+  {
+    id: 'pasta-loopback',
+    title: 'Container to host loopback',
+    mode: () => 'pasta:-T',
+    needs: { pasta: true },
+    run: (ctx) => fetchFromHost(ctx, (port) => `pasta:-T,${port}`, '127.0.0.1'),
+  },
+  {
+    id: 'pasta-map-gw',
+    title: 'Container to host via gateway',
+    mode: () => 'pasta:--map-gw',
+    needs: { pasta: true },
+    run: (ctx) => fetchFromHost(ctx, () => 'pasta:--map-gw', '{gw4}'),
+  },
+  {
+    id: 'slirp4netns-loopback',
+    title: 'Container to host loopback',
+    mode: () => 'slirp4netns:allow_host_loopback=true',
+    needs: { slirp4netns: true },
+    run: (ctx) => fetchFromHost(ctx, () => 'slirp4netns:allow_host_loopback=true', '10.0.2.2'),
+  },
   {
     id: 'port-handler-slirp4netns',
     title: 'Publish, source address kept',
     mode: () => 'slirp4netns:port_handler=slirp4netns',
     needs: { slirp4netns: true },
-    run: portHandler('slirp4netns', '10.0.2.2', 'slirp4netns forwards with the host-side source; host loopback appears as 10.0.2.2'),
+    run: portHandler(
+      'slirp4netns',
+      '10.0.2.2',
+      'slirp4netns forwards with the host-side source; host loopback appears as 10.0.2.2',
+    ),
   },
   {
     id: 'port-handler-rootlesskit',
     title: 'Publish, source address rewritten',
     mode: () => 'slirp4netns:port_handler=rootlesskit',
     needs: { slirp4netns: true },
-    run: portHandler('rootlesskit', '10.0.2.100', 'rootlessport connects from inside, so the source is the container address 10.0.2.100'),
+    run: portHandler(
+      'rootlesskit',
+      '10.0.2.100',
+      'rootlessport connects from inside, so the source is the container address 10.0.2.100',
+    ),
   },
-  { id: 'host-containers-internal', title: 'host.containers.internal in /etc/hosts', mode: (c) => `default (${c.defaultKind.kind})`, needs: {}, run: hostsEntry },
+  {
+    id: 'host-containers-internal',
+    title: 'host.containers.internal in /etc/hosts',
+    mode: (c) => `default (${c.defaultKind.kind})`,
+    needs: {},
+    run: hostsEntry,
+  },
   { id: 'network-host', title: 'Host network reaches host loopback', mode: () => 'host', needs: {}, run: networkHost },
   { id: 'network-none', title: 'No network: only lo', mode: () => 'none', needs: {}, run: networkNone },
 ]

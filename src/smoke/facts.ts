@@ -16,7 +16,8 @@ export function detectKind(ctr: Facts, host: Facts): NetKind {
   if (ifs.length === 0) return 'none'
   if (ifs.some((i) => i.name === 'tap0' && v4(i).some((a) => a.startsWith('10.0.2.')))) return 'slirp4netns'
   const hostIfs = new Map(nonLo(host).map((i) => [i.name, i]))
-  const same = (i: NetInterface) => hostIfs.get(i.name)?.mtu === i.mtu && v4(hostIfs.get(i.name)).join() === v4(i).join()
+  const same = (i: NetInterface) =>
+    hostIfs.get(i.name)?.mtu === i.mtu && v4(hostIfs.get(i.name)).join() === v4(i).join()
   if (ifs.length === hostIfs.size && ifs.every(same)) return 'host'
   // pasta copies the host's interface name and addresses into the namespace (MTU 65520).
   if (ifs.every((i) => hostIfs.has(i.name) && v4(i).join() === v4(hostIfs.get(i.name)).join())) return 'pasta'
@@ -59,11 +60,15 @@ const NO_TRAFFIC = 'decided from /proc/net/route, interface addresses and /etc/r
 export function internet4(host: Facts): Reach {
   const gw = host.gw4[0]
   if (!gw) return { ok: false, reason: `no internet: no IPv4 default route (${NO_TRAFFIC})` }
-  if (host.nameservers.length === 0) return { ok: false, reason: `no internet: no nameserver in /etc/resolv.conf (${NO_TRAFFIC})` }
+  if (host.nameservers.length === 0)
+    return { ok: false, reason: `no internet: no nameserver in /etc/resolv.conf (${NO_TRAFFIC})` }
   const addrs = v4(host.interfaces.find((i) => i.name === gw.dev)).map((a) => a.split('/')[0])
   if (isDoc(gw.via) || (addrs.length > 0 && addrs.every(isDoc))) {
     const what = `IPv4 default route via ${gw.via} on ${gw.dev} (address ${addrs.join(', ') || 'none'})`
-    return { ok: false, reason: `no internet: ${what} is in an RFC 5737 documentation range, which the internet does not route (${NO_TRAFFIC})` }
+    return {
+      ok: false,
+      reason: `no internet: ${what} is in an RFC 5737 documentation range, which the internet does not route (${NO_TRAFFIC})`,
+    }
   }
   return { ok: true, reason: `IPv4 default route via ${gw.via} on ${gw.dev}, nameserver ${host.nameservers[0]}` }
 }
@@ -113,5 +118,7 @@ export function slirpReach(info: PodmanInfo, podman: string): Reach {
 }
 
 export function netavarkReach(info: PodmanInfo): Reach {
-  return info.networkBackend === 'netavark' ? yes('netavark') : no(`needs the netavark backend (have ${info.networkBackend ?? 'unknown'})`)
+  return info.networkBackend === 'netavark'
+    ? yes('netavark')
+    : no(`needs the netavark backend (have ${info.networkBackend ?? 'unknown'})`)
 }

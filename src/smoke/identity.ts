@@ -37,7 +37,8 @@ export interface PieceFacts {
   found: { path?: string; version?: string }
 }
 
-export interface IdentityInput extends Pick<ReportIdentity, 'source' | 'repository' | 'variant' | 'libc' | 'arch' | 'runner'> {
+export interface IdentityInput
+  extends Pick<ReportIdentity, 'source' | 'repository' | 'variant' | 'libc' | 'arch' | 'runner'> {
   /** the install root (tool-cache entry); undefined for system */
   installRoot?: string
   podmanPath: string
@@ -56,10 +57,19 @@ function originOf(file: string | undefined, i: IdentityInput, completed: boolean
 }
 
 /** podman info's path is what podman used; the gate's parsed version is preferred over its raw text. */
-function component(i: IdentityInput, name: 'crun' | 'pasta', infoPath: string | undefined, infoVersion: string | undefined): ComponentIdentity {
+function component(
+  i: IdentityInput,
+  name: 'crun' | 'pasta',
+  infoPath: string | undefined,
+  infoVersion: string | undefined,
+): ComponentIdentity {
   const piece = i.pieces?.find((p) => p.piece === name)
   const path = infoPath ?? piece?.found.path
-  const parsed = infoVersion ? (name === 'crun' ? parseCrun(infoVersion).version : parsePasta(infoVersion).version) : undefined
+  const parsed = infoVersion
+    ? name === 'crun'
+      ? parseCrun(infoVersion).version
+      : parsePasta(infoVersion).version
+    : undefined
   const raw = piece?.found.version ?? parsed
   const version = raw && name === 'pasta' ? pastaLabel(raw) : raw
   const completed = piece?.action === 'completed' && (!infoPath || infoPath === piece.found.path)
@@ -73,7 +83,11 @@ export function buildIdentity(i: IdentityInput, os?: string): ReportIdentity {
     ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v)),
     arch: i.arch,
     runner: i.runner,
-    podman: { version: i.info.version ?? i.podmanVersion, path: i.podmanPath, origin: originOf(i.podmanPath, i, false) },
+    podman: {
+      version: i.info.version ?? i.podmanVersion,
+      path: i.podmanPath,
+      origin: originOf(i.podmanPath, i, false),
+    },
     crun: component(i, 'crun', i.info.ociRuntime.path, i.info.ociRuntime.version),
     pasta: component(i, 'pasta', i.info.pasta.path, i.info.pasta.version),
   } as ReportIdentity

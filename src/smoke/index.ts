@@ -53,10 +53,15 @@ async function hostFacts(run: Run, node: string, env: NodeJS.ProcessEnv): Promis
 
 async function prepareImage(run: Run, opts: SmokeOptions): Promise<string | undefined> {
   if (opts.image === 'host') return undefined
-  if (!isFullyQualified(opts.image)) return `smoke-image ${opts.image} is not fully qualified (e.g. docker.io/library/node:22-alpine)`
+  if (!isFullyQualified(opts.image))
+    return `smoke-image ${opts.image} is not fully qualified (e.g. docker.io/library/node:22-alpine)`
   // Already in local storage (built or pulled by an earlier step): no registry round trip.
-  if ((await run(opts.podman, imageExistsArgv(opts.image), { env: opts.env, timeoutMs: 30_000 })).exitCode === 0) return undefined
-  const r = await run(opts.podman, pullArgv(opts.image), { env: opts.env, timeoutMs: Math.max(120, opts.timeoutSec * 5) * 1000 })
+  if ((await run(opts.podman, imageExistsArgv(opts.image), { env: opts.env, timeoutMs: 30_000 })).exitCode === 0)
+    return undefined
+  const r = await run(opts.podman, pullArgv(opts.image), {
+    env: opts.env,
+    timeoutMs: Math.max(120, opts.timeoutSec * 5) * 1000,
+  })
   return r.exitCode === 0 ? undefined : `pulling ${opts.image} failed: ${r.timedOut ? 'timed out' : lastLine(r)}`
 }
 
@@ -71,11 +76,22 @@ function runtimeFor(opts: SmokeOptions, ws: Workspace): (id: string) => Promise<
 
 /** The image could not be pulled: every check that would have run fails with that reason. */
 const failAll = (runnables: Runnable[], reason: string): CheckReport[] =>
-  runnables.map((r) => ({ id: r.id, title: r.title, mode: r.mode, status: r.skip ? 'skipped' : 'failed', reason: r.skip ?? reason, durationMs: 0, details: {} }))
+  runnables.map((r) => ({
+    id: r.id,
+    title: r.title,
+    mode: r.mode,
+    status: r.skip ? 'skipped' : 'failed',
+    reason: r.skip ?? reason,
+    durationMs: 0,
+    details: {},
+  }))
 
 export async function runSmokeSuite(run: Run, opts: SmokeOptions): Promise<SmokeReport> {
   const unknown = unknownCheckIds(opts.select)
-  if (unknown.length > 0) throw new SmokeSetupError(`Unknown smoke-tests id(s): ${unknown.join(', ')}. Known: ${SMOKE_CHECKS.map((c) => c.id).join(', ')}`)
+  if (unknown.length > 0)
+    throw new SmokeSetupError(
+      `Unknown smoke-tests id(s): ${unknown.join(', ')}. Known: ${SMOKE_CHECKS.map((c) => c.id).join(', ')}`,
+    )
   const started = Date.now()
   const ws = await makeWorkspace(opts.workDir ?? tmpdir())
   let checks: CheckReport[]
@@ -106,7 +122,11 @@ export async function runSmokeSuite(run: Run, opts: SmokeOptions): Promise<Smoke
     result: suiteResult(checks),
     podmanVersion: opts.podmanVersion,
     image: opts.image,
-    defaultNetwork: { expected: caps.defaultKind.kind, why: caps.defaultKind.why, observed: checks.find((c) => c.id === 'default-network')?.details.kind as string | undefined },
+    defaultNetwork: {
+      expected: caps.defaultKind.kind,
+      why: caps.defaultKind.why,
+      observed: checks.find((c) => c.id === 'default-network')?.details.kind as string | undefined,
+    },
     internet: { ipv4: caps.internet4.reason, ipv6: caps.internet6.reason },
     startedAt: new Date(started).toISOString(),
     wallMs: Date.now() - started,

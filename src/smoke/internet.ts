@@ -24,34 +24,63 @@ async function dnsLookups(ctx: CheckContext): Promise<Details> {
   const out = await ctx.probe<{ results: Lookup[] }>('dns', {}, { mode: 'dns', names: [...DNS_NAMES] })
   const missing = out.results.filter((r) => !Array.isArray(r.a) || r.a.length === 0)
   const details = { lookups: out.results }
-  if (missing.length > 0) throw new CheckFailure(`no A record for ${missing.map((r) => `${r.name} (${String(r.a)})`).join(', ')}`, undefined, details)
+  if (missing.length > 0)
+    throw new CheckFailure(
+      `no A record for ${missing.map((r) => `${r.name} (${String(r.a)})`).join(', ')}`,
+      undefined,
+      details,
+    )
   const aaaa = out.results.filter((r) => Array.isArray(r.aaaa) && r.aaaa.length > 0).length
   return { ...details, summary: `A for ${out.results.length} names; AAAA for ${aaaa}` }
 }
 
 async function https4(ctx: CheckContext): Promise<Details> {
   const jobs = [...HTTPS_TARGETS.map((url) => ({ url })), { url: HTTPS_TARGETS[0], count: 16 }]
-  const out = await ctx.probe<GetResult>('client', {}, { mode: 'get', family: 4, concurrency: 16, timeoutMs: ctx.remaining(), jobs })
+  const out = await ctx.probe<GetResult>(
+    'client',
+    {},
+    { mode: 'get', family: 4, concurrency: 16, timeoutMs: ctx.remaining(), jobs },
+  )
   const details = { requests: out.requests, failed: out.failed, failures: out.failures, ms: out.ms }
-  if (!out.ok) throw new CheckFailure(`${out.failed} of ${out.requests} HTTPS requests failed: ${out.failures.join('; ')}`, undefined, details)
+  if (!out.ok)
+    throw new CheckFailure(
+      `${out.failed} of ${out.requests} HTTPS requests failed: ${out.failures.join('; ')}`,
+      undefined,
+      details,
+    )
   return { ...details, summary: `${HTTPS_TARGETS.length} CDNs, then 16 in parallel to registry.npmjs.org, over IPv4` }
 }
 
 async function throughput(ctx: CheckContext): Promise<Details> {
   const get = (role: string, network?: string) =>
-    ctx.probe<GetResult>(role, { network }, { mode: 'get', family: 4, timeoutMs: ctx.remaining(), jobs: [{ url: LARGE_URL }] })
+    ctx.probe<GetResult>(
+      role,
+      { network },
+      { mode: 'get', family: 4, timeoutMs: ctx.remaining(), jobs: [{ url: LARGE_URL }] },
+    )
   const host = await get('host', 'host')
   const dflt = await get('default')
   const details = { defaultMbit: Math.round(mbit(dflt)), hostMbit: Math.round(mbit(host)), bytes: dflt.bytes }
-  if (!host.ok || !dflt.ok) throw new CheckFailure(`download failed: ${[...host.failures, ...dflt.failures].join('; ')}`, undefined, details)
+  if (!host.ok || !dflt.ok)
+    throw new CheckFailure(`download failed: ${[...host.failures, ...dflt.failures].join('; ')}`, undefined, details)
   // A stalled stack (the pasta zero-window hang) crawls; ordinary overhead does not cost 90%.
-  if (mbit(dflt) < mbit(host) / 10) throw new CheckFailure(`default network ${details.defaultMbit} Mbit/s, under a tenth of --network host (${details.hostMbit})`, undefined, details)
+  if (mbit(dflt) < mbit(host) / 10)
+    throw new CheckFailure(
+      `default network ${details.defaultMbit} Mbit/s, under a tenth of --network host (${details.hostMbit})`,
+      undefined,
+      details,
+    )
   return { ...details, summary: `25 MB: default ${details.defaultMbit} Mbit/s, host ${details.hostMbit} Mbit/s` }
 }
 
 async function https6(ctx: CheckContext): Promise<Details> {
-  const out = await ctx.probe<GetResult>('client', {}, { mode: 'get', family: 6, timeoutMs: ctx.remaining(), jobs: IPV6_TARGETS.map((url) => ({ url })) })
-  if (!out.ok) throw new CheckFailure(`HTTPS over IPv6 failed: ${out.failures.join('; ')}`, undefined, { failures: out.failures })
+  const out = await ctx.probe<GetResult>(
+    'client',
+    {},
+    { mode: 'get', family: 6, timeoutMs: ctx.remaining(), jobs: IPV6_TARGETS.map((url) => ({ url })) },
+  )
+  if (!out.ok)
+    throw new CheckFailure(`HTTPS over IPv6 failed: ${out.failures.join('; ')}`, undefined, { failures: out.failures })
   return { requests: out.requests, summary: `${IPV6_TARGETS.length} hosts over IPv6` }
 }
 
@@ -59,7 +88,19 @@ const dflt = (c: Parameters<Check['mode']>[0]) => `default (${c.defaultKind.kind
 
 export const INTERNET_CHECKS: readonly Check[] = [
   { id: 'internet-dns', title: 'DNS A/AAAA', mode: dflt, needs: { internet: true }, run: dnsLookups },
-  { id: 'internet-https', title: 'HTTPS over IPv4 to several CDNs, 16 parallel', mode: dflt, needs: { internet: true }, run: https4 },
+  {
+    id: 'internet-https',
+    title: 'HTTPS over IPv4 to several CDNs, 16 parallel',
+    mode: dflt,
+    needs: { internet: true },
+    run: https4,
+  },
   { id: 'internet-ipv6', title: 'HTTPS over IPv6', mode: dflt, needs: { internet: true, ipv6: true }, run: https6 },
-  { id: 'internet-throughput', title: 'Large download vs --network host', mode: (c) => `${dflt(c)} vs host`, needs: { internet: true, optional: true }, run: throughput },
+  {
+    id: 'internet-throughput',
+    title: 'Large download vs --network host',
+    mode: (c) => `${dflt(c)} vs host`,
+    needs: { internet: true, optional: true },
+    run: throughput,
+  },
 ]

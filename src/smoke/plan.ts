@@ -4,7 +4,16 @@ import semver from 'semver'
 import type { PodmanInfo } from '../host/info.js'
 import type { Inputs } from '../inputs.js'
 import type { Check, Needs } from './checks.js'
-import { type Capabilities, expectedDefault, internet4, internet6, netavarkReach, pastaReach, type Reach, slirpReach } from './facts.js'
+import {
+  type Capabilities,
+  expectedDefault,
+  internet4,
+  internet6,
+  netavarkReach,
+  pastaReach,
+  type Reach,
+  slirpReach,
+} from './facts.js'
 import { INTERNET_CHECKS } from './internet.js'
 import { LOCAL_CHECKS } from './checks.js'
 import type { Facts } from './probe.js'
@@ -29,7 +38,10 @@ export interface CapabilityInput {
 
 export function capabilities(i: CapabilityInput): Capabilities {
   const podman = semver.coerce(i.podmanVersion)?.version ?? '0.0.0'
-  const four: Reach = i.internet === 'skip' ? { ok: false, reason: 'no internet: not tried (internet checks turned off by the caller)' } : internet4(i.hostFacts)
+  const four: Reach =
+    i.internet === 'skip'
+      ? { ok: false, reason: 'no internet: not tried (internet checks turned off by the caller)' }
+      : internet4(i.hostFacts)
   return {
     podman,
     pasta: pastaReach(i.info, podman),
@@ -44,7 +56,8 @@ export function capabilities(i: CapabilityInput): Capabilities {
 
 /** Why a check cannot run here, or undefined when it can. */
 export function unmet(needs: Needs, caps: Capabilities): string | undefined {
-  if (needs.podman && !semver.satisfies(caps.podman, needs.podman)) return `needs podman ${needs.podman} (have ${caps.podman})`
+  if (needs.podman && !semver.satisfies(caps.podman, needs.podman))
+    return `needs podman ${needs.podman} (have ${caps.podman})`
   const wanted: [boolean | undefined, Reach][] = [
     [needs.pasta, caps.pasta],
     [needs.slirp4netns, caps.slirp4netns],
@@ -55,13 +68,15 @@ export function unmet(needs: Needs, caps: Capabilities): string | undefined {
   const missing = wanted.find(([need, reach]) => need && !reach.ok)
   if (missing) return missing[1].reason
   const kinds = needs.defaultKinds
-  if (kinds && !kinds.includes(caps.defaultKind.kind)) return `default network is ${caps.defaultKind.kind} (${caps.defaultKind.why}); needs ${kinds.join(' or ')}`
+  if (kinds && !kinds.includes(caps.defaultKind.kind))
+    return `default network is ${caps.defaultKind.kind} (${caps.defaultKind.why}); needs ${kinds.join(' or ')}`
   return undefined
 }
 
 function selectionSkip(check: Check, select: Selection): string | undefined {
   if (select === 'none') return 'smoke-tests: none'
-  if (Array.isArray(select)) return select.includes(check.id) ? undefined : `not selected (smoke-tests: ${select.join(',')})`
+  if (Array.isArray(select))
+    return select.includes(check.id) ? undefined : `not selected (smoke-tests: ${select.join(',')})`
   if (select === 'auto' && check.needs.optional) return 'optional: runs with smoke-tests: all, or by id'
   return undefined
 }

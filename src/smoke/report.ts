@@ -64,7 +64,9 @@ function note(c: CheckReport): string {
 export function smokeSummaryRows(report: SmokeReport): Row[] {
   const head = ['Check', 'Network mode', 'Result', 'Duration', 'Notes'].map((data) => ({ data, header: true }))
   const rows = report.checks.map((c) =>
-    [`${c.title} (${c.id})`, c.mode, ICON[c.status], c.status === 'skipped' ? '—' : seconds(c.durationMs), note(c)].map(escapeHtml),
+    [`${c.title} (${c.id})`, c.mode, ICON[c.status], c.status === 'skipped' ? '—' : seconds(c.durationMs), note(c)].map(
+      escapeHtml,
+    ),
   )
   return [head, ...rows]
 }

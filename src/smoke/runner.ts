@@ -2,7 +2,15 @@
 // (containers, networks, host servers) whatever happened. One check never stops another.
 import { lastLine } from '../ports/exec.js'
 import type { ExecResult, Run } from '../ports/types.js'
-import { type ContainerSpec, logsArgv, networkCreateArgv, networkRmArgv, probeArgv, type ProbeRuntime, rmArgv } from './argv.js'
+import {
+  type ContainerSpec,
+  logsArgv,
+  networkCreateArgv,
+  networkRmArgv,
+  probeArgv,
+  type ProbeRuntime,
+  rmArgv,
+} from './argv.js'
 import type { Capabilities } from './facts.js'
 import type { Facts, ProbeRequest } from './probe.js'
 import type { CheckReport, Details } from './report.js'
@@ -73,7 +81,8 @@ export class CheckContext {
 
   async podmanOk(what: string, args: string[]): Promise<ExecResult> {
     const r = await this.podman(args)
-    if (r.exitCode !== 0) throw new CheckFailure(`${what} ${failureText(r, this.suite.timeoutMs)}`, tail(r.stderr || r.stdout))
+    if (r.exitCode !== 0)
+      throw new CheckFailure(`${what} ${failureText(r, this.suite.timeoutMs)}`, tail(r.stderr || r.stdout))
     return r
   }
 
@@ -83,21 +92,30 @@ export class CheckContext {
     const argv = probeArgv(await this.suite.runtime(this.checkId), { ...spec, name }, req, this.suite.runId)
     const r = await this.podman(argv)
     const out = jsonLine<T>(r.stdout)
-    if (out === undefined) throw new CheckFailure(`probe ${role} ${failureText(r, this.suite.timeoutMs)}`, tail(r.stderr || r.stdout))
+    if (out === undefined)
+      throw new CheckFailure(`probe ${role} ${failureText(r, this.suite.timeoutMs)}`, tail(r.stderr || r.stdout))
     return out
   }
 
   /** Starts a detached probe server and waits until it listens (a publish is live from then on). */
   async serve(spec: ServeSpec): Promise<string> {
     const name = this.track(spec.role)
-    const argv = probeArgv(await this.suite.runtime(this.checkId), { ...spec, name, detach: true }, { mode: 'serve', port: spec.port }, this.suite.runId)
+    const argv = probeArgv(
+      await this.suite.runtime(this.checkId),
+      { ...spec, name, detach: true },
+      { mode: 'serve', port: spec.port },
+      this.suite.runId,
+    )
     await this.podmanOk(`starting ${spec.role}`, argv)
     for (;;) {
       const logs = await this.podman(logsArgv(name), 10_000)
       if (logs.stdout.includes('"listening"')) return name
       const state = await this.podman(['container', 'inspect', '--format', '{{.State.Status}}', name], 10_000)
       if (this.closed || !/running|created|configured/.test(state.stdout) || Date.now() > this.deadline) {
-        throw new CheckFailure(`${spec.role} never listened (state: ${state.stdout.trim() || lastLine(state)})`, tail(logs.stderr || logs.stdout))
+        throw new CheckFailure(
+          `${spec.role} never listened (state: ${state.stdout.trim() || lastLine(state)})`,
+          tail(logs.stderr || logs.stdout),
+        )
       }
       await sleep(100)
     }
@@ -127,14 +145,16 @@ export class CheckContext {
   async cleanup(): Promise<string[]> {
     this.closed = true
     const errors: string[] = []
-    const run = (args: string[]) => this.suite.run(this.suite.podman, args, { env: this.suite.env, timeoutMs: CLEANUP_MS })
+    const run = (args: string[]) =>
+      this.suite.run(this.suite.podman, args, { env: this.suite.env, timeoutMs: CLEANUP_MS })
     if (this.containers.length > 0) {
       const r = await run(rmArgv(this.containers))
       if (r.exitCode !== 0) errors.push(`podman rm: ${lastLine(r)}`)
     }
     for (const n of this.networks) {
       const r = await run(networkRmArgv(n))
-      if (r.exitCode !== 0 && !/not found|no such/i.test(r.stderr)) errors.push(`podman network rm ${n}: ${lastLine(r)}`)
+      if (r.exitCode !== 0 && !/not found|no such/i.test(r.stderr))
+        errors.push(`podman network rm ${n}: ${lastLine(r)}`)
     }
     await Promise.all(this.servers.map((s) => s.close()))
     return errors
@@ -158,7 +178,11 @@ function failureText(r: ExecResult, timeoutMs: number): string {
 }
 
 export function jsonLine<T>(stdout: string): T | undefined {
-  const line = stdout.trim().split('\n').reverse().find((l) => l.trim().startsWith('{'))
+  const line = stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.trim().startsWith('{'))
   try {
     return line ? (JSON.parse(line) as T) : undefined
   } catch {
@@ -183,7 +207,10 @@ export async function runOne(suite: Suite, c: Runnable): Promise<CheckReport> {
   let timer: NodeJS.Timeout | undefined
   // Backstop for host-side waits: podman calls already end at the deadline themselves.
   const backstop = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CheckFailure(`timed out (smoke-timeout ${suite.timeoutMs / 1000} s)`)), suite.timeoutMs + 2000)
+    timer = setTimeout(
+      () => reject(new CheckFailure(`timed out (smoke-timeout ${suite.timeoutMs / 1000} s)`)),
+      suite.timeoutMs + 2000,
+    )
   })
   let report: CheckReport
   try {
@@ -207,7 +234,14 @@ export async function runOne(suite: Suite, c: Runnable): Promise<CheckReport> {
 function outcome(base: Pick<CheckReport, 'id' | 'title' | 'mode'>, err: unknown): CheckReport {
   if (err instanceof CheckSkip) return { ...base, status: 'skipped', reason: err.message, durationMs: 0, details: {} }
   const f = err instanceof CheckFailure ? err : new CheckFailure(err instanceof Error ? err.message : String(err))
-  return { ...base, status: 'failed', reason: f.message, durationMs: 0, details: f.details ?? {}, ...(f.stderr && { stderrTail: f.stderr }) }
+  return {
+    ...base,
+    status: 'failed',
+    reason: f.message,
+    durationMs: 0,
+    details: f.details ?? {},
+    ...(f.stderr && { stderrTail: f.stderr }),
+  }
 }
 
 /** Runs all checks with at most `limit` at a time; results keep the input order. */

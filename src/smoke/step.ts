@@ -9,7 +9,15 @@ import type { Inputs } from '../inputs.js'
 import type { Run } from '../ports/types.js'
 import type { Summary } from '../report/summary.js'
 import { runSmokeSuite } from './index.js'
-import { type CheckReport, type ReportIdentity, type SmokeReport, smokeFailureDetails, smokeHeadline, smokeSummaryRows, withIdentity } from './report.js'
+import {
+  type CheckReport,
+  type ReportIdentity,
+  type SmokeReport,
+  smokeFailureDetails,
+  smokeHeadline,
+  smokeSummaryRows,
+  withIdentity,
+} from './report.js'
 
 export const REPORT_FILE = 'setup-static-podman-smoke.json'
 
@@ -25,7 +33,7 @@ type SmokeInputs = Pick<Inputs, 'smokeTests' | 'smokeImage' | 'smokeTimeoutSec' 
 const ICON = { passed: '✅', failed: '❌', skipped: '⏭️' } as const
 
 export function logLine(c: CheckReport): string {
-  const what = c.status === 'passed' ? (c.details.summary as string | undefined) ?? '' : (c.reason ?? '')
+  const what = c.status === 'passed' ? ((c.details.summary as string | undefined) ?? '') : (c.reason ?? '')
   return `${ICON[c.status]} ${c.id} [${c.mode}] ${(c.durationMs / 1000).toFixed(1)} s ${what}`.trimEnd()
 }
 

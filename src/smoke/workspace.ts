@@ -17,7 +17,9 @@ export async function makeWorkspace(base: string): Promise<Workspace> {
     dir,
     async rootfs(name) {
       const root = join(dir, `rootfs-${name}`)
-      await Promise.all(['usr', 'etc', 'proc', 'sys', 'dev', 'tmp'].map((d) => mkdir(join(root, d), { recursive: true })))
+      await Promise.all(
+        ['usr', 'etc', 'proc', 'sys', 'dev', 'tmp'].map((d) => mkdir(join(root, d), { recursive: true })),
+      )
       await Promise.all(['bin', 'lib', 'lib64', 'sbin'].map((d) => symlink(`usr/${d}`, join(root, d))))
       return root
     },

@@ -37,8 +37,12 @@ function oid(dotted: string): Buffer {
 
 const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'))
 const name = (cn: string) => seq(set(seq(oid('2.5.4.3'), utf8(cn))))
-const ext = (id: string, critical: boolean, value: Buffer) => seq(oid(id), ...(critical ? [bool(true)] : []), octets(value))
-const keyId = (k: KeyObject) => createHash('sha1').update(k.export({ type: 'spki', format: 'der' })).digest()
+const ext = (id: string, critical: boolean, value: Buffer) =>
+  seq(oid(id), ...(critical ? [bool(true)] : []), octets(value))
+const keyId = (k: KeyObject) =>
+  createHash('sha1')
+    .update(k.export({ type: 'spki', format: 'der' }))
+    .digest()
 
 function altNames(names: readonly string[]): Buffer {
   const entry = (n: string) =>
@@ -72,7 +76,10 @@ function certificate(s: CertSpec, now = Date.now()): string {
     explicit(3, seq(...s.extensions, ext('2.5.29.35', false, seq(tlv(0x80, s.issuerKeyId))))),
   )
   const der = seq(tbs, ECDSA_SHA256, bits(sign('sha256', tbs, s.signer)))
-  return `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`.replace('\n\n', '\n')
+  return `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`.replace(
+    '\n\n',
+    '\n',
+  )
 }
 
 export interface TestPki {

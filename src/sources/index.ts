@@ -50,8 +50,14 @@ async function pigfoot(s: SourceContext): Promise<Installation> {
   const libc = inputs.libc === 'auto' ? await detectLibc(deps.run) : { libc: inputs.libc, reason: 'requested' }
   if (inputs.libc === 'auto') core.info(`libc: ${libc.libc} (${libc.reason})`)
   const base: InstallRequest = {
-    ...inputs, libc: libc.libc, arch: ctx.arch, temp: ctx.temp, trustedRoot: s.trustedRoot,
-    cache: inputs.cache ? deps.cache : undefined, variant: 'full', spec: inputs.podmanVersion,
+    ...inputs,
+    libc: libc.libc,
+    arch: ctx.arch,
+    temp: ctx.temp,
+    trustedRoot: s.trustedRoot,
+    cache: inputs.cache ? deps.cache : undefined,
+    variant: 'full',
+    spec: inputs.podmanVersion,
   }
   const { variant, spec } = await chooseVariant(s, base)
   const cacheSaves: Installation['cacheSaves'] = []
@@ -63,11 +69,23 @@ async function pigfoot(s: SourceContext): Promise<Installation> {
   const result = await install(variant)
   const installFull = async () => (await install('full', parseVersionSpec(result.version))).root
   const installed = resolveLayout(result.root, LAYOUTS[variant])
-  return { result, installed, variant, libc: libc.libc, gateVariant: variant, installFull, exportPath: true, cacheSaves }
+  return {
+    result,
+    installed,
+    variant,
+    libc: libc.libc,
+    gateVariant: variant,
+    installFull,
+    exportPath: true,
+    cacheSaves,
+  }
 }
 
 /** `variant: auto` needs the version first: the smallest variant this host can run it with. */
-async function chooseVariant(s: SourceContext, req: InstallRequest): Promise<{ variant: Variant; spec: InstallRequest['spec'] }> {
+async function chooseVariant(
+  s: SourceContext,
+  req: InstallRequest,
+): Promise<{ variant: Variant; spec: InstallRequest['spec'] }> {
   if (s.inputs.variant !== 'auto') return { variant: s.inputs.variant, spec: req.spec }
   const version = await resolveVersion(s.http, req)
   const probe = await host.probeHost(host.hostPorts(s.deps.run), { env: s.env, user: host.currentUser() })
@@ -79,18 +97,39 @@ async function chooseVariant(s: SourceContext, req: InstallRequest): Promise<{ v
 async function mgoltzsche(s: SourceContext): Promise<Installation> {
   const { inputs, ctx, deps } = s
   const result = await installMgoltzsche(s.http, deps.tc, {
-    apiUrl: inputs.apiUrl, owner: inputs.owner, repo: inputs.repo, spec: inputs.podmanVersion, checkLatest: inputs.checkLatest,
-    arch: ctx.arch, temp: ctx.temp, toolCache: ctx.toolCache, fingerprint: inputs.sourceKeyFingerprint,
+    apiUrl: inputs.apiUrl,
+    owner: inputs.owner,
+    repo: inputs.repo,
+    spec: inputs.podmanVersion,
+    checkLatest: inputs.checkLatest,
+    arch: ctx.arch,
+    temp: ctx.temp,
+    toolCache: ctx.toolCache,
+    fingerprint: inputs.sourceKeyFingerprint,
     cache: inputs.cache ? deps.cache : undefined,
   })
   const installed = resolveLayout(result.root, MGOLTZSCHE_LAYOUT)
   // The bundle carries what pigfoot's full asset does, and there is no other asset to take from.
-  return { result, installed, variant: '', libc: '', gateVariant: 'full', exportPath: true, cacheSaves: result.cacheSave ? [result.cacheSave] : [] }
+  return {
+    result,
+    installed,
+    variant: '',
+    libc: '',
+    gateVariant: 'full',
+    exportPath: true,
+    cacheSaves: result.cacheSave ? [result.cacheSave] : [],
+  }
 }
 
 async function system(s: SourceContext): Promise<Installation> {
   const sys = await findSystemPodman(s.deps.run, s.env)
   const installed = systemInstalled(sys)
-  const result: InstallResult = { version: sys.version, root: installed.root, cacheHit: false, verified: 'none (system podman)', checks: [] }
+  const result: InstallResult = {
+    version: sys.version,
+    root: installed.root,
+    cacheHit: false,
+    verified: 'none (system podman)',
+    checks: [],
+  }
   return { result, installed, variant: '', libc: '', gateVariant: 'standalone', exportPath: false, cacheSaves: [] }
 }

@@ -81,7 +81,14 @@ async function fromCaches(tc: ToolCache, req: MgoltzscheRequest, version: string
   const root = tc.find(MGOLTZSCHE_TOOL, version, req.arch)
   if (root) {
     const meta = await readMeta(root)
-    return { version, root, cacheHit: 'tool-cache', verified: meta?.verified ?? 'openpgp-signature', checks: [], asset: meta?.asset }
+    return {
+      version,
+      root,
+      cacheHit: 'tool-cache',
+      verified: meta?.verified ?? 'openpgp-signature',
+      checks: [],
+      asset: meta?.asset,
+    }
   }
   if (!req.cache) return undefined
   const name = cacheName(version, req.arch)
@@ -90,7 +97,14 @@ async function fromCaches(tc: ToolCache, req: MgoltzscheRequest, version: string
   if (!meta) return undefined
   const entry = { asset: mgoltzscheAsset(req.arch), verified: meta.verified }
   const cached = await extractAuditCache(slot.archive, mgoltzscheTop(req.arch), keyOf(req, version), entry)
-  return { version, root: cached, cacheHit: 'actions-cache', verified: meta.verified, checks: [`sha256 ${meta.sha256} (cache entry)`], asset: entry.asset }
+  return {
+    version,
+    root: cached,
+    cacheHit: 'actions-cache',
+    verified: meta.verified,
+    checks: [`sha256 ${meta.sha256} (cache entry)`],
+    asset: entry.asset,
+  }
 }
 
 async function download(http: Http, req: MgoltzscheRequest, chosen: Candidate): Promise<InstallResult> {
@@ -101,7 +115,10 @@ async function download(http: Http, req: MgoltzscheRequest, chosen: Candidate): 
   await writeMeta(slot, { asset: path.basename(slot.archive), sha256: fetched.sha256, verified })
   const entry = { asset, verified }
   const root = await extractAuditCache(slot.archive, mgoltzscheTop(req.arch), keyOf(req, chosen.version), entry)
-  const cacheSave = req.cache && { key: cacheKey(req.owner, req.repo, path.basename(slot.archive), fetched.sha256), paths: [slot.dir] }
+  const cacheSave = req.cache && {
+    key: cacheKey(req.owner, req.repo, path.basename(slot.archive), fetched.sha256),
+    paths: [slot.dir],
+  }
   const checks = [`openpgp signature by ${fetched.signer}`, ...fetched.checks]
   return { version: chosen.version, root, cacheHit: false, verified, checks, asset, cacheSave }
 }
@@ -118,7 +135,14 @@ async function fetchVerified(http: Http, req: MgoltzscheRequest, chosen: Candida
     const [got, sigFile, key] = await Promise.all([
       fetchAsset(http, asset, dest),
       fetchAsset(http, sig, path.join(dir, sig.name)),
-      pinnedKey(http, { apiUrl: req.apiUrl, owner: req.owner, fingerprint: req.fingerprint, temp: req.temp, toolCache: req.toolCache, keyserver: req.keyserver }),
+      pinnedKey(http, {
+        apiUrl: req.apiUrl,
+        owner: req.owner,
+        fingerprint: req.fingerprint,
+        temp: req.temp,
+        toolCache: req.toolCache,
+        keyserver: req.keyserver,
+      }),
     ])
     const checks = verifyDownload(got, { name, size: asset.size, digest: asset.digest })
     const pgp = await verifyDetached(got.path, sigFile.path, key.key, req.fingerprint, name)
@@ -131,12 +155,17 @@ async function fetchVerified(http: Http, req: MgoltzscheRequest, chosen: Candida
   }
 }
 
-
 /** variant and libc describe pigfoot's assets only: the text of the warning, when they were set. */
 export function ignoredInputsWarning(inputs: Pick<Inputs, 'source' | 'variant' | 'libc'>): string | undefined {
   if (inputs.source === 'pigfoot') return undefined
-  const given = [inputs.variant !== 'default' && `variant: ${inputs.variant}`, inputs.libc !== 'static' && `libc: ${inputs.libc}`].filter(Boolean)
+  const given = [
+    inputs.variant !== 'default' && `variant: ${inputs.variant}`,
+    inputs.libc !== 'static' && `libc: ${inputs.libc}`,
+  ].filter(Boolean)
   if (given.length === 0) return undefined
-  const what = inputs.source === 'system' ? 'the podman already on the runner is used as it is' : 'mgoltzsche/podman-static publishes one asset per architecture'
+  const what =
+    inputs.source === 'system'
+      ? 'the podman already on the runner is used as it is'
+      : 'mgoltzsche/podman-static publishes one asset per architecture'
   return `${given.join(' and ')} ignored with source: ${inputs.source}: ${what}.`
 }

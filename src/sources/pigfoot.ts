@@ -11,7 +11,12 @@ import { CHECKSUMS, assetName, tagFor } from '../release/assets.js'
 import { jobReleases, type ReleaseSource } from '../release/releases.js'
 import { type Candidate, candidates, findAsset, pick } from '../release/resolve.js'
 import { expectedSha, parseChecksums, verifyDownload } from '../verify/checksums.js'
-import { checkSignature, planSignature, type SignatureMode, type SignatureOutcome } from '../verify/release-signature.js'
+import {
+  checkSignature,
+  planSignature,
+  type SignatureMode,
+  type SignatureOutcome,
+} from '../verify/release-signature.js'
 import { archiveSlot, type Cache, cacheKey, keyPrefix, restoreArchive, writeMeta } from '../install/archive-cache.js'
 import { extractAuditCache, readMeta } from '../install/extract.js'
 
@@ -50,12 +55,16 @@ export const toolName = (variant: Variant, libc: Libc): string => `podman-${vari
 export async function installPigfoot(http: Http, tc: ToolCache, req: InstallRequest): Promise<InstallResult> {
   const name = (version: string) => assetName({ version, variant: req.variant, libc: req.libc, arch: req.arch })
   if (req.spec.exact && !req.checkLatest) {
-    const hit = (await fromToolCache(tc, req, req.spec.exact)) ?? (await fromActionsCache(req, req.spec.exact, name(req.spec.exact)))
+    const hit =
+      (await fromToolCache(tc, req, req.spec.exact)) ??
+      (await fromActionsCache(req, req.spec.exact, name(req.spec.exact)))
     if (hit) return hit
   }
   const { releases } = await jobReleases(http, req.temp, req, req.checkLatest)
   const chosen = pick(candidates(releases, 'podman-v', req.spec), req.spec)
-  const hit = (await fromToolCache(tc, req, chosen.version)) ?? (await fromActionsCache(req, chosen.version, name(chosen.version)))
+  const hit =
+    (await fromToolCache(tc, req, chosen.version)) ??
+    (await fromActionsCache(req, chosen.version, name(chosen.version)))
   if (hit) return hit
   return download(http, req, chosen, name(chosen.version))
 }
@@ -74,16 +83,31 @@ async function fromToolCache(tc: ToolCache, req: InstallRequest, version: string
   return { version, root, cacheHit: 'tool-cache', verified: meta?.verified ?? 'sha256', checks: [], asset: meta?.asset }
 }
 
-async function fromActionsCache(req: InstallRequest, version: string, asset: string): Promise<InstallResult | undefined> {
+async function fromActionsCache(
+  req: InstallRequest,
+  version: string,
+  asset: string,
+): Promise<InstallResult | undefined> {
   if (!req.cache) return undefined
   const slot = archiveSlot(req.temp, asset)
   const meta = await restoreArchive(req.cache, slot, keyPrefix(req.owner, req.repo, asset))
   if (!meta) return undefined
   const root = await extractAuditCache(slot.archive, tagFor(version), cacheKeyOf(req, version), meta)
-  return { version, root, cacheHit: 'actions-cache', verified: meta.verified, checks: [`sha256 ${meta.sha256} (cache entry)`], asset }
+  return {
+    version,
+    root,
+    cacheHit: 'actions-cache',
+    verified: meta.verified,
+    checks: [`sha256 ${meta.sha256} (cache entry)`],
+    asset,
+  }
 }
 
-const cacheKeyOf = (req: InstallRequest, version: string) => ({ tool: toolName(req.variant, req.libc), version, arch: req.arch })
+const cacheKeyOf = (req: InstallRequest, version: string) => ({
+  tool: toolName(req.variant, req.libc),
+  version,
+  arch: req.arch,
+})
 
 async function download(http: Http, req: InstallRequest, chosen: Candidate, name: string): Promise<InstallResult> {
   const slot = archiveSlot(req.temp, name)
@@ -93,7 +117,16 @@ async function download(http: Http, req: InstallRequest, chosen: Candidate, name
   await writeMeta(slot, meta)
   const root = await extractAuditCache(slot.archive, tagFor(chosen.version), cacheKeyOf(req, chosen.version), meta)
   const cacheSave = req.cache && { key: cacheKey(req.owner, req.repo, name, fetched.sha256), paths: [slot.dir] }
-  return { version: chosen.version, root, cacheHit: false, verified, checks: fetched.checks, signature: fetched.signature, asset: name, cacheSave }
+  return {
+    version: chosen.version,
+    root,
+    cacheHit: false,
+    verified,
+    checks: fetched.checks,
+    signature: fetched.signature,
+    asset: name,
+    cacheSave,
+  }
 }
 
 interface Fetched {
@@ -107,7 +140,13 @@ interface Fetched {
  * checked first, then the asset against the (signed) checksums. Nothing is extracted
  * before all of them agree.
  */
-async function fetchVerified(http: Http, req: InstallRequest, chosen: Candidate, name: string, dest: string): Promise<Fetched> {
+async function fetchVerified(
+  http: Http,
+  req: InstallRequest,
+  chosen: Candidate,
+  name: string,
+  dest: string,
+): Promise<Fetched> {
   const asset = findAsset(chosen.release, name)
   const sums = findAsset(chosen.release, CHECKSUMS)
   const plan = planSignature(chosen.release, name, req.verifySignature)
@@ -126,7 +165,12 @@ async function fetchVerified(http: Http, req: InstallRequest, chosen: Candidate,
       ? await checkSignature(req.verifySignature, bundle.path, signedFile, policy, req.trustedRoot)
       : skippedSignature(req.verifySignature, plan.missing)
     const checksums = parseChecksums(await readFile(sumsFile.path, 'utf8'))
-    const checks = verifyDownload(got, { name, size: asset.size, sha256: expectedSha(checksums, name), digest: asset.digest })
+    const checks = verifyDownload(got, {
+      name,
+      size: asset.size,
+      sha256: expectedSha(checksums, name),
+      digest: asset.digest,
+    })
     if (signature.result) checks.unshift(`signature (${plan.signs === 'asset' ? name : CHECKSUMS})`)
     return { sha256: got.sha256, checks, signature }
   } catch (err) {
@@ -136,7 +180,6 @@ async function fetchVerified(http: Http, req: InstallRequest, chosen: Candidate,
     await rm(dir, { recursive: true, force: true })
   }
 }
-
 
 function skippedSignature(mode: SignatureMode, missing?: string): SignatureOutcome {
   if (mode === 'auto') core.warning(`No signature to verify: ${missing}. Verifying with sha256 only.`)

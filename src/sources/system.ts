@@ -18,7 +18,11 @@ export interface SystemPodman {
 
 export class SystemPodmanError extends Error {}
 
-export async function findSystemPodman(run: Run, env: NodeJS.ProcessEnv, fs: HostFs = realHostFs()): Promise<SystemPodman> {
+export async function findSystemPodman(
+  run: Run,
+  env: NodeJS.ProcessEnv,
+  fs: HostFs = realHostFs(),
+): Promise<SystemPodman> {
   const dirs = pathDirs(env.PATH)
   for (const dir of dirs) {
     const p = path.join(dir, 'podman')
@@ -26,10 +30,15 @@ export async function findSystemPodman(run: Run, env: NodeJS.ProcessEnv, fs: Hos
     if (st?.kind !== 'file' || !(await fs.access(p, 'x'))) continue
     const r = await run(p, ['--version'], { env, timeoutMs: 30_000 })
     const version = r.exitCode === 0 ? parsePodman(r.stdout).version : undefined
-    if (!version) throw new SystemPodmanError(`source: system but ${p} does not run: \`podman --version\` ${r.exitCode === 0 ? `printed ${JSON.stringify(r.stdout.trim())}` : `failed: ${lastLine(r)}`}.`)
+    if (!version)
+      throw new SystemPodmanError(
+        `source: system but ${p} does not run: \`podman --version\` ${r.exitCode === 0 ? `printed ${JSON.stringify(r.stdout.trim())}` : `failed: ${lastLine(r)}`}.`,
+      )
     return { path: p, realPath: (await fs.realpath(p)) ?? p, version }
   }
-  throw new SystemPodmanError(`source: system but no podman on PATH (searched ${dirs.join(':') || 'an empty PATH'}). Install podman first, or use source: pigfoot.`)
+  throw new SystemPodmanError(
+    `source: system but no podman on PATH (searched ${dirs.join(':') || 'an empty PATH'}). Install podman first, or use source: pigfoot.`,
+  )
 }
 
 /** The host's podman as the gate and smoke suite see an install: nothing bundled. */

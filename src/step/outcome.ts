@@ -44,20 +44,43 @@ export function verifiedText(r: InstallResult): string {
 export function addInstallSummary(summary: Summary, o: Outcome): void {
   const { result } = o
   summary
-    .table('Installed', installRows({ ...o, version: result.version, installDir: result.root, cacheHit: String(result.cacheHit), verified: verifiedText(result), asset: result.asset, dropin: o.wired.dropin }))
+    .table(
+      'Installed',
+      installRows({
+        ...o,
+        version: result.version,
+        installDir: result.root,
+        cacheHit: String(result.cacheHit),
+        verified: verifiedText(result),
+        asset: result.asset,
+        dropin: o.wired.dropin,
+      }),
+    )
     .table('Components podman uses', componentRows(components(o)))
 }
 
 /** podman info repeats the tool's own --version text; show the version, or the text. */
-const versionOf = (parse: Parser, text?: string): string | undefined => (text ? (parse(text).version ?? text.split('\n')[0]) : undefined)
+const versionOf = (parse: Parser, text?: string): string | undefined =>
+  text ? (parse(text).version ?? text.split('\n')[0]) : undefined
 
 export function components(o: Pick<Outcome, 'info' | 'installed' | 'bundledRoot' | 'completed'>): Component[] {
   const { info } = o
   const roots = o.bundledRoot ? [o.bundledRoot] : []
-  const origin = (piece: string, file?: string): Component['origin'] => (file && o.completed.includes(piece) ? 'completed' : originOf(file, roots))
+  const origin = (piece: string, file?: string): Component['origin'] =>
+    file && o.completed.includes(piece) ? 'completed' : originOf(file, roots)
   return [
     { name: 'podman', version: info.version, path: o.installed.podman, origin: origin('podman', o.installed.podman) },
-    { name: info.ociRuntime.name ?? 'crun', version: versionOf(parseCrun, info.ociRuntime.version), path: info.ociRuntime.path, origin: origin('crun', info.ociRuntime.path) },
-    { name: 'conmon', version: versionOf(parseConmon, info.conmon.version), path: info.conmon.path, origin: origin('conmon', info.conmon.path) },
+    {
+      name: info.ociRuntime.name ?? 'crun',
+      version: versionOf(parseCrun, info.ociRuntime.version),
+      path: info.ociRuntime.path,
+      origin: origin('crun', info.ociRuntime.path),
+    },
+    {
+      name: 'conmon',
+      version: versionOf(parseConmon, info.conmon.version),
+      path: info.conmon.path,
+      origin: origin('conmon', info.conmon.path),
+    },
   ]
 }

@@ -22,7 +22,10 @@ export async function post(deps: PostDeps = { run: realRun, cache }): Promise<vo
     }
     if (state.succeeded) for (const c of state.cacheSaves ?? []) await saveArchive(deps.cache, c.key, c.paths)
     if (state.cleanup) await revertChanges(deps.run, state.changes)
-    else if (state.changes.length) core.info(`Keeping ${state.changes.length} system change(s) (cleanup: false): ${state.changes.map((c) => c.description).join('; ')}`)
+    else if (state.changes.length)
+      core.info(
+        `Keeping ${state.changes.length} system change(s) (cleanup: false): ${state.changes.map((c) => c.description).join('; ')}`,
+      )
   } catch (err) {
     core.warning(`Post step: ${errorText(err)}`)
   }

@@ -42,7 +42,12 @@ export async function main(deps: Deps = realDeps()): Promise<void> {
   try {
     inputs = getInputs(deps.env)
     const unknown = Array.isArray(inputs.smokeTests) ? unknownCheckIds(inputs.smokeTests) : []
-    if (unknown.length) throw new InputError('smoke-tests', unknown.join(','), `auto | none | all | a comma list of ${SMOKE_CHECK_IDS.join(', ')}`)
+    if (unknown.length)
+      throw new InputError(
+        'smoke-tests',
+        unknown.join(','),
+        `auto | none | all | a comma list of ${SMOKE_CHECK_IDS.join(', ')}`,
+      )
     ctx = runnerContext(deps.env)
   } catch (err) {
     core.setFailed(errorText(err))
@@ -64,10 +69,20 @@ export async function main(deps: Deps = realDeps()): Promise<void> {
   applySmokeVerdict(smoke, inputs.smokeFailure)
 }
 
-async function setup(deps: Deps, inputs: Inputs, ctx: RunnerContext, summary: Summary, state: SavedState): Promise<SmokeReport | undefined> {
+async function setup(
+  deps: Deps,
+  inputs: Inputs,
+  ctx: RunnerContext,
+  summary: Summary,
+  state: SavedState,
+): Promise<SmokeReport | undefined> {
   // The job's own environment, before our PATH entry: the gate reports other podmans from it.
   const env = { ...deps.env }
-  const http = deps.makeHttp({ token: inputs.token, tokenOrigins: tokenOriginsFor(inputs.apiUrl), deadlineMs: inputs.downloadTimeoutSec * 1000 })
+  const http = deps.makeHttp({
+    token: inputs.token,
+    tokenOrigins: tokenOriginsFor(inputs.apiUrl),
+    deadlineMs: inputs.downloadTimeoutSec * 1000,
+  })
   const trustedRoot = inputs.trustedRoot ? await readTrustedRoot(inputs.trustedRoot) : undefined
   const inst = await core.group('Install podman', () => installSource({ deps, http, inputs, ctx, env, trustedRoot }))
   state.cacheSaves.push(...inst.cacheSaves)
@@ -78,28 +93,68 @@ async function setup(deps: Deps, inputs: Inputs, ctx: RunnerContext, summary: Su
   for (const w of host.verifyUsed(info, gate.pieces)) core.warning(w)
   if (inst.exportPath) handOver(wired)
   const outcome = {
-    source: sourceLabel(inputs), variant: inst.variant, libc: inst.libc, arch: ctx.arch, result, installed, wired, info,
+    source: sourceLabel(inputs),
+    variant: inst.variant,
+    libc: inst.libc,
+    arch: ctx.arch,
+    result,
+    installed,
+    wired,
+    info,
     bundledRoot: inputs.source === 'system' ? undefined : result.root,
     completed: gate.pieces.filter((p) => p.action === 'completed').map((p) => p.piece),
   }
   setInstallOutputs(outcome)
   addInstallSummary(summary, outcome)
   summary.table('Host gate: what podman uses', gate.gateRows).table('Host gate: rootless checks', gate.checkRows)
-  core.info(`podman ${result.version} (${inputs.source}${inst.variant ? `, ${inst.variant}, ${inst.libc}` : ''}) ready in ${installed.bin}; verified: ${result.verified}`)
+  core.info(
+    `podman ${result.version} (${inputs.source}${inst.variant ? `, ${inst.variant}, ${inst.libc}` : ''}) ready in ${installed.bin}; verified: ${result.verified}`,
+  )
   const identity = await smokeIdentity(identityInput(inputs, ctx, inst, info, gate.pieces))
-  return runSmokeStep(deps.run, { podman: installed.podman, env: podmanEnv, info, podmanVersion: result.version }, inputs, ctx.temp, summary, identity)
+  return runSmokeStep(
+    deps.run,
+    { podman: installed.podman, env: podmanEnv, info, podmanVersion: result.version },
+    inputs,
+    ctx.temp,
+    summary,
+    identity,
+  )
 }
 
 /** The drop-in first (the gate's probe asks podman what it uses), then the gate rewrites it. */
-async function wireAndGate(deps: Deps, inputs: Inputs, ctx: RunnerContext, env: NodeJS.ProcessEnv, inst: Installation, state: SavedState) {
+async function wireAndGate(
+  deps: Deps,
+  inputs: Inputs,
+  ctx: RunnerContext,
+  env: NodeJS.ProcessEnv,
+  inst: Installation,
+  state: SavedState,
+) {
   const baseWiring = wiringFor(inst.installed, inputs)
   const wired = await wireUp(inst.installed.bin, baseWiring, env, ctx.home, ctx.temp, inst.exportPath)
-  if (inputs.cleanup) state.changes.push({ kind: 'dropin', description: `removed ${wired.dropin}`, revert: ['rm', '-f', wired.dropin], sudo: false })
-  const installFull = inst.installFull ?? (() => Promise.reject(new Error(`source ${inputs.source} has no full asset to complete from`)))
+  if (inputs.cleanup)
+    state.changes.push({
+      kind: 'dropin',
+      description: `removed ${wired.dropin}`,
+      revert: ['rm', '-f', wired.dropin],
+      sudo: false,
+    })
+  const installFull =
+    inst.installFull ?? (() => Promise.reject(new Error(`source ${inputs.source} has no full asset to complete from`)))
   const gateInputs = { ...inputs, installMissing: inputs.installMissing && Boolean(inst.installFull) }
   try {
     const gate = await core.group('Host gate', () =>
-      gateStep({ run: deps.run, inputs: gateInputs, installed: inst.installed, variant: inst.gateVariant, version: inst.result.version, env, baseWiring, state, installFull }),
+      gateStep({
+        run: deps.run,
+        inputs: gateInputs,
+        installed: inst.installed,
+        variant: inst.gateVariant,
+        version: inst.result.version,
+        env,
+        baseWiring,
+        state,
+        installFull,
+      }),
     )
     await rewire(wired.dropin, gate.wiring)
     return { wired, gate }
@@ -110,7 +165,13 @@ async function wireAndGate(deps: Deps, inputs: Inputs, ctx: RunnerContext, env: 
   }
 }
 
-function identityInput(inputs: Inputs, ctx: RunnerContext, inst: Installation, info: PodmanInfo, pieces: IdentityInput['pieces']): IdentityInput {
+function identityInput(
+  inputs: Inputs,
+  ctx: RunnerContext,
+  inst: Installation,
+  info: PodmanInfo,
+  pieces: IdentityInput['pieces'],
+): IdentityInput {
   const system = inputs.source === 'system'
   return {
     source: inputs.source,
@@ -127,7 +188,7 @@ function identityInput(inputs: Inputs, ctx: RunnerContext, inst: Installation, i
   }
 }
 
-const sourceLabel = (i: Inputs): string => (i.source === 'system' ? 'the runner\'s own podman' : `${i.owner}/${i.repo}`)
+const sourceLabel = (i: Inputs): string => (i.source === 'system' ? "the runner's own podman" : `${i.owner}/${i.repo}`)
 
 async function rewire(dropin: string, wiring: Wiring): Promise<void> {
   await writeDropin(path.dirname(dropin), buildDropin(wiring))

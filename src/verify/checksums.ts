@@ -34,13 +34,17 @@ export function verifyDownload(got: DownloadResult, want: Expected): string[] {
   const checked: string[] = []
   if (want.size !== undefined) {
     if (got.bytes !== want.size) {
-      throw new VerifyError(`${want.name}: size mismatch: downloaded ${got.bytes} bytes, the release says ${want.size}.`)
+      throw new VerifyError(
+        `${want.name}: size mismatch: downloaded ${got.bytes} bytes, the release says ${want.size}.`,
+      )
     }
     checked.push('size')
   }
   if (want.sha256 !== undefined) {
     if (got.sha256 !== want.sha256) {
-      throw new VerifyError(`${want.name}: sha256 mismatch: downloaded ${got.sha256}, checksums.txt says ${want.sha256}.`)
+      throw new VerifyError(
+        `${want.name}: sha256 mismatch: downloaded ${got.sha256}, checksums.txt says ${want.sha256}.`,
+      )
     }
     checked.push('sha256')
   }
@@ -48,7 +52,9 @@ export function verifyDownload(got: DownloadResult, want: Expected): string[] {
     const [algo, hex] = want.digest.split(':')
     if (algo === 'sha256') {
       if (hex?.toLowerCase() !== got.sha256) {
-        throw new VerifyError(`${want.name}: sha256 mismatch: downloaded ${got.sha256}, the release API digest says ${hex}.`)
+        throw new VerifyError(
+          `${want.name}: sha256 mismatch: downloaded ${got.sha256}, the release API digest says ${hex}.`,
+        )
       }
       checked.push('digest')
     }

@@ -76,31 +76,50 @@ async function readSig(armored: string, name: string): Promise<openpgp.Signature
   try {
     return await openpgp.readSignature({ armoredSignature: armored })
   } catch (err) {
-    throw new PgpError('invalid-signature', `${name} is not an armored OpenPGP signature: ${err instanceof Error ? err.message : String(err)}`)
+    throw new PgpError(
+      'invalid-signature',
+      `${name} is not an armored OpenPGP signature: ${err instanceof Error ? err.message : String(err)}`,
+    )
   }
 }
 
 /** Fingerprints of the signature's issuer (full when the packet carries one, else key IDs). */
 function issuers(sig: openpgp.Signature): string[] {
   return sig.packets.map((p) =>
-    p.issuerFingerprint ? Buffer.from(p.issuerFingerprint).toString('hex').toUpperCase() : `key ID ${p.issuerKeyID.toHex().toUpperCase()}`,
+    p.issuerFingerprint
+      ? Buffer.from(p.issuerFingerprint).toString('hex').toUpperCase()
+      : `key ID ${p.issuerKeyID.toHex().toUpperCase()}`,
   )
 }
 
 /** The pinned key's (sub)key that has the signature's issuer key ID, or a wrong-key error. */
-function signingKeyOf(sig: openpgp.Signature, key: openpgp.PublicKey, name: string, pin: string): openpgp.Key | openpgp.Subkey {
+function signingKeyOf(
+  sig: openpgp.Signature,
+  key: openpgp.PublicKey,
+  name: string,
+  pin: string,
+): openpgp.Key | openpgp.Subkey {
   for (const id of sig.getSigningKeyIDs()) {
     const hit = key.getKeys(id)[0]
     if (hit) return hit
   }
-  throw new PgpError('wrong-key', `${name} was signed by ${issuers(sig).join(', ') || 'an unnamed key'}, not by the pinned key ${pin} (set source-key-fingerprint for a fork).`)
+  throw new PgpError(
+    'wrong-key',
+    `${name} was signed by ${issuers(sig).join(', ') || 'an unnamed key'}, not by the pinned key ${pin} (set source-key-fingerprint for a fork).`,
+  )
 }
 
 /** Streams the file through the verifier; `verified` only settles once every byte was read. */
 async function verifyStream(file: string, sig: openpgp.Signature, key: openpgp.PublicKey): Promise<void> {
   const binary = Readable.toWeb(createReadStream(file)) as WebStream<Uint8Array>
   const message = await openpgp.createMessage({ binary })
-  const result = await openpgp.verify({ message, signature: sig, verificationKeys: key, format: 'binary', expectSigned: false })
+  const result = await openpgp.verify({
+    message,
+    signature: sig,
+    verificationKeys: key,
+    format: 'binary',
+    expectSigned: false,
+  })
   const reader = (result.data as unknown as WebStream<Uint8Array>).getReader()
   while (!(await reader.read()).done);
   if (result.signatures.length === 0) throw new PgpError('invalid-signature', 'the signature file holds no signature')
@@ -108,10 +127,17 @@ async function verifyStream(file: string, sig: openpgp.Signature, key: openpgp.P
 }
 
 /** Verifies `signatureFile` (armored, detached) over `file` with `key`, pinned to `fingerprint`; `label` names the file in errors. */
-export async function verifyDetached(file: string, signatureFile: string, key: openpgp.PublicKey, fingerprint: string, label = basename(file)): Promise<PgpResult> {
+export async function verifyDetached(
+  file: string,
+  signatureFile: string,
+  key: openpgp.PublicKey,
+  fingerprint: string,
+  label = basename(file),
+): Promise<PgpResult> {
   const pin = norm(fingerprint)
   const name = basename(signatureFile)
-  if (!fprsOf(key).includes(pin)) throw new PgpError('wrong-key', `The key ${norm(key.getFingerprint())} is not the pinned key ${pin}.`)
+  if (!fprsOf(key).includes(pin))
+    throw new PgpError('wrong-key', `The key ${norm(key.getFingerprint())} is not the pinned key ${pin}.`)
   const sig = await readSig(await readFile(signatureFile, 'utf8'), name)
   const signer = signingKeyOf(sig, key, name, pin)
   const signerFpr = norm(signer.getFingerprint())
@@ -124,7 +150,14 @@ export async function verifyDetached(file: string, signatureFile: string, key: o
   } catch (err) {
     if (err instanceof PgpError) throw err
     const why = err instanceof Error ? err.message : String(err)
-    throw new PgpError('bad-signature', `${label}: the OpenPGP signature ${name} does not verify with the pinned key ${pin} (${why}); the archive was altered or the signature is not for it.`)
+    throw new PgpError(
+      'bad-signature',
+      `${label}: the OpenPGP signature ${name} does not verify with the pinned key ${pin} (${why}); the archive was altered or the signature is not for it.`,
+    )
   }
-  return { signingKey: signerFpr, primaryKey: norm(key.getFingerprint()), createdAt: sig.packets[0]?.created ?? undefined }
+  return {
+    signingKey: signerFpr,
+    primaryKey: norm(key.getFingerprint()),
+    createdAt: sig.packets[0]?.created ?? undefined,
+  }
 }

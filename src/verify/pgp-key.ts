@@ -39,14 +39,18 @@ export function githubServer(apiUrl: string): string {
 
 export function keyUrls(r: Pick<KeyRequest, 'apiUrl' | 'owner' | 'fingerprint' | 'keyserver'>): string[] {
   const fpr = r.fingerprint.toUpperCase()
-  return [`${githubServer(r.apiUrl)}/${encodeURIComponent(r.owner)}.gpg`, `${r.keyserver ?? KEYSERVER}/vks/v1/by-fingerprint/${fpr}`]
+  return [
+    `${githubServer(r.apiUrl)}/${encodeURIComponent(r.owner)}.gpg`,
+    `${r.keyserver ?? KEYSERVER}/vks/v1/by-fingerprint/${fpr}`,
+  ]
 }
 
 /**
  * Not a tc.find entry (that looks up semver versions only): one file, written atomically,
  * and re-checked against the pin every time it is read.
  */
-export const keyCachePath = (toolCache: string, fingerprint: string): string => path.join(toolCache, KEY_TOOL, fingerprint.toUpperCase(), KEY_FILE)
+export const keyCachePath = (toolCache: string, fingerprint: string): string =>
+  path.join(toolCache, KEY_TOOL, fingerprint.toUpperCase(), KEY_FILE)
 
 export async function pinnedKey(http: Http, r: KeyRequest): Promise<PinnedKey> {
   const cached = await fromCache(r)
@@ -63,18 +67,27 @@ export async function pinnedKey(http: Http, r: KeyRequest): Promise<PinnedKey> {
   }
   // Some endpoint served keys but not the pinned one: that is the message that matters.
   const wrong = errors.some((e) => e instanceof PgpError && e.kind === 'wrong-key')
-  throw new PgpError(wrong ? 'wrong-key' : 'no-key', `Could not get the OpenPGP key ${r.fingerprint.toUpperCase()}: ${errors.map((e) => e.message).join('; ')}`)
+  throw new PgpError(
+    wrong ? 'wrong-key' : 'no-key',
+    `Could not get the OpenPGP key ${r.fingerprint.toUpperCase()}: ${errors.map((e) => e.message).join('; ')}`,
+  )
 }
 
 async function fetchKey(http: Http, url: string, r: KeyRequest): Promise<openpgp.PublicKey> {
   const dir = await mkdtemp(path.join(r.temp, 'ssp-key-'))
   try {
-    const got = await http.download(url, path.join(dir, KEY_FILE), { accept: 'application/pgp-keys, text/plain' }).catch((err: unknown) => {
-      throw new Error(`${url}: ${err instanceof Error ? err.message : String(err)}`)
-    })
+    const got = await http
+      .download(url, path.join(dir, KEY_FILE), { accept: 'application/pgp-keys, text/plain' })
+      .catch((err: unknown) => {
+        throw new Error(`${url}: ${err instanceof Error ? err.message : String(err)}`)
+      })
     const { key, found } = await selectKey(await readFile(got.path, 'utf8'), r.fingerprint)
     if (!key) {
-      if (found.length) throw new PgpError('wrong-key', `${url} has the key(s) ${found.join(', ')}, none of them the pinned ${r.fingerprint.toUpperCase()}`)
+      if (found.length)
+        throw new PgpError(
+          'wrong-key',
+          `${url} has the key(s) ${found.join(', ')}, none of them the pinned ${r.fingerprint.toUpperCase()}`,
+        )
       throw new PgpError('no-key', `${url} holds no OpenPGP public key`)
     }
     checkUsable(key, url)

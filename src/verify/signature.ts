@@ -27,7 +27,14 @@ import {
 // Transitive dependency of @sigstore/bundle and @sigstore/verify: the only public
 // TrustedRoot JSON parser (and the HashAlgorithm enum the bundle uses).
 import { HashAlgorithm, TrustedRoot } from '@sigstore/protobuf-specs'
-import { PolicyError, VerificationError, Verifier, toSignedEntity, toTrustMaterial, type TrustMaterial } from '@sigstore/verify'
+import {
+  PolicyError,
+  VerificationError,
+  Verifier,
+  toSignedEntity,
+  toTrustMaterial,
+  type TrustMaterial,
+} from '@sigstore/verify'
 import seeds from '@sigstore/tuf/seeds.json' with { type: 'json' }
 
 export interface SignaturePolicy {
@@ -64,7 +71,11 @@ export class SignatureError extends Error {
   }
 }
 
-export const SUPPORTED_MEDIA_TYPES: readonly string[] = [BUNDLE_V03_MEDIA_TYPE, BUNDLE_V03_LEGACY_MEDIA_TYPE, BUNDLE_V02_MEDIA_TYPE]
+export const SUPPORTED_MEDIA_TYPES: readonly string[] = [
+  BUNDLE_V03_MEDIA_TYPE,
+  BUNDLE_V03_LEGACY_MEDIA_TYPE,
+  BUNDLE_V02_MEDIA_TYPE,
+]
 
 const TUF_MIRROR = 'https://tuf-repo-cdn.sigstore.dev'
 const STALE_HINT =
@@ -131,7 +142,10 @@ function parseBundle(json: unknown): Bundle {
   const bundle = bundleFromJSON(obj)
   // A DSSE envelope (attestation) is signed over its own payload and never binds the file.
   if (bundle.content.$case !== 'messageSignature') {
-    throw new SignatureError('invalid-bundle', `the bundle holds a ${bundle.content.$case}, not a signature over the file.`)
+    throw new SignatureError(
+      'invalid-bundle',
+      `the bundle holds a ${bundle.content.$case}, not a signature over the file.`,
+    )
   }
   return bundle
 }
@@ -235,7 +249,10 @@ function classify(err: unknown): SignatureError {
     }
   }
   if (err instanceof ValidationError) {
-    return new SignatureError('invalid-bundle', `the signature bundle is malformed: ${err.message} (${err.fields.join(', ')}).`)
+    return new SignatureError(
+      'invalid-bundle',
+      `the signature bundle is malformed: ${err.message} (${err.fields.join(', ')}).`,
+    )
   }
   const msg = err instanceof Error ? err.message : String(err)
   return new SignatureError('invalid-bundle', `the signature bundle is malformed: ${msg}.`)

@@ -129,7 +129,13 @@ async function stage(dir: string, entries: StageEntry[]): Promise<void> {
 }
 
 /** `tar -C stage -cf - TOP | zstd -LEVEL -T0`, as the release workflow packs it. */
-async function compress(stageRoot: string, top: string, dest: string, level: number, mtime: number): Promise<BuiltAsset> {
+async function compress(
+  stageRoot: string,
+  top: string,
+  dest: string,
+  level: number,
+  mtime: number,
+): Promise<BuiltAsset> {
   const tmp = `${dest}.tmp-${randomBytes(4).toString('hex')}`
   const fixed = ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', `--mtime=@${mtime}`]
   const tarArgs = ['-C', stageRoot, ...fixed, '-cf', '-', top]
@@ -168,7 +174,12 @@ function exited(child: ReturnType<typeof spawn>, cmd: string, args: string[]): P
     child.on('error', fail)
     child.on('close', (code, signal) => {
       if (code === 0) ok()
-      else fail(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').at(-1)}`))
+      else
+        fail(
+          new Error(
+            `${cmd} ${args.join(' ')} failed (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').at(-1)}`,
+          ),
+        )
     })
   })
 }
@@ -182,7 +193,12 @@ async function writeChecksums(outDir: string, archives: BuiltAsset[]): Promise<B
   const path = join(outDir, 'checksums.txt')
   const text = archives.map((a) => `${a.sha256}  ${a.name}\n`).join('')
   await writeFile(path, text)
-  return { name: 'checksums.txt', path, size: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') }
+  return {
+    name: 'checksums.txt',
+    path,
+    size: Buffer.byteLength(text),
+    sha256: createHash('sha256').update(text).digest('hex'),
+  }
 }
 
 /** The inputs, plus size and mtime of every file read from the root (a re-debootstrap changes them). */
@@ -193,9 +209,7 @@ async function cacheKey(inputs: object, sources: RootSources): Promise<string> {
       return [p, st.size, st.mtimeMs]
     }),
   )
-  return createHash('sha256')
-    .update(JSON.stringify({ FORMAT, inputs, files }))
-    .digest('hex')
+  return createHash('sha256').update(JSON.stringify({ FORMAT, inputs, files })).digest('hex')
 }
 
 async function readCached(outDir: string, key: string): Promise<ReleaseManifest | undefined> {

@@ -127,7 +127,10 @@ export function sendReply(res: ServerResponse, reply: Reply, action: FaultAction
     pipeThen(body.open({ start: 0, end: upTo }), res, () => undefined) // and then nothing, ever
   } else {
     res.writeHead(reply.status, headers)
-    body.open().pipe(flipAt(action.flipByte.offset ?? half)).pipe(res)
+    body
+      .open()
+      .pipe(flipAt(action.flipByte.offset ?? half))
+      .pipe(res)
   }
 }
 

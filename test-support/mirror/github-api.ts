@@ -85,7 +85,8 @@ async function buildRelease(spec: ReleaseSpec, index: number): Promise<ReleaseMo
 
 async function fileAsset(f: MirrorFile, withDigest: boolean): Promise<AssetModel> {
   const size = (await stat(f.path)).size
-  const digest = f.digest !== undefined ? f.digest : withDigest ? `sha256:${f.sha256 ?? (await sha256File(f.path))}` : null
+  const digest =
+    f.digest !== undefined ? f.digest : withDigest ? `sha256:${f.sha256 ?? (await sha256File(f.path))}` : null
   return { id: newId(), name: f.name, size, digest, body: { path: f.path } }
 }
 

@@ -29,9 +29,20 @@ export const BINARIES: readonly BinarySpec[] = [
   { name: 'podman', dest: 'podman', sources: ['usr/bin/podman'], variants: ['standalone'] },
   { name: 'podman', dest: 'usr/local/bin/podman', sources: ['usr/bin/podman'], variants: DF },
   { name: 'crun', dest: 'usr/local/bin/crun', sources: ['usr/bin/crun'], variants: DF },
-  { name: 'conmon', dest: 'usr/local/lib/podman/conmon', sources: ['usr/bin/conmon', 'usr/libexec/podman/conmon'], variants: DF },
+  {
+    name: 'conmon',
+    dest: 'usr/local/lib/podman/conmon',
+    sources: ['usr/bin/conmon', 'usr/libexec/podman/conmon'],
+    variants: DF,
+  },
   { name: 'rootlessport', dest: 'usr/local/lib/podman/rootlessport', sources: inLibs('rootlessport'), variants: DF },
-  { name: 'quadlet', dest: 'usr/local/libexec/podman/quadlet', sources: inLibs('quadlet'), variants: DF, optional: true },
+  {
+    name: 'quadlet',
+    dest: 'usr/local/libexec/podman/quadlet',
+    sources: inLibs('quadlet'),
+    variants: DF,
+    optional: true,
+  },
   // On Debian 12 pasta is a symlink to passt: the copy keeps the name pasta, which is
   // what selects pasta mode at run time.
   { name: 'pasta', dest: 'usr/local/bin/pasta', sources: ['usr/bin/pasta'], variants: FULL },
@@ -47,7 +58,13 @@ export const BINARIES: readonly BinarySpec[] = [
   },
 ]
 
-export const CONFIG_FILES = ['policy.json', 'registries.conf', 'containers.conf', 'storage.conf', 'seccomp.json'] as const
+export const CONFIG_FILES = [
+  'policy.json',
+  'registries.conf',
+  'containers.conf',
+  'storage.conf',
+  'seccomp.json',
+] as const
 export type ConfigFile = (typeof CONFIG_FILES)[number]
 
 /** Debian ships containers.conf and seccomp.json in /usr/share/containers, the rest in /etc. */
@@ -71,7 +88,10 @@ export function neutralizeStorageConf(text: string): string {
 export const SYSTEMD_DIRS = ['system', 'user'] as const
 /** Generator links the podman Makefile creates next to quadlet (relative, inside the tree). */
 export const GENERATOR_LINKS: readonly { dest: string; target: string }[] = [
-  { dest: 'usr/local/lib/systemd/system-generators/podman-system-generator', target: '../../../libexec/podman/quadlet' },
+  {
+    dest: 'usr/local/lib/systemd/system-generators/podman-system-generator',
+    target: '../../../libexec/podman/quadlet',
+  },
   { dest: 'usr/local/lib/systemd/user-generators/podman-user-generator', target: '../../../libexec/podman/quadlet' },
 ]
 

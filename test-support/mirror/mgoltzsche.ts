@@ -54,7 +54,8 @@ export const MGOLTZSCHE_PIECES: readonly Piece[] = [
 
 /** Upstream's etc/containers, in spirit: storage.conf forcing fuse-overlayfs is the one that matters. */
 export const MGOLTZSCHE_ETC: Record<string, string> = {
-  'storage.conf': '[storage]\ndriver = "overlay"\n\n[storage.options.overlay]\nmount_program = "/usr/local/bin/fuse-overlayfs"\n',
+  'storage.conf':
+    '[storage]\ndriver = "overlay"\n\n[storage.options.overlay]\nmount_program = "/usr/local/bin/fuse-overlayfs"\n',
   'containers.conf': '[engine]\nhelper_binaries_dir = ["/usr/local/lib/podman"]\n',
   'policy.json': '{\n  "default": [{ "type": "insecureAcceptAnything" }]\n}\n',
   'registries.conf': 'unqualified-search-registries = ["docker.io"]\n',
@@ -88,7 +89,14 @@ export async function buildMgoltzscheRelease(opts: MgoltzscheBuildOptions): Prom
     await rm(stage, { recursive: true, force: true })
   }
   const path = join(outDir, name)
-  const built = { version, tag: `v${version}`, name, path, size: (await stat(path)).size, sha256: await sha256File(path) }
+  const built = {
+    version,
+    tag: `v${version}`,
+    name,
+    path,
+    size: (await stat(path)).size,
+    sha256: await sha256File(path),
+  }
   await writeFile(join(outDir, MANIFEST), `${JSON.stringify({ key, built }, null, 2)}\n`)
   return built
 }
@@ -99,7 +107,10 @@ async function locate(root: string): Promise<Map<string, string>> {
     let hit: string | undefined
     for (const rel of p.sources) hit ??= await resolveInRoot(root, rel)
     if (hit) out.set(p.dest, hit)
-    else if (!p.optional) throw new Error(`${root} has no ${p.dest.split('/').pop()} (looked for ${p.sources.map((s) => '/' + s).join(', ')})`)
+    else if (!p.optional)
+      throw new Error(
+        `${root} has no ${p.dest.split('/').pop()} (looked for ${p.sources.map((s) => '/' + s).join(', ')})`,
+      )
   }
   return out
 }
@@ -112,7 +123,8 @@ async function stageTree(dir: string, files: Map<string, string>): Promise<void>
     await chmod(join(dir, dest), (await stat(from)).mode & 0o777)
   }
   await mkdir(join(dir, 'etc/containers'), { recursive: true })
-  for (const [name, text] of Object.entries(MGOLTZSCHE_ETC)) await writeFile(join(dir, 'etc/containers', name), text, { mode: 0o644 })
+  for (const [name, text] of Object.entries(MGOLTZSCHE_ETC))
+    await writeFile(join(dir, 'etc/containers', name), text, { mode: 0o644 })
 }
 
 /** `tar -czf`, made reproducible: sorted, fixed owner and mtime, gzip without a timestamp. */
@@ -131,7 +143,9 @@ async function pack(stage: string, top: string, dest: string): Promise<void> {
 
 async function cacheKey(inputs: object, files: string[]): Promise<string> {
   const stats = await Promise.all(files.map(async (p) => [p, (await stat(p)).size, (await stat(p)).mtimeMs]))
-  return createHash('sha256').update(JSON.stringify({ FORMAT, inputs, stats, etc: MGOLTZSCHE_ETC })).digest('hex')
+  return createHash('sha256')
+    .update(JSON.stringify({ FORMAT, inputs, stats, etc: MGOLTZSCHE_ETC }))
+    .digest('hex')
 }
 
 async function readCached(outDir: string, key: string): Promise<MgoltzscheBuild | undefined> {

@@ -93,7 +93,8 @@ export async function startMirror(opts: MirrorOptions): Promise<Mirror> {
     requests,
     resetRequests: () => void requests.splice(0),
     setFaults: (f) => faults.set(f),
-    setUserKeys: (owner, armored) => void (armored === undefined ? userKeys.delete(owner) : userKeys.set(owner, armored)),
+    setUserKeys: (owner, armored) =>
+      void (armored === undefined ? userKeys.delete(owner) : userKeys.set(owner, armored)),
     clearFaults: () => faults.set([]),
     async setReleases(name, specs) {
       repos.set(name, await buildRepo(name, specs))
@@ -117,7 +118,12 @@ interface Ctx {
   userKeys: Map<string, string>
 }
 
-function listen(handler: Parameters<typeof createServer>[1], host: string, p: number, sockets: Set<Socket>): Promise<Server> {
+function listen(
+  handler: Parameters<typeof createServer>[1],
+  host: string,
+  p: number,
+  sockets: Set<Socket>,
+): Promise<Server> {
   const server = createServer({ keepAliveTimeout: 5_000 }, handler)
   server.on('connection', (s) => {
     sockets.add(s)
@@ -192,13 +198,24 @@ function resolveRoute(ctx: Ctx, url: URL, accept: string): Route {
 /** github.com/<user>.gpg: the user's public keys as text (404 for an unknown user). */
 function keysRoute(ctx: Ctx, owner: string): Route {
   const keys = ctx.userKeys.get(owner)
-  if (keys === undefined) return { reply: () => ({ status: 404, headers: { 'content-type': 'text/plain' }, body: bufferBody('Not Found') }) }
-  return { reply: () => ({ status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: bufferBody(keys) }) }
+  if (keys === undefined)
+    return { reply: () => ({ status: 404, headers: { 'content-type': 'text/plain' }, body: bufferBody('Not Found') }) }
+  return {
+    reply: () => ({ status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: bufferBody(keys) }),
+  }
 }
 
 function listReply(ctx: Ctx, repo: RepoModel, url: URL): Reply {
-  const page = paginate(repo.releases, url.searchParams, ctx.pageSize, `${ctx.urls.api}/repositories/${repo.id}/releases`)
-  const reply = jsonReply(200, page.items.map((r) => releaseJson(ctx.urls, repo, r)))
+  const page = paginate(
+    repo.releases,
+    url.searchParams,
+    ctx.pageSize,
+    `${ctx.urls.api}/repositories/${repo.id}/releases`,
+  )
+  const reply = jsonReply(
+    200,
+    page.items.map((r) => releaseJson(ctx.urls, repo, r)),
+  )
   if (page.link) reply.headers.link = page.link
   return reply
 }
@@ -213,7 +230,8 @@ function apiAssetRoute(ctx: Ctx, repo: RepoModel, id: number, accept: string): R
   for (const rel of repo.releases) {
     const a = rel.assets.find((x) => x.id === id)
     if (!a) continue
-    if (!accept.includes('application/octet-stream')) return { reply: () => jsonReply(200, assetJson(ctx.urls, repo, rel, a)) }
+    if (!accept.includes('application/octet-stream'))
+      return { reply: () => jsonReply(200, assetJson(ctx.urls, repo, rel, a)) }
     const location = `${ctx.urls.download}${downloadPath(repo, rel, a)}`
     return { reply: () => ({ status: 302, headers: { location, 'content-type': 'text/html' }, body: bufferBody('') }) }
   }
@@ -221,7 +239,10 @@ function apiAssetRoute(ctx: Ctx, repo: RepoModel, id: number, accept: string): R
 }
 
 function findAsset(ctx: Ctx, repo: string, tag: string, name: string): AssetModel | undefined {
-  return ctx.repos.get(repo)?.releases.find((r) => r.tag === tag)?.assets.find((a) => a.name === name)
+  return ctx.repos
+    .get(repo)
+    ?.releases.find((r) => r.tag === tag)
+    ?.assets.find((a) => a.name === name)
 }
 
 function assetReply(a: AssetModel): Reply {
@@ -255,7 +276,8 @@ function errorReply(status: number, message = STATUS_CODES[status] ?? 'Error'): 
 function rateLimited(reset?: number): Reply {
   const when = reset ?? Math.floor(Date.now() / 1000) + 3600
   const reply = jsonReply(403, {
-    message: 'API rate limit exceeded for 127.0.0.1. (But here\'s the good news: Authenticated requests get a higher rate limit.)',
+    message:
+      "API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests get a higher rate limit.)",
     documentation_url: `${DOCS}/overview/resources-in-the-rest-api#rate-limiting`,
   })
   Object.assign(reply.headers, {

@@ -54,9 +54,13 @@ export async function resolveInRoot(root: string, rel: string): Promise<string |
 
 /** The upstream part of the root's podman package version: `5.4.2+ds1-2+b2` -> `5.4.2`. */
 export async function podmanVersion(root: string): Promise<string> {
-  const r = await runOk('dpkg-query', [`--admindir=${join(root, 'var/lib/dpkg')}`, '-W', '-f', '${Version}', 'podman'], {
-    timeoutMs: 30_000,
-  })
+  const r = await runOk(
+    'dpkg-query',
+    [`--admindir=${join(root, 'var/lib/dpkg')}`, '-W', '-f', '${Version}', 'podman'],
+    {
+      timeoutMs: 30_000,
+    },
+  )
   return upstreamVersion(r.stdout.trim())
 }
 
