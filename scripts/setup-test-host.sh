@@ -10,7 +10,8 @@ RUNNER_USER=${SSP_USER:-tester}
 TREE_PKGS=podman,passt,crun,uidmap,netavark,aardvark-dns,conmon,catatonit,slirp4netns,nftables,busybox,ca-certificates,iproute2,fuse-overlayfs,apparmor,dpkg
 HOST_PKGS=(podman uidmap slirp4netns passt crun conmon catatonit fuse-overlayfs netavark aardvark-dns
   debootstrap zstd busybox-static iproute2 nftables iptables
-  sudo ca-certificates openssl curl)
+  sudo ca-certificates openssl curl
+  cmark-gfm chromium fonts-liberation2 fonts-noto-color-emoji)
 
 log() { printf '\n== %s\n' "$*"; }
 
@@ -19,7 +20,10 @@ mkdir -p "$CACHE"
 
 install_host_packages() {
   local missing=0 p
-  for p in podman uidmap slirp4netns passt crun debootstrap zstd busybox-static nftables sudo; do
+  # cmark-gfm and chromium: the job summary is rendered and measured the way GitHub shows it
+  # (test-support/summary-render.ts); the fonts give that browser GitHub's metrics and emoji.
+  for p in podman uidmap slirp4netns passt crun debootstrap zstd busybox-static nftables sudo \
+    cmark-gfm chromium fonts-liberation2 fonts-noto-color-emoji; do
     dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing=1
   done
   [ "$missing" = 0 ] && return
