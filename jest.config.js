@@ -23,6 +23,14 @@ export default {
       setupFilesAfterEnv: ['<rootDir>/__tests__/integration/timeout.ts'],
     },
     {
+      // Job summaries rendered as GitHub shows them, in headless Chromium (host packages
+      // cmark-gfm and chromium, from scripts/setup-test-host.sh); no podman involved.
+      ...shared,
+      displayName: 'render',
+      testMatch: ['<rootDir>/__tests__/render/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/__tests__/unit/timeout.ts'],
+    },
+    {
       ...shared,
       displayName: 'quirks',
       testMatch: ['<rootDir>/__tests__/quirks/**/*.test.ts'],

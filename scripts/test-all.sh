@@ -49,6 +49,7 @@ step "host quirk fixes for the rest of the run"
 as_root bash scripts/setup-test-host.sh >/dev/null
 end
 NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects unit --json --outputFile "$results/unit.json" || status=1
+NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects render --runInBand --json --outputFile "$results/render.json" || status=1
 NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects integration --runInBand --json --outputFile "$results/integration.json" || status=1
 node scripts/test-totals.mjs "$results"/*.json
 exit $status

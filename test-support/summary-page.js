@@ -47,7 +47,8 @@ window.sspMeasure = () => {
   const text = root.innerText
   return {
     documentOverflowPx: Math.max(0, document.documentElement.scrollWidth - width),
-    overflow,
+    // the first few say where; the rest of a too-wide table says nothing new
+    overflow: overflow.slice(0, 8),
     firstText: text.trim().split('\n')[0].trim(),
     text,
     allText: root.textContent ?? '',

@@ -118,25 +118,35 @@ describe('buildMatrix and renderMarkdown', () => {
     expect({ passed: m.passed, ran: m.ran, skipped: m.skipped }).toEqual({ passed: 3, ran: 5, skipped: 1 })
   })
 
-  it('renders one table, the total and each failure with its reason, escaped', () => {
+  it('renders the total first, each failure with its reason, escaped, then a table per runner with checks down', () => {
     const md = renderMarkdown(buildMatrix(found, 'Title <script>'))
-    expect(md).toContain('## Title &#60;script&#62;')
+    const lines = md.split('\n')
+    expect(lines.slice(0, 3)).toEqual([
+      '## Title &#60;script&#62;',
+      '',
+      '❌ **3/5 passed** (1 skipped) across 4 configurations.',
+    ])
     expect(md).toContain(
-      '| Configuration | Arch | Runner | podman | crun | pasta | publish | network-host | internet-dns | Passed |',
+      '- ❌ **pigfoot full glibc** on ubuntu24 20250105.1 · amd64: Title of network-host (network-host): curl: (7) refused \\| &#60;b&#62;x&#60;/b&#62;',
     )
     expect(md).toContain(
-      '| system | amd64 | ubuntu24 20250105.1 | 4.9.3 (system) | 1.25.1 (bundled) | missing | ✅ | — | skipped | 1/1 |',
+      '- ❌ **pigfoot standalone static** on ubuntu24 20250105.1 · amd64: Title of publish (publish): crun: unknown version specified',
     )
-    expect(md).toContain(
-      '| pigfoot full glibc | amd64 | ubuntu24 20250105.1 | 5.7.1 (bundled) | 1.25.1 (bundled) | missing | ✅ | ❌ | — | 1/2 |',
-    )
-    expect(md).toContain('**3/5 passed** (1 skipped) across 4 configurations.')
-    expect(md).toContain(
-      '- **pigfoot full glibc** · amd64 · ubuntu24 20250105.1: `network-host`: curl: (7) refused \\| &#60;b&#62;x&#60;/b&#62;',
-    )
-    expect(md).toContain(
-      '- **pigfoot standalone static** · amd64 · ubuntu24 20250105.1: `publish`: crun: unknown version specified',
-    )
+    expect(lines.filter((l) => l.startsWith('### '))).toEqual([
+      '### Failures',
+      '### ubuntu24 20250105.1 · amd64',
+      '### unknown · unknown',
+    ])
+    const ubuntu = md.slice(md.indexOf('### ubuntu24'), md.indexOf('### unknown'))
+    expect(ubuntu).toContain('|  | system | pigfoot standalone static | pigfoot full glibc |')
+    expect(ubuntu).toContain('| podman | 4.9.3 (system) | 5.7.1 (bundled) | 5.7.1 (bundled) |')
+    expect(ubuntu).toContain('| pasta | missing | missing | missing |')
+    expect(ubuntu).toContain('| Title of publish (publish) | ✅ | ❌ | ✅ |')
+    expect(ubuntu).toContain('| Title of network-host (network-host) | — | — | ❌ |')
+    expect(ubuntu).toContain('| Title of internet-dns (internet-dns) | ⏭️ | — | — |')
+    expect(ubuntu).toContain('| **Passed** | **1/1** | **0/1** | **1/2** |')
+    // a runner's table has only the checks its configurations ran
+    expect(md.slice(md.indexOf('### unknown'))).not.toContain('network-host')
   })
 
   it('a cell never breaks the table', () => {
@@ -160,7 +170,7 @@ describe('reportMain', () => {
       markdown: path.join(env.dir, 'out/podman-compatibility.md'),
     })
     const md = readFileSync(outputs.markdown, 'utf8')
-    expect(md).toContain('**1/1 passed** (0 skipped) across 1 configuration.')
+    expect(md).toContain('✅ **1/1 passed** (0 skipped) across 1 configuration.')
     expect(env.read('summary')).toBe(md)
     expect(JSON.parse(readFileSync(outputs.json, 'utf8'))).toMatchObject({
       version: 1,

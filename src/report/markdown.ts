@@ -1,10 +1,12 @@
 // The matrix as Markdown (job summary and the file committed into docs) and as JSON.
 // Report text comes from artifacts: every cell is escaped, nothing is trusted as HTML.
+// One table per runner, checks down and configurations across: a row per configuration
+// with a column per check is 23 columns wide and scrolls sideways in a 1012 px summary.
 import { escapeHtml } from './summary.js'
 import type { SmokeResult } from '../smoke/report.js'
 import type { Matrix, Row } from './matrix.js'
 
-const CELL: Record<SmokeResult, string> = { passed: '✅', failed: '❌', skipped: 'skipped' }
+const CELL: Record<SmokeResult, string> = { passed: '✅', failed: '❌', skipped: '⏭️' }
 
 /** Safe in a GFM table cell: no HTML, no column breaks, one line. */
 export function cell(text: string): string {
@@ -15,24 +17,25 @@ export function cell(text: string): string {
 
 const line = (cells: string[]): string => `| ${cells.join(' | ')} |`
 
-function tableRow(m: Matrix, r: Row): string {
-  const checks = m.columns.map((c) => (r.cells[c.id] ? CELL[r.cells[c.id]] : '—'))
-  const fixed = [r.configuration, r.arch, r.runner, r.podman, r.crun, r.pasta].map(cell)
-  return line([...fixed, ...checks, `${r.passed}/${r.passed + r.failed}`])
+const runnerOf = (r: Row): string => `${r.runner} · ${r.arch}`
+
+/** Rows grouped by runner and arch, in the matrix's order (runner first already). */
+function groups(m: Matrix): [string, Row[]][] {
+  const out = new Map<string, Row[]>()
+  for (const r of m.rows) out.set(runnerOf(r), [...(out.get(runnerOf(r)) ?? []), r])
+  return [...out]
 }
 
-function table(m: Matrix): string[] {
-  const head = [
-    'Configuration',
-    'Arch',
-    'Runner',
-    'podman',
-    'crun',
-    'pasta',
-    ...m.columns.map((c) => cell(c.id)),
-    'Passed',
-  ]
-  return [line(head), line(head.map(() => '---')), ...m.rows.map((r) => tableRow(m, r))]
+function table(m: Matrix, rows: readonly Row[]): string[] {
+  const components = (['podman', 'crun', 'pasta'] as const).map((k) => line([k, ...rows.map((r) => cell(r[k]))]))
+  const checks = m.columns
+    .filter((c) => rows.some((r) => r.cells[c.id]))
+    .map((c) =>
+      line([`${cell(c.title)} (${cell(c.id)})`, ...rows.map((r) => (r.cells[c.id] ? CELL[r.cells[c.id]] : '—'))]),
+    )
+  const passed = line(['**Passed**', ...rows.map((r) => `**${r.passed}/${r.passed + r.failed}**`)])
+  const head = ['', ...rows.map((r) => cell(r.configuration))]
+  return [line(head), line(head.map(() => '---')), ...components, ...checks, passed]
 }
 
 function failures(m: Matrix): string[] {
@@ -41,7 +44,7 @@ function failures(m: Matrix): string[] {
     for (const c of m.columns) {
       if (r.cells[c.id] === 'failed')
         out.push(
-          `- **${cell(r.configuration)}** · ${cell(r.arch)} · ${cell(r.runner)}: \`${c.id}\`: ${cell(r.reasons[c.id] ?? 'failed')}`,
+          `- ❌ **${cell(r.configuration)}** on ${cell(runnerOf(r))}: ${cell(c.title)} (${cell(c.id)}): ${cell(r.reasons[c.id] ?? 'failed')}`,
         )
     }
   }
@@ -50,20 +53,20 @@ function failures(m: Matrix): string[] {
 
 export function totalLine(m: Matrix): string {
   const configs = `${m.rows.length} configuration${m.rows.length === 1 ? '' : 's'}`
-  return `**${m.passed}/${m.ran} passed** (${m.skipped} skipped) across ${configs}.`
+  const icon = m.ran > m.passed ? '❌' : '✅'
+  return `${icon} **${m.passed}/${m.ran} passed** (${m.skipped} skipped) across ${configs}.`
 }
 
 export function renderMarkdown(m: Matrix): string {
-  const legend = m.columns.map((c) => `\`${c.id}\`: ${cell(c.title)}`).join('; ')
+  const tables = groups(m).flatMap(([runner, rows]) => ['', `### ${cell(runner)}`, '', ...table(m, rows)])
   return [
     `## ${cell(m.title)}`,
     '',
-    ...table(m),
-    '',
     totalLine(m),
     ...failures(m),
+    ...tables,
     '',
-    `Checks: ${legend}. ✅ passed, ❌ failed, skipped: did not apply here (the reason is in the JSON). Origin: bundled in the release, completed from its full asset, or the runner's own (system).`,
+    "✅ passed, ❌ failed, ⏭️ skipped: did not apply here (the reason is in the JSON). Origin: bundled in the release, completed from its full asset, or the runner's own (system).",
     '',
   ].join('\n')
 }
