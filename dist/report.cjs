@@ -19693,28 +19693,25 @@ function escapeHtml(s) {
 }
 
 // src/report/markdown.ts
-var CELL = { passed: "\u2705", failed: "\u274C", skipped: "skipped" };
+var CELL = { passed: "\u2705", failed: "\u274C", skipped: "\u23ED\uFE0F" };
 function cell(text) {
   return escapeHtml(text).replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
 }
 var line = (cells) => `| ${cells.join(" | ")} |`;
-function tableRow(m, r) {
-  const checks = m.columns.map((c) => r.cells[c.id] ? CELL[r.cells[c.id]] : "\u2014");
-  const fixed = [r.configuration, r.arch, r.runner, r.podman, r.crun, r.pasta].map(cell);
-  return line([...fixed, ...checks, `${r.passed}/${r.passed + r.failed}`]);
+var runnerOf = (r) => `${r.runner} \xB7 ${r.arch}`;
+function groups(m) {
+  const out = /* @__PURE__ */ new Map();
+  for (const r of m.rows) out.set(runnerOf(r), [...out.get(runnerOf(r)) ?? [], r]);
+  return [...out];
 }
-function table(m) {
-  const head = [
-    "Configuration",
-    "Arch",
-    "Runner",
-    "podman",
-    "crun",
-    "pasta",
-    ...m.columns.map((c) => cell(c.id)),
-    "Passed"
-  ];
-  return [line(head), line(head.map(() => "---")), ...m.rows.map((r) => tableRow(m, r))];
+function table(m, rows) {
+  const components = ["podman", "crun", "pasta"].map((k) => line([k, ...rows.map((r) => cell(r[k]))]));
+  const checks = m.columns.filter((c) => rows.some((r) => r.cells[c.id])).map(
+    (c) => line([`${cell(c.title)} (${cell(c.id)})`, ...rows.map((r) => r.cells[c.id] ? CELL[r.cells[c.id]] : "\u2014")])
+  );
+  const passed = line(["**Passed**", ...rows.map((r) => `**${r.passed}/${r.passed + r.failed}**`)]);
+  const head = ["", ...rows.map((r) => cell(r.configuration))];
+  return [line(head), line(head.map(() => "---")), ...components, ...checks, passed];
 }
 function failures(m) {
   const out = [];
@@ -19722,7 +19719,7 @@ function failures(m) {
     for (const c of m.columns) {
       if (r.cells[c.id] === "failed")
         out.push(
-          `- **${cell(r.configuration)}** \xB7 ${cell(r.arch)} \xB7 ${cell(r.runner)}: \`${c.id}\`: ${cell(r.reasons[c.id] ?? "failed")}`
+          `- \u274C **${cell(r.configuration)}** on ${cell(runnerOf(r))}: ${cell(c.title)} (${cell(c.id)}): ${cell(r.reasons[c.id] ?? "failed")}`
         );
     }
   }
@@ -19730,19 +19727,19 @@ function failures(m) {
 }
 function totalLine(m) {
   const configs = `${m.rows.length} configuration${m.rows.length === 1 ? "" : "s"}`;
-  return `**${m.passed}/${m.ran} passed** (${m.skipped} skipped) across ${configs}.`;
+  const icon = m.ran > m.passed ? "\u274C" : "\u2705";
+  return `${icon} **${m.passed}/${m.ran} passed** (${m.skipped} skipped) across ${configs}.`;
 }
 function renderMarkdown(m) {
-  const legend = m.columns.map((c) => `\`${c.id}\`: ${cell(c.title)}`).join("; ");
+  const tables = groups(m).flatMap(([runner, rows]) => ["", `### ${cell(runner)}`, "", ...table(m, rows)]);
   return [
     `## ${cell(m.title)}`,
     "",
-    ...table(m),
-    "",
     totalLine(m),
     ...failures(m),
+    ...tables,
     "",
-    `Checks: ${legend}. \u2705 passed, \u274C failed, skipped: did not apply here (the reason is in the JSON). Origin: bundled in the release, completed from its full asset, or the runner's own (system).`,
+    "\u2705 passed, \u274C failed, \u23ED\uFE0F skipped: did not apply here (the reason is in the JSON). Origin: bundled in the release, completed from its full asset, or the runner's own (system).",
     ""
   ].join("\n");
 }
@@ -19763,7 +19760,7 @@ function component(c) {
   if (!c || c.origin === "missing") return "missing";
   return `${c.version ?? "unknown"} (${c.origin})`;
 }
-function runnerOf(id) {
+function runnerOf2(id) {
   if (!id) return "unknown";
   return id.os ? `${id.runner} (${id.os})` : id.runner;
 }
@@ -19779,7 +19776,7 @@ function toRow({ file, report }) {
   return {
     configuration: configurationOf(id),
     arch: id?.arch ?? "unknown",
-    runner: runnerOf(id),
+    runner: runnerOf2(id),
     podman: id ? component(id.podman) : `${report.podmanVersion} (unknown)`,
     crun: component(id?.crun),
     pasta: component(id?.pasta),
