@@ -345,14 +345,16 @@ describe('reported, never fixed', () => {
     ])
   })
 
-  test('no user D-Bus: cgroupfs and the file events logger in the drop-in, as a warning', async () => {
+  test('no user D-Bus: cgroupfs and the file events logger in the drop-in; handled, so a log note, not an annotation', async () => {
     const { out } = await remedy(
       host((h) => h.files.delete('/run/user/1001/bus')),
       sudo,
     )
     expect(out.wiring).toEqual({ noSystemd: true })
     expect(out.failures).toEqual([])
-    expect(out.warnings).toEqual([expect.stringContaining('cgroup_manager = "cgroupfs"')])
+    expect(out.warnings).toEqual([])
+    expect(out.notes).toEqual([expect.stringContaining('cgroup_manager = "cgroupfs"')])
+    expect(status(out, 'systemd')?.status).toBe('warn') // still ⚠️ in the summary table
   })
 
   test('another podman on PATH: which one a bare `podman` ran', async () => {
@@ -365,25 +367,30 @@ describe('reported, never fixed', () => {
     expect(status(out, 'other-podman')?.actionText).toBe(
       'another podman is installed; a bare `podman` ran /usr/bin/podman before this step (the installed one now comes first on PATH)',
     )
+    // Issue 11: the runner's own podman is normal: a log line, never a ::warning::.
+    expect(status(out, 'other-podman')?.status).toBe('ok')
+    expect(out.warnings.filter((w) => w.includes('podman'))).toEqual([])
+    expect(out.notes).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^other podman: \/usr\/bin\/podman 4\.9\.3\. another podman/)]),
+    )
   })
 
   test("the lock clash with the apt podman's shared-memory locks: removed and renumbered, no sudo", async () => {
     const h = host((x) =>
-      x
-        .file('/usr/bin/podman', { mode: 0o755 })
-        .on(PODMAN, (args) =>
-          args[0] === 'info'
-            ? {
-                exitCode: 125,
-                stderr: 'Error: failed to open 2048 locks in /libpod_rootless_lock_1001: numerical result out of range',
-              }
-            : { exitCode: 0 },
-        ),
+      x.file('/usr/bin/podman', { mode: 0o755 }).on(PODMAN, (args) =>
+        args[0] === 'info'
+          ? {
+              exitCode: 125,
+              stderr: 'Error: failed to open 2048 locks in /libpod_rootless_lock_1001: numerical result out of range',
+            }
+          : { exitCode: 0 },
+      ),
     )
     h.on('rm', () => ({ exitCode: 0 }))
     const { out, remedyCalls } = await remedy(h, noSudo)
     expect(remedyCalls).toEqual(['rm -f /dev/shm/libpod_rootless_lock_1001', `${PODMAN} system renumber`])
     expect(status(out, 'lock-clash')?.outcome).toBe('fixed')
+    expect(status(out, 'other-podman')?.status).toBe('warn') // a real clash: worth an annotation
   })
 })
 

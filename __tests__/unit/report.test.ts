@@ -34,6 +34,8 @@ const check = (id: string, status: CheckReport['status'], reason?: string): Chec
   title: `Title of ${id}`,
   mode: 'host',
   status,
+  severity: 'blocking',
+  severityReason: 'every podman job uses it',
   reason,
   durationMs: 1,
   details: {},

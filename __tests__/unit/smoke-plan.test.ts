@@ -159,6 +159,22 @@ describe('plan: which checks run on which stack', () => {
     expect(unknownCheckIds('auto')).toEqual([])
   })
 
+  it('severity is data: every check says blocking or advisory and why; naming an advisory check makes it blocking', () => {
+    for (const c of SMOKE_CHECKS) {
+      expect(['blocking', 'advisory']).toContain(c.severity)
+      expect(c.why.length).toBeGreaterThan(5)
+    }
+    const sev = (sel: Parameters<typeof plan>[2]) =>
+      Object.fromEntries(plan(SMOKE_CHECKS, caps(INFO_542), sel).map((r) => [r.id, [r.severity, r.severityReason]]))
+    const auto = sev('auto')
+    expect(auto['default-network']).toEqual(['blocking', 'every podman job uses it'])
+    expect(auto['network-none']).toEqual(['advisory', 'a non-default network mode: only jobs that ask for it use it'])
+    const named = sev(['network-none', 'publish'])
+    expect(named['network-none']).toEqual(['blocking', 'named in smoke-tests'])
+    expect(named.publish).toEqual(auto.publish)
+    expect(sev('all')['network-none']).toEqual(auto['network-none'])
+  })
+
   it('a default-network input changes what the default check expects and what applies', () => {
     const host = caps(INFO_542, HOST, { defaultNetwork: 'host' })
     expect(host.defaultKind).toEqual({ kind: 'host', why: 'default-network: host' })
@@ -276,6 +292,8 @@ describe('report and summary', () => {
     title: `T ${id}`,
     mode: 'pasta:-T',
     status,
+    severity: 'blocking',
+    severityReason: 'every podman job uses it',
     durationMs: 1500,
     details: {},
     ...extra,
@@ -300,6 +318,32 @@ describe('report and summary', () => {
     expect(suiteResult([])).toBe('skipped')
   })
 
+  it('an advisory failure is a warning: the suite passes, the row and details show ⚠️ with the fix', () => {
+    const warn = check('hc', 'failed', {
+      severity: 'advisory',
+      severityReason: 'an optional feature',
+      reason: 'stayed starting',
+      fix: 'use a podman built with the systemd tag',
+    })
+    expect(suiteResult([check('a', 'passed'), warn])).toBe('passed')
+    expect(suiteResult([warn])).toBe('passed')
+    const r = report([check('a', 'passed'), warn])
+    expect(smokeSummaryRows(r)[2]).toEqual([
+      'T hc (hc)',
+      'pasta:-T',
+      '⚠️ warning',
+      '1.5 s',
+      'stayed starting; fix: use a podman built with the systemd tag',
+      'advisory: an optional feature',
+    ])
+    expect(smokeFailureDetails(r)).toEqual([
+      { label: '⚠️ hc: stayed starting', text: 'fix: use a podman built with the systemd tag\nstayed starting' },
+    ])
+    expect(smokeHeadline(r)).toBe(
+      'Network smoke tests passed: 1 passed, 0 failed, 1 warning(s) (advisory), 0 skipped; wall time 2.0 s, sum of check durations 3.0 s',
+    )
+  })
+
   it('rows: mode x check with icons, durations, reasons; untrusted text escaped', () => {
     const r = report([
       check('a', 'passed', { details: { summary: 'saw <10.0.2.2>' } }),
@@ -308,11 +352,19 @@ describe('report and summary', () => {
     ])
     const rows = smokeSummaryRows(r)
     expect(rows[0]).toEqual(
-      ['Check', 'Network mode', 'Result', 'Duration', 'Notes'].map((data) => ({ data, header: true })),
+      ['Check', 'Network mode', 'Result', 'Duration', 'Notes', 'Severity'].map((data) => ({ data, header: true })),
     )
-    expect(rows[1]).toEqual(['T a (a)', 'pasta:-T', '✅ passed', '1.5 s', 'saw &#60;10.0.2.2&#62;'])
-    expect(rows[2]).toEqual(['T b (b)', 'pasta:-T', '❌ failed', '1.5 s', 'exit 126'])
-    expect(rows[3]).toEqual(['T c (c)', 'pasta:-T', '⏭️ skipped', '—', 'pasta needs podman &#62;= 4.4 (have 4.3.1)'])
+    const sev = 'blocking: every podman job uses it'
+    expect(rows[1]).toEqual(['T a (a)', 'pasta:-T', '✅ passed', '1.5 s', 'saw &#60;10.0.2.2&#62;', sev])
+    expect(rows[2]).toEqual(['T b (b)', 'pasta:-T', '❌ failed', '1.5 s', 'exit 126', sev])
+    expect(rows[3]).toEqual([
+      'T c (c)',
+      'pasta:-T',
+      '⏭️ skipped',
+      '—',
+      'pasta needs podman &#62;= 4.4 (have 4.3.1)',
+      sev,
+    ])
     expect(smokeFailureDetails(r)).toEqual([{ label: 'b: exit 126', text: 'Error: pasta failed\nline 2' }])
     expect(smokeHeadline(r)).toBe(
       'Network smoke tests failed: 1 passed, 1 failed, 1 skipped; wall time 2.0 s, sum of check durations 3.0 s',

@@ -104,7 +104,20 @@ describe('applySmokeVerdict', () => {
           title: '',
           mode: '',
           status: 'failed',
+          severity: 'blocking',
+          severityReason: 'x',
           reason: 'GET 127.0.0.1:4: ECONNREFUSED',
+          durationMs: 5,
+          details: {},
+        },
+        {
+          id: 'healthcheck',
+          title: '',
+          mode: '',
+          status: 'failed',
+          severity: 'advisory',
+          severityReason: 'an optional feature',
+          reason: 'never healthy',
           durationMs: 5,
           details: {},
         },
@@ -115,6 +128,7 @@ describe('applySmokeVerdict', () => {
     applySmokeVerdict(report('failed'), 'error')
     expect(process.exitCode).toBe(1)
     expect(printed.join('')).toContain('::error::Network smoke tests failed: publish (GET 127.0.0.1:4: ECONNREFUSED)')
+    expect(printed.join('')).not.toContain('healthcheck')
   })
 
   it('warning: annotates only; nothing happens when the suite passed or did not run', () => {
@@ -130,9 +144,19 @@ describe('applySmokeVerdict', () => {
     expect(process.exitCode).toBeUndefined()
   })
 
-  it('log line for a failure carries the reason', () => {
-    expect(
-      logLine({ id: 'x', title: '', mode: 'host', status: 'failed', reason: 'boom', durationMs: 1234, details: {} }),
-    ).toBe('❌ x [host] 1.2 s boom')
+  it('log line for a failure carries the reason; an advisory one is ⚠️ with its fix', () => {
+    const base = { id: 'x', title: '', mode: 'host', severityReason: 'y', durationMs: 1234, details: {} }
+    expect(logLine({ ...base, status: 'failed', severity: 'blocking', reason: 'boom' })).toBe('❌ x [host] 1.2 s boom')
+    expect(logLine({ ...base, status: 'failed', severity: 'advisory', reason: 'boom', fix: 'do z' })).toBe(
+      '⚠️ x [host] (advisory) 1.2 s boom; fix: do z',
+    )
+  })
+
+  it('an advisory failure alone never fails the step nor annotates', () => {
+    const only = report('passed')
+    only.checks = only.checks.filter((c) => c.severity === 'advisory')
+    applySmokeVerdict(only, 'error')
+    expect(printed).toEqual([])
+    expect(process.exitCode).toBeUndefined()
   })
 })

@@ -19,6 +19,8 @@ export interface RemedyOutcome {
   changes: SystemChange[]
   failures: string[]
   warnings: string[]
+  /** for the job log only: handled warnings and notes on checks that passed */
+  notes: string[]
   wiring: Partial<Wiring>
 }
 
@@ -103,7 +105,7 @@ function settle(c: Check, error: string | undefined, after: Check | undefined, r
 }
 
 function unfixed(c: Check, root: boolean): CheckResult {
-  if (c.status === 'ok') return { ...c, outcome: 'ok', actionText: '—' }
+  if (c.status === 'ok') return { ...c, outcome: 'ok', actionText: c.message ?? '—' }
   if (c.plan === 'report') {
     const how = c.remedy ? `allow-sudo is false; run:\n${commands(c, root)}` : (c.message ?? 'no remedy')
     return { ...c, outcome: 'reported', actionText: c.remedy && c.message ? `${c.message}; ${how}` : how }
@@ -149,7 +151,8 @@ export async function applyRemedies(
     checks: results,
     changes,
     failures: results.filter(isError).map(line),
-    warnings: results.filter((r) => !isError(r) && r.status !== 'ok').map(line),
+    warnings: results.filter((r) => !isError(r) && r.status !== 'ok' && !r.handled).map(line),
+    notes: results.filter((r) => (r.status === 'ok' && r.message) || (!isError(r) && r.handled)).map(line),
     wiring: results.reduce<Partial<Wiring>>((w, r) => ({ ...w, ...r.wiring }), {}),
   }
 }

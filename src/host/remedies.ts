@@ -43,6 +43,8 @@ export interface Check {
   remedy?: { name: string; steps: Step[] }
   /** what an unfixed problem is: fails the step, or only warns */
   severity: 'error' | 'warning'
+  /** a warning the action already handled: shown in the table and the log, never as an annotation */
+  handled?: true
   message?: string
   wiring?: Partial<Wiring>
 }
@@ -352,6 +354,7 @@ function systemd(f: HostFacts): Check {
     status: 'warn',
     plan: 'none',
     severity: 'warning',
+    handled: true,
     message: 'no user systemd session: the drop-in sets cgroup_manager = "cgroupfs" and events_logger = "file"',
     wiring: { noSystemd: true },
   }
@@ -365,19 +368,18 @@ function otherPodman(p: Probe): Check[] {
     p.podmans[0] && p.podmans[0].realPath !== mine
       ? `; a bare \`podman\` ran ${p.podmans[0].path} before this step (the installed one now comes first on PATH)`
       : ''
-  const other =
-    others.length === 0
-      ? ok('other-podman', 'other podman', found, 'one podman')
-      : {
-          ...ok('other-podman', 'other podman', found, 'one podman'),
-          status: 'warn' as const,
-          message: `another podman is installed${bare}`,
-        }
   const uid = p.facts.user.uid
   const lock = `/dev/shm/libpod_rootless_lock_${uid}`
   const clash = /failed to (open|create) \d+ locks in \S+: (numerical result out of range|file exists)/.exec(
     p.infoError ?? '',
   )
+  // Another podman alone is normal (the runner image's own): a log line, not an annotation.
+  // It warns only when the two really clash; the podman-coexist smoke check proves both work.
+  const other: Check = {
+    ...ok('other-podman', 'other podman', found, 'one podman'),
+    ...(others.length > 0 && { message: `another podman is installed${bare}` }),
+    ...(others.length > 0 && clash && { status: 'warn' as const }),
+  }
   if (!clash) return [other]
   const steps: Step[] = [
     { argv: ['rm', '-f', lock], sudo: false },

@@ -52,6 +52,7 @@ export async function gateStep(g: GateStepInput): Promise<GateStepResult> {
     },
   })
   for (const w of [...completion.warnings, ...remedies.warnings]) core.warning(w)
+  for (const n of remedies.notes) core.info(n)
   const failures = [...completion.failures, ...remedies.failures]
   if (failures.length) throw new host.GateError(failures)
   const { crunVersion, pastaVersion } = host.gateOutputs(completion.pieces)

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto'
 import semver from 'semver'
 import { pastaDate } from '../host/parse.js'
 import { dirOf } from './argv.js'
-import { type Capabilities, detectKind, type NetKind } from './facts.js'
+import { type Check, EVERY_JOB, NON_DEFAULT } from './check.js'
+import { detectKind } from './facts.js'
 import { blobPath, MiB } from './payload.js'
 import type { Facts, GetJob, GetResult } from './probe.js'
 import type { Details } from './report.js'
@@ -12,27 +13,7 @@ import { type CheckContext, CheckFailure } from './runner.js'
 import { freePort, type HostServer, hostFetch } from './servers.js'
 import { makeTestPki } from './x509.js'
 
-export interface Needs {
-  /** semver range podman must satisfy */
-  podman?: string
-  pasta?: true
-  slirp4netns?: true
-  netavark?: true
-  internet?: true
-  ipv6?: true
-  /** only meaningful when podman's default network is one of these */
-  defaultKinds?: readonly NetKind[]
-  /** slow or heavy: left out of `auto`, run by `all` or by id */
-  optional?: true
-}
-
-export interface Check {
-  id: string
-  title: string
-  mode: (caps: Capabilities) => string
-  needs: Needs
-  run(ctx: CheckContext): Promise<Details>
-}
+export type { Check, Needs } from './check.js'
 
 const LARGE = 8 * MiB
 const PROBE_PORT = 8080
@@ -226,6 +207,8 @@ export const LOCAL_CHECKS: readonly Check[] = [
     title: 'TLS to host loopback, CA from a volume',
     mode: (c) => (c.defaultKind.kind === 'pasta' ? 'pasta:-T' : 'slirp4netns:allow_host_loopback=true'),
     needs: { defaultKinds: ['pasta', 'slirp4netns'] },
+    severity: 'advisory',
+    why: 'TLS through pasta -T or slirp4netns host loopback: a non-default network mode',
     run: tlsVolume,
   },
   {
@@ -233,6 +216,8 @@ export const LOCAL_CHECKS: readonly Check[] = [
     title: 'Custom network, DNS between containers',
     mode: () => 'bridge (podman network create)',
     needs: { netavark: true },
+    severity: 'blocking',
+    why: 'DNS between containers (compose-style jobs) on a podman network',
     run: customNetwork,
   },
   {
@@ -240,6 +225,8 @@ export const LOCAL_CHECKS: readonly Check[] = [
     title: 'Default network',
     mode: (c) => `default (${c.defaultKind.kind})`,
     needs: {},
+    severity: 'blocking',
+    why: EVERY_JOB,
     run: defaultNetwork,
   },
   {
@@ -247,6 +234,8 @@ export const LOCAL_CHECKS: readonly Check[] = [
     title: 'Publish 127.0.0.1:P, host fetches',
     mode: (c) => `default (${c.defaultKind.kind})`,
     needs: { defaultKinds: ['pasta', 'slirp4netns', 'bridge'] },
+    severity: 'blocking',
+    why: 'publishing a port (-p) is how jobs reach service containers',
     run: publish,
   },
   {
@@ -254,6 +243,8 @@ export const LOCAL_CHECKS: readonly Check[] = [
     title: 'Container to host loopback',
     mode: () => 'pasta:-T',
     needs: { pasta: true },
+    severity: 'advisory',
+    why: NON_DEFAULT,
     run: (ctx) => fetchFromHost(ctx, (port) => `pasta:-T,${port}`, '127.0.0.1'),
   },
   {
@@ -261,6 +252,8 @@ export const LOCAL_CHECKS: readonly Check[] = [
     title: 'Container to host via gateway',
     mode: () => 'pasta:--map-gw',
     needs: { pasta: true },
+    severity: 'advisory',
+    why: NON_DEFAULT,
     run: (ctx) => fetchFromHost(ctx, () => 'pasta:--map-gw', '{gw4}'),
   },
   {
@@ -268,6 +261,8 @@ export const LOCAL_CHECKS: readonly Check[] = [
     title: 'Container to host loopback',
     mode: () => 'slirp4netns:allow_host_loopback=true',
     needs: { slirp4netns: true },
+    severity: 'advisory',
+    why: NON_DEFAULT,
     run: (ctx) => fetchFromHost(ctx, () => 'slirp4netns:allow_host_loopback=true', '10.0.2.2'),
   },
   {
@@ -275,6 +270,8 @@ export const LOCAL_CHECKS: readonly Check[] = [
     title: 'Publish, source address kept',
     mode: () => 'slirp4netns:port_handler=slirp4netns',
     needs: { slirp4netns: true },
+    severity: 'advisory',
+    why: NON_DEFAULT,
     run: portHandler(
       'slirp4netns',
       '10.0.2.2',
@@ -286,6 +283,8 @@ export const LOCAL_CHECKS: readonly Check[] = [
     title: 'Publish, source address rewritten',
     mode: () => 'slirp4netns:port_handler=rootlesskit',
     needs: { slirp4netns: true },
+    severity: 'advisory',
+    why: NON_DEFAULT,
     run: portHandler(
       'rootlesskit',
       '10.0.2.100',
@@ -297,8 +296,26 @@ export const LOCAL_CHECKS: readonly Check[] = [
     title: 'host.containers.internal in /etc/hosts',
     mode: (c) => `default (${c.defaultKind.kind})`,
     needs: {},
+    severity: 'advisory',
+    why: 'only jobs that address the host by name use it',
     run: hostsEntry,
   },
-  { id: 'network-host', title: 'Host network reaches host loopback', mode: () => 'host', needs: {}, run: networkHost },
-  { id: 'network-none', title: 'No network: only lo', mode: () => 'none', needs: {}, run: networkNone },
+  {
+    id: 'network-host',
+    title: 'Host network reaches host loopback',
+    mode: () => 'host',
+    needs: {},
+    severity: 'advisory',
+    why: NON_DEFAULT,
+    run: networkHost,
+  },
+  {
+    id: 'network-none',
+    title: 'No network: only lo',
+    mode: () => 'none',
+    needs: {},
+    severity: 'advisory',
+    why: NON_DEFAULT,
+    run: networkNone,
+  },
 ]

@@ -10,7 +10,7 @@ import { imageExistsArgv, isFullyQualified, type ProbeRuntime, pullArgv } from '
 import { capabilities, plan, SMOKE_CHECKS, type Selection, unknownCheckIds } from './plan.js'
 import { type Facts, PROBE_SCRIPT } from './probe.js'
 import { type CheckReport, type SmokeReport, suiteResult } from './report.js'
-import { jsonLine, runAll, type Runnable, type Suite } from './runner.js'
+import { jsonLine, reportBase, runAll, type Runnable, type Suite } from './runner.js'
 import { makeWorkspace, type Workspace } from './workspace.js'
 
 export { smokeFailureDetails, smokeHeadline, smokeSummaryRows } from './report.js'
@@ -76,15 +76,10 @@ function runtimeFor(opts: SmokeOptions, ws: Workspace): (id: string) => Promise<
 
 /** The image could not be pulled: every check that would have run fails with that reason. */
 const failAll = (runnables: Runnable[], reason: string): CheckReport[] =>
-  runnables.map((r) => ({
-    id: r.id,
-    title: r.title,
-    mode: r.mode,
-    status: r.skip ? 'skipped' : 'failed',
-    reason: r.skip ?? reason,
-    durationMs: 0,
-    details: {},
-  }))
+  runnables.map((r) => {
+    const { fix: _tableFix, ...base } = reportBase(r)
+    return { ...base, status: r.skip ? 'skipped' : 'failed', reason: r.skip ?? reason, durationMs: 0, details: {} }
+  })
 
 export async function runSmokeSuite(run: Run, opts: SmokeOptions): Promise<SmokeReport> {
   const unknown = unknownCheckIds(opts.select)

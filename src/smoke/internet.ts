@@ -87,20 +87,40 @@ async function https6(ctx: CheckContext): Promise<Details> {
 const dflt = (c: Parameters<Check['mode']>[0]) => `default (${c.defaultKind.kind})`
 
 export const INTERNET_CHECKS: readonly Check[] = [
-  { id: 'internet-dns', title: 'DNS A/AAAA', mode: dflt, needs: { internet: true }, run: dnsLookups },
+  {
+    id: 'internet-dns',
+    title: 'DNS A/AAAA',
+    mode: dflt,
+    needs: { internet: true },
+    severity: 'blocking',
+    why: 'DNS from a container: every job that fetches anything',
+    run: dnsLookups,
+  },
   {
     id: 'internet-https',
     title: 'HTTPS over IPv4 to several CDNs, 16 parallel',
     mode: dflt,
     needs: { internet: true },
+    severity: 'blocking',
+    why: 'HTTPS from a container: every job that fetches anything',
     run: https4,
   },
-  { id: 'internet-ipv6', title: 'HTTPS over IPv6', mode: dflt, needs: { internet: true, ipv6: true }, run: https6 },
+  {
+    id: 'internet-ipv6',
+    title: 'HTTPS over IPv6',
+    mode: dflt,
+    needs: { internet: true, ipv6: true },
+    severity: 'advisory',
+    why: 'GitHub-hosted runners have no IPv6 egress; only IPv6 jobs need it',
+    run: https6,
+  },
   {
     id: 'internet-throughput',
     title: 'Large download vs --network host',
     mode: (c) => `${dflt(c)} vs host`,
     needs: { internet: true, optional: true },
+    severity: 'advisory',
+    why: 'a slow default network is a performance problem, not a broken one',
     run: throughput,
   },
 ]

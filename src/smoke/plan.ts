@@ -81,12 +81,23 @@ function selectionSkip(check: Check, select: Selection): string | undefined {
   return undefined
 }
 
+export const NAMED = 'named in smoke-tests'
+
+/** A check the user names in smoke-tests blocks, whatever the table says: they asked for it. */
+function severityOf(c: Check, select: Selection): Pick<Runnable, 'severity' | 'severityReason'> {
+  if (Array.isArray(select) && select.includes(c.id) && c.severity === 'advisory')
+    return { severity: 'blocking', severityReason: NAMED }
+  return { severity: c.severity, severityReason: c.why }
+}
+
 /** Every known check, in order, each either runnable or carrying its skip reason. */
 export function plan(checks: readonly Check[], caps: Capabilities, select: Selection): Runnable[] {
   return checks.map((c) => ({
     id: c.id,
     title: c.title,
     mode: c.mode(caps),
+    ...severityOf(c, select),
+    ...(c.fix && { fix: c.fix }),
     skip: selectionSkip(c, select) ?? unmet(c.needs, caps),
     run: c.run,
   }))

@@ -5,6 +5,8 @@ import type { ReportIdentity } from './identity.js'
 export type { ReportIdentity } from './identity.js'
 
 export type SmokeResult = 'passed' | 'failed' | 'skipped'
+/** blocking: a failure fails the suite; advisory: a failure is a warning (⚠️), the suite still passes */
+export type Severity = 'blocking' | 'advisory'
 export type Details = Record<string, unknown>
 
 export interface CheckReport {
@@ -13,8 +15,13 @@ export interface CheckReport {
   /** network mode the check used, e.g. `default (pasta)`, `pasta:-T`, `host` */
   mode: string
   status: SmokeResult
+  severity: Severity
+  /** why this severity: from the check table, or `named in smoke-tests` */
+  severityReason: string
   /** why it failed or was skipped */
   reason?: string
+  /** what to do about a failure */
+  fix?: string
   durationMs: number
   details: Details
   /** last lines of the failing command's stderr */
@@ -45,43 +52,63 @@ export function withIdentity(report: SmokeReport, identity: ReportIdentity | und
   return { version, identity, ...rest }
 }
 
-/** failed if anything failed; passed if something ran and nothing failed; else skipped. */
+/** An advisory check that failed: reported with ⚠️, never failing the suite. */
+export const isWarning = (c: CheckReport): boolean => c.status === 'failed' && c.severity === 'advisory'
+export const isBlockingFailure = (c: CheckReport): boolean => c.status === 'failed' && c.severity !== 'advisory'
+
+/** failed if a blocking check failed; passed if something ran (advisory failures included); else skipped. */
 export function suiteResult(checks: readonly CheckReport[]): SmokeResult {
-  if (checks.some((c) => c.status === 'failed')) return 'failed'
-  return checks.some((c) => c.status === 'passed') ? 'passed' : 'skipped'
+  if (checks.some(isBlockingFailure)) return 'failed'
+  return checks.some((c) => c.status !== 'skipped') ? 'passed' : 'skipped'
 }
 
 const ICON: Record<SmokeResult, string> = { passed: '✅ passed', failed: '❌ failed', skipped: '⏭️ skipped' }
+const WARNING_ICON = '⚠️ warning'
+/** The result cell: an advisory failure is a warning, not a failure. */
+export const resultText = (c: CheckReport): string => (isWarning(c) ? WARNING_ICON : ICON[c.status])
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
 
 /** One line of what a passed check saw, from its details, for the summary table. */
 function note(c: CheckReport): string {
-  if (c.status !== 'passed') return c.reason ?? ''
+  if (c.status !== 'passed') return [c.reason, c.fix && `fix: ${c.fix}`].filter(Boolean).join('; ')
   const d = c.details
   return typeof d.summary === 'string' ? d.summary : ''
 }
 
 export function smokeSummaryRows(report: SmokeReport): Row[] {
-  const head = ['Check', 'Network mode', 'Result', 'Duration', 'Notes'].map((data) => ({ data, header: true }))
+  const head = ['Check', 'Network mode', 'Result', 'Duration', 'Notes', 'Severity'].map((data) => ({
+    data,
+    header: true,
+  }))
   const rows = report.checks.map((c) =>
-    [`${c.title} (${c.id})`, c.mode, ICON[c.status], c.status === 'skipped' ? '—' : seconds(c.durationMs), note(c)].map(
-      escapeHtml,
-    ),
+    [
+      `${c.title} (${c.id})`,
+      c.mode,
+      resultText(c),
+      c.status === 'skipped' ? '—' : seconds(c.durationMs),
+      note(c),
+      `${c.severity}: ${c.severityReason}`,
+    ].map(escapeHtml),
   )
   return [head, ...rows]
 }
 
 export function smokeHeadline(report: SmokeReport): string {
-  const n = (s: SmokeResult) => report.checks.filter((c) => c.status === s).length
+  const n = (s: SmokeResult) => report.checks.filter((c) => c.status === s && !isWarning(c)).length
+  const warnings = report.checks.filter(isWarning).length
   return (
-    `Network smoke tests ${report.result}: ${n('passed')} passed, ${n('failed')} failed, ${n('skipped')} skipped; ` +
+    `Network smoke tests ${report.result}: ${n('passed')} passed, ${n('failed')} failed, ` +
+    `${warnings ? `${warnings} warning(s) (advisory), ` : ''}${n('skipped')} skipped; ` +
     `wall time ${seconds(report.wallMs)}, sum of check durations ${seconds(report.checksMs)}`
   )
 }
 
-/** For the summary's <details>: each failure with the last lines of its stderr. */
+/** For the summary's <details>: each failure (⚠️ for an advisory one) with its fix and the last lines of its stderr. */
 export function smokeFailureDetails(report: SmokeReport): { label: string; text: string }[] {
   return report.checks
     .filter((c) => c.status === 'failed')
-    .map((c) => ({ label: `${c.id}: ${c.reason ?? 'failed'}`, text: c.stderrTail || c.reason || 'no output' }))
+    .map((c) => ({
+      label: `${isWarning(c) ? '⚠️ ' : ''}${c.id}: ${c.reason ?? 'failed'}`,
+      text: [c.fix && `fix: ${c.fix}`, c.stderrTail || c.reason || 'no output'].filter(Boolean).join('\n'),
+    }))
 }

@@ -13,7 +13,7 @@ import {
 } from './argv.js'
 import type { Capabilities } from './facts.js'
 import type { Facts, ProbeRequest } from './probe.js'
-import type { CheckReport, Details } from './report.js'
+import type { CheckReport, Details, Severity } from './report.js'
 import { type HostServer, startHostServer } from './servers.js'
 
 export interface Suite {
@@ -30,12 +30,13 @@ export interface Suite {
   write(rel: string, content: string): Promise<string>
 }
 
-/** A failed assertion; `stderr` is the tail shown in the summary's details. */
+/** A failed assertion; `stderr` is the tail shown in the summary's details; `fix` what to do about it. */
 export class CheckFailure extends Error {
   constructor(
     message: string,
     readonly stderr?: string,
     readonly details?: Details,
+    readonly fix?: string,
   ) {
     super(message)
   }
@@ -194,13 +195,19 @@ export interface Runnable {
   id: string
   title: string
   mode: string
+  severity: Severity
+  severityReason: string
+  /** the table's fix, used when a failure names none */
+  fix?: string
   skip?: string
   run(ctx: CheckContext): Promise<Details>
 }
 
+type Base = Pick<CheckReport, 'id' | 'title' | 'mode' | 'severity' | 'severityReason'> & { fix?: string }
+
 /** One check: its result, never an exception. Cleanup runs before the result is final. */
 export async function runOne(suite: Suite, c: Runnable): Promise<CheckReport> {
-  const base = { id: c.id, title: c.title, mode: c.mode }
+  const { fix, ...base } = reportBase(c)
   if (c.skip) return { ...base, status: 'skipped', reason: c.skip, durationMs: 0, details: {} }
   const started = Date.now()
   const ctx = new CheckContext(suite, c.id, started + suite.timeoutMs)
@@ -217,7 +224,7 @@ export async function runOne(suite: Suite, c: Runnable): Promise<CheckReport> {
     const details = await Promise.race([c.run(ctx), backstop])
     report = { ...base, status: 'passed', durationMs: 0, details }
   } catch (err) {
-    report = outcome(base, err)
+    report = outcome({ ...base, fix }, err)
   } finally {
     clearTimeout(timer)
   }
@@ -231,13 +238,24 @@ export async function runOne(suite: Suite, c: Runnable): Promise<CheckReport> {
   return { ...report, durationMs: Date.now() - started }
 }
 
-function outcome(base: Pick<CheckReport, 'id' | 'title' | 'mode'>, err: unknown): CheckReport {
+export const reportBase = (c: Runnable): Base => ({
+  id: c.id,
+  title: c.title,
+  mode: c.mode,
+  severity: c.severity,
+  severityReason: c.severityReason,
+  ...(c.fix && { fix: c.fix }),
+})
+
+function outcome({ fix, ...base }: Base, err: unknown): CheckReport {
   if (err instanceof CheckSkip) return { ...base, status: 'skipped', reason: err.message, durationMs: 0, details: {} }
   const f = err instanceof CheckFailure ? err : new CheckFailure(err instanceof Error ? err.message : String(err))
+  const how = f.fix ?? fix
   return {
     ...base,
     status: 'failed',
     reason: f.message,
+    ...(how && { fix: how }),
     durationMs: 0,
     details: f.details ?? {},
     ...(f.stderr && { stderrTail: f.stderr }),

@@ -11,6 +11,8 @@ import type { Summary } from '../report/summary.js'
 import { runSmokeSuite } from './index.js'
 import {
   type CheckReport,
+  isBlockingFailure,
+  isWarning,
   type ReportIdentity,
   type SmokeReport,
   smokeFailureDetails,
@@ -32,9 +34,15 @@ type SmokeInputs = Pick<Inputs, 'smokeTests' | 'smokeImage' | 'smokeTimeoutSec' 
 
 const ICON = { passed: '✅', failed: '❌', skipped: '⏭️' } as const
 
+/** The job log's line: an advisory failure is ⚠️ with its fix, in the log only (no annotation). */
 export function logLine(c: CheckReport): string {
-  const what = c.status === 'passed' ? ((c.details.summary as string | undefined) ?? '') : (c.reason ?? '')
-  return `${ICON[c.status]} ${c.id} [${c.mode}] ${(c.durationMs / 1000).toFixed(1)} s ${what}`.trimEnd()
+  const what =
+    c.status === 'passed'
+      ? ((c.details.summary as string | undefined) ?? '')
+      : [c.reason, c.status === 'failed' && c.fix && `fix: ${c.fix}`].filter(Boolean).join('; ')
+  const icon = isWarning(c) ? '⚠️' : ICON[c.status]
+  const advisory = c.severity === 'advisory' && c.status === 'failed' ? ' (advisory)' : ''
+  return `${icon} ${c.id} [${c.mode}]${advisory} ${(c.durationMs / 1000).toFixed(1)} s ${what}`.trimEnd()
 }
 
 /**
@@ -81,7 +89,7 @@ export async function runSmokeStep(
 /** smoke-failure: error fails the step, warning only annotates; call after the summary is written. */
 export function applySmokeVerdict(report: SmokeReport | undefined, mode: Inputs['smokeFailure']): void {
   if (report?.result !== 'failed') return
-  const failed = report.checks.filter((c) => c.status === 'failed')
+  const failed = report.checks.filter(isBlockingFailure)
   const message = `Network smoke tests failed: ${failed.map((c) => `${c.id} (${c.reason})`).join('; ')}`
   if (mode === 'error') core.setFailed(message)
   else core.warning(`${message}. smoke-failure: warning keeps the step green.`)
