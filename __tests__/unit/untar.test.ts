@@ -2,9 +2,10 @@
 // is not; a damaged archive fails either way with tar's reason.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { listArchive } from '../../src/install/tar-stream.js'
 import { findOnPath, untar } from '../../src/install/untar.js'
 
 let dir: string
@@ -39,7 +40,7 @@ describe('untar', () => {
     expect(Boolean(await findOnPath('zstd'))).toBe(!hideZstd)
     const dest = path.join(dir, 'out')
     mkdirSync(dest)
-    await untar(path.join(dir, name), dest)
+    await untar(path.join(dir, name), dest, (await listArchive(path.join(dir, name))).tarBytes)
     expect(readFileSync(path.join(dest, 'top/bin/podman'), 'utf8')).toHaveLength(100_000)
   })
 
@@ -50,6 +51,24 @@ describe('untar', () => {
     writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)))
     const dest = path.join(dir, 'out')
     mkdirSync(dest)
-    await expect(untar(cut, dest)).rejects.toThrow(/Unpacking .*cut\.tar\.zst failed \(tar exit [12]\)/)
+    await expect(untar(cut, dest, 10 * 1024 ** 2)).rejects.toThrow(/Unpacking .*cut\.tar\.zst failed \(tar exit [12]\)/)
   })
+
+  it.each([false, true])(
+    'refuses a tar stream longer than its listing while unpacking, not after (node decoder: %s)',
+    async (hideZstd) => {
+      if (hideZstd) process.env.PATH = pathWithoutZstd()
+      // a second file after a large first one: the cap is passed before tar reaches it
+      writeFileSync(path.join(dir, 'src/top/bin/zz-late'), 'late')
+      writeFileSync(path.join(dir, 'src/top/bin/aa-big'), Buffer.alloc(4 * 1024 ** 2, 1))
+      const big = path.join(dir, 'big.tar.zst')
+      execFileSync('tar', ['--zstd', '--sort=name', '-C', path.join(dir, 'src'), '-cf', big, 'top'])
+      const { tarBytes } = await listArchive(big)
+      const dest = path.join(dir, 'out')
+      mkdirSync(dest)
+      await expect(untar(big, dest, 1024 ** 2)).rejects.toThrow(/grew past the 1048576 bytes its listing had/)
+      expect(existsSync(path.join(dest, 'top/bin/zz-late'))).toBe(false)
+      expect(tarBytes).toBeGreaterThan(4 * 1024 ** 2)
+    },
+  )
 })

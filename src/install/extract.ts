@@ -5,7 +5,8 @@
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import semver from 'semver'
-import { auditTree } from './audit.js'
+import { type AuditLimits, auditEntries, auditTree, DEFAULT_LIMITS } from './audit.js'
+import { listArchive } from './tar-stream.js'
 import { type Untar, untar } from './untar.js'
 
 export interface CacheKey {
@@ -43,13 +44,17 @@ export async function extractAuditCache(
   key: CacheKey,
   meta: EntryMeta,
   unpack: Untar = untar,
+  limits: AuditLimits = DEFAULT_LIMITS,
 ): Promise<string> {
   const dest = entryPath(key)
   await mkdir(path.dirname(dest), { recursive: true })
   const staging = await mkdtemp(path.join(path.dirname(dest), '.partial-'))
   try {
-    await unpack(archive, staging)
-    const { top: dir } = await auditTree(staging, top)
+    // Listed and audited first: nothing is written for an archive that would be refused.
+    const listing = await listArchive(archive, limits)
+    auditEntries(listing.entries, top, limits)
+    await unpack(archive, staging, listing.tarBytes)
+    const { top: dir } = await auditTree(staging, top, limits)
     await writeFile(path.join(dir, META), JSON.stringify(meta))
     await rm(`${dest}.complete`, { force: true })
     await rm(dest, { recursive: true, force: true })

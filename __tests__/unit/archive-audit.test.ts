@@ -1,0 +1,163 @@
+// Real tar archives, built here with GNU tar, go through the real extract pipeline: a bad
+// one is refused from its listing, before anything is unpacked (the unpack port records
+// whether it was called), and nothing reaches the tool cache.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { auditEntries, resolveLink } from '../../src/install/audit.js'
+import { extractAuditCache } from '../../src/install/extract.js'
+import { listArchive } from '../../src/install/tar-stream.js'
+import { type Untar, untar } from '../../src/install/untar.js'
+
+const TOP = 'podman-v5.7.1'
+const KEY = { tool: 'podman-default-static', version: '5.7.1', arch: 'amd64' }
+const META = { asset: 'a.tar.zst', verified: 'sha256' }
+let dir: string
+let src: string
+let unpacked: number
+const recording: Untar = (a, d, max) => {
+  unpacked++
+  return untar(a, d, max)
+}
+const savedCache = process.env.RUNNER_TOOL_CACHE
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'ssp-archive-'))
+  src = path.join(dir, 'src')
+  mkdirSync(path.join(src, TOP, 'usr/local/bin'), { recursive: true })
+  writeFileSync(path.join(src, TOP, 'usr/local/bin/podman'), 'binary', { mode: 0o755 })
+  symlinkSync('podman', path.join(src, TOP, 'usr/local/bin/docker'))
+  process.env.RUNNER_TOOL_CACHE = path.join(dir, 'tool-cache')
+  unpacked = 0
+})
+afterEach(() => {
+  process.env.RUNNER_TOOL_CACHE = savedCache
+  rmSync(dir, { recursive: true, force: true })
+})
+
+function pack(extra: string[] = []): string {
+  const file = path.join(dir, 'a.tar.zst')
+  execFileSync('tar', ['--zstd', '--sort=name', '-C', src, '-cf', file, ...extra, TOP])
+  return file
+}
+
+const toolCacheEntries = () =>
+  existsSync(process.env.RUNNER_TOOL_CACHE as string)
+    ? readdirSync(path.join(process.env.RUNNER_TOOL_CACHE as string, KEY.tool, KEY.version))
+    : []
+
+async function refused(archive: string, pattern: RegExp, limits?: { maxBytes: number; maxEntries: number }) {
+  await expect(extractAuditCache(archive, TOP, KEY, META, recording, limits)).rejects.toThrow(pattern)
+  expect(unpacked).toBe(0)
+  expect(toolCacheEntries()).toEqual([])
+}
+
+describe('extractAuditCache refuses from the listing, before unpacking', () => {
+  it('accepts a release-shaped archive and commits it', async () => {
+    const root = await extractAuditCache(pack(), TOP, KEY, META, recording)
+    expect(unpacked).toBe(1)
+    expect(readdirSync(path.join(root, 'usr/local/bin')).sort()).toEqual(['docker', 'podman'])
+  })
+
+  it('a symlink chain that a string check accepts: a/s -> .. and e -> a/s/a/s/../../../..', async () => {
+    mkdirSync(path.join(src, TOP, 'a'))
+    symlinkSync('..', path.join(src, TOP, 'a/s'))
+    symlinkSync('a/s/a/s/../../../..', path.join(src, TOP, 'e'))
+    // what the old check did: resolve the target as a string, which stays inside
+    expect(path.resolve('/x', TOP, 'a/s/a/s/../../../..').startsWith(`/x/${TOP}`)).toBe(true)
+    await refused(pack(), /symlink podman-v5\.7\.1\/e -> a\/s\/a\/s\/\.\.\/\.\.\/\.\.\/\.\. points outside/)
+  })
+
+  it('a device node (the archive holds /dev/null as a character device)', async () => {
+    const file = path.join(dir, 'a.tar.zst')
+    execFileSync('tar', ['--zstd', '-C', src, '-cf', file, TOP])
+    execFileSync('tar', [
+      '--zstd',
+      '-cf',
+      file,
+      '-C',
+      src,
+      TOP,
+      '-C',
+      '/',
+      '--transform',
+      `s,^dev/null,${TOP}/null,`,
+      'dev/null',
+    ])
+    await refused(file, /podman-v5\.7\.1\/null is a CharacterDevice; only files, directories and symlinks/)
+  })
+
+  it('a world-writable file', async () => {
+    chmodSync(path.join(src, TOP, 'usr/local/bin/podman'), 0o777)
+    await refused(pack(), /usr\/local\/bin\/podman is world-writable/)
+  })
+
+  it('a setuid file', async () => {
+    chmodSync(path.join(src, TOP, 'usr/local/bin/podman'), 0o4755)
+    await refused(pack(), /usr\/local\/bin\/podman is setuid/)
+  })
+
+  it('an archive bigger than the cap, stopped while it is being read', async () => {
+    writeFileSync(path.join(src, TOP, 'big'), Buffer.alloc(8 * 1024 ** 2))
+    await refused(pack(), /unpacks to more than 1048576 bytes/, { maxBytes: 1024 ** 2, maxEntries: 100 })
+  })
+
+  it('more entries than the cap', async () => {
+    for (let i = 0; i < 20; i++) writeFileSync(path.join(src, TOP, `f${i}`), '')
+    await refused(pack(), /more than 10 entries/, { maxBytes: 1024 ** 2, maxEntries: 10 })
+  })
+
+  it('an entry written through a symlink, and a second top-level entry', async () => {
+    const a = path.join(dir, 'a.tar.zst')
+    mkdirSync(path.join(src, 'other'))
+    execFileSync('tar', ['--zstd', '-C', src, '-cf', a, TOP, 'other'])
+    await refused(a, /exactly one top-level directory podman-v5\.7\.1\/; it holds: other, podman-v5\.7\.1/)
+    expect(() =>
+      auditEntries(
+        [
+          { path: `${TOP}/l`, type: 'SymbolicLink', mode: 0o777, size: 0, linkpath: 'usr' },
+          { path: `${TOP}/l/x`, type: 'File', mode: 0o644, size: 1 },
+        ],
+        TOP,
+      ),
+    ).toThrow(`${TOP}/l/x is written through the symlink ${TOP}/l`)
+  })
+
+  it('names with .. or an absolute path never reach tar', async () => {
+    for (const name of [`${TOP}/../x`, `/${TOP}/x`]) {
+      expect(() => auditEntries([{ path: name, type: 'File', mode: 0o644, size: 1 }], TOP)).toThrow(name)
+    }
+  })
+})
+
+describe('resolveLink follows the archive links as the kernel would', () => {
+  const links = new Map([
+    [`${TOP}/a/s`, '..'],
+    [`${TOP}/loop`, 'loop'],
+  ])
+  it.each([
+    ['usr/../bin', [TOP, 'bin']],
+    ['a/s/a/s/bin', [TOP, 'bin']],
+    ['a/s/a/s/../../../..', undefined],
+    ['loop', undefined],
+    ['/etc', undefined],
+  ])('%s', (target, expected) => {
+    expect(resolveLink([TOP, 'link'], target, links)).toEqual(expected)
+  })
+})
+
+it('listArchive reads the headers of a gzip archive with node zlib too', async () => {
+  const gz = path.join(dir, 'a.tar.gz')
+  execFileSync('tar', ['-z', '-C', src, '-cf', gz, TOP])
+  const { entries } = await listArchive(gz)
+  expect(entries.map((e) => `${e.type} ${e.path}`).sort()).toEqual([
+    `Directory ${TOP}/`,
+    `Directory ${TOP}/usr/`,
+    `Directory ${TOP}/usr/local/`,
+    `Directory ${TOP}/usr/local/bin/`,
+    `File ${TOP}/usr/local/bin/podman`,
+    `SymbolicLink ${TOP}/usr/local/bin/docker`,
+  ])
+})
