@@ -2,6 +2,7 @@
 // naming the input, the value and what is allowed; nothing has been downloaded or written.
 import * as core from '@actions/core'
 import semver from 'semver'
+import { registerSecret } from './ports/env.js'
 
 export const VARIANTS = ['standalone', 'default', 'full'] as const
 export const LIBCS = ['static', 'glibc'] as const
@@ -186,7 +187,10 @@ const isHosted = (env: Env): boolean => env.RUNNER_ENVIRONMENT === 'github-hoste
 export function getInputs(env: Env = process.env): Inputs {
   const source = oneOf('source', SOURCES, 'pigfoot')
   const token = get('github-token')
-  if (token) core.setSecret(token)
+  if (token) {
+    core.setSecret(token)
+    registerSecret(token)
+  }
   const allowSudo = oneOf('allow-sudo', ['auto', 'true', 'false'] as const, 'auto')
   return {
     source,

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import * as actionsExec from '@actions/exec'
+import { childEnv } from './env.js'
 import type { ExecResult, Run, RunOptions } from './types.js'
 
 const MAX_CAPTURE = 4 * 1024 * 1024
@@ -12,7 +13,7 @@ async function runStreamed(cmd: string, args: string[], opts: RunOptions): Promi
   try {
     const r = await actionsExec.getExecOutput(cmd, args, {
       ignoreReturnCode: true,
-      env: opts.env as Record<string, string> | undefined,
+      env: childEnv(opts.env) as Record<string, string>,
       cwd: opts.cwd,
       input: opts.input === undefined ? undefined : Buffer.from(opts.input),
     })
@@ -25,7 +26,7 @@ async function runStreamed(cmd: string, args: string[], opts: RunOptions): Promi
 function runCaptured(cmd: string, args: string[], opts: RunOptions): Promise<ExecResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
-      env: opts.env ?? process.env,
+      env: childEnv(opts.env),
       cwd: opts.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true, // own process group, so a timeout kills the whole tree
