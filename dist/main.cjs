@@ -17,13 +17,13 @@ var __export = (target, all) => {
   for (var name2 in all)
     __defProp(target, name2, { get: all[name2], enumerable: true });
 };
-var __copyProps = (to, from, except, desc) => {
+var __copyProps = (to2, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
     for (let key of __getOwnPropNames(from))
-      if (!__hasOwnProp.call(to, key) && key !== except)
-        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+      if (!__hasOwnProp.call(to2, key) && key !== except)
+        __defProp(to2, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
   }
-  return to;
+  return to2;
 };
 var __toESM = (mod2, isNodeMode, target) => (target = mod2 != null ? __create(__getProtoOf(mod2)) : {}, __copyProps(
   // If the importer is in node compatibility mode or this is not an ESM
@@ -235,10 +235,10 @@ var require_tunnel = __commonJS({
         var overrides = arguments[i2];
         if (typeof overrides === "object") {
           var keys = Object.keys(overrides);
-          for (var j = 0, keyLen = keys.length; j < keyLen; ++j) {
-            var k = keys[j];
-            if (overrides[k] !== void 0) {
-              target[k] = overrides[k];
+          for (var j2 = 0, keyLen = keys.length; j2 < keyLen; ++j2) {
+            var k2 = keys[j2];
+            if (overrides[k2] !== void 0) {
+              target[k2] = overrides[k2];
             }
           }
         }
@@ -973,7 +973,7 @@ var require_util = __commonJS({
     var { InvalidArgumentError } = require_errors();
     var { headerNameLowerCasedRecord } = require_constants();
     var { tree } = require_tree();
-    var [nodeMajor, nodeMinor] = process.versions.node.split(".").map((v) => Number(v));
+    var [nodeMajor, nodeMinor] = process.versions.node.split(".").map((v2) => Number(v2));
     var BodyAsyncIterable = class {
       constructor(body2) {
         this[kBody] = body2;
@@ -1160,8 +1160,8 @@ var require_util = __commonJS({
     }
     var KEEPALIVE_TIMEOUT_EXPR = /timeout=(\d+)/;
     function parseKeepAliveTimeout(val) {
-      const m = val.toString().match(KEEPALIVE_TIMEOUT_EXPR);
-      return m ? parseInt(m[1], 10) * 1e3 : null;
+      const m2 = val.toString().match(KEEPALIVE_TIMEOUT_EXPR);
+      return m2 ? parseInt(m2[1], 10) * 1e3 : null;
     }
     function headerNameToString(value) {
       return typeof value === "string" ? headerNameLowerCasedRecord[value] ?? value.toLowerCase() : tree.lookup(value) ?? value.toString("latin1").toLowerCase();
@@ -1363,11 +1363,11 @@ var require_util = __commonJS({
     }
     function parseRangeHeader(range3) {
       if (range3 == null || range3 === "") return { start: 0, end: null, size: null };
-      const m = range3 ? range3.match(/^bytes (\d+)-(\d+)\/(\d+)?$/) : null;
-      return m ? {
-        start: parseInt(m[1]),
-        end: m[2] ? parseInt(m[2]) : null,
-        size: m[3] ? parseInt(m[3]) : null
+      const m2 = range3 ? range3.match(/^bytes (\d+)-(\d+)\/(\d+)?$/) : null;
+      return m2 ? {
+        start: parseInt(m2[1]),
+        end: m2[2] ? parseInt(m2[2]) : null,
+        size: m2[3] ? parseInt(m2[3]) : null
       } : null;
     }
     function addListener(obj, name2, listener) {
@@ -2644,16 +2644,16 @@ var require_connect = __commonJS({
         return noop;
       }
       let s1 = null;
-      let s2 = null;
+      let s22 = null;
       const fastTimer = timers.setFastTimeout(() => {
         s1 = setImmediate(() => {
-          s2 = setImmediate(() => onConnectTimeout(socketWeakRef.deref(), opts));
+          s22 = setImmediate(() => onConnectTimeout(socketWeakRef.deref(), opts));
         });
       }, opts.timeout);
       return () => {
         timers.clearFastTimeout(fastTimer);
         clearImmediate(s1);
-        clearImmediate(s2);
+        clearImmediate(s22);
       };
     } : (socketWeakRef, opts) => {
       if (!opts.timeout) {
@@ -3393,19 +3393,19 @@ var require_data_url = __commonJS({
     function percentDecode(input) {
       const length = input.length;
       const output = new Uint8Array(length);
-      let j = 0;
+      let j2 = 0;
       for (let i2 = 0; i2 < length; ++i2) {
         const byte = input[i2];
         if (byte !== 37) {
-          output[j++] = byte;
+          output[j2++] = byte;
         } else if (byte === 37 && !(isHexCharByte(input[i2 + 1]) && isHexCharByte(input[i2 + 2]))) {
-          output[j++] = 37;
+          output[j2++] = 37;
         } else {
-          output[j++] = hexByteToNumber(input[i2 + 1]) << 4 | hexByteToNumber(input[i2 + 2]);
+          output[j2++] = hexByteToNumber(input[i2 + 1]) << 4 | hexByteToNumber(input[i2 + 2]);
           i2 += 2;
         }
       }
-      return length === j ? output : output.subarray(0, j);
+      return length === j2 ? output : output.subarray(0, j2);
     }
     function parseMIMEType(input) {
       input = removeHTTPWhitespace(input, true, true);
@@ -3680,15 +3680,15 @@ var require_webidl = __commonJS({
         message: `"${context3.value}" is an invalid ${context3.type}.`
       });
     };
-    webidl.brandCheck = function(V, I2, opts) {
+    webidl.brandCheck = function(V2, I3, opts) {
       if (opts?.strict !== false) {
-        if (!(V instanceof I2)) {
+        if (!(V2 instanceof I3)) {
           const err2 = new TypeError("Illegal invocation");
           err2.code = "ERR_INVALID_THIS";
           throw err2;
         }
       } else {
-        if (V?.[Symbol.toStringTag] !== I2.prototype[Symbol.toStringTag]) {
+        if (V2?.[Symbol.toStringTag] !== I3.prototype[Symbol.toStringTag]) {
           const err2 = new TypeError("Illegal invocation");
           err2.code = "ERR_INVALID_THIS";
           throw err2;
@@ -3709,8 +3709,8 @@ var require_webidl = __commonJS({
         message: "Illegal constructor"
       });
     };
-    webidl.util.Type = function(V) {
-      switch (typeof V) {
+    webidl.util.Type = function(V2) {
+      switch (typeof V2) {
         case "undefined":
           return "Undefined";
         case "boolean":
@@ -3725,7 +3725,7 @@ var require_webidl = __commonJS({
           return "BigInt";
         case "function":
         case "object": {
-          if (V === null) {
+          if (V2 === null) {
             return "Null";
           }
           return "Object";
@@ -3734,7 +3734,7 @@ var require_webidl = __commonJS({
     };
     webidl.util.markAsUncloneable = markAsUncloneable || (() => {
     });
-    webidl.util.ConvertToInt = function(V, bitLength2, signedness, opts) {
+    webidl.util.ConvertToInt = function(V2, bitLength2, signedness, opts) {
       let upperBound;
       let lowerBound;
       if (bitLength2 === 64) {
@@ -3751,7 +3751,7 @@ var require_webidl = __commonJS({
         lowerBound = Math.pow(-2, bitLength2) - 1;
         upperBound = Math.pow(2, bitLength2 - 1) - 1;
       }
-      let x2 = Number(V);
+      let x2 = Number(V2);
       if (x2 === 0) {
         x2 = 0;
       }
@@ -3759,7 +3759,7 @@ var require_webidl = __commonJS({
         if (Number.isNaN(x2) || x2 === Number.POSITIVE_INFINITY || x2 === Number.NEGATIVE_INFINITY) {
           throw webidl.errors.exception({
             header: "Integer conversion",
-            message: `Could not convert ${webidl.util.Stringify(V)} to an integer.`
+            message: `Could not convert ${webidl.util.Stringify(V2)} to an integer.`
           });
         }
         x2 = webidl.util.IntegerPart(x2);
@@ -3797,28 +3797,28 @@ var require_webidl = __commonJS({
       }
       return r;
     };
-    webidl.util.Stringify = function(V) {
-      const type = webidl.util.Type(V);
+    webidl.util.Stringify = function(V2) {
+      const type = webidl.util.Type(V2);
       switch (type) {
         case "Symbol":
-          return `Symbol(${V.description})`;
+          return `Symbol(${V2.description})`;
         case "Object":
-          return inspect2(V);
+          return inspect2(V2);
         case "String":
-          return `"${V}"`;
+          return `"${V2}"`;
         default:
-          return `${V}`;
+          return `${V2}`;
       }
     };
     webidl.sequenceConverter = function(converter) {
-      return (V, prefix2, argument, Iterable) => {
-        if (webidl.util.Type(V) !== "Object") {
+      return (V2, prefix2, argument, Iterable) => {
+        if (webidl.util.Type(V2) !== "Object") {
           throw webidl.errors.exception({
             header: prefix2,
-            message: `${argument} (${webidl.util.Stringify(V)}) is not iterable.`
+            message: `${argument} (${webidl.util.Stringify(V2)}) is not iterable.`
           });
         }
-        const method = typeof Iterable === "function" ? Iterable() : V?.[Symbol.iterator]?.();
+        const method = typeof Iterable === "function" ? Iterable() : V2?.[Symbol.iterator]?.();
         const seq2 = [];
         let index2 = 0;
         if (method === void 0 || typeof method.next !== "function") {
@@ -3838,29 +3838,29 @@ var require_webidl = __commonJS({
       };
     };
     webidl.recordConverter = function(keyConverter, valueConverter) {
-      return (O, prefix2, argument) => {
-        if (webidl.util.Type(O) !== "Object") {
+      return (O2, prefix2, argument) => {
+        if (webidl.util.Type(O2) !== "Object") {
           throw webidl.errors.exception({
             header: prefix2,
-            message: `${argument} ("${webidl.util.Type(O)}") is not an Object.`
+            message: `${argument} ("${webidl.util.Type(O2)}") is not an Object.`
           });
         }
         const result = {};
-        if (!types2.isProxy(O)) {
-          const keys2 = [...Object.getOwnPropertyNames(O), ...Object.getOwnPropertySymbols(O)];
+        if (!types2.isProxy(O2)) {
+          const keys2 = [...Object.getOwnPropertyNames(O2), ...Object.getOwnPropertySymbols(O2)];
           for (const key of keys2) {
             const typedKey = keyConverter(key, prefix2, argument);
-            const typedValue = valueConverter(O[key], prefix2, argument);
+            const typedValue = valueConverter(O2[key], prefix2, argument);
             result[typedKey] = typedValue;
           }
           return result;
         }
-        const keys = Reflect.ownKeys(O);
+        const keys = Reflect.ownKeys(O2);
         for (const key of keys) {
-          const desc = Reflect.getOwnPropertyDescriptor(O, key);
+          const desc = Reflect.getOwnPropertyDescriptor(O2, key);
           if (desc?.enumerable) {
             const typedKey = keyConverter(key, prefix2, argument);
-            const typedValue = valueConverter(O[key], prefix2, argument);
+            const typedValue = valueConverter(O2[key], prefix2, argument);
             result[typedKey] = typedValue;
           }
         }
@@ -3868,14 +3868,14 @@ var require_webidl = __commonJS({
       };
     };
     webidl.interfaceConverter = function(i2) {
-      return (V, prefix2, argument, opts) => {
-        if (opts?.strict !== false && !(V instanceof i2)) {
+      return (V2, prefix2, argument, opts) => {
+        if (opts?.strict !== false && !(V2 instanceof i2)) {
           throw webidl.errors.exception({
             header: prefix2,
-            message: `Expected ${argument} ("${webidl.util.Stringify(V)}") to be an instance of ${i2.name}.`
+            message: `Expected ${argument} ("${webidl.util.Stringify(V2)}") to be an instance of ${i2.name}.`
           });
         }
-        return V;
+        return V2;
       };
     };
     webidl.dictionaryConverter = function(converters) {
@@ -3920,27 +3920,27 @@ var require_webidl = __commonJS({
       };
     };
     webidl.nullableConverter = function(converter) {
-      return (V, prefix2, argument) => {
-        if (V === null) {
-          return V;
+      return (V2, prefix2, argument) => {
+        if (V2 === null) {
+          return V2;
         }
-        return converter(V, prefix2, argument);
+        return converter(V2, prefix2, argument);
       };
     };
-    webidl.converters.DOMString = function(V, prefix2, argument, opts) {
-      if (V === null && opts?.legacyNullToEmptyString) {
+    webidl.converters.DOMString = function(V2, prefix2, argument, opts) {
+      if (V2 === null && opts?.legacyNullToEmptyString) {
         return "";
       }
-      if (typeof V === "symbol") {
+      if (typeof V2 === "symbol") {
         throw webidl.errors.exception({
           header: prefix2,
           message: `${argument} is a symbol, which cannot be converted to a DOMString.`
         });
       }
-      return String(V);
+      return String(V2);
     };
-    webidl.converters.ByteString = function(V, prefix2, argument) {
-      const x2 = webidl.converters.DOMString(V, prefix2, argument);
+    webidl.converters.ByteString = function(V2, prefix2, argument) {
+      const x2 = webidl.converters.DOMString(V2, prefix2, argument);
       for (let index2 = 0; index2 < x2.length; index2++) {
         if (x2.charCodeAt(index2) > 255) {
           throw new TypeError(
@@ -3951,107 +3951,107 @@ var require_webidl = __commonJS({
       return x2;
     };
     webidl.converters.USVString = toUSVString;
-    webidl.converters.boolean = function(V) {
-      const x2 = Boolean(V);
+    webidl.converters.boolean = function(V2) {
+      const x2 = Boolean(V2);
       return x2;
     };
-    webidl.converters.any = function(V) {
-      return V;
+    webidl.converters.any = function(V2) {
+      return V2;
     };
-    webidl.converters["long long"] = function(V, prefix2, argument) {
-      const x2 = webidl.util.ConvertToInt(V, 64, "signed", void 0, prefix2, argument);
+    webidl.converters["long long"] = function(V2, prefix2, argument) {
+      const x2 = webidl.util.ConvertToInt(V2, 64, "signed", void 0, prefix2, argument);
       return x2;
     };
-    webidl.converters["unsigned long long"] = function(V, prefix2, argument) {
-      const x2 = webidl.util.ConvertToInt(V, 64, "unsigned", void 0, prefix2, argument);
+    webidl.converters["unsigned long long"] = function(V2, prefix2, argument) {
+      const x2 = webidl.util.ConvertToInt(V2, 64, "unsigned", void 0, prefix2, argument);
       return x2;
     };
-    webidl.converters["unsigned long"] = function(V, prefix2, argument) {
-      const x2 = webidl.util.ConvertToInt(V, 32, "unsigned", void 0, prefix2, argument);
+    webidl.converters["unsigned long"] = function(V2, prefix2, argument) {
+      const x2 = webidl.util.ConvertToInt(V2, 32, "unsigned", void 0, prefix2, argument);
       return x2;
     };
-    webidl.converters["unsigned short"] = function(V, prefix2, argument, opts) {
-      const x2 = webidl.util.ConvertToInt(V, 16, "unsigned", opts, prefix2, argument);
+    webidl.converters["unsigned short"] = function(V2, prefix2, argument, opts) {
+      const x2 = webidl.util.ConvertToInt(V2, 16, "unsigned", opts, prefix2, argument);
       return x2;
     };
-    webidl.converters.ArrayBuffer = function(V, prefix2, argument, opts) {
-      if (webidl.util.Type(V) !== "Object" || !types2.isAnyArrayBuffer(V)) {
+    webidl.converters.ArrayBuffer = function(V2, prefix2, argument, opts) {
+      if (webidl.util.Type(V2) !== "Object" || !types2.isAnyArrayBuffer(V2)) {
         throw webidl.errors.conversionFailed({
           prefix: prefix2,
-          argument: `${argument} ("${webidl.util.Stringify(V)}")`,
+          argument: `${argument} ("${webidl.util.Stringify(V2)}")`,
           types: ["ArrayBuffer"]
         });
       }
-      if (opts?.allowShared === false && types2.isSharedArrayBuffer(V)) {
+      if (opts?.allowShared === false && types2.isSharedArrayBuffer(V2)) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "SharedArrayBuffer is not allowed."
         });
       }
-      if (V.resizable || V.growable) {
+      if (V2.resizable || V2.growable) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "Received a resizable ArrayBuffer."
         });
       }
-      return V;
+      return V2;
     };
-    webidl.converters.TypedArray = function(V, T, prefix2, name2, opts) {
-      if (webidl.util.Type(V) !== "Object" || !types2.isTypedArray(V) || V.constructor.name !== T.name) {
+    webidl.converters.TypedArray = function(V2, T, prefix2, name2, opts) {
+      if (webidl.util.Type(V2) !== "Object" || !types2.isTypedArray(V2) || V2.constructor.name !== T.name) {
         throw webidl.errors.conversionFailed({
           prefix: prefix2,
-          argument: `${name2} ("${webidl.util.Stringify(V)}")`,
+          argument: `${name2} ("${webidl.util.Stringify(V2)}")`,
           types: [T.name]
         });
       }
-      if (opts?.allowShared === false && types2.isSharedArrayBuffer(V.buffer)) {
+      if (opts?.allowShared === false && types2.isSharedArrayBuffer(V2.buffer)) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "SharedArrayBuffer is not allowed."
         });
       }
-      if (V.buffer.resizable || V.buffer.growable) {
+      if (V2.buffer.resizable || V2.buffer.growable) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "Received a resizable ArrayBuffer."
         });
       }
-      return V;
+      return V2;
     };
-    webidl.converters.DataView = function(V, prefix2, name2, opts) {
-      if (webidl.util.Type(V) !== "Object" || !types2.isDataView(V)) {
+    webidl.converters.DataView = function(V2, prefix2, name2, opts) {
+      if (webidl.util.Type(V2) !== "Object" || !types2.isDataView(V2)) {
         throw webidl.errors.exception({
           header: prefix2,
           message: `${name2} is not a DataView.`
         });
       }
-      if (opts?.allowShared === false && types2.isSharedArrayBuffer(V.buffer)) {
+      if (opts?.allowShared === false && types2.isSharedArrayBuffer(V2.buffer)) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "SharedArrayBuffer is not allowed."
         });
       }
-      if (V.buffer.resizable || V.buffer.growable) {
+      if (V2.buffer.resizable || V2.buffer.growable) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "Received a resizable ArrayBuffer."
         });
       }
-      return V;
+      return V2;
     };
-    webidl.converters.BufferSource = function(V, prefix2, name2, opts) {
-      if (types2.isAnyArrayBuffer(V)) {
-        return webidl.converters.ArrayBuffer(V, prefix2, name2, { ...opts, allowShared: false });
+    webidl.converters.BufferSource = function(V2, prefix2, name2, opts) {
+      if (types2.isAnyArrayBuffer(V2)) {
+        return webidl.converters.ArrayBuffer(V2, prefix2, name2, { ...opts, allowShared: false });
       }
-      if (types2.isTypedArray(V)) {
-        return webidl.converters.TypedArray(V, V.constructor, prefix2, name2, { ...opts, allowShared: false });
+      if (types2.isTypedArray(V2)) {
+        return webidl.converters.TypedArray(V2, V2.constructor, prefix2, name2, { ...opts, allowShared: false });
       }
-      if (types2.isDataView(V)) {
-        return webidl.converters.DataView(V, prefix2, name2, { ...opts, allowShared: false });
+      if (types2.isDataView(V2)) {
+        return webidl.converters.DataView(V2, prefix2, name2, { ...opts, allowShared: false });
       }
       throw webidl.errors.conversionFailed({
         prefix: prefix2,
-        argument: `${name2} ("${webidl.util.Stringify(V)}")`,
+        argument: `${name2} ("${webidl.util.Stringify(V2)}")`,
         types: ["BufferSource"]
       });
     };
@@ -4459,11 +4459,11 @@ var require_util2 = __commonJS({
     }
     function tryUpgradeRequestToAPotentiallyTrustworthyURL(request) {
     }
-    function sameOrigin(A2, B) {
-      if (A2.origin === B.origin && A2.origin === "null") {
+    function sameOrigin(A3, B2) {
+      if (A3.origin === B2.origin && A3.origin === "null") {
         return true;
       }
-      if (A2.protocol === B.protocol && A2.hostname === B.hostname && A2.port === B.port) {
+      if (A3.protocol === B2.protocol && A3.hostname === B2.hostname && A3.port === B2.port) {
         return true;
       }
       return false;
@@ -5114,15 +5114,15 @@ var require_formdata = __commonJS({
         }
       }
       [nodeUtil.inspect.custom](depth, options) {
-        const state3 = this[kState].reduce((a, b) => {
-          if (a[b.name]) {
-            if (Array.isArray(a[b.name])) {
-              a[b.name].push(b.value);
+        const state3 = this[kState].reduce((a, b2) => {
+          if (a[b2.name]) {
+            if (Array.isArray(a[b2.name])) {
+              a[b2.name].push(b2.value);
             } else {
-              a[b.name] = [a[b.name], b.value];
+              a[b2.name] = [a[b2.name], b2.value];
             }
           } else {
-            a[b.name] = b.value;
+            a[b2.name] = b2.value;
           }
           return a;
         }, { __proto__: null });
@@ -5502,7 +5502,7 @@ Content-Disposition: form-data`;
         const escape3 = (str) => str.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
         const normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, "\r\n");
         const blobParts = [];
-        const rn = new Uint8Array([13, 10]);
+        const rn2 = new Uint8Array([13, 10]);
         length = 0;
         let hasUnknownSizeValue = false;
         for (const [name2, value] of object) {
@@ -5518,9 +5518,9 @@ ${normalizeLinefeeds(value)}\r
 Content-Type: ${value.type || "application/octet-stream"}\r
 \r
 `);
-            blobParts.push(chunk2, value, rn);
+            blobParts.push(chunk2, value, rn2);
             if (typeof value.size === "number") {
-              length += chunk2.byteLength + value.size + rn.byteLength;
+              length += chunk2.byteLength + value.size + rn2.byteLength;
             } else {
               hasUnknownSizeValue = true;
             }
@@ -5804,39 +5804,39 @@ var require_client_h1 = __commonJS({
       return await WebAssembly.instantiate(mod2, {
         env: {
           /* eslint-disable camelcase */
-          wasm_on_url: (p, at, len2) => {
+          wasm_on_url: (p2, at2, len2) => {
             return 0;
           },
-          wasm_on_status: (p, at, len2) => {
-            assert4(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
+          wasm_on_status: (p2, at2, len2) => {
+            assert4(currentParser.ptr === p2);
+            const start = at2 - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onStatus(new FastBuffer(currentBufferRef.buffer, start, len2)) || 0;
           },
-          wasm_on_message_begin: (p) => {
-            assert4(currentParser.ptr === p);
+          wasm_on_message_begin: (p2) => {
+            assert4(currentParser.ptr === p2);
             return currentParser.onMessageBegin() || 0;
           },
-          wasm_on_header_field: (p, at, len2) => {
-            assert4(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
+          wasm_on_header_field: (p2, at2, len2) => {
+            assert4(currentParser.ptr === p2);
+            const start = at2 - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onHeaderField(new FastBuffer(currentBufferRef.buffer, start, len2)) || 0;
           },
-          wasm_on_header_value: (p, at, len2) => {
-            assert4(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
+          wasm_on_header_value: (p2, at2, len2) => {
+            assert4(currentParser.ptr === p2);
+            const start = at2 - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onHeaderValue(new FastBuffer(currentBufferRef.buffer, start, len2)) || 0;
           },
-          wasm_on_headers_complete: (p, statusCode, upgrade, shouldKeepAlive) => {
-            assert4(currentParser.ptr === p);
+          wasm_on_headers_complete: (p2, statusCode, upgrade, shouldKeepAlive) => {
+            assert4(currentParser.ptr === p2);
             return currentParser.onHeadersComplete(statusCode, Boolean(upgrade), Boolean(shouldKeepAlive)) || 0;
           },
-          wasm_on_body: (p, at, len2) => {
-            assert4(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
+          wasm_on_body: (p2, at2, len2) => {
+            assert4(currentParser.ptr === p2);
+            const start = at2 - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onBody(new FastBuffer(currentBufferRef.buffer, start, len2)) || 0;
           },
-          wasm_on_message_complete: (p) => {
-            assert4(currentParser.ptr === p);
+          wasm_on_message_complete: (p2) => {
+            assert4(currentParser.ptr === p2);
             return currentParser.onMessageComplete() || 0;
           }
           /* eslint-enable camelcase */
@@ -6634,8 +6634,8 @@ upgrade: ${upgrade}\r
         if (!err2) {
           try {
             writer.end();
-          } catch (er) {
-            err2 = er;
+          } catch (er2) {
+            err2 = er2;
           }
         }
         writer.destroy(err2);
@@ -6866,7 +6866,7 @@ var require_client_h2 = __commonJS({
     "use strict";
     var assert4 = require("node:assert");
     var { errorMonitor } = require("node:events");
-    var { pipeline: pipeline5 } = require("node:stream");
+    var { pipeline: pipeline4 } = require("node:stream");
     var util7 = require_util();
     var {
       RequestContentLengthMismatchError,
@@ -7345,7 +7345,7 @@ var require_client_h2 = __commonJS({
     }
     function writeStream(abort, socket, expectsPayload, h2stream, body2, client, request, contentLength2) {
       assert4(contentLength2 !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      const pipe2 = pipeline5(
+      const pipe2 = pipeline4(
         body2,
         h2stream,
         (err2) => {
@@ -8479,11 +8479,11 @@ var require_balanced_pool = __commonJS({
     var kWeight = /* @__PURE__ */ Symbol("kWeight");
     var kMaxWeightPerServer = /* @__PURE__ */ Symbol("kMaxWeightPerServer");
     var kErrorPenalty = /* @__PURE__ */ Symbol("kErrorPenalty");
-    function getGreatestCommonDivisor(a, b) {
-      if (a === 0) return b;
-      while (b !== 0) {
-        const t = b;
-        b = a % b;
+    function getGreatestCommonDivisor(a, b2) {
+      if (a === 0) return b2;
+      while (b2 !== 0) {
+        const t = b2;
+        b2 = a % b2;
         a = t;
       }
       return a;
@@ -8555,7 +8555,7 @@ var require_balanced_pool = __commonJS({
         return this;
       }
       get upstreams() {
-        return this[kClients].filter((dispatcher) => dispatcher.closed !== true && dispatcher.destroyed !== true).map((p) => p[kUrl].origin);
+        return this[kClients].filter((dispatcher) => dispatcher.closed !== true && dispatcher.destroyed !== true).map((p2) => p2[kUrl].origin);
       }
       [kGetDispatcher]() {
         if (this[kClients].length === 0) {
@@ -8565,7 +8565,7 @@ var require_balanced_pool = __commonJS({
         if (!dispatcher) {
           return;
         }
-        const allClientsBusy = this[kClients].map((pool) => pool[kNeedDrain]).reduce((a, b) => a && b, true);
+        const allClientsBusy = this[kClients].map((pool) => pool[kNeedDrain]).reduce((a, b2) => a && b2, true);
         if (allClientsBusy) {
           return;
         }
@@ -10390,7 +10390,7 @@ var require_api_pipeline = __commonJS({
         util7.destroy(ret, err2);
       }
     };
-    function pipeline5(opts, handler) {
+    function pipeline4(opts, handler) {
       try {
         const pipelineHandler = new PipelineHandler(opts, handler);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
@@ -10399,7 +10399,7 @@ var require_api_pipeline = __commonJS({
         return new PassThrough().destroy(err2);
       }
     }
-    module2.exports = pipeline5;
+    module2.exports = pipeline4;
   }
 });
 
@@ -10821,8 +10821,8 @@ var require_mock_utils = __commonJS({
         const value = data[key];
         const name2 = Buffer.from(`${key}`);
         if (Array.isArray(value)) {
-          for (let j = 0; j < value.length; ++j) {
-            result.push(name2, Buffer.from(`${value[j]}`));
+          for (let j2 = 0; j2 < value.length; ++j2) {
+            result.push(name2, Buffer.from(`${value[j2]}`));
           }
         } else {
           result.push(name2, Buffer.from(`${value}`));
@@ -11945,10 +11945,10 @@ var require_headers = __commonJS({
     }
     function headerValueNormalize(potentialValue) {
       let i2 = 0;
-      let j = potentialValue.length;
-      while (j > i2 && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(j - 1))) --j;
-      while (j > i2 && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(i2))) ++i2;
-      return i2 === 0 && j === potentialValue.length ? potentialValue : potentialValue.substring(i2, j);
+      let j2 = potentialValue.length;
+      while (j2 > i2 && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(j2 - 1))) --j2;
+      while (j2 > i2 && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(i2))) ++i2;
+      return i2 === 0 && j2 === potentialValue.length ? potentialValue : potentialValue.substring(i2, j2);
     }
     function fill(headers, object) {
       if (Array.isArray(object)) {
@@ -11995,8 +11995,8 @@ var require_headers = __commonJS({
       }
       return getHeadersList(headers).append(name2, value, false);
     }
-    function compareHeaderName(a, b) {
-      return a[0] < b[0] ? -1 : 1;
+    function compareHeaderName(a, b2) {
+      return a[0] < b2[0] ? -1 : 1;
     }
     var HeadersList = class _HeadersList {
       /** @type {[string, string][]|null} */
@@ -12127,7 +12127,7 @@ var require_headers = __commonJS({
           const firstValue = iterator.next().value;
           array[0] = [firstValue[0], firstValue[1].value];
           assert4(firstValue[1].value !== null);
-          for (let i2 = 1, j = 0, right = 0, left = 0, pivot = 0, x2, value; i2 < size; ++i2) {
+          for (let i2 = 1, j2 = 0, right = 0, left = 0, pivot = 0, x2, value; i2 < size; ++i2) {
             value = iterator.next().value;
             x2 = array[i2] = [value[0], value[1].value];
             assert4(x2[1] !== null);
@@ -12142,9 +12142,9 @@ var require_headers = __commonJS({
               }
             }
             if (i2 !== pivot) {
-              j = i2;
-              while (j > left) {
-                array[j] = array[--j];
+              j2 = i2;
+              while (j2 > left) {
+                array[j2] = array[--j2];
               }
               array[left] = x2;
             }
@@ -12287,8 +12287,8 @@ var require_headers = __commonJS({
         for (let i2 = 0; i2 < names.length; ++i2) {
           const { 0: name2, 1: value } = names[i2];
           if (name2 === "set-cookie") {
-            for (let j = 0; j < cookies.length; ++j) {
-              headers.push([name2, cookies[j]]);
+            for (let j2 = 0; j2 < cookies.length; ++j2) {
+              headers.push([name2, cookies[j2]]);
             }
           } else {
             headers.push([name2, value]);
@@ -12334,19 +12334,19 @@ var require_headers = __commonJS({
         enumerable: false
       }
     });
-    webidl.converters.HeadersInit = function(V, prefix2, argument) {
-      if (webidl.util.Type(V) === "Object") {
-        const iterator = Reflect.get(V, Symbol.iterator);
-        if (!util7.types.isProxy(V) && iterator === Headers3.prototype.entries) {
+    webidl.converters.HeadersInit = function(V2, prefix2, argument) {
+      if (webidl.util.Type(V2) === "Object") {
+        const iterator = Reflect.get(V2, Symbol.iterator);
+        if (!util7.types.isProxy(V2) && iterator === Headers3.prototype.entries) {
           try {
-            return getHeadersList(V).entriesList;
+            return getHeadersList(V2).entriesList;
           } catch {
           }
         }
         if (typeof iterator === "function") {
-          return webidl.converters["sequence<sequence<ByteString>>"](V, prefix2, argument, iterator.bind(V));
+          return webidl.converters["sequence<sequence<ByteString>>"](V2, prefix2, argument, iterator.bind(V2));
         }
-        return webidl.converters["record<ByteString, ByteString>"](V, prefix2, argument);
+        return webidl.converters["record<ByteString, ByteString>"](V2, prefix2, argument);
       }
       throw webidl.errors.conversionFailed({
         prefix: "Headers constructor",
@@ -12615,12 +12615,12 @@ var require_response = __commonJS({
         ...state3
       };
       return new Proxy(response, {
-        get(target, p) {
-          return p in state3 ? state3[p] : target[p];
+        get(target, p2) {
+          return p2 in state3 ? state3[p2] : target[p2];
         },
-        set(target, p, value) {
-          assert4(!(p in state3));
-          target[p] = value;
+        set(target, p2, value) {
+          assert4(!(p2 in state3));
+          target[p2] = value;
           return true;
         }
       });
@@ -12711,32 +12711,32 @@ var require_response = __commonJS({
     webidl.converters.URLSearchParams = webidl.interfaceConverter(
       URLSearchParams
     );
-    webidl.converters.XMLHttpRequestBodyInit = function(V, prefix2, name2) {
-      if (typeof V === "string") {
-        return webidl.converters.USVString(V, prefix2, name2);
+    webidl.converters.XMLHttpRequestBodyInit = function(V2, prefix2, name2) {
+      if (typeof V2 === "string") {
+        return webidl.converters.USVString(V2, prefix2, name2);
       }
-      if (isBlobLike(V)) {
-        return webidl.converters.Blob(V, prefix2, name2, { strict: false });
+      if (isBlobLike(V2)) {
+        return webidl.converters.Blob(V2, prefix2, name2, { strict: false });
       }
-      if (ArrayBuffer.isView(V) || types2.isArrayBuffer(V)) {
-        return webidl.converters.BufferSource(V, prefix2, name2);
+      if (ArrayBuffer.isView(V2) || types2.isArrayBuffer(V2)) {
+        return webidl.converters.BufferSource(V2, prefix2, name2);
       }
-      if (util7.isFormDataLike(V)) {
-        return webidl.converters.FormData(V, prefix2, name2, { strict: false });
+      if (util7.isFormDataLike(V2)) {
+        return webidl.converters.FormData(V2, prefix2, name2, { strict: false });
       }
-      if (V instanceof URLSearchParams) {
-        return webidl.converters.URLSearchParams(V, prefix2, name2);
+      if (V2 instanceof URLSearchParams) {
+        return webidl.converters.URLSearchParams(V2, prefix2, name2);
       }
-      return webidl.converters.DOMString(V, prefix2, name2);
+      return webidl.converters.DOMString(V2, prefix2, name2);
     };
-    webidl.converters.BodyInit = function(V, prefix2, argument) {
-      if (V instanceof ReadableStream) {
-        return webidl.converters.ReadableStream(V, prefix2, argument);
+    webidl.converters.BodyInit = function(V2, prefix2, argument) {
+      if (V2 instanceof ReadableStream) {
+        return webidl.converters.ReadableStream(V2, prefix2, argument);
       }
-      if (V?.[Symbol.asyncIterator]) {
-        return V;
+      if (V2?.[Symbol.asyncIterator]) {
+        return V2;
       }
-      return webidl.converters.XMLHttpRequestBodyInit(V, prefix2, argument);
+      return webidl.converters.XMLHttpRequestBodyInit(V2, prefix2, argument);
     };
     webidl.converters.ResponseInit = webidl.dictionaryConverter([
       {
@@ -13405,14 +13405,14 @@ var require_request2 = __commonJS({
     webidl.converters.Request = webidl.interfaceConverter(
       Request
     );
-    webidl.converters.RequestInfo = function(V, prefix2, argument) {
-      if (typeof V === "string") {
-        return webidl.converters.USVString(V, prefix2, argument);
+    webidl.converters.RequestInfo = function(V2, prefix2, argument) {
+      if (typeof V2 === "string") {
+        return webidl.converters.USVString(V2, prefix2, argument);
       }
-      if (V instanceof Request) {
-        return webidl.converters.Request(V, prefix2, argument);
+      if (V2 instanceof Request) {
+        return webidl.converters.Request(V2, prefix2, argument);
       }
-      return webidl.converters.USVString(V, prefix2, argument);
+      return webidl.converters.USVString(V2, prefix2, argument);
     };
     webidl.converters.AbortSignal = webidl.interfaceConverter(
       AbortSignal
@@ -13564,7 +13564,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = require("node:events");
-    var { Readable: Readable6, pipeline: pipeline5, finished } = require("node:stream");
+    var { Readable: Readable6, pipeline: pipeline4, finished } = require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -13608,18 +13608,18 @@ var require_fetch = __commonJS({
     }
     function fetch(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
-      let p = createDeferredPromise();
+      let p2 = createDeferredPromise();
       let requestObject;
       try {
         requestObject = new Request(input, init);
       } catch (e) {
-        p.reject(e);
-        return p.promise;
+        p2.reject(e);
+        return p2.promise;
       }
       const request = requestObject[kState];
       if (requestObject.signal.aborted) {
-        abortFetch(p, request, null, requestObject.signal.reason);
-        return p.promise;
+        abortFetch(p2, request, null, requestObject.signal.reason);
+        return p2.promise;
       }
       const globalObject = request.client.globalObject;
       if (globalObject?.constructor?.name === "ServiceWorkerGlobalScope") {
@@ -13635,7 +13635,7 @@ var require_fetch = __commonJS({
           assert4(controller != null);
           controller.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
-          abortFetch(p, request, realResponse, requestObject.signal.reason);
+          abortFetch(p2, request, realResponse, requestObject.signal.reason);
         }
       );
       const processResponse = (response) => {
@@ -13643,16 +13643,16 @@ var require_fetch = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p, request, responseObject, controller.serializedAbortReason);
+          abortFetch(p2, request, responseObject, controller.serializedAbortReason);
           return;
         }
         if (response.type === "error") {
-          p.reject(new TypeError("fetch failed", { cause: response.error }));
+          p2.reject(new TypeError("fetch failed", { cause: response.error }));
           return;
         }
         responseObject = new WeakRef(fromInnerResponse(response, "immutable"));
-        p.resolve(responseObject.deref());
-        p = null;
+        p2.resolve(responseObject.deref());
+        p2 = null;
       };
       controller = fetching({
         request,
@@ -13661,7 +13661,7 @@ var require_fetch = __commonJS({
         dispatcher: requestObject[kDispatcher]
         // undici
       });
-      return p.promise;
+      return p2.promise;
     }
     function finalizeAndReportTiming(response, initiatorType = "other") {
       if (response.type === "error" && response.aborted) {
@@ -13696,9 +13696,9 @@ var require_fetch = __commonJS({
       );
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p, request, responseObject, error2) {
-      if (p) {
-        p.reject(error2);
+    function abortFetch(p2, request, responseObject, error2) {
+      if (p2) {
+        p2.reject(error2);
       }
       if (request.body != null && isReadable(request.body?.stream)) {
         request.body.stream.cancel(error2).catch((err2) => {
@@ -14509,7 +14509,7 @@ var require_fetch = __commonJS({
                 status,
                 statusText,
                 headersList,
-                body: decoders.length ? pipeline5(this.body, ...decoders, (err2) => {
+                body: decoders.length ? pipeline4(this.body, ...decoders, (err2) => {
                   if (err2) {
                     this.onError(err2);
                   }
@@ -14960,67 +14960,67 @@ var require_util4 = __commonJS({
       writable: false,
       configurable: false
     };
-    function readOperation(fr, blob, type, encodingName) {
-      if (fr[kState] === "loading") {
+    function readOperation(fr2, blob, type, encodingName) {
+      if (fr2[kState] === "loading") {
         throw new DOMException("Invalid state", "InvalidStateError");
       }
-      fr[kState] = "loading";
-      fr[kResult] = null;
-      fr[kError] = null;
+      fr2[kState] = "loading";
+      fr2[kResult] = null;
+      fr2[kError] = null;
       const stream3 = blob.stream();
       const reader = stream3.getReader();
       const bytes = [];
       let chunkPromise = reader.read();
       let isFirstChunk = true;
       (async () => {
-        while (!fr[kAborted]) {
+        while (!fr2[kAborted]) {
           try {
             const { done, value } = await chunkPromise;
-            if (isFirstChunk && !fr[kAborted]) {
+            if (isFirstChunk && !fr2[kAborted]) {
               queueMicrotask(() => {
-                fireAProgressEvent("loadstart", fr);
+                fireAProgressEvent("loadstart", fr2);
               });
             }
             isFirstChunk = false;
             if (!done && types2.isUint8Array(value)) {
               bytes.push(value);
-              if ((fr[kLastProgressEventFired] === void 0 || Date.now() - fr[kLastProgressEventFired] >= 50) && !fr[kAborted]) {
-                fr[kLastProgressEventFired] = Date.now();
+              if ((fr2[kLastProgressEventFired] === void 0 || Date.now() - fr2[kLastProgressEventFired] >= 50) && !fr2[kAborted]) {
+                fr2[kLastProgressEventFired] = Date.now();
                 queueMicrotask(() => {
-                  fireAProgressEvent("progress", fr);
+                  fireAProgressEvent("progress", fr2);
                 });
               }
               chunkPromise = reader.read();
             } else if (done) {
               queueMicrotask(() => {
-                fr[kState] = "done";
+                fr2[kState] = "done";
                 try {
                   const result = packageData(bytes, type, blob.type, encodingName);
-                  if (fr[kAborted]) {
+                  if (fr2[kAborted]) {
                     return;
                   }
-                  fr[kResult] = result;
-                  fireAProgressEvent("load", fr);
+                  fr2[kResult] = result;
+                  fireAProgressEvent("load", fr2);
                 } catch (error2) {
-                  fr[kError] = error2;
-                  fireAProgressEvent("error", fr);
+                  fr2[kError] = error2;
+                  fireAProgressEvent("error", fr2);
                 }
-                if (fr[kState] !== "loading") {
-                  fireAProgressEvent("loadend", fr);
+                if (fr2[kState] !== "loading") {
+                  fireAProgressEvent("loadend", fr2);
                 }
               });
               break;
             }
           } catch (error2) {
-            if (fr[kAborted]) {
+            if (fr2[kAborted]) {
               return;
             }
             queueMicrotask(() => {
-              fr[kState] = "done";
-              fr[kError] = error2;
-              fireAProgressEvent("error", fr);
-              if (fr[kState] !== "loading") {
-                fireAProgressEvent("loadend", fr);
+              fr2[kState] = "done";
+              fr2[kError] = error2;
+              fireAProgressEvent("error", fr2);
+              if (fr2[kState] !== "loading") {
+                fireAProgressEvent("loadend", fr2);
               }
             });
             break;
@@ -15044,11 +15044,11 @@ var require_util4 = __commonJS({
             dataURL += serializeAMimeType(parsed);
           }
           dataURL += ";base64,";
-          const decoder2 = new StringDecoder2("latin1");
+          const decoder = new StringDecoder2("latin1");
           for (const chunk of bytes) {
-            dataURL += btoa2(decoder2.write(chunk));
+            dataURL += btoa2(decoder.write(chunk));
           }
-          dataURL += btoa2(decoder2.end());
+          dataURL += btoa2(decoder.end());
           return dataURL;
         }
         case "Text": {
@@ -15073,11 +15073,11 @@ var require_util4 = __commonJS({
         }
         case "BinaryString": {
           let binaryString = "";
-          const decoder2 = new StringDecoder2("latin1");
+          const decoder = new StringDecoder2("latin1");
           for (const chunk of bytes) {
-            binaryString += decoder2.write(chunk);
+            binaryString += decoder.write(chunk);
           }
-          binaryString += decoder2.end();
+          binaryString += decoder.end();
           return binaryString;
         }
       }
@@ -15094,24 +15094,24 @@ var require_util4 = __commonJS({
       return new TextDecoder(encoding).decode(sliced);
     }
     function BOMSniffing(ioQueue) {
-      const [a, b, c] = ioQueue;
-      if (a === 239 && b === 187 && c === 191) {
+      const [a, b2, c] = ioQueue;
+      if (a === 239 && b2 === 187 && c === 191) {
         return "UTF-8";
-      } else if (a === 254 && b === 255) {
+      } else if (a === 254 && b2 === 255) {
         return "UTF-16BE";
-      } else if (a === 255 && b === 254) {
+      } else if (a === 255 && b2 === 254) {
         return "UTF-16LE";
       }
       return null;
     }
     function combineByteSequences(sequences) {
-      const size = sequences.reduce((a, b) => {
-        return a + b.byteLength;
+      const size = sequences.reduce((a, b2) => {
+        return a + b2.byteLength;
       }, 0);
       let offset = 0;
-      return sequences.reduce((a, b) => {
-        a.set(b, offset);
-        offset += b.byteLength;
+      return sequences.reduce((a, b2) => {
+        a.set(b2, offset);
+        offset += b2.byteLength;
         return a;
       }, new Uint8Array(size));
     }
@@ -15399,9 +15399,9 @@ var require_util5 = __commonJS({
     var assert4 = require("node:assert");
     var { URLSerializer } = require_data_url();
     var { isValidHeaderName } = require_util2();
-    function urlEquals(A2, B, excludeFragment = false) {
-      const serializedA = URLSerializer(A2, excludeFragment);
-      const serializedB = URLSerializer(B, excludeFragment);
+    function urlEquals(A3, B2, excludeFragment = false) {
+      const serializedA = URLSerializer(A3, excludeFragment);
+      const serializedB = URLSerializer(B2, excludeFragment);
       return serializedA === serializedB;
     }
     function getFieldValues(header3) {
@@ -15455,11 +15455,11 @@ var require_cache = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix2);
         request = webidl.converters.RequestInfo(request, prefix2, "request");
         options = webidl.converters.CacheQueryOptions(options, prefix2, "options");
-        const p = this.#internalMatchAll(request, options, 1);
-        if (p.length === 0) {
+        const p2 = this.#internalMatchAll(request, options, 1);
+        if (p2.length === 0) {
           return;
         }
-        return p[0];
+        return p2[0];
       }
       async matchAll(request = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
@@ -15550,8 +15550,8 @@ var require_cache = __commonJS({
           }));
           responsePromises.push(responsePromise.promise);
         }
-        const p = Promise.all(responsePromises);
-        const responses = await p;
+        const p2 = Promise.all(responsePromises);
+        const responses = await p2;
         const operations = [];
         let index2 = 0;
         for (const response of responses) {
@@ -16223,7 +16223,7 @@ var require_util6 = __commonJS({
       "Nov",
       "Dec"
     ];
-    var IMFPaddedNumbers = Array(61).fill(0).map((_, i2) => i2.toString().padStart(2, "0"));
+    var IMFPaddedNumbers = Array(61).fill(0).map((_2, i2) => i2.toString().padStart(2, "0"));
     function toIMFDate(date) {
       if (typeof date === "number") {
         date = new Date(date);
@@ -16912,24 +16912,24 @@ var require_util7 = __commonJS({
     var { ErrorEvent, createFastMessageEvent } = require_events();
     var { isUtf8 } = require("node:buffer");
     var { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = require_data_url();
-    function isConnecting(ws) {
-      return ws[kReadyState] === states.CONNECTING;
+    function isConnecting(ws2) {
+      return ws2[kReadyState] === states.CONNECTING;
     }
-    function isEstablished(ws) {
-      return ws[kReadyState] === states.OPEN;
+    function isEstablished(ws2) {
+      return ws2[kReadyState] === states.OPEN;
     }
-    function isClosing(ws) {
-      return ws[kReadyState] === states.CLOSING;
+    function isClosing(ws2) {
+      return ws2[kReadyState] === states.CLOSING;
     }
-    function isClosed(ws) {
-      return ws[kReadyState] === states.CLOSED;
+    function isClosed(ws2) {
+      return ws2[kReadyState] === states.CLOSED;
     }
     function fireEvent(e, target, eventFactory = (type, init) => new Event(type, init), eventInitDict = {}) {
       const event = eventFactory(e, eventInitDict);
       target.dispatchEvent(event);
     }
-    function websocketMessageReceived(ws, type, data) {
-      if (ws[kReadyState] !== states.OPEN) {
+    function websocketMessageReceived(ws2, type, data) {
+      if (ws2[kReadyState] !== states.OPEN) {
         return;
       }
       let dataForEvent;
@@ -16937,18 +16937,18 @@ var require_util7 = __commonJS({
         try {
           dataForEvent = utf8Decode(data);
         } catch {
-          failWebsocketConnection(ws, "Received invalid UTF-8 in text frame.");
+          failWebsocketConnection(ws2, "Received invalid UTF-8 in text frame.");
           return;
         }
       } else if (type === opcodes.BINARY) {
-        if (ws[kBinaryType] === "blob") {
+        if (ws2[kBinaryType] === "blob") {
           dataForEvent = new Blob([data]);
         } else {
           dataForEvent = toArrayBuffer(data);
         }
       }
-      fireEvent("message", ws, createFastMessageEvent, {
-        origin: ws[kWebSocketURL].origin,
+      fireEvent("message", ws2, createFastMessageEvent, {
+        origin: ws2[kWebSocketURL].origin,
         data: dataForEvent
       });
     }
@@ -16995,14 +16995,14 @@ var require_util7 = __commonJS({
       }
       return code >= 3e3 && code <= 4999;
     }
-    function failWebsocketConnection(ws, reason) {
-      const { [kController]: controller, [kResponse]: response } = ws;
+    function failWebsocketConnection(ws2, reason) {
+      const { [kController]: controller, [kResponse]: response } = ws2;
       controller.abort();
       if (response?.socket && !response.socket.destroyed) {
         response.socket.destroy();
       }
       if (reason) {
-        fireEvent("error", ws, (type, init) => new ErrorEvent(type, init), {
+        fireEvent("error", ws2, (type, init) => new ErrorEvent(type, init), {
           error: new Error(reason),
           message: reason
         });
@@ -17178,7 +17178,7 @@ var require_connection = __commonJS({
       crypto5 = require("node:crypto");
     } catch {
     }
-    function establishWebSocketConnection(url2, protocols, client, ws, onEstablish, options) {
+    function establishWebSocketConnection(url2, protocols, client, ws2, onEstablish, options) {
       const requestURL = url2;
       requestURL.protocol = url2.protocol === "ws:" ? "http:" : "https:";
       const request = makeRequest({
@@ -17209,25 +17209,25 @@ var require_connection = __commonJS({
         dispatcher: options.dispatcher,
         processResponse(response) {
           if (response.type === "error" || response.status !== 101) {
-            failWebsocketConnection(ws, "Received network error or non-101 status code.");
+            failWebsocketConnection(ws2, "Received network error or non-101 status code.");
             return;
           }
           if (protocols.length !== 0 && !response.headersList.get("Sec-WebSocket-Protocol")) {
-            failWebsocketConnection(ws, "Server did not respond with sent protocols.");
+            failWebsocketConnection(ws2, "Server did not respond with sent protocols.");
             return;
           }
           if (response.headersList.get("Upgrade")?.toLowerCase() !== "websocket") {
-            failWebsocketConnection(ws, 'Server did not set Upgrade header to "websocket".');
+            failWebsocketConnection(ws2, 'Server did not set Upgrade header to "websocket".');
             return;
           }
           if (response.headersList.get("Connection")?.toLowerCase() !== "upgrade") {
-            failWebsocketConnection(ws, 'Server did not set Connection header to "upgrade".');
+            failWebsocketConnection(ws2, 'Server did not set Connection header to "upgrade".');
             return;
           }
           const secWSAccept = response.headersList.get("Sec-WebSocket-Accept");
           const digest = crypto5.createHash("sha1").update(keyValue + uid).digest("base64");
           if (secWSAccept !== digest) {
-            failWebsocketConnection(ws, "Incorrect hash received in Sec-WebSocket-Accept header.");
+            failWebsocketConnection(ws2, "Incorrect hash received in Sec-WebSocket-Accept header.");
             return;
           }
           const secExtension = response.headersList.get("Sec-WebSocket-Extensions");
@@ -17235,7 +17235,7 @@ var require_connection = __commonJS({
           if (secExtension !== null) {
             extensions = parseExtensions(secExtension);
             if (!extensions.has("permessage-deflate")) {
-              failWebsocketConnection(ws, "Sec-WebSocket-Extensions header does not match.");
+              failWebsocketConnection(ws2, "Sec-WebSocket-Extensions header does not match.");
               return;
             }
           }
@@ -17243,7 +17243,7 @@ var require_connection = __commonJS({
           if (secProtocol !== null) {
             const requestProtocols = getDecodeSplit("sec-websocket-protocol", request.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
-              failWebsocketConnection(ws, "Protocol was not set in the opening handshake.");
+              failWebsocketConnection(ws2, "Protocol was not set in the opening handshake.");
               return;
             }
           }
@@ -17262,13 +17262,13 @@ var require_connection = __commonJS({
       });
       return controller;
     }
-    function closeWebSocketConnection(ws, code, reason, reasonByteLength) {
-      if (isClosing(ws) || isClosed(ws)) {
-      } else if (!isEstablished(ws)) {
-        failWebsocketConnection(ws, "Connection was closed before it was established.");
-        ws[kReadyState] = states.CLOSING;
-      } else if (ws[kSentClose] === sentCloseFrameState.NOT_SENT) {
-        ws[kSentClose] = sentCloseFrameState.PROCESSING;
+    function closeWebSocketConnection(ws2, code, reason, reasonByteLength) {
+      if (isClosing(ws2) || isClosed(ws2)) {
+      } else if (!isEstablished(ws2)) {
+        failWebsocketConnection(ws2, "Connection was closed before it was established.");
+        ws2[kReadyState] = states.CLOSING;
+      } else if (ws2[kSentClose] === sentCloseFrameState.NOT_SENT) {
+        ws2[kSentClose] = sentCloseFrameState.PROCESSING;
         const frame = new WebsocketFrameSend();
         if (code !== void 0 && reason === void 0) {
           frame.frameData = Buffer.allocUnsafe(2);
@@ -17280,12 +17280,12 @@ var require_connection = __commonJS({
         } else {
           frame.frameData = emptyBuffer;
         }
-        const socket = ws[kResponse].socket;
+        const socket = ws2[kResponse].socket;
         socket.write(frame.createFrame(opcodes.CLOSE));
-        ws[kSentClose] = sentCloseFrameState.SENT;
-        ws[kReadyState] = states.CLOSING;
+        ws2[kSentClose] = sentCloseFrameState.SENT;
+        ws2[kReadyState] = states.CLOSING;
       } else {
-        ws[kReadyState] = states.CLOSING;
+        ws2[kReadyState] = states.CLOSING;
       }
     }
     function onSocketData(chunk) {
@@ -17294,38 +17294,38 @@ var require_connection = __commonJS({
       }
     }
     function onSocketClose() {
-      const { ws } = this;
-      const { [kResponse]: response } = ws;
+      const { ws: ws2 } = this;
+      const { [kResponse]: response } = ws2;
       response.socket.off("data", onSocketData);
       response.socket.off("close", onSocketClose);
       response.socket.off("error", onSocketError);
-      const wasClean = ws[kSentClose] === sentCloseFrameState.SENT && ws[kReceivedClose];
+      const wasClean = ws2[kSentClose] === sentCloseFrameState.SENT && ws2[kReceivedClose];
       let code = 1005;
       let reason = "";
-      const result = ws[kByteParser].closingInfo;
+      const result = ws2[kByteParser].closingInfo;
       if (result && !result.error) {
         code = result.code ?? 1005;
         reason = result.reason;
-      } else if (!ws[kReceivedClose]) {
+      } else if (!ws2[kReceivedClose]) {
         code = 1006;
       }
-      ws[kReadyState] = states.CLOSED;
-      fireEvent("close", ws, (type, init) => new CloseEvent(type, init), {
+      ws2[kReadyState] = states.CLOSED;
+      fireEvent("close", ws2, (type, init) => new CloseEvent(type, init), {
         wasClean,
         code,
         reason
       });
       if (channels.close.hasSubscribers) {
         channels.close.publish({
-          websocket: ws,
+          websocket: ws2,
           code,
           reason
         });
       }
     }
     function onSocketError(error2) {
-      const { ws } = this;
-      ws[kReadyState] = states.CLOSING;
+      const { ws: ws2 } = this;
+      ws2[kReadyState] = states.CLOSING;
       if (channels.socketError.hasSubscribers) {
         channels.socketError.publish(error2);
       }
@@ -17443,9 +17443,9 @@ var require_receiver = __commonJS({
     var { closeWebSocketConnection } = require_connection();
     var { PerMessageDeflate } = require_permessage_deflate();
     var { MessageSizeExceededError } = require_errors();
-    function failWebsocketConnectionWithCode(ws, code, reason) {
-      closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason));
-      failWebsocketConnection(ws, reason);
+    function failWebsocketConnectionWithCode(ws2, code, reason) {
+      closeWebSocketConnection(ws2, code, reason, Buffer.byteLength(reason));
+      failWebsocketConnection(ws2, reason);
     }
     var ByteParser = class extends Writable {
       #buffers = [];
@@ -17466,9 +17466,9 @@ var require_receiver = __commonJS({
        * @param {Map<string, string>|null} extensions
        * @param {{ maxFragments?: number, maxPayloadSize?: number }} [options]
        */
-      constructor(ws, extensions, options = {}) {
+      constructor(ws2, extensions, options = {}) {
         super();
-        this.ws = ws;
+        this.ws = ws2;
         this.#extensions = extensions == null ? /* @__PURE__ */ new Map() : extensions;
         this.#maxFragments = options.maxFragments ?? 0;
         this.#maxPayloadSize = options.maxPayloadSize ?? 0;
@@ -17480,7 +17480,7 @@ var require_receiver = __commonJS({
        * @param {Buffer} chunk
        * @param {() => void} callback
        */
-      _write(chunk, _, callback) {
+      _write(chunk, _2, callback) {
         this.#buffers.push(chunk);
         this.#byteOffset += chunk.length;
         this.#loop = true;
@@ -17963,10 +17963,10 @@ var require_websocket = __commonJS({
         if (typeof protocols === "string") {
           protocols = [protocols];
         }
-        if (protocols.length !== new Set(protocols.map((p) => p.toLowerCase())).size) {
+        if (protocols.length !== new Set(protocols.map((p2) => p2.toLowerCase())).size) {
           throw new DOMException("Invalid Sec-WebSocket-Protocol value", "SyntaxError");
         }
-        if (protocols.length > 0 && !protocols.every((p) => isValidSubprotocol(p))) {
+        if (protocols.length > 0 && !protocols.every((p2) => isValidSubprotocol(p2))) {
           throw new DOMException("Invalid Sec-WebSocket-Protocol value", "SyntaxError");
         }
         this[kWebSocketURL] = new URL(urlRecord.href);
@@ -18214,11 +18214,11 @@ var require_websocket = __commonJS({
     webidl.converters["sequence<DOMString>"] = webidl.sequenceConverter(
       webidl.converters.DOMString
     );
-    webidl.converters["DOMString or sequence<DOMString>"] = function(V, prefix2, argument) {
-      if (webidl.util.Type(V) === "Object" && Symbol.iterator in V) {
-        return webidl.converters["sequence<DOMString>"](V);
+    webidl.converters["DOMString or sequence<DOMString>"] = function(V2, prefix2, argument) {
+      if (webidl.util.Type(V2) === "Object" && Symbol.iterator in V2) {
+        return webidl.converters["sequence<DOMString>"](V2);
       }
-      return webidl.converters.DOMString(V, prefix2, argument);
+      return webidl.converters.DOMString(V2, prefix2, argument);
     };
     webidl.converters.WebSocketInit = webidl.dictionaryConverter([
       {
@@ -18236,22 +18236,22 @@ var require_websocket = __commonJS({
         converter: webidl.nullableConverter(webidl.converters.HeadersInit)
       }
     ]);
-    webidl.converters["DOMString or sequence<DOMString> or WebSocketInit"] = function(V) {
-      if (webidl.util.Type(V) === "Object" && !(Symbol.iterator in V)) {
-        return webidl.converters.WebSocketInit(V);
+    webidl.converters["DOMString or sequence<DOMString> or WebSocketInit"] = function(V2) {
+      if (webidl.util.Type(V2) === "Object" && !(Symbol.iterator in V2)) {
+        return webidl.converters.WebSocketInit(V2);
       }
-      return { protocols: webidl.converters["DOMString or sequence<DOMString>"](V) };
+      return { protocols: webidl.converters["DOMString or sequence<DOMString>"](V2) };
     };
-    webidl.converters.WebSocketSendData = function(V) {
-      if (webidl.util.Type(V) === "Object") {
-        if (isBlobLike(V)) {
-          return webidl.converters.Blob(V, { strict: false });
+    webidl.converters.WebSocketSendData = function(V2) {
+      if (webidl.util.Type(V2) === "Object") {
+        if (isBlobLike(V2)) {
+          return webidl.converters.Blob(V2, { strict: false });
         }
-        if (ArrayBuffer.isView(V) || types2.isArrayBuffer(V)) {
-          return webidl.converters.BufferSource(V);
+        if (ArrayBuffer.isView(V2) || types2.isArrayBuffer(V2)) {
+          return webidl.converters.BufferSource(V2);
         }
       }
-      return webidl.converters.USVString(V);
+      return webidl.converters.USVString(V2);
     };
     function onParserDrain() {
       this.ws[kResponse].socket.resume();
@@ -18288,9 +18288,9 @@ var require_util8 = __commonJS({
       }
       return true;
     }
-    function delay4(ms) {
+    function delay4(ms2) {
       return new Promise((resolve3) => {
-        setTimeout(resolve3, ms).unref();
+        setTimeout(resolve3, ms2).unref();
       });
     }
     module2.exports = {
@@ -18710,7 +18710,7 @@ ${value}`;
 var require_eventsource = __commonJS({
   "node_modules/undici/lib/web/eventsource/eventsource.js"(exports2, module2) {
     "use strict";
-    var { pipeline: pipeline5 } = require("node:stream");
+    var { pipeline: pipeline4 } = require("node:stream");
     var { fetching } = require_fetch();
     var { makeRequest } = require_request2();
     var { webidl } = require_webidl();
@@ -18870,7 +18870,7 @@ var require_eventsource = __commonJS({
               ));
             }
           });
-          pipeline5(
+          pipeline4(
             response.body.stream,
             eventSourceStream,
             (error2) => {
@@ -19229,12 +19229,12 @@ var require_re = __commonJS({
     } = require_constants6();
     var debug2 = require_debug();
     exports2 = module2.exports = {};
-    var re = exports2.re = [];
+    var re2 = exports2.re = [];
     var safeRe = exports2.safeRe = [];
     var src = exports2.src = [];
     var safeSrc = exports2.safeSrc = [];
     var t = exports2.t = {};
-    var R = 0;
+    var R2 = 0;
     var LETTERDASHNUMBER = "[a-zA-Z0-9-]";
     var safeRegexReplacements = [
       ["\\s", 1],
@@ -19249,12 +19249,12 @@ var require_re = __commonJS({
     };
     var createToken = (name2, value, isGlobal) => {
       const safe = makeSafeRegex(value);
-      const index2 = R++;
+      const index2 = R2++;
       debug2(name2, index2, value);
       t[name2] = index2;
       src[index2] = value;
       safeSrc[index2] = safe;
-      re[index2] = new RegExp(value, isGlobal ? "g" : void 0);
+      re2[index2] = new RegExp(value, isGlobal ? "g" : void 0);
       safeRe[index2] = new RegExp(safe, isGlobal ? "g" : void 0);
     };
     createToken("NUMERICIDENTIFIER", "0|[1-9]\\d*");
@@ -19330,19 +19330,19 @@ var require_identifiers = __commonJS({
   "node_modules/semver/internal/identifiers.js"(exports2, module2) {
     "use strict";
     var numeric2 = /^[0-9]+$/;
-    var compareIdentifiers = (a, b) => {
-      if (typeof a === "number" && typeof b === "number") {
-        return a === b ? 0 : a < b ? -1 : 1;
+    var compareIdentifiers = (a, b2) => {
+      if (typeof a === "number" && typeof b2 === "number") {
+        return a === b2 ? 0 : a < b2 ? -1 : 1;
       }
       const anum = numeric2.test(a);
-      const bnum = numeric2.test(b);
+      const bnum = numeric2.test(b2);
       if (anum && bnum) {
         a = +a;
-        b = +b;
+        b2 = +b2;
       }
-      return a === b ? 0 : anum && !bnum ? -1 : bnum && !anum ? 1 : a < b ? -1 : 1;
+      return a === b2 ? 0 : anum && !bnum ? -1 : bnum && !anum ? 1 : a < b2 ? -1 : 1;
     };
-    var rcompareIdentifiers = (a, b) => compareIdentifiers(b, a);
+    var rcompareIdentifiers = (a, b2) => compareIdentifiers(b2, a);
     module2.exports = {
       compareIdentifiers,
       rcompareIdentifiers
@@ -19356,7 +19356,7 @@ var require_semver = __commonJS({
     "use strict";
     var debug2 = require_debug();
     var { MAX_LENGTH, MAX_SAFE_INTEGER } = require_constants6();
-    var { safeRe: re, t } = require_re();
+    var { safeRe: re2, t } = require_re();
     var parseOptions = require_parse_options();
     var { compareIdentifiers } = require_identifiers();
     var isPrereleaseIdentifier = (prerelease, identifier) => {
@@ -19392,14 +19392,14 @@ var require_semver = __commonJS({
         this.options = options;
         this.loose = !!options.loose;
         this.includePrerelease = !!options.includePrerelease;
-        const m = version3.trim().match(options.loose ? re[t.LOOSE] : re[t.FULL]);
-        if (!m) {
+        const m2 = version3.trim().match(options.loose ? re2[t.LOOSE] : re2[t.FULL]);
+        if (!m2) {
           throw new TypeError(`Invalid Version: ${version3}`);
         }
         this.raw = version3;
-        this.major = +m[1];
-        this.minor = +m[2];
-        this.patch = +m[3];
+        this.major = +m2[1];
+        this.minor = +m2[2];
+        this.patch = +m2[3];
         if (this.major > MAX_SAFE_INTEGER || this.major < 0) {
           throw new TypeError("Invalid major version");
         }
@@ -19409,10 +19409,10 @@ var require_semver = __commonJS({
         if (this.patch > MAX_SAFE_INTEGER || this.patch < 0) {
           throw new TypeError("Invalid patch version");
         }
-        if (!m[4]) {
+        if (!m2[4]) {
           this.prerelease = [];
         } else {
-          this.prerelease = m[4].split(".").map((id) => {
+          this.prerelease = m2[4].split(".").map((id) => {
             if (/^[0-9]+$/.test(id)) {
               const num2 = +id;
               if (num2 >= 0 && num2 < MAX_SAFE_INTEGER) {
@@ -19422,7 +19422,7 @@ var require_semver = __commonJS({
             return id;
           });
         }
-        this.build = m[5] ? m[5].split(".") : [];
+        this.build = m2[5] ? m2[5].split(".") : [];
         this.format();
       }
       format() {
@@ -19486,18 +19486,18 @@ var require_semver = __commonJS({
         let i2 = 0;
         do {
           const a = this.prerelease[i2];
-          const b = other.prerelease[i2];
-          debug2("prerelease compare", i2, a, b);
-          if (a === void 0 && b === void 0) {
+          const b2 = other.prerelease[i2];
+          debug2("prerelease compare", i2, a, b2);
+          if (a === void 0 && b2 === void 0) {
             return 0;
-          } else if (b === void 0) {
+          } else if (b2 === void 0) {
             return 1;
           } else if (a === void 0) {
             return -1;
-          } else if (a === b) {
+          } else if (a === b2) {
             continue;
           } else {
-            return compareIdentifiers(a, b);
+            return compareIdentifiers(a, b2);
           }
         } while (++i2);
       }
@@ -19508,18 +19508,18 @@ var require_semver = __commonJS({
         let i2 = 0;
         do {
           const a = this.build[i2];
-          const b = other.build[i2];
-          debug2("build compare", i2, a, b);
-          if (a === void 0 && b === void 0) {
+          const b2 = other.build[i2];
+          debug2("build compare", i2, a, b2);
+          if (a === void 0 && b2 === void 0) {
             return 0;
-          } else if (b === void 0) {
+          } else if (b2 === void 0) {
             return 1;
           } else if (a === void 0) {
             return -1;
-          } else if (a === b) {
+          } else if (a === b2) {
             continue;
           } else {
-            return compareIdentifiers(a, b);
+            return compareIdentifiers(a, b2);
           }
         } while (++i2);
       }
@@ -19531,7 +19531,7 @@ var require_semver = __commonJS({
             throw new Error("invalid increment argument: identifier is empty");
           }
           if (identifier) {
-            const match3 = `-${identifier}`.match(this.options.loose ? re[t.PRERELEASELOOSE] : re[t.PRERELEASE]);
+            const match3 = `-${identifier}`.match(this.options.loose ? re2[t.PRERELEASELOOSE] : re2[t.PRERELEASE]);
             if (!match3 || match3[1] !== identifier) {
               throw new Error(`invalid identifier: ${identifier}`);
             }
@@ -19653,11 +19653,11 @@ var require_parse2 = __commonJS({
       }
       try {
         return new SemVer(version3, options);
-      } catch (er) {
+      } catch (er2) {
         if (!throwErrors) {
           return null;
         }
-        throw er;
+        throw er2;
       }
     };
     module2.exports = parse3;
@@ -19670,8 +19670,8 @@ var require_valid = __commonJS({
     "use strict";
     var parse3 = require_parse2();
     var valid2 = (version3, options) => {
-      const v = parse3(version3, options);
-      return v ? v.version : null;
+      const v2 = parse3(version3, options);
+      return v2 ? v2.version : null;
     };
     module2.exports = valid2;
   }
@@ -19683,8 +19683,8 @@ var require_clean = __commonJS({
     "use strict";
     var parse3 = require_parse2();
     var clean4 = (version3, options) => {
-      const s = parse3(version3.trim().replace(/^[=v]+/, ""), options);
-      return s ? s.version : null;
+      const s3 = parse3(version3.trim().replace(/^[=v]+/, ""), options);
+      return s3 ? s3.version : null;
     };
     module2.exports = clean4;
   }
@@ -19706,7 +19706,7 @@ var require_inc = __commonJS({
           version3 instanceof SemVer ? version3.version : version3,
           options
         ).inc(release, identifier, identifierBase).version;
-      } catch (er) {
+      } catch (er2) {
         return null;
       }
     };
@@ -19806,7 +19806,7 @@ var require_compare = __commonJS({
   "node_modules/semver/functions/compare.js"(exports2, module2) {
     "use strict";
     var SemVer = require_semver();
-    var compare = (a, b, loose) => new SemVer(a, loose).compare(new SemVer(b, loose));
+    var compare = (a, b2, loose) => new SemVer(a, loose).compare(new SemVer(b2, loose));
     module2.exports = compare;
   }
 });
@@ -19816,7 +19816,7 @@ var require_rcompare = __commonJS({
   "node_modules/semver/functions/rcompare.js"(exports2, module2) {
     "use strict";
     var compare = require_compare();
-    var rcompare = (a, b, loose) => compare(b, a, loose);
+    var rcompare = (a, b2, loose) => compare(b2, a, loose);
     module2.exports = rcompare;
   }
 });
@@ -19826,7 +19826,7 @@ var require_compare_loose = __commonJS({
   "node_modules/semver/functions/compare-loose.js"(exports2, module2) {
     "use strict";
     var compare = require_compare();
-    var compareLoose = (a, b) => compare(a, b, true);
+    var compareLoose = (a, b2) => compare(a, b2, true);
     module2.exports = compareLoose;
   }
 });
@@ -19836,9 +19836,9 @@ var require_compare_build = __commonJS({
   "node_modules/semver/functions/compare-build.js"(exports2, module2) {
     "use strict";
     var SemVer = require_semver();
-    var compareBuild = (a, b, loose) => {
+    var compareBuild = (a, b2, loose) => {
       const versionA = new SemVer(a, loose);
-      const versionB = new SemVer(b, loose);
+      const versionB = new SemVer(b2, loose);
       return versionA.compare(versionB) || versionA.compareBuild(versionB);
     };
     module2.exports = compareBuild;
@@ -19850,7 +19850,7 @@ var require_sort = __commonJS({
   "node_modules/semver/functions/sort.js"(exports2, module2) {
     "use strict";
     var compareBuild = require_compare_build();
-    var sort = (list2, loose) => list2.sort((a, b) => compareBuild(a, b, loose));
+    var sort = (list2, loose) => list2.sort((a, b2) => compareBuild(a, b2, loose));
     module2.exports = sort;
   }
 });
@@ -19860,7 +19860,7 @@ var require_rsort = __commonJS({
   "node_modules/semver/functions/rsort.js"(exports2, module2) {
     "use strict";
     var compareBuild = require_compare_build();
-    var rsort = (list2, loose) => list2.sort((a, b) => compareBuild(b, a, loose));
+    var rsort = (list2, loose) => list2.sort((a, b2) => compareBuild(b2, a, loose));
     module2.exports = rsort;
   }
 });
@@ -19870,8 +19870,8 @@ var require_gt = __commonJS({
   "node_modules/semver/functions/gt.js"(exports2, module2) {
     "use strict";
     var compare = require_compare();
-    var gt2 = (a, b, loose) => compare(a, b, loose) > 0;
-    module2.exports = gt2;
+    var gt3 = (a, b2, loose) => compare(a, b2, loose) > 0;
+    module2.exports = gt3;
   }
 });
 
@@ -19880,8 +19880,8 @@ var require_lt = __commonJS({
   "node_modules/semver/functions/lt.js"(exports2, module2) {
     "use strict";
     var compare = require_compare();
-    var lt = (a, b, loose) => compare(a, b, loose) < 0;
-    module2.exports = lt;
+    var lt2 = (a, b2, loose) => compare(a, b2, loose) < 0;
+    module2.exports = lt2;
   }
 });
 
@@ -19890,7 +19890,7 @@ var require_eq = __commonJS({
   "node_modules/semver/functions/eq.js"(exports2, module2) {
     "use strict";
     var compare = require_compare();
-    var eq = (a, b, loose) => compare(a, b, loose) === 0;
+    var eq = (a, b2, loose) => compare(a, b2, loose) === 0;
     module2.exports = eq;
   }
 });
@@ -19900,7 +19900,7 @@ var require_neq = __commonJS({
   "node_modules/semver/functions/neq.js"(exports2, module2) {
     "use strict";
     var compare = require_compare();
-    var neq = (a, b, loose) => compare(a, b, loose) !== 0;
+    var neq = (a, b2, loose) => compare(a, b2, loose) !== 0;
     module2.exports = neq;
   }
 });
@@ -19910,7 +19910,7 @@ var require_gte = __commonJS({
   "node_modules/semver/functions/gte.js"(exports2, module2) {
     "use strict";
     var compare = require_compare();
-    var gte2 = (a, b, loose) => compare(a, b, loose) >= 0;
+    var gte2 = (a, b2, loose) => compare(a, b2, loose) >= 0;
     module2.exports = gte2;
   }
 });
@@ -19920,7 +19920,7 @@ var require_lte = __commonJS({
   "node_modules/semver/functions/lte.js"(exports2, module2) {
     "use strict";
     var compare = require_compare();
-    var lte2 = (a, b, loose) => compare(a, b, loose) <= 0;
+    var lte2 = (a, b2, loose) => compare(a, b2, loose) <= 0;
     module2.exports = lte2;
   }
 });
@@ -19931,42 +19931,42 @@ var require_cmp = __commonJS({
     "use strict";
     var eq = require_eq();
     var neq = require_neq();
-    var gt2 = require_gt();
+    var gt3 = require_gt();
     var gte2 = require_gte();
-    var lt = require_lt();
+    var lt2 = require_lt();
     var lte2 = require_lte();
-    var cmp = (a, op, b, loose) => {
+    var cmp = (a, op, b2, loose) => {
       switch (op) {
         case "===":
           if (typeof a === "object") {
             a = a.version;
           }
-          if (typeof b === "object") {
-            b = b.version;
+          if (typeof b2 === "object") {
+            b2 = b2.version;
           }
-          return a === b;
+          return a === b2;
         case "!==":
           if (typeof a === "object") {
             a = a.version;
           }
-          if (typeof b === "object") {
-            b = b.version;
+          if (typeof b2 === "object") {
+            b2 = b2.version;
           }
-          return a !== b;
+          return a !== b2;
         case "":
         case "=":
         case "==":
-          return eq(a, b, loose);
+          return eq(a, b2, loose);
         case "!=":
-          return neq(a, b, loose);
+          return neq(a, b2, loose);
         case ">":
-          return gt2(a, b, loose);
+          return gt3(a, b2, loose);
         case ">=":
-          return gte2(a, b, loose);
+          return gte2(a, b2, loose);
         case "<":
-          return lt(a, b, loose);
+          return lt2(a, b2, loose);
         case "<=":
-          return lte2(a, b, loose);
+          return lte2(a, b2, loose);
         default:
           throw new TypeError(`Invalid operator: ${op}`);
       }
@@ -19981,7 +19981,7 @@ var require_coerce = __commonJS({
     "use strict";
     var SemVer = require_semver();
     var parse3 = require_parse2();
-    var { safeRe: re, t } = require_re();
+    var { safeRe: re2, t } = require_re();
     var coerce = (version3, options) => {
       if (version3 instanceof SemVer) {
         return version3;
@@ -19995,9 +19995,9 @@ var require_coerce = __commonJS({
       options = options || {};
       let match3 = null;
       if (!options.rtl) {
-        match3 = version3.match(options.includePrerelease ? re[t.COERCEFULL] : re[t.COERCE]);
+        match3 = version3.match(options.includePrerelease ? re2[t.COERCEFULL] : re2[t.COERCE]);
       } else {
-        const coerceRtlRegex = options.includePrerelease ? re[t.COERCERTLFULL] : re[t.COERCERTL];
+        const coerceRtlRegex = options.includePrerelease ? re2[t.COERCERTLFULL] : re2[t.COERCERTL];
         let next;
         while ((next = coerceRtlRegex.exec(version3)) && (!match3 || match3.index + match3[0].length !== version3.length)) {
           if (!match3 || next.index + next[0].length !== match3.index + match3[0].length) {
@@ -20344,11 +20344,11 @@ var require_range = __commonJS({
               this.formatted += "||";
             }
             const comps = this.set[i2];
-            for (let k = 0; k < comps.length; k++) {
-              if (k > 0) {
+            for (let k2 = 0; k2 < comps.length; k2++) {
+              if (k2 > 0) {
                 this.formatted += " ";
               }
-              this.formatted += comps[k].toString().trim();
+              this.formatted += comps[k2].toString().trim();
             }
           }
         }
@@ -20369,20 +20369,20 @@ var require_range = __commonJS({
           return cached;
         }
         const loose = this.options.loose;
-        const hr = loose ? re[t.HYPHENRANGELOOSE] : re[t.HYPHENRANGE];
-        range3 = range3.replace(hr, hyphenReplace(this.options.includePrerelease));
+        const hr2 = loose ? re2[t.HYPHENRANGELOOSE] : re2[t.HYPHENRANGE];
+        range3 = range3.replace(hr2, hyphenReplace(this.options.includePrerelease));
         debug2("hyphen replace", range3);
         range3 = trimComparatorWhitespace(range3);
         debug2("comparator trim", range3);
-        range3 = range3.replace(re[t.TILDETRIM], tildeTrimReplace);
+        range3 = range3.replace(re2[t.TILDETRIM], tildeTrimReplace);
         debug2("tilde trim", range3);
-        range3 = range3.replace(re[t.CARETTRIM], caretTrimReplace);
+        range3 = range3.replace(re2[t.CARETTRIM], caretTrimReplace);
         debug2("caret trim", range3);
         let rangeList = range3.split(" ").map((comp26) => parseComparator(comp26, this.options)).join(" ").split(/\s+/).map((comp26) => replaceGTE0(comp26, this.options));
         if (loose) {
           rangeList = rangeList.filter((comp26) => {
             debug2("loose invalid filter", comp26, this.options);
-            return !!comp26.match(re[t.COMPARATORLOOSE]);
+            return !!comp26.match(re2[t.COMPARATORLOOSE]);
           });
         }
         debug2("range list", rangeList);
@@ -20423,7 +20423,7 @@ var require_range = __commonJS({
         if (typeof version3 === "string") {
           try {
             version3 = new SemVer(version3, this.options);
-          } catch (er) {
+          } catch (er2) {
             return false;
           }
         }
@@ -20444,7 +20444,7 @@ var require_range = __commonJS({
     var SemVer = require_semver();
     var trimComparatorWhitespace = require_trim_comparator_whitespace();
     var {
-      safeRe: re,
+      safeRe: re2,
       src,
       t,
       tildeTrimReplace,
@@ -20467,7 +20467,7 @@ var require_range = __commonJS({
       return result;
     };
     var parseComparator = (comp26, options) => {
-      comp26 = comp26.replace(re[t.BUILD], "");
+      comp26 = comp26.replace(re2[t.BUILD], "");
       debug2("comp", comp26, options);
       comp26 = replaceCarets(comp26, options);
       debug2("caret", comp26);
@@ -20480,27 +20480,27 @@ var require_range = __commonJS({
       return comp26;
     };
     var isX = (id) => !id || id.toLowerCase() === "x" || id === "*";
-    var invalidXRangeOrder = (M2, m, p) => isX(M2) && !isX(m) || isX(m) && p && !isX(p);
+    var invalidXRangeOrder = (M3, m2, p2) => isX(M3) && !isX(m2) || isX(m2) && p2 && !isX(p2);
     var replaceTildes = (comp26, options) => {
       return comp26.trim().split(/\s+/).map((c) => replaceTilde(c, options)).join(" ");
     };
     var replaceTilde = (comp26, options) => {
-      const r = options.loose ? re[t.TILDELOOSE] : re[t.TILDE];
-      const z = options.includePrerelease ? "-0" : "";
-      return comp26.replace(r, (_, M2, m, p, pr) => {
-        debug2("tilde", comp26, _, M2, m, p, pr);
+      const r = options.loose ? re2[t.TILDELOOSE] : re2[t.TILDE];
+      const z2 = options.includePrerelease ? "-0" : "";
+      return comp26.replace(r, (_2, M3, m2, p2, pr2) => {
+        debug2("tilde", comp26, _2, M3, m2, p2, pr2);
         let ret;
-        if (isX(M2)) {
+        if (isX(M3)) {
           ret = "";
-        } else if (isX(m)) {
-          ret = `>=${M2}.0.0${z} <${+M2 + 1}.0.0-0`;
-        } else if (isX(p)) {
-          ret = `>=${M2}.${m}.0${z} <${M2}.${+m + 1}.0-0`;
-        } else if (pr) {
-          debug2("replaceTilde pr", pr);
-          ret = `>=${M2}.${m}.${p}-${pr} <${M2}.${+m + 1}.0-0`;
+        } else if (isX(m2)) {
+          ret = `>=${M3}.0.0${z2} <${+M3 + 1}.0.0-0`;
+        } else if (isX(p2)) {
+          ret = `>=${M3}.${m2}.0${z2} <${M3}.${+m2 + 1}.0-0`;
+        } else if (pr2) {
+          debug2("replaceTilde pr", pr2);
+          ret = `>=${M3}.${m2}.${p2}-${pr2} <${M3}.${+m2 + 1}.0-0`;
         } else {
-          ret = `>=${M2}.${m}.${p} <${M2}.${+m + 1}.0-0`;
+          ret = `>=${M3}.${m2}.${p2} <${M3}.${+m2 + 1}.0-0`;
         }
         debug2("tilde return", ret);
         return ret;
@@ -20511,42 +20511,42 @@ var require_range = __commonJS({
     };
     var replaceCaret = (comp26, options) => {
       debug2("caret", comp26, options);
-      const r = options.loose ? re[t.CARETLOOSE] : re[t.CARET];
-      const z = options.includePrerelease ? "-0" : "";
-      return comp26.replace(r, (_, M2, m, p, pr) => {
-        debug2("caret", comp26, _, M2, m, p, pr);
+      const r = options.loose ? re2[t.CARETLOOSE] : re2[t.CARET];
+      const z2 = options.includePrerelease ? "-0" : "";
+      return comp26.replace(r, (_2, M3, m2, p2, pr2) => {
+        debug2("caret", comp26, _2, M3, m2, p2, pr2);
         let ret;
-        if (isX(M2)) {
+        if (isX(M3)) {
           ret = "";
-        } else if (isX(m)) {
-          ret = `>=${M2}.0.0${z} <${+M2 + 1}.0.0-0`;
-        } else if (isX(p)) {
-          if (M2 === "0") {
-            ret = `>=${M2}.${m}.0${z} <${M2}.${+m + 1}.0-0`;
+        } else if (isX(m2)) {
+          ret = `>=${M3}.0.0${z2} <${+M3 + 1}.0.0-0`;
+        } else if (isX(p2)) {
+          if (M3 === "0") {
+            ret = `>=${M3}.${m2}.0${z2} <${M3}.${+m2 + 1}.0-0`;
           } else {
-            ret = `>=${M2}.${m}.0${z} <${+M2 + 1}.0.0-0`;
+            ret = `>=${M3}.${m2}.0${z2} <${+M3 + 1}.0.0-0`;
           }
-        } else if (pr) {
-          debug2("replaceCaret pr", pr);
-          if (M2 === "0") {
-            if (m === "0") {
-              ret = `>=${M2}.${m}.${p}-${pr} <${M2}.${m}.${+p + 1}-0`;
+        } else if (pr2) {
+          debug2("replaceCaret pr", pr2);
+          if (M3 === "0") {
+            if (m2 === "0") {
+              ret = `>=${M3}.${m2}.${p2}-${pr2} <${M3}.${m2}.${+p2 + 1}-0`;
             } else {
-              ret = `>=${M2}.${m}.${p}-${pr} <${M2}.${+m + 1}.0-0`;
+              ret = `>=${M3}.${m2}.${p2}-${pr2} <${M3}.${+m2 + 1}.0-0`;
             }
           } else {
-            ret = `>=${M2}.${m}.${p}-${pr} <${+M2 + 1}.0.0-0`;
+            ret = `>=${M3}.${m2}.${p2}-${pr2} <${+M3 + 1}.0.0-0`;
           }
         } else {
           debug2("no pr");
-          if (M2 === "0") {
-            if (m === "0") {
-              ret = `>=${M2}.${m}.${p} <${M2}.${m}.${+p + 1}-0`;
+          if (M3 === "0") {
+            if (m2 === "0") {
+              ret = `>=${M3}.${m2}.${p2} <${M3}.${m2}.${+p2 + 1}-0`;
             } else {
-              ret = `>=${M2}.${m}.${p} <${M2}.${+m + 1}.0-0`;
+              ret = `>=${M3}.${m2}.${p2} <${M3}.${+m2 + 1}.0-0`;
             }
           } else {
-            ret = `>=${M2}.${m}.${p} <${+M2 + 1}.0.0-0`;
+            ret = `>=${M3}.${m2}.${p2} <${+M3 + 1}.0.0-0`;
           }
         }
         debug2("caret return", ret);
@@ -20559,20 +20559,20 @@ var require_range = __commonJS({
     };
     var replaceXRange = (comp26, options) => {
       comp26 = comp26.trim();
-      const r = options.loose ? re[t.XRANGELOOSE] : re[t.XRANGE];
-      return comp26.replace(r, (ret, gtlt, M2, m, p, pr) => {
-        debug2("xRange", comp26, ret, gtlt, M2, m, p, pr);
-        if (invalidXRangeOrder(M2, m, p)) {
+      const r = options.loose ? re2[t.XRANGELOOSE] : re2[t.XRANGE];
+      return comp26.replace(r, (ret, gtlt, M3, m2, p2, pr2) => {
+        debug2("xRange", comp26, ret, gtlt, M3, m2, p2, pr2);
+        if (invalidXRangeOrder(M3, m2, p2)) {
           return comp26;
         }
-        const xM = isX(M2);
-        const xm = xM || isX(m);
-        const xp = xm || isX(p);
+        const xM = isX(M3);
+        const xm = xM || isX(m2);
+        const xp = xm || isX(p2);
         const anyX = xp;
         if (gtlt === "=" && anyX) {
           gtlt = "";
         }
-        pr = options.includePrerelease ? "-0" : "";
+        pr2 = options.includePrerelease ? "-0" : "";
         if (xM) {
           if (gtlt === ">" || gtlt === "<") {
             ret = "<0.0.0-0";
@@ -20581,35 +20581,35 @@ var require_range = __commonJS({
           }
         } else if (gtlt && anyX) {
           if (xm) {
-            m = 0;
+            m2 = 0;
           }
-          p = 0;
+          p2 = 0;
           if (gtlt === ">") {
             gtlt = ">=";
             if (xm) {
-              M2 = +M2 + 1;
-              m = 0;
-              p = 0;
+              M3 = +M3 + 1;
+              m2 = 0;
+              p2 = 0;
             } else {
-              m = +m + 1;
-              p = 0;
+              m2 = +m2 + 1;
+              p2 = 0;
             }
           } else if (gtlt === "<=") {
             gtlt = "<";
             if (xm) {
-              M2 = +M2 + 1;
+              M3 = +M3 + 1;
             } else {
-              m = +m + 1;
+              m2 = +m2 + 1;
             }
           }
           if (gtlt === "<") {
-            pr = "-0";
+            pr2 = "-0";
           }
-          ret = `${gtlt + M2}.${m}.${p}${pr}`;
+          ret = `${gtlt + M3}.${m2}.${p2}${pr2}`;
         } else if (xm) {
-          ret = `>=${M2}.0.0${pr} <${+M2 + 1}.0.0-0`;
+          ret = `>=${M3}.0.0${pr2} <${+M3 + 1}.0.0-0`;
         } else if (xp) {
-          ret = `>=${M2}.${m}.0${pr} <${M2}.${+m + 1}.0-0`;
+          ret = `>=${M3}.${m2}.0${pr2} <${M3}.${+m2 + 1}.0-0`;
         }
         debug2("xRange return", ret);
         return ret;
@@ -20617,13 +20617,13 @@ var require_range = __commonJS({
     };
     var replaceStars = (comp26, options) => {
       debug2("replaceStars", comp26, options);
-      return comp26.trim().replace(re[t.STAR], "");
+      return comp26.trim().replace(re2[t.STAR], "");
     };
     var replaceGTE0 = (comp26, options) => {
       debug2("replaceGTE0", comp26, options);
-      return comp26.trim().replace(re[options.includePrerelease ? t.GTE0PRE : t.GTE0], "");
+      return comp26.trim().replace(re2[options.includePrerelease ? t.GTE0PRE : t.GTE0], "");
     };
-    var hyphenReplace = (incPr) => ($0, from, fM, fm, fp, fpr, fb, to, tM, tm, tp, tpr) => {
+    var hyphenReplace = (incPr) => ($0, from, fM, fm, fp, fpr, fb, to2, tM, tm, tp, tpr) => {
       if (isX(fM)) {
         from = "";
       } else if (isX(fm)) {
@@ -20636,19 +20636,19 @@ var require_range = __commonJS({
         from = `>=${from}${incPr ? "-0" : ""}`;
       }
       if (isX(tM)) {
-        to = "";
+        to2 = "";
       } else if (isX(tm)) {
-        to = `<${+tM + 1}.0.0-0`;
+        to2 = `<${+tM + 1}.0.0-0`;
       } else if (isX(tp)) {
-        to = `<${tM}.${+tm + 1}.0-0`;
+        to2 = `<${tM}.${+tm + 1}.0-0`;
       } else if (tpr) {
-        to = `<=${tM}.${tm}.${tp}-${tpr}`;
+        to2 = `<=${tM}.${tm}.${tp}-${tpr}`;
       } else if (incPr) {
-        to = `<${tM}.${tm}.${+tp + 1}-0`;
+        to2 = `<${tM}.${tm}.${+tp + 1}-0`;
       } else {
-        to = `<=${to}`;
+        to2 = `<=${to2}`;
       }
-      return `${from} ${to}`.trim();
+      return `${from} ${to2}`.trim();
     };
     var testSet = (set2, version3, options) => {
       for (let i2 = 0; i2 < set2.length; i2++) {
@@ -20707,19 +20707,19 @@ var require_comparator = __commonJS({
         debug2("comp", this);
       }
       parse(comp26) {
-        const r = this.options.loose ? re[t.COMPARATORLOOSE] : re[t.COMPARATOR];
-        const m = comp26.match(r);
-        if (!m) {
+        const r = this.options.loose ? re2[t.COMPARATORLOOSE] : re2[t.COMPARATOR];
+        const m2 = comp26.match(r);
+        if (!m2) {
           throw new TypeError(`Invalid comparator: ${comp26}`);
         }
-        this.operator = m[1] !== void 0 ? m[1] : "";
+        this.operator = m2[1] !== void 0 ? m2[1] : "";
         if (this.operator === "=") {
           this.operator = "";
         }
-        if (!m[2]) {
+        if (!m2[2]) {
           this.semver = ANY;
         } else {
-          this.semver = new SemVer(m[2], this.options.loose);
+          this.semver = new SemVer(m2[2], this.options.loose);
         }
       }
       toString() {
@@ -20733,7 +20733,7 @@ var require_comparator = __commonJS({
         if (typeof version3 === "string") {
           try {
             version3 = new SemVer(version3, this.options);
-          } catch (er) {
+          } catch (er2) {
             return false;
           }
         }
@@ -20781,7 +20781,7 @@ var require_comparator = __commonJS({
     };
     module2.exports = Comparator;
     var parseOptions = require_parse_options();
-    var { safeRe: re, t } = require_re();
+    var { safeRe: re2, t } = require_re();
     var cmp = require_cmp();
     var debug2 = require_debug();
     var SemVer = require_semver();
@@ -20797,7 +20797,7 @@ var require_satisfies = __commonJS({
     var satisfies3 = (version3, range3, options) => {
       try {
         range3 = new Range(range3, options);
-      } catch (er) {
+      } catch (er2) {
         return false;
       }
       return range3.test(version3);
@@ -20828,13 +20828,13 @@ var require_max_satisfying = __commonJS({
       let rangeObj = null;
       try {
         rangeObj = new Range(range3, options);
-      } catch (er) {
+      } catch (er2) {
         return null;
       }
-      versions.forEach((v) => {
-        if (rangeObj.test(v)) {
-          if (!max2 || maxSV.compare(v) === -1) {
-            max2 = v;
+      versions.forEach((v2) => {
+        if (rangeObj.test(v2)) {
+          if (!max2 || maxSV.compare(v2) === -1) {
+            max2 = v2;
             maxSV = new SemVer(max2, options);
           }
         }
@@ -20857,13 +20857,13 @@ var require_min_satisfying = __commonJS({
       let rangeObj = null;
       try {
         rangeObj = new Range(range3, options);
-      } catch (er) {
+      } catch (er2) {
         return null;
       }
-      versions.forEach((v) => {
-        if (rangeObj.test(v)) {
-          if (!min || minSV.compare(v) === 1) {
-            min = v;
+      versions.forEach((v2) => {
+        if (rangeObj.test(v2)) {
+          if (!min || minSV.compare(v2) === 1) {
+            min = v2;
             minSV = new SemVer(min, options);
           }
         }
@@ -20880,7 +20880,7 @@ var require_min_version = __commonJS({
     "use strict";
     var SemVer = require_semver();
     var Range = require_range();
-    var gt2 = require_gt();
+    var gt3 = require_gt();
     var minVersion = (range3, loose) => {
       range3 = new Range(range3, loose);
       let minver = new SemVer("0.0.0");
@@ -20908,7 +20908,7 @@ var require_min_version = __commonJS({
             /* fallthrough */
             case "":
             case ">=":
-              if (!setMin || gt2(compver, setMin)) {
+              if (!setMin || gt3(compver, setMin)) {
                 setMin = compver;
               }
               break;
@@ -20920,7 +20920,7 @@ var require_min_version = __commonJS({
               throw new Error(`Unexpected operation: ${comparator.operator}`);
           }
         });
-        if (setMin && (!minver || gt2(minver, setMin))) {
+        if (setMin && (!minver || gt3(minver, setMin))) {
           minver = setMin;
         }
       }
@@ -20941,7 +20941,7 @@ var require_valid2 = __commonJS({
     var validRange = (range3, options) => {
       try {
         return new Range(range3, options).range || "*";
-      } catch (er) {
+      } catch (er2) {
         return null;
       }
     };
@@ -20958,8 +20958,8 @@ var require_outside = __commonJS({
     var { ANY } = Comparator;
     var Range = require_range();
     var satisfies3 = require_satisfies();
-    var gt2 = require_gt();
-    var lt = require_lt();
+    var gt3 = require_gt();
+    var lt2 = require_lt();
     var lte2 = require_lte();
     var gte2 = require_gte();
     var outside = (version3, range3, hilo, options) => {
@@ -20968,16 +20968,16 @@ var require_outside = __commonJS({
       let gtfn, ltefn, ltfn, comp26, ecomp;
       switch (hilo) {
         case ">":
-          gtfn = gt2;
+          gtfn = gt3;
           ltefn = lte2;
-          ltfn = lt;
+          ltfn = lt2;
           comp26 = ">";
           ecomp = ">=";
           break;
         case "<":
-          gtfn = lt;
+          gtfn = lt2;
           ltefn = gte2;
-          ltfn = gt2;
+          ltfn = gt3;
           comp26 = "<";
           ecomp = "<=";
           break;
@@ -21062,8 +21062,8 @@ var require_simplify = __commonJS({
       const set2 = [];
       let first = null;
       let prev = null;
-      const v = versions.sort((a, b) => compare(a, b, options));
-      for (const version3 of v) {
+      const v2 = versions.sort((a, b2) => compare(a, b2, options));
+      for (const version3 of v2) {
         const included = satisfies3(version3, range3, options);
         if (included) {
           prev = version3;
@@ -21085,11 +21085,11 @@ var require_simplify = __commonJS({
       for (const [min, max2] of set2) {
         if (min === max2) {
           ranges.push(min);
-        } else if (!max2 && min === v[0]) {
+        } else if (!max2 && min === v2[0]) {
           ranges.push("*");
         } else if (!max2) {
           ranges.push(`>=${min}`);
-        } else if (min === v[0]) {
+        } else if (min === v2[0]) {
           ranges.push(`<=${max2}`);
         } else {
           ranges.push(`${min} - ${max2}`);
@@ -21155,12 +21155,12 @@ var require_subset = __commonJS({
         }
       }
       const eqSet = /* @__PURE__ */ new Set();
-      let gt2, lt;
+      let gt3, lt2;
       for (const c of sub) {
         if (c.operator === ">" || c.operator === ">=") {
-          gt2 = higherGT(gt2, c, options);
+          gt3 = higherGT(gt3, c, options);
         } else if (c.operator === "<" || c.operator === "<=") {
-          lt = lowerLT(lt, c, options);
+          lt2 = lowerLT(lt2, c, options);
         } else {
           eqSet.add(c.semver);
         }
@@ -21169,19 +21169,19 @@ var require_subset = __commonJS({
         return null;
       }
       let gtltComp;
-      if (gt2 && lt) {
-        gtltComp = compare(gt2.semver, lt.semver, options);
+      if (gt3 && lt2) {
+        gtltComp = compare(gt3.semver, lt2.semver, options);
         if (gtltComp > 0) {
           return null;
-        } else if (gtltComp === 0 && (gt2.operator !== ">=" || lt.operator !== "<=")) {
+        } else if (gtltComp === 0 && (gt3.operator !== ">=" || lt2.operator !== "<=")) {
           return null;
         }
       }
       for (const eq of eqSet) {
-        if (gt2 && !satisfies3(eq, String(gt2), options)) {
+        if (gt3 && !satisfies3(eq, String(gt3), options)) {
           return null;
         }
-        if (lt && !satisfies3(eq, String(lt), options)) {
+        if (lt2 && !satisfies3(eq, String(lt2), options)) {
           return null;
         }
         for (const c of dom) {
@@ -21193,52 +21193,52 @@ var require_subset = __commonJS({
       }
       let higher, lower;
       let hasDomLT, hasDomGT;
-      let needDomLTPre = lt && !options.includePrerelease && lt.semver.prerelease.length ? lt.semver : false;
-      let needDomGTPre = gt2 && !options.includePrerelease && gt2.semver.prerelease.length ? gt2.semver : false;
-      if (needDomLTPre && needDomLTPre.prerelease.length === 1 && lt.operator === "<" && needDomLTPre.prerelease[0] === 0) {
+      let needDomLTPre = lt2 && !options.includePrerelease && lt2.semver.prerelease.length ? lt2.semver : false;
+      let needDomGTPre = gt3 && !options.includePrerelease && gt3.semver.prerelease.length ? gt3.semver : false;
+      if (needDomLTPre && needDomLTPre.prerelease.length === 1 && lt2.operator === "<" && needDomLTPre.prerelease[0] === 0) {
         needDomLTPre = false;
       }
       for (const c of dom) {
         hasDomGT = hasDomGT || c.operator === ">" || c.operator === ">=";
         hasDomLT = hasDomLT || c.operator === "<" || c.operator === "<=";
-        if (gt2) {
+        if (gt3) {
           if (needDomGTPre) {
             if (c.semver.prerelease && c.semver.prerelease.length && c.semver.major === needDomGTPre.major && c.semver.minor === needDomGTPre.minor && c.semver.patch === needDomGTPre.patch) {
               needDomGTPre = false;
             }
           }
           if (c.operator === ">" || c.operator === ">=") {
-            higher = higherGT(gt2, c, options);
-            if (higher === c && higher !== gt2) {
+            higher = higherGT(gt3, c, options);
+            if (higher === c && higher !== gt3) {
               return false;
             }
-          } else if (gt2.operator === ">=" && !c.test(gt2.semver)) {
+          } else if (gt3.operator === ">=" && !c.test(gt3.semver)) {
             return false;
           }
         }
-        if (lt) {
+        if (lt2) {
           if (needDomLTPre) {
             if (c.semver.prerelease && c.semver.prerelease.length && c.semver.major === needDomLTPre.major && c.semver.minor === needDomLTPre.minor && c.semver.patch === needDomLTPre.patch) {
               needDomLTPre = false;
             }
           }
           if (c.operator === "<" || c.operator === "<=") {
-            lower = lowerLT(lt, c, options);
-            if (lower === c && lower !== lt) {
+            lower = lowerLT(lt2, c, options);
+            if (lower === c && lower !== lt2) {
               return false;
             }
-          } else if (lt.operator === "<=" && !c.test(lt.semver)) {
+          } else if (lt2.operator === "<=" && !c.test(lt2.semver)) {
             return false;
           }
         }
-        if (!c.operator && (lt || gt2) && gtltComp !== 0) {
+        if (!c.operator && (lt2 || gt3) && gtltComp !== 0) {
           return false;
         }
       }
-      if (gt2 && hasDomLT && !lt && gtltComp !== 0) {
+      if (gt3 && hasDomLT && !lt2 && gtltComp !== 0) {
         return false;
       }
-      if (lt && hasDomGT && !gt2 && gtltComp !== 0) {
+      if (lt2 && hasDomGT && !gt3 && gtltComp !== 0) {
         return false;
       }
       if (needDomGTPre || needDomLTPre) {
@@ -21246,19 +21246,19 @@ var require_subset = __commonJS({
       }
       return true;
     };
-    var higherGT = (a, b, options) => {
+    var higherGT = (a, b2, options) => {
       if (!a) {
-        return b;
+        return b2;
       }
-      const comp26 = compare(a.semver, b.semver, options);
-      return comp26 > 0 ? a : comp26 < 0 ? b : b.operator === ">" && a.operator === ">=" ? b : a;
+      const comp26 = compare(a.semver, b2.semver, options);
+      return comp26 > 0 ? a : comp26 < 0 ? b2 : b2.operator === ">" && a.operator === ">=" ? b2 : a;
     };
-    var lowerLT = (a, b, options) => {
+    var lowerLT = (a, b2, options) => {
       if (!a) {
-        return b;
+        return b2;
       }
-      const comp26 = compare(a.semver, b.semver, options);
-      return comp26 < 0 ? a : comp26 > 0 ? b : b.operator === "<" && a.operator === "<=" ? b : a;
+      const comp26 = compare(a.semver, b2.semver, options);
+      return comp26 < 0 ? a : comp26 > 0 ? b2 : b2.operator === "<" && a.operator === "<=" ? b2 : a;
     };
     module2.exports = subset;
   }
@@ -21287,8 +21287,8 @@ var require_semver2 = __commonJS({
     var compareBuild = require_compare_build();
     var sort = require_sort();
     var rsort = require_rsort();
-    var gt2 = require_gt();
-    var lt = require_lt();
+    var gt3 = require_gt();
+    var lt2 = require_lt();
     var eq = require_eq();
     var neq = require_neq();
     var gte2 = require_gte();
@@ -21326,8 +21326,8 @@ var require_semver2 = __commonJS({
       compareBuild,
       sort,
       rsort,
-      gt: gt2,
-      lt,
+      gt: gt3,
+      lt: lt2,
       eq,
       neq,
       gte: gte2,
@@ -21364,11 +21364,11 @@ var require_semver2 = __commonJS({
 // node_modules/ms/index.js
 var require_ms = __commonJS({
   "node_modules/ms/index.js"(exports2, module2) {
-    var s = 1e3;
-    var m = s * 60;
-    var h = m * 60;
+    var s3 = 1e3;
+    var m2 = s3 * 60;
+    var h = m2 * 60;
     var d = h * 24;
-    var w = d * 7;
+    var w2 = d * 7;
     var y = d * 365.25;
     module2.exports = function(val, options) {
       options = options || {};
@@ -21405,7 +21405,7 @@ var require_ms = __commonJS({
         case "weeks":
         case "week":
         case "w":
-          return n * w;
+          return n * w2;
         case "days":
         case "day":
         case "d":
@@ -21421,13 +21421,13 @@ var require_ms = __commonJS({
         case "mins":
         case "min":
         case "m":
-          return n * m;
+          return n * m2;
         case "seconds":
         case "second":
         case "secs":
         case "sec":
         case "s":
-          return n * s;
+          return n * s3;
         case "milliseconds":
         case "millisecond":
         case "msecs":
@@ -21438,41 +21438,41 @@ var require_ms = __commonJS({
           return void 0;
       }
     }
-    function fmtShort(ms) {
-      var msAbs = Math.abs(ms);
+    function fmtShort(ms2) {
+      var msAbs = Math.abs(ms2);
       if (msAbs >= d) {
-        return Math.round(ms / d) + "d";
+        return Math.round(ms2 / d) + "d";
       }
       if (msAbs >= h) {
-        return Math.round(ms / h) + "h";
+        return Math.round(ms2 / h) + "h";
       }
-      if (msAbs >= m) {
-        return Math.round(ms / m) + "m";
+      if (msAbs >= m2) {
+        return Math.round(ms2 / m2) + "m";
       }
-      if (msAbs >= s) {
-        return Math.round(ms / s) + "s";
+      if (msAbs >= s3) {
+        return Math.round(ms2 / s3) + "s";
       }
-      return ms + "ms";
+      return ms2 + "ms";
     }
-    function fmtLong(ms) {
-      var msAbs = Math.abs(ms);
+    function fmtLong(ms2) {
+      var msAbs = Math.abs(ms2);
       if (msAbs >= d) {
-        return plural(ms, msAbs, d, "day");
+        return plural(ms2, msAbs, d, "day");
       }
       if (msAbs >= h) {
-        return plural(ms, msAbs, h, "hour");
+        return plural(ms2, msAbs, h, "hour");
       }
-      if (msAbs >= m) {
-        return plural(ms, msAbs, m, "minute");
+      if (msAbs >= m2) {
+        return plural(ms2, msAbs, m2, "minute");
       }
-      if (msAbs >= s) {
-        return plural(ms, msAbs, s, "second");
+      if (msAbs >= s3) {
+        return plural(ms2, msAbs, s3, "second");
       }
-      return ms + " ms";
+      return ms2 + " ms";
     }
-    function plural(ms, msAbs, n, name2) {
+    function plural(ms2, msAbs, n, name2) {
       var isPlural = msAbs >= n * 1.5;
-      return Math.round(ms / n) + " " + name2 + (isPlural ? "s" : "");
+      return Math.round(ms2 / n) + " " + name2 + (isPlural ? "s" : "");
     }
   }
 });
@@ -21515,8 +21515,8 @@ var require_common = __commonJS({
           }
           const self2 = debug2;
           const curr = Number(/* @__PURE__ */ new Date());
-          const ms = curr - (prevTime || curr);
-          self2.diff = ms;
+          const ms2 = curr - (prevTime || curr);
+          self2.diff = ms2;
           self2.prev = prevTime;
           self2.curr = curr;
           prevTime = curr;
@@ -21561,8 +21561,8 @@ var require_common = __commonJS({
             }
             return enabledCache;
           },
-          set: (v) => {
-            enableOverride = v;
+          set: (v2) => {
+            enableOverride = v2;
           }
         });
         if (typeof createDebug.init === "function") {
@@ -21581,11 +21581,11 @@ var require_common = __commonJS({
         createDebug.names = [];
         createDebug.skips = [];
         const split2 = (typeof namespaces === "string" ? namespaces : "").trim().replace(/\s+/g, ",").split(",").filter(Boolean);
-        for (const ns of split2) {
-          if (ns[0] === "-") {
-            createDebug.skips.push(ns.slice(1));
+        for (const ns2 of split2) {
+          if (ns2[0] === "-") {
+            createDebug.skips.push(ns2.slice(1));
           } else {
-            createDebug.names.push(ns);
+            createDebug.names.push(ns2);
           }
         }
       }
@@ -21631,8 +21631,8 @@ var require_common = __commonJS({
             return false;
           }
         }
-        for (const ns of createDebug.names) {
-          if (matchesTemplate(name2, ns)) {
+        for (const ns2 of createDebug.names) {
+          if (matchesTemplate(name2, ns2)) {
             return true;
           }
         }
@@ -21756,11 +21756,11 @@ var require_browser = __commonJS({
       if (typeof navigator !== "undefined" && navigator.userAgent && navigator.userAgent.toLowerCase().match(/(edge|trident)\/(\d+)/)) {
         return false;
       }
-      let m;
+      let m2;
       return typeof document !== "undefined" && document.documentElement && document.documentElement.style && document.documentElement.style.WebkitAppearance || // Is firebug? http://stackoverflow.com/a/398120/376773
       typeof window !== "undefined" && window.console && (window.console.firebug || window.console.exception && window.console.table) || // Is firefox >= v31?
       // https://developer.mozilla.org/en-US/docs/Tools/Web_Console#Styling_messages
-      typeof navigator !== "undefined" && navigator.userAgent && (m = navigator.userAgent.toLowerCase().match(/firefox\/(\d+)/)) && parseInt(m[1], 10) >= 31 || // Double check webkit in userAgent just in case we are in a worker
+      typeof navigator !== "undefined" && navigator.userAgent && (m2 = navigator.userAgent.toLowerCase().match(/firefox\/(\d+)/)) && parseInt(m2[1], 10) >= 31 || // Double check webkit in userAgent just in case we are in a worker
       typeof navigator !== "undefined" && navigator.userAgent && navigator.userAgent.toLowerCase().match(/applewebkit\/(\d+)/);
     }
     function formatArgs(args) {
@@ -21814,9 +21814,9 @@ var require_browser = __commonJS({
     }
     module2.exports = require_common()(exports2);
     var { formatters } = module2.exports;
-    formatters.j = function(v) {
+    formatters.j = function(v2) {
       try {
-        return JSON.stringify(v);
+        return JSON.stringify(v2);
       } catch (error2) {
         return "[UnexpectedJSONParseError]: " + error2.message;
       }
@@ -21841,7 +21841,7 @@ var require_has_flag = __commonJS({
 var require_supports_color = __commonJS({
   "node_modules/supports-color/index.js"(exports2, module2) {
     "use strict";
-    var os12 = require("os");
+    var os13 = require("os");
     var tty = require("tty");
     var hasFlag = require_has_flag();
     var { env } = process;
@@ -21889,7 +21889,7 @@ var require_supports_color = __commonJS({
         return min;
       }
       if (process.platform === "win32") {
-        const osRelease = os12.release().split(".");
+        const osRelease = os13.release().split(".");
         if (Number(osRelease[0]) >= 10 && Number(osRelease[2]) >= 10586) {
           return Number(osRelease[2]) >= 14931 ? 3 : 2;
         }
@@ -22043,8 +22043,8 @@ var require_node = __commonJS({
     exports2.inspectOpts = Object.keys(process.env).filter((key) => {
       return /^debug_/i.test(key);
     }).reduce((obj, key) => {
-      const prop = key.substring(6).toLowerCase().replace(/_([a-z])/g, (_, k) => {
-        return k.toUpperCase();
+      const prop = key.substring(6).toLowerCase().replace(/_([a-z])/g, (_2, k2) => {
+        return k2.toUpperCase();
       });
       let val = process.env[key];
       if (/^(yes|on|true|enabled)$/i.test(val)) {
@@ -22102,13 +22102,13 @@ var require_node = __commonJS({
     }
     module2.exports = require_common()(exports2);
     var { formatters } = module2.exports;
-    formatters.o = function(v) {
+    formatters.o = function(v2) {
       this.inspectOpts.colors = this.useColors;
-      return util7.inspect(v, this.inspectOpts).split("\n").map((str) => str.trim()).join(" ");
+      return util7.inspect(v2, this.inspectOpts).split("\n").map((str) => str.trim()).join(" ");
     };
-    formatters.O = function(v) {
+    formatters.O = function(v2) {
       this.inspectOpts.colors = this.useColors;
-      return util7.inspect(v, this.inspectOpts);
+      return util7.inspect(v2, this.inspectOpts);
     };
   }
 });
@@ -22128,29 +22128,29 @@ var require_src = __commonJS({
 var require_helpers = __commonJS({
   "node_modules/agent-base/dist/helpers.js"(exports2) {
     "use strict";
-    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      var desc = Object.getOwnPropertyDescriptor(m2, k2);
+      if (!desc || ("get" in desc ? !m2.__esModule : desc.writable || desc.configurable)) {
         desc = { enumerable: true, get: function() {
-          return m[k];
+          return m2[k2];
         } };
       }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
+      Object.defineProperty(o, k22, desc);
+    }) : (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      o[k22] = m2[k2];
     }));
-    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v) {
-      Object.defineProperty(o, "default", { enumerable: true, value: v });
-    }) : function(o, v) {
-      o["default"] = v;
+    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v2) {
+      Object.defineProperty(o, "default", { enumerable: true, value: v2 });
+    }) : function(o, v2) {
+      o["default"] = v2;
     });
     var __importStar = exports2 && exports2.__importStar || function(mod2) {
       if (mod2 && mod2.__esModule) return mod2;
       var result = {};
       if (mod2 != null) {
-        for (var k in mod2) if (k !== "default" && Object.prototype.hasOwnProperty.call(mod2, k)) __createBinding(result, mod2, k);
+        for (var k2 in mod2) if (k2 !== "default" && Object.prototype.hasOwnProperty.call(mod2, k2)) __createBinding(result, mod2, k2);
       }
       __setModuleDefault(result, mod2);
       return result;
@@ -22198,35 +22198,35 @@ var require_helpers = __commonJS({
 var require_dist = __commonJS({
   "node_modules/agent-base/dist/index.js"(exports2) {
     "use strict";
-    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      var desc = Object.getOwnPropertyDescriptor(m2, k2);
+      if (!desc || ("get" in desc ? !m2.__esModule : desc.writable || desc.configurable)) {
         desc = { enumerable: true, get: function() {
-          return m[k];
+          return m2[k2];
         } };
       }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
+      Object.defineProperty(o, k22, desc);
+    }) : (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      o[k22] = m2[k2];
     }));
-    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v) {
-      Object.defineProperty(o, "default", { enumerable: true, value: v });
-    }) : function(o, v) {
-      o["default"] = v;
+    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v2) {
+      Object.defineProperty(o, "default", { enumerable: true, value: v2 });
+    }) : function(o, v2) {
+      o["default"] = v2;
     });
     var __importStar = exports2 && exports2.__importStar || function(mod2) {
       if (mod2 && mod2.__esModule) return mod2;
       var result = {};
       if (mod2 != null) {
-        for (var k in mod2) if (k !== "default" && Object.prototype.hasOwnProperty.call(mod2, k)) __createBinding(result, mod2, k);
+        for (var k2 in mod2) if (k2 !== "default" && Object.prototype.hasOwnProperty.call(mod2, k2)) __createBinding(result, mod2, k2);
       }
       __setModuleDefault(result, mod2);
       return result;
     };
-    var __exportStar = exports2 && exports2.__exportStar || function(m, exports3) {
-      for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports3, p)) __createBinding(exports3, m, p);
+    var __exportStar = exports2 && exports2.__exportStar || function(m2, exports3) {
+      for (var p2 in m2) if (p2 !== "default" && !Object.prototype.hasOwnProperty.call(exports3, p2)) __createBinding(exports3, m2, p2);
     };
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.Agent = void 0;
@@ -22332,17 +22332,17 @@ var require_dist = __commonJS({
       get defaultPort() {
         return this[INTERNAL].defaultPort ?? (this.protocol === "https:" ? 443 : 80);
       }
-      set defaultPort(v) {
+      set defaultPort(v2) {
         if (this[INTERNAL]) {
-          this[INTERNAL].defaultPort = v;
+          this[INTERNAL].defaultPort = v2;
         }
       }
       get protocol() {
         return this[INTERNAL].protocol ?? (this.isSecureEndpoint() ? "https:" : "http:");
       }
-      set protocol(v) {
+      set protocol(v2) {
         if (this[INTERNAL]) {
-          this[INTERNAL].protocol = v;
+          this[INTERNAL].protocol = v2;
         }
       }
     };
@@ -22366,9 +22366,9 @@ var require_parse_proxy_response = __commonJS({
         let buffersLength = 0;
         const buffers = [];
         function read2() {
-          const b = socket.read();
-          if (b)
-            ondata(b);
+          const b2 = socket.read();
+          if (b2)
+            ondata(b2);
           else
             socket.once("readable", read2);
         }
@@ -22387,9 +22387,9 @@ var require_parse_proxy_response = __commonJS({
           debug2("onerror %o", err2);
           reject(err2);
         }
-        function ondata(b) {
-          buffers.push(b);
-          buffersLength += b.length;
+        function ondata(b2) {
+          buffers.push(b2);
+          buffersLength += b2.length;
           const buffered = Buffer.concat(buffers, buffersLength);
           const endOfHeaders = buffered.indexOf("\r\n\r\n");
           if (endOfHeaders === -1) {
@@ -22450,29 +22450,29 @@ var require_parse_proxy_response = __commonJS({
 var require_dist2 = __commonJS({
   "node_modules/https-proxy-agent/dist/index.js"(exports2) {
     "use strict";
-    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      var desc = Object.getOwnPropertyDescriptor(m2, k2);
+      if (!desc || ("get" in desc ? !m2.__esModule : desc.writable || desc.configurable)) {
         desc = { enumerable: true, get: function() {
-          return m[k];
+          return m2[k2];
         } };
       }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
+      Object.defineProperty(o, k22, desc);
+    }) : (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      o[k22] = m2[k2];
     }));
-    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v) {
-      Object.defineProperty(o, "default", { enumerable: true, value: v });
-    }) : function(o, v) {
-      o["default"] = v;
+    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v2) {
+      Object.defineProperty(o, "default", { enumerable: true, value: v2 });
+    }) : function(o, v2) {
+      o["default"] = v2;
     });
     var __importStar = exports2 && exports2.__importStar || function(mod2) {
       if (mod2 && mod2.__esModule) return mod2;
       var result = {};
       if (mod2 != null) {
-        for (var k in mod2) if (k !== "default" && Object.prototype.hasOwnProperty.call(mod2, k)) __createBinding(result, mod2, k);
+        for (var k2 in mod2) if (k2 !== "default" && Object.prototype.hasOwnProperty.call(mod2, k2)) __createBinding(result, mod2, k2);
       }
       __setModuleDefault(result, mod2);
       return result;
@@ -22569,11 +22569,11 @@ var require_dist2 = __commonJS({
         socket.destroy();
         const fakeSocket = new net2.Socket({ writable: false });
         fakeSocket.readable = true;
-        req.once("socket", (s) => {
+        req.once("socket", (s3) => {
           debug2("Replaying proxy buffer for failed request");
-          (0, assert_1.default)(s.listenerCount("data") > 0);
-          s.push(buffered);
-          s.push(null);
+          (0, assert_1.default)(s3.listenerCount("data") > 0);
+          s3.push(buffered);
+          s3.push(null);
         });
         return fakeSocket;
       }
@@ -22600,29 +22600,29 @@ var require_dist2 = __commonJS({
 var require_dist3 = __commonJS({
   "node_modules/http-proxy-agent/dist/index.js"(exports2) {
     "use strict";
-    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      var desc = Object.getOwnPropertyDescriptor(m2, k2);
+      if (!desc || ("get" in desc ? !m2.__esModule : desc.writable || desc.configurable)) {
         desc = { enumerable: true, get: function() {
-          return m[k];
+          return m2[k2];
         } };
       }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
+      Object.defineProperty(o, k22, desc);
+    }) : (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      o[k22] = m2[k2];
     }));
-    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v) {
-      Object.defineProperty(o, "default", { enumerable: true, value: v });
-    }) : function(o, v) {
-      o["default"] = v;
+    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v2) {
+      Object.defineProperty(o, "default", { enumerable: true, value: v2 });
+    }) : function(o, v2) {
+      o["default"] = v2;
     });
     var __importStar = exports2 && exports2.__importStar || function(mod2) {
       if (mod2 && mod2.__esModule) return mod2;
       var result = {};
       if (mod2 != null) {
-        for (var k in mod2) if (k !== "default" && Object.prototype.hasOwnProperty.call(mod2, k)) __createBinding(result, mod2, k);
+        for (var k2 in mod2) if (k2 !== "default" && Object.prototype.hasOwnProperty.call(mod2, k2)) __createBinding(result, mod2, k2);
       }
       __setModuleDefault(result, mod2);
       return result;
@@ -22867,15 +22867,15 @@ var require_base64 = __commonJS({
     decTable["-".charCodeAt(0)] = encTable.indexOf("+");
     decTable["_".charCodeAt(0)] = encTable.indexOf("/");
     function base64decode(base64Str) {
-      let es = base64Str.length * 3 / 4;
+      let es2 = base64Str.length * 3 / 4;
       if (base64Str[base64Str.length - 2] == "=")
-        es -= 2;
+        es2 -= 2;
       else if (base64Str[base64Str.length - 1] == "=")
-        es -= 1;
-      let bytes = new Uint8Array(es), bytePos = 0, groupPos = 0, b, p = 0;
+        es2 -= 1;
+      let bytes = new Uint8Array(es2), bytePos = 0, groupPos = 0, b2, p2 = 0;
       for (let i2 = 0; i2 < base64Str.length; i2++) {
-        b = decTable[base64Str.charCodeAt(i2)];
-        if (b === void 0) {
+        b2 = decTable[base64Str.charCodeAt(i2)];
+        if (b2 === void 0) {
           switch (base64Str[i2]) {
             case "=":
               groupPos = 0;
@@ -22892,21 +22892,21 @@ var require_base64 = __commonJS({
         }
         switch (groupPos) {
           case 0:
-            p = b;
+            p2 = b2;
             groupPos = 1;
             break;
           case 1:
-            bytes[bytePos++] = p << 2 | (b & 48) >> 4;
-            p = b;
+            bytes[bytePos++] = p2 << 2 | (b2 & 48) >> 4;
+            p2 = b2;
             groupPos = 2;
             break;
           case 2:
-            bytes[bytePos++] = (p & 15) << 4 | (b & 60) >> 2;
-            p = b;
+            bytes[bytePos++] = (p2 & 15) << 4 | (b2 & 60) >> 2;
+            p2 = b2;
             groupPos = 3;
             break;
           case 3:
-            bytes[bytePos++] = (p & 3) << 6 | b;
+            bytes[bytePos++] = (p2 & 3) << 6 | b2;
             groupPos = 0;
             break;
         }
@@ -22917,29 +22917,29 @@ var require_base64 = __commonJS({
     }
     exports2.base64decode = base64decode;
     function base64encode2(bytes) {
-      let base64 = "", groupPos = 0, b, p = 0;
+      let base64 = "", groupPos = 0, b2, p2 = 0;
       for (let i2 = 0; i2 < bytes.length; i2++) {
-        b = bytes[i2];
+        b2 = bytes[i2];
         switch (groupPos) {
           case 0:
-            base64 += encTable[b >> 2];
-            p = (b & 3) << 4;
+            base64 += encTable[b2 >> 2];
+            p2 = (b2 & 3) << 4;
             groupPos = 1;
             break;
           case 1:
-            base64 += encTable[p | b >> 4];
-            p = (b & 15) << 2;
+            base64 += encTable[p2 | b2 >> 4];
+            p2 = (b2 & 15) << 2;
             groupPos = 2;
             break;
           case 2:
-            base64 += encTable[p | b >> 6];
-            base64 += encTable[b & 63];
+            base64 += encTable[p2 | b2 >> 6];
+            base64 += encTable[b2 & 63];
             groupPos = 0;
             break;
         }
       }
       if (groupPos) {
-        base64 += encTable[p];
+        base64 += encTable[p2];
         base64 += "=";
         if (groupPos == 1)
           base64 += "=";
@@ -22960,7 +22960,7 @@ var require_protobufjs_utf8 = __commonJS({
     function utf8read(bytes) {
       if (bytes.length < 1)
         return "";
-      let pos = 0, parts = [], chunk = [], i2 = 0, t;
+      let pos = 0, parts2 = [], chunk = [], i2 = 0, t;
       let len2 = bytes.length;
       while (pos < len2) {
         t = bytes[pos++];
@@ -22975,14 +22975,14 @@ var require_protobufjs_utf8 = __commonJS({
         } else
           chunk[i2++] = (t & 15) << 12 | (bytes[pos++] & 63) << 6 | bytes[pos++] & 63;
         if (i2 > 8191) {
-          parts.push(fromCharCodes(chunk));
+          parts2.push(fromCharCodes(chunk));
           i2 = 0;
         }
       }
-      if (parts.length) {
+      if (parts2.length) {
         if (i2)
-          parts.push(fromCharCodes(chunk.slice(0, i2)));
-        return parts.join("");
+          parts2.push(fromCharCodes(chunk.slice(0, i2)));
+        return parts2.join("");
       }
       return fromCharCodes(chunk.slice(0, i2));
     }
@@ -23000,25 +23000,25 @@ var require_binary_format_contract = __commonJS({
     (function(UnknownFieldHandler5) {
       UnknownFieldHandler5.symbol = /* @__PURE__ */ Symbol.for("protobuf-ts/unknown");
       UnknownFieldHandler5.onRead = (typeName, message, fieldNo, wireType, data) => {
-        let container = is(message) ? message[UnknownFieldHandler5.symbol] : message[UnknownFieldHandler5.symbol] = [];
+        let container = is2(message) ? message[UnknownFieldHandler5.symbol] : message[UnknownFieldHandler5.symbol] = [];
         container.push({ no: fieldNo, wireType, data });
       };
       UnknownFieldHandler5.onWrite = (typeName, message, writer) => {
-        for (let { no: no2, wireType, data } of UnknownFieldHandler5.list(message))
-          writer.tag(no2, wireType).raw(data);
+        for (let { no: no3, wireType, data } of UnknownFieldHandler5.list(message))
+          writer.tag(no3, wireType).raw(data);
       };
       UnknownFieldHandler5.list = (message, fieldNo) => {
-        if (is(message)) {
+        if (is2(message)) {
           let all = message[UnknownFieldHandler5.symbol];
           return fieldNo ? all.filter((uf) => uf.no == fieldNo) : all;
         }
         return [];
       };
       UnknownFieldHandler5.last = (message, fieldNo) => UnknownFieldHandler5.list(message, fieldNo).slice(-1)[0];
-      const is = (message) => message && Array.isArray(message[UnknownFieldHandler5.symbol]);
+      const is2 = (message) => message && Array.isArray(message[UnknownFieldHandler5.symbol]);
     })(UnknownFieldHandler4 = exports2.UnknownFieldHandler || (exports2.UnknownFieldHandler = {}));
-    function mergeBinaryOptions(a, b) {
-      return Object.assign(Object.assign({}, a), b);
+    function mergeBinaryOptions(a, b2) {
+      return Object.assign(Object.assign({}, a), b2);
     }
     exports2.mergeBinaryOptions = mergeBinaryOptions;
     var WireType4;
@@ -23043,9 +23043,9 @@ var require_goog_varint = __commonJS({
       let lowBits = 0;
       let highBits = 0;
       for (let shift = 0; shift < 28; shift += 7) {
-        let b = this.buf[this.pos++];
-        lowBits |= (b & 127) << shift;
-        if ((b & 128) == 0) {
+        let b2 = this.buf[this.pos++];
+        lowBits |= (b2 & 127) << shift;
+        if ((b2 & 128) == 0) {
           this.assertBounds();
           return [lowBits, highBits];
         }
@@ -23058,9 +23058,9 @@ var require_goog_varint = __commonJS({
         return [lowBits, highBits];
       }
       for (let shift = 3; shift <= 31; shift += 7) {
-        let b = this.buf[this.pos++];
-        highBits |= (b & 127) << shift;
-        if ((b & 128) == 0) {
+        let b2 = this.buf[this.pos++];
+        highBits |= (b2 & 127) << shift;
+        if ((b2 & 128) == 0) {
           this.assertBounds();
           return [lowBits, highBits];
         }
@@ -23068,24 +23068,24 @@ var require_goog_varint = __commonJS({
       throw new Error("invalid varint");
     }
     exports2.varint64read = varint64read;
-    function varint64write(lo, hi, bytes) {
+    function varint64write(lo2, hi2, bytes) {
       for (let i2 = 0; i2 < 28; i2 = i2 + 7) {
-        const shift = lo >>> i2;
-        const hasNext = !(shift >>> 7 == 0 && hi == 0);
+        const shift = lo2 >>> i2;
+        const hasNext = !(shift >>> 7 == 0 && hi2 == 0);
         const byte = (hasNext ? shift | 128 : shift) & 255;
         bytes.push(byte);
         if (!hasNext) {
           return;
         }
       }
-      const splitBits = lo >>> 28 & 15 | (hi & 7) << 4;
-      const hasMoreBits = !(hi >> 3 == 0);
+      const splitBits = lo2 >>> 28 & 15 | (hi2 & 7) << 4;
+      const hasMoreBits = !(hi2 >> 3 == 0);
       bytes.push((hasMoreBits ? splitBits | 128 : splitBits) & 255);
       if (!hasMoreBits) {
         return;
       }
       for (let i2 = 3; i2 < 31; i2 = i2 + 7) {
-        const shift = hi >>> i2;
+        const shift = hi2 >>> i2;
         const hasNext = !(shift >>> 7 == 0);
         const byte = (hasNext ? shift | 128 : shift) & 255;
         bytes.push(byte);
@@ -23093,7 +23093,7 @@ var require_goog_varint = __commonJS({
           return;
         }
       }
-      bytes.push(hi >>> 31 & 1);
+      bytes.push(hi2 >>> 31 & 1);
     }
     exports2.varint64write = varint64write;
     var TWO_PWR_32_DBL = (1 << 16) * (1 << 16);
@@ -23180,35 +23180,35 @@ var require_goog_varint = __commonJS({
     }
     exports2.varint32write = varint32write;
     function varint32read() {
-      let b = this.buf[this.pos++];
-      let result = b & 127;
-      if ((b & 128) == 0) {
+      let b2 = this.buf[this.pos++];
+      let result = b2 & 127;
+      if ((b2 & 128) == 0) {
         this.assertBounds();
         return result;
       }
-      b = this.buf[this.pos++];
-      result |= (b & 127) << 7;
-      if ((b & 128) == 0) {
+      b2 = this.buf[this.pos++];
+      result |= (b2 & 127) << 7;
+      if ((b2 & 128) == 0) {
         this.assertBounds();
         return result;
       }
-      b = this.buf[this.pos++];
-      result |= (b & 127) << 14;
-      if ((b & 128) == 0) {
+      b2 = this.buf[this.pos++];
+      result |= (b2 & 127) << 14;
+      if ((b2 & 128) == 0) {
         this.assertBounds();
         return result;
       }
-      b = this.buf[this.pos++];
-      result |= (b & 127) << 21;
-      if ((b & 128) == 0) {
+      b2 = this.buf[this.pos++];
+      result |= (b2 & 127) << 21;
+      if ((b2 & 128) == 0) {
         this.assertBounds();
         return result;
       }
-      b = this.buf[this.pos++];
-      result |= (b & 15) << 28;
-      for (let readBytes = 5; (b & 128) !== 0 && readBytes < 10; readBytes++)
-        b = this.buf[this.pos++];
-      if ((b & 128) != 0)
+      b2 = this.buf[this.pos++];
+      result |= (b2 & 15) << 28;
+      for (let readBytes = 5; (b2 & 128) !== 0 && readBytes < 10; readBytes++)
+        b2 = this.buf[this.pos++];
+      if ((b2 & 128) != 0)
         throw new Error("invalid varint");
       this.assertBounds();
       return result >>> 0;
@@ -23239,8 +23239,8 @@ var require_pb_long = __commonJS({
     }
     exports2.detectBi = detectBi;
     detectBi();
-    function assertBi(bi) {
-      if (!bi)
+    function assertBi(bi2) {
+      if (!bi2)
         throw new Error("BigInt unavailable, see https://github.com/timostamm/protobuf-ts/blob/v1.0.8/MANUAL.md#bigint-support");
     }
     var RE_DECIMAL_STR = /^-?[0-9]+$/;
@@ -23250,9 +23250,9 @@ var require_pb_long = __commonJS({
       /**
        * Create a new instance with the given bits.
        */
-      constructor(lo, hi) {
-        this.lo = lo | 0;
-        this.hi = hi | 0;
+      constructor(lo2, hi2) {
+        this.lo = lo2 | 0;
+        this.hi = hi2 | 0;
       }
       /**
        * Is this instance equal to 0?
@@ -23305,10 +23305,10 @@ var require_pb_long = __commonJS({
               value = value.trim();
               if (!RE_DECIMAL_STR.test(value))
                 throw new Error("string is no integer");
-              let [minus, lo, hi] = goog_varint_1.int64fromString(value);
+              let [minus, lo2, hi2] = goog_varint_1.int64fromString(value);
               if (minus)
                 throw new Error("signed value for ulong");
-              return new _PbULong(lo, hi);
+              return new _PbULong(lo2, hi2);
             case "number":
               if (value == 0)
                 return this.ZERO;
@@ -23373,13 +23373,13 @@ var require_pb_long = __commonJS({
               value = value.trim();
               if (!RE_DECIMAL_STR.test(value))
                 throw new Error("string is no integer");
-              let [minus, lo, hi] = goog_varint_1.int64fromString(value);
+              let [minus, lo2, hi2] = goog_varint_1.int64fromString(value);
               if (minus) {
-                if (hi > HALF_2_PWR_32 || hi == HALF_2_PWR_32 && lo != 0)
+                if (hi2 > HALF_2_PWR_32 || hi2 == HALF_2_PWR_32 && lo2 != 0)
                   throw new Error("signed long too small");
-              } else if (hi >= HALF_2_PWR_32)
+              } else if (hi2 >= HALF_2_PWR_32)
                 throw new Error("signed long too large");
-              let pbl = new _PbLong(lo, hi);
+              let pbl = new _PbLong(lo2, hi2);
               return minus ? pbl.negate() : pbl;
             case "number":
               if (value == 0)
@@ -23401,12 +23401,12 @@ var require_pb_long = __commonJS({
        * Invert all the bits and add one to the result.
        */
       negate() {
-        let hi = ~this.hi, lo = this.lo;
-        if (lo)
-          lo = ~lo + 1;
+        let hi2 = ~this.hi, lo2 = this.lo;
+        if (lo2)
+          lo2 = ~lo2 + 1;
         else
-          hi += 1;
-        return new _PbLong(lo, hi);
+          hi2 += 1;
+        return new _PbLong(lo2, hi2);
       }
       /**
        * Convert to decimal string.
@@ -23542,18 +23542,18 @@ var require_binary_reader = __commonJS({
        * Read a `sint64` field, a signed, zig-zag-encoded 64-bit varint.
        */
       sint64() {
-        let [lo, hi] = this.varint64();
-        let s = -(lo & 1);
-        lo = (lo >>> 1 | (hi & 1) << 31) ^ s;
-        hi = hi >>> 1 ^ s;
-        return new pb_long_1.PbLong(lo, hi);
+        let [lo2, hi2] = this.varint64();
+        let s3 = -(lo2 & 1);
+        lo2 = (lo2 >>> 1 | (hi2 & 1) << 31) ^ s3;
+        hi2 = hi2 >>> 1 ^ s3;
+        return new pb_long_1.PbLong(lo2, hi2);
       }
       /**
        * Read a `bool` field, a variant.
        */
       bool() {
-        let [lo, hi] = this.varint64();
-        return lo !== 0 || hi !== 0;
+        let [lo2, hi2] = this.varint64();
+        return lo2 !== 0 || hi2 !== 0;
       }
       /**
        * Read a `fixed32` field, an unsigned, fixed-length 32-bit integer.
@@ -23867,8 +23867,8 @@ var require_binary_writer = __commonJS({
        * Write a `sint64` value, a signed, zig-zag-encoded 64-bit varint.
        */
       sint64(value) {
-        let long = pb_long_1.PbLong.from(value), sign2 = long.hi >> 31, lo = long.lo << 1 ^ sign2, hi = (long.hi << 1 | long.lo >>> 31) ^ sign2;
-        goog_varint_1.varint64write(lo, hi, this.buf);
+        let long = pb_long_1.PbLong.from(value), sign2 = long.hi >> 31, lo2 = long.lo << 1 ^ sign2, hi2 = (long.hi << 1 | long.lo >>> 31) ^ sign2;
+        goog_varint_1.varint64write(lo2, hi2, this.buf);
         return this;
       }
       /**
@@ -23907,10 +23907,10 @@ var require_json_format_contract = __commonJS({
       return options ? Object.assign(Object.assign({}, defaultsWrite), options) : defaultsWrite;
     }
     exports2.jsonWriteOptions = jsonWriteOptions;
-    function mergeJsonOptions(a, b) {
+    function mergeJsonOptions(a, b2) {
       var _a3, _b2;
-      let c = Object.assign(Object.assign({}, a), b);
-      c.typeRegistry = [...(_a3 = a === null || a === void 0 ? void 0 : a.typeRegistry) !== null && _a3 !== void 0 ? _a3 : [], ...(_b2 = b === null || b === void 0 ? void 0 : b.typeRegistry) !== null && _b2 !== void 0 ? _b2 : []];
+      let c = Object.assign(Object.assign({}, a), b2);
+      c.typeRegistry = [...(_a3 = a === null || a === void 0 ? void 0 : a.typeRegistry) !== null && _a3 !== void 0 ? _a3 : [], ...(_b2 = b2 === null || b2 === void 0 ? void 0 : b2.typeRegistry) !== null && _b2 !== void 0 ? _b2 : []];
       return c;
     }
     exports2.mergeJsonOptions = mergeJsonOptions;
@@ -24006,13 +24006,13 @@ var require_reflection_info = __commonJS({
     exports2.normalizeFieldInfo = normalizeFieldInfo;
     function readFieldOptions(messageType, fieldName, extensionName, extensionType) {
       var _a3;
-      const options = (_a3 = messageType.fields.find((m, i2) => m.localName == fieldName || i2 == fieldName)) === null || _a3 === void 0 ? void 0 : _a3.options;
+      const options = (_a3 = messageType.fields.find((m2, i2) => m2.localName == fieldName || i2 == fieldName)) === null || _a3 === void 0 ? void 0 : _a3.options;
       return options && options[extensionName] ? extensionType.fromJson(options[extensionName]) : void 0;
     }
     exports2.readFieldOptions = readFieldOptions;
     function readFieldOption(messageType, fieldName, extensionName, extensionType) {
       var _a3;
-      const options = (_a3 = messageType.fields.find((m, i2) => m.localName == fieldName || i2 == fieldName)) === null || _a3 === void 0 ? void 0 : _a3.options;
+      const options = (_a3 = messageType.fields.find((m2, i2) => m2.localName == fieldName || i2 == fieldName)) === null || _a3 === void 0 ? void 0 : _a3.options;
       if (!options) {
         return void 0;
       }
@@ -24172,7 +24172,7 @@ var require_reflection_type_check = __commonJS({
         if (keys.length < data.req.length || data.req.some((n) => !keys.includes(n)))
           return false;
         if (!allowExcessProperties) {
-          if (keys.some((k) => !data.known.includes(k)))
+          if (keys.some((k2) => !data.known.includes(k2)))
             return false;
         }
         if (depth < 1) {
@@ -24184,7 +24184,7 @@ var require_reflection_type_check = __commonJS({
             return false;
           if (group2.oneofKind === void 0)
             continue;
-          const field = this.fields.find((f) => f.localName === group2.oneofKind);
+          const field = this.fields.find((f2) => f2.localName === group2.oneofKind);
           if (!field)
             return false;
           if (!this.field(group2[group2.oneofKind], field, allowExcessProperties, depth))
@@ -24309,9 +24309,9 @@ var require_reflection_type_check = __commonJS({
           case reflection_info_1.ScalarType.SFIXED32:
           case reflection_info_1.ScalarType.SINT32:
           case reflection_info_1.ScalarType.UINT32:
-            return this.scalars(keys.slice(0, depth).map((k) => parseInt(k)), type, depth);
+            return this.scalars(keys.slice(0, depth).map((k2) => parseInt(k2)), type, depth);
           case reflection_info_1.ScalarType.BOOL:
-            return this.scalars(keys.slice(0, depth).map((k) => k == "true" ? true : k == "false" ? false : k), type, depth);
+            return this.scalars(keys.slice(0, depth).map((k2) => k2 == "true" ? true : k2 == "false" ? false : k2), type, depth);
           default:
             return this.scalars(keys, type, depth, reflection_info_1.LongType.STRING);
         }
@@ -24932,12 +24932,12 @@ var require_reflection_binary_reader = __commonJS({
         while (reader.pos < end) {
           const [fieldNo, wireType] = reader.tag(), field = this.fieldNoToField.get(fieldNo);
           if (!field) {
-            let u = options.readUnknownField;
-            if (u == "throw")
+            let u2 = options.readUnknownField;
+            if (u2 == "throw")
               throw new Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.info.typeName}`);
             let d = reader.skip(wireType);
-            if (u !== false)
-              (u === true ? binary_format_contract_1.UnknownFieldHandler.onRead : u)(this.info.typeName, message, fieldNo, wireType, d);
+            if (u2 !== false)
+              (u2 === true ? binary_format_contract_1.UnknownFieldHandler.onRead : u2)(this.info.typeName, message, fieldNo, wireType, d);
             continue;
           }
           let target = message, repeated = field.repeat, localName = field.localName;
@@ -24952,17 +24952,17 @@ var require_reflection_binary_reader = __commonJS({
             case "scalar":
             case "enum":
               let T = field.kind == "enum" ? reflection_info_1.ScalarType.INT32 : field.T;
-              let L2 = field.kind == "scalar" ? field.L : void 0;
+              let L3 = field.kind == "scalar" ? field.L : void 0;
               if (repeated) {
                 let arr = target[localName];
                 if (wireType == binary_format_contract_1.WireType.LengthDelimited && T != reflection_info_1.ScalarType.STRING && T != reflection_info_1.ScalarType.BYTES) {
                   let e = reader.uint32() + reader.pos;
                   while (reader.pos < e)
-                    arr.push(this.scalar(reader, T, L2));
+                    arr.push(this.scalar(reader, T, L3));
                 } else
-                  arr.push(this.scalar(reader, T, L2));
+                  arr.push(this.scalar(reader, T, L3));
               } else
-                target[localName] = this.scalar(reader, T, L2);
+                target[localName] = this.scalar(reader, T, L3);
               break;
             case "message":
               if (repeated) {
@@ -25087,7 +25087,7 @@ var require_reflection_binary_writer = __commonJS({
       prepare() {
         if (!this.fields) {
           const fieldsInput = this.info.fields ? this.info.fields.concat() : [];
-          this.fields = fieldsInput.sort((a, b) => a.no - b.no);
+          this.fields = fieldsInput.sort((a, b2) => a.no - b2.no);
         }
       }
       /**
@@ -25139,9 +25139,9 @@ var require_reflection_binary_writer = __commonJS({
               break;
           }
         }
-        let u = options.writeUnknownFields;
-        if (u !== false)
-          (u === true ? binary_format_contract_1.UnknownFieldHandler.onWrite : u)(this.info.typeName, message, writer);
+        let u2 = options.writeUnknownFields;
+        if (u2 !== false)
+          (u2 === true ? binary_format_contract_1.UnknownFieldHandler.onWrite : u2)(this.info.typeName, message, writer);
       }
       mapEntry(writer, options, field, key, value) {
         writer.tag(field.no, binary_format_contract_1.WireType.LengthDelimited);
@@ -25216,73 +25216,73 @@ var require_reflection_binary_writer = __commonJS({
        */
       scalarInfo(type, value) {
         let t = binary_format_contract_1.WireType.Varint;
-        let m;
+        let m2;
         let i2 = value === void 0;
         let d = value === 0;
         switch (type) {
           case reflection_info_1.ScalarType.INT32:
-            m = "int32";
+            m2 = "int32";
             break;
           case reflection_info_1.ScalarType.STRING:
             d = i2 || !value.length;
             t = binary_format_contract_1.WireType.LengthDelimited;
-            m = "string";
+            m2 = "string";
             break;
           case reflection_info_1.ScalarType.BOOL:
             d = value === false;
-            m = "bool";
+            m2 = "bool";
             break;
           case reflection_info_1.ScalarType.UINT32:
-            m = "uint32";
+            m2 = "uint32";
             break;
           case reflection_info_1.ScalarType.DOUBLE:
             t = binary_format_contract_1.WireType.Bit64;
-            m = "double";
+            m2 = "double";
             break;
           case reflection_info_1.ScalarType.FLOAT:
             t = binary_format_contract_1.WireType.Bit32;
-            m = "float";
+            m2 = "float";
             break;
           case reflection_info_1.ScalarType.INT64:
             d = i2 || pb_long_1.PbLong.from(value).isZero();
-            m = "int64";
+            m2 = "int64";
             break;
           case reflection_info_1.ScalarType.UINT64:
             d = i2 || pb_long_1.PbULong.from(value).isZero();
-            m = "uint64";
+            m2 = "uint64";
             break;
           case reflection_info_1.ScalarType.FIXED64:
             d = i2 || pb_long_1.PbULong.from(value).isZero();
             t = binary_format_contract_1.WireType.Bit64;
-            m = "fixed64";
+            m2 = "fixed64";
             break;
           case reflection_info_1.ScalarType.BYTES:
             d = i2 || !value.byteLength;
             t = binary_format_contract_1.WireType.LengthDelimited;
-            m = "bytes";
+            m2 = "bytes";
             break;
           case reflection_info_1.ScalarType.FIXED32:
             t = binary_format_contract_1.WireType.Bit32;
-            m = "fixed32";
+            m2 = "fixed32";
             break;
           case reflection_info_1.ScalarType.SFIXED32:
             t = binary_format_contract_1.WireType.Bit32;
-            m = "sfixed32";
+            m2 = "sfixed32";
             break;
           case reflection_info_1.ScalarType.SFIXED64:
             d = i2 || pb_long_1.PbLong.from(value).isZero();
             t = binary_format_contract_1.WireType.Bit64;
-            m = "sfixed64";
+            m2 = "sfixed64";
             break;
           case reflection_info_1.ScalarType.SINT32:
-            m = "sint32";
+            m2 = "sint32";
             break;
           case reflection_info_1.ScalarType.SINT64:
             d = i2 || pb_long_1.PbLong.from(value).isZero();
-            m = "sint64";
+            m2 = "sint64";
             break;
         }
-        return [t, m, i2 || d];
+        return [t, m2, i2 || d];
       }
     };
     exports2.ReflectionBinaryWriter = ReflectionBinaryWriter;
@@ -25384,8 +25384,8 @@ var require_reflection_merge_partial = __commonJS({
                 break;
               case "message":
                 let T2 = field.V.T();
-                for (let k of Object.keys(fieldValue))
-                  output[name2][k] = T2.create(fieldValue[k]);
+                for (let k2 of Object.keys(fieldValue))
+                  output[name2][k2] = T2.create(fieldValue[k2]);
                 break;
             }
             break;
@@ -25403,15 +25403,15 @@ var require_reflection_equals = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.reflectionEquals = void 0;
     var reflection_info_1 = require_reflection_info();
-    function reflectionEquals(info3, a, b) {
-      if (a === b)
+    function reflectionEquals(info3, a, b2) {
+      if (a === b2)
         return true;
-      if (!a || !b)
+      if (!a || !b2)
         return false;
       for (let field of info3.fields) {
         let localName = field.localName;
         let val_a = field.oneof ? a[field.oneof][localName] : a[localName];
-        let val_b = field.oneof ? b[field.oneof][localName] : b[localName];
+        let val_b = field.oneof ? b2[field.oneof][localName] : b2[localName];
         switch (field.kind) {
           case "enum":
           case "scalar":
@@ -25434,13 +25434,13 @@ var require_reflection_equals = __commonJS({
     }
     exports2.reflectionEquals = reflectionEquals;
     var objectValues = Object.values;
-    function primitiveEq(type, a, b) {
-      if (a === b)
+    function primitiveEq(type, a, b2) {
+      if (a === b2)
         return true;
       if (type !== reflection_info_1.ScalarType.BYTES)
         return false;
       let ba = a;
-      let bb = b;
+      let bb = b2;
       if (ba.length !== bb.length)
         return false;
       for (let i2 = 0; i2 < ba.length; i2++)
@@ -25448,19 +25448,19 @@ var require_reflection_equals = __commonJS({
           return false;
       return true;
     }
-    function repeatedPrimitiveEq(type, a, b) {
-      if (a.length !== b.length)
+    function repeatedPrimitiveEq(type, a, b2) {
+      if (a.length !== b2.length)
         return false;
       for (let i2 = 0; i2 < a.length; i2++)
-        if (!primitiveEq(type, a[i2], b[i2]))
+        if (!primitiveEq(type, a[i2], b2[i2]))
           return false;
       return true;
     }
-    function repeatedMsgEq(type, a, b) {
-      if (a.length !== b.length)
+    function repeatedMsgEq(type, a, b2) {
+      if (a.length !== b2.length)
         return false;
       for (let i2 = 0; i2 < a.length; i2++)
-        if (!type.equals(a[i2], b[i2]))
+        if (!type.equals(a[i2], b2[i2]))
           return false;
       return true;
     }
@@ -25526,8 +25526,8 @@ var require_message_type = __commonJS({
        * and messages recursively.
        * Will also return true if both messages are `undefined`.
        */
-      equals(a, b) {
-        return reflection_equals_1.reflectionEquals(this, a, b);
+      equals(a, b2) {
+        return reflection_equals_1.reflectionEquals(this, a, b2);
       }
       /**
        * Is the given value assignable to our message type
@@ -25673,8 +25673,8 @@ var require_enum_object = __commonJS({
       if (!arg.hasOwnProperty(0)) {
         return false;
       }
-      for (let k of Object.keys(arg)) {
-        let num2 = parseInt(k);
+      for (let k2 of Object.keys(arg)) {
+        let num2 = parseInt(k2);
         if (!Number.isNaN(num2)) {
           let nam = arg[num2];
           if (nam === void 0)
@@ -25682,7 +25682,7 @@ var require_enum_object = __commonJS({
           if (arg[nam] !== num2)
             return false;
         } else {
-          let num3 = arg[k];
+          let num3 = arg[k2];
           if (num3 === void 0)
             return false;
           if (typeof num3 !== "number")
@@ -25910,25 +25910,25 @@ var require_reflection_info2 = __commonJS({
     var runtime_1 = require_commonjs();
     function normalizeMethodInfo(method, service) {
       var _a3, _b2, _c;
-      let m = method;
-      m.service = service;
-      m.localName = (_a3 = m.localName) !== null && _a3 !== void 0 ? _a3 : runtime_1.lowerCamelCase(m.name);
-      m.serverStreaming = !!m.serverStreaming;
-      m.clientStreaming = !!m.clientStreaming;
-      m.options = (_b2 = m.options) !== null && _b2 !== void 0 ? _b2 : {};
-      m.idempotency = (_c = m.idempotency) !== null && _c !== void 0 ? _c : void 0;
-      return m;
+      let m2 = method;
+      m2.service = service;
+      m2.localName = (_a3 = m2.localName) !== null && _a3 !== void 0 ? _a3 : runtime_1.lowerCamelCase(m2.name);
+      m2.serverStreaming = !!m2.serverStreaming;
+      m2.clientStreaming = !!m2.clientStreaming;
+      m2.options = (_b2 = m2.options) !== null && _b2 !== void 0 ? _b2 : {};
+      m2.idempotency = (_c = m2.idempotency) !== null && _c !== void 0 ? _c : void 0;
+      return m2;
     }
     exports2.normalizeMethodInfo = normalizeMethodInfo;
     function readMethodOptions(service, methodName, extensionName, extensionType) {
       var _a3;
-      const options = (_a3 = service.methods.find((m, i2) => m.localName === methodName || i2 === methodName)) === null || _a3 === void 0 ? void 0 : _a3.options;
+      const options = (_a3 = service.methods.find((m2, i2) => m2.localName === methodName || i2 === methodName)) === null || _a3 === void 0 ? void 0 : _a3.options;
       return options && options[extensionName] ? extensionType.fromJson(options[extensionName]) : void 0;
     }
     exports2.readMethodOptions = readMethodOptions;
     function readMethodOption(service, methodName, extensionName, extensionType) {
       var _a3;
-      const options = (_a3 = service.methods.find((m, i2) => m.localName === methodName || i2 === methodName)) === null || _a3 === void 0 ? void 0 : _a3.options;
+      const options = (_a3 = service.methods.find((m2, i2) => m2.localName === methodName || i2 === methodName)) === null || _a3 === void 0 ? void 0 : _a3.options;
       if (!options) {
         return void 0;
       }
@@ -25995,12 +25995,12 @@ var require_rpc_error = __commonJS({
         if (this.serviceName && this.methodName) {
           l.push("Method: " + this.serviceName + "/" + this.methodName);
         }
-        let m = Object.entries(this.meta);
-        if (m.length) {
+        let m2 = Object.entries(this.meta);
+        if (m2.length) {
           l.push("");
           l.push("Meta:");
-          for (let [k, v] of m) {
-            l.push(`  ${k}: ${v}`);
+          for (let [k2, v2] of m2) {
+            l.push(`  ${k2}: ${v2}`);
           }
         }
         return l.join("\n");
@@ -26049,13 +26049,13 @@ var require_rpc_options = __commonJS({
       if (!a)
         return;
       let c = into;
-      for (let [k, v] of Object.entries(a)) {
-        if (v instanceof Date)
-          c[k] = new Date(v.getTime());
-        else if (Array.isArray(v))
-          c[k] = v.concat();
+      for (let [k2, v2] of Object.entries(a)) {
+        if (v2 instanceof Date)
+          c[k2] = new Date(v2.getTime());
+        else if (Array.isArray(v2))
+          c[k2] = v2.concat();
         else
-          c[k] = v;
+          c[k2] = v2;
       }
     }
   }
@@ -26093,7 +26093,7 @@ var require_deferred = __commonJS({
           this._reject = reject;
         });
         if (preventUnhandledRejectionWarning) {
-          this._promise.catch((_) => {
+          this._promise.catch((_2) => {
           });
         }
       }
@@ -26285,9 +26285,9 @@ var require_rpc_output_stream = __commonJS({
       pushIt(result) {
         let state3 = this._itState;
         if (state3.p) {
-          const p = state3.p;
-          runtime_1.assert(p.state == deferred_1.DeferredState.PENDING, "iterator contract broken");
-          "value" in result ? p.resolve(result) : p.reject(result);
+          const p2 = state3.p;
+          runtime_1.assert(p2.state == deferred_1.DeferredState.PENDING, "iterator contract broken");
+          "value" in result ? p2.resolve(result) : p2.reject(result);
           delete state3.p;
         } else {
           state3.q.push(result);
@@ -26302,13 +26302,13 @@ var require_rpc_output_stream = __commonJS({
 var require_unary_call = __commonJS({
   "node_modules/@protobuf-ts/runtime-rpc/build/commonjs/unary-call.js"(exports2) {
     "use strict";
-    var __awaiter22 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
+    var __awaiter22 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P2, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve3) {
+        return value instanceof P2 ? value : new P2(function(resolve3) {
           resolve3(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve3, reject) {
+      return new (P2 || (P2 = Promise))(function(resolve3, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -26371,13 +26371,13 @@ var require_unary_call = __commonJS({
 var require_server_streaming_call = __commonJS({
   "node_modules/@protobuf-ts/runtime-rpc/build/commonjs/server-streaming-call.js"(exports2) {
     "use strict";
-    var __awaiter22 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
+    var __awaiter22 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P2, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve3) {
+        return value instanceof P2 ? value : new P2(function(resolve3) {
           resolve3(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve3, reject) {
+      return new (P2 || (P2 = Promise))(function(resolve3, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -26441,13 +26441,13 @@ var require_server_streaming_call = __commonJS({
 var require_client_streaming_call = __commonJS({
   "node_modules/@protobuf-ts/runtime-rpc/build/commonjs/client-streaming-call.js"(exports2) {
     "use strict";
-    var __awaiter22 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
+    var __awaiter22 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P2, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve3) {
+        return value instanceof P2 ? value : new P2(function(resolve3) {
           resolve3(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve3, reject) {
+      return new (P2 || (P2 = Promise))(function(resolve3, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -26510,13 +26510,13 @@ var require_client_streaming_call = __commonJS({
 var require_duplex_streaming_call = __commonJS({
   "node_modules/@protobuf-ts/runtime-rpc/build/commonjs/duplex-streaming-call.js"(exports2) {
     "use strict";
-    var __awaiter22 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
+    var __awaiter22 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P2, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve3) {
+        return value instanceof P2 ? value : new P2(function(resolve3) {
           resolve3(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve3, reject) {
+      return new (P2 || (P2 = Promise))(function(resolve3, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -26578,13 +26578,13 @@ var require_duplex_streaming_call = __commonJS({
 var require_test_transport = __commonJS({
   "node_modules/@protobuf-ts/runtime-rpc/build/commonjs/test-transport.js"(exports2) {
     "use strict";
-    var __awaiter22 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
+    var __awaiter22 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P2, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve3) {
+        return value instanceof P2 ? value : new P2(function(resolve3) {
           resolve3(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve3, reject) {
+      return new (P2 || (P2 = Promise))(function(resolve3, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -26739,8 +26739,8 @@ var require_test_transport = __commonJS({
       }
       maybeSuppressUncaught(...promise) {
         if (this.suppressUncaughtRejections) {
-          for (let p of promise) {
-            p.catch(() => {
+          for (let p2 of promise) {
+            p2.catch(() => {
             });
           }
         }
@@ -26750,10 +26750,10 @@ var require_test_transport = __commonJS({
       }
       unary(method, input, options) {
         var _a3;
-        const requestHeaders = (_a3 = options.meta) !== null && _a3 !== void 0 ? _a3 : {}, headersPromise = this.promiseHeaders().then(delay4(this.headerDelay, options.abort)), responsePromise = headersPromise.catch((_) => {
-        }).then(delay4(this.responseDelay, options.abort)).then((_) => this.promiseSingleResponse(method)), statusPromise = responsePromise.catch((_) => {
-        }).then(delay4(this.afterResponseDelay, options.abort)).then((_) => this.promiseStatus()), trailersPromise = responsePromise.catch((_) => {
-        }).then(delay4(this.afterResponseDelay, options.abort)).then((_) => this.promiseTrailers());
+        const requestHeaders = (_a3 = options.meta) !== null && _a3 !== void 0 ? _a3 : {}, headersPromise = this.promiseHeaders().then(delay4(this.headerDelay, options.abort)), responsePromise = headersPromise.catch((_2) => {
+        }).then(delay4(this.responseDelay, options.abort)).then((_2) => this.promiseSingleResponse(method)), statusPromise = responsePromise.catch((_2) => {
+        }).then(delay4(this.afterResponseDelay, options.abort)).then((_2) => this.promiseStatus()), trailersPromise = responsePromise.catch((_2) => {
+        }).then(delay4(this.afterResponseDelay, options.abort)).then((_2) => this.promiseTrailers());
         this.maybeSuppressUncaught(statusPromise, trailersPromise);
         this.lastInput = { single: input };
         return new unary_call_1.UnaryCall(method, requestHeaders, input, headersPromise, responsePromise, statusPromise, trailersPromise);
@@ -26768,10 +26768,10 @@ var require_test_transport = __commonJS({
       }
       clientStreaming(method, options) {
         var _a3;
-        const requestHeaders = (_a3 = options.meta) !== null && _a3 !== void 0 ? _a3 : {}, headersPromise = this.promiseHeaders().then(delay4(this.headerDelay, options.abort)), responsePromise = headersPromise.catch((_) => {
-        }).then(delay4(this.responseDelay, options.abort)).then((_) => this.promiseSingleResponse(method)), statusPromise = responsePromise.catch((_) => {
-        }).then(delay4(this.afterResponseDelay, options.abort)).then((_) => this.promiseStatus()), trailersPromise = responsePromise.catch((_) => {
-        }).then(delay4(this.afterResponseDelay, options.abort)).then((_) => this.promiseTrailers());
+        const requestHeaders = (_a3 = options.meta) !== null && _a3 !== void 0 ? _a3 : {}, headersPromise = this.promiseHeaders().then(delay4(this.headerDelay, options.abort)), responsePromise = headersPromise.catch((_2) => {
+        }).then(delay4(this.responseDelay, options.abort)).then((_2) => this.promiseSingleResponse(method)), statusPromise = responsePromise.catch((_2) => {
+        }).then(delay4(this.afterResponseDelay, options.abort)).then((_2) => this.promiseStatus()), trailersPromise = responsePromise.catch((_2) => {
+        }).then(delay4(this.afterResponseDelay, options.abort)).then((_2) => this.promiseTrailers());
         this.maybeSuppressUncaught(statusPromise, trailersPromise);
         this.lastInput = new TestInputStream(this.data, options.abort);
         return new client_streaming_call_1.ClientStreamingCall(method, requestHeaders, this.lastInput, headersPromise, responsePromise, statusPromise, trailersPromise);
@@ -26796,12 +26796,12 @@ var require_test_transport = __commonJS({
     TestTransport.defaultTrailers = {
       responseTrailer: "test"
     };
-    function delay4(ms, abort) {
-      return (v) => new Promise((resolve3, reject) => {
+    function delay4(ms2, abort) {
+      return (v2) => new Promise((resolve3, reject) => {
         if (abort === null || abort === void 0 ? void 0 : abort.aborted) {
           reject(new rpc_error_1.RpcError("user cancel", "CANCELLED"));
         } else {
-          const id = setTimeout(() => resolve3(v), ms);
+          const id = setTimeout(() => resolve3(v2), ms2);
           if (abort) {
             abort.addEventListener("abort", (ev) => {
               clearTimeout(id);
@@ -28357,21 +28357,21 @@ var require_sigstore_verification = __commonJS({
 var require_dist4 = __commonJS({
   "node_modules/@sigstore/protobuf-specs/dist/index.js"(exports2) {
     "use strict";
-    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      var desc = Object.getOwnPropertyDescriptor(m2, k2);
+      if (!desc || ("get" in desc ? !m2.__esModule : desc.writable || desc.configurable)) {
         desc = { enumerable: true, get: function() {
-          return m[k];
+          return m2[k2];
         } };
       }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
+      Object.defineProperty(o, k22, desc);
+    }) : (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      o[k22] = m2[k2];
     }));
-    var __exportStar = exports2 && exports2.__exportStar || function(m, exports3) {
-      for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports3, p)) __createBinding(exports3, m, p);
+    var __exportStar = exports2 && exports2.__exportStar || function(m2, exports3) {
+      for (var p2 in m2) if (p2 !== "default" && !Object.prototype.hasOwnProperty.call(exports3, p2)) __createBinding(exports3, m2, p2);
     };
     Object.defineProperty(exports2, "__esModule", { value: true });
     __exportStar(require_envelope(), exports2);
@@ -28397,17 +28397,17 @@ var require_bundle = __commonJS({
     exports2.BUNDLE_V02_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle+json;version=0.2";
     exports2.BUNDLE_V03_LEGACY_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle+json;version=0.3";
     exports2.BUNDLE_V03_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json";
-    function isBundleWithCertificateChain(b) {
-      return b.verificationMaterial.content.$case === "x509CertificateChain";
+    function isBundleWithCertificateChain(b2) {
+      return b2.verificationMaterial.content.$case === "x509CertificateChain";
     }
-    function isBundleWithPublicKey(b) {
-      return b.verificationMaterial.content.$case === "publicKey";
+    function isBundleWithPublicKey(b2) {
+      return b2.verificationMaterial.content.$case === "publicKey";
     }
-    function isBundleWithMessageSignature(b) {
-      return b.content.$case === "messageSignature";
+    function isBundleWithMessageSignature(b2) {
+      return b2.content.$case === "messageSignature";
     }
-    function isBundleWithDsseEnvelope(b) {
-      return b.content.$case === "dsseEnvelope";
+    function isBundleWithDsseEnvelope(b2) {
+      return b2.content.$case === "dsseEnvelope";
     }
   }
 });
@@ -28522,109 +28522,109 @@ var require_validate = __commonJS({
     exports2.assertBundleV02 = assertBundleV02;
     exports2.assertBundleLatest = assertBundleLatest;
     var error_1 = require_error();
-    function assertBundle(b) {
-      const invalidValues = validateBundleBase(b);
+    function assertBundle(b2) {
+      const invalidValues = validateBundleBase(b2);
       if (invalidValues.length > 0) {
         throw new error_1.ValidationError("invalid bundle", invalidValues);
       }
     }
-    function assertBundleV01(b) {
+    function assertBundleV01(b2) {
       const invalidValues = [];
-      invalidValues.push(...validateBundleBase(b));
-      invalidValues.push(...validateInclusionPromise(b));
+      invalidValues.push(...validateBundleBase(b2));
+      invalidValues.push(...validateInclusionPromise(b2));
       if (invalidValues.length > 0) {
         throw new error_1.ValidationError("invalid v0.1 bundle", invalidValues);
       }
     }
-    function isBundleV01(b) {
+    function isBundleV01(b2) {
       try {
-        assertBundleV01(b);
+        assertBundleV01(b2);
         return true;
       } catch (e) {
         return false;
       }
     }
-    function assertBundleV02(b) {
+    function assertBundleV02(b2) {
       const invalidValues = [];
-      invalidValues.push(...validateBundleBase(b));
-      invalidValues.push(...validateInclusionProof(b));
+      invalidValues.push(...validateBundleBase(b2));
+      invalidValues.push(...validateInclusionProof(b2));
       if (invalidValues.length > 0) {
         throw new error_1.ValidationError("invalid v0.2 bundle", invalidValues);
       }
     }
-    function assertBundleLatest(b) {
+    function assertBundleLatest(b2) {
       const invalidValues = [];
-      invalidValues.push(...validateBundleBase(b));
-      invalidValues.push(...validateInclusionProof(b));
-      invalidValues.push(...validateNoCertificateChain(b));
+      invalidValues.push(...validateBundleBase(b2));
+      invalidValues.push(...validateInclusionProof(b2));
+      invalidValues.push(...validateNoCertificateChain(b2));
       if (invalidValues.length > 0) {
         throw new error_1.ValidationError("invalid bundle", invalidValues);
       }
     }
-    function validateBundleBase(b) {
+    function validateBundleBase(b2) {
       const invalidValues = [];
-      if (b.mediaType === void 0 || !b.mediaType.match(/^application\/vnd\.dev\.sigstore\.bundle\+json;version=\d\.\d/) && !b.mediaType.match(/^application\/vnd\.dev\.sigstore\.bundle\.v\d\.\d\+json/)) {
+      if (b2.mediaType === void 0 || !b2.mediaType.match(/^application\/vnd\.dev\.sigstore\.bundle\+json;version=\d\.\d/) && !b2.mediaType.match(/^application\/vnd\.dev\.sigstore\.bundle\.v\d\.\d\+json/)) {
         invalidValues.push("mediaType");
       }
-      if (b.content === void 0) {
+      if (b2.content === void 0) {
         invalidValues.push("content");
       } else {
-        switch (b.content.$case) {
+        switch (b2.content.$case) {
           case "messageSignature":
-            if (b.content.messageSignature.messageDigest === void 0) {
+            if (b2.content.messageSignature.messageDigest === void 0) {
               invalidValues.push("content.messageSignature.messageDigest");
             } else {
-              if (b.content.messageSignature.messageDigest.digest.length === 0) {
+              if (b2.content.messageSignature.messageDigest.digest.length === 0) {
                 invalidValues.push("content.messageSignature.messageDigest.digest");
               }
             }
-            if (b.content.messageSignature.signature.length === 0) {
+            if (b2.content.messageSignature.signature.length === 0) {
               invalidValues.push("content.messageSignature.signature");
             }
             break;
           case "dsseEnvelope":
-            if (b.content.dsseEnvelope.payload.length === 0) {
+            if (b2.content.dsseEnvelope.payload.length === 0) {
               invalidValues.push("content.dsseEnvelope.payload");
             }
-            if (b.content.dsseEnvelope.signatures.length !== 1) {
+            if (b2.content.dsseEnvelope.signatures.length !== 1) {
               invalidValues.push("content.dsseEnvelope.signatures");
             } else {
-              if (b.content.dsseEnvelope.signatures[0].sig.length === 0) {
+              if (b2.content.dsseEnvelope.signatures[0].sig.length === 0) {
                 invalidValues.push("content.dsseEnvelope.signatures[0].sig");
               }
             }
             break;
         }
       }
-      if (b.verificationMaterial === void 0) {
+      if (b2.verificationMaterial === void 0) {
         invalidValues.push("verificationMaterial");
       } else {
-        if (b.verificationMaterial.content === void 0) {
+        if (b2.verificationMaterial.content === void 0) {
           invalidValues.push("verificationMaterial.content");
         } else {
-          switch (b.verificationMaterial.content.$case) {
+          switch (b2.verificationMaterial.content.$case) {
             case "x509CertificateChain":
-              if (b.verificationMaterial.content.x509CertificateChain.certificates.length === 0) {
+              if (b2.verificationMaterial.content.x509CertificateChain.certificates.length === 0) {
                 invalidValues.push("verificationMaterial.content.x509CertificateChain.certificates");
               }
-              b.verificationMaterial.content.x509CertificateChain.certificates.forEach((cert, i2) => {
+              b2.verificationMaterial.content.x509CertificateChain.certificates.forEach((cert, i2) => {
                 if (cert.rawBytes.length === 0) {
                   invalidValues.push(`verificationMaterial.content.x509CertificateChain.certificates[${i2}].rawBytes`);
                 }
               });
               break;
             case "certificate":
-              if (b.verificationMaterial.content.certificate.rawBytes.length === 0) {
+              if (b2.verificationMaterial.content.certificate.rawBytes.length === 0) {
                 invalidValues.push("verificationMaterial.content.certificate.rawBytes");
               }
               break;
           }
         }
-        if (b.verificationMaterial.tlogEntries === void 0) {
+        if (b2.verificationMaterial.tlogEntries === void 0) {
           invalidValues.push("verificationMaterial.tlogEntries");
         } else {
-          if (b.verificationMaterial.tlogEntries.length > 0) {
-            b.verificationMaterial.tlogEntries.forEach((entry, i2) => {
+          if (b2.verificationMaterial.tlogEntries.length > 0) {
+            b2.verificationMaterial.tlogEntries.forEach((entry, i2) => {
               if (entry.logId === void 0) {
                 invalidValues.push(`verificationMaterial.tlogEntries[${i2}].logId`);
               }
@@ -28637,10 +28637,10 @@ var require_validate = __commonJS({
       }
       return invalidValues;
     }
-    function validateInclusionPromise(b) {
+    function validateInclusionPromise(b2) {
       const invalidValues = [];
-      if (b.verificationMaterial && b.verificationMaterial.tlogEntries?.length > 0) {
-        b.verificationMaterial.tlogEntries.forEach((entry, i2) => {
+      if (b2.verificationMaterial && b2.verificationMaterial.tlogEntries?.length > 0) {
+        b2.verificationMaterial.tlogEntries.forEach((entry, i2) => {
           if (entry.inclusionPromise === void 0) {
             invalidValues.push(`verificationMaterial.tlogEntries[${i2}].inclusionPromise`);
           }
@@ -28648,10 +28648,10 @@ var require_validate = __commonJS({
       }
       return invalidValues;
     }
-    function validateInclusionProof(b) {
+    function validateInclusionProof(b2) {
       const invalidValues = [];
-      if (b.verificationMaterial && b.verificationMaterial.tlogEntries?.length > 0) {
-        b.verificationMaterial.tlogEntries.forEach((entry, i2) => {
+      if (b2.verificationMaterial && b2.verificationMaterial.tlogEntries?.length > 0) {
+        b2.verificationMaterial.tlogEntries.forEach((entry, i2) => {
           if (entry.inclusionProof === void 0) {
             invalidValues.push(`verificationMaterial.tlogEntries[${i2}].inclusionProof`);
           } else {
@@ -28663,9 +28663,9 @@ var require_validate = __commonJS({
       }
       return invalidValues;
     }
-    function validateNoCertificateChain(b) {
+    function validateNoCertificateChain(b2) {
       const invalidValues = [];
-      if (b.verificationMaterial?.content?.$case === "x509CertificateChain") {
+      if (b2.verificationMaterial?.content?.$case === "x509CertificateChain") {
         invalidValues.push("verificationMaterial.content.$case");
       }
       return invalidValues;
@@ -28994,16 +28994,16 @@ var require_parse3 = __commonJS({
     }
     function parseTime(buf, shortYear) {
       const timeStr = parseStringASCII(buf);
-      const m = shortYear ? RE_TIME_SHORT_YEAR.exec(timeStr) : RE_TIME_LONG_YEAR.exec(timeStr);
-      if (!m) {
+      const m2 = shortYear ? RE_TIME_SHORT_YEAR.exec(timeStr) : RE_TIME_LONG_YEAR.exec(timeStr);
+      if (!m2) {
         throw new Error("invalid time");
       }
       if (shortYear) {
-        let year = Number(m[1]);
+        let year = Number(m2[1]);
         year += year >= 50 ? 1900 : 2e3;
-        m[1] = year.toString();
+        m2[1] = year.toString();
       }
-      return /* @__PURE__ */ new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`);
+      return /* @__PURE__ */ new Date(`${m2[1]}-${m2[2]}-${m2[3]}T${m2[4]}:${m2[5]}:${m2[6]}Z`);
     }
     function parseOID(buf) {
       let pos = 0;
@@ -29047,8 +29047,8 @@ var require_parse3 = __commonJS({
       for (let i2 = start; i2 < end; ++i2) {
         const byte = buf[i2];
         const skip = i2 === end - 1 ? unused : 0;
-        for (let j = 7; j >= skip; --j) {
-          bits3.push(byte >> j & 1);
+        for (let j2 = 7; j2 >= skip; --j2) {
+          bits3.push(byte >> j2 & 1);
         }
       }
       return bits3;
@@ -29321,9 +29321,9 @@ var require_crypto = __commonJS({
         return false;
       }
     }
-    function bufferEqual(a, b) {
+    function bufferEqual(a, b2) {
       try {
-        return crypto_1.default.timingSafeEqual(a, b);
+        return crypto_1.default.timingSafeEqual(a, b2);
       } catch {
         return false;
       }
@@ -29477,30 +29477,30 @@ var require_error3 = __commonJS({
 var require_tstinfo = __commonJS({
   "node_modules/@sigstore/core/dist/rfc3161/tstinfo.js"(exports2) {
     "use strict";
-    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      var desc = Object.getOwnPropertyDescriptor(m2, k2);
+      if (!desc || ("get" in desc ? !m2.__esModule : desc.writable || desc.configurable)) {
         desc = { enumerable: true, get: function() {
-          return m[k];
+          return m2[k2];
         } };
       }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
+      Object.defineProperty(o, k22, desc);
+    }) : (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      o[k22] = m2[k2];
     }));
-    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v) {
-      Object.defineProperty(o, "default", { enumerable: true, value: v });
-    }) : function(o, v) {
-      o["default"] = v;
+    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v2) {
+      Object.defineProperty(o, "default", { enumerable: true, value: v2 });
+    }) : function(o, v2) {
+      o["default"] = v2;
     });
     var __importStar = exports2 && exports2.__importStar || /* @__PURE__ */ (function() {
       var ownKeys = function(o) {
         ownKeys = Object.getOwnPropertyNames || function(o2) {
-          var ar = [];
-          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
-          return ar;
+          var ar2 = [];
+          for (var k2 in o2) if (Object.prototype.hasOwnProperty.call(o2, k2)) ar2[ar2.length] = k2;
+          return ar2;
         };
         return ownKeys(o);
       };
@@ -29508,7 +29508,7 @@ var require_tstinfo = __commonJS({
         if (mod2 && mod2.__esModule) return mod2;
         var result = {};
         if (mod2 != null) {
-          for (var k = ownKeys(mod2), i2 = 0; i2 < k.length; i2++) if (k[i2] !== "default") __createBinding(result, mod2, k[i2]);
+          for (var k2 = ownKeys(mod2), i2 = 0; i2 < k2.length; i2++) if (k2[i2] !== "default") __createBinding(result, mod2, k2[i2]);
         }
         __setModuleDefault(result, mod2);
         return result;
@@ -29559,30 +29559,30 @@ var require_tstinfo = __commonJS({
 var require_timestamp2 = __commonJS({
   "node_modules/@sigstore/core/dist/rfc3161/timestamp.js"(exports2) {
     "use strict";
-    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      var desc = Object.getOwnPropertyDescriptor(m2, k2);
+      if (!desc || ("get" in desc ? !m2.__esModule : desc.writable || desc.configurable)) {
         desc = { enumerable: true, get: function() {
-          return m[k];
+          return m2[k2];
         } };
       }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
+      Object.defineProperty(o, k22, desc);
+    }) : (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      o[k22] = m2[k2];
     }));
-    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v) {
-      Object.defineProperty(o, "default", { enumerable: true, value: v });
-    }) : function(o, v) {
-      o["default"] = v;
+    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v2) {
+      Object.defineProperty(o, "default", { enumerable: true, value: v2 });
+    }) : function(o, v2) {
+      o["default"] = v2;
     });
     var __importStar = exports2 && exports2.__importStar || /* @__PURE__ */ (function() {
       var ownKeys = function(o) {
         ownKeys = Object.getOwnPropertyNames || function(o2) {
-          var ar = [];
-          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
-          return ar;
+          var ar2 = [];
+          for (var k2 in o2) if (Object.prototype.hasOwnProperty.call(o2, k2)) ar2[ar2.length] = k2;
+          return ar2;
         };
         return ownKeys(o);
       };
@@ -29590,7 +29590,7 @@ var require_timestamp2 = __commonJS({
         if (mod2 && mod2.__esModule) return mod2;
         var result = {};
         if (mod2 != null) {
-          for (var k = ownKeys(mod2), i2 = 0; i2 < k.length; i2++) if (k[i2] !== "default") __createBinding(result, mod2, k[i2]);
+          for (var k2 = ownKeys(mod2), i2 = 0; i2 < k2.length; i2++) if (k2[i2] !== "default") __createBinding(result, mod2, k2[i2]);
         }
         __setModuleDefault(result, mod2);
         return result;
@@ -29762,30 +29762,30 @@ var require_rfc3161 = __commonJS({
 var require_sct = __commonJS({
   "node_modules/@sigstore/core/dist/x509/sct.js"(exports2) {
     "use strict";
-    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      var desc = Object.getOwnPropertyDescriptor(m2, k2);
+      if (!desc || ("get" in desc ? !m2.__esModule : desc.writable || desc.configurable)) {
         desc = { enumerable: true, get: function() {
-          return m[k];
+          return m2[k2];
         } };
       }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
+      Object.defineProperty(o, k22, desc);
+    }) : (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      o[k22] = m2[k2];
     }));
-    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v) {
-      Object.defineProperty(o, "default", { enumerable: true, value: v });
-    }) : function(o, v) {
-      o["default"] = v;
+    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v2) {
+      Object.defineProperty(o, "default", { enumerable: true, value: v2 });
+    }) : function(o, v2) {
+      o["default"] = v2;
     });
     var __importStar = exports2 && exports2.__importStar || /* @__PURE__ */ (function() {
       var ownKeys = function(o) {
         ownKeys = Object.getOwnPropertyNames || function(o2) {
-          var ar = [];
-          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
-          return ar;
+          var ar2 = [];
+          for (var k2 in o2) if (Object.prototype.hasOwnProperty.call(o2, k2)) ar2[ar2.length] = k2;
+          return ar2;
         };
         return ownKeys(o);
       };
@@ -29793,7 +29793,7 @@ var require_sct = __commonJS({
         if (mod2 && mod2.__esModule) return mod2;
         var result = {};
         if (mod2 != null) {
-          for (var k = ownKeys(mod2), i2 = 0; i2 < k.length; i2++) if (k[i2] !== "default") __createBinding(result, mod2, k[i2]);
+          for (var k2 = ownKeys(mod2), i2 = 0; i2 < k2.length; i2++) if (k2[i2] !== "default") __createBinding(result, mod2, k2[i2]);
         }
         __setModuleDefault(result, mod2);
         return result;
@@ -29981,7 +29981,7 @@ var require_ext = __commonJS({
         return otherNameValue.subs[0].value.toString("ascii");
       }
       findGeneralName(tag) {
-        return this.generalNames.find((gn) => gn.tag.isContextSpecific(tag));
+        return this.generalNames.find((gn2) => gn2.tag.isContextSpecific(tag));
       }
       // The extnValue field contains a sequence of GeneralNames.
       get generalNames() {
@@ -30036,30 +30036,30 @@ var require_ext = __commonJS({
 var require_cert = __commonJS({
   "node_modules/@sigstore/core/dist/x509/cert.js"(exports2) {
     "use strict";
-    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      var desc = Object.getOwnPropertyDescriptor(m2, k2);
+      if (!desc || ("get" in desc ? !m2.__esModule : desc.writable || desc.configurable)) {
         desc = { enumerable: true, get: function() {
-          return m[k];
+          return m2[k2];
         } };
       }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
+      Object.defineProperty(o, k22, desc);
+    }) : (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      o[k22] = m2[k2];
     }));
-    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v) {
-      Object.defineProperty(o, "default", { enumerable: true, value: v });
-    }) : function(o, v) {
-      o["default"] = v;
+    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v2) {
+      Object.defineProperty(o, "default", { enumerable: true, value: v2 });
+    }) : function(o, v2) {
+      o["default"] = v2;
     });
     var __importStar = exports2 && exports2.__importStar || /* @__PURE__ */ (function() {
       var ownKeys = function(o) {
         ownKeys = Object.getOwnPropertyNames || function(o2) {
-          var ar = [];
-          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
-          return ar;
+          var ar2 = [];
+          for (var k2 in o2) if (Object.prototype.hasOwnProperty.call(o2, k2)) ar2[ar2.length] = k2;
+          return ar2;
         };
         return ownKeys(o);
       };
@@ -30067,7 +30067,7 @@ var require_cert = __commonJS({
         if (mod2 && mod2.__esModule) return mod2;
         var result = {};
         if (mod2 != null) {
-          for (var k = ownKeys(mod2), i2 = 0; i2 < k.length; i2++) if (k[i2] !== "default") __createBinding(result, mod2, k[i2]);
+          for (var k2 = ownKeys(mod2), i2 = 0; i2 < k2.length; i2++) if (k2[i2] !== "default") __createBinding(result, mod2, k2[i2]);
         }
         __setModuleDefault(result, mod2);
         return result;
@@ -30274,30 +30274,30 @@ var require_x509 = __commonJS({
 var require_dist6 = __commonJS({
   "node_modules/@sigstore/core/dist/index.js"(exports2) {
     "use strict";
-    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      var desc = Object.getOwnPropertyDescriptor(m2, k2);
+      if (!desc || ("get" in desc ? !m2.__esModule : desc.writable || desc.configurable)) {
         desc = { enumerable: true, get: function() {
-          return m[k];
+          return m2[k2];
         } };
       }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
+      Object.defineProperty(o, k22, desc);
+    }) : (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      o[k22] = m2[k2];
     }));
-    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v) {
-      Object.defineProperty(o, "default", { enumerable: true, value: v });
-    }) : function(o, v) {
-      o["default"] = v;
+    var __setModuleDefault = exports2 && exports2.__setModuleDefault || (Object.create ? (function(o, v2) {
+      Object.defineProperty(o, "default", { enumerable: true, value: v2 });
+    }) : function(o, v2) {
+      o["default"] = v2;
     });
     var __importStar = exports2 && exports2.__importStar || /* @__PURE__ */ (function() {
       var ownKeys = function(o) {
         ownKeys = Object.getOwnPropertyNames || function(o2) {
-          var ar = [];
-          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
-          return ar;
+          var ar2 = [];
+          for (var k2 in o2) if (Object.prototype.hasOwnProperty.call(o2, k2)) ar2[ar2.length] = k2;
+          return ar2;
         };
         return ownKeys(o);
       };
@@ -30305,7 +30305,7 @@ var require_dist6 = __commonJS({
         if (mod2 && mod2.__esModule) return mod2;
         var result = {};
         if (mod2 != null) {
-          for (var k = ownKeys(mod2), i2 = 0; i2 < k.length; i2++) if (k[i2] !== "default") __createBinding(result, mod2, k[i2]);
+          for (var k2 = ownKeys(mod2), i2 = 0; i2 < k2.length; i2++) if (k2[i2] !== "default") __createBinding(result, mod2, k2[i2]);
         }
         __setModuleDefault(result, mod2);
         return result;
@@ -30450,10 +30450,10 @@ var require_bundle2 = __commonJS({
           });
         }
       }
-      for (const ts of timestampVerificationData?.rfc3161Timestamps ?? []) {
+      for (const ts2 of timestampVerificationData?.rfc3161Timestamps ?? []) {
         timestamps.push({
           $case: "timestamp-authority",
-          timestamp: core_1.RFC3161Timestamp.parse(Buffer.from(ts.signedTimestamp))
+          timestamp: core_1.RFC3161Timestamp.parse(Buffer.from(ts2.signedTimestamp))
         });
       }
       return {
@@ -30701,8 +30701,8 @@ var require_certificate = __commonJS({
             continue;
           }
           const subPaths = this.buildPaths(issuer);
-          for (let j = 0; j < subPaths.length; j++) {
-            paths.push([issuer, ...subPaths[j]]);
+          for (let j2 = 0; j2 < subPaths.length; j2++) {
+            paths.push([issuer, ...subPaths[j2]]);
           }
         }
         return paths;
@@ -30780,10 +30780,10 @@ var require_certificate = __commonJS({
     exports2.CertificateChainVerifier = CertificateChainVerifier;
     function dedupeCertificates(certs) {
       for (let i2 = 0; i2 < certs.length; i2++) {
-        for (let j = i2 + 1; j < certs.length; j++) {
-          if (certs[i2].equals(certs[j])) {
-            certs.splice(j, 1);
-            j--;
+        for (let j2 = i2 + 1; j2 < certs.length; j2++) {
+          if (certs[i2].equals(certs[j2])) {
+            certs.splice(j2, 1);
+            j2--;
           }
         }
       }
@@ -30945,11 +30945,11 @@ var require_policy = __commonJS({
         }
       }
     }
-    function oidEquals(a, b) {
-      if (a === void 0 || b === void 0) {
+    function oidEquals(a, b2) {
+      if (a === void 0 || b2 === void 0) {
         return false;
       }
-      return a.length === b.length && a.every((v, i2) => v === b[i2]);
+      return a.length === b2.length && a.every((v2, i2) => v2 === b2[i2]);
     }
   }
 });
@@ -31290,21 +31290,21 @@ var require_entry = __commonJS({
 var require_v2 = __commonJS({
   "node_modules/@sigstore/protobuf-specs/dist/rekor/v2/index.js"(exports2) {
     "use strict";
-    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      var desc = Object.getOwnPropertyDescriptor(m, k);
-      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+    var __createBinding = exports2 && exports2.__createBinding || (Object.create ? (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      var desc = Object.getOwnPropertyDescriptor(m2, k2);
+      if (!desc || ("get" in desc ? !m2.__esModule : desc.writable || desc.configurable)) {
         desc = { enumerable: true, get: function() {
-          return m[k];
+          return m2[k2];
         } };
       }
-      Object.defineProperty(o, k2, desc);
-    }) : (function(o, m, k, k2) {
-      if (k2 === void 0) k2 = k;
-      o[k2] = m[k];
+      Object.defineProperty(o, k22, desc);
+    }) : (function(o, m2, k2, k22) {
+      if (k22 === void 0) k22 = k2;
+      o[k22] = m2[k2];
     }));
-    var __exportStar = exports2 && exports2.__exportStar || function(m, exports3) {
-      for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports3, p)) __createBinding(exports3, m, p);
+    var __exportStar = exports2 && exports2.__exportStar || function(m2, exports3) {
+      for (var p2 in m2) if (p2 !== "default" && !Object.prototype.hasOwnProperty.call(exports3, p2)) __createBinding(exports3, m2, p2);
     };
     Object.defineProperty(exports2, "__esModule", { value: true });
     __exportStar(require_dsse3(), exports2);
@@ -31982,8 +31982,8 @@ var require_verifier2 = __commonJS({
     exports2.Verifier = Verifier2;
     function containsDupes(arr) {
       for (let i2 = 0; i2 < arr.length; i2++) {
-        for (let j = i2 + 1; j < arr.length; j++) {
-          if ((0, util_1.isDeepStrictEqual)(arr[i2], arr[j])) {
+        for (let j2 = i2 + 1; j2 < arr.length; j2++) {
+          if ((0, util_1.isDeepStrictEqual)(arr[i2], arr[j2])) {
             return true;
           }
         }
@@ -32103,11 +32103,11 @@ var Command = class {
     return cmdStr;
   }
 };
-function escapeData(s) {
-  return toCommandValue(s).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+function escapeData(s3) {
+  return toCommandValue(s3).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
-function escapeProperty(s) {
-  return toCommandValue(s).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A").replace(/:/g, "%3A").replace(/,/g, "%2C");
+function escapeProperty(s3) {
+  return toCommandValue(s3).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A").replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
 // node_modules/@actions/core/lib/file-command.js
@@ -32222,13 +32222,13 @@ var DecodedURL = class extends URL {
 // node_modules/@actions/http-client/lib/index.js
 var tunnel = __toESM(require_tunnel2(), 1);
 var import_undici = __toESM(require_undici(), 1);
-var __awaiter = function(thisArg, _arguments, P, generator) {
+var __awaiter = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -32789,8 +32789,8 @@ var HttpClient = class {
   _performExponentialBackoff(retryNumber) {
     return __awaiter(this, void 0, void 0, function* () {
       retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-      const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-      return new Promise((resolve3) => setTimeout(() => resolve3(), ms));
+      const ms2 = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+      return new Promise((resolve3) => setTimeout(() => resolve3(), ms2));
     });
   }
   _processResponse(res, options) {
@@ -32848,16 +32848,16 @@ var HttpClient = class {
     });
   }
 };
-var lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => (c[k.toLowerCase()] = obj[k], c), {});
+var lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k2) => (c[k2.toLowerCase()] = obj[k2], c), {});
 
 // node_modules/@actions/http-client/lib/auth.js
-var __awaiter2 = function(thisArg, _arguments, P, generator) {
+var __awaiter2 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -32904,13 +32904,13 @@ var BearerCredentialHandler = class {
 // node_modules/@actions/core/lib/summary.js
 var import_os = require("os");
 var import_fs = require("fs");
-var __awaiter3 = function(thisArg, _arguments, P, generator) {
+var __awaiter3 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -33205,13 +33205,13 @@ var path2 = __toESM(require("path"), 1);
 // node_modules/@actions/io/lib/io-util.js
 var fs2 = __toESM(require("fs"), 1);
 var path = __toESM(require("path"), 1);
-var __awaiter4 = function(thisArg, _arguments, P, generator) {
+var __awaiter4 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -33257,15 +33257,15 @@ function exists(fsPath) {
     return true;
   });
 }
-function isRooted(p) {
-  p = normalizeSeparators(p);
-  if (!p) {
+function isRooted(p2) {
+  p2 = normalizeSeparators(p2);
+  if (!p2) {
     throw new Error('isRooted() parameter "p" cannot be empty');
   }
   if (IS_WINDOWS) {
-    return p.startsWith("\\") || /^[A-Z]:/i.test(p);
+    return p2.startsWith("\\") || /^[A-Z]:/i.test(p2);
   }
-  return p.startsWith("/");
+  return p2.startsWith("/");
 }
 function tryGetExecutablePath(filePath, extensions) {
   return __awaiter4(this, void 0, void 0, function* () {
@@ -33325,26 +33325,26 @@ function tryGetExecutablePath(filePath, extensions) {
     return "";
   });
 }
-function normalizeSeparators(p) {
-  p = p || "";
+function normalizeSeparators(p2) {
+  p2 = p2 || "";
   if (IS_WINDOWS) {
-    p = p.replace(/\//g, "\\");
-    return p.replace(/\\\\+/g, "\\");
+    p2 = p2.replace(/\//g, "\\");
+    return p2.replace(/\\\\+/g, "\\");
   }
-  return p.replace(/\/\/+/g, "/");
+  return p2.replace(/\/\/+/g, "/");
 }
 function isUnixExecutable(stats) {
   return (stats.mode & 1) > 0 || (stats.mode & 8) > 0 && process.getgid !== void 0 && stats.gid === process.getgid() || (stats.mode & 64) > 0 && process.getuid !== void 0 && stats.uid === process.getuid();
 }
 
 // node_modules/@actions/io/lib/io.js
-var __awaiter5 = function(thisArg, _arguments, P, generator) {
+var __awaiter5 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -33464,9 +33464,9 @@ function findInPath(tool2) {
     }
     const directories = [];
     if (process.env.PATH) {
-      for (const p of process.env.PATH.split(path2.delimiter)) {
-        if (p) {
-          directories.push(p);
+      for (const p2 of process.env.PATH.split(path2.delimiter)) {
+        if (p2) {
+          directories.push(p2);
         }
       }
     }
@@ -33528,13 +33528,13 @@ function copyFile2(srcFile, destFile, force) {
 
 // node_modules/@actions/exec/lib/toolrunner.js
 var import_timers = require("timers");
-var __awaiter6 = function(thisArg, _arguments, P, generator) {
+var __awaiter6 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -33602,15 +33602,15 @@ var ToolRunner = class extends events.EventEmitter {
   }
   _processLineBuffer(data, strBuffer, onLine) {
     try {
-      let s = strBuffer + data.toString();
-      let n = s.indexOf(os3.EOL);
+      let s3 = strBuffer + data.toString();
+      let n = s3.indexOf(os3.EOL);
       while (n > -1) {
-        const line2 = s.substring(0, n);
+        const line2 = s3.substring(0, n);
         onLine(line2);
-        s = s.substring(n + os3.EOL.length);
-        n = s.indexOf(os3.EOL);
+        s3 = s3.substring(n + os3.EOL.length);
+        n = s3.indexOf(os3.EOL);
       }
-      return s;
+      return s3;
     } catch (err2) {
       this._debug(`error processing line. Failed with error ${err2}`);
       return "";
@@ -33812,8 +33812,8 @@ var ToolRunner = class extends events.EventEmitter {
               this.options.listeners.stderr(data);
             }
             if (!optionsNonNull.silent && optionsNonNull.errStream && optionsNonNull.outStream) {
-              const s = optionsNonNull.failOnStdErr ? optionsNonNull.errStream : optionsNonNull.outStream;
-              s.write(data);
+              const s3 = optionsNonNull.failOnStdErr ? optionsNonNull.errStream : optionsNonNull.outStream;
+              s3.write(data);
             }
             errbuffer = this._processLineBuffer(data, errbuffer, (line2) => {
               if (this.options.listeners && this.options.listeners.errline) {
@@ -33973,13 +33973,13 @@ var ExecState = class _ExecState extends events.EventEmitter {
 };
 
 // node_modules/@actions/exec/lib/exec.js
-var __awaiter7 = function(thisArg, _arguments, P, generator) {
+var __awaiter7 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -34050,13 +34050,13 @@ var platform = import_os2.default.platform();
 var arch = import_os2.default.arch();
 
 // node_modules/@actions/core/lib/core.js
-var __awaiter8 = function(thisArg, _arguments, P, generator) {
+var __awaiter8 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -34204,12 +34204,12 @@ var path9 = __toESM(require("path"), 1);
 var path5 = __toESM(require("path"), 1);
 var import_assert2 = __toESM(require("assert"), 1);
 var IS_WINDOWS3 = process.platform === "win32";
-function dirname4(p) {
-  p = safeTrimTrailingSeparator(p);
-  if (IS_WINDOWS3 && /^\\\\[^\\]+(\\[^\\]+)?$/.test(p)) {
-    return p;
+function dirname4(p2) {
+  p2 = safeTrimTrailingSeparator(p2);
+  if (IS_WINDOWS3 && /^\\\\[^\\]+(\\[^\\]+)?$/.test(p2)) {
+    return p2;
   }
-  let result = path5.dirname(p);
+  let result = path5.dirname(p2);
   if (IS_WINDOWS3 && /^\\\\[^\\]+\\[^\\]+\\$/.test(result)) {
     result = safeTrimTrailingSeparator(result);
   }
@@ -34266,30 +34266,30 @@ function hasRoot(itemPath) {
   }
   return itemPath.startsWith("/");
 }
-function normalizeSeparators2(p) {
-  p = p || "";
+function normalizeSeparators2(p2) {
+  p2 = p2 || "";
   if (IS_WINDOWS3) {
-    p = p.replace(/\//g, "\\");
-    const isUnc = /^\\\\+[^\\]/.test(p);
-    return (isUnc ? "\\" : "") + p.replace(/\\\\+/g, "\\");
+    p2 = p2.replace(/\//g, "\\");
+    const isUnc = /^\\\\+[^\\]/.test(p2);
+    return (isUnc ? "\\" : "") + p2.replace(/\\\\+/g, "\\");
   }
-  return p.replace(/\/\/+/g, "/");
+  return p2.replace(/\/\/+/g, "/");
 }
-function safeTrimTrailingSeparator(p) {
-  if (!p) {
+function safeTrimTrailingSeparator(p2) {
+  if (!p2) {
     return "";
   }
-  p = normalizeSeparators2(p);
-  if (!p.endsWith(path5.sep)) {
-    return p;
+  p2 = normalizeSeparators2(p2);
+  if (!p2.endsWith(path5.sep)) {
+    return p2;
   }
-  if (p === path5.sep) {
-    return p;
+  if (p2 === path5.sep) {
+    return p2;
   }
-  if (IS_WINDOWS3 && /^[A-Z]:\\$/i.test(p)) {
-    return p;
+  if (IS_WINDOWS3 && /^[A-Z]:\\$/i.test(p2)) {
+    return p2;
   }
-  return p.substr(0, p.length - 1);
+  return p2.substr(0, p2.length - 1);
 }
 
 // node_modules/@actions/glob/lib/internal-match-kind.js
@@ -34355,34 +34355,34 @@ var path8 = __toESM(require("path"), 1);
 var import_assert4 = __toESM(require("assert"), 1);
 
 // node_modules/balanced-match/dist/esm/index.js
-var range = (a, b, str) => {
+var range = (a, b2, str) => {
   let begs, beg, left, right = void 0, result;
-  let ai = str.indexOf(a);
-  let bi = str.indexOf(b, ai + 1);
-  let i2 = ai;
-  if (ai >= 0 && bi > 0) {
-    if (a === b) {
-      return [ai, bi];
+  let ai2 = str.indexOf(a);
+  let bi2 = str.indexOf(b2, ai2 + 1);
+  let i2 = ai2;
+  if (ai2 >= 0 && bi2 > 0) {
+    if (a === b2) {
+      return [ai2, bi2];
     }
     begs = [];
     left = str.length;
     while (i2 >= 0 && !result) {
-      if (i2 === ai) {
+      if (i2 === ai2) {
         begs.push(i2);
-        ai = str.indexOf(a, i2 + 1);
+        ai2 = str.indexOf(a, i2 + 1);
       } else if (begs.length === 1) {
         const r = begs.pop();
         if (r !== void 0)
-          result = [r, bi];
+          result = [r, bi2];
       } else {
         beg = begs.pop();
         if (beg !== void 0 && beg < left) {
           left = beg;
-          right = bi;
+          right = bi2;
         }
-        bi = str.indexOf(b, i2 + 1);
+        bi2 = str.indexOf(b2, i2 + 1);
       }
-      i2 = ai < bi && ai >= 0 ? ai : bi;
+      i2 = ai2 < bi2 && ai2 >= 0 ? ai2 : bi2;
     }
     if (begs.length && right !== void 0) {
       result = [left, right];
@@ -34459,9 +34459,9 @@ function maskUnmatchedOpens(masked, budget) {
   let out = "";
   let last = 0;
   for (let i2 = 0; i2 < open2.length; i2++) {
-    const at = open2[i2];
-    out += masked.slice(last, at) + "\0";
-    last = at + 1;
+    const at2 = open2[i2];
+    out += masked.slice(last, at2) + "\0";
+    last = at2 + 1;
   }
   return out + masked.slice(last);
 }
@@ -34484,29 +34484,29 @@ function commaSetFollows(str, budget) {
   return false;
 }
 function parseCommaParts(str, budget) {
-  const parts = [];
+  const parts2 = [];
   let carry = "";
   for (; ; ) {
-    const m = balancedWithBudget(str, str, budget);
+    const m2 = balancedWithBudget(str, str, budget);
     if (budget.remaining < 0) {
       return void 0;
     }
-    if (!m) {
+    if (!m2) {
       const tail2 = str.split(",");
       tail2[0] = carry + tail2[0];
-      pushAll(parts, tail2);
-      return parts;
+      pushAll(parts2, tail2);
+      return parts2;
     }
-    const { pre, body: body2, post } = m;
-    const p = pre.split(",");
-    p[0] = carry + p[0];
-    p[p.length - 1] += "{" + body2 + "}";
+    const { pre, body: body2, post } = m2;
+    const p2 = pre.split(",");
+    p2[0] = carry + p2[0];
+    p2[p2.length - 1] += "{" + body2 + "}";
     if (!post.length) {
-      pushAll(parts, p);
-      return parts;
+      pushAll(parts2, p2);
+      return parts2;
     }
-    carry = p.pop();
-    pushAll(parts, p);
+    carry = p2.pop();
+    pushAll(parts2, p2);
     str = post;
   }
 }
@@ -34545,16 +34545,16 @@ function combine(acc, pre, values, max2, maxLength, dropEmpties, budget) {
   let nonEmpty;
   outer: for (let a = 0; a < acc.length; a++) {
     const prefix2 = acc[a] + pre;
-    let vs = values;
+    let vs2 = values;
     if (dropEmpties && !prefix2) {
       if (!nonEmpty)
-        nonEmpty = values.filter((v) => v);
-      vs = nonEmpty;
+        nonEmpty = values.filter((v2) => v2);
+      vs2 = nonEmpty;
     }
-    for (let v = 0; v < vs.length; v++) {
+    for (let v2 = 0; v2 < vs2.length; v2++) {
       if (out.length >= max2)
         break outer;
-      const expansion = prefix2 + vs[v];
+      const expansion = prefix2 + vs2[v2];
       if (length + expansion.length > maxLength)
         break outer;
       out.push(expansion);
@@ -34566,9 +34566,9 @@ function combine(acc, pre, values, max2, maxLength, dropEmpties, budget) {
 }
 function expandSequence(body2, isAlphaSequence, max2, maxLength, budget) {
   const n = body2.split(/\.\./);
-  const N = [];
+  const N2 = [];
   if (n[0] === void 0 || n[1] === void 0) {
-    return N;
+    return N2;
   }
   const x2 = numeric(n[0]);
   const y = numeric(n[1]);
@@ -34583,7 +34583,7 @@ function expandSequence(body2, isAlphaSequence, max2, maxLength, budget) {
   const pad2 = n.some(isPadded);
   const cost = pad2 ? width : 1;
   let length = 0;
-  for (let i2 = x2; test(i2, y) && N.length < max2; i2 += incr) {
+  for (let i2 = x2; test(i2, y) && N2.length < max2; i2 += incr) {
     budget.remaining -= cost;
     if (budget.remaining < 0) {
       return void 0;
@@ -34599,21 +34599,21 @@ function expandSequence(body2, isAlphaSequence, max2, maxLength, budget) {
       if (pad2) {
         const need = width - c.length;
         if (need > 0) {
-          const z = new Array(need + 1).join("0");
+          const z2 = new Array(need + 1).join("0");
           if (i2 < 0) {
-            c = "-" + z + c.slice(1);
+            c = "-" + z2 + c.slice(1);
           } else {
-            c = z + c;
+            c = z2 + c;
           }
         }
       }
     }
     if (length + c.length > maxLength)
       break;
-    N.push(c);
+    N2.push(c);
     length += c.length;
   }
-  return N;
+  return N2;
 }
 function expand_(str, max2, maxLength, maxDepth, depth, maxRewrites, budget, isTop) {
   budget.remaining -= CALL_STEPS;
@@ -34626,33 +34626,33 @@ function expand_(str, max2, maxLength, maxDepth, depth, maxRewrites, budget, isT
   let firstGroup = true;
   let masked = str;
   for (; ; ) {
-    const m = balancedWithBudget(str, masked, budget);
-    if (!m) {
+    const m2 = balancedWithBudget(str, masked, budget);
+    if (!m2) {
       return combine(acc, str, [""], max2, maxLength, dropEmpties, budget);
     }
-    if (m.unmatched) {
+    if (m2.unmatched) {
       masked = maskUnmatchedOpens(masked, budget);
     }
-    const pre = m.pre;
-    const literal = () => combine(acc, pre + "{" + m.body + "}" + m.post, [""], max2, maxLength, dropEmpties, budget);
+    const pre = m2.pre;
+    const literal = () => combine(acc, pre + "{" + m2.body + "}" + m2.post, [""], max2, maxLength, dropEmpties, budget);
     if (/\$$/.test(pre)) {
-      acc = combine(acc, pre + "{" + m.body + "}", [""], max2, maxLength, dropEmpties && !m.post.length, budget);
+      acc = combine(acc, pre + "{" + m2.body + "}", [""], max2, maxLength, dropEmpties && !m2.post.length, budget);
       firstGroup = false;
-      if (!m.post.length)
+      if (!m2.post.length)
         break;
-      str = m.post;
-      masked = masked.slice(m.end + 1);
+      str = m2.post;
+      masked = masked.slice(m2.end + 1);
       continue;
     }
-    const isNumericSequence = /^-?\d+\.\.-?\d+(?:\.\.-?\d+)?$/.test(m.body);
-    const isAlphaSequence = /^[a-zA-Z]\.\.[a-zA-Z](?:\.\.-?\d+)?$/.test(m.body);
+    const isNumericSequence = /^-?\d+\.\.-?\d+(?:\.\.-?\d+)?$/.test(m2.body);
+    const isAlphaSequence = /^[a-zA-Z]\.\.[a-zA-Z](?:\.\.-?\d+)?$/.test(m2.body);
     const isSequence = isNumericSequence || isAlphaSequence;
-    const isOptions = m.body.indexOf(",") >= 0;
+    const isOptions = m2.body.indexOf(",") >= 0;
     if (!isSequence && !isOptions) {
-      if (rewrites < maxRewrites && commaSetFollows(m.post, budget)) {
+      if (rewrites < maxRewrites && commaSetFollows(m2.post, budget)) {
         rewrites++;
-        str = m.pre + "{" + m.body + escClose + m.post;
-        masked = masked.slice(0, m.end) + escClose + masked.slice(m.end + 1);
+        str = m2.pre + "{" + m2.body + escClose + m2.post;
+        masked = masked.slice(0, m2.end) + escClose + masked.slice(m2.end + 1);
         isTop = true;
         continue;
       }
@@ -34664,12 +34664,12 @@ function expand_(str, max2, maxLength, maxDepth, depth, maxRewrites, budget, isT
     }
     let values;
     if (isSequence) {
-      values = expandSequence(m.body, isAlphaSequence, max2, maxLength, budget);
+      values = expandSequence(m2.body, isAlphaSequence, max2, maxLength, budget);
       if (!values) {
         return literal();
       }
     } else {
-      let n = parseCommaParts(m.body, budget);
+      let n = parseCommaParts(m2.body, budget);
       if (!n) {
         return literal();
       }
@@ -34679,19 +34679,19 @@ function expand_(str, max2, maxLength, maxDepth, depth, maxRewrites, budget, isT
           return literal();
         }
         if (n.length === 1) {
-          const next2 = combine(acc, pre + n[0], [""], max2, maxLength, dropEmpties && !m.post.length, budget);
+          const next2 = combine(acc, pre + n[0], [""], max2, maxLength, dropEmpties && !m2.post.length, budget);
           if (budget.remaining < 0) {
             return literal();
           }
           acc = next2;
-          if (!m.post.length)
+          if (!m2.post.length)
             break;
-          str = m.post;
-          masked = masked.slice(m.end + 1);
+          str = m2.post;
+          masked = masked.slice(m2.end + 1);
           continue;
         }
       }
-      let dropsEmpties = dropEmpties && !m.post.length && !pre;
+      let dropsEmpties = dropEmpties && !m2.post.length && !pre;
       for (let d = 0; dropsEmpties && d < acc.length; d++) {
         if (acc[d]) {
           dropsEmpties = false;
@@ -34699,32 +34699,32 @@ function expand_(str, max2, maxLength, maxDepth, depth, maxRewrites, budget, isT
       }
       values = [];
       let valuesLength = 0;
-      outer: for (let j = 0; j < n.length; j++) {
-        const expanded = expand_(n[j], max2, maxLength, maxDepth, depth + 1, maxRewrites, budget, false);
+      outer: for (let j2 = 0; j2 < n.length; j2++) {
+        const expanded = expand_(n[j2], max2, maxLength, maxDepth, depth + 1, maxRewrites, budget, false);
         if (budget.remaining < 0) {
           return literal();
         }
-        for (let k = 0; k < expanded.length; k++) {
-          const v = expanded[k];
-          if (dropsEmpties && !v)
+        for (let k2 = 0; k2 < expanded.length; k2++) {
+          const v2 = expanded[k2];
+          if (dropsEmpties && !v2)
             continue;
-          if (values.length >= max2 || valuesLength + v.length > maxLength) {
+          if (values.length >= max2 || valuesLength + v2.length > maxLength) {
             break outer;
           }
-          values.push(v);
-          valuesLength += v.length;
+          values.push(v2);
+          valuesLength += v2.length;
         }
       }
     }
-    const next = combine(acc, pre, values, max2, maxLength, dropEmpties && !m.post.length, budget);
+    const next = combine(acc, pre, values, max2, maxLength, dropEmpties && !m2.post.length, budget);
     if (budget.remaining < 0) {
       return literal();
     }
     acc = next;
-    if (!m.post.length)
+    if (!m2.post.length)
       break;
-    str = m.post;
-    masked = masked.slice(m.end + 1);
+    str = m2.post;
+    masked = masked.slice(m2.end + 1);
   }
   return acc;
 }
@@ -34757,8 +34757,8 @@ var posixClasses = {
   "[:word:]": ["\\p{L}\\p{Nl}\\p{Nd}\\p{Pc}", true],
   "[:xdigit:]": ["A-Fa-f0-9", false]
 };
-var braceEscape = (s) => s.replace(/[[\]\\-]/g, "\\$&");
-var regexpEscape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, "\\$&");
+var braceEscape = (s3) => s3.replace(/[[\]\\-]/g, "\\$&");
+var regexpEscape = (s3) => s3.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, "\\$&");
 var rangesToString = (ranges) => ranges.join("");
 var parseClass = (glob, position) => {
   const pos = position;
@@ -34794,7 +34794,7 @@ var parseClass = (glob, position) => {
       }
     }
     if (c === "[" && !escaping) {
-      for (const [cls, [unip, u, neg]] of Object.entries(posixClasses)) {
+      for (const [cls, [unip, u2, neg]] of Object.entries(posixClasses)) {
         if (glob.startsWith(cls, i2)) {
           if (rangeStart) {
             return ["$.", false, glob.length - pos, true];
@@ -34804,7 +34804,7 @@ var parseClass = (glob, position) => {
             negs.push(unip);
           else
             ranges.push(unip);
-          uflag = uflag || u;
+          uflag = uflag || u2;
           continue WHILE;
         }
       }
@@ -34850,11 +34850,11 @@ var parseClass = (glob, position) => {
 };
 
 // node_modules/minimatch/dist/esm/unescape.js
-var unescape = (s, { windowsPathsNoEscape = false, magicalBraces = true } = {}) => {
+var unescape = (s3, { windowsPathsNoEscape = false, magicalBraces = true } = {}) => {
   if (magicalBraces) {
-    return windowsPathsNoEscape ? s.replace(/\[([^/\\])\]/g, "$1") : s.replace(/((?!\\).|^)\[([^/\\])\]/g, "$1$2").replace(/\\([^/])/g, "$1");
+    return windowsPathsNoEscape ? s3.replace(/\[([^/\\])\]/g, "$1") : s3.replace(/((?!\\).|^)\[([^/\\])\]/g, "$1$2").replace(/\\([^/])/g, "$1");
   }
-  return windowsPathsNoEscape ? s.replace(/\[([^/\\{}])\]/g, "$1") : s.replace(/((?!\\).|^)\[([^/\\{}])\]/g, "$1$2").replace(/\\([^/{}])/g, "$1");
+  return windowsPathsNoEscape ? s3.replace(/\[([^/\\{}])\]/g, "$1") : s3.replace(/((?!\\).|^)\[([^/\\{}])\]/g, "$1$2").replace(/\\([^/{}])/g, "$1");
 };
 
 // node_modules/minimatch/dist/esm/ast.js
@@ -34913,7 +34913,7 @@ var startNoDot = "(?!\\.)";
 var addPatternStart = /* @__PURE__ */ new Set(["[", "."]);
 var justDots = /* @__PURE__ */ new Set(["..", "."]);
 var reSpecials = new Set("().*{}+?[]^$\\!");
-var regExpEscape = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, "\\$&");
+var regExpEscape = (s3) => s3.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, "\\$&");
 var qmark = "[^/]";
 var star = qmark + "*?";
 var starNoEmpty = qmark + "+?";
@@ -34964,17 +34964,17 @@ var AST = class {
   get hasMagic() {
     if (this.#hasMagic !== void 0)
       return this.#hasMagic;
-    for (const p of this.#parts) {
-      if (typeof p === "string")
+    for (const p2 of this.#parts) {
+      if (typeof p2 === "string")
         continue;
-      if (p.type || p.hasMagic)
+      if (p2.type || p2.hasMagic)
         return this.#hasMagic = true;
     }
     return this.#hasMagic;
   }
   // reconstructs the pattern
   toString() {
-    return this.#toString !== void 0 ? this.#toString : !this.type ? this.#toString = this.#parts.map((p) => String(p)).join("") : this.#toString = this.type + "(" + this.#parts.map((p) => String(p)).join("|") + ")";
+    return this.#toString !== void 0 ? this.#toString : !this.type ? this.#toString = this.#parts.map((p2) => String(p2)).join("") : this.#toString = this.type + "(" + this.#parts.map((p2) => String(p2)).join("|") + ")";
   }
   #fillNegs() {
     if (this !== this.#root)
@@ -34987,10 +34987,10 @@ var AST = class {
     while (n = this.#negs.pop()) {
       if (n.type !== "!")
         continue;
-      let p = n;
-      let pp = p.#parent;
+      let p2 = n;
+      let pp = p2.#parent;
       while (pp) {
-        for (let i2 = p.#parentIndex + 1; !pp.type && i2 < pp.#parts.length; i2++) {
+        for (let i2 = p2.#parentIndex + 1; !pp.type && i2 < pp.#parts.length; i2++) {
           for (const part of n.#parts) {
             if (typeof part === "string") {
               throw new Error("string part in extglob AST??");
@@ -34998,24 +34998,24 @@ var AST = class {
             part.copyIn(pp.#parts[i2]);
           }
         }
-        p = pp;
-        pp = p.#parent;
+        p2 = pp;
+        pp = p2.#parent;
       }
     }
     return this;
   }
-  push(...parts) {
-    for (const p of parts) {
-      if (p === "")
+  push(...parts2) {
+    for (const p2 of parts2) {
+      if (p2 === "")
         continue;
-      if (typeof p !== "string" && !(p instanceof _a && p.#parent === this)) {
-        throw new Error("invalid part: " + p);
+      if (typeof p2 !== "string" && !(p2 instanceof _a && p2.#parent === this)) {
+        throw new Error("invalid part: " + p2);
       }
-      this.#parts.push(p);
+      this.#parts.push(p2);
     }
   }
   toJSON() {
-    const ret = this.type === null ? this.#parts.slice().map((p) => typeof p === "string" ? p : p.toJSON()) : [this.type, ...this.#parts.map((p) => p.toJSON())];
+    const ret = this.type === null ? this.#parts.slice().map((p2) => typeof p2 === "string" ? p2 : p2.toJSON()) : [this.type, ...this.#parts.map((p2) => p2.toJSON())];
     if (this.isStart() && !this.type)
       ret.unshift([]);
     if (this.isEnd() && (this === this.#root || this.#root.#filledNegs && this.#parent?.type === "!")) {
@@ -35030,9 +35030,9 @@ var AST = class {
       return false;
     if (this.#parentIndex === 0)
       return true;
-    const p = this.#parent;
+    const p2 = this.#parent;
     for (let i2 = 0; i2 < this.#parentIndex; i2++) {
-      const pp = p.#parts[i2];
+      const pp = p2.#parts[i2];
       if (!(pp instanceof _a && pp.type === "!")) {
         return false;
       }
@@ -35059,8 +35059,8 @@ var AST = class {
   }
   clone(parent) {
     const c = new _a(this.type, parent);
-    for (const p of this.#parts) {
-      c.copyIn(p);
+    for (const p2 of this.#parts) {
+      c.copyIn(p2);
     }
     return c;
   }
@@ -35113,7 +35113,7 @@ var AST = class {
     }
     let i2 = pos + 1;
     let part = new _a(null, ast);
-    const parts = [];
+    const parts2 = [];
     let acc = "";
     while (i2 < str.length) {
       const c = str.charAt(i2++);
@@ -35153,7 +35153,7 @@ var AST = class {
       if (c === "|") {
         part.push(acc);
         acc = "";
-        parts.push(part);
+        parts2.push(part);
         part = new _a(null, ast);
         continue;
       }
@@ -35163,7 +35163,7 @@ var AST = class {
         }
         part.push(acc);
         acc = "";
-        ast.push(...parts, part);
+        ast.push(...parts2, part);
         return i2;
       }
       acc += c;
@@ -35199,15 +35199,15 @@ var AST = class {
   #adopt(child2, index2) {
     const gc = child2.#parts[0];
     this.#parts.splice(index2, 1, ...gc.#parts);
-    for (const p of gc.#parts) {
-      if (typeof p === "object")
-        p.#parent = this;
+    for (const p2 of gc.#parts) {
+      if (typeof p2 === "object")
+        p2.#parent = this;
     }
     this.#toString = void 0;
   }
   #canUsurpType(c) {
-    const m = usurpMap.get(this.type);
-    return !!m?.has(c);
+    const m2 = usurpMap.get(this.type);
+    return !!m2?.has(c);
   }
   #canUsurp(child2) {
     if (!child2 || typeof child2 !== "object" || child2.type !== null || child2.#parts.length !== 1 || this.type === null || this.#parts.length !== 1) {
@@ -35220,18 +35220,18 @@ var AST = class {
     return this.#canUsurpType(gc.type);
   }
   #usurp(child2) {
-    const m = usurpMap.get(this.type);
+    const m2 = usurpMap.get(this.type);
     const gc = child2.#parts[0];
-    const nt = m?.get(gc.type);
-    if (!nt)
+    const nt2 = m2?.get(gc.type);
+    if (!nt2)
       return false;
     this.#parts = gc.#parts;
-    for (const p of this.#parts) {
-      if (typeof p === "object") {
-        p.#parent = this;
+    for (const p2 of this.#parts) {
+      if (typeof p2 === "object") {
+        p2.#parent = this;
       }
     }
-    this.type = nt;
+    this.type = nt2;
     this.#toString = void 0;
     this.#emptyExt = false;
   }
@@ -35246,14 +35246,14 @@ var AST = class {
     if (this !== this.#root)
       return this.#root.toMMPattern();
     const glob = this.toString();
-    const [re, body2, hasMagic, uflag] = this.toRegExpSource();
+    const [re2, body2, hasMagic, uflag] = this.toRegExpSource();
     const anyMagic = hasMagic || this.#hasMagic || this.#options.nocase && !this.#options.nocaseMagicOnly && glob.toUpperCase() !== glob.toLowerCase();
     if (!anyMagic) {
       return body2;
     }
     const flags = (this.#options.nocase ? "i" : "") + (uflag ? "u" : "");
-    return Object.assign(new RegExp(`^${re}$`, flags), {
-      _src: re,
+    return Object.assign(new RegExp(`^${re2}$`, flags), {
+      _src: re2,
       _glob: glob
     });
   }
@@ -35336,12 +35336,12 @@ var AST = class {
       this.#fillNegs();
     }
     if (!isExtglobAST(this)) {
-      const noEmpty = this.isStart() && this.isEnd() && !this.#parts.some((s) => typeof s !== "string");
-      const src = this.#parts.map((p) => {
-        const [re, _, hasMagic, uflag] = typeof p === "string" ? _a.#parseGlob(p, this.#hasMagic, noEmpty) : p.toRegExpSource(allowDot);
+      const noEmpty = this.isStart() && this.isEnd() && !this.#parts.some((s3) => typeof s3 !== "string");
+      const src = this.#parts.map((p2) => {
+        const [re2, _2, hasMagic, uflag] = typeof p2 === "string" ? _a.#parseGlob(p2, this.#hasMagic, noEmpty) : p2.toRegExpSource(allowDot);
         this.#hasMagic = this.#hasMagic || hasMagic;
         this.#uflag = this.#uflag || uflag;
-        return re;
+        return re2;
       }).join("");
       let start2 = "";
       if (this.isStart()) {
@@ -35376,12 +35376,12 @@ var AST = class {
     const start = this.type === "!" ? "(?:(?!(?:" : "(?:";
     let body2 = this.#partsToRegExp(dot);
     if (this.isStart() && this.isEnd() && !body2 && this.type !== "!") {
-      const s = this.toString();
-      const me = this;
-      me.#parts = [s];
-      me.type = null;
-      me.#hasMagic = void 0;
-      return [s, unescape(this.toString()), false, false];
+      const s3 = this.toString();
+      const me2 = this;
+      me2.#parts = [s3];
+      me2.type = null;
+      me2.#hasMagic = void 0;
+      return [s3, unescape(this.toString()), false, false];
     }
     let bodyDotAllowed = !repeated || allowDot || dot || !startNoDot ? "" : this.#partsToRegExp(true);
     if (bodyDotAllowed === body2) {
@@ -35409,9 +35409,9 @@ var AST = class {
   }
   #flatten() {
     if (!isExtglobAST(this)) {
-      for (const p of this.#parts) {
-        if (typeof p === "object") {
-          p.#flatten();
+      for (const p2 of this.#parts) {
+        if (typeof p2 === "object") {
+          p2.#flatten();
         }
       }
     } else {
@@ -35440,32 +35440,32 @@ var AST = class {
     this.#toString = void 0;
   }
   #partsToRegExp(dot) {
-    return this.#parts.map((p) => {
-      if (typeof p === "string") {
+    return this.#parts.map((p2) => {
+      if (typeof p2 === "string") {
         throw new Error("string type in extglob ast??");
       }
-      const [re, _, _hasMagic, uflag] = p.toRegExpSource(dot);
+      const [re2, _2, _hasMagic, uflag] = p2.toRegExpSource(dot);
       this.#uflag = this.#uflag || uflag;
-      return re;
-    }).filter((p) => !(this.isStart() && this.isEnd()) || !!p).join("|");
+      return re2;
+    }).filter((p2) => !(this.isStart() && this.isEnd()) || !!p2).join("|");
   }
   static #parseGlob(glob, hasMagic, noEmpty = false) {
     let escaping = false;
-    let re = "";
+    let re2 = "";
     let uflag = false;
     let inStar = false;
     for (let i2 = 0; i2 < glob.length; i2++) {
       const c = glob.charAt(i2);
       if (escaping) {
         escaping = false;
-        re += (reSpecials.has(c) ? "\\" : "") + c;
+        re2 += (reSpecials.has(c) ? "\\" : "") + c;
         continue;
       }
       if (c === "*") {
         if (inStar)
           continue;
         inStar = true;
-        re += noEmpty && /^[*]+$/.test(glob) ? starNoEmpty : star;
+        re2 += noEmpty && /^[*]+$/.test(glob) ? starNoEmpty : star;
         hasMagic = true;
         continue;
       } else {
@@ -35473,7 +35473,7 @@ var AST = class {
       }
       if (c === "\\") {
         if (i2 === glob.length - 1) {
-          re += "\\\\";
+          re2 += "\\\\";
         } else {
           escaping = true;
         }
@@ -35482,7 +35482,7 @@ var AST = class {
       if (c === "[") {
         const [src, needUflag, consumed, magic] = parseClass(glob, i2);
         if (consumed) {
-          re += src;
+          re2 += src;
           uflag = uflag || needUflag;
           i2 += consumed - 1;
           hasMagic = hasMagic || magic;
@@ -35490,82 +35490,82 @@ var AST = class {
         }
       }
       if (c === "?") {
-        re += qmark;
+        re2 += qmark;
         hasMagic = true;
         continue;
       }
-      re += regExpEscape(c);
+      re2 += regExpEscape(c);
     }
-    return [re, unescape(glob), !!hasMagic, uflag];
+    return [re2, unescape(glob), !!hasMagic, uflag];
   }
 };
 _a = AST;
 
 // node_modules/minimatch/dist/esm/escape.js
-var escape = (s, { windowsPathsNoEscape = false, magicalBraces = false } = {}) => {
+var escape = (s3, { windowsPathsNoEscape = false, magicalBraces = false } = {}) => {
   if (magicalBraces) {
-    return windowsPathsNoEscape ? s.replace(/[?*()[\]{}]/g, "[$&]") : s.replace(/[?*()[\]\\{}]/g, "\\$&");
+    return windowsPathsNoEscape ? s3.replace(/[?*()[\]{}]/g, "[$&]") : s3.replace(/[?*()[\]\\{}]/g, "\\$&");
   }
-  return windowsPathsNoEscape ? s.replace(/[?*()[\]]/g, "[$&]") : s.replace(/[?*()[\]\\]/g, "\\$&");
+  return windowsPathsNoEscape ? s3.replace(/[?*()[\]]/g, "[$&]") : s3.replace(/[?*()[\]\\]/g, "\\$&");
 };
 
 // node_modules/minimatch/dist/esm/index.js
-var minimatch = (p, pattern, options = {}) => {
+var minimatch = (p2, pattern, options = {}) => {
   assertValidPattern(pattern);
   if (!options.nocomment && pattern.charAt(0) === "#") {
     return false;
   }
-  return new Minimatch(pattern, options).match(p);
+  return new Minimatch(pattern, options).match(p2);
 };
 var starDotExtRE = /^\*+([^+@!?*[(]*)$/;
-var starDotExtTest = (ext3) => (f) => !f.startsWith(".") && f.endsWith(ext3);
-var starDotExtTestDot = (ext3) => (f) => f.endsWith(ext3);
+var starDotExtTest = (ext3) => (f2) => !f2.startsWith(".") && f2.endsWith(ext3);
+var starDotExtTestDot = (ext3) => (f2) => f2.endsWith(ext3);
 var starDotExtTestNocase = (ext3) => {
   ext3 = ext3.toLowerCase();
-  return (f) => !f.startsWith(".") && f.toLowerCase().endsWith(ext3);
+  return (f2) => !f2.startsWith(".") && f2.toLowerCase().endsWith(ext3);
 };
 var starDotExtTestNocaseDot = (ext3) => {
   ext3 = ext3.toLowerCase();
-  return (f) => f.toLowerCase().endsWith(ext3);
+  return (f2) => f2.toLowerCase().endsWith(ext3);
 };
 var starDotStarRE = /^\*+\.\*+$/;
-var starDotStarTest = (f) => !f.startsWith(".") && f.includes(".");
-var starDotStarTestDot = (f) => f !== "." && f !== ".." && f.includes(".");
+var starDotStarTest = (f2) => !f2.startsWith(".") && f2.includes(".");
+var starDotStarTestDot = (f2) => f2 !== "." && f2 !== ".." && f2.includes(".");
 var dotStarRE = /^\.\*+$/;
-var dotStarTest = (f) => f !== "." && f !== ".." && f.startsWith(".");
+var dotStarTest = (f2) => f2 !== "." && f2 !== ".." && f2.startsWith(".");
 var starRE = /^\*+$/;
-var starTest = (f) => f.length !== 0 && !f.startsWith(".");
-var starTestDot = (f) => f.length !== 0 && f !== "." && f !== "..";
+var starTest = (f2) => f2.length !== 0 && !f2.startsWith(".");
+var starTestDot = (f2) => f2.length !== 0 && f2 !== "." && f2 !== "..";
 var qmarksRE = /^\?+([^+@!?*[(]*)?$/;
 var qmarksTestNocase = ([$0, ext3 = ""]) => {
   const noext = qmarksTestNoExt([$0]);
   if (!ext3)
     return noext;
   ext3 = ext3.toLowerCase();
-  return (f) => noext(f) && f.toLowerCase().endsWith(ext3);
+  return (f2) => noext(f2) && f2.toLowerCase().endsWith(ext3);
 };
 var qmarksTestNocaseDot = ([$0, ext3 = ""]) => {
   const noext = qmarksTestNoExtDot([$0]);
   if (!ext3)
     return noext;
   ext3 = ext3.toLowerCase();
-  return (f) => noext(f) && f.toLowerCase().endsWith(ext3);
+  return (f2) => noext(f2) && f2.toLowerCase().endsWith(ext3);
 };
 var qmarksTestDot = ([$0, ext3 = ""]) => {
   const noext = qmarksTestNoExtDot([$0]);
-  return !ext3 ? noext : (f) => noext(f) && f.endsWith(ext3);
+  return !ext3 ? noext : (f2) => noext(f2) && f2.endsWith(ext3);
 };
 var qmarksTest = ([$0, ext3 = ""]) => {
   const noext = qmarksTestNoExt([$0]);
-  return !ext3 ? noext : (f) => noext(f) && f.endsWith(ext3);
+  return !ext3 ? noext : (f2) => noext(f2) && f2.endsWith(ext3);
 };
 var qmarksTestNoExt = ([$0]) => {
   const len2 = $0.length;
-  return (f) => f.length === len2 && !f.startsWith(".");
+  return (f2) => f2.length === len2 && !f2.startsWith(".");
 };
 var qmarksTestNoExtDot = ([$0]) => {
   const len2 = $0.length;
-  return (f) => f.length === len2 && f !== "." && f !== "..";
+  return (f2) => f2.length === len2 && f2 !== "." && f2 !== "..";
 };
 var defaultPlatform = typeof process === "object" && process ? typeof process.env === "object" && process.env && process.env.__MINIMATCH_TESTING_PLATFORM__ || process.platform : "posix";
 var path6 = {
@@ -35580,16 +35580,16 @@ var qmark2 = "[^/]";
 var star2 = qmark2 + "*?";
 var twoStarDot = "(?:(?!(?:\\/|^)(?:\\.{1,2})($|\\/)).)*?";
 var twoStarNoDot = "(?:(?!(?:\\/|^)\\.).)*?";
-var filter = (pattern, options = {}) => (p) => minimatch(p, pattern, options);
+var filter = (pattern, options = {}) => (p2) => minimatch(p2, pattern, options);
 minimatch.filter = filter;
-var ext = (a, b = {}) => Object.assign({}, a, b);
+var ext = (a, b2 = {}) => Object.assign({}, a, b2);
 var defaults = (def) => {
   if (!def || typeof def !== "object" || !Object.keys(def).length) {
     return minimatch;
   }
   const orig = minimatch;
-  const m = (p, pattern, options = {}) => orig(p, pattern, ext(def, options));
-  return Object.assign(m, {
+  const m2 = (p2, pattern, options = {}) => orig(p2, pattern, ext(def, options));
+  return Object.assign(m2, {
     Minimatch: class Minimatch extends orig.Minimatch {
       constructor(pattern, options = {}) {
         super(pattern, ext(def, options));
@@ -35608,8 +35608,8 @@ var defaults = (def) => {
         return orig.AST.fromGlob(pattern, ext(def, options));
       }
     },
-    unescape: (s, options = {}) => orig.unescape(s, ext(def, options)),
-    escape: (s, options = {}) => orig.escape(s, ext(def, options)),
+    unescape: (s3, options = {}) => orig.unescape(s3, ext(def, options)),
+    escape: (s3, options = {}) => orig.escape(s3, ext(def, options)),
     filter: (pattern, options = {}) => orig.filter(pattern, ext(def, options)),
     defaults: (options) => orig.defaults(ext(def, options)),
     makeRe: (pattern, options = {}) => orig.makeRe(pattern, ext(def, options)),
@@ -35632,7 +35632,7 @@ var makeRe = (pattern, options = {}) => new Minimatch(pattern, options).makeRe()
 minimatch.makeRe = makeRe;
 var match2 = (list2, pattern, options = {}) => {
   const mm = new Minimatch(pattern, options);
-  list2 = list2.filter((f) => mm.match(f));
+  list2 = list2.filter((f2) => mm.match(f2));
   if (mm.options.nonull && !list2.length) {
     list2.push(pattern);
   }
@@ -35640,7 +35640,7 @@ var match2 = (list2, pattern, options = {}) => {
 };
 minimatch.match = match2;
 var globMagic = /[?*]|[+@!]\(.*?\)|\[|\]/;
-var regExpEscape2 = (s) => s.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, "\\$&");
+var regExpEscape2 = (s3) => s3.replace(/[-[\]{}()*+?.,\\^$|#\s]/g, "\\$&");
 var Minimatch = class {
   options;
   set;
@@ -35699,7 +35699,7 @@ var Minimatch = class {
     }
     return false;
   }
-  debug(..._) {
+  debug(..._2) {
   }
   make() {
     const pattern = this.pattern;
@@ -35718,31 +35718,31 @@ var Minimatch = class {
       this.debug = (...args) => console.error(...args);
     }
     this.debug(this.pattern, this.globSet);
-    const rawGlobParts = this.globSet.map((s) => this.slashSplit(s));
+    const rawGlobParts = this.globSet.map((s3) => this.slashSplit(s3));
     this.globParts = this.preprocess(rawGlobParts);
     this.debug(this.pattern, this.globParts);
-    let set2 = this.globParts.map((s, _, __) => {
+    let set2 = this.globParts.map((s3, _2, __) => {
       if (this.isWindows && this.windowsNoMagicRoot) {
-        const isUNC = s[0] === "" && s[1] === "" && (s[2] === "?" || !globMagic.test(s[2])) && !globMagic.test(s[3]);
-        const isDrive = /^[a-z]:/i.test(s[0]);
+        const isUNC = s3[0] === "" && s3[1] === "" && (s3[2] === "?" || !globMagic.test(s3[2])) && !globMagic.test(s3[3]);
+        const isDrive = /^[a-z]:/i.test(s3[0]);
         if (isUNC) {
           return [
-            ...s.slice(0, 4),
-            ...s.slice(4).map((ss) => this.parse(ss))
+            ...s3.slice(0, 4),
+            ...s3.slice(4).map((ss2) => this.parse(ss2))
           ];
         } else if (isDrive) {
-          return [s[0], ...s.slice(1).map((ss) => this.parse(ss))];
+          return [s3[0], ...s3.slice(1).map((ss2) => this.parse(ss2))];
         }
       }
-      return s.map((ss) => this.parse(ss));
+      return s3.map((ss2) => this.parse(ss2));
     });
     this.debug(this.pattern, set2);
-    this.set = set2.filter((s) => s.indexOf(false) === -1);
+    this.set = set2.filter((s3) => s3.indexOf(false) === -1);
     if (this.isWindows) {
       for (let i2 = 0; i2 < this.set.length; i2++) {
-        const p = this.set[i2];
-        if (p[0] === "" && p[1] === "" && this.globParts[i2][2] === "?" && typeof p[3] === "string" && /^[a-z]:$/i.test(p[3])) {
-          p[2] = "?";
+        const p2 = this.set[i2];
+        if (p2[0] === "" && p2[1] === "" && this.globParts[i2][2] === "?" && typeof p2[3] === "string" && /^[a-z]:$/i.test(p2[3])) {
+          p2[2] = "?";
         }
       }
     }
@@ -35756,9 +35756,9 @@ var Minimatch = class {
   preprocess(globParts) {
     if (this.options.noglobstar) {
       for (const partset of globParts) {
-        for (let j = 0; j < partset.length; j++) {
-          if (partset[j] === "**") {
-            partset[j] = "*";
+        for (let j2 = 0; j2 < partset.length; j2++) {
+          if (partset[j2] === "**") {
+            partset[j2] = "*";
           }
         }
       }
@@ -35776,24 +35776,24 @@ var Minimatch = class {
   }
   // just get rid of adjascent ** portions
   adjascentGlobstarOptimize(globParts) {
-    return globParts.map((parts) => {
-      let gs = -1;
-      while (-1 !== (gs = parts.indexOf("**", gs + 1))) {
-        let i2 = gs;
-        while (parts[i2 + 1] === "**") {
+    return globParts.map((parts2) => {
+      let gs2 = -1;
+      while (-1 !== (gs2 = parts2.indexOf("**", gs2 + 1))) {
+        let i2 = gs2;
+        while (parts2[i2 + 1] === "**") {
           i2++;
         }
-        if (i2 !== gs) {
-          parts.splice(gs, i2 - gs);
+        if (i2 !== gs2) {
+          parts2.splice(gs2, i2 - gs2);
         }
       }
-      return parts;
+      return parts2;
     });
   }
   // get rid of adjascent ** and resolve .. portions
   levelOneOptimize(globParts) {
-    return globParts.map((parts) => {
-      parts = parts.reduce((set2, part) => {
+    return globParts.map((parts2) => {
+      parts2 = parts2.reduce((set2, part) => {
         const prev = set2[set2.length - 1];
         if (part === "**" && prev === "**") {
           return set2;
@@ -35807,43 +35807,43 @@ var Minimatch = class {
         set2.push(part);
         return set2;
       }, []);
-      return parts.length === 0 ? [""] : parts;
+      return parts2.length === 0 ? [""] : parts2;
     });
   }
-  levelTwoFileOptimize(parts) {
-    if (!Array.isArray(parts)) {
-      parts = this.slashSplit(parts);
+  levelTwoFileOptimize(parts2) {
+    if (!Array.isArray(parts2)) {
+      parts2 = this.slashSplit(parts2);
     }
     let didSomething = false;
     do {
       didSomething = false;
       if (!this.preserveMultipleSlashes) {
-        for (let i2 = 1; i2 < parts.length - 1; i2++) {
-          const p = parts[i2];
-          if (i2 === 1 && p === "" && parts[0] === "")
+        for (let i2 = 1; i2 < parts2.length - 1; i2++) {
+          const p2 = parts2[i2];
+          if (i2 === 1 && p2 === "" && parts2[0] === "")
             continue;
-          if (p === "." || p === "") {
+          if (p2 === "." || p2 === "") {
             didSomething = true;
-            parts.splice(i2, 1);
+            parts2.splice(i2, 1);
             i2--;
           }
         }
-        if (parts[0] === "." && parts.length === 2 && (parts[1] === "." || parts[1] === "")) {
+        if (parts2[0] === "." && parts2.length === 2 && (parts2[1] === "." || parts2[1] === "")) {
           didSomething = true;
-          parts.pop();
+          parts2.pop();
         }
       }
       let dd = 0;
-      while (-1 !== (dd = parts.indexOf("..", dd + 1))) {
-        const p = parts[dd - 1];
-        if (p && p !== "." && p !== ".." && p !== "**" && !(this.isWindows && /^[a-z]:$/i.test(p))) {
+      while (-1 !== (dd = parts2.indexOf("..", dd + 1))) {
+        const p2 = parts2[dd - 1];
+        if (p2 && p2 !== "." && p2 !== ".." && p2 !== "**" && !(this.isWindows && /^[a-z]:$/i.test(p2))) {
           didSomething = true;
-          parts.splice(dd - 1, 2);
+          parts2.splice(dd - 1, 2);
           dd -= 2;
         }
       }
     } while (didSomething);
-    return parts.length === 0 ? [""] : parts;
+    return parts2.length === 0 ? [""] : parts2;
   }
   // First phase: single-pattern processing
   // <pre> is 1 or more portions
@@ -35867,57 +35867,57 @@ var Minimatch = class {
     let didSomething = false;
     do {
       didSomething = false;
-      for (let parts of globParts) {
-        let gs = -1;
-        while (-1 !== (gs = parts.indexOf("**", gs + 1))) {
-          let gss = gs;
-          while (parts[gss + 1] === "**") {
+      for (let parts2 of globParts) {
+        let gs2 = -1;
+        while (-1 !== (gs2 = parts2.indexOf("**", gs2 + 1))) {
+          let gss = gs2;
+          while (parts2[gss + 1] === "**") {
             gss++;
           }
-          if (gss > gs) {
-            parts.splice(gs + 1, gss - gs);
+          if (gss > gs2) {
+            parts2.splice(gs2 + 1, gss - gs2);
           }
-          let next = parts[gs + 1];
-          const p = parts[gs + 2];
-          const p2 = parts[gs + 3];
+          let next = parts2[gs2 + 1];
+          const p2 = parts2[gs2 + 2];
+          const p22 = parts2[gs2 + 3];
           if (next !== "..")
             continue;
-          if (!p || p === "." || p === ".." || !p2 || p2 === "." || p2 === "..") {
+          if (!p2 || p2 === "." || p2 === ".." || !p22 || p22 === "." || p22 === "..") {
             continue;
           }
           didSomething = true;
-          parts.splice(gs, 1);
-          const other = parts.slice(0);
-          other[gs] = "**";
+          parts2.splice(gs2, 1);
+          const other = parts2.slice(0);
+          other[gs2] = "**";
           globParts.push(other);
-          gs--;
+          gs2--;
         }
         if (!this.preserveMultipleSlashes) {
-          for (let i2 = 1; i2 < parts.length - 1; i2++) {
-            const p = parts[i2];
-            if (i2 === 1 && p === "" && parts[0] === "")
+          for (let i2 = 1; i2 < parts2.length - 1; i2++) {
+            const p2 = parts2[i2];
+            if (i2 === 1 && p2 === "" && parts2[0] === "")
               continue;
-            if (p === "." || p === "") {
+            if (p2 === "." || p2 === "") {
               didSomething = true;
-              parts.splice(i2, 1);
+              parts2.splice(i2, 1);
               i2--;
             }
           }
-          if (parts[0] === "." && parts.length === 2 && (parts[1] === "." || parts[1] === "")) {
+          if (parts2[0] === "." && parts2.length === 2 && (parts2[1] === "." || parts2[1] === "")) {
             didSomething = true;
-            parts.pop();
+            parts2.pop();
           }
         }
         let dd = 0;
-        while (-1 !== (dd = parts.indexOf("..", dd + 1))) {
-          const p = parts[dd - 1];
-          if (p && p !== "." && p !== ".." && p !== "**") {
+        while (-1 !== (dd = parts2.indexOf("..", dd + 1))) {
+          const p2 = parts2[dd - 1];
+          if (p2 && p2 !== "." && p2 !== ".." && p2 !== "**") {
             didSomething = true;
-            const needDot = dd === 1 && parts[dd + 1] === "**";
+            const needDot = dd === 1 && parts2[dd + 1] === "**";
             const splin = needDot ? ["."] : [];
-            parts.splice(dd - 1, 2, ...splin);
-            if (parts.length === 0)
-              parts.push("");
+            parts2.splice(dd - 1, 2, ...splin);
+            if (parts2.length === 0)
+              parts2.push("");
             dd -= 2;
           }
         }
@@ -35934,52 +35934,52 @@ var Minimatch = class {
   // ^-- not valid because ** doens't follow symlinks
   secondPhasePreProcess(globParts) {
     for (let i2 = 0; i2 < globParts.length - 1; i2++) {
-      for (let j = i2 + 1; j < globParts.length; j++) {
-        const matched = this.partsMatch(globParts[i2], globParts[j], !this.preserveMultipleSlashes);
+      for (let j2 = i2 + 1; j2 < globParts.length; j2++) {
+        const matched = this.partsMatch(globParts[i2], globParts[j2], !this.preserveMultipleSlashes);
         if (matched) {
           globParts[i2] = [];
-          globParts[j] = matched;
+          globParts[j2] = matched;
           break;
         }
       }
     }
-    return globParts.filter((gs) => gs.length);
+    return globParts.filter((gs2) => gs2.length);
   }
-  partsMatch(a, b, emptyGSMatch = false) {
-    let ai = 0;
-    let bi = 0;
+  partsMatch(a, b2, emptyGSMatch = false) {
+    let ai2 = 0;
+    let bi2 = 0;
     let result = [];
     let which2 = "";
-    while (ai < a.length && bi < b.length) {
-      if (a[ai] === b[bi]) {
-        result.push(which2 === "b" ? b[bi] : a[ai]);
-        ai++;
-        bi++;
-      } else if (emptyGSMatch && a[ai] === "**" && b[bi] === a[ai + 1]) {
-        result.push(a[ai]);
-        ai++;
-      } else if (emptyGSMatch && b[bi] === "**" && a[ai] === b[bi + 1]) {
-        result.push(b[bi]);
-        bi++;
-      } else if (a[ai] === "*" && b[bi] && (this.options.dot || !b[bi].startsWith(".")) && b[bi] !== "**") {
+    while (ai2 < a.length && bi2 < b2.length) {
+      if (a[ai2] === b2[bi2]) {
+        result.push(which2 === "b" ? b2[bi2] : a[ai2]);
+        ai2++;
+        bi2++;
+      } else if (emptyGSMatch && a[ai2] === "**" && b2[bi2] === a[ai2 + 1]) {
+        result.push(a[ai2]);
+        ai2++;
+      } else if (emptyGSMatch && b2[bi2] === "**" && a[ai2] === b2[bi2 + 1]) {
+        result.push(b2[bi2]);
+        bi2++;
+      } else if (a[ai2] === "*" && b2[bi2] && (this.options.dot || !b2[bi2].startsWith(".")) && b2[bi2] !== "**") {
         if (which2 === "b")
           return false;
         which2 = "a";
-        result.push(a[ai]);
-        ai++;
-        bi++;
-      } else if (b[bi] === "*" && a[ai] && (this.options.dot || !a[ai].startsWith(".")) && a[ai] !== "**") {
+        result.push(a[ai2]);
+        ai2++;
+        bi2++;
+      } else if (b2[bi2] === "*" && a[ai2] && (this.options.dot || !a[ai2].startsWith(".")) && a[ai2] !== "**") {
         if (which2 === "a")
           return false;
         which2 = "b";
-        result.push(b[bi]);
-        ai++;
-        bi++;
+        result.push(b2[bi2]);
+        ai2++;
+        bi2++;
       } else {
         return false;
       }
     }
-    return a.length === b.length && result;
+    return a.length === b2.length && result;
   }
   parseNegate() {
     if (this.nonegate)
@@ -36072,9 +36072,9 @@ var Minimatch = class {
     if (!body2.length) {
       let sawSome = !!fileTailMatch;
       for (let i3 = fileIndex; i3 < file.length - fileTailMatch; i3++) {
-        const f = String(file[i3]);
+        const f2 = String(file[i3]);
         sawSome = true;
-        if (f === "." || f === ".." || !this.options.dot && f.startsWith(".")) {
+        if (f2 === "." || f2 === ".." || !this.options.dot && f2.startsWith(".")) {
           return false;
         }
       }
@@ -36084,48 +36084,48 @@ var Minimatch = class {
     let currentBody = bodySegments[0];
     let nonGsParts = 0;
     const nonGsPartsSums = [0];
-    for (const b of body2) {
-      if (b === GLOBSTAR) {
+    for (const b2 of body2) {
+      if (b2 === GLOBSTAR) {
         nonGsPartsSums.push(nonGsParts);
         currentBody = [[], 0];
         bodySegments.push(currentBody);
       } else {
-        currentBody[0].push(b);
+        currentBody[0].push(b2);
         nonGsParts++;
       }
     }
     let i2 = bodySegments.length - 1;
     const fileLength = file.length - fileTailMatch;
-    for (const b of bodySegments) {
-      b[1] = fileLength - (nonGsPartsSums[i2--] + b[0].length);
+    for (const b2 of bodySegments) {
+      b2[1] = fileLength - (nonGsPartsSums[i2--] + b2[0].length);
     }
     return !!this.#matchGlobStarBodySections(file, bodySegments, fileIndex, 0, partial, 0, !!fileTailMatch);
   }
   // return false for "nope, not matching"
   // return null for "not matching, cannot keep trying"
   #matchGlobStarBodySections(file, bodySegments, fileIndex, bodyIndex, partial, globStarDepth, sawTail) {
-    const bs = bodySegments[bodyIndex];
-    if (!bs) {
+    const bs2 = bodySegments[bodyIndex];
+    if (!bs2) {
       for (let i2 = fileIndex; i2 < file.length; i2++) {
         sawTail = true;
-        const f = file[i2];
-        if (f === "." || f === ".." || !this.options.dot && f.startsWith(".")) {
+        const f2 = file[i2];
+        if (f2 === "." || f2 === ".." || !this.options.dot && f2.startsWith(".")) {
           return false;
         }
       }
       return sawTail;
     }
-    const [body2, after] = bs;
+    const [body2, after] = bs2;
     while (fileIndex <= after) {
-      const m = this.#matchOne(file.slice(0, fileIndex + body2.length), body2, partial, fileIndex, 0);
-      if (m && globStarDepth < this.maxGlobstarRecursion) {
+      const m2 = this.#matchOne(file.slice(0, fileIndex + body2.length), body2, partial, fileIndex, 0);
+      if (m2 && globStarDepth < this.maxGlobstarRecursion) {
         const sub = this.#matchGlobStarBodySections(file, bodySegments, fileIndex + body2.length, bodyIndex + 1, partial, globStarDepth + 1, sawTail);
         if (sub !== false) {
           return sub;
         }
       }
-      const f = file[fileIndex];
-      if (f === "." || f === ".." || !this.options.dot && f.startsWith(".")) {
+      const f2 = file[fileIndex];
+      if (f2 === "." || f2 === ".." || !this.options.dot && f2.startsWith(".")) {
         return false;
       }
       fileIndex++;
@@ -36133,35 +36133,35 @@ var Minimatch = class {
     return partial || null;
   }
   #matchOne(file, pattern, partial, fileIndex, patternIndex) {
-    let fi;
-    let pi;
+    let fi2;
+    let pi2;
     let pl;
     let fl2;
-    for (fi = fileIndex, pi = patternIndex, fl2 = file.length, pl = pattern.length; fi < fl2 && pi < pl; fi++, pi++) {
+    for (fi2 = fileIndex, pi2 = patternIndex, fl2 = file.length, pl = pattern.length; fi2 < fl2 && pi2 < pl; fi2++, pi2++) {
       this.debug("matchOne loop");
-      let p = pattern[pi];
-      let f = file[fi];
-      this.debug(pattern, p, f);
-      if (p === false || p === GLOBSTAR) {
+      let p2 = pattern[pi2];
+      let f2 = file[fi2];
+      this.debug(pattern, p2, f2);
+      if (p2 === false || p2 === GLOBSTAR) {
         return false;
       }
       let hit;
-      if (typeof p === "string") {
-        hit = f === p;
-        this.debug("string match", p, f, hit);
+      if (typeof p2 === "string") {
+        hit = f2 === p2;
+        this.debug("string match", p2, f2, hit);
       } else {
-        hit = p.test(f);
-        this.debug("pattern match", p, f, hit);
+        hit = p2.test(f2);
+        this.debug("pattern match", p2, f2, hit);
       }
       if (!hit)
         return false;
     }
-    if (fi === fl2 && pi === pl) {
+    if (fi2 === fl2 && pi2 === pl) {
       return true;
-    } else if (fi === fl2) {
+    } else if (fi2 === fl2) {
       return partial;
-    } else if (pi === pl) {
-      return fi === fl2 - 1 && file[fi] === "";
+    } else if (pi2 === pl) {
+      return fi2 === fl2 - 1 && file[fi2] === "";
     } else {
       throw new Error("wtf?");
     }
@@ -36176,24 +36176,24 @@ var Minimatch = class {
       return GLOBSTAR;
     if (pattern === "")
       return "";
-    let m;
+    let m2;
     let fastTest = null;
-    if (m = pattern.match(starRE)) {
+    if (m2 = pattern.match(starRE)) {
       fastTest = options.dot ? starTestDot : starTest;
-    } else if (m = pattern.match(starDotExtRE)) {
-      fastTest = (options.nocase ? options.dot ? starDotExtTestNocaseDot : starDotExtTestNocase : options.dot ? starDotExtTestDot : starDotExtTest)(m[1]);
-    } else if (m = pattern.match(qmarksRE)) {
-      fastTest = (options.nocase ? options.dot ? qmarksTestNocaseDot : qmarksTestNocase : options.dot ? qmarksTestDot : qmarksTest)(m);
-    } else if (m = pattern.match(starDotStarRE)) {
+    } else if (m2 = pattern.match(starDotExtRE)) {
+      fastTest = (options.nocase ? options.dot ? starDotExtTestNocaseDot : starDotExtTestNocase : options.dot ? starDotExtTestDot : starDotExtTest)(m2[1]);
+    } else if (m2 = pattern.match(qmarksRE)) {
+      fastTest = (options.nocase ? options.dot ? qmarksTestNocaseDot : qmarksTestNocase : options.dot ? qmarksTestDot : qmarksTest)(m2);
+    } else if (m2 = pattern.match(starDotStarRE)) {
       fastTest = options.dot ? starDotStarTestDot : starDotStarTest;
-    } else if (m = pattern.match(dotStarRE)) {
+    } else if (m2 = pattern.match(dotStarRE)) {
       fastTest = dotStarTest;
     }
-    const re = AST.fromGlob(pattern, this.options).toMMPattern();
-    if (fastTest && typeof re === "object") {
-      Reflect.defineProperty(re, "test", { value: fastTest });
+    const re2 = AST.fromGlob(pattern, this.options).toMMPattern();
+    if (fastTest && typeof re2 === "object") {
+      Reflect.defineProperty(re2, "test", { value: fastTest });
     }
-    return re;
+    return re2;
   }
   makeRe() {
     if (this.regexp || this.regexp === false)
@@ -36206,18 +36206,18 @@ var Minimatch = class {
     const options = this.options;
     const twoStar = options.noglobstar ? star2 : options.dot ? twoStarDot : twoStarNoDot;
     const flags = new Set(options.nocase ? ["i"] : []);
-    let re = set2.map((pattern) => {
-      const pp = pattern.map((p) => {
-        if (p instanceof RegExp) {
-          for (const f of p.flags.split(""))
-            flags.add(f);
+    let re2 = set2.map((pattern) => {
+      const pp = pattern.map((p2) => {
+        if (p2 instanceof RegExp) {
+          for (const f2 of p2.flags.split(""))
+            flags.add(f2);
         }
-        return typeof p === "string" ? regExpEscape2(p) : p === GLOBSTAR ? GLOBSTAR : p._src;
+        return typeof p2 === "string" ? regExpEscape2(p2) : p2 === GLOBSTAR ? GLOBSTAR : p2._src;
       });
-      pp.forEach((p, i2) => {
+      pp.forEach((p2, i2) => {
         const next = pp[i2 + 1];
         const prev = pp[i2 - 1];
-        if (p !== GLOBSTAR || prev === GLOBSTAR) {
+        if (p2 !== GLOBSTAR || prev === GLOBSTAR) {
           return;
         }
         if (prev === void 0) {
@@ -36233,7 +36233,7 @@ var Minimatch = class {
           pp[i2 + 1] = GLOBSTAR;
         }
       });
-      const filtered = pp.filter((p) => p !== GLOBSTAR);
+      const filtered = pp.filter((p2) => p2 !== GLOBSTAR);
       if (this.partial && filtered.length >= 1) {
         const prefixes = [];
         for (let i2 = 1; i2 <= filtered.length; i2++) {
@@ -36244,44 +36244,44 @@ var Minimatch = class {
       return filtered.join("/");
     }).join("|");
     const [open2, close] = set2.length > 1 ? ["(?:", ")"] : ["", ""];
-    re = "^" + open2 + re + close + "$";
+    re2 = "^" + open2 + re2 + close + "$";
     if (this.partial) {
-      re = "^(?:\\/|" + open2 + re.slice(1, -1) + close + ")$";
+      re2 = "^(?:\\/|" + open2 + re2.slice(1, -1) + close + ")$";
     }
     if (this.negate)
-      re = "^(?!" + re + ").+$";
+      re2 = "^(?!" + re2 + ").+$";
     try {
-      this.regexp = new RegExp(re, [...flags].join(""));
+      this.regexp = new RegExp(re2, [...flags].join(""));
     } catch {
       this.regexp = false;
     }
     return this.regexp;
   }
-  slashSplit(p) {
+  slashSplit(p2) {
     if (this.preserveMultipleSlashes) {
-      return p.split("/");
-    } else if (this.isWindows && /^\/\/[^/]+/.test(p)) {
-      return ["", ...p.split(/\/+/)];
+      return p2.split("/");
+    } else if (this.isWindows && /^\/\/[^/]+/.test(p2)) {
+      return ["", ...p2.split(/\/+/)];
     } else {
-      return p.split(/\/+/);
+      return p2.split(/\/+/);
     }
   }
-  match(f, partial = this.partial) {
-    this.debug("match", f, this.pattern);
+  match(f2, partial = this.partial) {
+    this.debug("match", f2, this.pattern);
     if (this.comment) {
       return false;
     }
     if (this.empty) {
-      return f === "";
+      return f2 === "";
     }
-    if (f === "/" && partial) {
+    if (f2 === "/" && partial) {
       return true;
     }
     const options = this.options;
     if (this.isWindows) {
-      f = f.split("\\").join("/");
+      f2 = f2.split("\\").join("/");
     }
-    const ff = this.slashSplit(f);
+    const ff = this.slashSplit(f2);
     this.debug(this.pattern, "split", ff);
     const set2 = this.set;
     this.debug(this.pattern, "set", set2);
@@ -36452,8 +36452,8 @@ var Pattern = class _Pattern {
   /**
    * Escapes glob patterns within a path
    */
-  static globEscape(s) {
-    return (IS_WINDOWS6 ? s : s.replace(/\\/g, "\\\\")).replace(/(\[)(?=[^/]+\])/g, "[[]").replace(/\?/g, "[?]").replace(/\*/g, "[*]");
+  static globEscape(s3) {
+    return (IS_WINDOWS6 ? s3 : s3.replace(/\\/g, "\\\\")).replace(/(\[)(?=[^/]+\])/g, "[[]").replace(/\?/g, "[?]").replace(/\*/g, "[*]");
   }
   /**
    * Normalizes slashes and ensures absolute root
@@ -36535,8 +36535,8 @@ var Pattern = class _Pattern {
    * Escapes regexp special characters
    * https://javascript.info/regexp-escaping
    */
-  static regExpEscape(s) {
-    return s.replace(/[[\\^$.|?*+()]/g, "\\$&");
+  static regExpEscape(s3) {
+    return s3.replace(/[[\\^$.|?*+()]/g, "\\$&");
   }
 };
 
@@ -36549,13 +36549,13 @@ var SearchState = class {
 };
 
 // node_modules/@actions/glob/lib/internal-globber.js
-var __awaiter9 = function(thisArg, _arguments, P, generator) {
+var __awaiter9 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -36578,56 +36578,56 @@ var __awaiter9 = function(thisArg, _arguments, P, generator) {
 };
 var __asyncValues = function(o) {
   if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
-  var m = o[Symbol.asyncIterator], i2;
-  return m ? m.call(o) : (o = typeof __values === "function" ? __values(o) : o[Symbol.iterator](), i2 = {}, verb("next"), verb("throw"), verb("return"), i2[Symbol.asyncIterator] = function() {
+  var m2 = o[Symbol.asyncIterator], i2;
+  return m2 ? m2.call(o) : (o = typeof __values === "function" ? __values(o) : o[Symbol.iterator](), i2 = {}, verb("next"), verb("throw"), verb("return"), i2[Symbol.asyncIterator] = function() {
     return this;
   }, i2);
   function verb(n) {
-    i2[n] = o[n] && function(v) {
+    i2[n] = o[n] && function(v2) {
       return new Promise(function(resolve3, reject) {
-        v = o[n](v), settle2(resolve3, reject, v.done, v.value);
+        v2 = o[n](v2), settle2(resolve3, reject, v2.done, v2.value);
       });
     };
   }
-  function settle2(resolve3, reject, d, v) {
-    Promise.resolve(v).then(function(v2) {
-      resolve3({ value: v2, done: d });
+  function settle2(resolve3, reject, d, v2) {
+    Promise.resolve(v2).then(function(v3) {
+      resolve3({ value: v3, done: d });
     }, reject);
   }
 };
-var __await = function(v) {
-  return this instanceof __await ? (this.v = v, this) : new __await(v);
+var __await = function(v2) {
+  return this instanceof __await ? (this.v = v2, this) : new __await(v2);
 };
 var __asyncGenerator = function(thisArg, _arguments, generator) {
   if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
-  var g = generator.apply(thisArg, _arguments || []), i2, q2 = [];
+  var g2 = generator.apply(thisArg, _arguments || []), i2, q3 = [];
   return i2 = Object.create((typeof AsyncIterator === "function" ? AsyncIterator : Object).prototype), verb("next"), verb("throw"), verb("return", awaitReturn), i2[Symbol.asyncIterator] = function() {
     return this;
   }, i2;
-  function awaitReturn(f) {
-    return function(v) {
-      return Promise.resolve(v).then(f, reject);
+  function awaitReturn(f2) {
+    return function(v2) {
+      return Promise.resolve(v2).then(f2, reject);
     };
   }
-  function verb(n, f) {
-    if (g[n]) {
-      i2[n] = function(v) {
-        return new Promise(function(a, b) {
-          q2.push([n, v, a, b]) > 1 || resume(n, v);
+  function verb(n, f2) {
+    if (g2[n]) {
+      i2[n] = function(v2) {
+        return new Promise(function(a, b2) {
+          q3.push([n, v2, a, b2]) > 1 || resume(n, v2);
         });
       };
-      if (f) i2[n] = f(i2[n]);
+      if (f2) i2[n] = f2(i2[n]);
     }
   }
-  function resume(n, v) {
+  function resume(n, v2) {
     try {
-      step(g[n](v));
+      step(g2[n](v2));
     } catch (e) {
-      settle2(q2[0][3], e);
+      settle2(q3[0][3], e);
     }
   }
   function step(r) {
-    r.value instanceof __await ? Promise.resolve(r.value.v).then(fulfill, reject) : settle2(q2[0][2], r);
+    r.value instanceof __await ? Promise.resolve(r.value.v).then(fulfill, reject) : settle2(q3[0][2], r);
   }
   function fulfill(value) {
     resume("next", value);
@@ -36635,8 +36635,8 @@ var __asyncGenerator = function(thisArg, _arguments, generator) {
   function reject(value) {
     resume("throw", value);
   }
-  function settle2(f, v) {
-    if (f(v), q2.shift(), q2.length) resume(q2[0][0], q2[0][1]);
+  function settle2(f2, v2) {
+    if (f2(v2), q3.shift(), q3.length) resume(q3[0][0], q3[0][1]);
   }
 };
 var IS_WINDOWS7 = process.platform === "win32";
@@ -36654,7 +36654,7 @@ var DefaultGlobber = class _DefaultGlobber {
       var _a3, e_1, _b2, _c;
       const result = [];
       try {
-        for (var _d = true, _e = __asyncValues(this.globGenerator()), _f; _f = yield _e.next(), _a3 = _f.done, !_a3; _d = true) {
+        for (var _d = true, _e2 = __asyncValues(this.globGenerator()), _f; _f = yield _e2.next(), _a3 = _f.done, !_a3; _d = true) {
           _c = _f.value;
           _d = false;
           const itemPath = _c;
@@ -36664,7 +36664,7 @@ var DefaultGlobber = class _DefaultGlobber {
         e_1 = { error: e_1_1 };
       } finally {
         try {
-          if (!_d && !_a3 && (_b2 = _e.return)) yield _b2.call(_e);
+          if (!_d && !_a3 && (_b2 = _e2.return)) yield _b2.call(_e2);
         } finally {
           if (e_1) throw e_1.error;
         }
@@ -36786,13 +36786,13 @@ var DefaultGlobber = class _DefaultGlobber {
 };
 
 // node_modules/@actions/glob/lib/glob.js
-var __awaiter10 = function(thisArg, _arguments, P, generator) {
+var __awaiter10 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -36854,13 +36854,13 @@ var CacheFileSizeLimit = 10 * Math.pow(1024, 3);
 var CacheReadDeniedMessagePrefix = "cache read denied:";
 
 // node_modules/@actions/cache/lib/internal/cacheUtils.js
-var __awaiter11 = function(thisArg, _arguments, P, generator) {
+var __awaiter11 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -36883,20 +36883,20 @@ var __awaiter11 = function(thisArg, _arguments, P, generator) {
 };
 var __asyncValues2 = function(o) {
   if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
-  var m = o[Symbol.asyncIterator], i2;
-  return m ? m.call(o) : (o = typeof __values === "function" ? __values(o) : o[Symbol.iterator](), i2 = {}, verb("next"), verb("throw"), verb("return"), i2[Symbol.asyncIterator] = function() {
+  var m2 = o[Symbol.asyncIterator], i2;
+  return m2 ? m2.call(o) : (o = typeof __values === "function" ? __values(o) : o[Symbol.iterator](), i2 = {}, verb("next"), verb("throw"), verb("return"), i2[Symbol.asyncIterator] = function() {
     return this;
   }, i2);
   function verb(n) {
-    i2[n] = o[n] && function(v) {
+    i2[n] = o[n] && function(v2) {
       return new Promise(function(resolve3, reject) {
-        v = o[n](v), settle2(resolve3, reject, v.done, v.value);
+        v2 = o[n](v2), settle2(resolve3, reject, v2.done, v2.value);
       });
     };
   }
-  function settle2(resolve3, reject, d, v) {
-    Promise.resolve(v).then(function(v2) {
-      resolve3({ value: v2, done: d });
+  function settle2(resolve3, reject, d, v2) {
+    Promise.resolve(v2).then(function(v3) {
+      resolve3({ value: v3, done: d });
     }, reject);
   }
 };
@@ -36936,9 +36936,9 @@ function resolvePaths(patterns) {
       implicitDescendants: false
     });
     try {
-      for (var _e = true, _f = __asyncValues2(globber.globGenerator()), _g; _g = yield _f.next(), _a3 = _g.done, !_a3; _e = true) {
+      for (var _e2 = true, _f = __asyncValues2(globber.globGenerator()), _g; _g = yield _f.next(), _a3 = _g.done, !_a3; _e2 = true) {
         _c = _g.value;
-        _e = false;
+        _e2 = false;
         const file = _c;
         const relativeFile = path10.relative(workspace, file).replace(new RegExp(`\\${path10.sep}`, "g"), "/");
         debug(`Matched: ${relativeFile}`);
@@ -36952,7 +36952,7 @@ function resolvePaths(patterns) {
       e_1 = { error: e_1_1 };
     } finally {
       try {
-        if (!_e && !_a3 && (_b2 = _f.return)) yield _b2.call(_f);
+        if (!_e2 && !_a3 && (_b2 = _f.return)) yield _b2.call(_f);
       } finally {
         if (e_1) throw e_1.error;
       }
@@ -37086,12 +37086,12 @@ function enable(namespaces) {
   enabledString = namespaces;
   enabledNamespaces = [];
   skippedNamespaces = [];
-  const namespaceList = namespaces.split(",").map((ns) => ns.trim());
-  for (const ns of namespaceList) {
-    if (ns.startsWith("-")) {
-      skippedNamespaces.push(ns.substring(1));
+  const namespaceList = namespaces.split(",").map((ns2) => ns2.trim());
+  for (const ns2 of namespaceList) {
+    if (ns2.startsWith("-")) {
+      skippedNamespaces.push(ns2.substring(1));
     } else {
-      enabledNamespaces.push(ns);
+      enabledNamespaces.push(ns2);
     }
   }
   for (const instance of debuggers) {
@@ -37489,12 +37489,12 @@ var HttpPipeline = class _HttpPipeline {
   }
   sendRequest(httpClient, request) {
     const policies = this.getOrderedPolicies();
-    const pipeline5 = policies.reduceRight((next, policy) => {
+    const pipeline4 = policies.reduceRight((next, policy) => {
       return (req) => {
         return policy.sendRequest(req, next);
       };
     }, (req) => httpClient.sendRequest(req));
-    return pipeline5(request);
+    return pipeline4(request);
   }
   getOrderedPolicies() {
     if (!this._orderedPolicies) {
@@ -37700,7 +37700,7 @@ var Sanitizer = class {
     allowedHeaderNames = defaultAllowedHeaderNames.concat(allowedHeaderNames);
     allowedQueryParameters = defaultAllowedQueryParameters.concat(allowedQueryParameters);
     this.allowedHeaderNames = new Set(allowedHeaderNames.map((n) => n.toLowerCase()));
-    this.allowedQueryParameters = new Set(allowedQueryParameters.map((p) => p.toLowerCase()));
+    this.allowedQueryParameters = new Set(allowedQueryParameters.map((p2) => p2.toLowerCase()));
   }
   /**
    * Sanitizes an object for logging.
@@ -37774,11 +37774,11 @@ var Sanitizer = class {
       return value;
     }
     const sanitized = {};
-    for (const k of Object.keys(value)) {
-      if (this.allowedQueryParameters.has(k.toLowerCase())) {
-        sanitized[k] = value[k];
+    for (const k2 of Object.keys(value)) {
+      if (this.allowedQueryParameters.has(k2.toLowerCase())) {
+        sanitized[k2] = value[k2];
       } else {
-        sanitized[k] = RedactedString;
+        sanitized[k2] = RedactedString;
       }
     }
     return sanitized;
@@ -38500,11 +38500,11 @@ async function prepareFormData(formData, request) {
     return;
   }
   request.headers.set("Content-Type", contentType2 ?? "multipart/form-data");
-  const parts = [];
+  const parts2 = [];
   for (const [fieldName, values] of Object.entries(formData)) {
     for (const value of Array.isArray(values) ? values : [values]) {
       if (typeof value === "string") {
-        parts.push({
+        parts2.push({
           headers: createHttpHeaders({
             "Content-Disposition": `form-data; name="${fieldName}"`
           }),
@@ -38517,14 +38517,14 @@ async function prepareFormData(formData, request) {
         const headers = createHttpHeaders();
         headers.set("Content-Disposition", `form-data; name="${fieldName}"; filename="${fileName}"`);
         headers.set("Content-Type", value.type || "application/octet-stream");
-        parts.push({
+        parts2.push({
           headers,
           body: value
         });
       }
     }
   }
-  request.multipartBody = { parts };
+  request.multipartBody = { parts: parts2 };
 }
 
 // node_modules/@typespec/ts-http-runtime/dist/esm/policies/agentPolicy.js
@@ -38838,10 +38838,10 @@ function getTotalLength(sources) {
   }
   return total;
 }
-async function buildRequestBody(request, parts, boundary) {
+async function buildRequestBody(request, parts2, boundary) {
   const sources = [
     stringToUint8Array(`--${boundary}`, "utf-8"),
-    ...parts.flatMap((part) => [
+    ...parts2.flatMap((part) => [
       stringToUint8Array("\r\n", "utf-8"),
       stringToUint8Array(encodeHeaders(part.headers), "utf-8"),
       stringToUint8Array("\r\n", "utf-8"),
@@ -38959,12 +38959,12 @@ var SDK_VERSION2 = "1.22.3";
 
 // node_modules/@azure/core-rest-pipeline/dist/esm/util/userAgent.js
 function getUserAgentString(telemetryInfo) {
-  const parts = [];
+  const parts2 = [];
   for (const [key, value] of telemetryInfo) {
     const token = value ? `${key}/${value}` : key;
-    parts.push(token);
+    parts2.push(token);
   }
-  return parts.join(" ");
+  return parts2.join(" ");
 }
 function getUserAgentHeaderName2() {
   return getHeaderName2();
@@ -39454,31 +39454,31 @@ function wrapAbortSignalLikePolicy() {
 
 // node_modules/@azure/core-rest-pipeline/dist/esm/createPipelineFromOptions.js
 function createPipelineFromOptions2(options) {
-  const pipeline5 = createEmptyPipeline2();
+  const pipeline4 = createEmptyPipeline2();
   if (isNodeLike2) {
     if (options.agent) {
-      pipeline5.addPolicy(agentPolicy2(options.agent));
+      pipeline4.addPolicy(agentPolicy2(options.agent));
     }
     if (options.tlsOptions) {
-      pipeline5.addPolicy(tlsPolicy2(options.tlsOptions));
+      pipeline4.addPolicy(tlsPolicy2(options.tlsOptions));
     }
-    pipeline5.addPolicy(proxyPolicy2(options.proxyOptions));
-    pipeline5.addPolicy(decompressResponsePolicy2());
+    pipeline4.addPolicy(proxyPolicy2(options.proxyOptions));
+    pipeline4.addPolicy(decompressResponsePolicy2());
   }
-  pipeline5.addPolicy(wrapAbortSignalLikePolicy());
-  pipeline5.addPolicy(formDataPolicy2(), { beforePolicies: [multipartPolicyName2] });
-  pipeline5.addPolicy(userAgentPolicy2(options.userAgentOptions));
-  pipeline5.addPolicy(setClientRequestIdPolicy(options.telemetryOptions?.clientRequestIdHeaderName));
-  pipeline5.addPolicy(multipartPolicy2(), { afterPhase: "Deserialize" });
-  pipeline5.addPolicy(defaultRetryPolicy2(options.retryOptions), { phase: "Retry" });
-  pipeline5.addPolicy(tracingPolicy({ ...options.userAgentOptions, ...options.loggingOptions }), {
+  pipeline4.addPolicy(wrapAbortSignalLikePolicy());
+  pipeline4.addPolicy(formDataPolicy2(), { beforePolicies: [multipartPolicyName2] });
+  pipeline4.addPolicy(userAgentPolicy2(options.userAgentOptions));
+  pipeline4.addPolicy(setClientRequestIdPolicy(options.telemetryOptions?.clientRequestIdHeaderName));
+  pipeline4.addPolicy(multipartPolicy2(), { afterPhase: "Deserialize" });
+  pipeline4.addPolicy(defaultRetryPolicy2(options.retryOptions), { phase: "Retry" });
+  pipeline4.addPolicy(tracingPolicy({ ...options.userAgentOptions, ...options.loggingOptions }), {
     afterPhase: "Retry"
   });
   if (isNodeLike2) {
-    pipeline5.addPolicy(redirectPolicy2(options.redirectOptions), { afterPhase: "Retry" });
+    pipeline4.addPolicy(redirectPolicy2(options.redirectOptions), { afterPhase: "Retry" });
   }
-  pipeline5.addPolicy(logPolicy2(options.loggingOptions), { afterPhase: "Sign" });
-  return pipeline5;
+  pipeline4.addPolicy(logPolicy2(options.loggingOptions), { afterPhase: "Sign" });
+  return pipeline4;
 }
 
 // node_modules/@azure/core-rest-pipeline/dist/esm/defaultHttpClient.js
@@ -39802,8 +39802,8 @@ function createDisableKeepAlivePolicy() {
     }
   };
 }
-function pipelineContainsDisableKeepAlivePolicy(pipeline5) {
-  return pipeline5.getOrderedPolicies().some((policy) => policy.name === disableKeepAlivePolicyName);
+function pipelineContainsDisableKeepAlivePolicy(pipeline4) {
+  return pipeline4.getOrderedPolicies().some((policy) => policy.name === disableKeepAlivePolicyName);
 }
 
 // node_modules/@azure/core-client/dist/esm/base64.js
@@ -39863,7 +39863,7 @@ function flattenResponse(fullResponse, responseSpec) {
     };
   }
   const modelProperties = expectedBodyTypeName === "Composite" && bodyMapper.type.modelProperties || {};
-  const isPageableResponse = Object.keys(modelProperties).some((k) => modelProperties[k].serializedName === "");
+  const isPageableResponse = Object.keys(modelProperties).some((k2) => modelProperties[k2].serializedName === "");
   if (expectedBodyTypeName === "Sequence" || isPageableResponse) {
     const arrayResponse = fullResponse.parsedBody ?? [];
     for (const key of Object.keys(modelProperties)) {
@@ -39936,7 +39936,7 @@ var SerializerImpl = class {
           failValidation("Pattern", Pattern2);
         }
       }
-      if (UniqueItems && value.some((item, i2, ar) => ar.indexOf(item) !== i2)) {
+      if (UniqueItems && value.some((item, i2, ar2) => ar2.indexOf(item) !== i2)) {
         failValidation("UniqueItems", UniqueItems);
       }
     }
@@ -40387,7 +40387,7 @@ function serializeCompositeType(serializer, mapper, object, objectName, isXml, o
     if (additionalPropertiesMapper) {
       const propNames = Object.keys(modelProps);
       for (const clientPropName of Object.keys(object)) {
-        const isAdditionalProperty = propNames.every((pn) => pn !== clientPropName);
+        const isAdditionalProperty = propNames.every((pn2) => pn2 !== clientPropName);
         if (isAdditionalProperty) {
           Object.defineProperty(payload2, clientPropName, {
             value: serializer.serialize(additionalPropertiesMapper, object[clientPropName], objectName + '["' + clientPropName + '"]', options),
@@ -40501,9 +40501,9 @@ function deserializeCompositeType(serializer, mapper, responseBody, objectName, 
       if (Array.isArray(responseBody[key]) && modelProps[key].serializedName === "") {
         propertyInstance = responseBody[key];
         const arrayInstance = serializer.deserialize(propertyMapper, propertyInstance, propertyObjectName, options);
-        for (const [k, v] of Object.entries(instance)) {
-          if (!Object.prototype.hasOwnProperty.call(arrayInstance, k)) {
-            arrayInstance[k] = v;
+        for (const [k2, v2] of Object.entries(instance)) {
+          if (!Object.prototype.hasOwnProperty.call(arrayInstance, k2)) {
+            arrayInstance[k2] = v2;
           }
         }
         instance = arrayInstance;
@@ -41058,18 +41058,18 @@ function prepareXMLRootList(obj, elementName, xmlNamespaceKey, xmlNamespace) {
 
 // node_modules/@azure/core-client/dist/esm/pipeline.js
 function createClientPipeline(options = {}) {
-  const pipeline5 = createPipelineFromOptions2(options ?? {});
+  const pipeline4 = createPipelineFromOptions2(options ?? {});
   if (options.credentialOptions) {
-    pipeline5.addPolicy(bearerTokenAuthenticationPolicy({
+    pipeline4.addPolicy(bearerTokenAuthenticationPolicy({
       credential: options.credentialOptions.credential,
       scopes: options.credentialOptions.credentialScopes
     }));
   }
-  pipeline5.addPolicy(serializationPolicy(options.serializationOptions), { phase: "Serialize" });
-  pipeline5.addPolicy(deserializationPolicy(options.deserializationOptions), {
+  pipeline4.addPolicy(serializationPolicy(options.serializationOptions), { phase: "Serialize" });
+  pipeline4.addPolicy(deserializationPolicy(options.deserializationOptions), {
     phase: "Deserialize"
   });
-  return pipeline5;
+  return pipeline4;
 }
 
 // node_modules/@azure/core-client/dist/esm/httpClientCache.js
@@ -41497,7 +41497,7 @@ function parseChallenge(challenge) {
   const bearerChallenge = challenge.slice("Bearer ".length);
   const challengeParts = `${bearerChallenge.trim()} `.split(" ").filter((x2) => x2);
   const keyValuePairs = challengeParts.map((keyValue) => (([key, value]) => ({ [key]: value }))(keyValue.trim().split("=")));
-  return keyValuePairs.reduce((a, b) => ({ ...a, ...b }), {});
+  return keyValuePairs.reduce((a, b2) => ({ ...a, ...b2 }), {});
 }
 function requestToOptions(request) {
   return {
@@ -41909,8 +41909,8 @@ var isName = function(string) {
   const match3 = regexName.exec(string);
   return !(match3 === null || typeof match3 === "undefined");
 };
-function isExist(v) {
-  return typeof v !== "undefined";
+function isExist(v2) {
+  return typeof v2 !== "undefined";
 }
 var DANGEROUS_PROPERTY_NAMES = [
   // '__proto__',
@@ -42165,21 +42165,21 @@ function scanAttributeTokens(attrStr) {
     while (i2 < len2 && !isWhiteSpace(attrStr[i2]) && attrStr[i2] !== "=") i2++;
     const name2 = attrStr.slice(nameStart, i2);
     let equalsGroup;
-    let j = i2;
-    while (j < len2 && isWhiteSpace(attrStr[j])) j++;
-    if (j < len2 && attrStr[j] === "=") {
-      equalsGroup = attrStr.slice(i2, j + 1);
-      i2 = j + 1;
+    let j2 = i2;
+    while (j2 < len2 && isWhiteSpace(attrStr[j2])) j2++;
+    if (j2 < len2 && attrStr[j2] === "=") {
+      equalsGroup = attrStr.slice(i2, j2 + 1);
+      i2 = j2 + 1;
     }
     let quoteChar;
     let value;
-    let k = i2;
-    while (k < len2 && isWhiteSpace(attrStr[k])) k++;
-    if (k < len2 && (attrStr[k] === '"' || attrStr[k] === "'")) {
-      const valueStart = k + 1;
-      const closeIdx = attrStr.indexOf(attrStr[k], valueStart);
+    let k2 = i2;
+    while (k2 < len2 && isWhiteSpace(attrStr[k2])) k2++;
+    if (k2 < len2 && (attrStr[k2] === '"' || attrStr[k2] === "'")) {
+      const valueStart = k2 + 1;
+      const closeIdx = attrStr.indexOf(attrStr[k2], valueStart);
       if (closeIdx !== -1) {
-        quoteChar = attrStr[k];
+        quoteChar = attrStr[k2];
         value = attrStr.slice(valueStart, closeIdx);
         i2 = closeIdx + 1;
       }
@@ -42219,15 +42219,15 @@ function validateAttributeString(attrStr, options) {
   return true;
 }
 function validateNumberAmpersand(xmlData, i2) {
-  let re = /\d/;
+  let re2 = /\d/;
   if (xmlData[i2] === "x") {
     i2++;
-    re = /[\da-fA-F]/;
+    re2 = /[\da-fA-F]/;
   }
   for (; i2 < xmlData.length; i2++) {
     if (xmlData[i2] === ";")
       return i2;
-    if (!xmlData[i2].match(re))
+    if (!xmlData[i2].match(re2))
       break;
   }
   return -1;
@@ -42590,13 +42590,13 @@ var EntityDecoder = class {
         i2++;
         continue;
       }
-      let j = i2 + 1;
-      while (j < len2 && str.charCodeAt(j) !== 59 && j - i2 <= 32) j++;
-      if (j >= len2 || str.charCodeAt(j) !== 59) {
+      let j2 = i2 + 1;
+      while (j2 < len2 && str.charCodeAt(j2) !== 59 && j2 - i2 <= 32) j2++;
+      if (j2 >= len2 || str.charCodeAt(j2) !== 59) {
         i2++;
         continue;
       }
-      const token = str.slice(i2 + 1, j);
+      const token = str.slice(i2 + 1, j2);
       if (token.length === 0) {
         i2++;
         continue;
@@ -42630,7 +42630,7 @@ var EntityDecoder = class {
       }
       if (i2 > last) chunks.push(str.slice(last, i2));
       chunks.push(replacement);
-      last = j + 1;
+      last = j2 + 1;
       i2 = last;
       if (checkLimits && this._tierCounts(tier2)) {
         if (limitExpansions) {
@@ -43276,8 +43276,8 @@ var skipWhitespace = (data, index2) => {
   return index2;
 };
 function hasSeq(data, seq2, i2) {
-  for (let j = 0; j < seq2.length; j++) {
-    if (seq2[j] !== data[i2 + j + 1]) return false;
+  for (let j2 = 0; j2 < seq2.length; j2++) {
+    if (seq2[j2] !== data[i2 + j2 + 1]) return false;
   }
   return true;
 }
@@ -45293,9 +45293,9 @@ function extractNamespace(rawTagName) {
   if (!rawTagName || typeof rawTagName !== "string") return void 0;
   const colonIndex = rawTagName.indexOf(":");
   if (colonIndex !== -1 && colonIndex > 0) {
-    const ns = rawTagName.substring(0, colonIndex);
-    if (ns !== "xmlns") {
-      return ns;
+    const ns2 = rawTagName.substring(0, colonIndex);
+    if (ns2 !== "xmlns") {
+      return ns2;
     }
   }
   return void 0;
@@ -46465,11 +46465,11 @@ function detectXmlVersionFromObj(jObj, options) {
   const decl = jObj["?xml"];
   if (decl && typeof decl === "object") {
     if (options.attributesGroupName && decl[options.attributesGroupName]) {
-      const v2 = decl[options.attributesGroupName][options.attributeNamePrefix + "version"];
-      if (v2) return v2;
+      const v3 = decl[options.attributesGroupName][options.attributeNamePrefix + "version"];
+      if (v3) return v3;
     }
-    const v = decl[options.attributeNamePrefix + "version"];
-    if (v) return v;
+    const v2 = decl[options.attributeNamePrefix + "version"];
+    if (v2) return v2;
   }
   return "1.0";
 }
@@ -46545,8 +46545,8 @@ Builder.prototype.j2x = function(jObj, level, matcher, qNameValidator) {
       const arrLen = jObj[key].length;
       let listTagVal = "";
       let listTagAttr = "";
-      for (let j = 0; j < arrLen; j++) {
-        const item = jObj[key][j];
+      for (let j2 = 0; j2 < arrLen; j2++) {
+        const item = jObj[key][j2];
         if (typeof item === "undefined") {
         } else if (item === null) {
           if (resolvedKey[0] === "?") val += this.indentate(level) + "<" + resolvedKey + "?" + this.tagEndChar;
@@ -46592,11 +46592,11 @@ Builder.prototype.j2x = function(jObj, level, matcher, qNameValidator) {
       val += listTagVal;
     } else {
       if (this.options.attributesGroupName && key === this.options.attributesGroupName) {
-        const Ks = Object.keys(jObj[key]);
-        const L2 = Ks.length;
-        for (let j = 0; j < L2; j++) {
-          const resolvedAttr = resolveName(Ks[j], true, this.options, matcher, qNameValidator);
-          attrStr += this.buildAttrPairStr(resolvedAttr, valToStr(jObj[key][Ks[j]]), isCurrentStopNode);
+        const Ks2 = Object.keys(jObj[key]);
+        const L3 = Ks2.length;
+        for (let j2 = 0; j2 < L3; j2++) {
+          const resolvedAttr = resolveName(Ks2[j2], true, this.options, matcher, qNameValidator);
+          attrStr += this.buildAttrPairStr(resolvedAttr, valToStr(jObj[key][Ks2[j2]]), isCurrentStopNode);
         }
       } else {
         val += this.processTextOrObjNode(jObj[key], resolvedKey, level, matcher, qNameValidator);
@@ -47034,10 +47034,10 @@ var PooledBuffer = class {
    */
   fill(buffers, totalLength) {
     this._size = Math.min(this.capacity, totalLength);
-    let i2 = 0, j = 0, targetOffset = 0, sourceOffset = 0, totalCopiedNum = 0;
+    let i2 = 0, j2 = 0, targetOffset = 0, sourceOffset = 0, totalCopiedNum = 0;
     while (totalCopiedNum < this._size) {
       const source = buffers[i2];
-      const target = this.buffers[j];
+      const target = this.buffers[j2];
       const copiedNum = source.copy(target, targetOffset, sourceOffset);
       totalCopiedNum += copiedNum;
       sourceOffset += copiedNum;
@@ -47047,7 +47047,7 @@ var PooledBuffer = class {
         sourceOffset = 0;
       }
       if (targetOffset === target.length) {
-        j++;
+        j2++;
         targetOffset = 0;
       }
     }
@@ -47372,7 +47372,7 @@ var NativeCRC64 = (() => {
     }
     if (ENVIRONMENT_IS_NODE) {
       if (typeof process == "undefined" || !process.release || process.release.name !== "node") throw new Error("not compiled for this environment (did you build to HTML and try to run it not on the web, or set ENVIRONMENT to something - like node - and run it someplace else - like on the web?)");
-      var fs10 = require2("fs");
+      var fs11 = require2("fs");
       var nodePath = require2("path");
       if (ENVIRONMENT_IS_WORKER) {
         scriptDirectory = nodePath.dirname(scriptDirectory) + "/";
@@ -47381,7 +47381,7 @@ var NativeCRC64 = (() => {
       }
       read_ = (filename, binary) => {
         filename = isFileURI(filename) ? new URL(filename) : nodePath.normalize(filename);
-        return fs10.readFileSync(filename, binary ? void 0 : "utf8");
+        return fs11.readFileSync(filename, binary ? void 0 : "utf8");
       };
       readBinary = (filename) => {
         var ret = read_(filename, true);
@@ -47393,7 +47393,7 @@ var NativeCRC64 = (() => {
       };
       readAsync = (filename, onload, onerror) => {
         filename = isFileURI(filename) ? new URL(filename) : nodePath.normalize(filename);
-        fs10.readFile(filename, function(err3, data) {
+        fs11.readFile(filename, function(err3, data) {
           if (err3) onerror(err3);
           else onload(data.buffer);
         });
@@ -47424,21 +47424,21 @@ var NativeCRC64 = (() => {
     } else if (ENVIRONMENT_IS_SHELL) {
       if (typeof process == "object" && typeof require2 === "function" || typeof window == "object" || typeof importScripts == "function") throw new Error("not compiled for this environment (did you build to HTML and try to run it not on the web, or set ENVIRONMENT to something - like node - and run it someplace else - like on the web?)");
       if (typeof read != "undefined") {
-        read_ = function shell_read(f) {
-          return read(f);
+        read_ = function shell_read(f2) {
+          return read(f2);
         };
       }
-      readBinary = function readBinary2(f) {
+      readBinary = function readBinary2(f2) {
         let data;
         if (typeof readbuffer == "function") {
-          return new Uint8Array(readbuffer(f));
+          return new Uint8Array(readbuffer(f2));
         }
-        data = read(f, "binary");
+        data = read(f2, "binary");
         assert4(typeof data == "object");
         return data;
       };
-      readAsync = function readAsync2(f, onload, onerror) {
-        setTimeout(() => onload(readBinary(f)), 0);
+      readAsync = function readAsync2(f2, onload, onerror) {
+        setTimeout(() => onload(readBinary(f2)), 0);
       };
       if (typeof scriptArgs != "undefined") {
         arguments_ = scriptArgs;
@@ -47689,30 +47689,30 @@ var NativeCRC64 = (() => {
       var startIdx = outIdx;
       var endIdx = outIdx + maxBytesToWrite - 1;
       for (var i2 = 0; i2 < str.length; ++i2) {
-        var u = str.charCodeAt(i2);
-        if (u >= 55296 && u <= 57343) {
+        var u2 = str.charCodeAt(i2);
+        if (u2 >= 55296 && u2 <= 57343) {
           var u1 = str.charCodeAt(++i2);
-          u = 65536 + ((u & 1023) << 10) | u1 & 1023;
+          u2 = 65536 + ((u2 & 1023) << 10) | u1 & 1023;
         }
-        if (u <= 127) {
+        if (u2 <= 127) {
           if (outIdx >= endIdx) break;
-          heap[outIdx++] = u;
-        } else if (u <= 2047) {
+          heap[outIdx++] = u2;
+        } else if (u2 <= 2047) {
           if (outIdx + 1 >= endIdx) break;
-          heap[outIdx++] = 192 | u >> 6;
-          heap[outIdx++] = 128 | u & 63;
-        } else if (u <= 65535) {
+          heap[outIdx++] = 192 | u2 >> 6;
+          heap[outIdx++] = 128 | u2 & 63;
+        } else if (u2 <= 65535) {
           if (outIdx + 2 >= endIdx) break;
-          heap[outIdx++] = 224 | u >> 12;
-          heap[outIdx++] = 128 | u >> 6 & 63;
-          heap[outIdx++] = 128 | u & 63;
+          heap[outIdx++] = 224 | u2 >> 12;
+          heap[outIdx++] = 128 | u2 >> 6 & 63;
+          heap[outIdx++] = 128 | u2 & 63;
         } else {
           if (outIdx + 3 >= endIdx) break;
-          if (u > 1114111) warnOnce("Invalid Unicode code point " + ptrToString(u) + " encountered when serializing a JS string to a UTF-8 string in wasm memory! (Valid unicode code points should be in range 0-0x10FFFF).");
-          heap[outIdx++] = 240 | u >> 18;
-          heap[outIdx++] = 128 | u >> 12 & 63;
-          heap[outIdx++] = 128 | u >> 6 & 63;
-          heap[outIdx++] = 128 | u & 63;
+          if (u2 > 1114111) warnOnce("Invalid Unicode code point " + ptrToString(u2) + " encountered when serializing a JS string to a UTF-8 string in wasm memory! (Valid unicode code points should be in range 0-0x10FFFF).");
+          heap[outIdx++] = 240 | u2 >> 18;
+          heap[outIdx++] = 128 | u2 >> 12 & 63;
+          heap[outIdx++] = 128 | u2 >> 6 & 63;
+          heap[outIdx++] = 128 | u2 & 63;
         }
       }
       heap[outIdx] = 0;
@@ -48805,10 +48805,10 @@ var NativeCRC64 = (() => {
     function _fd_close(fd2) {
       abort("fd_close called without SYSCALLS_REQUIRE_FILESYSTEM");
     }
-    function convertI32PairToI53Checked(lo, hi) {
-      assert4(lo == lo >>> 0 || lo == (lo | 0));
-      assert4(hi === (hi | 0));
-      return hi + 2097152 >>> 0 < 4194305 - !!lo ? (lo >>> 0) + hi * 4294967296 : NaN;
+    function convertI32PairToI53Checked(lo2, hi2) {
+      assert4(lo2 == lo2 >>> 0 || lo2 == (lo2 | 0));
+      assert4(hi2 === (hi2 | 0));
+      return hi2 + 2097152 >>> 0 < 4194305 - !!lo2 ? (lo2 >>> 0) + hi2 * 4294967296 : NaN;
     }
     function _fd_seek(fd2, offset_low, offset_high, whence, newOffset) {
       return 70;
@@ -48835,8 +48835,8 @@ var NativeCRC64 = (() => {
         var ptr = HEAPU32[iov >> 2];
         var len2 = HEAPU32[iov + 4 >> 2];
         iov += 8;
-        for (var j = 0; j < len2; j++) {
-          printChar(fd2, HEAPU8[ptr + j]);
+        for (var j2 = 0; j2 < len2; j2++) {
+          printChar(fd2, HEAPU8[ptr + j2]);
         }
         num2 += len2;
       }
@@ -50321,24 +50321,24 @@ function isLessThan(lhs, rhs) {
   const tables = [table_lv0, table_lv2, table_lv4];
   let curr_level = 0;
   let i2 = 0;
-  let j = 0;
+  let j2 = 0;
   while (curr_level < tables.length) {
-    if (curr_level === tables.length - 1 && i2 !== j) {
-      return i2 > j;
+    if (curr_level === tables.length - 1 && i2 !== j2) {
+      return i2 > j2;
     }
     const weight1 = i2 < lhs.length ? tables[curr_level][lhs[i2].charCodeAt(0)] : 1;
-    const weight2 = j < rhs.length ? tables[curr_level][rhs[j].charCodeAt(0)] : 1;
+    const weight2 = j2 < rhs.length ? tables[curr_level][rhs[j2].charCodeAt(0)] : 1;
     if (weight1 === 1 && weight2 === 1) {
       i2 = 0;
-      j = 0;
+      j2 = 0;
       ++curr_level;
     } else if (weight1 === weight2) {
       ++i2;
-      ++j;
+      ++j2;
     } else if (weight1 === 0) {
       ++i2;
     } else if (weight2 === 0) {
-      ++j;
+      ++j2;
     } else {
       return weight1 < weight2;
     }
@@ -50424,8 +50424,8 @@ var StorageSharedKeyCredentialPolicy = class extends CredentialPolicy {
     let headersArray = request.headers.headersArray().filter((value) => {
       return value.name.toLowerCase().startsWith(HeaderConstants.PREFIX_FOR_STORAGE);
     });
-    headersArray.sort((a, b) => {
-      return compareHeader(a.name.toLowerCase(), b.name.toLowerCase());
+    headersArray.sort((a, b2) => {
+      return compareHeader(a.name.toLowerCase(), b2.name.toLowerCase());
     });
     headersArray = headersArray.filter((value, index2, array) => {
       if (index2 > 0 && value.name.toLowerCase() === array[index2 - 1].name.toLowerCase()) {
@@ -50913,8 +50913,8 @@ function storageSharedKeyCredentialPolicy(options) {
         headersArray.push({ name: name2, value });
       }
     }
-    headersArray.sort((a, b) => {
-      return compareHeader(a.name.toLowerCase(), b.name.toLowerCase());
+    headersArray.sort((a, b2) => {
+      return compareHeader(a.name.toLowerCase(), b2.name.toLowerCase());
     });
     headersArray = headersArray.filter((value, index2, array) => {
       if (index2 > 0 && value.name.toLowerCase() === array[index2 - 1].name.toLowerCase()) {
@@ -51202,11 +51202,11 @@ var PathStylePorts2 = [
 ];
 
 // node_modules/@azure/storage-blob/dist/esm/Pipeline.js
-function isPipelineLike(pipeline5) {
-  if (!pipeline5 || typeof pipeline5 !== "object") {
+function isPipelineLike(pipeline4) {
+  if (!pipeline4 || typeof pipeline4 !== "object") {
     return false;
   }
-  const castPipeline = pipeline5;
+  const castPipeline = pipeline4;
   return Array.isArray(castPipeline.factories) && typeof castPipeline.options === "object" && typeof castPipeline.toServiceClientOptions === "function";
 }
 var Pipeline = class {
@@ -51245,11 +51245,11 @@ function newPipeline(credential, pipelineOptions = {}) {
   if (!credential) {
     credential = new AnonymousCredential();
   }
-  const pipeline5 = new Pipeline([], pipelineOptions);
-  pipeline5._credential = credential;
-  return pipeline5;
+  const pipeline4 = new Pipeline([], pipelineOptions);
+  pipeline4._credential = credential;
+  return pipeline4;
 }
-function processDownlevelPipeline(pipeline5) {
+function processDownlevelPipeline(pipeline4) {
   const knownFactoryFunctions = [
     isAnonymousCredential,
     isStorageSharedKeyCredential,
@@ -51259,8 +51259,8 @@ function processDownlevelPipeline(pipeline5) {
     isStorageTelemetryPolicyFactory,
     isCoreHttpPolicyFactory
   ];
-  if (pipeline5.factories.length) {
-    const novelFactories = pipeline5.factories.filter((factory) => {
+  if (pipeline4.factories.length) {
+    const novelFactories = pipeline4.factories.filter((factory) => {
       return !knownFactoryFunctions.some((knownFactory) => knownFactory(factory));
     });
     if (novelFactories.length) {
@@ -51273,14 +51273,14 @@ function processDownlevelPipeline(pipeline5) {
   }
   return void 0;
 }
-function getCoreClientOptions(pipeline5) {
-  const { httpClient: v1Client, ...restOptions } = pipeline5.options;
-  let httpClient = pipeline5._coreHttpClient;
+function getCoreClientOptions(pipeline4) {
+  const { httpClient: v1Client, ...restOptions } = pipeline4.options;
+  let httpClient = pipeline4._coreHttpClient;
   if (!httpClient) {
     httpClient = v1Client ? convertHttpClient(v1Client) : getCachedDefaultHttpClient2();
-    pipeline5._coreHttpClient = httpClient;
+    pipeline4._coreHttpClient = httpClient;
   }
-  let corePipeline = pipeline5._corePipeline;
+  let corePipeline = pipeline4._corePipeline;
   if (!corePipeline) {
     const packageDetails = `azsdk-js-azure-storage-blob/${SDK_VERSION4}`;
     const userAgentPrefix = restOptions.userAgentOptions && restOptions.userAgentOptions.userAgentPrefix ? `${restOptions.userAgentOptions.userAgentPrefix} ${packageDetails}` : `${packageDetails}`;
@@ -51321,11 +51321,11 @@ function getCoreClientOptions(pipeline5) {
     corePipeline.addPolicy(storageRetryPolicy(restOptions.retryOptions), { phase: "Retry" });
     corePipeline.addPolicy(storageRequestFailureDetailsParserPolicy());
     corePipeline.addPolicy(storageBrowserPolicy());
-    const downlevelResults = processDownlevelPipeline(pipeline5);
+    const downlevelResults = processDownlevelPipeline(pipeline4);
     if (downlevelResults) {
       corePipeline.addPolicy(downlevelResults.wrappedPolicies, downlevelResults.afterRetry ? { afterPhase: "Retry" } : void 0);
     }
-    const credential = getCredentialFromPipeline(pipeline5);
+    const credential = getCredentialFromPipeline(pipeline4);
     if (isTokenCredential(credential)) {
       corePipeline.addPolicy(bearerTokenAuthenticationPolicy({
         credential,
@@ -51338,7 +51338,7 @@ function getCoreClientOptions(pipeline5) {
         accountKey: credential.accountKey
       }), { phase: "Sign" });
     }
-    pipeline5._corePipeline = corePipeline;
+    pipeline4._corePipeline = corePipeline;
   }
   return {
     ...restOptions,
@@ -51347,12 +51347,12 @@ function getCoreClientOptions(pipeline5) {
     pipeline: corePipeline
   };
 }
-function getCredentialFromPipeline(pipeline5) {
-  if (pipeline5._credential) {
-    return pipeline5._credential;
+function getCredentialFromPipeline(pipeline4) {
+  if (pipeline4._credential) {
+    return pipeline4._credential;
   }
   let credential = new AnonymousCredential();
-  for (const factory of pipeline5.factories) {
+  for (const factory of pipeline4.factories) {
     if (isTokenCredential(factory.credential)) {
       credential = factory.credential;
     } else if (isStorageSharedKeyCredential(factory)) {
@@ -65262,13 +65262,13 @@ var StorageClient2 = class {
    * @param url - url to resource
    * @param pipeline - request policy pipeline.
    */
-  constructor(url2, pipeline5) {
+  constructor(url2, pipeline4) {
     this.url = escapeURLPath(url2);
     this.accountName = getAccountNameFromUrl(url2);
-    this.pipeline = pipeline5;
-    this.storageClientContext = new StorageContextClient(this.url, getCoreClientOptions(pipeline5));
+    this.pipeline = pipeline4;
+    this.storageClientContext = new StorageContextClient(this.url, getCoreClientOptions(pipeline4));
     this.isHttps = iEqual(getURLScheme(this.url) || "", "https");
-    this.credential = getCredentialFromPipeline(pipeline5);
+    this.credential = getCredentialFromPipeline(pipeline4);
     const storageClientContext = this.storageClientContext;
     storageClientContext.requestContentType = void 0;
   }
@@ -67283,10 +67283,10 @@ var AvroParser = class _AvroParser {
     return null;
   }
   static async readBoolean(stream3, options = {}) {
-    const b = await _AvroParser.readByte(stream3, options);
-    if (b === 1) {
+    const b2 = await _AvroParser.readByte(stream3, options);
+    if (b2 === 1) {
       return true;
-    } else if (b === 0) {
+    } else if (b2 === 0) {
       return false;
     } else {
       throw new Error("Byte was not a boolean.");
@@ -67320,8 +67320,8 @@ var AvroParser = class _AvroParser {
     return { key, value };
   }
   static async readMap(stream3, readItemMethod, options = {}) {
-    const readPairMethod = (s, opts = {}) => {
-      return _AvroParser.readMapPair(s, readItemMethod, opts);
+    const readPairMethod = (s3, opts = {}) => {
+      return _AvroParser.readMapPair(s3, readItemMethod, opts);
     };
     const pairs = await _AvroParser.readArray(stream3, readPairMethod, options);
     const dict = {};
@@ -67502,8 +67502,8 @@ var AvroMapType = class extends AvroType {
   }
   // eslint-disable-next-line @typescript-eslint/no-wrapper-object-types
   read(stream3, options = {}) {
-    const readItemMethod = (s, opts) => {
-      return this._itemType.read(s, opts);
+    const readItemMethod = (s3, opts) => {
+      return this._itemType.read(s3, opts);
     };
     return AvroParser.readMap(stream3, readItemMethod, options);
   }
@@ -67530,15 +67530,15 @@ var AvroRecordType = class extends AvroType {
 };
 
 // node_modules/@azure/storage-blob/dist/esm/internal-avro/utils/utils.common.js
-function arraysEqual(a, b) {
-  if (a === b)
+function arraysEqual(a, b2) {
+  if (a === b2)
     return true;
-  if (a == null || b == null)
+  if (a == null || b2 == null)
     return false;
-  if (a.length !== b.length)
+  if (a.length !== b2.length)
     return false;
   for (let i2 = 0; i2 < a.length; ++i2) {
-    if (a[i2] !== b[i2])
+    if (a[i2] !== b2[i2])
       return false;
   }
   return true;
@@ -68834,17 +68834,17 @@ async function streamToBuffer(stream3, buffer3, offset, end, encoding) {
     });
   });
 }
-async function readStreamToLocalFile(rs, file) {
+async function readStreamToLocalFile(rs2, file) {
   return new Promise((resolve3, reject) => {
-    const ws = import_node_fs.default.createWriteStream(file);
-    rs.on("error", (err2) => {
+    const ws2 = import_node_fs.default.createWriteStream(file);
+    rs2.on("error", (err2) => {
       reject(err2);
     });
-    ws.on("error", (err2) => {
+    ws2.on("error", (err2) => {
       reject(err2);
     });
-    ws.on("close", resolve3);
-    rs.pipe(ws);
+    ws2.on("close", resolve3);
+    rs2.pipe(ws2);
   });
 }
 var fsStat = import_node_util3.default.promisify(import_node_fs.default.stat);
@@ -68874,21 +68874,21 @@ var BlobClient = class _BlobClient extends StorageClient2 {
   }
   constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
     options = options || {};
-    let pipeline5;
+    let pipeline4;
     let url2;
     if (isPipelineLike(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
-      pipeline5 = credentialOrPipelineOrContainerName;
+      pipeline4 = credentialOrPipelineOrContainerName;
     } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
       options = blobNameOrOptions;
-      pipeline5 = newPipeline(credentialOrPipelineOrContainerName, options);
+      pipeline4 = newPipeline(credentialOrPipelineOrContainerName, options);
     } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
       url2 = urlOrConnectionString;
       if (blobNameOrOptions && typeof blobNameOrOptions !== "string") {
         options = blobNameOrOptions;
       }
-      pipeline5 = newPipeline(new AnonymousCredential(), options);
+      pipeline4 = newPipeline(new AnonymousCredential(), options);
     } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
       const containerName = credentialOrPipelineOrContainerName;
       const blobName = blobNameOrOptions;
@@ -68900,20 +68900,20 @@ var BlobClient = class _BlobClient extends StorageClient2 {
           if (!options.proxyOptions) {
             options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
           }
-          pipeline5 = newPipeline(sharedKeyCredential, options);
+          pipeline4 = newPipeline(sharedKeyCredential, options);
         } else {
           throw new Error("Account connection string is only supported in Node.js environment");
         }
       } else if (extractedCreds.kind === "SASConnString") {
         url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-        pipeline5 = newPipeline(new AnonymousCredential(), options);
+        pipeline4 = newPipeline(new AnonymousCredential(), options);
       } else {
         throw new Error("Connection string must be either an Account connection string or a SAS connection string");
       }
     } else {
       throw new Error("Expecting non-empty strings for containerName and blobName parameters");
     }
-    super(url2, pipeline5);
+    super(url2, pipeline4);
     ({ blobName: this._name, containerName: this._containerName } = this.getBlobAndContainerNamesFromUrl());
     this.blobContext = this.storageClientContext.blob;
     this._snapshot = getURLParameter(this.url, URLConstants2.Parameters.SNAPSHOT);
@@ -69900,19 +69900,19 @@ var AppendBlobClient = class _AppendBlobClient extends BlobClient {
    */
   appendBlobContext;
   constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
-    let pipeline5;
+    let pipeline4;
     let url2;
     options = options || {};
     if (isPipelineLike(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
-      pipeline5 = credentialOrPipelineOrContainerName;
+      pipeline4 = credentialOrPipelineOrContainerName;
     } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
       options = blobNameOrOptions;
-      pipeline5 = newPipeline(credentialOrPipelineOrContainerName, options);
+      pipeline4 = newPipeline(credentialOrPipelineOrContainerName, options);
     } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
       url2 = urlOrConnectionString;
-      pipeline5 = newPipeline(new AnonymousCredential(), options);
+      pipeline4 = newPipeline(new AnonymousCredential(), options);
     } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
       const containerName = credentialOrPipelineOrContainerName;
       const blobName = blobNameOrOptions;
@@ -69924,20 +69924,20 @@ var AppendBlobClient = class _AppendBlobClient extends BlobClient {
           if (!options.proxyOptions) {
             options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
           }
-          pipeline5 = newPipeline(sharedKeyCredential, options);
+          pipeline4 = newPipeline(sharedKeyCredential, options);
         } else {
           throw new Error("Account connection string is only supported in Node.js environment");
         }
       } else if (extractedCreds.kind === "SASConnString") {
         url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-        pipeline5 = newPipeline(new AnonymousCredential(), options);
+        pipeline4 = newPipeline(new AnonymousCredential(), options);
       } else {
         throw new Error("Connection string must be either an Account connection string or a SAS connection string");
       }
     } else {
       throw new Error("Expecting non-empty strings for containerName and blobName parameters");
     }
-    super(url2, pipeline5);
+    super(url2, pipeline4);
     this.appendBlobContext = this.storageClientContext.appendBlob;
   }
   /**
@@ -70172,22 +70172,22 @@ var BlockBlobClient = class _BlockBlobClient extends BlobClient {
    */
   blockBlobContext;
   constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
-    let pipeline5;
+    let pipeline4;
     let url2;
     options = options || {};
     if (isPipelineLike(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
-      pipeline5 = credentialOrPipelineOrContainerName;
+      pipeline4 = credentialOrPipelineOrContainerName;
     } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
       options = blobNameOrOptions;
-      pipeline5 = newPipeline(credentialOrPipelineOrContainerName, options);
+      pipeline4 = newPipeline(credentialOrPipelineOrContainerName, options);
     } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
       url2 = urlOrConnectionString;
       if (blobNameOrOptions && typeof blobNameOrOptions !== "string") {
         options = blobNameOrOptions;
       }
-      pipeline5 = newPipeline(new AnonymousCredential(), options);
+      pipeline4 = newPipeline(new AnonymousCredential(), options);
     } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
       const containerName = credentialOrPipelineOrContainerName;
       const blobName = blobNameOrOptions;
@@ -70199,20 +70199,20 @@ var BlockBlobClient = class _BlockBlobClient extends BlobClient {
           if (!options.proxyOptions) {
             options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
           }
-          pipeline5 = newPipeline(sharedKeyCredential, options);
+          pipeline4 = newPipeline(sharedKeyCredential, options);
         } else {
           throw new Error("Account connection string is only supported in Node.js environment");
         }
       } else if (extractedCreds.kind === "SASConnString") {
         url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-        pipeline5 = newPipeline(new AnonymousCredential(), options);
+        pipeline4 = newPipeline(new AnonymousCredential(), options);
       } else {
         throw new Error("Connection string must be either an Account connection string or a SAS connection string");
       }
     } else {
       throw new Error("Expecting non-empty strings for containerName and blobName parameters");
     }
-    super(url2, pipeline5);
+    super(url2, pipeline4);
     this.blockBlobContext = this.storageClientContext.blockBlob;
     this._blobContext = this.storageClientContext.blob;
   }
@@ -70783,19 +70783,19 @@ var PageBlobClient = class _PageBlobClient extends BlobClient {
    */
   pageBlobContext;
   constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
-    let pipeline5;
+    let pipeline4;
     let url2;
     options = options || {};
     if (isPipelineLike(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
-      pipeline5 = credentialOrPipelineOrContainerName;
+      pipeline4 = credentialOrPipelineOrContainerName;
     } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
       url2 = urlOrConnectionString;
       options = blobNameOrOptions;
-      pipeline5 = newPipeline(credentialOrPipelineOrContainerName, options);
+      pipeline4 = newPipeline(credentialOrPipelineOrContainerName, options);
     } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
       url2 = urlOrConnectionString;
-      pipeline5 = newPipeline(new AnonymousCredential(), options);
+      pipeline4 = newPipeline(new AnonymousCredential(), options);
     } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
       const containerName = credentialOrPipelineOrContainerName;
       const blobName = blobNameOrOptions;
@@ -70807,20 +70807,20 @@ var PageBlobClient = class _PageBlobClient extends BlobClient {
           if (!options.proxyOptions) {
             options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
           }
-          pipeline5 = newPipeline(sharedKeyCredential, options);
+          pipeline4 = newPipeline(sharedKeyCredential, options);
         } else {
           throw new Error("Account connection string is only supported in Node.js environment");
         }
       } else if (extractedCreds.kind === "SASConnString") {
         url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-        pipeline5 = newPipeline(new AnonymousCredential(), options);
+        pipeline4 = newPipeline(new AnonymousCredential(), options);
       } else {
         throw new Error("Connection string must be either an Account connection string or a SAS connection string");
       }
     } else {
       throw new Error("Expecting non-empty strings for containerName and blobName parameters");
     }
-    super(url2, pipeline5);
+    super(url2, pipeline4);
     this.pageBlobContext = this.storageClientContext.pageBlob;
   }
   /**
@@ -71568,13 +71568,13 @@ var RateLimitError = class extends Error {
 };
 
 // node_modules/@actions/cache/lib/internal/uploadUtils.js
-var __awaiter12 = function(thisArg, _arguments, P, generator) {
+var __awaiter12 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -71712,13 +71712,13 @@ var stream = __toESM(require("stream"), 1);
 var util4 = __toESM(require("util"), 1);
 
 // node_modules/@actions/cache/lib/internal/requestUtils.js
-var __awaiter13 = function(thisArg, _arguments, P, generator) {
+var __awaiter13 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -71837,13 +71837,13 @@ function retryHttpClientResponse(name_1, method_1) {
 }
 
 // node_modules/@actions/cache/lib/internal/downloadUtils.js
-var __awaiter14 = function(thisArg, _arguments, P, generator) {
+var __awaiter14 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -71866,8 +71866,8 @@ var __awaiter14 = function(thisArg, _arguments, P, generator) {
 };
 function pipeResponseToStream(response, output) {
   return __awaiter14(this, void 0, void 0, function* () {
-    const pipeline5 = util4.promisify(stream.pipeline);
-    yield pipeline5(response.message, output);
+    const pipeline4 = util4.promisify(stream.pipeline);
+    yield pipeline4(response.message, output);
   });
 }
 var DownloadProgress = class {
@@ -72261,13 +72261,13 @@ function getUserAgentString2() {
 }
 
 // node_modules/@actions/cache/lib/internal/cacheHttpClient.js
-var __awaiter15 = function(thisArg, _arguments, P, generator) {
+var __awaiter15 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -72542,12 +72542,12 @@ var CacheScope$Type = class extends import_runtime5.MessageType {
           message.permission = reader.int64().toString();
           break;
         default:
-          let u = options.readUnknownField;
-          if (u === "throw")
+          let u2 = options.readUnknownField;
+          if (u2 === "throw")
             throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
           let d = reader.skip(wireType);
-          if (u !== false)
-            (u === true ? import_runtime2.UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+          if (u2 !== false)
+            (u2 === true ? import_runtime2.UnknownFieldHandler.onRead : u2)(this.typeName, message, fieldNo, wireType, d);
       }
     }
     return message;
@@ -72557,9 +72557,9 @@ var CacheScope$Type = class extends import_runtime5.MessageType {
       writer.tag(1, import_runtime.WireType.LengthDelimited).string(message.scope);
     if (message.permission !== "0")
       writer.tag(2, import_runtime.WireType.Varint).int64(message.permission);
-    let u = options.writeUnknownFields;
-    if (u !== false)
-      (u == true ? import_runtime2.UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+    let u2 = options.writeUnknownFields;
+    if (u2 !== false)
+      (u2 == true ? import_runtime2.UnknownFieldHandler.onWrite : u2)(this.typeName, message, writer);
     return writer;
   }
 };
@@ -72600,12 +72600,12 @@ var CacheMetadata$Type = class extends import_runtime10.MessageType {
           message.scope.push(CacheScope.internalBinaryRead(reader, reader.uint32(), options));
           break;
         default:
-          let u = options.readUnknownField;
-          if (u === "throw")
+          let u2 = options.readUnknownField;
+          if (u2 === "throw")
             throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
           let d = reader.skip(wireType);
-          if (u !== false)
-            (u === true ? import_runtime7.UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+          if (u2 !== false)
+            (u2 === true ? import_runtime7.UnknownFieldHandler.onRead : u2)(this.typeName, message, fieldNo, wireType, d);
       }
     }
     return message;
@@ -72615,9 +72615,9 @@ var CacheMetadata$Type = class extends import_runtime10.MessageType {
       writer.tag(1, import_runtime6.WireType.Varint).int64(message.repositoryId);
     for (let i2 = 0; i2 < message.scope.length; i2++)
       CacheScope.internalBinaryWrite(message.scope[i2], writer.tag(2, import_runtime6.WireType.LengthDelimited).fork(), options).join();
-    let u = options.writeUnknownFields;
-    if (u !== false)
-      (u == true ? import_runtime7.UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+    let u2 = options.writeUnknownFields;
+    if (u2 !== false)
+      (u2 == true ? import_runtime7.UnknownFieldHandler.onWrite : u2)(this.typeName, message, writer);
     return writer;
   }
 };
@@ -72669,12 +72669,12 @@ var CreateCacheEntryRequest$Type = class extends import_runtime15.MessageType {
           message.version = reader.string();
           break;
         default:
-          let u = options.readUnknownField;
-          if (u === "throw")
+          let u2 = options.readUnknownField;
+          if (u2 === "throw")
             throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
           let d = reader.skip(wireType);
-          if (u !== false)
-            (u === true ? import_runtime12.UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+          if (u2 !== false)
+            (u2 === true ? import_runtime12.UnknownFieldHandler.onRead : u2)(this.typeName, message, fieldNo, wireType, d);
       }
     }
     return message;
@@ -72686,9 +72686,9 @@ var CreateCacheEntryRequest$Type = class extends import_runtime15.MessageType {
       writer.tag(2, import_runtime11.WireType.LengthDelimited).string(message.key);
     if (message.version !== "")
       writer.tag(3, import_runtime11.WireType.LengthDelimited).string(message.version);
-    let u = options.writeUnknownFields;
-    if (u !== false)
-      (u == true ? import_runtime12.UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+    let u2 = options.writeUnknownFields;
+    if (u2 !== false)
+      (u2 == true ? import_runtime12.UnknownFieldHandler.onWrite : u2)(this.typeName, message, writer);
     return writer;
   }
 };
@@ -72744,12 +72744,12 @@ var CreateCacheEntryResponse$Type = class extends import_runtime15.MessageType {
           message.message = reader.string();
           break;
         default:
-          let u = options.readUnknownField;
-          if (u === "throw")
+          let u2 = options.readUnknownField;
+          if (u2 === "throw")
             throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
           let d = reader.skip(wireType);
-          if (u !== false)
-            (u === true ? import_runtime12.UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+          if (u2 !== false)
+            (u2 === true ? import_runtime12.UnknownFieldHandler.onRead : u2)(this.typeName, message, fieldNo, wireType, d);
       }
     }
     return message;
@@ -72761,9 +72761,9 @@ var CreateCacheEntryResponse$Type = class extends import_runtime15.MessageType {
       writer.tag(2, import_runtime11.WireType.LengthDelimited).string(message.signedUploadUrl);
     if (message.message !== "")
       writer.tag(3, import_runtime11.WireType.LengthDelimited).string(message.message);
-    let u = options.writeUnknownFields;
-    if (u !== false)
-      (u == true ? import_runtime12.UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+    let u2 = options.writeUnknownFields;
+    if (u2 !== false)
+      (u2 == true ? import_runtime12.UnknownFieldHandler.onWrite : u2)(this.typeName, message, writer);
     return writer;
   }
 };
@@ -72824,12 +72824,12 @@ var FinalizeCacheEntryUploadRequest$Type = class extends import_runtime15.Messag
           message.version = reader.string();
           break;
         default:
-          let u = options.readUnknownField;
-          if (u === "throw")
+          let u2 = options.readUnknownField;
+          if (u2 === "throw")
             throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
           let d = reader.skip(wireType);
-          if (u !== false)
-            (u === true ? import_runtime12.UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+          if (u2 !== false)
+            (u2 === true ? import_runtime12.UnknownFieldHandler.onRead : u2)(this.typeName, message, fieldNo, wireType, d);
       }
     }
     return message;
@@ -72843,9 +72843,9 @@ var FinalizeCacheEntryUploadRequest$Type = class extends import_runtime15.Messag
       writer.tag(3, import_runtime11.WireType.Varint).int64(message.sizeBytes);
     if (message.version !== "")
       writer.tag(4, import_runtime11.WireType.LengthDelimited).string(message.version);
-    let u = options.writeUnknownFields;
-    if (u !== false)
-      (u == true ? import_runtime12.UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+    let u2 = options.writeUnknownFields;
+    if (u2 !== false)
+      (u2 == true ? import_runtime12.UnknownFieldHandler.onWrite : u2)(this.typeName, message, writer);
     return writer;
   }
 };
@@ -72901,12 +72901,12 @@ var FinalizeCacheEntryUploadResponse$Type = class extends import_runtime15.Messa
           message.message = reader.string();
           break;
         default:
-          let u = options.readUnknownField;
-          if (u === "throw")
+          let u2 = options.readUnknownField;
+          if (u2 === "throw")
             throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
           let d = reader.skip(wireType);
-          if (u !== false)
-            (u === true ? import_runtime12.UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+          if (u2 !== false)
+            (u2 === true ? import_runtime12.UnknownFieldHandler.onRead : u2)(this.typeName, message, fieldNo, wireType, d);
       }
     }
     return message;
@@ -72918,9 +72918,9 @@ var FinalizeCacheEntryUploadResponse$Type = class extends import_runtime15.Messa
       writer.tag(2, import_runtime11.WireType.Varint).int64(message.entryId);
     if (message.message !== "")
       writer.tag(3, import_runtime11.WireType.LengthDelimited).string(message.message);
-    let u = options.writeUnknownFields;
-    if (u !== false)
-      (u == true ? import_runtime12.UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+    let u2 = options.writeUnknownFields;
+    if (u2 !== false)
+      (u2 == true ? import_runtime12.UnknownFieldHandler.onWrite : u2)(this.typeName, message, writer);
     return writer;
   }
 };
@@ -72982,12 +72982,12 @@ var GetCacheEntryDownloadURLRequest$Type = class extends import_runtime15.Messag
           message.version = reader.string();
           break;
         default:
-          let u = options.readUnknownField;
-          if (u === "throw")
+          let u2 = options.readUnknownField;
+          if (u2 === "throw")
             throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
           let d = reader.skip(wireType);
-          if (u !== false)
-            (u === true ? import_runtime12.UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+          if (u2 !== false)
+            (u2 === true ? import_runtime12.UnknownFieldHandler.onRead : u2)(this.typeName, message, fieldNo, wireType, d);
       }
     }
     return message;
@@ -73001,9 +73001,9 @@ var GetCacheEntryDownloadURLRequest$Type = class extends import_runtime15.Messag
       writer.tag(3, import_runtime11.WireType.LengthDelimited).string(message.restoreKeys[i2]);
     if (message.version !== "")
       writer.tag(4, import_runtime11.WireType.LengthDelimited).string(message.version);
-    let u = options.writeUnknownFields;
-    if (u !== false)
-      (u == true ? import_runtime12.UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+    let u2 = options.writeUnknownFields;
+    if (u2 !== false)
+      (u2 == true ? import_runtime12.UnknownFieldHandler.onWrite : u2)(this.typeName, message, writer);
     return writer;
   }
 };
@@ -73059,12 +73059,12 @@ var GetCacheEntryDownloadURLResponse$Type = class extends import_runtime15.Messa
           message.matchedKey = reader.string();
           break;
         default:
-          let u = options.readUnknownField;
-          if (u === "throw")
+          let u2 = options.readUnknownField;
+          if (u2 === "throw")
             throw new globalThis.Error(`Unknown field ${fieldNo} (wire type ${wireType}) for ${this.typeName}`);
           let d = reader.skip(wireType);
-          if (u !== false)
-            (u === true ? import_runtime12.UnknownFieldHandler.onRead : u)(this.typeName, message, fieldNo, wireType, d);
+          if (u2 !== false)
+            (u2 === true ? import_runtime12.UnknownFieldHandler.onRead : u2)(this.typeName, message, fieldNo, wireType, d);
       }
     }
     return message;
@@ -73076,9 +73076,9 @@ var GetCacheEntryDownloadURLResponse$Type = class extends import_runtime15.Messa
       writer.tag(2, import_runtime11.WireType.LengthDelimited).string(message.signedDownloadUrl);
     if (message.matchedKey !== "")
       writer.tag(3, import_runtime11.WireType.LengthDelimited).string(message.matchedKey);
-    let u = options.writeUnknownFields;
-    if (u !== false)
-      (u == true ? import_runtime12.UnknownFieldHandler.onWrite : u)(this.typeName, message, writer);
+    let u2 = options.writeUnknownFields;
+    if (u2 !== false)
+      (u2 == true ? import_runtime12.UnknownFieldHandler.onWrite : u2)(this.typeName, message, writer);
     return writer;
   }
 };
@@ -73158,13 +73158,13 @@ function maskSecretUrls(body2) {
 }
 
 // node_modules/@actions/cache/lib/internal/shared/cacheTwirpClient.js
-var __awaiter16 = function(thisArg, _arguments, P, generator) {
+var __awaiter16 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -73332,13 +73332,13 @@ function internalCacheTwirpClient(options) {
 // node_modules/@actions/cache/lib/internal/tar.js
 var import_fs2 = require("fs");
 var path11 = __toESM(require("path"), 1);
-var __awaiter17 = function(thisArg, _arguments, P, generator) {
+var __awaiter17 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -73546,13 +73546,13 @@ function createTar(archiveFolder, sourceDirectories, compressionMethod) {
 }
 
 // node_modules/@actions/cache/lib/cache.js
-var __awaiter18 = function(thisArg, _arguments, P, generator) {
+var __awaiter18 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -73827,7 +73827,7 @@ function saveCache2(paths_1, key_1, options_1) {
 }
 function saveCacheV1(paths_1, key_1, options_1) {
   return __awaiter18(this, arguments, void 0, function* (paths, key, options, enableCrossOsArchive = false) {
-    var _a3, _b2, _c, _d, _e, _f;
+    var _a3, _b2, _c, _d, _e2, _f;
     const compressionMethod = yield getCompressionMethod();
     let cacheId = -1;
     const cachePaths = yield resolvePaths(paths);
@@ -73861,7 +73861,7 @@ function saveCacheV1(paths_1, key_1, options_1) {
       } else if ((reserveCacheResponse === null || reserveCacheResponse === void 0 ? void 0 : reserveCacheResponse.statusCode) === 400) {
         throw new Error((_d = (_c = reserveCacheResponse === null || reserveCacheResponse === void 0 ? void 0 : reserveCacheResponse.error) === null || _c === void 0 ? void 0 : _c.message) !== null && _d !== void 0 ? _d : `Cache size of ~${Math.round(archiveFileSize / (1024 * 1024))} MB (${archiveFileSize} B) is over the data cap limit, not saving cache.`);
       } else {
-        const detailMessage = (_e = reserveCacheResponse === null || reserveCacheResponse === void 0 ? void 0 : reserveCacheResponse.error) === null || _e === void 0 ? void 0 : _e.message;
+        const detailMessage = (_e2 = reserveCacheResponse === null || reserveCacheResponse === void 0 ? void 0 : reserveCacheResponse.error) === null || _e2 === void 0 ? void 0 : _e2.message;
         if (detailMessage === null || detailMessage === void 0 ? void 0 : detailMessage.startsWith(CACHE_WRITE_DENIED_PREFIX)) {
           throw new CacheWriteDeniedError(`Unable to reserve cache with key ${key}. More details: ${detailMessage}`);
         }
@@ -74008,13 +74008,13 @@ var semver2 = __toESM(require_semver2(), 1);
 var os8 = __toESM(require("os"), 1);
 var cp2 = __toESM(require("child_process"), 1);
 var fs8 = __toESM(require("fs"), 1);
-var __awaiter19 = function(thisArg, _arguments, P, generator) {
+var __awaiter19 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -74095,9 +74095,9 @@ function _getOsVersion() {
     if (lsbContents) {
       const lines = lsbContents.split("\n");
       for (const line2 of lines) {
-        const parts = line2.split("=");
-        if (parts.length === 2 && (parts[0].trim() === "VERSION_ID" || parts[0].trim() === "DISTRIB_RELEASE")) {
-          version3 = parts[1].trim().replace(/^"/, "").replace(/"$/, "");
+        const parts2 = line2.split("=");
+        if (parts2.length === 2 && (parts2[0].trim() === "VERSION_ID" || parts2[0].trim() === "DISTRIB_RELEASE")) {
+          version3 = parts2[1].trim().replace(/^"/, "").replace(/"$/, "");
           break;
         }
       }
@@ -74115,13 +74115,13 @@ var util5 = __toESM(require("util"), 1);
 var import_assert5 = require("assert");
 
 // node_modules/@actions/tool-cache/lib/retry-helper.js
-var __awaiter20 = function(thisArg, _arguments, P, generator) {
+var __awaiter20 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -74185,13 +74185,13 @@ var RetryHelper = class {
 };
 
 // node_modules/@actions/tool-cache/lib/tool-cache.js
-var __awaiter21 = function(thisArg, _arguments, P, generator) {
+var __awaiter21 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
+    return value instanceof P2 ? value : new P2(function(resolve3) {
       resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -74265,12 +74265,12 @@ function downloadToolAttempt(url2, dest, auth, headers) {
       debug(`Failed to download from "${url2}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
       throw err2;
     }
-    const pipeline5 = util5.promisify(stream2.pipeline);
+    const pipeline4 = util5.promisify(stream2.pipeline);
     const responseMessageFactory = _getGlobal("TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY", () => response.message);
     const readStream = responseMessageFactory();
     let succeeded = false;
     try {
-      yield pipeline5(readStream, fs9.createWriteStream(dest));
+      yield pipeline4(readStream, fs9.createWriteStream(dest));
       debug("download complete");
       succeeded = true;
       return dest;
@@ -74487,8 +74487,8 @@ function cacheDir(sourceDir, tool2, version3, arch3) {
     }
     const destPath = yield _createToolPath(tool2, version3, arch3);
     for (const itemName of fs9.readdirSync(sourceDir)) {
-      const s = path13.join(sourceDir, itemName);
-      yield cp(s, destPath, { recursive: true });
+      const s3 = path13.join(sourceDir, itemName);
+      yield cp(s3, destPath, { recursive: true });
     }
     _completeToolPath(tool2, version3, arch3);
     return destPath;
@@ -74631,8 +74631,8 @@ function isExplicitVersion(versionSpec) {
 function evaluateVersions(versions, versionSpec) {
   let version3 = "";
   debug(`evaluating ${versions.length} versions`);
-  versions = versions.sort((a, b) => {
-    if (semver3.gt(a, b)) {
+  versions = versions.sort((a, b2) => {
+    if (semver3.gt(a, b2)) {
       return 1;
     }
     return -1;
@@ -74672,7 +74672,7 @@ function _unique(values) {
 
 // src/step/run.ts
 var import_promises21 = require("node:fs/promises");
-var import_node_path20 = __toESM(require("node:path"), 1);
+var import_node_path29 = __toESM(require("node:path"), 1);
 
 // src/step/state.ts
 var Outputs = {
@@ -74689,8 +74689,8 @@ var Outputs = {
   SmokeReport: "smoke-report"
 };
 var KEY = "setup-static-podman";
-function saveState2(s) {
-  saveState(KEY, JSON.stringify(s));
+function saveState2(s3) {
+  saveState(KEY, JSON.stringify(s3));
 }
 
 // src/step/context.ts
@@ -74717,13 +74717,32 @@ function runnerContext(env = process.env, platform3 = process.platform) {
 
 // src/ports/exec.ts
 var import_node_child_process = require("node:child_process");
+
+// src/ports/env.ts
+var DROPPED = [/^INPUT_/i, /^ACTIONS_/i, /^GITHUB_TOKEN$/i, /^GH_TOKEN$/i, /^GH_ENTERPRISE_TOKEN$/i];
+var secrets = /* @__PURE__ */ new Set();
+function registerSecret(value) {
+  if (value.length >= 4) secrets.add(value);
+}
+function scrubEnv(env) {
+  const out = {};
+  for (const [k2, v2] of Object.entries(env)) {
+    if (v2 === void 0 || DROPPED.some((re2) => re2.test(k2))) continue;
+    if ([...secrets].some((s3) => v2.includes(s3))) continue;
+    out[k2] = v2;
+  }
+  return out;
+}
+var childEnv = (env = process.env) => scrubEnv(env);
+
+// src/ports/exec.ts
 var MAX_CAPTURE = 4 * 1024 * 1024;
 var run = async (cmd, args, opts = {}) => opts.stream && !opts.timeoutMs ? runStreamed(cmd, args, opts) : runCaptured(cmd, args, opts);
 async function runStreamed(cmd, args, opts) {
   try {
     const r = await getExecOutput(cmd, args, {
       ignoreReturnCode: true,
-      env: opts.env,
+      env: childEnv(opts.env),
       cwd: opts.cwd,
       input: opts.input === void 0 ? void 0 : Buffer.from(opts.input)
     });
@@ -74735,7 +74754,7 @@ async function runStreamed(cmd, args, opts) {
 function runCaptured(cmd, args, opts) {
   return new Promise((resolve3) => {
     const child2 = (0, import_node_child_process.spawn)(cmd, args, {
-      env: opts.env ?? process.env,
+      env: childEnv(opts.env),
       cwd: opts.cwd,
       stdio: ["pipe", "pipe", "pipe"],
       detached: true
@@ -74767,9 +74786,9 @@ function collector() {
   const chunks = [];
   let size = 0;
   return {
-    push: (b) => {
-      if (size < MAX_CAPTURE) chunks.push(b);
-      size += b.length;
+    push: (b2) => {
+      if (size < MAX_CAPTURE) chunks.push(b2);
+      size += b2.length;
     },
     text: () => Buffer.concat(chunks).toString("utf8")
   };
@@ -74798,19 +74817,19 @@ var import_node_os4 = __toESM(require("node:os"), 1);
 var import_node_fs2 = require("node:fs");
 var import_promises = require("node:fs/promises");
 var import_node_path2 = __toESM(require("node:path"), 1);
-var kindOf = (s) => s.isFile() ? "file" : s.isDirectory() ? "dir" : s.isCharacterDevice() ? "char" : "other";
+var kindOf = (s3) => s3.isFile() ? "file" : s3.isDirectory() ? "dir" : s3.isCharacterDevice() ? "char" : "other";
 function realHostFs(root = "/") {
-  const at = (p) => import_node_path2.default.join(root, p);
-  const unroot = (p) => root === "/" ? p : `/${import_node_path2.default.relative(root, p)}`;
+  const at2 = (p2) => import_node_path2.default.join(root, p2);
+  const unroot = (p2) => root === "/" ? p2 : `/${import_node_path2.default.relative(root, p2)}`;
   return {
-    readFile: (p) => (0, import_promises.readFile)(at(p), "utf8").catch(() => void 0),
-    stat: async (p) => {
-      const s = await (0, import_promises.stat)(at(p)).catch(() => void 0);
-      return s && { mode: s.mode & 4095, uid: s.uid, gid: s.gid, kind: kindOf(s) };
+    readFile: (p2) => (0, import_promises.readFile)(at2(p2), "utf8").catch(() => void 0),
+    stat: async (p2) => {
+      const s3 = await (0, import_promises.stat)(at2(p2)).catch(() => void 0);
+      return s3 && { mode: s3.mode & 4095, uid: s3.uid, gid: s3.gid, kind: kindOf(s3) };
     },
-    realpath: (p) => (0, import_promises.realpath)(at(p)).then(unroot, () => void 0),
-    readdir: (p) => (0, import_promises.readdir)(at(p)).catch(() => []),
-    access: (p, mode) => (0, import_promises.access)(at(p), mode === "rw" ? import_node_fs2.constants.R_OK | import_node_fs2.constants.W_OK : import_node_fs2.constants.X_OK).then(
+    realpath: (p2) => (0, import_promises.realpath)(at2(p2)).then(unroot, () => void 0),
+    readdir: (p2) => (0, import_promises.readdir)(at2(p2)).catch(() => []),
+    access: (p2, mode) => (0, import_promises.access)(at2(p2), mode === "rw" ? import_node_fs2.constants.R_OK | import_node_fs2.constants.W_OK : import_node_fs2.constants.X_OK).then(
       () => true,
       () => false
     )
@@ -74819,9 +74838,9 @@ function realHostFs(root = "/") {
 
 // src/host/facts.ts
 function parseIdRanges(text2) {
-  return (text2 ?? "").split("\n").map((l) => l.trim().split(":")).filter((f) => f.length === 3 && /^\d+$/.test(f[1]) && /^\d+$/.test(f[2])).map(([owner, start, count]) => ({ owner, start: Number(start), count: Number(count) }));
+  return (text2 ?? "").split("\n").map((l) => l.trim().split(":")).filter((f2) => f2.length === 3 && /^\d+$/.test(f2[1]) && /^\d+$/.test(f2[2])).map(([owner, start, count]) => ({ owner, start: Number(start), count: Number(count) }));
 }
-var rangesOf = (ranges, u) => ranges.filter((r) => r.owner === u.name || r.owner === String(u.uid));
+var rangesOf = (ranges, u2) => ranges.filter((r) => r.owner === u2.name || r.owner === String(u2.uid));
 function parseCgroupMounts(mounts) {
   const rows = (mounts ?? "").split("\n").map((l) => l.split(" "));
   const v2 = rows.find((r) => r[2] === "cgroup2")?.[1];
@@ -74830,44 +74849,44 @@ function parseCgroupMounts(mounts) {
   return { layout, unifiedMount: v2, v1Controllers: v1 };
 }
 function profileAttachments(text2) {
-  return [...text2.matchAll(/^\s*profile\s+\S+\s+(\/\S+)/gm)].map((m) => m[1]);
+  return [...text2.matchAll(/^\s*profile\s+\S+\s+(\/\S+)/gm)].map((m2) => m2[1]);
 }
-var num = (s) => s && /^\d+$/.test(s.trim()) ? Number(s.trim()) : void 0;
-async function apparmorFacts(fs10) {
-  const enabled2 = (await fs10.readFile("/sys/module/apparmor/parameters/enabled"))?.trim() === "Y";
-  const restrictUserns = num(await fs10.readFile("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")) === 1;
+var num = (s3) => s3 && /^\d+$/.test(s3.trim()) ? Number(s3.trim()) : void 0;
+async function apparmorFacts(fs11) {
+  const enabled2 = (await fs11.readFile("/sys/module/apparmor/parameters/enabled"))?.trim() === "Y";
+  const restrictUserns = num(await fs11.readFile("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")) === 1;
   if (!enabled2 || !restrictUserns) return { enabled: enabled2, restrictUserns, attachments: [] };
-  const names = await fs10.readdir("/etc/apparmor.d");
-  const texts = await Promise.all(names.map((n) => fs10.readFile(`/etc/apparmor.d/${n}`)));
+  const names = await fs11.readdir("/etc/apparmor.d");
+  const texts = await Promise.all(names.map((n) => fs11.readFile(`/etc/apparmor.d/${n}`)));
   return { enabled: enabled2, restrictUserns, attachments: texts.flatMap((t) => t ? profileAttachments(t) : []) };
 }
-async function cgroupFacts(fs10) {
-  const base = parseCgroupMounts(await fs10.readFile("/proc/self/mounts"));
-  const listed = base.unifiedMount ? await fs10.readFile(`${base.unifiedMount}/cgroup.controllers`) : void 0;
+async function cgroupFacts(fs11) {
+  const base = parseCgroupMounts(await fs11.readFile("/proc/self/mounts"));
+  const listed = base.unifiedMount ? await fs11.readFile(`${base.unifiedMount}/cgroup.controllers`) : void 0;
   return { ...base, unifiedControllers: (listed ?? "").split(/\s+/).filter(Boolean) };
 }
-async function busFacts(fs10, env, runtimeDir) {
+async function busFacts(fs11, env, runtimeDir) {
   const addr = /unix:path=([^,;]+)/.exec(env.DBUS_SESSION_BUS_ADDRESS ?? "")?.[1] ?? `${runtimeDir}/bus`;
-  return await fs10.stat(addr) !== void 0;
+  return await fs11.stat(addr) !== void 0;
 }
-async function runtimeDirFacts(fs10, env, u) {
-  const p = env.XDG_RUNTIME_DIR || `/run/user/${u.uid}`;
-  const st = await fs10.stat(p);
-  return { path: p, fromEnv: Boolean(env.XDG_RUNTIME_DIR), usable: st?.kind === "dir" && st.uid === u.uid };
+async function runtimeDirFacts(fs11, env, u2) {
+  const p2 = env.XDG_RUNTIME_DIR || `/run/user/${u2.uid}`;
+  const st2 = await fs11.stat(p2);
+  return { path: p2, fromEnv: Boolean(env.XDG_RUNTIME_DIR), usable: st2?.kind === "dir" && st2.uid === u2.uid };
 }
-async function readFacts(fs10, env, user) {
+async function readFacts(fs11, env, user) {
   const [subuid, subgid, apparmor2, tunStat, tunRw, max2, clone2, cgroup2, runtimeDir, apt, shm] = await Promise.all([
-    fs10.readFile("/etc/subuid"),
-    fs10.readFile("/etc/subgid"),
-    apparmorFacts(fs10),
-    fs10.stat("/dev/net/tun"),
-    fs10.access("/dev/net/tun", "rw"),
-    fs10.readFile("/proc/sys/user/max_user_namespaces"),
-    fs10.readFile("/proc/sys/kernel/unprivileged_userns_clone"),
-    cgroupFacts(fs10),
-    runtimeDirFacts(fs10, env, user),
-    fs10.stat("/usr/bin/apt-get"),
-    fs10.readdir("/dev/shm")
+    fs11.readFile("/etc/subuid"),
+    fs11.readFile("/etc/subgid"),
+    apparmorFacts(fs11),
+    fs11.stat("/dev/net/tun"),
+    fs11.access("/dev/net/tun", "rw"),
+    fs11.readFile("/proc/sys/user/max_user_namespaces"),
+    fs11.readFile("/proc/sys/kernel/unprivileged_userns_clone"),
+    cgroupFacts(fs11),
+    runtimeDirFacts(fs11, env, user),
+    fs11.stat("/usr/bin/apt-get"),
+    fs11.readdir("/dev/shm")
   ]);
   return {
     user,
@@ -74878,7 +74897,7 @@ async function readFacts(fs10, env, user) {
     userns: { max: num(max2), unprivilegedClone: num(clone2) },
     cgroup: cgroup2,
     runtimeDir,
-    userBus: await busFacts(fs10, env, runtimeDir.path),
+    userBus: await busFacts(fs11, env, runtimeDir.path),
     aptGet: apt !== void 0,
     shmLocks: shm.filter((n) => n.startsWith("libpod"))
   };
@@ -74889,10 +74908,10 @@ var import_semver2 = __toESM(require_semver2(), 1);
 
 // src/host/parse.ts
 var import_semver = __toESM(require_semver2(), 1);
-var firstLine = (s) => s.trim().split("\n")[0]?.trim() ?? "";
+var firstLine = (s3) => s3.trim().split("\n")[0]?.trim() ?? "";
 function coerced(raw, text2) {
-  const v = text2 ? import_semver.default.coerce(text2) : null;
-  return { version: v?.version, raw };
+  const v2 = text2 ? import_semver.default.coerce(text2) : null;
+  return { version: v2?.version, raw };
 }
 var parseCrun = (out) => coerced(firstLine(out), /^crun version (\S+)/m.exec(out)?.[1]);
 var parseConmon = (out) => coerced(firstLine(out), /^conmon version (\S+)/m.exec(out)?.[1]);
@@ -74905,35 +74924,35 @@ var parseFuseOverlayfs = (out) => {
 var parseCatatonit = (out) => coerced(firstLine(out), /version (\d+\.\d+\.\d+)/.exec(out)?.[1]);
 var parsePodman = (out) => {
   try {
-    const v = JSON.parse(out).Client?.Version;
-    if (v) return coerced(v, v);
+    const v2 = JSON.parse(out).Client?.Version;
+    if (v2) return coerced(v2, v2);
   } catch {
   }
   return coerced(firstLine(out), /^podman version (\S+)/m.exec(out)?.[1]);
 };
 function pastaDate(text2) {
-  const m = /(?:^|[^0-9])(20\d\d)[_.-]?([01]\d)[_.-]?([0-3]\d)(?!\d)/.exec(text2);
-  if (!m) return void 0;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return void 0;
-  return `${y}.${mo}.${d}`;
+  const m2 = /(?:^|[^0-9])(20\d\d)[_.-]?([01]\d)[_.-]?([0-3]\d)(?!\d)/.exec(text2);
+  if (!m2) return void 0;
+  const [y, mo2, d] = [Number(m2[1]), Number(m2[2]), Number(m2[3])];
+  if (mo2 < 1 || mo2 > 12 || d < 1 || d > 31) return void 0;
+  return `${y}.${mo2}.${d}`;
 }
 var parsePasta = (out) => {
   const line2 = firstLine(out);
-  const m = /^pasta\s+(.+)$/.exec(line2);
-  if (!m || /unknown/i.test(m[1])) return { raw: line2 };
-  return { version: pastaDate(m[1]), raw: line2 };
+  const m2 = /^pasta\s+(.+)$/.exec(line2);
+  if (!m2 || /unknown/i.test(m2[1])) return { raw: line2 };
+  return { version: pastaDate(m2[1]), raw: line2 };
 };
 var parsePasstPackage = (out) => ({ version: pastaDate(out), raw: out.trim() });
 var parseGlibc = (out) => coerced(firstLine(out), /(\d+\.\d+)\s*$/.exec(firstLine(out))?.[1]);
-function pastaLabel(v) {
-  const p = import_semver.default.parse(v);
-  if (!p) return v;
-  return `${p.major}_${String(p.minor).padStart(2, "0")}_${String(p.patch).padStart(2, "0")}`;
+function pastaLabel(v2) {
+  const p2 = import_semver.default.parse(v2);
+  if (!p2) return v2;
+  return `${p2.major}_${String(p2.minor).padStart(2, "0")}_${String(p2.patch).padStart(2, "0")}`;
 }
 var PASTA_FEATURES = [{ flag: "--map-guest-addr", since: "2024.8.21" }];
 function pastaFeatureFloor(help) {
-  return PASTA_FEATURES.filter((f) => help.includes(f.flag)).at(-1);
+  return PASTA_FEATURES.filter((f2) => help.includes(f2.flag)).at(-1);
 }
 var PASTA_SILENT = { min: "2025.2.17", max: "2025.5.12" };
 function pastaBounds(silent, help) {
@@ -74943,7 +74962,7 @@ function pastaBounds(silent, help) {
     floor && `--help lists ${floor.flag} (passt ${pastaLabel(floor.since)} or later)`
   ].filter(Boolean);
   if (why.length === 0) return void 0;
-  const mins = [silent ? PASTA_SILENT.min : void 0, floor?.since].filter((v) => v !== void 0);
+  const mins = [silent ? PASTA_SILENT.min : void 0, floor?.since].filter((v2) => v2 !== void 0);
   const min = mins.sort(import_semver.default.compare).at(-1);
   return { min, ...silent && { max: PASTA_SILENT.max }, why: why.join("; ") };
 }
@@ -75019,7 +75038,7 @@ var SYSTEM_HELPER_DIRS = [
   "/usr/lib/podman"
 ];
 function resolveLayout(root, layout) {
-  const abs2 = (p) => p === void 0 ? void 0 : import_node_path3.default.join(root, p);
+  const abs2 = (p2) => p2 === void 0 ? void 0 : import_node_path3.default.join(root, p2);
   return {
     root,
     bin: import_node_path3.default.join(root, layout.bin),
@@ -75064,21 +75083,21 @@ var CONMON_DEFAULTS = [
 ];
 var INIT_DEFAULT = "/usr/libexec/podman/catatonit";
 var NO_WIRING = { helperDirs: [] };
-function helperDirs(w) {
-  return [.../* @__PURE__ */ new Set([...w.helperDirs, ...SYSTEM_HELPER_DIRS])];
+function helperDirs(w2) {
+  return [.../* @__PURE__ */ new Set([...w2.helperDirs, ...SYSTEM_HELPER_DIRS])];
 }
 function pathDirs(envPath) {
   return [...new Set((envPath ?? "").split(":").filter((d) => d.startsWith("/")))];
 }
 var inDirs = (dirs, name2) => dirs.map((d) => `${d.replace(/\/+$/, "")}/${name2}`);
-function candidates(piece, w, envPath) {
-  const helpers = inDirs(helperDirs(w), piece);
+function candidates(piece, w2, envPath) {
+  const helpers = inDirs(helperDirs(w2), piece);
   const onPath = inDirs(pathDirs(envPath), piece);
   switch (piece) {
     case "crun":
-      return w.runtimePath ? [w.runtimePath] : CRUN_DEFAULTS;
+      return w2.runtimePath ? [w2.runtimePath] : CRUN_DEFAULTS;
     case "conmon":
-      return [...w.conmonPath ? [w.conmonPath] : CONMON_DEFAULTS, ...helpers, ...onPath];
+      return [...w2.conmonPath ? [w2.conmonPath] : CONMON_DEFAULTS, ...helpers, ...onPath];
     case "netavark":
     case "aardvark-dns":
       return helpers;
@@ -75086,7 +75105,7 @@ function candidates(piece, w, envPath) {
     case "slirp4netns":
       return [...helpers, ...onPath];
     case "catatonit":
-      return [w.initPath ?? INIT_DEFAULT, ...helpers, ...onPath];
+      return [w2.initPath ?? INIT_DEFAULT, ...helpers, ...onPath];
     default:
       return onPath;
   }
@@ -75117,26 +75136,26 @@ function infoTool(info3, piece) {
   const t = map[piece];
   return t?.path ? t : void 0;
 }
-async function executable(fs10, p) {
-  const st = await fs10.stat(p);
-  return st?.kind === "file" && await fs10.access(p, "x");
+async function executable(fs11, p2) {
+  const st2 = await fs11.stat(p2);
+  return st2?.kind === "file" && await fs11.access(p2, "x");
 }
-async function locate(fs10, paths) {
-  for (const p of paths) if (await executable(fs10, p)) return p;
+async function locate(fs11, paths) {
+  for (const p2 of paths) if (await executable(fs11, p2)) return p2;
   return void 0;
 }
 async function podmansOnPath(ports, envPath) {
   const found = [];
   for (const dir of pathDirs(envPath)) {
-    const p = `${dir}/podman`;
-    const real = await executable(ports.fs, p) ? await ports.fs.realpath(p) : void 0;
-    if (real && !found.some((f) => f.realPath === real)) found.push({ path: p, realPath: real });
+    const p2 = `${dir}/podman`;
+    const real = await executable(ports.fs, p2) ? await ports.fs.realpath(p2) : void 0;
+    if (real && !found.some((f2) => f2.realPath === real)) found.push({ path: p2, realPath: real });
   }
-  return Promise.all(found.map((b) => withVersion(ports, b)));
+  return Promise.all(found.map((b2) => withVersion(ports, b2)));
 }
-async function withVersion(ports, b) {
-  const r = await ports.run(b.path, ["--version"], { timeoutMs: TIMEOUT });
-  return { ...b, version: parsePodman(r.stdout).version };
+async function withVersion(ports, b2) {
+  const r = await ports.run(b2.path, ["--version"], { timeoutMs: TIMEOUT });
+  return { ...b2, version: parsePodman(r.stdout).version };
 }
 async function installedBinary(ports, path29) {
   return withVersion(ports, { path: path29, realPath: await ports.fs.realpath(path29) ?? path29 });
@@ -75150,12 +75169,12 @@ async function info2(ports, opts) {
   }
 }
 async function idMapper(ports, piece, path29) {
-  const st = await ports.fs.stat(path29);
-  if (st && st.uid === 0 && st.mode & 2048) return { path: path29, setuid: true, raw: "setuid root" };
+  const st2 = await ports.fs.stat(path29);
+  if (st2 && st2.uid === 0 && st2.mode & 2048) return { path: path29, setuid: true, raw: "setuid root" };
   const cap = piece === "newuidmap" ? "cap_setuid" : "cap_setgid";
   const r = await ports.run("getcap", [path29], { timeoutMs: TIMEOUT });
   if (r.exitCode === 0 && r.stdout.includes(cap)) return { path: path29, setuid: true, raw: r.stdout.trim() };
-  return { path: path29, setuid: false, raw: `mode ${(st?.mode ?? 0).toString(8)}, owner uid ${st?.uid ?? "?"}` };
+  return { path: path29, setuid: false, raw: `mode ${(st2?.mode ?? 0).toString(8)}, owner uid ${st2?.uid ?? "?"}` };
 }
 async function pastaFallback(ports, path29, first, pkg) {
   const fromInfoPkg = pkg ? parsePasstPackage(pkg) : void 0;
@@ -75179,8 +75198,8 @@ async function packageVersion(ports, path29) {
   const owner = await ports.run("dpkg-query", ["-S", real], { timeoutMs: TIMEOUT });
   const pkg = owner.exitCode === 0 ? /^([^:\s]+)(?::[^:\s]+)?:\s/.exec(owner.stdout)?.[1] : void 0;
   if (pkg) {
-    const v = await ports.run("dpkg-query", ["-W", "-f", "${Version}", pkg], { timeoutMs: TIMEOUT });
-    if (v.exitCode === 0) return parsePasstPackage(v.stdout);
+    const v2 = await ports.run("dpkg-query", ["-W", "-f", "${Version}", pkg], { timeoutMs: TIMEOUT });
+    if (v2.exitCode === 0) return parsePasstPackage(v2.stdout);
   }
   const rpm = await ports.run("rpm", ["-qf", "--queryformat", "%{VERSION}-%{RELEASE}", real], { timeoutMs: TIMEOUT });
   return rpm.exitCode === 0 ? parsePasstPackage(rpm.stdout) : void 0;
@@ -75207,10 +75226,10 @@ async function probeHost(ports, opts) {
     info2(ports, opts),
     glibcVersion(ports.run),
     readFacts(ports.fs, opts.env, opts.user),
-    Promise.all(PIECES.map((p) => locate(ports.fs, candidates(p, wiring, opts.env.PATH))))
+    Promise.all(PIECES.map((p2) => locate(ports.fs, candidates(p2, wiring, opts.env.PATH))))
   ]);
-  const found = await Promise.all(PIECES.map((p, n) => probePiece(ports, p, located[n], i2.info)));
-  const pieces = Object.fromEntries(PIECES.map((p, n) => [p, found[n]]));
+  const found = await Promise.all(PIECES.map((p2, n) => probePiece(ports, p2, located[n], i2.info)));
+  const pieces = Object.fromEntries(PIECES.map((p2, n) => [p2, found[n]]));
   return { podmans, bare: podmans[0], installed, ...i2, pieces, glibc, facts };
 }
 
@@ -75223,13 +75242,13 @@ function profileName(podmanPath) {
   return `setup-static-podman-${(0, import_node_crypto4.createHash)("sha256").update(podmanPath).digest("hex").slice(0, 12)}`;
 }
 var profileFile = (podmanPath) => `${PROFILE_DIR}/${profileName(podmanPath)}`;
-function attachment(p) {
-  if (!p.startsWith("/") || /[*?[\]{}^"\\\x00-\x1f\x7f]/.test(p)) {
+function attachment(p2) {
+  if (!p2.startsWith("/") || /[*?[\]{}^"\\\x00-\x1f\x7f]/.test(p2)) {
     throw new ProfilePathError(
-      `cannot write an AppArmor profile for '${p}': the path has characters AppArmor treats as a pattern`
+      `cannot write an AppArmor profile for '${p2}': the path has characters AppArmor treats as a pattern`
     );
   }
-  return /\s/.test(p) ? `"${p}"` : p;
+  return /\s/.test(p2) ? `"${p2}"` : p2;
 }
 function profileText(podmanPath) {
   return [
@@ -75265,13 +75284,13 @@ function freeRange(taken) {
   const start = Math.max(SUBID_FLOOR, ...taken.map((r) => r.start + r.count));
   return { start, end: start + SUBID_COUNT - 1 };
 }
-function uidmap(p, opts) {
-  const bad = ["newuidmap", "newgidmap"].filter((t) => !p.pieces[t]?.path || !p.pieces[t]?.setuid);
-  const found = ["newuidmap", "newgidmap"].map((t) => `${t}: ${p.pieces[t]?.path ? `${p.pieces[t].path} (${p.pieces[t].raw})` : "missing"}`).join(", ");
+function uidmap(p2, opts) {
+  const bad = ["newuidmap", "newgidmap"].filter((t) => !p2.pieces[t]?.path || !p2.pieces[t]?.setuid);
+  const found = ["newuidmap", "newgidmap"].map((t) => `${t}: ${p2.pieces[t]?.path ? `${p2.pieces[t].path} (${p2.pieces[t].raw})` : "missing"}`).join(", ");
   const needed = "newuidmap and newgidmap, setuid root (package uidmap)";
   if (bad.length === 0) return ok3("uidmap", "uidmap", found, needed);
   const base = { id: "uidmap", name: "uidmap", found, needed };
-  if (!p.facts.aptGet)
+  if (!p2.facts.aptGet)
     return {
       ...base,
       status: "fail",
@@ -75279,7 +75298,7 @@ function uidmap(p, opts) {
       severity: "error",
       message: "install the package that provides setuid newuidmap/newgidmap (uidmap, or shadow-utils on Fedora)"
     };
-  const missing = bad.some((t) => !p.pieces[t]?.path);
+  const missing = bad.some((t) => !p2.pieces[t]?.path);
   const install = [
     "env",
     "DEBIAN_FRONTEND=noninteractive",
@@ -75309,13 +75328,13 @@ function uidmap(p, opts) {
 function dropLine(file, line2) {
   return ["sed", "-i", `/^${line2.replace(/[.$*[\]^\\/]/g, "\\$&")}$/d`, file];
 }
-function subid(p, opts) {
-  const f = p.facts;
-  const mine = { uid: rangesOf(f.subuid, f.user), gid: rangesOf(f.subgid, f.user) };
-  const show = (rs) => rs.length ? rs.map((r2) => `${r2.start}+${r2.count}`).join(", ") : "none";
-  const found = `${f.user.name}: subuid ${show(mine.uid)}, subgid ${show(mine.gid)}`;
+function subid(p2, opts) {
+  const f2 = p2.facts;
+  const mine = { uid: rangesOf(f2.subuid, f2.user), gid: rangesOf(f2.subgid, f2.user) };
+  const show = (rs2) => rs2.length ? rs2.map((r2) => `${r2.start}+${r2.count}`).join(", ") : "none";
+  const found = `${f2.user.name}: subuid ${show(mine.uid)}, subgid ${show(mine.gid)}`;
   const needed = `a range of ${SUBID_COUNT} ids in /etc/subuid and /etc/subgid`;
-  const short = ["uid", "gid"].filter((k) => mine[k].length === 0);
+  const short = ["uid", "gid"].filter((k2) => mine[k2].length === 0);
   if (short.length === 0) {
     const small = [...mine.uid, ...mine.gid].every((r2) => r2.count < SUBID_COUNT);
     return small ? {
@@ -75324,15 +75343,15 @@ function subid(p, opts) {
       message: `ranges smaller than ${SUBID_COUNT}: images with higher ids fail to pull`
     } : ok3("subid", "subordinate ids", found, needed);
   }
-  const { start, end } = freeRange([...f.subuid, ...f.subgid]);
+  const { start, end } = freeRange([...f2.subuid, ...f2.subgid]);
   const r = `${start}-${end}`;
-  const steps = short.map((k) => ({
-    argv: ["usermod", `--add-sub${k}s`, r, f.user.name],
+  const steps = short.map((k2) => ({
+    argv: ["usermod", `--add-sub${k2}s`, r, f2.user.name],
     sudo: true,
     change: {
-      kind: `sub${k}`,
-      description: `added sub${k}s ${r} for ${f.user.name}`,
-      revert: dropLine(`/etc/sub${k}`, `${f.user.name}:${start}:${SUBID_COUNT}`)
+      kind: `sub${k2}`,
+      description: `added sub${k2}s ${r} for ${f2.user.name}`,
+      revert: dropLine(`/etc/sub${k2}`, `${f2.user.name}:${start}:${SUBID_COUNT}`)
     }
   }));
   steps.push({ argv: [opts.podman, "system", "migrate"], sudo: false });
@@ -75348,12 +75367,12 @@ function subid(p, opts) {
     opts
   );
 }
-function userns(f) {
-  const found = `user.max_user_namespaces=${f.userns.max ?? "?"}${f.userns.unprivilegedClone === void 0 ? "" : `, kernel.unprivileged_userns_clone=${f.userns.unprivilegedClone}`}`;
+function userns(f2) {
+  const found = `user.max_user_namespaces=${f2.userns.max ?? "?"}${f2.userns.unprivilegedClone === void 0 ? "" : `, kernel.unprivileged_userns_clone=${f2.userns.unprivilegedClone}`}`;
   const needed = "unprivileged user namespaces enabled";
   const hints = [
-    f.userns.max === 0 && "sudo sysctl -w user.max_user_namespaces=15000",
-    f.userns.unprivilegedClone === 0 && "sudo sysctl -w kernel.unprivileged_userns_clone=1"
+    f2.userns.max === 0 && "sudo sysctl -w user.max_user_namespaces=15000",
+    f2.userns.unprivilegedClone === 0 && "sudo sysctl -w kernel.unprivileged_userns_clone=1"
   ].filter(Boolean);
   if (hints.length === 0) return ok3("userns", "user namespaces", found, needed);
   return {
@@ -75367,9 +75386,9 @@ function userns(f) {
     message: `user namespaces are disabled on this machine; the action does not change that. An administrator can: ${hints.join("; ")}`
   };
 }
-function apparmor(p, opts) {
-  const a = p.facts.apparmor;
-  const target = p.installed?.realPath ?? opts.podman;
+function apparmor(p2, opts) {
+  const a = p2.facts.apparmor;
+  const target = p2.installed?.realPath ?? opts.podman;
   const found = a.enabled ? `kernel.apparmor_restrict_unprivileged_userns=${a.restrictUserns ? 1 : 0}` : "AppArmor not enabled";
   const needed = `a profile allowing userns for ${target}, or the restriction off`;
   if (!a.enabled || !a.restrictUserns || a.attachments.includes(target))
@@ -75425,12 +75444,12 @@ function apparmor(p, opts) {
     };
   }
 }
-function tun(f, opts) {
-  const mode = f.tun.mode?.toString(8).padStart(4, "0");
-  const found = f.tun.exists ? `/dev/net/tun mode ${mode}${f.tun.usable ? "" : `, not usable by ${f.user.name}`}` : "/dev/net/tun missing";
+function tun(f2, opts) {
+  const mode = f2.tun.mode?.toString(8).padStart(4, "0");
+  const found = f2.tun.exists ? `/dev/net/tun mode ${mode}${f2.tun.usable ? "" : `, not usable by ${f2.user.name}`}` : "/dev/net/tun missing";
   const needed = "read/write for the runner user (pasta and slirp4netns open it)";
-  if (f.tun.usable) return ok3("tun", "/dev/net/tun", found, needed);
-  if (!f.tun.exists)
+  if (f2.tun.usable) return ok3("tun", "/dev/net/tun", found, needed);
+  if (!f2.tun.exists)
     return {
       id: "tun",
       name: "/dev/net/tun",
@@ -75464,8 +75483,8 @@ function tun(f, opts) {
     opts
   );
 }
-function cgroup(f, opts) {
-  const c = f.cgroup;
+function cgroup(f2, opts) {
+  const c = f2.cgroup;
   const found = c.layout === "hybrid" ? `hybrid: v2 at ${c.unifiedMount} lists ${c.unifiedControllers.join(" ") || "no controllers"}` : c.layout;
   const needed = "cgroup v2, v1, or hybrid with no controller on the v2 mount";
   if (c.layout !== "hybrid" || c.unifiedControllers.length === 0) return ok3("cgroup", "cgroup layout", found, needed);
@@ -75496,10 +75515,10 @@ function cgroup(f, opts) {
     opts
   );
 }
-function systemd(f) {
-  const found = `${f.runtimeDir.path}${f.runtimeDir.fromEnv ? "" : " (XDG_RUNTIME_DIR unset)"}: ${f.runtimeDir.usable ? "usable" : "not usable"}; user D-Bus: ${f.userBus ? "yes" : "no"}`;
+function systemd(f2) {
+  const found = `${f2.runtimeDir.path}${f2.runtimeDir.fromEnv ? "" : " (XDG_RUNTIME_DIR unset)"}: ${f2.runtimeDir.usable ? "usable" : "not usable"}; user D-Bus: ${f2.userBus ? "yes" : "no"}`;
   const needed = "a user runtime dir and D-Bus for the systemd cgroup manager and journald";
-  if (f.runtimeDir.usable && f.userBus) return ok3("systemd", "user session", found, needed);
+  if (f2.runtimeDir.usable && f2.userBus) return ok3("systemd", "user session", found, needed);
   return {
     id: "systemd",
     name: "user session",
@@ -75513,15 +75532,15 @@ function systemd(f) {
     wiring: { noSystemd: true }
   };
 }
-function otherPodman(p) {
-  const mine = p.installed?.realPath;
-  const others = p.podmans.filter((b) => b.realPath !== mine);
-  const found = others.length ? others.map((b) => `${b.path} ${b.version ?? ""}`.trim()).join(", ") : "none";
-  const bare = p.podmans[0] && p.podmans[0].realPath !== mine ? `; a bare \`podman\` ran ${p.podmans[0].path} before this step (the installed one now comes first on PATH)` : "";
-  const uid = p.facts.user.uid;
+function otherPodman(p2) {
+  const mine = p2.installed?.realPath;
+  const others = p2.podmans.filter((b2) => b2.realPath !== mine);
+  const found = others.length ? others.map((b2) => `${b2.path} ${b2.version ?? ""}`.trim()).join(", ") : "none";
+  const bare = p2.podmans[0] && p2.podmans[0].realPath !== mine ? `; a bare \`podman\` ran ${p2.podmans[0].path} before this step (the installed one now comes first on PATH)` : "";
+  const uid = p2.facts.user.uid;
   const lock = `/dev/shm/libpod_rootless_lock_${uid}`;
   const clash = /failed to (open|create) \d+ locks in \S+: (numerical result out of range|file exists)/.exec(
-    p.infoError ?? ""
+    p2.infoError ?? ""
   );
   const other = {
     ...ok3("other-podman", "other podman", found, "one podman"),
@@ -75547,46 +75566,46 @@ function otherPodman(p) {
     }
   ];
 }
-function planChecks(p, opts) {
-  const f = p.facts;
+function planChecks(p2, opts) {
+  const f2 = p2.facts;
   return [
-    uidmap(p, opts),
-    subid(p, opts),
-    userns(f),
-    apparmor(p, opts),
-    tun(f, opts),
-    cgroup(f, opts),
-    systemd(f),
-    ...otherPodman(p)
+    uidmap(p2, opts),
+    subid(p2, opts),
+    userns(f2),
+    apparmor(p2, opts),
+    tun(f2, opts),
+    cgroup(f2, opts),
+    systemd(f2),
+    ...otherPodman(p2)
   ];
 }
 
 // src/host/apply-remedies.ts
 var quote = (a) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
-function commandText(s, root = false) {
-  const argv = s.sudo && !root ? ["sudo", ...s.argv] : s.argv;
+function commandText(s3, root = false) {
+  const argv = s3.sudo && !root ? ["sudo", ...s3.argv] : s3.argv;
   const line2 = argv.map(quote).join(" ");
-  return s.input === void 0 ? line2 : `${line2} >/dev/null <<'EOF'
-${s.input}EOF`;
+  return s3.input === void 0 ? line2 : `${line2} >/dev/null <<'EOF'
+${s3.input}EOF`;
 }
-var commands = (c, root) => (c.remedy?.steps ?? []).map((s) => commandText(s, root)).join("\n");
-async function runStep(ports, s, root) {
-  const sudo = s.sudo && !root;
+var commands = (c, root) => (c.remedy?.steps ?? []).map((s3) => commandText(s3, root)).join("\n");
+async function runStep(ports, s3, root) {
+  const sudo = s3.sudo && !root;
   const wrap2 = (argv) => sudo ? ["sudo", "-n", ...argv] : argv;
-  const exec2 = (argv) => ports.run(argv[0], argv.slice(1), { input: s.input, timeoutMs: 3e5 });
-  const existed = s.createsDir ? await ports.fs.stat(s.createsDir) !== void 0 : true;
-  let r = await exec2(wrap2(s.argv));
-  if (r.exitCode !== 0 && s.retryAfter) {
-    for (const pre of s.retryAfter) await exec2(wrap2(pre));
-    r = await exec2(wrap2(s.argv));
+  const exec2 = (argv) => ports.run(argv[0], argv.slice(1), { input: s3.input, timeoutMs: 3e5 });
+  const existed = s3.createsDir ? await ports.fs.stat(s3.createsDir) !== void 0 : true;
+  let r = await exec2(wrap2(s3.argv));
+  if (r.exitCode !== 0 && s3.retryAfter) {
+    for (const pre of s3.retryAfter) await exec2(wrap2(pre));
+    r = await exec2(wrap2(s3.argv));
   }
-  if (r.exitCode !== 0) return { error: `${wrap2(s.argv).join(" ")} failed: ${lastLine(r)}` };
-  const made = s.change ?? (existed ? void 0 : { kind: "mkdir", description: `created ${s.createsDir}`, revert: ["rmdir", s.createsDir] });
+  if (r.exitCode !== 0) return { error: `${wrap2(s3.argv).join(" ")} failed: ${lastLine(r)}` };
+  const made = s3.change ?? (existed ? void 0 : { kind: "mkdir", description: `created ${s3.createsDir}`, revert: ["rmdir", s3.createsDir] });
   return { change: made && { ...made, sudo } };
 }
 async function fix(ports, c, ctx, changes) {
-  for (const s of c.remedy?.steps ?? []) {
-    const r = await runStep(ports, s, ctx.user.uid === 0);
+  for (const s3 of c.remedy?.steps ?? []) {
+    const r = await runStep(ports, s3, ctx.user.uid === 0);
     if (r.change) {
       changes.push(r.change);
       ctx.onChange?.(r.change);
@@ -75599,8 +75618,8 @@ async function recheck(ports, probe, ctx, opts) {
   const facts = await readFacts(ports.fs, ctx.env, ctx.user);
   const pieces = { ...probe.pieces };
   for (const t of ["newuidmap", "newgidmap"]) {
-    const at = await locate(ports.fs, candidates(t, NO_WIRING, ctx.env.PATH));
-    pieces[t] = await probePiece(ports, t, at);
+    const at2 = await locate(ports.fs, candidates(t, NO_WIRING, ctx.env.PATH));
+    pieces[t] = await probePiece(ports, t, at2);
   }
   return planChecks({ ...probe, facts, pieces }, opts);
 }
@@ -75647,7 +75666,7 @@ async function applyRemedies(ports, probe, checks, opts, ctx) {
     failures: results.filter(isError3).map(line),
     warnings: results.filter((r) => !isError3(r) && r.status !== "ok" && !r.handled).map(line),
     notes: results.filter((r) => r.status === "ok" && r.message || !isError3(r) && r.handled).map(line),
-    wiring: results.reduce((w, r) => ({ ...w, ...r.wiring }), {})
+    wiring: results.reduce((w2, r) => ({ ...w2, ...r.wiring }), {})
   };
 }
 
@@ -75826,12 +75845,12 @@ var REQUIREMENTS = [
 var isAvoidLine = (r) => r.level === "refused" || r.level === "cautioned";
 var applies = (r, variant, podman) => (!r.variants || r.variants.includes(variant)) && import_semver3.default.satisfies(podman, r.podman, { includePrerelease: true });
 function requirementsFor(variant, podmanVersion, table = REQUIREMENTS) {
-  const v = import_semver3.default.coerce(podmanVersion)?.version ?? podmanVersion;
-  return { variant, podmanVersion, lines: table.filter((r) => applies(r, variant, v)) };
+  const v2 = import_semver3.default.coerce(podmanVersion)?.version ?? podmanVersion;
+  return { variant, podmanVersion, lines: table.filter((r) => applies(r, variant, v2)) };
 }
 var providedBy = (variant, piece) => PROVIDED[variant].includes(piece);
 function needText(r) {
-  const dates = r.piece === "pasta" ? r.need.replace(/(\d{4})\.(\d+)\.(\d+)/g, (_, y, m, d) => `${y}_${m.padStart(2, "0")}_${d.padStart(2, "0")}`) : r.need;
+  const dates = r.piece === "pasta" ? r.need.replace(/(\d{4})\.(\d+)\.(\d+)/g, (_2, y, m2, d) => `${y}_${m2.padStart(2, "0")}_${d.padStart(2, "0")}`) : r.need;
   const pretty = dates.replace(/([<>]=?)(\d)/g, "$1 $2");
   if (r.level === "refused") return `not ${pretty}`;
   if (r.level === "cautioned") return `avoid ${pretty}`;
@@ -75840,46 +75859,46 @@ function needText(r) {
 
 // src/host/evaluate.ts
 var RANK = { ok: 0, warn: 1, fail: 2 };
-var worst = (xs) => xs.reduce((a, b) => RANK[b] > RANK[a] ? b : a, "ok");
-var better = (a, b) => RANK[a] < RANK[b];
+var worst = (xs2) => xs2.reduce((a, b2) => RANK[b2] > RANK[a] ? b2 : a, "ok");
+var better = (a, b2) => RANK[a] < RANK[b2];
 var unmet = (level) => level === "required" || level === "refused" ? "fail" : "warn";
 function versionText(piece, version3) {
   if (!version3) return "version unknown";
   return piece === "pasta" ? pastaLabel(version3) : version3;
 }
 var TOP = "999999.0.0";
-function bounded(req, f) {
-  const b = f.bounds;
-  if (f.version || !f.path || !b?.min || ["present", "setuid"].includes(req.need)) return void 0;
-  const span = `>=${b.min} <=${b.max ?? TOP}`;
-  const shown = `version unknown, ${versionText(req.piece, b.min)} ${b.max ? `to ${versionText(req.piece, b.max)}` : "or later"}`;
+function bounded(req, f2) {
+  const b2 = f2.bounds;
+  if (f2.version || !f2.path || !b2?.min || ["present", "setuid"].includes(req.need)) return void 0;
+  const span = `>=${b2.min} <=${b2.max ?? TOP}`;
+  const shown = `version unknown, ${versionText(req.piece, b2.min)} ${b2.max ? `to ${versionText(req.piece, b2.max)}` : "or later"}`;
   const inside = import_semver4.default.subset(span, req.need);
   const touches = import_semver4.default.intersects(span, req.need);
   if (isAvoidLine(req))
     return !touches ? { req, status: "ok", detail: shown } : inside ? { req, status: unmet(req.level), detail: `${shown}: in ${needText(req).replace(/^(not|avoid) /, "")}` } : void 0;
   return inside ? { req, status: "ok", detail: shown } : !touches ? { req, status: unmet(req.level), detail: `${shown}: does not meet ${needText(req)}` } : void 0;
 }
-function evaluateLine(req, f) {
-  const v = (status, detail2) => ({ req, status, detail: detail2 });
-  const shown = versionText(req.piece, f.version);
-  const pinned = bounded(req, f);
+function evaluateLine(req, f2) {
+  const v2 = (status, detail2) => ({ req, status, detail: detail2 });
+  const shown = versionText(req.piece, f2.version);
+  const pinned = bounded(req, f2);
   if (pinned) return pinned;
   if (isAvoidLine(req)) {
-    if (!f.path) return v("ok", "not used");
-    if (!f.version)
-      return v(req.level === "refused" ? "warn" : "ok", "version unknown: cannot rule out the known-bad releases");
-    return import_semver4.default.satisfies(f.version, req.need) ? v(unmet(req.level), `${shown} is in ${needText(req).replace(/^(not|avoid) /, "")}`) : v("ok", shown);
+    if (!f2.path) return v2("ok", "not used");
+    if (!f2.version)
+      return v2(req.level === "refused" ? "warn" : "ok", "version unknown: cannot rule out the known-bad releases");
+    return import_semver4.default.satisfies(f2.version, req.need) ? v2(unmet(req.level), `${shown} is in ${needText(req).replace(/^(not|avoid) /, "")}`) : v2("ok", shown);
   }
-  if (!f.path) return v(unmet(req.level), "missing");
+  if (!f2.path) return v2(unmet(req.level), "missing");
   if (req.need === "setuid")
-    return f.setuid ? v("ok", "setuid") : v(unmet(req.level), `not setuid (${f.raw ?? "no setuid bit"})`);
-  if (req.need === "present") return v("ok", f.version ? shown : "present");
-  if (!f.version) return v("warn", `present, version unknown: cannot check ${needText(req)}`);
-  if (import_semver4.default.satisfies(f.version, req.need)) return v("ok", shown);
-  return v(unmet(req.level), `${shown} does not meet ${needText(req)}`);
+    return f2.setuid ? v2("ok", "setuid") : v2(unmet(req.level), `not setuid (${f2.raw ?? "no setuid bit"})`);
+  if (req.need === "present") return v2("ok", f2.version ? shown : "present");
+  if (!f2.version) return v2("warn", `present, version unknown: cannot check ${needText(req)}`);
+  if (import_semver4.default.satisfies(f2.version, req.need)) return v2("ok", shown);
+  return v2(unmet(req.level), `${shown} does not meet ${needText(req)}`);
 }
-function evaluateLines(reqs, f) {
-  return reqs.map((r) => evaluateLine(r, f));
+function evaluateLines(reqs, f2) {
+  return reqs.map((r) => evaluateLine(r, f2));
 }
 
 // src/host/gate.ts
@@ -75913,33 +75932,33 @@ function verdict(piece, found, lines, variant, opts) {
   return { ...base, action: "warn", actionText: "kept as is (warning)" };
 }
 function completionSet(pieces, opts) {
-  const set2 = new Set(pieces.filter((p) => p.action === "complete").map((p) => p.piece));
-  if (set2.has("netavark") || set2.has("aardvark-dns")) ["netavark", "aardvark-dns"].forEach((p) => set2.add(p));
+  const set2 = new Set(pieces.filter((p2) => p2.action === "complete").map((p2) => p2.piece));
+  if (set2.has("netavark") || set2.has("aardvark-dns")) ["netavark", "aardvark-dns"].forEach((p2) => set2.add(p2));
   if (set2.size === 0 || !opts.installMissing) return [];
-  for (const p of pieces) if (p.from === "host" && p.status !== "ok" && COMPLETABLE.includes(p.piece)) set2.add(p.piece);
-  return COMPLETABLE.filter((p) => set2.has(p));
+  for (const p2 of pieces) if (p2.from === "host" && p2.status !== "ok" && COMPLETABLE.includes(p2.piece)) set2.add(p2.piece);
+  return COMPLETABLE.filter((p2) => set2.has(p2));
 }
 function planGate(probe, reqs, opts) {
   const { variant, podmanVersion, lines } = reqs;
   const byPiece = [...new Set(lines.map((l) => l.piece))];
   const pieces = byPiece.map(
-    (p) => verdict(
-      p,
-      probe.pieces[p] ?? {},
+    (p2) => verdict(
+      p2,
+      probe.pieces[p2] ?? {},
       evaluateLines(
-        lines.filter((l) => l.piece === p),
-        probe.pieces[p] ?? {}
+        lines.filter((l) => l.piece === p2),
+        probe.pieces[p2] ?? {}
       ),
       variant,
       opts
     )
   );
   const complete = completionSet(pieces, opts);
-  for (const p of pieces) {
-    if (complete.includes(p.piece) && p.action !== "complete")
-      Object.assign(p, { action: "complete", actionText: "complete from the full asset (it is downloaded anyway)" });
+  for (const p2 of pieces) {
+    if (complete.includes(p2.piece) && p2.action !== "complete")
+      Object.assign(p2, { action: "complete", actionText: "complete from the full asset (it is downloaded anyway)" });
   }
-  const unresolved = (p) => p.lines.filter((l) => l.status !== "ok" && p.action !== "complete" && p.action !== "remedy");
+  const unresolved = (p2) => p2.lines.filter((l) => l.status !== "ok" && p2.action !== "complete" && p2.action !== "remedy");
   return {
     variant,
     podmanVersion,
@@ -75947,10 +75966,10 @@ function planGate(probe, reqs, opts) {
     complete,
     needsFullAsset: complete.length > 0,
     failures: pieces.flatMap(
-      (p) => unresolved(p).filter((l) => l.status === "fail").map((l) => lineText(p.piece, l))
+      (p2) => unresolved(p2).filter((l) => l.status === "fail").map((l) => lineText(p2.piece, l))
     ),
     warnings: pieces.flatMap(
-      (p) => unresolved(p).filter((l) => l.status === "warn").map((l) => lineText(p.piece, l))
+      (p2) => unresolved(p2).filter((l) => l.status === "warn").map((l) => lineText(p2.piece, l))
     )
   };
 }
@@ -75958,8 +75977,8 @@ function chooseVariant(probe, podmanVersion) {
   const misses = [];
   for (const variant of VARIANT_ORDER) {
     const plan2 = planGate(probe, requirementsFor(variant, podmanVersion), { installMissing: false, predict: true });
-    const short = plan2.pieces.filter((p) => p.action !== "remedy").flatMap(
-      (p) => p.lines.filter((l) => l.status !== "ok" && l.req.level !== "optional").map((l) => `${p.piece} ${l.detail}`)
+    const short = plan2.pieces.filter((p2) => p2.action !== "remedy").flatMap(
+      (p2) => p2.lines.filter((l) => l.status !== "ok" && l.req.level !== "optional").map((l) => `${p2.piece} ${l.detail}`)
     );
     if (short.length === 0) {
       const before = misses.length ? ` (${misses.join("; ")})` : "";
@@ -75993,73 +76012,73 @@ function assetPaths(i2) {
 async function probeAsset(ports, installed, wanted) {
   const paths = assetPaths(installed);
   const found = await Promise.all(
-    wanted.map(async (p) => {
-      const at = paths[p] && await locate(ports.fs, [paths[p]]);
-      return [p, at ? await probePiece(ports, p, at) : {}];
+    wanted.map(async (p2) => {
+      const at2 = paths[p2] && await locate(ports.fs, [paths[p2]]);
+      return [p2, at2 ? await probePiece(ports, p2, at2) : {}];
     })
   );
   return { installed, pieces: Object.fromEntries(found) };
 }
-function wire(add2, piece, f) {
-  const dir = import_node_path4.default.dirname(f.path);
-  if (piece === "crun") add2.runtimePath = f.path;
-  else if (piece === "conmon") add2.conmonPath = f.path;
-  else if (piece === "catatonit") add2.initPath = f.path;
+function wire(add2, piece, f2) {
+  const dir = import_node_path4.default.dirname(f2.path);
+  if (piece === "crun") add2.runtimePath = f2.path;
+  else if (piece === "conmon") add2.conmonPath = f2.path;
+  else if (piece === "catatonit") add2.initPath = f2.path;
   else if (!add2.helperDirs.includes(dir)) add2.helperDirs.push(dir);
 }
-function take(p, f, unavailable) {
-  if (!f?.path)
+function take(p2, f2, unavailable) {
+  if (!f2?.path)
     return {
-      ...p,
-      action: p.status === "fail" ? "fail" : "warn",
-      actionText: `not completed: ${unavailable ?? `the full asset has no ${p.piece}`}`
+      ...p2,
+      action: p2.status === "fail" ? "fail" : "warn",
+      actionText: `not completed: ${unavailable ?? `the full asset has no ${p2.piece}`}`
     };
   const lines = evaluateLines(
-    p.lines.map((l) => l.req),
-    f
+    p2.lines.map((l) => l.req),
+    f2
   );
   const status = worst(lines.map((l) => l.status));
-  if (better(status, p.status)) {
-    const was = p.found.path ? `${p.found.version ?? "version unknown"} at ${p.found.path}` : "missing";
+  if (better(status, p2.status)) {
+    const was = p2.found.path ? `${p2.found.version ?? "version unknown"} at ${p2.found.path}` : "missing";
     return {
-      ...p,
-      found: f,
+      ...p2,
+      found: f2,
       lines,
       status,
       action: "completed",
       actionText: `completed from the full asset (host: ${was})`
     };
   }
-  const theirs = f.version ? p.piece === "pasta" ? pastaLabel(f.version) : f.version : "version unknown";
+  const theirs = f2.version ? p2.piece === "pasta" ? pastaLabel(f2.version) : f2.version : "version unknown";
   return {
-    ...p,
-    action: p.status === "fail" ? "fail" : "warn",
-    actionText: `kept: the full asset's ${p.piece} (${theirs}) does no better`
+    ...p2,
+    action: p2.status === "fail" ? "fail" : "warn",
+    actionText: `kept: the full asset's ${p2.piece} (${theirs}) does no better`
   };
 }
 function applyCompletion(plan2, asset, unavailable) {
   const wiring = { helperDirs: [] };
   const pieces = plan2.pieces.map(
-    (p) => p.action === "complete" ? take(p, asset?.pieces[p.piece], asset ? void 0 : unavailable ?? "the full asset was not installed") : p
+    (p2) => p2.action === "complete" ? take(p2, asset?.pieces[p2.piece], asset ? void 0 : unavailable ?? "the full asset was not installed") : p2
   );
-  for (const p of pieces) if (p.action === "completed") wire(wiring, p.piece, p.found);
-  const redone = pieces.filter((_, n) => plan2.pieces[n].action === "complete");
-  const bad = (s) => redone.flatMap((p) => p.lines.filter((l) => l.status === s).map((l) => lineText(p.piece, l)));
+  for (const p2 of pieces) if (p2.action === "completed") wire(wiring, p2.piece, p2.found);
+  const redone = pieces.filter((_2, n) => plan2.pieces[n].action === "complete");
+  const bad = (s3) => redone.flatMap((p2) => p2.lines.filter((l) => l.status === s3).map((l) => lineText(p2.piece, l)));
   return { pieces, wiring, failures: [...plan2.failures, ...bad("fail")], warnings: [...plan2.warnings, ...bad("warn")] };
 }
 function mergeWiring(base, ...adds) {
   const out = { ...base, helperDirs: [...base.helperDirs] };
   for (const a of adds) {
-    for (const k of ["runtimePath", "conmonPath", "initPath", "defaultNetwork"]) if (a[k]) out[k] = a[k];
+    for (const k2 of ["runtimePath", "conmonPath", "initPath", "defaultNetwork"]) if (a[k2]) out[k2] = a[k2];
     for (const d of a.helperDirs ?? []) if (!out.helperDirs.includes(d)) out.helperDirs.push(d);
     if (a.noSystemd) out.noSystemd = true;
   }
   return out;
 }
 function gateOutputs(pieces) {
-  const f = (p) => pieces.find((x2) => x2.piece === p)?.found ?? {};
-  const crun = f("crun");
-  const pasta = f("pasta");
+  const f2 = (p2) => pieces.find((x2) => x2.piece === p2)?.found ?? {};
+  const crun = f2("crun");
+  const pasta = f2("pasta");
   return {
     crunVersion: crun.version ?? (crun.path ? "unknown" : ""),
     pastaVersion: pasta.version ? pastaLabel(pasta.version) : pasta.path ? "unknown" : ""
@@ -76073,17 +76092,17 @@ function verifyUsed(info3, pieces) {
     netavark: info3.netavark.path,
     "aardvark-dns": info3.aardvarkDns.path
   };
-  return pieces.filter((p) => p.action === "completed" && used[p.piece] && used[p.piece] !== p.found.path).map(
-    (p) => `${p.piece}: podman uses ${used[p.piece]}, not the completed ${p.found.path} (a containers.conf override?)`
+  return pieces.filter((p2) => p2.action === "completed" && used[p2.piece] && used[p2.piece] !== p2.found.path).map(
+    (p2) => `${p2.piece}: podman uses ${used[p2.piece]}, not the completed ${p2.found.path} (a containers.conf override?)`
   );
 }
 
 // src/report/summary.ts
-function escapeHtml(s) {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+function escapeHtml(s3) {
+  return s3.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 var header = (...cells3) => cells3.map((data) => ({ data, header: true }));
-var cells = (...xs) => xs.map((x2) => escapeHtml(x2));
+var cells = (...xs2) => xs2.map((x2) => escapeHtml(x2));
 function originOf(file, roots) {
   if (!file) return "missing";
   return roots.some((r) => file === r || file.startsWith(`${r}/`)) ? "bundled" : "system";
@@ -76094,26 +76113,26 @@ function componentRows(components2) {
     ...components2.map((c) => cells(c.name, c.version ?? "unknown", c.path ?? "\u2014", c.origin))
   ];
 }
-function installRows(f) {
+function installRows(f2) {
   const rows = [
-    ["Source", f.source],
-    ["Podman", `${f.version} (${[f.variant, f.libc, f.arch].filter(Boolean).join(", ")})`],
-    ["Asset", f.asset ?? "\u2014"],
-    ["Verified", f.verified],
-    ["Cache", f.cacheHit === "false" ? "miss (downloaded)" : `hit (${f.cacheHit})`],
-    ["Install dir", f.installDir],
-    ["containers.conf drop-in", f.dropin ?? "\u2014"]
+    ["Source", f2.source],
+    ["Podman", `${f2.version} (${[f2.variant, f2.libc, f2.arch].filter(Boolean).join(", ")})`],
+    ["Asset", f2.asset ?? "\u2014"],
+    ["Verified", f2.verified],
+    ["Cache", f2.cacheHit === "false" ? "miss (downloaded)" : `hit (${f2.cacheHit})`],
+    ["Install dir", f2.installDir],
+    ["containers.conf drop-in", f2.dropin ?? "\u2014"]
   ];
-  return [header("What", "Value"), ...rows.map(([k, v]) => cells(k, v))];
+  return [header("What", "Value"), ...rows.map(([k2, v2]) => cells(k2, v2))];
 }
 var Summary2 = class {
   parts = [];
   table(title, rows) {
-    this.parts.push((s) => s.addHeading(title, 3).addTable(rows));
+    this.parts.push((s3) => s3.addHeading(title, 3).addTable(rows));
     return this;
   }
   details(label, text2) {
-    this.parts.push((s) => s.addDetails(escapeHtml(label), `
+    this.parts.push((s3) => s3.addDetails(escapeHtml(label), `
 
 <pre>${escapeHtml(text2)}</pre>
 
@@ -76121,42 +76140,42 @@ var Summary2 = class {
     return this;
   }
   raw(html) {
-    this.parts.push((s) => s.addRaw(html, true));
+    this.parts.push((s3) => s3.addRaw(html, true));
     return this;
   }
   async write() {
     if (!process.env.GITHUB_STEP_SUMMARY) return;
     summary.addHeading("setup-static-podman", 2);
-    for (const p of this.parts) p(summary);
+    for (const p2 of this.parts) p2(summary);
     await summary.write();
   }
 };
 
 // src/host/rows.ts
 var STATUS_ICON = { ok: "\u2705", warn: "\u26A0\uFE0F", fail: "\u274C" };
-var header2 = (...xs) => xs.map((data) => ({ data, header: true }));
-var cells2 = (...xs) => xs.map((x2) => escapeHtml(x2).replace(/\n/g, "<br>"));
-function origin(p) {
-  if (p.action === "completed") return "completed from the full asset";
-  return p.from === "asset" ? "bundled" : "host";
+var header2 = (...xs2) => xs2.map((data) => ({ data, header: true }));
+var cells2 = (...xs2) => xs2.map((x2) => escapeHtml(x2).replace(/\n/g, "<br>"));
+function origin(p2) {
+  if (p2.action === "completed") return "completed from the full asset";
+  return p2.from === "asset" ? "bundled" : "host";
 }
-function foundText(p) {
-  const f = p.found;
-  if (!f.path) return f.note ?? "missing";
-  const v = f.setuid !== void 0 ? f.raw ?? "" : versionText(p.piece, f.version);
-  return `${v}, ${f.path} (${origin(p)})${f.note && !f.version ? `
-${f.note}` : ""}`;
+function foundText(p2) {
+  const f2 = p2.found;
+  if (!f2.path) return f2.note ?? "missing";
+  const v2 = f2.setuid !== void 0 ? f2.raw ?? "" : versionText(p2.piece, f2.version);
+  return `${v2}, ${f2.path} (${origin(p2)})${f2.note && !f2.version ? `
+${f2.note}` : ""}`;
 }
-function neededText(p) {
-  return p.lines.map((l) => `${needText(l.req)}: ${l.req.reason}`).join("\n") || "\u2014";
+function neededText(p2) {
+  return p2.lines.map((l) => `${needText(l.req)}: ${l.req.reason}`).join("\n") || "\u2014";
 }
 function gateRows(pieces) {
   return [
     header2("Piece", "Found", "Needed", "Status", "Action taken"),
-    ...pieces.map((p) => [
-      ...cells2(p.piece, foundText(p), neededText(p)),
-      STATUS_ICON[p.status],
-      ...cells2(p.actionText)
+    ...pieces.map((p2) => [
+      ...cells2(p2.piece, foundText(p2), neededText(p2)),
+      STATUS_ICON[p2.status],
+      ...cells2(p2.actionText)
     ])
   ];
 }
@@ -76181,32 +76200,32 @@ function checkRows(checks) {
 // src/host/index.ts
 var hostPorts = (run2) => ({ run: run2, fs: realHostFs() });
 function currentUser() {
-  const u = import_node_os4.default.userInfo();
-  return { name: u.username, uid: u.uid };
+  const u2 = import_node_os4.default.userInfo();
+  return { name: u2.username, uid: u2.uid };
 }
 
 // src/host/step.ts
-async function gateStep(g) {
-  const ports = hostPorts(g.run);
+async function gateStep(g2) {
+  const ports = hostPorts(g2.run);
   const user = currentUser();
-  const probe = await probeHost(ports, { env: g.env, user, podman: g.installed.podman, wiring: g.baseWiring });
-  const plan2 = planGate(probe, requirementsFor(g.variant, g.version), {
-    installMissing: g.inputs.installMissing
+  const probe = await probeHost(ports, { env: g2.env, user, podman: g2.installed.podman, wiring: g2.baseWiring });
+  const plan2 = planGate(probe, requirementsFor(g2.variant, g2.version), {
+    installMissing: g2.inputs.installMissing
   });
-  const remedyOpts = { allowSudo: g.inputs.allowSudo, apparmor: g.inputs.apparmor, podman: g.installed.podman };
+  const remedyOpts = { allowSudo: g2.inputs.allowSudo, apparmor: g2.inputs.apparmor, podman: g2.installed.podman };
   const checks = planChecks(probe, remedyOpts);
   const early = [...plan2.failures, ...blockingChecks(checks, user)];
   if (early.length) throw new GateError(early);
-  const completion = applyCompletion(plan2, ...await fullAsset(g, ports, plan2));
+  const completion = applyCompletion(plan2, ...await fullAsset(g2, ports, plan2));
   const remedies = await applyRemedies(ports, probe, checks, remedyOpts, {
-    env: g.env,
+    env: g2.env,
     user,
     onChange: (c) => {
-      g.state.changes.push(c);
-      saveState2(g.state);
+      g2.state.changes.push(c);
+      saveState2(g2.state);
     }
   });
-  for (const w of [...completion.warnings, ...remedies.warnings]) warning(w);
+  for (const w2 of [...completion.warnings, ...remedies.warnings]) warning(w2);
   for (const n of remedies.notes) info(n);
   const failures = [...completion.failures, ...remedies.failures];
   if (failures.length) throw new GateError(failures);
@@ -76214,16 +76233,16 @@ async function gateStep(g) {
   setOutput(Outputs.CrunVersion, crunVersion);
   setOutput(Outputs.PastaVersion, pastaVersion);
   return {
-    wiring: mergeWiring(g.baseWiring, completion.wiring, remedies.wiring),
+    wiring: mergeWiring(g2.baseWiring, completion.wiring, remedies.wiring),
     gateRows: gateRows(completion.pieces),
     checkRows: checkRows(remedies.checks),
     pieces: completion.pieces
   };
 }
-async function fullAsset(g, ports, plan2) {
+async function fullAsset(g2, ports, plan2) {
   if (!plan2.needsFullAsset) return [void 0, void 0];
   try {
-    const root = await group("Install the full asset to complete the runtime stack", g.installFull);
+    const root = await group("Install the full asset to complete the runtime stack", g2.installFull);
     return [await probeAsset(ports, resolveLayout(root, LAYOUTS.full), plan2.complete), void 0];
   } catch (err2) {
     return [void 0, err2 instanceof Error ? err2.message : String(err2)];
@@ -76249,14 +76268,14 @@ var InputError = class extends Error {
 };
 var get = (name2) => getInput(name2).trim();
 function oneOf(name2, allowed, fallback) {
-  const v = get(name2) || fallback;
-  if (!allowed.includes(v)) throw new InputError(name2, v, allowed.join(" | "));
-  return v;
+  const v2 = get(name2) || fallback;
+  if (!allowed.includes(v2)) throw new InputError(name2, v2, allowed.join(" | "));
+  return v2;
 }
 function bool(name2, fallback) {
-  const v = get(name2).toLowerCase();
-  if (v === "") return fallback;
-  if (v === "true" || v === "false") return v === "true";
+  const v2 = get(name2).toLowerCase();
+  if (v2 === "") return fallback;
+  if (v2 === "true" || v2 === "false") return v2 === "true";
   throw new InputError(name2, get(name2), "true | false");
 }
 function parseVersionSpec(raw) {
@@ -76275,79 +76294,82 @@ function parseVersionSpec(raw) {
   return { raw: spec, exact: exact ?? void 0, range: range3, includePrerelease: cleaned.includes("-") };
 }
 function repository(source) {
-  const v = get("repository") || (source === "system" ? "" : DEFAULT_REPOSITORY[source]);
-  if (source === "system" && !v) return { owner: "", repo: "" };
-  const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(v);
-  if (!m) throw new InputError("repository", v, "OWNER/REPO");
-  return { owner: m[1], repo: m[2] };
+  const v2 = get("repository") || (source === "system" ? "" : DEFAULT_REPOSITORY[source]);
+  if (source === "system" && !v2) return { owner: "", repo: "" };
+  const m2 = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(v2);
+  if (!m2) throw new InputError("repository", v2, "OWNER/REPO");
+  return { owner: m2[1], repo: m2[2] };
 }
 function apiUrl() {
-  const v = get("api-url") || "https://api.github.com";
-  let u;
+  const v2 = get("api-url") || "https://api.github.com";
+  let u2;
   try {
-    u = new URL(v);
+    u2 = new URL(v2);
   } catch {
-    throw new InputError("api-url", v, "an http(s) URL such as https://api.github.com");
+    throw new InputError("api-url", v2, "an http(s) URL such as https://api.github.com");
   }
-  if (!/^https?:$/.test(u.protocol) || u.username || u.password || u.search) {
-    throw new InputError("api-url", v, "an http(s) URL without credentials or query, such as https://api.github.com");
+  if (!/^https?:$/.test(u2.protocol) || u2.username || u2.password || u2.search) {
+    throw new InputError("api-url", v2, "an http(s) URL without credentials or query, such as https://api.github.com");
   }
-  return u.href.replace(/\/+$/, "");
+  return u2.href.replace(/\/+$/, "");
 }
-function anchoredPattern(name2, v) {
-  const body2 = v.replace(/^\^/, "").replace(/(?<!\\)\$$/, "");
+function anchoredPattern(name2, v2) {
+  const body2 = v2.replace(/^\^/, "").replace(/(?<!\\)\$$/, "");
   try {
     return new RegExp(`^(?:${body2})$`);
   } catch {
-    throw new InputError(name2, v, "a regular expression for the certificate identity");
+    throw new InputError(name2, v2, "a regular expression for the certificate identity");
   }
 }
 function smokeTests() {
-  const v = get("smoke-tests") || "auto";
-  if (v === "auto" || v === "none" || v === "all") return v;
-  const ids = v.split(",").map((s) => s.trim()).filter(Boolean);
+  const v2 = get("smoke-tests") || "auto";
+  if (v2 === "auto" || v2 === "none" || v2 === "all") return v2;
+  const ids = v2.split(",").map((s3) => s3.trim()).filter(Boolean);
   if (ids.length === 0 || ids.some((id) => !/^[a-z0-9-]+$/.test(id))) {
-    throw new InputError("smoke-tests", v, "auto | none | all | a comma list of check ids");
+    throw new InputError("smoke-tests", v2, "auto | none | all | a comma list of check ids");
   }
   return ids;
 }
 function positiveInt(name2, fallback, max2) {
-  const v = get(name2);
-  if (v === "") return fallback;
-  const n = Number(v);
+  const v2 = get(name2);
+  if (v2 === "") return fallback;
+  const n = Number(v2);
   if (!Number.isInteger(n) || n < 1 || n > max2)
-    throw new InputError(name2, v, `a whole number of seconds from 1 to ${max2}`);
+    throw new InputError(name2, v2, `a whole number of seconds from 1 to ${max2}`);
   return n;
 }
 function defaultNetwork() {
-  const v = get("default-network");
-  if (v && !/^(host|none|private|bridge|pasta|slirp4netns)(:[A-Za-z0-9_.,=:/-]*)?$/.test(v)) {
-    throw new InputError("default-network", v, "empty, or a podman network mode such as host, pasta:-4, slirp4netns");
+  const v2 = get("default-network");
+  if (v2 && !/^(host|none|private|bridge|pasta|slirp4netns)(:[A-Za-z0-9_.,=:/-]*)?$/.test(v2)) {
+    throw new InputError("default-network", v2, "empty, or a podman network mode such as host, pasta:-4, slirp4netns");
   }
-  return v;
+  return v2;
 }
 function smokeImage() {
-  const v = get("smoke-image") || "host";
-  if (v !== "host" && !/^[a-z0-9][a-z0-9._\-/:@]*$/.test(v)) {
+  const v2 = get("smoke-image") || "host";
+  if (v2 !== "host" && !/^[a-z0-9][a-z0-9._\-/:@]*$/.test(v2)) {
     throw new InputError(
       "smoke-image",
-      v,
+      v2,
       "host | a fully qualified image reference such as docker.io/library/alpine:3.20"
     );
   }
-  return v;
+  return v2;
 }
 function fingerprint() {
-  const v = (get("source-key-fingerprint") || MGOLTZSCHE_KEY_FINGERPRINT).replace(/\s+/g, "").toUpperCase();
-  if (!/^[0-9A-F]{40}$/.test(v))
+  const v2 = (get("source-key-fingerprint") || MGOLTZSCHE_KEY_FINGERPRINT).replace(/\s+/g, "").toUpperCase();
+  if (!/^[0-9A-F]{40}$/.test(v2))
     throw new InputError("source-key-fingerprint", get("source-key-fingerprint"), "a 40-hex-digit OpenPGP fingerprint");
-  return v;
+  return v2;
 }
 var isHosted = (env) => env.RUNNER_ENVIRONMENT === "github-hosted";
 function getInputs(env = process.env) {
   const source = oneOf("source", SOURCES, "pigfoot");
   const token = get("github-token");
-  if (token) setSecret(token);
+  if (token) {
+    setSecret(token);
+    registerSecret(token);
+  }
   const allowSudo = oneOf("allow-sudo", ["auto", "true", "false"], "auto");
   return {
     source,
@@ -76389,7 +76411,7 @@ async function fetchAsset(http5, asset, dest) {
 
 // src/sources/mgoltzsche.ts
 var import_promises10 = require("node:fs/promises");
-var import_node_path12 = __toESM(require("node:path"), 1);
+var import_node_path21 = __toESM(require("node:path"), 1);
 
 // src/release/releases.ts
 var import_node_crypto5 = require("node:crypto");
@@ -76404,8 +76426,8 @@ function releasesUrl(apiUrl2, owner, repo) {
 function nextLink(link) {
   if (!link) return void 0;
   for (const part of link.split(",")) {
-    const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
-    if (m) return m[1];
+    const m2 = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
+    if (m2) return m2[1];
   }
   return void 0;
 }
@@ -76470,7 +76492,7 @@ function candidates2(releases, tagPrefix, spec) {
     if (release.prerelease && !spec.includePrerelease) continue;
     out.push({ version: version3, release });
   }
-  return out.sort((a, b) => import_semver6.default.rcompare(a.version, b.version));
+  return out.sort((a, b2) => import_semver6.default.rcompare(a.version, b2.version));
 }
 function pick(all, spec) {
   const opts = { includePrerelease: spec.includePrerelease };
@@ -76492,8 +76514,8 @@ var VerifyError = class extends Error {
 function parseChecksums(text2) {
   const out = /* @__PURE__ */ new Map();
   for (const line2 of text2.split("\n")) {
-    const m = /^([0-9a-fA-F]{64})\s+\*?(\S.*?)\s*$/.exec(line2.trim());
-    if (m) out.set(m[2], m[1].toLowerCase());
+    const m2 = /^([0-9a-fA-F]{64})\s+\*?(\S.*?)\s*$/.exec(line2.trim());
+    if (m2) out.set(m2[2], m2[1].toLowerCase());
   }
   return out;
 }
@@ -76544,15 +76566,15 @@ var import_node_stream5 = require("node:stream");
 var import_module = require("module");
 var nc = __toESM(require("node:crypto"), 1);
 var globalThis2 = typeof window !== "undefined" ? window : typeof global !== "undefined" ? global : typeof self !== "undefined" ? self : {};
-function _mergeNamespaces(n, m) {
-  m.forEach(function(e) {
-    e && typeof e !== "string" && !Array.isArray(e) && Object.keys(e).forEach(function(k) {
-      if (k !== "default" && !(k in n)) {
-        var d = Object.getOwnPropertyDescriptor(e, k);
-        Object.defineProperty(n, k, d.get ? d : {
+function _mergeNamespaces(n, m2) {
+  m2.forEach(function(e) {
+    e && typeof e !== "string" && !Array.isArray(e) && Object.keys(e).forEach(function(k2) {
+      if (k2 !== "default" && !(k2 in n)) {
+        var d = Object.getOwnPropertyDescriptor(e, k2);
+        Object.defineProperty(n, k2, d.get ? d : {
           enumerable: true,
           get: function() {
-            return e[k];
+            return e[k2];
           }
         });
       }
@@ -78068,11 +78090,11 @@ var util6 = {
     return n;
   },
   writeNumber: function(n, bytes) {
-    const b = new Uint8Array(bytes);
+    const b2 = new Uint8Array(bytes);
     for (let i2 = 0; i2 < bytes; i2++) {
-      b[i2] = n >> 8 * (bytes - i2 - 1) & 255;
+      b2[i2] = n >> 8 * (bytes - i2 - 1) & 255;
     }
-    return b;
+    return b2;
   },
   readDate: function(bytes) {
     const n = util6.readNumber(bytes);
@@ -78161,8 +78183,8 @@ var util6 = {
    */
   hexToUint8Array: function(hex) {
     const result = new Uint8Array(hex.length >> 1);
-    for (let k = 0; k < hex.length >> 1; k++) {
-      result[k] = parseInt(hex.substr(k << 1, 2), 16);
+    for (let k2 = 0; k2 < hex.length >> 1; k2++) {
+      result[k2] = parseInt(hex.substr(k2 << 1, 2), 16);
     }
     return result;
   },
@@ -78173,11 +78195,11 @@ var util6 = {
    */
   uint8ArrayToHex: function(bytes) {
     const hexAlphabet = "0123456789abcdef";
-    let s = "";
-    bytes.forEach((v) => {
-      s += hexAlphabet[v >> 4] + hexAlphabet[v & 15];
+    let s3 = "";
+    bytes.forEach((v2) => {
+      s3 += hexAlphabet[v2 >> 4] + hexAlphabet[v2 & 15];
     });
-    return s;
+    return s3;
   },
   /**
    * Convert a string to an array of 8-bit integers
@@ -78204,10 +78226,10 @@ var util6 = {
   uint8ArrayToString: function(bytes) {
     bytes = new Uint8Array(bytes);
     const result = [];
-    const bs = 1 << 14;
-    const j = bytes.length;
-    for (let i2 = 0; i2 < j; i2 += bs) {
-      result.push(String.fromCharCode.apply(String, bytes.subarray(i2, i2 + bs < j ? i2 + bs : j)));
+    const bs2 = 1 << 14;
+    const j2 = bytes.length;
+    for (let i2 = 0; i2 < j2; i2 += bs2) {
+      result.push(String.fromCharCode.apply(String, bytes.subarray(i2, i2 + bs2 < j2 ? i2 + bs2 : j2)));
     }
     return result.join("");
   },
@@ -78229,9 +78251,9 @@ var util6 = {
    * @returns {String|ReadableStream} A native javascript string.
    */
   decodeUTF8: function(utf82) {
-    const decoder2 = new TextDecoder("utf-8");
+    const decoder = new TextDecoder("utf-8");
     function process5(value, lastChunk = false) {
-      return decoder2.decode(value, { stream: !lastChunk });
+      return decoder.decode(value, { stream: !lastChunk });
     }
     return transform(utf82, process5, () => process5(new Uint8Array(), true));
   },
@@ -78306,11 +78328,11 @@ var util6 = {
    * @returns {Uint8Array} 2 bytes containing the sum of all charcodes % 65535.
    */
   writeChecksum: function(text2) {
-    let s = 0;
+    let s3 = 0;
     for (let i2 = 0; i2 < text2.length; i2++) {
-      s = s + text2[i2] & 65535;
+      s3 = s3 + text2[i2] & 65535;
     }
-    return util6.writeNumber(s, 2);
+    return util6.writeNumber(s3, 2);
   },
   /**
    * Helper function to print a debug message. Debug
@@ -78434,8 +78456,8 @@ var util6 = {
     if (typeof navigator !== "undefined") {
       return navigator.hardwareConcurrency || 1;
     }
-    const os12 = this.nodeRequire("os");
-    return os12.cpus().length;
+    const os13 = this.nodeRequire("os");
+    return os13.cpus().length;
   },
   /**
    * Test email format to ensure basic compliance:
@@ -78450,8 +78472,8 @@ var util6 = {
     if (!util6.isString(data)) {
       return false;
     }
-    const re = /^[^\p{C}\p{Z}@<>\\]+@[^\p{C}\p{Z}@<>\\]+[^\p{C}\p{Z}\p{P}]$/u;
-    return re.test(data);
+    const re2 = /^[^\p{C}\p{Z}@<>\\]+@[^\p{C}\p{Z}@<>\\]+[^\p{C}\p{Z}\p{P}]$/u;
+    return re2.test(data);
   },
   /**
    * Normalize line endings to <CR><LF>
@@ -78486,16 +78508,16 @@ var util6 = {
         return bytes;
       }
       const normalized = new Uint8Array(bytes.length + indices.length);
-      let j = 0;
+      let j2 = 0;
       for (let i2 = 0; i2 < indices.length; i2++) {
         const sub = bytes.subarray(indices[i2 - 1] || 0, indices[i2]);
-        normalized.set(sub, j);
-        j += sub.length;
-        normalized[j - 1] = CR;
-        normalized[j] = LF;
-        j++;
+        normalized.set(sub, j2);
+        j2 += sub.length;
+        normalized[j2 - 1] = CR;
+        normalized[j2] = LF;
+        j2++;
       }
-      normalized.set(bytes.subarray(indices[indices.length - 1] || 0), j);
+      normalized.set(bytes.subarray(indices[indices.length - 1] || 0), j2);
       return normalized;
     }, () => carryOverCR ? new Uint8Array([CR]) : void 0);
   },
@@ -78520,17 +78542,17 @@ var util6 = {
         carryOverCR = false;
       }
       let index2;
-      let j = 0;
+      let j2 = 0;
       for (let i2 = 0; i2 !== bytes.length; i2 = index2) {
         index2 = bytes.indexOf(CR, i2) + 1;
         if (!index2)
           index2 = bytes.length;
         const last = index2 - (bytes[index2] === LF ? 1 : 0);
         if (i2)
-          bytes.copyWithin(j, i2, last);
-        j += last - i2;
+          bytes.copyWithin(j2, i2, last);
+        j2 += last - i2;
       }
-      return bytes.subarray(0, j);
+      return bytes.subarray(0, j2);
     }, () => carryOverCR ? new Uint8Array([CR]) : void 0);
   },
   /**
@@ -78606,13 +78628,13 @@ var util6 = {
    * @param {Uint8Array} b
    * @returns `a` if `cond` is true, `b` otherwise
    */
-  selectUint8Array: function(cond, a, b) {
-    const length = Math.max(a.length, b.length);
+  selectUint8Array: function(cond, a, b2) {
+    const length = Math.max(a.length, b2.length);
     const result = new Uint8Array(length);
     let end = 0;
     for (let i2 = 0; i2 < result.length; i2++) {
-      result[i2] = a[i2] & 256 - cond | b[i2] & 255 + cond;
-      end += cond & i2 < a.length | 1 - cond & i2 < b.length;
+      result[i2] = a[i2] & 256 - cond | b2[i2] & 255 + cond;
+      end += cond & i2 < a.length | 1 - cond & i2 < b2.length;
     }
     return result.subarray(0, end);
   },
@@ -78624,8 +78646,8 @@ var util6 = {
    * @param {Uint8} b
    * @returns `a` if `cond` is true, `b` otherwise
    */
-  selectUint8: function(cond, a, b) {
-    return a & 256 - cond | b & 255 + cond;
+  selectUint8: function(cond, a, b2) {
+    return a & 256 - cond | b2 & 255 + cond;
   },
   /**
    * @param {module:enums.symmetric} cipherAlgo
@@ -78640,8 +78662,8 @@ var decodeChunk;
 if (Buffer$3) {
   encodeChunk = (buf) => Buffer$3.from(buf).toString("base64");
   decodeChunk = (str) => {
-    const b = Buffer$3.from(str, "base64");
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    const b2 = Buffer$3.from(str, "base64");
+    return new Uint8Array(b2.buffer, b2.byteOffset, b2.byteLength);
   };
 } else {
   encodeChunk = (buf) => btoa(util6.uint8ArrayToString(buf));
@@ -78750,7 +78772,7 @@ var crc_table = [
 ];
 for (let i2 = 0; i2 <= 255; i2++) {
   let crc = i2 << 16;
-  for (let j = 0; j < 8; j++) {
+  for (let j2 = 0; j2 < 8; j2++) {
     crc = crc << 1 ^ ((crc & 8388608) !== 0 ? 8801531 : 0);
   }
   crc_table[0][i2] = (crc & 16711680) >> 16 | crc & 65280 | (crc & 255) << 16;
@@ -78877,11 +78899,11 @@ function unarmor(input) {
                 remainder = "";
               remainder = line2 + remainder;
               remainder = util6.removeTrailingSpaces(remainder.replace(/\r/g, ""));
-              const parts = remainder.split(reSplit);
-              if (parts.length === 1) {
+              const parts2 = remainder.split(reSplit);
+              if (parts2.length === 1) {
                 throw new Error("Misformed armored text");
               }
-              const body2 = removeChecksum(parts[0].slice(0, -1));
+              const body2 = removeChecksum(parts2[0].slice(0, -1));
               await writer.write(body2);
               break;
             }
@@ -78974,21 +78996,21 @@ var _0n$8 = BigInt(0);
 var _1n$c = BigInt(1);
 function uint8ArrayToBigInt(bytes) {
   const hexAlphabet = "0123456789ABCDEF";
-  let s = "";
-  bytes.forEach((v) => {
-    s += hexAlphabet[v >> 4] + hexAlphabet[v & 15];
+  let s3 = "";
+  bytes.forEach((v2) => {
+    s3 += hexAlphabet[v2 >> 4] + hexAlphabet[v2 & 15];
   });
-  return BigInt("0x0" + s);
+  return BigInt("0x0" + s3);
 }
-function mod$1(a, m) {
-  const reduced = a % m;
-  return reduced < _0n$8 ? reduced + m : reduced;
+function mod$1(a, m2) {
+  const reduced = a % m2;
+  return reduced < _0n$8 ? reduced + m2 : reduced;
 }
-function selectBigInt(cond, a, b) {
+function selectBigInt(cond, a, b2) {
   const mask = -cond;
-  return a & mask | b & ~mask;
+  return a & mask | b2 & ~mask;
 }
-function modExp(b, e, n) {
+function modExp(b2, e, n) {
   if (n === _0n$8)
     throw Error("Modulo cannot be zero");
   if (n === _1n$c)
@@ -78996,7 +79018,7 @@ function modExp(b, e, n) {
   if (e < _0n$8)
     throw Error("Unsopported negative exponent");
   let exp = e;
-  let x2 = b;
+  let x2 = b2;
   x2 %= n;
   let r = BigInt(1);
   while (exp > _0n$8) {
@@ -79017,19 +79039,19 @@ function _egcd(aInput, bInput) {
   let xPrev = BigInt(1);
   let yPrev = BigInt(0);
   let a = abs(aInput);
-  let b = abs(bInput);
+  let b2 = abs(bInput);
   const aNegated = aInput < _0n$8;
   const bNegated = bInput < _0n$8;
-  while (b !== _0n$8) {
-    const q2 = a / b;
+  while (b2 !== _0n$8) {
+    const q3 = a / b2;
     let tmp = x2;
-    x2 = xPrev - q2 * x2;
+    x2 = xPrev - q3 * x2;
     xPrev = tmp;
     tmp = y;
-    y = yPrev - q2 * y;
+    y = yPrev - q3 * y;
     yPrev = tmp;
-    tmp = b;
-    b = a % b;
+    tmp = b2;
+    b2 = a % b2;
     a = tmp;
   }
   return {
@@ -79047,10 +79069,10 @@ function modInv(a, n) {
 }
 function gcd(aInput, bInput) {
   let a = aInput;
-  let b = bInput;
-  while (b !== _0n$8) {
-    const tmp = b;
-    b = a % b;
+  let b2 = bInput;
+  while (b2 !== _0n$8) {
+    const tmp = b2;
+    b2 = a % b2;
     a = tmp;
   }
   return a;
@@ -79123,7 +79145,7 @@ function getRandomBigInteger(min, max2) {
   return mod$1(r, modulus) + min;
 }
 var _1n$b = BigInt(1);
-function randomProbablePrime(bits3, e, k) {
+function randomProbablePrime(bits3, e, k2) {
   const _30n = BigInt(30);
   const min = _1n$b << BigInt(bits3 - 1);
   const adds = [1, 6, 5, 4, 3, 2, 1, 4, 3, 2, 1, 2, 1, 4, 3, 2, 1, 2, 1, 4, 3, 2, 1, 6, 5, 4, 3, 2, 1, 2];
@@ -79137,10 +79159,10 @@ function randomProbablePrime(bits3, e, k) {
       n += min;
       i2 = bigIntToNumber(mod$1(n, _30n));
     }
-  } while (!isProbablePrime(n, e, k));
+  } while (!isProbablePrime(n, e, k2));
   return n;
 }
-function isProbablePrime(n, e, k) {
+function isProbablePrime(n, e, k2) {
   if (e && gcd(n - _1n$b, e) !== _1n$b) {
     return false;
   }
@@ -79150,17 +79172,17 @@ function isProbablePrime(n, e, k) {
   if (!fermat(n)) {
     return false;
   }
-  if (!millerRabin(n, k)) {
+  if (!millerRabin(n, k2)) {
     return false;
   }
   return true;
 }
-function fermat(n, b = BigInt(2)) {
-  return modExp(b, n - _1n$b, n) === _1n$b;
+function fermat(n, b2 = BigInt(2)) {
+  return modExp(b2, n - _1n$b, n) === _1n$b;
 }
 function divisionTest(n) {
   const _0n2 = BigInt(0);
-  return smallPrimes.every((m) => mod$1(n, m) !== _0n2);
+  return smallPrimes.every((m2) => mod$1(n, m2) !== _0n2);
 }
 var smallPrimes = [
   7,
@@ -79830,25 +79852,25 @@ var smallPrimes = [
   4993,
   4999
 ].map((n) => BigInt(n));
-function millerRabin(n, k, rand) {
+function millerRabin(n, k2, rand) {
   const len2 = bitLength(n);
-  if (!k) {
-    k = Math.max(1, len2 / 48 | 0);
+  if (!k2) {
+    k2 = Math.max(1, len2 / 48 | 0);
   }
   const n1 = n - _1n$b;
-  let s = 0;
-  while (!getBit(n1, s)) {
-    s++;
+  let s3 = 0;
+  while (!getBit(n1, s3)) {
+    s3++;
   }
-  const d = n >> BigInt(s);
-  for (; k > 0; k--) {
+  const d = n >> BigInt(s3);
+  for (; k2 > 0; k2--) {
     const a = getRandomBigInteger(BigInt(2), n1);
     let x2 = modExp(a, d, n);
     if (x2 === _1n$b || x2 === n1) {
       continue;
     }
     let i2;
-    for (i2 = 1; i2 < s; i2++) {
+    for (i2 = 1; i2 < s3; i2++) {
       x2 = mod$1(x2 * x2, n);
       if (x2 === _1n$b) {
         return false;
@@ -79857,7 +79879,7 @@ function millerRabin(n, k, rand) {
         break;
       }
     }
-    if (i2 === s) {
+    if (i2 === s3) {
       return false;
     }
   }
@@ -80138,8 +80160,8 @@ function emeEncode(message, keyLength) {
 function emeDecode(encoded, randomPayload) {
   let offset = 2;
   let separatorNotFound = 1;
-  for (let j = offset; j < encoded.length; j++) {
-    separatorNotFound &= encoded[j] !== 0;
+  for (let j2 = offset; j2 < encoded.length; j2++) {
+    separatorNotFound &= encoded[j2] !== 0;
     offset += separatorNotFound;
   }
   const psLen = offset - 2;
@@ -80177,36 +80199,36 @@ function emsaEncode(algo, hashed, emLen) {
 var webCrypto$7 = util6.getWebCrypto();
 var nodeCrypto$6 = util6.getNodeCrypto();
 var _1n$a = BigInt(1);
-async function sign$6(hashAlgo, data, n, e, d, p, q2, u, hashed) {
+async function sign$6(hashAlgo, data, n, e, d, p2, q3, u2, hashed) {
   if (getHashByteLength(hashAlgo) >= n.length) {
     throw new Error("Digest size cannot exceed key modulus size");
   }
   if (data && !util6.isStream(data)) {
     if (util6.getWebCrypto()) {
       try {
-        return await webSign$1(enums.read(enums.webHash, hashAlgo), data, n, e, d, p, q2, u);
+        return await webSign$1(enums.read(enums.webHash, hashAlgo), data, n, e, d, p2, q3, u2);
       } catch (err2) {
         util6.printDebugError(err2);
       }
     } else if (util6.getNodeCrypto()) {
-      return nodeSign$1(hashAlgo, data, n, e, d, p, q2, u);
+      return nodeSign$1(hashAlgo, data, n, e, d, p2, q3, u2);
     }
   }
   return bnSign(hashAlgo, n, d, hashed);
 }
-async function verify$6(hashAlgo, data, s, n, e, hashed) {
+async function verify$6(hashAlgo, data, s3, n, e, hashed) {
   if (data && !util6.isStream(data)) {
     if (util6.getWebCrypto()) {
       try {
-        return await webVerify$1(enums.read(enums.webHash, hashAlgo), data, s, n, e);
+        return await webVerify$1(enums.read(enums.webHash, hashAlgo), data, s3, n, e);
       } catch (err2) {
         util6.printDebugError(err2);
       }
     } else if (util6.getNodeCrypto()) {
-      return nodeVerify$1(hashAlgo, data, s, n, e);
+      return nodeVerify$1(hashAlgo, data, s3, n, e);
     }
   }
-  return bnVerify(hashAlgo, s, n, e, hashed);
+  return bnVerify(hashAlgo, s3, n, e, hashed);
 }
 async function encrypt$6(data, n, e) {
   if (util6.getNodeCrypto()) {
@@ -80214,15 +80236,15 @@ async function encrypt$6(data, n, e) {
   }
   return bnEncrypt(data, n, e);
 }
-async function decrypt$6(data, n, e, d, p, q2, u, randomPayload) {
+async function decrypt$6(data, n, e, d, p2, q3, u2, randomPayload) {
   if (util6.getNodeCrypto() && !randomPayload) {
     try {
-      return nodeDecrypt$1(data, n, e, d, p, q2, u);
+      return nodeDecrypt$1(data, n, e, d, p2, q3, u2);
     } catch (err2) {
       util6.printDebugError(err2);
     }
   }
-  return bnDecrypt(data, n, e, d, p, q2, u, randomPayload);
+  return bnDecrypt(data, n, e, d, p2, q3, u2, randomPayload);
 }
 async function generate$4(bits3, e) {
   e = BigInt(e);
@@ -80249,7 +80271,7 @@ async function generate$4(bits3, e) {
       privateKeyEncoding: { type: "pkcs1", format: "jwk" }
     };
     const jwk = await new Promise((resolve3, reject) => {
-      nodeCrypto$6.generateKeyPair("rsa", opts, (err2, _, jwkPrivateKey) => {
+      nodeCrypto$6.generateKeyPair("rsa", opts, (err2, _2, jwkPrivateKey) => {
         if (err2) {
           reject(err2);
         } else {
@@ -80259,39 +80281,39 @@ async function generate$4(bits3, e) {
     });
     return jwkToPrivate(jwk, e);
   }
-  let p;
-  let q2;
+  let p2;
+  let q3;
   let n;
   do {
-    q2 = randomProbablePrime(bits3 - (bits3 >> 1), e, 40);
-    p = randomProbablePrime(bits3 >> 1, e, 40);
-    n = p * q2;
+    q3 = randomProbablePrime(bits3 - (bits3 >> 1), e, 40);
+    p2 = randomProbablePrime(bits3 >> 1, e, 40);
+    n = p2 * q3;
   } while (bitLength(n) !== bits3);
-  const phi = (p - _1n$a) * (q2 - _1n$a);
-  if (q2 < p) {
-    [p, q2] = [q2, p];
+  const phi = (p2 - _1n$a) * (q3 - _1n$a);
+  if (q3 < p2) {
+    [p2, q3] = [q3, p2];
   }
   return {
     n: bigIntToUint8Array(n),
     e: bigIntToUint8Array(e),
     d: bigIntToUint8Array(modInv(e, phi)),
-    p: bigIntToUint8Array(p),
-    q: bigIntToUint8Array(q2),
+    p: bigIntToUint8Array(p2),
+    q: bigIntToUint8Array(q3),
     // dp: d.mod(p.subn(1)),
     // dq: d.mod(q.subn(1)),
-    u: bigIntToUint8Array(modInv(p, q2))
+    u: bigIntToUint8Array(modInv(p2, q3))
   };
 }
-async function validateParams$9(n, e, d, p, q2, u) {
+async function validateParams$9(n, e, d, p2, q3, u2) {
   n = uint8ArrayToBigInt(n);
-  p = uint8ArrayToBigInt(p);
-  q2 = uint8ArrayToBigInt(q2);
-  if (p * q2 !== n) {
+  p2 = uint8ArrayToBigInt(p2);
+  q3 = uint8ArrayToBigInt(q3);
+  if (p2 * q3 !== n) {
     return false;
   }
   const _2n2 = BigInt(2);
-  u = uint8ArrayToBigInt(u);
-  if (mod$1(p * u, q2) !== BigInt(1)) {
+  u2 = uint8ArrayToBigInt(u2);
+  if (mod$1(p2 * u2, q3) !== BigInt(1)) {
     return false;
   }
   e = uint8ArrayToBigInt(e);
@@ -80299,7 +80321,7 @@ async function validateParams$9(n, e, d, p, q2, u) {
   const nSizeOver3 = BigInt(Math.floor(bitLength(n) / 3));
   const r = getRandomBigInteger(_2n2, _2n2 << nSizeOver3);
   const rde = r * d * e;
-  const areInverses = mod$1(rde, p - _1n$a) === r && mod$1(rde, q2 - _1n$a) === r;
+  const areInverses = mod$1(rde, p2 - _1n$a) === r && mod$1(rde, q3 - _1n$a) === r;
   if (!areInverses) {
     return false;
   }
@@ -80307,12 +80329,12 @@ async function validateParams$9(n, e, d, p, q2, u) {
 }
 function bnSign(hashAlgo, n, d, hashed) {
   n = uint8ArrayToBigInt(n);
-  const m = uint8ArrayToBigInt(emsaEncode(hashAlgo, hashed, byteLength(n)));
+  const m2 = uint8ArrayToBigInt(emsaEncode(hashAlgo, hashed, byteLength(n)));
   d = uint8ArrayToBigInt(d);
-  return bigIntToUint8Array(modExp(m, d, n), "be", byteLength(n));
+  return bigIntToUint8Array(modExp(m2, d, n), "be", byteLength(n));
 }
-async function webSign$1(hashName, data, n, e, d, p, q2, u) {
-  const jwk = privateToJWK$1(n, e, d, p, q2, u);
+async function webSign$1(hashName, data, n, e, d, p2, q3, u2) {
+  const jwk = privateToJWK$1(n, e, d, p2, q3, u2);
   const algo = {
     name: "RSASSA-PKCS1-v1_5",
     hash: { name: hashName }
@@ -80320,40 +80342,40 @@ async function webSign$1(hashName, data, n, e, d, p, q2, u) {
   const key = await webCrypto$7.importKey("jwk", jwk, algo, false, ["sign"]);
   return new Uint8Array(await webCrypto$7.sign("RSASSA-PKCS1-v1_5", key, data));
 }
-function nodeSign$1(hashAlgo, data, n, e, d, p, q2, u) {
+function nodeSign$1(hashAlgo, data, n, e, d, p2, q3, u2) {
   const sign2 = nodeCrypto$6.createSign(enums.read(enums.hash, hashAlgo));
   sign2.write(data);
   sign2.end();
-  const jwk = privateToJWK$1(n, e, d, p, q2, u);
+  const jwk = privateToJWK$1(n, e, d, p2, q3, u2);
   return new Uint8Array(sign2.sign({ key: jwk, format: "jwk", type: "pkcs1" }));
 }
-function bnVerify(hashAlgo, s, n, e, hashed) {
+function bnVerify(hashAlgo, s3, n, e, hashed) {
   n = uint8ArrayToBigInt(n);
-  s = uint8ArrayToBigInt(s);
+  s3 = uint8ArrayToBigInt(s3);
   e = uint8ArrayToBigInt(e);
-  if (s >= n) {
+  if (s3 >= n) {
     throw new Error("Signature size cannot exceed modulus size");
   }
-  const EM1 = bigIntToUint8Array(modExp(s, e, n), "be", byteLength(n));
+  const EM1 = bigIntToUint8Array(modExp(s3, e, n), "be", byteLength(n));
   const EM2 = emsaEncode(hashAlgo, hashed, byteLength(n));
   return util6.equalsUint8Array(EM1, EM2);
 }
-async function webVerify$1(hashName, data, s, n, e) {
+async function webVerify$1(hashName, data, s3, n, e) {
   const jwk = publicToJWK(n, e);
   const key = await webCrypto$7.importKey("jwk", jwk, {
     name: "RSASSA-PKCS1-v1_5",
     hash: { name: hashName }
   }, false, ["verify"]);
-  return webCrypto$7.verify("RSASSA-PKCS1-v1_5", key, s, data);
+  return webCrypto$7.verify("RSASSA-PKCS1-v1_5", key, s3, data);
 }
-function nodeVerify$1(hashAlgo, data, s, n, e) {
+function nodeVerify$1(hashAlgo, data, s3, n, e) {
   const jwk = publicToJWK(n, e);
   const key = { key: jwk, format: "jwk", type: "pkcs1" };
   const verify2 = nodeCrypto$6.createVerify(enums.read(enums.hash, hashAlgo));
   verify2.write(data);
   verify2.end();
   try {
-    return verify2.verify(key, s);
+    return verify2.verify(key, s3);
   } catch {
     return false;
   }
@@ -80372,8 +80394,8 @@ function bnEncrypt(data, n, e) {
   }
   return bigIntToUint8Array(modExp(data, e, n), "be", byteLength(n));
 }
-function nodeDecrypt$1(data, n, e, d, p, q2, u) {
-  const jwk = privateToJWK$1(n, e, d, p, q2, u);
+function nodeDecrypt$1(data, n, e, d, p2, q3, u2) {
+  const jwk = privateToJWK$1(n, e, d, p2, q3, u2);
   const key = { key: jwk, format: "jwk", type: "pkcs1", padding: nodeCrypto$6.constants.RSA_PKCS1_PADDING };
   try {
     return new Uint8Array(nodeCrypto$6.privateDecrypt(key, data));
@@ -80381,32 +80403,32 @@ function nodeDecrypt$1(data, n, e, d, p, q2, u) {
     throw new Error("Decryption error");
   }
 }
-function bnDecrypt(data, n, e, d, p, q2, u, randomPayload) {
+function bnDecrypt(data, n, e, d, p2, q3, u2, randomPayload) {
   data = uint8ArrayToBigInt(data);
   n = uint8ArrayToBigInt(n);
   e = uint8ArrayToBigInt(e);
   d = uint8ArrayToBigInt(d);
-  p = uint8ArrayToBigInt(p);
-  q2 = uint8ArrayToBigInt(q2);
-  u = uint8ArrayToBigInt(u);
+  p2 = uint8ArrayToBigInt(p2);
+  q3 = uint8ArrayToBigInt(q3);
+  u2 = uint8ArrayToBigInt(u2);
   if (data >= n) {
     throw new Error("Data too large.");
   }
-  const dq = mod$1(d, q2 - _1n$a);
-  const dp = mod$1(d, p - _1n$a);
+  const dq = mod$1(d, q3 - _1n$a);
+  const dp = mod$1(d, p2 - _1n$a);
   const unblinder = getRandomBigInteger(BigInt(2), n);
   const blinder = modExp(modInv(unblinder, n), e, n);
   data = mod$1(data * blinder, n);
-  const mp = modExp(data, dp, p);
-  const mq = modExp(data, dq, q2);
-  const h = mod$1(u * (mq - mp), q2);
-  let result = h * p + mp;
+  const mp = modExp(data, dp, p2);
+  const mq = modExp(data, dq, q3);
+  const h = mod$1(u2 * (mq - mp), q3);
+  let result = h * p2 + mp;
   result = mod$1(result * unblinder, n);
   return emeDecode(bigIntToUint8Array(result, "be", byteLength(n)), randomPayload);
 }
-function privateToJWK$1(n, e, d, p, q2, u) {
-  const pNum = uint8ArrayToBigInt(p);
-  const qNum = uint8ArrayToBigInt(q2);
+function privateToJWK$1(n, e, d, p2, q3, u2) {
+  const pNum = uint8ArrayToBigInt(p2);
+  const qNum = uint8ArrayToBigInt(q3);
   const dNum = uint8ArrayToBigInt(d);
   let dq = mod$1(dNum, qNum - _1n$a);
   let dp = mod$1(dNum, pNum - _1n$a);
@@ -80418,12 +80440,12 @@ function privateToJWK$1(n, e, d, p, q2, u) {
     e: uint8ArrayToB64(e),
     d: uint8ArrayToB64(d),
     // switch p and q
-    p: uint8ArrayToB64(q2),
-    q: uint8ArrayToB64(p),
+    p: uint8ArrayToB64(q3),
+    q: uint8ArrayToB64(p2),
     // switch dp and dq
     dp: uint8ArrayToB64(dq),
     dq: uint8ArrayToB64(dp),
-    qi: uint8ArrayToB64(u),
+    qi: uint8ArrayToB64(u2),
     ext: true
   };
 }
@@ -80448,47 +80470,47 @@ function jwkToPrivate(jwk, e) {
   };
 }
 var _1n$9 = BigInt(1);
-async function encrypt$5(data, p, g, y) {
-  p = uint8ArrayToBigInt(p);
-  g = uint8ArrayToBigInt(g);
+async function encrypt$5(data, p2, g2, y) {
+  p2 = uint8ArrayToBigInt(p2);
+  g2 = uint8ArrayToBigInt(g2);
   y = uint8ArrayToBigInt(y);
-  const padded = emeEncode(data, byteLength(p));
-  const m = uint8ArrayToBigInt(padded);
-  const k = getRandomBigInteger(_1n$9, p - _1n$9);
+  const padded = emeEncode(data, byteLength(p2));
+  const m2 = uint8ArrayToBigInt(padded);
+  const k2 = getRandomBigInteger(_1n$9, p2 - _1n$9);
   return {
-    c1: bigIntToUint8Array(modExp(g, k, p)),
-    c2: bigIntToUint8Array(mod$1(modExp(y, k, p) * m, p))
+    c1: bigIntToUint8Array(modExp(g2, k2, p2)),
+    c2: bigIntToUint8Array(mod$1(modExp(y, k2, p2) * m2, p2))
   };
 }
-async function decrypt$5(c1, c2, p, x2, randomPayload) {
+async function decrypt$5(c1, c2, p2, x2, randomPayload) {
   c1 = uint8ArrayToBigInt(c1);
   c2 = uint8ArrayToBigInt(c2);
-  p = uint8ArrayToBigInt(p);
+  p2 = uint8ArrayToBigInt(p2);
   x2 = uint8ArrayToBigInt(x2);
-  const padded = mod$1(modInv(modExp(c1, x2, p), p) * c2, p);
-  return emeDecode(bigIntToUint8Array(padded, "be", byteLength(p)), randomPayload);
+  const padded = mod$1(modInv(modExp(c1, x2, p2), p2) * c2, p2);
+  return emeDecode(bigIntToUint8Array(padded, "be", byteLength(p2)), randomPayload);
 }
 async function validateParams$8(pBytes, gBytes, yBytes, xBytes) {
-  const p = uint8ArrayToBigInt(pBytes);
-  const g = uint8ArrayToBigInt(gBytes);
+  const p2 = uint8ArrayToBigInt(pBytes);
+  const g2 = uint8ArrayToBigInt(gBytes);
   const y = uint8ArrayToBigInt(yBytes);
-  if (g <= _1n$9 || g >= p) {
+  if (g2 <= _1n$9 || g2 >= p2) {
     return false;
   }
-  const pSize = BigInt(bitLength(p));
+  const pSize = BigInt(bitLength(p2));
   const _1023n = BigInt(1023);
   if (pSize < _1023n) {
     return false;
   }
-  if (modExp(g, p - _1n$9, p) !== _1n$9) {
+  if (modExp(g2, p2 - _1n$9, p2) !== _1n$9) {
     return false;
   }
-  let res = g;
+  let res = g2;
   let i2 = BigInt(1);
   const _2n2 = BigInt(2);
   const threshold = _2n2 << BigInt(17);
   while (i2 < threshold) {
-    res = mod$1(res * g, p);
+    res = mod$1(res * g2, p2);
     if (res === _1n$9) {
       return false;
     }
@@ -80496,8 +80518,8 @@ async function validateParams$8(pBytes, gBytes, yBytes, xBytes) {
   }
   const x2 = uint8ArrayToBigInt(xBytes);
   const r = getRandomBigInteger(_2n2 << pSize - _1n$9, _2n2 << pSize);
-  const rqx = (p - _1n$9) * r + x2;
-  if (y !== modExp(g, rqx, p)) {
+  const rqx = (p2 - _1n$9) * r + x2;
+  if (y !== modExp(g2, rqx, p2)) {
     return false;
   }
   return true;
@@ -80800,13 +80822,13 @@ async function generate$3(algo) {
           return naclFast;
         });
         const seed = getRandomBytes(getPayloadSize$1(algo));
-        const { publicKey: A2 } = ed25519.sign.keyPair.fromSeed(seed);
-        return { A: A2, seed };
+        const { publicKey: A3 } = ed25519.sign.keyPair.fromSeed(seed);
+        return { A: A3, seed };
       }
     case enums.publicKey.ed448: {
       const ed4482 = await util6.getNobleCurve(enums.publicKey.ed448);
-      const { secretKey: seed, publicKey: A2 } = ed4482.keygen();
-      return { A: A2, seed };
+      const { secretKey: seed, publicKey: A3 } = ed4482.keygen();
+      return { A: A3, seed };
     }
     default:
       throw new Error("Unsupported EdDSA algorithm");
@@ -80844,7 +80866,7 @@ async function sign$5(algo, hashAlgo, message, publicKey, privateKey, hashed) {
       throw new Error("Unsupported EdDSA algorithm");
   }
 }
-async function verify$5(algo, hashAlgo, { RS }, m, publicKey, hashed) {
+async function verify$5(algo, hashAlgo, { RS }, m2, publicKey, hashed) {
   if (getHashByteLength(hashAlgo) < getHashByteLength(getPreferredHashAlgo$2(algo))) {
     throw new Error("Hash algorithm too weak for EdDSA.");
   }
@@ -80873,13 +80895,13 @@ async function verify$5(algo, hashAlgo, { RS }, m, publicKey, hashed) {
       throw new Error("Unsupported EdDSA algorithm");
   }
 }
-async function validateParams$7(algo, A2, seed) {
+async function validateParams$7(algo, A3, seed) {
   switch (algo) {
     case enums.publicKey.ed25519:
       try {
         const webCrypto2 = util6.getWebCrypto();
-        const jwkPrivate = privateKeyToJWK$1(algo, A2, seed);
-        const jwkPublic = publicKeyToJWK$1(algo, A2);
+        const jwkPrivate = privateKeyToJWK$1(algo, A3, seed);
+        const jwkPublic = publicKeyToJWK$1(algo, A3);
         const privateCryptoKey = await webCrypto2.importKey("jwk", jwkPrivate, "Ed25519", false, ["sign"]);
         const publicCryptoKey = await webCrypto2.importKey("jwk", jwkPublic, "Ed25519", false, ["verify"]);
         const randomData = getRandomBytes(8);
@@ -80894,12 +80916,12 @@ async function validateParams$7(algo, A2, seed) {
           return naclFast;
         });
         const { publicKey } = ed25519.sign.keyPair.fromSeed(seed);
-        return util6.equalsUint8Array(A2, publicKey);
+        return util6.equalsUint8Array(A3, publicKey);
       }
     case enums.publicKey.ed448: {
       const ed4482 = await util6.getNobleCurve(enums.publicKey.ed448);
       const publicKey = ed4482.getPublicKey(seed);
-      return util6.equalsUint8Array(A2, publicKey);
+      return util6.equalsUint8Array(A3, publicKey);
     }
     default:
       return false;
@@ -80963,11 +80985,11 @@ var eddsa$1 = /* @__PURE__ */ Object.freeze({
 function isBytes$1(a) {
   return a instanceof Uint8Array || ArrayBuffer.isView(a) && a.constructor.name === "Uint8Array";
 }
-function abytes$1(b, ...lengths) {
-  if (!isBytes$1(b))
+function abytes$1(b2, ...lengths) {
+  if (!isBytes$1(b2))
     throw new Error("Uint8Array expected");
-  if (lengths.length > 0 && !lengths.includes(b.length))
-    throw new Error("Uint8Array expected of length " + lengths + ", got length=" + b.length);
+  if (lengths.length > 0 && !lengths.includes(b2.length))
+    throw new Error("Uint8Array expected of length " + lengths + ", got length=" + b2.length);
 }
 function aexists$1(instance, checkFinished = true) {
   if (instance.destroyed)
@@ -81011,10 +81033,10 @@ function toBytes$1(data) {
     throw new Error("Uint8Array expected, got " + typeof data);
   return data;
 }
-function overlapBytes(a, b) {
-  return a.buffer === b.buffer && // best we can do, may fail with an obscure Proxy
-  a.byteOffset < b.byteOffset + b.byteLength && // a starts before b end
-  b.byteOffset < a.byteOffset + a.byteLength;
+function overlapBytes(a, b2) {
+  return a.buffer === b2.buffer && // best we can do, may fail with an obscure Proxy
+  a.byteOffset < b2.byteOffset + b2.byteLength && // a starts before b end
+  b2.byteOffset < a.byteOffset + a.byteLength;
 }
 function complexOverlapBytes(input, output) {
   if (overlapBytes(input, output) && input.byteOffset < output.byteOffset)
@@ -81035,12 +81057,12 @@ function concatBytes$1(...arrays) {
   }
   return res;
 }
-function equalBytes(a, b) {
-  if (a.length !== b.length)
+function equalBytes(a, b2) {
+  if (a.length !== b2.length)
     return false;
   let diff = 0;
   for (let i2 = 0; i2 < a.length; i2++)
-    diff |= a[i2] ^ b[i2];
+    diff |= a[i2] ^ b2[i2];
   return diff === 0;
 }
 var wrapCipher = /* @__NO_SIDE_EFFECTS__ */ (params, constructor) => {
@@ -81130,28 +81152,28 @@ var BLOCK_SIZE$1 = 16;
 var ZEROS16 = /* @__PURE__ */ new Uint8Array(16);
 var ZEROS32 = u32$1(ZEROS16);
 var POLY$1 = 225;
-var mul2$1 = (s0, s1, s2, s3) => {
+var mul2$1 = (s0, s1, s22, s3) => {
   const hiBit = s3 & 1;
   return {
-    s3: s2 << 31 | s3 >>> 1,
-    s2: s1 << 31 | s2 >>> 1,
+    s3: s22 << 31 | s3 >>> 1,
+    s2: s1 << 31 | s22 >>> 1,
     s1: s0 << 31 | s1 >>> 1,
     s0: s0 >>> 1 ^ POLY$1 << 24 & -(hiBit & 1)
     // reduce % poly
   };
 };
 var swapLE = (n) => (n >>> 0 & 255) << 24 | (n >>> 8 & 255) << 16 | (n >>> 16 & 255) << 8 | n >>> 24 & 255 | 0;
-function _toGHASHKey(k) {
-  k.reverse();
-  const hiBit = k[15] & 1;
+function _toGHASHKey(k2) {
+  k2.reverse();
+  const hiBit = k2[15] & 1;
   let carry = 0;
-  for (let i2 = 0; i2 < k.length; i2++) {
-    const t = k[i2];
-    k[i2] = t >>> 1 | carry;
+  for (let i2 = 0; i2 < k2.length; i2++) {
+    const t = k2[i2];
+    k2[i2] = t >>> 1 | carry;
     carry = (t & 1) << 7;
   }
-  k[0] ^= -hiBit & 225;
-  return k;
+  k2[0] ^= -hiBit & 225;
+  return k2;
 }
 var estimateWindow = (bytes) => {
   if (bytes > 64 * 1024)
@@ -81182,43 +81204,43 @@ var GHASH = class {
       doubles.push({ s0: swapLE(k0), s1: swapLE(k1), s2: swapLE(k2), s3: swapLE(k3) });
       ({ s0: k0, s1: k1, s2: k2, s3: k3 } = mul2$1(k0, k1, k2, k3));
     }
-    const W = estimateWindow(expectedLength || 1024);
-    if (![1, 2, 4, 8].includes(W))
+    const W2 = estimateWindow(expectedLength || 1024);
+    if (![1, 2, 4, 8].includes(W2))
       throw new Error("ghash: invalid window size, expected 2, 4 or 8");
-    this.W = W;
+    this.W = W2;
     const bits3 = 128;
-    const windows = bits3 / W;
-    const windowSize = this.windowSize = 2 ** W;
+    const windows = bits3 / W2;
+    const windowSize = this.windowSize = 2 ** W2;
     const items = [];
-    for (let w = 0; w < windows; w++) {
+    for (let w2 = 0; w2 < windows; w2++) {
       for (let byte = 0; byte < windowSize; byte++) {
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (let j = 0; j < W; j++) {
-          const bit = byte >>> W - j - 1 & 1;
+        let s0 = 0, s1 = 0, s22 = 0, s3 = 0;
+        for (let j2 = 0; j2 < W2; j2++) {
+          const bit = byte >>> W2 - j2 - 1 & 1;
           if (!bit)
             continue;
-          const { s0: d0, s1: d1, s2: d2, s3: d3 } = doubles[W * w + j];
-          s0 ^= d0, s1 ^= d1, s2 ^= d2, s3 ^= d3;
+          const { s0: d0, s1: d1, s2: d2, s3: d3 } = doubles[W2 * w2 + j2];
+          s0 ^= d0, s1 ^= d1, s22 ^= d2, s3 ^= d3;
         }
-        items.push({ s0, s1, s2, s3 });
+        items.push({ s0, s1, s2: s22, s3 });
       }
     }
     this.t = items;
   }
-  _updateBlock(s0, s1, s2, s3) {
-    s0 ^= this.s0, s1 ^= this.s1, s2 ^= this.s2, s3 ^= this.s3;
-    const { W, t, windowSize } = this;
+  _updateBlock(s0, s1, s22, s3) {
+    s0 ^= this.s0, s1 ^= this.s1, s22 ^= this.s2, s3 ^= this.s3;
+    const { W: W2, t, windowSize } = this;
     let o0 = 0, o1 = 0, o2 = 0, o3 = 0;
-    const mask = (1 << W) - 1;
-    let w = 0;
-    for (const num2 of [s0, s1, s2, s3]) {
+    const mask = (1 << W2) - 1;
+    let w2 = 0;
+    for (const num2 of [s0, s1, s22, s3]) {
       for (let bytePos = 0; bytePos < 4; bytePos++) {
         const byte = num2 >>> 8 * bytePos & 255;
-        for (let bitPos = 8 / W - 1; bitPos >= 0; bitPos--) {
-          const bit = byte >>> W * bitPos & mask;
-          const { s0: e0, s1: e1, s2: e2, s3: e3 } = t[w * windowSize + bit];
+        for (let bitPos = 8 / W2 - 1; bitPos >= 0; bitPos--) {
+          const bit = byte >>> W2 * bitPos & mask;
+          const { s0: e0, s1: e1, s2: e2, s3: e3 } = t[w2 * windowSize + bit];
           o0 ^= e0, o1 ^= e1, o2 ^= e2, o3 ^= e3;
-          w += 1;
+          w2 += 1;
         }
       }
     }
@@ -81254,11 +81276,11 @@ var GHASH = class {
     aexists$1(this);
     aoutput$1(out, this);
     this.finished = true;
-    const { s0, s1, s2, s3 } = this;
+    const { s0, s1, s2: s22, s3 } = this;
     const o32 = u32$1(out);
     o32[0] = s0;
     o32[1] = s1;
-    o32[2] = s2;
+    o32[2] = s22;
     o32[3] = s3;
     return out;
   }
@@ -81297,11 +81319,11 @@ var Polyval = class extends GHASH {
     aexists$1(this);
     aoutput$1(out, this);
     this.finished = true;
-    const { s0, s1, s2, s3 } = this;
+    const { s0, s1, s2: s22, s3 } = this;
     const o32 = u32$1(out);
     o32[0] = s0;
     o32[1] = s1;
-    o32[2] = s2;
+    o32[2] = s22;
     o32[3] = s3;
     return out.reverse();
   }
@@ -81323,10 +81345,10 @@ var POLY = 283;
 function mul2(n) {
   return n << 1 ^ POLY & -(n >> 7);
 }
-function mul(a, b) {
+function mul(a, b2) {
   let res = 0;
-  for (; b > 0; b >>= 1) {
-    res ^= a & -(b & 1);
+  for (; b2 > 0; b2 >>= 1) {
+    res ^= a & -(b2 & 1);
     a = mul2(a);
   }
   return res;
@@ -81345,14 +81367,14 @@ var sbox = /* @__PURE__ */ (() => {
   clean$1(t);
   return box;
 })();
-var invSbox = /* @__PURE__ */ sbox.map((_, j) => sbox.indexOf(j));
+var invSbox = /* @__PURE__ */ sbox.map((_2, j2) => sbox.indexOf(j2));
 var rotr32_8 = (n) => n << 24 | n >>> 8;
 var rotl32_8 = (n) => n << 8 | n >>> 24;
 var byteSwap$1 = (word) => word << 24 & 4278190080 | word << 8 & 16711680 | word >>> 8 & 65280 | word >>> 24 & 255;
 function genTtable(sbox2, fn) {
   if (sbox2.length !== 256)
     throw new Error("Wrong sbox length");
-  const T0 = new Uint32Array(256).map((_, j) => fn(sbox2[j]));
+  const T0 = new Uint32Array(256).map((_2, j2) => fn(sbox2[j2]));
   const T1 = T0.map(rotl32_8);
   const T2 = T1.map(rotl32_8);
   const T3 = T2.map(rotl32_8);
@@ -81360,22 +81382,22 @@ function genTtable(sbox2, fn) {
   const T23 = new Uint32Array(256 * 256);
   const sbox22 = new Uint16Array(256 * 256);
   for (let i2 = 0; i2 < 256; i2++) {
-    for (let j = 0; j < 256; j++) {
-      const idx = i2 * 256 + j;
-      T01[idx] = T0[i2] ^ T1[j];
-      T23[idx] = T2[i2] ^ T3[j];
-      sbox22[idx] = sbox2[i2] << 8 | sbox2[j];
+    for (let j2 = 0; j2 < 256; j2++) {
+      const idx = i2 * 256 + j2;
+      T01[idx] = T0[i2] ^ T1[j2];
+      T23[idx] = T2[i2] ^ T3[j2];
+      sbox22[idx] = sbox2[i2] << 8 | sbox2[j2];
     }
   }
   return { sbox: sbox2, sbox2: sbox22, T0, T1, T2, T3, T01, T23 };
 }
-var tableEncoding = /* @__PURE__ */ genTtable(sbox, (s) => mul(s, 3) << 24 | s << 16 | s << 8 | mul(s, 2));
-var tableDecoding = /* @__PURE__ */ genTtable(invSbox, (s) => mul(s, 11) << 24 | mul(s, 13) << 16 | mul(s, 9) << 8 | mul(s, 14));
+var tableEncoding = /* @__PURE__ */ genTtable(sbox, (s3) => mul(s3, 3) << 24 | s3 << 16 | s3 << 8 | mul(s3, 2));
+var tableDecoding = /* @__PURE__ */ genTtable(invSbox, (s3) => mul(s3, 11) << 24 | mul(s3, 13) << 16 | mul(s3, 9) << 8 | mul(s3, 14));
 var xPowers = /* @__PURE__ */ (() => {
-  const p = new Uint8Array(16);
+  const p2 = new Uint8Array(16);
   for (let i2 = 0, x2 = 1; i2 < 16; i2++, x2 = mul2(x2))
-    p[i2] = x2;
-  return p;
+    p2[i2] = x2;
+  return p2;
 })();
 function expandKeyLE(key) {
   abytes$1(key);
@@ -81409,57 +81431,57 @@ function expandKeyDecLE(key) {
   const { sbox2 } = tableEncoding;
   const { T0, T1, T2, T3 } = tableDecoding;
   for (let i2 = 0; i2 < Nk; i2 += 4) {
-    for (let j = 0; j < 4; j++)
-      xk[i2 + j] = encKey[Nk - i2 - 4 + j];
+    for (let j2 = 0; j2 < 4; j2++)
+      xk[i2 + j2] = encKey[Nk - i2 - 4 + j2];
   }
   clean$1(encKey);
   for (let i2 = 4; i2 < Nk - 4; i2++) {
     const x2 = xk[i2];
-    const w = applySbox(sbox2, x2, x2, x2, x2);
-    xk[i2] = T0[w & 255] ^ T1[w >>> 8 & 255] ^ T2[w >>> 16 & 255] ^ T3[w >>> 24];
+    const w2 = applySbox(sbox2, x2, x2, x2, x2);
+    xk[i2] = T0[w2 & 255] ^ T1[w2 >>> 8 & 255] ^ T2[w2 >>> 16 & 255] ^ T3[w2 >>> 24];
   }
   return xk;
 }
-function apply0123(T01, T23, s0, s1, s2, s3) {
-  return T01[s0 << 8 & 65280 | s1 >>> 8 & 255] ^ T23[s2 >>> 8 & 65280 | s3 >>> 24 & 255];
+function apply0123(T01, T23, s0, s1, s22, s3) {
+  return T01[s0 << 8 & 65280 | s1 >>> 8 & 255] ^ T23[s22 >>> 8 & 65280 | s3 >>> 24 & 255];
 }
-function applySbox(sbox2, s0, s1, s2, s3) {
-  return sbox2[s0 & 255 | s1 & 65280] | sbox2[s2 >>> 16 & 255 | s3 >>> 16 & 65280] << 16;
+function applySbox(sbox2, s0, s1, s22, s3) {
+  return sbox2[s0 & 255 | s1 & 65280] | sbox2[s22 >>> 16 & 255 | s3 >>> 16 & 65280] << 16;
 }
-function encrypt$4(xk, s0, s1, s2, s3) {
+function encrypt$4(xk, s0, s1, s22, s3) {
   const { sbox2, T01, T23 } = tableEncoding;
-  let k = 0;
-  s0 ^= xk[k++], s1 ^= xk[k++], s2 ^= xk[k++], s3 ^= xk[k++];
+  let k2 = 0;
+  s0 ^= xk[k2++], s1 ^= xk[k2++], s22 ^= xk[k2++], s3 ^= xk[k2++];
   const rounds = xk.length / 4 - 2;
   for (let i2 = 0; i2 < rounds; i2++) {
-    const t02 = xk[k++] ^ apply0123(T01, T23, s0, s1, s2, s3);
-    const t12 = xk[k++] ^ apply0123(T01, T23, s1, s2, s3, s0);
-    const t22 = xk[k++] ^ apply0123(T01, T23, s2, s3, s0, s1);
-    const t32 = xk[k++] ^ apply0123(T01, T23, s3, s0, s1, s2);
-    s0 = t02, s1 = t12, s2 = t22, s3 = t32;
+    const t02 = xk[k2++] ^ apply0123(T01, T23, s0, s1, s22, s3);
+    const t12 = xk[k2++] ^ apply0123(T01, T23, s1, s22, s3, s0);
+    const t22 = xk[k2++] ^ apply0123(T01, T23, s22, s3, s0, s1);
+    const t32 = xk[k2++] ^ apply0123(T01, T23, s3, s0, s1, s22);
+    s0 = t02, s1 = t12, s22 = t22, s3 = t32;
   }
-  const t0 = xk[k++] ^ applySbox(sbox2, s0, s1, s2, s3);
-  const t1 = xk[k++] ^ applySbox(sbox2, s1, s2, s3, s0);
-  const t2 = xk[k++] ^ applySbox(sbox2, s2, s3, s0, s1);
-  const t3 = xk[k++] ^ applySbox(sbox2, s3, s0, s1, s2);
+  const t0 = xk[k2++] ^ applySbox(sbox2, s0, s1, s22, s3);
+  const t1 = xk[k2++] ^ applySbox(sbox2, s1, s22, s3, s0);
+  const t2 = xk[k2++] ^ applySbox(sbox2, s22, s3, s0, s1);
+  const t3 = xk[k2++] ^ applySbox(sbox2, s3, s0, s1, s22);
   return { s0: t0, s1: t1, s2: t2, s3: t3 };
 }
-function decrypt$4(xk, s0, s1, s2, s3) {
+function decrypt$4(xk, s0, s1, s22, s3) {
   const { sbox2, T01, T23 } = tableDecoding;
-  let k = 0;
-  s0 ^= xk[k++], s1 ^= xk[k++], s2 ^= xk[k++], s3 ^= xk[k++];
+  let k2 = 0;
+  s0 ^= xk[k2++], s1 ^= xk[k2++], s22 ^= xk[k2++], s3 ^= xk[k2++];
   const rounds = xk.length / 4 - 2;
   for (let i2 = 0; i2 < rounds; i2++) {
-    const t02 = xk[k++] ^ apply0123(T01, T23, s0, s3, s2, s1);
-    const t12 = xk[k++] ^ apply0123(T01, T23, s1, s0, s3, s2);
-    const t22 = xk[k++] ^ apply0123(T01, T23, s2, s1, s0, s3);
-    const t32 = xk[k++] ^ apply0123(T01, T23, s3, s2, s1, s0);
-    s0 = t02, s1 = t12, s2 = t22, s3 = t32;
+    const t02 = xk[k2++] ^ apply0123(T01, T23, s0, s3, s22, s1);
+    const t12 = xk[k2++] ^ apply0123(T01, T23, s1, s0, s3, s22);
+    const t22 = xk[k2++] ^ apply0123(T01, T23, s22, s1, s0, s3);
+    const t32 = xk[k2++] ^ apply0123(T01, T23, s3, s22, s1, s0);
+    s0 = t02, s1 = t12, s22 = t22, s3 = t32;
   }
-  const t0 = xk[k++] ^ applySbox(sbox2, s0, s3, s2, s1);
-  const t1 = xk[k++] ^ applySbox(sbox2, s1, s0, s3, s2);
-  const t2 = xk[k++] ^ applySbox(sbox2, s2, s1, s0, s3);
-  const t3 = xk[k++] ^ applySbox(sbox2, s3, s2, s1, s0);
+  const t0 = xk[k2++] ^ applySbox(sbox2, s0, s3, s22, s1);
+  const t1 = xk[k2++] ^ applySbox(sbox2, s1, s0, s3, s22);
+  const t2 = xk[k2++] ^ applySbox(sbox2, s22, s1, s0, s3);
+  const t3 = xk[k2++] ^ applySbox(sbox2, s3, s22, s1, s0);
   return { s0: t0, s1: t1, s2: t2, s3: t3 };
 }
 function ctrCounter(xk, nonce, src, dst) {
@@ -81470,13 +81492,13 @@ function ctrCounter(xk, nonce, src, dst) {
   complexOverlapBytes(src, dst);
   const ctr2 = nonce;
   const c32 = u32$1(ctr2);
-  let { s0, s1, s2, s3 } = encrypt$4(xk, c32[0], c32[1], c32[2], c32[3]);
+  let { s0, s1, s2: s22, s3 } = encrypt$4(xk, c32[0], c32[1], c32[2], c32[3]);
   const src32 = u32$1(src);
   const dst32 = u32$1(dst);
   for (let i2 = 0; i2 + 4 <= src32.length; i2 += 4) {
     dst32[i2 + 0] = src32[i2 + 0] ^ s0;
     dst32[i2 + 1] = src32[i2 + 1] ^ s1;
-    dst32[i2 + 2] = src32[i2 + 2] ^ s2;
+    dst32[i2 + 2] = src32[i2 + 2] ^ s22;
     dst32[i2 + 3] = src32[i2 + 3] ^ s3;
     let carry = 1;
     for (let i3 = ctr2.length - 1; i3 >= 0; i3--) {
@@ -81484,11 +81506,11 @@ function ctrCounter(xk, nonce, src, dst) {
       ctr2[i3] = carry & 255;
       carry >>>= 8;
     }
-    ({ s0, s1, s2, s3 } = encrypt$4(xk, c32[0], c32[1], c32[2], c32[3]));
+    ({ s0, s1, s2: s22, s3 } = encrypt$4(xk, c32[0], c32[1], c32[2], c32[3]));
   }
   const start = BLOCK_SIZE * Math.floor(src32.length / BLOCK_SIZE32);
   if (start < srcLen) {
-    const b32 = new Uint32Array([s0, s1, s2, s3]);
+    const b32 = new Uint32Array([s0, s1, s22, s3]);
     const buf = u8$1(b32);
     for (let i2 = start, pos = 0; i2 < srcLen; i2++, pos++)
       dst[i2] = src[i2] ^ buf[pos];
@@ -81508,19 +81530,19 @@ function ctr32(xk, isLE2, nonce, src, dst) {
   const ctrPos = isLE2 ? 0 : 12;
   const srcLen = src.length;
   let ctrNum = view.getUint32(ctrPos, isLE2);
-  let { s0, s1, s2, s3 } = encrypt$4(xk, c32[0], c32[1], c32[2], c32[3]);
+  let { s0, s1, s2: s22, s3 } = encrypt$4(xk, c32[0], c32[1], c32[2], c32[3]);
   for (let i2 = 0; i2 + 4 <= src32.length; i2 += 4) {
     dst32[i2 + 0] = src32[i2 + 0] ^ s0;
     dst32[i2 + 1] = src32[i2 + 1] ^ s1;
-    dst32[i2 + 2] = src32[i2 + 2] ^ s2;
+    dst32[i2 + 2] = src32[i2 + 2] ^ s22;
     dst32[i2 + 3] = src32[i2 + 3] ^ s3;
     ctrNum = ctrNum + 1 >>> 0;
     view.setUint32(ctrPos, ctrNum, isLE2);
-    ({ s0, s1, s2, s3 } = encrypt$4(xk, c32[0], c32[1], c32[2], c32[3]));
+    ({ s0, s1, s2: s22, s3 } = encrypt$4(xk, c32[0], c32[1], c32[2], c32[3]));
   }
   const start = BLOCK_SIZE * Math.floor(src32.length / BLOCK_SIZE32);
   if (start < srcLen) {
-    const b32 = new Uint32Array([s0, s1, s2, s3]);
+    const b32 = new Uint32Array([s0, s1, s22, s3]);
     const buf = u8$1(b32);
     for (let i2 = start, pos = 0; i2 < srcLen; i2++, pos++)
       dst[i2] = src[i2] ^ buf[pos];
@@ -81564,7 +81586,7 @@ function validateBlockEncrypt(plaintext, pcks5, dst) {
     throw new Error("aec/(cbc-ecb): unpadded plaintext with disabled padding");
   if (!isAligned32(plaintext))
     plaintext = copyBytes$1(plaintext);
-  const b = u32$1(plaintext);
+  const b2 = u32$1(plaintext);
   if (pcks5) {
     let left = BLOCK_SIZE - remaining;
     if (!left)
@@ -81574,7 +81596,7 @@ function validateBlockEncrypt(plaintext, pcks5, dst) {
   dst = getOutput(outLen, dst);
   complexOverlapBytes(plaintext, dst);
   const o = u32$1(dst);
-  return { b, o, out: dst };
+  return { b: b2, o, out: dst };
 }
 function validatePCKS(data, pcks5) {
   if (!pcks5)
@@ -81605,24 +81627,24 @@ var cbc = /* @__PURE__ */ wrapCipher({ blockSize: 16, nonceLength: 16 }, functio
   return {
     encrypt(plaintext, dst) {
       const xk = expandKeyLE(key);
-      const { b, o, out: _out } = validateBlockEncrypt(plaintext, pcks5, dst);
+      const { b: b2, o, out: _out } = validateBlockEncrypt(plaintext, pcks5, dst);
       let _iv = iv;
       const toClean = [xk];
       if (!isAligned32(_iv))
         toClean.push(_iv = copyBytes$1(_iv));
       const n32 = u32$1(_iv);
-      let s0 = n32[0], s1 = n32[1], s2 = n32[2], s3 = n32[3];
+      let s0 = n32[0], s1 = n32[1], s22 = n32[2], s3 = n32[3];
       let i2 = 0;
-      for (; i2 + 4 <= b.length; ) {
-        s0 ^= b[i2 + 0], s1 ^= b[i2 + 1], s2 ^= b[i2 + 2], s3 ^= b[i2 + 3];
-        ({ s0, s1, s2, s3 } = encrypt$4(xk, s0, s1, s2, s3));
-        o[i2++] = s0, o[i2++] = s1, o[i2++] = s2, o[i2++] = s3;
+      for (; i2 + 4 <= b2.length; ) {
+        s0 ^= b2[i2 + 0], s1 ^= b2[i2 + 1], s22 ^= b2[i2 + 2], s3 ^= b2[i2 + 3];
+        ({ s0, s1, s2: s22, s3 } = encrypt$4(xk, s0, s1, s22, s3));
+        o[i2++] = s0, o[i2++] = s1, o[i2++] = s22, o[i2++] = s3;
       }
       if (pcks5) {
         const tmp32 = padPCKS(plaintext.subarray(i2 * 4));
-        s0 ^= tmp32[0], s1 ^= tmp32[1], s2 ^= tmp32[2], s3 ^= tmp32[3];
-        ({ s0, s1, s2, s3 } = encrypt$4(xk, s0, s1, s2, s3));
-        o[i2++] = s0, o[i2++] = s1, o[i2++] = s2, o[i2++] = s3;
+        s0 ^= tmp32[0], s1 ^= tmp32[1], s22 ^= tmp32[2], s3 ^= tmp32[3];
+        ({ s0, s1, s2: s22, s3 } = encrypt$4(xk, s0, s1, s22, s3));
+        o[i2++] = s0, o[i2++] = s1, o[i2++] = s22, o[i2++] = s3;
       }
       clean$1(...toClean);
       return _out;
@@ -81639,13 +81661,13 @@ var cbc = /* @__PURE__ */ wrapCipher({ blockSize: 16, nonceLength: 16 }, functio
       if (!isAligned32(ciphertext))
         toClean.push(ciphertext = copyBytes$1(ciphertext));
       complexOverlapBytes(ciphertext, dst);
-      const b = u32$1(ciphertext);
+      const b2 = u32$1(ciphertext);
       const o = u32$1(dst);
-      let s0 = n32[0], s1 = n32[1], s2 = n32[2], s3 = n32[3];
-      for (let i2 = 0; i2 + 4 <= b.length; ) {
-        const ps0 = s0, ps1 = s1, ps2 = s2, ps3 = s3;
-        s0 = b[i2 + 0], s1 = b[i2 + 1], s2 = b[i2 + 2], s3 = b[i2 + 3];
-        const { s0: o0, s1: o1, s2: o2, s3: o3 } = decrypt$4(xk, s0, s1, s2, s3);
+      let s0 = n32[0], s1 = n32[1], s22 = n32[2], s3 = n32[3];
+      for (let i2 = 0; i2 + 4 <= b2.length; ) {
+        const ps0 = s0, ps1 = s1, ps2 = s22, ps3 = s3;
+        s0 = b2[i2 + 0], s1 = b2[i2 + 1], s22 = b2[i2 + 2], s3 = b2[i2 + 3];
+        const { s0: o0, s1: o1, s2: o2, s3: o3 } = decrypt$4(xk, s0, s1, s22, s3);
         o[i2++] = o0 ^ ps0, o[i2++] = o1 ^ ps1, o[i2++] = o2 ^ ps2, o[i2++] = o3 ^ ps3;
       }
       clean$1(...toClean);
@@ -81671,19 +81693,19 @@ var cfb = /* @__PURE__ */ wrapCipher({ blockSize: 16, nonceLength: 16 }, functio
     const dst32 = u32$1(dst);
     const next32 = isEncrypt ? dst32 : src32;
     const n32 = u32$1(_iv);
-    let s0 = n32[0], s1 = n32[1], s2 = n32[2], s3 = n32[3];
+    let s0 = n32[0], s1 = n32[1], s22 = n32[2], s3 = n32[3];
     for (let i2 = 0; i2 + 4 <= src32.length; ) {
-      const { s0: e0, s1: e1, s2: e2, s3: e3 } = encrypt$4(xk, s0, s1, s2, s3);
+      const { s0: e0, s1: e1, s2: e2, s3: e3 } = encrypt$4(xk, s0, s1, s22, s3);
       dst32[i2 + 0] = src32[i2 + 0] ^ e0;
       dst32[i2 + 1] = src32[i2 + 1] ^ e1;
       dst32[i2 + 2] = src32[i2 + 2] ^ e2;
       dst32[i2 + 3] = src32[i2 + 3] ^ e3;
-      s0 = next32[i2++], s1 = next32[i2++], s2 = next32[i2++], s3 = next32[i2++];
+      s0 = next32[i2++], s1 = next32[i2++], s22 = next32[i2++], s3 = next32[i2++];
     }
     const start = BLOCK_SIZE * Math.floor(src32.length / BLOCK_SIZE32);
     if (start < srcLen) {
-      ({ s0, s1, s2, s3 } = encrypt$4(xk, s0, s1, s2, s3));
-      const buf = u8$1(new Uint32Array([s0, s1, s2, s3]));
+      ({ s0, s1, s2: s22, s3 } = encrypt$4(xk, s0, s1, s22, s3));
+      const buf = u8$1(new Uint32Array([s0, s1, s22, s3]));
       for (let i2 = start, pos = 0; i2 < srcLen; i2++, pos++)
         dst[i2] = src[i2] ^ buf[pos];
       clean$1(buf);
@@ -81729,9 +81751,9 @@ var gcm = /* @__PURE__ */ wrapCipher({ blockSize: 16, nonceLength: 12, tagLength
       const nonceLen = EMPTY_BLOCK.slice();
       const view = createView$1(nonceLen);
       setBigUint64$1(view, 8, BigInt(nonce.length * 8), false);
-      const g = ghash.create(authKey).update(nonce).update(nonceLen);
-      g.digestInto(counter);
-      g.destroy();
+      const g2 = ghash.create(authKey).update(nonce).update(nonceLen);
+      g2.digestInto(counter);
+      g2.destroy();
     }
     const tagMask = ctr32(xk, false, counter, EMPTY_BLOCK);
     return { xk, authKey, counter, tagMask };
@@ -81775,8 +81797,8 @@ function encryptBlock(xk, block) {
   if (!isBytes32(xk))
     throw new Error("_encryptBlock accepts result of expandKeyLE");
   const b32 = u32$1(block);
-  let { s0, s1, s2, s3 } = encrypt$4(xk, b32[0], b32[1], b32[2], b32[3]);
-  b32[0] = s0, b32[1] = s1, b32[2] = s2, b32[3] = s3;
+  let { s0, s1, s2: s22, s3 } = encrypt$4(xk, b32[0], b32[1], b32[2], b32[3]);
+  b32[0] = s0, b32[1] = s1, b32[2] = s22, b32[3] = s3;
   return block;
 }
 function decryptBlock(xk, block) {
@@ -81784,8 +81806,8 @@ function decryptBlock(xk, block) {
   if (!isBytes32(xk))
     throw new Error("_decryptBlock accepts result of expandKeyLE");
   const b32 = u32$1(block);
-  let { s0, s1, s2, s3 } = decrypt$4(xk, b32[0], b32[1], b32[2], b32[3]);
-  b32[0] = s0, b32[1] = s1, b32[2] = s2, b32[3] = s3;
+  let { s0, s1, s2: s22, s3 } = decrypt$4(xk, b32[0], b32[1], b32[2], b32[3]);
+  b32[0] = s0, b32[1] = s1, b32[2] = s22, b32[3] = s3;
   return block;
 }
 var AESW = {
@@ -81814,10 +81836,10 @@ var AESW = {
     else {
       const o32 = u32$1(out);
       let a0 = o32[0], a1 = o32[1];
-      for (let j = 0, ctr2 = 1; j < 6; j++) {
+      for (let j2 = 0, ctr2 = 1; j2 < 6; j2++) {
         for (let pos = 2; pos < o32.length; pos += 2, ctr2++) {
-          const { s0, s1, s2, s3 } = encrypt$4(xk, a0, a1, o32[pos], o32[pos + 1]);
-          a0 = s0, a1 = s1 ^ byteSwap$1(ctr2), o32[pos] = s2, o32[pos + 1] = s3;
+          const { s0, s1, s2: s22, s3 } = encrypt$4(xk, a0, a1, o32[pos], o32[pos + 1]);
+          a0 = s0, a1 = s1 ^ byteSwap$1(ctr2), o32[pos] = s22, o32[pos + 1] = s3;
         }
       }
       o32[0] = a0, o32[1] = a1;
@@ -81834,11 +81856,11 @@ var AESW = {
     else {
       const o32 = u32$1(out);
       let a0 = o32[0], a1 = o32[1];
-      for (let j = 0, ctr2 = chunks * 6; j < 6; j++) {
+      for (let j2 = 0, ctr2 = chunks * 6; j2 < 6; j2++) {
         for (let pos = chunks * 2; pos >= 1; pos -= 2, ctr2--) {
           a1 ^= byteSwap$1(ctr2);
-          const { s0, s1, s2, s3 } = decrypt$4(xk, a0, a1, o32[pos], o32[pos + 1]);
-          a0 = s0, a1 = s1, o32[pos] = s2, o32[pos + 1] = s3;
+          const { s0, s1, s2: s22, s3 } = decrypt$4(xk, a0, a1, o32[pos], o32[pos + 1]);
+          a0 = s0, a1 = s1, o32[pos] = s22, o32[pos + 1] = s3;
         }
       }
       o32[0] = a0, o32[1] = a1;
@@ -82024,32 +82046,32 @@ async function generate$2(algo) {
         const { default: x25519 } = await Promise.resolve().then(function() {
           return naclFast;
         });
-        const { secretKey: k, publicKey: A2 } = x25519.box.keyPair();
-        return { A: A2, k };
+        const { secretKey: k2, publicKey: A3 } = x25519.box.keyPair();
+        return { A: A3, k: k2 };
       }
     case enums.publicKey.x448: {
       const x4482 = await util6.getNobleCurve(enums.publicKey.x448);
-      const { secretKey: k, publicKey: A2 } = x4482.keygen();
-      return { A: A2, k };
+      const { secretKey: k2, publicKey: A3 } = x4482.keygen();
+      return { A: A3, k: k2 };
     }
     default:
       throw new Error("Unsupported ECDH algorithm");
   }
 }
-async function validateParams$6(algo, A2, k) {
+async function validateParams$6(algo, A3, k2) {
   switch (algo) {
     case enums.publicKey.x25519:
       try {
-        const { ephemeralPublicKey, sharedSecret } = await generateEphemeralEncryptionMaterial(algo, A2);
-        const recomputedSharedSecret = await recomputeSharedSecret(algo, ephemeralPublicKey, A2, k);
+        const { ephemeralPublicKey, sharedSecret } = await generateEphemeralEncryptionMaterial(algo, A3);
+        const recomputedSharedSecret = await recomputeSharedSecret(algo, ephemeralPublicKey, A3, k2);
         return util6.equalsUint8Array(sharedSecret, recomputedSharedSecret);
       } catch {
         return false;
       }
     case enums.publicKey.x448: {
       const x4482 = await util6.getNobleCurve(enums.publicKey.x448);
-      const publicKey = x4482.getPublicKey(k);
-      return util6.equalsUint8Array(A2, publicKey);
+      const publicKey = x4482.getPublicKey(k2);
+      return util6.equalsUint8Array(A3, publicKey);
     }
     default:
       return false;
@@ -82081,11 +82103,11 @@ async function encrypt$3(algo, data, recipientA) {
       throw new Error("Unsupported ECDH algorithm");
   }
 }
-async function decrypt$3(algo, ephemeralPublicKey, wrappedKey, A2, k) {
-  const sharedSecret = await recomputeSharedSecret(algo, ephemeralPublicKey, A2, k);
+async function decrypt$3(algo, ephemeralPublicKey, wrappedKey, A3, k2) {
+  const sharedSecret = await recomputeSharedSecret(algo, ephemeralPublicKey, A3, k2);
   const hkdfInput = util6.concatUint8Array([
     ephemeralPublicKey,
-    A2,
+    A3,
     sharedSecret
   ]);
   switch (algo) {
@@ -82170,12 +82192,12 @@ async function generateEphemeralEncryptionMaterial(algo, recipientA) {
       throw new Error("Unsupported ECDH algorithm");
   }
 }
-async function recomputeSharedSecret(algo, ephemeralPublicKey, A2, k) {
+async function recomputeSharedSecret(algo, ephemeralPublicKey, A3, k2) {
   switch (algo) {
     case enums.publicKey.x25519:
       try {
         const webCrypto2 = util6.getWebCrypto();
-        const privateKeyJWK = privateKeyToJWK(algo, A2, k);
+        const privateKeyJWK = privateKeyToJWK(algo, A3, k2);
         const ephemeralPublicKeyJWK = publicKeyToJWK(algo, ephemeralPublicKey);
         const privateKey = await webCrypto2.importKey("jwk", privateKeyJWK, "X25519", false, ["deriveKey", "deriveBits"]);
         const ephemeralPublicKeyReference = await webCrypto2.importKey("jwk", ephemeralPublicKeyJWK, "X25519", false, []);
@@ -82193,13 +82215,13 @@ async function recomputeSharedSecret(algo, ephemeralPublicKey, A2, k) {
         const { default: x25519 } = await Promise.resolve().then(function() {
           return naclFast;
         });
-        const sharedSecret = x25519.scalarMult(k, ephemeralPublicKey);
+        const sharedSecret = x25519.scalarMult(k2, ephemeralPublicKey);
         assertNonZeroArray(sharedSecret);
         return sharedSecret;
       }
     case enums.publicKey.x448: {
       const x4482 = await util6.getNobleCurve(enums.publicKey.x448);
-      const sharedSecret = x4482.getSharedSecret(k, ephemeralPublicKey);
+      const sharedSecret = x4482.getSharedSecret(k2, ephemeralPublicKey);
       assertNonZeroArray(sharedSecret);
       return sharedSecret;
     }
@@ -82400,16 +82422,16 @@ var CurveWithOID = class {
       case "node":
         return nodeGenKeyPair(this.name);
       case "curve25519Legacy": {
-        const { k, A: A2 } = await generate$2(enums.publicKey.x25519);
-        const privateKey = k.slice().reverse();
+        const { k: k2, A: A3 } = await generate$2(enums.publicKey.x25519);
+        const privateKey = k2.slice().reverse();
         privateKey[0] = privateKey[0] & 127 | 64;
         privateKey[31] &= 248;
-        const publicKey = util6.concatUint8Array([new Uint8Array([this.wireFormatLeadingByte]), A2]);
+        const publicKey = util6.concatUint8Array([new Uint8Array([this.wireFormatLeadingByte]), A3]);
         return { publicKey, privateKey };
       }
       case "ed25519Legacy": {
-        const { seed: privateKey, A: A2 } = await generate$3(enums.publicKey.ed25519);
-        const publicKey = util6.concatUint8Array([new Uint8Array([this.wireFormatLeadingByte]), A2]);
+        const { seed: privateKey, A: A3 } = await generate$3(enums.publicKey.ed25519);
+        const publicKey = util6.concatUint8Array([new Uint8Array([this.wireFormatLeadingByte]), A3]);
         return { publicKey, privateKey };
       }
       default:
@@ -82432,7 +82454,7 @@ async function generate$1(curveName) {
 function getPreferredHashAlgo$1(oid2) {
   return curves[oid2.getName()].hash;
 }
-async function validateStandardParams(algo, oid2, Q, d) {
+async function validateStandardParams(algo, oid2, Q2, d) {
   const supportedCurves = {
     [enums.curve.nistP256]: true,
     [enums.curve.nistP384]: true,
@@ -82449,22 +82471,22 @@ async function validateStandardParams(algo, oid2, Q, d) {
   }
   if (curveName === enums.curve.curve25519Legacy) {
     const dLittleEndian = d.slice().reverse();
-    if (Q.length < 1 || Q[0] !== 64) {
+    if (Q2.length < 1 || Q2[0] !== 64) {
       return false;
     }
-    return validateParams$6(enums.publicKey.x25519, Q.subarray(1), dLittleEndian);
+    return validateParams$6(enums.publicKey.x25519, Q2.subarray(1), dLittleEndian);
   }
   const nobleCurve = await util6.getNobleCurve(enums.publicKey.ecdsa, curveName);
   const dG = nobleCurve.getPublicKey(d, false);
-  if (!util6.equalsUint8Array(dG, Q)) {
+  if (!util6.equalsUint8Array(dG, Q2)) {
     return false;
   }
   return true;
 }
-function checkPublicPointEnconding(curve, V) {
+function checkPublicPointEnconding(curve, V2) {
   const { payloadSize, wireFormatLeadingByte, name: curveName } = curve;
   const pointSize = curveName === enums.curve.curve25519Legacy || curveName === enums.curve.ed25519Legacy ? payloadSize : payloadSize * 2;
-  if (V[0] !== wireFormatLeadingByte || V.length !== pointSize + 1) {
+  if (V2[0] !== wireFormatLeadingByte || V2.length !== pointSize + 1) {
     throw new Error("Invalid point encoding");
   }
 }
@@ -82573,7 +82595,7 @@ async function verify$4(oid2, hashAlgo, signature, message, publicKey, hashed) {
   const verified2 = await jsVerify(curve, signature, hashed, publicKey);
   return verified2 || tryFallbackVerificationForOldBug();
 }
-async function validateParams$5(oid2, Q, d) {
+async function validateParams$5(oid2, Q2, d) {
   const curve = new CurveWithOID(oid2);
   if (curve.keyType !== enums.publicKey.ecdsa) {
     return false;
@@ -82585,14 +82607,14 @@ async function validateParams$5(oid2, Q, d) {
       const hashAlgo = enums.hash.sha256;
       const hashed = await computeDigest(hashAlgo, message);
       try {
-        const signature = await sign$4(oid2, hashAlgo, message, Q, d, hashed);
-        return await verify$4(oid2, hashAlgo, signature, message, Q, hashed);
+        const signature = await sign$4(oid2, hashAlgo, message, Q2, d, hashed);
+        return await verify$4(oid2, hashAlgo, signature, message, Q2, hashed);
       } catch {
         return false;
       }
     }
     default:
-      return validateStandardParams(enums.publicKey.ecdsa, oid2, Q, d);
+      return validateStandardParams(enums.publicKey.ecdsa, oid2, Q2, d);
   }
 }
 async function jsVerify(curve, signature, hashed, publicKey) {
@@ -82617,14 +82639,14 @@ async function webSign(curve, hashAlgo, message, keyPair) {
     s: signature.slice(len2, len2 << 1)
   };
 }
-async function webVerify(curve, hashAlgo, { r, s }, message, publicKey) {
+async function webVerify(curve, hashAlgo, { r, s: s3 }, message, publicKey) {
   const jwk = rawPublicToJWK(curve.payloadSize, webCurves[curve.name], publicKey);
   const key = await webCrypto$4.importKey("jwk", jwk, {
     "name": "ECDSA",
     "namedCurve": webCurves[curve.name],
     "hash": { name: enums.read(enums.webHash, curve.hash) }
   }, false, ["verify"]);
-  const signature = util6.concatUint8Array([r, s]).buffer;
+  const signature = util6.concatUint8Array([r, s3]).buffer;
   return webCrypto$4.verify({
     "name": "ECDSA",
     "namedCurve": webCurves[curve.name],
@@ -82648,7 +82670,7 @@ function nodeSign(curve, hashAlgo, message, privateKey) {
     s: signature.subarray(len2, len2 << 1)
   };
 }
-function nodeVerify(curve, hashAlgo, { r, s }, message, publicKey) {
+function nodeVerify(curve, hashAlgo, { r, s: s3 }, message, publicKey) {
   const ecKeyUtils = util6.nodeRequire("eckey-utils");
   const nodeBuffer = util6.getNodeBuffer();
   const { publicKey: derPublicKey } = ecKeyUtils.generateDer({
@@ -82658,7 +82680,7 @@ function nodeVerify(curve, hashAlgo, { r, s }, message, publicKey) {
   const verify2 = nodeCrypto$4.createVerify(enums.read(enums.hash, hashAlgo));
   verify2.write(message);
   verify2.end();
-  const signature = util6.concatUint8Array([r, s]);
+  const signature = util6.concatUint8Array([r, s3]);
   try {
     return verify2.verify({ key: derPublicKey, format: "der", type: "spki", dsaEncoding: "ieee-p1363" }, signature);
   } catch {
@@ -82683,23 +82705,23 @@ async function sign$3(oid2, hashAlgo, message, publicKey, privateKey, hashed) {
     s: signature.subarray(32)
   };
 }
-async function verify$3(oid2, hashAlgo, { r, s }, m, publicKey, hashed) {
+async function verify$3(oid2, hashAlgo, { r, s: s3 }, m2, publicKey, hashed) {
   const curve = new CurveWithOID(oid2);
   checkPublicPointEnconding(curve, publicKey);
   if (getHashByteLength(hashAlgo) < getHashByteLength(enums.hash.sha256)) {
     throw new Error("Hash algorithm too weak for EdDSA.");
   }
-  const RS = util6.concatUint8Array([r, s]);
-  return verify$5(enums.publicKey.ed25519, hashAlgo, { RS }, m, publicKey.subarray(1), hashed);
+  const RS = util6.concatUint8Array([r, s3]);
+  return verify$5(enums.publicKey.ed25519, hashAlgo, { RS }, m2, publicKey.subarray(1), hashed);
 }
-async function validateParams$4(oid2, Q, k) {
+async function validateParams$4(oid2, Q2, k2) {
   if (oid2.getName() !== enums.curve.ed25519Legacy) {
     return false;
   }
-  if (Q.length < 1 || Q[0] !== 64) {
+  if (Q2.length < 1 || Q2[0] !== 64) {
     return false;
   }
-  return validateParams$7(enums.publicKey.ed25519, Q.subarray(1), k);
+  return validateParams$7(enums.publicKey.ed25519, Q2.subarray(1), k2);
 }
 var eddsa_legacy = /* @__PURE__ */ Object.freeze({
   __proto__: null,
@@ -82727,8 +82749,8 @@ function decode(message) {
   }
   throw new Error("Invalid padding");
 }
-async function validateParams$3(oid2, Q, d) {
-  return validateStandardParams(enums.publicKey.ecdh, oid2, Q, d);
+async function validateParams$3(oid2, Q2, d) {
+  return validateStandardParams(enums.publicKey.ecdh, oid2, Q2, d);
 }
 function buildEcdhParam(public_algo, oid2, kdfParams, fingerprint2) {
   return util6.concatUint8Array([
@@ -82739,60 +82761,60 @@ function buildEcdhParam(public_algo, oid2, kdfParams, fingerprint2) {
     fingerprint2
   ]);
 }
-async function kdf(hashAlgo, X2, length, param, stripLeading = false, stripTrailing = false) {
+async function kdf(hashAlgo, X3, length, param, stripLeading = false, stripTrailing = false) {
   let i2;
   if (stripLeading) {
-    for (i2 = 0; i2 < X2.length && X2[i2] === 0; i2++)
+    for (i2 = 0; i2 < X3.length && X3[i2] === 0; i2++)
       ;
-    X2 = X2.subarray(i2);
+    X3 = X3.subarray(i2);
   }
   if (stripTrailing) {
-    for (i2 = X2.length - 1; i2 >= 0 && X2[i2] === 0; i2--)
+    for (i2 = X3.length - 1; i2 >= 0 && X3[i2] === 0; i2--)
       ;
-    X2 = X2.subarray(0, i2 + 1);
+    X3 = X3.subarray(0, i2 + 1);
   }
   const digest = await computeDigest(hashAlgo, util6.concatUint8Array([
     new Uint8Array([0, 0, 0, 1]),
-    X2,
+    X3,
     param
   ]));
   return digest.subarray(0, length);
 }
-async function genPublicEphemeralKey(curve, Q) {
+async function genPublicEphemeralKey(curve, Q2) {
   switch (curve.type) {
     case "curve25519Legacy": {
-      const { sharedSecret: sharedKey, ephemeralPublicKey } = await generateEphemeralEncryptionMaterial(enums.publicKey.x25519, Q.subarray(1));
+      const { sharedSecret: sharedKey, ephemeralPublicKey } = await generateEphemeralEncryptionMaterial(enums.publicKey.x25519, Q2.subarray(1));
       const publicKey = util6.concatUint8Array([new Uint8Array([curve.wireFormatLeadingByte]), ephemeralPublicKey]);
       return { publicKey, sharedKey };
     }
     case "web":
       if (curve.web && util6.getWebCrypto()) {
         try {
-          return await webPublicEphemeralKey(curve, Q);
+          return await webPublicEphemeralKey(curve, Q2);
         } catch (err2) {
           util6.printDebugError(err2);
-          return jsPublicEphemeralKey(curve, Q);
+          return jsPublicEphemeralKey(curve, Q2);
         }
       }
       break;
     case "node":
-      return nodePublicEphemeralKey(curve, Q);
+      return nodePublicEphemeralKey(curve, Q2);
     default:
-      return jsPublicEphemeralKey(curve, Q);
+      return jsPublicEphemeralKey(curve, Q2);
   }
 }
-async function encrypt$2(oid2, kdfParams, data, Q, fingerprint2) {
-  const m = encode(data);
+async function encrypt$2(oid2, kdfParams, data, Q2, fingerprint2) {
+  const m2 = encode(data);
   const curve = new CurveWithOID(oid2);
-  checkPublicPointEnconding(curve, Q);
-  const { publicKey, sharedKey } = await genPublicEphemeralKey(curve, Q);
+  checkPublicPointEnconding(curve, Q2);
+  const { publicKey, sharedKey } = await genPublicEphemeralKey(curve, Q2);
   const param = buildEcdhParam(enums.publicKey.ecdh, oid2, kdfParams, fingerprint2);
   const { keySize } = getCipherParams(kdfParams.cipher);
-  const Z2 = await kdf(kdfParams.hash, sharedKey, keySize, param);
-  const wrappedKey = await wrap(kdfParams.cipher, Z2, m);
+  const Z3 = await kdf(kdfParams.hash, sharedKey, keySize, param);
+  const wrappedKey = await wrap(kdfParams.cipher, Z3, m2);
   return { publicKey, wrappedKey };
 }
-async function genPrivateEphemeralKey(curve, V, Q, d) {
+async function genPrivateEphemeralKey(curve, V2, Q2, d) {
   if (d.length !== curve.payloadSize) {
     const privateKey = new Uint8Array(curve.payloadSize);
     privateKey.set(d, curve.payloadSize - d.length);
@@ -82801,83 +82823,83 @@ async function genPrivateEphemeralKey(curve, V, Q, d) {
   switch (curve.type) {
     case "curve25519Legacy": {
       const secretKey = d.slice().reverse();
-      const sharedKey = await recomputeSharedSecret(enums.publicKey.x25519, V.subarray(1), Q.subarray(1), secretKey);
+      const sharedKey = await recomputeSharedSecret(enums.publicKey.x25519, V2.subarray(1), Q2.subarray(1), secretKey);
       return { secretKey, sharedKey };
     }
     case "web":
       if (curve.web && util6.getWebCrypto()) {
         try {
-          return await webPrivateEphemeralKey(curve, V, Q, d);
+          return await webPrivateEphemeralKey(curve, V2, Q2, d);
         } catch (err2) {
           util6.printDebugError(err2);
-          return jsPrivateEphemeralKey(curve, V, d);
+          return jsPrivateEphemeralKey(curve, V2, d);
         }
       }
       break;
     case "node":
-      return nodePrivateEphemeralKey(curve, V, d);
+      return nodePrivateEphemeralKey(curve, V2, d);
     default:
-      return jsPrivateEphemeralKey(curve, V, d);
+      return jsPrivateEphemeralKey(curve, V2, d);
   }
 }
-async function decrypt$2(oid2, kdfParams, V, C, Q, d, fingerprint2) {
+async function decrypt$2(oid2, kdfParams, V2, C2, Q2, d, fingerprint2) {
   const curve = new CurveWithOID(oid2);
-  checkPublicPointEnconding(curve, Q);
-  checkPublicPointEnconding(curve, V);
-  const { sharedKey } = await genPrivateEphemeralKey(curve, V, Q, d);
+  checkPublicPointEnconding(curve, Q2);
+  checkPublicPointEnconding(curve, V2);
+  const { sharedKey } = await genPrivateEphemeralKey(curve, V2, Q2, d);
   const param = buildEcdhParam(enums.publicKey.ecdh, oid2, kdfParams, fingerprint2);
   const { keySize } = getCipherParams(kdfParams.cipher);
   let err2;
   for (let i2 = 0; i2 < 3; i2++) {
     try {
-      const Z2 = await kdf(kdfParams.hash, sharedKey, keySize, param, i2 === 1, i2 === 2);
-      return decode(await unwrap(kdfParams.cipher, Z2, C));
+      const Z3 = await kdf(kdfParams.hash, sharedKey, keySize, param, i2 === 1, i2 === 2);
+      return decode(await unwrap(kdfParams.cipher, Z3, C2));
     } catch (e) {
       err2 = e;
     }
   }
   throw err2;
 }
-async function jsPrivateEphemeralKey(curve, V, d) {
+async function jsPrivateEphemeralKey(curve, V2, d) {
   const nobleCurve = await util6.getNobleCurve(enums.publicKey.ecdh, curve.name);
-  const sharedSecretWithParity = nobleCurve.getSharedSecret(d, V);
+  const sharedSecretWithParity = nobleCurve.getSharedSecret(d, V2);
   const sharedKey = sharedSecretWithParity.subarray(1);
   return { secretKey: d, sharedKey };
 }
-async function jsPublicEphemeralKey(curve, Q) {
+async function jsPublicEphemeralKey(curve, Q2) {
   const nobleCurve = await util6.getNobleCurve(enums.publicKey.ecdh, curve.name);
-  const { publicKey: V, privateKey: v } = await curve.genKeyPair();
-  const sharedSecretWithParity = nobleCurve.getSharedSecret(v, Q);
+  const { publicKey: V2, privateKey: v2 } = await curve.genKeyPair();
+  const sharedSecretWithParity = nobleCurve.getSharedSecret(v2, Q2);
   const sharedKey = sharedSecretWithParity.subarray(1);
-  return { publicKey: V, sharedKey };
+  return { publicKey: V2, sharedKey };
 }
-async function webPrivateEphemeralKey(curve, V, Q, d) {
+async function webPrivateEphemeralKey(curve, V2, Q2, d) {
   const webCrypto2 = util6.getWebCrypto();
-  const recipient = privateToJWK(curve.payloadSize, curve.web, Q, d);
+  const recipient = privateToJWK(curve.payloadSize, curve.web, Q2, d);
   let privateKey = webCrypto2.importKey("jwk", recipient, {
     name: "ECDH",
     namedCurve: curve.web
   }, true, ["deriveKey", "deriveBits"]);
-  const jwk = rawPublicToJWK(curve.payloadSize, curve.web, V);
+  const jwk = rawPublicToJWK(curve.payloadSize, curve.web, V2);
   let sender = webCrypto2.importKey("jwk", jwk, {
     name: "ECDH",
     namedCurve: curve.web
   }, true, []);
   [privateKey, sender] = await Promise.all([privateKey, sender]);
-  let S2 = webCrypto2.deriveBits({
+  let S3 = webCrypto2.deriveBits({
     name: "ECDH",
     namedCurve: curve.web,
     public: sender
   }, privateKey, curve.sharedSize);
   let secret = webCrypto2.exportKey("jwk", privateKey);
-  [S2, secret] = await Promise.all([S2, secret]);
-  const sharedKey = new Uint8Array(S2);
+  [S3, secret] = await Promise.all([S3, secret]);
+  const sharedKey = new Uint8Array(S3);
   const secretKey = b64ToUint8Array(secret.d);
   return { secretKey, sharedKey };
 }
-async function webPublicEphemeralKey(curve, Q) {
+async function webPublicEphemeralKey(curve, Q2) {
   const webCrypto2 = util6.getWebCrypto();
-  const jwk = rawPublicToJWK(curve.payloadSize, curve.web, Q);
+  const jwk = rawPublicToJWK(curve.payloadSize, curve.web, Q2);
   let keyPair = webCrypto2.generateKey({
     name: "ECDH",
     namedCurve: curve.web
@@ -82887,30 +82909,30 @@ async function webPublicEphemeralKey(curve, Q) {
     namedCurve: curve.web
   }, false, []);
   [keyPair, recipient] = await Promise.all([keyPair, recipient]);
-  let s = webCrypto2.deriveBits({
+  let s3 = webCrypto2.deriveBits({
     name: "ECDH",
     namedCurve: curve.web,
     public: recipient
   }, keyPair.privateKey, curve.sharedSize);
-  let p = webCrypto2.exportKey("jwk", keyPair.publicKey);
-  [s, p] = await Promise.all([s, p]);
-  const sharedKey = new Uint8Array(s);
-  const publicKey = new Uint8Array(jwkToRawPublic(p, curve.wireFormatLeadingByte));
+  let p2 = webCrypto2.exportKey("jwk", keyPair.publicKey);
+  [s3, p2] = await Promise.all([s3, p2]);
+  const sharedKey = new Uint8Array(s3);
+  const publicKey = new Uint8Array(jwkToRawPublic(p2, curve.wireFormatLeadingByte));
   return { publicKey, sharedKey };
 }
-function nodePrivateEphemeralKey(curve, V, d) {
+function nodePrivateEphemeralKey(curve, V2, d) {
   const nodeCrypto2 = util6.getNodeCrypto();
   const recipient = nodeCrypto2.createECDH(curve.node);
   recipient.setPrivateKey(d);
-  const sharedKey = new Uint8Array(recipient.computeSecret(V));
+  const sharedKey = new Uint8Array(recipient.computeSecret(V2));
   const secretKey = new Uint8Array(recipient.getPrivateKey());
   return { secretKey, sharedKey };
 }
-function nodePublicEphemeralKey(curve, Q) {
+function nodePublicEphemeralKey(curve, Q2) {
   const nodeCrypto2 = util6.getNodeCrypto();
   const sender = nodeCrypto2.createECDH(curve.node);
   sender.generateKeys();
-  const sharedKey = new Uint8Array(sender.computeSecret(Q));
+  const sharedKey = new Uint8Array(sender.computeSecret(Q2));
   const publicKey = new Uint8Array(sender.getPublicKey());
   return { publicKey, sharedKey };
 }
@@ -82933,88 +82955,88 @@ var elliptic = /* @__PURE__ */ Object.freeze({
 });
 var _0n$7 = BigInt(0);
 var _1n$8 = BigInt(1);
-async function sign$2(hashAlgo, hashed, g, p, q2, x2) {
+async function sign$2(hashAlgo, hashed, g2, p2, q3, x2) {
   const _0n2 = BigInt(0);
-  p = uint8ArrayToBigInt(p);
-  q2 = uint8ArrayToBigInt(q2);
-  g = uint8ArrayToBigInt(g);
+  p2 = uint8ArrayToBigInt(p2);
+  q3 = uint8ArrayToBigInt(q3);
+  g2 = uint8ArrayToBigInt(g2);
   x2 = uint8ArrayToBigInt(x2);
-  let k;
+  let k2;
   let r;
-  let s;
+  let s3;
   let t;
-  g = mod$1(g, p);
-  x2 = mod$1(x2, q2);
-  const h = mod$1(uint8ArrayToBigInt(hashed.subarray(0, byteLength(q2))), q2);
+  g2 = mod$1(g2, p2);
+  x2 = mod$1(x2, q3);
+  const h = mod$1(uint8ArrayToBigInt(hashed.subarray(0, byteLength(q3))), q3);
   while (true) {
-    k = getRandomBigInteger(_1n$8, q2);
-    r = mod$1(modExp(g, k, p), q2);
+    k2 = getRandomBigInteger(_1n$8, q3);
+    r = mod$1(modExp(g2, k2, p2), q3);
     if (r === _0n2) {
       continue;
     }
-    const xr = mod$1(x2 * r, q2);
-    t = mod$1(h + xr, q2);
-    s = mod$1(modInv(k, q2) * t, q2);
-    if (s === _0n2) {
+    const xr2 = mod$1(x2 * r, q3);
+    t = mod$1(h + xr2, q3);
+    s3 = mod$1(modInv(k2, q3) * t, q3);
+    if (s3 === _0n2) {
       continue;
     }
     break;
   }
   return {
-    r: bigIntToUint8Array(r, "be", byteLength(p)),
-    s: bigIntToUint8Array(s, "be", byteLength(p))
+    r: bigIntToUint8Array(r, "be", byteLength(p2)),
+    s: bigIntToUint8Array(s3, "be", byteLength(p2))
   };
 }
-async function verify$2(hashAlgo, r, s, hashed, g, p, q2, y) {
+async function verify$2(hashAlgo, r, s3, hashed, g2, p2, q3, y) {
   r = uint8ArrayToBigInt(r);
-  s = uint8ArrayToBigInt(s);
-  p = uint8ArrayToBigInt(p);
-  q2 = uint8ArrayToBigInt(q2);
-  g = uint8ArrayToBigInt(g);
+  s3 = uint8ArrayToBigInt(s3);
+  p2 = uint8ArrayToBigInt(p2);
+  q3 = uint8ArrayToBigInt(q3);
+  g2 = uint8ArrayToBigInt(g2);
   y = uint8ArrayToBigInt(y);
-  if (r <= _0n$7 || r >= q2 || s <= _0n$7 || s >= q2) {
+  if (r <= _0n$7 || r >= q3 || s3 <= _0n$7 || s3 >= q3) {
     util6.printDebug("invalid DSA Signature");
     return false;
   }
-  const h = mod$1(uint8ArrayToBigInt(hashed.subarray(0, byteLength(q2))), q2);
-  const w = modInv(s, q2);
-  if (w === _0n$7) {
+  const h = mod$1(uint8ArrayToBigInt(hashed.subarray(0, byteLength(q3))), q3);
+  const w2 = modInv(s3, q3);
+  if (w2 === _0n$7) {
     util6.printDebug("invalid DSA Signature");
     return false;
   }
-  g = mod$1(g, p);
-  y = mod$1(y, p);
-  const u1 = mod$1(h * w, q2);
-  const u2 = mod$1(r * w, q2);
-  const t1 = modExp(g, u1, p);
-  const t2 = modExp(y, u2, p);
-  const v = mod$1(mod$1(t1 * t2, p), q2);
-  return v === r;
+  g2 = mod$1(g2, p2);
+  y = mod$1(y, p2);
+  const u1 = mod$1(h * w2, q3);
+  const u2 = mod$1(r * w2, q3);
+  const t1 = modExp(g2, u1, p2);
+  const t2 = modExp(y, u2, p2);
+  const v2 = mod$1(mod$1(t1 * t2, p2), q3);
+  return v2 === r;
 }
 async function validateParams$2(pBytes, qBytes, gBytes, yBytes, xBytes) {
-  const p = uint8ArrayToBigInt(pBytes);
-  const q2 = uint8ArrayToBigInt(qBytes);
-  const g = uint8ArrayToBigInt(gBytes);
+  const p2 = uint8ArrayToBigInt(pBytes);
+  const q3 = uint8ArrayToBigInt(qBytes);
+  const g2 = uint8ArrayToBigInt(gBytes);
   const y = uint8ArrayToBigInt(yBytes);
-  if (g <= _1n$8 || g >= p) {
+  if (g2 <= _1n$8 || g2 >= p2) {
     return false;
   }
-  if (mod$1(p - _1n$8, q2) !== _0n$7) {
+  if (mod$1(p2 - _1n$8, q3) !== _0n$7) {
     return false;
   }
-  if (modExp(g, q2, p) !== _1n$8) {
+  if (modExp(g2, q3, p2) !== _1n$8) {
     return false;
   }
-  const qSize = BigInt(bitLength(q2));
+  const qSize = BigInt(bitLength(q3));
   const _150n = BigInt(150);
-  if (qSize < _150n || !isProbablePrime(q2, null, 32)) {
+  if (qSize < _150n || !isProbablePrime(q3, null, 32)) {
     return false;
   }
   const x2 = uint8ArrayToBigInt(xBytes);
   const _2n2 = BigInt(2);
   const r = getRandomBigInteger(_2n2 << qSize - _1n$8, _2n2 << qSize);
-  const rqx = q2 * r + x2;
-  if (y !== modExp(g, rqx, p)) {
+  const rqx = q3 * r + x2;
+  if (y !== modExp(g2, rqx, p2)) {
     return false;
   }
   return true;
@@ -83127,23 +83149,23 @@ async function publicKeyEncrypt(keyAlgo, symmetricAlgo, publicParams, data, fing
       return { c };
     }
     case enums.publicKey.elgamal: {
-      const { p, g, y } = publicParams;
-      return encrypt$5(data, p, g, y);
+      const { p: p2, g: g2, y } = publicParams;
+      return encrypt$5(data, p2, g2, y);
     }
     case enums.publicKey.ecdh: {
-      const { oid: oid2, Q, kdfParams } = publicParams;
-      const { publicKey: V, wrappedKey: C } = await encrypt$2(oid2, kdfParams, data, Q, fingerprint2);
-      return { V, C: new ECDHSymmetricKey(C) };
+      const { oid: oid2, Q: Q2, kdfParams } = publicParams;
+      const { publicKey: V2, wrappedKey: C2 } = await encrypt$2(oid2, kdfParams, data, Q2, fingerprint2);
+      return { V: V2, C: new ECDHSymmetricKey(C2) };
     }
     case enums.publicKey.x25519:
     case enums.publicKey.x448: {
       if (symmetricAlgo && !util6.isAES(symmetricAlgo)) {
         throw new Error("X25519 and X448 keys can only encrypt AES session keys");
       }
-      const { A: A2 } = publicParams;
-      const { ephemeralPublicKey, wrappedKey } = await encrypt$3(keyAlgo, data, A2);
-      const C = ECDHXSymmetricKey.fromObject({ algorithm: symmetricAlgo, wrappedKey });
-      return { ephemeralPublicKey, C };
+      const { A: A3 } = publicParams;
+      const { ephemeralPublicKey, wrappedKey } = await encrypt$3(keyAlgo, data, A3);
+      const C2 = ECDHXSymmetricKey.fromObject({ algorithm: symmetricAlgo, wrappedKey });
+      return { ephemeralPublicKey, C: C2 };
     }
     default:
       return [];
@@ -83155,30 +83177,30 @@ async function publicKeyDecrypt(algo, publicKeyParams, privateKeyParams, session
     case enums.publicKey.rsaEncrypt: {
       const { c } = sessionKeyParams;
       const { n, e } = publicKeyParams;
-      const { d, p, q: q2, u } = privateKeyParams;
-      return decrypt$6(c, n, e, d, p, q2, u, randomPayload);
+      const { d, p: p2, q: q3, u: u2 } = privateKeyParams;
+      return decrypt$6(c, n, e, d, p2, q3, u2, randomPayload);
     }
     case enums.publicKey.elgamal: {
       const { c1, c2 } = sessionKeyParams;
-      const p = publicKeyParams.p;
+      const p2 = publicKeyParams.p;
       const x2 = privateKeyParams.x;
-      return decrypt$5(c1, c2, p, x2, randomPayload);
+      return decrypt$5(c1, c2, p2, x2, randomPayload);
     }
     case enums.publicKey.ecdh: {
-      const { oid: oid2, Q, kdfParams } = publicKeyParams;
+      const { oid: oid2, Q: Q2, kdfParams } = publicKeyParams;
       const { d } = privateKeyParams;
-      const { V, C } = sessionKeyParams;
-      return decrypt$2(oid2, kdfParams, V, C.data, Q, d, fingerprint2);
+      const { V: V2, C: C2 } = sessionKeyParams;
+      return decrypt$2(oid2, kdfParams, V2, C2.data, Q2, d, fingerprint2);
     }
     case enums.publicKey.x25519:
     case enums.publicKey.x448: {
-      const { A: A2 } = publicKeyParams;
-      const { k } = privateKeyParams;
-      const { ephemeralPublicKey, C } = sessionKeyParams;
-      if (C.algorithm !== null && !util6.isAES(C.algorithm)) {
+      const { A: A3 } = publicKeyParams;
+      const { k: k2 } = privateKeyParams;
+      const { ephemeralPublicKey, C: C2 } = sessionKeyParams;
+      if (C2.algorithm !== null && !util6.isAES(C2.algorithm)) {
         throw new Error("AES session key expected");
       }
-      return decrypt$3(algo, ephemeralPublicKey, C.wrappedKey, A2, k);
+      return decrypt$3(algo, ephemeralPublicKey, C2.wrappedKey, A3, k2);
     }
     default:
       throw new Error("Unknown public key encryption algorithm.");
@@ -83197,32 +83219,32 @@ function parsePublicKeyParams(algo, bytes) {
       return { read: read2, publicParams: { n, e } };
     }
     case enums.publicKey.dsa: {
-      const p = util6.readMPI(bytes.subarray(read2));
-      read2 += p.length + 2;
-      const q2 = util6.readMPI(bytes.subarray(read2));
-      read2 += q2.length + 2;
-      const g = util6.readMPI(bytes.subarray(read2));
-      read2 += g.length + 2;
+      const p2 = util6.readMPI(bytes.subarray(read2));
+      read2 += p2.length + 2;
+      const q3 = util6.readMPI(bytes.subarray(read2));
+      read2 += q3.length + 2;
+      const g2 = util6.readMPI(bytes.subarray(read2));
+      read2 += g2.length + 2;
       const y = util6.readMPI(bytes.subarray(read2));
       read2 += y.length + 2;
-      return { read: read2, publicParams: { p, q: q2, g, y } };
+      return { read: read2, publicParams: { p: p2, q: q3, g: g2, y } };
     }
     case enums.publicKey.elgamal: {
-      const p = util6.readMPI(bytes.subarray(read2));
-      read2 += p.length + 2;
-      const g = util6.readMPI(bytes.subarray(read2));
-      read2 += g.length + 2;
+      const p2 = util6.readMPI(bytes.subarray(read2));
+      read2 += p2.length + 2;
+      const g2 = util6.readMPI(bytes.subarray(read2));
+      read2 += g2.length + 2;
       const y = util6.readMPI(bytes.subarray(read2));
       read2 += y.length + 2;
-      return { read: read2, publicParams: { p, g, y } };
+      return { read: read2, publicParams: { p: p2, g: g2, y } };
     }
     case enums.publicKey.ecdsa: {
       const oid2 = new OID();
       read2 += oid2.read(bytes);
       checkSupportedCurve(oid2);
-      const Q = util6.readMPI(bytes.subarray(read2));
-      read2 += Q.length + 2;
-      return { read: read2, publicParams: { oid: oid2, Q } };
+      const Q2 = util6.readMPI(bytes.subarray(read2));
+      read2 += Q2.length + 2;
+      return { read: read2, publicParams: { oid: oid2, Q: Q2 } };
     }
     case enums.publicKey.eddsaLegacy: {
       const oid2 = new OID();
@@ -83231,28 +83253,28 @@ function parsePublicKeyParams(algo, bytes) {
       if (oid2.getName() !== enums.curve.ed25519Legacy) {
         throw new Error("Unexpected OID for eddsaLegacy");
       }
-      let Q = util6.readMPI(bytes.subarray(read2));
-      read2 += Q.length + 2;
-      Q = util6.leftPad(Q, 33);
-      return { read: read2, publicParams: { oid: oid2, Q } };
+      let Q2 = util6.readMPI(bytes.subarray(read2));
+      read2 += Q2.length + 2;
+      Q2 = util6.leftPad(Q2, 33);
+      return { read: read2, publicParams: { oid: oid2, Q: Q2 } };
     }
     case enums.publicKey.ecdh: {
       const oid2 = new OID();
       read2 += oid2.read(bytes);
       checkSupportedCurve(oid2);
-      const Q = util6.readMPI(bytes.subarray(read2));
-      read2 += Q.length + 2;
+      const Q2 = util6.readMPI(bytes.subarray(read2));
+      read2 += Q2.length + 2;
       const kdfParams = new KDFParams();
       read2 += kdfParams.read(bytes.subarray(read2));
-      return { read: read2, publicParams: { oid: oid2, Q, kdfParams } };
+      return { read: read2, publicParams: { oid: oid2, Q: Q2, kdfParams } };
     }
     case enums.publicKey.ed25519:
     case enums.publicKey.ed448:
     case enums.publicKey.x25519:
     case enums.publicKey.x448: {
-      const A2 = util6.readExactSubarray(bytes, read2, read2 + getCurvePayloadSize(algo));
-      read2 += A2.length;
-      return { read: read2, publicParams: { A: A2 } };
+      const A3 = util6.readExactSubarray(bytes, read2, read2 + getCurvePayloadSize(algo));
+      read2 += A3.length;
+      return { read: read2, publicParams: { A: A3 } };
     }
     default:
       throw new UnsupportedError("Unknown public key encryption algorithm.");
@@ -83266,13 +83288,13 @@ function parsePrivateKeyParams(algo, bytes, publicParams) {
     case enums.publicKey.rsaSign: {
       const d = util6.readMPI(bytes.subarray(read2));
       read2 += d.length + 2;
-      const p = util6.readMPI(bytes.subarray(read2));
-      read2 += p.length + 2;
-      const q2 = util6.readMPI(bytes.subarray(read2));
-      read2 += q2.length + 2;
-      const u = util6.readMPI(bytes.subarray(read2));
-      read2 += u.length + 2;
-      return { read: read2, privateParams: { d, p, q: q2, u } };
+      const p2 = util6.readMPI(bytes.subarray(read2));
+      read2 += p2.length + 2;
+      const q3 = util6.readMPI(bytes.subarray(read2));
+      read2 += q3.length + 2;
+      const u2 = util6.readMPI(bytes.subarray(read2));
+      read2 += u2.length + 2;
+      return { read: read2, privateParams: { d, p: p2, q: q3, u: u2 } };
     }
     case enums.publicKey.dsa:
     case enums.publicKey.elgamal: {
@@ -83308,9 +83330,9 @@ function parsePrivateKeyParams(algo, bytes, publicParams) {
     case enums.publicKey.x25519:
     case enums.publicKey.x448: {
       const payloadSize = getCurvePayloadSize(algo);
-      const k = util6.readExactSubarray(bytes, read2, read2 + payloadSize);
-      read2 += k.length;
-      return { read: read2, privateParams: { k } };
+      const k2 = util6.readExactSubarray(bytes, read2, read2 + payloadSize);
+      read2 += k2.length;
+      return { read: read2, privateParams: { k: k2 } };
     }
     default:
       throw new UnsupportedError("Unknown public key encryption algorithm.");
@@ -83339,11 +83361,11 @@ function parseEncSessionKeyParams(algo, bytes) {
     //       - MPI containing the ephemeral key used to establish the shared secret
     //       - ECDH Symmetric Key
     case enums.publicKey.ecdh: {
-      const V = util6.readMPI(bytes.subarray(read2));
-      read2 += V.length + 2;
-      const C = new ECDHSymmetricKey();
-      C.read(bytes.subarray(read2));
-      return { V, C };
+      const V2 = util6.readMPI(bytes.subarray(read2));
+      read2 += V2.length + 2;
+      const C2 = new ECDHSymmetricKey();
+      C2.read(bytes.subarray(read2));
+      return { V: V2, C: C2 };
     }
     //   Algorithm-Specific Fields for X25519 or X448 encrypted session keys:
     //       - 32 octets representing an ephemeral X25519 public key (or 57 octets for X448).
@@ -83355,9 +83377,9 @@ function parseEncSessionKeyParams(algo, bytes) {
       const pointSize = getCurvePayloadSize(algo);
       const ephemeralPublicKey = util6.readExactSubarray(bytes, read2, read2 + pointSize);
       read2 += ephemeralPublicKey.length;
-      const C = new ECDHXSymmetricKey();
-      C.read(bytes.subarray(read2));
-      return { ephemeralPublicKey, C };
+      const C2 = new ECDHXSymmetricKey();
+      C2.read(bytes.subarray(read2));
+      return { ephemeralPublicKey, C: C2 };
     }
     default:
       throw new UnsupportedError("Unknown public key encryption algorithm.");
@@ -83383,40 +83405,40 @@ function generateParams(algo, bits3, oid2) {
     case enums.publicKey.rsaEncrypt:
     case enums.publicKey.rsaEncryptSign:
     case enums.publicKey.rsaSign:
-      return generate$4(bits3, 65537).then(({ n, e, d, p, q: q2, u }) => ({
-        privateParams: { d, p, q: q2, u },
+      return generate$4(bits3, 65537).then(({ n, e, d, p: p2, q: q3, u: u2 }) => ({
+        privateParams: { d, p: p2, q: q3, u: u2 },
         publicParams: { n, e }
       }));
     case enums.publicKey.ecdsa:
-      return generate$1(oid2).then(({ oid: oid3, Q, secret }) => ({
+      return generate$1(oid2).then(({ oid: oid3, Q: Q2, secret }) => ({
         privateParams: { d: secret },
-        publicParams: { oid: new OID(oid3), Q }
+        publicParams: { oid: new OID(oid3), Q: Q2 }
       }));
     case enums.publicKey.eddsaLegacy:
-      return generate$1(oid2).then(({ oid: oid3, Q, secret }) => ({
+      return generate$1(oid2).then(({ oid: oid3, Q: Q2, secret }) => ({
         privateParams: { seed: secret },
-        publicParams: { oid: new OID(oid3), Q }
+        publicParams: { oid: new OID(oid3), Q: Q2 }
       }));
     case enums.publicKey.ecdh:
-      return generate$1(oid2).then(({ oid: oid3, Q, secret, hash, cipher }) => ({
+      return generate$1(oid2).then(({ oid: oid3, Q: Q2, secret, hash, cipher }) => ({
         privateParams: { d: secret },
         publicParams: {
           oid: new OID(oid3),
-          Q,
+          Q: Q2,
           kdfParams: new KDFParams({ hash, cipher })
         }
       }));
     case enums.publicKey.ed25519:
     case enums.publicKey.ed448:
-      return generate$3(algo).then(({ A: A2, seed }) => ({
+      return generate$3(algo).then(({ A: A3, seed }) => ({
         privateParams: { seed },
-        publicParams: { A: A2 }
+        publicParams: { A: A3 }
       }));
     case enums.publicKey.x25519:
     case enums.publicKey.x448:
-      return generate$2(algo).then(({ A: A2, k }) => ({
-        privateParams: { k },
-        publicParams: { A: A2 }
+      return generate$2(algo).then(({ A: A3, k: k2 }) => ({
+        privateParams: { k: k2 },
+        publicParams: { A: A3 }
       }));
     case enums.publicKey.dsa:
     case enums.publicKey.elgamal:
@@ -83434,42 +83456,42 @@ async function validateParams$1(algo, publicParams, privateParams) {
     case enums.publicKey.rsaEncryptSign:
     case enums.publicKey.rsaSign: {
       const { n, e } = publicParams;
-      const { d, p, q: q2, u } = privateParams;
-      return validateParams$9(n, e, d, p, q2, u);
+      const { d, p: p2, q: q3, u: u2 } = privateParams;
+      return validateParams$9(n, e, d, p2, q3, u2);
     }
     case enums.publicKey.dsa: {
-      const { p, q: q2, g, y } = publicParams;
+      const { p: p2, q: q3, g: g2, y } = publicParams;
       const { x: x2 } = privateParams;
-      return validateParams$2(p, q2, g, y, x2);
+      return validateParams$2(p2, q3, g2, y, x2);
     }
     case enums.publicKey.elgamal: {
-      const { p, g, y } = publicParams;
+      const { p: p2, g: g2, y } = publicParams;
       const { x: x2 } = privateParams;
-      return validateParams$8(p, g, y, x2);
+      return validateParams$8(p2, g2, y, x2);
     }
     case enums.publicKey.ecdsa:
     case enums.publicKey.ecdh: {
       const algoModule = elliptic[enums.read(enums.publicKey, algo)];
-      const { oid: oid2, Q } = publicParams;
+      const { oid: oid2, Q: Q2 } = publicParams;
       const { d } = privateParams;
-      return algoModule.validateParams(oid2, Q, d);
+      return algoModule.validateParams(oid2, Q2, d);
     }
     case enums.publicKey.eddsaLegacy: {
-      const { Q, oid: oid2 } = publicParams;
+      const { Q: Q2, oid: oid2 } = publicParams;
       const { seed } = privateParams;
-      return validateParams$4(oid2, Q, seed);
+      return validateParams$4(oid2, Q2, seed);
     }
     case enums.publicKey.ed25519:
     case enums.publicKey.ed448: {
-      const { A: A2 } = publicParams;
+      const { A: A3 } = publicParams;
       const { seed } = privateParams;
-      return validateParams$7(algo, A2, seed);
+      return validateParams$7(algo, A3, seed);
     }
     case enums.publicKey.x25519:
     case enums.publicKey.x448: {
-      const { A: A2 } = publicParams;
-      const { k } = privateParams;
-      return validateParams$6(algo, A2, k);
+      const { A: A3 } = publicParams;
+      const { k: k2 } = privateParams;
+      return validateParams$6(algo, A3, k2);
     }
     default:
       throw new Error("Unknown public key algorithm.");
@@ -83546,23 +83568,23 @@ async function encrypt$1(algo, key, plaintext, iv, config2) {
   const cipherfn = new LegacyCipher(key);
   const block_size = cipherfn.blockSize;
   const blockc = iv.slice();
-  let pt = new Uint8Array();
+  let pt2 = new Uint8Array();
   const process5 = (chunk) => {
     if (chunk) {
-      pt = util6.concatUint8Array([pt, chunk]);
+      pt2 = util6.concatUint8Array([pt2, chunk]);
     }
-    const ciphertext = new Uint8Array(pt.length);
+    const ciphertext = new Uint8Array(pt2.length);
     let i2;
-    let j = 0;
-    while (chunk ? pt.length >= block_size : pt.length) {
+    let j2 = 0;
+    while (chunk ? pt2.length >= block_size : pt2.length) {
       const encblock = cipherfn.encrypt(blockc);
       for (i2 = 0; i2 < block_size; i2++) {
-        blockc[i2] = pt[i2] ^ encblock[i2];
-        ciphertext[j++] = blockc[i2];
+        blockc[i2] = pt2[i2] ^ encblock[i2];
+        ciphertext[j2++] = blockc[i2];
       }
-      pt = pt.subarray(block_size);
+      pt2 = pt2.subarray(block_size);
     }
-    return ciphertext.subarray(0, j);
+    return ciphertext.subarray(0, j2);
   };
   return transform(plaintext, process5, process5);
 }
@@ -83578,23 +83600,23 @@ async function decrypt$1(algo, key, ciphertext, iv) {
   const cipherfn = new LegacyCipher(key);
   const block_size = cipherfn.blockSize;
   let blockp = iv;
-  let ct = new Uint8Array();
+  let ct2 = new Uint8Array();
   const process5 = (chunk) => {
     if (chunk) {
-      ct = util6.concatUint8Array([ct, chunk]);
+      ct2 = util6.concatUint8Array([ct2, chunk]);
     }
-    const plaintext = new Uint8Array(ct.length);
+    const plaintext = new Uint8Array(ct2.length);
     let i2;
-    let j = 0;
-    while (chunk ? ct.length >= block_size : ct.length) {
+    let j2 = 0;
+    while (chunk ? ct2.length >= block_size : ct2.length) {
       const decblock = cipherfn.encrypt(blockp);
-      blockp = ct.subarray(0, block_size);
+      blockp = ct2.subarray(0, block_size);
       for (i2 = 0; i2 < block_size; i2++) {
-        plaintext[j++] = blockp[i2] ^ decblock[i2];
+        plaintext[j2++] = blockp[i2] ^ decblock[i2];
       }
-      ct = ct.subarray(block_size);
+      ct2 = ct2.subarray(block_size);
     }
-    return plaintext.subarray(0, j);
+    return plaintext.subarray(0, j2);
   };
   return transform(ciphertext, process5, process5);
 }
@@ -83683,10 +83705,10 @@ var WebCryptoEncryptor = class {
   }
   async encrypt(plaintext) {
     const encryptedWithPadding = await this._runCBC(util6.concatUint8Array([new Uint8Array(this.blockSize), plaintext]), this.iv);
-    const ct = encryptedWithPadding.subarray(0, plaintext.length);
-    xorMut$1(ct, plaintext);
+    const ct2 = encryptedWithPadding.subarray(0, plaintext.length);
+    xorMut$1(ct2, plaintext);
     this.clearSensitiveData();
-    return ct;
+    return ct2;
   }
 };
 var NobleStreamProcessor = class {
@@ -83763,39 +83785,39 @@ var NobleStreamProcessor = class {
     this.key.fill(0);
   }
 };
-async function aesEncrypt(algo, key, pt, iv) {
+async function aesEncrypt(algo, key, pt2, iv) {
   if (webCrypto$3 && await WebCryptoEncryptor.isSupported(algo)) {
     const cfb2 = new WebCryptoEncryptor(algo, key, iv);
-    return util6.isStream(pt) ? transformAsync(pt, (value) => cfb2.encryptChunk(value), () => cfb2.finish()) : cfb2.encrypt(pt);
-  } else if (util6.isStream(pt)) {
+    return util6.isStream(pt2) ? transformAsync(pt2, (value) => cfb2.encryptChunk(value), () => cfb2.finish()) : cfb2.encrypt(pt2);
+  } else if (util6.isStream(pt2)) {
     const cfb2 = new NobleStreamProcessor(true, algo, key, iv);
-    return transformAsync(pt, (value) => cfb2.processChunk(value), () => cfb2.finish());
+    return transformAsync(pt2, (value) => cfb2.processChunk(value), () => cfb2.finish());
   }
-  return cfb(key, iv).encrypt(pt);
+  return cfb(key, iv).encrypt(pt2);
 }
-function aesDecrypt(algo, key, ct, iv) {
-  if (util6.isStream(ct)) {
+function aesDecrypt(algo, key, ct2, iv) {
+  if (util6.isStream(ct2)) {
     const cfb2 = new NobleStreamProcessor(false, algo, key, iv);
-    return transformAsync(ct, (value) => cfb2.processChunk(value), () => cfb2.finish());
+    return transformAsync(ct2, (value) => cfb2.processChunk(value), () => cfb2.finish());
   }
-  return cfb(key, iv).decrypt(ct);
+  return cfb(key, iv).decrypt(ct2);
 }
-function xorMut$1(a, b) {
-  const aLength = Math.min(a.length, b.length);
+function xorMut$1(a, b2) {
+  const aLength = Math.min(a.length, b2.length);
   for (let i2 = 0; i2 < aLength; i2++) {
-    a[i2] = a[i2] ^ b[i2];
+    a[i2] = a[i2] ^ b2[i2];
   }
 }
 var getUint32Array = (arr) => new Uint32Array(arr.buffer, arr.byteOffset, Math.floor(arr.byteLength / 4));
-function nodeEncrypt(algo, key, pt, iv) {
+function nodeEncrypt(algo, key, pt2, iv) {
   const algoName = enums.read(enums.symmetric, algo);
   const cipherObj = new nodeCrypto$3.createCipheriv(nodeAlgos[algoName], key, iv);
-  return transform(pt, (value) => new Uint8Array(cipherObj.update(value)));
+  return transform(pt2, (value) => new Uint8Array(cipherObj.update(value)));
 }
-function nodeDecrypt(algo, key, ct, iv) {
+function nodeDecrypt(algo, key, ct2, iv) {
   const algoName = enums.read(enums.symmetric, algo);
   const decipherObj = new nodeCrypto$3.createDecipheriv(nodeAlgos[algoName], key, iv);
-  return transform(ct, (value) => new Uint8Array(decipherObj.update(value)));
+  return transform(ct2, (value) => new Uint8Array(decipherObj.update(value)));
 }
 var webCrypto$2 = util6.getWebCrypto();
 var nodeCrypto$2 = util6.getNodeCrypto();
@@ -83827,18 +83849,18 @@ async function CMAC(key) {
 }
 async function CBC(key) {
   if (util6.getNodeCrypto()) {
-    return async function(pt) {
-      const en = new nodeCrypto$2.createCipheriv("aes-" + key.length * 8 + "-cbc", key, zeroBlock$1);
-      const ct = en.update(pt);
-      return new Uint8Array(ct);
+    return async function(pt2) {
+      const en2 = new nodeCrypto$2.createCipheriv("aes-" + key.length * 8 + "-cbc", key, zeroBlock$1);
+      const ct2 = en2.update(pt2);
+      return new Uint8Array(ct2);
     };
   }
   if (util6.getWebCrypto()) {
     try {
       key = await webCrypto$2.importKey("raw", key, { name: "AES-CBC", length: key.length * 8 }, false, ["encrypt"]);
-      return async function(pt) {
-        const ct = await webCrypto$2.encrypt({ name: "AES-CBC", iv: zeroBlock$1, length: blockLength$3 * 8 }, key, pt);
-        return new Uint8Array(ct).subarray(0, ct.byteLength - blockLength$3);
+      return async function(pt2) {
+        const ct2 = await webCrypto$2.encrypt({ name: "AES-CBC", iv: zeroBlock$1, length: blockLength$3 * 8 }, key, pt2);
+        return new Uint8Array(ct2).subarray(0, ct2.byteLength - blockLength$3);
       };
     } catch (err2) {
       if (err2.name !== "NotSupportedError" && !(key.length === 24 && err2.name === "OperationError")) {
@@ -83847,8 +83869,8 @@ async function CBC(key) {
       util6.printDebugError("Browser did not support operation: " + err2.message);
     }
   }
-  return async function(pt) {
-    return cbc(key, zeroBlock$1, { disablePadding: true }).encrypt(pt);
+  return async function(pt2) {
+    return cbc(key, zeroBlock$1, { disablePadding: true }).encrypt(pt2);
   };
 }
 var webCrypto$1 = util6.getWebCrypto();
@@ -83870,18 +83892,18 @@ async function OMAC(key) {
 }
 async function CTR(key) {
   if (util6.getNodeCrypto()) {
-    return async function(pt, iv) {
-      const en = new nodeCrypto$1.createCipheriv("aes-" + key.length * 8 + "-ctr", key, iv);
-      const ct = Buffer$2.concat([en.update(pt), en.final()]);
-      return new Uint8Array(ct);
+    return async function(pt2, iv) {
+      const en2 = new nodeCrypto$1.createCipheriv("aes-" + key.length * 8 + "-ctr", key, iv);
+      const ct2 = Buffer$2.concat([en2.update(pt2), en2.final()]);
+      return new Uint8Array(ct2);
     };
   }
   if (util6.getWebCrypto()) {
     try {
       const keyRef = await webCrypto$1.importKey("raw", key, { name: "AES-CTR", length: key.length * 8 }, false, ["encrypt"]);
-      return async function(pt, iv) {
-        const ct = await webCrypto$1.encrypt({ name: "AES-CTR", counter: iv, length: blockLength$2 * 8 }, keyRef, pt);
-        return new Uint8Array(ct);
+      return async function(pt2, iv) {
+        const ct2 = await webCrypto$1.encrypt({ name: "AES-CTR", counter: iv, length: blockLength$2 * 8 }, keyRef, pt2);
+        return new Uint8Array(ct2);
       };
     } catch (err2) {
       if (err2.name !== "NotSupportedError" && !(key.length === 24 && err2.name === "OperationError")) {
@@ -83890,8 +83912,8 @@ async function CTR(key) {
       util6.printDebugError("Browser did not support operation: " + err2.message);
     }
   }
-  return async function(pt, iv) {
-    return ctr(key, iv).encrypt(pt);
+  return async function(pt2, iv) {
+    return ctr(key, iv).encrypt(pt2);
   };
 }
 async function EAX(cipher, key) {
@@ -83971,14 +83993,14 @@ function ntz(n) {
   }
   return ntz2;
 }
-function xorMut(S2, T) {
-  for (let i2 = 0; i2 < S2.length; i2++) {
-    S2[i2] ^= T[i2];
+function xorMut(S3, T) {
+  for (let i2 = 0; i2 < S3.length; i2++) {
+    S3[i2] ^= T[i2];
   }
-  return S2;
+  return S3;
 }
-function xor(S2, T) {
-  return xorMut(S2.slice(), T);
+function xor(S3, T) {
+  return xorMut(S3.slice(), T);
 }
 var zeroBlock = new Uint8Array(blockLength$1);
 var one = new Uint8Array([1]);
@@ -84011,10 +84033,10 @@ async function OCB(cipher, key) {
     if (!adata.length) {
       return zeroBlock;
     }
-    const m = adata.length / blockLength$1 | 0;
+    const m2 = adata.length / blockLength$1 | 0;
     const offset = new Uint8Array(blockLength$1);
     const sum = new Uint8Array(blockLength$1);
-    for (let i2 = 0; i2 < m; i2++) {
+    for (let i2 = 0; i2 < m2; i2++) {
       xorMut(offset, mask[ntz(i2 + 1)]);
       xorMut(sum, encipher(xor(offset, adata)));
       adata = adata.subarray(blockLength$1);
@@ -84030,7 +84052,7 @@ async function OCB(cipher, key) {
     return sum;
   }
   function crypt(fn, text2, nonce, adata) {
-    const m = text2.length / blockLength$1 | 0;
+    const m2 = text2.length / blockLength$1 | 0;
     extendKeyVariables(text2, adata);
     const paddedNonce = util6.concatUint8Array([zeroBlock.subarray(0, ivLength$1 - nonce.length), one, nonce]);
     const bottom = paddedNonce[blockLength$1 - 1] & 63;
@@ -84039,29 +84061,29 @@ async function OCB(cipher, key) {
     const stretched = util6.concatUint8Array([kTop, xor(kTop.subarray(0, 8), kTop.subarray(1, 9))]);
     const offset = util6.shiftRight(stretched.subarray(0 + (bottom >> 3), 17 + (bottom >> 3)), 8 - (bottom & 7)).subarray(1);
     const checksum = new Uint8Array(blockLength$1);
-    const ct = new Uint8Array(text2.length + tagLength$1);
+    const ct2 = new Uint8Array(text2.length + tagLength$1);
     let i2;
     let pos = 0;
-    for (i2 = 0; i2 < m; i2++) {
+    for (i2 = 0; i2 < m2; i2++) {
       xorMut(offset, mask[ntz(i2 + 1)]);
-      ct.set(xorMut(fn(xor(offset, text2)), offset), pos);
-      xorMut(checksum, fn === encipher ? text2 : ct.subarray(pos));
+      ct2.set(xorMut(fn(xor(offset, text2)), offset), pos);
+      xorMut(checksum, fn === encipher ? text2 : ct2.subarray(pos));
       text2 = text2.subarray(blockLength$1);
       pos += blockLength$1;
     }
     if (text2.length) {
       xorMut(offset, mask.x);
       const padding = encipher(offset);
-      ct.set(xor(text2, padding), pos);
+      ct2.set(xor(text2, padding), pos);
       const xorInput = new Uint8Array(blockLength$1);
-      xorInput.set(fn === encipher ? text2 : ct.subarray(pos, -tagLength$1), 0);
+      xorInput.set(fn === encipher ? text2 : ct2.subarray(pos, -tagLength$1), 0);
       xorInput[text2.length] = 128;
       xorMut(checksum, xorInput);
       pos += text2.length;
     }
     const tag = xorMut(encipher(xorMut(xorMut(checksum, offset), mask.$)), hash(adata));
-    ct.set(tag, pos);
-    return ct;
+    ct2.set(tag, pos);
+    return ct2;
   }
   return {
     /**
@@ -84119,19 +84141,19 @@ async function GCM(cipher, key) {
   if (util6.getNodeCrypto()) {
     return {
       // eslint-disable-next-line @typescript-eslint/require-await
-      encrypt: async function(pt, iv, adata = new Uint8Array()) {
-        const en = new nodeCrypto.createCipheriv("aes-" + key.length * 8 + "-gcm", key, iv);
-        en.setAAD(adata);
-        const ct = Buffer$1.concat([en.update(pt), en.final(), en.getAuthTag()]);
-        return new Uint8Array(ct);
+      encrypt: async function(pt2, iv, adata = new Uint8Array()) {
+        const en2 = new nodeCrypto.createCipheriv("aes-" + key.length * 8 + "-gcm", key, iv);
+        en2.setAAD(adata);
+        const ct2 = Buffer$1.concat([en2.update(pt2), en2.final(), en2.getAuthTag()]);
+        return new Uint8Array(ct2);
       },
       // eslint-disable-next-line @typescript-eslint/require-await
-      decrypt: async function(ct, iv, adata = new Uint8Array()) {
-        const de = new nodeCrypto.createDecipheriv("aes-" + key.length * 8 + "-gcm", key, iv);
-        de.setAAD(adata);
-        de.setAuthTag(ct.slice(ct.length - tagLength, ct.length));
-        const pt = Buffer$1.concat([de.update(ct.slice(0, ct.length - tagLength)), de.final()]);
-        return new Uint8Array(pt);
+      decrypt: async function(ct2, iv, adata = new Uint8Array()) {
+        const de2 = new nodeCrypto.createDecipheriv("aes-" + key.length * 8 + "-gcm", key, iv);
+        de2.setAAD(adata);
+        de2.setAuthTag(ct2.slice(ct2.length - tagLength, ct2.length));
+        const pt2 = Buffer$1.concat([de2.update(ct2.slice(0, ct2.length - tagLength)), de2.final()]);
+        return new Uint8Array(pt2);
       }
     };
   }
@@ -84140,20 +84162,20 @@ async function GCM(cipher, key) {
       const _key = await webCrypto.importKey("raw", key, { name: ALGO }, false, ["encrypt", "decrypt"]);
       const webcryptoEmptyMessagesUnsupported = navigator.userAgent.match(/Version\/13\.\d(\.\d)* Safari/) || navigator.userAgent.match(/Version\/(13|14)\.\d(\.\d)* Mobile\/\S* Safari/);
       return {
-        encrypt: async function(pt, iv, adata = new Uint8Array()) {
-          if (webcryptoEmptyMessagesUnsupported && !pt.length) {
-            return gcm(key, iv, adata).encrypt(pt);
+        encrypt: async function(pt2, iv, adata = new Uint8Array()) {
+          if (webcryptoEmptyMessagesUnsupported && !pt2.length) {
+            return gcm(key, iv, adata).encrypt(pt2);
           }
-          const ct = await webCrypto.encrypt({ name: ALGO, iv, additionalData: adata, tagLength: tagLength * 8 }, _key, pt);
-          return new Uint8Array(ct);
+          const ct2 = await webCrypto.encrypt({ name: ALGO, iv, additionalData: adata, tagLength: tagLength * 8 }, _key, pt2);
+          return new Uint8Array(ct2);
         },
-        decrypt: async function(ct, iv, adata = new Uint8Array()) {
-          if (webcryptoEmptyMessagesUnsupported && ct.length === tagLength) {
-            return gcm(key, iv, adata).decrypt(ct);
+        decrypt: async function(ct2, iv, adata = new Uint8Array()) {
+          if (webcryptoEmptyMessagesUnsupported && ct2.length === tagLength) {
+            return gcm(key, iv, adata).decrypt(ct2);
           }
           try {
-            const pt = await webCrypto.decrypt({ name: ALGO, iv, additionalData: adata, tagLength: tagLength * 8 }, _key, ct);
-            return new Uint8Array(pt);
+            const pt2 = await webCrypto.decrypt({ name: ALGO, iv, additionalData: adata, tagLength: tagLength * 8 }, _key, ct2);
+            return new Uint8Array(pt2);
           } catch (e) {
             if (e.name === "OperationError") {
               throw new Error("Authentication tag mismatch");
@@ -84170,12 +84192,12 @@ async function GCM(cipher, key) {
   }
   return {
     // eslint-disable-next-line @typescript-eslint/require-await
-    encrypt: async function(pt, iv, adata) {
-      return gcm(key, iv, adata).encrypt(pt);
+    encrypt: async function(pt2, iv, adata) {
+      return gcm(key, iv, adata).encrypt(pt2);
     },
     // eslint-disable-next-line @typescript-eslint/require-await
-    decrypt: async function(ct, iv, adata) {
-      return gcm(key, iv, adata).decrypt(ct);
+    decrypt: async function(ct2, iv, adata) {
+      return gcm(key, iv, adata).decrypt(ct2);
     }
   };
 }
@@ -84214,9 +84236,9 @@ function parseSignatureParams(algo, signature) {
     case enums.publicKey.rsaEncryptSign:
     case enums.publicKey.rsaEncrypt:
     case enums.publicKey.rsaSign: {
-      const s = util6.readMPI(signature.subarray(read2));
-      read2 += s.length + 2;
-      return { read: read2, signatureParams: { s } };
+      const s3 = util6.readMPI(signature.subarray(read2));
+      read2 += s3.length + 2;
+      return { read: read2, signatureParams: { s: s3 } };
     }
     // Algorithm-Specific Fields for DSA or ECDSA signatures:
     // -  MPI of DSA or ECDSA value r.
@@ -84225,9 +84247,9 @@ function parseSignatureParams(algo, signature) {
     case enums.publicKey.ecdsa: {
       const r = util6.readMPI(signature.subarray(read2));
       read2 += r.length + 2;
-      const s = util6.readMPI(signature.subarray(read2));
-      read2 += s.length + 2;
-      return { read: read2, signatureParams: { r, s } };
+      const s3 = util6.readMPI(signature.subarray(read2));
+      read2 += s3.length + 2;
+      return { read: read2, signatureParams: { r, s: s3 } };
     }
     // Algorithm-Specific Fields for legacy EdDSA signatures:
     // -  MPI of an EC point r.
@@ -84235,9 +84257,9 @@ function parseSignatureParams(algo, signature) {
     case enums.publicKey.eddsaLegacy: {
       const r = util6.readMPI(signature.subarray(read2));
       read2 += r.length + 2;
-      const s = util6.readMPI(signature.subarray(read2));
-      read2 += s.length + 2;
-      return { read: read2, signatureParams: { r, s } };
+      const s3 = util6.readMPI(signature.subarray(read2));
+      read2 += s3.length + 2;
+      return { read: read2, signatureParams: { r, s: s3 } };
     }
     // Algorithm-Specific Fields for Ed25519 signatures:
     // - 64 octets of the native signature
@@ -84260,32 +84282,32 @@ async function verify$1(algo, hashAlgo, signature, publicParams, data, hashed) {
     case enums.publicKey.rsaEncrypt:
     case enums.publicKey.rsaSign: {
       const { n, e } = publicParams;
-      const s = util6.leftPad(signature.s, n.length);
-      return verify$6(hashAlgo, data, s, n, e, hashed);
+      const s3 = util6.leftPad(signature.s, n.length);
+      return verify$6(hashAlgo, data, s3, n, e, hashed);
     }
     case enums.publicKey.dsa: {
-      const { g, p, q: q2, y } = publicParams;
-      const { r, s } = signature;
-      return verify$2(hashAlgo, r, s, hashed, g, p, q2, y);
+      const { g: g2, p: p2, q: q3, y } = publicParams;
+      const { r, s: s3 } = signature;
+      return verify$2(hashAlgo, r, s3, hashed, g2, p2, q3, y);
     }
     case enums.publicKey.ecdsa: {
-      const { oid: oid2, Q } = publicParams;
+      const { oid: oid2, Q: Q2 } = publicParams;
       const curveSize = new CurveWithOID(oid2).payloadSize;
       const r = util6.leftPad(signature.r, curveSize);
-      const s = util6.leftPad(signature.s, curveSize);
-      return verify$4(oid2, hashAlgo, { r, s }, data, Q, hashed);
+      const s3 = util6.leftPad(signature.s, curveSize);
+      return verify$4(oid2, hashAlgo, { r, s: s3 }, data, Q2, hashed);
     }
     case enums.publicKey.eddsaLegacy: {
-      const { oid: oid2, Q } = publicParams;
+      const { oid: oid2, Q: Q2 } = publicParams;
       const curveSize = new CurveWithOID(oid2).payloadSize;
       const r = util6.leftPad(signature.r, curveSize);
-      const s = util6.leftPad(signature.s, curveSize);
-      return verify$3(oid2, hashAlgo, { r, s }, data, Q, hashed);
+      const s3 = util6.leftPad(signature.s, curveSize);
+      return verify$3(oid2, hashAlgo, { r, s: s3 }, data, Q2, hashed);
     }
     case enums.publicKey.ed25519:
     case enums.publicKey.ed448: {
-      const { A: A2 } = publicParams;
-      return verify$5(algo, hashAlgo, signature, data, A2, hashed);
+      const { A: A3 } = publicParams;
+      return verify$5(algo, hashAlgo, signature, data, A3, hashed);
     }
     default:
       throw new Error("Unknown signature algorithm.");
@@ -84300,32 +84322,32 @@ async function sign$1(algo, hashAlgo, publicKeyParams, privateKeyParams, data, h
     case enums.publicKey.rsaEncrypt:
     case enums.publicKey.rsaSign: {
       const { n, e } = publicKeyParams;
-      const { d, p, q: q2, u } = privateKeyParams;
-      const s = await sign$6(hashAlgo, data, n, e, d, p, q2, u, hashed);
-      return { s };
+      const { d, p: p2, q: q3, u: u2 } = privateKeyParams;
+      const s3 = await sign$6(hashAlgo, data, n, e, d, p2, q3, u2, hashed);
+      return { s: s3 };
     }
     case enums.publicKey.dsa: {
-      const { g, p, q: q2 } = publicKeyParams;
+      const { g: g2, p: p2, q: q3 } = publicKeyParams;
       const { x: x2 } = privateKeyParams;
-      return sign$2(hashAlgo, hashed, g, p, q2, x2);
+      return sign$2(hashAlgo, hashed, g2, p2, q3, x2);
     }
     case enums.publicKey.elgamal:
       throw new Error("Signing with Elgamal is not defined in the OpenPGP standard.");
     case enums.publicKey.ecdsa: {
-      const { oid: oid2, Q } = publicKeyParams;
+      const { oid: oid2, Q: Q2 } = publicKeyParams;
       const { d } = privateKeyParams;
-      return sign$4(oid2, hashAlgo, data, Q, d, hashed);
+      return sign$4(oid2, hashAlgo, data, Q2, d, hashed);
     }
     case enums.publicKey.eddsaLegacy: {
-      const { oid: oid2, Q } = publicKeyParams;
+      const { oid: oid2, Q: Q2 } = publicKeyParams;
       const { seed } = privateKeyParams;
-      return sign$3(oid2, hashAlgo, data, Q, seed, hashed);
+      return sign$3(oid2, hashAlgo, data, Q2, seed, hashed);
     }
     case enums.publicKey.ed25519:
     case enums.publicKey.ed448: {
-      const { A: A2 } = publicKeyParams;
+      const { A: A3 } = publicKeyParams;
       const { seed } = privateKeyParams;
-      return sign$5(algo, hashAlgo, data, A2, seed, hashed);
+      return sign$5(algo, hashAlgo, data, A3, seed, hashed);
     }
     default:
       throw new Error("Unknown signature algorithm.");
@@ -84677,17 +84699,17 @@ var fdeb = new u8([
 ]);
 var clim = new u8([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]);
 var freb = function(eb, start) {
-  var b = new u16(31);
+  var b2 = new u16(31);
   for (var i2 = 0; i2 < 31; ++i2) {
-    b[i2] = start += 1 << eb[i2 - 1];
+    b2[i2] = start += 1 << eb[i2 - 1];
   }
-  var r = new i32(b[30]);
+  var r = new i32(b2[30]);
   for (var i2 = 1; i2 < 30; ++i2) {
-    for (var j = b[i2]; j < b[i2 + 1]; ++j) {
-      r[j] = j - b[i2] << 5 | i2;
+    for (var j2 = b2[i2]; j2 < b2[i2 + 1]; ++j2) {
+      r[j2] = j2 - b2[i2] << 5 | i2;
     }
   }
-  return { b, r };
+  return { b: b2, r };
 };
 var _a2 = freb(fleb, 2);
 var fl = _a2.b;
@@ -84706,40 +84728,40 @@ for (i = 0; i < 32768; ++i) {
 var x;
 var i;
 var hMap = (function(cd, mb2, r) {
-  var s = cd.length;
+  var s3 = cd.length;
   var i2 = 0;
   var l = new u16(mb2);
-  for (; i2 < s; ++i2) {
+  for (; i2 < s3; ++i2) {
     if (cd[i2])
       ++l[cd[i2] - 1];
   }
-  var le = new u16(mb2);
+  var le2 = new u16(mb2);
   for (i2 = 1; i2 < mb2; ++i2) {
-    le[i2] = le[i2 - 1] + l[i2 - 1] << 1;
+    le2[i2] = le2[i2 - 1] + l[i2 - 1] << 1;
   }
-  var co;
+  var co2;
   if (r) {
-    co = new u16(1 << mb2);
+    co2 = new u16(1 << mb2);
     var rvb = 15 - mb2;
-    for (i2 = 0; i2 < s; ++i2) {
+    for (i2 = 0; i2 < s3; ++i2) {
       if (cd[i2]) {
         var sv = i2 << 4 | cd[i2];
         var r_1 = mb2 - cd[i2];
-        var v = le[cd[i2] - 1]++ << r_1;
-        for (var m = v | (1 << r_1) - 1; v <= m; ++v) {
-          co[rev[v] >> rvb] = sv;
+        var v2 = le2[cd[i2] - 1]++ << r_1;
+        for (var m2 = v2 | (1 << r_1) - 1; v2 <= m2; ++v2) {
+          co2[rev[v2] >> rvb] = sv;
         }
       }
     }
   } else {
-    co = new u16(s);
-    for (i2 = 0; i2 < s; ++i2) {
+    co2 = new u16(s3);
+    for (i2 = 0; i2 < s3; ++i2) {
       if (cd[i2]) {
-        co[i2] = rev[le[cd[i2] - 1]++] >> 15 - cd[i2];
+        co2[i2] = rev[le2[cd[i2] - 1]++] >> 15 - cd[i2];
       }
     }
   }
-  return co;
+  return co2;
 });
 var flt = new u8(288);
 for (i = 0; i < 144; ++i)
@@ -84763,30 +84785,30 @@ var flrm = /* @__PURE__ */ hMap(flt, 9, 1);
 var fdm = /* @__PURE__ */ hMap(fdt, 5, 0);
 var fdrm = /* @__PURE__ */ hMap(fdt, 5, 1);
 var max = function(a) {
-  var m = a[0];
+  var m2 = a[0];
   for (var i2 = 1; i2 < a.length; ++i2) {
-    if (a[i2] > m)
-      m = a[i2];
+    if (a[i2] > m2)
+      m2 = a[i2];
   }
-  return m;
+  return m2;
 };
-var bits = function(d, p, m) {
-  var o = p / 8 | 0;
-  return (d[o] | d[o + 1] << 8) >> (p & 7) & m;
+var bits = function(d, p2, m2) {
+  var o = p2 / 8 | 0;
+  return (d[o] | d[o + 1] << 8) >> (p2 & 7) & m2;
 };
-var bits16 = function(d, p) {
-  var o = p / 8 | 0;
-  return (d[o] | d[o + 1] << 8 | d[o + 2] << 16) >> (p & 7);
+var bits16 = function(d, p2) {
+  var o = p2 / 8 | 0;
+  return (d[o] | d[o + 1] << 8 | d[o + 2] << 16) >> (p2 & 7);
 };
-var shft = function(p) {
-  return (p + 7) / 8 | 0;
+var shft = function(p2) {
+  return (p2 + 7) / 8 | 0;
 };
-var slc = function(v, s, e) {
-  if (s == null || s < 0)
-    s = 0;
-  if (e == null || e > v.length)
-    e = v.length;
-  return new u8(v.subarray(s, e));
+var slc = function(v2, s3, e) {
+  if (s3 == null || s3 < 0)
+    s3 = 0;
+  if (e == null || e > v2.length)
+    e = v2.length;
+  return new u8(v2.subarray(s3, e));
 };
 var ec = [
   "unexpected EOF",
@@ -84806,22 +84828,22 @@ var ec = [
   "invalid zip data"
   // determined by unknown compression method
 ];
-var err = function(ind, msg, nt) {
+var err = function(ind, msg, nt2) {
   var e = new Error(msg || ec[ind]);
   e.code = ind;
   if (Error.captureStackTrace)
     Error.captureStackTrace(e, err);
-  if (!nt)
+  if (!nt2)
     throw e;
   return e;
 };
-var inflt = function(dat, st, buf, dict) {
+var inflt = function(dat, st2, buf, dict) {
   var sl = dat.length, dl = 0;
-  if (!sl || st.f && !st.l)
+  if (!sl || st2.f && !st2.l)
     return buf || new u8(0);
   var noBuf = !buf;
-  var resize = noBuf || st.i != 2;
-  var noSt = st.i;
+  var resize = noBuf || st2.i != 2;
+  var noSt = st2.i;
   if (noBuf)
     buf = new u8(sl * 3);
   var cbuf = function(l2) {
@@ -84832,7 +84854,7 @@ var inflt = function(dat, st, buf, dict) {
       buf = nbuf;
     }
   };
-  var final = st.f || 0, pos = st.p || 0, bt = st.b || 0, lm = st.l, dm = st.d, lbt = st.m, dbt = st.n;
+  var final = st2.f || 0, pos = st2.p || 0, bt2 = st2.b || 0, lm = st2.l, dm = st2.d, lbt = st2.m, dbt = st2.n;
   var tbts = sl * 8;
   do {
     if (!lm) {
@@ -84840,16 +84862,16 @@ var inflt = function(dat, st, buf, dict) {
       var type = bits(dat, pos + 1, 3);
       pos += 3;
       if (!type) {
-        var s = shft(pos) + 4, l = dat[s - 4] | dat[s - 3] << 8, t = s + l;
+        var s3 = shft(pos) + 4, l = dat[s3 - 4] | dat[s3 - 3] << 8, t = s3 + l;
         if (t > sl) {
           if (noSt)
             err(0);
           break;
         }
         if (resize)
-          cbuf(bt + l);
-        buf.set(dat.subarray(s, t), bt);
-        st.b = bt += l, st.p = pos = t * 8, st.f = final;
+          cbuf(bt2 + l);
+        buf.set(dat.subarray(s3, t), bt2);
+        st2.b = bt2 += l, st2.p = pos = t * 8, st2.f = final;
         continue;
       } else if (type == 1)
         lm = flrm, dm = fdrm, lbt = 9, dbt = 5;
@@ -84868,26 +84890,26 @@ var inflt = function(dat, st, buf, dict) {
         for (var i2 = 0; i2 < tl; ) {
           var r = clm[bits(dat, pos, clbmsk)];
           pos += r & 15;
-          var s = r >> 4;
-          if (s < 16) {
-            ldt[i2++] = s;
+          var s3 = r >> 4;
+          if (s3 < 16) {
+            ldt[i2++] = s3;
           } else {
             var c = 0, n = 0;
-            if (s == 16)
+            if (s3 == 16)
               n = 3 + bits(dat, pos, 3), pos += 2, c = ldt[i2 - 1];
-            else if (s == 17)
+            else if (s3 == 17)
               n = 3 + bits(dat, pos, 7), pos += 3;
-            else if (s == 18)
+            else if (s3 == 18)
               n = 11 + bits(dat, pos, 127), pos += 7;
             while (n--)
               ldt[i2++] = c;
           }
         }
-        var lt = ldt.subarray(0, hLit), dt = ldt.subarray(hLit);
-        lbt = max(lt);
-        dbt = max(dt);
-        lm = hMap(lt, lbt, 1);
-        dm = hMap(dt, dbt, 1);
+        var lt2 = ldt.subarray(0, hLit), dt2 = ldt.subarray(hLit);
+        lbt = max(lt2);
+        dbt = max(dt2);
+        lm = hMap(lt2, lbt, 1);
+        dm = hMap(dt2, dbt, 1);
       } else
         err(1);
       if (pos > tbts) {
@@ -84897,7 +84919,7 @@ var inflt = function(dat, st, buf, dict) {
       }
     }
     if (resize)
-      cbuf(bt + 131072);
+      cbuf(bt2 + 131072);
     var lms = (1 << lbt) - 1, dms = (1 << dbt) - 1;
     var lpos = pos;
     for (; ; lpos = pos) {
@@ -84911,25 +84933,25 @@ var inflt = function(dat, st, buf, dict) {
       if (!c)
         err(2);
       if (sym < 256)
-        buf[bt++] = sym;
+        buf[bt2++] = sym;
       else if (sym == 256) {
         lpos = pos, lm = null;
         break;
       } else {
         var add2 = sym - 254;
         if (sym > 264) {
-          var i2 = sym - 257, b = fleb[i2];
-          add2 = bits(dat, pos, (1 << b) - 1) + fl[i2];
-          pos += b;
+          var i2 = sym - 257, b2 = fleb[i2];
+          add2 = bits(dat, pos, (1 << b2) - 1) + fl[i2];
+          pos += b2;
         }
         var d = dm[bits16(dat, pos) & dms], dsym = d >> 4;
         if (!d)
           err(3);
         pos += d & 15;
-        var dt = fd[dsym];
+        var dt2 = fd[dsym];
         if (dsym > 3) {
-          var b = fdeb[dsym];
-          dt += bits16(dat, pos) & (1 << b) - 1, pos += b;
+          var b2 = fdeb[dsym];
+          dt2 += bits16(dat, pos) & (1 << b2) - 1, pos += b2;
         }
         if (pos > tbts) {
           if (noSt)
@@ -84937,37 +84959,37 @@ var inflt = function(dat, st, buf, dict) {
           break;
         }
         if (resize)
-          cbuf(bt + 131072);
-        var end = bt + add2;
-        if (bt < dt) {
-          var shift = dl - dt, dend = Math.min(dt, end);
-          if (shift + bt < 0)
+          cbuf(bt2 + 131072);
+        var end = bt2 + add2;
+        if (bt2 < dt2) {
+          var shift = dl - dt2, dend = Math.min(dt2, end);
+          if (shift + bt2 < 0)
             err(3);
-          for (; bt < dend; ++bt)
-            buf[bt] = dict[shift + bt];
+          for (; bt2 < dend; ++bt2)
+            buf[bt2] = dict[shift + bt2];
         }
-        for (; bt < end; ++bt)
-          buf[bt] = buf[bt - dt];
+        for (; bt2 < end; ++bt2)
+          buf[bt2] = buf[bt2 - dt2];
       }
     }
-    st.l = lm, st.p = lpos, st.b = bt, st.f = final;
+    st2.l = lm, st2.p = lpos, st2.b = bt2, st2.f = final;
     if (lm)
-      final = 1, st.m = lbt, st.d = dm, st.n = dbt;
+      final = 1, st2.m = lbt, st2.d = dm, st2.n = dbt;
   } while (!final);
-  return bt != buf.length && noBuf ? slc(buf, 0, bt) : buf.subarray(0, bt);
+  return bt2 != buf.length && noBuf ? slc(buf, 0, bt2) : buf.subarray(0, bt2);
 };
-var wbits = function(d, p, v) {
-  v <<= p & 7;
-  var o = p / 8 | 0;
-  d[o] |= v;
-  d[o + 1] |= v >> 8;
+var wbits = function(d, p2, v2) {
+  v2 <<= p2 & 7;
+  var o = p2 / 8 | 0;
+  d[o] |= v2;
+  d[o + 1] |= v2 >> 8;
 };
-var wbits16 = function(d, p, v) {
-  v <<= p & 7;
-  var o = p / 8 | 0;
-  d[o] |= v;
-  d[o + 1] |= v >> 8;
-  d[o + 2] |= v >> 16;
+var wbits16 = function(d, p2, v2) {
+  v2 <<= p2 & 7;
+  var o = p2 / 8 | 0;
+  d[o] |= v2;
+  d[o + 1] |= v2 >> 8;
+  d[o + 2] |= v2 >> 16;
 };
 var hTree = function(d, mb2) {
   var t = [];
@@ -84975,103 +84997,103 @@ var hTree = function(d, mb2) {
     if (d[i2])
       t.push({ s: i2, f: d[i2] });
   }
-  var s = t.length;
+  var s3 = t.length;
   var t2 = t.slice();
-  if (!s)
+  if (!s3)
     return { t: et, l: 0 };
-  if (s == 1) {
-    var v = new u8(t[0].s + 1);
-    v[t[0].s] = 1;
-    return { t: v, l: 1 };
+  if (s3 == 1) {
+    var v2 = new u8(t[0].s + 1);
+    v2[t[0].s] = 1;
+    return { t: v2, l: 1 };
   }
-  t.sort(function(a, b) {
-    return a.f - b.f;
+  t.sort(function(a, b2) {
+    return a.f - b2.f;
   });
   t.push({ s: -1, f: 25001 });
   var l = t[0], r = t[1], i0 = 0, i1 = 1, i22 = 2;
   t[0] = { s: -1, f: l.f + r.f, l, r };
-  while (i1 != s - 1) {
+  while (i1 != s3 - 1) {
     l = t[t[i0].f < t[i22].f ? i0++ : i22++];
     r = t[i0 != i1 && t[i0].f < t[i22].f ? i0++ : i22++];
     t[i1++] = { s: -1, f: l.f + r.f, l, r };
   }
   var maxSym = t2[0].s;
-  for (var i2 = 1; i2 < s; ++i2) {
+  for (var i2 = 1; i2 < s3; ++i2) {
     if (t2[i2].s > maxSym)
       maxSym = t2[i2].s;
   }
-  var tr = new u16(maxSym + 1);
-  var mbt = ln(t[i1 - 1], tr, 0);
+  var tr2 = new u16(maxSym + 1);
+  var mbt = ln(t[i1 - 1], tr2, 0);
   if (mbt > mb2) {
-    var i2 = 0, dt = 0;
+    var i2 = 0, dt2 = 0;
     var lft = mbt - mb2, cst = 1 << lft;
-    t2.sort(function(a, b) {
-      return tr[b.s] - tr[a.s] || a.f - b.f;
+    t2.sort(function(a, b2) {
+      return tr2[b2.s] - tr2[a.s] || a.f - b2.f;
     });
-    for (; i2 < s; ++i2) {
+    for (; i2 < s3; ++i2) {
       var i2_1 = t2[i2].s;
-      if (tr[i2_1] > mb2) {
-        dt += cst - (1 << mbt - tr[i2_1]);
-        tr[i2_1] = mb2;
+      if (tr2[i2_1] > mb2) {
+        dt2 += cst - (1 << mbt - tr2[i2_1]);
+        tr2[i2_1] = mb2;
       } else
         break;
     }
-    dt >>= lft;
-    while (dt > 0) {
+    dt2 >>= lft;
+    while (dt2 > 0) {
       var i2_2 = t2[i2].s;
-      if (tr[i2_2] < mb2)
-        dt -= 1 << mb2 - tr[i2_2]++ - 1;
+      if (tr2[i2_2] < mb2)
+        dt2 -= 1 << mb2 - tr2[i2_2]++ - 1;
       else
         ++i2;
     }
-    for (; i2 >= 0 && dt; --i2) {
+    for (; i2 >= 0 && dt2; --i2) {
       var i2_3 = t2[i2].s;
-      if (tr[i2_3] == mb2) {
-        --tr[i2_3];
-        ++dt;
+      if (tr2[i2_3] == mb2) {
+        --tr2[i2_3];
+        ++dt2;
       }
     }
     mbt = mb2;
   }
-  return { t: new u8(tr), l: mbt };
+  return { t: new u8(tr2), l: mbt };
 };
 var ln = function(n, l, d) {
   return n.s == -1 ? Math.max(ln(n.l, l, d + 1), ln(n.r, l, d + 1)) : l[n.s] = d;
 };
 var lc = function(c) {
-  var s = c.length;
-  while (s && !c[--s])
+  var s3 = c.length;
+  while (s3 && !c[--s3])
     ;
-  var cl = new u16(++s);
+  var cl = new u16(++s3);
   var cli = 0, cln = c[0], cls = 1;
-  var w = function(v) {
-    cl[cli++] = v;
+  var w2 = function(v2) {
+    cl[cli++] = v2;
   };
-  for (var i2 = 1; i2 <= s; ++i2) {
-    if (c[i2] == cln && i2 != s)
+  for (var i2 = 1; i2 <= s3; ++i2) {
+    if (c[i2] == cln && i2 != s3)
       ++cls;
     else {
       if (!cln && cls > 2) {
         for (; cls > 138; cls -= 138)
-          w(32754);
+          w2(32754);
         if (cls > 2) {
-          w(cls > 10 ? cls - 11 << 5 | 28690 : cls - 3 << 5 | 12305);
+          w2(cls > 10 ? cls - 11 << 5 | 28690 : cls - 3 << 5 | 12305);
           cls = 0;
         }
       } else if (cls > 3) {
-        w(cln), --cls;
+        w2(cln), --cls;
         for (; cls > 6; cls -= 6)
-          w(8304);
+          w2(8304);
         if (cls > 2)
-          w(cls - 3 << 5 | 8208), cls = 0;
+          w2(cls - 3 << 5 | 8208), cls = 0;
       }
       while (cls--)
-        w(cln);
+        w2(cln);
       cls = 1;
       cln = c[i2];
     }
   }
-  return { c: cl.subarray(0, cli), n: s };
+  return { c: cl.subarray(0, cli), n: s3 };
 };
 var clen = function(cf, cl) {
   var l = 0;
@@ -85080,18 +85102,18 @@ var clen = function(cf, cl) {
   return l;
 };
 var wfblk = function(out, pos, dat) {
-  var s = dat.length;
+  var s3 = dat.length;
   var o = shft(pos + 2);
-  out[o] = s & 255;
-  out[o + 1] = s >> 8;
+  out[o] = s3 & 255;
+  out[o + 1] = s3 >> 8;
   out[o + 2] = out[o] ^ 255;
   out[o + 3] = out[o + 1] ^ 255;
-  for (var i2 = 0; i2 < s; ++i2)
+  for (var i2 = 0; i2 < s3; ++i2)
     out[o + i2 + 4] = dat[i2];
-  return (o + 4 + s) * 8;
+  return (o + 4 + s3) * 8;
 };
-var wblk = function(dat, out, final, syms, lf, df, eb, li, bs, bl, p) {
-  wbits(out, p++, final);
+var wblk = function(dat, out, final, syms, lf, df, eb, li2, bs2, bl, p2) {
+  wbits(out, p2++, final);
   ++lf[256];
   var _a3 = hTree(lf, 15), dlt = _a3.t, mlb = _a3.l;
   var _b2 = hTree(df, 15), ddt = _b2.t, mdb = _b2.l;
@@ -85102,94 +85124,94 @@ var wblk = function(dat, out, final, syms, lf, df, eb, li, bs, bl, p) {
     ++lcfreq[lclt[i2] & 31];
   for (var i2 = 0; i2 < lcdt.length; ++i2)
     ++lcfreq[lcdt[i2] & 31];
-  var _e = hTree(lcfreq, 7), lct = _e.t, mlcb = _e.l;
+  var _e2 = hTree(lcfreq, 7), lct = _e2.t, mlcb = _e2.l;
   var nlcc = 19;
   for (; nlcc > 4 && !lct[clim[nlcc - 1]]; --nlcc)
     ;
   var flen = bl + 5 << 3;
   var ftlen = clen(lf, flt) + clen(df, fdt) + eb;
   var dtlen = clen(lf, dlt) + clen(df, ddt) + eb + 14 + 3 * nlcc + clen(lcfreq, lct) + 2 * lcfreq[16] + 3 * lcfreq[17] + 7 * lcfreq[18];
-  if (bs >= 0 && flen <= ftlen && flen <= dtlen)
-    return wfblk(out, p, dat.subarray(bs, bs + bl));
+  if (bs2 >= 0 && flen <= ftlen && flen <= dtlen)
+    return wfblk(out, p2, dat.subarray(bs2, bs2 + bl));
   var lm, ll, dm, dl;
-  wbits(out, p, 1 + (dtlen < ftlen)), p += 2;
+  wbits(out, p2, 1 + (dtlen < ftlen)), p2 += 2;
   if (dtlen < ftlen) {
     lm = hMap(dlt, mlb, 0), ll = dlt, dm = hMap(ddt, mdb, 0), dl = ddt;
     var llm = hMap(lct, mlcb, 0);
-    wbits(out, p, nlc - 257);
-    wbits(out, p + 5, ndc - 1);
-    wbits(out, p + 10, nlcc - 4);
-    p += 14;
+    wbits(out, p2, nlc - 257);
+    wbits(out, p2 + 5, ndc - 1);
+    wbits(out, p2 + 10, nlcc - 4);
+    p2 += 14;
     for (var i2 = 0; i2 < nlcc; ++i2)
-      wbits(out, p + 3 * i2, lct[clim[i2]]);
-    p += 3 * nlcc;
+      wbits(out, p2 + 3 * i2, lct[clim[i2]]);
+    p2 += 3 * nlcc;
     var lcts = [lclt, lcdt];
-    for (var it = 0; it < 2; ++it) {
-      var clct = lcts[it];
+    for (var it2 = 0; it2 < 2; ++it2) {
+      var clct = lcts[it2];
       for (var i2 = 0; i2 < clct.length; ++i2) {
         var len2 = clct[i2] & 31;
-        wbits(out, p, llm[len2]), p += lct[len2];
+        wbits(out, p2, llm[len2]), p2 += lct[len2];
         if (len2 > 15)
-          wbits(out, p, clct[i2] >> 5 & 127), p += clct[i2] >> 12;
+          wbits(out, p2, clct[i2] >> 5 & 127), p2 += clct[i2] >> 12;
       }
     }
   } else {
     lm = flm, ll = flt, dm = fdm, dl = fdt;
   }
-  for (var i2 = 0; i2 < li; ++i2) {
+  for (var i2 = 0; i2 < li2; ++i2) {
     var sym = syms[i2];
     if (sym > 255) {
       var len2 = sym >> 18 & 31;
-      wbits16(out, p, lm[len2 + 257]), p += ll[len2 + 257];
+      wbits16(out, p2, lm[len2 + 257]), p2 += ll[len2 + 257];
       if (len2 > 7)
-        wbits(out, p, sym >> 23 & 31), p += fleb[len2];
+        wbits(out, p2, sym >> 23 & 31), p2 += fleb[len2];
       var dst = sym & 31;
-      wbits16(out, p, dm[dst]), p += dl[dst];
+      wbits16(out, p2, dm[dst]), p2 += dl[dst];
       if (dst > 3)
-        wbits16(out, p, sym >> 5 & 8191), p += fdeb[dst];
+        wbits16(out, p2, sym >> 5 & 8191), p2 += fdeb[dst];
     } else {
-      wbits16(out, p, lm[sym]), p += ll[sym];
+      wbits16(out, p2, lm[sym]), p2 += ll[sym];
     }
   }
-  wbits16(out, p, lm[256]);
-  return p + ll[256];
+  wbits16(out, p2, lm[256]);
+  return p2 + ll[256];
 };
 var deo = /* @__PURE__ */ new i32([65540, 131080, 131088, 131104, 262176, 1048704, 1048832, 2114560, 2117632]);
 var et = /* @__PURE__ */ new u8(0);
-var dflt = function(dat, lvl, plvl, pre, post, st) {
-  var s = st.z || dat.length;
-  var o = new u8(pre + s + 5 * (1 + Math.ceil(s / 7e3)) + post);
-  var w = o.subarray(pre, o.length - post);
-  var lst = st.l;
-  var pos = (st.r || 0) & 7;
+var dflt = function(dat, lvl, plvl, pre, post, st2) {
+  var s3 = st2.z || dat.length;
+  var o = new u8(pre + s3 + 5 * (1 + Math.ceil(s3 / 7e3)) + post);
+  var w2 = o.subarray(pre, o.length - post);
+  var lst = st2.l;
+  var pos = (st2.r || 0) & 7;
   if (lvl) {
     if (pos)
-      w[0] = st.r >> 3;
+      w2[0] = st2.r >> 3;
     var opt = deo[lvl - 1];
     var n = opt >> 13, c = opt & 8191;
     var msk_1 = (1 << plvl) - 1;
-    var prev = st.p || new u16(32768), head = st.h || new u16(msk_1 + 1);
+    var prev = st2.p || new u16(32768), head = st2.h || new u16(msk_1 + 1);
     var bs1_1 = Math.ceil(plvl / 3), bs2_1 = 2 * bs1_1;
     var hsh = function(i3) {
       return (dat[i3] ^ dat[i3 + 1] << bs1_1 ^ dat[i3 + 2] << bs2_1) & msk_1;
     };
     var syms = new i32(25e3);
     var lf = new u16(288), df = new u16(32);
-    var lc_1 = 0, eb = 0, i2 = st.i || 0, li = 0, wi = st.w || 0, bs = 0;
-    for (; i2 + 2 < s; ++i2) {
+    var lc_1 = 0, eb = 0, i2 = st2.i || 0, li2 = 0, wi2 = st2.w || 0, bs2 = 0;
+    for (; i2 + 2 < s3; ++i2) {
       var hv = hsh(i2);
       var imod = i2 & 32767, pimod = head[hv];
       prev[imod] = pimod;
       head[hv] = imod;
-      if (wi <= i2) {
-        var rem = s - i2;
-        if ((lc_1 > 7e3 || li > 24576) && (rem > 423 || !lst)) {
-          pos = wblk(dat, w, 0, syms, lf, df, eb, li, bs, i2 - bs, pos);
-          li = lc_1 = eb = 0, bs = i2;
-          for (var j = 0; j < 286; ++j)
-            lf[j] = 0;
-          for (var j = 0; j < 30; ++j)
-            df[j] = 0;
+      if (wi2 <= i2) {
+        var rem = s3 - i2;
+        if ((lc_1 > 7e3 || li2 > 24576) && (rem > 423 || !lst)) {
+          pos = wblk(dat, w2, 0, syms, lf, df, eb, li2, bs2, i2 - bs2, pos);
+          li2 = lc_1 = eb = 0, bs2 = i2;
+          for (var j2 = 0; j2 < 286; ++j2)
+            lf[j2] = 0;
+          for (var j2 = 0; j2 < 30; ++j2)
+            df[j2] = 0;
         }
         var l = 2, d = 0, ch_1 = c, dif = imod - pimod & 32767;
         if (rem > 2 && hv == hsh(i2 - dif)) {
@@ -85207,12 +85229,12 @@ var dflt = function(dat, lvl, plvl, pre, post, st) {
                   break;
                 var mmd = Math.min(dif, nl - 2);
                 var md = 0;
-                for (var j = 0; j < mmd; ++j) {
-                  var ti = i2 - dif + j & 32767;
-                  var pti = prev[ti];
-                  var cd = ti - pti & 32767;
+                for (var j2 = 0; j2 < mmd; ++j2) {
+                  var ti2 = i2 - dif + j2 & 32767;
+                  var pti = prev[ti2];
+                  var cd = ti2 - pti & 32767;
                   if (cd > md)
-                    md = cd, pimod = ti;
+                    md = cd, pimod = ti2;
                 }
               }
             }
@@ -85221,79 +85243,79 @@ var dflt = function(dat, lvl, plvl, pre, post, st) {
           }
         }
         if (d) {
-          syms[li++] = 268435456 | revfl[l] << 18 | revfd[d];
+          syms[li2++] = 268435456 | revfl[l] << 18 | revfd[d];
           var lin = revfl[l] & 31, din = revfd[d] & 31;
           eb += fleb[lin] + fdeb[din];
           ++lf[257 + lin];
           ++df[din];
-          wi = i2 + l;
+          wi2 = i2 + l;
           ++lc_1;
         } else {
-          syms[li++] = dat[i2];
+          syms[li2++] = dat[i2];
           ++lf[dat[i2]];
         }
       }
     }
-    for (i2 = Math.max(i2, wi); i2 < s; ++i2) {
-      syms[li++] = dat[i2];
+    for (i2 = Math.max(i2, wi2); i2 < s3; ++i2) {
+      syms[li2++] = dat[i2];
       ++lf[dat[i2]];
     }
-    pos = wblk(dat, w, lst, syms, lf, df, eb, li, bs, i2 - bs, pos);
+    pos = wblk(dat, w2, lst, syms, lf, df, eb, li2, bs2, i2 - bs2, pos);
     if (!lst) {
-      st.r = pos & 7 | w[pos / 8 | 0] << 3;
+      st2.r = pos & 7 | w2[pos / 8 | 0] << 3;
       pos -= 7;
-      st.h = head, st.p = prev, st.i = i2, st.w = wi;
+      st2.h = head, st2.p = prev, st2.i = i2, st2.w = wi2;
     }
   } else {
-    for (var i2 = st.w || 0; i2 < s + lst; i2 += 65535) {
+    for (var i2 = st2.w || 0; i2 < s3 + lst; i2 += 65535) {
       var e = i2 + 65535;
-      if (e >= s) {
-        w[pos / 8 | 0] = lst;
-        e = s;
+      if (e >= s3) {
+        w2[pos / 8 | 0] = lst;
+        e = s3;
       }
-      pos = wfblk(w, pos + 1, dat.subarray(i2, e));
+      pos = wfblk(w2, pos + 1, dat.subarray(i2, e));
     }
-    st.i = s;
+    st2.i = s3;
   }
   return slc(o, 0, pre + shft(pos) + post);
 };
 var adler = function() {
-  var a = 1, b = 0;
+  var a = 1, b2 = 0;
   return {
     p: function(d) {
-      var n = a, m = b;
+      var n = a, m2 = b2;
       var l = d.length | 0;
       for (var i2 = 0; i2 != l; ) {
         var e = Math.min(i2 + 2655, l);
         for (; i2 < e; ++i2)
-          m += n += d[i2];
-        n = (n & 65535) + 15 * (n >> 16), m = (m & 65535) + 15 * (m >> 16);
+          m2 += n += d[i2];
+        n = (n & 65535) + 15 * (n >> 16), m2 = (m2 & 65535) + 15 * (m2 >> 16);
       }
-      a = n, b = m;
+      a = n, b2 = m2;
     },
     d: function() {
-      a %= 65521, b %= 65521;
-      return (a & 255) << 24 | (a & 65280) << 8 | (b & 255) << 8 | b >> 8;
+      a %= 65521, b2 %= 65521;
+      return (a & 255) << 24 | (a & 65280) << 8 | (b2 & 255) << 8 | b2 >> 8;
     }
   };
 };
-var dopt = function(dat, opt, pre, post, st) {
-  if (!st) {
-    st = { l: 1 };
+var dopt = function(dat, opt, pre, post, st2) {
+  if (!st2) {
+    st2 = { l: 1 };
     if (opt.dictionary) {
       var dict = opt.dictionary.subarray(-32768);
       var newDat = new u8(dict.length + dat.length);
       newDat.set(dict);
       newDat.set(dat, dict.length);
       dat = newDat;
-      st.w = dict.length;
+      st2.w = dict.length;
     }
   }
-  return dflt(dat, opt.level == null ? 6 : opt.level, opt.mem == null ? st.l ? Math.ceil(Math.max(8, Math.min(13, Math.log(dat.length))) * 1.5) : 20 : 12 + opt.mem, pre, post, st);
+  return dflt(dat, opt.level == null ? 6 : opt.level, opt.mem == null ? st2.l ? Math.ceil(Math.max(8, Math.min(13, Math.log(dat.length))) * 1.5) : 20 : 12 + opt.mem, pre, post, st2);
 };
-var wbytes = function(d, b, v) {
-  for (; v; ++b)
-    d[b] = v, v >>>= 8;
+var wbytes = function(d, b2, v2) {
+  for (; v2; ++b2)
+    d[b2] = v2, v2 >>>= 8;
 };
 var zlh = function(c, o) {
   var lv = o.level, fl2 = lv == 0 ? 0 : lv < 6 ? 1 : lv == 9 ? 3 : 2;
@@ -85326,8 +85348,8 @@ var Deflate = /* @__PURE__ */ (function() {
       this.s.i = 32768 - dict.length;
     }
   }
-  Deflate2.prototype.p = function(c, f) {
-    this.ondata(dopt(c, this.o, 0, 0, this.s), f);
+  Deflate2.prototype.p = function(c, f2) {
+    this.ondata(dopt(c, this.o, 0, 0, this.s), f2);
   };
   Deflate2.prototype.push = function(chunk, final) {
     if (!this.ondata)
@@ -85407,9 +85429,9 @@ var Inflate = /* @__PURE__ */ (function() {
   Inflate2.prototype.c = function(final) {
     this.s.i = +(this.d = final || false);
     var bts = this.s.b;
-    var dt = inflt(this.p, this.s, this.o);
-    this.ondata(slc(dt, bts, this.s.b), this.d);
-    this.o = slc(dt, this.s.b - 32768), this.s.b = this.o.length;
+    var dt2 = inflt(this.p, this.s, this.o);
+    this.ondata(slc(dt2, bts, this.s.b), this.d);
+    this.o = slc(dt2, this.s.b - 32768), this.s.b = this.o.length;
     this.p = slc(this.p, this.s.p / 8 | 0), this.s.p &= 7;
   };
   Inflate2.prototype.push = function(chunk, final) {
@@ -85427,13 +85449,13 @@ var Zlib = /* @__PURE__ */ (function() {
     this.c.p(chunk);
     Deflate.prototype.push.call(this, chunk, final);
   };
-  Zlib2.prototype.p = function(c, f) {
-    var raw = dopt(c, this.o, this.v && (this.o.dictionary ? 6 : 2), f && 4, this.s);
+  Zlib2.prototype.p = function(c, f2) {
+    var raw = dopt(c, this.o, this.v && (this.o.dictionary ? 6 : 2), f2 && 4, this.s);
     if (this.v)
       zlh(raw, this.o), this.v = 0;
-    if (f)
+    if (f2)
       wbytes(raw, raw.length - 4, this.c.d());
-    this.ondata(raw, f);
+    this.ondata(raw, f2);
   };
   Zlib2.prototype.flush = function(sync) {
     Deflate.prototype.flush.call(this, sync);
@@ -86006,12 +86028,12 @@ var SignaturePacket = class _SignaturePacket {
       case enums.signatureSubpacket.notationData: {
         const humanReadable = !!(bytes[mypos] & 128);
         mypos += 4;
-        const m = util6.readNumber(bytes.subarray(mypos, mypos + 2));
+        const m2 = util6.readNumber(bytes.subarray(mypos, mypos + 2));
         mypos += 2;
         const n = util6.readNumber(bytes.subarray(mypos, mypos + 2));
         mypos += 2;
-        const name2 = util6.decodeUTF8(bytes.subarray(mypos, mypos + m));
-        const value = bytes.subarray(mypos + m, mypos + m + n);
+        const name2 = util6.decodeUTF8(bytes.subarray(mypos, mypos + m2));
+        const value = bytes.subarray(mypos + m2, mypos + m2 + n);
         this.rawNotations.push({ name: name2, humanReadable, value, critical });
         if (humanReadable) {
           this.notations[name2] = util6.decodeUTF8(value);
@@ -88300,7 +88322,7 @@ async function getLatestValidSignature(signatures, publicKey, signatureType, dat
     }
   }
   if (!latestValid) {
-    throw util6.wrapError(`Could not find valid ${enums.read(enums.signature, signatureType)} signature in key ${publicKey.getKeyID().toHex()}`.replace("certGeneric ", "self-").replace(/([a-z])([A-Z])/g, (_, $1, $2) => $1 + " " + $2.toLowerCase()), exception);
+    throw util6.wrapError(`Could not find valid ${enums.read(enums.signature, signatureType)} signature in key ${publicKey.getKeyID().toHex()}`.replace("certGeneric ", "self-").replace(/([a-z])([A-Z])/g, (_2, $1, $2) => $1 + " " + $2.toLowerCase()), exception);
   }
   return latestValid;
 }
@@ -89117,15 +89139,15 @@ var Key = class {
   clone(clonePrivateParams = false) {
     const key = new this.constructor(this.toPacketList());
     if (clonePrivateParams) {
-      key.getKeys().forEach((k) => {
-        k.keyPacket = Object.create(Object.getPrototypeOf(k.keyPacket), Object.getOwnPropertyDescriptors(k.keyPacket));
-        if (!k.keyPacket.isDecrypted())
+      key.getKeys().forEach((k2) => {
+        k2.keyPacket = Object.create(Object.getPrototypeOf(k2.keyPacket), Object.getOwnPropertyDescriptors(k2.keyPacket));
+        if (!k2.keyPacket.isDecrypted())
           return;
         const privateParams = {};
-        Object.keys(k.keyPacket.privateParams).forEach((name2) => {
-          privateParams[name2] = new Uint8Array(k.keyPacket.privateParams[name2]);
+        Object.keys(k2.keyPacket.privateParams).forEach((name2) => {
+          privateParams[name2] = new Uint8Array(k2.keyPacket.privateParams[name2]);
         });
-        k.keyPacket.privateParams = privateParams;
+        k2.keyPacket.privateParams = privateParams;
       });
     }
     return key;
@@ -89194,7 +89216,7 @@ var Key = class {
     } catch (err2) {
       throw util6.wrapError("Could not verify primary key", err2);
     }
-    const subkeys = this.subkeys.slice().sort((a, b) => b.keyPacket.created - a.keyPacket.created || b.keyPacket.algorithm - a.keyPacket.algorithm);
+    const subkeys = this.subkeys.slice().sort((a, b2) => b2.keyPacket.created - a.keyPacket.created || b2.keyPacket.algorithm - a.keyPacket.algorithm);
     let exception;
     for (const subkey of subkeys) {
       if (!keyID || subkey.getKeyID().equals(keyID)) {
@@ -89245,7 +89267,7 @@ var Key = class {
     } catch (err2) {
       throw util6.wrapError("Could not verify primary key", err2);
     }
-    const subkeys = this.subkeys.slice().sort((a, b) => b.keyPacket.created - a.keyPacket.created || b.keyPacket.algorithm - a.keyPacket.algorithm);
+    const subkeys = this.subkeys.slice().sort((a, b2) => b2.keyPacket.created - a.keyPacket.created || b2.keyPacket.algorithm - a.keyPacket.algorithm);
     let exception;
     for (const subkey of subkeys) {
       if (!keyID || subkey.getKeyID().equals(keyID)) {
@@ -89400,10 +89422,10 @@ var Key = class {
     await Promise.all(users.map(async (a) => {
       a.selfCertification.revoked || await a.user.isRevoked(a.selfCertification, null, date, config$1);
     }));
-    const primaryUser = users.sort(function(a, b) {
-      const A2 = a.selfCertification;
-      const B = b.selfCertification;
-      return B.revoked - A2.revoked || A2.isPrimaryUserID - B.isPrimaryUserID || A2.created - B.created;
+    const primaryUser = users.sort(function(a, b2) {
+      const A3 = a.selfCertification;
+      const B2 = b2.selfCertification;
+      return B2.revoked - A3.revoked || A3.isPrimaryUserID - B2.isPrimaryUserID || A3.created - B2.created;
     }).pop();
     const { user, selfCertification: cert } = primaryUser;
     if (cert.revoked || await user.isRevoked(cert, null, date, config$1)) {
@@ -90119,11 +90141,11 @@ var Message = class _Message {
       if (decryptedSessionKeyPackets.length > 1) {
         const seen = /* @__PURE__ */ new Set();
         decryptedSessionKeyPackets = decryptedSessionKeyPackets.filter((item) => {
-          const k = item.sessionKeyAlgorithm + util6.uint8ArrayToString(item.sessionKey);
-          if (seen.has(k)) {
+          const k2 = item.sessionKeyAlgorithm + util6.uint8ArrayToString(item.sessionKey);
+          if (seen.has(k2)) {
             return false;
           }
-          seen.add(k);
+          seen.add(k2);
           return true;
         });
       }
@@ -90375,7 +90397,7 @@ var Message = class _Message {
     }
     let packets = msg.packets;
     if (isArrayStream(packets.stream)) {
-      packets = packets.concat(await readToEnd(packets.stream, (_) => _ || []));
+      packets = packets.concat(await readToEnd(packets.stream, (_2) => _2 || []));
     }
     const onePassSigList = packets.filterByTag(enums.packet.onePassSignature).reverse();
     const signatureList = packets.filterByTag(enums.packet.signature);
@@ -90736,8 +90758,8 @@ function linkStreams(result, inputMessage, ...intermediateMessages) {
     });
     const writer = getWriter(writable);
     try {
-      await readToEnd(readable, (_) => _);
-      await Promise.all(intermediateMessages.map((intermediate) => readToEnd(intermediate.packets.stream, (_) => _)));
+      await readToEnd(readable, (_2) => _2);
+      await Promise.all(intermediateMessages.map((intermediate) => readToEnd(intermediate.packets.stream, (_2) => _2)));
       await writer.close();
     } catch (e) {
       await writer.abort(e);
@@ -90752,11 +90774,11 @@ function anumber(n) {
   if (!Number.isSafeInteger(n) || n < 0)
     throw new Error("positive integer expected, got " + n);
 }
-function abytes(b, ...lengths) {
-  if (!isBytes(b))
+function abytes(b2, ...lengths) {
+  if (!isBytes(b2))
     throw new Error("Uint8Array expected");
-  if (lengths.length > 0 && !lengths.includes(b.length))
-    throw new Error("Uint8Array expected of length " + lengths + ", got length=" + b.length);
+  if (lengths.length > 0 && !lengths.includes(b2.length))
+    throw new Error("Uint8Array expected of length " + lengths + ", got length=" + b2.length);
 }
 function ahash(h) {
   if (typeof h !== "function" || typeof h.create !== "function")
@@ -90804,12 +90826,12 @@ function byteSwap32(arr) {
   }
   return arr;
 }
-var swap32IfBE = isLE ? (u) => u : byteSwap32;
+var swap32IfBE = isLE ? (u2) => u2 : byteSwap32;
 var hasHexBuiltin = /* @__PURE__ */ (() => (
   // @ts-ignore
   typeof Uint8Array.from([]).toHex === "function" && typeof Uint8Array.fromHex === "function"
 ))();
-var hexes = /* @__PURE__ */ Array.from({ length: 256 }, (_, i2) => i2.toString(16).padStart(2, "0"));
+var hexes = /* @__PURE__ */ Array.from({ length: 256 }, (_2, i2) => i2.toString(16).padStart(2, "0"));
 function bytesToHex(bytes) {
   abytes(bytes);
   if (hasHexBuiltin)
@@ -90840,14 +90862,14 @@ function hexToBytes(hex) {
   if (hl % 2)
     throw new Error("hex string expected, got unpadded hex of length " + hl);
   const array = new Uint8Array(al);
-  for (let ai = 0, hi = 0; ai < al; ai++, hi += 2) {
-    const n1 = asciiToBase16(hex.charCodeAt(hi));
-    const n2 = asciiToBase16(hex.charCodeAt(hi + 1));
+  for (let ai2 = 0, hi2 = 0; ai2 < al; ai2++, hi2 += 2) {
+    const n1 = asciiToBase16(hex.charCodeAt(hi2));
+    const n2 = asciiToBase16(hex.charCodeAt(hi2 + 1));
     if (n1 === void 0 || n2 === void 0) {
-      const char = hex[hi] + hex[hi + 1];
-      throw new Error('hex string expected, got non-hex character "' + char + '" at index ' + hi);
+      const char = hex[hi2] + hex[hi2 + 1];
+      throw new Error('hex string expected, got non-hex character "' + char + '" at index ' + hi2);
     }
-    array[ai] = n1 * 16 + n2;
+    array[ai2] = n1 * 16 + n2;
   }
   return array;
 }
@@ -91002,22 +91024,22 @@ function createHmacDrbg(hashLen, qByteLen, hmacFn) {
     throw new Error("hmacFn must be a function");
   const u8n = (len2) => new Uint8Array(len2);
   const u8of = (byte) => Uint8Array.of(byte);
-  let v = u8n(hashLen);
-  let k = u8n(hashLen);
+  let v2 = u8n(hashLen);
+  let k2 = u8n(hashLen);
   let i2 = 0;
   const reset = () => {
-    v.fill(1);
-    k.fill(0);
+    v2.fill(1);
+    k2.fill(0);
     i2 = 0;
   };
-  const h = (...b) => hmacFn(k, v, ...b);
+  const h = (...b2) => hmacFn(k2, v2, ...b2);
   const reseed = (seed = u8n(0)) => {
-    k = h(u8of(0), seed);
-    v = h();
+    k2 = h(u8of(0), seed);
+    v2 = h();
     if (seed.length === 0)
       return;
-    k = h(u8of(1), seed);
-    v = h();
+    k2 = h(u8of(1), seed);
+    v2 = h();
   };
   const gen2 = () => {
     if (i2++ >= 1e3)
@@ -91025,10 +91047,10 @@ function createHmacDrbg(hashLen, qByteLen, hmacFn) {
     let len2 = 0;
     const out = [];
     while (len2 < qByteLen) {
-      v = h();
-      const sl = v.slice();
+      v2 = h();
+      const sl = v2.slice();
       out.push(sl);
-      len2 += v.length;
+      len2 += v2.length;
     }
     return concatBytes(...out);
   };
@@ -91054,8 +91076,8 @@ function _validateObject(object, fields, optFields = {}) {
     if (current !== expectedType || val === null)
       throw new Error(`param "${fieldName}" is invalid: expected ${expectedType}, got ${current}`);
   }
-  Object.entries(fields).forEach(([k, v]) => checkField(k, v, false));
-  Object.entries(optFields).forEach(([k, v]) => checkField(k, v, true));
+  Object.entries(fields).forEach(([k2, v2]) => checkField(k2, v2, false));
+  Object.entries(optFields).forEach(([k2, v2]) => checkField(k2, v2, true));
 }
 function memoized(fn) {
   const map = /* @__PURE__ */ new WeakMap();
@@ -91078,9 +91100,9 @@ var _7n$1 = /* @__PURE__ */ BigInt(7);
 var _8n$1 = /* @__PURE__ */ BigInt(8);
 var _9n = /* @__PURE__ */ BigInt(9);
 var _16n = /* @__PURE__ */ BigInt(16);
-function mod(a, b) {
-  const result = a % b;
-  return result >= _0n$5 ? result : b + result;
+function mod(a, b2) {
+  const result = a % b2;
+  return result >= _0n$5 ? result : b2 + result;
 }
 function pow2(x2, power, modulo) {
   let res = x2;
@@ -91096,15 +91118,15 @@ function invert(number, modulo) {
   if (modulo <= _0n$5)
     throw new Error("invert: expected positive modulus, got " + modulo);
   let a = mod(number, modulo);
-  let b = modulo;
-  let x2 = _0n$5, u = _1n$6;
+  let b2 = modulo;
+  let x2 = _0n$5, u2 = _1n$6;
   while (a !== _0n$5) {
-    const q2 = b / a;
-    const r = b % a;
-    const m = x2 - u * q2;
-    b = a, a = r, x2 = u, u = m;
+    const q3 = b2 / a;
+    const r = b2 % a;
+    const m2 = x2 - u2 * q3;
+    b2 = a, a = r, x2 = u2, u2 = m2;
   }
-  const gcd2 = b;
+  const gcd2 = b2;
   if (gcd2 !== _1n$6)
     throw new Error("invert: does not exist");
   return mod(x2, modulo);
@@ -91122,20 +91144,20 @@ function sqrt3mod4(Fp2, n) {
 function sqrt5mod8(Fp2, n) {
   const p5div8 = (Fp2.ORDER - _5n) / _8n$1;
   const n2 = Fp2.mul(n, _2n$6);
-  const v = Fp2.pow(n2, p5div8);
-  const nv = Fp2.mul(n, v);
-  const i2 = Fp2.mul(Fp2.mul(nv, _2n$6), v);
+  const v2 = Fp2.pow(n2, p5div8);
+  const nv = Fp2.mul(n, v2);
+  const i2 = Fp2.mul(Fp2.mul(nv, _2n$6), v2);
   const root = Fp2.mul(nv, Fp2.sub(i2, Fp2.ONE));
   assertIsSquare(Fp2, root, n);
   return root;
 }
-function sqrt9mod16(P) {
-  const Fp_ = Field(P);
-  const tn = tonelliShanks(P);
-  const c1 = tn(Fp_, Fp_.neg(Fp_.ONE));
-  const c2 = tn(Fp_, c1);
-  const c3 = tn(Fp_, Fp_.neg(c1));
-  const c4 = (P + _7n$1) / _16n;
+function sqrt9mod16(P2) {
+  const Fp_ = Field(P2);
+  const tn2 = tonelliShanks(P2);
+  const c1 = tn2(Fp_, Fp_.neg(Fp_.ONE));
+  const c2 = tn2(Fp_, c1);
+  const c3 = tn2(Fp_, Fp_.neg(c1));
+  const c4 = (P2 + _7n$1) / _16n;
   return (Fp2, n) => {
     let tv1 = Fp2.pow(n, c4);
     let tv2 = Fp2.mul(tv1, c1);
@@ -91151,34 +91173,34 @@ function sqrt9mod16(P) {
     return root;
   };
 }
-function tonelliShanks(P) {
-  if (P < _3n$2)
+function tonelliShanks(P2) {
+  if (P2 < _3n$2)
     throw new Error("sqrt is not defined for small field");
-  let Q = P - _1n$6;
-  let S2 = 0;
-  while (Q % _2n$6 === _0n$5) {
-    Q /= _2n$6;
-    S2++;
+  let Q2 = P2 - _1n$6;
+  let S3 = 0;
+  while (Q2 % _2n$6 === _0n$5) {
+    Q2 /= _2n$6;
+    S3++;
   }
-  let Z2 = _2n$6;
-  const _Fp = Field(P);
-  while (FpLegendre(_Fp, Z2) === 1) {
-    if (Z2++ > 1e3)
+  let Z3 = _2n$6;
+  const _Fp = Field(P2);
+  while (FpLegendre(_Fp, Z3) === 1) {
+    if (Z3++ > 1e3)
       throw new Error("Cannot find square root: probably non-prime P");
   }
-  if (S2 === 1)
+  if (S3 === 1)
     return sqrt3mod4;
-  let cc = _Fp.pow(Z2, Q);
-  const Q1div2 = (Q + _1n$6) / _2n$6;
+  let cc = _Fp.pow(Z3, Q2);
+  const Q1div2 = (Q2 + _1n$6) / _2n$6;
   return function tonelliSlow(Fp2, n) {
     if (Fp2.is0(n))
       return n;
     if (FpLegendre(Fp2, n) !== 1)
       throw new Error("Cannot find square root");
-    let M2 = S2;
+    let M3 = S3;
     let c = Fp2.mul(Fp2.ONE, cc);
-    let t = Fp2.pow(n, Q);
-    let R = Fp2.pow(n, Q1div2);
+    let t = Fp2.pow(n, Q2);
+    let R2 = Fp2.pow(n, Q1div2);
     while (!Fp2.eql(t, Fp2.ONE)) {
       if (Fp2.is0(t))
         return Fp2.ZERO;
@@ -91187,27 +91209,27 @@ function tonelliShanks(P) {
       while (!Fp2.eql(t_tmp, Fp2.ONE)) {
         i2++;
         t_tmp = Fp2.sqr(t_tmp);
-        if (i2 === M2)
+        if (i2 === M3)
           throw new Error("Cannot find square root");
       }
-      const exponent = _1n$6 << BigInt(M2 - i2 - 1);
-      const b = Fp2.pow(c, exponent);
-      M2 = i2;
-      c = Fp2.sqr(b);
+      const exponent = _1n$6 << BigInt(M3 - i2 - 1);
+      const b2 = Fp2.pow(c, exponent);
+      M3 = i2;
+      c = Fp2.sqr(b2);
       t = Fp2.mul(t, c);
-      R = Fp2.mul(R, b);
+      R2 = Fp2.mul(R2, b2);
     }
-    return R;
+    return R2;
   };
 }
-function FpSqrt(P) {
-  if (P % _4n$1 === _3n$2)
+function FpSqrt(P2) {
+  if (P2 % _4n$1 === _3n$2)
     return sqrt3mod4;
-  if (P % _8n$1 === _5n)
+  if (P2 % _8n$1 === _5n)
     return sqrt5mod8;
-  if (P % _16n === _9n)
-    return sqrt9mod16(P);
-  return tonelliShanks(P);
+  if (P2 % _16n === _9n)
+    return sqrt9mod16(P2);
+  return tonelliShanks(P2);
 }
 var FIELD_FIELDS = [
   "create",
@@ -91249,15 +91271,15 @@ function FpPow(Fp2, num2, power) {
     return Fp2.ONE;
   if (power === _1n$6)
     return num2;
-  let p = Fp2.ONE;
+  let p2 = Fp2.ONE;
   let d = num2;
   while (power > _0n$5) {
     if (power & _1n$6)
-      p = Fp2.mul(p, d);
+      p2 = Fp2.mul(p2, d);
     d = Fp2.sqr(d);
     power >>= _1n$6;
   }
-  return p;
+  return p2;
 }
 function FpInvertBatch(Fp2, nums, passZero = false) {
   const inverted = new Array(nums.length).fill(passZero ? Fp2.ZERO : void 0);
@@ -91281,8 +91303,8 @@ function FpLegendre(Fp2, n) {
   const powered = Fp2.pow(n, p1mod2);
   const yes2 = Fp2.eql(powered, Fp2.ONE);
   const zero2 = Fp2.eql(powered, Fp2.ZERO);
-  const no2 = Fp2.eql(powered, Fp2.neg(Fp2.ONE));
-  if (!yes2 && !zero2 && !no2)
+  const no3 = Fp2.eql(powered, Fp2.neg(Fp2.ONE));
+  if (!yes2 && !zero2 && !no3)
     throw new Error("invalid Legendre symbol result");
   return yes2 ? 1 : zero2 ? 0 : -1;
 }
@@ -91323,7 +91345,7 @@ function Field(ORDER, bitLenOrOpts, isLE2 = false, opts = {}) {
   if (BYTES > 2048)
     throw new Error("invalid field: expected ORDER of <= 2048 bytes");
   let sqrtP;
-  const f = Object.freeze({
+  const f2 = Object.freeze({
     ORDER,
     isLE: isLE2,
     BITS,
@@ -91340,7 +91362,7 @@ function Field(ORDER, bitLenOrOpts, isLE2 = false, opts = {}) {
     },
     is0: (num2) => num2 === _0n$5,
     // is valid and invertible
-    isValidNot0: (num2) => !f.is0(num2) && f.isValid(num2),
+    isValidNot0: (num2) => !f2.is0(num2) && f2.isValid(num2),
     isOdd: (num2) => (num2 & _1n$6) === _1n$6,
     neg: (num2) => mod(-num2, ORDER),
     eql: (lhs, rhs) => lhs === rhs,
@@ -91348,7 +91370,7 @@ function Field(ORDER, bitLenOrOpts, isLE2 = false, opts = {}) {
     add: (lhs, rhs) => mod(lhs + rhs, ORDER),
     sub: (lhs, rhs) => mod(lhs - rhs, ORDER),
     mul: (lhs, rhs) => mod(lhs * rhs, ORDER),
-    pow: (num2, power) => FpPow(f, num2, power),
+    pow: (num2, power) => FpPow(f2, num2, power),
     div: (lhs, rhs) => mod(lhs * invert(rhs, ORDER), ORDER),
     // Same as above, but doesn't normalize
     sqrN: (num2) => num2 * num2,
@@ -91359,7 +91381,7 @@ function Field(ORDER, bitLenOrOpts, isLE2 = false, opts = {}) {
     sqrt: _sqrt || ((n) => {
       if (!sqrtP)
         sqrtP = FpSqrt(ORDER);
-      return sqrtP(f, n);
+      return sqrtP(f2, n);
     }),
     toBytes: (num2) => isLE2 ? numberToBytesLE(num2, BYTES) : numberToBytesBE(num2, BYTES),
     fromBytes: (bytes, skipValidation = true) => {
@@ -91377,18 +91399,18 @@ function Field(ORDER, bitLenOrOpts, isLE2 = false, opts = {}) {
       if (modFromBytes)
         scalar = mod(scalar, ORDER);
       if (!skipValidation) {
-        if (!f.isValid(scalar))
+        if (!f2.isValid(scalar))
           throw new Error("invalid field element: outside of range 0..ORDER");
       }
       return scalar;
     },
     // TODO: we don't need it here, move out to separate fn
-    invertBatch: (lst) => FpInvertBatch(f, lst),
+    invertBatch: (lst) => FpInvertBatch(f2, lst),
     // We can't move this out because Fp6, Fp12 implement it
     // and it's unclear what to return in there.
-    cmov: (a, b, c) => c ? b : a
+    cmov: (a, b2, c) => c ? b2 : a
   });
-  return Object.freeze(f);
+  return Object.freeze(f2);
 }
 function getFieldBytesLength(fieldOrder) {
   if (typeof fieldOrder !== "bigint")
@@ -91422,11 +91444,11 @@ function setBigUint64(view, byteOffset, value, isLE2) {
   view.setUint32(byteOffset + h, wh, isLE2);
   view.setUint32(byteOffset + l, wl, isLE2);
 }
-function Chi$1(a, b, c) {
-  return a & b ^ ~a & c;
+function Chi$1(a, b2, c) {
+  return a & b2 ^ ~a & c;
 }
-function Maj(a, b, c) {
-  return a & b ^ a & c ^ b & c;
+function Maj(a, b2, c) {
+  return a & b2 ^ a & c ^ b2 & c;
 }
 var HashMD = class extends Hash {
   constructor(blockLen, outputLen, padOffset, isLE2) {
@@ -91502,17 +91524,17 @@ var HashMD = class extends Hash {
     this.destroy();
     return res;
   }
-  _cloneInto(to) {
-    to || (to = new this.constructor());
-    to.set(...this.get());
+  _cloneInto(to2) {
+    to2 || (to2 = new this.constructor());
+    to2.set(...this.get());
     const { blockLen, buffer: buffer3, length, finished, destroyed, pos } = this;
-    to.destroyed = destroyed;
-    to.finished = finished;
-    to.length = length;
-    to.pos = pos;
+    to2.destroyed = destroyed;
+    to2.finished = finished;
+    to2.length = length;
+    to2.pos = pos;
     if (length % blockLen)
-      to.buffer.set(buffer3);
-    return to;
+      to2.buffer.set(buffer3);
+    return to2;
   }
   clone() {
     return this._cloneInto();
@@ -91576,31 +91598,31 @@ var SHA512_IV = /* @__PURE__ */ Uint32Array.from([
 ]);
 var U32_MASK64 = /* @__PURE__ */ BigInt(2 ** 32 - 1);
 var _32n = /* @__PURE__ */ BigInt(32);
-function fromBig(n, le = false) {
-  if (le)
+function fromBig(n, le2 = false) {
+  if (le2)
     return { h: Number(n & U32_MASK64), l: Number(n >> _32n & U32_MASK64) };
   return { h: Number(n >> _32n & U32_MASK64) | 0, l: Number(n & U32_MASK64) | 0 };
 }
-function split(lst, le = false) {
+function split(lst, le2 = false) {
   const len2 = lst.length;
   let Ah = new Uint32Array(len2);
   let Al = new Uint32Array(len2);
   for (let i2 = 0; i2 < len2; i2++) {
-    const { h, l } = fromBig(lst[i2], le);
+    const { h, l } = fromBig(lst[i2], le2);
     [Ah[i2], Al[i2]] = [h, l];
   }
   return [Ah, Al];
 }
-var shrSH = (h, _l, s) => h >>> s;
-var shrSL = (h, l, s) => h << 32 - s | l >>> s;
-var rotrSH = (h, l, s) => h >>> s | l << 32 - s;
-var rotrSL = (h, l, s) => h << 32 - s | l >>> s;
-var rotrBH = (h, l, s) => h << 64 - s | l >>> s - 32;
-var rotrBL = (h, l, s) => h >>> s - 32 | l << 64 - s;
-var rotlSH = (h, l, s) => h << s | l >>> 32 - s;
-var rotlSL = (h, l, s) => l << s | h >>> 32 - s;
-var rotlBH = (h, l, s) => l << s - 32 | h >>> 64 - s;
-var rotlBL = (h, l, s) => h << s - 32 | l >>> 64 - s;
+var shrSH = (h, _l, s3) => h >>> s3;
+var shrSL = (h, l, s3) => h << 32 - s3 | l >>> s3;
+var rotrSH = (h, l, s3) => h >>> s3 | l << 32 - s3;
+var rotrSL = (h, l, s3) => h << 32 - s3 | l >>> s3;
+var rotrBH = (h, l, s3) => h << 64 - s3 | l >>> s3 - 32;
+var rotrBL = (h, l, s3) => h >>> s3 - 32 | l << 64 - s3;
+var rotlSH = (h, l, s3) => h << s3 | l >>> 32 - s3;
+var rotlSL = (h, l, s3) => l << s3 | h >>> 32 - s3;
+var rotlBH = (h, l, s3) => l << s3 - 32 | h >>> 64 - s3;
+var rotlBL = (h, l, s3) => h << s3 - 32 | l >>> 64 - s3;
 function add$1(Ah, Al, Bh, Bl) {
   const l = (Al >>> 0) + (Bl >>> 0);
   return { h: Ah + Bh + (l / 2 ** 32 | 0) | 0, l: l | 0 };
@@ -91691,19 +91713,19 @@ var SHA256 = class extends HashMD {
     this.H = SHA256_IV[7] | 0;
   }
   get() {
-    const { A: A2, B, C, D: D3, E, F, G: G3, H } = this;
-    return [A2, B, C, D3, E, F, G3, H];
+    const { A: A3, B: B2, C: C2, D: D3, E, F: F2, G: G4, H: H2 } = this;
+    return [A3, B2, C2, D3, E, F2, G4, H2];
   }
   // prettier-ignore
-  set(A2, B, C, D3, E, F, G3, H) {
-    this.A = A2 | 0;
-    this.B = B | 0;
-    this.C = C | 0;
+  set(A3, B2, C2, D3, E, F2, G4, H2) {
+    this.A = A3 | 0;
+    this.B = B2 | 0;
+    this.C = C2 | 0;
     this.D = D3 | 0;
     this.E = E | 0;
-    this.F = F | 0;
-    this.G = G3 | 0;
-    this.H = H | 0;
+    this.F = F2 | 0;
+    this.G = G4 | 0;
+    this.H = H2 | 0;
   }
   process(view, offset) {
     for (let i2 = 0; i2 < 16; i2++, offset += 4)
@@ -91715,30 +91737,30 @@ var SHA256 = class extends HashMD {
       const s1 = rotr(W2, 17) ^ rotr(W2, 19) ^ W2 >>> 10;
       SHA256_W[i2] = s1 + SHA256_W[i2 - 7] + s0 + SHA256_W[i2 - 16] | 0;
     }
-    let { A: A2, B, C, D: D3, E, F, G: G3, H } = this;
+    let { A: A3, B: B2, C: C2, D: D3, E, F: F2, G: G4, H: H2 } = this;
     for (let i2 = 0; i2 < 64; i2++) {
       const sigma1 = rotr(E, 6) ^ rotr(E, 11) ^ rotr(E, 25);
-      const T1 = H + sigma1 + Chi$1(E, F, G3) + SHA256_K[i2] + SHA256_W[i2] | 0;
-      const sigma0 = rotr(A2, 2) ^ rotr(A2, 13) ^ rotr(A2, 22);
-      const T2 = sigma0 + Maj(A2, B, C) | 0;
-      H = G3;
-      G3 = F;
-      F = E;
+      const T1 = H2 + sigma1 + Chi$1(E, F2, G4) + SHA256_K[i2] + SHA256_W[i2] | 0;
+      const sigma0 = rotr(A3, 2) ^ rotr(A3, 13) ^ rotr(A3, 22);
+      const T2 = sigma0 + Maj(A3, B2, C2) | 0;
+      H2 = G4;
+      G4 = F2;
+      F2 = E;
       E = D3 + T1 | 0;
-      D3 = C;
-      C = B;
-      B = A2;
-      A2 = T1 + T2 | 0;
+      D3 = C2;
+      C2 = B2;
+      B2 = A3;
+      A3 = T1 + T2 | 0;
     }
-    A2 = A2 + this.A | 0;
-    B = B + this.B | 0;
-    C = C + this.C | 0;
+    A3 = A3 + this.A | 0;
+    B2 = B2 + this.B | 0;
+    C2 = C2 + this.C | 0;
     D3 = D3 + this.D | 0;
     E = E + this.E | 0;
-    F = F + this.F | 0;
-    G3 = G3 + this.G | 0;
-    H = H + this.H | 0;
-    this.set(A2, B, C, D3, E, F, G3, H);
+    F2 = F2 + this.F | 0;
+    G4 = G4 + this.G | 0;
+    H2 = H2 + this.H | 0;
+    this.set(A3, B2, C2, D3, E, F2, G4, H2);
   }
   roundClean() {
     clean3(SHA256_W);
@@ -92026,17 +92048,17 @@ var HMAC = class extends Hash {
     this.digestInto(out);
     return out;
   }
-  _cloneInto(to) {
-    to || (to = Object.create(Object.getPrototypeOf(this), {}));
+  _cloneInto(to2) {
+    to2 || (to2 = Object.create(Object.getPrototypeOf(this), {}));
     const { oHash, iHash, finished, destroyed, blockLen, outputLen } = this;
-    to = to;
-    to.finished = finished;
-    to.destroyed = destroyed;
-    to.blockLen = blockLen;
-    to.outputLen = outputLen;
-    to.oHash = oHash._cloneInto(to.oHash);
-    to.iHash = iHash._cloneInto(to.iHash);
-    return to;
+    to2 = to2;
+    to2.finished = finished;
+    to2.destroyed = destroyed;
+    to2.blockLen = blockLen;
+    to2.outputLen = outputLen;
+    to2.oHash = oHash._cloneInto(to2.oHash);
+    to2.iHash = iHash._cloneInto(to2.iHash);
+    return to2;
   }
   clone() {
     return this._cloneInto();
@@ -92056,20 +92078,20 @@ function negateCt(condition, item) {
   return condition ? neg : item;
 }
 function normalizeZ(c, points) {
-  const invertedZs = FpInvertBatch(c.Fp, points.map((p) => p.Z));
-  return points.map((p, i2) => c.fromAffine(p.toAffine(invertedZs[i2])));
+  const invertedZs = FpInvertBatch(c.Fp, points.map((p2) => p2.Z));
+  return points.map((p2, i2) => c.fromAffine(p2.toAffine(invertedZs[i2])));
 }
-function validateW(W, bits3) {
-  if (!Number.isSafeInteger(W) || W <= 0 || W > bits3)
-    throw new Error("invalid window size, expected [1.." + bits3 + "], got W=" + W);
+function validateW(W2, bits3) {
+  if (!Number.isSafeInteger(W2) || W2 <= 0 || W2 > bits3)
+    throw new Error("invalid window size, expected [1.." + bits3 + "], got W=" + W2);
 }
-function calcWOpts(W, scalarBits) {
-  validateW(W, scalarBits);
-  const windows = Math.ceil(scalarBits / W) + 1;
-  const windowSize = 2 ** (W - 1);
-  const maxNumber = 2 ** W;
-  const mask = bitMask(W);
-  const shiftBy = BigInt(W);
+function calcWOpts(W2, scalarBits) {
+  validateW(W2, scalarBits);
+  const windows = Math.ceil(scalarBits / W2) + 1;
+  const windowSize = 2 ** (W2 - 1);
+  const maxNumber = 2 ** W2;
+  const mask = bitMask(W2);
+  const shiftBy = BigInt(W2);
   return { windows, windowSize, mask, maxNumber, shiftBy };
 }
 function calcOffsets(n, window2, wOpts) {
@@ -92091,23 +92113,23 @@ function calcOffsets(n, window2, wOpts) {
 function validateMSMPoints(points, c) {
   if (!Array.isArray(points))
     throw new Error("array expected");
-  points.forEach((p, i2) => {
-    if (!(p instanceof c))
+  points.forEach((p2, i2) => {
+    if (!(p2 instanceof c))
       throw new Error("invalid point at index " + i2);
   });
 }
 function validateMSMScalars(scalars, field) {
   if (!Array.isArray(scalars))
     throw new Error("array of scalars expected");
-  scalars.forEach((s, i2) => {
-    if (!field.isValid(s))
+  scalars.forEach((s3, i2) => {
+    if (!field.isValid(s3))
       throw new Error("invalid scalar at index " + i2);
   });
 }
 var pointPrecomputes = /* @__PURE__ */ new WeakMap();
 var pointWindowSizes = /* @__PURE__ */ new WeakMap();
-function getW$1(P) {
-  return pointWindowSizes.get(P) || 1;
+function getW$1(P2) {
+  return pointWindowSizes.get(P2) || 1;
 }
 function assert0(n) {
   if (n !== _0n$4)
@@ -92122,15 +92144,15 @@ var wNAF = class {
     this.bits = bits3;
   }
   // non-const time multiplication ladder
-  _unsafeLadder(elm, n, p = this.ZERO) {
+  _unsafeLadder(elm, n, p2 = this.ZERO) {
     let d = elm;
     while (n > _0n$4) {
       if (n & _1n$5)
-        p = p.add(d);
+        p2 = p2.add(d);
       d = d.double();
       n >>= _1n$5;
     }
-    return p;
+    return p2;
   }
   /**
    * Creates a wNAF precomputation window. Used for caching.
@@ -92144,19 +92166,19 @@ var wNAF = class {
    * @param W window size
    * @returns precomputed point tables flattened to a single array
    */
-  precomputeWindow(point, W) {
-    const { windows, windowSize } = calcWOpts(W, this.bits);
+  precomputeWindow(point, W2) {
+    const { windows, windowSize } = calcWOpts(W2, this.bits);
     const points = [];
-    let p = point;
-    let base = p;
+    let p2 = point;
+    let base = p2;
     for (let window2 = 0; window2 < windows; window2++) {
-      base = p;
+      base = p2;
       points.push(base);
       for (let i2 = 1; i2 < windowSize; i2++) {
-        base = base.add(p);
+        base = base.add(p2);
         points.push(base);
       }
-      p = base.double();
+      p2 = base.double();
     }
     return points;
   }
@@ -92166,35 +92188,35 @@ var wNAF = class {
    * https://github.com/paulmillr/noble-secp256k1/blob/47cb1669b6e506ad66b35fe7d76132ae97465da2/index.ts#L502-L541
    * @returns real and fake (for const-time) points
    */
-  wNAF(W, precomputes, n) {
+  wNAF(W2, precomputes, n) {
     if (!this.Fn.isValid(n))
       throw new Error("invalid scalar");
-    let p = this.ZERO;
-    let f = this.BASE;
-    const wo = calcWOpts(W, this.bits);
-    for (let window2 = 0; window2 < wo.windows; window2++) {
-      const { nextN, offset, isZero, isNeg, isNegF, offsetF } = calcOffsets(n, window2, wo);
+    let p2 = this.ZERO;
+    let f2 = this.BASE;
+    const wo2 = calcWOpts(W2, this.bits);
+    for (let window2 = 0; window2 < wo2.windows; window2++) {
+      const { nextN, offset, isZero, isNeg, isNegF, offsetF } = calcOffsets(n, window2, wo2);
       n = nextN;
       if (isZero) {
-        f = f.add(negateCt(isNegF, precomputes[offsetF]));
+        f2 = f2.add(negateCt(isNegF, precomputes[offsetF]));
       } else {
-        p = p.add(negateCt(isNeg, precomputes[offset]));
+        p2 = p2.add(negateCt(isNeg, precomputes[offset]));
       }
     }
     assert0(n);
-    return { p, f };
+    return { p: p2, f: f2 };
   }
   /**
    * Implements ec unsafe (non const-time) multiplication using precomputed tables and w-ary non-adjacent form.
    * @param acc accumulator point to add result of multiplication
    * @returns point
    */
-  wNAFUnsafe(W, precomputes, n, acc = this.ZERO) {
-    const wo = calcWOpts(W, this.bits);
-    for (let window2 = 0; window2 < wo.windows; window2++) {
+  wNAFUnsafe(W2, precomputes, n, acc = this.ZERO) {
+    const wo2 = calcWOpts(W2, this.bits);
+    for (let window2 = 0; window2 < wo2.windows; window2++) {
       if (n === _0n$4)
         break;
-      const { nextN, offset, isZero, isNeg } = calcOffsets(n, window2, wo);
+      const { nextN, offset, isZero, isNeg } = calcOffsets(n, window2, wo2);
       n = nextN;
       if (isZero) {
         continue;
@@ -92206,11 +92228,11 @@ var wNAF = class {
     assert0(n);
     return acc;
   }
-  getPrecomputes(W, point, transform2) {
+  getPrecomputes(W2, point, transform2) {
     let comp26 = pointPrecomputes.get(point);
     if (!comp26) {
-      comp26 = this.precomputeWindow(point, W);
-      if (W !== 1) {
+      comp26 = this.precomputeWindow(point, W2);
+      if (W2 !== 1) {
         if (typeof transform2 === "function")
           comp26 = transform2(comp26);
         pointPrecomputes.set(point, comp26);
@@ -92219,22 +92241,22 @@ var wNAF = class {
     return comp26;
   }
   cached(point, scalar, transform2) {
-    const W = getW$1(point);
-    return this.wNAF(W, this.getPrecomputes(W, point, transform2), scalar);
+    const W2 = getW$1(point);
+    return this.wNAF(W2, this.getPrecomputes(W2, point, transform2), scalar);
   }
   unsafe(point, scalar, transform2, prev) {
-    const W = getW$1(point);
-    if (W === 1)
+    const W2 = getW$1(point);
+    if (W2 === 1)
       return this._unsafeLadder(point, scalar, prev);
-    return this.wNAFUnsafe(W, this.getPrecomputes(W, point, transform2), scalar, prev);
+    return this.wNAFUnsafe(W2, this.getPrecomputes(W2, point, transform2), scalar, prev);
   }
   // We calculate precomputes for elliptic curve point multiplication
   // using windowed method. This specifies window size and
   // stores precomputed values. Usually only base point would be precomputed.
-  createCache(P, W) {
-    validateW(W, this.bits);
-    pointWindowSizes.set(P, W);
-    pointPrecomputes.delete(P);
+  createCache(P2, W2) {
+    validateW(W2, this.bits);
+    pointWindowSizes.set(P2, W2);
+    pointPrecomputes.delete(P2);
   }
   hasCache(elm) {
     return getW$1(elm) !== 1;
@@ -92277,19 +92299,19 @@ function pippenger(c, fieldN, points, scalars) {
   let sum = zero2;
   for (let i2 = lastBits; i2 >= 0; i2 -= windowSize) {
     buckets.fill(zero2);
-    for (let j = 0; j < slength; j++) {
-      const scalar = scalars[j];
+    for (let j2 = 0; j2 < slength; j2++) {
+      const scalar = scalars[j2];
       const wbits3 = Number(scalar >> BigInt(i2) & MASK);
-      buckets[wbits3] = buckets[wbits3].add(points[j]);
+      buckets[wbits3] = buckets[wbits3].add(points[j2]);
     }
     let resI = zero2;
-    for (let j = buckets.length - 1, sumI = zero2; j > 0; j--) {
-      sumI = sumI.add(buckets[j]);
+    for (let j2 = buckets.length - 1, sumI = zero2; j2 > 0; j2--) {
+      sumI = sumI.add(buckets[j2]);
       resI = resI.add(sumI);
     }
     sum = sum.add(resI);
     if (i2 !== 0)
-      for (let j = 0; j < windowSize; j++)
+      for (let j2 = 0; j2 < windowSize; j2++)
         sum = sum.double();
   }
   return sum;
@@ -92309,40 +92331,40 @@ function _createCurveFields(type, CURVE, curveOpts = {}, FpFnLE) {
     FpFnLE = type === "edwards";
   if (!CURVE || typeof CURVE !== "object")
     throw new Error(`expected valid ${type} CURVE object`);
-  for (const p of ["p", "n", "h"]) {
-    const val = CURVE[p];
+  for (const p2 of ["p", "n", "h"]) {
+    const val = CURVE[p2];
     if (!(typeof val === "bigint" && val > _0n$4))
-      throw new Error(`CURVE.${p} must be positive bigint`);
+      throw new Error(`CURVE.${p2} must be positive bigint`);
   }
   const Fp2 = createField(CURVE.p, curveOpts.Fp, FpFnLE);
-  const Fn2 = createField(CURVE.n, curveOpts.Fn, FpFnLE);
+  const Fn3 = createField(CURVE.n, curveOpts.Fn, FpFnLE);
   const _b2 = type === "weierstrass" ? "b" : "d";
   const params = ["Gx", "Gy", "a", _b2];
-  for (const p of params) {
-    if (!Fp2.isValid(CURVE[p]))
-      throw new Error(`CURVE.${p} must be valid field element of CURVE.Fp`);
+  for (const p2 of params) {
+    if (!Fp2.isValid(CURVE[p2]))
+      throw new Error(`CURVE.${p2} must be valid field element of CURVE.Fp`);
   }
   CURVE = Object.freeze(Object.assign({}, CURVE));
-  return { CURVE, Fp: Fp2, Fn: Fn2 };
+  return { CURVE, Fp: Fp2, Fn: Fn3 };
 }
 var divNearest = (num2, den) => (num2 + (num2 >= 0 ? den : -den) / _2n$5) / den;
-function _splitEndoScalar(k, basis, n) {
+function _splitEndoScalar(k2, basis, n) {
   const [[a1, b1], [a2, b2]] = basis;
-  const c1 = divNearest(b2 * k, n);
-  const c2 = divNearest(-b1 * k, n);
-  let k1 = k - c1 * a1 - c2 * a2;
-  let k2 = -c1 * b1 - c2 * b2;
+  const c1 = divNearest(b2 * k2, n);
+  const c2 = divNearest(-b1 * k2, n);
+  let k1 = k2 - c1 * a1 - c2 * a2;
+  let k22 = -c1 * b1 - c2 * b2;
   const k1neg = k1 < _0n$3;
-  const k2neg = k2 < _0n$3;
+  const k2neg = k22 < _0n$3;
   if (k1neg)
     k1 = -k1;
   if (k2neg)
-    k2 = -k2;
+    k22 = -k22;
   const MAX_NUM = bitMask(Math.ceil(bitLen(n) / 2)) + _1n$4;
-  if (k1 < _0n$3 || k1 >= MAX_NUM || k2 < _0n$3 || k2 >= MAX_NUM) {
-    throw new Error("splitScalar (endomorphism): failed, k=" + k);
+  if (k1 < _0n$3 || k1 >= MAX_NUM || k22 < _0n$3 || k22 >= MAX_NUM) {
+    throw new Error("splitScalar (endomorphism): failed, k=" + k2);
   }
-  return { k1neg, k1, k2neg, k2 };
+  return { k1neg, k1, k2neg, k2: k22 };
 }
 function validateSigFormat(format) {
   if (!["compact", "recovered", "der"].includes(format))
@@ -92361,8 +92383,8 @@ function validateSigOpts(opts, def) {
   return optsn;
 }
 var DERErr = class extends Error {
-  constructor(m = "") {
-    super(m);
+  constructor(m2 = "") {
+    super(m2);
   }
 };
 var DER = {
@@ -92408,16 +92430,16 @@ var DER = {
           throw new E("tlv.decode: length bytes not complete");
         if (lengthBytes[0] === 0)
           throw new E("tlv.decode(long): zero leftmost byte");
-        for (const b of lengthBytes)
-          length = length << 8 | b;
+        for (const b2 of lengthBytes)
+          length = length << 8 | b2;
         pos += lenLen;
         if (length < 128)
           throw new E("tlv.decode(long): not minimal encoding");
       }
-      const v = data.subarray(pos, pos + length);
-      if (v.length !== length)
+      const v2 = data.subarray(pos, pos + length);
+      if (v2.length !== length)
         throw new E("tlv.decode: wrong value length");
-      return { v, l: data.subarray(pos + length) };
+      return { v: v2, l: data.subarray(pos + length) };
     }
   },
   // https://crypto.stackexchange.com/a/57734 Leftmost bit of first byte is 'negative' flag,
@@ -92459,9 +92481,9 @@ var DER = {
   },
   hexFromSig(sig) {
     const { _tlv: tlv2, _int: int2 } = DER;
-    const rs = tlv2.encode(2, int2.encode(sig.r));
-    const ss = tlv2.encode(2, int2.encode(sig.s));
-    const seq2 = rs + ss;
+    const rs2 = tlv2.encode(2, int2.encode(sig.r));
+    const ss2 = tlv2.encode(2, int2.encode(sig.s));
+    const seq2 = rs2 + ss2;
     return tlv2.encode(48, seq2);
   }
 };
@@ -92470,26 +92492,26 @@ var _1n$4 = BigInt(1);
 var _2n$5 = BigInt(2);
 var _3n$1 = BigInt(3);
 var _4n = BigInt(4);
-function _normFnElement(Fn2, key) {
-  const { BYTES: expected } = Fn2;
+function _normFnElement(Fn3, key) {
+  const { BYTES: expected } = Fn3;
   let num2;
   if (typeof key === "bigint") {
     num2 = key;
   } else {
     let bytes = ensureBytes("private key", key);
     try {
-      num2 = Fn2.fromBytes(bytes);
+      num2 = Fn3.fromBytes(bytes);
     } catch (error2) {
       throw new Error(`invalid private key: expected ui8a of size ${expected}, got ${typeof key}`);
     }
   }
-  if (!Fn2.isValidNot0(num2))
+  if (!Fn3.isValidNot0(num2))
     throw new Error("invalid private key: out of range [1..N-1]");
   return num2;
 }
 function weierstrassN(params, extraOpts = {}) {
   const validated = _createCurveFields("weierstrass", params, extraOpts);
-  const { Fp: Fp2, Fn: Fn2 } = validated;
+  const { Fp: Fp2, Fn: Fn3 } = validated;
   let CURVE = validated.CURVE;
   const { h: cofactor, n: CURVE_ORDER } = CURVE;
   _validateObject(extraOpts, {}, {
@@ -92507,7 +92529,7 @@ function weierstrassN(params, extraOpts = {}) {
       throw new Error('invalid endo: expected "beta": bigint and "basises": array');
     }
   }
-  const lengths = getWLengths(Fp2, Fn2);
+  const lengths = getWLengths(Fp2, Fn3);
   function assertCompressionIsSupported() {
     if (!Fp2.isOdd)
       throw new Error("compression is not supported: Field does not have .isOdd()");
@@ -92549,9 +92571,9 @@ function weierstrassN(params, extraOpts = {}) {
         y = Fp2.neg(y);
       return { x: x2, y };
     } else if (length === uncomp && head === 4) {
-      const L2 = Fp2.BYTES;
-      const x2 = Fp2.fromBytes(tail2.subarray(0, L2));
-      const y = Fp2.fromBytes(tail2.subarray(L2, L2 * 2));
+      const L3 = Fp2.BYTES;
+      const x2 = Fp2.fromBytes(tail2.subarray(0, L3));
+      const y = Fp2.fromBytes(tail2.subarray(L3, L3 * 2));
       if (!isValidXY(x2, y))
         throw new Error("bad point: is not on curve");
       return { x: x2, y };
@@ -92586,39 +92608,39 @@ function weierstrassN(params, extraOpts = {}) {
     if (!(other instanceof Point))
       throw new Error("ProjectivePoint expected");
   }
-  function splitEndoScalarN(k) {
+  function splitEndoScalarN(k2) {
     if (!endo || !endo.basises)
       throw new Error("no endo");
-    return _splitEndoScalar(k, endo.basises, Fn2.ORDER);
+    return _splitEndoScalar(k2, endo.basises, Fn3.ORDER);
   }
-  const toAffineMemo = memoized((p, iz) => {
-    const { X: X2, Y: Y2, Z: Z2 } = p;
-    if (Fp2.eql(Z2, Fp2.ONE))
-      return { x: X2, y: Y2 };
-    const is0 = p.is0();
+  const toAffineMemo = memoized((p2, iz) => {
+    const { X: X3, Y: Y3, Z: Z3 } = p2;
+    if (Fp2.eql(Z3, Fp2.ONE))
+      return { x: X3, y: Y3 };
+    const is0 = p2.is0();
     if (iz == null)
-      iz = is0 ? Fp2.ONE : Fp2.inv(Z2);
-    const x2 = Fp2.mul(X2, iz);
-    const y = Fp2.mul(Y2, iz);
-    const zz = Fp2.mul(Z2, iz);
+      iz = is0 ? Fp2.ONE : Fp2.inv(Z3);
+    const x2 = Fp2.mul(X3, iz);
+    const y = Fp2.mul(Y3, iz);
+    const zz = Fp2.mul(Z3, iz);
     if (is0)
       return { x: Fp2.ZERO, y: Fp2.ZERO };
     if (!Fp2.eql(zz, Fp2.ONE))
       throw new Error("invZ was invalid");
     return { x: x2, y };
   });
-  const assertValidMemo = memoized((p) => {
-    if (p.is0()) {
-      if (extraOpts.allowInfinityPoint && !Fp2.is0(p.Y))
+  const assertValidMemo = memoized((p2) => {
+    if (p2.is0()) {
+      if (extraOpts.allowInfinityPoint && !Fp2.is0(p2.Y))
         return;
       throw new Error("bad point: ZERO");
     }
-    const { x: x2, y } = p.toAffine();
+    const { x: x2, y } = p2.toAffine();
     if (!Fp2.isValid(x2) || !Fp2.isValid(y))
       throw new Error("bad point: x or y not field elements");
     if (!isValidXY(x2, y))
       throw new Error("bad point: equation left != right");
-    if (!p.isTorsionFree())
+    if (!p2.isTorsionFree())
       throw new Error("bad point: not in prime-order subgroup");
     return true;
   });
@@ -92630,30 +92652,30 @@ function weierstrassN(params, extraOpts = {}) {
   }
   class Point {
     /** Does NOT validate if the point is valid. Use `.assertValidity()`. */
-    constructor(X2, Y2, Z2) {
-      this.X = acoord("x", X2);
-      this.Y = acoord("y", Y2, true);
-      this.Z = acoord("z", Z2);
+    constructor(X3, Y3, Z3) {
+      this.X = acoord("x", X3);
+      this.Y = acoord("y", Y3, true);
+      this.Z = acoord("z", Z3);
       Object.freeze(this);
     }
     static CURVE() {
       return CURVE;
     }
     /** Does NOT validate if the point is valid. Use `.assertValidity()`. */
-    static fromAffine(p) {
-      const { x: x2, y } = p || {};
-      if (!p || !Fp2.isValid(x2) || !Fp2.isValid(y))
+    static fromAffine(p2) {
+      const { x: x2, y } = p2 || {};
+      if (!p2 || !Fp2.isValid(x2) || !Fp2.isValid(y))
         throw new Error("invalid affine point");
-      if (p instanceof Point)
+      if (p2 instanceof Point)
         throw new Error("projective point not allowed");
       if (Fp2.is0(x2) && Fp2.is0(y))
         return Point.ZERO;
       return new Point(x2, y, Fp2.ONE);
     }
     static fromBytes(bytes) {
-      const P = Point.fromAffine(decodePoint(_abytes2(bytes, void 0, "point")));
-      P.assertValidity();
-      return P;
+      const P2 = Point.fromAffine(decodePoint(_abytes2(bytes, void 0, "point")));
+      P2.assertValidity();
+      return P2;
     }
     static fromHex(hex) {
       return Point.fromBytes(ensureBytes("pointHex", hex));
@@ -92691,9 +92713,9 @@ function weierstrassN(params, extraOpts = {}) {
     equals(other) {
       aprjpoint(other);
       const { X: X1, Y: Y1, Z: Z1 } = this;
-      const { X: X2, Y: Y2, Z: Z2 } = other;
-      const U1 = Fp2.eql(Fp2.mul(X1, Z2), Fp2.mul(X2, Z1));
-      const U2 = Fp2.eql(Fp2.mul(Y1, Z2), Fp2.mul(Y2, Z1));
+      const { X: X22, Y: Y22, Z: Z22 } = other;
+      const U1 = Fp2.eql(Fp2.mul(X1, Z22), Fp2.mul(X22, Z1));
+      const U2 = Fp2.eql(Fp2.mul(Y1, Z22), Fp2.mul(Y22, Z1));
       return U1 && U2;
     }
     /** Flips point to one corresponding to (x, -y) in Affine coordinates. */
@@ -92705,8 +92727,8 @@ function weierstrassN(params, extraOpts = {}) {
     // https://eprint.iacr.org/2015/1060, algorithm 3
     // Cost: 8M + 3S + 3*a + 2*b3 + 15add.
     double() {
-      const { a, b } = CURVE;
-      const b3 = Fp2.mul(b, _3n$1);
+      const { a, b: b2 } = CURVE;
+      const b3 = Fp2.mul(b2, _3n$1);
       const { X: X1, Y: Y1, Z: Z1 } = this;
       let X3 = Fp2.ZERO, Y3 = Fp2.ZERO, Z3 = Fp2.ZERO;
       let t0 = Fp2.mul(X1, X1);
@@ -92749,25 +92771,25 @@ function weierstrassN(params, extraOpts = {}) {
     add(other) {
       aprjpoint(other);
       const { X: X1, Y: Y1, Z: Z1 } = this;
-      const { X: X2, Y: Y2, Z: Z2 } = other;
+      const { X: X22, Y: Y22, Z: Z22 } = other;
       let X3 = Fp2.ZERO, Y3 = Fp2.ZERO, Z3 = Fp2.ZERO;
       const a = CURVE.a;
       const b3 = Fp2.mul(CURVE.b, _3n$1);
-      let t0 = Fp2.mul(X1, X2);
-      let t1 = Fp2.mul(Y1, Y2);
-      let t2 = Fp2.mul(Z1, Z2);
+      let t0 = Fp2.mul(X1, X22);
+      let t1 = Fp2.mul(Y1, Y22);
+      let t2 = Fp2.mul(Z1, Z22);
       let t3 = Fp2.add(X1, Y1);
-      let t4 = Fp2.add(X2, Y2);
+      let t4 = Fp2.add(X22, Y22);
       t3 = Fp2.mul(t3, t4);
       t4 = Fp2.add(t0, t1);
       t3 = Fp2.sub(t3, t4);
       t4 = Fp2.add(X1, Z1);
-      let t5 = Fp2.add(X2, Z2);
+      let t5 = Fp2.add(X22, Z22);
       t4 = Fp2.mul(t4, t5);
       t5 = Fp2.add(t0, t2);
       t4 = Fp2.sub(t4, t5);
       t5 = Fp2.add(Y1, Z1);
-      X3 = Fp2.add(Y2, Z2);
+      X3 = Fp2.add(Y22, Z22);
       t5 = Fp2.mul(t5, X3);
       X3 = Fp2.add(t1, t2);
       t5 = Fp2.sub(t5, X3);
@@ -92812,10 +92834,10 @@ function weierstrassN(params, extraOpts = {}) {
      */
     multiply(scalar) {
       const { endo: endo2 } = extraOpts;
-      if (!Fn2.isValidNot0(scalar))
+      if (!Fn3.isValidNot0(scalar))
         throw new Error("invalid scalar: out of range");
       let point, fake;
-      const mul3 = (n) => wnaf.cached(this, n, (p) => normalizeZ(Point, p));
+      const mul3 = (n) => wnaf.cached(this, n, (p2) => normalizeZ(Point, p2));
       if (endo2) {
         const { k1neg, k1, k2neg, k2 } = splitEndoScalarN(scalar);
         const { p: k1p, f: k1f } = mul3(k1);
@@ -92823,9 +92845,9 @@ function weierstrassN(params, extraOpts = {}) {
         fake = k1f.add(k2f);
         point = finishEndo(endo2.beta, k1p, k2p, k1neg, k2neg);
       } else {
-        const { p, f } = mul3(scalar);
-        point = p;
-        fake = f;
+        const { p: p2, f: f2 } = mul3(scalar);
+        point = p2;
+        fake = f2;
       }
       return normalizeZ(Point, [point, fake])[0];
     }
@@ -92836,25 +92858,25 @@ function weierstrassN(params, extraOpts = {}) {
      */
     multiplyUnsafe(sc) {
       const { endo: endo2 } = extraOpts;
-      const p = this;
-      if (!Fn2.isValid(sc))
+      const p2 = this;
+      if (!Fn3.isValid(sc))
         throw new Error("invalid scalar: out of range");
-      if (sc === _0n$3 || p.is0())
+      if (sc === _0n$3 || p2.is0())
         return Point.ZERO;
       if (sc === _1n$4)
-        return p;
+        return p2;
       if (wnaf.hasCache(this))
         return this.multiply(sc);
       if (endo2) {
         const { k1neg, k1, k2neg, k2 } = splitEndoScalarN(sc);
-        const { p1, p2 } = mulEndoUnsafe(Point, p, k1, k2);
-        return finishEndo(endo2.beta, p1, p2, k1neg, k2neg);
+        const { p1, p2: p22 } = mulEndoUnsafe(Point, p2, k1, k2);
+        return finishEndo(endo2.beta, p1, p22, k1neg, k2neg);
       } else {
-        return wnaf.unsafe(p, sc);
+        return wnaf.unsafe(p2, sc);
       }
     }
-    multiplyAndAddUnsafe(Q, a, b) {
-      const sum = this.multiplyUnsafe(a).add(Q.multiplyUnsafe(b));
+    multiplyAndAddUnsafe(Q2, a, b2) {
+      const sum = this.multiplyUnsafe(a).add(Q2.multiplyUnsafe(b2));
       return sum.is0() ? void 0 : sum;
     }
     /**
@@ -92918,17 +92940,17 @@ function weierstrassN(params, extraOpts = {}) {
       return normalizeZ(Point, points);
     }
     static msm(points, scalars) {
-      return pippenger(Point, Fn2, points, scalars);
+      return pippenger(Point, Fn3, points, scalars);
     }
     static fromPrivateKey(privateKey) {
-      return Point.BASE.multiply(_normFnElement(Fn2, privateKey));
+      return Point.BASE.multiply(_normFnElement(Fn3, privateKey));
     }
   }
   Point.BASE = new Point(CURVE.Gx, CURVE.Gy, Fp2.ONE);
   Point.ZERO = new Point(Fp2.ZERO, Fp2.ONE, Fp2.ZERO);
   Point.Fp = Fp2;
-  Point.Fn = Fn2;
-  const bits3 = Fn2.BITS;
+  Point.Fn = Fn3;
+  const bits3 = Fn3.BITS;
   const wnaf = new wNAF(Point, extraOpts.endo ? Math.ceil(bits3 / 2) : bits3);
   Point.BASE.precompute(8);
   return Point;
@@ -92936,22 +92958,22 @@ function weierstrassN(params, extraOpts = {}) {
 function pprefix(hasEvenY) {
   return Uint8Array.of(hasEvenY ? 2 : 3);
 }
-function getWLengths(Fp2, Fn2) {
+function getWLengths(Fp2, Fn3) {
   return {
-    secretKey: Fn2.BYTES,
+    secretKey: Fn3.BYTES,
     publicKey: 1 + Fp2.BYTES,
     publicKeyUncompressed: 1 + 2 * Fp2.BYTES,
     publicKeyHasPrefix: true,
-    signature: 2 * Fn2.BYTES
+    signature: 2 * Fn3.BYTES
   };
 }
 function ecdh(Point, ecdhOpts = {}) {
-  const { Fn: Fn2 } = Point;
+  const { Fn: Fn3 } = Point;
   const randomBytes_ = ecdhOpts.randomBytes || randomBytes;
-  const lengths = Object.assign(getWLengths(Point.Fp, Fn2), { seed: getMinHashLength(Fn2.ORDER) });
+  const lengths = Object.assign(getWLengths(Point.Fp, Fn3), { seed: getMinHashLength(Fn3.ORDER) });
   function isValidSecretKey(secretKey) {
     try {
-      return !!_normFnElement(Fn2, secretKey);
+      return !!_normFnElement(Fn3, secretKey);
     } catch (error2) {
       return false;
     }
@@ -92970,10 +92992,10 @@ function ecdh(Point, ecdhOpts = {}) {
     }
   }
   function randomSecretKey(seed = randomBytes_(lengths.seed)) {
-    return mapHashToField(_abytes2(seed, lengths.seed, "seed"), Fn2.ORDER);
+    return mapHashToField(_abytes2(seed, lengths.seed, "seed"), Fn3.ORDER);
   }
   function getPublicKey(secretKey, isCompressed = true) {
-    return Point.BASE.multiply(_normFnElement(Fn2, secretKey)).toBytes(isCompressed);
+    return Point.BASE.multiply(_normFnElement(Fn3, secretKey)).toBytes(isCompressed);
   }
   function keygen(seed) {
     const secretKey = randomSecretKey(seed);
@@ -92985,7 +93007,7 @@ function ecdh(Point, ecdhOpts = {}) {
     if (item instanceof Point)
       return true;
     const { secretKey, publicKey, publicKeyUncompressed } = lengths;
-    if (Fn2.allowedLengths || secretKey === publicKey)
+    if (Fn3.allowedLengths || secretKey === publicKey)
       return void 0;
     const l = ensureBytes("key", item).length;
     return l === publicKey || l === publicKeyUncompressed;
@@ -92995,9 +93017,9 @@ function ecdh(Point, ecdhOpts = {}) {
       throw new Error("first arg must be private key");
     if (isProbPub(publicKeyB) === false)
       throw new Error("second arg must be public key");
-    const s = _normFnElement(Fn2, secretKeyA);
-    const b = Point.fromHex(publicKeyB);
-    return b.multiply(s).toBytes(isCompressed);
+    const s3 = _normFnElement(Fn3, secretKeyA);
+    const b2 = Point.fromHex(publicKeyB);
+    return b2.multiply(s3).toBytes(isCompressed);
   }
   const utils = {
     isValidSecretKey,
@@ -93006,7 +93028,7 @@ function ecdh(Point, ecdhOpts = {}) {
     // TODO: remove
     isValidPrivateKey: isValidSecretKey,
     randomPrivateKey: randomSecretKey,
-    normPrivateKeyToScalar: (key) => _normFnElement(Fn2, key),
+    normPrivateKeyToScalar: (key) => _normFnElement(Fn3, key),
     precompute(windowSize = 8, point = Point.BASE) {
       return point.precompute(windowSize, false);
     }
@@ -93024,8 +93046,8 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
   });
   const randomBytes$1 = ecdsaOpts.randomBytes || randomBytes;
   const hmac$1 = ecdsaOpts.hmac || ((key, ...msgs) => hmac(hash, key, concatBytes(...msgs)));
-  const { Fp: Fp2, Fn: Fn2 } = Point;
-  const { ORDER: CURVE_ORDER, BITS: fnBits } = Fn2;
+  const { Fp: Fp2, Fn: Fn3 } = Point;
+  const { ORDER: CURVE_ORDER, BITS: fnBits } = Fn3;
   const { keygen, getPublicKey, getSharedSecret, utils, lengths } = ecdh(Point, ecdsaOpts);
   const defaultSigOpts = {
     prehash: false,
@@ -93040,7 +93062,7 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
     return number > HALF;
   }
   function validateRS(title, num2) {
-    if (!Fn2.isValidNot0(num2))
+    if (!Fn3.isValidNot0(num2))
       throw new Error(`invalid signature ${title}: out of range 1..Point.Fn.ORDER`);
     return num2;
   }
@@ -93051,9 +93073,9 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
     return _abytes2(bytes, sizer, `${format} signature`);
   }
   class Signature2 {
-    constructor(r, s, recovery) {
+    constructor(r, s3, recovery) {
       this.r = validateRS("r", r);
-      this.s = validateRS("s", s);
+      this.s = validateRS("s", s3);
       if (recovery != null)
         this.recovery = recovery;
       Object.freeze(this);
@@ -93062,18 +93084,18 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
       validateSigLength(bytes, format);
       let recid;
       if (format === "der") {
-        const { r: r2, s: s2 } = DER.toSig(_abytes2(bytes));
-        return new Signature2(r2, s2);
+        const { r: r2, s: s4 } = DER.toSig(_abytes2(bytes));
+        return new Signature2(r2, s4);
       }
       if (format === "recovered") {
         recid = bytes[0];
         format = "compact";
         bytes = bytes.subarray(1);
       }
-      const L2 = Fn2.BYTES;
-      const r = bytes.subarray(0, L2);
-      const s = bytes.subarray(L2, L2 * 2);
-      return new Signature2(Fn2.fromBytes(r), Fn2.fromBytes(s), recid);
+      const L3 = Fn3.BYTES;
+      const r = bytes.subarray(0, L3);
+      const s3 = bytes.subarray(L3, L3 * 2);
+      return new Signature2(Fn3.fromBytes(r), Fn3.fromBytes(s3), recid);
     }
     static fromHex(hex, format) {
       return this.fromBytes(hexToBytes(hex), format);
@@ -93083,7 +93105,7 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
     }
     recoverPublicKey(messageHash) {
       const FIELD_ORDER = Fp2.ORDER;
-      const { r, s, recovery: rec } = this;
+      const { r, s: s3, recovery: rec } = this;
       if (rec == null || ![0, 1, 2, 3].includes(rec))
         throw new Error("recovery id invalid");
       const hasCofactor = CURVE_ORDER * _2n$5 < FIELD_ORDER;
@@ -93093,16 +93115,16 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
       if (!Fp2.isValid(radj))
         throw new Error("recovery id 2 or 3 invalid");
       const x2 = Fp2.toBytes(radj);
-      const R = Point.fromBytes(concatBytes(pprefix((rec & 1) === 0), x2));
-      const ir = Fn2.inv(radj);
+      const R2 = Point.fromBytes(concatBytes(pprefix((rec & 1) === 0), x2));
+      const ir2 = Fn3.inv(radj);
       const h = bits2int_modN(ensureBytes("msgHash", messageHash));
-      const u1 = Fn2.create(-h * ir);
-      const u2 = Fn2.create(s * ir);
-      const Q = Point.BASE.multiplyUnsafe(u1).add(R.multiplyUnsafe(u2));
-      if (Q.is0())
+      const u1 = Fn3.create(-h * ir2);
+      const u2 = Fn3.create(s3 * ir2);
+      const Q2 = Point.BASE.multiplyUnsafe(u1).add(R2.multiplyUnsafe(u2));
+      if (Q2.is0())
         throw new Error("point at infinify");
-      Q.assertValidity();
-      return Q;
+      Q2.assertValidity();
+      return Q2;
     }
     // Signatures should be low-s, to prevent malleability.
     hasHighS() {
@@ -93112,14 +93134,14 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
       validateSigFormat(format);
       if (format === "der")
         return hexToBytes(DER.hexFromSig(this));
-      const r = Fn2.toBytes(this.r);
-      const s = Fn2.toBytes(this.s);
+      const r = Fn3.toBytes(this.r);
+      const s3 = Fn3.toBytes(this.s);
       if (format === "recovered") {
         if (this.recovery == null)
           throw new Error("recovery bit must be present");
-        return concatBytes(Uint8Array.of(this.recovery), r, s);
+        return concatBytes(Uint8Array.of(this.recovery), r, s3);
       }
-      return concatBytes(r, s);
+      return concatBytes(r, s3);
     }
     toHex(format) {
       return bytesToHex(this.toBytes(format));
@@ -93134,7 +93156,7 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
       return Signature2.fromBytes(ensureBytes("sig", hex), "der");
     }
     normalizeS() {
-      return this.hasHighS() ? new Signature2(this.r, Fn2.neg(this.s), this.recovery) : this;
+      return this.hasHighS() ? new Signature2(this.r, Fn3.neg(this.s), this.recovery) : this;
     }
     toDERRawBytes() {
       return this.toBytes("der");
@@ -93157,47 +93179,47 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
     return delta > 0 ? num2 >> BigInt(delta) : num2;
   };
   const bits2int_modN = ecdsaOpts.bits2int_modN || function bits2int_modN_def(bytes) {
-    return Fn2.create(bits2int(bytes));
+    return Fn3.create(bits2int(bytes));
   };
   const ORDER_MASK = bitMask(fnBits);
   function int2octets(num2) {
     aInRange("num < 2^" + fnBits, num2, _0n$3, ORDER_MASK);
-    return Fn2.toBytes(num2);
+    return Fn3.toBytes(num2);
   }
   function validateMsgAndHash(message, prehash) {
     _abytes2(message, void 0, "message");
     return prehash ? _abytes2(hash(message), void 0, "prehashed message") : message;
   }
   function prepSig(message, privateKey, opts) {
-    if (["recovered", "canonical"].some((k) => k in opts))
+    if (["recovered", "canonical"].some((k2) => k2 in opts))
       throw new Error("sign() legacy options not supported");
     const { lowS, prehash, extraEntropy } = validateSigOpts(opts, defaultSigOpts);
     message = validateMsgAndHash(message, prehash);
     const h1int = bits2int_modN(message);
-    const d = _normFnElement(Fn2, privateKey);
+    const d = _normFnElement(Fn3, privateKey);
     const seedArgs = [int2octets(d), int2octets(h1int)];
     if (extraEntropy != null && extraEntropy !== false) {
       const e = extraEntropy === true ? randomBytes$1(lengths.secretKey) : extraEntropy;
       seedArgs.push(ensureBytes("extraEntropy", e));
     }
     const seed = concatBytes(...seedArgs);
-    const m = h1int;
+    const m2 = h1int;
     function k2sig(kBytes) {
-      const k = bits2int(kBytes);
-      if (!Fn2.isValidNot0(k))
+      const k2 = bits2int(kBytes);
+      if (!Fn3.isValidNot0(k2))
         return;
-      const ik = Fn2.inv(k);
-      const q2 = Point.BASE.multiply(k).toAffine();
-      const r = Fn2.create(q2.x);
+      const ik = Fn3.inv(k2);
+      const q3 = Point.BASE.multiply(k2).toAffine();
+      const r = Fn3.create(q3.x);
       if (r === _0n$3)
         return;
-      const s = Fn2.create(ik * Fn2.create(m + r * d));
-      if (s === _0n$3)
+      const s3 = Fn3.create(ik * Fn3.create(m2 + r * d));
+      if (s3 === _0n$3)
         return;
-      let recovery = (q2.x === r ? 0 : 2) | Number(q2.y & _1n$4);
-      let normS = s;
-      if (lowS && isBiggerThanHalfOrder(s)) {
-        normS = Fn2.neg(s);
+      let recovery = (q3.x === r ? 0 : 2) | Number(q3.y & _1n$4);
+      let normS = s3;
+      if (lowS && isBiggerThanHalfOrder(s3)) {
+        normS = Fn3.neg(s3);
         recovery ^= 1;
       }
       return new Signature2(r, normS, recovery);
@@ -93207,7 +93229,7 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
   function sign2(message, secretKey, opts = {}) {
     message = ensureBytes("message", message);
     const { seed, k2sig } = prepSig(message, secretKey, opts);
-    const drbg = createHmacDrbg(hash.outputLen, Fn2.BYTES, hmac$1);
+    const drbg = createHmacDrbg(hash.outputLen, Fn3.BYTES, hmac$1);
     const sig = drbg(seed, k2sig);
     return sig;
   }
@@ -93248,19 +93270,19 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
     if (sig === false)
       return false;
     try {
-      const P = Point.fromBytes(publicKey);
+      const P2 = Point.fromBytes(publicKey);
       if (lowS && sig.hasHighS())
         return false;
-      const { r, s } = sig;
+      const { r, s: s3 } = sig;
       const h = bits2int_modN(message);
-      const is = Fn2.inv(s);
-      const u1 = Fn2.create(h * is);
-      const u2 = Fn2.create(r * is);
-      const R = Point.BASE.multiplyUnsafe(u1).add(P.multiplyUnsafe(u2));
-      if (R.is0())
+      const is2 = Fn3.inv(s3);
+      const u1 = Fn3.create(h * is2);
+      const u2 = Fn3.create(r * is2);
+      const R2 = Point.BASE.multiplyUnsafe(u1).add(P2.multiplyUnsafe(u2));
+      if (R2.is0())
         return false;
-      const v = Fn2.create(R.x);
-      return v === r;
+      const v2 = Fn3.create(R2.x);
+      return v2 === r;
     } catch (e) {
       return false;
     }
@@ -93296,14 +93318,14 @@ function _weierstrass_legacy_opts_to_new(c) {
   };
   const Fp2 = c.Fp;
   let allowedLengths = c.allowedPrivateKeyLengths ? Array.from(new Set(c.allowedPrivateKeyLengths.map((l) => Math.ceil(l / 2)))) : void 0;
-  const Fn2 = Field(CURVE.n, {
+  const Fn3 = Field(CURVE.n, {
     BITS: c.nBitLength,
     allowedLengths,
     modFromBytes: c.wrapPrivateKey
   });
   const curveOpts = {
     Fp: Fp2,
-    Fn: Fn2,
+    Fn: Fn3,
     allowInfinityPoint: c.allowInfinityPoint,
     endo: c.endo,
     isTorsionFree: c.isTorsionFree,
@@ -93386,62 +93408,62 @@ var _0x71n = BigInt(113);
 var SHA3_PI = [];
 var SHA3_ROTL = [];
 var _SHA3_IOTA = [];
-for (let round = 0, R = _1n$3, x2 = 1, y = 0; round < 24; round++) {
+for (let round = 0, R2 = _1n$3, x2 = 1, y = 0; round < 24; round++) {
   [x2, y] = [y, (2 * x2 + 3 * y) % 5];
   SHA3_PI.push(2 * (5 * y + x2));
   SHA3_ROTL.push((round + 1) * (round + 2) / 2 % 64);
   let t = _0n$2;
-  for (let j = 0; j < 7; j++) {
-    R = (R << _1n$3 ^ (R >> _7n) * _0x71n) % _256n;
-    if (R & _2n$4)
-      t ^= _1n$3 << (_1n$3 << /* @__PURE__ */ BigInt(j)) - _1n$3;
+  for (let j2 = 0; j2 < 7; j2++) {
+    R2 = (R2 << _1n$3 ^ (R2 >> _7n) * _0x71n) % _256n;
+    if (R2 & _2n$4)
+      t ^= _1n$3 << (_1n$3 << /* @__PURE__ */ BigInt(j2)) - _1n$3;
   }
   _SHA3_IOTA.push(t);
 }
 var IOTAS = split(_SHA3_IOTA, true);
 var SHA3_IOTA_H = IOTAS[0];
 var SHA3_IOTA_L = IOTAS[1];
-var rotlH = (h, l, s) => s > 32 ? rotlBH(h, l, s) : rotlSH(h, l, s);
-var rotlL = (h, l, s) => s > 32 ? rotlBL(h, l, s) : rotlSL(h, l, s);
-function keccakP(s, rounds = 24) {
-  const B = new Uint32Array(5 * 2);
+var rotlH = (h, l, s3) => s3 > 32 ? rotlBH(h, l, s3) : rotlSH(h, l, s3);
+var rotlL = (h, l, s3) => s3 > 32 ? rotlBL(h, l, s3) : rotlSL(h, l, s3);
+function keccakP(s3, rounds = 24) {
+  const B2 = new Uint32Array(5 * 2);
   for (let round = 24 - rounds; round < 24; round++) {
     for (let x2 = 0; x2 < 10; x2++)
-      B[x2] = s[x2] ^ s[x2 + 10] ^ s[x2 + 20] ^ s[x2 + 30] ^ s[x2 + 40];
+      B2[x2] = s3[x2] ^ s3[x2 + 10] ^ s3[x2 + 20] ^ s3[x2 + 30] ^ s3[x2 + 40];
     for (let x2 = 0; x2 < 10; x2 += 2) {
       const idx1 = (x2 + 8) % 10;
       const idx0 = (x2 + 2) % 10;
-      const B0 = B[idx0];
-      const B1 = B[idx0 + 1];
-      const Th = rotlH(B0, B1, 1) ^ B[idx1];
-      const Tl = rotlL(B0, B1, 1) ^ B[idx1 + 1];
+      const B0 = B2[idx0];
+      const B1 = B2[idx0 + 1];
+      const Th = rotlH(B0, B1, 1) ^ B2[idx1];
+      const Tl = rotlL(B0, B1, 1) ^ B2[idx1 + 1];
       for (let y = 0; y < 50; y += 10) {
-        s[x2 + y] ^= Th;
-        s[x2 + y + 1] ^= Tl;
+        s3[x2 + y] ^= Th;
+        s3[x2 + y + 1] ^= Tl;
       }
     }
-    let curH = s[2];
-    let curL = s[3];
+    let curH = s3[2];
+    let curL = s3[3];
     for (let t = 0; t < 24; t++) {
       const shift = SHA3_ROTL[t];
       const Th = rotlH(curH, curL, shift);
       const Tl = rotlL(curH, curL, shift);
       const PI = SHA3_PI[t];
-      curH = s[PI];
-      curL = s[PI + 1];
-      s[PI] = Th;
-      s[PI + 1] = Tl;
+      curH = s3[PI];
+      curL = s3[PI + 1];
+      s3[PI] = Th;
+      s3[PI + 1] = Tl;
     }
     for (let y = 0; y < 50; y += 10) {
       for (let x2 = 0; x2 < 10; x2++)
-        B[x2] = s[y + x2];
+        B2[x2] = s3[y + x2];
       for (let x2 = 0; x2 < 10; x2++)
-        s[y + x2] ^= ~B[(x2 + 2) % 10] & B[(x2 + 4) % 10];
+        s3[y + x2] ^= ~B2[(x2 + 2) % 10] & B2[(x2 + 4) % 10];
     }
-    s[0] ^= SHA3_IOTA_H[round];
-    s[1] ^= SHA3_IOTA_L[round];
+    s3[0] ^= SHA3_IOTA_H[round];
+    s3[1] ^= SHA3_IOTA_L[round];
   }
-  clean3(B);
+  clean3(B2);
 }
 var Keccak = class _Keccak extends Hash {
   // NOTE: we accept arguments in bytes instead of bits here.
@@ -93539,19 +93561,19 @@ var Keccak = class _Keccak extends Hash {
     this.destroyed = true;
     clean3(this.state);
   }
-  _cloneInto(to) {
+  _cloneInto(to2) {
     const { blockLen, suffix, outputLen, rounds, enableXOF } = this;
-    to || (to = new _Keccak(blockLen, suffix, outputLen, enableXOF, rounds));
-    to.state32.set(this.state32);
-    to.pos = this.pos;
-    to.posOut = this.posOut;
-    to.finished = this.finished;
-    to.rounds = rounds;
-    to.suffix = suffix;
-    to.outputLen = outputLen;
-    to.enableXOF = enableXOF;
-    to.destroyed = this.destroyed;
-    return to;
+    to2 || (to2 = new _Keccak(blockLen, suffix, outputLen, enableXOF, rounds));
+    to2.state32.set(this.state32);
+    to2.pos = this.pos;
+    to2.posOut = this.posOut;
+    to2.finished = this.finished;
+    to2.rounds = rounds;
+    to2.suffix = suffix;
+    to2.outputLen = outputLen;
+    to2.enableXOF = enableXOF;
+    to2.destroyed = this.destroyed;
+    return to2;
   }
 };
 var gen = (suffix, blockLen, outputLen) => createHasher(() => new Keccak(blockLen, suffix, outputLen));
@@ -93572,15 +93594,15 @@ function isEdValidXY(Fp2, CURVE, x2, y) {
 }
 function edwards(params, extraOpts = {}) {
   const validated = _createCurveFields("edwards", params, extraOpts, extraOpts.FpFnLE);
-  const { Fp: Fp2, Fn: Fn2 } = validated;
+  const { Fp: Fp2, Fn: Fn3 } = validated;
   let CURVE = validated.CURVE;
   const { h: cofactor } = CURVE;
   _validateObject(extraOpts, {}, { uvRatio: "function" });
-  const MASK = _2n$3 << BigInt(Fn2.BYTES * 8) - _1n$2;
+  const MASK = _2n$3 << BigInt(Fn3.BYTES * 8) - _1n$2;
   const modP = (n) => Fp2.create(n);
-  const uvRatio2 = extraOpts.uvRatio || ((u, v) => {
+  const uvRatio2 = extraOpts.uvRatio || ((u2, v2) => {
     try {
-      return { isValid: true, value: Fp2.sqrt(Fp2.div(u, v)) };
+      return { isValid: true, value: Fp2.sqrt(Fp2.div(u2, v2)) };
     } catch (e) {
       return { isValid: false, value: _0n$1 };
     }
@@ -93596,55 +93618,55 @@ function edwards(params, extraOpts = {}) {
     if (!(other instanceof Point))
       throw new Error("ExtendedPoint expected");
   }
-  const toAffineMemo = memoized((p, iz) => {
-    const { X: X2, Y: Y2, Z: Z2 } = p;
-    const is0 = p.is0();
+  const toAffineMemo = memoized((p2, iz) => {
+    const { X: X3, Y: Y3, Z: Z3 } = p2;
+    const is0 = p2.is0();
     if (iz == null)
-      iz = is0 ? _8n : Fp2.inv(Z2);
-    const x2 = modP(X2 * iz);
-    const y = modP(Y2 * iz);
-    const zz = Fp2.mul(Z2, iz);
+      iz = is0 ? _8n : Fp2.inv(Z3);
+    const x2 = modP(X3 * iz);
+    const y = modP(Y3 * iz);
+    const zz = Fp2.mul(Z3, iz);
     if (is0)
       return { x: _0n$1, y: _1n$2 };
     if (zz !== _1n$2)
       throw new Error("invZ was invalid");
     return { x: x2, y };
   });
-  const assertValidMemo = memoized((p) => {
+  const assertValidMemo = memoized((p2) => {
     const { a, d } = CURVE;
-    if (p.is0())
+    if (p2.is0())
       throw new Error("bad point: ZERO");
-    const { X: X2, Y: Y2, Z: Z2, T } = p;
-    const X22 = modP(X2 * X2);
-    const Y22 = modP(Y2 * Y2);
-    const Z22 = modP(Z2 * Z2);
+    const { X: X3, Y: Y3, Z: Z3, T } = p2;
+    const X22 = modP(X3 * X3);
+    const Y22 = modP(Y3 * Y3);
+    const Z22 = modP(Z3 * Z3);
     const Z4 = modP(Z22 * Z22);
     const aX2 = modP(X22 * a);
     const left = modP(Z22 * modP(aX2 + Y22));
     const right = modP(Z4 + modP(d * modP(X22 * Y22)));
     if (left !== right)
       throw new Error("bad point: equation left != right (1)");
-    const XY = modP(X2 * Y2);
-    const ZT = modP(Z2 * T);
+    const XY = modP(X3 * Y3);
+    const ZT = modP(Z3 * T);
     if (XY !== ZT)
       throw new Error("bad point: equation left != right (2)");
     return true;
   });
   class Point {
-    constructor(X2, Y2, Z2, T) {
-      this.X = acoord("x", X2);
-      this.Y = acoord("y", Y2);
-      this.Z = acoord("z", Z2, true);
+    constructor(X3, Y3, Z3, T) {
+      this.X = acoord("x", X3);
+      this.Y = acoord("y", Y3);
+      this.Z = acoord("z", Z3, true);
       this.T = acoord("t", T);
       Object.freeze(this);
     }
     static CURVE() {
       return CURVE;
     }
-    static fromAffine(p) {
-      if (p instanceof Point)
+    static fromAffine(p2) {
+      if (p2 instanceof Point)
         throw new Error("extended point not allowed");
-      const { x: x2, y } = p || {};
+      const { x: x2, y } = p2 || {};
       acoord("x", x2);
       acoord("y", y);
       return new Point(x2, y, _1n$2, modP(x2 * y));
@@ -93662,9 +93684,9 @@ function edwards(params, extraOpts = {}) {
       const max2 = zip215 ? MASK : Fp2.ORDER;
       aInRange("point.y", y, _0n$1, max2);
       const y2 = modP(y * y);
-      const u = modP(y2 - _1n$2);
-      const v = modP(d * y2 - a);
-      let { isValid, value: x2 } = uvRatio2(u, v);
+      const u2 = modP(y2 - _1n$2);
+      const v2 = modP(d * y2 - a);
+      let { isValid, value: x2 } = uvRatio2(u2, v2);
       if (!isValid)
         throw new Error("bad point: invalid y coordinate");
       const isXOdd = (x2 & _1n$2) === _1n$2;
@@ -93698,11 +93720,11 @@ function edwards(params, extraOpts = {}) {
     equals(other) {
       aextpoint(other);
       const { X: X1, Y: Y1, Z: Z1 } = this;
-      const { X: X2, Y: Y2, Z: Z2 } = other;
-      const X1Z2 = modP(X1 * Z2);
-      const X2Z1 = modP(X2 * Z1);
-      const Y1Z2 = modP(Y1 * Z2);
-      const Y2Z1 = modP(Y2 * Z1);
+      const { X: X22, Y: Y22, Z: Z22 } = other;
+      const X1Z2 = modP(X1 * Z22);
+      const X2Z1 = modP(X22 * Z1);
+      const Y1Z2 = modP(Y1 * Z22);
+      const Y2Z1 = modP(Y22 * Z1);
       return X1Z2 === X2Z1 && Y1Z2 === Y2Z1;
     }
     is0() {
@@ -93717,19 +93739,19 @@ function edwards(params, extraOpts = {}) {
     double() {
       const { a } = CURVE;
       const { X: X1, Y: Y1, Z: Z1 } = this;
-      const A2 = modP(X1 * X1);
-      const B = modP(Y1 * Y1);
-      const C = modP(_2n$3 * modP(Z1 * Z1));
-      const D3 = modP(a * A2);
+      const A3 = modP(X1 * X1);
+      const B2 = modP(Y1 * Y1);
+      const C2 = modP(_2n$3 * modP(Z1 * Z1));
+      const D3 = modP(a * A3);
       const x1y1 = X1 + Y1;
-      const E = modP(modP(x1y1 * x1y1) - A2 - B);
-      const G3 = D3 + B;
-      const F = G3 - C;
-      const H = D3 - B;
-      const X3 = modP(E * F);
-      const Y3 = modP(G3 * H);
-      const T3 = modP(E * H);
-      const Z3 = modP(F * G3);
+      const E = modP(modP(x1y1 * x1y1) - A3 - B2);
+      const G4 = D3 + B2;
+      const F2 = G4 - C2;
+      const H2 = D3 - B2;
+      const X3 = modP(E * F2);
+      const Y3 = modP(G4 * H2);
+      const T3 = modP(E * H2);
+      const Z3 = modP(F2 * G4);
       return new Point(X3, Y3, Z3, T3);
     }
     // Fast algo for adding 2 Extended Points.
@@ -93739,19 +93761,19 @@ function edwards(params, extraOpts = {}) {
       aextpoint(other);
       const { a, d } = CURVE;
       const { X: X1, Y: Y1, Z: Z1, T: T1 } = this;
-      const { X: X2, Y: Y2, Z: Z2, T: T2 } = other;
-      const A2 = modP(X1 * X2);
-      const B = modP(Y1 * Y2);
-      const C = modP(T1 * d * T2);
-      const D3 = modP(Z1 * Z2);
-      const E = modP((X1 + Y1) * (X2 + Y2) - A2 - B);
-      const F = D3 - C;
-      const G3 = D3 + C;
-      const H = modP(B - a * A2);
-      const X3 = modP(E * F);
-      const Y3 = modP(G3 * H);
-      const T3 = modP(E * H);
-      const Z3 = modP(F * G3);
+      const { X: X22, Y: Y22, Z: Z22, T: T2 } = other;
+      const A3 = modP(X1 * X22);
+      const B2 = modP(Y1 * Y22);
+      const C2 = modP(T1 * d * T2);
+      const D3 = modP(Z1 * Z22);
+      const E = modP((X1 + Y1) * (X22 + Y22) - A3 - B2);
+      const F2 = D3 - C2;
+      const G4 = D3 + C2;
+      const H2 = modP(B2 - a * A3);
+      const X3 = modP(E * F2);
+      const Y3 = modP(G4 * H2);
+      const T3 = modP(E * H2);
+      const Z3 = modP(F2 * G4);
       return new Point(X3, Y3, Z3, T3);
     }
     subtract(other) {
@@ -93759,10 +93781,10 @@ function edwards(params, extraOpts = {}) {
     }
     // Constant-time multiplication.
     multiply(scalar) {
-      if (!Fn2.isValidNot0(scalar))
+      if (!Fn3.isValidNot0(scalar))
         throw new Error("invalid scalar: expected 1 <= sc < curve.n");
-      const { p, f } = wnaf.cached(this, scalar, (p2) => normalizeZ(Point, p2));
-      return normalizeZ(Point, [p, f])[0];
+      const { p: p2, f: f2 } = wnaf.cached(this, scalar, (p3) => normalizeZ(Point, p3));
+      return normalizeZ(Point, [p2, f2])[0];
     }
     // Non-constant-time multiplication. Uses double-and-add algorithm.
     // It's faster, but should only be used when you don't care about
@@ -93770,13 +93792,13 @@ function edwards(params, extraOpts = {}) {
     // Does NOT allow scalars higher than CURVE.n.
     // Accepts optional accumulator to merge with multiply (important for sparse scalars)
     multiplyUnsafe(scalar, acc = Point.ZERO) {
-      if (!Fn2.isValid(scalar))
+      if (!Fn3.isValid(scalar))
         throw new Error("invalid scalar: expected 0 <= sc < curve.n");
       if (scalar === _0n$1)
         return Point.ZERO;
       if (this.is0() || scalar === _1n$2)
         return this;
-      return wnaf.unsafe(this, scalar, (p) => normalizeZ(Point, p), acc);
+      return wnaf.unsafe(this, scalar, (p2) => normalizeZ(Point, p2), acc);
     }
     // Checks if point is of small order.
     // If you add something to small order point, you will have "dirty"
@@ -93829,7 +93851,7 @@ function edwards(params, extraOpts = {}) {
       return normalizeZ(Point, points);
     }
     static msm(points, scalars) {
-      return pippenger(Point, Fn2, points, scalars);
+      return pippenger(Point, Fn3, points, scalars);
     }
     _setWindowSize(windowSize) {
       this.precompute(windowSize);
@@ -93841,8 +93863,8 @@ function edwards(params, extraOpts = {}) {
   Point.BASE = new Point(CURVE.Gx, CURVE.Gy, _1n$2, modP(CURVE.Gx * CURVE.Gy));
   Point.ZERO = new Point(_0n$1, _1n$2, _1n$2, _0n$1);
   Point.Fp = Fp2;
-  Point.Fn = Fn2;
-  const wnaf = new wNAF(Point, Fn2.BITS);
+  Point.Fn = Fn3;
+  const wnaf = new wNAF(Point, Fn3.BITS);
   Point.BASE.precompute(8);
   return Point;
 }
@@ -93857,7 +93879,7 @@ function eddsa(Point, cHash, eddsaOpts = {}) {
     mapToCurve: "function"
   });
   const { prehash } = eddsaOpts;
-  const { BASE, Fp: Fp2, Fn: Fn2 } = Point;
+  const { BASE, Fp: Fp2, Fn: Fn3 } = Point;
   const randomBytes$1 = eddsaOpts.randomBytes || randomBytes;
   const adjustScalarBytes2 = eddsaOpts.adjustScalarBytes || ((bytes) => bytes);
   const domain = eddsaOpts.domain || ((data, ctx, phflag) => {
@@ -93867,7 +93889,7 @@ function eddsa(Point, cHash, eddsaOpts = {}) {
     return data;
   });
   function modN_LE(hash) {
-    return Fn2.create(bytesToNumberLE(hash));
+    return Fn3.create(bytesToNumberLE(hash));
   }
   function getPrivateScalar(key) {
     const len2 = lengths.secretKey;
@@ -93897,13 +93919,13 @@ function eddsa(Point, cHash, eddsaOpts = {}) {
       msg = prehash(msg);
     const { prefix: prefix2, scalar, pointBytes } = getExtendedPublicKey(secretKey);
     const r = hashDomainToScalar(options.context, prefix2, msg);
-    const R = BASE.multiply(r).toBytes();
-    const k = hashDomainToScalar(options.context, R, pointBytes, msg);
-    const s = Fn2.create(r + k * scalar);
-    if (!Fn2.isValid(s))
+    const R2 = BASE.multiply(r).toBytes();
+    const k2 = hashDomainToScalar(options.context, R2, pointBytes, msg);
+    const s3 = Fn3.create(r + k2 * scalar);
+    if (!Fn3.isValid(s3))
       throw new Error("sign failed: invalid s");
-    const rs = concatBytes(R, Fn2.toBytes(s));
-    return _abytes2(rs, lengths.signature, "result");
+    const rs2 = concatBytes(R2, Fn3.toBytes(s3));
+    return _abytes2(rs2, lengths.signature, "result");
   }
   const verifyOpts = { zip215: true };
   function verify2(sig, msg, publicKey, options = verifyOpts) {
@@ -93918,19 +93940,19 @@ function eddsa(Point, cHash, eddsaOpts = {}) {
       msg = prehash(msg);
     const mid = len2 / 2;
     const r = sig.subarray(0, mid);
-    const s = bytesToNumberLE(sig.subarray(mid, len2));
-    let A2, R, SB;
+    const s3 = bytesToNumberLE(sig.subarray(mid, len2));
+    let A3, R2, SB;
     try {
-      A2 = Point.fromBytes(publicKey, zip215);
-      R = Point.fromBytes(r, zip215);
-      SB = BASE.multiplyUnsafe(s);
+      A3 = Point.fromBytes(publicKey, zip215);
+      R2 = Point.fromBytes(r, zip215);
+      SB = BASE.multiplyUnsafe(s3);
     } catch (error2) {
       return false;
     }
-    if (!zip215 && A2.isSmallOrder())
+    if (!zip215 && A3.isSmallOrder())
       return false;
-    const k = hashDomainToScalar(context3, R.toBytes(), A2.toBytes(), msg);
-    const RkA = R.add(A2.multiplyUnsafe(k));
+    const k2 = hashDomainToScalar(context3, R2.toBytes(), A3.toBytes(), msg);
+    const RkA = R2.add(A3.multiplyUnsafe(k2));
     return RkA.subtract(SB).clearCofactor().is0();
   }
   const _size = Fp2.BYTES;
@@ -93948,7 +93970,7 @@ function eddsa(Point, cHash, eddsaOpts = {}) {
     return { secretKey, publicKey: getPublicKey(secretKey) };
   }
   function isValidSecretKey(key) {
-    return isBytes(key) && key.length === Fn2.BYTES;
+    return isBytes(key) && key.length === Fn3.BYTES;
   }
   function isValidPublicKey(key, zip215) {
     try {
@@ -93977,8 +93999,8 @@ function eddsa(Point, cHash, eddsaOpts = {}) {
       const is25519 = size === 32;
       if (!is25519 && size !== 57)
         throw new Error("only defined for 25519 and 448");
-      const u = is25519 ? Fp2.div(_1n$2 + y, _1n$2 - y) : Fp2.div(y - _1n$2, y + _1n$2);
-      return Fp2.toBytes(u);
+      const u2 = is25519 ? Fp2.div(_1n$2 + y, _1n$2 - y) : Fp2.div(y - _1n$2, y + _1n$2);
+      return Fp2.toBytes(u2);
     },
     toMontgomerySecret(secretKey) {
       const size = lengths.secretKey;
@@ -94014,8 +94036,8 @@ function _eddsa_legacy_opts_to_new(c) {
     Gy: c.Gy
   };
   const Fp2 = c.Fp;
-  const Fn2 = Field(CURVE.n, c.nBitLength, true);
-  const curveOpts = { Fp: Fp2, Fn: Fn2, uvRatio: c.uvRatio };
+  const Fn3 = Field(CURVE.n, c.nBitLength, true);
+  const curveOpts = { Fp: Fp2, Fn: Fn3, uvRatio: c.uvRatio };
   const eddsaOpts = {
     randomBytes: c.randomBytes,
     adjustScalarBytes: c.adjustScalarBytes,
@@ -94053,7 +94075,7 @@ function validateOpts(curve) {
 }
 function montgomery(curveDef) {
   const CURVE = validateOpts(curveDef);
-  const { P, type, adjustScalarBytes: adjustScalarBytes2, powPminus2, randomBytes: rand } = CURVE;
+  const { P: P2, type, adjustScalarBytes: adjustScalarBytes2, powPminus2, randomBytes: rand } = CURVE;
   const is25519 = type === "x25519";
   if (!is25519 && type !== "x448")
     throw new Error("invalid type");
@@ -94065,13 +94087,13 @@ function montgomery(curveDef) {
   const minScalar = is25519 ? _2n$2 ** BigInt(254) : _2n$2 ** BigInt(447);
   const maxAdded = is25519 ? BigInt(8) * _2n$2 ** BigInt(251) - _1n$1 : BigInt(4) * _2n$2 ** BigInt(445) - _1n$1;
   const maxScalar = minScalar + maxAdded + _1n$1;
-  const modP = (n) => mod(n, P);
+  const modP = (n) => mod(n, P2);
   const GuBytes = encodeU(Gu);
-  function encodeU(u) {
-    return numberToBytesLE(modP(u), fieldLen);
+  function encodeU(u2) {
+    return numberToBytesLE(modP(u2), fieldLen);
   }
-  function decodeU(u) {
-    const _u = ensureBytes("u coordinate", u, fieldLen);
+  function decodeU(u2) {
+    const _u = ensureBytes("u coordinate", u2, fieldLen);
     if (is25519)
       _u[31] &= 127;
     return modP(bytesToNumberLE(_u));
@@ -94079,8 +94101,8 @@ function montgomery(curveDef) {
   function decodeScalar(scalar) {
     return bytesToNumberLE(adjustScalarBytes2(ensureBytes("scalar", scalar, fieldLen)));
   }
-  function scalarMult(scalar, u) {
-    const pu = montgomeryLadder(decodeU(u), decodeScalar(scalar));
+  function scalarMult(scalar, u2) {
+    const pu = montgomeryLadder(decodeU(u2), decodeScalar(scalar));
     if (pu === _0n)
       throw new Error("invalid private or public key received");
     return encodeU(pu);
@@ -94094,31 +94116,31 @@ function montgomery(curveDef) {
     x_3 = modP(x_3 + dummy);
     return { x_2, x_3 };
   }
-  function montgomeryLadder(u, scalar) {
-    aInRange("u", u, _0n, P);
+  function montgomeryLadder(u2, scalar) {
+    aInRange("u", u2, _0n, P2);
     aInRange("scalar", scalar, minScalar, maxScalar);
-    const k = scalar;
-    const x_1 = u;
+    const k2 = scalar;
+    const x_1 = u2;
     let x_2 = _1n$1;
     let z_2 = _0n;
-    let x_3 = u;
+    let x_3 = u2;
     let z_3 = _1n$1;
     let swap = _0n;
     for (let t = BigInt(montgomeryBits - 1); t >= _0n; t--) {
-      const k_t = k >> t & _1n$1;
+      const k_t = k2 >> t & _1n$1;
       swap ^= k_t;
       ({ x_2, x_3 } = cswap2(swap, x_2, x_3));
       ({ x_2: z_2, x_3: z_3 } = cswap2(swap, z_2, z_3));
       swap = k_t;
-      const A2 = x_2 + z_2;
-      const AA = modP(A2 * A2);
-      const B = x_2 - z_2;
-      const BB = modP(B * B);
+      const A3 = x_2 + z_2;
+      const AA = modP(A3 * A3);
+      const B2 = x_2 - z_2;
+      const BB = modP(B2 * B2);
       const E = AA - BB;
-      const C = x_3 + z_3;
+      const C2 = x_3 + z_3;
       const D3 = x_3 - z_3;
-      const DA = modP(D3 * A2);
-      const CB = modP(C * B);
+      const DA = modP(D3 * A3);
+      const CB = modP(C2 * B2);
       const dacb = DA + CB;
       const da_cb = DA - CB;
       x_3 = modP(dacb * dacb);
@@ -94184,20 +94206,20 @@ var _44n = BigInt(44);
 var _88n = BigInt(88);
 var _223n = BigInt(223);
 function ed448_pow_Pminus3div4(x2) {
-  const P = ed448_CURVE.p;
-  const b2 = x2 * x2 * x2 % P;
-  const b3 = b2 * b2 * x2 % P;
-  const b6 = pow2(b3, _3n, P) * b3 % P;
-  const b9 = pow2(b6, _3n, P) * b3 % P;
-  const b11 = pow2(b9, _2n$1, P) * b2 % P;
-  const b22 = pow2(b11, _11n, P) * b11 % P;
-  const b44 = pow2(b22, _22n, P) * b22 % P;
-  const b88 = pow2(b44, _44n, P) * b44 % P;
-  const b176 = pow2(b88, _88n, P) * b88 % P;
-  const b220 = pow2(b176, _44n, P) * b44 % P;
-  const b222 = pow2(b220, _2n$1, P) * b2 % P;
-  const b223 = pow2(b222, _1n, P) * x2 % P;
-  return pow2(b223, _223n, P) * b222 % P;
+  const P2 = ed448_CURVE.p;
+  const b2 = x2 * x2 * x2 % P2;
+  const b3 = b2 * b2 * x2 % P2;
+  const b6 = pow2(b3, _3n, P2) * b3 % P2;
+  const b9 = pow2(b6, _3n, P2) * b3 % P2;
+  const b11 = pow2(b9, _2n$1, P2) * b2 % P2;
+  const b22 = pow2(b11, _11n, P2) * b11 % P2;
+  const b44 = pow2(b22, _22n, P2) * b22 % P2;
+  const b88 = pow2(b44, _44n, P2) * b44 % P2;
+  const b176 = pow2(b88, _88n, P2) * b88 % P2;
+  const b220 = pow2(b176, _44n, P2) * b44 % P2;
+  const b222 = pow2(b220, _2n$1, P2) * b2 % P2;
+  const b223 = pow2(b222, _1n, P2) * x2 % P2;
+  return pow2(b223, _223n, P2) * b222 % P2;
 }
 function adjustScalarBytes(bytes) {
   bytes[0] &= 252;
@@ -94205,15 +94227,15 @@ function adjustScalarBytes(bytes) {
   bytes[56] = 0;
   return bytes;
 }
-function uvRatio(u, v) {
-  const P = ed448_CURVE.p;
-  const u2v = mod(u * u * v, P);
-  const u3v = mod(u2v * u, P);
-  const u5v3 = mod(u3v * u2v * v, P);
+function uvRatio(u2, v2) {
+  const P2 = ed448_CURVE.p;
+  const u2v = mod(u2 * u2 * v2, P2);
+  const u3v = mod(u2v * u2, P2);
+  const u5v3 = mod(u3v * u2v * v2, P2);
   const root = ed448_pow_Pminus3div4(u5v3);
-  const x2 = mod(u3v * root, P);
-  const x22 = mod(x2 * x2, P);
-  return { isValid: mod(x22 * v, P) === u, value: x2 };
+  const x2 = mod(u3v * root, P2);
+  const x22 = mod(x2 * x2, P2);
+  return { isValid: mod(x22 * v2, P2) === u2, value: x2 };
 }
 var Fp$3 = /* @__PURE__ */ (() => Field(ed448_CURVE.p, { BITS: 456, isLE: true }))();
 var Fn = /* @__PURE__ */ (() => Field(ed448_CURVE.n, { BITS: 456, isLE: true }))();
@@ -94235,14 +94257,14 @@ var ED448_DEF = /* @__PURE__ */ (() => ({
 var ed448 = twistedEdwards(ED448_DEF);
 edwards(E448_CURVE);
 var x448 = /* @__PURE__ */ (() => {
-  const P = ed448_CURVE.p;
+  const P2 = ed448_CURVE.p;
   return montgomery({
-    P,
+    P: P2,
     type: "x448",
     powPminus2: (x2) => {
       const Pminus3div4 = ed448_pow_Pminus3div4(x2);
-      const Pminus3 = pow2(Pminus3div4, _2n$1, P);
-      return mod(Pminus3 * x2, P);
+      const Pminus3 = pow2(Pminus3div4, _2n$1, P2);
+      return mod(Pminus3 * x2, P2);
     },
     adjustScalarBytes
   });
@@ -94265,23 +94287,23 @@ var secp256k1_ENDO = {
 };
 var _2n = /* @__PURE__ */ BigInt(2);
 function sqrtMod(y) {
-  const P = secp256k1_CURVE.p;
+  const P2 = secp256k1_CURVE.p;
   const _3n2 = BigInt(3), _6n = BigInt(6), _11n2 = BigInt(11), _22n2 = BigInt(22);
   const _23n = BigInt(23), _44n2 = BigInt(44), _88n2 = BigInt(88);
-  const b2 = y * y * y % P;
-  const b3 = b2 * b2 * y % P;
-  const b6 = pow2(b3, _3n2, P) * b3 % P;
-  const b9 = pow2(b6, _3n2, P) * b3 % P;
-  const b11 = pow2(b9, _2n, P) * b2 % P;
-  const b22 = pow2(b11, _11n2, P) * b11 % P;
-  const b44 = pow2(b22, _22n2, P) * b22 % P;
-  const b88 = pow2(b44, _44n2, P) * b44 % P;
-  const b176 = pow2(b88, _88n2, P) * b88 % P;
-  const b220 = pow2(b176, _44n2, P) * b44 % P;
-  const b223 = pow2(b220, _3n2, P) * b3 % P;
-  const t1 = pow2(b223, _23n, P) * b22 % P;
-  const t2 = pow2(t1, _6n, P) * b2 % P;
-  const root = pow2(t2, _2n, P);
+  const b2 = y * y * y % P2;
+  const b3 = b2 * b2 * y % P2;
+  const b6 = pow2(b3, _3n2, P2) * b3 % P2;
+  const b9 = pow2(b6, _3n2, P2) * b3 % P2;
+  const b11 = pow2(b9, _2n, P2) * b2 % P2;
+  const b22 = pow2(b11, _11n2, P2) * b11 % P2;
+  const b44 = pow2(b22, _22n2, P2) * b22 % P2;
+  const b88 = pow2(b44, _44n2, P2) * b44 % P2;
+  const b176 = pow2(b88, _88n2, P2) * b88 % P2;
+  const b220 = pow2(b176, _44n2, P2) * b44 % P2;
+  const b223 = pow2(b220, _3n2, P2) * b3 % P2;
+  const t1 = pow2(b223, _23n, P2) * b22 % P2;
+  const t2 = pow2(t1, _6n, P2) * b2 % P2;
+  const root = pow2(t2, _2n, P2);
   if (!Fpk1.eql(Fpk1.sqr(root), y))
     throw new Error("Cannot find square root");
   return root;
@@ -94373,13 +94395,13 @@ var SHA1 = class extends HashMD {
     this.E = SHA1_IV[4] | 0;
   }
   get() {
-    const { A: A2, B, C, D: D3, E } = this;
-    return [A2, B, C, D3, E];
+    const { A: A3, B: B2, C: C2, D: D3, E } = this;
+    return [A3, B2, C2, D3, E];
   }
-  set(A2, B, C, D3, E) {
-    this.A = A2 | 0;
-    this.B = B | 0;
-    this.C = C | 0;
+  set(A3, B2, C2, D3, E) {
+    this.A = A3 | 0;
+    this.B = B2 | 0;
+    this.C = C2 | 0;
     this.D = D3 | 0;
     this.E = E | 0;
   }
@@ -94388,35 +94410,35 @@ var SHA1 = class extends HashMD {
       SHA1_W[i2] = view.getUint32(offset, false);
     for (let i2 = 16; i2 < 80; i2++)
       SHA1_W[i2] = rotl(SHA1_W[i2 - 3] ^ SHA1_W[i2 - 8] ^ SHA1_W[i2 - 14] ^ SHA1_W[i2 - 16], 1);
-    let { A: A2, B, C, D: D3, E } = this;
+    let { A: A3, B: B2, C: C2, D: D3, E } = this;
     for (let i2 = 0; i2 < 80; i2++) {
-      let F, K2;
+      let F2, K3;
       if (i2 < 20) {
-        F = Chi$1(B, C, D3);
-        K2 = 1518500249;
+        F2 = Chi$1(B2, C2, D3);
+        K3 = 1518500249;
       } else if (i2 < 40) {
-        F = B ^ C ^ D3;
-        K2 = 1859775393;
+        F2 = B2 ^ C2 ^ D3;
+        K3 = 1859775393;
       } else if (i2 < 60) {
-        F = Maj(B, C, D3);
-        K2 = 2400959708;
+        F2 = Maj(B2, C2, D3);
+        K3 = 2400959708;
       } else {
-        F = B ^ C ^ D3;
-        K2 = 3395469782;
+        F2 = B2 ^ C2 ^ D3;
+        K3 = 3395469782;
       }
-      const T = rotl(A2, 5) + F + E + K2 + SHA1_W[i2] | 0;
+      const T = rotl(A3, 5) + F2 + E + K3 + SHA1_W[i2] | 0;
       E = D3;
-      D3 = C;
-      C = rotl(B, 30);
-      B = A2;
-      A2 = T;
+      D3 = C2;
+      C2 = rotl(B2, 30);
+      B2 = A3;
+      A3 = T;
     }
-    A2 = A2 + this.A | 0;
-    B = B + this.B | 0;
-    C = C + this.C | 0;
+    A3 = A3 + this.A | 0;
+    B2 = B2 + this.B | 0;
+    C2 = C2 + this.C | 0;
     D3 = D3 + this.D | 0;
     E = E + this.E | 0;
-    this.set(A2, B, C, D3, E);
+    this.set(A3, B2, C2, D3, E);
   }
   roundClean() {
     clean3(SHA1_W);
@@ -94445,15 +94467,15 @@ var Rho160 = /* @__PURE__ */ Uint8Array.from([
   11,
   8
 ]);
-var Id160 = /* @__PURE__ */ (() => Uint8Array.from(new Array(16).fill(0).map((_, i2) => i2)))();
+var Id160 = /* @__PURE__ */ (() => Uint8Array.from(new Array(16).fill(0).map((_2, i2) => i2)))();
 var Pi160 = /* @__PURE__ */ (() => Id160.map((i2) => (9 * i2 + 5) % 16))();
 var idxLR = /* @__PURE__ */ (() => {
-  const L2 = [Id160];
-  const R = [Pi160];
-  const res = [L2, R];
+  const L3 = [Id160];
+  const R2 = [Pi160];
+  const res = [L3, R2];
   for (let i2 = 0; i2 < 4; i2++)
-    for (let j of res)
-      j.push(j[i2].map((k) => Rho160[k]));
+    for (let j2 of res)
+      j2.push(j2[i2].map((k2) => Rho160[k2]));
   return res;
 })();
 var idxL = /* @__PURE__ */ (() => idxLR[0])();
@@ -94465,8 +94487,8 @@ var shifts160 = /* @__PURE__ */ [
   [14, 11, 12, 14, 8, 6, 5, 5, 15, 12, 15, 14, 9, 9, 8, 6],
   [15, 12, 13, 13, 9, 5, 8, 6, 14, 11, 12, 11, 8, 6, 5, 5]
 ].map((i2) => Uint8Array.from(i2));
-var shiftsL160 = /* @__PURE__ */ idxL.map((idx, i2) => idx.map((j) => shifts160[i2][j]));
-var shiftsR160 = /* @__PURE__ */ idxR.map((idx, i2) => idx.map((j) => shifts160[i2][j]));
+var shiftsL160 = /* @__PURE__ */ idxL.map((idx, i2) => idx.map((j2) => shifts160[i2][j2]));
+var shiftsR160 = /* @__PURE__ */ idxR.map((idx, i2) => idx.map((j2) => shifts160[i2][j2]));
 var Kl160 = /* @__PURE__ */ Uint32Array.from([
   0,
   1518500249,
@@ -94481,16 +94503,16 @@ var Kr160 = /* @__PURE__ */ Uint32Array.from([
   2053994217,
   0
 ]);
-function ripemd_f(group2, x2, y, z) {
+function ripemd_f(group2, x2, y, z2) {
   if (group2 === 0)
-    return x2 ^ y ^ z;
+    return x2 ^ y ^ z2;
   if (group2 === 1)
-    return x2 & y | ~x2 & z;
+    return x2 & y | ~x2 & z2;
   if (group2 === 2)
-    return (x2 | ~y) ^ z;
+    return (x2 | ~y) ^ z2;
   if (group2 === 3)
-    return x2 & z | y & ~z;
-  return x2 ^ (y | ~z);
+    return x2 & z2 | y & ~z2;
+  return x2 ^ (y | ~z2);
 }
 var BUF_160 = /* @__PURE__ */ new Uint32Array(16);
 var RIPEMD160 = class extends HashMD {
@@ -94516,22 +94538,22 @@ var RIPEMD160 = class extends HashMD {
   process(view, offset) {
     for (let i2 = 0; i2 < 16; i2++, offset += 4)
       BUF_160[i2] = view.getUint32(offset, true);
-    let al = this.h0 | 0, ar = al, bl = this.h1 | 0, br = bl, cl = this.h2 | 0, cr = cl, dl = this.h3 | 0, dr = dl, el = this.h4 | 0, er = el;
+    let al = this.h0 | 0, ar2 = al, bl = this.h1 | 0, br2 = bl, cl = this.h2 | 0, cr2 = cl, dl = this.h3 | 0, dr2 = dl, el = this.h4 | 0, er2 = el;
     for (let group2 = 0; group2 < 5; group2++) {
       const rGroup = 4 - group2;
       const hbl = Kl160[group2], hbr = Kr160[group2];
-      const rl = idxL[group2], rr = idxR[group2];
-      const sl = shiftsL160[group2], sr = shiftsR160[group2];
+      const rl = idxL[group2], rr2 = idxR[group2];
+      const sl = shiftsL160[group2], sr2 = shiftsR160[group2];
       for (let i2 = 0; i2 < 16; i2++) {
         const tl = rotl(al + ripemd_f(group2, bl, cl, dl) + BUF_160[rl[i2]] + hbl, sl[i2]) + el | 0;
         al = el, el = dl, dl = rotl(cl, 10) | 0, cl = bl, bl = tl;
       }
       for (let i2 = 0; i2 < 16; i2++) {
-        const tr = rotl(ar + ripemd_f(rGroup, br, cr, dr) + BUF_160[rr[i2]] + hbr, sr[i2]) + er | 0;
-        ar = er, er = dr, dr = rotl(cr, 10) | 0, cr = br, br = tr;
+        const tr2 = rotl(ar2 + ripemd_f(rGroup, br2, cr2, dr2) + BUF_160[rr2[i2]] + hbr, sr2[i2]) + er2 | 0;
+        ar2 = er2, er2 = dr2, dr2 = rotl(cr2, 10) | 0, cr2 = br2, br2 = tr2;
       }
     }
-    this.set(this.h1 + cl + dr | 0, this.h2 + dl + er | 0, this.h3 + el + ar | 0, this.h4 + al + br | 0, this.h0 + bl + cr | 0);
+    this.set(this.h1 + cl + dr2 | 0, this.h2 + dl + er2 | 0, this.h3 + el + ar2 | 0, this.h4 + al + br2 | 0, this.h0 + bl + cr2 | 0);
   }
   roundClean() {
     clean3(BUF_160);
@@ -94545,8 +94567,8 @@ var RIPEMD160 = class extends HashMD {
 var ripemd160$1 = /* @__PURE__ */ createHasher(() => new RIPEMD160());
 var sha1 = sha1$1;
 var ripemd160 = ripemd160$1;
-var K$1 = Array.from({ length: 64 }, (_, i2) => Math.floor(2 ** 32 * Math.abs(Math.sin(i2 + 1))));
-var Chi = (a, b, c) => a & b ^ ~a & c;
+var K$1 = Array.from({ length: 64 }, (_2, i2) => Math.floor(2 ** 32 * Math.abs(Math.sin(i2 + 1))));
+var Chi = (a, b2, c) => a & b2 ^ ~a & c;
 var IV = /* @__PURE__ */ new Uint32Array([1732584193, 4023233417, 2562383102, 271733878]);
 var MD5_W = /* @__PURE__ */ new Uint32Array(16);
 var MD5 = class extends HashMD {
@@ -94558,49 +94580,49 @@ var MD5 = class extends HashMD {
     this.D = IV[3] | 0;
   }
   get() {
-    const { A: A2, B, C, D: D3 } = this;
-    return [A2, B, C, D3];
+    const { A: A3, B: B2, C: C2, D: D3 } = this;
+    return [A3, B2, C2, D3];
   }
-  set(A2, B, C, D3) {
-    this.A = A2 | 0;
-    this.B = B | 0;
-    this.C = C | 0;
+  set(A3, B2, C2, D3) {
+    this.A = A3 | 0;
+    this.B = B2 | 0;
+    this.C = C2 | 0;
     this.D = D3 | 0;
   }
   process(view, offset) {
     for (let i2 = 0; i2 < 16; i2++, offset += 4)
       MD5_W[i2] = view.getUint32(offset, true);
-    let { A: A2, B, C, D: D3 } = this;
+    let { A: A3, B: B2, C: C2, D: D3 } = this;
     for (let i2 = 0; i2 < 64; i2++) {
-      let F, g, s;
+      let F2, g2, s3;
       if (i2 < 16) {
-        F = Chi(B, C, D3);
-        g = i2;
-        s = [7, 12, 17, 22];
+        F2 = Chi(B2, C2, D3);
+        g2 = i2;
+        s3 = [7, 12, 17, 22];
       } else if (i2 < 32) {
-        F = Chi(D3, B, C);
-        g = (5 * i2 + 1) % 16;
-        s = [5, 9, 14, 20];
+        F2 = Chi(D3, B2, C2);
+        g2 = (5 * i2 + 1) % 16;
+        s3 = [5, 9, 14, 20];
       } else if (i2 < 48) {
-        F = B ^ C ^ D3;
-        g = (3 * i2 + 5) % 16;
-        s = [4, 11, 16, 23];
+        F2 = B2 ^ C2 ^ D3;
+        g2 = (3 * i2 + 5) % 16;
+        s3 = [4, 11, 16, 23];
       } else {
-        F = C ^ (B | ~D3);
-        g = 7 * i2 % 16;
-        s = [6, 10, 15, 21];
+        F2 = C2 ^ (B2 | ~D3);
+        g2 = 7 * i2 % 16;
+        s3 = [6, 10, 15, 21];
       }
-      F = F + A2 + K$1[i2] + MD5_W[g];
-      A2 = D3;
-      D3 = C;
-      C = B;
-      B = B + rotl(F, s[i2 % 4]);
+      F2 = F2 + A3 + K$1[i2] + MD5_W[g2];
+      A3 = D3;
+      D3 = C2;
+      C2 = B2;
+      B2 = B2 + rotl(F2, s3[i2 % 4]);
     }
-    A2 = A2 + this.A | 0;
-    B = B + this.B | 0;
-    C = C + this.C | 0;
+    A3 = A3 + this.A | 0;
+    B2 = B2 + this.B | 0;
+    C2 = C2 + this.C | 0;
     D3 = D3 + this.D | 0;
-    this.set(A2, B, C, D3);
+    this.set(A3, B2, C2, D3);
   }
   roundClean() {
     MD5_W.fill(0);
@@ -94656,62 +94678,62 @@ function ts64(x2, i2, h, l) {
   x2[i2 + 6] = l >> 8 & 255;
   x2[i2 + 7] = l & 255;
 }
-function vn(x2, xi, y, yi, n) {
+function vn(x2, xi2, y, yi2, n) {
   var i2, d = 0;
-  for (i2 = 0; i2 < n; i2++) d |= x2[xi + i2] ^ y[yi + i2];
+  for (i2 = 0; i2 < n; i2++) d |= x2[xi2 + i2] ^ y[yi2 + i2];
   return (1 & d - 1 >>> 8) - 1;
 }
-function crypto_verify_32(x2, xi, y, yi) {
-  return vn(x2, xi, y, yi, 32);
+function crypto_verify_32(x2, xi2, y, yi2) {
+  return vn(x2, xi2, y, yi2, 32);
 }
 function set25519(r, a) {
   var i2;
   for (i2 = 0; i2 < 16; i2++) r[i2] = a[i2] | 0;
 }
 function car25519(o) {
-  var i2, v, c = 1;
+  var i2, v2, c = 1;
   for (i2 = 0; i2 < 16; i2++) {
-    v = o[i2] + c + 65535;
-    c = Math.floor(v / 65536);
-    o[i2] = v - c * 65536;
+    v2 = o[i2] + c + 65535;
+    c = Math.floor(v2 / 65536);
+    o[i2] = v2 - c * 65536;
   }
   o[0] += c - 1 + 37 * (c - 1);
 }
-function sel25519(p, q2, b) {
-  var t, c = ~(b - 1);
+function sel25519(p2, q3, b2) {
+  var t, c = ~(b2 - 1);
   for (var i2 = 0; i2 < 16; i2++) {
-    t = c & (p[i2] ^ q2[i2]);
-    p[i2] ^= t;
-    q2[i2] ^= t;
+    t = c & (p2[i2] ^ q3[i2]);
+    p2[i2] ^= t;
+    q3[i2] ^= t;
   }
 }
 function pack25519(o, n) {
-  var i2, j, b;
-  var m = gf(), t = gf();
+  var i2, j2, b2;
+  var m2 = gf(), t = gf();
   for (i2 = 0; i2 < 16; i2++) t[i2] = n[i2];
   car25519(t);
   car25519(t);
   car25519(t);
-  for (j = 0; j < 2; j++) {
-    m[0] = t[0] - 65517;
+  for (j2 = 0; j2 < 2; j2++) {
+    m2[0] = t[0] - 65517;
     for (i2 = 1; i2 < 15; i2++) {
-      m[i2] = t[i2] - 65535 - (m[i2 - 1] >> 16 & 1);
-      m[i2 - 1] &= 65535;
+      m2[i2] = t[i2] - 65535 - (m2[i2 - 1] >> 16 & 1);
+      m2[i2 - 1] &= 65535;
     }
-    m[15] = t[15] - 32767 - (m[14] >> 16 & 1);
-    b = m[15] >> 16 & 1;
-    m[14] &= 65535;
-    sel25519(t, m, 1 - b);
+    m2[15] = t[15] - 32767 - (m2[14] >> 16 & 1);
+    b2 = m2[15] >> 16 & 1;
+    m2[14] &= 65535;
+    sel25519(t, m2, 1 - b2);
   }
   for (i2 = 0; i2 < 16; i2++) {
     o[2 * i2] = t[i2] & 255;
     o[2 * i2 + 1] = t[i2] >> 8;
   }
 }
-function neq25519(a, b) {
+function neq25519(a, b2) {
   var c = new Uint8Array(32), d = new Uint8Array(32);
   pack25519(c, a);
-  pack25519(d, b);
+  pack25519(d, b2);
   return crypto_verify_32(c, 0, d, 0);
 }
 function par25519(a) {
@@ -94724,286 +94746,286 @@ function unpack25519(o, n) {
   for (i2 = 0; i2 < 16; i2++) o[i2] = n[2 * i2] + (n[2 * i2 + 1] << 8);
   o[15] &= 32767;
 }
-function A(o, a, b) {
-  for (var i2 = 0; i2 < 16; i2++) o[i2] = a[i2] + b[i2];
+function A(o, a, b2) {
+  for (var i2 = 0; i2 < 16; i2++) o[i2] = a[i2] + b2[i2];
 }
-function Z(o, a, b) {
-  for (var i2 = 0; i2 < 16; i2++) o[i2] = a[i2] - b[i2];
+function Z(o, a, b2) {
+  for (var i2 = 0; i2 < 16; i2++) o[i2] = a[i2] - b2[i2];
 }
-function M(o, a, b) {
-  var v, c, t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0, t6 = 0, t7 = 0, t8 = 0, t9 = 0, t10 = 0, t11 = 0, t12 = 0, t13 = 0, t14 = 0, t15 = 0, t16 = 0, t17 = 0, t18 = 0, t19 = 0, t20 = 0, t21 = 0, t22 = 0, t23 = 0, t24 = 0, t25 = 0, t26 = 0, t27 = 0, t28 = 0, t29 = 0, t30 = 0, b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3], b4 = b[4], b5 = b[5], b6 = b[6], b7 = b[7], b8 = b[8], b9 = b[9], b10 = b[10], b11 = b[11], b12 = b[12], b13 = b[13], b14 = b[14], b15 = b[15];
-  v = a[0];
-  t0 += v * b0;
-  t1 += v * b1;
-  t2 += v * b2;
-  t3 += v * b3;
-  t4 += v * b4;
-  t5 += v * b5;
-  t6 += v * b6;
-  t7 += v * b7;
-  t8 += v * b8;
-  t9 += v * b9;
-  t10 += v * b10;
-  t11 += v * b11;
-  t12 += v * b12;
-  t13 += v * b13;
-  t14 += v * b14;
-  t15 += v * b15;
-  v = a[1];
-  t1 += v * b0;
-  t2 += v * b1;
-  t3 += v * b2;
-  t4 += v * b3;
-  t5 += v * b4;
-  t6 += v * b5;
-  t7 += v * b6;
-  t8 += v * b7;
-  t9 += v * b8;
-  t10 += v * b9;
-  t11 += v * b10;
-  t12 += v * b11;
-  t13 += v * b12;
-  t14 += v * b13;
-  t15 += v * b14;
-  t16 += v * b15;
-  v = a[2];
-  t2 += v * b0;
-  t3 += v * b1;
-  t4 += v * b2;
-  t5 += v * b3;
-  t6 += v * b4;
-  t7 += v * b5;
-  t8 += v * b6;
-  t9 += v * b7;
-  t10 += v * b8;
-  t11 += v * b9;
-  t12 += v * b10;
-  t13 += v * b11;
-  t14 += v * b12;
-  t15 += v * b13;
-  t16 += v * b14;
-  t17 += v * b15;
-  v = a[3];
-  t3 += v * b0;
-  t4 += v * b1;
-  t5 += v * b2;
-  t6 += v * b3;
-  t7 += v * b4;
-  t8 += v * b5;
-  t9 += v * b6;
-  t10 += v * b7;
-  t11 += v * b8;
-  t12 += v * b9;
-  t13 += v * b10;
-  t14 += v * b11;
-  t15 += v * b12;
-  t16 += v * b13;
-  t17 += v * b14;
-  t18 += v * b15;
-  v = a[4];
-  t4 += v * b0;
-  t5 += v * b1;
-  t6 += v * b2;
-  t7 += v * b3;
-  t8 += v * b4;
-  t9 += v * b5;
-  t10 += v * b6;
-  t11 += v * b7;
-  t12 += v * b8;
-  t13 += v * b9;
-  t14 += v * b10;
-  t15 += v * b11;
-  t16 += v * b12;
-  t17 += v * b13;
-  t18 += v * b14;
-  t19 += v * b15;
-  v = a[5];
-  t5 += v * b0;
-  t6 += v * b1;
-  t7 += v * b2;
-  t8 += v * b3;
-  t9 += v * b4;
-  t10 += v * b5;
-  t11 += v * b6;
-  t12 += v * b7;
-  t13 += v * b8;
-  t14 += v * b9;
-  t15 += v * b10;
-  t16 += v * b11;
-  t17 += v * b12;
-  t18 += v * b13;
-  t19 += v * b14;
-  t20 += v * b15;
-  v = a[6];
-  t6 += v * b0;
-  t7 += v * b1;
-  t8 += v * b2;
-  t9 += v * b3;
-  t10 += v * b4;
-  t11 += v * b5;
-  t12 += v * b6;
-  t13 += v * b7;
-  t14 += v * b8;
-  t15 += v * b9;
-  t16 += v * b10;
-  t17 += v * b11;
-  t18 += v * b12;
-  t19 += v * b13;
-  t20 += v * b14;
-  t21 += v * b15;
-  v = a[7];
-  t7 += v * b0;
-  t8 += v * b1;
-  t9 += v * b2;
-  t10 += v * b3;
-  t11 += v * b4;
-  t12 += v * b5;
-  t13 += v * b6;
-  t14 += v * b7;
-  t15 += v * b8;
-  t16 += v * b9;
-  t17 += v * b10;
-  t18 += v * b11;
-  t19 += v * b12;
-  t20 += v * b13;
-  t21 += v * b14;
-  t22 += v * b15;
-  v = a[8];
-  t8 += v * b0;
-  t9 += v * b1;
-  t10 += v * b2;
-  t11 += v * b3;
-  t12 += v * b4;
-  t13 += v * b5;
-  t14 += v * b6;
-  t15 += v * b7;
-  t16 += v * b8;
-  t17 += v * b9;
-  t18 += v * b10;
-  t19 += v * b11;
-  t20 += v * b12;
-  t21 += v * b13;
-  t22 += v * b14;
-  t23 += v * b15;
-  v = a[9];
-  t9 += v * b0;
-  t10 += v * b1;
-  t11 += v * b2;
-  t12 += v * b3;
-  t13 += v * b4;
-  t14 += v * b5;
-  t15 += v * b6;
-  t16 += v * b7;
-  t17 += v * b8;
-  t18 += v * b9;
-  t19 += v * b10;
-  t20 += v * b11;
-  t21 += v * b12;
-  t22 += v * b13;
-  t23 += v * b14;
-  t24 += v * b15;
-  v = a[10];
-  t10 += v * b0;
-  t11 += v * b1;
-  t12 += v * b2;
-  t13 += v * b3;
-  t14 += v * b4;
-  t15 += v * b5;
-  t16 += v * b6;
-  t17 += v * b7;
-  t18 += v * b8;
-  t19 += v * b9;
-  t20 += v * b10;
-  t21 += v * b11;
-  t22 += v * b12;
-  t23 += v * b13;
-  t24 += v * b14;
-  t25 += v * b15;
-  v = a[11];
-  t11 += v * b0;
-  t12 += v * b1;
-  t13 += v * b2;
-  t14 += v * b3;
-  t15 += v * b4;
-  t16 += v * b5;
-  t17 += v * b6;
-  t18 += v * b7;
-  t19 += v * b8;
-  t20 += v * b9;
-  t21 += v * b10;
-  t22 += v * b11;
-  t23 += v * b12;
-  t24 += v * b13;
-  t25 += v * b14;
-  t26 += v * b15;
-  v = a[12];
-  t12 += v * b0;
-  t13 += v * b1;
-  t14 += v * b2;
-  t15 += v * b3;
-  t16 += v * b4;
-  t17 += v * b5;
-  t18 += v * b6;
-  t19 += v * b7;
-  t20 += v * b8;
-  t21 += v * b9;
-  t22 += v * b10;
-  t23 += v * b11;
-  t24 += v * b12;
-  t25 += v * b13;
-  t26 += v * b14;
-  t27 += v * b15;
-  v = a[13];
-  t13 += v * b0;
-  t14 += v * b1;
-  t15 += v * b2;
-  t16 += v * b3;
-  t17 += v * b4;
-  t18 += v * b5;
-  t19 += v * b6;
-  t20 += v * b7;
-  t21 += v * b8;
-  t22 += v * b9;
-  t23 += v * b10;
-  t24 += v * b11;
-  t25 += v * b12;
-  t26 += v * b13;
-  t27 += v * b14;
-  t28 += v * b15;
-  v = a[14];
-  t14 += v * b0;
-  t15 += v * b1;
-  t16 += v * b2;
-  t17 += v * b3;
-  t18 += v * b4;
-  t19 += v * b5;
-  t20 += v * b6;
-  t21 += v * b7;
-  t22 += v * b8;
-  t23 += v * b9;
-  t24 += v * b10;
-  t25 += v * b11;
-  t26 += v * b12;
-  t27 += v * b13;
-  t28 += v * b14;
-  t29 += v * b15;
-  v = a[15];
-  t15 += v * b0;
-  t16 += v * b1;
-  t17 += v * b2;
-  t18 += v * b3;
-  t19 += v * b4;
-  t20 += v * b5;
-  t21 += v * b6;
-  t22 += v * b7;
-  t23 += v * b8;
-  t24 += v * b9;
-  t25 += v * b10;
-  t26 += v * b11;
-  t27 += v * b12;
-  t28 += v * b13;
-  t29 += v * b14;
-  t30 += v * b15;
+function M(o, a, b2) {
+  var v2, c, t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0, t6 = 0, t7 = 0, t8 = 0, t9 = 0, t10 = 0, t11 = 0, t12 = 0, t13 = 0, t14 = 0, t15 = 0, t16 = 0, t17 = 0, t18 = 0, t19 = 0, t20 = 0, t21 = 0, t22 = 0, t23 = 0, t24 = 0, t25 = 0, t26 = 0, t27 = 0, t28 = 0, t29 = 0, t30 = 0, b0 = b2[0], b1 = b2[1], b22 = b2[2], b3 = b2[3], b4 = b2[4], b5 = b2[5], b6 = b2[6], b7 = b2[7], b8 = b2[8], b9 = b2[9], b10 = b2[10], b11 = b2[11], b12 = b2[12], b13 = b2[13], b14 = b2[14], b15 = b2[15];
+  v2 = a[0];
+  t0 += v2 * b0;
+  t1 += v2 * b1;
+  t2 += v2 * b22;
+  t3 += v2 * b3;
+  t4 += v2 * b4;
+  t5 += v2 * b5;
+  t6 += v2 * b6;
+  t7 += v2 * b7;
+  t8 += v2 * b8;
+  t9 += v2 * b9;
+  t10 += v2 * b10;
+  t11 += v2 * b11;
+  t12 += v2 * b12;
+  t13 += v2 * b13;
+  t14 += v2 * b14;
+  t15 += v2 * b15;
+  v2 = a[1];
+  t1 += v2 * b0;
+  t2 += v2 * b1;
+  t3 += v2 * b22;
+  t4 += v2 * b3;
+  t5 += v2 * b4;
+  t6 += v2 * b5;
+  t7 += v2 * b6;
+  t8 += v2 * b7;
+  t9 += v2 * b8;
+  t10 += v2 * b9;
+  t11 += v2 * b10;
+  t12 += v2 * b11;
+  t13 += v2 * b12;
+  t14 += v2 * b13;
+  t15 += v2 * b14;
+  t16 += v2 * b15;
+  v2 = a[2];
+  t2 += v2 * b0;
+  t3 += v2 * b1;
+  t4 += v2 * b22;
+  t5 += v2 * b3;
+  t6 += v2 * b4;
+  t7 += v2 * b5;
+  t8 += v2 * b6;
+  t9 += v2 * b7;
+  t10 += v2 * b8;
+  t11 += v2 * b9;
+  t12 += v2 * b10;
+  t13 += v2 * b11;
+  t14 += v2 * b12;
+  t15 += v2 * b13;
+  t16 += v2 * b14;
+  t17 += v2 * b15;
+  v2 = a[3];
+  t3 += v2 * b0;
+  t4 += v2 * b1;
+  t5 += v2 * b22;
+  t6 += v2 * b3;
+  t7 += v2 * b4;
+  t8 += v2 * b5;
+  t9 += v2 * b6;
+  t10 += v2 * b7;
+  t11 += v2 * b8;
+  t12 += v2 * b9;
+  t13 += v2 * b10;
+  t14 += v2 * b11;
+  t15 += v2 * b12;
+  t16 += v2 * b13;
+  t17 += v2 * b14;
+  t18 += v2 * b15;
+  v2 = a[4];
+  t4 += v2 * b0;
+  t5 += v2 * b1;
+  t6 += v2 * b22;
+  t7 += v2 * b3;
+  t8 += v2 * b4;
+  t9 += v2 * b5;
+  t10 += v2 * b6;
+  t11 += v2 * b7;
+  t12 += v2 * b8;
+  t13 += v2 * b9;
+  t14 += v2 * b10;
+  t15 += v2 * b11;
+  t16 += v2 * b12;
+  t17 += v2 * b13;
+  t18 += v2 * b14;
+  t19 += v2 * b15;
+  v2 = a[5];
+  t5 += v2 * b0;
+  t6 += v2 * b1;
+  t7 += v2 * b22;
+  t8 += v2 * b3;
+  t9 += v2 * b4;
+  t10 += v2 * b5;
+  t11 += v2 * b6;
+  t12 += v2 * b7;
+  t13 += v2 * b8;
+  t14 += v2 * b9;
+  t15 += v2 * b10;
+  t16 += v2 * b11;
+  t17 += v2 * b12;
+  t18 += v2 * b13;
+  t19 += v2 * b14;
+  t20 += v2 * b15;
+  v2 = a[6];
+  t6 += v2 * b0;
+  t7 += v2 * b1;
+  t8 += v2 * b22;
+  t9 += v2 * b3;
+  t10 += v2 * b4;
+  t11 += v2 * b5;
+  t12 += v2 * b6;
+  t13 += v2 * b7;
+  t14 += v2 * b8;
+  t15 += v2 * b9;
+  t16 += v2 * b10;
+  t17 += v2 * b11;
+  t18 += v2 * b12;
+  t19 += v2 * b13;
+  t20 += v2 * b14;
+  t21 += v2 * b15;
+  v2 = a[7];
+  t7 += v2 * b0;
+  t8 += v2 * b1;
+  t9 += v2 * b22;
+  t10 += v2 * b3;
+  t11 += v2 * b4;
+  t12 += v2 * b5;
+  t13 += v2 * b6;
+  t14 += v2 * b7;
+  t15 += v2 * b8;
+  t16 += v2 * b9;
+  t17 += v2 * b10;
+  t18 += v2 * b11;
+  t19 += v2 * b12;
+  t20 += v2 * b13;
+  t21 += v2 * b14;
+  t22 += v2 * b15;
+  v2 = a[8];
+  t8 += v2 * b0;
+  t9 += v2 * b1;
+  t10 += v2 * b22;
+  t11 += v2 * b3;
+  t12 += v2 * b4;
+  t13 += v2 * b5;
+  t14 += v2 * b6;
+  t15 += v2 * b7;
+  t16 += v2 * b8;
+  t17 += v2 * b9;
+  t18 += v2 * b10;
+  t19 += v2 * b11;
+  t20 += v2 * b12;
+  t21 += v2 * b13;
+  t22 += v2 * b14;
+  t23 += v2 * b15;
+  v2 = a[9];
+  t9 += v2 * b0;
+  t10 += v2 * b1;
+  t11 += v2 * b22;
+  t12 += v2 * b3;
+  t13 += v2 * b4;
+  t14 += v2 * b5;
+  t15 += v2 * b6;
+  t16 += v2 * b7;
+  t17 += v2 * b8;
+  t18 += v2 * b9;
+  t19 += v2 * b10;
+  t20 += v2 * b11;
+  t21 += v2 * b12;
+  t22 += v2 * b13;
+  t23 += v2 * b14;
+  t24 += v2 * b15;
+  v2 = a[10];
+  t10 += v2 * b0;
+  t11 += v2 * b1;
+  t12 += v2 * b22;
+  t13 += v2 * b3;
+  t14 += v2 * b4;
+  t15 += v2 * b5;
+  t16 += v2 * b6;
+  t17 += v2 * b7;
+  t18 += v2 * b8;
+  t19 += v2 * b9;
+  t20 += v2 * b10;
+  t21 += v2 * b11;
+  t22 += v2 * b12;
+  t23 += v2 * b13;
+  t24 += v2 * b14;
+  t25 += v2 * b15;
+  v2 = a[11];
+  t11 += v2 * b0;
+  t12 += v2 * b1;
+  t13 += v2 * b22;
+  t14 += v2 * b3;
+  t15 += v2 * b4;
+  t16 += v2 * b5;
+  t17 += v2 * b6;
+  t18 += v2 * b7;
+  t19 += v2 * b8;
+  t20 += v2 * b9;
+  t21 += v2 * b10;
+  t22 += v2 * b11;
+  t23 += v2 * b12;
+  t24 += v2 * b13;
+  t25 += v2 * b14;
+  t26 += v2 * b15;
+  v2 = a[12];
+  t12 += v2 * b0;
+  t13 += v2 * b1;
+  t14 += v2 * b22;
+  t15 += v2 * b3;
+  t16 += v2 * b4;
+  t17 += v2 * b5;
+  t18 += v2 * b6;
+  t19 += v2 * b7;
+  t20 += v2 * b8;
+  t21 += v2 * b9;
+  t22 += v2 * b10;
+  t23 += v2 * b11;
+  t24 += v2 * b12;
+  t25 += v2 * b13;
+  t26 += v2 * b14;
+  t27 += v2 * b15;
+  v2 = a[13];
+  t13 += v2 * b0;
+  t14 += v2 * b1;
+  t15 += v2 * b22;
+  t16 += v2 * b3;
+  t17 += v2 * b4;
+  t18 += v2 * b5;
+  t19 += v2 * b6;
+  t20 += v2 * b7;
+  t21 += v2 * b8;
+  t22 += v2 * b9;
+  t23 += v2 * b10;
+  t24 += v2 * b11;
+  t25 += v2 * b12;
+  t26 += v2 * b13;
+  t27 += v2 * b14;
+  t28 += v2 * b15;
+  v2 = a[14];
+  t14 += v2 * b0;
+  t15 += v2 * b1;
+  t16 += v2 * b22;
+  t17 += v2 * b3;
+  t18 += v2 * b4;
+  t19 += v2 * b5;
+  t20 += v2 * b6;
+  t21 += v2 * b7;
+  t22 += v2 * b8;
+  t23 += v2 * b9;
+  t24 += v2 * b10;
+  t25 += v2 * b11;
+  t26 += v2 * b12;
+  t27 += v2 * b13;
+  t28 += v2 * b14;
+  t29 += v2 * b15;
+  v2 = a[15];
+  t15 += v2 * b0;
+  t16 += v2 * b1;
+  t17 += v2 * b22;
+  t18 += v2 * b3;
+  t19 += v2 * b4;
+  t20 += v2 * b5;
+  t21 += v2 * b6;
+  t22 += v2 * b7;
+  t23 += v2 * b8;
+  t24 += v2 * b9;
+  t25 += v2 * b10;
+  t26 += v2 * b11;
+  t27 += v2 * b12;
+  t28 += v2 * b13;
+  t29 += v2 * b14;
+  t30 += v2 * b15;
   t0 += 38 * t16;
   t1 += 38 * t17;
   t2 += 38 * t18;
@@ -95020,104 +95042,104 @@ function M(o, a, b) {
   t13 += 38 * t29;
   t14 += 38 * t30;
   c = 1;
-  v = t0 + c + 65535;
-  c = Math.floor(v / 65536);
-  t0 = v - c * 65536;
-  v = t1 + c + 65535;
-  c = Math.floor(v / 65536);
-  t1 = v - c * 65536;
-  v = t2 + c + 65535;
-  c = Math.floor(v / 65536);
-  t2 = v - c * 65536;
-  v = t3 + c + 65535;
-  c = Math.floor(v / 65536);
-  t3 = v - c * 65536;
-  v = t4 + c + 65535;
-  c = Math.floor(v / 65536);
-  t4 = v - c * 65536;
-  v = t5 + c + 65535;
-  c = Math.floor(v / 65536);
-  t5 = v - c * 65536;
-  v = t6 + c + 65535;
-  c = Math.floor(v / 65536);
-  t6 = v - c * 65536;
-  v = t7 + c + 65535;
-  c = Math.floor(v / 65536);
-  t7 = v - c * 65536;
-  v = t8 + c + 65535;
-  c = Math.floor(v / 65536);
-  t8 = v - c * 65536;
-  v = t9 + c + 65535;
-  c = Math.floor(v / 65536);
-  t9 = v - c * 65536;
-  v = t10 + c + 65535;
-  c = Math.floor(v / 65536);
-  t10 = v - c * 65536;
-  v = t11 + c + 65535;
-  c = Math.floor(v / 65536);
-  t11 = v - c * 65536;
-  v = t12 + c + 65535;
-  c = Math.floor(v / 65536);
-  t12 = v - c * 65536;
-  v = t13 + c + 65535;
-  c = Math.floor(v / 65536);
-  t13 = v - c * 65536;
-  v = t14 + c + 65535;
-  c = Math.floor(v / 65536);
-  t14 = v - c * 65536;
-  v = t15 + c + 65535;
-  c = Math.floor(v / 65536);
-  t15 = v - c * 65536;
+  v2 = t0 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t0 = v2 - c * 65536;
+  v2 = t1 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t1 = v2 - c * 65536;
+  v2 = t2 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t2 = v2 - c * 65536;
+  v2 = t3 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t3 = v2 - c * 65536;
+  v2 = t4 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t4 = v2 - c * 65536;
+  v2 = t5 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t5 = v2 - c * 65536;
+  v2 = t6 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t6 = v2 - c * 65536;
+  v2 = t7 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t7 = v2 - c * 65536;
+  v2 = t8 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t8 = v2 - c * 65536;
+  v2 = t9 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t9 = v2 - c * 65536;
+  v2 = t10 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t10 = v2 - c * 65536;
+  v2 = t11 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t11 = v2 - c * 65536;
+  v2 = t12 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t12 = v2 - c * 65536;
+  v2 = t13 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t13 = v2 - c * 65536;
+  v2 = t14 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t14 = v2 - c * 65536;
+  v2 = t15 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t15 = v2 - c * 65536;
   t0 += c - 1 + 37 * (c - 1);
   c = 1;
-  v = t0 + c + 65535;
-  c = Math.floor(v / 65536);
-  t0 = v - c * 65536;
-  v = t1 + c + 65535;
-  c = Math.floor(v / 65536);
-  t1 = v - c * 65536;
-  v = t2 + c + 65535;
-  c = Math.floor(v / 65536);
-  t2 = v - c * 65536;
-  v = t3 + c + 65535;
-  c = Math.floor(v / 65536);
-  t3 = v - c * 65536;
-  v = t4 + c + 65535;
-  c = Math.floor(v / 65536);
-  t4 = v - c * 65536;
-  v = t5 + c + 65535;
-  c = Math.floor(v / 65536);
-  t5 = v - c * 65536;
-  v = t6 + c + 65535;
-  c = Math.floor(v / 65536);
-  t6 = v - c * 65536;
-  v = t7 + c + 65535;
-  c = Math.floor(v / 65536);
-  t7 = v - c * 65536;
-  v = t8 + c + 65535;
-  c = Math.floor(v / 65536);
-  t8 = v - c * 65536;
-  v = t9 + c + 65535;
-  c = Math.floor(v / 65536);
-  t9 = v - c * 65536;
-  v = t10 + c + 65535;
-  c = Math.floor(v / 65536);
-  t10 = v - c * 65536;
-  v = t11 + c + 65535;
-  c = Math.floor(v / 65536);
-  t11 = v - c * 65536;
-  v = t12 + c + 65535;
-  c = Math.floor(v / 65536);
-  t12 = v - c * 65536;
-  v = t13 + c + 65535;
-  c = Math.floor(v / 65536);
-  t13 = v - c * 65536;
-  v = t14 + c + 65535;
-  c = Math.floor(v / 65536);
-  t14 = v - c * 65536;
-  v = t15 + c + 65535;
-  c = Math.floor(v / 65536);
-  t15 = v - c * 65536;
+  v2 = t0 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t0 = v2 - c * 65536;
+  v2 = t1 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t1 = v2 - c * 65536;
+  v2 = t2 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t2 = v2 - c * 65536;
+  v2 = t3 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t3 = v2 - c * 65536;
+  v2 = t4 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t4 = v2 - c * 65536;
+  v2 = t5 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t5 = v2 - c * 65536;
+  v2 = t6 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t6 = v2 - c * 65536;
+  v2 = t7 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t7 = v2 - c * 65536;
+  v2 = t8 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t8 = v2 - c * 65536;
+  v2 = t9 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t9 = v2 - c * 65536;
+  v2 = t10 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t10 = v2 - c * 65536;
+  v2 = t11 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t11 = v2 - c * 65536;
+  v2 = t12 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t12 = v2 - c * 65536;
+  v2 = t13 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t13 = v2 - c * 65536;
+  v2 = t14 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t14 = v2 - c * 65536;
+  v2 = t15 + c + 65535;
+  c = Math.floor(v2 / 65536);
+  t15 = v2 - c * 65536;
   t0 += c - 1 + 37 * (c - 1);
   o[0] = t0;
   o[1] = t1;
@@ -95159,59 +95181,59 @@ function pow2523(o, i2) {
   }
   for (a = 0; a < 16; a++) o[a] = c[a];
 }
-function crypto_scalarmult(q2, n, p) {
-  var z = new Uint8Array(32);
+function crypto_scalarmult(q3, n, p2) {
+  var z2 = new Uint8Array(32);
   var x2 = new Float64Array(80), r, i2;
-  var a = gf(), b = gf(), c = gf(), d = gf(), e = gf(), f = gf();
-  for (i2 = 0; i2 < 31; i2++) z[i2] = n[i2];
-  z[31] = n[31] & 127 | 64;
-  z[0] &= 248;
-  unpack25519(x2, p);
+  var a = gf(), b2 = gf(), c = gf(), d = gf(), e = gf(), f2 = gf();
+  for (i2 = 0; i2 < 31; i2++) z2[i2] = n[i2];
+  z2[31] = n[31] & 127 | 64;
+  z2[0] &= 248;
+  unpack25519(x2, p2);
   for (i2 = 0; i2 < 16; i2++) {
-    b[i2] = x2[i2];
+    b2[i2] = x2[i2];
     d[i2] = a[i2] = c[i2] = 0;
   }
   a[0] = d[0] = 1;
   for (i2 = 254; i2 >= 0; --i2) {
-    r = z[i2 >>> 3] >>> (i2 & 7) & 1;
-    sel25519(a, b, r);
+    r = z2[i2 >>> 3] >>> (i2 & 7) & 1;
+    sel25519(a, b2, r);
     sel25519(c, d, r);
     A(e, a, c);
     Z(a, a, c);
-    A(c, b, d);
-    Z(b, b, d);
+    A(c, b2, d);
+    Z(b2, b2, d);
     S(d, e);
-    S(f, a);
+    S(f2, a);
     M(a, c, a);
-    M(c, b, e);
+    M(c, b2, e);
     A(e, a, c);
     Z(a, a, c);
-    S(b, a);
-    Z(c, d, f);
+    S(b2, a);
+    Z(c, d, f2);
     M(a, c, _121665);
     A(a, a, d);
     M(c, c, a);
-    M(a, d, f);
-    M(d, b, x2);
-    S(b, e);
-    sel25519(a, b, r);
+    M(a, d, f2);
+    M(d, b2, x2);
+    S(b2, e);
+    sel25519(a, b2, r);
     sel25519(c, d, r);
   }
   for (i2 = 0; i2 < 16; i2++) {
     x2[i2 + 16] = a[i2];
     x2[i2 + 32] = c[i2];
-    x2[i2 + 48] = b[i2];
+    x2[i2 + 48] = b2[i2];
     x2[i2 + 64] = d[i2];
   }
   var x32 = x2.subarray(32);
   var x16 = x2.subarray(16);
   inv25519(x32, x32);
   M(x16, x16, x32);
-  pack25519(q2, x16);
+  pack25519(q3, x16);
   return 0;
 }
-function crypto_scalarmult_base(q2, n) {
-  return crypto_scalarmult(q2, n, _9);
+function crypto_scalarmult_base(q3, n) {
+  return crypto_scalarmult(q3, n, _9);
 }
 function crypto_box_keypair(y, x2) {
   randombytes(x2, 32);
@@ -95379,15 +95401,15 @@ var K = [
   1816402316,
   1246189591
 ];
-function crypto_hashblocks_hl(hh, hl, m, n) {
-  var wh = new Int32Array(16), wl = new Int32Array(16), bh0, bh1, bh2, bh3, bh4, bh5, bh6, bh7, bl0, bl1, bl2, bl3, bl4, bl5, bl6, bl7, th, tl, i2, j, h, l, a, b, c, d;
+function crypto_hashblocks_hl(hh, hl, m2, n) {
+  var wh = new Int32Array(16), wl = new Int32Array(16), bh0, bh1, bh2, bh3, bh4, bh5, bh6, bh7, bl0, bl1, bl2, bl3, bl4, bl5, bl6, bl7, th, tl, i2, j2, h, l, a, b2, c, d;
   var ah0 = hh[0], ah1 = hh[1], ah2 = hh[2], ah3 = hh[3], ah4 = hh[4], ah5 = hh[5], ah6 = hh[6], ah7 = hh[7], al0 = hl[0], al1 = hl[1], al2 = hl[2], al3 = hl[3], al4 = hl[4], al5 = hl[5], al6 = hl[6], al7 = hl[7];
   var pos = 0;
   while (n >= 128) {
     for (i2 = 0; i2 < 16; i2++) {
-      j = 8 * i2 + pos;
-      wh[i2] = m[j + 0] << 24 | m[j + 1] << 16 | m[j + 2] << 8 | m[j + 3];
-      wl[i2] = m[j + 4] << 24 | m[j + 5] << 16 | m[j + 6] << 8 | m[j + 7];
+      j2 = 8 * i2 + pos;
+      wh[i2] = m2[j2 + 0] << 24 | m2[j2 + 1] << 16 | m2[j2 + 2] << 8 | m2[j2 + 3];
+      wl[i2] = m2[j2 + 4] << 24 | m2[j2 + 5] << 16 | m2[j2 + 6] << 8 | m2[j2 + 7];
     }
     for (i2 = 0; i2 < 80; i2++) {
       bh0 = ah0;
@@ -95409,78 +95431,78 @@ function crypto_hashblocks_hl(hh, hl, m, n) {
       h = ah7;
       l = al7;
       a = l & 65535;
-      b = l >>> 16;
+      b2 = l >>> 16;
       c = h & 65535;
       d = h >>> 16;
       h = (ah4 >>> 14 | al4 << 32 - 14) ^ (ah4 >>> 18 | al4 << 32 - 18) ^ (al4 >>> 41 - 32 | ah4 << 32 - (41 - 32));
       l = (al4 >>> 14 | ah4 << 32 - 14) ^ (al4 >>> 18 | ah4 << 32 - 18) ^ (ah4 >>> 41 - 32 | al4 << 32 - (41 - 32));
       a += l & 65535;
-      b += l >>> 16;
+      b2 += l >>> 16;
       c += h & 65535;
       d += h >>> 16;
       h = ah4 & ah5 ^ ~ah4 & ah6;
       l = al4 & al5 ^ ~al4 & al6;
       a += l & 65535;
-      b += l >>> 16;
+      b2 += l >>> 16;
       c += h & 65535;
       d += h >>> 16;
       h = K[i2 * 2];
       l = K[i2 * 2 + 1];
       a += l & 65535;
-      b += l >>> 16;
+      b2 += l >>> 16;
       c += h & 65535;
       d += h >>> 16;
       h = wh[i2 % 16];
       l = wl[i2 % 16];
       a += l & 65535;
-      b += l >>> 16;
+      b2 += l >>> 16;
       c += h & 65535;
       d += h >>> 16;
-      b += a >>> 16;
-      c += b >>> 16;
+      b2 += a >>> 16;
+      c += b2 >>> 16;
       d += c >>> 16;
       th = c & 65535 | d << 16;
-      tl = a & 65535 | b << 16;
+      tl = a & 65535 | b2 << 16;
       h = th;
       l = tl;
       a = l & 65535;
-      b = l >>> 16;
+      b2 = l >>> 16;
       c = h & 65535;
       d = h >>> 16;
       h = (ah0 >>> 28 | al0 << 32 - 28) ^ (al0 >>> 34 - 32 | ah0 << 32 - (34 - 32)) ^ (al0 >>> 39 - 32 | ah0 << 32 - (39 - 32));
       l = (al0 >>> 28 | ah0 << 32 - 28) ^ (ah0 >>> 34 - 32 | al0 << 32 - (34 - 32)) ^ (ah0 >>> 39 - 32 | al0 << 32 - (39 - 32));
       a += l & 65535;
-      b += l >>> 16;
+      b2 += l >>> 16;
       c += h & 65535;
       d += h >>> 16;
       h = ah0 & ah1 ^ ah0 & ah2 ^ ah1 & ah2;
       l = al0 & al1 ^ al0 & al2 ^ al1 & al2;
       a += l & 65535;
-      b += l >>> 16;
+      b2 += l >>> 16;
       c += h & 65535;
       d += h >>> 16;
-      b += a >>> 16;
-      c += b >>> 16;
+      b2 += a >>> 16;
+      c += b2 >>> 16;
       d += c >>> 16;
       bh7 = c & 65535 | d << 16;
-      bl7 = a & 65535 | b << 16;
+      bl7 = a & 65535 | b2 << 16;
       h = bh3;
       l = bl3;
       a = l & 65535;
-      b = l >>> 16;
+      b2 = l >>> 16;
       c = h & 65535;
       d = h >>> 16;
       h = th;
       l = tl;
       a += l & 65535;
-      b += l >>> 16;
+      b2 += l >>> 16;
       c += h & 65535;
       d += h >>> 16;
-      b += a >>> 16;
-      c += b >>> 16;
+      b2 += a >>> 16;
+      c += b2 >>> 16;
       d += c >>> 16;
       bh3 = c & 65535 | d << 16;
-      bl3 = a & 65535 | b << 16;
+      bl3 = a & 65535 | b2 << 16;
       ah1 = bh0;
       ah2 = bh1;
       ah3 = bh2;
@@ -95498,186 +95520,186 @@ function crypto_hashblocks_hl(hh, hl, m, n) {
       al7 = bl6;
       al0 = bl7;
       if (i2 % 16 === 15) {
-        for (j = 0; j < 16; j++) {
-          h = wh[j];
-          l = wl[j];
+        for (j2 = 0; j2 < 16; j2++) {
+          h = wh[j2];
+          l = wl[j2];
           a = l & 65535;
-          b = l >>> 16;
+          b2 = l >>> 16;
           c = h & 65535;
           d = h >>> 16;
-          h = wh[(j + 9) % 16];
-          l = wl[(j + 9) % 16];
+          h = wh[(j2 + 9) % 16];
+          l = wl[(j2 + 9) % 16];
           a += l & 65535;
-          b += l >>> 16;
+          b2 += l >>> 16;
           c += h & 65535;
           d += h >>> 16;
-          th = wh[(j + 1) % 16];
-          tl = wl[(j + 1) % 16];
+          th = wh[(j2 + 1) % 16];
+          tl = wl[(j2 + 1) % 16];
           h = (th >>> 1 | tl << 32 - 1) ^ (th >>> 8 | tl << 32 - 8) ^ th >>> 7;
           l = (tl >>> 1 | th << 32 - 1) ^ (tl >>> 8 | th << 32 - 8) ^ (tl >>> 7 | th << 32 - 7);
           a += l & 65535;
-          b += l >>> 16;
+          b2 += l >>> 16;
           c += h & 65535;
           d += h >>> 16;
-          th = wh[(j + 14) % 16];
-          tl = wl[(j + 14) % 16];
+          th = wh[(j2 + 14) % 16];
+          tl = wl[(j2 + 14) % 16];
           h = (th >>> 19 | tl << 32 - 19) ^ (tl >>> 61 - 32 | th << 32 - (61 - 32)) ^ th >>> 6;
           l = (tl >>> 19 | th << 32 - 19) ^ (th >>> 61 - 32 | tl << 32 - (61 - 32)) ^ (tl >>> 6 | th << 32 - 6);
           a += l & 65535;
-          b += l >>> 16;
+          b2 += l >>> 16;
           c += h & 65535;
           d += h >>> 16;
-          b += a >>> 16;
-          c += b >>> 16;
+          b2 += a >>> 16;
+          c += b2 >>> 16;
           d += c >>> 16;
-          wh[j] = c & 65535 | d << 16;
-          wl[j] = a & 65535 | b << 16;
+          wh[j2] = c & 65535 | d << 16;
+          wl[j2] = a & 65535 | b2 << 16;
         }
       }
     }
     h = ah0;
     l = al0;
     a = l & 65535;
-    b = l >>> 16;
+    b2 = l >>> 16;
     c = h & 65535;
     d = h >>> 16;
     h = hh[0];
     l = hl[0];
     a += l & 65535;
-    b += l >>> 16;
+    b2 += l >>> 16;
     c += h & 65535;
     d += h >>> 16;
-    b += a >>> 16;
-    c += b >>> 16;
+    b2 += a >>> 16;
+    c += b2 >>> 16;
     d += c >>> 16;
     hh[0] = ah0 = c & 65535 | d << 16;
-    hl[0] = al0 = a & 65535 | b << 16;
+    hl[0] = al0 = a & 65535 | b2 << 16;
     h = ah1;
     l = al1;
     a = l & 65535;
-    b = l >>> 16;
+    b2 = l >>> 16;
     c = h & 65535;
     d = h >>> 16;
     h = hh[1];
     l = hl[1];
     a += l & 65535;
-    b += l >>> 16;
+    b2 += l >>> 16;
     c += h & 65535;
     d += h >>> 16;
-    b += a >>> 16;
-    c += b >>> 16;
+    b2 += a >>> 16;
+    c += b2 >>> 16;
     d += c >>> 16;
     hh[1] = ah1 = c & 65535 | d << 16;
-    hl[1] = al1 = a & 65535 | b << 16;
+    hl[1] = al1 = a & 65535 | b2 << 16;
     h = ah2;
     l = al2;
     a = l & 65535;
-    b = l >>> 16;
+    b2 = l >>> 16;
     c = h & 65535;
     d = h >>> 16;
     h = hh[2];
     l = hl[2];
     a += l & 65535;
-    b += l >>> 16;
+    b2 += l >>> 16;
     c += h & 65535;
     d += h >>> 16;
-    b += a >>> 16;
-    c += b >>> 16;
+    b2 += a >>> 16;
+    c += b2 >>> 16;
     d += c >>> 16;
     hh[2] = ah2 = c & 65535 | d << 16;
-    hl[2] = al2 = a & 65535 | b << 16;
+    hl[2] = al2 = a & 65535 | b2 << 16;
     h = ah3;
     l = al3;
     a = l & 65535;
-    b = l >>> 16;
+    b2 = l >>> 16;
     c = h & 65535;
     d = h >>> 16;
     h = hh[3];
     l = hl[3];
     a += l & 65535;
-    b += l >>> 16;
+    b2 += l >>> 16;
     c += h & 65535;
     d += h >>> 16;
-    b += a >>> 16;
-    c += b >>> 16;
+    b2 += a >>> 16;
+    c += b2 >>> 16;
     d += c >>> 16;
     hh[3] = ah3 = c & 65535 | d << 16;
-    hl[3] = al3 = a & 65535 | b << 16;
+    hl[3] = al3 = a & 65535 | b2 << 16;
     h = ah4;
     l = al4;
     a = l & 65535;
-    b = l >>> 16;
+    b2 = l >>> 16;
     c = h & 65535;
     d = h >>> 16;
     h = hh[4];
     l = hl[4];
     a += l & 65535;
-    b += l >>> 16;
+    b2 += l >>> 16;
     c += h & 65535;
     d += h >>> 16;
-    b += a >>> 16;
-    c += b >>> 16;
+    b2 += a >>> 16;
+    c += b2 >>> 16;
     d += c >>> 16;
     hh[4] = ah4 = c & 65535 | d << 16;
-    hl[4] = al4 = a & 65535 | b << 16;
+    hl[4] = al4 = a & 65535 | b2 << 16;
     h = ah5;
     l = al5;
     a = l & 65535;
-    b = l >>> 16;
+    b2 = l >>> 16;
     c = h & 65535;
     d = h >>> 16;
     h = hh[5];
     l = hl[5];
     a += l & 65535;
-    b += l >>> 16;
+    b2 += l >>> 16;
     c += h & 65535;
     d += h >>> 16;
-    b += a >>> 16;
-    c += b >>> 16;
+    b2 += a >>> 16;
+    c += b2 >>> 16;
     d += c >>> 16;
     hh[5] = ah5 = c & 65535 | d << 16;
-    hl[5] = al5 = a & 65535 | b << 16;
+    hl[5] = al5 = a & 65535 | b2 << 16;
     h = ah6;
     l = al6;
     a = l & 65535;
-    b = l >>> 16;
+    b2 = l >>> 16;
     c = h & 65535;
     d = h >>> 16;
     h = hh[6];
     l = hl[6];
     a += l & 65535;
-    b += l >>> 16;
+    b2 += l >>> 16;
     c += h & 65535;
     d += h >>> 16;
-    b += a >>> 16;
-    c += b >>> 16;
+    b2 += a >>> 16;
+    c += b2 >>> 16;
     d += c >>> 16;
     hh[6] = ah6 = c & 65535 | d << 16;
-    hl[6] = al6 = a & 65535 | b << 16;
+    hl[6] = al6 = a & 65535 | b2 << 16;
     h = ah7;
     l = al7;
     a = l & 65535;
-    b = l >>> 16;
+    b2 = l >>> 16;
     c = h & 65535;
     d = h >>> 16;
     h = hh[7];
     l = hl[7];
     a += l & 65535;
-    b += l >>> 16;
+    b2 += l >>> 16;
     c += h & 65535;
     d += h >>> 16;
-    b += a >>> 16;
-    c += b >>> 16;
+    b2 += a >>> 16;
+    c += b2 >>> 16;
     d += c >>> 16;
     hh[7] = ah7 = c & 65535 | d << 16;
-    hl[7] = al7 = a & 65535 | b << 16;
+    hl[7] = al7 = a & 65535 | b2 << 16;
     pos += 128;
     n -= 128;
   }
   return n;
 }
-function crypto_hash(out, m, n) {
-  var hh = new Int32Array(8), hl = new Int32Array(8), x2 = new Uint8Array(256), i2, b = n;
+function crypto_hash(out, m2, n) {
+  var hh = new Int32Array(8), hl = new Int32Array(8), x2 = new Uint8Array(256), i2, b2 = n;
   hh[0] = 1779033703;
   hh[1] = 3144134277;
   hh[2] = 1013904242;
@@ -95694,108 +95716,108 @@ function crypto_hash(out, m, n) {
   hl[5] = 725511199;
   hl[6] = 4215389547;
   hl[7] = 327033209;
-  crypto_hashblocks_hl(hh, hl, m, n);
+  crypto_hashblocks_hl(hh, hl, m2, n);
   n %= 128;
-  for (i2 = 0; i2 < n; i2++) x2[i2] = m[b - n + i2];
+  for (i2 = 0; i2 < n; i2++) x2[i2] = m2[b2 - n + i2];
   x2[n] = 128;
   n = 256 - 128 * (n < 112 ? 1 : 0);
   x2[n - 9] = 0;
-  ts64(x2, n - 8, b / 536870912 | 0, b << 3);
+  ts64(x2, n - 8, b2 / 536870912 | 0, b2 << 3);
   crypto_hashblocks_hl(hh, hl, x2, n);
   for (i2 = 0; i2 < 8; i2++) ts64(out, 8 * i2, hh[i2], hl[i2]);
   return 0;
 }
-function add(p, q2) {
-  var a = gf(), b = gf(), c = gf(), d = gf(), e = gf(), f = gf(), g = gf(), h = gf(), t = gf();
-  Z(a, p[1], p[0]);
-  Z(t, q2[1], q2[0]);
+function add(p2, q3) {
+  var a = gf(), b2 = gf(), c = gf(), d = gf(), e = gf(), f2 = gf(), g2 = gf(), h = gf(), t = gf();
+  Z(a, p2[1], p2[0]);
+  Z(t, q3[1], q3[0]);
   M(a, a, t);
-  A(b, p[0], p[1]);
-  A(t, q2[0], q2[1]);
-  M(b, b, t);
-  M(c, p[3], q2[3]);
+  A(b2, p2[0], p2[1]);
+  A(t, q3[0], q3[1]);
+  M(b2, b2, t);
+  M(c, p2[3], q3[3]);
   M(c, c, D2);
-  M(d, p[2], q2[2]);
+  M(d, p2[2], q3[2]);
   A(d, d, d);
-  Z(e, b, a);
-  Z(f, d, c);
-  A(g, d, c);
-  A(h, b, a);
-  M(p[0], e, f);
-  M(p[1], h, g);
-  M(p[2], g, f);
-  M(p[3], e, h);
+  Z(e, b2, a);
+  Z(f2, d, c);
+  A(g2, d, c);
+  A(h, b2, a);
+  M(p2[0], e, f2);
+  M(p2[1], h, g2);
+  M(p2[2], g2, f2);
+  M(p2[3], e, h);
 }
-function cswap(p, q2, b) {
+function cswap(p2, q3, b2) {
   var i2;
   for (i2 = 0; i2 < 4; i2++) {
-    sel25519(p[i2], q2[i2], b);
+    sel25519(p2[i2], q3[i2], b2);
   }
 }
-function pack(r, p) {
-  var tx = gf(), ty = gf(), zi = gf();
-  inv25519(zi, p[2]);
-  M(tx, p[0], zi);
-  M(ty, p[1], zi);
+function pack(r, p2) {
+  var tx = gf(), ty = gf(), zi2 = gf();
+  inv25519(zi2, p2[2]);
+  M(tx, p2[0], zi2);
+  M(ty, p2[1], zi2);
   pack25519(r, ty);
   r[31] ^= par25519(tx) << 7;
 }
-function scalarmult(p, q2, s) {
-  var b, i2;
-  set25519(p[0], gf0);
-  set25519(p[1], gf1);
-  set25519(p[2], gf1);
-  set25519(p[3], gf0);
+function scalarmult(p2, q3, s3) {
+  var b2, i2;
+  set25519(p2[0], gf0);
+  set25519(p2[1], gf1);
+  set25519(p2[2], gf1);
+  set25519(p2[3], gf0);
   for (i2 = 255; i2 >= 0; --i2) {
-    b = s[i2 / 8 | 0] >> (i2 & 7) & 1;
-    cswap(p, q2, b);
-    add(q2, p);
-    add(p, p);
-    cswap(p, q2, b);
+    b2 = s3[i2 / 8 | 0] >> (i2 & 7) & 1;
+    cswap(p2, q3, b2);
+    add(q3, p2);
+    add(p2, p2);
+    cswap(p2, q3, b2);
   }
 }
-function scalarbase(p, s) {
-  var q2 = [gf(), gf(), gf(), gf()];
-  set25519(q2[0], X);
-  set25519(q2[1], Y);
-  set25519(q2[2], gf1);
-  M(q2[3], X, Y);
-  scalarmult(p, q2, s);
+function scalarbase(p2, s3) {
+  var q3 = [gf(), gf(), gf(), gf()];
+  set25519(q3[0], X);
+  set25519(q3[1], Y);
+  set25519(q3[2], gf1);
+  M(q3[3], X, Y);
+  scalarmult(p2, q3, s3);
 }
 function crypto_sign_keypair(pk, sk, seeded) {
   var d = new Uint8Array(64);
-  var p = [gf(), gf(), gf(), gf()];
+  var p2 = [gf(), gf(), gf(), gf()];
   var i2;
   if (!seeded) randombytes(sk, 32);
   crypto_hash(d, sk, 32);
   d[0] &= 248;
   d[31] &= 127;
   d[31] |= 64;
-  scalarbase(p, d);
-  pack(pk, p);
+  scalarbase(p2, d);
+  pack(pk, p2);
   for (i2 = 0; i2 < 32; i2++) sk[i2 + 32] = pk[i2];
   return 0;
 }
 var L = new Float64Array([237, 211, 245, 92, 26, 99, 18, 88, 214, 156, 247, 162, 222, 249, 222, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16]);
 function modL(r, x2) {
-  var carry, i2, j, k;
+  var carry, i2, j2, k2;
   for (i2 = 63; i2 >= 32; --i2) {
     carry = 0;
-    for (j = i2 - 32, k = i2 - 12; j < k; ++j) {
-      x2[j] += carry - 16 * x2[i2] * L[j - (i2 - 32)];
-      carry = Math.floor((x2[j] + 128) / 256);
-      x2[j] -= carry * 256;
+    for (j2 = i2 - 32, k2 = i2 - 12; j2 < k2; ++j2) {
+      x2[j2] += carry - 16 * x2[i2] * L[j2 - (i2 - 32)];
+      carry = Math.floor((x2[j2] + 128) / 256);
+      x2[j2] -= carry * 256;
     }
-    x2[j] += carry;
+    x2[j2] += carry;
     x2[i2] = 0;
   }
   carry = 0;
-  for (j = 0; j < 32; j++) {
-    x2[j] += carry - (x2[31] >> 4) * L[j];
-    carry = x2[j] >> 8;
-    x2[j] &= 255;
+  for (j2 = 0; j2 < 32; j2++) {
+    x2[j2] += carry - (x2[31] >> 4) * L[j2];
+    carry = x2[j2] >> 8;
+    x2[j2] &= 255;
   }
-  for (j = 0; j < 32; j++) x2[j] -= carry * L[j];
+  for (j2 = 0; j2 < 32; j2++) x2[j2] -= carry * L[j2];
   for (i2 = 0; i2 < 32; i2++) {
     x2[i2 + 1] += x2[i2] >> 8;
     r[i2] = x2[i2] & 255;
@@ -95807,38 +95829,38 @@ function reduce(r) {
   for (i2 = 0; i2 < 64; i2++) r[i2] = 0;
   modL(r, x2);
 }
-function crypto_sign(sm, m, n, sk) {
+function crypto_sign(sm, m2, n, sk) {
   var d = new Uint8Array(64), h = new Uint8Array(64), r = new Uint8Array(64);
-  var i2, j, x2 = new Float64Array(64);
-  var p = [gf(), gf(), gf(), gf()];
+  var i2, j2, x2 = new Float64Array(64);
+  var p2 = [gf(), gf(), gf(), gf()];
   crypto_hash(d, sk, 32);
   d[0] &= 248;
   d[31] &= 127;
   d[31] |= 64;
   var smlen = n + 64;
-  for (i2 = 0; i2 < n; i2++) sm[64 + i2] = m[i2];
+  for (i2 = 0; i2 < n; i2++) sm[64 + i2] = m2[i2];
   for (i2 = 0; i2 < 32; i2++) sm[32 + i2] = d[32 + i2];
   crypto_hash(r, sm.subarray(32), n + 32);
   reduce(r);
-  scalarbase(p, r);
-  pack(sm, p);
+  scalarbase(p2, r);
+  pack(sm, p2);
   for (i2 = 32; i2 < 64; i2++) sm[i2] = sk[i2];
   crypto_hash(h, sm, n + 64);
   reduce(h);
   for (i2 = 0; i2 < 64; i2++) x2[i2] = 0;
   for (i2 = 0; i2 < 32; i2++) x2[i2] = r[i2];
   for (i2 = 0; i2 < 32; i2++) {
-    for (j = 0; j < 32; j++) {
-      x2[i2 + j] += h[i2] * d[j];
+    for (j2 = 0; j2 < 32; j2++) {
+      x2[i2 + j2] += h[i2] * d[j2];
     }
   }
   modL(sm.subarray(32), x2);
   return smlen;
 }
-function unpackneg(r, p) {
+function unpackneg(r, p2) {
   var t = gf(), chk = gf(), num2 = gf(), den = gf(), den2 = gf(), den4 = gf(), den6 = gf();
   set25519(r[2], gf1);
-  unpack25519(r[1], p);
+  unpack25519(r[1], p2);
   S(num2, r[1]);
   M(den, num2, D);
   Z(num2, num2, r[2]);
@@ -95859,30 +95881,30 @@ function unpackneg(r, p) {
   S(chk, r[0]);
   M(chk, chk, den);
   if (neq25519(chk, num2)) return -1;
-  if (par25519(r[0]) === p[31] >> 7) Z(r[0], gf0, r[0]);
+  if (par25519(r[0]) === p2[31] >> 7) Z(r[0], gf0, r[0]);
   M(r[3], r[0], r[1]);
   return 0;
 }
-function crypto_sign_open(m, sm, n, pk) {
+function crypto_sign_open(m2, sm, n, pk) {
   var i2;
   var t = new Uint8Array(32), h = new Uint8Array(64);
-  var p = [gf(), gf(), gf(), gf()], q2 = [gf(), gf(), gf(), gf()];
+  var p2 = [gf(), gf(), gf(), gf()], q3 = [gf(), gf(), gf(), gf()];
   if (n < 64) return -1;
-  if (unpackneg(q2, pk)) return -1;
-  for (i2 = 0; i2 < n; i2++) m[i2] = sm[i2];
-  for (i2 = 0; i2 < 32; i2++) m[i2 + 32] = pk[i2];
-  crypto_hash(h, m, n);
+  if (unpackneg(q3, pk)) return -1;
+  for (i2 = 0; i2 < n; i2++) m2[i2] = sm[i2];
+  for (i2 = 0; i2 < 32; i2++) m2[i2 + 32] = pk[i2];
+  crypto_hash(h, m2, n);
   reduce(h);
-  scalarmult(p, q2, h);
-  scalarbase(q2, sm.subarray(32));
-  add(p, q2);
-  pack(t, p);
+  scalarmult(p2, q3, h);
+  scalarbase(q3, sm.subarray(32));
+  add(p2, q3);
+  pack(t, p2);
   n -= 64;
   if (crypto_verify_32(sm, 0, t, 0)) {
-    for (i2 = 0; i2 < n; i2++) m[i2] = 0;
+    for (i2 = 0; i2 < n; i2++) m2[i2] = 0;
     return -1;
   }
-  for (i2 = 0; i2 < n; i2++) m[i2] = sm[i2 + 64];
+  for (i2 = 0; i2 < n; i2++) m2[i2] = sm[i2 + 64];
   return n;
 }
 var crypto_scalarmult_BYTES = 32;
@@ -95902,13 +95924,13 @@ function checkArrayTypes() {
 function cleanup(arr) {
   for (var i2 = 0; i2 < arr.length; i2++) arr[i2] = 0;
 }
-nacl.scalarMult = function(n, p) {
-  checkArrayTypes(n, p);
+nacl.scalarMult = function(n, p2) {
+  checkArrayTypes(n, p2);
   if (n.length !== crypto_scalarmult_SCALARBYTES) throw new Error("bad n size");
-  if (p.length !== crypto_scalarmult_BYTES) throw new Error("bad p size");
-  var q2 = new Uint8Array(crypto_scalarmult_BYTES);
-  crypto_scalarmult(q2, n, p);
-  return q2;
+  if (p2.length !== crypto_scalarmult_BYTES) throw new Error("bad p size");
+  var q3 = new Uint8Array(crypto_scalarmult_BYTES);
+  crypto_scalarmult(q3, n, p2);
+  return q3;
 };
 nacl.box = {};
 nacl.box.keyPair = function() {
@@ -95946,11 +95968,11 @@ nacl.sign.detached.verify = function(msg, sig, publicKey) {
   if (publicKey.length !== crypto_sign_PUBLICKEYBYTES)
     throw new Error("bad public key size");
   var sm = new Uint8Array(crypto_sign_BYTES + msg.length);
-  var m = new Uint8Array(crypto_sign_BYTES + msg.length);
+  var m2 = new Uint8Array(crypto_sign_BYTES + msg.length);
   var i2;
   for (i2 = 0; i2 < crypto_sign_BYTES; i2++) sm[i2] = sig[i2];
   for (i2 = 0; i2 < msg.length; i2++) sm[i2 + crypto_sign_BYTES] = msg[i2];
-  return crypto_sign_open(m, sm, sm.length, publicKey) >= 0;
+  return crypto_sign_open(m2, sm, sm.length, publicKey) >= 0;
 };
 nacl.sign.keyPair = function() {
   var pk = new Uint8Array(crypto_sign_PUBLICKEYBYTES);
@@ -95983,12 +96005,12 @@ nacl.setPRNG = function(fn) {
   if (crypto$1 && crypto$1.getRandomValues) {
     var QUOTA = 65536;
     nacl.setPRNG(function(x2, n) {
-      var i2, v = new Uint8Array(n);
+      var i2, v2 = new Uint8Array(n);
       for (i2 = 0; i2 < n; i2 += QUOTA) {
-        crypto$1.getRandomValues(v.subarray(i2, i2 + Math.min(n - i2, QUOTA)));
+        crypto$1.getRandomValues(v2.subarray(i2, i2 + Math.min(n - i2, QUOTA)));
       }
-      for (i2 = 0; i2 < n; i2++) x2[i2] = v[i2];
-      cleanup(v);
+      for (i2 = 0; i2 < n; i2++) x2[i2] = v2[i2];
+      cleanup(v2);
     });
   }
 })();
@@ -96525,9 +96547,9 @@ function des(keys, message, encrypt, mode, iv, padding) {
     268435456,
     268701696
   ];
-  let m = 0;
+  let m2 = 0;
   let i2;
-  let j;
+  let j2;
   let temp;
   let right1;
   let right2;
@@ -96548,10 +96570,10 @@ function des(keys, message, encrypt, mode, iv, padding) {
     len2 = message.length;
   }
   let result = new Uint8Array(len2);
-  let k = 0;
-  while (m < len2) {
-    left = message[m++] << 24 | message[m++] << 16 | message[m++] << 8 | message[m++];
-    right = message[m++] << 24 | message[m++] << 16 | message[m++] << 8 | message[m++];
+  let k2 = 0;
+  while (m2 < len2) {
+    left = message[m2++] << 24 | message[m2++] << 16 | message[m2++] << 8 | message[m2++];
+    right = message[m2++] << 24 | message[m2++] << 16 | message[m2++] << 8 | message[m2++];
     temp = (left >>> 4 ^ right) & 252645135;
     right ^= temp;
     left ^= temp << 4;
@@ -96569,10 +96591,10 @@ function des(keys, message, encrypt, mode, iv, padding) {
     left ^= temp << 1;
     left = left << 1 | left >>> 31;
     right = right << 1 | right >>> 31;
-    for (j = 0; j < iterations; j += 3) {
-      endloop = looping[j + 1];
-      loopinc = looping[j + 2];
-      for (i2 = looping[j]; i2 !== endloop; i2 += loopinc) {
+    for (j2 = 0; j2 < iterations; j2 += 3) {
+      endloop = looping[j2 + 1];
+      loopinc = looping[j2 + 2];
+      for (i2 = looping[j2]; i2 !== endloop; i2 += loopinc) {
         right1 = right ^ keys[i2];
         right2 = (right >>> 4 | right << 28) ^ keys[i2 + 1];
         temp = left;
@@ -96600,14 +96622,14 @@ function des(keys, message, encrypt, mode, iv, padding) {
     temp = (left >>> 4 ^ right) & 252645135;
     right ^= temp;
     left ^= temp << 4;
-    result[k++] = left >>> 24;
-    result[k++] = left >>> 16 & 255;
-    result[k++] = left >>> 8 & 255;
-    result[k++] = left & 255;
-    result[k++] = right >>> 24;
-    result[k++] = right >>> 16 & 255;
-    result[k++] = right >>> 8 & 255;
-    result[k++] = right & 255;
+    result[k2++] = left >>> 24;
+    result[k2++] = left >>> 16 & 255;
+    result[k2++] = left >>> 8 & 255;
+    result[k2++] = left & 255;
+    result[k2++] = right >>> 24;
+    result[k2++] = right >>> 16 & 255;
+    result[k2++] = right >>> 8 & 255;
+    result[k2++] = right & 255;
   }
   if (!encrypt) {
     result = desRemovePadding(result);
@@ -96855,12 +96877,12 @@ function desCreateKeys(key) {
   const shifts = [0, 0, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 0];
   let lefttemp;
   let righttemp;
-  let m = 0;
+  let m2 = 0;
   let n = 0;
   let temp;
-  for (let j = 0; j < iterations; j++) {
-    let left = key[m++] << 24 | key[m++] << 16 | key[m++] << 8 | key[m++];
-    let right = key[m++] << 24 | key[m++] << 16 | key[m++] << 8 | key[m++];
+  for (let j2 = 0; j2 < iterations; j2++) {
+    let left = key[m2++] << 24 | key[m2++] << 16 | key[m2++] << 8 | key[m2++];
+    let right = key[m2++] << 24 | key[m2++] << 16 | key[m2++] << 8 | key[m2++];
     temp = (left >>> 4 ^ right) & 252645135;
     right ^= temp;
     left ^= temp << 4;
@@ -96918,8 +96940,8 @@ function desAddPadding(message, padding) {
   for (let i2 = 0; i2 < message.length; i2++) {
     paddedMessage[i2] = message[i2];
   }
-  for (let j = 0; j < padLength; j++) {
-    paddedMessage[message.length + j] = pad2;
+  for (let j2 = 0; j2 < padLength; j2++) {
+    paddedMessage[message.length + j2] = pad2;
   }
   return paddedMessage;
 }
@@ -97146,58 +97168,58 @@ function OpenPGPSymEncCAST5() {
   scheduleB[3][3] = [14, 15, 1, 0, 13];
   this.keySchedule = function(inn) {
     const t = new Array(8);
-    const k = new Array(32);
-    let j;
+    const k2 = new Array(32);
+    let j2;
     for (let i2 = 0; i2 < 4; i2++) {
-      j = i2 * 4;
-      t[i2] = inn[j] << 24 | inn[j + 1] << 16 | inn[j + 2] << 8 | inn[j + 3];
+      j2 = i2 * 4;
+      t[i2] = inn[j2] << 24 | inn[j2 + 1] << 16 | inn[j2 + 2] << 8 | inn[j2 + 3];
     }
     const x2 = [6, 7, 4, 5];
-    let ki = 0;
-    let w;
+    let ki2 = 0;
+    let w2;
     for (let half = 0; half < 2; half++) {
       for (let round = 0; round < 4; round++) {
-        for (j = 0; j < 4; j++) {
-          const a = scheduleA[round][j];
-          w = t[a[1]];
-          w ^= sBox[4][t[a[2] >>> 2] >>> 24 - 8 * (a[2] & 3) & 255];
-          w ^= sBox[5][t[a[3] >>> 2] >>> 24 - 8 * (a[3] & 3) & 255];
-          w ^= sBox[6][t[a[4] >>> 2] >>> 24 - 8 * (a[4] & 3) & 255];
-          w ^= sBox[7][t[a[5] >>> 2] >>> 24 - 8 * (a[5] & 3) & 255];
-          w ^= sBox[x2[j]][t[a[6] >>> 2] >>> 24 - 8 * (a[6] & 3) & 255];
-          t[a[0]] = w;
+        for (j2 = 0; j2 < 4; j2++) {
+          const a = scheduleA[round][j2];
+          w2 = t[a[1]];
+          w2 ^= sBox[4][t[a[2] >>> 2] >>> 24 - 8 * (a[2] & 3) & 255];
+          w2 ^= sBox[5][t[a[3] >>> 2] >>> 24 - 8 * (a[3] & 3) & 255];
+          w2 ^= sBox[6][t[a[4] >>> 2] >>> 24 - 8 * (a[4] & 3) & 255];
+          w2 ^= sBox[7][t[a[5] >>> 2] >>> 24 - 8 * (a[5] & 3) & 255];
+          w2 ^= sBox[x2[j2]][t[a[6] >>> 2] >>> 24 - 8 * (a[6] & 3) & 255];
+          t[a[0]] = w2;
         }
-        for (j = 0; j < 4; j++) {
-          const b = scheduleB[round][j];
-          w = sBox[4][t[b[0] >>> 2] >>> 24 - 8 * (b[0] & 3) & 255];
-          w ^= sBox[5][t[b[1] >>> 2] >>> 24 - 8 * (b[1] & 3) & 255];
-          w ^= sBox[6][t[b[2] >>> 2] >>> 24 - 8 * (b[2] & 3) & 255];
-          w ^= sBox[7][t[b[3] >>> 2] >>> 24 - 8 * (b[3] & 3) & 255];
-          w ^= sBox[4 + j][t[b[4] >>> 2] >>> 24 - 8 * (b[4] & 3) & 255];
-          k[ki] = w;
-          ki++;
+        for (j2 = 0; j2 < 4; j2++) {
+          const b2 = scheduleB[round][j2];
+          w2 = sBox[4][t[b2[0] >>> 2] >>> 24 - 8 * (b2[0] & 3) & 255];
+          w2 ^= sBox[5][t[b2[1] >>> 2] >>> 24 - 8 * (b2[1] & 3) & 255];
+          w2 ^= sBox[6][t[b2[2] >>> 2] >>> 24 - 8 * (b2[2] & 3) & 255];
+          w2 ^= sBox[7][t[b2[3] >>> 2] >>> 24 - 8 * (b2[3] & 3) & 255];
+          w2 ^= sBox[4 + j2][t[b2[4] >>> 2] >>> 24 - 8 * (b2[4] & 3) & 255];
+          k2[ki2] = w2;
+          ki2++;
         }
       }
     }
     for (let i2 = 0; i2 < 16; i2++) {
-      this.masking[i2] = k[i2];
-      this.rotate[i2] = k[16 + i2] & 31;
+      this.masking[i2] = k2[i2];
+      this.rotate[i2] = k2[16 + i2] & 31;
     }
   };
-  function f1(d, m, r) {
-    const t = m + d;
-    const I2 = t << r | t >>> 32 - r;
-    return (sBox[0][I2 >>> 24] ^ sBox[1][I2 >>> 16 & 255]) - sBox[2][I2 >>> 8 & 255] + sBox[3][I2 & 255];
+  function f1(d, m2, r) {
+    const t = m2 + d;
+    const I3 = t << r | t >>> 32 - r;
+    return (sBox[0][I3 >>> 24] ^ sBox[1][I3 >>> 16 & 255]) - sBox[2][I3 >>> 8 & 255] + sBox[3][I3 & 255];
   }
-  function f2(d, m, r) {
-    const t = m ^ d;
-    const I2 = t << r | t >>> 32 - r;
-    return sBox[0][I2 >>> 24] - sBox[1][I2 >>> 16 & 255] + sBox[2][I2 >>> 8 & 255] ^ sBox[3][I2 & 255];
+  function f2(d, m2, r) {
+    const t = m2 ^ d;
+    const I3 = t << r | t >>> 32 - r;
+    return sBox[0][I3 >>> 24] - sBox[1][I3 >>> 16 & 255] + sBox[2][I3 >>> 8 & 255] ^ sBox[3][I3 & 255];
   }
-  function f3(d, m, r) {
-    const t = m - d;
-    const I2 = t << r | t >>> 32 - r;
-    return (sBox[0][I2 >>> 24] + sBox[1][I2 >>> 16 & 255] ^ sBox[2][I2 >>> 8 & 255]) - sBox[3][I2 & 255];
+  function f3(d, m2, r) {
+    const t = m2 - d;
+    const I3 = t << r | t >>> 32 - r;
+    return (sBox[0][I3 >>> 24] + sBox[1][I3 >>> 16 & 255] ^ sBox[2][I3 >>> 8 & 255]) - sBox[3][I3 & 255];
   }
   const sBox = new Array(8);
   sBox[0] = [
@@ -99275,14 +99297,14 @@ function CAST5(key) {
 CAST5.blockSize = CAST5.prototype.blockSize = 8;
 CAST5.keySize = CAST5.prototype.keySize = 16;
 var MAXINT = 4294967295;
-function rotw(w, n) {
-  return (w << n | w >>> 32 - n) & MAXINT;
+function rotw(w2, n) {
+  return (w2 << n | w2 >>> 32 - n) & MAXINT;
 }
 function getW(a, i2) {
   return a[i2] | a[i2 + 1] << 8 | a[i2 + 2] << 16 | a[i2 + 3] << 24;
 }
-function setW(a, i2, w) {
-  a.splice(i2, 4, w & 255, w >>> 8 & 255, w >>> 16 & 255, w >>> 24 & 255);
+function setW(a, i2, w2) {
+  a.splice(i2, 4, w2 & 255, w2 >>> 8 & 255, w2 >>> 16 & 255, w2 >>> 24 & 255);
 }
 function getB(x2, n) {
   return x2 >>> n * 8 & 255;
@@ -99302,7 +99324,7 @@ function createTwofish() {
     keyBytes = key;
     let i2;
     let a;
-    let b;
+    let b2;
     let c;
     let d;
     const meKey = [];
@@ -99321,7 +99343,7 @@ function createTwofish() {
       [14, 12, 11, 8, 1, 2, 3, 5, 15, 4, 10, 6, 7, 0, 9, 13],
       [1, 14, 2, 11, 4, 12, 3, 7, 6, 13, 10, 5, 15, 9, 0, 8]
     ];
-    const q2 = [
+    const q22 = [
       [11, 10, 5, 14, 6, 13, 9, 0, 12, 8, 15, 3, 2, 4, 7, 1],
       [4, 12, 7, 5, 1, 6, 9, 10, 0, 14, 13, 8, 2, 11, 3, 15]
     ];
@@ -99335,7 +99357,7 @@ function createTwofish() {
       [],
       []
     ];
-    const m = [
+    const m2 = [
       [],
       [],
       [],
@@ -99347,59 +99369,59 @@ function createTwofish() {
     function ffmEf(x2) {
       return x2 ^ x2 >> 1 ^ x2 >> 2 ^ [0, 238, 180, 90][x2 & 3];
     }
-    function mdsRem(p, q5) {
+    function mdsRem(p2, q5) {
       let i3;
       let t;
-      let u;
+      let u2;
       for (i3 = 0; i3 < 8; i3++) {
         t = q5 >>> 24;
-        q5 = q5 << 8 & MAXINT | p >>> 24;
-        p = p << 8 & MAXINT;
-        u = t << 1;
+        q5 = q5 << 8 & MAXINT | p2 >>> 24;
+        p2 = p2 << 8 & MAXINT;
+        u2 = t << 1;
         if (t & 128) {
-          u ^= 333;
+          u2 ^= 333;
         }
-        q5 ^= t ^ u << 16;
-        u ^= t >>> 1;
+        q5 ^= t ^ u2 << 16;
+        u2 ^= t >>> 1;
         if (t & 1) {
-          u ^= 166;
+          u2 ^= 166;
         }
-        q5 ^= u << 24 | u << 8;
+        q5 ^= u2 << 24 | u2 << 8;
       }
       return q5;
     }
     function qp(n, x2) {
       const a2 = x2 >> 4;
-      const b2 = x2 & 15;
-      const c2 = q0[n][a2 ^ b2];
-      const d2 = q1[n][ror4[b2] ^ ashx[a2]];
-      return q3[n][ror4[d2] ^ ashx[c2]] << 4 | q2[n][c2 ^ d2];
+      const b3 = x2 & 15;
+      const c2 = q0[n][a2 ^ b3];
+      const d2 = q1[n][ror4[b3] ^ ashx[a2]];
+      return q3[n][ror4[d2] ^ ashx[c2]] << 4 | q22[n][c2 ^ d2];
     }
     function hFun(x2, key2) {
       let a2 = getB(x2, 0);
-      let b2 = getB(x2, 1);
+      let b3 = getB(x2, 1);
       let c2 = getB(x2, 2);
       let d2 = getB(x2, 3);
       switch (kLen) {
         case 4:
           a2 = q4[1][a2] ^ getB(key2[3], 0);
-          b2 = q4[0][b2] ^ getB(key2[3], 1);
+          b3 = q4[0][b3] ^ getB(key2[3], 1);
           c2 = q4[0][c2] ^ getB(key2[3], 2);
           d2 = q4[1][d2] ^ getB(key2[3], 3);
         // eslint-disable-next-line no-fallthrough
         case 3:
           a2 = q4[1][a2] ^ getB(key2[2], 0);
-          b2 = q4[1][b2] ^ getB(key2[2], 1);
+          b3 = q4[1][b3] ^ getB(key2[2], 1);
           c2 = q4[0][c2] ^ getB(key2[2], 2);
           d2 = q4[0][d2] ^ getB(key2[2], 3);
         // eslint-disable-next-line no-fallthrough
         case 2:
           a2 = q4[0][q4[0][a2] ^ getB(key2[1], 0)] ^ getB(key2[0], 0);
-          b2 = q4[0][q4[1][b2] ^ getB(key2[1], 1)] ^ getB(key2[0], 1);
+          b3 = q4[0][q4[1][b3] ^ getB(key2[1], 1)] ^ getB(key2[0], 1);
           c2 = q4[1][q4[0][c2] ^ getB(key2[1], 2)] ^ getB(key2[0], 2);
           d2 = q4[1][q4[1][d2] ^ getB(key2[1], 3)] ^ getB(key2[0], 3);
       }
-      return m[0][a2] ^ m[1][b2] ^ m[2][c2] ^ m[3][d2];
+      return m2[0][a2] ^ m2[1][b3] ^ m2[2][c2] ^ m2[3][d2];
     }
     keyBytes = keyBytes.slice(0, 32);
     i2 = keyBytes.length;
@@ -99417,50 +99439,50 @@ function createTwofish() {
       f01 = q4[1][i2];
       f5b = ffm5b(f01);
       fef = ffmEf(f01);
-      m[0][i2] = f01 + (f5b << 8) + (fef << 16) + (fef << 24);
-      m[2][i2] = f5b + (fef << 8) + (f01 << 16) + (fef << 24);
+      m2[0][i2] = f01 + (f5b << 8) + (fef << 16) + (fef << 24);
+      m2[2][i2] = f5b + (fef << 8) + (f01 << 16) + (fef << 24);
       f01 = q4[0][i2];
       f5b = ffm5b(f01);
       fef = ffmEf(f01);
-      m[1][i2] = fef + (fef << 8) + (f5b << 16) + (f01 << 24);
-      m[3][i2] = f5b + (f01 << 8) + (fef << 16) + (f5b << 24);
+      m2[1][i2] = fef + (fef << 8) + (f5b << 16) + (f01 << 24);
+      m2[3][i2] = f5b + (f01 << 8) + (fef << 16) + (f5b << 24);
     }
     kLen = inKey.length / 2;
     for (i2 = 0; i2 < kLen; i2++) {
       a = inKey[i2 + i2];
       meKey[i2] = a;
-      b = inKey[i2 + i2 + 1];
-      moKey[i2] = b;
-      sKey[kLen - i2 - 1] = mdsRem(a, b);
+      b2 = inKey[i2 + i2 + 1];
+      moKey[i2] = b2;
+      sKey[kLen - i2 - 1] = mdsRem(a, b2);
     }
     for (i2 = 0; i2 < 40; i2 += 2) {
       a = 16843009 * i2;
-      b = a + 16843009;
+      b2 = a + 16843009;
       a = hFun(a, meKey);
-      b = rotw(hFun(b, moKey), 8);
-      tfsKey[i2] = a + b & MAXINT;
-      tfsKey[i2 + 1] = rotw(a + 2 * b, 9);
+      b2 = rotw(hFun(b2, moKey), 8);
+      tfsKey[i2] = a + b2 & MAXINT;
+      tfsKey[i2 + 1] = rotw(a + 2 * b2, 9);
     }
     for (i2 = 0; i2 < 256; i2++) {
-      a = b = c = d = i2;
+      a = b2 = c = d = i2;
       switch (kLen) {
         case 4:
           a = q4[1][a] ^ getB(sKey[3], 0);
-          b = q4[0][b] ^ getB(sKey[3], 1);
+          b2 = q4[0][b2] ^ getB(sKey[3], 1);
           c = q4[0][c] ^ getB(sKey[3], 2);
           d = q4[1][d] ^ getB(sKey[3], 3);
         // eslint-disable-next-line no-fallthrough
         case 3:
           a = q4[1][a] ^ getB(sKey[2], 0);
-          b = q4[1][b] ^ getB(sKey[2], 1);
+          b2 = q4[1][b2] ^ getB(sKey[2], 1);
           c = q4[0][c] ^ getB(sKey[2], 2);
           d = q4[0][d] ^ getB(sKey[2], 3);
         // eslint-disable-next-line no-fallthrough
         case 2:
-          tfsM[0][i2] = m[0][q4[0][q4[0][a] ^ getB(sKey[1], 0)] ^ getB(sKey[0], 0)];
-          tfsM[1][i2] = m[1][q4[0][q4[1][b] ^ getB(sKey[1], 1)] ^ getB(sKey[0], 1)];
-          tfsM[2][i2] = m[2][q4[1][q4[0][c] ^ getB(sKey[1], 2)] ^ getB(sKey[0], 2)];
-          tfsM[3][i2] = m[3][q4[1][q4[1][d] ^ getB(sKey[1], 3)] ^ getB(sKey[0], 3)];
+          tfsM[0][i2] = m2[0][q4[0][q4[0][a] ^ getB(sKey[1], 0)] ^ getB(sKey[0], 0)];
+          tfsM[1][i2] = m2[1][q4[0][q4[1][b2] ^ getB(sKey[1], 1)] ^ getB(sKey[0], 1)];
+          tfsM[2][i2] = m2[2][q4[1][q4[0][c] ^ getB(sKey[1], 2)] ^ getB(sKey[0], 2)];
+          tfsM[3][i2] = m2[3][q4[1][q4[1][d] ^ getB(sKey[1], 3)] ^ getB(sKey[0], 3)];
       }
     }
   }
@@ -99472,23 +99494,23 @@ function createTwofish() {
   }
   function tfsFrnd(r, blk) {
     let a = tfsG0(blk[0]);
-    let b = tfsG1(blk[1]);
-    blk[2] = rotw(blk[2] ^ a + b + tfsKey[4 * r + 8] & MAXINT, 31);
-    blk[3] = rotw(blk[3], 1) ^ a + 2 * b + tfsKey[4 * r + 9] & MAXINT;
+    let b2 = tfsG1(blk[1]);
+    blk[2] = rotw(blk[2] ^ a + b2 + tfsKey[4 * r + 8] & MAXINT, 31);
+    blk[3] = rotw(blk[3], 1) ^ a + 2 * b2 + tfsKey[4 * r + 9] & MAXINT;
     a = tfsG0(blk[2]);
-    b = tfsG1(blk[3]);
-    blk[0] = rotw(blk[0] ^ a + b + tfsKey[4 * r + 10] & MAXINT, 31);
-    blk[1] = rotw(blk[1], 1) ^ a + 2 * b + tfsKey[4 * r + 11] & MAXINT;
+    b2 = tfsG1(blk[3]);
+    blk[0] = rotw(blk[0] ^ a + b2 + tfsKey[4 * r + 10] & MAXINT, 31);
+    blk[1] = rotw(blk[1], 1) ^ a + 2 * b2 + tfsKey[4 * r + 11] & MAXINT;
   }
   function tfsIrnd(i2, blk) {
     let a = tfsG0(blk[0]);
-    let b = tfsG1(blk[1]);
-    blk[2] = rotw(blk[2], 1) ^ a + b + tfsKey[4 * i2 + 10] & MAXINT;
-    blk[3] = rotw(blk[3] ^ a + 2 * b + tfsKey[4 * i2 + 11] & MAXINT, 31);
+    let b2 = tfsG1(blk[1]);
+    blk[2] = rotw(blk[2], 1) ^ a + b2 + tfsKey[4 * i2 + 10] & MAXINT;
+    blk[3] = rotw(blk[3] ^ a + 2 * b2 + tfsKey[4 * i2 + 11] & MAXINT, 31);
     a = tfsG0(blk[2]);
-    b = tfsG1(blk[3]);
-    blk[0] = rotw(blk[0], 1) ^ a + b + tfsKey[4 * i2 + 8] & MAXINT;
-    blk[1] = rotw(blk[1] ^ a + 2 * b + tfsKey[4 * i2 + 9] & MAXINT, 31);
+    b2 = tfsG1(blk[3]);
+    blk[0] = rotw(blk[0], 1) ^ a + b2 + tfsKey[4 * i2 + 8] & MAXINT;
+    blk[1] = rotw(blk[1] ^ a + 2 * b2 + tfsKey[4 * i2 + 9] & MAXINT, 31);
   }
   function tfsClose() {
     tfsKey = [];
@@ -99508,8 +99530,8 @@ function createTwofish() {
       getW(dataBytes, dataOffset + 8) ^ tfsKey[2],
       getW(dataBytes, dataOffset + 12) ^ tfsKey[3]
     ];
-    for (let j = 0; j < 8; j++) {
-      tfsFrnd(j, blk);
+    for (let j2 = 0; j2 < 8; j2++) {
+      tfsFrnd(j2, blk);
     }
     setW(dataBytes, dataOffset, blk[2] ^ tfsKey[4]);
     setW(dataBytes, dataOffset + 4, blk[3] ^ tfsKey[5]);
@@ -99527,8 +99549,8 @@ function createTwofish() {
       getW(dataBytes, dataOffset + 8) ^ tfsKey[6],
       getW(dataBytes, dataOffset + 12) ^ tfsKey[7]
     ];
-    for (let j = 7; j >= 0; j--) {
-      tfsIrnd(j, blk);
+    for (let j2 = 7; j2 >= 0; j2--) {
+      tfsIrnd(j2, blk);
     }
     setW(dataBytes, dataOffset, blk[2] ^ tfsKey[0]);
     setW(dataBytes, dataOffset + 4, blk[3] ^ tfsKey[1]);
@@ -100641,9 +100663,9 @@ Blowfish.prototype._F = function(xx) {
 Blowfish.prototype._encryptBlock = function(vals) {
   let dataL = vals[0];
   let dataR = vals[1];
-  let ii;
-  for (ii = 0; ii < this.NN; ++ii) {
-    dataL ^= this.parray[ii];
+  let ii2;
+  for (ii2 = 0; ii2 < this.NN; ++ii2) {
+    dataL ^= this.parray[ii2];
     dataR = this._F(dataL) ^ dataR;
     const tmp = dataL;
     dataL = dataR;
@@ -100655,27 +100677,27 @@ Blowfish.prototype._encryptBlock = function(vals) {
   vals[1] = this._clean(dataL);
 };
 Blowfish.prototype.encryptBlock = function(vector) {
-  let ii;
+  let ii2;
   const vals = [0, 0];
   const off = this.BLOCKSIZE / 2;
-  for (ii = 0; ii < this.BLOCKSIZE / 2; ++ii) {
-    vals[0] = vals[0] << 8 | vector[ii + 0] & 255;
-    vals[1] = vals[1] << 8 | vector[ii + off] & 255;
+  for (ii2 = 0; ii2 < this.BLOCKSIZE / 2; ++ii2) {
+    vals[0] = vals[0] << 8 | vector[ii2 + 0] & 255;
+    vals[1] = vals[1] << 8 | vector[ii2 + off] & 255;
   }
   this._encryptBlock(vals);
   const ret = [];
-  for (ii = 0; ii < this.BLOCKSIZE / 2; ++ii) {
-    ret[ii + 0] = vals[0] >>> 24 - 8 * ii & 255;
-    ret[ii + off] = vals[1] >>> 24 - 8 * ii & 255;
+  for (ii2 = 0; ii2 < this.BLOCKSIZE / 2; ++ii2) {
+    ret[ii2 + 0] = vals[0] >>> 24 - 8 * ii2 & 255;
+    ret[ii2 + off] = vals[1] >>> 24 - 8 * ii2 & 255;
   }
   return ret;
 };
 Blowfish.prototype._decryptBlock = function(vals) {
   let dataL = vals[0];
   let dataR = vals[1];
-  let ii;
-  for (ii = this.NN + 1; ii > 1; --ii) {
-    dataL ^= this.parray[ii];
+  let ii2;
+  for (ii2 = this.NN + 1; ii2 > 1; --ii2) {
+    dataL ^= this.parray[ii2];
     dataR = this._F(dataL) ^ dataR;
     const tmp = dataL;
     dataL = dataR;
@@ -100687,10 +100709,10 @@ Blowfish.prototype._decryptBlock = function(vals) {
   vals[1] = this._clean(dataL);
 };
 Blowfish.prototype.init = function(key) {
-  let ii;
+  let ii2;
   let jj = 0;
   this.parray = [];
-  for (ii = 0; ii < this.NN + 2; ++ii) {
+  for (ii2 = 0; ii2 < this.NN + 2; ++ii2) {
     let data = 0;
     for (let kk = 0; kk < 4; ++kk) {
       data = data << 8 | key[jj] & 255;
@@ -100698,26 +100720,26 @@ Blowfish.prototype.init = function(key) {
         jj = 0;
       }
     }
-    this.parray[ii] = this.PARRAY[ii] ^ data;
+    this.parray[ii2] = this.PARRAY[ii2] ^ data;
   }
   this.sboxes = [];
-  for (ii = 0; ii < 4; ++ii) {
-    this.sboxes[ii] = [];
+  for (ii2 = 0; ii2 < 4; ++ii2) {
+    this.sboxes[ii2] = [];
     for (jj = 0; jj < 256; ++jj) {
-      this.sboxes[ii][jj] = this.SBOXES[ii][jj];
+      this.sboxes[ii2][jj] = this.SBOXES[ii2][jj];
     }
   }
   const vals = [0, 0];
-  for (ii = 0; ii < this.NN + 2; ii += 2) {
+  for (ii2 = 0; ii2 < this.NN + 2; ii2 += 2) {
     this._encryptBlock(vals);
-    this.parray[ii + 0] = vals[0];
-    this.parray[ii + 1] = vals[1];
+    this.parray[ii2 + 0] = vals[0];
+    this.parray[ii2 + 1] = vals[1];
   }
-  for (ii = 0; ii < 4; ++ii) {
+  for (ii2 = 0; ii2 < 4; ++ii2) {
     for (jj = 0; jj < 256; jj += 2) {
       this._encryptBlock(vals);
-      this.sboxes[ii][jj + 0] = vals[0];
-      this.sboxes[ii][jj + 1] = vals[1];
+      this.sboxes[ii2][jj + 0] = vals[0];
+      this.sboxes[ii2][jj + 1] = vals[1];
     }
   }
 };
@@ -100740,37 +100762,37 @@ var legacy_ciphers = /* @__PURE__ */ Object.freeze({
   __proto__: null,
   legacyCiphers
 });
-function ADD64(a, i2, b, j) {
-  a[i2] += b[j];
-  a[i2 + 1] += b[j + 1] + (a[i2] < b[j]);
+function ADD64(a, i2, b2, j2) {
+  a[i2] += b2[j2];
+  a[i2 + 1] += b2[j2 + 1] + (a[i2] < b2[j2]);
 }
 function INC64(a, c) {
   a[0] += c;
   a[1] += a[0] < c;
 }
-function G$1(v, m, a, b, c, d, ix, iy) {
-  ADD64(v, a, v, b);
-  ADD64(v, a, m, ix);
-  let xor0 = v[d] ^ v[a];
-  let xor1 = v[d + 1] ^ v[a + 1];
-  v[d] = xor1;
-  v[d + 1] = xor0;
-  ADD64(v, c, v, d);
-  xor0 = v[b] ^ v[c];
-  xor1 = v[b + 1] ^ v[c + 1];
-  v[b] = xor0 >>> 24 ^ xor1 << 8;
-  v[b + 1] = xor1 >>> 24 ^ xor0 << 8;
-  ADD64(v, a, v, b);
-  ADD64(v, a, m, iy);
-  xor0 = v[d] ^ v[a];
-  xor1 = v[d + 1] ^ v[a + 1];
-  v[d] = xor0 >>> 16 ^ xor1 << 16;
-  v[d + 1] = xor1 >>> 16 ^ xor0 << 16;
-  ADD64(v, c, v, d);
-  xor0 = v[b] ^ v[c];
-  xor1 = v[b + 1] ^ v[c + 1];
-  v[b] = xor1 >>> 31 ^ xor0 << 1;
-  v[b + 1] = xor0 >>> 31 ^ xor1 << 1;
+function G$1(v2, m2, a, b2, c, d, ix, iy) {
+  ADD64(v2, a, v2, b2);
+  ADD64(v2, a, m2, ix);
+  let xor0 = v2[d] ^ v2[a];
+  let xor1 = v2[d + 1] ^ v2[a + 1];
+  v2[d] = xor1;
+  v2[d + 1] = xor0;
+  ADD64(v2, c, v2, d);
+  xor0 = v2[b2] ^ v2[c];
+  xor1 = v2[b2 + 1] ^ v2[c + 1];
+  v2[b2] = xor0 >>> 24 ^ xor1 << 8;
+  v2[b2 + 1] = xor1 >>> 24 ^ xor0 << 8;
+  ADD64(v2, a, v2, b2);
+  ADD64(v2, a, m2, iy);
+  xor0 = v2[d] ^ v2[a];
+  xor1 = v2[d + 1] ^ v2[a + 1];
+  v2[d] = xor0 >>> 16 ^ xor1 << 16;
+  v2[d + 1] = xor1 >>> 16 ^ xor0 << 16;
+  ADD64(v2, c, v2, d);
+  xor0 = v2[b2] ^ v2[c];
+  xor1 = v2[b2 + 1] ^ v2[c + 1];
+  v2[b2] = xor1 >>> 31 ^ xor0 << 1;
+  v2[b2 + 1] = xor0 >>> 31 ^ xor1 << 1;
 }
 var BLAKE2B_IV32 = new Uint32Array([
   4089235720,
@@ -100984,31 +101006,31 @@ var SIGMA = new Uint8Array([
   5,
   3
 ].map((x2) => x2 * 2));
-function compress2(S2, last) {
-  const v = new Uint32Array(32);
-  const m = new Uint32Array(S2.b.buffer, S2.b.byteOffset, 32);
+function compress2(S3, last) {
+  const v2 = new Uint32Array(32);
+  const m2 = new Uint32Array(S3.b.buffer, S3.b.byteOffset, 32);
   for (let i2 = 0; i2 < 16; i2++) {
-    v[i2] = S2.h[i2];
-    v[i2 + 16] = BLAKE2B_IV32[i2];
+    v2[i2] = S3.h[i2];
+    v2[i2 + 16] = BLAKE2B_IV32[i2];
   }
-  v[24] ^= S2.t0[0];
-  v[25] ^= S2.t0[1];
+  v2[24] ^= S3.t0[0];
+  v2[25] ^= S3.t0[1];
   const f0 = last ? 4294967295 : 0;
-  v[28] ^= f0;
-  v[29] ^= f0;
+  v2[28] ^= f0;
+  v2[29] ^= f0;
   for (let i2 = 0; i2 < 12; i2++) {
     const i16 = i2 << 4;
-    G$1(v, m, 0, 8, 16, 24, SIGMA[i16 + 0], SIGMA[i16 + 1]);
-    G$1(v, m, 2, 10, 18, 26, SIGMA[i16 + 2], SIGMA[i16 + 3]);
-    G$1(v, m, 4, 12, 20, 28, SIGMA[i16 + 4], SIGMA[i16 + 5]);
-    G$1(v, m, 6, 14, 22, 30, SIGMA[i16 + 6], SIGMA[i16 + 7]);
-    G$1(v, m, 0, 10, 20, 30, SIGMA[i16 + 8], SIGMA[i16 + 9]);
-    G$1(v, m, 2, 12, 22, 24, SIGMA[i16 + 10], SIGMA[i16 + 11]);
-    G$1(v, m, 4, 14, 16, 26, SIGMA[i16 + 12], SIGMA[i16 + 13]);
-    G$1(v, m, 6, 8, 18, 28, SIGMA[i16 + 14], SIGMA[i16 + 15]);
+    G$1(v2, m2, 0, 8, 16, 24, SIGMA[i16 + 0], SIGMA[i16 + 1]);
+    G$1(v2, m2, 2, 10, 18, 26, SIGMA[i16 + 2], SIGMA[i16 + 3]);
+    G$1(v2, m2, 4, 12, 20, 28, SIGMA[i16 + 4], SIGMA[i16 + 5]);
+    G$1(v2, m2, 6, 14, 22, 30, SIGMA[i16 + 6], SIGMA[i16 + 7]);
+    G$1(v2, m2, 0, 10, 20, 30, SIGMA[i16 + 8], SIGMA[i16 + 9]);
+    G$1(v2, m2, 2, 12, 22, 24, SIGMA[i16 + 10], SIGMA[i16 + 11]);
+    G$1(v2, m2, 4, 14, 16, 26, SIGMA[i16 + 12], SIGMA[i16 + 13]);
+    G$1(v2, m2, 6, 8, 18, 28, SIGMA[i16 + 14], SIGMA[i16 + 15]);
   }
   for (let i2 = 0; i2 < 16; i2++) {
-    S2.h[i2] ^= v[i2] ^ v[i2 + 16];
+    S3.h[i2] ^= v2[i2] ^ v2[i2 + 16];
   }
 }
 var Blake2b = class {
@@ -101113,64 +101135,64 @@ function LE64(buf, n, i2) {
   }
   return buf;
 }
-function H_(outlen, X2, res) {
-  const V = new Uint8Array(64);
-  const V1_in = new Uint8Array(4 + X2.length);
+function H_(outlen, X3, res) {
+  const V2 = new Uint8Array(64);
+  const V1_in = new Uint8Array(4 + X3.length);
   LE32(V1_in, outlen, 0);
-  V1_in.set(X2, 4);
+  V1_in.set(X3, 4);
   if (outlen <= 64) {
     createHash4(outlen).update(V1_in).digest(res);
     return res;
   }
   const r = Math.ceil(outlen / 32) - 2;
   for (let i2 = 0; i2 < r; i2++) {
-    createHash4(64).update(i2 === 0 ? V1_in : V).digest(V);
-    res.set(V.subarray(0, 32), i2 * 32);
+    createHash4(64).update(i2 === 0 ? V1_in : V2).digest(V2);
+    res.set(V2.subarray(0, 32), i2 * 32);
   }
-  const V_r1 = new Uint8Array(createHash4(outlen - 32 * r).update(V).digest());
+  const V_r1 = new Uint8Array(createHash4(outlen - 32 * r).update(V2).digest());
   res.set(V_r1, r * 32);
   return res;
 }
-function XOR(wasmContext, buf, xs, ys) {
+function XOR(wasmContext, buf, xs2, ys2) {
   wasmContext.fn.XOR(
     buf.byteOffset,
-    xs.byteOffset,
-    ys.byteOffset
+    xs2.byteOffset,
+    ys2.byteOffset
   );
   return buf;
 }
-function G(wasmContext, X2, Y2, R) {
+function G(wasmContext, X3, Y3, R2) {
   wasmContext.fn.G(
-    X2.byteOffset,
-    Y2.byteOffset,
-    R.byteOffset,
+    X3.byteOffset,
+    Y3.byteOffset,
+    R2.byteOffset,
     wasmContext.refs.gZ.byteOffset
   );
-  return R;
+  return R2;
 }
-function G2(wasmContext, X2, Y2, R) {
+function G2(wasmContext, X3, Y3, R2) {
   wasmContext.fn.G2(
-    X2.byteOffset,
-    Y2.byteOffset,
-    R.byteOffset,
+    X3.byteOffset,
+    Y3.byteOffset,
+    R2.byteOffset,
     wasmContext.refs.gZ.byteOffset
   );
-  return R;
+  return R2;
 }
 function* makePRNG(wasmContext, pass, lane, slice2, m_, totalPasses, segmentLength, segmentOffset) {
   wasmContext.refs.prngTmp.fill(0);
-  const Z2 = wasmContext.refs.prngTmp.subarray(0, 6 * 8);
-  LE64(Z2, pass, 0);
-  LE64(Z2, lane, 8);
-  LE64(Z2, slice2, 16);
-  LE64(Z2, m_, 24);
-  LE64(Z2, totalPasses, 32);
-  LE64(Z2, TYPE, 40);
+  const Z3 = wasmContext.refs.prngTmp.subarray(0, 6 * 8);
+  LE64(Z3, pass, 0);
+  LE64(Z3, lane, 8);
+  LE64(Z3, slice2, 16);
+  LE64(Z3, m_, 24);
+  LE64(Z3, totalPasses, 32);
+  LE64(Z3, TYPE, 40);
   for (let i2 = 1; i2 <= segmentLength; i2++) {
-    LE64(wasmContext.refs.prngTmp, i2, Z2.length);
+    LE64(wasmContext.refs.prngTmp, i2, Z3.length);
     const g2 = G2(wasmContext, wasmContext.refs.ZERO1024, wasmContext.refs.prngTmp, wasmContext.refs.prngR);
-    for (let k = i2 === 1 ? segmentOffset * 8 : 0; k < g2.length; k += 8) {
-      yield g2.subarray(k, k + 8);
+    for (let k2 = i2 === 1 ? segmentOffset * 8 : 0; k2 < g2.length; k2 += 8) {
+      yield g2.subarray(k2, k2 + 8);
     }
   }
   return [];
@@ -101224,11 +101246,11 @@ function argon2id(params, { memory, instance: wasmInstance }) {
   const blockMemory = new Uint8Array(memory.buffer, offset, ctx.memorySize * ARGON2_BLOCK_SIZE);
   const allocatedMemory = new Uint8Array(memory.buffer, 0, offset);
   const H0 = getH0(ctx);
-  const q2 = m_ / ctx.lanes;
-  const B = new Array(ctx.lanes).fill(null).map(() => new Array(q2));
-  const initBlock = (i2, j) => {
-    B[i2][j] = blockMemory.subarray(i2 * q2 * 1024 + j * 1024, i2 * q2 * 1024 + j * 1024 + ARGON2_BLOCK_SIZE);
-    return B[i2][j];
+  const q3 = m_ / ctx.lanes;
+  const B2 = new Array(ctx.lanes).fill(null).map(() => new Array(q3));
+  const initBlock = (i2, j2) => {
+    B2[i2][j2] = blockMemory.subarray(i2 * q3 * 1024 + j2 * 1024, i2 * q3 * 1024 + j2 * 1024 + ARGON2_BLOCK_SIZE);
+    return B2[i2][j2];
   };
   for (let i2 = 0; i2 < ctx.lanes; i2++) {
     const tmp = new Uint8Array(H0.length + 8);
@@ -101240,7 +101262,7 @@ function argon2id(params, { memory, instance: wasmInstance }) {
     H_(ARGON2_BLOCK_SIZE, tmp, initBlock(i2, 1));
   }
   const SL = 4;
-  const segmentLength = q2 / SL;
+  const segmentLength = q3 / SL;
   for (let pass = 0; pass < ctx.passes; pass++) {
     for (let sl = 0; sl < SL; sl++) {
       const isDataIndependent = pass === 0 && sl <= 1;
@@ -101248,30 +101270,30 @@ function argon2id(params, { memory, instance: wasmInstance }) {
         let segmentOffset = sl === 0 && pass === 0 ? 2 : 0;
         const PRNG = isDataIndependent ? makePRNG(wasmContext, pass, i2, sl, m_, ctx.passes, segmentLength, segmentOffset) : null;
         for (segmentOffset; segmentOffset < segmentLength; segmentOffset++) {
-          const j = sl * segmentLength + segmentOffset;
-          const prevBlock = j > 0 ? B[i2][j - 1] : B[i2][q2 - 1];
+          const j2 = sl * segmentLength + segmentOffset;
+          const prevBlock = j2 > 0 ? B2[i2][j2 - 1] : B2[i2][q3 - 1];
           const J1J2 = isDataIndependent ? PRNG.next().value : prevBlock;
           wasmLZ(lz.byteOffset, J1J2.byteOffset, i2, ctx.lanes, pass, sl, segmentOffset, SL, segmentLength);
           const l = lz[0];
-          const z = lz[1];
-          if (pass === 0) initBlock(i2, j);
-          G(wasmContext, prevBlock, B[l][z], pass > 0 ? newBlock : B[i2][j]);
-          if (pass > 0) XOR(wasmContext, B[i2][j], newBlock, B[i2][j]);
+          const z2 = lz[1];
+          if (pass === 0) initBlock(i2, j2);
+          G(wasmContext, prevBlock, B2[l][z2], pass > 0 ? newBlock : B2[i2][j2]);
+          if (pass > 0) XOR(wasmContext, B2[i2][j2], newBlock, B2[i2][j2]);
         }
       }
     }
   }
-  const C = B[0][q2 - 1];
+  const C2 = B2[0][q3 - 1];
   for (let i2 = 1; i2 < ctx.lanes; i2++) {
-    XOR(wasmContext, C, C, B[i2][q2 - 1]);
+    XOR(wasmContext, C2, C2, B2[i2][q3 - 1]);
   }
-  const tag = H_(ctx.tagLength, C, new Uint8Array(ctx.tagLength));
+  const tag = H_(ctx.tagLength, C2, new Uint8Array(ctx.tagLength));
   allocatedMemory.fill(0);
   memory.grow(0);
   return tag;
 }
 function getH0(ctx) {
-  const H = createHash4(ARGON2_PREHASH_DIGEST_LENGTH);
+  const H2 = createHash4(ARGON2_PREHASH_DIGEST_LENGTH);
   const ZERO32 = new Uint8Array(4);
   const params = new Uint8Array(24);
   LE32(params, ctx.lanes, 0);
@@ -101305,8 +101327,8 @@ function getH0(ctx) {
   } else {
     toHash.push(ZERO32);
   }
-  H.update(concatArrays(toHash));
-  const outputBuffer = H.digest();
+  H2.update(concatArrays(toHash));
+  const outputBuffer = H2.digest();
   return new Uint8Array(outputBuffer);
 }
 function concatArrays(arrays) {
@@ -101728,10 +101750,10 @@ function requireBzip2() {
     var symTotal = 0;
     for (i2 = 0; i2 < 16; i2++) {
       if (t & 1 << 15 - i2) {
-        var k = bits3(16);
-        for (j = 0; j < 16; j++) {
-          if (k & 1 << 15 - j) {
-            this.symToByte[symTotal++] = 16 * i2 + j;
+        var k2 = bits3(16);
+        for (j2 = 0; j2 < 16; j2++) {
+          if (k2 & 1 << 15 - j2) {
+            this.symToByte[symTotal++] = 16 * i2 + j2;
           }
         }
       }
@@ -101742,10 +101764,10 @@ function requireBzip2() {
     if (nSelectors == 0) message.Error("Invalid bzip data");
     for (var i2 = 0; i2 < groupCount; i2++) this.mtfSymbol[i2] = i2;
     for (var i2 = 0; i2 < nSelectors; i2++) {
-      for (var j = 0; bits3(1); j++) if (j >= groupCount) message.Error("Invalid bzip data");
-      var uc = this.mtfSymbol[j];
-      for (var k = j - 1; k >= 0; k--) {
-        this.mtfSymbol[k + 1] = this.mtfSymbol[k];
+      for (var j2 = 0; bits3(1); j2++) if (j2 >= groupCount) message.Error("Invalid bzip data");
+      var uc = this.mtfSymbol[j2];
+      for (var k2 = j2 - 1; k2 >= 0; k2--) {
+        this.mtfSymbol[k2 + 1] = this.mtfSymbol[k2];
       }
       this.mtfSymbol[0] = uc;
       this.selectors[i2] = uc;
@@ -101754,7 +101776,7 @@ function requireBzip2() {
     var groups = [];
     var length = new Uint8Array(MAX_SYMBOLS), temp = new Uint16Array(MAX_HUFCODE_BITS + 1);
     var hufGroup;
-    for (var j = 0; j < groupCount; j++) {
+    for (var j2 = 0; j2 < groupCount; j2++) {
       t = bits3(5);
       for (var i2 = 0; i2 < symCount; i2++) {
         while (true) {
@@ -101771,7 +101793,7 @@ function requireBzip2() {
         if (length[i2] > maxLen) maxLen = length[i2];
         else if (length[i2] < minLen) minLen = length[i2];
       }
-      hufGroup = groups[j] = {};
+      hufGroup = groups[j2] = {};
       hufGroup.permute = new Int32Array(MAX_SYMBOLS);
       hufGroup.limit = new Int32Array(MAX_HUFCODE_BITS + 1);
       hufGroup.base = new Int32Array(MAX_HUFCODE_BITS + 1);
@@ -101810,16 +101832,16 @@ function requireBzip2() {
         limit = hufGroup.limit;
       }
       i2 = hufGroup.minLen;
-      j = bits3(i2);
+      j2 = bits3(i2);
       while (true) {
         if (i2 > hufGroup.maxLen) message.Error("Invalid bzip data");
-        if (j <= limit[i2]) break;
+        if (j2 <= limit[i2]) break;
         i2++;
-        j = j << 1 | bits3(1);
+        j2 = j2 << 1 | bits3(1);
       }
-      j -= base[i2];
-      if (j < 0 || j >= MAX_SYMBOLS) message.Error("Invalid bzip data");
-      var nextSym = hufGroup.permute[j];
+      j2 -= base[i2];
+      if (j2 < 0 || j2 >= MAX_SYMBOLS) message.Error("Invalid bzip data");
+      var nextSym = hufGroup.permute[j2];
       if (nextSym == SYMBOL_RUNA || nextSym == SYMBOL_RUNB) {
         if (!runPos) {
           runPos = 1;
@@ -101841,8 +101863,8 @@ function requireBzip2() {
       if (count >= bufsize) message.Error("Invalid bzip data");
       i2 = nextSym - 1;
       uc = this.mtfSymbol[i2];
-      for (var k = i2 - 1; k >= 0; k--) {
-        this.mtfSymbol[k + 1] = this.mtfSymbol[k];
+      for (var k2 = i2 - 1; k2 >= 0; k2--) {
+        this.mtfSymbol[k2 + 1] = this.mtfSymbol[k2];
       }
       this.mtfSymbol[0] = uc;
       uc = this.symToByte[uc];
@@ -101850,11 +101872,11 @@ function requireBzip2() {
       buf[count++] = uc;
     }
     if (origPtr < 0 || origPtr >= count) message.Error("Invalid bzip data");
-    var j = 0;
+    var j2 = 0;
     for (var i2 = 0; i2 < 256; i2++) {
-      k = j + this.byteCount[i2];
-      this.byteCount[i2] = j;
-      j = k;
+      k2 = j2 + this.byteCount[i2];
+      this.byteCount[i2] = j2;
+      j2 = k2;
     }
     for (var i2 = 0; i2 < count; i2++) {
       uc = buf[i2] & 255;
@@ -101907,7 +101929,7 @@ function requireBit_iterator() {
   bit_iterator = function bitIterator(nextBuffer) {
     var bit = 0, byte = 0;
     var bytes = nextBuffer();
-    var f = function(n) {
+    var f2 = function(n) {
       if (n === null && bit != 0) {
         bit = 0;
         byte++;
@@ -101921,7 +101943,7 @@ function requireBit_iterator() {
         }
         var left = 8 - bit;
         if (bit === 0 && n > 0)
-          f.bytesRead++;
+          f2.bytesRead++;
         if (n >= left) {
           result <<= left;
           result |= BITMASK[left] & bytes[byte++];
@@ -101936,8 +101958,8 @@ function requireBit_iterator() {
       }
       return result;
     };
-    f.bytesRead = 0;
-    return f;
+    f2.bytesRead = 0;
+    return f2;
   };
   return bit_iterator;
 }
@@ -101968,7 +101990,7 @@ function requireUnbzip2Stream() {
         const buf = new Int32Array(bufsize);
         let chunk = new Uint8Array(32768);
         let chunkLen = 0;
-        const f = function(b) {
+        const f2 = function(b2) {
           if (++totalOut > maxDecompressedBytes) {
             throw new Error("Maximum decompressed size exceeded");
           }
@@ -101978,9 +102000,9 @@ function requireUnbzip2Stream() {
             bigger.set(chunk);
             chunk = bigger;
           }
-          chunk[chunkLen++] = b;
+          chunk[chunkLen++] = b2;
         };
-        streamCRC = bz2.decompress(bitReader, f, buf, bufsize, streamCRC);
+        streamCRC = bz2.decompress(bitReader, f2, buf, bufsize, streamCRC);
         if (streamCRC === null) {
           blockSize = 0;
           return false;
@@ -102070,7 +102092,7 @@ var PgpError = class extends Error {
   kind;
 };
 var norm = (fpr) => fpr.replace(/\s+/g, "").toUpperCase();
-var fprsOf = (key) => key.getKeys().map((k) => norm(k.getFingerprint()));
+var fprsOf = (key) => key.getKeys().map((k2) => norm(k2.getFingerprint()));
 function armoredBlocks(text2) {
   return text2.match(/-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*?-----END PGP PUBLIC KEY BLOCK-----/g) ?? [];
 }
@@ -102106,7 +102128,7 @@ async function readSig(armored, name2) {
 }
 function issuers(sig) {
   return sig.packets.map(
-    (p) => p.issuerFingerprint ? Buffer.from(p.issuerFingerprint).toString("hex").toUpperCase() : `key ID ${p.issuerKeyID.toHex().toUpperCase()}`
+    (p2) => p2.issuerFingerprint ? Buffer.from(p2.issuerFingerprint).toString("hex").toUpperCase() : `key ID ${p2.issuerKeyID.toHex().toUpperCase()}`
   );
 }
 function signingKeyOf(sig, key, name2, pin) {
@@ -102132,7 +102154,7 @@ async function verifyStream(file, sig, key) {
   const reader = result.data.getReader();
   while (!(await reader.read()).done) ;
   if (result.signatures.length === 0) throw new PgpError("invalid-signature", "the signature file holds no signature");
-  await Promise.all(result.signatures.map((s) => s.verified));
+  await Promise.all(result.signatures.map((s3) => s3.verified));
 }
 async function verifyDetached(file, signatureFile, key, fingerprint2, label = (0, import_node_path6.basename)(file)) {
   const pin = norm(fingerprint2);
@@ -102169,9 +102191,9 @@ var KEYSERVER = "https://keys.openpgp.org";
 var KEY_TOOL = "podman-mgoltzsche-key";
 var KEY_FILE = "key.asc";
 function githubServer(apiUrl2) {
-  const u = new URL(apiUrl2);
-  if (u.hostname === "api.github.com") return "https://github.com";
-  return u.origin;
+  const u2 = new URL(apiUrl2);
+  if (u2.hostname === "api.github.com") return "https://github.com";
+  return u2.origin;
 }
 function keyUrls(r) {
   const fpr = r.fingerprint.toUpperCase();
@@ -102282,7 +102304,7 @@ async function writeMeta(slot, meta) {
 
 // src/install/extract.ts
 var import_promises9 = require("node:fs/promises");
-var import_node_path11 = __toESM(require("node:path"), 1);
+var import_node_path20 = __toESM(require("node:path"), 1);
 var import_semver7 = __toESM(require_semver2(), 1);
 
 // src/install/audit.ts
@@ -102291,6 +102313,90 @@ var import_node_path9 = __toESM(require("node:path"), 1);
 var AuditError = class extends Error {
 };
 var DEFAULT_LIMITS = { maxBytes: 2 * 1024 ** 3, maxEntries: 2e4 };
+var FILE_TYPES = /* @__PURE__ */ new Set(["File", "OldFile", "ContiguousFile"]);
+var MAX_HOPS = 40;
+function parts(name2) {
+  if (name2.startsWith("/")) throw new AuditError(`Archive entry ${name2} has an absolute path.`);
+  const p2 = name2.split("/").filter((c) => c !== "" && c !== ".");
+  if (p2.length === 0 || p2.includes("..")) throw new AuditError(`Archive entry ${name2} leaves the archive's directory.`);
+  return p2;
+}
+function kindError(e, rel) {
+  const isLink = e.type === "SymbolicLink" || e.type === "Link";
+  if (!FILE_TYPES.has(e.type) && e.type !== "Directory" && !isLink)
+    return new AuditError(
+      `Archive entry ${rel} is a ${e.type}; only files, directories and symlinks are allowed (no devices, FIFOs or sockets).`
+    );
+  if (isLink) return void 0;
+  if (e.mode & 3072) return new AuditError(`Archive entry ${rel} is setuid/setgid; refusing to install it.`);
+  if (e.mode & 2) return new AuditError(`Archive entry ${rel} is world-writable; refusing to install it.`);
+  return void 0;
+}
+function resolveLink(linkAt, target, links) {
+  if (target.startsWith("/")) return void 0;
+  const cur = linkAt.slice(0, -1);
+  let queue = target.split("/");
+  for (let hops = 0; queue.length > 0; ) {
+    const c = queue.shift();
+    if (c === "" || c === ".") continue;
+    if (c === "..") {
+      if (cur.length <= 1) return void 0;
+      cur.pop();
+      continue;
+    }
+    cur.push(c);
+    const next = links.get(cur.join("/"));
+    if (next === void 0) continue;
+    if (++hops > MAX_HOPS || next.startsWith("/")) return void 0;
+    cur.pop();
+    queue = [...next.split("/"), ...queue];
+  }
+  return cur;
+}
+function checkTop(all, expectedTop) {
+  const tops = [...new Set(all.map(({ p: p2 }) => p2[0]))].sort();
+  if (tops.length !== 1 || tops[0] !== expectedTop)
+    throw new AuditError(
+      `Archive must hold exactly one top-level directory ${expectedTop}/; it holds: ${tops.join(", ") || "nothing"}.`
+    );
+  const top = all.find(({ p: p2 }) => p2.length === 1);
+  if (top && top.e.type !== "Directory") throw new AuditError(`${expectedTop} in the archive is not a directory.`);
+}
+function auditEntries(entries, expectedTop, limits = DEFAULT_LIMITS) {
+  if (entries.length > limits.maxEntries) throw new AuditError(`Archive has more than ${limits.maxEntries} entries.`);
+  const all = entries.map((e) => ({ p: parts(e.path), e }));
+  checkTop(all, expectedTop);
+  const links = /* @__PURE__ */ new Map();
+  const seen = /* @__PURE__ */ new Map();
+  let bytes = 0;
+  for (const { p: p2, e } of all) {
+    const rel = p2.join("/");
+    const err2 = kindError(e, rel);
+    if (err2) throw err2;
+    const before = seen.get(rel);
+    if (before && !(before === "Directory" && e.type === "Directory"))
+      throw new AuditError(`Archive entry ${rel} appears twice; refusing an archive that overwrites itself.`);
+    seen.set(rel, e.type);
+    if (e.type === "SymbolicLink") links.set(rel, e.linkpath ?? "");
+    if (FILE_TYPES.has(e.type)) bytes += e.size;
+    if (bytes > limits.maxBytes) throw new AuditError(`Archive unpacks to more than ${limits.maxBytes} bytes.`);
+  }
+  for (const { p: p2, e } of all) checkPlacement(p2, e, links, seen);
+}
+function checkPlacement(p2, e, links, seen) {
+  const rel = p2.join("/");
+  for (let i2 = 1; i2 < p2.length; i2++) {
+    if (links.has(p2.slice(0, i2).join("/")))
+      throw new AuditError(`Archive entry ${rel} is written through the symlink ${p2.slice(0, i2).join("/")}.`);
+  }
+  if (e.type === "SymbolicLink" && !resolveLink(p2, e.linkpath ?? "", links))
+    throw new AuditError(`Archive symlink ${rel} -> ${e.linkpath} points outside the archive.`);
+  if (e.type === "Link") {
+    const target = parts(e.linkpath ?? "").join("/");
+    if (!FILE_TYPES.has(seen.get(target) ?? ""))
+      throw new AuditError(`Archive hard link ${rel} -> ${e.linkpath} does not name a file in the archive.`);
+  }
+}
 async function auditTree(dir, expectedTop, limits = DEFAULT_LIMITS) {
   const entries = await (0, import_promises6.readdir)(dir);
   if (entries.length !== 1 || entries[0] !== expectedTop) {
@@ -102301,51 +102407,3024 @@ async function auditTree(dir, expectedTop, limits = DEFAULT_LIMITS) {
   const top = import_node_path9.default.join(dir, expectedTop);
   if (!(await (0, import_promises6.lstat)(top)).isDirectory()) throw new AuditError(`${expectedTop} in the archive is not a directory.`);
   const result = { top, files: 0, bytes: 0 };
-  await walk(top, top, result, limits);
+  await walk(await (0, import_promises6.realpath)(top), top, result, limits);
   return result;
 }
 async function walk(root, dir, acc, limits) {
   for (const name2 of await (0, import_promises6.readdir)(dir)) {
-    const p = import_node_path9.default.join(dir, name2);
-    const rel = import_node_path9.default.relative(root, p);
-    const st = await (0, import_promises6.lstat)(p);
+    const p2 = import_node_path9.default.join(dir, name2);
+    const rel = import_node_path9.default.relative(acc.top, p2);
+    const st2 = await (0, import_promises6.lstat)(p2);
     if (++acc.files > limits.maxEntries) throw new AuditError(`Archive has more than ${limits.maxEntries} entries.`);
-    if (st.isDirectory()) {
-      await walk(root, p, acc, limits);
-    } else if (st.isSymbolicLink()) {
-      await checkLink(root, p, rel);
-    } else if (st.isFile()) {
-      if (st.mode & 3072) throw new AuditError(`Archive entry ${rel} is setuid/setgid; refusing to install it.`);
-      acc.bytes += st.size;
-      if (acc.bytes > limits.maxBytes) throw new AuditError(`Archive unpacks to more than ${limits.maxBytes} bytes.`);
-    } else {
-      throw new AuditError(
-        `Archive entry ${rel} is a device, FIFO or socket; only files, directories and symlinks are allowed.`
-      );
+    if (st2.isSymbolicLink()) {
+      await checkLink(root, p2, rel);
+      continue;
     }
+    const err2 = kindError(
+      {
+        path: rel,
+        type: st2.isDirectory() ? "Directory" : st2.isFile() ? "File" : "device, FIFO or socket",
+        mode: st2.mode,
+        size: st2.size
+      },
+      rel
+    );
+    if (err2) throw err2;
+    if (st2.isDirectory()) await walk(root, p2, acc, limits);
+    else acc.bytes += st2.size;
+    if (acc.bytes > limits.maxBytes) throw new AuditError(`Archive unpacks to more than ${limits.maxBytes} bytes.`);
   }
 }
-async function checkLink(root, p, rel) {
-  const target = await (0, import_promises6.readlink)(p);
-  const resolved = import_node_path9.default.resolve(import_node_path9.default.dirname(p), target);
-  if (import_node_path9.default.isAbsolute(target) || resolved !== root && !resolved.startsWith(root + import_node_path9.default.sep)) {
+async function checkLink(root, p2, rel) {
+  const target = await (0, import_promises6.readlink)(p2);
+  const real = await (0, import_promises6.realpath)(p2).catch(async () => import_node_path9.default.resolve(await (0, import_promises6.realpath)(import_node_path9.default.dirname(p2)), target));
+  if (target.startsWith("/") || real !== root && !real.startsWith(root + import_node_path9.default.sep)) {
     throw new AuditError(`Archive symlink ${rel} -> ${target} points outside the archive.`);
   }
 }
 
-// src/install/untar.ts
+// src/install/tar-stream.ts
 var import_node_child_process2 = require("node:child_process");
-var import_node_fs5 = require("node:fs");
-var import_promises7 = require("node:fs/promises");
-var import_node_path10 = __toESM(require("node:path"), 1);
-var import_promises8 = require("node:stream/promises");
+var import_node_fs11 = require("node:fs");
+var import_promises8 = require("node:fs/promises");
+var import_node_path19 = __toESM(require("node:path"), 1);
 var import_node_zlib2 = __toESM(require("node:zlib"), 1);
+
+// node_modules/tar/dist/esm/index.min.js
+var import_events3 = __toESM(require("events"), 1);
+var import_fs4 = __toESM(require("fs"), 1);
+var import_node_events = require("node:events");
+var import_node_stream6 = __toESM(require("node:stream"), 1);
+var import_node_string_decoder = require("node:string_decoder");
+var import_node_path10 = __toESM(require("node:path"), 1);
+var import_node_fs5 = __toESM(require("node:fs"), 1);
+var import_path = require("path");
+var import_events4 = require("events");
+var import_assert6 = __toESM(require("assert"), 1);
+var import_buffer2 = require("buffer");
+var Ps = __toESM(require("zlib"), 1);
+var import_zlib = __toESM(require("zlib"), 1);
+var import_node_path11 = require("node:path");
+var import_node_path12 = require("node:path");
+var import_fs5 = __toESM(require("fs"), 1);
+var import_fs6 = __toESM(require("fs"), 1);
+var import_path2 = __toESM(require("path"), 1);
+var import_node_path13 = require("node:path");
+var import_path3 = __toESM(require("path"), 1);
+var import_node_fs6 = __toESM(require("node:fs"), 1);
+var import_node_assert = __toESM(require("node:assert"), 1);
+var import_node_crypto7 = require("node:crypto");
+var import_node_fs7 = __toESM(require("node:fs"), 1);
+var import_node_path14 = __toESM(require("node:path"), 1);
+var import_fs7 = __toESM(require("fs"), 1);
+var import_node_fs8 = __toESM(require("node:fs"), 1);
+var import_node_path15 = __toESM(require("node:path"), 1);
+var import_node_fs9 = __toESM(require("node:fs"), 1);
+var import_promises7 = __toESM(require("node:fs/promises"), 1);
+var import_node_path16 = __toESM(require("node:path"), 1);
+var import_node_path17 = require("node:path");
+var import_node_fs10 = __toESM(require("node:fs"), 1);
+var import_node_path18 = __toESM(require("node:path"), 1);
+var zr = Object.defineProperty;
+var Ur = (s3, t) => {
+  for (var e in t) zr(s3, e, { get: t[e], enumerable: true });
+};
+var Ds = typeof process == "object" && process ? process : { stdout: null, stderr: null };
+var Wr = (s3) => !!s3 && typeof s3 == "object" && (s3 instanceof A2 || s3 instanceof import_node_stream6.default || Gr(s3) || Zr(s3));
+var Gr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof import_node_events.EventEmitter && typeof s3.pipe == "function" && s3.pipe !== import_node_stream6.default.Writable.prototype.pipe;
+var Zr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof import_node_events.EventEmitter && typeof s3.write == "function" && typeof s3.end == "function";
+var Q = /* @__PURE__ */ Symbol("EOF");
+var J = /* @__PURE__ */ Symbol("maybeEmitEnd");
+var nt = /* @__PURE__ */ Symbol("emittedEnd");
+var De = /* @__PURE__ */ Symbol("emittingEnd");
+var qt = /* @__PURE__ */ Symbol("emittedError");
+var Ne = /* @__PURE__ */ Symbol("closed");
+var Ns = /* @__PURE__ */ Symbol("read");
+var Ae = /* @__PURE__ */ Symbol("flush");
+var As = /* @__PURE__ */ Symbol("flushChunk");
+var z = /* @__PURE__ */ Symbol("encoding");
+var Mt = /* @__PURE__ */ Symbol("decoder");
+var g = /* @__PURE__ */ Symbol("flowing");
+var Qt = /* @__PURE__ */ Symbol("paused");
+var Bt = /* @__PURE__ */ Symbol("resume");
+var b = /* @__PURE__ */ Symbol("buffer");
+var N = /* @__PURE__ */ Symbol("pipes");
+var _ = /* @__PURE__ */ Symbol("bufferLength");
+var bi = /* @__PURE__ */ Symbol("bufferPush");
+var Ie = /* @__PURE__ */ Symbol("bufferShift");
+var L2 = /* @__PURE__ */ Symbol("objectMode");
+var S2 = /* @__PURE__ */ Symbol("destroyed");
+var _i = /* @__PURE__ */ Symbol("error");
+var Oi = /* @__PURE__ */ Symbol("emitData");
+var Is = /* @__PURE__ */ Symbol("emitEnd");
+var Ti = /* @__PURE__ */ Symbol("emitEnd2");
+var Z2 = /* @__PURE__ */ Symbol("async");
+var xi = /* @__PURE__ */ Symbol("abort");
+var Ce = /* @__PURE__ */ Symbol("aborted");
+var Jt = /* @__PURE__ */ Symbol("signal");
+var Rt = /* @__PURE__ */ Symbol("dataListeners");
+var C = /* @__PURE__ */ Symbol("discarded");
+var jt = (s3) => Promise.resolve().then(s3);
+var Yr = (s3) => s3();
+var Kr = (s3) => s3 === "end" || s3 === "finish" || s3 === "prefinish";
+var Vr = (s3) => s3 instanceof ArrayBuffer || !!s3 && typeof s3 == "object" && s3.constructor && s3.constructor.name === "ArrayBuffer" && s3.byteLength >= 0;
+var $r = (s3) => !Buffer.isBuffer(s3) && ArrayBuffer.isView(s3);
+var Fe = class {
+  src;
+  dest;
+  opts;
+  ondrain;
+  constructor(t, e, i2) {
+    this.src = t, this.dest = e, this.opts = i2, this.ondrain = () => t[Bt](), this.dest.on("drain", this.ondrain);
+  }
+  unpipe() {
+    this.dest.removeListener("drain", this.ondrain);
+  }
+  proxyErrors(t) {
+  }
+  end() {
+    this.unpipe(), this.opts.end && this.dest.end();
+  }
+};
+var Li = class extends Fe {
+  unpipe() {
+    this.src.removeListener("error", this.proxyErrors), super.unpipe();
+  }
+  constructor(t, e, i2) {
+    super(t, e, i2), this.proxyErrors = (r) => this.dest.emit("error", r), t.on("error", this.proxyErrors);
+  }
+};
+var Xr = (s3) => !!s3.objectMode;
+var qr = (s3) => !s3.objectMode && !!s3.encoding && s3.encoding !== "buffer";
+var A2 = class extends import_node_events.EventEmitter {
+  [g] = false;
+  [Qt] = false;
+  [N] = [];
+  [b] = [];
+  [L2];
+  [z];
+  [Z2];
+  [Mt];
+  [Q] = false;
+  [nt] = false;
+  [De] = false;
+  [Ne] = false;
+  [qt] = null;
+  [_] = 0;
+  [S2] = false;
+  [Jt];
+  [Ce] = false;
+  [Rt] = 0;
+  [C] = false;
+  writable = true;
+  readable = true;
+  constructor(...t) {
+    let e = t[0] || {};
+    if (super(), e.objectMode && typeof e.encoding == "string") throw new TypeError("Encoding and objectMode may not be used together");
+    Xr(e) ? (this[L2] = true, this[z] = null) : qr(e) ? (this[z] = e.encoding, this[L2] = false) : (this[L2] = false, this[z] = null), this[Z2] = !!e.async, this[Mt] = this[z] ? new import_node_string_decoder.StringDecoder(this[z]) : null, e && e.debugExposeBuffer === true && Object.defineProperty(this, "buffer", { get: () => this[b] }), e && e.debugExposePipes === true && Object.defineProperty(this, "pipes", { get: () => this[N] });
+    let { signal: i2 } = e;
+    i2 && (this[Jt] = i2, i2.aborted ? this[xi]() : i2.addEventListener("abort", () => this[xi]()));
+  }
+  get bufferLength() {
+    return this[_];
+  }
+  get encoding() {
+    return this[z];
+  }
+  set encoding(t) {
+    throw new Error("Encoding must be set at instantiation time");
+  }
+  setEncoding(t) {
+    throw new Error("Encoding must be set at instantiation time");
+  }
+  get objectMode() {
+    return this[L2];
+  }
+  set objectMode(t) {
+    throw new Error("objectMode must be set at instantiation time");
+  }
+  get async() {
+    return this[Z2];
+  }
+  set async(t) {
+    this[Z2] = this[Z2] || !!t;
+  }
+  [xi]() {
+    this[Ce] = true, this.emit("abort", this[Jt]?.reason), this.destroy(this[Jt]?.reason);
+  }
+  get aborted() {
+    return this[Ce];
+  }
+  set aborted(t) {
+  }
+  write(t, e, i2) {
+    if (this[Ce]) return false;
+    if (this[Q]) throw new Error("write after end");
+    if (this[S2]) return this.emit("error", Object.assign(new Error("Cannot call write after a stream was destroyed"), { code: "ERR_STREAM_DESTROYED" })), true;
+    typeof e == "function" && (i2 = e, e = "utf8"), e || (e = "utf8");
+    let r = this[Z2] ? jt : Yr;
+    if (!this[L2] && !Buffer.isBuffer(t)) {
+      if ($r(t)) t = Buffer.from(t.buffer, t.byteOffset, t.byteLength);
+      else if (Vr(t)) t = Buffer.from(t);
+      else if (typeof t != "string") throw new Error("Non-contiguous data written to non-objectMode stream");
+    }
+    return this[L2] ? (this[g] && this[_] !== 0 && this[Ae](true), this[g] ? this.emit("data", t) : this[bi](t), this[_] !== 0 && this.emit("readable"), i2 && r(i2), this[g]) : t.length ? (typeof t == "string" && !(e === this[z] && !this[Mt]?.lastNeed) && (t = Buffer.from(t, e)), Buffer.isBuffer(t) && this[z] && (t = this[Mt].write(t)), this[g] && this[_] !== 0 && this[Ae](true), this[g] ? this.emit("data", t) : this[bi](t), this[_] !== 0 && this.emit("readable"), i2 && r(i2), this[g]) : (this[_] !== 0 && this.emit("readable"), i2 && r(i2), this[g]);
+  }
+  read(t) {
+    if (this[S2]) return null;
+    if (this[C] = false, this[_] === 0 || t === 0 || t && t > this[_]) return this[J](), null;
+    this[L2] && (t = null), this[b].length > 1 && !this[L2] && (this[b] = [this[z] ? this[b].join("") : Buffer.concat(this[b], this[_])]);
+    let e = this[Ns](t || null, this[b][0]);
+    return this[J](), e;
+  }
+  [Ns](t, e) {
+    if (this[L2]) this[Ie]();
+    else {
+      let i2 = e;
+      t === i2.length || t === null ? this[Ie]() : typeof i2 == "string" ? (this[b][0] = i2.slice(t), e = i2.slice(0, t), this[_] -= t) : (this[b][0] = i2.subarray(t), e = i2.subarray(0, t), this[_] -= t);
+    }
+    return this.emit("data", e), !this[b].length && !this[Q] && this.emit("drain"), e;
+  }
+  end(t, e, i2) {
+    return typeof t == "function" && (i2 = t, t = void 0), typeof e == "function" && (i2 = e, e = "utf8"), t !== void 0 && this.write(t, e), i2 && this.once("end", i2), this[Q] = true, this.writable = false, (this[g] || !this[Qt]) && this[J](), this;
+  }
+  [Bt]() {
+    this[S2] || (!this[Rt] && !this[N].length && (this[C] = true), this[Qt] = false, this[g] = true, this.emit("resume"), this[b].length ? this[Ae]() : this[Q] ? this[J]() : this.emit("drain"));
+  }
+  resume() {
+    return this[Bt]();
+  }
+  pause() {
+    this[g] = false, this[Qt] = true, this[C] = false;
+  }
+  get destroyed() {
+    return this[S2];
+  }
+  get flowing() {
+    return this[g];
+  }
+  get paused() {
+    return this[Qt];
+  }
+  [bi](t) {
+    this[L2] ? this[_] += 1 : this[_] += t.length, this[b].push(t);
+  }
+  [Ie]() {
+    return this[L2] ? this[_] -= 1 : this[_] -= this[b][0].length, this[b].shift();
+  }
+  [Ae](t = false) {
+    do
+      ;
+    while (this[As](this[Ie]()) && this[b].length);
+    !t && !this[b].length && !this[Q] && this.emit("drain");
+  }
+  [As](t) {
+    return this.emit("data", t), this[g];
+  }
+  pipe(t, e) {
+    if (this[S2]) return t;
+    this[C] = false;
+    let i2 = this[nt];
+    return e = e || {}, t === Ds.stdout || t === Ds.stderr ? e.end = false : e.end = e.end !== false, e.proxyErrors = !!e.proxyErrors, i2 ? e.end && t.end() : (this[N].push(e.proxyErrors ? new Li(this, t, e) : new Fe(this, t, e)), this[Z2] ? jt(() => this[Bt]()) : this[Bt]()), t;
+  }
+  unpipe(t) {
+    let e = this[N].find((i2) => i2.dest === t);
+    e && (this[N].length === 1 ? (this[g] && this[Rt] === 0 && (this[g] = false), this[N] = []) : this[N].splice(this[N].indexOf(e), 1), e.unpipe());
+  }
+  addListener(t, e) {
+    return this.on(t, e);
+  }
+  on(t, e) {
+    let i2 = super.on(t, e);
+    if (t === "data") this[C] = false, this[Rt]++, !this[N].length && !this[g] && this[Bt]();
+    else if (t === "readable" && this[_] !== 0) super.emit("readable");
+    else if (Kr(t) && this[nt]) super.emit(t), this.removeAllListeners(t);
+    else if (t === "error" && this[qt]) {
+      let r = e;
+      this[Z2] ? jt(() => r.call(this, this[qt])) : r.call(this, this[qt]);
+    }
+    return i2;
+  }
+  removeListener(t, e) {
+    return this.off(t, e);
+  }
+  off(t, e) {
+    let i2 = super.off(t, e);
+    return t === "data" && (this[Rt] = this.listeners("data").length, this[Rt] === 0 && !this[C] && !this[N].length && (this[g] = false)), i2;
+  }
+  removeAllListeners(t) {
+    let e = super.removeAllListeners(t);
+    return (t === "data" || t === void 0) && (this[Rt] = 0, !this[C] && !this[N].length && (this[g] = false)), e;
+  }
+  get emittedEnd() {
+    return this[nt];
+  }
+  [J]() {
+    !this[De] && !this[nt] && !this[S2] && this[b].length === 0 && this[Q] && (this[De] = true, this.emit("end"), this.emit("prefinish"), this.emit("finish"), this[Ne] && this.emit("close"), this[De] = false);
+  }
+  emit(t, ...e) {
+    let i2 = e[0];
+    if (t !== "error" && t !== "close" && t !== S2 && this[S2]) return false;
+    if (t === "data") return !this[L2] && !i2 ? false : this[Z2] ? (jt(() => this[Oi](i2)), true) : this[Oi](i2);
+    if (t === "end") return this[Is]();
+    if (t === "close") {
+      if (this[Ne] = true, !this[nt] && !this[S2]) return false;
+      let n = super.emit("close");
+      return this.removeAllListeners("close"), n;
+    } else if (t === "error") {
+      this[qt] = i2, super.emit(_i, i2);
+      let n = !this[Jt] || this.listeners("error").length ? super.emit("error", i2) : false;
+      return this[J](), n;
+    } else if (t === "resume") {
+      let n = super.emit("resume");
+      return this[J](), n;
+    } else if (t === "finish" || t === "prefinish") {
+      let n = super.emit(t);
+      return this.removeAllListeners(t), n;
+    }
+    let r = super.emit(t, ...e);
+    return this[J](), r;
+  }
+  [Oi](t) {
+    for (let i2 of this[N]) i2.dest.write(t) === false && this.pause();
+    let e = this[C] ? false : super.emit("data", t);
+    return this[J](), e;
+  }
+  [Is]() {
+    return this[nt] ? false : (this[nt] = true, this.readable = false, this[Z2] ? (jt(() => this[Ti]()), true) : this[Ti]());
+  }
+  [Ti]() {
+    if (this[Mt]) {
+      let e = this[Mt].end();
+      if (e) {
+        for (let i2 of this[N]) i2.dest.write(e);
+        this[C] || super.emit("data", e);
+      }
+    }
+    for (let e of this[N]) e.end();
+    let t = super.emit("end");
+    return this.removeAllListeners("end"), t;
+  }
+  async collect() {
+    let t = Object.assign([], { dataLength: 0 });
+    this[L2] || (t.dataLength = 0);
+    let e = this.promise();
+    return this.on("data", (i2) => {
+      t.push(i2), this[L2] || (t.dataLength += i2.length);
+    }), await e, t;
+  }
+  async concat() {
+    if (this[L2]) throw new Error("cannot concat in objectMode");
+    let t = await this.collect();
+    return this[z] ? t.join("") : Buffer.concat(t, t.dataLength);
+  }
+  async promise() {
+    return new Promise((t, e) => {
+      this.on(S2, () => e(new Error("stream destroyed"))), this.on("error", (i2) => e(i2)), this.on("end", () => t());
+    });
+  }
+  [Symbol.asyncIterator]() {
+    this[C] = false;
+    let t = false, e = async () => (this.pause(), t = true, { value: void 0, done: true });
+    return { next: () => {
+      if (t) return e();
+      let r = this.read();
+      if (r !== null) return Promise.resolve({ done: false, value: r });
+      if (this[Q]) return e();
+      let n, o, h = (d) => {
+        this.off("data", a), this.off("end", l), this.off(S2, c), e(), o(d);
+      }, a = (d) => {
+        this.off("error", h), this.off("end", l), this.off(S2, c), this.pause(), n({ value: d, done: !!this[Q] });
+      }, l = () => {
+        this.off("error", h), this.off("data", a), this.off(S2, c), e(), n({ done: true, value: void 0 });
+      }, c = () => h(new Error("stream destroyed"));
+      return new Promise((d, y) => {
+        o = y, n = d, this.once(S2, c), this.once("error", h), this.once("end", l), this.once("data", a);
+      });
+    }, throw: e, return: e, [Symbol.asyncIterator]() {
+      return this;
+    }, [Symbol.asyncDispose]: async () => {
+    } };
+  }
+  [Symbol.iterator]() {
+    this[C] = false;
+    let t = false, e = () => (this.pause(), this.off(_i, e), this.off(S2, e), this.off("end", e), t = true, { done: true, value: void 0 }), i2 = () => {
+      if (t) return e();
+      let r = this.read();
+      return r === null ? e() : { done: false, value: r };
+    };
+    return this.once("end", e), this.once(_i, e), this.once(S2, e), { next: i2, throw: e, return: e, [Symbol.iterator]() {
+      return this;
+    }, [Symbol.dispose]: () => {
+    } };
+  }
+  destroy(t) {
+    if (this[S2]) return t ? this.emit("error", t) : this.emit(S2), this;
+    this[S2] = true, this[C] = true, this[b].length = 0, this[_] = 0;
+    let e = this;
+    return typeof e.close == "function" && !this[Ne] && e.close(), t ? this.emit("error", t) : this.emit(S2), this;
+  }
+  static get isStream() {
+    return Wr;
+  }
+};
+var Jr = import_fs4.default.writev;
+var ht = /* @__PURE__ */ Symbol("_autoClose");
+var H = /* @__PURE__ */ Symbol("_close");
+var te = /* @__PURE__ */ Symbol("_ended");
+var m = /* @__PURE__ */ Symbol("_fd");
+var Ni = /* @__PURE__ */ Symbol("_finished");
+var tt = /* @__PURE__ */ Symbol("_flags");
+var Ai = /* @__PURE__ */ Symbol("_flush");
+var ki = /* @__PURE__ */ Symbol("_handleChunk");
+var vi = /* @__PURE__ */ Symbol("_makeBuf");
+var ie = /* @__PURE__ */ Symbol("_mode");
+var ke = /* @__PURE__ */ Symbol("_needDrain");
+var Ut = /* @__PURE__ */ Symbol("_onerror");
+var Ht = /* @__PURE__ */ Symbol("_onopen");
+var Ii = /* @__PURE__ */ Symbol("_onread");
+var Pt = /* @__PURE__ */ Symbol("_onwrite");
+var at = /* @__PURE__ */ Symbol("_open");
+var U = /* @__PURE__ */ Symbol("_path");
+var ot = /* @__PURE__ */ Symbol("_pos");
+var Y2 = /* @__PURE__ */ Symbol("_queue");
+var zt = /* @__PURE__ */ Symbol("_read");
+var Ci = /* @__PURE__ */ Symbol("_readSize");
+var j = /* @__PURE__ */ Symbol("_reading");
+var ee = /* @__PURE__ */ Symbol("_remain");
+var Fi = /* @__PURE__ */ Symbol("_size");
+var ve = /* @__PURE__ */ Symbol("_write");
+var gt2 = /* @__PURE__ */ Symbol("_writing");
+var Me = /* @__PURE__ */ Symbol("_defaultFlag");
+var bt = /* @__PURE__ */ Symbol("_errored");
+var _t = class extends A2 {
+  [bt] = false;
+  [m];
+  [U];
+  [Ci];
+  [j] = false;
+  [Fi];
+  [ee];
+  [ht];
+  constructor(t, e) {
+    if (e = e || {}, super(e), this.readable = true, this.writable = false, typeof t != "string") throw new TypeError("path must be a string");
+    this[bt] = false, this[m] = typeof e.fd == "number" ? e.fd : void 0, this[U] = t, this[Ci] = e.readSize || 16 * 1024 * 1024, this[j] = false, this[Fi] = typeof e.size == "number" ? e.size : 1 / 0, this[ee] = this[Fi], this[ht] = typeof e.autoClose == "boolean" ? e.autoClose : true, typeof this[m] == "number" ? this[zt]() : this[at]();
+  }
+  get fd() {
+    return this[m];
+  }
+  get path() {
+    return this[U];
+  }
+  write() {
+    throw new TypeError("this is a readable stream");
+  }
+  end() {
+    throw new TypeError("this is a readable stream");
+  }
+  [at]() {
+    import_fs4.default.open(this[U], "r", (t, e) => this[Ht](t, e));
+  }
+  [Ht](t, e) {
+    t ? this[Ut](t) : (this[m] = e, this.emit("open", e), this[zt]());
+  }
+  [vi]() {
+    return Buffer.allocUnsafe(Math.min(this[Ci], this[ee]));
+  }
+  [zt]() {
+    if (!this[j]) {
+      this[j] = true;
+      let t = this[vi]();
+      if (t.length === 0) return process.nextTick(() => this[Ii](null, 0, t));
+      import_fs4.default.read(this[m], t, 0, t.length, null, (e, i2, r) => this[Ii](e, i2, r));
+    }
+  }
+  [Ii](t, e, i2) {
+    this[j] = false, t ? this[Ut](t) : this[ki](e, i2) && this[zt]();
+  }
+  [H]() {
+    if (this[ht] && typeof this[m] == "number") {
+      let t = this[m];
+      this[m] = void 0, import_fs4.default.close(t, (e) => e ? this.emit("error", e) : this.emit("close"));
+    }
+  }
+  [Ut](t) {
+    this[j] = true, this[H](), this.emit("error", t);
+  }
+  [ki](t, e) {
+    let i2 = false;
+    return this[ee] -= t, t > 0 && (i2 = super.write(t < e.length ? e.subarray(0, t) : e)), (t === 0 || this[ee] <= 0) && (i2 = false, this[H](), super.end()), i2;
+  }
+  emit(t, ...e) {
+    switch (t) {
+      case "prefinish":
+      case "finish":
+        return false;
+      case "drain":
+        return typeof this[m] == "number" && this[zt](), false;
+      case "error":
+        return this[bt] ? false : (this[bt] = true, super.emit(t, ...e));
+      default:
+        return super.emit(t, ...e);
+    }
+  }
+};
+var Be = class extends _t {
+  [at]() {
+    let t = true;
+    try {
+      this[Ht](null, import_fs4.default.openSync(this[U], "r")), t = false;
+    } finally {
+      t && this[H]();
+    }
+  }
+  [zt]() {
+    let t = true;
+    try {
+      if (!this[j]) {
+        this[j] = true;
+        do {
+          let e = this[vi](), i2 = e.length === 0 ? 0 : import_fs4.default.readSync(this[m], e, 0, e.length, null);
+          if (!this[ki](i2, e)) break;
+        } while (true);
+        this[j] = false;
+      }
+      t = false;
+    } finally {
+      t && this[H]();
+    }
+  }
+  [H]() {
+    if (this[ht] && typeof this[m] == "number") {
+      let t = this[m];
+      this[m] = void 0, import_fs4.default.closeSync(t), this.emit("close");
+    }
+  }
+};
+var et2 = class extends import_events3.default {
+  readable = false;
+  writable = true;
+  [bt] = false;
+  [gt2] = false;
+  [te] = false;
+  [Y2] = [];
+  [ke] = false;
+  [U];
+  [ie];
+  [ht];
+  [m];
+  [Me];
+  [tt];
+  [Ni] = false;
+  [ot];
+  constructor(t, e) {
+    e = e || {}, super(e), this[U] = t, this[m] = typeof e.fd == "number" ? e.fd : void 0, this[ie] = e.mode === void 0 ? 438 : e.mode, this[ot] = typeof e.start == "number" ? e.start : void 0, this[ht] = typeof e.autoClose == "boolean" ? e.autoClose : true;
+    let i2 = this[ot] !== void 0 ? "r+" : "w";
+    this[Me] = e.flags === void 0, this[tt] = e.flags === void 0 ? i2 : e.flags, this[m] === void 0 && this[at]();
+  }
+  emit(t, ...e) {
+    if (t === "error") {
+      if (this[bt]) return false;
+      this[bt] = true;
+    }
+    return super.emit(t, ...e);
+  }
+  get fd() {
+    return this[m];
+  }
+  get path() {
+    return this[U];
+  }
+  [Ut](t) {
+    this[H](), this[gt2] = true, this.emit("error", t);
+  }
+  [at]() {
+    import_fs4.default.open(this[U], this[tt], this[ie], (t, e) => this[Ht](t, e));
+  }
+  [Ht](t, e) {
+    this[Me] && this[tt] === "r+" && t && t.code === "ENOENT" ? (this[tt] = "w", this[at]()) : t ? this[Ut](t) : (this[m] = e, this.emit("open", e), this[gt2] || this[Ai]());
+  }
+  end(t, e) {
+    return t && this.write(t, e), this[te] = true, !this[gt2] && !this[Y2].length && typeof this[m] == "number" && this[Pt](null, 0), this;
+  }
+  write(t, e) {
+    return typeof t == "string" && (t = Buffer.from(t, e)), this[te] ? (this.emit("error", new Error("write() after end()")), false) : this[m] === void 0 || this[gt2] || this[Y2].length ? (this[Y2].push(t), this[ke] = true, false) : (this[gt2] = true, this[ve](t), true);
+  }
+  [ve](t) {
+    import_fs4.default.write(this[m], t, 0, t.length, this[ot], (e, i2) => this[Pt](e, i2));
+  }
+  [Pt](t, e) {
+    t ? this[Ut](t) : (this[ot] !== void 0 && typeof e == "number" && (this[ot] += e), this[Y2].length ? this[Ai]() : (this[gt2] = false, this[te] && !this[Ni] ? (this[Ni] = true, this[H](), this.emit("finish")) : this[ke] && (this[ke] = false, this.emit("drain"))));
+  }
+  [Ai]() {
+    if (this[Y2].length === 0) this[te] && this[Pt](null, 0);
+    else if (this[Y2].length === 1) this[ve](this[Y2].pop());
+    else {
+      let t = this[Y2];
+      this[Y2] = [], Jr(this[m], t, this[ot], (e, i2) => this[Pt](e, i2));
+    }
+  }
+  [H]() {
+    if (this[ht] && typeof this[m] == "number") {
+      let t = this[m];
+      this[m] = void 0, import_fs4.default.close(t, (e) => e ? this.emit("error", e) : this.emit("close"));
+    }
+  }
+};
+var Wt = class extends et2 {
+  [at]() {
+    let t;
+    if (this[Me] && this[tt] === "r+") try {
+      t = import_fs4.default.openSync(this[U], this[tt], this[ie]);
+    } catch (e) {
+      if (e?.code === "ENOENT") return this[tt] = "w", this[at]();
+      throw e;
+    }
+    else t = import_fs4.default.openSync(this[U], this[tt], this[ie]);
+    this[Ht](null, t);
+  }
+  [H]() {
+    if (this[ht] && typeof this[m] == "number") {
+      let t = this[m];
+      this[m] = void 0, import_fs4.default.closeSync(t), this.emit("close");
+    }
+  }
+  [ve](t) {
+    let e = true;
+    try {
+      this[Pt](null, import_fs4.default.writeSync(this[m], t, 0, t.length, this[ot])), e = false;
+    } finally {
+      if (e) try {
+        this[H]();
+      } catch {
+      }
+    }
+  }
+};
+var jr = /* @__PURE__ */ new Map([["C", "cwd"], ["f", "file"], ["z", "gzip"], ["P", "preservePaths"], ["U", "unlink"], ["strip-components", "strip"], ["stripComponents", "strip"], ["keep-newer", "newer"], ["keepNewer", "newer"], ["keep-newer-files", "newer"], ["keepNewerFiles", "newer"], ["k", "keep"], ["keep-existing", "keep"], ["keepExisting", "keep"], ["m", "noMtime"], ["no-mtime", "noMtime"], ["p", "preserveOwner"], ["L", "follow"], ["h", "follow"], ["onentry", "onReadEntry"]]);
+var Fs = (s3) => !!s3.sync && !!s3.file;
+var ks = (s3) => !s3.sync && !!s3.file;
+var vs = (s3) => !!s3.sync && !s3.file;
+var Ms = (s3) => !s3.sync && !s3.file;
+var Bs = (s3) => !!s3.file;
+var tn = (s3) => {
+  let t = jr.get(s3);
+  return t || s3;
+};
+var se = (s3 = {}) => {
+  if (!s3) return {};
+  let t = {};
+  for (let [e, i2] of Object.entries(s3)) {
+    let r = tn(e);
+    t[r] = i2;
+  }
+  return t.chmod === void 0 && t.noChmod === false && (t.chmod = true), delete t.noChmod, t;
+};
+var K2 = (s3, t, e, i2, r) => Object.assign((n = [], o, h) => {
+  Array.isArray(n) && (o = n, n = {}), typeof o == "function" && (h = o, o = void 0), o = o ? Array.from(o) : [];
+  let a = se(n);
+  if (r?.(a, o), Fs(a)) {
+    if (typeof h == "function") throw new TypeError("callback not supported for sync tar functions");
+    return s3(a, o);
+  } else if (ks(a)) {
+    let l = t(a, o);
+    return h ? l.then(() => h(), h) : l;
+  } else if (vs(a)) {
+    if (typeof h == "function") throw new TypeError("callback not supported for sync tar functions");
+    return e(a, o);
+  } else if (Ms(a)) {
+    if (typeof h == "function") throw new TypeError("callback only supported with file option");
+    return i2(a, o);
+  }
+  throw new Error("impossible options??");
+}, { syncFile: s3, asyncFile: t, syncNoFile: e, asyncNoFile: i2, validate: r });
+var sn = import_zlib.default.constants || { ZLIB_VERNUM: 4736 };
+var M2 = Object.freeze(Object.assign(/* @__PURE__ */ Object.create(null), { Z_NO_FLUSH: 0, Z_PARTIAL_FLUSH: 1, Z_SYNC_FLUSH: 2, Z_FULL_FLUSH: 3, Z_FINISH: 4, Z_BLOCK: 5, Z_OK: 0, Z_STREAM_END: 1, Z_NEED_DICT: 2, Z_ERRNO: -1, Z_STREAM_ERROR: -2, Z_DATA_ERROR: -3, Z_MEM_ERROR: -4, Z_BUF_ERROR: -5, Z_VERSION_ERROR: -6, Z_NO_COMPRESSION: 0, Z_BEST_SPEED: 1, Z_BEST_COMPRESSION: 9, Z_DEFAULT_COMPRESSION: -1, Z_FILTERED: 1, Z_HUFFMAN_ONLY: 2, Z_RLE: 3, Z_FIXED: 4, Z_DEFAULT_STRATEGY: 0, DEFLATE: 1, INFLATE: 2, GZIP: 3, GUNZIP: 4, DEFLATERAW: 5, INFLATERAW: 6, UNZIP: 7, BROTLI_DECODE: 8, BROTLI_ENCODE: 9, Z_MIN_WINDOWBITS: 8, Z_MAX_WINDOWBITS: 15, Z_DEFAULT_WINDOWBITS: 15, Z_MIN_CHUNK: 64, Z_MAX_CHUNK: 1 / 0, Z_DEFAULT_CHUNK: 16384, Z_MIN_MEMLEVEL: 1, Z_MAX_MEMLEVEL: 9, Z_DEFAULT_MEMLEVEL: 8, Z_MIN_LEVEL: -1, Z_MAX_LEVEL: 9, Z_DEFAULT_LEVEL: -1, BROTLI_OPERATION_PROCESS: 0, BROTLI_OPERATION_FLUSH: 1, BROTLI_OPERATION_FINISH: 2, BROTLI_OPERATION_EMIT_METADATA: 3, BROTLI_MODE_GENERIC: 0, BROTLI_MODE_TEXT: 1, BROTLI_MODE_FONT: 2, BROTLI_DEFAULT_MODE: 0, BROTLI_MIN_QUALITY: 0, BROTLI_MAX_QUALITY: 11, BROTLI_DEFAULT_QUALITY: 11, BROTLI_MIN_WINDOW_BITS: 10, BROTLI_MAX_WINDOW_BITS: 24, BROTLI_LARGE_MAX_WINDOW_BITS: 30, BROTLI_DEFAULT_WINDOW: 22, BROTLI_MIN_INPUT_BLOCK_BITS: 16, BROTLI_MAX_INPUT_BLOCK_BITS: 24, BROTLI_PARAM_MODE: 0, BROTLI_PARAM_QUALITY: 1, BROTLI_PARAM_LGWIN: 2, BROTLI_PARAM_LGBLOCK: 3, BROTLI_PARAM_DISABLE_LITERAL_CONTEXT_MODELING: 4, BROTLI_PARAM_SIZE_HINT: 5, BROTLI_PARAM_LARGE_WINDOW: 6, BROTLI_PARAM_NPOSTFIX: 7, BROTLI_PARAM_NDIRECT: 8, BROTLI_DECODER_RESULT_ERROR: 0, BROTLI_DECODER_RESULT_SUCCESS: 1, BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT: 2, BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT: 3, BROTLI_DECODER_PARAM_DISABLE_RING_BUFFER_REALLOCATION: 0, BROTLI_DECODER_PARAM_LARGE_WINDOW: 1, BROTLI_DECODER_NO_ERROR: 0, BROTLI_DECODER_SUCCESS: 1, BROTLI_DECODER_NEEDS_MORE_INPUT: 2, BROTLI_DECODER_NEEDS_MORE_OUTPUT: 3, BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_NIBBLE: -1, BROTLI_DECODER_ERROR_FORMAT_RESERVED: -2, BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_META_NIBBLE: -3, BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_ALPHABET: -4, BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_SAME: -5, BROTLI_DECODER_ERROR_FORMAT_CL_SPACE: -6, BROTLI_DECODER_ERROR_FORMAT_HUFFMAN_SPACE: -7, BROTLI_DECODER_ERROR_FORMAT_CONTEXT_MAP_REPEAT: -8, BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_1: -9, BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_2: -10, BROTLI_DECODER_ERROR_FORMAT_TRANSFORM: -11, BROTLI_DECODER_ERROR_FORMAT_DICTIONARY: -12, BROTLI_DECODER_ERROR_FORMAT_WINDOW_BITS: -13, BROTLI_DECODER_ERROR_FORMAT_PADDING_1: -14, BROTLI_DECODER_ERROR_FORMAT_PADDING_2: -15, BROTLI_DECODER_ERROR_FORMAT_DISTANCE: -16, BROTLI_DECODER_ERROR_DICTIONARY_NOT_SET: -19, BROTLI_DECODER_ERROR_INVALID_ARGUMENTS: -20, BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MODES: -21, BROTLI_DECODER_ERROR_ALLOC_TREE_GROUPS: -22, BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MAP: -25, BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_1: -26, BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_2: -27, BROTLI_DECODER_ERROR_ALLOC_BLOCK_TYPE_TREES: -30, BROTLI_DECODER_ERROR_UNREACHABLE: -31 }, sn));
+var rn = import_buffer2.Buffer.concat;
+var zs = Object.getOwnPropertyDescriptor(import_buffer2.Buffer, "concat");
+var nn = (s3) => s3;
+var Bi = zs?.writable === true || zs?.set !== void 0 ? (s3) => {
+  import_buffer2.Buffer.concat = s3 ? nn : rn;
+} : (s3) => {
+};
+var Tt = /* @__PURE__ */ Symbol("_superWrite");
+var Gt = class extends Error {
+  code;
+  errno;
+  constructor(t, e) {
+    super("zlib: " + t.message, { cause: t }), this.code = t.code, this.errno = t.errno, this.code || (this.code = "ZLIB_ERROR"), this.message = "zlib: " + t.message, Error.captureStackTrace(this, e ?? this.constructor);
+  }
+  get name() {
+    return "ZlibError";
+  }
+};
+var Pi = /* @__PURE__ */ Symbol("flushFlag");
+var re = class extends A2 {
+  #t = false;
+  #i = false;
+  #s;
+  #n;
+  #r;
+  #e;
+  #o;
+  get sawError() {
+    return this.#t;
+  }
+  get handle() {
+    return this.#e;
+  }
+  get flushFlag() {
+    return this.#s;
+  }
+  constructor(t, e) {
+    if (!t || typeof t != "object") throw new TypeError("invalid options for ZlibBase constructor");
+    if (super(t), this.#s = t.flush ?? 0, this.#n = t.finishFlush ?? 0, this.#r = t.fullFlushFlag ?? 0, typeof Ps[e] != "function") throw new TypeError("Compression method not supported: " + e);
+    try {
+      this.#e = new Ps[e](t);
+    } catch (i2) {
+      throw new Gt(i2, this.constructor);
+    }
+    this.#o = (i2) => {
+      this.#t || (this.#t = true, this.close(), this.emit("error", i2));
+    }, this.#e?.on("error", (i2) => this.#o(new Gt(i2))), this.once("end", () => this.close);
+  }
+  close() {
+    this.#e && (this.#e.close(), this.#e = void 0, this.emit("close"));
+  }
+  reset() {
+    if (!this.#t) return (0, import_assert6.default)(this.#e, "zlib binding closed"), this.#e.reset?.();
+  }
+  flush(t) {
+    this.ended || (typeof t != "number" && (t = this.#r), this.write(Object.assign(import_buffer2.Buffer.alloc(0), { [Pi]: t })));
+  }
+  end(t, e, i2) {
+    return typeof t == "function" && (i2 = t, e = void 0, t = void 0), typeof e == "function" && (i2 = e, e = void 0), t && (e ? this.write(t, e) : this.write(t)), this.flush(this.#n), this.#i = true, super.end(i2);
+  }
+  get ended() {
+    return this.#i;
+  }
+  [Tt](t) {
+    return super.write(t);
+  }
+  write(t, e, i2) {
+    if (typeof e == "function" && (i2 = e, e = "utf8"), typeof t == "string" && (t = import_buffer2.Buffer.from(t, e)), this.#t) return;
+    (0, import_assert6.default)(this.#e, "zlib binding closed");
+    let r = this.#e._handle, n = r.close;
+    r.close = () => {
+    };
+    let o = this.#e.close;
+    this.#e.close = () => {
+    }, Bi(true);
+    let h;
+    try {
+      let l = typeof t[Pi] == "number" ? t[Pi] : this.#s;
+      h = this.#e._processChunk(t, l), Bi(false);
+    } catch (l) {
+      Bi(false), this.#o(new Gt(l, this.write));
+    } finally {
+      this.#e && (this.#e._handle = r, r.close = n, this.#e.close = o, this.#e.removeAllListeners("error"));
+    }
+    this.#e && this.#e.on("error", (l) => this.#o(new Gt(l, this.write)));
+    let a;
+    if (h) if (Array.isArray(h) && h.length > 0) {
+      let l = h[0];
+      a = this[Tt](import_buffer2.Buffer.from(l));
+      for (let c = 1; c < h.length; c++) a = this[Tt](h[c]);
+    } else a = this[Tt](import_buffer2.Buffer.from(h));
+    return i2 && i2(), a;
+  }
+};
+var Pe = class extends re {
+  #t;
+  #i;
+  constructor(t, e) {
+    t = t || {}, t.flush = t.flush || M2.Z_NO_FLUSH, t.finishFlush = t.finishFlush || M2.Z_FINISH, t.fullFlushFlag = M2.Z_FULL_FLUSH, super(t, e), this.#t = t.level, this.#i = t.strategy;
+  }
+  params(t, e) {
+    if (!this.sawError) {
+      if (!this.handle) throw new Error("cannot switch params when binding is closed");
+      if (!this.handle.params) throw new Error("not supported in this implementation");
+      if (this.#t !== t || this.#i !== e) {
+        this.flush(M2.Z_SYNC_FLUSH), (0, import_assert6.default)(this.handle, "zlib binding closed");
+        let i2 = this.handle.flush;
+        this.handle.flush = (r, n) => {
+          typeof r == "function" && (n = r, r = this.flushFlag), this.flush(r), n?.();
+        };
+        try {
+          this.handle.params(t, e);
+        } finally {
+          this.handle.flush = i2;
+        }
+        this.handle && (this.#t = t, this.#i = e);
+      }
+    }
+  }
+};
+var ze = class extends Pe {
+  #t;
+  constructor(t) {
+    super(t, "Gzip"), this.#t = t && !!t.portable;
+  }
+  [Tt](t) {
+    return this.#t ? (this.#t = false, t[9] = 255, super[Tt](t)) : super[Tt](t);
+  }
+};
+var Ue = class extends Pe {
+  constructor(t) {
+    super(t, "Unzip");
+  }
+};
+var He = class extends re {
+  constructor(t, e) {
+    t = t || {}, t.flush = t.flush || M2.BROTLI_OPERATION_PROCESS, t.finishFlush = t.finishFlush || M2.BROTLI_OPERATION_FINISH, t.fullFlushFlag = M2.BROTLI_OPERATION_FLUSH, super(t, e);
+  }
+};
+var We = class extends He {
+  constructor(t) {
+    super(t, "BrotliCompress");
+  }
+};
+var Ge = class extends He {
+  constructor(t) {
+    super(t, "BrotliDecompress");
+  }
+};
+var Ze = class extends re {
+  constructor(t, e) {
+    t = t || {}, t.flush = t.flush || M2.ZSTD_e_continue, t.finishFlush = t.finishFlush || M2.ZSTD_e_end, t.fullFlushFlag = M2.ZSTD_e_flush, super(t, e);
+  }
+};
+var Ye = class extends Ze {
+  constructor(t) {
+    super(t, "ZstdCompress");
+  }
+};
+var Ke = class extends Ze {
+  constructor(t) {
+    super(t, "ZstdDecompress");
+  }
+};
+var Us = (s3, t) => {
+  if (Number.isSafeInteger(s3)) s3 < 0 ? an(s3, t) : hn(s3, t);
+  else throw Error("cannot encode number outside of javascript safe integer range");
+  return t;
+};
+var hn = (s3, t) => {
+  t[0] = 128;
+  for (var e = t.length; e > 1; e--) t[e - 1] = s3 & 255, s3 = Math.floor(s3 / 256);
+};
+var an = (s3, t) => {
+  t[0] = 255;
+  var e = false;
+  s3 = s3 * -1;
+  for (var i2 = t.length; i2 > 1; i2--) {
+    var r = s3 & 255;
+    s3 = Math.floor(s3 / 256), e ? t[i2 - 1] = Ws(r) : r === 0 ? t[i2 - 1] = 0 : (e = true, t[i2 - 1] = Gs(r));
+  }
+};
+var Hs = (s3) => {
+  let t = s3[0], e = t === 128 ? cn(s3.subarray(1, s3.length)) : t === 255 ? ln2(s3) : null;
+  if (e === null) throw Error("invalid base256 encoding");
+  if (!Number.isSafeInteger(e)) throw Error("parsed number outside of javascript safe integer range");
+  return e;
+};
+var ln2 = (s3) => {
+  for (var t = s3.length, e = 0, i2 = false, r = t - 1; r > -1; r--) {
+    var n = Number(s3[r]), o;
+    i2 ? o = Ws(n) : n === 0 ? o = n : (i2 = true, o = Gs(n)), o !== 0 && (e -= o * Math.pow(256, t - r - 1));
+  }
+  return e;
+};
+var cn = (s3) => {
+  for (var t = s3.length, e = 0, i2 = t - 1; i2 > -1; i2--) {
+    var r = Number(s3[i2]);
+    r !== 0 && (e += r * Math.pow(256, t - i2 - 1));
+  }
+  return e;
+};
+var Ws = (s3) => (255 ^ s3) & 255;
+var Gs = (s3) => (255 ^ s3) + 1 & 255;
+var Hi = {};
+Ur(Hi, { code: () => Ve, isCode: () => ne, isName: () => dn, name: () => oe, normalFsTypes: () => Ui });
+var ne = (s3) => oe.has(s3);
+var dn = (s3) => Ve.has(s3);
+var Ui = /* @__PURE__ */ new Set(["0", "", "1", "2", "3", "4", "5", "6", "7", "D"]);
+var oe = /* @__PURE__ */ new Map([["0", "File"], ["", "OldFile"], ["1", "Link"], ["2", "SymbolicLink"], ["3", "CharacterDevice"], ["4", "BlockDevice"], ["5", "Directory"], ["6", "FIFO"], ["7", "ContiguousFile"], ["g", "GlobalExtendedHeader"], ["x", "ExtendedHeader"], ["A", "SolarisACL"], ["D", "GNUDumpDir"], ["I", "Inode"], ["K", "NextFileHasLongLinkpath"], ["L", "NextFileHasLongPath"], ["M", "ContinuationFile"], ["N", "OldGnuLongPath"], ["S", "SparseFile"], ["V", "TapeVolumeHeader"], ["X", "OldExtendedHeader"]]);
+var Ve = new Map(Array.from(oe).map((s3) => [s3[1], s3[0]]));
+var un = (s3) => s3 === void 0 || s3 < 0 ? void 0 : s3;
+var F = class {
+  cksumValid = false;
+  needPax = false;
+  nullBlock = false;
+  block;
+  path;
+  mode;
+  uid;
+  gid;
+  size;
+  cksum;
+  #t = "Unsupported";
+  linkpath;
+  uname;
+  gname;
+  devmaj = 0;
+  devmin = 0;
+  atime;
+  ctime;
+  mtime;
+  charset;
+  comment;
+  constructor(t, e = 0, i2, r) {
+    Buffer.isBuffer(t) ? this.decode(t, e || 0, i2, r) : t && this.#i(t);
+  }
+  decode(t, e, i2, r) {
+    if (e || (e = 0), !t || !(t.length >= e + 512)) throw new Error("need 512 bytes for header");
+    let n = xt(t, e + 156, 1), o = Ui.has(n), h = o ? i2 : void 0, a = o ? r : void 0;
+    if (this.path = h?.path ?? xt(t, e, 100), this.mode = h?.mode ?? a?.mode ?? lt(t, e + 100, 8), this.uid = h?.uid ?? a?.uid ?? lt(t, e + 108, 8), this.gid = h?.gid ?? a?.gid ?? lt(t, e + 116, 8), this.size = un(h?.size ?? a?.size ?? lt(t, e + 124, 12)), this.mtime = h?.mtime ?? a?.mtime ?? Wi(t, e + 136, 12), this.cksum = lt(t, e + 148, 12), a && this.#i(a, true), h && this.#i(h), ne(n) && (this.#t = n || "0"), this.#t === "0" && this.path.slice(-1) === "/" && (this.#t = "5"), this.#t === "5" && (this.size = 0), this.linkpath = xt(t, e + 157, 100), t.subarray(e + 257, e + 265).toString() === "ustar\x0000") if (this.uname = h?.uname ?? a?.uname ?? xt(t, e + 265, 32), this.gname = h?.gname ?? a?.gname ?? xt(t, e + 297, 32), this.devmaj = h?.devmaj ?? a?.devmaj ?? lt(t, e + 329, 8) ?? 0, this.devmin = h?.devmin ?? a?.devmin ?? lt(t, e + 337, 8) ?? 0, t[e + 475] !== 0) {
+      let c = xt(t, e + 345, 155);
+      this.path = c + "/" + this.path;
+    } else {
+      let c = xt(t, e + 345, 130);
+      c && (this.path = c + "/" + this.path), this.atime = i2?.atime ?? r?.atime ?? Wi(t, e + 476, 12), this.ctime = i2?.ctime ?? r?.ctime ?? Wi(t, e + 488, 12);
+    }
+    let l = 256;
+    for (let c = e; c < e + 148; c++) l += t[c];
+    for (let c = e + 156; c < e + 512; c++) l += t[c];
+    this.cksumValid = l === this.cksum, this.cksum === void 0 && l === 256 && (this.nullBlock = true);
+  }
+  #i(t, e = false) {
+    Object.assign(this, Object.fromEntries(Object.entries(t).filter(([i2, r]) => !(r == null || i2 === "size" && Number(r) < 0 || i2 === "path" && e || i2 === "linkpath" && e || i2 === "global"))));
+  }
+  encode(t, e = 0) {
+    if (t || (t = this.block = Buffer.alloc(512)), this.#t === "Unsupported" && (this.#t = "0"), !(t.length >= e + 512)) throw new Error("need 512 bytes for header");
+    let i2 = this.ctime || this.atime ? 130 : 155, r = mn(this.path || "", i2), n = r[0], o = r[1];
+    this.needPax = !!r[2], this.needPax = Lt(t, e, 100, n) || this.needPax, this.needPax = ct(t, e + 100, 8, this.mode) || this.needPax, this.needPax = ct(t, e + 108, 8, this.uid) || this.needPax, this.needPax = ct(t, e + 116, 8, this.gid) || this.needPax, this.needPax = ct(t, e + 124, 12, this.size) || this.needPax, this.needPax = Gi(t, e + 136, 12, this.mtime) || this.needPax, t[e + 156] = Number(this.#t.codePointAt(0)), this.needPax = Lt(t, e + 157, 100, this.linkpath) || this.needPax, t.write("ustar\x0000", e + 257, 8), this.needPax = Lt(t, e + 265, 32, this.uname) || this.needPax, this.needPax = Lt(t, e + 297, 32, this.gname) || this.needPax, this.needPax = ct(t, e + 329, 8, this.devmaj) || this.needPax, this.needPax = ct(t, e + 337, 8, this.devmin) || this.needPax, this.needPax = Lt(t, e + 345, i2, o) || this.needPax, t[e + 475] !== 0 ? this.needPax = Lt(t, e + 345, 155, o) || this.needPax : (this.needPax = Lt(t, e + 345, 130, o) || this.needPax, this.needPax = Gi(t, e + 476, 12, this.atime) || this.needPax, this.needPax = Gi(t, e + 488, 12, this.ctime) || this.needPax);
+    let h = 256;
+    for (let a = e; a < e + 148; a++) h += t[a];
+    for (let a = e + 156; a < e + 512; a++) h += t[a];
+    return this.cksum = h, ct(t, e + 148, 8, this.cksum), this.cksumValid = true, this.needPax;
+  }
+  get type() {
+    return this.#t === "Unsupported" ? this.#t : oe.get(this.#t);
+  }
+  get typeKey() {
+    return this.#t;
+  }
+  set type(t) {
+    let e = String(Ve.get(t));
+    if (ne(e) || e === "Unsupported") this.#t = e;
+    else if (ne(t)) this.#t = t;
+    else throw new TypeError("invalid entry type: " + t);
+  }
+};
+var mn = (s3, t) => {
+  let i2 = s3, r = "", n, o = import_node_path11.posix.parse(s3).root || ".";
+  if (Buffer.byteLength(i2) < 100) n = [i2, r, false];
+  else {
+    r = import_node_path11.posix.dirname(i2), i2 = import_node_path11.posix.basename(i2);
+    do
+      Buffer.byteLength(i2) <= 100 && Buffer.byteLength(r) <= t ? n = [i2, r, false] : Buffer.byteLength(i2) > 100 && Buffer.byteLength(r) <= t ? n = [i2.slice(0, 99), r, true] : (i2 = import_node_path11.posix.join(import_node_path11.posix.basename(r), i2), r = import_node_path11.posix.dirname(r));
+    while (r !== o && n === void 0);
+    n || (n = [s3.slice(0, 99), "", true]);
+  }
+  return n;
+};
+var xt = (s3, t, e) => s3.subarray(t, t + e).toString("utf8").replace(/\0.*/, "");
+var Wi = (s3, t, e) => pn(lt(s3, t, e));
+var pn = (s3) => s3 === void 0 ? void 0 : new Date(s3 * 1e3);
+var lt = (s3, t, e) => Number(s3[t]) & 128 ? Hs(s3.subarray(t, t + e)) : wn(s3, t, e);
+var En = (s3) => isNaN(s3) ? void 0 : s3;
+var wn = (s3, t, e) => En(parseInt(s3.subarray(t, t + e).toString("utf8").replace(/\0.*$/, "").trim(), 8));
+var Sn = { 12: 8589934591, 8: 2097151 };
+var ct = (s3, t, e, i2) => i2 === void 0 ? false : i2 > Sn[e] || i2 < 0 ? (Us(i2, s3.subarray(t, t + e)), true) : (yn(s3, t, e, i2), false);
+var yn = (s3, t, e, i2) => s3.write(Rn(i2, e), t, e, "ascii");
+var Rn = (s3, t) => gn(Math.floor(s3).toString(8), t);
+var gn = (s3, t) => (s3.length === t - 1 ? s3 : new Array(t - s3.length - 1).join("0") + s3 + " ") + "\0";
+var Gi = (s3, t, e, i2) => i2 === void 0 ? false : ct(s3, t, e, i2.getTime() / 1e3);
+var bn = new Array(156).join("\0");
+var Lt = (s3, t, e, i2) => i2 === void 0 ? false : (s3.write(i2 + bn, t, e, "utf8"), i2.length !== Buffer.byteLength(i2) || i2.length > e);
+var ft = class s {
+  atime;
+  mtime;
+  ctime;
+  charset;
+  comment;
+  gid;
+  uid;
+  gname;
+  uname;
+  linkpath;
+  dev;
+  ino;
+  nlink;
+  path;
+  size;
+  mode;
+  global;
+  constructor(t, e = false) {
+    this.atime = t.atime, this.charset = t.charset, this.comment = t.comment, this.ctime = t.ctime, this.dev = t.dev, this.gid = t.gid, this.global = e, this.gname = t.gname, this.ino = t.ino, this.linkpath = t.linkpath, this.mtime = t.mtime, this.nlink = t.nlink, this.path = t.path, this.size = t.size, this.uid = t.uid, this.uname = t.uname;
+  }
+  encode() {
+    let t = this.encodeBody();
+    if (t === "") return Buffer.allocUnsafe(0);
+    let e = Buffer.byteLength(t), i2 = 512 * Math.ceil(1 + e / 512), r = Buffer.allocUnsafe(i2);
+    for (let n = 0; n < 512; n++) r[n] = 0;
+    new F({ path: ("PaxHeader/" + (0, import_node_path12.basename)(this.path ?? "")).slice(0, 99), mode: this.mode || 420, uid: this.uid, gid: this.gid, size: e, mtime: this.mtime, type: this.global ? "GlobalExtendedHeader" : "ExtendedHeader", linkpath: "", uname: this.uname || "", gname: this.gname || "", devmaj: 0, devmin: 0, atime: this.atime, ctime: this.ctime }).encode(r), r.write(t, 512, e, "utf8");
+    for (let n = e + 512; n < r.length; n++) r[n] = 0;
+    return r;
+  }
+  encodeBody() {
+    return this.encodeField("path") + this.encodeField("ctime") + this.encodeField("atime") + this.encodeField("dev") + this.encodeField("ino") + this.encodeField("nlink") + this.encodeField("charset") + this.encodeField("comment") + this.encodeField("gid") + this.encodeField("gname") + this.encodeField("linkpath") + this.encodeField("mtime") + this.encodeField("size") + this.encodeField("uid") + this.encodeField("uname");
+  }
+  encodeField(t) {
+    if (this[t] === void 0) return "";
+    let e = this[t], i2 = e instanceof Date ? e.getTime() / 1e3 : e, r = " " + (t === "dev" || t === "ino" || t === "nlink" ? "SCHILY." : "") + t + "=" + i2 + `
+`, n = Buffer.byteLength(r), o = Math.floor(Math.log(n) / Math.log(10)) + 1;
+    return n + o >= Math.pow(10, o) && (o += 1), o + n + r;
+  }
+  static parse(t, e, i2 = false) {
+    return new s(On(Tn(t), e), i2);
+  }
+};
+var On = (s3, t) => t ? Object.assign({}, t, s3) : s3;
+var Tn = (s3) => s3.replace(/\n$/, "").split(`
+`).reduce(xn, /* @__PURE__ */ Object.create(null));
+var xn = (s3, t) => {
+  let e = parseInt(t, 10);
+  if (e !== Buffer.byteLength(t) + 1) return s3;
+  t = t.slice((e + " ").length);
+  let i2 = t.split("="), r = i2.shift();
+  if (!r) return s3;
+  let n = r.replace(/^SCHILY\.(dev|ino|nlink)/, "$1"), o = i2.join("=").replace(/\0.*/, "");
+  switch (n) {
+    case "path":
+    case "linkpath":
+    case "type":
+    case "charset":
+    case "comment":
+    case "gname":
+    case "uname":
+      s3[n] = o;
+      break;
+    case "ctime":
+    case "atime":
+    case "mtime":
+      s3[n] = new Date(Number(o) * 1e3);
+      break;
+    case "size":
+      let h = +o;
+      h >= 0 && (s3[n] = h);
+      break;
+    case "gid":
+    case "uid":
+    case "dev":
+    case "ino":
+    case "nlink":
+    case "mode":
+      s3[n] = +o;
+      break;
+  }
+  return s3;
+};
+var Ln = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
+var f = Ln !== "win32" ? (s3) => String(s3) : (s3) => String(s3).replaceAll(/\\/g, "/");
+var $e = class extends A2 {
+  extended;
+  globalExtended;
+  header;
+  startBlockSize;
+  blockRemain;
+  remain;
+  type;
+  meta = false;
+  ignore = false;
+  path;
+  mode;
+  uid;
+  gid;
+  uname;
+  gname;
+  size = 0;
+  mtime;
+  atime;
+  ctime;
+  linkpath;
+  dev;
+  ino;
+  nlink;
+  invalid = false;
+  absolute;
+  unsupported = false;
+  constructor(t, e, i2) {
+    switch (super({}), this.pause(), this.extended = e, this.globalExtended = i2, this.header = t, this.remain = t.size ?? 0, this.startBlockSize = 512 * Math.ceil(this.remain / 512), this.blockRemain = this.startBlockSize, this.type = t.type, this.type) {
+      case "File":
+      case "OldFile":
+      case "Link":
+      case "SymbolicLink":
+      case "CharacterDevice":
+      case "BlockDevice":
+      case "Directory":
+      case "FIFO":
+      case "ContiguousFile":
+      case "GNUDumpDir":
+        break;
+      case "NextFileHasLongLinkpath":
+      case "NextFileHasLongPath":
+      case "OldGnuLongPath":
+      case "GlobalExtendedHeader":
+      case "ExtendedHeader":
+      case "OldExtendedHeader":
+        this.meta = true;
+        break;
+      default:
+        this.ignore = true;
+    }
+    if (!t.path) throw new Error("no path provided for tar.ReadEntry");
+    this.path = f(t.path), this.mode = t.mode, this.mode && (this.mode = this.mode & 4095), this.uid = t.uid, this.gid = t.gid, this.uname = t.uname, this.gname = t.gname, this.size = this.remain, this.mtime = t.mtime, this.atime = t.atime, this.ctime = t.ctime, this.linkpath = t.linkpath ? f(t.linkpath) : void 0, this.uname = t.uname, this.gname = t.gname, e && this.#t(e), i2 && this.#t(i2, true);
+  }
+  write(t) {
+    let e = t.length;
+    if (e > this.blockRemain) throw new Error("writing more to entry than is appropriate");
+    let i2 = this.remain, r = this.blockRemain;
+    return this.remain = Math.max(0, i2 - e), this.blockRemain = Math.max(0, r - e), this.ignore ? true : i2 >= e ? super.write(t) : super.write(t.subarray(0, i2));
+  }
+  #t(t, e = false) {
+    t.path && (t.path = f(t.path)), t.linkpath && (t.linkpath = f(t.linkpath)), Object.assign(this, Object.fromEntries(Object.entries(t).filter(([i2, r]) => !(r == null || i2 === "path" && e))));
+  }
+};
+var Dt = (s3, t, e, i2 = {}) => {
+  s3.file && (i2.file = s3.file), s3.cwd && (i2.cwd = s3.cwd), i2.code = e instanceof Error && e.code || t, i2.tarCode = t, !s3.strict && i2.recoverable !== false ? (e instanceof Error && (i2 = Object.assign(e, i2), e = e.message), s3.emit("warn", t, e, i2)) : e instanceof Error ? s3.emit("error", Object.assign(e, i2)) : s3.emit("error", Object.assign(new Error(`${t}: ${e}`), i2));
+};
+var Nn = 1024 * 1024;
+var Xi = Buffer.from([31, 139]);
+var qi = Buffer.from([40, 181, 47, 253]);
+var An = Math.max(Xi.length, qi.length);
+var B = /* @__PURE__ */ Symbol("state");
+var Nt = /* @__PURE__ */ Symbol("writeEntry");
+var it = /* @__PURE__ */ Symbol("readEntry");
+var Zi = /* @__PURE__ */ Symbol("nextEntry");
+var Zs = /* @__PURE__ */ Symbol("processEntry");
+var V = /* @__PURE__ */ Symbol("extendedHeader");
+var he = /* @__PURE__ */ Symbol("globalExtendedHeader");
+var dt = /* @__PURE__ */ Symbol("meta");
+var Ys = /* @__PURE__ */ Symbol("emitMeta");
+var p = /* @__PURE__ */ Symbol("buffer");
+var st = /* @__PURE__ */ Symbol("queue");
+var ut = /* @__PURE__ */ Symbol("ended");
+var Yi = /* @__PURE__ */ Symbol("emittedEnd");
+var At = /* @__PURE__ */ Symbol("emit");
+var w = /* @__PURE__ */ Symbol("unzip");
+var Xe = /* @__PURE__ */ Symbol("consumeChunk");
+var qe = /* @__PURE__ */ Symbol("consumeChunkSub");
+var Ki = /* @__PURE__ */ Symbol("consumeBody");
+var Ks = /* @__PURE__ */ Symbol("consumeMeta");
+var Vs = /* @__PURE__ */ Symbol("consumeHeader");
+var ae = /* @__PURE__ */ Symbol("consuming");
+var Vi = /* @__PURE__ */ Symbol("bufferConcat");
+var Qe = /* @__PURE__ */ Symbol("maybeEnd");
+var Yt = /* @__PURE__ */ Symbol("writing");
+var $ = /* @__PURE__ */ Symbol("aborted");
+var Je = /* @__PURE__ */ Symbol("onDone");
+var It = /* @__PURE__ */ Symbol("sawValidEntry");
+var je = /* @__PURE__ */ Symbol("sawNullBlock");
+var ti = /* @__PURE__ */ Symbol("sawEOF");
+var $s = /* @__PURE__ */ Symbol("closeStream");
+var In = 1e3;
+var le = /* @__PURE__ */ Symbol("compressedBytesRead");
+var $i = /* @__PURE__ */ Symbol("decompressedBytesRead");
+var Xs = /* @__PURE__ */ Symbol("checkDecompressionRatio");
+var Cn = () => true;
+var rt = class extends import_events4.EventEmitter {
+  file;
+  strict;
+  maxMetaEntrySize;
+  filter;
+  brotli;
+  zstd;
+  maxDecompressionRatio;
+  writable = true;
+  readable = false;
+  [st] = [];
+  [p];
+  [it];
+  [Nt];
+  [B] = "begin";
+  [dt] = "";
+  [V];
+  [he];
+  [ut] = false;
+  [w];
+  [$] = false;
+  [It];
+  [je] = false;
+  [ti] = false;
+  [Yt] = false;
+  [ae] = false;
+  [Yi] = false;
+  [le] = 0;
+  [$i] = 0;
+  constructor(t = {}) {
+    super(), this.file = t.file || "", this.on(Je, () => {
+      (this[B] === "begin" || this[It] === false) && this.warn("TAR_BAD_ARCHIVE", "Unrecognized archive format");
+    }), t.ondone ? this.on(Je, t.ondone) : this.on(Je, () => {
+      this.emit("prefinish"), this.emit("finish"), this.emit("end");
+    }), this.strict = !!t.strict, this.maxDecompressionRatio = typeof t.maxDecompressionRatio == "number" ? t.maxDecompressionRatio : In, this.maxMetaEntrySize = t.maxMetaEntrySize || Nn, this.filter = typeof t.filter == "function" ? t.filter : Cn;
+    let e = t.file && (t.file.endsWith(".tar.br") || t.file.endsWith(".tbr"));
+    this.brotli = !(t.gzip || t.zstd) && t.brotli !== void 0 ? t.brotli : e ? void 0 : false;
+    let i2 = t.file && (t.file.endsWith(".tar.zst") || t.file.endsWith(".tzst"));
+    this.zstd = !(t.gzip || t.brotli) && t.zstd !== void 0 ? t.zstd : i2 ? true : void 0, this.on("end", () => this[$s]()), typeof t.onwarn == "function" && this.on("warn", t.onwarn), typeof t.onReadEntry == "function" && this.on("entry", t.onReadEntry);
+  }
+  warn(t, e, i2 = {}) {
+    Dt(this, t, e, i2);
+  }
+  [Vs](t, e) {
+    this[It] === void 0 && (this[It] = false);
+    let i2;
+    try {
+      i2 = new F(t, e, this[V], this[he]);
+    } catch (r) {
+      return this.warn("TAR_ENTRY_INVALID", r);
+    }
+    if (i2.nullBlock) this[je] ? (this[ti] = true, this[B] === "begin" && (this[B] = "header"), this[At]("eof")) : (this[je] = true, this[At]("nullBlock"));
+    else if (this[je] = false, !i2.cksumValid) this.warn("TAR_ENTRY_INVALID", "checksum failure", { header: i2 });
+    else if (!i2.path) this.warn("TAR_ENTRY_INVALID", "path is required", { header: i2 });
+    else {
+      let r = i2.type;
+      if (/^(Symbolic)?Link$/.test(r) && !i2.linkpath) this.warn("TAR_ENTRY_INVALID", "linkpath required", { header: i2 });
+      else if (!/^(Symbolic)?Link$/.test(r) && !/^(Global)?ExtendedHeader$/.test(r) && i2.linkpath) this.warn("TAR_ENTRY_INVALID", "linkpath forbidden", { header: i2 });
+      else {
+        let n = this[Nt] = new $e(i2, this[V], this[he]);
+        if (!this[It]) if (n.remain) {
+          let o = () => {
+            n.invalid || (this[It] = true);
+          };
+          n.on("end", o);
+        } else this[It] = true;
+        n.meta ? n.size > this.maxMetaEntrySize ? (n.ignore = true, this[At]("ignoredEntry", n), this[B] = "ignore", n.resume()) : n.size > 0 && (this[dt] = "", n.on("data", (o) => this[dt] += o), this[B] = "meta") : (this[V] = void 0, n.ignore = n.ignore || !this.filter(n.path, n), n.ignore ? (this[At]("ignoredEntry", n), this[B] = n.remain ? "ignore" : "header", n.resume()) : (n.remain ? this[B] = "body" : (this[B] = "header", n.end()), this[it] ? this[st].push(n) : (this[st].push(n), this[Zi]())));
+      }
+    }
+  }
+  [$s]() {
+    queueMicrotask(() => this.emit("close"));
+  }
+  [Zs](t) {
+    let e = true;
+    if (!t) this[it] = void 0, e = false;
+    else if (Array.isArray(t)) {
+      let [i2, ...r] = t;
+      this.emit(i2, ...r);
+    } else this[it] = t, this.emit("entry", t), t.emittedEnd || (t.on("end", () => this[Zi]()), e = false);
+    return e;
+  }
+  [Zi]() {
+    do
+      ;
+    while (this[Zs](this[st].shift()));
+    if (this[st].length === 0) {
+      let t = this[it];
+      !t || t.flowing || t.size === t.remain ? this[Yt] || this.emit("drain") : t.once("drain", () => this.emit("drain"));
+    }
+  }
+  [Ki](t, e) {
+    let i2 = this[Nt];
+    if (!i2) throw new Error("attempt to consume body without entry??");
+    let r = i2.blockRemain ?? 0, n = r >= t.length && e === 0 ? t : t.subarray(e, e + r);
+    return i2.write(n), i2.blockRemain || (this[B] = "header", this[Nt] = void 0, i2.end()), n.length;
+  }
+  [Ks](t, e) {
+    let i2 = this[Nt], r = this[Ki](t, e);
+    return !this[Nt] && i2 && this[Ys](i2), r;
+  }
+  [At](t, e, i2) {
+    this[st].length === 0 && !this[it] ? this.emit(t, e, i2) : this[st].push([t, e, i2]);
+  }
+  [Ys](t) {
+    switch (this[At]("meta", this[dt]), t.type) {
+      case "ExtendedHeader":
+      case "OldExtendedHeader":
+        this[V] = ft.parse(this[dt], this[V], false);
+        break;
+      case "GlobalExtendedHeader":
+        this[he] = ft.parse(this[dt], this[he], true);
+        break;
+      case "NextFileHasLongPath":
+      case "OldGnuLongPath": {
+        let e = this[V] ?? /* @__PURE__ */ Object.create(null);
+        this[V] = e, e.path = this[dt].replace(/\0.*/, "");
+        break;
+      }
+      case "NextFileHasLongLinkpath": {
+        let e = this[V] || /* @__PURE__ */ Object.create(null);
+        this[V] = e, e.linkpath = this[dt].replace(/\0.*/, "");
+        break;
+      }
+      default:
+        throw new Error("unknown meta: " + t.type);
+    }
+  }
+  abort(t) {
+    if (!this[$]) {
+      if (this[w]) {
+        let e = this[w];
+        e.write = () => true, e.end = () => e, e.emit = () => false, e.destroy?.();
+      }
+      this[$] = true, this.emit("abort", t), this.warn("TAR_ABORT", t, { recoverable: false });
+    }
+  }
+  [Xs](t) {
+    this[$i] += t.length;
+    let e = this[$i] / this[le];
+    return e > this.maxDecompressionRatio ? (this.abort(new Error(`max decompression ratio exceeded: ${e.toFixed(2)} > ${this.maxDecompressionRatio}`)), false) : true;
+  }
+  write(t, e, i2) {
+    if (typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e == "string" ? e : "utf8")), this[$]) return i2?.(), false;
+    if ((this[w] === void 0 || this.brotli === void 0 && this[w] === false) && t) {
+      if (this[p] && (t = Buffer.concat([this[p], t]), this[p] = void 0), t.length < An) return this[p] = t, i2?.(), true;
+      for (let a = 0; this[w] === void 0 && a < Xi.length; a++) t[a] !== Xi[a] && (this[w] = false);
+      let o = false;
+      if (this[w] === false && this.zstd !== false) {
+        o = true;
+        for (let a = 0; a < qi.length; a++) if (t[a] !== qi[a]) {
+          o = false;
+          break;
+        }
+      }
+      let h = this.brotli === void 0 && !o;
+      if (this[w] === false && h) if (t.length < 512) if (this[ut]) this.brotli = true;
+      else return this[p] = t, i2?.(), true;
+      else try {
+        new F(t.subarray(0, 512)), this.brotli = false;
+      } catch {
+        this.brotli = true;
+      }
+      if (this[w] === void 0 || this[w] === false && (this.brotli || o)) {
+        let a = this[ut];
+        this[ut] = false, this[w] = this[w] === void 0 ? new Ue({}) : o ? new Ke({}) : new Ge({}), this[w].on("data", (c) => {
+          this[Xs](c) && this[Xe](c);
+        }), this[w].on("error", (c) => {
+          this[$] || this.abort(c);
+        }), this[w].on("end", () => {
+          this[ut] = true, this[Xe]();
+        }), this[Yt] = true, this[le] += t.length;
+        let l = !!this[w][a ? "end" : "write"](t);
+        return this[Yt] = false, i2?.(), l;
+      }
+    }
+    this[Yt] = true, this[w] ? (this[le] += t.length, this[w].write(t)) : this[Xe](t), this[Yt] = false;
+    let n = this[st].length > 0 ? false : this[it] ? this[it].flowing : true;
+    return !n && this[st].length === 0 && this[it]?.once("drain", () => this.emit("drain")), i2?.(), n;
+  }
+  [Vi](t) {
+    t && !this[$] && (this[p] = this[p] ? Buffer.concat([this[p], t]) : t);
+  }
+  [Qe]() {
+    if (this[ut] && !this[Yi] && !this[$] && !this[ae]) {
+      this[Yi] = true;
+      let t = this[Nt];
+      if (t?.blockRemain) {
+        let e = this[p] ? this[p].length : 0;
+        this.warn("TAR_BAD_ARCHIVE", `Truncated input (needed ${t.blockRemain} more bytes, only ${e} available)`, { entry: t }), this[p] && t.write(this[p]), t.end();
+      }
+      this[At](Je);
+    }
+  }
+  [Xe](t) {
+    if (this[ae] && t) this[Vi](t);
+    else if (!t && !this[p]) this[Qe]();
+    else if (t) {
+      if (this[ae] = true, this[p]) {
+        this[Vi](t);
+        let e = this[p];
+        this[p] = void 0, this[qe](e);
+      } else this[qe](t);
+      for (; this[p] && this[p]?.length >= 512 && !this[$] && !this[ti]; ) {
+        let e = this[p];
+        this[p] = void 0, this[qe](e);
+      }
+      this[ae] = false;
+    }
+    (!this[p] || this[ut]) && this[Qe]();
+  }
+  [qe](t) {
+    let e = 0, i2 = t.length;
+    for (; e + 512 <= i2 && !this[$] && !this[ti]; ) switch (this[B]) {
+      case "begin":
+      case "header":
+        this[Vs](t, e), e += 512;
+        break;
+      case "ignore":
+      case "body":
+        e += this[Ki](t, e);
+        break;
+      case "meta":
+        e += this[Ks](t, e);
+        break;
+      default:
+        throw new Error("invalid state: " + this[B]);
+    }
+    e < i2 && (this[p] = this[p] ? Buffer.concat([t.subarray(e), this[p]]) : t.subarray(e));
+  }
+  end(t, e, i2) {
+    return typeof t == "function" && (i2 = t, e = void 0, t = void 0), typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, e)), i2 && this.once("finish", i2), this[$] || (this[w] ? (t && (this[le] += t.length, this[w].write(t)), this[w].end()) : (this[ut] = true, (this.brotli === void 0 || this.zstd === void 0) && (t = t || Buffer.alloc(0)), t && this.write(t), this[Qe]())), this;
+  }
+};
+var mt = (s3) => {
+  let t = s3.length - 1, e = -1;
+  for (; t > -1 && s3.charAt(t) === "/"; ) e = t, t--;
+  return e === -1 ? s3 : s3.slice(0, e);
+};
+var vn2 = (s3) => {
+  let t = s3.onReadEntry;
+  s3.onReadEntry = t ? (e) => {
+    t(e), e.resume();
+  } : (e) => e.resume();
+};
+var Qi = (s3, t) => {
+  let e = new Map(t.map((o) => [mt(o), true])), i2 = s3.filter, r = 100, n = (o, h = "", a = 0) => {
+    if (a >= r) return e.set(o, false), false;
+    let l = h || (0, import_path.parse)(o).root || ".", c;
+    if (o === l) c = false;
+    else {
+      let d = e.get(o);
+      c = d !== void 0 ? d : n((0, import_path.dirname)(o), l, a + 1);
+    }
+    return e.set(o, c), c;
+  };
+  s3.filter = i2 ? (o, h) => i2(o, h) && n(mt(o)) : (o) => n(mt(o));
+};
+var Mn = (s3) => {
+  let t = new rt(s3), e = s3.file, i2;
+  try {
+    i2 = import_node_fs5.default.openSync(e, "r");
+    let r = import_node_fs5.default.fstatSync(i2), n = s3.maxReadSize || 16 * 1024 * 1024;
+    if (r.size < n) {
+      let o = Buffer.allocUnsafe(r.size), h = import_node_fs5.default.readSync(i2, o, 0, r.size, 0);
+      t.end(h === o.byteLength ? o : o.subarray(0, h));
+    } else {
+      let o = 0, h = Buffer.allocUnsafe(n);
+      for (; o < r.size; ) {
+        let a = import_node_fs5.default.readSync(i2, h, 0, n, o);
+        if (a === 0) break;
+        o += a, t.write(h.subarray(0, a));
+      }
+      t.end();
+    }
+  } finally {
+    if (typeof i2 == "number") try {
+      import_node_fs5.default.closeSync(i2);
+    } catch {
+    }
+  }
+};
+var Bn = (s3, t) => {
+  let e = new rt(s3), i2 = s3.maxReadSize || 16 * 1024 * 1024, r = s3.file;
+  return new Promise((o, h) => {
+    e.on("error", h), e.on("end", o), import_node_fs5.default.stat(r, (a, l) => {
+      if (a) h(a);
+      else {
+        let c = new _t(r, { readSize: i2, size: l.size });
+        c.on("error", h), c.pipe(e);
+      }
+    });
+  });
+};
+var Ct = K2(Mn, Bn, (s3) => new rt(s3), (s3) => new rt(s3), (s3, t) => {
+  t?.length && Qi(s3, t), s3.noResume || vn2(s3);
+});
+var Ji = (s3, t, e) => (s3 &= 4095, e && (s3 = (s3 | 384) & -19), t && (s3 & 256 && (s3 |= 64), s3 & 32 && (s3 |= 8), s3 & 4 && (s3 |= 1)), s3);
+var { isAbsolute: zn, parse: qs } = import_node_path13.win32;
+var ce = (s3) => {
+  let t = "", e = qs(s3);
+  for (; zn(s3) || e.root; ) {
+    let i2 = s3.charAt(0) === "/" && s3.slice(0, 4) !== "//?/" ? "/" : e.root;
+    s3 = s3.slice(i2.length), t += i2, e = qs(s3);
+  }
+  return [t, s3];
+};
+var ei = ["|", "<", ">", "?", ":"];
+var ji = ei.map((s3) => String.fromCodePoint(61440 + Number(s3.codePointAt(0))));
+var Un = new Map(ei.map((s3, t) => [s3, ji[t]]));
+var Hn = new Map(ji.map((s3, t) => [s3, ei[t]]));
+var ts = (s3) => ei.reduce((t, e) => t.split(e).join(Un.get(e)), s3);
+var Qs = (s3) => ji.reduce((t, e) => t.split(e).join(Hn.get(e)), s3);
+var rr = (s3, t) => t ? (s3 = f(s3).replace(/^\.(\/|$)/, ""), mt(t) + "/" + s3) : f(s3);
+var Wn = 16 * 1024 * 1024;
+var tr = /* @__PURE__ */ Symbol("process");
+var er = /* @__PURE__ */ Symbol("file");
+var ir = /* @__PURE__ */ Symbol("directory");
+var is = /* @__PURE__ */ Symbol("symlink");
+var sr = /* @__PURE__ */ Symbol("hardlink");
+var fe = /* @__PURE__ */ Symbol("header");
+var ii = /* @__PURE__ */ Symbol("read");
+var ss = /* @__PURE__ */ Symbol("lstat");
+var si = /* @__PURE__ */ Symbol("onlstat");
+var rs = /* @__PURE__ */ Symbol("onread");
+var ns = /* @__PURE__ */ Symbol("onreadlink");
+var os12 = /* @__PURE__ */ Symbol("openfile");
+var hs = /* @__PURE__ */ Symbol("onopenfile");
+var pt = /* @__PURE__ */ Symbol("close");
+var ri = /* @__PURE__ */ Symbol("mode");
+var as = /* @__PURE__ */ Symbol("awaitDrain");
+var es = /* @__PURE__ */ Symbol("ondrain");
+var q = /* @__PURE__ */ Symbol("prefix");
+var de = class extends A2 {
+  path;
+  portable;
+  myuid = process.getuid && process.getuid() || 0;
+  myuser = process.env.USER || "";
+  maxReadSize;
+  linkCache;
+  statCache;
+  preservePaths;
+  cwd;
+  strict;
+  mtime;
+  noPax;
+  noMtime;
+  prefix;
+  fd;
+  blockLen = 0;
+  blockRemain = 0;
+  buf;
+  pos = 0;
+  remain = 0;
+  length = 0;
+  offset = 0;
+  win32;
+  absolute;
+  header;
+  type;
+  linkpath;
+  stat;
+  onWriteEntry;
+  #t = false;
+  constructor(t, e = {}) {
+    let i2 = se(e);
+    super(), this.path = f(t), this.portable = !!i2.portable, this.maxReadSize = i2.maxReadSize || Wn, this.linkCache = i2.linkCache || /* @__PURE__ */ new Map(), this.statCache = i2.statCache || /* @__PURE__ */ new Map(), this.preservePaths = !!i2.preservePaths, this.cwd = f(i2.cwd || process.cwd()), this.strict = !!i2.strict, this.noPax = !!i2.noPax, this.noMtime = !!i2.noMtime, this.mtime = i2.mtime, this.prefix = i2.prefix ? f(i2.prefix) : void 0, this.onWriteEntry = i2.onWriteEntry, typeof i2.onwarn == "function" && this.on("warn", i2.onwarn);
+    let r = false;
+    if (!this.preservePaths) {
+      let [o, h] = ce(this.path);
+      o && typeof h == "string" && (this.path = h, r = o);
+    }
+    this.win32 = !!i2.win32 || process.platform === "win32", this.win32 && (this.path = Qs(this.path.replaceAll(/\\/g, "/")), t = t.replaceAll(/\\/g, "/")), this.absolute = f(i2.absolute || import_path2.default.resolve(this.cwd, t)), this.path === "" && (this.path = "./"), r && this.warn("TAR_ENTRY_INFO", `stripping ${r} from absolute path`, { entry: this, path: r + this.path });
+    let n = this.statCache.get(this.absolute);
+    n ? this[si](n) : this[ss]();
+  }
+  warn(t, e, i2 = {}) {
+    return Dt(this, t, e, i2);
+  }
+  emit(t, ...e) {
+    return t === "error" && (this.#t = true), super.emit(t, ...e);
+  }
+  [ss]() {
+    import_fs6.default.lstat(this.absolute, (t, e) => {
+      if (t) return this.emit("error", t);
+      this[si](e);
+    });
+  }
+  [si](t) {
+    this.statCache.set(this.absolute, t), this.stat = t, t.isFile() || (t.size = 0), this.type = Gn(t), this.emit("stat", t), this[tr]();
+  }
+  [tr]() {
+    switch (this.type) {
+      case "File":
+        return this[er]();
+      case "Directory":
+        return this[ir]();
+      case "SymbolicLink":
+        return this[is]();
+      default:
+        return this.end();
+    }
+  }
+  [ri](t) {
+    return Ji(t, this.type === "Directory", this.portable);
+  }
+  [q](t) {
+    return rr(t, this.prefix);
+  }
+  [fe]() {
+    if (!this.stat) throw new Error("cannot write header before stat");
+    this.type === "Directory" && this.portable && (this.noMtime = true), this.onWriteEntry?.(this), this.header = new F({ path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, mode: this[ri](this.stat.mode), uid: this.portable ? void 0 : this.stat.uid, gid: this.portable ? void 0 : this.stat.gid, size: this.stat.size, mtime: this.noMtime ? void 0 : this.mtime || this.stat.mtime, type: this.type === "Unsupported" ? void 0 : this.type, uname: this.portable ? void 0 : this.stat.uid === this.myuid ? this.myuser : "", atime: this.portable ? void 0 : this.stat.atime, ctime: this.portable ? void 0 : this.stat.ctime }), this.header.encode() && !this.noPax && super.write(new ft({ atime: this.portable ? void 0 : this.header.atime, ctime: this.portable ? void 0 : this.header.ctime, gid: this.portable ? void 0 : this.header.gid, mtime: this.noMtime ? void 0 : this.mtime || this.header.mtime, path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, size: this.header.size, uid: this.portable ? void 0 : this.header.uid, uname: this.portable ? void 0 : this.header.uname, dev: this.portable ? void 0 : this.stat.dev, ino: this.portable ? void 0 : this.stat.ino, nlink: this.portable ? void 0 : this.stat.nlink }).encode());
+    let t = this.header?.block;
+    if (!t) throw new Error("failed to encode header");
+    super.write(t);
+  }
+  [ir]() {
+    if (!this.stat) throw new Error("cannot create directory entry without stat");
+    this.path.slice(-1) !== "/" && (this.path += "/"), this.stat.size = 0, this[fe](), this.end();
+  }
+  [is]() {
+    import_fs6.default.readlink(this.absolute, (t, e) => {
+      if (t) return this.emit("error", t);
+      this[ns](e);
+    });
+  }
+  [ns](t) {
+    this.linkpath = f(t), this[fe](), this.end();
+  }
+  [sr](t) {
+    if (!this.stat) throw new Error("cannot create link entry without stat");
+    this.type = "Link", this.linkpath = f(import_path2.default.relative(this.cwd, t)), this.stat.size = 0, this[fe](), this.end();
+  }
+  [er]() {
+    if (!this.stat) throw new Error("cannot create file entry without stat");
+    if (this.stat.nlink > 1) {
+      let t = `${this.stat.dev}:${this.stat.ino}`, e = this.linkCache.get(t);
+      if (e?.indexOf(this.cwd) === 0) return this[sr](e);
+      this.linkCache.set(t, this.absolute);
+    }
+    if (this[fe](), this.stat.size === 0) return this.end();
+    this[os12]();
+  }
+  [os12]() {
+    import_fs6.default.open(this.absolute, "r", (t, e) => {
+      if (t) return this.emit("error", t);
+      this[hs](e);
+    });
+  }
+  [hs](t) {
+    if (this.fd = t, this.#t) return this[pt]();
+    if (!this.stat) throw new Error("should stat before calling onopenfile");
+    this.blockLen = 512 * Math.ceil(this.stat.size / 512), this.blockRemain = this.blockLen;
+    let e = Math.min(this.blockLen, this.maxReadSize);
+    this.buf = Buffer.allocUnsafe(e), this.offset = 0, this.pos = 0, this.remain = this.stat.size, this.length = this.buf.length, this[ii]();
+  }
+  [ii]() {
+    let { fd: t, buf: e, offset: i2, length: r, pos: n } = this;
+    if (t === void 0 || e === void 0) throw new Error("cannot read file without first opening");
+    import_fs6.default.read(t, e, i2, r, n, (o, h) => {
+      if (o) return this[pt](() => this.emit("error", o));
+      this[rs](h);
+    });
+  }
+  [pt](t = () => {
+  }) {
+    this.fd !== void 0 && import_fs6.default.close(this.fd, t);
+  }
+  [rs](t) {
+    if (t <= 0 && this.remain > 0) {
+      let r = Object.assign(new Error("encountered unexpected EOF"), { path: this.absolute, syscall: "read", code: "EOF" });
+      return this[pt](() => this.emit("error", r));
+    }
+    if (t > this.remain) {
+      let r = Object.assign(new Error("did not encounter expected EOF"), { path: this.absolute, syscall: "read", code: "EOF" });
+      return this[pt](() => this.emit("error", r));
+    }
+    if (!this.buf) throw new Error("should have created buffer prior to reading");
+    if (t === this.remain) for (let r = t; r < this.length && t < this.blockRemain; r++) this.buf[r + this.offset] = 0, t++, this.remain++;
+    let e = this.offset === 0 && t === this.buf.length ? this.buf : this.buf.subarray(this.offset, this.offset + t);
+    this.write(e) ? this[es]() : this[as](() => this[es]());
+  }
+  [as](t) {
+    this.once("drain", t);
+  }
+  write(t, e, i2) {
+    if (typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e == "string" ? e : "utf8")), this.blockRemain < t.length) {
+      let r = Object.assign(new Error("writing more data than expected"), { path: this.absolute });
+      return this.emit("error", r);
+    }
+    return this.remain -= t.length, this.blockRemain -= t.length, this.pos += t.length, this.offset += t.length, super.write(t, null, i2);
+  }
+  [es]() {
+    if (!this.remain) return this.blockRemain && super.write(Buffer.alloc(this.blockRemain)), this[pt]((t) => t ? this.emit("error", t) : this.end());
+    if (!this.buf) throw new Error("buffer lost somehow in ONDRAIN");
+    this.offset >= this.length && (this.buf = Buffer.allocUnsafe(Math.min(this.blockRemain, this.buf.length)), this.offset = 0), this.length = this.buf.length - this.offset, this[ii]();
+  }
+};
+var ni = class extends de {
+  sync = true;
+  [ss]() {
+    this[si](import_fs6.default.lstatSync(this.absolute));
+  }
+  [is]() {
+    this[ns](import_fs6.default.readlinkSync(this.absolute));
+  }
+  [os12]() {
+    this[hs](import_fs6.default.openSync(this.absolute, "r"));
+  }
+  [ii]() {
+    let t = true;
+    try {
+      let { fd: e, buf: i2, offset: r, length: n, pos: o } = this;
+      if (e === void 0 || i2 === void 0) throw new Error("fd and buf must be set in READ method");
+      let h = import_fs6.default.readSync(e, i2, r, n, o);
+      this[rs](h), t = false;
+    } finally {
+      if (t) try {
+        this[pt](() => {
+        });
+      } catch {
+      }
+    }
+  }
+  [as](t) {
+    t();
+  }
+  [pt](t = () => {
+  }) {
+    this.fd !== void 0 && import_fs6.default.closeSync(this.fd), t();
+  }
+};
+var oi = class extends A2 {
+  blockLen = 0;
+  blockRemain = 0;
+  buf = 0;
+  pos = 0;
+  remain = 0;
+  length = 0;
+  preservePaths;
+  portable;
+  strict;
+  noPax;
+  noMtime;
+  readEntry;
+  type;
+  prefix;
+  path;
+  mode;
+  uid;
+  gid;
+  uname;
+  gname;
+  header;
+  mtime;
+  atime;
+  ctime;
+  linkpath;
+  size;
+  onWriteEntry;
+  warn(t, e, i2 = {}) {
+    return Dt(this, t, e, i2);
+  }
+  constructor(t, e = {}) {
+    let i2 = se(e);
+    super(), this.preservePaths = !!i2.preservePaths, this.portable = !!i2.portable, this.strict = !!i2.strict, this.noPax = !!i2.noPax, this.noMtime = !!i2.noMtime, this.onWriteEntry = i2.onWriteEntry, this.readEntry = t;
+    let { type: r } = t;
+    if (r === "Unsupported") throw new Error("writing entry that should be ignored");
+    this.type = r, this.type === "Directory" && this.portable && (this.noMtime = true), this.prefix = i2.prefix, this.path = f(t.path), this.mode = t.mode !== void 0 ? this[ri](t.mode) : void 0, this.uid = this.portable ? void 0 : t.uid, this.gid = this.portable ? void 0 : t.gid, this.uname = this.portable ? void 0 : t.uname, this.gname = this.portable ? void 0 : t.gname, this.size = t.size, this.mtime = this.noMtime ? void 0 : i2.mtime || t.mtime, this.atime = this.portable ? void 0 : t.atime, this.ctime = this.portable ? void 0 : t.ctime, this.linkpath = t.linkpath !== void 0 ? f(t.linkpath) : void 0, typeof i2.onwarn == "function" && this.on("warn", i2.onwarn);
+    let n = false;
+    if (!this.preservePaths) {
+      let [h, a] = ce(this.path);
+      h && typeof a == "string" && (this.path = a, n = h);
+    }
+    this.remain = t.size, this.blockRemain = t.startBlockSize, this.onWriteEntry?.(this), this.header = new F({ path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, mode: this.mode, uid: this.portable ? void 0 : this.uid, gid: this.portable ? void 0 : this.gid, size: this.size, mtime: this.noMtime ? void 0 : this.mtime, type: this.type, uname: this.portable ? void 0 : this.uname, atime: this.portable ? void 0 : this.atime, ctime: this.portable ? void 0 : this.ctime }), n && this.warn("TAR_ENTRY_INFO", `stripping ${n} from absolute path`, { entry: this, path: n + this.path }), this.header.encode() && !this.noPax && super.write(new ft({ atime: this.portable ? void 0 : this.atime, ctime: this.portable ? void 0 : this.ctime, gid: this.portable ? void 0 : this.gid, mtime: this.noMtime ? void 0 : this.mtime, path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, size: this.size, uid: this.portable ? void 0 : this.uid, uname: this.portable ? void 0 : this.uname, dev: this.portable ? void 0 : this.readEntry.dev, ino: this.portable ? void 0 : this.readEntry.ino, nlink: this.portable ? void 0 : this.readEntry.nlink }).encode());
+    let o = this.header?.block;
+    if (!o) throw new Error("failed to encode header");
+    super.write(o), t.pipe(this);
+  }
+  [q](t) {
+    return rr(t, this.prefix);
+  }
+  [ri](t) {
+    return Ji(t, this.type === "Directory", this.portable);
+  }
+  write(t, e, i2) {
+    typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e == "string" ? e : "utf8"));
+    let r = t.length;
+    if (r > this.blockRemain) throw new Error("writing more to entry than is appropriate");
+    return this.blockRemain -= r, super.write(t, i2);
+  }
+  end(t, e, i2) {
+    return this.blockRemain && super.write(Buffer.alloc(this.blockRemain)), typeof t == "function" && (i2 = t, e = void 0, t = void 0), typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, e ?? "utf8")), i2 && this.once("finish", i2), t ? super.end(t, i2) : super.end(i2), this;
+  }
+};
+var Gn = (s3) => s3.isFile() ? "File" : s3.isDirectory() ? "Directory" : s3.isSymbolicLink() ? "SymbolicLink" : "Unsupported";
+var hi = class s2 {
+  tail;
+  head;
+  length = 0;
+  static create(t = []) {
+    return new s2(t);
+  }
+  constructor(t = []) {
+    for (let e of t) this.push(e);
+  }
+  *[Symbol.iterator]() {
+    for (let t = this.head; t; t = t.next) yield t.value;
+  }
+  removeNode(t) {
+    if (t.list !== this) throw new Error("removing node which does not belong to this list");
+    let e = t.next, i2 = t.prev;
+    return e && (e.prev = i2), i2 && (i2.next = e), t === this.head && (this.head = e), t === this.tail && (this.tail = i2), this.length--, t.next = void 0, t.prev = void 0, t.list = void 0, e;
+  }
+  unshiftNode(t) {
+    if (t === this.head) return;
+    t.list && t.list.removeNode(t);
+    let e = this.head;
+    t.list = this, t.next = e, e && (e.prev = t), this.head = t, this.tail || (this.tail = t), this.length++;
+  }
+  pushNode(t) {
+    if (t === this.tail) return;
+    t.list && t.list.removeNode(t);
+    let e = this.tail;
+    t.list = this, t.prev = e, e && (e.next = t), this.tail = t, this.head || (this.head = t), this.length++;
+  }
+  push(...t) {
+    for (let e = 0, i2 = t.length; e < i2; e++) Yn(this, t[e]);
+    return this.length;
+  }
+  unshift(...t) {
+    for (var e = 0, i2 = t.length; e < i2; e++) Kn(this, t[e]);
+    return this.length;
+  }
+  pop() {
+    if (!this.tail) return;
+    let t = this.tail.value, e = this.tail;
+    return this.tail = this.tail.prev, this.tail ? this.tail.next = void 0 : this.head = void 0, e.list = void 0, this.length--, t;
+  }
+  shift() {
+    if (!this.head) return;
+    let t = this.head.value, e = this.head;
+    return this.head = this.head.next, this.head ? this.head.prev = void 0 : this.tail = void 0, e.list = void 0, this.length--, t;
+  }
+  forEach(t, e) {
+    e = e || this;
+    for (let i2 = this.head, r = 0; i2; r++) t.call(e, i2.value, r, this), i2 = i2.next;
+  }
+  forEachReverse(t, e) {
+    e = e || this;
+    for (let i2 = this.tail, r = this.length - 1; i2; r--) t.call(e, i2.value, r, this), i2 = i2.prev;
+  }
+  get(t) {
+    let e = 0, i2 = this.head;
+    for (; i2 && e < t; e++) i2 = i2.next;
+    if (e === t && i2) return i2.value;
+  }
+  getReverse(t) {
+    let e = 0, i2 = this.tail;
+    for (; i2 && e < t; e++) i2 = i2.prev;
+    if (e === t && i2) return i2.value;
+  }
+  map(t, e) {
+    e = e || this;
+    let i2 = new s2();
+    for (let r = this.head; r; ) i2.push(t.call(e, r.value, this)), r = r.next;
+    return i2;
+  }
+  mapReverse(t, e) {
+    e = e || this;
+    var i2 = new s2();
+    for (let r = this.tail; r; ) i2.push(t.call(e, r.value, this)), r = r.prev;
+    return i2;
+  }
+  reduce(t, e) {
+    let i2, r = this.head;
+    if (arguments.length > 1) i2 = e;
+    else if (this.head) r = this.head.next, i2 = this.head.value;
+    else throw new TypeError("Reduce of empty list with no initial value");
+    for (var n = 0; r; n++) i2 = t(i2, r.value, n), r = r.next;
+    return i2;
+  }
+  reduceReverse(t, e) {
+    let i2, r = this.tail;
+    if (arguments.length > 1) i2 = e;
+    else if (this.tail) r = this.tail.prev, i2 = this.tail.value;
+    else throw new TypeError("Reduce of empty list with no initial value");
+    for (let n = this.length - 1; r; n--) i2 = t(i2, r.value, n), r = r.prev;
+    return i2;
+  }
+  toArray() {
+    let t = new Array(this.length);
+    for (let e = 0, i2 = this.head; i2; e++) t[e] = i2.value, i2 = i2.next;
+    return t;
+  }
+  toArrayReverse() {
+    let t = new Array(this.length);
+    for (let e = 0, i2 = this.tail; i2; e++) t[e] = i2.value, i2 = i2.prev;
+    return t;
+  }
+  slice(t = 0, e = this.length) {
+    e < 0 && (e += this.length), t < 0 && (t += this.length);
+    let i2 = new s2();
+    if (e < t || e < 0) return i2;
+    t < 0 && (t = 0), e > this.length && (e = this.length);
+    let r = this.head, n = 0;
+    for (n = 0; r && n < t; n++) r = r.next;
+    for (; r && n < e; n++, r = r.next) i2.push(r.value);
+    return i2;
+  }
+  sliceReverse(t = 0, e = this.length) {
+    e < 0 && (e += this.length), t < 0 && (t += this.length);
+    let i2 = new s2();
+    if (e < t || e < 0) return i2;
+    t < 0 && (t = 0), e > this.length && (e = this.length);
+    let r = this.length, n = this.tail;
+    for (; n && r > e; r--) n = n.prev;
+    for (; n && r > t; r--, n = n.prev) i2.push(n.value);
+    return i2;
+  }
+  splice(t, e = 0, ...i2) {
+    t > this.length && (t = this.length - 1), t < 0 && (t = this.length + t);
+    let r = this.head;
+    for (let o = 0; r && o < t; o++) r = r.next;
+    let n = [];
+    for (let o = 0; r && o < e; o++) n.push(r.value), r = this.removeNode(r);
+    r ? r !== this.tail && (r = r.prev) : r = this.tail;
+    for (let o of i2) r = Zn(this, r, o);
+    return n;
+  }
+  reverse() {
+    let t = this.head, e = this.tail;
+    for (let i2 = t; i2; i2 = i2.prev) {
+      let r = i2.prev;
+      i2.prev = i2.next, i2.next = r;
+    }
+    return this.head = e, this.tail = t, this;
+  }
+};
+function Zn(s3, t, e) {
+  let i2 = t, r = t ? t.next : s3.head, n = new ue(e, i2, r, s3);
+  return n.next === void 0 && (s3.tail = n), n.prev === void 0 && (s3.head = n), s3.length++, n;
+}
+function Yn(s3, t) {
+  s3.tail = new ue(t, s3.tail, void 0, s3), s3.head || (s3.head = s3.tail), s3.length++;
+}
+function Kn(s3, t) {
+  s3.head = new ue(t, void 0, s3.head, s3), s3.tail || (s3.tail = s3.head), s3.length++;
+}
+var ue = class {
+  list;
+  next;
+  prev;
+  value;
+  constructor(t, e, i2, r) {
+    this.list = r, this.value = t, e ? (e.next = this, this.prev = e) : this.prev = void 0, i2 ? (i2.prev = this, this.next = i2) : this.next = void 0;
+  }
+};
+var pi = class {
+  path;
+  absolute;
+  entry;
+  stat;
+  readdir;
+  pending = false;
+  pendingLink = false;
+  ignore = false;
+  piped = false;
+  constructor(t, e) {
+    this.path = t || "./", this.absolute = e;
+  }
+};
+var nr = Buffer.alloc(1024);
+var li = /* @__PURE__ */ Symbol("onStat");
+var me = /* @__PURE__ */ Symbol("ended");
+var W = /* @__PURE__ */ Symbol("queue");
+var pe = /* @__PURE__ */ Symbol("pendingLinks");
+var Et = /* @__PURE__ */ Symbol("current");
+var Ft = /* @__PURE__ */ Symbol("process");
+var Ee = /* @__PURE__ */ Symbol("processing");
+var ai = /* @__PURE__ */ Symbol("processJob");
+var G3 = /* @__PURE__ */ Symbol("jobs");
+var ls = /* @__PURE__ */ Symbol("jobDone");
+var ci = /* @__PURE__ */ Symbol("addFSEntry");
+var or = /* @__PURE__ */ Symbol("addTarEntry");
+var ds = /* @__PURE__ */ Symbol("stat");
+var us = /* @__PURE__ */ Symbol("readdir");
+var fi = /* @__PURE__ */ Symbol("onreaddir");
+var di = /* @__PURE__ */ Symbol("pipe");
+var hr = /* @__PURE__ */ Symbol("entry");
+var cs = /* @__PURE__ */ Symbol("entryOpt");
+var ui = /* @__PURE__ */ Symbol("writeEntryClass");
+var lr = /* @__PURE__ */ Symbol("write");
+var fs10 = /* @__PURE__ */ Symbol("ondrain");
+var wt = class extends A2 {
+  sync = false;
+  opt;
+  cwd;
+  maxReadSize;
+  preservePaths;
+  strict;
+  noPax;
+  prefix;
+  linkCache;
+  statCache;
+  file;
+  portable;
+  zip;
+  readdirCache;
+  noDirRecurse;
+  follow;
+  noMtime;
+  mtime;
+  filter;
+  jobs;
+  [ui];
+  onWriteEntry;
+  [W];
+  [pe] = /* @__PURE__ */ new Map();
+  [G3] = 0;
+  [Ee] = false;
+  [me] = false;
+  constructor(t = {}) {
+    if (super(), this.opt = t, this.file = t.file || "", this.cwd = t.cwd || process.cwd(), this.maxReadSize = t.maxReadSize, this.preservePaths = !!t.preservePaths, this.strict = !!t.strict, this.noPax = !!t.noPax, this.prefix = f(t.prefix || ""), this.linkCache = t.linkCache || /* @__PURE__ */ new Map(), this.statCache = t.statCache || /* @__PURE__ */ new Map(), this.readdirCache = t.readdirCache || /* @__PURE__ */ new Map(), this.onWriteEntry = t.onWriteEntry, this[ui] = de, typeof t.onwarn == "function" && this.on("warn", t.onwarn), this.portable = !!t.portable, t.gzip || t.brotli || t.zstd) {
+      if ((t.gzip ? 1 : 0) + (t.brotli ? 1 : 0) + (t.zstd ? 1 : 0) > 1) throw new TypeError("gzip, brotli, zstd are mutually exclusive");
+      if (t.gzip && (typeof t.gzip != "object" && (t.gzip = {}), this.portable && (t.gzip.portable = true), this.zip = new ze(t.gzip)), t.brotli && (typeof t.brotli != "object" && (t.brotli = {}), this.zip = new We(t.brotli)), t.zstd && (typeof t.zstd != "object" && (t.zstd = {}), this.zip = new Ye(t.zstd)), !this.zip) throw new Error("impossible");
+      let e = this.zip;
+      e.on("data", (i2) => super.write(i2)), e.on("end", () => super.end()), e.on("drain", () => this[fs10]()), this.on("resume", () => e.resume());
+    } else this.on("drain", this[fs10]);
+    this.noDirRecurse = !!t.noDirRecurse, this.follow = !!t.follow, this.noMtime = !!t.noMtime, t.mtime && (this.mtime = t.mtime), this.filter = typeof t.filter == "function" ? t.filter : () => true, this[W] = new hi(), this[G3] = 0, this.jobs = Number(t.jobs) || 4, this[Ee] = false, this[me] = false;
+  }
+  [lr](t) {
+    return super.write(t);
+  }
+  add(t) {
+    return this.write(t), this;
+  }
+  end(t, e, i2) {
+    return typeof t == "function" && (i2 = t, t = void 0), typeof e == "function" && (i2 = e, e = void 0), t && this.add(t), this[me] = true, this[Ft](), i2 && i2(), this;
+  }
+  write(t) {
+    if (this[me]) throw new Error("write after end");
+    return typeof t == "string" ? this[ci](t) : this[or](t), this.flowing;
+  }
+  [or](t) {
+    let e = f(import_path3.default.resolve(this.cwd, t.path));
+    if (!this.filter(t.path, t)) t.resume();
+    else {
+      let i2 = new pi(t.path, e);
+      i2.entry = new oi(t, this[cs](i2)), i2.entry.on("end", () => this[ls](i2)), this[G3] += 1, this[W].push(i2);
+    }
+    this[Ft]();
+  }
+  [ci](t) {
+    let e = f(import_path3.default.resolve(this.cwd, t));
+    this[W].push(new pi(t, e)), this[Ft]();
+  }
+  [ds](t) {
+    t.pending = true, this[G3] += 1;
+    let e = this.follow ? "stat" : "lstat";
+    import_fs5.default[e](t.absolute, (i2, r) => {
+      t.pending = false, this[G3] -= 1, i2 ? this.emit("error", i2) : this[li](t, r);
+    });
+  }
+  [li](t, e) {
+    if (this.statCache.set(t.absolute, e), t.stat = e, !this.filter(t.path, e)) t.ignore = true;
+    else if (e.isFile() && e.nlink > 1 && !this.linkCache.get(`${e.dev}:${e.ino}`) && !this.sync) if (t === this[Et]) this[ai](t);
+    else {
+      let i2 = `${e.dev}:${e.ino}`, r = this[pe].get(i2);
+      r ? r.push(t) : this[pe].set(i2, [t]), t.pendingLink = true, t.pending = true;
+    }
+    this[Ft]();
+  }
+  [us](t) {
+    t.pending = true, this[G3] += 1, import_fs5.default.readdir(t.absolute, (e, i2) => {
+      if (t.pending = false, this[G3] -= 1, e) return this.emit("error", e);
+      this[fi](t, i2);
+    });
+  }
+  [fi](t, e) {
+    this.readdirCache.set(t.absolute, e), t.readdir = e, this[Ft]();
+  }
+  [Ft]() {
+    if (!this[Ee]) {
+      this[Ee] = true;
+      for (let t = this[W].head; t && this[G3] < this.jobs; t = t.next) if (this[ai](t.value), t.value.ignore) {
+        let e = t.next;
+        this[W].removeNode(t), t.next = e;
+      }
+      this[Ee] = false, this[me] && this[W].length === 0 && this[G3] === 0 && (this.zip ? this.zip.end(nr) : (super.write(nr), super.end()));
+    }
+  }
+  get [Et]() {
+    return this[W] && this[W].head && this[W].head.value;
+  }
+  [ls](t) {
+    this[W].shift(), this[G3] -= 1;
+    let { stat: e } = t;
+    if (e && e.isFile() && e.nlink > 1) {
+      let i2 = `${e.dev}:${e.ino}`, r = this[pe].get(i2);
+      if (r) {
+        this[pe].delete(i2);
+        for (let n of r) n.pending = false, this[ai](n);
+      }
+    }
+    this[Ft]();
+  }
+  [ai](t) {
+    if (t.pending && t.pendingLink && t === this[Et] && (t.pending = false, t.pendingLink = false), !t.pending) {
+      if (t.entry) {
+        t === this[Et] && !t.piped && this[di](t);
+        return;
+      }
+      if (!t.stat) {
+        let e = this.statCache.get(t.absolute);
+        e ? this[li](t, e) : this[ds](t);
+      }
+      if (t.stat && !t.ignore) {
+        if (!this.noDirRecurse && t.stat.isDirectory() && !t.readdir) {
+          let e = this.readdirCache.get(t.absolute);
+          if (e ? this[fi](t, e) : this[us](t), !t.readdir) return;
+        }
+        if (t.entry = this[hr](t), !t.entry) {
+          t.ignore = true;
+          return;
+        }
+        t === this[Et] && !t.piped && this[di](t);
+      }
+    }
+  }
+  [cs](t) {
+    return { onwarn: (e, i2, r) => this.warn(e, i2, r), noPax: this.noPax, cwd: this.cwd, absolute: t.absolute, preservePaths: this.preservePaths, maxReadSize: this.maxReadSize, strict: this.strict, portable: this.portable, linkCache: this.linkCache, statCache: this.statCache, noMtime: this.noMtime, mtime: this.mtime, prefix: this.prefix, onWriteEntry: this.onWriteEntry };
+  }
+  [hr](t) {
+    this[G3] += 1;
+    try {
+      return new this[ui](t.path, this[cs](t)).on("end", () => this[ls](t)).on("error", (i2) => this.emit("error", i2));
+    } catch (e) {
+      this.emit("error", e);
+    }
+  }
+  [fs10]() {
+    this[Et] && this[Et].entry && this[Et].entry.resume();
+  }
+  [di](t) {
+    t.piped = true, t.readdir && t.readdir.forEach((r) => {
+      let n = t.path, o = n === "./" ? "" : n.replace(/\/*$/, "/");
+      this[ci](o + r);
+    });
+    let e = t.entry, i2 = this.zip;
+    if (!e) throw new Error("cannot pipe without source");
+    i2 ? e.on("data", (r) => {
+      i2.write(r) || e.pause();
+    }) : e.on("data", (r) => {
+      super.write(r) || e.pause();
+    });
+  }
+  pause() {
+    return this.zip && this.zip.pause(), super.pause();
+  }
+  warn(t, e, i2 = {}) {
+    Dt(this, t, e, i2);
+  }
+};
+var kt = class extends wt {
+  sync = true;
+  constructor(t) {
+    super(t), this[ui] = ni;
+  }
+  pause() {
+  }
+  resume() {
+  }
+  [ds](t) {
+    let e = this.follow ? "statSync" : "lstatSync";
+    this[li](t, import_fs5.default[e](t.absolute));
+  }
+  [us](t) {
+    this[fi](t, import_fs5.default.readdirSync(t.absolute));
+  }
+  [di](t) {
+    let e = t.entry, i2 = this.zip;
+    if (t.readdir && t.readdir.forEach((r) => {
+      let n = t.path, o = n === "./" ? "" : n.replace(/\/*$/, "/");
+      this[ci](o + r);
+    }), !e) throw new Error("Cannot pipe without source");
+    i2 ? e.on("data", (r) => {
+      i2.write(r);
+    }) : e.on("data", (r) => {
+      super[lr](r);
+    });
+  }
+};
+var Vn = (s3, t) => {
+  let e = new kt(s3), i2 = new Wt(s3.file, { mode: s3.mode || 438 });
+  e.pipe(i2), fr(e, t);
+};
+var $n = (s3, t) => {
+  let e = new wt(s3), i2 = new et2(s3.file, { mode: s3.mode || 438 });
+  e.pipe(i2);
+  let r = new Promise((n, o) => {
+    i2.on("error", o), i2.on("close", n), e.on("error", o);
+  });
+  return dr(e, t).catch((n) => e.emit("error", n)), r;
+};
+var fr = (s3, t) => {
+  t.forEach((e) => {
+    e.charAt(0) === "@" ? Ct({ file: import_node_path10.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
+  }), s3.end();
+};
+var dr = async (s3, t) => {
+  for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path10.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => {
+    s3.add(i2);
+  } }) : s3.add(e);
+  s3.end();
+};
+var Xn = (s3, t) => {
+  let e = new kt(s3);
+  return fr(e, t), e;
+};
+var qn = (s3, t) => {
+  let e = new wt(s3);
+  return dr(e, t).catch((i2) => e.emit("error", i2)), e;
+};
+var Qn = K2(Vn, $n, Xn, qn, (s3, t) => {
+  if (!t?.length) throw new TypeError("no paths specified to add to archive");
+});
+var Jn = process.env.__FAKE_PLATFORM__ || process.platform;
+var Er = Jn === "win32";
+var { O_CREAT: wr, O_NOFOLLOW: ur, O_TRUNC: Sr, O_WRONLY: yr } = import_fs7.default.constants;
+var Rr = Number(process.env.__FAKE_FS_O_FILENAME__) || import_fs7.default.constants.UV_FS_O_FILEMAP || 0;
+var jn = Er && !!Rr;
+var to = 512 * 1024;
+var eo = Rr | Sr | wr | yr;
+var mr = !Er && typeof ur == "number" ? ur | Sr | wr | yr : null;
+var ms = mr !== null ? () => mr : jn ? (s3) => s3 < to ? eo : "w" : () => "w";
+var ps = (s3, t, e) => {
+  try {
+    return import_node_fs8.default.lchownSync(s3, t, e);
+  } catch (i2) {
+    if (i2?.code !== "ENOENT") throw i2;
+  }
+};
+var Ei = (s3, t, e, i2) => {
+  import_node_fs8.default.lchown(s3, t, e, (r) => {
+    i2(r && r?.code !== "ENOENT" ? r : null);
+  });
+};
+var io = (s3, t, e, i2, r) => {
+  if (t.isDirectory()) Es(import_node_path15.default.resolve(s3, t.name), e, i2, (n) => {
+    if (n) return r(n);
+    let o = import_node_path15.default.resolve(s3, t.name);
+    Ei(o, e, i2, r);
+  });
+  else {
+    let n = import_node_path15.default.resolve(s3, t.name);
+    Ei(n, e, i2, r);
+  }
+};
+var Es = (s3, t, e, i2) => {
+  import_node_fs8.default.readdir(s3, { withFileTypes: true }, (r, n) => {
+    if (r) {
+      if (r.code === "ENOENT") return i2();
+      if (r.code !== "ENOTDIR" && r.code !== "ENOTSUP") return i2(r);
+    }
+    if (r || !n.length) return Ei(s3, t, e, i2);
+    let o = n.length, h = null, a = (l) => {
+      if (!h) {
+        if (l) return i2(h = l);
+        if (--o === 0) return Ei(s3, t, e, i2);
+      }
+    };
+    for (let l of n) io(s3, l, t, e, a);
+  });
+};
+var so = (s3, t, e, i2) => {
+  t.isDirectory() && ws(import_node_path15.default.resolve(s3, t.name), e, i2), ps(import_node_path15.default.resolve(s3, t.name), e, i2);
+};
+var ws = (s3, t, e) => {
+  let i2;
+  try {
+    i2 = import_node_fs8.default.readdirSync(s3, { withFileTypes: true });
+  } catch (r) {
+    let n = r;
+    if (n?.code === "ENOENT") return;
+    if (n?.code === "ENOTDIR" || n?.code === "ENOTSUP") return ps(s3, t, e);
+    throw n;
+  }
+  for (let r of i2) so(s3, r, t, e);
+  return ps(s3, t, e);
+};
+var Se = class extends Error {
+  path;
+  code;
+  syscall = "chdir";
+  constructor(t, e) {
+    super(`${e}: Cannot cd into '${t}'`), this.path = t, this.code = e;
+  }
+  get name() {
+    return "CwdError";
+  }
+};
+var St = class extends Error {
+  path;
+  symlink;
+  syscall = "symlink";
+  code = "TAR_SYMLINK_ERROR";
+  constructor(t, e) {
+    super("TAR_SYMLINK_ERROR: Cannot extract through symbolic link"), this.symlink = t, this.path = e;
+  }
+  get name() {
+    return "SymlinkError";
+  }
+};
+var no = (s3, t) => {
+  import_node_fs9.default.stat(s3, (e, i2) => {
+    (e || !i2.isDirectory()) && (e = new Se(s3, e?.code || "ENOTDIR")), t(e);
+  });
+};
+var gr = (s3, t, e) => {
+  s3 = f(s3);
+  let i2 = t.umask ?? 18, r = t.mode | 448, n = (r & i2) !== 0, o = t.uid, h = t.gid, a = typeof o == "number" && typeof h == "number" && (o !== t.processUid || h !== t.processGid), l = t.preserve, c = t.unlink, d = f(t.cwd), y = (E, x2) => {
+    E ? e(E) : x2 && a ? Es(x2, o, h, (Le) => y(Le)) : n ? import_node_fs9.default.chmod(s3, r, e) : e();
+  };
+  if (s3 === d) return no(s3, y);
+  if (l) return import_promises7.default.mkdir(s3, { mode: r, recursive: true }).then((E) => y(null, E ?? void 0), y);
+  let D3 = f(import_node_path16.default.relative(d, s3)).split("/");
+  Ss(d, D3, r, c, d, void 0, y);
+};
+var Ss = (s3, t, e, i2, r, n, o) => {
+  if (t.length === 0) return o(null, n);
+  let h = t.shift(), a = f(import_node_path16.default.resolve(s3 + "/" + h));
+  import_node_fs9.default.mkdir(a, e, br(a, t, e, i2, r, n, o));
+};
+var br = (s3, t, e, i2, r, n, o) => (h) => {
+  h ? import_node_fs9.default.lstat(s3, (a, l) => {
+    if (a) a.path = a.path && f(a.path), o(a);
+    else if (l.isDirectory()) Ss(s3, t, e, i2, r, n, o);
+    else if (i2) import_node_fs9.default.unlink(s3, (c) => {
+      if (c) return o(c);
+      import_node_fs9.default.mkdir(s3, e, br(s3, t, e, i2, r, n, o));
+    });
+    else {
+      if (l.isSymbolicLink()) return o(new St(s3, s3 + "/" + t.join("/")));
+      o(h);
+    }
+  }) : (n = n || s3, Ss(s3, t, e, i2, r, n, o));
+};
+var oo = (s3) => {
+  let t = false, e;
+  try {
+    t = import_node_fs9.default.statSync(s3).isDirectory();
+  } catch (i2) {
+    e = i2?.code;
+  } finally {
+    if (!t) throw new Se(s3, e ?? "ENOTDIR");
+  }
+};
+var _r = (s3, t) => {
+  s3 = f(s3);
+  let e = t.umask ?? 18, i2 = t.mode | 448, r = (i2 & e) !== 0, n = t.uid, o = t.gid, h = typeof n == "number" && typeof o == "number" && (n !== t.processUid || o !== t.processGid), a = t.preserve, l = t.unlink, c = f(t.cwd), d = (E) => {
+    E && h && ws(E, n, o), r && import_node_fs9.default.chmodSync(s3, i2);
+  };
+  if (s3 === c) return oo(c), d();
+  if (a) return d(import_node_fs9.default.mkdirSync(s3, { mode: i2, recursive: true }) ?? void 0);
+  let T = f(import_node_path16.default.relative(c, s3)).split("/"), D3;
+  for (let E = T.shift(), x2 = c; E && (x2 += "/" + E); E = T.shift()) {
+    x2 = f(import_node_path16.default.resolve(x2));
+    try {
+      import_node_fs9.default.mkdirSync(x2, i2), D3 = D3 || x2;
+    } catch {
+      let Le = import_node_fs9.default.lstatSync(x2);
+      if (Le.isDirectory()) continue;
+      if (l) {
+        import_node_fs9.default.unlinkSync(x2), import_node_fs9.default.mkdirSync(x2, i2), D3 = D3 || x2;
+        continue;
+      } else if (Le.isSymbolicLink()) return new St(x2, x2 + "/" + T.join("/"));
+    }
+  }
+  return d(D3);
+};
+var ys = /* @__PURE__ */ Object.create(null);
+var Or = 1e4;
+var Vt = /* @__PURE__ */ new Set();
+var Tr = (s3) => {
+  Vt.has(s3) ? Vt.delete(s3) : ys[s3] = s3.normalize("NFD").toLocaleLowerCase("en").toLocaleUpperCase("en"), Vt.add(s3);
+  let t = ys[s3], e = Vt.size - Or;
+  if (e > Or / 10) {
+    for (let i2 of Vt) if (Vt.delete(i2), delete ys[i2], --e <= 0) break;
+  }
+  return t;
+};
+var ho = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
+var ao = ho === "win32";
+var lo = (s3) => s3.split("/").slice(0, -1).reduce((e, i2) => {
+  let r = e.at(-1);
+  return r !== void 0 && (i2 = (0, import_node_path17.join)(r, i2)), e.push(i2 || "/"), e;
+}, []);
+var yi = class {
+  #t = /* @__PURE__ */ new Map();
+  #i = /* @__PURE__ */ new Map();
+  #s = /* @__PURE__ */ new Set();
+  reserve(t, e) {
+    t = ao ? ["win32 parallelization disabled"] : t.map((r) => mt((0, import_node_path17.join)(Tr(r))));
+    let i2 = new Set(t.map((r) => lo(r)).reduce((r, n) => r.concat(n)));
+    this.#i.set(e, { dirs: i2, paths: t });
+    for (let r of t) {
+      let n = this.#t.get(r);
+      n ? n.push(e) : this.#t.set(r, [e]);
+    }
+    for (let r of i2) {
+      let n = this.#t.get(r);
+      if (!n) this.#t.set(r, [/* @__PURE__ */ new Set([e])]);
+      else {
+        let o = n.at(-1);
+        o instanceof Set ? o.add(e) : n.push(/* @__PURE__ */ new Set([e]));
+      }
+    }
+    return this.#r(e);
+  }
+  #n(t) {
+    let e = this.#i.get(t);
+    if (!e) throw new Error("function does not have any path reservations");
+    return { paths: e.paths.map((i2) => this.#t.get(i2)), dirs: [...e.dirs].map((i2) => this.#t.get(i2)) };
+  }
+  check(t) {
+    let { paths: e, dirs: i2 } = this.#n(t);
+    return e.every((r) => r && r[0] === t) && i2.every((r) => r && r[0] instanceof Set && r[0].has(t));
+  }
+  #r(t) {
+    return this.#s.has(t) || !this.check(t) ? false : (this.#s.add(t), t(() => this.#e(t)), true);
+  }
+  #e(t) {
+    if (!this.#s.has(t)) return false;
+    let e = this.#i.get(t);
+    if (!e) throw new Error("invalid reservation");
+    let { paths: i2, dirs: r } = e, n = /* @__PURE__ */ new Set();
+    for (let o of i2) {
+      let h = this.#t.get(o);
+      if (!h || h?.[0] !== t) continue;
+      let a = h[1];
+      if (!a) {
+        this.#t.delete(o);
+        continue;
+      }
+      if (h.shift(), typeof a == "function") n.add(a);
+      else for (let l of a) n.add(l);
+    }
+    for (let o of r) {
+      let h = this.#t.get(o), a = h?.[0];
+      if (!(!h || !(a instanceof Set))) if (a.size === 1 && h.length === 1) {
+        this.#t.delete(o);
+        continue;
+      } else if (a.size === 1) {
+        h.shift();
+        let l = h[0];
+        typeof l == "function" && n.add(l);
+      } else a.delete(t);
+    }
+    return this.#s.delete(t), n.forEach((o) => this.#r(o)), true;
+  }
+};
+var Lr = () => process.umask();
+var Dr = /* @__PURE__ */ Symbol("onEntry");
+var _s = /* @__PURE__ */ Symbol("checkFs");
+var Nr = /* @__PURE__ */ Symbol("checkFs2");
+var Os = /* @__PURE__ */ Symbol("isReusable");
+var P = /* @__PURE__ */ Symbol("makeFs");
+var Ts = /* @__PURE__ */ Symbol("file");
+var xs = /* @__PURE__ */ Symbol("directory");
+var gi = /* @__PURE__ */ Symbol("link");
+var Ar = /* @__PURE__ */ Symbol("symlink");
+var Ir = /* @__PURE__ */ Symbol("hardlink");
+var Re = /* @__PURE__ */ Symbol("ensureNoSymlink");
+var Cr = /* @__PURE__ */ Symbol("unsupported");
+var Fr = /* @__PURE__ */ Symbol("checkPath");
+var Rs = /* @__PURE__ */ Symbol("stripAbsolutePath");
+var yt = /* @__PURE__ */ Symbol("mkdir");
+var O = /* @__PURE__ */ Symbol("onError");
+var Ri = /* @__PURE__ */ Symbol("pending");
+var kr = /* @__PURE__ */ Symbol("pend");
+var $t = /* @__PURE__ */ Symbol("unpend");
+var gs = /* @__PURE__ */ Symbol("ended");
+var bs = /* @__PURE__ */ Symbol("maybeClose");
+var Ls = /* @__PURE__ */ Symbol("skip");
+var ge = /* @__PURE__ */ Symbol("doChown");
+var be = /* @__PURE__ */ Symbol("uid");
+var _e = /* @__PURE__ */ Symbol("gid");
+var Oe = /* @__PURE__ */ Symbol("checkedCwd");
+var fo = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
+var Te = fo === "win32";
+var uo = 1024;
+var mo = (s3, t) => {
+  if (!Te) return import_node_fs7.default.unlink(s3, t);
+  let e = s3 + ".DELETE." + (0, import_node_crypto7.randomBytes)(16).toString("hex");
+  import_node_fs7.default.rename(s3, e, (i2) => {
+    if (i2) return t(i2);
+    import_node_fs7.default.unlink(e, t);
+  });
+};
+var po = (s3) => {
+  if (!Te) return import_node_fs7.default.unlinkSync(s3);
+  let t = s3 + ".DELETE." + (0, import_node_crypto7.randomBytes)(16).toString("hex");
+  import_node_fs7.default.renameSync(s3, t), import_node_fs7.default.unlinkSync(t);
+};
+var vr = (s3, t, e) => s3 !== void 0 && s3 === s3 >>> 0 ? s3 : t !== void 0 && t === t >>> 0 ? t : e;
+var Xt = class extends rt {
+  [gs] = false;
+  [Oe] = false;
+  [Ri] = 0;
+  reservations = new yi();
+  transform;
+  writable = true;
+  readable = false;
+  uid;
+  gid;
+  setOwner;
+  preserveOwner;
+  processGid;
+  processUid;
+  maxDepth;
+  forceChown;
+  win32;
+  newer;
+  keep;
+  noMtime;
+  preservePaths;
+  unlink;
+  cwd;
+  strip;
+  processUmask;
+  umask;
+  dmode;
+  fmode;
+  chmod;
+  constructor(t = {}) {
+    if (t.ondone = () => {
+      this[gs] = true, this[bs]();
+    }, super(t), this.transform = t.transform, this.chmod = !!t.chmod, typeof t.uid == "number" || typeof t.gid == "number") {
+      if (typeof t.uid != "number" || typeof t.gid != "number") throw new TypeError("cannot set owner without number uid and gid");
+      if (t.preserveOwner) throw new TypeError("cannot preserve owner in archive and also set owner explicitly");
+      this.uid = t.uid, this.gid = t.gid, this.setOwner = true;
+    } else this.uid = void 0, this.gid = void 0, this.setOwner = false;
+    this.preserveOwner = t.preserveOwner === void 0 && typeof t.uid != "number" ? process.getuid?.() === 0 : !!t.preserveOwner, this.processUid = (this.preserveOwner || this.setOwner) && process.getuid ? process.getuid() : void 0, this.processGid = (this.preserveOwner || this.setOwner) && process.getgid ? process.getgid() : void 0, this.maxDepth = typeof t.maxDepth == "number" ? t.maxDepth : uo, this.forceChown = t.forceChown === true, this.win32 = !!t.win32 || Te, this.newer = !!t.newer, this.keep = !!t.keep, this.noMtime = !!t.noMtime, this.preservePaths = !!t.preservePaths, this.unlink = !!t.unlink, this.cwd = f(import_node_path14.default.resolve(t.cwd || process.cwd())), this.strip = Number(t.strip) || 0, this.processUmask = this.chmod ? typeof t.processUmask == "number" ? t.processUmask : Lr() : 0, this.umask = typeof t.umask == "number" ? t.umask : this.processUmask, this.dmode = t.dmode || 511 & ~this.umask, this.fmode = t.fmode || 438 & ~this.umask, this.on("entry", (e) => this[Dr](e));
+  }
+  warn(t, e, i2 = {}) {
+    return (t === "TAR_BAD_ARCHIVE" || t === "TAR_ABORT") && (i2.recoverable = false), super.warn(t, e, i2);
+  }
+  [bs]() {
+    this[gs] && this[Ri] === 0 && (this.emit("prefinish"), this.emit("finish"), this.emit("end"));
+  }
+  [Rs](t, e) {
+    let i2 = t[e], { type: r } = t;
+    if (!i2 || this.preservePaths) return true;
+    let [n, o] = ce(i2), h = o.replaceAll(/\\/g, "/").split("/");
+    if (h.includes("..") || Te && /^[a-z]:\.\.$/i.test(h[0] ?? "")) {
+      if (e === "path" || r === "Link") return this.warn("TAR_ENTRY_ERROR", `${e} contains '..'`, { entry: t, [e]: i2 }), false;
+      let a = import_node_path14.default.posix.dirname(t.path), l = import_node_path14.default.posix.normalize(import_node_path14.default.posix.join(a, h.join("/")));
+      if (l.startsWith("../") || l === "..") return this.warn("TAR_ENTRY_ERROR", `${e} escapes extraction directory`, { entry: t, [e]: i2 }), false;
+    }
+    return n && (t[e] = String(o), this.warn("TAR_ENTRY_INFO", `stripping ${n} from absolute ${e}`, { entry: t, [e]: i2 })), true;
+  }
+  [Fr](t) {
+    let e = f(t.path), i2 = e.split("/");
+    if (this.strip) {
+      if (i2.length < this.strip) return false;
+      if (t.type === "Link") {
+        let r = f(String(t.linkpath)).split("/");
+        if (r.length >= this.strip) t.linkpath = r.slice(this.strip).join("/");
+        else return false;
+      }
+      i2.splice(0, this.strip), t.path = i2.join("/");
+    }
+    if (isFinite(this.maxDepth) && i2.length > this.maxDepth) return this.warn("TAR_ENTRY_ERROR", "path excessively deep", { entry: t, path: e, depth: i2.length, maxDepth: this.maxDepth }), false;
+    if (!this[Rs](t, "path") || !this[Rs](t, "linkpath")) return false;
+    if (t.absolute = import_node_path14.default.isAbsolute(t.path) ? f(import_node_path14.default.resolve(t.path)) : f(import_node_path14.default.resolve(this.cwd, t.path)), !this.preservePaths && typeof t.absolute == "string" && t.absolute.indexOf(this.cwd + "/") !== 0 && t.absolute !== this.cwd) return this.warn("TAR_ENTRY_ERROR", "path escaped extraction target", { entry: t, path: f(t.path), resolvedPath: t.absolute, cwd: this.cwd }), false;
+    if (t.absolute === this.cwd && t.type !== "Directory" && t.type !== "GNUDumpDir") return false;
+    if (this.win32) {
+      let { root: r } = import_node_path14.default.win32.parse(String(t.absolute));
+      t.absolute = r + ts(String(t.absolute).slice(r.length));
+      let { root: n } = import_node_path14.default.win32.parse(t.path);
+      t.path = n + ts(t.path.slice(n.length));
+    }
+    return true;
+  }
+  [Dr](t) {
+    if (!this[Fr](t)) return t.resume();
+    switch (import_node_assert.default.equal(typeof t.absolute, "string"), t.type) {
+      case "Directory":
+      case "GNUDumpDir":
+        t.mode && (t.mode = t.mode | 448);
+      case "File":
+      case "OldFile":
+      case "ContiguousFile":
+      case "Link":
+      case "SymbolicLink":
+        return this[_s](t);
+      default:
+        return this[Cr](t);
+    }
+  }
+  [O](t, e) {
+    t.name === "CwdError" ? this.emit("error", t) : (this.warn("TAR_ENTRY_ERROR", t, { entry: e }), this[$t](), e.resume());
+  }
+  [yt](t, e, i2) {
+    gr(f(t), { uid: this.uid, gid: this.gid, processUid: this.processUid, processGid: this.processGid, umask: this.processUmask, preserve: this.preservePaths, unlink: this.unlink, cwd: this.cwd, mode: e }, i2);
+  }
+  [ge](t) {
+    return this.forceChown || this.preserveOwner && (typeof t.uid == "number" && t.uid !== this.processUid || typeof t.gid == "number" && t.gid !== this.processGid) || typeof this.uid == "number" && this.uid !== this.processUid || typeof this.gid == "number" && this.gid !== this.processGid;
+  }
+  [be](t) {
+    return vr(this.uid, t.uid, this.processUid);
+  }
+  [_e](t) {
+    return vr(this.gid, t.gid, this.processGid);
+  }
+  [Ts](t, e) {
+    let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.fmode, r = new et2(String(t.absolute), { flags: ms(t.size), mode: i2, autoClose: false });
+    r.on("error", (a) => {
+      r.fd && import_node_fs7.default.close(r.fd, () => {
+      }), r.write = () => true, this[O](a, t), e();
+    });
+    let n = 1, o = (a) => {
+      if (a) {
+        r.fd && import_node_fs7.default.close(r.fd, () => {
+        }), this[O](a, t), e();
+        return;
+      }
+      --n === 0 && r.fd !== void 0 && import_node_fs7.default.close(r.fd, (l) => {
+        l ? this[O](l, t) : this[$t](), e();
+      });
+    };
+    r.on("finish", () => {
+      let a = String(t.absolute), l = r.fd;
+      if (typeof l == "number" && t.mtime && !this.noMtime) {
+        n++;
+        let c = t.atime || /* @__PURE__ */ new Date(), d = t.mtime;
+        import_node_fs7.default.futimes(l, c, d, (y) => y ? import_node_fs7.default.utimes(a, c, d, (T) => o(T && y)) : o());
+      }
+      if (typeof l == "number" && this[ge](t)) {
+        n++;
+        let c = this[be](t), d = this[_e](t);
+        typeof c == "number" && typeof d == "number" && import_node_fs7.default.fchown(l, c, d, (y) => y ? import_node_fs7.default.chown(a, c, d, (T) => o(T && y)) : o());
+      }
+      o();
+    });
+    let h = this.transform && this.transform(t) || t;
+    h !== t && (h.on("error", (a) => {
+      this[O](a, t), e();
+    }), t.pipe(h)), h.pipe(r);
+  }
+  [xs](t, e) {
+    let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.dmode;
+    this[yt](String(t.absolute), i2, (r) => {
+      if (r) {
+        this[O](r, t), e();
+        return;
+      }
+      let n = 1, o = () => {
+        --n === 0 && (e(), this[$t](), t.resume());
+      };
+      t.mtime && !this.noMtime && (n++, import_node_fs7.default.utimes(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime, o)), this[ge](t) && (n++, import_node_fs7.default.chown(String(t.absolute), Number(this[be](t)), Number(this[_e](t)), o)), o();
+    });
+  }
+  [Cr](t) {
+    t.unsupported = true, this.warn("TAR_ENTRY_UNSUPPORTED", `unsupported entry type: ${t.type}`, { entry: t }), t.resume();
+  }
+  [Ar](t, e) {
+    let i2 = f(import_node_path14.default.relative(this.cwd, import_node_path14.default.resolve(import_node_path14.default.dirname(String(t.absolute)), String(t.linkpath)))).split("/");
+    this[Re](t, this.cwd, i2, () => this[gi](t, String(t.linkpath), "symlink", e), (r) => {
+      this[O](r, t), e();
+    });
+  }
+  [Ir](t, e) {
+    let i2 = f(import_node_path14.default.resolve(this.cwd, String(t.linkpath))), r = f(String(t.linkpath)).split("/");
+    this[Re](t, this.cwd, r, () => this[gi](t, i2, "link", e), (n) => {
+      this[O](n, t), e();
+    });
+  }
+  [Re](t, e, i2, r, n) {
+    let o = i2.shift();
+    if (this.preservePaths || o === void 0) return r();
+    let h = import_node_path14.default.resolve(e, o);
+    import_node_fs7.default.lstat(h, (a, l) => {
+      if (a) return r();
+      if (l?.isSymbolicLink()) return n(new St(h, import_node_path14.default.resolve(h, i2.join("/"))));
+      this[Re](t, h, i2, r, n);
+    });
+  }
+  [kr]() {
+    this[Ri]++;
+  }
+  [$t]() {
+    this[Ri]--, this[bs]();
+  }
+  [Ls](t) {
+    this[$t](), t.resume();
+  }
+  [Os](t, e) {
+    return t.type === "File" && !this.unlink && e.isFile() && e.nlink <= 1 && !Te;
+  }
+  [_s](t) {
+    this[kr]();
+    let e = [t.path];
+    t.linkpath && e.push(t.linkpath), this.reservations.reserve(e, (i2) => this[Nr](t, i2));
+  }
+  [Nr](t, e) {
+    let i2 = (h) => {
+      e(h);
+    }, r = () => {
+      this[yt](this.cwd, this.dmode, (h) => {
+        if (h) {
+          this[O](h, t), i2();
+          return;
+        }
+        this[Oe] = true, n();
+      });
+    }, n = () => {
+      if (t.absolute !== this.cwd) {
+        let h = f(import_node_path14.default.dirname(String(t.absolute)));
+        if (h !== this.cwd) return this[yt](h, this.dmode, (a) => {
+          if (a) {
+            this[O](a, t), i2();
+            return;
+          }
+          o();
+        });
+      }
+      o();
+    }, o = () => {
+      import_node_fs7.default.lstat(String(t.absolute), (h, a) => {
+        if (a && (this.keep || this.newer && a.mtime > (t.mtime ?? a.mtime))) {
+          this[Ls](t), i2();
+          return;
+        }
+        if (h || this[Os](t, a)) return this[P](null, t, i2);
+        if (a.isDirectory()) {
+          if (t.type === "Directory") {
+            let l = this.chmod && t.mode && (a.mode & 4095) !== t.mode, c = (d) => this[P](d ?? null, t, i2);
+            return l ? import_node_fs7.default.chmod(String(t.absolute), Number(t.mode), c) : c();
+          }
+          if (t.absolute !== this.cwd) return import_node_fs7.default.rmdir(String(t.absolute), (l) => this[P](l ?? null, t, i2));
+        }
+        if (t.absolute === this.cwd) return this[P](null, t, i2);
+        mo(String(t.absolute), (l) => this[P](l ?? null, t, i2));
+      });
+    };
+    this[Oe] ? n() : r();
+  }
+  [P](t, e, i2) {
+    if (t) {
+      this[O](t, e), i2();
+      return;
+    }
+    switch (e.type) {
+      case "File":
+      case "OldFile":
+      case "ContiguousFile":
+        return this[Ts](e, i2);
+      case "Link":
+        return this[Ir](e, i2);
+      case "SymbolicLink":
+        return this[Ar](e, i2);
+      case "Directory":
+      case "GNUDumpDir":
+        return this[xs](e, i2);
+    }
+  }
+  [gi](t, e, i2, r) {
+    import_node_fs7.default[i2](e, String(t.absolute), (n) => {
+      n ? this[O](n, t) : (this[$t](), t.resume()), r();
+    });
+  }
+};
+var ye = (s3) => {
+  try {
+    return [null, s3()];
+  } catch (t) {
+    return [t, null];
+  }
+};
+var xe = class extends Xt {
+  sync = true;
+  [P](t, e) {
+    return super[P](t, e, () => {
+    });
+  }
+  [_s](t) {
+    if (!this[Oe]) {
+      let n = this[yt](this.cwd, this.dmode);
+      if (n) return this[O](n, t);
+      this[Oe] = true;
+    }
+    if (t.absolute !== this.cwd) {
+      let n = f(import_node_path14.default.dirname(String(t.absolute)));
+      if (n !== this.cwd) {
+        let o = this[yt](n, this.dmode);
+        if (o) return this[O](o, t);
+      }
+    }
+    let [e, i2] = ye(() => import_node_fs7.default.lstatSync(String(t.absolute)));
+    if (i2 && (this.keep || this.newer && i2.mtime > (t.mtime ?? i2.mtime))) return this[Ls](t);
+    if (e || this[Os](t, i2)) return this[P](null, t);
+    if (i2.isDirectory()) {
+      if (t.type === "Directory") {
+        let o = this.chmod && t.mode && (i2.mode & 4095) !== t.mode, [h] = o ? ye(() => {
+          import_node_fs7.default.chmodSync(String(t.absolute), Number(t.mode));
+        }) : [];
+        return this[P](h, t);
+      }
+      let [n] = ye(() => import_node_fs7.default.rmdirSync(String(t.absolute)));
+      this[P](n, t);
+    }
+    let [r] = t.absolute === this.cwd ? [] : ye(() => po(String(t.absolute)));
+    this[P](r, t);
+  }
+  [Ts](t, e) {
+    let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.fmode, r = (h) => {
+      let a;
+      try {
+        import_node_fs7.default.closeSync(n);
+      } catch (l) {
+        a = l;
+      }
+      (h || a) && this[O](h || a, t), e();
+    }, n;
+    try {
+      n = import_node_fs7.default.openSync(String(t.absolute), ms(t.size), i2);
+    } catch (h) {
+      return r(h);
+    }
+    let o = this.transform && this.transform(t) || t;
+    o !== t && (o.on("error", (h) => this[O](h, t)), t.pipe(o)), o.on("data", (h) => {
+      try {
+        import_node_fs7.default.writeSync(n, h, 0, h.length);
+      } catch (a) {
+        r(a);
+      }
+    }), o.on("end", () => {
+      let h = null;
+      if (t.mtime && !this.noMtime) {
+        let a = t.atime || /* @__PURE__ */ new Date(), l = t.mtime;
+        try {
+          import_node_fs7.default.futimesSync(n, a, l);
+        } catch (c) {
+          try {
+            import_node_fs7.default.utimesSync(String(t.absolute), a, l);
+          } catch {
+            h = c;
+          }
+        }
+      }
+      if (this[ge](t)) {
+        let a = this[be](t), l = this[_e](t);
+        try {
+          import_node_fs7.default.fchownSync(n, Number(a), Number(l));
+        } catch (c) {
+          try {
+            import_node_fs7.default.chownSync(String(t.absolute), Number(a), Number(l));
+          } catch {
+            h = h || c;
+          }
+        }
+      }
+      r(h);
+    });
+  }
+  [xs](t, e) {
+    let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.dmode, r = this[yt](String(t.absolute), i2);
+    if (r) {
+      this[O](r, t), e();
+      return;
+    }
+    if (t.mtime && !this.noMtime) try {
+      import_node_fs7.default.utimesSync(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime);
+    } catch {
+    }
+    if (this[ge](t)) try {
+      import_node_fs7.default.chownSync(String(t.absolute), Number(this[be](t)), Number(this[_e](t)));
+    } catch {
+    }
+    e(), t.resume();
+  }
+  [yt](t, e) {
+    try {
+      return _r(f(t), { uid: this.uid, gid: this.gid, processUid: this.processUid, processGid: this.processGid, umask: this.processUmask, preserve: this.preservePaths, unlink: this.unlink, cwd: this.cwd, mode: e });
+    } catch (i2) {
+      return i2;
+    }
+  }
+  [Re](t, e, i2, r, n) {
+    if (this.preservePaths || i2.length === 0) return r();
+    let o = e;
+    for (let h of i2) {
+      o = import_node_path14.default.resolve(o, h);
+      let [a, l] = ye(() => import_node_fs7.default.lstatSync(o));
+      if (a) return r();
+      if (l.isSymbolicLink()) return n(new St(o, import_node_path14.default.resolve(e, i2.join("/"))));
+    }
+    r();
+  }
+  [gi](t, e, i2, r) {
+    let n = `${i2}Sync`;
+    try {
+      import_node_fs7.default[n](e, String(t.absolute)), r(), t.resume();
+    } catch (o) {
+      return this[O](o, t);
+    }
+  }
+};
+var Eo = (s3) => {
+  let t = new xe(s3), e = s3.file, i2 = import_node_fs6.default.statSync(e), r = s3.maxReadSize || 16 * 1024 * 1024;
+  new Be(e, { readSize: r, size: i2.size }).pipe(t);
+};
+var wo = (s3, t) => {
+  let e = new Xt(s3), i2 = s3.maxReadSize || 16 * 1024 * 1024, r = s3.file;
+  return new Promise((o, h) => {
+    e.on("error", h), e.on("close", o), import_node_fs6.default.stat(r, (a, l) => {
+      if (a) h(a);
+      else {
+        let c = new _t(r, { readSize: i2, size: l.size });
+        c.on("error", h), c.pipe(e);
+      }
+    });
+  });
+};
+var So = K2(Eo, wo, (s3) => new xe(s3), (s3) => new Xt(s3), (s3, t) => {
+  t?.length && Qi(s3, t);
+});
+var yo = (s3, t) => {
+  let e = new kt(s3), i2 = true, r, n;
+  try {
+    try {
+      r = import_node_fs10.default.openSync(s3.file, "r+");
+    } catch (a) {
+      if (a?.code === "ENOENT") r = import_node_fs10.default.openSync(s3.file, "w+");
+      else throw a;
+    }
+    let o = import_node_fs10.default.fstatSync(r), h = Buffer.alloc(512);
+    t: for (n = 0; n < o.size; n += 512) {
+      for (let c = 0, d = 0; c < 512; c += d) {
+        if (d = import_node_fs10.default.readSync(r, h, c, h.length - c, n + c), n === 0 && h[0] === 31 && h[1] === 139) throw new Error("cannot append to compressed archives");
+        if (!d) break t;
+      }
+      let a = new F(h);
+      if (!a.cksumValid) break;
+      let l = 512 * Math.ceil((a.size || 0) / 512);
+      if (n + l + 512 > o.size) break;
+      n += l, s3.mtimeCache && a.mtime && s3.mtimeCache.set(String(a.path), a.mtime);
+    }
+    i2 = false, Ro(s3, e, n, r, t);
+  } finally {
+    if (i2) try {
+      import_node_fs10.default.closeSync(r);
+    } catch {
+    }
+  }
+};
+var Ro = (s3, t, e, i2, r) => {
+  let n = new Wt(s3.file, { fd: i2, start: e });
+  t.pipe(n), bo(t, r);
+};
+var go = (s3, t) => {
+  t = Array.from(t);
+  let e = new wt(s3), i2 = (n, o, h) => {
+    let a = (T, D3) => {
+      T ? import_node_fs10.default.close(n, (E) => h(T)) : h(null, D3);
+    }, l = 0;
+    if (o === 0) return a(null, 0);
+    let c = 0, d = Buffer.alloc(512), y = (T, D3) => {
+      if (T || D3 === void 0) return a(T);
+      if (c += D3, c < 512 && D3) return import_node_fs10.default.read(n, d, c, d.length - c, l + c, y);
+      if (l === 0 && d[0] === 31 && d[1] === 139) return a(new Error("cannot append to compressed archives"));
+      if (c < 512) return a(null, l);
+      let E = new F(d);
+      if (!E.cksumValid) return a(null, l);
+      let x2 = 512 * Math.ceil((E.size ?? 0) / 512);
+      if (l + x2 + 512 > o || (l += x2 + 512, l >= o)) return a(null, l);
+      s3.mtimeCache && E.mtime && s3.mtimeCache.set(String(E.path), E.mtime), c = 0, import_node_fs10.default.read(n, d, 0, 512, l, y);
+    };
+    import_node_fs10.default.read(n, d, 0, 512, l, y);
+  };
+  return new Promise((n, o) => {
+    e.on("error", o);
+    let h = "r+", a = (l, c) => {
+      if (l && l.code === "ENOENT" && h === "r+") return h = "w+", import_node_fs10.default.open(s3.file, h, a);
+      if (l || !c) return o(l);
+      import_node_fs10.default.fstat(c, (d, y) => {
+        if (d) return import_node_fs10.default.close(c, () => o(d));
+        i2(c, y.size, (T, D3) => {
+          if (T) return o(T);
+          let E = new et2(s3.file, { fd: c, start: D3 });
+          e.pipe(E), E.on("error", o), E.on("close", n), _o(e, t);
+        });
+      });
+    };
+    import_node_fs10.default.open(s3.file, h, a);
+  });
+};
+var bo = (s3, t) => {
+  t.forEach((e) => {
+    e.charAt(0) === "@" ? Ct({ file: import_node_path18.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
+  }), s3.end();
+};
+var _o = async (s3, t) => {
+  for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path18.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
+  s3.end();
+};
+var vt = K2(yo, go, () => {
+  throw new TypeError("file is required");
+}, () => {
+  throw new TypeError("file is required");
+}, (s3, t) => {
+  if (!Bs(s3)) throw new TypeError("file is required");
+  if (s3.gzip || s3.brotli || s3.zstd || s3.file.endsWith(".br") || s3.file.endsWith(".tbr")) throw new TypeError("cannot append to compressed archives");
+  if (!t?.length) throw new TypeError("no paths specified to add/replace");
+});
+var Oo = K2(vt.syncFile, vt.asyncFile, vt.syncNoFile, vt.asyncNoFile, (s3, t = []) => {
+  vt.validate?.(s3, t), To(s3);
+});
+var To = (s3) => {
+  let t = s3.filter;
+  s3.mtimeCache || (s3.mtimeCache = /* @__PURE__ */ new Map()), s3.filter = t ? (e, i2) => t(e, i2) && !((s3.mtimeCache?.get(e) ?? i2.mtime ?? 0) > (i2.mtime ?? 0)) : (e, i2) => !((s3.mtimeCache?.get(e) ?? i2.mtime ?? 0) > (i2.mtime ?? 0));
+};
+
+// src/install/tar-stream.ts
 var CHUNK = 256 * 1024;
-var TAR_ARGS = (dest) => ["-x", "--no-same-owner", "--delay-directory-restore", "-C", dest, "-f", "-"];
 async function findOnPath(name2, envPath = process.env.PATH ?? "") {
   for (const dir of envPath.split(":").filter((d) => d.startsWith("/"))) {
-    const file = import_node_path10.default.join(dir, name2);
-    if (await (0, import_promises7.access)(file, import_promises7.constants.X_OK).then(
+    const file = import_node_path19.default.join(dir, name2);
+    if (await (0, import_promises8.access)(file, import_promises8.constants.X_OK).then(
       () => true,
       () => false
     ))
@@ -102353,48 +105432,120 @@ async function findOnPath(name2, envPath = process.env.PATH ?? "") {
   }
   return void 0;
 }
-function decoder(archive) {
+function nodeDecoder(archive) {
   if (archive.endsWith(".tar.gz") || archive.endsWith(".tgz")) return import_node_zlib2.default.createGunzip({ chunkSize: CHUNK });
   if (archive.endsWith(".tar.zst")) return import_node_zlib2.default.createZstdDecompress({ chunkSize: CHUNK });
   throw new Error(`Unsupported archive type: ${archive}`);
 }
-function exitOf(child2, stderr) {
-  child2.stderr?.on("data", (b) => stderr.text += b.toString());
+async function openTar(archive) {
+  const zstd = archive.endsWith(".tar.zst") ? await findOnPath("zstd") : void 0;
+  let stopped = false;
+  if (zstd) {
+    const dec2 = (0, import_node_child_process2.spawn)(zstd, ["-dc", "-q", "--", archive], { stdio: ["ignore", "pipe", "pipe"], env: childEnv() });
+    const done2 = exitOf(dec2).then(({ code, stderr }) => {
+      if (code !== 0 && !stopped) throw new Error(`zstd -d ${archive} failed (exit ${code}): ${stderr}`);
+    });
+    return { stream: dec2.stdout, done: done2, stop: () => (stopped = true, dec2.kill("SIGKILL")) };
+  }
+  const source = (0, import_node_fs11.createReadStream)(archive);
+  const dec = nodeDecoder(archive);
+  const done = new Promise((resolve3, reject) => {
+    source.on("error", (e) => dec.destroy(e));
+    dec.on("error", (e) => stopped ? resolve3() : reject(e));
+    dec.on("end", resolve3);
+    dec.on("close", () => resolve3());
+  });
+  source.pipe(dec);
+  return { stream: dec, done, stop: () => (stopped = true, source.destroy(), dec.destroy()) };
+}
+function exitOf(child2) {
+  let stderr = "";
+  child2.stderr?.on("data", (b2) => stderr += b2.toString());
   return new Promise((resolve3, reject) => {
     child2.on("error", reject);
-    child2.on("close", (code) => resolve3(code ?? 1));
+    child2.on("close", (code) => resolve3({ code: code ?? 1, stderr: stderr.trim().split("\n").at(-1) ?? "" }));
   });
 }
-var untar = async (archive, dest) => {
-  const zstd = archive.endsWith(".tar.zst") ? await findOnPath("zstd") : void 0;
-  const err2 = { text: "" };
-  if (zstd) {
-    const dec = (0, import_node_child_process2.spawn)(zstd, ["-dc", "-q", "--", archive], { stdio: ["ignore", "pipe", "pipe"] });
-    const tar2 = (0, import_node_child_process2.spawn)("tar", TAR_ARGS(dest), { stdio: [dec.stdout, "ignore", "pipe"] });
-    dec.stdout.destroy();
-    const [code2] = await Promise.all([exitOf(tar2, err2), exitOf(dec, err2)]);
-    if (code2 !== 0)
-      throw new Error(`Unpacking ${archive} failed (tar exit ${code2}): ${err2.text.trim().split("\n").at(-1)}`);
-    return;
+var streamCap = (l) => l.maxBytes + (l.maxEntries + 2) * 1536 + 1024 * 1024;
+async function listArchive(archive, limits = DEFAULT_LIMITS) {
+  const entries = [];
+  let failure;
+  const parser = new rt({
+    strict: true,
+    onReadEntry: (e) => {
+      entries.push({ path: e.path, type: e.type, mode: e.mode ?? 0, size: e.size, linkpath: e.linkpath });
+      if (entries.length > limits.maxEntries)
+        failure ??= new AuditError(`Archive has more than ${limits.maxEntries} entries.`);
+      e.resume();
+    }
+  });
+  parser.on("error", (e) => failure ??= e);
+  const ended = new Promise((resolve3) => parser.on("end", resolve3));
+  const src = await openTar(archive);
+  let tarBytes = 0;
+  try {
+    for await (const chunk of src.stream) {
+      tarBytes += chunk.length;
+      if (tarBytes > streamCap(limits))
+        failure ??= new AuditError(`Archive unpacks to more than ${limits.maxBytes} bytes.`);
+      if (failure) break;
+      if (!parser.write(chunk)) await new Promise((r) => parser.once("drain", r));
+    }
+  } finally {
+    if (failure) src.stop();
   }
-  const tar = (0, import_node_child_process2.spawn)("tar", TAR_ARGS(dest), { stdio: ["pipe", "ignore", "pipe"] });
-  const exited = exitOf(tar, err2);
-  const fed = (0, import_promises8.pipeline)((0, import_node_fs5.createReadStream)(archive), decoder(archive), tar.stdin).then(
-    () => void 0,
-    (e) => e instanceof Error ? e.message : String(e)
-  );
-  const [feedError, code] = await Promise.all([fed, exited]);
-  if (code !== 0)
-    throw new Error(
-      `Unpacking ${archive} failed (tar exit ${code}): ${err2.text.trim().split("\n").at(-1) ?? feedError ?? ""}`
-    );
+  if (failure) throw listError(archive, failure);
+  parser.end();
+  await Promise.all([ended, src.done]);
+  if (failure) throw listError(archive, failure);
+  return { entries, tarBytes };
+}
+var listError = (archive, e) => e instanceof AuditError ? e : new AuditError(`Reading ${import_node_path19.default.basename(archive)} as tar failed: ${e.message}`);
+
+// src/install/untar.ts
+var import_node_child_process3 = require("node:child_process");
+var TAR_ARGS = (dest) => ["-x", "--no-same-owner", "--delay-directory-restore", "-C", dest, "-f", "-"];
+var untar = async (archive, dest, maxBytes) => {
+  const src = await openTar(archive);
+  const tar = (0, import_node_child_process3.spawn)("tar", TAR_ARGS(dest), { stdio: ["pipe", "ignore", "pipe"], env: childEnv() });
+  tar.stdin.on("error", () => void 0);
+  const exited = exitOf(tar);
+  let bytes = 0;
+  let over = false;
+  let whole = false;
+  try {
+    for await (const chunk of src.stream) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) {
+        over = true;
+        break;
+      }
+      if (!tar.stdin.write(chunk)) await new Promise((r) => tar.stdin.once("drain", r).once("close", r));
+      if (tar.exitCode !== null) break;
+    }
+    whole = !over && tar.exitCode === null;
+  } finally {
+    if (!whole) src.stop();
+    if (over) tar.kill("SIGKILL");
+    tar.stdin.end();
+  }
+  const [{ code, stderr }, decoded] = await Promise.all([
+    exited,
+    src.done.then(
+      () => "",
+      (e) => e.message
+    )
+  ]);
+  if (over)
+    throw new Error(`Unpacking ${archive} stopped: the tar stream grew past the ${maxBytes} bytes its listing had.`);
+  if (code !== 0) throw new Error(`Unpacking ${archive} failed (tar exit ${code}): ${stderr || decoded}`);
 };
 
 // src/install/extract.ts
 var META = ".setup-static-podman.json";
 async function readMeta(root) {
   try {
-    return JSON.parse(await (0, import_promises9.readFile)(import_node_path11.default.join(root, META), "utf8"));
+    return JSON.parse(await (0, import_promises9.readFile)(import_node_path20.default.join(root, META), "utf8"));
   } catch {
     return void 0;
   }
@@ -102402,16 +105553,18 @@ async function readMeta(root) {
 function entryPath(key) {
   const root = process.env.RUNNER_TOOL_CACHE;
   if (!root) throw new Error("RUNNER_TOOL_CACHE is not set: this must run on a GitHub Actions runner");
-  return import_node_path11.default.join(root, key.tool, import_semver7.default.clean(key.version) ?? key.version, key.arch);
+  return import_node_path20.default.join(root, key.tool, import_semver7.default.clean(key.version) ?? key.version, key.arch);
 }
-async function extractAuditCache(archive, top, key, meta, unpack = untar) {
+async function extractAuditCache(archive, top, key, meta, unpack = untar, limits = DEFAULT_LIMITS) {
   const dest = entryPath(key);
-  await (0, import_promises9.mkdir)(import_node_path11.default.dirname(dest), { recursive: true });
-  const staging = await (0, import_promises9.mkdtemp)(import_node_path11.default.join(import_node_path11.default.dirname(dest), ".partial-"));
+  await (0, import_promises9.mkdir)(import_node_path20.default.dirname(dest), { recursive: true });
+  const staging = await (0, import_promises9.mkdtemp)(import_node_path20.default.join(import_node_path20.default.dirname(dest), ".partial-"));
   try {
-    await unpack(archive, staging);
-    const { top: dir } = await auditTree(staging, top);
-    await (0, import_promises9.writeFile)(import_node_path11.default.join(dir, META), JSON.stringify(meta));
+    const listing = await listArchive(archive, limits);
+    auditEntries(listing.entries, top, limits);
+    await unpack(archive, staging, listing.tarBytes);
+    const { top: dir } = await auditTree(staging, top, limits);
+    await (0, import_promises9.writeFile)(import_node_path20.default.join(dir, META), JSON.stringify(meta));
     await (0, import_promises9.rm)(`${dest}.complete`, { force: true });
     await (0, import_promises9.rm)(dest, { recursive: true, force: true });
     await (0, import_promises9.rename)(dir, dest);
@@ -102486,11 +105639,11 @@ async function download(http5, req, chosen) {
   const slot = archiveSlot(req.temp, cacheName(chosen.version, req.arch));
   const fetched = await fetchVerified(http5, req, chosen, slot.archive);
   const verified2 = ["openpgp-signature", ...fetched.checks].join("+");
-  await writeMeta(slot, { asset: import_node_path12.default.basename(slot.archive), sha256: fetched.sha256, verified: verified2 });
+  await writeMeta(slot, { asset: import_node_path21.default.basename(slot.archive), sha256: fetched.sha256, verified: verified2 });
   const entry = { asset, verified: verified2 };
   const root = await extractAuditCache(slot.archive, mgoltzscheTop(req.arch), keyOf(req, chosen.version), entry);
   const cacheSave = req.cache && {
-    key: cacheKey(req.owner, req.repo, import_node_path12.default.basename(slot.archive), fetched.sha256),
+    key: cacheKey(req.owner, req.repo, import_node_path21.default.basename(slot.archive), fetched.sha256),
     paths: [slot.dir]
   };
   const checks = [`openpgp signature by ${fetched.signer}`, ...fetched.checks];
@@ -102500,13 +105653,13 @@ async function fetchVerified(http5, req, chosen, dest) {
   const name2 = mgoltzscheAsset(req.arch);
   const asset = findAsset(chosen.release, name2);
   const sig = findAsset(chosen.release, signatureName(name2));
-  await (0, import_promises10.rm)(import_node_path12.default.dirname(dest), { recursive: true, force: true });
-  await (0, import_promises10.mkdir)(import_node_path12.default.dirname(dest), { recursive: true });
-  const dir = await (0, import_promises10.mkdtemp)(import_node_path12.default.join(req.temp, "ssp-dl-"));
+  await (0, import_promises10.rm)(import_node_path21.default.dirname(dest), { recursive: true, force: true });
+  await (0, import_promises10.mkdir)(import_node_path21.default.dirname(dest), { recursive: true });
+  const dir = await (0, import_promises10.mkdtemp)(import_node_path21.default.join(req.temp, "ssp-dl-"));
   try {
     const [got, sigFile, key] = await Promise.all([
       fetchAsset(http5, asset, dest),
-      fetchAsset(http5, sig, import_node_path12.default.join(dir, sig.name)),
+      fetchAsset(http5, sig, import_node_path21.default.join(dir, sig.name)),
       pinnedKey(http5, {
         apiUrl: req.apiUrl,
         owner: req.owner,
@@ -102520,7 +105673,7 @@ async function fetchVerified(http5, req, chosen, dest) {
     const pgp = await verifyDetached(got.path, sigFile.path, key.key, req.fingerprint, name2);
     return { sha256: got.sha256, checks, signer: pgp.signingKey };
   } catch (err2) {
-    await (0, import_promises10.rm)(import_node_path12.default.dirname(dest), { recursive: true, force: true });
+    await (0, import_promises10.rm)(import_node_path21.default.dirname(dest), { recursive: true, force: true });
     throw err2;
   } finally {
     await (0, import_promises10.rm)(dir, { recursive: true, force: true });
@@ -102539,7 +105692,7 @@ function ignoredInputsWarning(inputs) {
 
 // src/sources/pigfoot.ts
 var import_promises13 = require("node:fs/promises");
-var import_node_path14 = __toESM(require("node:path"), 1);
+var import_node_path23 = __toESM(require("node:path"), 1);
 
 // src/release/assets.ts
 var SUFFIX = { default: "", standalone: "-standalone", full: "-full" };
@@ -102554,9 +105707,9 @@ var bundleName = (asset) => `${asset}.bundle`;
 var import_promises12 = require("node:fs/promises");
 
 // src/verify/signature.ts
-var import_node_crypto7 = require("node:crypto");
+var import_node_crypto8 = require("node:crypto");
 var import_promises11 = require("node:fs/promises");
-var import_node_path13 = require("node:path");
+var import_node_path22 = require("node:path");
 var import_bundle = __toESM(require_dist5(), 1);
 var import_protobuf_specs = __toESM(require_dist4(), 1);
 var import_verify = __toESM(require_dist7(), 1);
@@ -102595,7 +105748,7 @@ function trustMaterial(trustedRoot) {
   }
 }
 async function verifyBlobBundle(bundleJson, artifact, policy, trustedRoot) {
-  const where2 = typeof artifact === "string" ? `${(0, import_node_path13.basename)(artifact)}: ` : "";
+  const where2 = typeof artifact === "string" ? `${(0, import_node_path22.basename)(artifact)}: ` : "";
   const trust = trustMaterial(trustedRoot);
   const data = typeof artifact === "string" ? await (0, import_promises11.readFile)(artifact) : artifact;
   try {
@@ -102610,8 +105763,8 @@ async function verifyBlobBundle(bundleJson, artifact, policy, trustedRoot) {
     throw e;
   }
 }
-function parseJSON(v) {
-  return typeof v === "string" || Buffer.isBuffer(v) ? JSON.parse(v.toString()) : v;
+function parseJSON(v2) {
+  return typeof v2 === "string" || Buffer.isBuffer(v2) ? JSON.parse(v2.toString()) : v2;
 }
 function parseBundle(json) {
   let obj;
@@ -102658,7 +105811,7 @@ function checkDigest(bundle, data) {
   const md = bundle.content.messageSignature.messageDigest;
   const algo = md && HASHES[md.algorithm];
   if (!md || !algo) return;
-  const got = (0, import_node_crypto7.createHash)(algo).update(data).digest();
+  const got = (0, import_node_crypto8.createHash)(algo).update(data).digest();
   if (!got.equals(md.digest)) {
     throw new SignatureError(
       "signature",
@@ -102669,8 +105822,8 @@ function checkDigest(bundle, data) {
 function checkPolicy(identity, policy) {
   const signer = identity?.subjectAlternativeName ?? "";
   const issuer = identity?.extensions?.issuer ?? "";
-  const re = new RegExp(`^(?:${policy.identity.source})$`, policy.identity.flags.replace(/[gy]/g, ""));
-  const badIdentity = !re.test(signer);
+  const re2 = new RegExp(`^(?:${policy.identity.source})$`, policy.identity.flags.replace(/[gy]/g, ""));
+  const badIdentity = !re2.test(signer);
   const badIssuer = issuer !== policy.issuer;
   if (badIdentity || badIssuer) {
     const what = [badIdentity && "identity", badIssuer && "issuer"].filter(Boolean).join(" and ");
@@ -102816,14 +105969,14 @@ async function fetchVerified2(http5, req, chosen, name2, dest) {
   const asset = findAsset(chosen.release, name2);
   const sums = findAsset(chosen.release, CHECKSUMS);
   const plan2 = planSignature(chosen.release, name2, req.verifySignature);
-  await (0, import_promises13.rm)(import_node_path14.default.dirname(dest), { recursive: true, force: true });
-  await (0, import_promises13.mkdir)(import_node_path14.default.dirname(dest), { recursive: true });
-  const dir = await (0, import_promises13.mkdtemp)(import_node_path14.default.join(req.temp, "ssp-dl-"));
+  await (0, import_promises13.rm)(import_node_path23.default.dirname(dest), { recursive: true, force: true });
+  await (0, import_promises13.mkdir)(import_node_path23.default.dirname(dest), { recursive: true });
+  const dir = await (0, import_promises13.mkdtemp)(import_node_path23.default.join(req.temp, "ssp-dl-"));
   try {
     const [got, sumsFile, bundle] = await Promise.all([
       fetchAsset(http5, asset, dest),
-      fetchAsset(http5, sums, import_node_path14.default.join(dir, CHECKSUMS)),
-      plan2.bundle && fetchAsset(http5, plan2.bundle, import_node_path14.default.join(dir, plan2.bundle.name))
+      fetchAsset(http5, sums, import_node_path23.default.join(dir, CHECKSUMS)),
+      plan2.bundle && fetchAsset(http5, plan2.bundle, import_node_path23.default.join(dir, plan2.bundle.name))
     ]);
     const policy = { identity: req.signerIdentity, issuer: req.signerIssuer };
     const signedFile = plan2.signs === "asset" ? got.path : sumsFile.path;
@@ -102838,7 +105991,7 @@ async function fetchVerified2(http5, req, chosen, name2, dest) {
     if (signature.result) checks.unshift(`signature (${plan2.signs === "asset" ? name2 : CHECKSUMS})`);
     return { sha256: got.sha256, checks, signature };
   } catch (err2) {
-    await (0, import_promises13.rm)(import_node_path14.default.dirname(dest), { recursive: true, force: true });
+    await (0, import_promises13.rm)(import_node_path23.default.dirname(dest), { recursive: true, force: true });
     throw err2;
   } finally {
     await (0, import_promises13.rm)(dir, { recursive: true, force: true });
@@ -102850,42 +106003,42 @@ function skippedSignature(mode, missing) {
 }
 
 // src/sources/system.ts
-var import_node_path15 = __toESM(require("node:path"), 1);
+var import_node_path24 = __toESM(require("node:path"), 1);
 var SystemPodmanError = class extends Error {
 };
-async function findSystemPodman(run2, env, fs10 = realHostFs()) {
+async function findSystemPodman(run2, env, fs11 = realHostFs()) {
   const dirs = pathDirs(env.PATH);
   for (const dir of dirs) {
-    const p = import_node_path15.default.join(dir, "podman");
-    const st = await fs10.stat(p);
-    if (st?.kind !== "file" || !await fs10.access(p, "x")) continue;
-    const r = await run2(p, ["--version"], { env, timeoutMs: 3e4 });
+    const p2 = import_node_path24.default.join(dir, "podman");
+    const st2 = await fs11.stat(p2);
+    if (st2?.kind !== "file" || !await fs11.access(p2, "x")) continue;
+    const r = await run2(p2, ["--version"], { env, timeoutMs: 3e4 });
     const version3 = r.exitCode === 0 ? parsePodman(r.stdout).version : void 0;
     if (!version3)
       throw new SystemPodmanError(
-        `source: system but ${p} does not run: \`podman --version\` ${r.exitCode === 0 ? `printed ${JSON.stringify(r.stdout.trim())}` : `failed: ${lastLine(r)}`}.`
+        `source: system but ${p2} does not run: \`podman --version\` ${r.exitCode === 0 ? `printed ${JSON.stringify(r.stdout.trim())}` : `failed: ${lastLine(r)}`}.`
       );
-    return { path: p, realPath: await fs10.realpath(p) ?? p, version: version3 };
+    return { path: p2, realPath: await fs11.realpath(p2) ?? p2, version: version3 };
   }
   throw new SystemPodmanError(
     `source: system but no podman on PATH (searched ${dirs.join(":") || "an empty PATH"}). Install podman first, or use source: pigfoot.`
   );
 }
-function systemInstalled(p) {
-  const bin = import_node_path15.default.dirname(p.path);
-  return { root: bin, bin, podman: p.path, helperDirs: [] };
+function systemInstalled(p2) {
+  const bin = import_node_path24.default.dirname(p2.path);
+  return { root: bin, bin, podman: p2.path, helperDirs: [] };
 }
 
 // src/sources/index.ts
-async function installSource(s) {
-  const warn = ignoredInputsWarning(s.inputs);
+async function installSource(s3) {
+  const warn = ignoredInputsWarning(s3.inputs);
   if (warn) warning(warn);
-  if (s.inputs.source === "system") return system(s);
-  if (s.inputs.source === "mgoltzsche") return mgoltzsche(s);
-  return pigfoot(s);
+  if (s3.inputs.source === "system") return system(s3);
+  if (s3.inputs.source === "mgoltzsche") return mgoltzsche(s3);
+  return pigfoot(s3);
 }
-async function pigfoot(s) {
-  const { inputs, ctx, deps } = s;
+async function pigfoot(s3) {
+  const { inputs, ctx, deps } = s3;
   const libc = inputs.libc === "auto" ? await detectLibc(deps.run) : { libc: inputs.libc, reason: "requested" };
   if (inputs.libc === "auto") info(`libc: ${libc.libc} (${libc.reason})`);
   const base = {
@@ -102893,15 +106046,15 @@ async function pigfoot(s) {
     libc: libc.libc,
     arch: ctx.arch,
     temp: ctx.temp,
-    trustedRoot: s.trustedRoot,
+    trustedRoot: s3.trustedRoot,
     cache: inputs.cache ? deps.cache : void 0,
     variant: "full",
     spec: inputs.podmanVersion
   };
-  const { variant, spec } = await chooseVariant2(s, base);
+  const { variant, spec } = await chooseVariant2(s3, base);
   const cacheSaves = [];
-  const install = async (v, sp = spec) => {
-    const r = await installPigfoot(s.http, deps.tc, { ...base, variant: v, spec: sp });
+  const install = async (v2, sp = spec) => {
+    const r = await installPigfoot(s3.http, deps.tc, { ...base, variant: v2, spec: sp });
     if (r.cacheSave) cacheSaves.push(r.cacheSave);
     return r;
   };
@@ -102919,17 +106072,17 @@ async function pigfoot(s) {
     cacheSaves
   };
 }
-async function chooseVariant2(s, req) {
-  if (s.inputs.variant !== "auto") return { variant: s.inputs.variant, spec: req.spec };
-  const version3 = await resolveVersion(s.http, req);
-  const probe = await probeHost(hostPorts(s.deps.run), { env: s.env, user: currentUser() });
+async function chooseVariant2(s3, req) {
+  if (s3.inputs.variant !== "auto") return { variant: s3.inputs.variant, spec: req.spec };
+  const version3 = await resolveVersion(s3.http, req);
+  const probe = await probeHost(hostPorts(s3.deps.run), { env: s3.env, user: currentUser() });
   const choice = chooseVariant(probe, version3);
   info(`variant: auto -> ${choice.reason}`);
   return { variant: choice.variant, spec: parseVersionSpec(version3) };
 }
-async function mgoltzsche(s) {
-  const { inputs, ctx, deps } = s;
-  const result = await installMgoltzsche(s.http, deps.tc, {
+async function mgoltzsche(s3) {
+  const { inputs, ctx, deps } = s3;
+  const result = await installMgoltzsche(s3.http, deps.tc, {
     apiUrl: inputs.apiUrl,
     owner: inputs.owner,
     repo: inputs.repo,
@@ -102952,8 +106105,8 @@ async function mgoltzsche(s) {
     cacheSaves: result.cacheSave ? [result.cacheSave] : []
   };
 }
-async function system(s) {
-  const sys = await findSystemPodman(s.deps.run, s.env);
+async function system(s3) {
+  const sys = await findSystemPodman(s3.deps.run, s3.env);
   const installed = systemInstalled(sys);
   const result = {
     version: sys.version,
@@ -102973,7 +106126,7 @@ function originOf2(file, i2, completed) {
   return under(file, i2.installRoot) ? "bundled" : "system";
 }
 function component(i2, name2, infoPath, infoVersion) {
-  const piece = i2.pieces?.find((p) => p.piece === name2);
+  const piece = i2.pieces?.find((p2) => p2.piece === name2);
   const path29 = infoPath ?? piece?.found.path;
   const parsed = infoVersion ? name2 === "crun" ? parseCrun(infoVersion).version : parsePasta(infoVersion).version : void 0;
   const raw = piece?.found.version ?? parsed;
@@ -102981,11 +106134,11 @@ function component(i2, name2, infoPath, infoVersion) {
   const completed = piece?.action === "completed" && (!infoPath || infoPath === piece.found.path);
   return { ...version3 && { version: version3 }, ...path29 && { path: path29 }, origin: originOf2(path29, i2, completed) };
 }
-function buildIdentity(i2, os12) {
-  const optional = { repository: i2.repository, variant: i2.variant, libc: i2.libc, os: os12 };
+function buildIdentity(i2, os13) {
+  const optional = { repository: i2.repository, variant: i2.variant, libc: i2.libc, os: os13 };
   return {
     source: i2.source,
-    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v)),
+    ...Object.fromEntries(Object.entries(optional).filter(([, v2]) => v2)),
     arch: i2.arch,
     runner: i2.runner,
     podman: {
@@ -102998,18 +106151,18 @@ function buildIdentity(i2, os12) {
   };
 }
 function prettyName(osRelease) {
-  const m = /^PRETTY_NAME=(.*)$/m.exec(osRelease ?? "");
-  return m ? m[1].trim().replace(/^(["'])(.*)\1$/, "$2") : void 0;
+  const m2 = /^PRETTY_NAME=(.*)$/m.exec(osRelease ?? "");
+  return m2 ? m2[1].trim().replace(/^(["'])(.*)\1$/, "$2") : void 0;
 }
-async function smokeIdentity(i2, fs10 = realHostFs()) {
-  return buildIdentity(i2, prettyName(await fs10.readFile("/etc/os-release")));
+async function smokeIdentity(i2, fs11 = realHostFs()) {
+  return buildIdentity(i2, prettyName(await fs11.readFile("/etc/os-release")));
 }
 
 // src/ports/http.ts
-var import_node_crypto8 = require("node:crypto");
-var import_node_fs6 = require("node:fs");
+var import_node_crypto9 = require("node:crypto");
+var import_node_fs12 = require("node:fs");
 var import_promises14 = require("node:fs/promises");
-var import_node_stream6 = require("node:stream");
+var import_node_stream7 = require("node:stream");
 var import_promises15 = require("node:stream/promises");
 
 // src/ports/transport.ts
@@ -103018,9 +106171,9 @@ var import_node_https2 = __toESM(require("node:https"), 1);
 var import_node_tls = __toESM(require("node:tls"), 1);
 function toHeaders(raw) {
   const h = new Headers();
-  for (const [k, v] of Object.entries(raw)) {
-    if (v === void 0) continue;
-    for (const one2 of Array.isArray(v) ? v : [v]) h.append(k, one2);
+  for (const [k2, v2] of Object.entries(raw)) {
+    if (v2 === void 0) continue;
+    for (const one2 of Array.isArray(v2) ? v2 : [v2]) h.append(k2, one2);
   }
   return h;
 }
@@ -103038,8 +106191,8 @@ function proxyFor(url2, env = process.env) {
   }
   return new URL(raw.includes("://") ? raw : `http://${raw}`);
 }
-var proxyAuth = (p) => p.username ? {
-  "proxy-authorization": `Basic ${Buffer.from(`${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`).toString("base64")}`
+var proxyAuth = (p2) => p2.username ? {
+  "proxy-authorization": `Basic ${Buffer.from(`${decodeURIComponent(p2.username)}:${decodeURIComponent(p2.password)}`).toString("base64")}`
 } : {};
 function tunnel2(proxy, url2, signal) {
   const authority = `${url2.hostname}:${url2.port || 443}`;
@@ -103190,14 +106343,14 @@ function createHttp(opts = {}) {
   };
 }
 async function streamToFile(res, dest, stallMs) {
-  const hash = (0, import_node_crypto8.createHash)("sha256");
+  const hash = (0, import_node_crypto9.createHash)("sha256");
   let bytes = 0;
   let stall;
   const arm = () => {
     clearTimeout(stall);
     stall = setTimeout(() => res.body.destroy(new HttpError(`no data for ${stallMs / 1e3} s (stalled)`)), stallMs);
   };
-  const meter = new import_node_stream6.Transform({
+  const meter = new import_node_stream7.Transform({
     transform(chunk, _enc, cb) {
       arm();
       hash.update(chunk);
@@ -103208,7 +106361,7 @@ async function streamToFile(res, dest, stallMs) {
   arm();
   const expected = Number(res.headers.get("content-length"));
   try {
-    await (0, import_promises15.pipeline)(res.body, meter, (0, import_node_fs6.createWriteStream)(dest, { flags: "wx" }));
+    await (0, import_promises15.pipeline)(res.body, meter, (0, import_node_fs12.createWriteStream)(dest, { flags: "wx" }));
   } catch (err2) {
     if (err2 instanceof Error && err2.message === "aborted")
       throw new HttpError(`connection closed after ${bytes}${expected > 0 ? ` of ${expected}` : ""} bytes`);
@@ -103226,38 +106379,38 @@ function isRetryable(err2) {
   return true;
 }
 function redact(url2) {
-  const u = new URL(url2);
-  return `${u.origin}${u.pathname}`;
+  const u2 = new URL(url2);
+  return `${u2.origin}${u2.pathname}`;
 }
 
 // src/install/dropin.ts
 var import_promises16 = require("node:fs/promises");
-var import_node_path16 = __toESM(require("node:path"), 1);
+var import_node_path25 = __toESM(require("node:path"), 1);
 var DROPIN_NAME = "99-setup-static-podman.conf";
-var q = (s) => JSON.stringify(s);
-var list = (xs) => `[${xs.map(q).join(", ")}]`;
-function buildDropin(w) {
+var q2 = (s3) => JSON.stringify(s3);
+var list = (xs2) => `[${xs2.map(q2).join(", ")}]`;
+function buildDropin(w2) {
   const engine = [];
-  const helpers = [.../* @__PURE__ */ new Set([...w.helperDirs, ...SYSTEM_HELPER_DIRS])];
-  if (w.runtimePath) engine.push('runtime = "crun"');
-  if (w.conmonPath) engine.push(`conmon_path = ${list([w.conmonPath])}`);
+  const helpers = [.../* @__PURE__ */ new Set([...w2.helperDirs, ...SYSTEM_HELPER_DIRS])];
+  if (w2.runtimePath) engine.push('runtime = "crun"');
+  if (w2.conmonPath) engine.push(`conmon_path = ${list([w2.conmonPath])}`);
   engine.push(`helper_binaries_dir = ${list(helpers)}`);
-  if (w.initPath) engine.push(`init_path = ${q(w.initPath)}`);
-  if (w.noSystemd) engine.push('cgroup_manager = "cgroupfs"', 'events_logger = "file"');
+  if (w2.initPath) engine.push(`init_path = ${q2(w2.initPath)}`);
+  if (w2.noSystemd) engine.push('cgroup_manager = "cgroupfs"', 'events_logger = "file"');
   const out = ["# Written by setup-static-podman; later steps of this job use what it installed."];
-  if (w.defaultNetwork) out.push("", "[containers]", `netns = ${q(w.defaultNetwork)}`);
+  if (w2.defaultNetwork) out.push("", "[containers]", `netns = ${q2(w2.defaultNetwork)}`);
   out.push("", "[engine]", ...engine);
-  if (w.runtimePath) out.push("", "[engine.runtimes]", `crun = ${list([w.runtimePath])}`);
+  if (w2.runtimePath) out.push("", "[engine.runtimes]", `crun = ${list([w2.runtimePath])}`);
   return `${out.join("\n")}
 `;
 }
 function dropinDir(env, home) {
-  const base = env.XDG_CONFIG_HOME || import_node_path16.default.join(home, ".config");
-  return import_node_path16.default.join(base, "containers", "containers.conf.d");
+  const base = env.XDG_CONFIG_HOME || import_node_path25.default.join(home, ".config");
+  return import_node_path25.default.join(base, "containers", "containers.conf.d");
 }
 async function writeDropin(dir, text2) {
   await (0, import_promises16.mkdir)(dir, { recursive: true });
-  const file = import_node_path16.default.join(dir, DROPIN_NAME);
+  const file = import_node_path25.default.join(dir, DROPIN_NAME);
   await (0, import_promises16.writeFile)(`${file}.tmp`, text2, { mode: 420 });
   await (0, import_promises16.rename)(`${file}.tmp`, file);
   return file;
@@ -103265,15 +106418,15 @@ async function writeDropin(dir, text2) {
 
 // src/install/wire.ts
 var import_promises17 = require("node:fs/promises");
-var import_node_path17 = __toESM(require("node:path"), 1);
+var import_node_path26 = __toESM(require("node:path"), 1);
 var SYSTEM_BIN_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 async function setuidShadows(dir, systemDirs = SYSTEM_BIN_DIRS) {
   const names = await (0, import_promises17.readdir)(dir).catch(() => []);
   const out = [];
   for (const name2 of names) {
     for (const sys of systemDirs) {
-      const st = await (0, import_promises17.stat)(import_node_path17.default.join(sys, name2)).catch(() => void 0);
-      if (st && st.mode & 2048) {
+      const st2 = await (0, import_promises17.stat)(import_node_path26.default.join(sys, name2)).catch(() => void 0);
+      if (st2 && st2.mode & 2048) {
         out.push(name2);
         break;
       }
@@ -103284,23 +106437,23 @@ async function setuidShadows(dir, systemDirs = SYSTEM_BIN_DIRS) {
 async function pathDir(binDir, temp) {
   const hidden = await setuidShadows(binDir);
   if (hidden.length === 0) return { dir: binDir, hidden };
-  const shim = import_node_path17.default.join(temp, "setup-static-podman", "bin");
+  const shim = import_node_path26.default.join(temp, "setup-static-podman", "bin");
   await (0, import_promises17.rm)(shim, { recursive: true, force: true });
   await (0, import_promises17.mkdir)(shim, { recursive: true });
   for (const name2 of await (0, import_promises17.readdir)(binDir)) {
-    if (!hidden.includes(name2)) await (0, import_promises17.symlink)(import_node_path17.default.join(binDir, name2), import_node_path17.default.join(shim, name2));
+    if (!hidden.includes(name2)) await (0, import_promises17.symlink)(import_node_path26.default.join(binDir, name2), import_node_path26.default.join(shim, name2));
   }
   return { dir: shim, hidden };
 }
 async function wireUp(binDir, wiring, env, home, temp, exported = true) {
-  await (0, import_promises17.access)(import_node_path17.default.join(binDir, "podman"), import_promises17.constants.X_OK);
+  await (0, import_promises17.access)(import_node_path26.default.join(binDir, "podman"), import_promises17.constants.X_OK);
   const { dir, hidden } = exported ? await pathDir(binDir, temp) : { dir: binDir, hidden: [] };
   const dropinText = buildDropin(wiring);
   const dropin = await writeDropin(dropinDir(env, home), dropinText);
   return { binDir: dir, dropin, dropinText, hidden };
 }
-function handOver(w) {
-  addPath(w.binDir);
+function handOver(w2) {
+  addPath(w2.binDir);
 }
 
 // src/step/outcome.ts
@@ -103358,7 +106511,7 @@ function components(o) {
 }
 
 // src/smoke/index.ts
-var import_node_crypto13 = require("node:crypto");
+var import_node_crypto14 = require("node:crypto");
 var import_promises19 = require("node:fs/promises");
 var import_node_os5 = require("node:os");
 
@@ -103466,22 +106619,22 @@ Promise.resolve().then(() => modes[req.mode]()).catch((e) => { out({ ok: false, 
 
 // src/smoke/argv.ts
 var LABEL = "io.github.setup-static-podman.smoke";
-var each = (flag, xs = []) => xs.flatMap((x2) => [flag, x2]);
+var each = (flag, xs2 = []) => xs2.flatMap((x2) => [flag, x2]);
 var dirOf = (file) => file.replace(/\/[^/]*$/, "") || "/";
-function runtimeArgs(rt) {
-  if (rt.kind === "image") return ["--pull=never", "--entrypoint", "node", rt.image];
-  const nodeDir = dirOf(rt.nodePath);
+function runtimeArgs(rt2) {
+  if (rt2.kind === "image") return ["--pull=never", "--entrypoint", "node", rt2.image];
+  const nodeDir = dirOf(rt2.nodePath);
   const underUsr = nodeDir === "/usr" || nodeDir.startsWith("/usr/");
   return [
     "-v",
     "/usr:/usr:ro",
     ...underUsr ? [] : ["-v", `${nodeDir}:${nodeDir}:ro`],
     "--rootfs",
-    rt.rootfs,
-    rt.nodePath
+    rt2.rootfs,
+    rt2.nodePath
   ];
 }
-function probeArgv(rt, c, req, runId) {
+function probeArgv(rt2, c, req, runId) {
   return [
     "run",
     // Detached servers are kept after exit so `podman logs` can explain a failure; rm -f ends them.
@@ -103494,7 +106647,7 @@ function probeArgv(rt, c, req, runId) {
     ...each("-p", c.publish),
     ...each("--add-host", c.addHosts),
     ...each("-v", c.volumes),
-    ...runtimeArgs(rt),
+    ...runtimeArgs(rt2),
     "-e",
     PROBE_SCRIPT,
     JSON.stringify(req)
@@ -103523,7 +106676,7 @@ var import_semver10 = __toESM(require_semver2(), 1);
 // src/smoke/facts.ts
 var import_node_net = require("node:net");
 var import_semver8 = __toESM(require_semver2(), 1);
-var nonLo = (f) => f.interfaces.filter((i2) => i2.name !== "lo");
+var nonLo = (f2) => f2.interfaces.filter((i2) => i2.name !== "lo");
 var v4 = (i2) => (i2?.addrs ?? []).filter((a) => (0, import_node_net.isIPv4)(a.split("/")[0])).sort();
 function detectKind(ctr2, host) {
   const ifs = nonLo(ctr2);
@@ -103578,47 +106731,47 @@ function internet6(host, four) {
   }
   return { ok: true, reason: `IPv6 default route via ${gw.via}, address ${global2[0]}` };
 }
-var atLeast = (v, min) => import_semver8.default.gte(import_semver8.default.coerce(v) ?? "0.0.0", min);
+var atLeast = (v2, min) => import_semver8.default.gte(import_semver8.default.coerce(v2) ?? "0.0.0", min);
 var yes = (reason) => ({ ok: true, reason });
-var no = (reason) => ({ ok: false, reason });
+var no2 = (reason) => ({ ok: false, reason });
 function pastaReach(info3, podman) {
-  if (!atLeast(podman, "4.4.0")) return no(`pasta needs podman >= 4.4 (have ${podman})`);
-  if (atLeast(podman, "4.6.0") && !info3.pasta.path) return no("pasta not found (podman info reports no pasta)");
+  if (!atLeast(podman, "4.4.0")) return no2(`pasta needs podman >= 4.4 (have ${podman})`);
+  if (atLeast(podman, "4.6.0") && !info3.pasta.path) return no2("pasta not found (podman info reports no pasta)");
   return yes(info3.pasta.path ?? "pasta");
 }
 function slirpReach(info3, podman) {
-  if (atLeast(podman, "6.0.0")) return no(`podman ${podman} has no slirp4netns support (removed in 6.0)`);
-  if (!info3.slirp4netns.path) return no("slirp4netns not found (podman info reports no slirp4netns)");
+  if (atLeast(podman, "6.0.0")) return no2(`podman ${podman} has no slirp4netns support (removed in 6.0)`);
+  if (!info3.slirp4netns.path) return no2("slirp4netns not found (podman info reports no slirp4netns)");
   return yes(info3.slirp4netns.path);
 }
 function netavarkReach(info3) {
-  return info3.networkBackend === "netavark" ? yes("netavark") : no(`needs the netavark backend (have ${info3.networkBackend ?? "unknown"})`);
+  return info3.networkBackend === "netavark" ? yes("netavark") : no2(`needs the netavark backend (have ${info3.networkBackend ?? "unknown"})`);
 }
 
 // src/smoke/servers.ts
-var import_node_crypto10 = require("node:crypto");
+var import_node_crypto11 = require("node:crypto");
 var import_node_http3 = __toESM(require("node:http"), 1);
 var import_node_https3 = __toESM(require("node:https"), 1);
 var import_node_net2 = __toESM(require("node:net"), 1);
 
 // src/smoke/payload.ts
-var import_node_crypto9 = require("node:crypto");
+var import_node_crypto10 = require("node:crypto");
 function payload(seed, size) {
-  const key = (0, import_node_crypto9.createHash)("sha256").update(seed).digest();
-  const cipher = (0, import_node_crypto9.createCipheriv)("aes-128-ctr", key.subarray(0, 16), key.subarray(16, 32));
+  const key = (0, import_node_crypto10.createHash)("sha256").update(seed).digest();
+  const cipher = (0, import_node_crypto10.createCipheriv)("aes-128-ctr", key.subarray(0, 16), key.subarray(16, 32));
   return cipher.update(Buffer.alloc(size));
 }
-var sha2562 = (b) => (0, import_node_crypto9.createHash)("sha256").update(b).digest("hex");
+var sha2562 = (b2) => (0, import_node_crypto10.createHash)("sha256").update(b2).digest("hex");
 var blobPath = (seed, size) => `/blob/${encodeURIComponent(seed)}/${size}`;
 function parseBlobPath(path29) {
-  const m = /^\/blob\/([^/]+)\/(\d+)$/.exec(path29);
-  const size = m ? Number(m[2]) : NaN;
-  return m && size <= 256 * 1024 * 1024 ? { seed: decodeURIComponent(m[1]), size } : void 0;
+  const m2 = /^\/blob\/([^/]+)\/(\d+)$/.exec(path29);
+  const size = m2 ? Number(m2[2]) : NaN;
+  return m2 && size <= 256 * 1024 * 1024 ? { seed: decodeURIComponent(m2[1]), size } : void 0;
 }
 var MiB = 1024 * 1024;
 
 // src/smoke/servers.ts
-var peerOf = (s) => String(s.remoteAddress ?? "").replace(/^::ffff:/, "");
+var peerOf = (s3) => String(s3.remoteAddress ?? "").replace(/^::ffff:/, "");
 async function startHostServer(tls2) {
   const state3 = { peers: /* @__PURE__ */ new Set(), requests: 0 };
   const handler = (req, res) => {
@@ -103648,11 +106801,11 @@ async function startHostServer(tls2) {
 }
 function freePort() {
   return new Promise((resolve3, reject) => {
-    const s = import_node_net2.default.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve3(port));
+    const s3 = import_node_net2.default.createServer();
+    s3.once("error", reject);
+    s3.listen(0, "127.0.0.1", () => {
+      const { port } = s3.address();
+      s3.close(() => resolve3(port));
     });
   });
 }
@@ -103662,7 +106815,7 @@ function hostFetch(url2, seed, size, timeoutMs) {
   return new Promise((resolve3) => {
     const done = (r) => resolve3({ ...r, ms: Date.now() - started });
     const req = import_node_http3.default.get(url2, { agent: false, timeout: timeoutMs }, (res) => {
-      const h = (0, import_node_crypto10.createHash)("sha256");
+      const h = (0, import_node_crypto11.createHash)("sha256");
       let bytes = 0;
       res.on("data", (d) => {
         h.update(d);
@@ -103695,7 +106848,7 @@ var CheckFailure = class extends Error {
 };
 var CheckSkip = class extends Error {
 };
-var tail = (s, n = 15) => s.trimEnd().split("\n").slice(-n).join("\n");
+var tail = (s3, n = 15) => s3.trimEnd().split("\n").slice(-n).join("\n");
 var CLEANUP_MS = 3e4;
 var CheckContext = class {
   constructor(suite, checkId, deadline) {
@@ -103776,9 +106929,9 @@ var CheckContext = class {
     return name2;
   }
   async server(tls2) {
-    const s = await startHostServer(tls2);
-    this.servers.push(s);
-    return s;
+    const s3 = await startHostServer(tls2);
+    this.servers.push(s3);
+    return s3;
   }
   /** Removes everything this check created; returns what could not be removed. */
   async cleanup() {
@@ -103794,11 +106947,11 @@ var CheckContext = class {
       if (r.exitCode !== 0 && !/not found|no such/i.test(r.stderr))
         errors.push(`podman network rm ${n}: ${lastLine(r)}`);
     }
-    await Promise.all(this.servers.map((s) => s.close()));
+    await Promise.all(this.servers.map((s3) => s3.close()));
     return errors;
   }
 };
-var sleep2 = (ms) => new Promise((r) => setTimeout(r, ms));
+var sleep2 = (ms2) => new Promise((r) => setTimeout(r, ms2));
 var HINTS = [
   [
     /failed to mount runtime directory for rootless netns/,
@@ -103807,7 +106960,7 @@ var HINTS = [
 ];
 function failureText(r, timeoutMs) {
   if (r.timedOut) return `timed out (smoke-timeout ${timeoutMs / 1e3} s)`;
-  const hint = HINTS.find(([re]) => re.test(r.stderr))?.[1];
+  const hint = HINTS.find(([re2]) => re2.test(r.stderr))?.[1];
   return `failed (exit ${r.exitCode}): ${lastLine(r)}${hint ? ` (hint: ${hint})` : ""}`;
 }
 function jsonLine(stdout) {
@@ -103824,7 +106977,7 @@ async function runOne(suite, c) {
   const started = Date.now();
   const ctx = new CheckContext(suite, c.id, started + suite.timeoutMs);
   let timer;
-  const backstop = new Promise((_, reject) => {
+  const backstop = new Promise((_2, reject) => {
     timer = setTimeout(
       () => reject(new CheckFailure(`timed out (smoke-timeout ${suite.timeoutMs / 1e3} s)`)),
       suite.timeoutMs + 2e3
@@ -103857,16 +107010,16 @@ var reportBase = (c) => ({
 });
 function outcome({ fix: fix2, ...base }, err2) {
   if (err2 instanceof CheckSkip) return { ...base, status: "skipped", reason: err2.message, durationMs: 0, details: {} };
-  const f = err2 instanceof CheckFailure ? err2 : new CheckFailure(err2 instanceof Error ? err2.message : String(err2));
-  const how = f.fix ?? fix2;
+  const f2 = err2 instanceof CheckFailure ? err2 : new CheckFailure(err2 instanceof Error ? err2.message : String(err2));
+  const how = f2.fix ?? fix2;
   return {
     ...base,
     status: "failed",
-    reason: f.message,
+    reason: f2.message,
     ...how && { fix: how },
     durationMs: 0,
-    details: f.details ?? {},
-    ...f.stderr && { stderrTail: f.stderr }
+    details: f2.details ?? {},
+    ...f2.stderr && { stderrTail: f2.stderr }
   };
 }
 async function runAll(suite, checks, limit) {
@@ -103998,7 +107151,7 @@ var INTERNET_CHECKS = [
 ];
 
 // src/smoke/checks.ts
-var import_node_crypto12 = require("node:crypto");
+var import_node_crypto13 = require("node:crypto");
 var import_semver9 = __toESM(require_semver2(), 1);
 
 // src/smoke/check.ts
@@ -104006,60 +107159,60 @@ var EVERY_JOB = "every podman job uses it";
 var NON_DEFAULT = "a non-default network mode: only jobs that ask for it use it";
 
 // src/smoke/x509.ts
-var import_node_crypto11 = require("node:crypto");
+var import_node_crypto12 = require("node:crypto");
 var import_node_net3 = require("node:net");
 var len = (n) => {
   if (n < 128) return Buffer.from([n]);
   const bytes = [];
-  for (let v = n; v > 0; v >>= 8) bytes.unshift(v & 255);
+  for (let v2 = n; v2 > 0; v2 >>= 8) bytes.unshift(v2 & 255);
   return Buffer.from([128 | bytes.length, ...bytes]);
 };
-var tlv = (tag, ...parts) => {
-  const body2 = Buffer.concat(parts);
+var tlv = (tag, ...parts2) => {
+  const body2 = Buffer.concat(parts2);
   return Buffer.concat([Buffer.from([tag]), len(body2.length), body2]);
 };
-var seq = (...parts) => tlv(48, ...parts);
-var set = (...parts) => tlv(49, ...parts);
-var explicit = (n, ...parts) => tlv(160 + n, ...parts);
-var int = (b) => tlv(2, b[0] & 128 ? Buffer.concat([Buffer.from([0]), b]) : b);
-var bits2 = (b, unused = 0) => tlv(3, Buffer.from([unused]), b);
-var octets = (b) => tlv(4, b);
-var bool2 = (v) => tlv(1, Buffer.from([v ? 255 : 0]));
-var utf8 = (s) => tlv(12, Buffer.from(s, "utf8"));
+var seq = (...parts2) => tlv(48, ...parts2);
+var set = (...parts2) => tlv(49, ...parts2);
+var explicit = (n, ...parts2) => tlv(160 + n, ...parts2);
+var int = (b2) => tlv(2, b2[0] & 128 ? Buffer.concat([Buffer.from([0]), b2]) : b2);
+var bits2 = (b2, unused = 0) => tlv(3, Buffer.from([unused]), b2);
+var octets = (b2) => tlv(4, b2);
+var bool2 = (v2) => tlv(1, Buffer.from([v2 ? 255 : 0]));
+var utf8 = (s3) => tlv(12, Buffer.from(s3, "utf8"));
 var utcTime = (d) => tlv(23, Buffer.from(`${d.toISOString().slice(2, 19).replace(/[-T:]/g, "")}Z`));
 function oid(dotted) {
-  const [a, b, ...rest] = dotted.split(".").map(Number);
-  const out = [40 * a + b];
+  const [a, b2, ...rest] = dotted.split(".").map(Number);
+  const out = [40 * a + b2];
   for (const n of rest) {
     const chunk = [n & 127];
-    for (let v = n >> 7; v > 0; v >>= 7) chunk.unshift(v & 127 | 128);
+    for (let v2 = n >> 7; v2 > 0; v2 >>= 7) chunk.unshift(v2 & 127 | 128);
     out.push(...chunk);
   }
   return tlv(6, Buffer.from(out));
 }
 var ECDSA_SHA256 = seq(oid("1.2.840.10045.4.3.2"));
-var name = (cn) => seq(set(seq(oid("2.5.4.3"), utf8(cn))));
+var name = (cn2) => seq(set(seq(oid("2.5.4.3"), utf8(cn2))));
 var ext2 = (id, critical, value) => seq(oid(id), ...critical ? [bool2(true)] : [], octets(value));
-var keyId = (k) => (0, import_node_crypto11.createHash)("sha1").update(k.export({ type: "spki", format: "der" })).digest();
+var keyId = (k2) => (0, import_node_crypto12.createHash)("sha1").update(k2.export({ type: "spki", format: "der" })).digest();
 function altNames(names) {
   const entry = (n) => (0, import_node_net3.isIPv4)(n) ? tlv(135, Buffer.from(n.split(".").map(Number))) : tlv(130, Buffer.from(n, "ascii"));
   return seq(...names.map(entry));
 }
-function certificate(s, now = Date.now()) {
-  const serial = (0, import_node_crypto11.randomBytes)(16);
+function certificate(s3, now = Date.now()) {
+  const serial = (0, import_node_crypto12.randomBytes)(16);
   serial[0] = serial[0] & 127 | 1;
   const tbs = seq(
     explicit(0, int(Buffer.from([2]))),
     int(serial),
     ECDSA_SHA256,
-    name(s.issuer),
+    name(s3.issuer),
     // An hour of slack either side: the container and the host share the clock, but not a tick.
     seq(utcTime(new Date(now - 36e5)), utcTime(new Date(now + 864e5))),
-    name(s.subject),
-    s.publicKey.export({ type: "spki", format: "der" }),
-    explicit(3, seq(...s.extensions, ext2("2.5.29.35", false, seq(tlv(128, s.issuerKeyId)))))
+    name(s3.subject),
+    s3.publicKey.export({ type: "spki", format: "der" }),
+    explicit(3, seq(...s3.extensions, ext2("2.5.29.35", false, seq(tlv(128, s3.issuerKeyId)))))
   );
-  const der = seq(tbs, ECDSA_SHA256, bits2((0, import_node_crypto11.sign)("sha256", tbs, s.signer)));
+  const der = seq(tbs, ECDSA_SHA256, bits2((0, import_node_crypto12.sign)("sha256", tbs, s3.signer)));
   return `-----BEGIN CERTIFICATE-----
 ${der.toString("base64").replace(/.{64}/g, "$&\n")}
 -----END CERTIFICATE-----
@@ -104069,8 +107222,8 @@ ${der.toString("base64").replace(/.{64}/g, "$&\n")}
   );
 }
 function makeTestPki(names, label = "setup-static-podman smoke") {
-  const ca = (0, import_node_crypto11.generateKeyPairSync)("ec", { namedCurve: "P-256" });
-  const leaf = (0, import_node_crypto11.generateKeyPairSync)("ec", { namedCurve: "P-256" });
+  const ca = (0, import_node_crypto12.generateKeyPairSync)("ec", { namedCurve: "P-256" });
+  const leaf = (0, import_node_crypto12.generateKeyPairSync)("ec", { namedCurve: "P-256" });
   const caId = keyId(ca.publicKey);
   const caPem = certificate({
     subject: `${label} CA`,
@@ -104106,19 +107259,19 @@ function makeTestPki(names, label = "setup-static-podman smoke") {
 // src/smoke/checks.ts
 var LARGE = 8 * MiB;
 var PROBE_PORT = 8080;
-var seedFor = (ctx) => `${ctx.checkId}-${(0, import_node_crypto12.randomBytes)(6).toString("hex")}`;
+var seedFor = (ctx) => `${ctx.checkId}-${(0, import_node_crypto13.randomBytes)(6).toString("hex")}`;
 var fail = (msg, details, stderr) => {
   throw new CheckFailure(msg, stderr, details);
 };
-var mb = (bytes, ms) => `${(bytes * 8 / 1e6 / Math.max(ms / 1e3, 1e-3)).toFixed(0)} Mbit/s`;
+var mb = (bytes, ms2) => `${(bytes * 8 / 1e6 / Math.max(ms2 / 1e3, 1e-3)).toFixed(0)} Mbit/s`;
 async function fetchFromHost(ctx, network, host) {
   const srv = await ctx.server();
-  const s = seedFor(ctx);
-  const url2 = `http://${host}:${srv.port}${blobPath(s, 4 * MiB)}`;
+  const s3 = seedFor(ctx);
+  const url2 = `http://${host}:${srv.port}${blobPath(s3, 4 * MiB)}`;
   const out = await ctx.probe(
     "client",
     { network: network(srv.port) },
-    { mode: "get", timeoutMs: ctx.remaining(), jobs: [{ url: url2, seed: s, size: 4 * MiB }] }
+    { mode: "get", timeoutMs: ctx.remaining(), jobs: [{ url: url2, seed: s3, size: 4 * MiB }] }
   );
   const details = {
     url: out.gateway ? url2.replace("{gw4}", out.gateway) : url2,
@@ -104133,8 +107286,8 @@ async function fetchFromHost(ctx, network, host) {
 async function publishAndFetch(ctx, network) {
   const port = await freePort();
   const name2 = await ctx.serve({ role: "srv", port: PROBE_PORT, network, publish: [`127.0.0.1:${port}:${PROBE_PORT}`] });
-  const s = seedFor(ctx);
-  const got = await hostFetch(`http://127.0.0.1:${port}${blobPath(s, LARGE)}`, s, LARGE, ctx.remaining());
+  const s3 = seedFor(ctx);
+  const got = await hostFetch(`http://127.0.0.1:${port}${blobPath(s3, LARGE)}`, s3, LARGE, ctx.remaining());
   const details = { port, bytes: got.bytes, ms: got.ms, containerSaw: got.peer };
   if (!got.ok) {
     const logs = await ctx.podman(["logs", "--tail", "15", name2], 1e4);
@@ -104143,24 +107296,24 @@ async function publishAndFetch(ctx, network) {
   return { ...details, peer: got.peer };
 }
 async function defaultNetwork2(ctx) {
-  const f = await ctx.probe("probe", {}, { mode: "facts" });
-  const kind = detectKind(f, ctx.suite.hostFacts);
+  const f2 = await ctx.probe("probe", {}, { mode: "facts" });
+  const kind = detectKind(f2, ctx.suite.hostFacts);
   const want = ctx.caps.defaultKind;
-  const ifs = f.interfaces.filter((i2) => i2.name !== "lo");
+  const ifs = f2.interfaces.filter((i2) => i2.name !== "lo");
   const details = {
     kind,
     expected: want.kind,
     why: want.why,
     interfaces: ifs.map((i2) => `${i2.name} mtu ${i2.mtu} ${i2.addrs.join(" ")}`.trim()),
-    gateway4: f.gw4[0]?.via,
-    nameservers: f.nameservers,
+    gateway4: f2.gw4[0]?.via,
+    nameservers: f2.nameservers,
     summary: `${kind}: ${ifs.map((i2) => `${i2.name} mtu ${i2.mtu} ${i2.addrs[0] ?? ""}`.trim()).join("; ") || "lo only"}`
   };
   if (kind !== want.kind) fail(`default network is ${kind}, expected ${want.kind} (${want.why})`, details);
   if (kind === "pasta" || kind === "slirp4netns") {
     if (!ifs.some((i2) => i2.addrs.some((a) => a.includes("."))))
       fail(`${kind}: no IPv4 address in the container`, details);
-    if (!f.gw4[0]) fail(`${kind}: no IPv4 default route in the container`, details);
+    if (!f2.gw4[0]) fail(`${kind}: no IPv4 default route in the container`, details);
     if (!want.options && !ifs.some((i2) => i2.mtu === 65520))
       fail(`${kind}: MTU ${ifs.map((i2) => i2.mtu).join(", ")}, expected 65520`, details);
   }
@@ -104178,9 +107331,9 @@ function portHandler(handler, expect, why) {
   };
 }
 async function hostsEntry(ctx) {
-  const f = await ctx.probe("probe", {}, { mode: "facts" });
-  const entry = f.hosts.find((h) => h.names.includes("host.containers.internal"));
-  if (!entry) fail("/etc/hosts in the container has no host.containers.internal", { hosts: f.hosts });
+  const f2 = await ctx.probe("probe", {}, { mode: "facts" });
+  const entry = f2.hosts.find((h) => h.names.includes("host.containers.internal"));
+  if (!entry) fail("/etc/hosts in the container has no host.containers.internal", { hosts: f2.hosts });
   const addr = entry.addr;
   if (/^127\.|^::1$/.test(addr)) fail(`host.containers.internal is ${addr}: that is the container itself`, { addr });
   const pasta = pastaDate(ctx.caps.pastaVersion ?? "");
@@ -104198,8 +107351,8 @@ async function networkHost(ctx) {
 }
 async function networkNone(ctx) {
   const srv = await ctx.server();
-  const f = await ctx.probe("facts", { network: "none" }, { mode: "facts" });
-  const names = f.interfaces.map((i2) => i2.name);
+  const f2 = await ctx.probe("facts", { network: "none" }, { mode: "facts" });
+  const names = f2.interfaces.map((i2) => i2.name);
   if (names.some((n) => n !== "lo"))
     fail(`--network none has interfaces ${names.join(", ")}, expected only lo`, { interfaces: names });
   const c = await ctx.probe(
@@ -104218,8 +107371,8 @@ async function networkNone(ctx) {
 async function customNetwork(ctx) {
   const net2 = await ctx.network("net");
   const server = await ctx.serve({ role: "srv", port: PROBE_PORT, network: net2 });
-  const s = seedFor(ctx);
-  const job = { url: `http://${server}:${PROBE_PORT}${blobPath(s, 2 * MiB)}`, seed: s, size: 2 * MiB, count: 4 };
+  const s3 = seedFor(ctx);
+  const job = { url: `http://${server}:${PROBE_PORT}${blobPath(s3, 2 * MiB)}`, seed: s3, size: 2 * MiB, count: 4 };
   const out = await ctx.probe(
     "client",
     { network: net2 },
@@ -104462,7 +107615,7 @@ function suiteResult(checks) {
 var ICON = { passed: "\u2705 passed", failed: "\u274C failed", skipped: "\u23ED\uFE0F skipped" };
 var WARNING_ICON = "\u26A0\uFE0F warning";
 var resultText = (c) => isWarning(c) ? WARNING_ICON : ICON[c.status];
-var seconds = (ms) => `${(ms / 1e3).toFixed(1)} s`;
+var seconds = (ms2) => `${(ms2 / 1e3).toFixed(1)} s`;
 function note(c) {
   if (c.status !== "passed") return [c.reason, c.fix && `fix: ${c.fix}`].filter(Boolean).join("; ");
   const d = c.details;
@@ -104486,7 +107639,7 @@ function smokeSummaryRows(report) {
   return [head, ...rows];
 }
 function smokeHeadline(report) {
-  const n = (s) => report.checks.filter((c) => c.status === s && !isWarning(c)).length;
+  const n = (s3) => report.checks.filter((c) => c.status === s3 && !isWarning(c)).length;
   const warnings = report.checks.filter(isWarning).length;
   return `Network smoke tests ${report.result}: ${n("passed")} passed, ${n("failed")} failed, ${warnings ? `${warnings} warning(s) (advisory), ` : ""}${n("skipped")} skipped; wall time ${seconds(report.wallMs)}, sum of check durations ${seconds(report.checksMs)}`;
 }
@@ -104499,22 +107652,22 @@ function smokeFailureDetails(report) {
 
 // src/smoke/workspace.ts
 var import_promises18 = require("node:fs/promises");
-var import_node_path18 = require("node:path");
+var import_node_path27 = require("node:path");
 async function makeWorkspace(base) {
-  const dir = await (0, import_promises18.mkdtemp)((0, import_node_path18.join)(base, "ssp-smoke-"));
+  const dir = await (0, import_promises18.mkdtemp)((0, import_node_path27.join)(base, "ssp-smoke-"));
   return {
     dir,
     async rootfs(name2) {
-      const root = (0, import_node_path18.join)(dir, `rootfs-${name2}`);
+      const root = (0, import_node_path27.join)(dir, `rootfs-${name2}`);
       await Promise.all(
-        ["usr", "etc", "proc", "sys", "dev", "tmp"].map((d) => (0, import_promises18.mkdir)((0, import_node_path18.join)(root, d), { recursive: true }))
+        ["usr", "etc", "proc", "sys", "dev", "tmp"].map((d) => (0, import_promises18.mkdir)((0, import_node_path27.join)(root, d), { recursive: true }))
       );
-      await Promise.all(["bin", "lib", "lib64", "sbin"].map((d) => (0, import_promises18.symlink)(`usr/${d}`, (0, import_node_path18.join)(root, d))));
+      await Promise.all(["bin", "lib", "lib64", "sbin"].map((d) => (0, import_promises18.symlink)(`usr/${d}`, (0, import_node_path27.join)(root, d))));
       return root;
     },
     async write(rel, content) {
-      const file = (0, import_node_path18.join)(dir, rel);
-      await (0, import_promises18.mkdir)((0, import_node_path18.join)(file, ".."), { recursive: true });
+      const file = (0, import_node_path27.join)(dir, rel);
+      await (0, import_promises18.mkdir)((0, import_node_path27.join)(file, ".."), { recursive: true });
       await (0, import_promises18.writeFile)(file, content, { mode: 420 });
       return file;
     },
@@ -104542,11 +107695,11 @@ async function prepareImage(run2, opts) {
   });
   return r.exitCode === 0 ? void 0 : `pulling ${opts.image} failed: ${r.timedOut ? "timed out" : lastLine(r)}`;
 }
-function runtimeFor(opts, ws) {
+function runtimeFor(opts, ws2) {
   const roots = /* @__PURE__ */ new Map();
   return async (id) => {
     if (opts.image !== "host") return { kind: "image", image: opts.image };
-    if (!roots.has(id)) roots.set(id, ws.rootfs(id));
+    if (!roots.has(id)) roots.set(id, ws2.rootfs(id));
     return { kind: "host", rootfs: await roots.get(id), nodePath: opts.nodePath ?? process.execPath };
   };
 }
@@ -104561,7 +107714,7 @@ async function runSmokeSuite(run2, opts) {
       `Unknown smoke-tests id(s): ${unknown.join(", ")}. Known: ${SMOKE_CHECKS.map((c) => c.id).join(", ")}`
     );
   const started = Date.now();
-  const ws = await makeWorkspace(opts.workDir ?? (0, import_node_os5.tmpdir)());
+  const ws2 = await makeWorkspace(opts.workDir ?? (0, import_node_os5.tmpdir)());
   let checks;
   let caps;
   try {
@@ -104574,16 +107727,16 @@ async function runSmokeSuite(run2, opts) {
       run: run2,
       podman: opts.podman,
       env: opts.env,
-      runId: (0, import_node_crypto13.randomBytes)(3).toString("hex"),
+      runId: (0, import_node_crypto14.randomBytes)(3).toString("hex"),
       timeoutMs: opts.timeoutSec * 1e3,
       caps,
       hostFacts: facts,
-      runtime: runtimeFor(opts, ws),
-      write: (rel, content) => ws.write(rel, content)
+      runtime: runtimeFor(opts, ws2),
+      write: (rel, content) => ws2.write(rel, content)
     };
     checks = pullError ? failAll(runnables, pullError) : await runAll(suite, runnables, opts.concurrency ?? 4);
   } finally {
-    await ws.remove().catch(() => void 0);
+    await ws2.remove().catch(() => void 0);
   }
   const report = {
     version: 1,
@@ -104610,7 +107763,7 @@ async function runSmokeSuite(run2, opts) {
 
 // src/smoke/step.ts
 var import_promises20 = require("node:fs/promises");
-var import_node_path19 = require("node:path");
+var import_node_path28 = require("node:path");
 var REPORT_FILE = "setup-static-podman-smoke.json";
 var ICON2 = { passed: "\u2705", failed: "\u274C", skipped: "\u23ED\uFE0F" };
 function logLine(c) {
@@ -104619,15 +107772,15 @@ function logLine(c) {
   const advisory = c.severity === "advisory" && c.status === "failed" ? " (advisory)" : "";
   return `${icon} ${c.id} [${c.mode}]${advisory} ${(c.durationMs / 1e3).toFixed(1)} s ${what}`.trimEnd();
 }
-async function runSmokeStep(run2, p, inputs, temp, summary2, identity) {
+async function runSmokeStep(run2, p2, inputs, temp, summary2, identity) {
   if (inputs.smokeTests === "none") {
     setOutput(Outputs.SmokeResult, "skipped");
     return void 0;
   }
-  const reportPath = (0, import_node_path19.join)(temp, REPORT_FILE);
+  const reportPath = (0, import_node_path28.join)(temp, REPORT_FILE);
   const suite = await group("Network smoke tests", async () => {
     const r = await runSmokeSuite(run2, {
-      ...p,
+      ...p2,
       select: inputs.smokeTests,
       image: inputs.smokeImage,
       timeoutSec: inputs.smokeTimeoutSec,
@@ -104704,7 +107857,7 @@ async function setup(deps, inputs, ctx, summary2, state3) {
   const { result, installed } = inst;
   const podmanEnv = { ...env, PATH: inst.exportPath ? `${wired.binDir}:${env.PATH ?? ""}` : env.PATH };
   const info3 = await group("podman info", () => podmanInfo(deps.run, installed.podman, podmanEnv));
-  for (const w of verifyUsed(info3, gate.pieces)) warning(w);
+  for (const w2 of verifyUsed(info3, gate.pieces)) warning(w2);
   if (inst.exportPath) handOver(wired);
   const outcome2 = {
     source: sourceLabel(inputs),
@@ -104716,7 +107869,7 @@ async function setup(deps, inputs, ctx, summary2, state3) {
     wired,
     info: info3,
     bundledRoot: inputs.source === "system" ? void 0 : result.root,
-    completed: gate.pieces.filter((p) => p.action === "completed").map((p) => p.piece)
+    completed: gate.pieces.filter((p2) => p2.action === "completed").map((p2) => p2.piece)
   };
   setInstallOutputs(outcome2);
   addInstallSummary(summary2, outcome2);
@@ -104786,7 +107939,7 @@ function identityInput(inputs, ctx, inst, info3, pieces) {
 }
 var sourceLabel = (i2) => i2.source === "system" ? "the runner's own podman" : `${i2.owner}/${i2.repo}`;
 async function rewire(dropin, wiring) {
-  await writeDropin(import_node_path20.default.dirname(dropin), buildDropin(wiring));
+  await writeDropin(import_node_path29.default.dirname(dropin), buildDropin(wiring));
 }
 async function readTrustedRoot(file) {
   try {

@@ -68838,13 +68838,29 @@ function loadState() {
 
 // src/ports/exec.ts
 var import_node_child_process = require("node:child_process");
+
+// src/ports/env.ts
+var DROPPED = [/^INPUT_/i, /^ACTIONS_/i, /^GITHUB_TOKEN$/i, /^GH_TOKEN$/i, /^GH_ENTERPRISE_TOKEN$/i];
+var secrets = /* @__PURE__ */ new Set();
+function scrubEnv(env) {
+  const out = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v === void 0 || DROPPED.some((re) => re.test(k))) continue;
+    if ([...secrets].some((s) => v.includes(s))) continue;
+    out[k] = v;
+  }
+  return out;
+}
+var childEnv = (env = process.env) => scrubEnv(env);
+
+// src/ports/exec.ts
 var MAX_CAPTURE = 4 * 1024 * 1024;
 var run = async (cmd, args, opts = {}) => opts.stream && !opts.timeoutMs ? runStreamed(cmd, args, opts) : runCaptured(cmd, args, opts);
 async function runStreamed(cmd, args, opts) {
   try {
     const r = await getExecOutput(cmd, args, {
       ignoreReturnCode: true,
-      env: opts.env,
+      env: childEnv(opts.env),
       cwd: opts.cwd,
       input: opts.input === void 0 ? void 0 : Buffer.from(opts.input)
     });
@@ -68856,7 +68872,7 @@ async function runStreamed(cmd, args, opts) {
 function runCaptured(cmd, args, opts) {
   return new Promise((resolve3) => {
     const child2 = (0, import_node_child_process.spawn)(cmd, args, {
-      env: opts.env ?? process.env,
+      env: childEnv(opts.env),
       cwd: opts.cwd,
       stdio: ["pipe", "pipe", "pipe"],
       detached: true
