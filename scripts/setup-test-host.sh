@@ -11,7 +11,7 @@ TREE_PKGS=podman,passt,crun,uidmap,netavark,aardvark-dns,conmon,catatonit,slirp4
 HOST_PKGS=(podman uidmap slirp4netns passt crun conmon catatonit fuse-overlayfs netavark aardvark-dns
   debootstrap zstd busybox-static iproute2 nftables iptables
   sudo ca-certificates openssl curl
-  cmark-gfm chromium fonts-liberation2 fonts-noto-color-emoji)
+  cmark-gfm chromium fonts-liberation2 fonts-noto-color-emoji binutils)
 
 log() { printf '\n== %s\n' "$*"; }
 
@@ -22,8 +22,9 @@ install_host_packages() {
   local missing=0 p
   # cmark-gfm and chromium: the job summary is rendered and measured the way GitHub shows it
   # (test-support/summary-render.ts); the fonts give that browser GitHub's metrics and emoji.
+  # binutils: readelf, the independent reading of ELF version needs in the glibc-floor tests.
   for p in podman uidmap slirp4netns passt crun debootstrap zstd busybox-static nftables sudo \
-    cmark-gfm chromium fonts-liberation2 fonts-noto-color-emoji; do
+    cmark-gfm chromium fonts-liberation2 fonts-noto-color-emoji binutils; do
     dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing=1
   done
   [ "$missing" = 0 ] && return

@@ -2,12 +2,12 @@
 // or the runner's own (system). Each yields an installed tree and what the gate may do.
 import * as core from '@actions/core'
 import * as host from '../host/index.js'
-import { detectLibc } from '../host/libc.js'
 import type { Http } from '../ports/types.js'
-import { type Inputs, parseVersionSpec, type Variant } from '../inputs.js'
+import { type Inputs, type Libc, parseVersionSpec, type Variant } from '../inputs.js'
 import { type Installed, LAYOUTS, resolveLayout } from '../install/layout.js'
 import { ignoredInputsWarning, installMgoltzsche, MGOLTZSCHE_LAYOUT } from './mgoltzsche.js'
 import { installPigfoot, type InstallRequest, type InstallResult, resolveVersion } from './pigfoot.js'
+import { installForLibc } from './libc.js'
 import { findSystemPodman, systemInstalled } from './system.js'
 import type { RunnerContext } from '../step/context.js'
 import type { Deps } from '../step/run.js'
@@ -47,11 +47,9 @@ export async function installSource(s: SourceContext): Promise<Installation> {
 
 async function pigfoot(s: SourceContext): Promise<Installation> {
   const { inputs, ctx, deps } = s
-  const libc = inputs.libc === 'auto' ? await detectLibc(deps.run) : { libc: inputs.libc, reason: 'requested' }
-  if (inputs.libc === 'auto') core.info(`libc: ${libc.libc} (${libc.reason})`)
   const base: InstallRequest = {
     ...inputs,
-    libc: libc.libc,
+    libc: 'static',
     arch: ctx.arch,
     temp: ctx.temp,
     trustedRoot: s.trustedRoot,
@@ -61,19 +59,23 @@ async function pigfoot(s: SourceContext): Promise<Installation> {
   }
   const { variant, spec } = await chooseVariant(s, base)
   const cacheSaves: Installation['cacheSaves'] = []
-  const install = async (v: Variant, sp = spec) => {
-    const r = await installPigfoot(s.http, deps.tc, { ...base, variant: v, spec: sp })
-    if (r.cacheSave) cacheSaves.push(r.cacheSave)
-    return r
+  const install = (v: Variant, libc: Libc, sp = spec) =>
+    installPigfoot(s.http, deps.tc, { ...base, libc, variant: v, spec: sp })
+  // The binaries decide between glibc and static, before anything is wired; only the
+  // archive kept is saved to the Actions cache.
+  const { result, choice } = await installForLibc(deps.run, inputs.libc, (libc) => install(variant, libc))
+  if (result.cacheSave) cacheSaves.push(result.cacheSave)
+  const installFull = async () => {
+    const full = await install('full', choice.libc, parseVersionSpec(result.version))
+    if (full.cacheSave) cacheSaves.push(full.cacheSave)
+    return full.root
   }
-  const result = await install(variant)
-  const installFull = async () => (await install('full', parseVersionSpec(result.version))).root
   const installed = resolveLayout(result.root, LAYOUTS[variant])
   return {
     result,
     installed,
     variant,
-    libc: libc.libc,
+    libc: choice.libc,
     gateVariant: variant,
     installFull,
     exportPath: true,

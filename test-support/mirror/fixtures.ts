@@ -1,9 +1,10 @@
 // Release data for the mirror: a built release as a ReleaseSpec, directories of files as
 // releases, and the other tools' releases that make a list look like the real mixed one.
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ReleaseManifest } from './build.js'
 import type { MirrorFile, ReleaseSpec } from './github-api.js'
+import { sha256File } from '../proc.js'
 
 /** A built release as the mirror serves it; `extra` adds files such as `.bundle` signatures. */
 export function releaseFromManifest(m: ReleaseManifest, extra: readonly MirrorFile[] = []): ReleaseSpec {
@@ -59,4 +60,24 @@ export function pigfootFillers(): ReleaseSpec[] {
     { tag: 'podman-v99.0.0', draft: true, assets: fillerAssets('podman', '99.0.0') },
     { tag: 'podman-v99.1.0-rc1', prerelease: true, assets: fillerAssets('podman', '99.1.0-rc1') },
   ]
+}
+
+/**
+ * One release from builds of the same version made from different roots (the static asset
+ * from one, the glibc asset from another): their archives with one checksums.txt over all.
+ */
+export async function mergeReleases(outDir: string, parts: readonly ReleaseManifest[]): Promise<ReleaseManifest> {
+  const [first] = parts
+  if (!first || parts.some((p) => p.tag !== first.tag)) throw new Error('mergeReleases needs builds of one version')
+  const archives = parts
+    .flatMap((p) => p.assets.filter((a) => a.name !== 'checksums.txt'))
+    .sort((a, b) => a.name.localeCompare(b.name))
+  const names = archives.map((a) => a.name)
+  if (new Set(names).size !== names.length) throw new Error(`mergeReleases: an asset is built twice: ${names}`)
+  await mkdir(outDir, { recursive: true })
+  const path = join(outDir, 'checksums.txt')
+  const text = archives.map((a) => `${a.sha256}  ${a.name}\n`).join('')
+  await writeFile(path, text, { mode: 0o644 })
+  const sums = { name: 'checksums.txt', path, size: Buffer.byteLength(text), sha256: await sha256File(path) }
+  return { version: first.version, tag: first.tag, assets: [...archives, sums] }
 }
