@@ -1073,14 +1073,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin2 = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path29 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path30 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin2[origin2.length - 1] === "/") {
           origin2 = origin2.slice(0, origin2.length - 1);
         }
-        if (path29 && path29[0] !== "/") {
-          path29 = `/${path29}`;
+        if (path30 && path30[0] !== "/") {
+          path30 = `/${path30}`;
         }
-        return new URL(`${origin2}${path29}`);
+        return new URL(`${origin2}${path30}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1531,39 +1531,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path29, origin: origin2 }
+          request: { method, path: path30, origin: origin2 }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin2, path29);
+        debuglog("sending request to %s %s/%s", method, origin2, path30);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path29, origin: origin2 },
+          request: { method, path: path30, origin: origin2 },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin2,
-          path29,
+          path30,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path29, origin: origin2 }
+          request: { method, path: path30, origin: origin2 }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin2, path29);
+        debuglog("trailers received from %s %s/%s", method, origin2, path30);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path29, origin: origin2 },
+          request: { method, path: path30, origin: origin2 },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin2,
-          path29,
+          path30,
           error2.message
         );
       });
@@ -1612,9 +1612,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path29, origin: origin2 }
+            request: { method, path: path30, origin: origin2 }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin2, path29);
+          debuglog("sending request to %s %s/%s", method, origin2, path30);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1677,7 +1677,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin2, {
-        path: path29,
+        path: path30,
         method,
         body: body2,
         headers,
@@ -1692,11 +1692,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path29 !== "string") {
+        if (typeof path30 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path29[0] !== "/" && !(path29.startsWith("http://") || path29.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path30[0] !== "/" && !(path30.startsWith("http://") || path30.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path29)) {
+        } else if (invalidPathRegex.test(path30)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1762,7 +1762,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path29, query) : path29;
+        this.path = query ? buildURL(path30, query) : path30;
         this.origin = origin2;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6455,7 +6455,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path29, host, upgrade, blocking, reset } = request;
+      const { method, path: path30, host, upgrade, blocking, reset } = request;
       let { body: body2, headers, contentLength: contentLength2 } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util7.isFormDataLike(body2)) {
@@ -6536,7 +6536,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header3 = `${method} ${path29} HTTP/1.1\r
+      let header3 = `${method} ${path30} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header3 += `host: ${host}\r
@@ -7065,7 +7065,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path29, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path30, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body: body2 } = request;
       if (upgrade) {
         util7.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7162,7 +7162,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path29;
+      headers[HTTP2_HEADER_PATH] = path30;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body2 && typeof body2.read === "function") {
@@ -7515,9 +7515,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin: origin2, pathname, search } = util7.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path29 = search ? `${pathname}${search}` : pathname;
+        const path30 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin2);
-        this.opts.path = path29;
+        this.opts.path = path30;
         this.opts.origin = origin2;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8756,10 +8756,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin: origin2,
-          path: path29 = "/",
+          path: path30 = "/",
           headers = {}
         } = opts;
-        opts.path = origin2 + path29;
+        opts.path = origin2 + path30;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL3(origin2);
           headers.host = host;
@@ -10731,20 +10731,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path29) {
-      if (typeof path29 !== "string") {
-        return path29;
+    function safeUrl(path30) {
+      if (typeof path30 !== "string") {
+        return path30;
       }
-      const pathSegments = path29.split("?");
+      const pathSegments = path30.split("?");
       if (pathSegments.length !== 2) {
-        return path29;
+        return path30;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path29, method, body: body2, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path29);
+    function matchKey(mockDispatch2, { path: path30, method, body: body2, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path30);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body2) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10766,7 +10766,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path29 }) => matchValue(safeUrl(path29), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path30 }) => matchValue(safeUrl(path30), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10804,9 +10804,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path29, method, body: body2, headers, query } = opts;
+      const { path: path30, method, body: body2, headers, query } = opts;
       return {
-        path: path29,
+        path: path30,
         method,
         body: body2,
         headers,
@@ -11269,10 +11269,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path29, data: { statusCode }, persist, times, timesInvoked, origin: origin2 }) => ({
+          ({ method, path: path30, data: { statusCode }, persist, times, timesInvoked, origin: origin2 }) => ({
             Method: method,
             Origin: origin2,
-            Path: path29,
+            Path: path30,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16151,9 +16151,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path29) {
-      for (let i2 = 0; i2 < path29.length; ++i2) {
-        const code = path29.charCodeAt(i2);
+    function validateCookiePath(path30) {
+      for (let i2 = 0; i2 < path30.length; ++i2) {
+        const code = path30.charCodeAt(i2);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19073,11 +19073,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path29 = opts.path;
+          let path30 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path29 = `/${path29}`;
+            path30 = `/${path30}`;
           }
-          url2 = new URL(util7.parseOrigin(url2).origin + path29);
+          url2 = new URL(util7.parseOrigin(url2).origin + path30);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -30674,15 +30674,15 @@ var require_certificate = __commonJS({
       sort() {
         const leafCert = this.untrustedCert;
         let paths = this.buildPaths(leafCert);
-        paths = paths.filter((path30) => path30.some((cert) => this.trustedCerts.includes(cert)));
+        paths = paths.filter((path31) => path31.some((cert) => this.trustedCerts.includes(cert)));
         if (paths.length === 0) {
           throw new error_1.VerificationError({
             code: "CERTIFICATE_ERROR",
             message: "no trusted certificate path found"
           });
         }
-        const path29 = paths.reduce((prev, curr) => prev.length < curr.length ? prev : curr);
-        return [leafCert, ...path29].slice(0, -1);
+        const path30 = paths.reduce((prev, curr) => prev.length < curr.length ? prev : curr);
+        return [leafCert, ...path30].slice(0, -1);
       }
       // Recursively build all possible paths from the leaf to the root
       buildPaths(certificate2) {
@@ -30741,30 +30741,30 @@ var require_certificate = __commonJS({
         });
         return issuers2;
       }
-      checkPath(path29) {
-        if (path29.length < 1) {
+      checkPath(path30) {
+        if (path30.length < 1) {
           throw new error_1.VerificationError({
             code: "CERTIFICATE_ERROR",
             message: "certificate chain must contain at least one certificate"
           });
         }
-        const validCAs = path29.slice(1).every((cert) => cert.isCA);
+        const validCAs = path30.slice(1).every((cert) => cert.isCA);
         if (!validCAs) {
           throw new error_1.VerificationError({
             code: "CERTIFICATE_ERROR",
             message: "intermediate certificate is not a CA"
           });
         }
-        for (let i2 = path29.length - 2; i2 >= 0; i2--) {
-          if (!path29[i2].issuer.equals(path29[i2 + 1].subject)) {
+        for (let i2 = path30.length - 2; i2 >= 0; i2--) {
+          if (!path30[i2].issuer.equals(path30[i2 + 1].subject)) {
             throw new error_1.VerificationError({
               code: "CERTIFICATE_ERROR",
               message: "incorrect certificate name chaining"
             });
           }
         }
-        for (let i2 = 0; i2 < path29.length; i2++) {
-          const cert = path29[i2];
+        for (let i2 = 0; i2 < path30.length; i2++) {
+          const cert = path30[i2];
           if (cert.extBasicConstraints?.isCA) {
             const pathLength = cert.extBasicConstraints.pathLenConstraint;
             if (pathLength !== void 0 && pathLength < i2 - 1) {
@@ -30868,13 +30868,13 @@ var require_key = __commonJS({
       return { key: key.publicKey };
     }
     function verifyCertificate(leaf, timestamps, trustMaterial2) {
-      let path29 = [];
+      let path30 = [];
       timestamps.forEach((timestamp) => {
-        path29 = (0, certificate_1.verifyCertificateChain)(timestamp, leaf, trustMaterial2.certificateAuthorities);
+        path30 = (0, certificate_1.verifyCertificateChain)(timestamp, leaf, trustMaterial2.certificateAuthorities);
       });
       return {
-        scts: (0, sct_1.verifySCTs)(path29[0], path29[1], trustMaterial2.ctlogs),
-        signer: getSigner(path29[0])
+        scts: (0, sct_1.verifySCTs)(path30[0], path30[1], trustMaterial2.ctlogs),
+        signer: getSigner(path30[0])
       };
     }
     function getSigner(cert) {
@@ -34447,19 +34447,19 @@ function balancedWithBudget(str, masked, budget) {
 }
 function maskUnmatchedOpens(masked, budget) {
   budget.remaining -= masked.length;
-  const open2 = [];
+  const open3 = [];
   for (let i2 = 0; i2 < masked.length; i2++) {
     const c = masked.charCodeAt(i2);
     if (c === 123) {
-      open2.push(i2);
-    } else if (c === 125 && open2.length) {
-      open2.pop();
+      open3.push(i2);
+    } else if (c === 125 && open3.length) {
+      open3.pop();
     }
   }
   let out = "";
   let last = 0;
-  for (let i2 = 0; i2 < open2.length; i2++) {
-    const at2 = open2[i2];
+  for (let i2 = 0; i2 < open3.length; i2++) {
+    const at2 = open3[i2];
     out += masked.slice(last, at2) + "\0";
     last = at2 + 1;
   }
@@ -36243,10 +36243,10 @@ var Minimatch = class {
       }
       return filtered.join("/");
     }).join("|");
-    const [open2, close] = set2.length > 1 ? ["(?:", ")"] : ["", ""];
-    re2 = "^" + open2 + re2 + close + "$";
+    const [open3, close] = set2.length > 1 ? ["(?:", ")"] : ["", ""];
+    re2 = "^" + open3 + re2 + close + "$";
     if (this.partial) {
-      re2 = "^(?:\\/|" + open2 + re2.slice(1, -1) + close + ")$";
+      re2 = "^(?:\\/|" + open3 + re2.slice(1, -1) + close + ")$";
     }
     if (this.negate)
       re2 = "^(?!" + re2 + ").+$";
@@ -36542,8 +36542,8 @@ var Pattern = class _Pattern {
 
 // node_modules/@actions/glob/lib/internal-search-state.js
 var SearchState = class {
-  constructor(path29, level) {
-    this.path = path29;
+  constructor(path30, level) {
+    this.path = path30;
     this.level = level;
   }
 };
@@ -41094,15 +41094,15 @@ function getRequestUrl(baseUri, operationSpec, operationArguments, fallbackObjec
   let isAbsolutePath = false;
   let requestUrl = replaceAll(baseUri, urlReplacements);
   if (operationSpec.path) {
-    let path29 = replaceAll(operationSpec.path, urlReplacements);
-    if (operationSpec.path === "/{nextLink}" && path29.startsWith("/")) {
-      path29 = path29.substring(1);
+    let path30 = replaceAll(operationSpec.path, urlReplacements);
+    if (operationSpec.path === "/{nextLink}" && path30.startsWith("/")) {
+      path30 = path30.substring(1);
     }
-    if (isAbsoluteUrl(path29)) {
-      requestUrl = path29;
+    if (isAbsoluteUrl(path30)) {
+      requestUrl = path30;
       isAbsolutePath = true;
     } else {
-      requestUrl = appendPath(requestUrl, path29);
+      requestUrl = appendPath(requestUrl, path30);
     }
   }
   const { queryParams, sequenceParams } = calculateQueryParameters(operationSpec, operationArguments, fallbackObject);
@@ -41148,9 +41148,9 @@ function appendPath(url2, pathToAppend) {
   }
   const searchStart = pathToAppend.indexOf("?");
   if (searchStart !== -1) {
-    const path29 = pathToAppend.substring(0, searchStart);
+    const path30 = pathToAppend.substring(0, searchStart);
     const search = pathToAppend.substring(searchStart + 1);
-    newPath = newPath + path29;
+    newPath = newPath + path30;
     if (search) {
       parsedUrl.search = parsedUrl.search ? `${parsedUrl.search}&${search}` : search;
     }
@@ -44027,16 +44027,16 @@ var MatcherView = class {
    * @returns {string|undefined}
    */
   getCurrentTag() {
-    const path29 = this._matcher.path;
-    return path29.length > 0 ? path29[path29.length - 1].tag : void 0;
+    const path30 = this._matcher.path;
+    return path30.length > 0 ? path30[path30.length - 1].tag : void 0;
   }
   /**
    * Get current namespace.
    * @returns {string|undefined}
    */
   getCurrentNamespace() {
-    const path29 = this._matcher.path;
-    return path29.length > 0 ? path29[path29.length - 1].namespace : void 0;
+    const path30 = this._matcher.path;
+    return path30.length > 0 ? path30[path30.length - 1].namespace : void 0;
   }
   /**
    * Get current node's attribute value.
@@ -44044,9 +44044,9 @@ var MatcherView = class {
    * @returns {*}
    */
   getAttrValue(attrName) {
-    const path29 = this._matcher.path;
-    if (path29.length === 0) return void 0;
-    return path29[path29.length - 1].values?.[attrName];
+    const path30 = this._matcher.path;
+    if (path30.length === 0) return void 0;
+    return path30[path30.length - 1].values?.[attrName];
   }
   /**
    * Check if current node has an attribute.
@@ -44054,9 +44054,9 @@ var MatcherView = class {
    * @returns {boolean}
    */
   hasAttr(attrName) {
-    const path29 = this._matcher.path;
-    if (path29.length === 0) return false;
-    const current = path29[path29.length - 1];
+    const path30 = this._matcher.path;
+    if (path30.length === 0) return false;
+    const current = path30[path30.length - 1];
     return current.values !== void 0 && attrName in current.values;
   }
   /**
@@ -44082,18 +44082,18 @@ var MatcherView = class {
    * @returns {number}
    */
   getPosition() {
-    const path29 = this._matcher.path;
-    if (path29.length === 0) return -1;
-    return path29[path29.length - 1].position ?? 0;
+    const path30 = this._matcher.path;
+    if (path30.length === 0) return -1;
+    return path30[path30.length - 1].position ?? 0;
   }
   /**
    * Get current node's repeat counter (occurrence count of this tag name).
    * @returns {number}
    */
   getCounter() {
-    const path29 = this._matcher.path;
-    if (path29.length === 0) return -1;
-    return path29[path29.length - 1].counter ?? 0;
+    const path30 = this._matcher.path;
+    if (path30.length === 0) return -1;
+    return path30[path30.length - 1].counter ?? 0;
   }
   /**
    * Get current node's sibling index (alias for getPosition).
@@ -47355,11 +47355,11 @@ var NativeCRC64 = (() => {
       throw new Error("Module.ENVIRONMENT has been deprecated. To force the environment, use the ENVIRONMENT compile-time option (for example, -sENVIRONMENT=web or -sENVIRONMENT=node)");
     }
     var scriptDirectory = "";
-    function locateFile(path29) {
+    function locateFile(path30) {
       if (Module["locateFile"]) {
-        return Module["locateFile"](path29, scriptDirectory);
+        return Module["locateFile"](path30, scriptDirectory);
       }
-      return scriptDirectory + path29;
+      return scriptDirectory + path30;
     }
     var read_, readAsync, readBinary, setWindowTitle;
     function logExceptionOnExit(e) {
@@ -50446,9 +50446,9 @@ var StorageSharedKeyCredentialPolicy = class extends CredentialPolicy {
    * @param request -
    */
   getCanonicalizedResourceString(request) {
-    const path29 = getURLPath(request.url) || "/";
+    const path30 = getURLPath(request.url) || "/";
     let canonicalizedResourceString = "";
-    canonicalizedResourceString += `/${this.factory.accountName}${path29}`;
+    canonicalizedResourceString += `/${this.factory.accountName}${path30}`;
     const queries = getURLQueries(request.url);
     const lowercaseQueries = {};
     if (queries) {
@@ -50930,9 +50930,9 @@ function storageSharedKeyCredentialPolicy(options) {
     return canonicalizedHeadersStringToSign;
   }
   function getCanonicalizedResourceString(request) {
-    const path29 = getURLPath(request.url) || "/";
+    const path30 = getURLPath(request.url) || "/";
     let canonicalizedResourceString = "";
-    canonicalizedResourceString += `/${options.accountName}${path29}`;
+    canonicalizedResourceString += `/${options.accountName}${path30}`;
     const queries = getURLQueries(request.url);
     const lowercaseQueries = {};
     if (queries) {
@@ -64873,10 +64873,10 @@ var StorageContextClient = class extends StorageClient {
 // node_modules/@azure/storage-blob/dist/esm/utils/utils.common.js
 function escapeURLPath(url2) {
   const urlParsed = new URL(url2);
-  let path29 = urlParsed.pathname;
-  path29 = path29 || "/";
-  path29 = escape2(path29);
-  urlParsed.pathname = path29;
+  let path30 = urlParsed.pathname;
+  path30 = path30 || "/";
+  path30 = escape2(path30);
+  urlParsed.pathname = path30;
   return urlParsed.toString();
 }
 function getProxyUriFromDevConnString(connectionString) {
@@ -64961,9 +64961,9 @@ function escape2(text2) {
 }
 function appendToURLPath(url2, name2) {
   const urlParsed = new URL(url2);
-  let path29 = urlParsed.pathname;
-  path29 = path29 ? path29.endsWith("/") ? `${path29}${name2}` : `${path29}/${name2}` : name2;
-  urlParsed.pathname = path29;
+  let path30 = urlParsed.pathname;
+  path30 = path30 ? path30.endsWith("/") ? `${path30}${name2}` : `${path30}/${name2}` : name2;
+  urlParsed.pathname = path30;
   return urlParsed.toString();
 }
 function setURLParameter2(url2, name2, value) {
@@ -74671,8 +74671,8 @@ function _unique(values) {
 }
 
 // src/step/run.ts
-var import_promises21 = require("node:fs/promises");
-var import_node_path29 = __toESM(require("node:path"), 1);
+var import_promises23 = require("node:fs/promises");
+var import_node_path30 = __toESM(require("node:path"), 1);
 
 // src/step/state.ts
 var Outputs = {
@@ -74974,11 +74974,21 @@ function libcFor(glibc) {
   if (import_semver2.default.gte(glibc, GLIBC_MIN)) return { libc: "glibc", reason: `host glibc ${glibc} >= 2.34` };
   return { libc: "static", reason: `host glibc ${glibc} < 2.34` };
 }
+function glibcFits(floor, host) {
+  const unknown = floor.unknown.length ? `${floor.unknown.map((u2) => `${u2.file} needs ${u2.name}`).join(", ")}, which this action cannot map to a glibc release` : void 0;
+  const need = floor.floor;
+  if (!need) return { ok: true, reason: `no binary of the ${floor.binaries} read needs a versioned glibc`, unknown };
+  const what = `${need.file} needs ${need.name} (glibc >= ${short(need.version)})`;
+  if (!host) return { ok: false, reason: `${what}; the host has no glibc` };
+  const hostV = import_semver2.default.coerce(host)?.version ?? host;
+  if (import_semver2.default.gt(need.version, hostV)) return { ok: false, reason: `${what}; the host has glibc ${host}` };
+  return { ok: true, reason: `${what}; the host has glibc ${host}`, unknown };
+}
+var short = (v2) => v2.replace(/\.0$/, "");
 async function glibcVersion(run2) {
   const r = await run2("ldd", ["--version"], { timeoutMs: 1e4 });
   return r.exitCode === 0 && /glibc|gnu libc/i.test(r.stdout) ? parseGlibc(r.stdout).version : void 0;
 }
-var detectLibc = async (run2) => libcFor(await glibcVersion(run2));
 
 // src/host/info.ts
 var tool = (t) => ({
@@ -75157,8 +75167,8 @@ async function withVersion(ports, b2) {
   const r = await ports.run(b2.path, ["--version"], { timeoutMs: TIMEOUT });
   return { ...b2, version: parsePodman(r.stdout).version };
 }
-async function installedBinary(ports, path29) {
-  return withVersion(ports, { path: path29, realPath: await ports.fs.realpath(path29) ?? path29 });
+async function installedBinary(ports, path30) {
+  return withVersion(ports, { path: path30, realPath: await ports.fs.realpath(path30) ?? path30 });
 }
 async function info2(ports, opts) {
   if (!opts.podman) return {};
@@ -75168,33 +75178,33 @@ async function info2(ports, opts) {
     return { infoError: err2 instanceof Error ? err2.message : String(err2) };
   }
 }
-async function idMapper(ports, piece, path29) {
-  const st2 = await ports.fs.stat(path29);
-  if (st2 && st2.uid === 0 && st2.mode & 2048) return { path: path29, setuid: true, raw: "setuid root" };
+async function idMapper(ports, piece, path30) {
+  const st2 = await ports.fs.stat(path30);
+  if (st2 && st2.uid === 0 && st2.mode & 2048) return { path: path30, setuid: true, raw: "setuid root" };
   const cap = piece === "newuidmap" ? "cap_setuid" : "cap_setgid";
-  const r = await ports.run("getcap", [path29], { timeoutMs: TIMEOUT });
-  if (r.exitCode === 0 && r.stdout.includes(cap)) return { path: path29, setuid: true, raw: r.stdout.trim() };
-  return { path: path29, setuid: false, raw: `mode ${(st2?.mode ?? 0).toString(8)}, owner uid ${st2?.uid ?? "?"}` };
+  const r = await ports.run("getcap", [path30], { timeoutMs: TIMEOUT });
+  if (r.exitCode === 0 && r.stdout.includes(cap)) return { path: path30, setuid: true, raw: r.stdout.trim() };
+  return { path: path30, setuid: false, raw: `mode ${(st2?.mode ?? 0).toString(8)}, owner uid ${st2?.uid ?? "?"}` };
 }
-async function pastaFallback(ports, path29, first, pkg) {
+async function pastaFallback(ports, path30, first, pkg) {
   const fromInfoPkg = pkg ? parsePasstPackage(pkg) : void 0;
-  if (fromInfoPkg?.version) return { path: path29, version: fromInfoPkg.version, raw: fromInfoPkg.raw, via: "podman info" };
-  const fromPkg = await packageVersion(ports, path29);
-  if (fromPkg?.version) return { path: path29, version: fromPkg.version, raw: fromPkg.raw, via: "package" };
-  const help = await ports.run(path29, ["--help"], { timeoutMs: TIMEOUT });
+  if (fromInfoPkg?.version) return { path: path30, version: fromInfoPkg.version, raw: fromInfoPkg.raw, via: "podman info" };
+  const fromPkg = await packageVersion(ports, path30);
+  if (fromPkg?.version) return { path: path30, version: fromPkg.version, raw: fromPkg.raw, via: "package" };
+  const help = await ports.run(path30, ["--help"], { timeoutMs: TIMEOUT });
   const bounds = pastaBounds(first.raw === "", help.stdout);
   const printed = first.raw ? `--version printed '${first.raw}'` : "";
   const why = [printed, bounds?.why].filter(Boolean).join("; ");
   return {
-    path: path29,
+    path: path30,
     raw: first.raw,
     via: "help",
     note: `present, version unknown${why ? ` (${why})` : ""}`,
     ...bounds && { bounds }
   };
 }
-async function packageVersion(ports, path29) {
-  const real = await ports.fs.realpath(path29) ?? path29;
+async function packageVersion(ports, path30) {
+  const real = await ports.fs.realpath(path30) ?? path30;
   const owner = await ports.run("dpkg-query", ["-S", real], { timeoutMs: TIMEOUT });
   const pkg = owner.exitCode === 0 ? /^([^:\s]+)(?::[^:\s]+)?:\s/.exec(owner.stdout)?.[1] : void 0;
   if (pkg) {
@@ -75206,17 +75216,17 @@ async function packageVersion(ports, path29) {
 }
 async function probePiece(ports, piece, searched, podman) {
   const t = infoTool(podman, piece);
-  const path29 = t?.path ?? searched;
-  if (!path29) return {};
-  if (piece === "newuidmap" || piece === "newgidmap") return idMapper(ports, piece, path29);
+  const path30 = t?.path ?? searched;
+  if (!path30) return {};
+  if (piece === "newuidmap" || piece === "newgidmap") return idMapper(ports, piece, path30);
   const parser = PARSERS[piece];
   const fromInfo = t?.version ? parser(t.version) : void 0;
-  if (fromInfo?.version) return { path: path29, version: fromInfo.version, raw: fromInfo.raw, via: "podman info" };
-  const r = await ports.run(path29, ["--version"], { timeoutMs: TIMEOUT });
+  if (fromInfo?.version) return { path: path30, version: fromInfo.version, raw: fromInfo.raw, via: "podman info" };
+  const r = await ports.run(path30, ["--version"], { timeoutMs: TIMEOUT });
   const parsed = r.exitCode === 0 ? parser(r.stdout) : { raw: lastLine(r) };
-  if (parsed.version) return { path: path29, version: parsed.version, raw: parsed.raw, via: "version" };
-  if (piece === "pasta") return pastaFallback(ports, path29, parsed, t?.package);
-  return { path: path29, raw: parsed.raw, note: "present, version unknown" };
+  if (parsed.version) return { path: path30, version: parsed.version, raw: parsed.raw, via: "version" };
+  if (piece === "pasta") return pastaFallback(ports, path30, parsed, t?.package);
+  return { path: path30, raw: parsed.raw, note: "present, version unknown" };
 }
 async function probeHost(ports, opts) {
   const wiring = opts.wiring ?? NO_WIRING;
@@ -75334,8 +75344,8 @@ function subid(p2, opts) {
   const show = (rs2) => rs2.length ? rs2.map((r2) => `${r2.start}+${r2.count}`).join(", ") : "none";
   const found = `${f2.user.name}: subuid ${show(mine.uid)}, subgid ${show(mine.gid)}`;
   const needed = `a range of ${SUBID_COUNT} ids in /etc/subuid and /etc/subgid`;
-  const short = ["uid", "gid"].filter((k2) => mine[k2].length === 0);
-  if (short.length === 0) {
+  const short2 = ["uid", "gid"].filter((k2) => mine[k2].length === 0);
+  if (short2.length === 0) {
     const small = [...mine.uid, ...mine.gid].every((r2) => r2.count < SUBID_COUNT);
     return small ? {
       ...ok3("subid", "subordinate ids", found, needed),
@@ -75345,7 +75355,7 @@ function subid(p2, opts) {
   }
   const { start, end } = freeRange([...f2.subuid, ...f2.subgid]);
   const r = `${start}-${end}`;
-  const steps = short.map((k2) => ({
+  const steps = short2.map((k2) => ({
     argv: ["usermod", `--add-sub${k2}s`, r, f2.user.name],
     sudo: true,
     change: {
@@ -75977,14 +75987,14 @@ function chooseVariant(probe, podmanVersion) {
   const misses = [];
   for (const variant of VARIANT_ORDER) {
     const plan2 = planGate(probe, requirementsFor(variant, podmanVersion), { installMissing: false, predict: true });
-    const short = plan2.pieces.filter((p2) => p2.action !== "remedy").flatMap(
+    const short2 = plan2.pieces.filter((p2) => p2.action !== "remedy").flatMap(
       (p2) => p2.lines.filter((l) => l.status !== "ok" && l.req.level !== "optional").map((l) => `${p2.piece} ${l.detail}`)
     );
-    if (short.length === 0) {
+    if (short2.length === 0) {
       const before = misses.length ? ` (${misses.join("; ")})` : "";
       return { variant, reason: `${variant}: the smallest variant this host can run as it is${before}` };
     }
-    misses.push(`${variant} would need: ${short.join(", ")}`);
+    misses.push(`${variant} would need: ${short2.join(", ")}`);
   }
   return { variant: "full", reason: `full: no variant fits this host as it is (${misses.join("; ")})` };
 }
@@ -106002,14 +106012,190 @@ function skippedSignature(mode, missing) {
   return { skipped: missing };
 }
 
-// src/sources/system.ts
+// src/install/glibc-floor.ts
+var import_promises15 = require("node:fs/promises");
 var import_node_path24 = __toESM(require("node:path"), 1);
+var import_semver8 = __toESM(require_semver2(), 1);
+
+// src/install/elf.ts
+var import_promises14 = require("node:fs/promises");
+var MAGIC = Buffer.from([127, 69, 76, 70]);
+var SHT_GNU_VERNEED = 1879048190;
+var VERNEED_SIZE = 16;
+var VERNAUX_SIZE = 16;
+var MAX_SECTIONS = 65535;
+var ElfError = class extends Error {
+};
+var isElf = (head) => head.length >= 4 && head.subarray(0, 4).equals(MAGIC);
+var Reader2 = class {
+  constructor(buf, le2) {
+    this.buf = buf;
+    this.le = le2;
+  }
+  buf;
+  le;
+  u16 = (o) => this.le ? this.buf.readUInt16LE(o) : this.buf.readUInt16BE(o);
+  u32 = (o) => this.le ? this.buf.readUInt32LE(o) : this.buf.readUInt32BE(o);
+  u64 = (o) => Number(this.le ? this.buf.readBigUInt64LE(o) : this.buf.readBigUInt64BE(o));
+};
+function parseHeader(head) {
+  if (!isElf(head) || head.length < 52) return void 0;
+  const cls = head[4];
+  const data = head[5];
+  if (cls !== 1 && cls !== 2 || data !== 1 && data !== 2) throw new ElfError("unknown ELF class or byte order");
+  const is64 = cls === 2;
+  if (is64 && head.length < 64) return void 0;
+  const r = new Reader2(head, data === 1);
+  return is64 ? { is64, le: data === 1, shoff: r.u64(40), shentsize: r.u16(58), shnum: r.u16(60) } : { is64, le: data === 1, shoff: r.u32(32), shentsize: r.u16(46), shnum: r.u16(48) };
+}
+function parseSections(table, h) {
+  const r = new Reader2(table, h.le);
+  const out = [];
+  for (let o = 0; o + h.shentsize <= table.length; o += h.shentsize) {
+    out.push(
+      h.is64 ? {
+        type: r.u32(o + 4),
+        offset: r.u64(o + 24),
+        size: r.u64(o + 32),
+        link: r.u32(o + 40),
+        info: r.u32(o + 44)
+      } : {
+        type: r.u32(o + 4),
+        offset: r.u32(o + 16),
+        size: r.u32(o + 20),
+        link: r.u32(o + 24),
+        info: r.u32(o + 28)
+      }
+    );
+  }
+  return out;
+}
+var cString = (strtab, at2) => {
+  if (at2 >= strtab.length) throw new ElfError(`string offset ${at2} outside the string table`);
+  const end = strtab.indexOf(0, at2);
+  return strtab.toString("latin1", at2, end < 0 ? strtab.length : end);
+};
+function parseVerneed(sec, strtab, le2, count) {
+  const r = new Reader2(sec, le2);
+  const out = [];
+  let at2 = 0;
+  for (let i2 = 0; i2 < count; i2++) {
+    if (at2 + VERNEED_SIZE > sec.length) throw new ElfError("truncated version-needs section");
+    const need = { file: cString(strtab, r.u32(at2 + 4)), versions: [] };
+    let aux = at2 + r.u32(at2 + 8);
+    for (let j2 = r.u16(at2 + 2); j2 > 0; j2--) {
+      if (aux + VERNAUX_SIZE > sec.length) throw new ElfError("truncated version-needs entry");
+      need.versions.push(cString(strtab, r.u32(aux + 8)));
+      const next2 = r.u32(aux + 12);
+      if (next2 === 0) break;
+      aux += next2;
+    }
+    out.push(need);
+    const next = r.u32(at2 + 12);
+    if (next === 0) break;
+    at2 += next;
+  }
+  return out;
+}
+async function elfVersionNeeds(file) {
+  const fh = await (0, import_promises14.open)(file, "r");
+  try {
+    const read2 = async (offset, length) => {
+      const buf = Buffer.alloc(length);
+      const { bytesRead: bytesRead2 } = await fh.read(buf, 0, length, offset);
+      if (bytesRead2 !== length) throw new ElfError(`${file}: truncated at ${offset}+${length}`);
+      return buf;
+    };
+    const head = Buffer.alloc(64);
+    const { bytesRead } = await fh.read(head, 0, 64, 0);
+    const h = parseHeader(head.subarray(0, bytesRead));
+    if (!h) return void 0;
+    if (h.shoff === 0 || h.shnum === 0) return [];
+    if (h.shnum > MAX_SECTIONS || h.shentsize < (h.is64 ? 64 : 40)) throw new ElfError(`${file}: bad section table`);
+    const sections = parseSections(await read2(h.shoff, h.shnum * h.shentsize), h);
+    const vn3 = sections.find((s3) => s3.type === SHT_GNU_VERNEED);
+    const strs = vn3 && sections[vn3.link];
+    if (!vn3 || !strs) return [];
+    return parseVerneed(await read2(vn3.offset, vn3.size), await read2(strs.offset, strs.size), h.le, vn3.info);
+  } finally {
+    await fh.close();
+  }
+}
+
+// src/install/glibc-floor.ts
+var GLIBC_ABI_MARKERS = { GLIBC_ABI_DT_RELR: "2.36.0" };
+function glibcRelease(name2) {
+  const m2 = /^GLIBC_(\d+)\.(\d+)(?:\.(\d+))?$/.exec(name2);
+  if (m2) return `${Number(m2[1])}.${Number(m2[2])}.${Number(m2[3] ?? 0)}`;
+  return GLIBC_ABI_MARKERS[name2];
+}
+function floorOf(needs) {
+  const out = { unknown: [], binaries: needs.length };
+  for (const { file, needs: libs } of needs) {
+    for (const name2 of libs.flatMap((l) => l.versions)) {
+      if (!name2.startsWith("GLIBC_") || name2 === "GLIBC_PRIVATE") continue;
+      const version3 = glibcRelease(name2);
+      if (!version3) {
+        if (!out.unknown.some((u2) => u2.name === name2)) out.unknown.push({ name: name2, file });
+      } else if (!out.floor || import_semver8.default.gt(version3, out.floor.version)) {
+        out.floor = { version: version3, name: name2, file };
+      }
+    }
+  }
+  return out;
+}
+async function glibcFloor(root) {
+  const found = [];
+  const walk2 = async (dir) => {
+    for (const name2 of await (0, import_promises15.readdir)(dir)) {
+      const p2 = import_node_path24.default.join(dir, name2);
+      const st2 = await (0, import_promises15.lstat)(p2);
+      if (st2.isDirectory()) await walk2(p2);
+      else if (st2.isFile() && st2.size >= 64) {
+        const needs = await elfVersionNeeds(p2);
+        if (needs) found.push({ file: import_node_path24.default.relative(root, p2), needs });
+      }
+    }
+  };
+  await walk2(root);
+  return floorOf(found);
+}
+
+// src/sources/libc.ts
+var GlibcTooOldError = class extends Error {
+};
+async function installForLibc(run2, requested, install) {
+  if (requested === "static")
+    return { result: await install("static"), choice: { libc: "static", reason: "requested" } };
+  const host = await glibcVersion(run2);
+  const first = requested === "auto" ? libcFor(host) : { libc: "glibc", reason: "requested" };
+  if (first.libc === "static") {
+    info(`libc: auto -> static (${first.reason})`);
+    return { result: await install("static"), choice: first };
+  }
+  const result = await install("glibc");
+  const fit = glibcFits(await glibcFloor(result.root), host);
+  if (fit.unknown) warning(`The glibc build: ${fit.unknown}. If podman does not start, use libc: static.`);
+  if (fit.ok) {
+    if (requested === "auto") info(`libc: auto -> glibc (${fit.reason})`);
+    return { result, choice: { libc: "glibc", reason: fit.reason } };
+  }
+  if (requested === "glibc")
+    throw new GlibcTooOldError(
+      `libc: glibc cannot run on this host: ${fit.reason}. Use libc: static (runs anywhere) or libc: auto.`
+    );
+  info(`libc: auto -> static (the glibc build cannot run here: ${fit.reason})`);
+  return { result: await install("static"), choice: { libc: "static", reason: `glibc build: ${fit.reason}` } };
+}
+
+// src/sources/system.ts
+var import_node_path25 = __toESM(require("node:path"), 1);
 var SystemPodmanError = class extends Error {
 };
 async function findSystemPodman(run2, env, fs11 = realHostFs()) {
   const dirs = pathDirs(env.PATH);
   for (const dir of dirs) {
-    const p2 = import_node_path24.default.join(dir, "podman");
+    const p2 = import_node_path25.default.join(dir, "podman");
     const st2 = await fs11.stat(p2);
     if (st2?.kind !== "file" || !await fs11.access(p2, "x")) continue;
     const r = await run2(p2, ["--version"], { env, timeoutMs: 3e4 });
@@ -106025,7 +106211,7 @@ async function findSystemPodman(run2, env, fs11 = realHostFs()) {
   );
 }
 function systemInstalled(p2) {
-  const bin = import_node_path24.default.dirname(p2.path);
+  const bin = import_node_path25.default.dirname(p2.path);
   return { root: bin, bin, podman: p2.path, helperDirs: [] };
 }
 
@@ -106039,11 +106225,9 @@ async function installSource(s3) {
 }
 async function pigfoot(s3) {
   const { inputs, ctx, deps } = s3;
-  const libc = inputs.libc === "auto" ? await detectLibc(deps.run) : { libc: inputs.libc, reason: "requested" };
-  if (inputs.libc === "auto") info(`libc: ${libc.libc} (${libc.reason})`);
   const base = {
     ...inputs,
-    libc: libc.libc,
+    libc: "static",
     arch: ctx.arch,
     temp: ctx.temp,
     trustedRoot: s3.trustedRoot,
@@ -106053,19 +106237,20 @@ async function pigfoot(s3) {
   };
   const { variant, spec } = await chooseVariant2(s3, base);
   const cacheSaves = [];
-  const install = async (v2, sp = spec) => {
-    const r = await installPigfoot(s3.http, deps.tc, { ...base, variant: v2, spec: sp });
-    if (r.cacheSave) cacheSaves.push(r.cacheSave);
-    return r;
+  const install = (v2, libc, sp = spec) => installPigfoot(s3.http, deps.tc, { ...base, libc, variant: v2, spec: sp });
+  const { result, choice } = await installForLibc(deps.run, inputs.libc, (libc) => install(variant, libc));
+  if (result.cacheSave) cacheSaves.push(result.cacheSave);
+  const installFull = async () => {
+    const full = await install("full", choice.libc, parseVersionSpec(result.version));
+    if (full.cacheSave) cacheSaves.push(full.cacheSave);
+    return full.root;
   };
-  const result = await install(variant);
-  const installFull = async () => (await install("full", parseVersionSpec(result.version))).root;
   const installed = resolveLayout(result.root, LAYOUTS[variant]);
   return {
     result,
     installed,
     variant,
-    libc: libc.libc,
+    libc: choice.libc,
     gateVariant: variant,
     installFull,
     exportPath: true,
@@ -106127,12 +106312,12 @@ function originOf2(file, i2, completed) {
 }
 function component(i2, name2, infoPath, infoVersion) {
   const piece = i2.pieces?.find((p2) => p2.piece === name2);
-  const path29 = infoPath ?? piece?.found.path;
+  const path30 = infoPath ?? piece?.found.path;
   const parsed = infoVersion ? name2 === "crun" ? parseCrun(infoVersion).version : parsePasta(infoVersion).version : void 0;
   const raw = piece?.found.version ?? parsed;
   const version3 = raw && name2 === "pasta" ? pastaLabel(raw) : raw;
   const completed = piece?.action === "completed" && (!infoPath || infoPath === piece.found.path);
-  return { ...version3 && { version: version3 }, ...path29 && { path: path29 }, origin: originOf2(path29, i2, completed) };
+  return { ...version3 && { version: version3 }, ...path30 && { path: path30 }, origin: originOf2(path30, i2, completed) };
 }
 function buildIdentity(i2, os13) {
   const optional = { repository: i2.repository, variant: i2.variant, libc: i2.libc, os: os13 };
@@ -106161,9 +106346,9 @@ async function smokeIdentity(i2, fs11 = realHostFs()) {
 // src/ports/http.ts
 var import_node_crypto9 = require("node:crypto");
 var import_node_fs12 = require("node:fs");
-var import_promises14 = require("node:fs/promises");
+var import_promises16 = require("node:fs/promises");
 var import_node_stream7 = require("node:stream");
-var import_promises15 = require("node:stream/promises");
+var import_promises17 = require("node:stream/promises");
 
 // src/ports/transport.ts
 var import_node_http2 = __toESM(require("node:http"), 1);
@@ -106334,7 +106519,7 @@ function createHttp(opts = {}) {
     },
     async download(url2, dest, extra = {}) {
       return withRetries(`download of ${redact(url2)}`, async (signal) => {
-        await (0, import_promises14.rm)(dest, { force: true });
+        await (0, import_promises16.rm)(dest, { force: true });
         const res = await send(url2, { accept: "application/octet-stream", ...extra }, signal);
         if (res.status !== 200) throw statusError(res);
         return streamToFile(res, dest, stallMs);
@@ -106361,7 +106546,7 @@ async function streamToFile(res, dest, stallMs) {
   arm();
   const expected = Number(res.headers.get("content-length"));
   try {
-    await (0, import_promises15.pipeline)(res.body, meter, (0, import_node_fs12.createWriteStream)(dest, { flags: "wx" }));
+    await (0, import_promises17.pipeline)(res.body, meter, (0, import_node_fs12.createWriteStream)(dest, { flags: "wx" }));
   } catch (err2) {
     if (err2 instanceof Error && err2.message === "aborted")
       throw new HttpError(`connection closed after ${bytes}${expected > 0 ? ` of ${expected}` : ""} bytes`);
@@ -106384,8 +106569,8 @@ function redact(url2) {
 }
 
 // src/install/dropin.ts
-var import_promises16 = require("node:fs/promises");
-var import_node_path25 = __toESM(require("node:path"), 1);
+var import_promises18 = require("node:fs/promises");
+var import_node_path26 = __toESM(require("node:path"), 1);
 var DROPIN_NAME = "99-setup-static-podman.conf";
 var q2 = (s3) => JSON.stringify(s3);
 var list = (xs2) => `[${xs2.map(q2).join(", ")}]`;
@@ -106405,27 +106590,27 @@ function buildDropin(w2) {
 `;
 }
 function dropinDir(env, home) {
-  const base = env.XDG_CONFIG_HOME || import_node_path25.default.join(home, ".config");
-  return import_node_path25.default.join(base, "containers", "containers.conf.d");
+  const base = env.XDG_CONFIG_HOME || import_node_path26.default.join(home, ".config");
+  return import_node_path26.default.join(base, "containers", "containers.conf.d");
 }
 async function writeDropin(dir, text2) {
-  await (0, import_promises16.mkdir)(dir, { recursive: true });
-  const file = import_node_path25.default.join(dir, DROPIN_NAME);
-  await (0, import_promises16.writeFile)(`${file}.tmp`, text2, { mode: 420 });
-  await (0, import_promises16.rename)(`${file}.tmp`, file);
+  await (0, import_promises18.mkdir)(dir, { recursive: true });
+  const file = import_node_path26.default.join(dir, DROPIN_NAME);
+  await (0, import_promises18.writeFile)(`${file}.tmp`, text2, { mode: 420 });
+  await (0, import_promises18.rename)(`${file}.tmp`, file);
   return file;
 }
 
 // src/install/wire.ts
-var import_promises17 = require("node:fs/promises");
-var import_node_path26 = __toESM(require("node:path"), 1);
+var import_promises19 = require("node:fs/promises");
+var import_node_path27 = __toESM(require("node:path"), 1);
 var SYSTEM_BIN_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 async function setuidShadows(dir, systemDirs = SYSTEM_BIN_DIRS) {
-  const names = await (0, import_promises17.readdir)(dir).catch(() => []);
+  const names = await (0, import_promises19.readdir)(dir).catch(() => []);
   const out = [];
   for (const name2 of names) {
     for (const sys of systemDirs) {
-      const st2 = await (0, import_promises17.stat)(import_node_path26.default.join(sys, name2)).catch(() => void 0);
+      const st2 = await (0, import_promises19.stat)(import_node_path27.default.join(sys, name2)).catch(() => void 0);
       if (st2 && st2.mode & 2048) {
         out.push(name2);
         break;
@@ -106437,16 +106622,16 @@ async function setuidShadows(dir, systemDirs = SYSTEM_BIN_DIRS) {
 async function pathDir(binDir, temp) {
   const hidden = await setuidShadows(binDir);
   if (hidden.length === 0) return { dir: binDir, hidden };
-  const shim = import_node_path26.default.join(temp, "setup-static-podman", "bin");
-  await (0, import_promises17.rm)(shim, { recursive: true, force: true });
-  await (0, import_promises17.mkdir)(shim, { recursive: true });
-  for (const name2 of await (0, import_promises17.readdir)(binDir)) {
-    if (!hidden.includes(name2)) await (0, import_promises17.symlink)(import_node_path26.default.join(binDir, name2), import_node_path26.default.join(shim, name2));
+  const shim = import_node_path27.default.join(temp, "setup-static-podman", "bin");
+  await (0, import_promises19.rm)(shim, { recursive: true, force: true });
+  await (0, import_promises19.mkdir)(shim, { recursive: true });
+  for (const name2 of await (0, import_promises19.readdir)(binDir)) {
+    if (!hidden.includes(name2)) await (0, import_promises19.symlink)(import_node_path27.default.join(binDir, name2), import_node_path27.default.join(shim, name2));
   }
   return { dir: shim, hidden };
 }
 async function wireUp(binDir, wiring, env, home, temp, exported = true) {
-  await (0, import_promises17.access)(import_node_path26.default.join(binDir, "podman"), import_promises17.constants.X_OK);
+  await (0, import_promises19.access)(import_node_path27.default.join(binDir, "podman"), import_promises19.constants.X_OK);
   const { dir, hidden } = exported ? await pathDir(binDir, temp) : { dir: binDir, hidden: [] };
   const dropinText = buildDropin(wiring);
   const dropin = await writeDropin(dropinDir(env, home), dropinText);
@@ -106512,7 +106697,7 @@ function components(o) {
 
 // src/smoke/index.ts
 var import_node_crypto14 = require("node:crypto");
-var import_promises19 = require("node:fs/promises");
+var import_promises21 = require("node:fs/promises");
 var import_node_os5 = require("node:os");
 
 // src/smoke/probe.ts
@@ -106671,11 +106856,11 @@ function isFullyQualified(image) {
 }
 
 // src/smoke/plan.ts
-var import_semver10 = __toESM(require_semver2(), 1);
+var import_semver11 = __toESM(require_semver2(), 1);
 
 // src/smoke/facts.ts
 var import_node_net = require("node:net");
-var import_semver8 = __toESM(require_semver2(), 1);
+var import_semver9 = __toESM(require_semver2(), 1);
 var nonLo = (f2) => f2.interfaces.filter((i2) => i2.name !== "lo");
 var v4 = (i2) => (i2?.addrs ?? []).filter((a) => (0, import_node_net.isIPv4)(a.split("/")[0])).sort();
 function detectKind(ctr2, host) {
@@ -106698,7 +106883,7 @@ function expectedDefault(info3, podmanVersion, defaultNetwork3) {
   if (info3.rootlessNetworkCmd === "pasta" || info3.rootlessNetworkCmd === "slirp4netns") {
     return { kind: info3.rootlessNetworkCmd, why: `podman info rootlessNetworkCmd` };
   }
-  const five = import_semver8.default.gte(import_semver8.default.coerce(podmanVersion) ?? "0.0.0", "5.0.0");
+  const five = import_semver9.default.gte(import_semver9.default.coerce(podmanVersion) ?? "0.0.0", "5.0.0");
   return { kind: five ? "pasta" : "slirp4netns", why: `podman ${podmanVersion} default` };
 }
 var DOC_RANGES = [/^192\.0\.2\./, /^198\.51\.100\./, /^203\.0\.113\./];
@@ -106731,7 +106916,7 @@ function internet6(host, four) {
   }
   return { ok: true, reason: `IPv6 default route via ${gw.via}, address ${global2[0]}` };
 }
-var atLeast = (v2, min) => import_semver8.default.gte(import_semver8.default.coerce(v2) ?? "0.0.0", min);
+var atLeast = (v2, min) => import_semver9.default.gte(import_semver9.default.coerce(v2) ?? "0.0.0", min);
 var yes = (reason) => ({ ok: true, reason });
 var no2 = (reason) => ({ ok: false, reason });
 function pastaReach(info3, podman) {
@@ -106763,8 +106948,8 @@ function payload(seed, size) {
 }
 var sha2562 = (b2) => (0, import_node_crypto10.createHash)("sha256").update(b2).digest("hex");
 var blobPath = (seed, size) => `/blob/${encodeURIComponent(seed)}/${size}`;
-function parseBlobPath(path29) {
-  const m2 = /^\/blob\/([^/]+)\/(\d+)$/.exec(path29);
+function parseBlobPath(path30) {
+  const m2 = /^\/blob\/([^/]+)\/(\d+)$/.exec(path30);
   const size = m2 ? Number(m2[2]) : NaN;
   return m2 && size <= 256 * 1024 * 1024 ? { seed: decodeURIComponent(m2[1]), size } : void 0;
 }
@@ -107152,7 +107337,7 @@ var INTERNET_CHECKS = [
 
 // src/smoke/checks.ts
 var import_node_crypto13 = require("node:crypto");
-var import_semver9 = __toESM(require_semver2(), 1);
+var import_semver10 = __toESM(require_semver2(), 1);
 
 // src/smoke/check.ts
 var EVERY_JOB = "every podman job uses it";
@@ -107337,7 +107522,7 @@ async function hostsEntry(ctx) {
   const addr = entry.addr;
   if (/^127\.|^::1$/.test(addr)) fail(`host.containers.internal is ${addr}: that is the container itself`, { addr });
   const pasta = pastaDate(ctx.caps.pastaVersion ?? "");
-  const mapped = ctx.caps.defaultKind.kind === "pasta" && import_semver9.default.gte(ctx.caps.podman, "5.3.0") && !!pasta && import_semver9.default.gte(pasta, "2024.8.21");
+  const mapped = ctx.caps.defaultKind.kind === "pasta" && import_semver10.default.gte(ctx.caps.podman, "5.3.0") && !!pasta && import_semver10.default.gte(pasta, "2024.8.21");
   if (mapped && addr !== "169.254.1.2")
     fail(`host.containers.internal is ${addr}, expected 169.254.1.2 (podman >= 5.3 with passt ${pasta})`, { addr });
   return {
@@ -107545,7 +107730,7 @@ function unknownCheckIds(select) {
   return typeof select === "string" ? [] : select.filter((id) => !SMOKE_CHECK_IDS.includes(id));
 }
 function capabilities(i2) {
-  const podman = import_semver10.default.coerce(i2.podmanVersion)?.version ?? "0.0.0";
+  const podman = import_semver11.default.coerce(i2.podmanVersion)?.version ?? "0.0.0";
   const four = i2.internet === "skip" ? { ok: false, reason: "no internet: not tried (internet checks turned off by the caller)" } : internet4(i2.hostFacts);
   return {
     podman,
@@ -107559,7 +107744,7 @@ function capabilities(i2) {
   };
 }
 function unmet2(needs, caps) {
-  if (needs.podman && !import_semver10.default.satisfies(caps.podman, needs.podman))
+  if (needs.podman && !import_semver11.default.satisfies(caps.podman, needs.podman))
     return `needs podman ${needs.podman} (have ${caps.podman})`;
   const wanted = [
     [needs.pasta, caps.pasta],
@@ -107651,27 +107836,27 @@ function smokeFailureDetails(report) {
 }
 
 // src/smoke/workspace.ts
-var import_promises18 = require("node:fs/promises");
-var import_node_path27 = require("node:path");
+var import_promises20 = require("node:fs/promises");
+var import_node_path28 = require("node:path");
 async function makeWorkspace(base) {
-  const dir = await (0, import_promises18.mkdtemp)((0, import_node_path27.join)(base, "ssp-smoke-"));
+  const dir = await (0, import_promises20.mkdtemp)((0, import_node_path28.join)(base, "ssp-smoke-"));
   return {
     dir,
     async rootfs(name2) {
-      const root = (0, import_node_path27.join)(dir, `rootfs-${name2}`);
+      const root = (0, import_node_path28.join)(dir, `rootfs-${name2}`);
       await Promise.all(
-        ["usr", "etc", "proc", "sys", "dev", "tmp"].map((d) => (0, import_promises18.mkdir)((0, import_node_path27.join)(root, d), { recursive: true }))
+        ["usr", "etc", "proc", "sys", "dev", "tmp"].map((d) => (0, import_promises20.mkdir)((0, import_node_path28.join)(root, d), { recursive: true }))
       );
-      await Promise.all(["bin", "lib", "lib64", "sbin"].map((d) => (0, import_promises18.symlink)(`usr/${d}`, (0, import_node_path27.join)(root, d))));
+      await Promise.all(["bin", "lib", "lib64", "sbin"].map((d) => (0, import_promises20.symlink)(`usr/${d}`, (0, import_node_path28.join)(root, d))));
       return root;
     },
     async write(rel, content) {
-      const file = (0, import_node_path27.join)(dir, rel);
-      await (0, import_promises18.mkdir)((0, import_node_path27.join)(file, ".."), { recursive: true });
-      await (0, import_promises18.writeFile)(file, content, { mode: 420 });
+      const file = (0, import_node_path28.join)(dir, rel);
+      await (0, import_promises20.mkdir)((0, import_node_path28.join)(file, ".."), { recursive: true });
+      await (0, import_promises20.writeFile)(file, content, { mode: 420 });
       return file;
     },
-    remove: () => (0, import_promises18.rm)(dir, { recursive: true, force: true })
+    remove: () => (0, import_promises20.rm)(dir, { recursive: true, force: true })
   };
 }
 
@@ -107754,7 +107939,7 @@ async function runSmokeSuite(run2, opts) {
     checksMs: checks.reduce((n, c) => n + c.durationMs, 0),
     checks
   };
-  await (0, import_promises19.writeFile)(opts.reportPath, `${JSON.stringify(report, null, 2)}
+  await (0, import_promises21.writeFile)(opts.reportPath, `${JSON.stringify(report, null, 2)}
 `).catch((err2) => {
     throw new SmokeSetupError(`Could not write the smoke report to ${opts.reportPath}: ${errorText(err2)}`);
   });
@@ -107762,8 +107947,8 @@ async function runSmokeSuite(run2, opts) {
 }
 
 // src/smoke/step.ts
-var import_promises20 = require("node:fs/promises");
-var import_node_path28 = require("node:path");
+var import_promises22 = require("node:fs/promises");
+var import_node_path29 = require("node:path");
 var REPORT_FILE = "setup-static-podman-smoke.json";
 var ICON2 = { passed: "\u2705", failed: "\u274C", skipped: "\u23ED\uFE0F" };
 function logLine(c) {
@@ -107777,7 +107962,7 @@ async function runSmokeStep(run2, p2, inputs, temp, summary2, identity) {
     setOutput(Outputs.SmokeResult, "skipped");
     return void 0;
   }
-  const reportPath = (0, import_node_path28.join)(temp, REPORT_FILE);
+  const reportPath = (0, import_node_path29.join)(temp, REPORT_FILE);
   const suite = await group("Network smoke tests", async () => {
     const r = await runSmokeSuite(run2, {
       ...p2,
@@ -107792,7 +107977,7 @@ async function runSmokeStep(run2, p2, inputs, temp, summary2, identity) {
     return r;
   });
   const report = withIdentity(suite, identity);
-  if (identity) await (0, import_promises20.writeFile)(reportPath, `${JSON.stringify(report, null, 2)}
+  if (identity) await (0, import_promises22.writeFile)(reportPath, `${JSON.stringify(report, null, 2)}
 `);
   info(smokeHeadline(report));
   setOutput(Outputs.SmokeResult, report.result);
@@ -107917,7 +108102,7 @@ async function wireAndGate(deps, inputs, ctx, env, inst, state3) {
     await rewire(wired.dropin, gate.wiring);
     return { wired, gate };
   } catch (err2) {
-    await (0, import_promises21.rm)(wired.dropin, { force: true });
+    await (0, import_promises23.rm)(wired.dropin, { force: true });
     throw err2;
   }
 }
@@ -107939,11 +108124,11 @@ function identityInput(inputs, ctx, inst, info3, pieces) {
 }
 var sourceLabel = (i2) => i2.source === "system" ? "the runner's own podman" : `${i2.owner}/${i2.repo}`;
 async function rewire(dropin, wiring) {
-  await writeDropin(import_node_path29.default.dirname(dropin), buildDropin(wiring));
+  await writeDropin(import_node_path30.default.dirname(dropin), buildDropin(wiring));
 }
 async function readTrustedRoot(file) {
   try {
-    return JSON.parse(await (0, import_promises21.readFile)(file, "utf8"));
+    return JSON.parse(await (0, import_promises23.readFile)(file, "utf8"));
   } catch (err2) {
     throw new InputError("trusted-root", file, `a readable trusted_root.json (${errorText(err2)})`);
   }
