@@ -21,10 +21,18 @@ describe('proxyFor', () => {
     ['https://notgithub.com/x', { NO_PROXY: 'github.com' }, 'http://proxy.test:3128/'],
     ['http://127.0.0.1:8080/x', { NO_PROXY: '127.0.0.1:8080' }, undefined],
     ['http://127.0.0.1:9090/x', { NO_PROXY: '127.0.0.1:8080' }, 'http://proxy.test:8080/'],
+    ['https://github.com/x', { NO_PROXY: '*.github.com' }, undefined],
+    ['http://[::1]:8080/x', { NO_PROXY: '::1' }, undefined],
+    ['https://api.github.com/x', { HTTPS_PROXY: 'proxy.test:3128' }, 'http://proxy.test:3128/'],
   ])('%s with %j', (url, extra, want) => {
     expect(proxyFor(new URL(url), { ...env, ...extra })?.href).toBe(want)
   })
   it('no proxy variables, no proxy', () => expect(proxyFor(new URL('https://x.test'), {})).toBeUndefined())
+  it('leaves the process environment as it was', () => {
+    const before = process.env
+    proxyFor(new URL('https://x.test'), env)
+    expect(process.env).toBe(before)
+  })
 })
 
 describe('requests through a proxy', () => {
@@ -50,6 +58,12 @@ describe('requests through a proxy', () => {
     proxy.on('connection', (s) => sockets.add(s))
     proxy.on('connect', (req, client: Socket) => {
       seen.push({ line: `CONNECT ${req.url}`, auth: req.headers['proxy-authorization'] })
+      if (!req.headers['proxy-authorization']) {
+        client.end(
+          'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\nContent-Length: 0\r\n\r\n',
+        )
+        return
+      }
       const upstream = net.connect((tlsServer.address() as AddressInfo).port, '127.0.0.1', () => {
         client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
         upstream.pipe(client).pipe(upstream)
@@ -91,6 +105,15 @@ describe('requests through a proxy', () => {
     expect(String(err)).toMatch(/certificate|self.signed|unable to (get|verify)/i)
     expect(seen[0]).toEqual({ line: 'CONNECT example.test:443', auth: expect.stringMatching(/^Basic /) })
     expect(seen.some((s) => s.line.startsWith('GET'))).toBe(false)
+  })
+
+  it('https: a refused CONNECT ends in the proxy status, and nothing more reaches the proxy', async () => {
+    process.env.HTTPS_PROXY = proxyUrl.replace('user:p%40ss@', '')
+    const err = await createHttp({ deadlineMs: 3000, token: 'tok', tokenOrigins: ['https://example.test'] })
+      .getJson('https://example.test/api')
+      .catch((e: unknown) => e)
+    expect(String(err)).toMatch(/HTTP 407/)
+    expect(seen).toEqual([{ line: 'CONNECT example.test:443', auth: undefined }])
   })
 
   it('NO_PROXY hosts are reached directly', async () => {

@@ -1,11 +1,16 @@
 // One GET over node's own http/https. Not fetch: an ESM dependency of @actions/http-client
 // bundles undici 6 and installs it as the process-wide fetch dispatcher, and that undici
 // dies on an assertion (not an error) when a paused body's connection closes early.
-// Self-hosted runners behind a proxy: HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as curl reads them.
+// Self-hosted runners behind a proxy: HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as curl reads them,
+// picked by proxy-from-env; https goes through https-proxy-agent's CONNECT tunnel (the proxy
+// sees host:port, never the path or the token), http to the proxy with the absolute URL.
 import type { IncomingMessage, RequestOptions } from 'node:http'
 import http from 'node:http'
 import https from 'node:https'
-import tls from 'node:tls'
+import { isIPv6 } from 'node:net'
+import { HttpProxyAgent } from 'http-proxy-agent'
+import { HttpsProxyAgent } from 'https-proxy-agent'
+import { getProxyForUrl } from 'proxy-from-env'
 
 export interface Reply {
   status: number
@@ -23,87 +28,66 @@ function toHeaders(raw: IncomingMessage['headers']): Headers {
   return h
 }
 
-/** The proxy for `url`, if the environment names one and NO_PROXY does not exempt the host. */
-export function proxyFor(url: URL, env: NodeJS.ProcessEnv = process.env): URL | undefined {
-  const raw = url.protocol === 'https:' ? (env.https_proxy ?? env.HTTPS_PROXY) : (env.http_proxy ?? env.HTTP_PROXY)
-  if (!raw) return undefined
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase()
-  for (const entry of (env.no_proxy ?? env.NO_PROXY ?? '').split(',').map((e) => e.trim().toLowerCase())) {
-    if (!entry) continue
-    const [name, port] = entry.split(':')
-    if (name === '*') return undefined
-    const bare = name.replace(/^\*?\./, '')
-    if (
-      (host === bare || host.endsWith(`.${bare}`)) &&
-      (!port || port === (url.port || (url.protocol === 'https:' ? '443' : '80')))
-    )
-      return undefined
+/**
+ * curl's reading of the variables in proxy-from-env's dialect, where they differ: curl lets a
+ * NO_PROXY name exempt its subdomains too (proxy-from-env wants a leading dot for that) and any
+ * `*` entry exempt everything, and takes a proxy without a scheme as http:// (proxy-from-env
+ * would take the request's scheme, and speak TLS to a plain proxy).
+ */
+function curlReading(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const pick = (name: string) => env[name] || env[name.toUpperCase()] || ''
+  const scheme = (p: string) => (p && !p.includes('://') ? `http://${p}` : p)
+  const entries = pick('no_proxy')
+    .split(/[,\s]+/)
+    .filter(Boolean)
+  const noProxy = entries.includes('*')
+    ? '*'
+    : entries
+        .map((e) => e.replace(/^\*?\./, ''))
+        .map((e) => (isIPv6(e) ? `[${e}]` : e))
+        .flatMap((e) => [e, `.${e}`])
+        .join(',')
+  return {
+    no_proxy: noProxy,
+    http_proxy: scheme(pick('http_proxy')),
+    https_proxy: scheme(pick('https_proxy')),
+    all_proxy: scheme(pick('all_proxy')),
   }
-  return new URL(raw.includes('://') ? raw : `http://${raw}`)
 }
 
-const proxyAuth = (p: URL): Record<string, string> =>
-  p.username
-    ? {
-        'proxy-authorization': `Basic ${Buffer.from(`${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`).toString('base64')}`,
-      }
-    : {}
-
-/** https through a CONNECT tunnel: the proxy sees the host name, never the request or token. */
-function tunnel(proxy: URL, url: URL, signal: AbortSignal): Promise<tls.TLSSocket> {
-  const authority = `${url.hostname}:${url.port || 443}`
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: proxy.hostname,
-      port: proxy.port || 80,
-      method: 'CONNECT',
-      path: authority,
-      headers: { host: authority, ...proxyAuth(proxy) },
-      signal,
-    })
-    req.on('connect', (res, socket) => {
-      if (res.statusCode !== 200) {
-        socket.destroy()
-        reject(new Error(`proxy ${proxy.host} refused CONNECT ${authority}: HTTP ${res.statusCode}`))
-        return
-      }
-      resolve(tls.connect({ socket, servername: url.hostname }))
-    })
-    req.on('error', reject)
-    req.end()
-  })
+/** The proxy for `url`, if the environment names one and NO_PROXY does not exempt the host. */
+export function proxyFor(url: URL, env: NodeJS.ProcessEnv = process.env): URL | undefined {
+  // proxy-from-env reads process.env and takes no other: it gets curl's reading of `env` for
+  // this one synchronous call (nothing else can run, or spawn a child, before it is put back).
+  const saved = process.env
+  process.env = curlReading(env)
+  try {
+    const raw = getProxyForUrl(url)
+    return raw ? new URL(raw) : undefined
+  } finally {
+    process.env = saved
+  }
 }
 
 export async function get(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<Reply> {
   const target = new URL(url)
   const proxy = proxyFor(target)
-  let options: RequestOptions = { headers, signal }
-  let client: typeof http | typeof https = target.protocol === 'https:' ? https : http
-  if (proxy && target.protocol === 'https:') {
-    const socket = await tunnel(proxy, target, signal)
-    // No agent: with createConnection alone, node uses the tunnel socket for this request.
-    options = { ...options, createConnection: () => socket }
-  } else if (proxy) {
-    // plain http through a proxy: the absolute URL as the request target
-    client = http
-    options = {
-      ...options,
-      host: proxy.hostname,
-      port: proxy.port || 80,
-      path: target.href,
-      headers: { ...headers, host: target.host, ...proxyAuth(proxy) },
-    }
-  }
+  const client = target.protocol === 'https:' ? https : http
+  // One agent per request, no keep-alive; the signal also ends a connection to the proxy
+  // that is still waiting for its answer to CONNECT.
+  const options: RequestOptions = { headers, signal }
+  if (proxy)
+    options.agent =
+      target.protocol === 'https:' ? new HttpsProxyAgent(proxy, { signal }) : new HttpProxyAgent(proxy, { signal })
   return new Promise((resolve, reject) => {
-    const onReply = (res: IncomingMessage) =>
+    const req = client.get(target, options, (res) =>
       resolve({
         status: res.statusCode ?? 0,
         statusText: res.statusMessage ?? '',
         headers: toHeaders(res.headers),
         body: res,
-      })
-    const req =
-      proxy && target.protocol !== 'https:' ? client.get(options, onReply) : client.get(target, options, onReply)
+      }),
+    )
     req.on('error', reject)
   })
 }
