@@ -6,13 +6,13 @@ import { X509Certificate } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { run } from '../../src/ports/exec.js'
 import { blobPath, MiB, parseBlobPath, payload } from '../../src/smoke/payload.js'
 import { type GetResult, PROBE_SCRIPT, type ProbeRequest } from '../../src/smoke/probe.js'
 import { jsonLine } from '../../src/smoke/runner.js'
 import { freePort, hostFetch, startHostServer } from '../../src/smoke/servers.js'
-import { makeTestPki } from '../../src/smoke/x509.js'
+import { makeTestPki, type TestPki } from '../../src/smoke/x509.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'smoke-probe-'))
 const children: ChildProcess[] = []
@@ -101,7 +101,10 @@ describe('probe script under real Node', () => {
 })
 
 describe('throwaway CA', () => {
-  const pki = makeTestPki(['ssp-tls.test', '127.0.0.1', '10.0.2.2'])
+  let pki: TestPki
+  beforeAll(async () => {
+    pki = await makeTestPki(['ssp-tls.test', '127.0.0.1', '10.0.2.2'])
+  })
 
   it('builds a CA and a server certificate that X.509 parsers accept', () => {
     const ca = new X509Certificate(pki.caPem)
@@ -115,15 +118,15 @@ describe('throwaway CA', () => {
     expect(leaf.checkIP('10.0.2.2')).toBe('10.0.2.2')
   })
 
-  it('every certificate is valid DER (random serials once made one in ~150 unparseable)', () => {
+  it('every certificate is valid DER (random serials once made one in ~150 unparseable)', async () => {
     for (let i = 0; i < 600; i++) {
-      const p = makeTestPki(['127.0.0.1'])
+      const p = await makeTestPki(['127.0.0.1'])
       expect(new X509Certificate(p.certPem).verify(new X509Certificate(p.caPem).publicKey)).toBe(true)
     }
-  })
+  }, 120_000) // ~30 ms of JavaScript ASN.1 per pair, and the machine may be busy
 
   it('the probe trusts the server only with that CA and only for its names', async () => {
-    const get = async (cert: typeof pki, caPem: string) => {
+    const get = async (cert: TestPki, caPem: string) => {
       const srv = await startHostServer({ key: cert.keyPem, cert: cert.certPem })
       const ca = join(dir, `ca-${srv.port}.pem`)
       writeFileSync(ca, caPem)
@@ -141,8 +144,10 @@ describe('throwaway CA', () => {
       }
     }
     expect(await get(pki, pki.caPem)).toMatchObject({ ok: true, requests: 8 })
-    expect((await get(pki, makeTestPki(['127.0.0.1']).caPem)).failures[0]).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE')
-    const dnsOnly = makeTestPki(['ssp-tls.test'])
+    expect((await get(pki, (await makeTestPki(['127.0.0.1'])).caPem)).failures[0]).toBe(
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    )
+    const dnsOnly = await makeTestPki(['ssp-tls.test'])
     expect((await get(dnsOnly, dnsOnly.caPem)).failures[0]).toBe('ERR_TLS_CERT_ALTNAME_INVALID')
   })
 })

@@ -44,7 +44,7 @@ describe('requests through a proxy', () => {
   const saved = { ...process.env }
 
   beforeAll(async () => {
-    const pki = makeTestPki(['example.test'])
+    const pki = await makeTestPki(['example.test'])
     tlsServer = tls.createServer({ key: pki.keyPem, cert: pki.certPem }, (s) => s.end())
     tlsServer.on('tlsClientError', () => undefined)
     tlsServer.on('secureConnection', (s) =>
