@@ -3,6 +3,7 @@
 //   node OUT.cjs [ids|auto|all] [report.json]         (as the unprivileged user; PODMAN=path,
 //   SMOKE_IMAGE, SMOKE_TIMEOUT, SMOKE_CONCURRENCY, SMOKE_DEFAULT_NETWORK)
 import { build } from 'esbuild'
+import { probeScript } from './esbuild-options.mjs'
 
 const ENTRY = `
 import { run } from './src/ports/exec.js'
@@ -41,4 +42,5 @@ await build({
   target: 'node24',
   format: 'cjs',
   logLevel: 'warning',
+  define: { __PROBE_SCRIPT__: JSON.stringify(probeScript()) },
 })

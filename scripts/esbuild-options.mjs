@@ -1,5 +1,31 @@
 // One set of esbuild options for every bundle: CommonJS for the runner's node24, with
-// import.meta.url (read by some ESM dependencies) defined from the bundle's own path.
+// import.meta.url (read by some ESM dependencies) defined from the bundle's own path, and the
+// smoke probe's program defined as the string __PROBE_SCRIPT__ (src/smoke/probe.ts).
+import { buildSync } from 'esbuild'
+
+let probe
+
+/**
+ * src/smoke/probe-script.ts bundled on its own into the text a container runs with `node -e`:
+ * node >= 18 (a user's smoke-image may carry an older node than the action's), no comments
+ * or whitespace (it travels in argv), names kept for readable errors.
+ */
+export function probeScript() {
+  probe ??= buildSync({
+    entryPoints: [new URL('../src/smoke/probe-script.ts', import.meta.url).pathname],
+    bundle: true,
+    write: false,
+    platform: 'node',
+    target: 'node18',
+    format: 'cjs',
+    legalComments: 'none',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    logLevel: 'warning',
+  }).outputFiles[0].text
+  return probe
+}
+
 export const bundleOptions = (entry, outfile) => ({
   entryPoints: [entry],
   outfile,
@@ -10,5 +36,5 @@ export const bundleOptions = (entry, outfile) => ({
   legalComments: 'none',
   logLevel: 'warning',
   banner: { js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
-  define: { 'import.meta.url': '__bundle_url' },
+  define: { 'import.meta.url': '__bundle_url', __PROBE_SCRIPT__: JSON.stringify(probeScript()) },
 })
