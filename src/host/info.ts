@@ -23,6 +23,35 @@ export interface PodmanInfo {
   cgroupVersion?: string
   cgroupManager?: string
   rootless?: boolean
+  store?: StoreInfo
+}
+
+/** Where podman keeps images and containers, and with which driver. */
+export interface StoreInfo {
+  driver?: string
+  /** overlay.mount_program (fuse-overlayfs): absent for native overlay */
+  mountProgram?: string
+  /** the storage.conf podman read for this user (may not exist) */
+  configFile?: string
+  graphRoot?: string
+}
+
+interface RawStore {
+  graphDriverName?: string
+  graphOptions?: Record<string, unknown>
+  configFile?: string
+  graphRoot?: string
+}
+
+function store(s: RawStore | undefined): StoreInfo | undefined {
+  if (!s) return undefined
+  const mp = s.graphOptions?.['overlay.mount_program'] as { Executable?: string } | string | undefined
+  return {
+    driver: s.graphDriverName,
+    mountProgram: typeof mp === 'string' ? mp : mp?.Executable,
+    configFile: s.configFile,
+    graphRoot: s.graphRoot,
+  }
 }
 
 interface RawTool {
@@ -40,7 +69,11 @@ const tool = (t: RawTool | undefined): ToolInfo => ({
 })
 
 export function parseInfo(json: string): PodmanInfo {
-  const doc = JSON.parse(json) as { host?: Record<string, unknown>; version?: { Version?: string } }
+  const doc = JSON.parse(json) as {
+    host?: Record<string, unknown>
+    version?: { Version?: string }
+    store?: RawStore
+  }
   const h = (doc.host ?? {}) as Record<string, RawTool | string | boolean | undefined> & {
     security?: { rootless?: boolean }
   }
@@ -59,6 +92,7 @@ export function parseInfo(json: string): PodmanInfo {
     cgroupVersion: h.cgroupVersion as string | undefined,
     cgroupManager: h.cgroupManager as string | undefined,
     rootless: h.security?.rootless,
+    store: store(doc.store),
   }
 }
 

@@ -31,18 +31,16 @@ const each = (flag: string, xs: readonly string[] = []): string[] => xs.flatMap(
 
 export const dirOf = (file: string): string => file.replace(/\/[^/]*$/, '') || '/'
 
+/** The host's /usr read-only, and the node's own dir when it lives elsewhere (a runner's externals). */
+export function usrMounts(nodePath: string): string[] {
+  const nodeDir = dirOf(nodePath)
+  const underUsr = nodeDir === '/usr' || nodeDir.startsWith('/usr/')
+  return ['-v', '/usr:/usr:ro', ...(underUsr ? [] : ['-v', `${nodeDir}:${nodeDir}:ro`])]
+}
+
 function runtimeArgs(rt: ProbeRuntime): string[] {
   if (rt.kind === 'image') return ['--pull=never', '--entrypoint', 'node', rt.image]
-  const nodeDir = dirOf(rt.nodePath)
-  const underUsr = nodeDir === '/usr' || nodeDir.startsWith('/usr/')
-  return [
-    '-v',
-    '/usr:/usr:ro',
-    ...(underUsr ? [] : ['-v', `${nodeDir}:${nodeDir}:ro`]),
-    '--rootfs',
-    rt.rootfs,
-    rt.nodePath,
-  ]
+  return [...usrMounts(rt.nodePath), '--rootfs', rt.rootfs, rt.nodePath]
 }
 
 export function probeArgv(rt: ProbeRuntime, c: ContainerSpec, req: ProbeRequest, runId: string): string[] {

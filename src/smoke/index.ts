@@ -7,10 +7,11 @@ import { errorText, lastLine } from '../ports/exec.js'
 import type { PodmanInfo } from '../host/info.js'
 import type { Run } from '../ports/types.js'
 import { imageExistsArgv, isFullyQualified, type ProbeRuntime, pullArgv } from './argv.js'
-import { capabilities, plan, SMOKE_CHECKS, type Selection, unknownCheckIds } from './plan.js'
+import { capabilities, type Forced, plan, SMOKE_CHECKS, type Selection, unknownCheckIds } from './plan.js'
 import { type Facts, PROBE_SCRIPT } from './probe.js'
 import { type CheckReport, type SmokeReport, suiteResult } from './report.js'
 import { jsonLine, reportBase, runAll, type Runnable, type Suite } from './runner.js'
+import { type InjectedPorts, runtimePorts } from './runtime/suite.js'
 import { makeWorkspace, type Workspace } from './workspace.js'
 
 export { smokeFailureDetails, smokeHeadline, smokeSummaryRows } from './report.js'
@@ -39,6 +40,12 @@ export interface SmokeOptions {
   workDir?: string
   /** checks running at once; default 4 */
   concurrency?: number
+  /** other podman binaries (the host gate found them on the job's PATH), for podman-coexist */
+  otherPodmans?: readonly string[]
+  /** docker-socket: true: the job's API socket; docker-api uses it and blocks */
+  dockerSocket?: string
+  /** unit tests: runtime ports scripted as data */
+  inject?: InjectedPorts
 }
 
 export class SmokeSetupError extends Error {}
@@ -91,25 +98,39 @@ export async function runSmokeSuite(run: Run, opts: SmokeOptions): Promise<Smoke
   const ws = await makeWorkspace(opts.workDir ?? tmpdir())
   let checks: CheckReport[]
   let caps: ReturnType<typeof capabilities>
+  let disposeRt: (() => Promise<void>) | undefined
   try {
     const facts = await hostFacts(run, opts.nodePath ?? process.execPath, opts.env)
     caps = capabilities({ ...opts, hostFacts: facts, internet: opts.internet ?? 'auto' })
-    const runnables = plan(SMOKE_CHECKS, caps, opts.select)
+    const forced: Forced = opts.dockerSocket ? { 'docker-api': 'docker-socket: true' } : {}
+    const runnables = plan(SMOKE_CHECKS, caps, opts.select, forced)
     const anyToRun = runnables.some((r) => !r.skip)
     const pullError = anyToRun ? await prepareImage(run, opts) : undefined
+    const runId = randomBytes(3).toString('hex')
+    const rt = runtimePorts({
+      ...opts,
+      run,
+      runId,
+      node: opts.nodePath ?? process.execPath,
+      dir: ws.dir,
+      store: opts.info.store,
+    })
+    disposeRt = rt.dispose
     const suite: Suite = {
       run,
       podman: opts.podman,
       env: opts.env,
-      runId: randomBytes(3).toString('hex'),
+      runId,
       timeoutMs: opts.timeoutSec * 1000,
       caps,
       hostFacts: facts,
       runtime: runtimeFor(opts, ws),
       write: (rel, content) => ws.write(rel, content),
+      rt: rt.ports,
     }
     checks = pullError ? failAll(runnables, pullError) : await runAll(suite, runnables, opts.concurrency ?? 4)
   } finally {
+    await disposeRt?.().catch(() => undefined)
     await ws.remove().catch(() => undefined)
   }
   const report: SmokeReport = {

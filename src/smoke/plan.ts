@@ -16,10 +16,12 @@ import {
 } from './facts.js'
 import { INTERNET_CHECKS } from './internet.js'
 import { LOCAL_CHECKS } from './checks.js'
+import { RUNTIME_CHECKS } from './runtime/index.js'
 import type { Facts } from './probe.js'
 import type { Runnable } from './runner.js'
 
-export const SMOKE_CHECKS: readonly Check[] = [...LOCAL_CHECKS, ...INTERNET_CHECKS]
+// Runtime checks first: the longest ones, so they overlap the network checks.
+export const SMOKE_CHECKS: readonly Check[] = [...RUNTIME_CHECKS, ...LOCAL_CHECKS, ...INTERNET_CHECKS]
 export const SMOKE_CHECK_IDS: readonly string[] = SMOKE_CHECKS.map((c) => c.id)
 
 export type Selection = Inputs['smokeTests']
@@ -82,21 +84,24 @@ function selectionSkip(check: Check, select: Selection): string | undefined {
 }
 
 export const NAMED = 'named in smoke-tests'
+/** check id -> why an input makes it blocking (docker-socket: true -> docker-api) */
+export type Forced = Record<string, string>
 
-/** A check the user names in smoke-tests blocks, whatever the table says: they asked for it. */
-function severityOf(c: Check, select: Selection): Pick<Runnable, 'severity' | 'severityReason'> {
-  if (Array.isArray(select) && select.includes(c.id) && c.severity === 'advisory')
-    return { severity: 'blocking', severityReason: NAMED }
+/** A check the user names in smoke-tests (or an input that relies on it) blocks, whatever the table says. */
+function severityOf(c: Check, select: Selection, forced: Forced): Pick<Runnable, 'severity' | 'severityReason'> {
+  if (c.severity === 'blocking') return { severity: c.severity, severityReason: c.why }
+  if (Array.isArray(select) && select.includes(c.id)) return { severity: 'blocking', severityReason: NAMED }
+  if (forced[c.id]) return { severity: 'blocking', severityReason: forced[c.id] }
   return { severity: c.severity, severityReason: c.why }
 }
 
 /** Every known check, in order, each either runnable or carrying its skip reason. */
-export function plan(checks: readonly Check[], caps: Capabilities, select: Selection): Runnable[] {
+export function plan(checks: readonly Check[], caps: Capabilities, select: Selection, forced: Forced = {}): Runnable[] {
   return checks.map((c) => ({
     id: c.id,
     title: c.title,
     mode: c.mode(caps),
-    ...severityOf(c, select),
+    ...severityOf(c, select, forced),
     ...(c.fix && { fix: c.fix }),
     skip: selectionSkip(c, select) ?? unmet(c.needs, caps),
     run: c.run,

@@ -14,6 +14,7 @@ import {
 import type { Capabilities } from './facts.js'
 import type { Facts, ProbeRequest } from './probe.js'
 import type { CheckReport, Details, Severity } from './report.js'
+import type { RuntimePorts } from './runtime/ports.js'
 import { type HostServer, startHostServer } from './servers.js'
 
 export interface Suite {
@@ -28,6 +29,8 @@ export interface Suite {
   runtime(checkId: string): Promise<ProbeRuntime>
   /** writes a file into the suite's scratch dir, for volumes */
   write(rel: string, content: string): Promise<string>
+  /** what the runtime checks need beyond podman: see runtime/suite.ts */
+  rt: RuntimePorts
 }
 
 /** A failed assertion; `stderr` is the tail shown in the summary's details; `fix` what to do about it. */
@@ -54,6 +57,7 @@ export class CheckContext {
   private readonly containers: string[] = []
   private readonly networks: string[] = []
   private readonly servers: HostServer[] = []
+  private readonly deferred: (() => Promise<string | undefined>)[] = []
   private closed = false
 
   constructor(
@@ -136,6 +140,26 @@ export class CheckContext {
     return name
   }
 
+  /** Runs at cleanup, newest first, after the containers are gone; returns an error text or nothing. */
+  defer(fn: () => Promise<string | undefined>): void {
+    this.deferred.push(fn)
+  }
+
+  /** An image name this check owns, removed at cleanup. */
+  image(role: string): string {
+    const name = `localhost/${this.name(role)}`
+    this.defer(async () => {
+      const r = await this.suite.run(this.suite.podman, ['rmi', '-f', name], {
+        env: this.suite.env,
+        timeoutMs: CLEANUP_MS,
+      })
+      return r.exitCode === 0 || /image not known|no such image/i.test(r.stderr)
+        ? undefined
+        : `podman rmi ${name}: ${lastLine(r)}`
+    })
+    return name
+  }
+
   async server(tls?: { key: string; cert: string }): Promise<HostServer> {
     const s = await startHostServer(tls)
     this.servers.push(s)
@@ -158,6 +182,10 @@ export class CheckContext {
         errors.push(`podman network rm ${n}: ${lastLine(r)}`)
     }
     await Promise.all(this.servers.map((s) => s.close()))
+    for (const fn of [...this.deferred].reverse()) {
+      const e = await fn().catch((err: unknown) => String(err))
+      if (e) errors.push(e)
+    }
     return errors
   }
 }
