@@ -2,7 +2,8 @@
 // resets, and where the token may go.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, statSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
@@ -126,5 +127,104 @@ describe('token handling', () => {
       /rate limit exceeded \(HTTP 403\); it resets at 2030-03-17T17:46:40.000Z\. Pass github-token/,
     )
     expect(hits).toHaveLength(1)
+  })
+})
+
+describe('bounds on what a server can make us do', () => {
+  it('refuses a body past the cap while it streams, without retrying (no Content-Length)', async () => {
+    handler = (_q, res) => {
+      res.writeHead(200)
+      const chunk = Buffer.alloc(64 * 1024, 1)
+      let sent = 0
+      const more = () => {
+        while (sent < 64 && res.write(chunk)) sent++
+        if (sent < 64 && !res.destroyed) res.once('drain', more)
+        else res.end()
+      }
+      more()
+    }
+    const file = dest()
+    await expect(fast({ maxBodyBytes: 1024 ** 2 }).download(`${base}/huge`, file)).rejects.toThrow(
+      /larger than 1048576 bytes/,
+    )
+    expect(hits).toHaveLength(1)
+    expect(statSync(file, { throwIfNoEntry: false })?.size ?? 0).toBeLessThanOrEqual(1024 ** 2)
+  })
+
+  it('refuses a declared Content-Length past the cap before reading the body', async () => {
+    handler = (_q, res) =>
+      res.writeHead(200, { 'content-length': String(5 * 1024 ** 2) }).end(Buffer.alloc(5 * 1024 ** 2))
+    await expect(fast({ maxBodyBytes: 1024 ** 2 }).getJson(`${base}/big.json`)).rejects.toThrow(
+      /larger than 1048576 bytes \(Content-Length 5242880\)/,
+    )
+    expect(hits).toHaveLength(1)
+  })
+
+  it('waits as long as Retry-After asks (not the 1 s backoff)', async () => {
+    const at: number[] = []
+    handler = (_q, res) => {
+      at.push(Date.now())
+      if (at.length === 1) res.writeHead(503, { 'retry-after': '3' }).end()
+      else res.end('{"ok":true}')
+    }
+    await expect(fast().getJson(`${base}/later`)).resolves.toMatchObject({ body: { ok: true } })
+    expect(at[1] - at[0]).toBeGreaterThanOrEqual(2900)
+  })
+
+  it('gives up at once when Retry-After is past the deadline, saying so', async () => {
+    handler = (_q, res) => res.writeHead(429, { 'retry-after': '120' }).end()
+    const started = Date.now()
+    await expect(fast().getJson(`${base}/much-later`)).rejects.toThrow(/retry after 120 s, past this call's deadline/)
+    expect(hits).toHaveLength(1)
+    expect(Date.now() - started).toBeLessThan(5000)
+  })
+
+  it('does not retry a JSON document that does not parse', async () => {
+    handler = (_q, res) => res.end('<html>not json</html>')
+    await expect(fast().getJson(`${base}/html`)).rejects.toThrow(/not JSON/)
+    expect(hits).toHaveLength(1)
+  })
+
+  it('abandons a trickle that never stalls long before the deadline', async () => {
+    handler = (_q, res) => {
+      res.writeHead(200, { 'content-length': String(BODY.length) })
+      const t = setInterval(() => (res.destroyed ? clearInterval(t) : res.write(BODY.subarray(0, 100))), 100)
+      res.on('close', () => clearInterval(t))
+    }
+    const err = await createHttp({ deadlineMs: 30_000, stallMs: 700, minBytesPerSec: 10_000 })
+      .download(`${base}/trickle`, dest())
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+    expect(String(err)).toMatch(/too slow: \d+ bytes\/s over the last/)
+    expect(String(err)).not.toMatch(/deadline/)
+  }, 30_000)
+})
+
+// A full disk or a read-only one is ours, not the network's: one try. Real file systems:
+// a 64 KiB tmpfs and a read-only one (mounting needs root, which the test host has).
+const root = process.getuid?.() === 0
+;(root ? describe : describe.skip)('local write errors are not retried (needs root to mount a tmpfs)', () => {
+  let mnt: string
+  beforeAll(() => {
+    mnt = mkdtempSync(path.join(os.tmpdir(), 'ssp-http-mnt-'))
+  })
+  afterAll(() => {
+    execFileSync('umount', [mnt], { stdio: 'ignore' })
+  })
+  it.each([
+    ['ENOSPC', 'size=64k'],
+    ['EROFS', 'ro'],
+  ])('%s', async (code, mountOpts) => {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', mountOpts, 'tmpfs', mnt])
+    try {
+      handler = (_q, res) => res.end(BODY)
+      await expect(fast().download(`${base}/disk`, path.join(mnt, 'f'))).rejects.toThrow(code)
+      expect(hits).toHaveLength(1)
+    } finally {
+      execFileSync('umount', [mnt])
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4k', 'tmpfs', mnt]) // afterAll unmounts one
+    }
   })
 })

@@ -1,22 +1,13 @@
 // The real Http port: retries, an overall deadline, stall detection, streaming sha256, and
 // a token that only ever goes to the origins it is meant for.
-import { createHash } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
-import { Transform } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import type { DownloadResult, Http } from './types.js'
-import { get, type Reply, text } from './transport.js'
+import { type BodyLimits, cappedText, parseJson, streamToFile } from './body.js'
+import { errorText } from './exec.js'
+import { HttpError } from './http-error.js'
+import type { Http } from './types.js'
+import { get, type Reply } from './transport.js'
 
-export class HttpError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-    readonly rateLimited = false,
-  ) {
-    super(message)
-  }
-}
+export { HttpError } from './http-error.js'
 
 export interface HttpOptions {
   token?: string
@@ -29,10 +20,30 @@ export interface HttpOptions {
   userAgent?: string
   /** called once per request sent (benchmarks and tests count them) */
   onRequest?: (url: string) => void
+  /** the largest body accepted (a hostile mirror cannot fill the disk); default MAX_BODY */
+  maxBodyBytes?: number
+  /** after the first `stallMs`, a body slower than this over any `stallMs` window is abandoned */
+  minBytesPerSec?: number
 }
 
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504])
 const BACKOFF_MS = [1000, 2000, 4000, 8000]
+/** The largest release asset is about 100 MB; ten times that is no release. */
+export const MAX_BODY = 1024 ** 3
+const MAX_JSON = 32 * 1024 ** 2
+/** A Retry-After longer than this is not waited for: the call fails with the server's answer. */
+const MAX_RETRY_AFTER_MS = 60_000
+const MIN_BYTES_PER_SEC = 16 * 1024
+/** Writing the file failed on our side: the disk, not the network; another try cannot help. */
+const LOCAL_ERRORS = new Set(['ENOSPC', 'EROFS', 'EACCES', 'EPERM', 'EDQUOT', 'EISDIR', 'ENOTDIR', 'EEXIST', 'EMFILE'])
+
+/** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now)
+}
 
 /** GitHub's API host serves assets through github.com: same service, same token. */
 export function tokenOriginsFor(apiUrl: string): string[] {
@@ -91,7 +102,14 @@ export function createHttp(opts: HttpOptions = {}): Http {
       } finally {
         clearTimeout(timer)
       }
-      const wait = Math.min(BACKOFF_MS[i], deadline - Date.now())
+      const asked = lastError instanceof HttpError ? lastError.retry.afterMs : undefined
+      if (asked !== undefined && (asked > MAX_RETRY_AFTER_MS || asked > deadline - Date.now())) {
+        lastError = new HttpError(
+          `${errorText(lastError)}; the server asks to retry after ${Math.ceil(asked / 1000)} s, past this call's deadline`,
+        )
+        break
+      }
+      const wait = Math.min(asked ?? BACKOFF_MS[i], deadline - Date.now())
       if (wait <= 0) break
       await new Promise((r) => setTimeout(r, wait))
     }
@@ -102,15 +120,27 @@ export function createHttp(opts: HttpOptions = {}): Http {
   function statusError(res: Reply): HttpError {
     res.body.resume()
     const limited = rateLimitMessage(res.status, res.headers, Boolean(opts.token))
-    return new HttpError(limited ?? `HTTP ${res.status} ${res.statusText}`.trim(), res.status, Boolean(limited))
+    const afterMs = retryAfterMs(res.headers.get('retry-after'))
+    return new HttpError(limited ?? `HTTP ${res.status} ${res.statusText}`.trim(), res.status, Boolean(limited), {
+      afterMs,
+    })
   }
+
+  const limits = (): BodyLimits => ({
+    maxBytes: opts.maxBodyBytes ?? MAX_BODY,
+    stallMs,
+    minBytesPerSec: opts.minBytesPerSec ?? MIN_BYTES_PER_SEC,
+  })
 
   return {
     async getJson(url, extra = {}) {
       return withRetries(`GET ${redact(url)}`, async (signal) => {
         const res = await send(url, { accept: 'application/vnd.github+json', ...extra }, signal)
         if (res.status !== 200) throw statusError(res)
-        return { body: JSON.parse(await text(res.body)) as unknown, headers: res.headers }
+        return {
+          body: parseJson(await cappedText(res, Math.min(MAX_JSON, limits().maxBytes), limits())),
+          headers: res.headers,
+        }
       })
     },
     async download(url, dest, extra = {}) {
@@ -118,50 +148,18 @@ export function createHttp(opts: HttpOptions = {}): Http {
         await rm(dest, { force: true })
         const res = await send(url, { accept: 'application/octet-stream', ...extra }, signal)
         if (res.status !== 200) throw statusError(res)
-        return streamToFile(res, dest, stallMs)
+        return streamToFile(res, dest, limits())
       })
     },
   }
 }
 
-/** Streams the body to `dest` through the hash, with backpressure; a silent body is abandoned. */
-async function streamToFile(res: Reply, dest: string, stallMs: number): Promise<DownloadResult> {
-  const hash = createHash('sha256')
-  let bytes = 0
-  let stall: NodeJS.Timeout | undefined
-  const arm = () => {
-    clearTimeout(stall)
-    stall = setTimeout(() => res.body.destroy(new HttpError(`no data for ${stallMs / 1000} s (stalled)`)), stallMs)
-  }
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      arm()
-      hash.update(chunk)
-      bytes += chunk.length
-      cb(null, chunk)
-    },
-  })
-  arm()
-  const expected = Number(res.headers.get('content-length'))
-  try {
-    await pipeline(res.body, meter, createWriteStream(dest, { flags: 'wx' }))
-  } catch (err) {
-    // node calls a connection that closes mid-body just "aborted"
-    if (err instanceof Error && err.message === 'aborted')
-      throw new HttpError(`connection closed after ${bytes}${expected > 0 ? ` of ${expected}` : ''} bytes`)
-    throw err
-  } finally {
-    clearTimeout(stall)
-  }
-  if (!res.body.complete || (Number.isFinite(expected) && expected > 0 && bytes !== expected)) {
-    throw new HttpError(`body ended after ${bytes}${expected > 0 ? ` of ${expected}` : ''} bytes`)
-  }
-  return { path: dest, bytes, sha256: hash.digest('hex') }
-}
-
 function isRetryable(err: unknown): boolean {
-  if (err instanceof HttpError) return !err.rateLimited && (err.status === undefined || RETRY_STATUS.has(err.status))
-  return true // resets, refused connections, truncated bodies
+  if (err instanceof HttpError)
+    return !err.rateLimited && !err.retry.final && (err.status === undefined || RETRY_STATUS.has(err.status))
+  if (err instanceof SyntaxError) return false // a JSON document that does not parse will not parse again
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  return !(code && LOCAL_ERRORS.has(code)) // resets, refused connections, truncated bodies: yes
 }
 
 /** URLs never carry tokens, but strip any query anyway before they reach a log. */
