@@ -58,6 +58,8 @@ export async function mgoltzscheReleases(): Promise<MgoltzscheReleases> {
     ...FILLERS,
     {
       tag: b.tag,
+      // As upstream's release.yml creates every release (`prerelease: true`), promoted by hand later.
+      prerelease: true,
       files: [
         { name: b.name, path: archive },
         { name: `${b.name}.asc`, path: asc },

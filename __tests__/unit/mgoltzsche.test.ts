@@ -143,6 +143,22 @@ describe('installMgoltzsche', () => {
     )
   })
 
+  it('decides prereleases by tag, not by the flag: upstream creates every release as a prerelease', async () => {
+    const upstream = [
+      release('v5.8.5-rc1'),
+      release('v5.8.5', { prerelease: true }),
+      release('v5.8.4', { prerelease: true }),
+    ]
+    const http = scriptedHttp(upstream, { [GH]: key.publicArmored })
+    expect(await resolveMgoltzscheVersion(http, request())).toBe('5.8.5')
+    expect(await resolveMgoltzscheVersion(http, request({ spec: parseVersionSpec('5.8.4'), checkLatest: true }))).toBe(
+      '5.8.4',
+    )
+    expect(
+      await resolveMgoltzscheVersion(http, request({ spec: parseVersionSpec('>=5.8.5-rc0'), checkLatest: true })),
+    ).toBe('5.8.5')
+  })
+
   it('downloads, verifies the signature by the pinned key, installs the layout; an exact version is then a hit with no request', async () => {
     const first = await installMgoltzsche(httpWithKey(), tc, request())
     expect(first).toMatchObject({
@@ -197,7 +213,7 @@ describe('installMgoltzsche', () => {
       [`https://keys.openpgp.org/vks/v1/by-fingerprint/${pin}`]: other.publicArmored,
     })
     await expect(installMgoltzsche(http, tc, request({ fingerprint: pin }))).rejects.toThrow(
-      `Could not get the OpenPGP key ${pin}: ${GH} has the key(s) ${key.fingerprint}, none of them the pinned ${pin}; https://keys.openpgp.org/vks/v1/by-fingerprint/${pin} has the key(s) ${other.fingerprint}, none of them the pinned ${pin}`,
+      `Could not get the OpenPGP key ${pin}: ${GH} has the key(s) ${key.fingerprint}, none of them the pinned ${pin}; https://keyserver.ubuntu.com/pks/lookup?op=get&options=mr&search=0x${pin}: HTTP 404; https://keys.openpgp.org/vks/v1/by-fingerprint/${pin} has the key(s) ${other.fingerprint}, none of them the pinned ${pin}`,
     )
     expect(completeEntries()).toEqual([])
   })

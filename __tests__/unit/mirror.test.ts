@@ -10,6 +10,7 @@ import { runProc } from '../../test-support/proc.js'
 import { buildRelease, type Variant } from '../../test-support/mirror/build.js'
 import { pigfootFillers } from '../../test-support/mirror/fixtures.js'
 import { startMirror, type Mirror } from '../../test-support/mirror/server.js'
+import { buildMgoltzscheRelease } from '../../test-support/mirror/mgoltzsche.js'
 import { upstreamVersion } from '../../test-support/mirror/sources.js'
 
 const REPO = 'pigfoot/static-rootless-container-tools'
@@ -371,6 +372,20 @@ describe('buildRelease on a fake Debian root', () => {
     expect(read('README.txt')).toContain('glibc')
   })
 
+  it('arm64: the full asset has no pasta.avx2 (passt builds it on x86_64 only)', async () => {
+    const m = await buildRelease({
+      root,
+      outDir: join(out, 'arm64'),
+      arch: 'arm64',
+      variants: ['full'],
+      libcs: ['static'],
+    })
+    expect(m.assets.map((a) => a.name)).toEqual(['podman-v5.4.2-linux-arm64-static-full.tar.zst', 'checksums.txt'])
+    const files = listing(`arm64/${m.assets[0].name}`)
+    expect(files).toContain('-rwxr-xr-x usr/local/bin/pasta')
+    expect(files.join('\n')).not.toContain('pasta.avx2')
+  })
+
   it('reuses a complete build and rebuilds when the inputs change', async () => {
     const before = statSync(join(out, 'manifest.json')).mtimeMs
     const again = await buildRelease({ root, outDir: out })
@@ -379,6 +394,51 @@ describe('buildRelease on a fake Debian root', () => {
     expect(omitted.assets.map((a) => a.name)).toEqual(['podman-v5.4.2-linux-amd64-static.tar.zst', 'checksums.txt'])
     expect(listing(omitted.assets[0].name).join('\n')).not.toContain('crun')
     expect(again.assets).toHaveLength(7)
+  })
+
+  it('mgoltzsche layout: its own etc/containers, seccomp.json, quadlet with the relative generator links, units, completions', async () => {
+    exe('usr/bin/fusermount3')
+    text('usr/share/containers/seccomp.json', '{"defaultAction":"SCMP_ACT_ERRNO"}\n')
+    text('usr/share/bash-completion/completions/podman', '# bash completion\n')
+    const list = async (arch: string) => {
+      const b = await buildMgoltzscheRelease({ root, outDir: join(out, `mg-${arch}`), arch })
+      expect(b).toMatchObject({ tag: 'v5.4.2', name: `podman-linux-${arch}.tar.gz` })
+      return execFileSync('tar', ['-tvzf', b.path], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/))
+        .filter((f) => !f[0].startsWith('d'))
+        .map((f) => `${f[0]} ${f.slice(5).join(' ').replace(`podman-linux-${arch}/`, '')}`)
+        .sort()
+    }
+    const amd64 = await list('amd64')
+    const units = ['podman-restart.service', 'podman.service', 'podman.socket']
+    const expected = [
+      ...['crun', 'fuse-overlayfs', 'fusermount3', 'pasta', 'pasta.avx2', 'podman'].map(
+        (b) => `-rwxr-xr-x usr/local/bin/${b}`,
+      ),
+      ...['aardvark-dns', 'catatonit', 'conmon', 'netavark', 'rootlessport'].map(
+        (b) => `-rwxr-xr-x usr/local/lib/podman/${b}`,
+      ),
+      '-rwxr-xr-x usr/local/libexec/podman/quadlet',
+      ...['containers.conf', 'policy.json', 'registries.conf', 'seccomp.json', 'storage.conf'].map(
+        (f) => `-rw-r--r-- etc/containers/${f}`,
+      ),
+      ...['system', 'user'].flatMap((k) => units.map((u) => `-rw-r--r-- usr/local/lib/systemd/${k}/${u}`)),
+      'lrwxrwxrwx usr/local/lib/systemd/system-generators/podman-system-generator -> ../../../libexec/podman/quadlet',
+      'lrwxrwxrwx usr/local/lib/systemd/user-generators/podman-user-generator -> ../../../libexec/podman/quadlet',
+      '-rw-r--r-- usr/local/share/bash-completion/completions/podman',
+      '-rw-r--r-- README.md',
+    ].sort()
+    expect(amd64).toEqual(expected)
+    expect(await list('arm64')).toEqual(expected.filter((e) => !e.includes('pasta.avx2')))
+    const read = (p: string) =>
+      execFileSync('tar', ['-xOzf', join(out, 'mg-amd64/podman-linux-amd64.tar.gz'), `podman-linux-amd64/${p}`], {
+        encoding: 'utf8',
+      })
+    expect(read('etc/containers/storage.conf')).toMatch(/^mount_program = "\/usr\/local\/bin\/fuse-overlayfs"$/m)
+    expect(read('etc/containers/containers.conf')).toContain('cgroup_manager = "cgroupfs"')
+    expect(read('etc/containers/seccomp.json')).toContain('SCMP_ACT_ERRNO')
   })
 
   it('names what is missing from the root', async () => {

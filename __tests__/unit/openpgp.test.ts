@@ -65,6 +65,7 @@ const keyReq = (o: Partial<KeyRequest> = {}): KeyRequest => ({
 })
 const GH = 'https://github.com/mgoltzsche.gpg'
 const ks = (fpr: string) => `https://keys.openpgp.org/vks/v1/by-fingerprint/${fpr}`
+const ub = (fpr: string) => `https://keyserver.ubuntu.com/pks/lookup?op=get&options=mr&search=0x${fpr}`
 
 async function signed(content = 'podman archive bytes\n'.repeat(1000)) {
   const archive = file('podman-linux-amd64.tar.gz', content)
@@ -139,7 +140,7 @@ describe('pinnedKey', () => {
     expect(githubServer('https://api.github.com')).toBe('https://github.com')
     expect(githubServer('https://ghe.example.com/api/v3')).toBe('https://ghe.example.com')
     expect(githubServer('http://127.0.0.1:8080')).toBe('http://127.0.0.1:8080')
-    expect(keyUrls(keyReq({ fingerprint: 'abc' }))).toEqual([GH, ks('ABC')])
+    expect(keyUrls(keyReq({ fingerprint: 'abc' }))).toEqual([GH, ub('ABC'), ks('ABC')])
   })
 
   it('takes the key from GitHub, caches it, and the next call makes no request', async () => {
@@ -158,7 +159,15 @@ describe('pinnedKey', () => {
     const http = scriptedHttp({ [GH]: 404, [ks(signer.fingerprint)]: signer.publicArmored })
     const r = await pinnedKey(http, keyReq())
     expect(r.source).toBe(ks(signer.fingerprint))
-    expect(requests).toEqual([GH, ks(signer.fingerprint)])
+    expect(requests).toEqual([GH, ub(signer.fingerprint), ks(signer.fingerprint)])
+  })
+
+  it('asks keyserver.ubuntu.com (where mgoltzsche documents its key) before keys.openpgp.org', async () => {
+    const http = scriptedHttp({ [GH]: 404, [ub(signer.fingerprint)]: signer.publicArmored })
+    const r = await pinnedKey(http, keyReq())
+    expect(r.source).toBe(ub(signer.fingerprint))
+    expect(r.key.getFingerprint().toUpperCase()).toBe(signer.fingerprint)
+    expect(requests).toEqual([GH, ub(signer.fingerprint)])
   })
 
   it('falls back to the keyserver when GitHub lists only other keys', async () => {
@@ -171,7 +180,7 @@ describe('pinnedKey', () => {
     const err = await rejection(pinnedKey(http, keyReq()))
     expect(err).toMatchObject({ kind: 'wrong-key' })
     expect(err.message).toBe(
-      `Could not get the OpenPGP key ${signer.fingerprint}: ${GH} has the key(s) ${other.fingerprint}, none of them the pinned ${signer.fingerprint}; ${ks(signer.fingerprint)}: HTTP 404`,
+      `Could not get the OpenPGP key ${signer.fingerprint}: ${GH} has the key(s) ${other.fingerprint}, none of them the pinned ${signer.fingerprint}; ${ub(signer.fingerprint)}: HTTP 404; ${ks(signer.fingerprint)}: HTTP 404`,
     )
   })
 

@@ -47,6 +47,14 @@ describe('resolution over a mixed podman/buildah/skopeo repository', () => {
     expect(versions).toEqual(['5.7.1', '5.7.0', '5.6.2', '4.9.5'])
   })
 
+  it("by tag: GitHub's prerelease flag is ignored, a prerelease version is not", () => {
+    const flagged = [rel('podman-v5.9.0', { prerelease: true }), rel('podman-v5.9.1-rc.1'), ...mixed]
+    const byTag = candidates(flagged, 'podman-v', parseVersionSpec('latest'), 'tag').map((c) => c.version)
+    expect(byTag).toEqual(['5.9.0', '5.7.1', '5.7.0', '5.6.2', '4.9.5'])
+    const byFlag = candidates(flagged, 'podman-v', parseVersionSpec('latest')).map((c) => c.version)
+    expect(byFlag).toEqual(['5.9.1-rc.1', '5.7.1', '5.7.0', '5.6.2', '4.9.5'])
+  })
+
   it('lists the newest versions when nothing matches', () => {
     expect(() => resolve('6')).toThrow("No podman release matches '6'. Newest available: 5.7.1, 5.7.0, 5.6.2, 4.9.5.")
   })

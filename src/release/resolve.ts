@@ -26,14 +26,27 @@ export interface Candidate {
 
 export class ResolveError extends Error {}
 
+/**
+ * How a source marks prereleases: `flag` trusts GitHub's prerelease flag; `tag` only the
+ * version (`v5.8.4-rc1`), for projects that create every release as a prerelease and
+ * promote it by hand later (mgoltzsche/podman-static's release.yml: `prerelease: true`).
+ */
+export type PrereleaseBy = 'flag' | 'tag'
+
 /** Versions of a tag family (`podman-v5.7.1` -> 5.7.1); other tools' tags are ignored. */
-export function candidates(releases: readonly Release[], tagPrefix: string, spec: VersionSpec): Candidate[] {
+export function candidates(
+  releases: readonly Release[],
+  tagPrefix: string,
+  spec: VersionSpec,
+  prereleaseBy: PrereleaseBy = 'flag',
+): Candidate[] {
   const out: Candidate[] = []
   for (const release of releases) {
     if (release.draft || !release.tag_name.startsWith(tagPrefix)) continue
     const version = semver.valid(release.tag_name.slice(tagPrefix.length))
     if (!version) continue
-    if (release.prerelease && !spec.includePrerelease) continue
+    const pre = prereleaseBy === 'flag' ? release.prerelease : semver.prerelease(version) !== null
+    if (pre && !spec.includePrerelease) continue
     out.push({ version, release })
   }
   return out.sort((a, b) => semver.rcompare(a.version, b.version))

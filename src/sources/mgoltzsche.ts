@@ -74,7 +74,7 @@ export async function resolveMgoltzscheVersion(http: Http, req: MgoltzscheReques
 
 async function choose(http: Http, req: MgoltzscheRequest): Promise<Candidate> {
   const { releases } = await jobReleases(http, req.temp, req, req.checkLatest)
-  return pick(candidates(releases, TAG_PREFIX, req.spec), req.spec)
+  return pick(candidates(releases, TAG_PREFIX, req.spec, 'tag'), req.spec)
 }
 
 async function fromCaches(tc: ToolCache, req: MgoltzscheRequest, version: string): Promise<InstallResult | undefined> {

@@ -1,5 +1,6 @@
 // The pinned public key, fetched at run time: the maintainer's key endpoint on the GitHub
-// server the release comes from, then a keyserver. A key is accepted only when its
+// server the release comes from, then keyserver.ubuntu.com (where mgoltzsche/podman-static
+// documents its key), then keys.openpgp.org. A key is accepted only when its
 // fingerprint (primary or subkey) is the pinned one, and is kept in the tool cache.
 import * as core from '@actions/core'
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
@@ -9,6 +10,8 @@ import type { Http } from '../ports/types.js'
 import { checkUsable, PgpError, selectKey } from './openpgp.js'
 
 export const KEYSERVER = 'https://keys.openpgp.org'
+/** HKP, machine-readable: the whole key as uploaded, user IDs included (keys.openpgp.org strips unverified ones). */
+export const UBUNTU_KEYSERVER = 'https://keyserver.ubuntu.com'
 export const KEY_TOOL = 'podman-mgoltzsche-key'
 const KEY_FILE = 'key.asc'
 
@@ -41,6 +44,7 @@ export function keyUrls(r: Pick<KeyRequest, 'apiUrl' | 'owner' | 'fingerprint' |
   const fpr = r.fingerprint.toUpperCase()
   return [
     `${githubServer(r.apiUrl)}/${encodeURIComponent(r.owner)}.gpg`,
+    `${UBUNTU_KEYSERVER}/pks/lookup?op=get&options=mr&search=0x${fpr}`,
     `${r.keyserver ?? KEYSERVER}/vks/v1/by-fingerprint/${fpr}`,
   ]
 }

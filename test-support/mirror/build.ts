@@ -45,7 +45,7 @@ export interface ReleaseManifest {
   assets: BuiltAsset[]
 }
 
-const FORMAT = 3 // bump when the layout changes, so cached builds are redone
+const FORMAT = 4 // bump when the layout changes, so cached builds are redone
 const MANIFEST = 'manifest.json'
 /** 2026-01-01: fixed mtimes make rebuilds byte-identical */
 const EPOCH = 1_767_225_600
@@ -72,7 +72,7 @@ export async function buildRelease(opts: BuildOptions): Promise<ReleaseManifest>
 
   const archives: BuiltAsset[] = []
   for (const variant of variants) {
-    const entries = planVariant(variant, sources)
+    const entries = planVariant(variant, sources, arch)
     const names = libcs.map((libc) => ({ libc, name: assetName(version, arch, libc, variant) }))
     const built = await buildVariant(outDir, tagFor(version), entries, names, level, (libc) =>
       // standalone is `podman` alone; the other variants carry a README.

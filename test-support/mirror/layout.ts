@@ -16,6 +16,8 @@ export interface BinarySpec {
   variants: readonly Variant[]
   /** absent from the root -> absent from the archive (quadlet is only there when built) */
   optional?: boolean
+  /** only in these architectures' assets: passt builds pasta.avx2 on x86_64 only */
+  arches?: readonly string[]
 }
 
 const DF: readonly Variant[] = ['default', 'full']
@@ -46,7 +48,13 @@ export const BINARIES: readonly BinarySpec[] = [
   // On Debian 12 pasta is a symlink to passt: the copy keeps the name pasta, which is
   // what selects pasta mode at run time.
   { name: 'pasta', dest: 'usr/local/bin/pasta', sources: ['usr/bin/pasta'], variants: FULL },
-  { name: 'pasta.avx2', dest: 'usr/local/bin/pasta.avx2', sources: ['usr/bin/pasta.avx2'], variants: FULL },
+  {
+    name: 'pasta.avx2',
+    dest: 'usr/local/bin/pasta.avx2',
+    sources: ['usr/bin/pasta.avx2'],
+    variants: FULL,
+    arches: ['amd64'],
+  },
   { name: 'fuse-overlayfs', dest: 'usr/local/bin/fuse-overlayfs', sources: ['usr/bin/fuse-overlayfs'], variants: FULL },
   { name: 'netavark', dest: 'usr/local/lib/podman/netavark', sources: inLibs('netavark'), variants: FULL },
   { name: 'aardvark-dns', dest: 'usr/local/lib/podman/aardvark-dns', sources: inLibs('aardvark-dns'), variants: FULL },

@@ -89,10 +89,11 @@ export async function gatherSources(root: string, omit: ReadonlySet<string>): Pr
 }
 
 /** The files of one variant, in archive order. README.txt is added per libc by the builder. */
-export function planVariant(variant: Variant, src: RootSources): StageEntry[] {
+export function planVariant(variant: Variant, src: RootSources, arch = 'amd64'): StageEntry[] {
   const entries: StageEntry[] = []
   for (const spec of BINARIES) {
-    const hit = spec.variants.includes(variant) ? src.binaries.get(spec.dest) : undefined
+    const inAsset = spec.variants.includes(variant) && (!spec.arches || spec.arches.includes(arch))
+    const hit = inAsset ? src.binaries.get(spec.dest) : undefined
     if (hit) entries.push({ dest: spec.dest, component: hit.component, from: hit.from })
   }
   if (variant === 'standalone') return entries
