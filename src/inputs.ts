@@ -3,6 +3,7 @@
 import * as core from '@actions/core'
 import semver from 'semver'
 import { registerSecret } from './ports/env.js'
+import { isCheckId, SMOKE_CHECK_IDS, type Selection } from './smoke/ids.js'
 
 export const VARIANTS = ['standalone', 'default', 'full'] as const
 export const LIBCS = ['static', 'glibc'] as const
@@ -22,42 +23,42 @@ export const MGOLTZSCHE_KEY_FINGERPRINT = '0CCF102C4F95D89E583FF1D4F8B5AF50344BB
 
 /** What the user asked for: `latest`, an exact version, or a semver range. */
 export interface VersionSpec {
-  raw: string
+  readonly raw: string
   /** exact version when the input named one (`5.7.1`, `v5.7.1`), else undefined */
-  exact?: string
+  readonly exact?: string
   /** normalised range; `*` for latest */
-  range: string
-  includePrerelease: boolean
+  readonly range: string
+  readonly includePrerelease: boolean
 }
 
 export interface Inputs {
-  source: Source
-  podmanVersion: VersionSpec
-  variant: Variant | 'auto'
-  libc: Libc | 'auto'
-  owner: string
-  repo: string
-  apiUrl: string
-  token: string
-  checkLatest: boolean
+  readonly source: Source
+  readonly podmanVersion: VersionSpec
+  readonly variant: Variant | 'auto'
+  readonly libc: Libc | 'auto'
+  readonly owner: string
+  readonly repo: string
+  readonly apiUrl: string
+  readonly token: string
+  readonly checkLatest: boolean
   /** overall budget for each download, retries included */
-  downloadTimeoutSec: number
-  cache: boolean
-  verifySignature: 'auto' | 'true' | 'false'
-  signerIdentity: RegExp
-  signerIssuer: string
+  readonly downloadTimeoutSec: number
+  readonly cache: boolean
+  readonly verifySignature: 'auto' | 'true' | 'false'
+  readonly signerIdentity: RegExp
+  readonly signerIssuer: string
   /** path to a trusted_root.json; empty: the Sigstore public-good root embedded in the action */
-  trustedRoot: string
-  sourceKeyFingerprint: string
-  installMissing: boolean
-  allowSudo: boolean
-  apparmor: 'profile' | 'sysctl' | 'none'
-  cleanup: boolean
-  smokeTests: 'auto' | 'none' | 'all' | readonly string[]
-  smokeImage: string
-  smokeFailure: 'error' | 'warning'
-  smokeTimeoutSec: number
-  defaultNetwork: string
+  readonly trustedRoot: string
+  readonly sourceKeyFingerprint: string
+  readonly installMissing: boolean
+  readonly allowSudo: boolean
+  readonly apparmor: 'profile' | 'sysctl' | 'none'
+  readonly cleanup: boolean
+  readonly smokeTests: Selection
+  readonly smokeImage: string
+  readonly smokeFailure: 'error' | 'warning'
+  readonly smokeTimeoutSec: number
+  readonly defaultNetwork: string
 }
 
 export class InputError extends Error {
@@ -138,8 +139,8 @@ function smokeTests(): Inputs['smokeTests'] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
-  if (ids.length === 0 || ids.some((id) => !/^[a-z0-9-]+$/.test(id))) {
-    throw new InputError('smoke-tests', v, 'auto | none | all | a comma list of check ids')
+  if (ids.length === 0 || !ids.every(isCheckId)) {
+    throw new InputError('smoke-tests', v, `auto | none | all | a comma list of ${SMOKE_CHECK_IDS.join(', ')}`)
   }
   return ids
 }

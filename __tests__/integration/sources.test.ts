@@ -30,11 +30,13 @@ import { type Fixture, repoOf, type Stack, startFixture } from './releases.js'
 // The golden test (unit/report-golden.test.ts) renders the fixtures with the same title.
 const REPORT_TITLE = 'Podman compatibility (integration tests on Debian 12 and 13)'
 const FIXTURES = path.join(repoRoot(), '__tests__/fixtures/report')
-// Until run.ts installs source: mgoltzsche, the bundle has no trace of it: say so, run nothing.
+// Until the main step (src/step/run.ts) installs source: mgoltzsche, the bundle has no trace of it: say so, run nothing.
 const WIRED = readFileSync(path.join(repoRoot(), 'dist/main.cjs'), 'utf8').includes(KEY_TOOL)
 const itWired = WIRED ? it : it.skip
 if (!WIRED)
-  console.warn('sources.test.ts: dist/main.cjs does not install source: mgoltzsche yet (run.ts not wired): skipped')
+  console.warn(
+    'sources.test.ts: dist/main.cjs does not install source: mgoltzsche yet (src/step/run.ts not wired): skipped',
+  )
 
 let fx: Fixture
 let rel: MgoltzscheReleases

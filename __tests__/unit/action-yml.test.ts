@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import yaml from 'js-yaml'
-import { Outputs } from '../../src/step/state.js'
+import { Outputs } from '../../src/step/outputs.js'
 import { getInputs } from '../../src/inputs.js'
 import { actionsEnv, type ActionsEnv } from '../helpers/actions-env.js'
 

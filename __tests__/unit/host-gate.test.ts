@@ -4,7 +4,7 @@ import { chooseVariant, GateError, type GatePlan, planGate } from '../../src/hos
 import type { PodmanInfo } from '../../src/host/info.js'
 import { type Found, type HostProbe, probeHost } from '../../src/host/probe.js'
 import { requirementsFor } from '../../src/host/requirements.js'
-import { gateRows } from '../../src/host/rows.js'
+import { gateRows } from '../../src/report/gate-rows.js'
 import type { Piece } from '../../src/host/search.js'
 import { LAYOUTS, resolveLayout } from '../../src/install/layout.js'
 import { FakeHost } from '../fixtures/host/fake-host.js'

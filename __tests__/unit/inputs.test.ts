@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { getInputs, InputError, parseVersionSpec } from '../../src/inputs.js'
+import { SMOKE_CHECK_IDS } from '../../src/smoke/ids.js'
 import { actionsEnv, type ActionsEnv } from '../helpers/actions-env.js'
 
 let env: ActionsEnv | undefined
@@ -66,7 +67,14 @@ describe('getInputs', () => {
   })
 
   it('splits a comma list of smoke checks', () => {
-    expect(withInputs({ 'smoke-tests': 'publish, host-loopback' }).smokeTests).toEqual(['publish', 'host-loopback'])
+    expect(withInputs({ 'smoke-tests': 'publish, pasta-loopback' }).smokeTests).toEqual(['publish', 'pasta-loopback'])
+  })
+
+  it('refuses an unknown smoke check id, naming every known one, before anything runs', () => {
+    expect(() => withInputs({ 'smoke-tests': 'publish,pubilsh' })).toThrow(InputError)
+    expect(() => withInputs({ 'smoke-tests': 'publish,pubilsh' })).toThrow(
+      `Invalid input 'smoke-tests': 'publish,pubilsh'. Allowed: auto | none | all | a comma list of ${SMOKE_CHECK_IDS.join(', ')}.`,
+    )
   })
 
   // Every input with a bad value: one error that names the input, the value and the allowed values.

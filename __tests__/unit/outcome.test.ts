@@ -24,7 +24,7 @@ describe('components', () => {
       info: info(`${FULL}/usr/local/bin/crun`, '/usr/bin/conmon'),
       installed: resolveLayout(TC, LAYOUTS.standalone),
       bundledRoot: TC,
-      completed: ['crun'],
+      pieces: [{ piece: 'crun', action: 'completed', found: { path: `${FULL}/usr/local/bin/crun` } }],
     })
     expect(rows.map((c) => [c.name, c.version, c.origin])).toEqual([
       ['podman', '5.4.2', 'bundled'],
@@ -39,8 +39,18 @@ describe('components', () => {
       info: info('/usr/bin/crun', '/usr/bin/conmon'),
       installed,
       bundledRoot: undefined,
-      completed: [],
+      pieces: [],
     })
     expect(rows.map((c) => c.origin)).toEqual(['system', 'system', 'system'])
+  })
+
+  it('a completed piece podman does not use is not called completed', () => {
+    const rows = components({
+      info: info(`${TC}/usr/local/bin/crun`, '/usr/bin/conmon'),
+      installed: resolveLayout(TC, LAYOUTS.standalone),
+      bundledRoot: TC,
+      pieces: [{ piece: 'crun', action: 'completed', found: { path: `${FULL}/usr/local/bin/crun` } }],
+    })
+    expect(rows.map((c) => c.origin)).toEqual(['bundled', 'bundled', 'system'])
   })
 })

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import type { PodmanInfo } from '../../src/host/info.js'
 import type { Run } from '../../src/ports/types.js'
 import { buildIdentity, type IdentityInput, prettyName, smokeIdentity } from '../../src/smoke/identity.js'
-import { REPORT_FILE, runSmokeStep } from '../../src/smoke/step.js'
+import { REPORT_FILE, runSmokeStep } from '../../src/step/smoke.js'
 import { Summary } from '../../src/report/summary.js'
 import { FakeHost } from '../fixtures/host/fake-host.js'
 import { captureStdout, type StdoutCapture } from '../helpers/actions-env.js'
@@ -126,7 +126,12 @@ describe('runSmokeStep with an identity', () => {
     const run: Run = async () => ({ exitCode: 0, stdout: `${JSON.stringify(view)}\n`, stderr: '' })
     const identity = buildIdentity(input())
     const installed = { podman: identity.podman.path!, env: {}, info: INFO, podmanVersion: '5.4.2' }
-    const inputs = { smokeTests: ['network-none'], smokeImage: 'host', smokeTimeoutSec: 10, defaultNetwork: '' }
+    const inputs = {
+      smokeTests: ['network-none'] as const,
+      smokeImage: 'host',
+      smokeTimeoutSec: 10,
+      defaultNetwork: '',
+    }
     const report = await runSmokeStep(run, installed, inputs, dir, new Summary(), identity)
     const text = readFileSync(join(dir, REPORT_FILE), 'utf8')
     expect(Object.keys(JSON.parse(text))).toEqual([
@@ -143,6 +148,6 @@ describe('runSmokeStep with an identity', () => {
       'checks',
     ])
     expect(JSON.parse(text).identity).toEqual(identity)
-    expect(report?.identity).toEqual(identity)
+    expect(report?.report.identity).toEqual(identity)
   })
 })

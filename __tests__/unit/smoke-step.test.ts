@@ -1,5 +1,6 @@
-// The suite as a step: outputs through the real @actions/core (GITHUB_OUTPUT file), the
-// job-log lines, and the verdict per smoke-failure applied after the summary.
+// The suite as a step: what it hands the outputs module, written through the real
+// @actions/core (GITHUB_OUTPUT file), the job-log lines, and the verdict per smoke-failure
+// applied after the summary.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,8 +9,10 @@ import type { PodmanInfo } from '../../src/host/info.js'
 import type { Run } from '../../src/ports/types.js'
 import type { SmokeReport } from '../../src/smoke/index.js'
 import { PROBE_SCRIPT } from '../../src/smoke/probe.js'
-import { applySmokeVerdict, logLine, REPORT_FILE, runSmokeStep } from '../../src/smoke/step.js'
+import { applySmokeVerdict, logLine, REPORT_FILE, runSmokeStep } from '../../src/step/smoke.js'
 import { Summary } from '../../src/report/summary.js'
+import type { CheckId } from '../../src/smoke/ids.js'
+import { setSmokeOutputs } from '../../src/step/outputs.js'
 
 const INFO: PodmanInfo = {
   version: '4.3.1',
@@ -59,7 +62,7 @@ function podman(calls: string[]): Run {
     return { exitCode: 0, stdout: `${JSON.stringify(host ? HOST : SLIRP)}\n`, stderr: '' }
   }
 }
-const inputs = (smokeTests: 'none' | string[]) => ({
+const inputs = (smokeTests: 'none' | CheckId[]) => ({
   smokeTests,
   smokeImage: 'host',
   smokeTimeoutSec: 10,
@@ -71,15 +74,18 @@ const outputs = () => readFileSync(process.env.GITHUB_OUTPUT!, 'utf8')
 describe('runSmokeStep', () => {
   it('smoke-tests: none runs nothing and reports skipped', async () => {
     const calls: string[] = []
-    expect(await runSmokeStep(podman(calls), installed, inputs('none'), dir, new Summary())).toBeUndefined()
+    const smoke = await runSmokeStep(podman(calls), installed, inputs('none'), dir, new Summary())
+    expect(smoke).toBeUndefined()
     expect(calls).toEqual([])
+    setSmokeOutputs(smoke)
     expect(outputs()).toMatch(/^smoke-result<<ghadelimiter_[\w-]+\nskipped\n/)
   })
 
   it('sets smoke-result and smoke-report (the JSON file in RUNNER_TEMP) and logs one line per check', async () => {
     const calls: string[] = []
-    const report = await runSmokeStep(podman(calls), installed, inputs(['default-network']), dir, new Summary())
-    expect(report?.result).toBe('passed')
+    const smoke = await runSmokeStep(podman(calls), installed, inputs(['default-network']), dir, new Summary())
+    expect(smoke?.report.result).toBe('passed')
+    setSmokeOutputs(smoke)
     expect(calls.filter((c) => c.startsWith('/usr/bin/podman run'))).toHaveLength(1)
     expect(outputs()).toContain('\npassed\n')
     expect(outputs()).toContain(`\n${join(dir, REPORT_FILE)}\n`)

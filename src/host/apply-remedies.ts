@@ -1,7 +1,7 @@
 // Run the remedies the checks planned, record each system change the moment it is made
 // (so post can revert even after a later failure), then look again: a remedy counts as
 // done only when its check passes afterwards.
-import type { SystemChange } from '../step/state.js'
+import type { SystemChange } from './change.js'
 import { lastLine } from '../ports/exec.js'
 import type { Wiring } from '../install/dropin.js'
 import { readFacts, type User } from './facts.js'

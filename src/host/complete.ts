@@ -1,6 +1,6 @@
-// Completion: after run.ts installed the release's `full` asset beside the main install,
-// take from it exactly the pieces the plan asked for, and only where the asset's piece does
-// better than the host's. The result is wiring for the containers.conf drop-in.
+// Completion: once the main step (src/step/gate.ts) installed the release's `full` asset
+// beside the main install, take from it exactly the pieces the plan asked for, and only where
+// the asset's piece does better than the host's. The result is wiring for the drop-in.
 import path from 'node:path'
 import type { Wiring } from '../install/dropin.js'
 import type { Installed } from '../install/layout.js'

@@ -1,6 +1,6 @@
 // The gate: probe results against the requirement table, per piece: what was found, what
 // is needed and why, the status, and what to do (nothing, complete it from the release's
-// full asset, a host remedy, or fail). Pure: run.ts does the I/O the plan asks for.
+// full asset, a host remedy, or fail). Pure: src/step/gate.ts does the I/O the plan asks for.
 import type { Variant } from '../inputs.js'
 import { evaluateLines, type LineVerdict, type Status, worst } from './evaluate.js'
 import type { Found, HostProbe } from './probe.js'

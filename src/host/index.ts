@@ -1,4 +1,4 @@
-// The host gate's API for run.ts: probe -> plan -> (full asset) -> completion -> remedies.
+// The host gate's API for the main step (src/step/gate.ts): probe -> plan -> (full asset) -> completion -> remedies.
 import os from 'node:os'
 import type { Run } from '../ports/types.js'
 import type { User } from './facts.js'
@@ -19,7 +19,6 @@ export { chooseVariant, GateError, type GatePlan, planGate, type VariantChoice }
 export { type HostPorts, type HostProbe, probeHost } from './probe.js'
 export { planChecks, type RemedyOptions } from './remedies.js'
 export { requirementsFor, requirementsMarkdown } from './requirements.js'
-export { checkRows, gateRows } from './rows.js'
 
 export const hostPorts = (run: Run): HostPorts => ({ run, fs: realHostFs() })
 

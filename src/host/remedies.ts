@@ -1,7 +1,7 @@
 // Rootless blockers: each a named check with a named remedy and the exact commands. With
 // sudo allowed the commands run (always `sudo -n`, never a prompt) and every change carries
 // its revert for the post step; without sudo each becomes an error or warning quoting them.
-import type { SystemChange } from '../step/state.js'
+import type { SystemChange } from './change.js'
 import type { Wiring } from '../install/dropin.js'
 import { ProfilePathError, profileFile, profileText } from './apparmor.js'
 import type { Status } from './evaluate.js'

@@ -1,5 +1,6 @@
 // Job summary: pure row builders, one write. Untrusted text (tool output) is escaped.
 import * as core from '@actions/core'
+import type { Origin } from '../host/origin.js'
 
 export type Row = Parameters<typeof core.summary.addTable>[0][number]
 
@@ -14,12 +15,7 @@ export interface Component {
   name: string
   version?: string
   path?: string
-  origin: 'bundled' | 'system' | 'completed' | 'missing'
-}
-
-export function originOf(file: string | undefined, roots: readonly string[]): Component['origin'] {
-  if (!file) return 'missing'
-  return roots.some((r) => file === r || file.startsWith(`${r}/`)) ? 'bundled' : 'system'
+  origin: Origin
 }
 
 export function componentRows(components: readonly Component[]): Row[] {

@@ -1,6 +1,8 @@
-// What a check is, as data: what it needs from the host, how much its failure weighs, and
-// the function that proves it. The tables are checks.ts (network), internet.ts, runtime/.
+// What a check is, as data: its id (one of smoke/ids.ts), what it needs from the host, how
+// much its failure weighs, and the function that proves it. The tables are checks.ts
+// (network), internet.ts, runtime/.
 import type { Capabilities, NetKind } from './facts.js'
+import type { CheckId } from './ids.js'
 import type { Details, Severity } from './report.js'
 import type { CheckContext } from './runner.js'
 
@@ -19,7 +21,7 @@ export interface Needs {
 }
 
 export interface Check {
-  id: string
+  id: CheckId
   title: string
   mode: (caps: Capabilities) => string
   needs: Needs

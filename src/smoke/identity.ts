@@ -2,9 +2,8 @@
 // the runner, and the podman/crun/pasta actually used with where each came from.
 import { type HostFs, realHostFs } from '../host/fs.js'
 import type { PodmanInfo } from '../host/info.js'
+import { type Origin, originOf, type PieceFacts } from '../host/origin.js'
 import { parseCrun, parsePasta, pastaLabel } from '../host/parse.js'
-
-export type Origin = 'bundled' | 'completed' | 'system' | 'missing'
 
 export interface ComponentIdentity {
   version?: string
@@ -30,13 +29,6 @@ export interface ReportIdentity {
   pasta: ComponentIdentity
 }
 
-/** The host gate's verdict for one piece (host.Completion['pieces'][number], structurally). */
-export interface PieceFacts {
-  piece: string
-  action: string
-  found: { path?: string; version?: string }
-}
-
 export interface IdentityInput
   extends Pick<ReportIdentity, 'source' | 'repository' | 'variant' | 'libc' | 'arch' | 'runner'> {
   /** the install root (tool-cache entry); undefined for system */
@@ -46,14 +38,6 @@ export interface IdentityInput
   info: PodmanInfo
   /** the host gate's pieces: versions it read and what it completed */
   pieces?: readonly PieceFacts[]
-}
-
-const under = (file: string, root?: string): boolean => Boolean(root && (file === root || file.startsWith(`${root}/`)))
-
-function originOf(file: string | undefined, i: IdentityInput, completed: boolean): Origin {
-  if (!file) return 'missing'
-  if (completed) return 'completed'
-  return under(file, i.installRoot) ? 'bundled' : 'system'
 }
 
 /** podman info's path is what podman used; the gate's parsed version is preferred over its raw text. */
@@ -72,8 +56,7 @@ function component(
     : undefined
   const raw = piece?.found.version ?? parsed
   const version = raw && name === 'pasta' ? pastaLabel(raw) : raw
-  const completed = piece?.action === 'completed' && (!infoPath || infoPath === piece.found.path)
-  return { ...(version && { version }), ...(path && { path }), origin: originOf(path, i, completed) }
+  return { ...(version && { version }), ...(path && { path }), origin: originOf(path, piece, i.installRoot) }
 }
 
 export function buildIdentity(i: IdentityInput, os?: string): ReportIdentity {
@@ -86,7 +69,7 @@ export function buildIdentity(i: IdentityInput, os?: string): ReportIdentity {
     podman: {
       version: i.info.version ?? i.podmanVersion,
       path: i.podmanPath,
-      origin: originOf(i.podmanPath, i, false),
+      origin: originOf(i.podmanPath, undefined, i.installRoot),
     },
     crun: component(i, 'crun', i.info.ociRuntime.path, i.info.ociRuntime.version),
     pasta: component(i, 'pasta', i.info.pasta.path, i.info.pasta.version),

@@ -2,7 +2,6 @@
 // this host offers, so "skipped" always carries its reason and nothing passes unrun.
 import semver from 'semver'
 import type { PodmanInfo } from '../host/info.js'
-import type { Inputs } from '../inputs.js'
 import type { Check, Needs } from './checks.js'
 import {
   type Capabilities,
@@ -14,21 +13,16 @@ import {
   type Reach,
   slirpReach,
 } from './facts.js'
+import type { Selection } from './ids.js'
 import { INTERNET_CHECKS } from './internet.js'
 import { LOCAL_CHECKS } from './checks.js'
 import { RUNTIME_CHECKS } from './runtime/index.js'
 import type { Facts } from './probe.js'
 import type { Runnable } from './runner.js'
 
-// Runtime checks first: the longest ones, so they overlap the network checks.
+// Runtime checks first: the longest ones, so they overlap the network checks. In the order
+// of SMOKE_CHECK_IDS (src/smoke/ids.ts), one check per id.
 export const SMOKE_CHECKS: readonly Check[] = [...RUNTIME_CHECKS, ...LOCAL_CHECKS, ...INTERNET_CHECKS]
-export const SMOKE_CHECK_IDS: readonly string[] = SMOKE_CHECKS.map((c) => c.id)
-
-export type Selection = Inputs['smokeTests']
-
-export function unknownCheckIds(select: Selection): string[] {
-  return typeof select === 'string' ? [] : select.filter((id) => !SMOKE_CHECK_IDS.includes(id))
-}
 
 export interface CapabilityInput {
   info: PodmanInfo

@@ -1,5 +1,5 @@
-// The suite's report (written as JSON) and the job summary built from it: pure functions.
-import { escapeHtml, type Row } from '../report/summary.js'
+// The suite's report (written as JSON), its headline and failure details: pure functions.
+// The job summary's table of it is src/report/smoke-rows.ts.
 import type { ReportIdentity } from './identity.js'
 
 export type { ReportIdentity } from './identity.js'
@@ -62,36 +62,7 @@ export function suiteResult(checks: readonly CheckReport[]): SmokeResult {
   return checks.some((c) => c.status !== 'skipped') ? 'passed' : 'skipped'
 }
 
-const ICON: Record<SmokeResult, string> = { passed: '✅ passed', failed: '❌ failed', skipped: '⏭️ skipped' }
-const WARNING_ICON = '⚠️ warning'
-/** The result cell: an advisory failure is a warning, not a failure. */
-export const resultText = (c: CheckReport): string => (isWarning(c) ? WARNING_ICON : ICON[c.status])
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
-
-/** One line of what a passed check saw, from its details, for the summary table. */
-function note(c: CheckReport): string {
-  if (c.status !== 'passed') return [c.reason, c.fix && `fix: ${c.fix}`].filter(Boolean).join('; ')
-  const d = c.details
-  return typeof d.summary === 'string' ? d.summary : ''
-}
-
-export function smokeSummaryRows(report: SmokeReport): Row[] {
-  const head = ['Check', 'Network mode', 'Result', 'Duration', 'Notes', 'Severity'].map((data) => ({
-    data,
-    header: true,
-  }))
-  const rows = report.checks.map((c) =>
-    [
-      `${c.title} (${c.id})`,
-      c.mode,
-      resultText(c),
-      c.status === 'skipped' ? '—' : seconds(c.durationMs),
-      note(c),
-      `${c.severity}: ${c.severityReason}`,
-    ].map(escapeHtml),
-  )
-  return [head, ...rows]
-}
+export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
 
 export function smokeHeadline(report: SmokeReport): string {
   const n = (s: SmokeResult) => report.checks.filter((c) => c.status === s && !isWarning(c)).length

@@ -10,7 +10,7 @@ import { installPigfoot, type InstallRequest, type InstallResult, resolveVersion
 import { installForLibc } from './libc.js'
 import { findSystemPodman, systemInstalled } from './system.js'
 import type { RunnerContext } from '../step/context.js'
-import type { Deps } from '../step/run.js'
+import type { Deps } from '../step/deps.js'
 
 export interface Installation {
   result: InstallResult

@@ -1,12 +1,13 @@
-// What the step reports once podman is installed: outputs and the install summary tables.
-import * as core from '@actions/core'
-import { Outputs } from './state.js'
+// What the step reports once podman is installed: the install outputs' values and the
+// install summary tables (src/step/outputs.ts sets the outputs).
 import type { PodmanInfo } from '../host/info.js'
+import { originOf, type PieceFacts } from '../host/origin.js'
 import { type Parser, parseConmon, parseCrun } from '../host/parse.js'
 import type { Installed } from '../install/layout.js'
 import type { InstallResult } from '../sources/pigfoot.js'
 import type { WireResult } from '../install/wire.js'
-import { type Component, componentRows, installRows, originOf, type Summary } from '../report/summary.js'
+import { type Component, componentRows, installRows, type Summary } from '../report/summary.js'
+import type { InstallOutputs } from './outputs.js'
 
 export interface Outcome {
   source: string
@@ -19,19 +20,19 @@ export interface Outcome {
   info: PodmanInfo
   /** where bundled pieces live; undefined for the runner's own podman */
   bundledRoot?: string
-  /** pieces the host gate took from the full asset */
-  completed: readonly string[]
+  /** the host gate's verdict per piece: what it found and what it completed from the full asset */
+  pieces: readonly PieceFacts[]
 }
 
-export function setInstallOutputs(o: Outcome): void {
-  core.setOutput(Outputs.PodmanVersion, o.result.version)
-  core.setOutput(Outputs.Variant, o.variant)
-  core.setOutput(Outputs.Libc, o.libc)
-  core.setOutput(Outputs.InstallDir, o.result.root)
-  core.setOutput(Outputs.BinDir, o.wired.binDir)
-  core.setOutput(Outputs.CacheHit, o.result.cacheHit ? 'true' : 'false')
-  core.setOutput(Outputs.Verified, o.result.verified)
-}
+export const installOutputs = (o: Outcome): InstallOutputs => ({
+  podmanVersion: o.result.version,
+  variant: o.variant,
+  libc: o.libc,
+  installDir: o.result.root,
+  binDir: o.wired.binDir,
+  cacheHit: Boolean(o.result.cacheHit),
+  verified: o.result.verified,
+})
 
 export function verifiedText(r: InstallResult): string {
   if (r.cacheHit) return `${r.verified} when it was downloaded`
@@ -63,11 +64,14 @@ export function addInstallSummary(summary: Summary, o: Outcome): void {
 const versionOf = (parse: Parser, text?: string): string | undefined =>
   text ? (parse(text).version ?? text.split('\n')[0]) : undefined
 
-export function components(o: Pick<Outcome, 'info' | 'installed' | 'bundledRoot' | 'completed'>): Component[] {
+export function components(o: Pick<Outcome, 'info' | 'installed' | 'bundledRoot' | 'pieces'>): Component[] {
   const { info } = o
-  const roots = o.bundledRoot ? [o.bundledRoot] : []
   const origin = (piece: string, file?: string): Component['origin'] =>
-    file && o.completed.includes(piece) ? 'completed' : originOf(file, roots)
+    originOf(
+      file,
+      o.pieces.find((p) => p.piece === piece),
+      o.bundledRoot,
+    )
   return [
     { name: 'podman', version: info.version, path: o.installed.podman, origin: origin('podman', o.installed.podman) },
     {

@@ -3,7 +3,8 @@
 // A main step that stopped early left no state, and then there is nothing to do.
 import * as cache from '@actions/cache'
 import * as core from '@actions/core'
-import { loadState, type SystemChange } from './state.js'
+import type { SystemChange } from '../host/change.js'
+import { loadState } from './state.js'
 import { errorText, lastLine, run as realRun } from '../ports/exec.js'
 import { type Cache, saveArchive } from '../install/archive-cache.js'
 import type { Run } from '../ports/types.js'

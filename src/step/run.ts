@@ -1,53 +1,33 @@
 // The main step: inputs -> install -> wire -> host gate -> smoke -> outputs and summary.
 // Only the entry file calls it; every I/O goes through Deps.
-import * as cache from '@actions/cache'
 import * as core from '@actions/core'
-import * as tc from '@actions/tool-cache'
 import { readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { type SavedState, saveState } from './state.js'
-import { runnerContext, type RunnerContext } from './context.js'
-import { errorText, run as realRun } from '../ports/exec.js'
-import { gateStep } from '../host/step.js'
-import { type Installation, installSource } from '../sources/index.js'
-import { type IdentityInput, smokeIdentity } from '../smoke/identity.js'
+import type { SystemChange } from '../host/change.js'
 import * as host from '../host/index.js'
 import { podmanInfo, type PodmanInfo } from '../host/info.js'
-import { createHttp, type HttpOptions, tokenOriginsFor } from '../ports/http.js'
 import { getInputs, InputError, type Inputs } from '../inputs.js'
-import type { Cache } from '../install/archive-cache.js'
 import { buildDropin, type Wiring, writeDropin } from '../install/dropin.js'
-import { handOver, wireUp } from '../install/wire.js'
-import { addInstallSummary, setInstallOutputs } from './outcome.js'
-import type { Http, Run, ToolCache } from '../ports/types.js'
 import type { Installed } from '../install/layout.js'
-import type { SmokeReport } from '../smoke/index.js'
-import { SMOKE_CHECK_IDS, unknownCheckIds } from '../smoke/index.js'
-import { applySmokeVerdict, runSmokeStep } from '../smoke/step.js'
+import { handOver, type WireResult, wireUp } from '../install/wire.js'
+import { errorText } from '../ports/exec.js'
+import { tokenOriginsFor } from '../ports/http.js'
 import { Summary } from '../report/summary.js'
-
-export interface Deps {
-  run: Run
-  tc: ToolCache
-  cache: Cache
-  makeHttp: (o: HttpOptions) => Http
-  env: NodeJS.ProcessEnv
-}
-
-export const realDeps = (): Deps => ({ run: realRun, tc, cache, makeHttp: createHttp, env: process.env })
+import { type IdentityInput, smokeIdentity } from '../smoke/identity.js'
+import { type Installation, installSource } from '../sources/index.js'
+import { runnerContext, type RunnerContext } from './context.js'
+import { type Deps, realDeps } from './deps.js'
+import { type GateStepResult, gateStep } from './gate.js'
+import { addInstallSummary, installOutputs, type Outcome } from './outcome.js'
+import { setGateOutputs, setInstallOutputs, setSmokeOutputs } from './outputs.js'
+import { applySmokeVerdict, runSmokeStep, type SmokeStepResult } from './smoke.js'
+import { type SavedState, saveState } from './state.js'
 
 export async function main(deps: Deps = realDeps()): Promise<void> {
   let inputs: Inputs
   let ctx: RunnerContext
   try {
     inputs = getInputs(deps.env)
-    const unknown = Array.isArray(inputs.smokeTests) ? unknownCheckIds(inputs.smokeTests) : []
-    if (unknown.length)
-      throw new InputError(
-        'smoke-tests',
-        unknown.join(','),
-        `auto | none | all | a comma list of ${SMOKE_CHECK_IDS.join(', ')}`,
-      )
     ctx = runnerContext(deps.env)
   } catch (err) {
     core.setFailed(errorText(err))
@@ -56,7 +36,7 @@ export async function main(deps: Deps = realDeps()): Promise<void> {
   const state: SavedState = { started: true, succeeded: false, changes: [], cacheSaves: [], cleanup: inputs.cleanup }
   saveState(state)
   const summary = new Summary()
-  let smoke: SmokeReport | undefined
+  let smoke: SmokeStepResult | undefined
   try {
     smoke = await setup(deps, inputs, ctx, summary, state)
     state.succeeded = true
@@ -66,7 +46,16 @@ export async function main(deps: Deps = realDeps()): Promise<void> {
     saveState(state)
     await summary.write().catch((err) => core.warning(`Could not write the job summary: ${errorText(err)}`))
   }
-  applySmokeVerdict(smoke, inputs.smokeFailure)
+  applySmokeVerdict(smoke?.report, inputs.smokeFailure)
+}
+
+interface Prepared {
+  inst: Installation
+  wired: WireResult
+  gate: GateStepResult
+  info: PodmanInfo
+  /** the environment podman runs with: the job's, with our bin first when we put it on PATH */
+  podmanEnv: NodeJS.ProcessEnv
 }
 
 async function setup(
@@ -75,7 +64,26 @@ async function setup(
   ctx: RunnerContext,
   summary: Summary,
   state: SavedState,
-): Promise<SmokeReport | undefined> {
+): Promise<SmokeStepResult | undefined> {
+  const p = await prepare(deps, inputs, ctx, state)
+  const outcome = outcomeOf(inputs, ctx, p)
+  setInstallOutputs(installOutputs(outcome))
+  addInstallSummary(summary, outcome)
+  summary.table('Host gate: what podman uses', p.gate.gateRows).table('Host gate: rootless checks', p.gate.checkRows)
+  const { result, installed } = p.inst
+  const build = p.inst.variant ? `, ${p.inst.variant}, ${p.inst.libc}` : ''
+  core.info(
+    `podman ${result.version} (${inputs.source}${build}) ready in ${installed.bin}; verified: ${result.verified}`,
+  )
+  const identity = await smokeIdentity(identityInput(inputs, ctx, p.inst, p.info, p.gate.pieces))
+  const podman = { podman: installed.podman, env: p.podmanEnv, info: p.info, podmanVersion: result.version }
+  const smoke = await runSmokeStep(deps.run, podman, inputs, ctx.temp, summary, identity)
+  setSmokeOutputs(smoke)
+  return smoke
+}
+
+/** Install, wire, gate, and ask podman what it uses; PATH is handed over only when all that held. */
+async function prepare(deps: Deps, inputs: Inputs, ctx: RunnerContext, state: SavedState): Promise<Prepared> {
   // The job's own environment, before our PATH entry: the gate reports other podmans from it.
   const env = { ...deps.env }
   const http = deps.makeHttp({
@@ -87,38 +95,27 @@ async function setup(
   const inst = await core.group('Install podman', () => installSource({ deps, http, inputs, ctx, env, trustedRoot }))
   state.cacheSaves.push(...inst.cacheSaves)
   const { wired, gate } = await wireAndGate(deps, inputs, ctx, env, inst, state)
-  const { result, installed } = inst
+  setGateOutputs(gate.versions)
   const podmanEnv = { ...env, PATH: inst.exportPath ? `${wired.binDir}:${env.PATH ?? ''}` : env.PATH }
-  const info = await core.group('podman info', () => podmanInfo(deps.run, installed.podman, podmanEnv))
+  const info = await core.group('podman info', () => podmanInfo(deps.run, inst.installed.podman, podmanEnv))
   for (const w of host.verifyUsed(info, gate.pieces)) core.warning(w)
   if (inst.exportPath) handOver(wired)
-  const outcome = {
+  return { inst, wired, gate, info, podmanEnv }
+}
+
+function outcomeOf(inputs: Inputs, ctx: RunnerContext, p: Prepared): Outcome {
+  return {
     source: sourceLabel(inputs),
-    variant: inst.variant,
-    libc: inst.libc,
+    variant: p.inst.variant,
+    libc: p.inst.libc,
     arch: ctx.arch,
-    result,
-    installed,
-    wired,
-    info,
-    bundledRoot: inputs.source === 'system' ? undefined : result.root,
-    completed: gate.pieces.filter((p) => p.action === 'completed').map((p) => p.piece),
+    result: p.inst.result,
+    installed: p.inst.installed,
+    wired: p.wired,
+    info: p.info,
+    bundledRoot: inputs.source === 'system' ? undefined : p.inst.result.root,
+    pieces: p.gate.pieces,
   }
-  setInstallOutputs(outcome)
-  addInstallSummary(summary, outcome)
-  summary.table('Host gate: what podman uses', gate.gateRows).table('Host gate: rootless checks', gate.checkRows)
-  core.info(
-    `podman ${result.version} (${inputs.source}${inst.variant ? `, ${inst.variant}, ${inst.libc}` : ''}) ready in ${installed.bin}; verified: ${result.verified}`,
-  )
-  const identity = await smokeIdentity(identityInput(inputs, ctx, inst, info, gate.pieces))
-  return runSmokeStep(
-    deps.run,
-    { podman: installed.podman, env: podmanEnv, info, podmanVersion: result.version },
-    inputs,
-    ctx.temp,
-    summary,
-    identity,
-  )
 }
 
 /** The drop-in first (the gate's probe asks podman what it uses), then the gate rewrites it. */
@@ -132,13 +129,11 @@ async function wireAndGate(
 ) {
   const baseWiring = wiringFor(inst.installed, inputs)
   const wired = await wireUp(inst.installed.bin, baseWiring, env, ctx.home, ctx.temp, inst.exportPath)
-  if (inputs.cleanup)
-    state.changes.push({
-      kind: 'dropin',
-      description: `removed ${wired.dropin}`,
-      revert: ['rm', '-f', wired.dropin],
-      sudo: false,
-    })
+  if (inputs.cleanup) state.changes.push(dropinChange(wired.dropin))
+  const record = (c: SystemChange): void => {
+    state.changes.push(c)
+    saveState(state)
+  }
   const installFull =
     inst.installFull ?? (() => Promise.reject(new Error(`source ${inputs.source} has no full asset to complete from`)))
   const gateInputs = { ...inputs, installMissing: inputs.installMissing && Boolean(inst.installFull) }
@@ -152,7 +147,7 @@ async function wireAndGate(
         version: inst.result.version,
         env,
         baseWiring,
-        state,
+        record,
         installFull,
       }),
     )
@@ -164,6 +159,13 @@ async function wireAndGate(
     throw err
   }
 }
+
+const dropinChange = (dropin: string): SystemChange => ({
+  kind: 'dropin',
+  description: `removed ${dropin}`,
+  revert: ['rm', '-f', dropin],
+  sudo: false,
+})
 
 function identityInput(
   inputs: Inputs,

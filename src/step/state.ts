@@ -1,19 +1,6 @@
-// Output names and state keys, declared once. Post reads what main saved, typed.
+// What main saves for post, typed: post reads exactly what main wrote.
 import * as core from '@actions/core'
-
-export const Outputs = {
-  PodmanVersion: 'podman-version',
-  Variant: 'variant',
-  Libc: 'libc',
-  InstallDir: 'install-dir',
-  BinDir: 'bin-dir',
-  CacheHit: 'cache-hit',
-  Verified: 'verified',
-  CrunVersion: 'crun-version',
-  PastaVersion: 'pasta-version',
-  SmokeResult: 'smoke-result',
-  SmokeReport: 'smoke-report',
-} as const
+import type { SystemChange } from '../host/change.js'
 
 export interface SavedState {
   /** main got far enough for post to have work (cache save, reverts) */
@@ -25,14 +12,6 @@ export interface SavedState {
   cleanup: boolean
   /** system changes, newest last, for post to revert */
   changes: SystemChange[]
-}
-
-export interface SystemChange {
-  kind: string
-  description: string
-  /** argv that reverts it; run with sudo -n when `sudo` is set */
-  revert: string[]
-  sudo: boolean
 }
 
 const KEY = 'setup-static-podman'

@@ -1,10 +1,10 @@
 // Summary rows for the gate: piece | found | needed | status | action taken, and the same
 // shape for the host checks. Tool output is untrusted: every cell is escaped.
-import { escapeHtml, type Row } from '../report/summary.js'
-import type { CheckResult } from './apply-remedies.js'
-import { type Status, versionText } from './evaluate.js'
-import type { PieceVerdict } from './gate.js'
-import { needText } from './requirements.js'
+import type { CheckResult } from '../host/apply-remedies.js'
+import { type Status, versionText } from '../host/evaluate.js'
+import type { PieceVerdict } from '../host/gate.js'
+import { needText } from '../host/requirements.js'
+import { escapeHtml, type Row } from './summary.js'
 
 export const STATUS_ICON: Record<Status, string> = { ok: '✅', warn: '⚠️', fail: '❌' }
 

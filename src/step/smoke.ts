@@ -1,14 +1,15 @@
-// The suite as a step of the action: outputs, job log, summary, and the verdict applied
-// after the summary is written (so a failing step still shows why).
+// The suite as a step of main: the job log, the summary and the report file with its
+// identity; the verdict is applied after the summary is written (so a failing step still
+// shows why). The outputs are set by main from what this returns.
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as core from '@actions/core'
-import { Outputs } from '../step/state.js'
 import type { PodmanInfo } from '../host/info.js'
 import type { Inputs } from '../inputs.js'
 import type { Run } from '../ports/types.js'
+import { smokeSummaryRows } from '../report/smoke-rows.js'
 import type { Summary } from '../report/summary.js'
-import { runSmokeSuite } from './index.js'
+import { runSmokeSuite } from '../smoke/index.js'
 import {
   type CheckReport,
   isBlockingFailure,
@@ -17,9 +18,8 @@ import {
   type SmokeReport,
   smokeFailureDetails,
   smokeHeadline,
-  smokeSummaryRows,
   withIdentity,
-} from './report.js'
+} from '../smoke/report.js'
 
 export const REPORT_FILE = 'setup-static-podman-smoke.json'
 
@@ -28,6 +28,12 @@ export interface InstalledPodman {
   env: NodeJS.ProcessEnv
   info: PodmanInfo
   podmanVersion: string
+}
+
+export interface SmokeStepResult {
+  report: SmokeReport
+  /** the JSON file (the smoke-report output) */
+  reportPath: string
 }
 
 type SmokeInputs = Pick<Inputs, 'smokeTests' | 'smokeImage' | 'smokeTimeoutSec' | 'defaultNetwork'>
@@ -46,8 +52,8 @@ export function logLine(c: CheckReport): string {
 }
 
 /**
- * Runs the suite (unless smoke-tests is none), sets smoke-result and smoke-report, adds the
- * summary. `identity` goes into the report file: what the matrix report's row is made of.
+ * Runs the suite (undefined when smoke-tests is none) and adds the summary. `identity` goes
+ * into the report file: what the matrix report's row is made of.
  */
 export async function runSmokeStep(
   run: Run,
@@ -56,11 +62,8 @@ export async function runSmokeStep(
   temp: string,
   summary: Summary,
   identity?: ReportIdentity,
-): Promise<SmokeReport | undefined> {
-  if (inputs.smokeTests === 'none') {
-    core.setOutput(Outputs.SmokeResult, 'skipped')
-    return undefined
-  }
+): Promise<SmokeStepResult | undefined> {
+  if (inputs.smokeTests === 'none') return undefined
   const reportPath = join(temp, REPORT_FILE)
   const suite = await core.group('Network smoke tests', async () => {
     const r = await runSmokeSuite(run, {
@@ -79,11 +82,9 @@ export async function runSmokeStep(
   // The suite wrote its file already; the identity joins it here, where the step knows it.
   if (identity) await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`)
   core.info(smokeHeadline(report))
-  core.setOutput(Outputs.SmokeResult, report.result)
-  core.setOutput(Outputs.SmokeReport, reportPath)
   summary.table('Network smoke tests', smokeSummaryRows(report)).raw(`<p>${smokeHeadline(report)}</p>`)
   for (const d of smokeFailureDetails(report)) summary.details(d.label, d.text)
-  return report
+  return { report, reportPath }
 }
 
 /** smoke-failure: error fails the step, warning only annotates; call after the summary is written. */

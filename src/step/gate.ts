@@ -1,12 +1,15 @@
 // The host gate as a step of main: probe what podman will use, complete what is missing
-// from the release's full asset, clear rootless blockers, and re-write the drop-in.
+// from the release's full asset, clear rootless blockers, and say how to re-write the drop-in.
+// The gate itself (src/host) decides; this file does the I/O it asks for.
 import * as core from '@actions/core'
-import { Outputs, type SavedState, saveState } from '../step/state.js'
-import * as host from './index.js'
+import type { SystemChange } from '../host/change.js'
+import * as host from '../host/index.js'
 import type { Inputs, Variant } from '../inputs.js'
 import type { Wiring } from '../install/dropin.js'
 import { type Installed, LAYOUTS, resolveLayout } from '../install/layout.js'
+import { errorText } from '../ports/exec.js'
 import type { Run } from '../ports/types.js'
+import { checkRows, gateRows } from '../report/gate-rows.js'
 import type { Row } from '../report/summary.js'
 
 export interface GateStepInput {
@@ -20,7 +23,8 @@ export interface GateStepInput {
   baseWiring: Wiring
   /** installs the same release's full asset (verified like the main one); returns its root */
   installFull: () => Promise<string>
-  state: SavedState
+  /** called with each host change the moment it is made, so post can revert it after a later failure */
+  record: (c: SystemChange) => void
 }
 
 export interface GateStepResult {
@@ -28,6 +32,8 @@ export interface GateStepResult {
   gateRows: Row[]
   checkRows: Row[]
   pieces: host.Completion['pieces']
+  /** the crun-version and pasta-version outputs */
+  versions: { crunVersion: string; pastaVersion: string }
 }
 
 export async function gateStep(g: GateStepInput): Promise<GateStepResult> {
@@ -43,26 +49,17 @@ export async function gateStep(g: GateStepInput): Promise<GateStepResult> {
   const early = [...plan.failures, ...host.blockingChecks(checks, user)]
   if (early.length) throw new host.GateError(early)
   const completion = host.applyCompletion(plan, ...(await fullAsset(g, ports, plan)))
-  const remedies = await host.applyRemedies(ports, probe, checks, remedyOpts, {
-    env: g.env,
-    user,
-    onChange: (c) => {
-      g.state.changes.push(c)
-      saveState(g.state)
-    },
-  })
+  const remedies = await host.applyRemedies(ports, probe, checks, remedyOpts, { env: g.env, user, onChange: g.record })
   for (const w of [...completion.warnings, ...remedies.warnings]) core.warning(w)
   for (const n of remedies.notes) core.info(n)
   const failures = [...completion.failures, ...remedies.failures]
   if (failures.length) throw new host.GateError(failures)
-  const { crunVersion, pastaVersion } = host.gateOutputs(completion.pieces)
-  core.setOutput(Outputs.CrunVersion, crunVersion)
-  core.setOutput(Outputs.PastaVersion, pastaVersion)
   return {
     wiring: host.mergeWiring(g.baseWiring, completion.wiring, remedies.wiring),
-    gateRows: host.gateRows(completion.pieces),
-    checkRows: host.checkRows(remedies.checks),
+    gateRows: gateRows(completion.pieces),
+    checkRows: checkRows(remedies.checks),
     pieces: completion.pieces,
+    versions: host.gateOutputs(completion.pieces),
   }
 }
 
@@ -74,6 +71,6 @@ async function fullAsset(g: GateStepInput, ports: host.HostPorts, plan: host.Gat
     const root = await core.group('Install the full asset to complete the runtime stack', g.installFull)
     return [await host.probeAsset(ports, resolveLayout(root, LAYOUTS.full), plan.complete), undefined]
   } catch (err) {
-    return [undefined, err instanceof Error ? err.message : String(err)]
+    return [undefined, errorText(err)]
   }
 }

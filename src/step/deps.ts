@@ -1,0 +1,17 @@
+// The ports main runs on: the real ones on a runner, scripted ones in tests.
+import * as cache from '@actions/cache'
+import * as tc from '@actions/tool-cache'
+import type { Cache } from '../install/archive-cache.js'
+import { run } from '../ports/exec.js'
+import { createHttp, type HttpOptions } from '../ports/http.js'
+import type { Http, Run, ToolCache } from '../ports/types.js'
+
+export interface Deps {
+  run: Run
+  tc: ToolCache
+  cache: Cache
+  makeHttp: (o: HttpOptions) => Http
+  env: NodeJS.ProcessEnv
+}
+
+export const realDeps = (): Deps => ({ run, tc, cache, makeHttp: createHttp, env: process.env })
