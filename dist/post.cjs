@@ -27056,21 +27056,6 @@ var require_commonjs2 = __commonJS({
   }
 });
 
-// node_modules/@actions/cache/lib/cache.js
-var cache_exports = {};
-__export(cache_exports, {
-  CACHE_READ_DENIED_PREFIX: () => CACHE_READ_DENIED_PREFIX,
-  CACHE_WRITE_DENIED_PREFIX: () => CACHE_WRITE_DENIED_PREFIX,
-  CacheReadDeniedError: () => CacheReadDeniedError,
-  CacheWriteDeniedError: () => CacheWriteDeniedError,
-  FinalizeCacheError: () => FinalizeCacheError,
-  ReserveCacheError: () => ReserveCacheError,
-  ValidationError: () => ValidationError,
-  isFeatureAvailable: () => isFeatureAvailable,
-  restoreCache: () => restoreCache,
-  saveCache: () => saveCache2
-});
-
 // node_modules/@actions/core/lib/command.js
 var os = __toESM(require("os"), 1);
 
@@ -28999,7 +28984,117 @@ function getState(name) {
   return process.env[`STATE_${name}`] || "";
 }
 
+// src/ports/exec.ts
+var import_node_child_process = require("node:child_process");
+
+// src/ports/env.ts
+var DROPPED = [/^INPUT_/i, /^ACTIONS_/i, /^GITHUB_TOKEN$/i, /^GH_TOKEN$/i, /^GH_ENTERPRISE_TOKEN$/i];
+var secrets = /* @__PURE__ */ new Set();
+function scrubEnv(env) {
+  const out = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v === void 0 || DROPPED.some((re) => re.test(k))) continue;
+    if ([...secrets].some((s) => v.includes(s))) continue;
+    out[k] = v;
+  }
+  return out;
+}
+var childEnv = (env = process.env) => scrubEnv(env);
+
+// src/ports/exec.ts
+var MAX_CAPTURE = 4 * 1024 * 1024;
+var run = async (cmd, args, opts = {}) => opts.stream && !opts.timeoutMs ? runStreamed(cmd, args, opts) : runCaptured(cmd, args, opts);
+async function runStreamed(cmd, args, opts) {
+  try {
+    const r = await getExecOutput(cmd, args, {
+      ignoreReturnCode: true,
+      env: childEnv(opts.env),
+      cwd: opts.cwd,
+      input: opts.input === void 0 ? void 0 : Buffer.from(opts.input)
+    });
+    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    return { exitCode: 127, stdout: "", stderr: errorText(err) };
+  }
+}
+function runCaptured(cmd, args, opts) {
+  return new Promise((resolve3) => {
+    const child2 = (0, import_node_child_process.spawn)(cmd, args, {
+      env: childEnv(opts.env),
+      cwd: opts.cwd,
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true
+      // own process group, so a timeout kills the whole tree
+    });
+    const out = collector();
+    const err = collector();
+    let timedOut = false;
+    const timer = opts.timeoutMs ? setTimeout(() => {
+      timedOut = true;
+      killGroup(child2.pid);
+    }, opts.timeoutMs) : void 0;
+    child2.stdout.on("data", out.push);
+    child2.stderr.on("data", err.push);
+    child2.stdin.on("error", () => void 0);
+    child2.stdin.end(opts.input ?? "");
+    child2.on("error", (e) => {
+      clearTimeout(timer);
+      resolve3({ exitCode: 127, stdout: "", stderr: errorText(e) });
+    });
+    child2.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const exitCode = code ?? (signal ? 128 : 1);
+      resolve3({ exitCode, stdout: out.text(), stderr: err.text(), ...timedOut && { timedOut } });
+    });
+  });
+}
+function collector() {
+  const chunks = [];
+  let size = 0;
+  return {
+    push: (b) => {
+      if (size < MAX_CAPTURE) chunks.push(b);
+      size += b.length;
+    },
+    text: () => Buffer.concat(chunks).toString("utf8")
+  };
+}
+function killGroup(pid) {
+  if (!pid) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+  }
+}
+function errorText(err) {
+  return err instanceof Error ? err.message : String(err);
+}
+function lastLine(r) {
+  const lines = `${r.stderr}
+${r.stdout}`.split("\n").map((l) => l.trim());
+  const fromErr = r.stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+  return fromErr.at(-1) ?? lines.filter(Boolean).at(-1) ?? `exit code ${r.exitCode}`;
+}
+
+// src/ports/guard.ts
+function guardRejections(report, proc = process) {
+  proc.on("unhandledRejection", (reason) => report(`Unexpected error: ${errorText(reason)}`));
+}
+
 // node_modules/@actions/cache/lib/cache.js
+var cache_exports = {};
+__export(cache_exports, {
+  CACHE_READ_DENIED_PREFIX: () => CACHE_READ_DENIED_PREFIX,
+  CACHE_WRITE_DENIED_PREFIX: () => CACHE_WRITE_DENIED_PREFIX,
+  CacheReadDeniedError: () => CacheReadDeniedError,
+  CacheWriteDeniedError: () => CacheWriteDeniedError,
+  FinalizeCacheError: () => FinalizeCacheError,
+  ReserveCacheError: () => ReserveCacheError,
+  ValidationError: () => ValidationError,
+  isFeatureAvailable: () => isFeatureAvailable,
+  restoreCache: () => restoreCache,
+  saveCache: () => saveCache2
+});
 var path11 = __toESM(require("path"), 1);
 
 // node_modules/@actions/glob/lib/internal-globber.js
@@ -68836,98 +68931,6 @@ function loadState() {
   }
 }
 
-// src/ports/exec.ts
-var import_node_child_process = require("node:child_process");
-
-// src/ports/env.ts
-var DROPPED = [/^INPUT_/i, /^ACTIONS_/i, /^GITHUB_TOKEN$/i, /^GH_TOKEN$/i, /^GH_ENTERPRISE_TOKEN$/i];
-var secrets = /* @__PURE__ */ new Set();
-function scrubEnv(env) {
-  const out = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (v === void 0 || DROPPED.some((re) => re.test(k))) continue;
-    if ([...secrets].some((s) => v.includes(s))) continue;
-    out[k] = v;
-  }
-  return out;
-}
-var childEnv = (env = process.env) => scrubEnv(env);
-
-// src/ports/exec.ts
-var MAX_CAPTURE = 4 * 1024 * 1024;
-var run = async (cmd, args, opts = {}) => opts.stream && !opts.timeoutMs ? runStreamed(cmd, args, opts) : runCaptured(cmd, args, opts);
-async function runStreamed(cmd, args, opts) {
-  try {
-    const r = await getExecOutput(cmd, args, {
-      ignoreReturnCode: true,
-      env: childEnv(opts.env),
-      cwd: opts.cwd,
-      input: opts.input === void 0 ? void 0 : Buffer.from(opts.input)
-    });
-    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    return { exitCode: 127, stdout: "", stderr: errorText(err) };
-  }
-}
-function runCaptured(cmd, args, opts) {
-  return new Promise((resolve3) => {
-    const child2 = (0, import_node_child_process.spawn)(cmd, args, {
-      env: childEnv(opts.env),
-      cwd: opts.cwd,
-      stdio: ["pipe", "pipe", "pipe"],
-      detached: true
-      // own process group, so a timeout kills the whole tree
-    });
-    const out = collector();
-    const err = collector();
-    let timedOut = false;
-    const timer = opts.timeoutMs ? setTimeout(() => {
-      timedOut = true;
-      killGroup(child2.pid);
-    }, opts.timeoutMs) : void 0;
-    child2.stdout.on("data", out.push);
-    child2.stderr.on("data", err.push);
-    child2.stdin.on("error", () => void 0);
-    child2.stdin.end(opts.input ?? "");
-    child2.on("error", (e) => {
-      clearTimeout(timer);
-      resolve3({ exitCode: 127, stdout: "", stderr: errorText(e) });
-    });
-    child2.on("close", (code, signal) => {
-      clearTimeout(timer);
-      const exitCode = code ?? (signal ? 128 : 1);
-      resolve3({ exitCode, stdout: out.text(), stderr: err.text(), ...timedOut && { timedOut } });
-    });
-  });
-}
-function collector() {
-  const chunks = [];
-  let size = 0;
-  return {
-    push: (b) => {
-      if (size < MAX_CAPTURE) chunks.push(b);
-      size += b.length;
-    },
-    text: () => Buffer.concat(chunks).toString("utf8")
-  };
-}
-function killGroup(pid) {
-  if (!pid) return;
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-  }
-}
-function errorText(err) {
-  return err instanceof Error ? err.message : String(err);
-}
-function lastLine(r) {
-  const lines = `${r.stderr}
-${r.stdout}`.split("\n").map((l) => l.trim());
-  const fromErr = r.stderr.split("\n").map((l) => l.trim()).filter(Boolean);
-  return fromErr.at(-1) ?? lines.filter(Boolean).at(-1) ?? `exit code ${r.exitCode}`;
-}
-
 // src/install/archive-cache.ts
 async function saveArchive(c, key, paths) {
   if (!c.isFeatureAvailable()) {
@@ -68970,4 +68973,5 @@ async function revertChanges(run2, changes) {
 }
 
 // src/post.ts
+guardRejections(warning);
 void post();

@@ -19637,16 +19637,21 @@ function info(message) {
   process.stdout.write(message + os4.EOL);
 }
 
-// src/report/run.ts
-var import_promises2 = require("node:fs/promises");
-var import_node_os = __toESM(require("node:os"), 1);
-var import_node_path2 = __toESM(require("node:path"), 1);
-
 // src/ports/exec.ts
 var MAX_CAPTURE = 4 * 1024 * 1024;
 function errorText(err) {
   return err instanceof Error ? err.message : String(err);
 }
+
+// src/ports/guard.ts
+function guardRejections(report, proc = process) {
+  proc.on("unhandledRejection", (reason) => report(`Unexpected error: ${errorText(reason)}`));
+}
+
+// src/report/run.ts
+var import_promises2 = require("node:fs/promises");
+var import_node_os = __toESM(require("node:os"), 1);
+var import_node_path2 = __toESM(require("node:path"), 1);
 
 // src/report/collect.ts
 var import_promises = require("node:fs/promises");
@@ -19862,4 +19867,5 @@ async function reportMain() {
 }
 
 // src/report/main.ts
+guardRejections(setFailed);
 void reportMain();

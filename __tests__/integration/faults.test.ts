@@ -1,4 +1,4 @@
-// Issue 2's failure modes over real sockets, through dist/main.cjs as the runner user.
+// Download and verification failure modes over real sockets, through dist/main.cjs as the runner user.
 // Every fault ends in exit 1, one clear ::error::, no complete tool-cache entry and no
 // PATH line; a transient one is retried and succeeds.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'

@@ -1,5 +1,5 @@
-// Issue 7 through dist/main.cjs, as the runner user, on real podman: the seed's crun
-// failure reproduced in the Debian 13 tree (Debian 12's crun 1.8.1 as the system crun) and
+// The host gate through dist/main.cjs, as the runner user, on real podman: podman 5 on a
+// crun too old for it (`crun: unknown version specified`) reproduced in the Debian 13 tree (Debian 12's crun 1.8.1 as the system crun) and
 // completed from the release's full asset; the same host refused up front with
 // install-missing: false; Debian testing's crun accepted as it is; netavark/aardvark-dns
 // and pasta hidden from the tree and completed, with networking then proven by the smoke
@@ -43,7 +43,7 @@ async function main(w: Workspace, tree: TreeName, extra: Record<string, string>,
   return runAction({ entry: 'main', work: w, tree, mounts, inputs: inputs(w, tree, extra) })
 }
 
-describe('crun too old for podman 5 (the seed failure)', () => {
+describe('crun too old for podman 5 (`crun: unknown version specified`)', () => {
   it('standalone in the Debian 13 tree completes crun from the full asset and runs containers', async () => {
     const w = await workspace()
     const r = await main(w, 'trixie', { variant: 'standalone' }, OLD_CRUN)

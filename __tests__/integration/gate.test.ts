@@ -1,4 +1,4 @@
-// The host gate against real podman: the seed's crun failure reproduced and completed from
+// The host gate against real podman: podman 5 on a crun too old for it reproduced and completed from
 // a full asset, netavark/aardvark-dns and pasta hidden and completed, this machine's
 // /dev/net/tun quirk detected, fixed with sudo -n and reverted, and the AppArmor profile
 // checked by the real parser. Everything runs as the gate's own user in private mount
@@ -126,7 +126,7 @@ const TRIXIE_DEFAULT = {
     expect(out.outputs.crunVersion).toBe(forky.crun)
   })
 
-  test("the seed: podman 5.4.2 with Debian 12's crun 1.8.1 fails; the gate completes crun 1.21 from the full asset and a container runs", async () => {
+  test("crun too old for podman 5: podman 5.4.2 with Debian 12's crun 1.8.1 fails; the gate completes crun 1.21 from the full asset and a container runs", async () => {
     const dropins = `${work.dir}/config/containers/containers.conf.d`
     const r = await scenario(
       work,
@@ -134,18 +134,18 @@ const TRIXIE_DEFAULT = {
       'trixie',
       `mount --bind $W/crun-1.8.1 /usr/bin/crun
 echo "BEFORE"; U podman run --rm -v /usr:/usr:ro --rootfs $W/rootfs true; echo "rc=$?"
-gate ${driverArg({ op: 'gate', podman: '/usr/bin/podman', variant: 'standalone', installMissing: false })} seed-strict
-gate ${driverArg({ op: 'gate', podman: '/usr/bin/podman', variant: 'standalone', full, dropinDir: dropins })} seed-complete
+gate ${driverArg({ op: 'gate', podman: '/usr/bin/podman', variant: 'standalone', installMissing: false })} old-crun-strict
+gate ${driverArg({ op: 'gate', podman: '/usr/bin/podman', variant: 'standalone', full, dropinDir: dropins })} old-crun-complete
 echo "INFO $(U podman info --format '{{.Host.OCIRuntime.Path}}')"
 echo "AFTER"; U podman run --rm -v /usr:/usr:ro --rootfs $W/rootfs sh -c 'echo container ran'; echo "rc=$?"`,
     )
     expect(r.stdout).toMatch(/BEFORE\nrc=126/)
     expect(r.stderr).toContain('Error: OCI runtime error: crun: unknown version specified')
-    const strict = result('seed-strict')
+    const strict = result('old-crun-strict')
     expect(strict.completion.failures).toEqual([
       expect.stringMatching(/^crun: 1\.8\.1 does not meet >= 1\.14\.3 \(required: .*unknown version specified/),
     ])
-    const done = result('seed-complete')
+    const done = result('old-crun-complete')
     expect(done.plan.complete).toEqual(['crun'])
     expect(done.wiring.runtimePath).toBe(`${full}/usr/local/bin/crun`)
     expect(done.outputs.crunVersion).toBe('1.21.0')

@@ -1,4 +1,4 @@
-// Issue 2 end to end: `node dist/main.cjs` as the runner runs it, as an unprivileged user,
+// The default source's install end to end: `node dist/main.cjs` as the runner runs it, as an unprivileged user,
 // against a loopback mirror serving archives built from this machine's own podman. The
 // next step's podman must be the installed one, using the bundled crun, running containers.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'

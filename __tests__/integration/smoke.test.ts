@@ -1,4 +1,4 @@
-// Issue 3 end to end: `node dist/main.cjs` installs podman from the loopback mirror, then the
+// The network smoke suite end to end: `node dist/main.cjs` installs podman from the loopback mirror, then the
 // network smoke suite runs real rootless containers as the runner user. Green on the Debian
 // 13 tree (pasta) and the Debian 12 host (slirp4netns), and red, for real, when a network
 // helper is broken: a pasta or slirp4netns that exits 1, aardvark-dns missing from the

@@ -1,4 +1,4 @@
-// Issue 6 end to end: `node dist/main.cjs` as the runner user with source: mgoltzsche (a
+// Sources mgoltzsche and system end to end: `node dist/main.cjs` as the runner user with source: mgoltzsche (a
 // release built from this machine's podman, signed in the run with a throwaway key) and
 // source: system (the host's Debian 12 podman, the Debian 13 tree's), each with the smoke
 // suite on real Podman; then `node dist/report.cjs` merges every report this file produced.

@@ -35,23 +35,23 @@ describe('the decision grid on the captured hosts', () => {
     expect(plan.failures).toEqual([])
   })
 
-  test("the seed: Debian 12's crun 1.8.1 as the system crun under podman 5.4.2 standalone -> complete crun", async () => {
+  test("crun too old for podman 5: Debian 12's crun 1.8.1 as the system crun under podman 5.4.2 standalone -> complete crun", async () => {
     const pieces = await real('trixie')
-    const seed = withPiece(pieces, 'crun', {
+    const oldCrun = withPiece(pieces, 'crun', {
       path: '/usr/bin/crun',
       version: '1.8.1',
       raw: 'crun version 1.8.1',
       via: 'podman info',
     })
-    const plan = planGate(seed, requirementsFor('standalone', '5.4.2'), { installMissing: true })
+    const plan = planGate(oldCrun, requirementsFor('standalone', '5.4.2'), { installMissing: true })
     expect(plan.complete).toEqual(['crun'])
     expect(plan.needsFullAsset).toBe(true)
     expect(plan.failures).toEqual([])
   })
 
   test('the same with install-missing: false fails naming crun, 1.8.1 and the floor', async () => {
-    const seed = withPiece(await real('trixie'), 'crun', { path: '/usr/bin/crun', version: '1.8.1' })
-    const plan = planGate(seed, requirementsFor('standalone', '5.4.2'), { installMissing: false })
+    const oldCrun = withPiece(await real('trixie'), 'crun', { path: '/usr/bin/crun', version: '1.8.1' })
+    const plan = planGate(oldCrun, requirementsFor('standalone', '5.4.2'), { installMissing: false })
     expect(plan.needsFullAsset).toBe(false)
     expect(plan.failures).toEqual([
       expect.stringMatching(/^crun: 1\.8\.1 does not meet >= 1\.14\.3 \(required: .*unknown version specified/),
@@ -170,7 +170,7 @@ describe('pasta: known-bad and unknown versions', () => {
 })
 
 describe('completion from the full asset', () => {
-  const seedPlan = async (podman = '5.4.2') =>
+  const oldCrunPlan = async (podman = '5.4.2') =>
     planGate(
       withPiece(await real('trixie'), 'crun', { path: '/usr/bin/crun', version: '1.8.1' }),
       requirementsFor('standalone', podman),
@@ -178,7 +178,7 @@ describe('completion from the full asset', () => {
     )
 
   test('crun 1.21 from the full asset replaces the system 1.8.1: pinned in the drop-in, reported in outputs', async () => {
-    const done = applyCompletion(await seedPlan(), {
+    const done = applyCompletion(await oldCrunPlan(), {
       installed: FULL,
       pieces: { crun: { path: FULL.crun, version: '1.21.0', via: 'version' } },
     })
@@ -194,7 +194,7 @@ describe('completion from the full asset', () => {
 
   test('the full asset could not be installed: the planned completion fails with the reason', async () => {
     const done = applyCompletion(
-      await seedPlan(),
+      await oldCrunPlan(),
       undefined,
       'checksum mismatch for podman-v5.4.2-linux-amd64-glibc-full.tar.zst',
     )
@@ -249,7 +249,7 @@ describe('completion from the full asset', () => {
   })
 
   test('podman info after the final drop-in must report the completed pieces', async () => {
-    const done = applyCompletion(await seedPlan(), {
+    const done = applyCompletion(await oldCrunPlan(), {
       installed: FULL,
       pieces: { crun: { path: FULL.crun, version: '1.21.0' } },
     })
@@ -303,12 +303,12 @@ describe('the full asset, read by running its pieces', () => {
 
 describe('summary rows', () => {
   test('piece | found | needed | status | action taken, escaped, one line per requirement', async () => {
-    const seed = withPiece(await real('trixie'), 'crun', {
+    const oldCrun = withPiece(await real('trixie'), 'crun', {
       path: '/usr/bin/crun',
       version: '1.8.1',
       raw: 'crun <1.8.1>',
     })
-    const plan = planGate(seed, requirementsFor('standalone', '5.7.1'), { installMissing: true })
+    const plan = planGate(oldCrun, requirementsFor('standalone', '5.7.1'), { installMissing: true })
     const done = applyCompletion(plan, { installed: FULL, pieces: { crun: { path: FULL.crun, version: '1.21.0' } } })
     const rows = gateRows(done.pieces)
     expect(rows[0]).toEqual(

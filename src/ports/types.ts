@@ -1,5 +1,7 @@
-// The only I/O seams. Everything else is pure or takes these as arguments, so unit tests
-// script them as data and keep the real @actions/core and tool-cache on temp dirs.
+// The ports for programs, the tool cache and HTTP. Modules take them (with HostFs, the
+// machine's files, src/host/fs.ts, and the Actions cache, src/install/archive-cache.ts) as
+// arguments, so unit tests script them as data; @actions/core and the files main writes
+// (install, drop-in, GITHUB_* files) stay real, on temp dirs.
 import type * as tc from '@actions/tool-cache'
 
 export interface ExecResult {

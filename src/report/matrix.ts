@@ -87,7 +87,7 @@ function toRow({ file, report }: FoundReport): Row {
 const rank = (order: string[], v: string | undefined) =>
   v === undefined ? -1 : order.indexOf(v) === -1 ? order.length : order.indexOf(v)
 
-/** Runner, then source, variant, libc and arch in the seed's order; ties by file. */
+/** Runner, then source, variant, libc and arch, each in the *_ORDER above (the runner's own podman first); ties by file. */
 function compare(a: Row, b: Row): number {
   const ia = a.identity
   const ib = b.identity

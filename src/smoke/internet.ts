@@ -1,11 +1,14 @@
 // Checks that leave the machine. They run only when the host's own configuration says the
 // internet is plausible (facts.ts decides without sending anything), else they are skipped.
-import type { Check } from './checks.js'
+import type { Check } from './check.js'
 import type { GetResult } from './probe.js'
 import type { Details } from './report.js'
 import { type CheckContext, CheckFailure } from './runner.js'
 
-/** Several CDNs: the seed's failure was one pasta build breaking TLS to Cloudflare-fronted hosts only. */
+/**
+ * Several CDNs: pasta 2025_12_08 to 2025_12_10 hang with some peers only (Cloudflare-fronted
+ * hosts such as the npm registry: `bun install` failed where curl to other hosts worked).
+ */
 export const HTTPS_TARGETS = [
   'https://registry.npmjs.org/', // Cloudflare (npm registry)
   'https://www.cloudflare.com/cdn-cgi/trace', // Cloudflare

@@ -2,7 +2,7 @@
 // this host offers, so "skipped" always carries its reason and nothing passes unrun.
 import semver from 'semver'
 import type { PodmanInfo } from '../host/info.js'
-import type { Check, Needs } from './checks.js'
+import type { Check, Needs } from './check.js'
 import {
   type Capabilities,
   expectedDefault,

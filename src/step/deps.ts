@@ -1,6 +1,9 @@
 // The ports main runs on: the real ones on a runner, scripted ones in tests.
 import * as cache from '@actions/cache'
 import * as tc from '@actions/tool-cache'
+import type { User } from '../host/facts.js'
+import { type HostFs, realHostFs } from '../host/fs.js'
+import { currentUser } from '../host/index.js'
 import type { Cache } from '../install/archive-cache.js'
 import { run } from '../ports/exec.js'
 import { createHttp, type HttpOptions } from '../ports/http.js'
@@ -12,6 +15,18 @@ export interface Deps {
   cache: Cache
   makeHttp: (o: HttpOptions) => Http
   env: NodeJS.ProcessEnv
+  /** the machine's files as the host gate reads them */
+  fs: HostFs
+  /** the runner user the gate checks rootless podman for */
+  user: User
 }
 
-export const realDeps = (): Deps => ({ run, tc, cache, makeHttp: createHttp, env: process.env })
+export const realDeps = (): Deps => ({
+  run,
+  tc,
+  cache,
+  makeHttp: createHttp,
+  env: process.env,
+  fs: realHostFs(),
+  user: currentUser(),
+})

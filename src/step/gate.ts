@@ -3,17 +3,18 @@
 // The gate itself (src/host) decides; this file does the I/O it asks for.
 import * as core from '@actions/core'
 import type { SystemChange } from '../host/change.js'
+import type { User } from '../host/facts.js'
 import * as host from '../host/index.js'
 import type { Inputs, Variant } from '../inputs.js'
 import type { Wiring } from '../install/dropin.js'
 import { type Installed, LAYOUTS, resolveLayout } from '../install/layout.js'
 import { errorText } from '../ports/exec.js'
-import type { Run } from '../ports/types.js'
 import { checkRows, gateRows } from '../report/gate-rows.js'
 import type { Row } from '../report/summary.js'
 
 export interface GateStepInput {
-  run: Run
+  ports: host.HostPorts
+  user: User
   inputs: Pick<Inputs, 'installMissing' | 'allowSudo' | 'apparmor'>
   installed: Installed
   variant: Variant
@@ -37,8 +38,7 @@ export interface GateStepResult {
 }
 
 export async function gateStep(g: GateStepInput): Promise<GateStepResult> {
-  const ports = host.hostPorts(g.run)
-  const user = host.currentUser()
+  const { ports, user } = g
   const probe = await host.probeHost(ports, { env: g.env, user, podman: g.installed.podman, wiring: g.baseWiring })
   const plan = host.planGate(probe, host.requirementsFor(g.variant, g.version), {
     installMissing: g.inputs.installMissing,

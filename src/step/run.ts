@@ -140,7 +140,8 @@ async function wireAndGate(
   try {
     const gate = await core.group('Host gate', () =>
       gateStep({
-        run: deps.run,
+        ports: { run: deps.run, fs: deps.fs },
+        user: deps.user,
         inputs: gateInputs,
         installed: inst.installed,
         variant: inst.gateVariant,
