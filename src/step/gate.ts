@@ -35,6 +35,8 @@ export interface GateStepResult {
   pieces: host.Completion['pieces']
   /** the crun-version and pasta-version outputs */
   versions: { crunVersion: string; pastaVersion: string }
+  /** other podman binaries on the job's PATH (the runner image's own): the smoke suite exercises them too */
+  otherPodmans: string[]
 }
 
 export async function gateStep(g: GateStepInput): Promise<GateStepResult> {
@@ -60,6 +62,7 @@ export async function gateStep(g: GateStepInput): Promise<GateStepResult> {
     checkRows: checkRows(remedies.checks),
     pieces: completion.pieces,
     versions: host.gateOutputs(completion.pieces),
+    otherPodmans: probe.podmans.filter((b) => b.realPath !== probe.installed?.realPath).map((b) => b.path),
   }
 }
 

@@ -28,6 +28,10 @@ export interface InstalledPodman {
   env: NodeJS.ProcessEnv
   info: PodmanInfo
   podmanVersion: string
+  /** other podman binaries the host gate found (podman-coexist) */
+  otherPodmans?: readonly string[]
+  /** docker-socket: true: the API socket the step started (docker-api uses it and blocks) */
+  dockerSocket?: string
 }
 
 export interface SmokeStepResult {
