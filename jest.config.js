@@ -1,12 +1,12 @@
 import { createDefaultEsmPreset } from 'ts-jest'
-import { probeScript } from './scripts/esbuild-options.mjs'
+import { probeScript, runtimeScript } from './scripts/esbuild-options.mjs'
 
 const preset = createDefaultEsmPreset({ tsconfig: './tsconfig.json' })
 const shared = {
   ...preset,
   testEnvironment: 'node',
   // the bundles get it from esbuild's define (src/smoke/probe.ts)
-  globals: { __PROBE_SCRIPT__: probeScript() },
+  globals: { __PROBE_SCRIPT__: probeScript(), __RUNTIME_SCRIPT__: runtimeScript() },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 }
 

@@ -3,16 +3,17 @@
 // smoke probe's program defined as the string __PROBE_SCRIPT__ (src/smoke/probe.ts).
 import { buildSync } from 'esbuild'
 
-let probe
+const scripts = new Map()
 
 /**
- * src/smoke/probe-script.ts bundled on its own into the text a container runs with `node -e`:
+ * A container program bundled on its own into the text a container runs with `node -e`:
  * node >= 18 (a user's smoke-image may carry an older node than the action's), no comments
  * or whitespace (it travels in argv), names kept for readable errors.
  */
-export function probeScript() {
-  probe ??= buildSync({
-    entryPoints: [new URL('../src/smoke/probe-script.ts', import.meta.url).pathname],
+function containerScript(file) {
+  if (scripts.has(file)) return scripts.get(file)
+  const text = buildSync({
+    entryPoints: [new URL(`../src/smoke/${file}`, import.meta.url).pathname],
     bundle: true,
     write: false,
     platform: 'node',
@@ -23,8 +24,13 @@ export function probeScript() {
     minifySyntax: true,
     logLevel: 'warning',
   }).outputFiles[0].text
-  return probe
+  scripts.set(file, text)
+  return text
 }
+
+export const probeScript = () => containerScript('probe-script.ts')
+/** src/smoke/runtime/runtime-script.ts: what the runtime checks run in base-image containers */
+export const runtimeScript = () => containerScript('runtime/runtime-script.ts')
 
 export const bundleOptions = (entry, outfile) => ({
   entryPoints: [entry],
@@ -36,5 +42,9 @@ export const bundleOptions = (entry, outfile) => ({
   legalComments: 'none',
   logLevel: 'warning',
   banner: { js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
-  define: { 'import.meta.url': '__bundle_url', __PROBE_SCRIPT__: JSON.stringify(probeScript()) },
+  define: {
+    'import.meta.url': '__bundle_url',
+    __PROBE_SCRIPT__: JSON.stringify(probeScript()),
+    __RUNTIME_SCRIPT__: JSON.stringify(runtimeScript()),
+  },
 })

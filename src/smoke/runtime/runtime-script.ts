@@ -1,0 +1,129 @@
+// The program runtime checks run in containers of the base image as `node -e RUNTIME_SCRIPT
+// '<json>'`, bundled on its own into that string at build time (scripts/esbuild-options.mjs):
+// node builtins only. It prints ONE JSON line. xattrs are read through GNU tar (node has no
+// xattr API): the host's tar, through the /usr the container mounts.
+import cp from 'node:child_process'
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Entry, LimitsResult, Manifest, ReapResult, RuntimeRequest } from './script.js'
+
+type Req<M extends RuntimeRequest['mode']> = Extract<RuntimeRequest, { mode: M }>
+
+const out = (o: unknown): void => void process.stdout.write(`${JSON.stringify(o)}\n`)
+const text = (f: string): string => {
+  try {
+    return fs.readFileSync(f, 'utf8').trim()
+  } catch (e) {
+    return `error: ${(e as NodeJS.ErrnoException).code}`
+  }
+}
+
+function xattrs(file: string): Record<string, string> {
+  const args = ['--xattrs', '--xattrs-include=user.*', '--no-recursion', '-cf', '-', file]
+  const r = cp.spawnSync('tar', args, { maxBuffer: 1 << 26 })
+  if (r.status !== 0)
+    return {
+      error: `tar: ${String(r.stderr || r.error)
+        .trim()
+        .split('\n')
+        .pop()}`,
+    }
+  const found: Record<string, string> = {}
+  const re = /\d+ SCHILY\.xattr\.(user\.[^=]+)=([^\n]*)\n/g
+  for (let m = re.exec(r.stdout.toString('latin1')); m; m = re.exec(r.stdout.toString('latin1'))) found[m[1]] = m[2]
+  return found
+}
+
+function manifest(root: string): Manifest {
+  const entries: Record<string, Entry> = {}
+  const inodes = new Map<number, string>()
+  const walk = (dir: string) => {
+    for (const name of fs.readdirSync(dir).sort()) {
+      const p = path.join(dir, name)
+      const rel = path.relative(root, p)
+      const st = fs.lstatSync(p)
+      const mode = (st.mode & 0o7777).toString(8)
+      if (st.isSymbolicLink()) entries[rel] = { type: 'symlink', mode, target: fs.readlinkSync(p) }
+      else if (st.isDirectory()) {
+        entries[rel] = { type: 'dir', mode }
+        walk(p)
+      } else {
+        if (!inodes.has(st.ino)) inodes.set(st.ino, rel)
+        const sha256 = crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex')
+        entries[rel] = { type: 'file', mode, size: st.size, sha256, linkGroup: inodes.get(st.ino), xattrs: xattrs(p) }
+      }
+    }
+  }
+  walk(root)
+  return { entries }
+}
+
+/** Each write goes through a different path of the storage driver; the manifest is what must survive. */
+function mutate(req: Req<'mutate'>): Manifest {
+  const d = (f: string) => path.join(req.root, f)
+  const filler = crypto.createHash('sha256').update(req.seed).digest('hex').repeat(160).slice(0, 10000)
+  fs.appendFileSync(d('a.bin'), filler) // content copy-up from the image layer
+  fs.chmodSync(d('b.bin'), 0o600) // metadata-only copy-up
+  fs.linkSync(d('a.bin'), d('a.link')) // hardlink to a copied-up file
+  fs.renameSync(d('x.attr'), d('y.attr')) // copy-up and rename; the xattr must follow
+  fs.renameSync(d('sub'), d('sub2')) // directory rename across layers
+  fs.unlinkSync(d('gone.txt')) // whiteout
+  fs.writeFileSync(d('new.bin'), crypto.randomBytes(1 << 20), { mode: 0o640 })
+  fs.mkdirSync(d('newdir/deep'), { recursive: true, mode: 0o750 })
+  fs.writeFileSync(d('newdir/deep/n.txt'), filler)
+  fs.symlinkSync('../a.bin', d('newdir/a.sym'))
+  return manifest(req.root)
+}
+
+/** sh exits at once; its background sleep is orphaned to PID 1, which must reap it. */
+function reap(): void {
+  cp.spawnSync('sh', ['-c', 'sleep 0.2 & exit 0'])
+  setTimeout(() => {
+    const zombies = fs
+      .readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .map((p) => text(`/proc/${p}/stat`))
+      .filter((s) => / Z /.test(s.slice(s.lastIndexOf(')'))))
+    out({ pid1: text('/proc/1/comm'), zombies } satisfies ReapResult)
+  }, 1500)
+}
+
+function signal(): void {
+  process.on('SIGTERM', () => {
+    out({ signal: 'SIGTERM', pid: process.pid })
+    process.exit(0)
+  })
+  out({ ready: true, pid: process.pid, pid1: text('/proc/1/comm') })
+  setInterval(() => undefined, 1000)
+}
+
+function limits(): LimitsResult {
+  const files: Record<string, string> = {}
+  for (const f of ['memory.max', 'pids.max', 'cpu.max']) files[f] = text(`/sys/fs/cgroup/${f}`)
+  return { controllers: text('/sys/fs/cgroup/cgroup.controllers'), files }
+}
+
+function dispatch(req: RuntimeRequest): void {
+  switch (req.mode) {
+    case 'manifest':
+      return out(manifest(req.root))
+    case 'mutate':
+      return out(mutate(req))
+    case 'reap':
+      return reap()
+    case 'signal':
+      return signal()
+    case 'limits':
+      return out(limits())
+    default:
+      throw new Error(`unknown runtime mode ${(req as { mode: unknown }).mode}`)
+  }
+}
+
+Promise.resolve()
+  .then(() => dispatch(JSON.parse(process.argv[process.argv.length - 1]) as RuntimeRequest))
+  .catch((e) => {
+    out({ error: String((e as Error)?.message || e) })
+    process.exitCode = 1
+  })
