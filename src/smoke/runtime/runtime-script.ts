@@ -59,21 +59,37 @@ function manifest(root: string): Manifest {
   return { entries }
 }
 
+/**
+ * Native overlay without redirect_dir refuses to rename a directory of a lower layer (EXDEV,
+ * which POSIX allows); mv then copies and removes, and so does this.
+ */
+function renameDir(from: string, to: string, notes: string[]): void {
+  try {
+    fs.renameSync(from, to)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e
+    fs.cpSync(from, to, { recursive: true, preserveTimestamps: true })
+    fs.rmSync(from, { recursive: true })
+    notes.push(`rename of a lower-layer directory: EXDEV, copied and removed as mv does`)
+  }
+}
+
 /** Each write goes through a different path of the storage driver; the manifest is what must survive. */
 function mutate(req: Req<'mutate'>): Manifest {
+  const notes: string[] = []
   const d = (f: string) => path.join(req.root, f)
   const filler = crypto.createHash('sha256').update(req.seed).digest('hex').repeat(160).slice(0, 10000)
   fs.appendFileSync(d('a.bin'), filler) // content copy-up from the image layer
   fs.chmodSync(d('b.bin'), 0o600) // metadata-only copy-up
   fs.linkSync(d('a.bin'), d('a.link')) // hardlink to a copied-up file
   fs.renameSync(d('x.attr'), d('y.attr')) // copy-up and rename; the xattr must follow
-  fs.renameSync(d('sub'), d('sub2')) // directory rename across layers
+  renameDir(d('sub'), d('sub2'), notes) // directory rename across layers
   fs.unlinkSync(d('gone.txt')) // whiteout
   fs.writeFileSync(d('new.bin'), crypto.randomBytes(1 << 20), { mode: 0o640 })
   fs.mkdirSync(d('newdir/deep'), { recursive: true, mode: 0o750 })
   fs.writeFileSync(d('newdir/deep/n.txt'), filler)
   fs.symlinkSync('../a.bin', d('newdir/a.sym'))
-  return manifest(req.root)
+  return { ...manifest(req.root), notes }
 }
 
 /** sh exits at once; its background sleep is orphaned to PID 1, which must reap it. */

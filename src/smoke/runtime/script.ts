@@ -21,6 +21,8 @@ export interface Entry {
 
 export interface Manifest {
   entries: Record<string, Entry>
+  /** what the mutations met on the way (an EXDEV directory rename) */
+  notes?: string[]
 }
 
 export interface ReapResult {
