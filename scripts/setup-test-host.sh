@@ -71,6 +71,9 @@ build_tree() { # name suite [script]
 fix_host_quirks() {
   # /dev/net/tun is 0600 on these VMs: pasta and slirp4netns cannot open it.
   [ "$(stat -c %a /dev/net/tun)" = 666 ] || chmod 0666 /dev/net/tun
+  # /dev/fuse is 0600 too (0666 on Ubuntu runners): fuse-overlayfs cannot mount for the runner
+  # user (the storage-integrity test forces it as the mount program).
+  [ ! -e /dev/fuse ] || [ "$(stat -c %a /dev/fuse)" = 666 ] || chmod 0666 /dev/fuse
   # Hybrid cgroups with hugetlb on the v2 mount: crun refuses. Move hugetlb to v1. Mounted
   # whenever it is not, even if the v2 mount does not list it yet: right after an unmount
   # the old v1 hierarchy lingers a moment before hugetlb falls back to v2.
