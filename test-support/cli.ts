@@ -43,7 +43,7 @@ async function build(args: string[]): Promise<void> {
     libcs: list(v.libcs) as Libc[] | undefined,
     omit: list(v.omit),
   })
-  process.stdout.write(JSON.stringify(manifest, null, 2) + '\n')
+  process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`)
 }
 
 async function serve(args: string[]): Promise<void> {
@@ -91,6 +91,6 @@ function integer(s: string, what: string): number {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${usage ? USAGE + '\n' : ''}`)
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${usage ? `${USAGE}\n` : ''}`)
   process.exit(usage ? 2 : 1)
 })

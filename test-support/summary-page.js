@@ -42,8 +42,10 @@ window.sspMeasure = () => {
     let depth = 0
     for (let p = d.parentElement; p && p !== root; p = p.parentElement) if (p.tagName === 'DETAILS') depth++
     const summary = d.querySelector(':scope > summary')
+    // biome-ignore lint/performance/useDomNodeTextContent: the text as rendered is what is measured
     return { summary: (summary?.innerText ?? '').trim(), open: d.open, depth }
   })
+  // biome-ignore lint/performance/useDomNodeTextContent: the text as rendered is what is measured
   const text = root.innerText
   return {
     documentOverflowPx: Math.max(0, document.documentElement.scrollWidth - width),

@@ -72,5 +72,10 @@ export function captureStdout(): StdoutCapture {
     chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
     return true
   }) as typeof process.stdout.write
-  return { text: () => chunks.join(''), restore: () => void (process.stdout.write = original) }
+  return {
+    text: () => chunks.join(''),
+    restore: () => {
+      process.stdout.write = original
+    },
+  }
 }

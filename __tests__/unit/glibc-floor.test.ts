@@ -29,7 +29,10 @@ function readelfNeeds(file: string): Record<string, string[]> {
     const f = /File: (\S+)/.exec(line)
     if (f) current = f[1]
     const n = /Name: (\S+)/.exec(line)
-    if (n && current) (needs[current] ??= []).push(n[1])
+    if (n && current) {
+      needs[current] ??= []
+      needs[current].push(n[1])
+    }
   }
   return needs
 }

@@ -192,7 +192,7 @@ describe('subordinate ids', () => {
 
   test('the revert pattern escapes regex characters in the user name (real sed checks it in the integration test)', async () => {
     const h = new FakeHost({ name: 'svc.ci$', uid: 1001 })
-    healthyHost().files.forEach((f, k) => h.files.set(k, f))
+    for (const [k, f] of healthyHost().files) h.files.set(k, f)
     h.file('/etc/subuid', { text: 'svcXci$:100000:65536\n' })
       .file('/etc/subgid', { text: 'svcXci$:100000:65536\n' })
       .file(PODMAN, { mode: 0o755 })
@@ -215,7 +215,7 @@ describe('uidmap', () => {
   const apt = (h: FakeHost) =>
     h.on('env', (args) => {
       if (args.includes('install'))
-        ['/usr/bin/newuidmap', '/usr/bin/newgidmap'].forEach((p) => h.file(p, { mode: 0o4755 }))
+        for (const p of ['/usr/bin/newuidmap', '/usr/bin/newgidmap']) h.file(p, { mode: 0o4755 })
       return { exitCode: 0 }
     })
 
@@ -295,7 +295,8 @@ describe('AppArmor kernel.apparmor_restrict_unprivileged_userns=1', () => {
     expect(h.text(file)).toBe(profileText(PODMAN))
     expect(h.text(file)).toContain(`profile setup-static-podman-`)
     expect(h.text(file)).toContain(` ${PODMAN} flags=(unconfined) {\n  userns,\n}`)
-    expect(h.text('/etc/apparmor.d/podman')).toBe(original['/etc/apparmor.d/podman'].text) // the distro profile is never edited
+    // the distro profile is never edited
+    expect(h.text('/etc/apparmor.d/podman')).toBe(original['/etc/apparmor.d/podman'].text)
     expect(status(out, 'apparmor')?.outcome).toBe('fixed')
     await revertChanges(h.run, out.changes)
     expect(h.calls.slice(-2)).toEqual([`sudo -n apparmor_parser -R ${file}`, `sudo -n rm -f ${file}`])
@@ -416,7 +417,8 @@ describe("detection through an injectable root, on this machine's real mount tab
   test('the hybrid quirk as it was here (hugetlb still on the v2 mount) is found through realHostFs(root)', async () => {
     const snap = loadSnapshot('bookworm')
     const mounts = String(snap.fs['readFile /proc/self/mounts'])
-    expect(mounts).toContain('cgroup /sys/fs/cgroup/hugetlb cgroup rw,relatime,hugetlb') // the fix setup-test-host.sh applied
+    // the fix setup-test-host.sh applied
+    expect(mounts).toContain('cgroup /sys/fs/cgroup/hugetlb cgroup rw,relatime,hugetlb')
     const root = mkdtempSync(path.join(os.tmpdir(), 'ssp-root-'))
     const put = (p: string, text: string) => {
       mkdirSync(path.dirname(path.join(root, p)), { recursive: true })

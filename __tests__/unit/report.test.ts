@@ -163,7 +163,7 @@ describe('reportMain', () => {
         check('publish', 'passed'),
       ]),
     })
-    process.env['INPUT_REPORTS'] = dir
+    process.env.INPUT_REPORTS = dir
     process.env['INPUT_OUTPUT-DIR'] = path.join(env.dir, 'out')
     await reportMain()
     const outputs = parseFileCommands(env.read('output'))
@@ -185,7 +185,7 @@ describe('reportMain', () => {
   })
 
   it('fails the step when the directory holds no smoke report', async () => {
-    process.env['INPUT_REPORTS'] = writeReports({ 'x.json': { a: 1 } })
+    process.env.INPUT_REPORTS = writeReports({ 'x.json': { a: 1 } })
     await reportMain()
     expect(process.exitCode).toBe(1)
     process.exitCode = undefined
@@ -204,12 +204,13 @@ describe('report/action.yml', () => {
     const read = new Set<string>()
     const real = process.env
     process.env = new Proxy(real, {
-      get: (t, k) => (
-        typeof k === 'string' && k.startsWith('INPUT_') && read.add(k.slice(6).toLowerCase()), Reflect.get(t, k)
-      ),
+      get: (t, k) => {
+        if (typeof k === 'string' && k.startsWith('INPUT_')) read.add(k.slice(6).toLowerCase())
+        return Reflect.get(t, k)
+      },
     })
     try {
-      process.env['INPUT_REPORTS'] = 'x'
+      process.env.INPUT_REPORTS = 'x'
       getReportInputs()
     } finally {
       process.env = real

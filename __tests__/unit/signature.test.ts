@@ -87,7 +87,7 @@ describe('verifyBlobBundle with a real test CA and transparency log', () => {
   })
 
   it('names the file when given a path', async () => {
-    const file = join(dir, 'tampered-' + ARCHIVE_NAME)
+    const file = join(dir, `tampered-${ARCHIVE_NAME}`)
     writeFileSync(file, flipByte(archive, 5))
     const err = await failure(verifyBlobBundle(archiveBundle, file, POLICY, root), 'signature')
     expect(err.message).toMatch(new RegExp(`^tampered-${ARCHIVE_NAME.replace(/\./g, '\\.')}: `))

@@ -16,7 +16,9 @@ import { makeTestPki, type TestPki } from '../../src/smoke/x509.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'smoke-probe-'))
 const children: ChildProcess[] = []
-afterAll(() => children.forEach((c) => c.kill()))
+afterAll(() => {
+  for (const c of children) c.kill()
+})
 
 async function probe<T>(req: ProbeRequest): Promise<{ exitCode: number; out: T }> {
   const r = await run(process.execPath, ['-e', PROBE_SCRIPT, JSON.stringify(req)], { timeoutMs: 30_000 })

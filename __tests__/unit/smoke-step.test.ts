@@ -46,7 +46,10 @@ beforeEach(() => {
   process.env.GITHUB_OUTPUT = join(dir, 'output')
   writeFileSync(process.env.GITHUB_OUTPUT, '')
   printed = []
-  jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (printed.push(String(s)), true))
+  jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    printed.push(String(s))
+    return true
+  })
 })
 afterEach(() => {
   jest.restoreAllMocks()

@@ -19,6 +19,7 @@ export const profileFile = (podmanPath: string): string => `${PROFILE_DIR}/${pro
  * binaries, and quotes or control characters could end the rule. Refuse those outright.
  */
 function attachment(p: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are among what it must refuse
   if (!p.startsWith('/') || /[*?[\]{}^"\\\x00-\x1f\x7f]/.test(p)) {
     throw new ProfilePathError(
       `cannot write an AppArmor profile for '${p}': the path has characters AppArmor treats as a pattern`,

@@ -153,6 +153,6 @@ export async function applyRemedies(
     failures: results.filter(isError).map(line),
     warnings: results.filter((r) => !isError(r) && r.status !== 'ok' && !r.handled).map(line),
     notes: results.filter((r) => (r.status === 'ok' && r.message) || (!isError(r) && r.handled)).map(line),
-    wiring: results.reduce<Partial<Wiring>>((w, r) => ({ ...w, ...r.wiring }), {}),
+    wiring: Object.assign({}, ...results.map((r) => r.wiring)) as Partial<Wiring>,
   }
 }

@@ -94,7 +94,7 @@ function verdict(piece: Piece, found: Found, lines: LineVerdict[], variant: Vari
 /** netavark and aardvark-dns come as a pair: complete one, complete both. */
 function completionSet(pieces: readonly PieceVerdict[], opts: GateOptions): Piece[] {
   const set = new Set(pieces.filter((p) => p.action === 'complete').map((p) => p.piece))
-  if (set.has('netavark') || set.has('aardvark-dns')) ['netavark', 'aardvark-dns'].forEach((p) => set.add(p as Piece))
+  if (set.has('netavark') || set.has('aardvark-dns')) for (const p of ['netavark', 'aardvark-dns'] as const) set.add(p)
   if (set.size === 0 || !opts.installMissing) return []
   // Optional pieces the host lacks ride along once the asset is coming anyway.
   for (const p of pieces) if (p.from === 'host' && p.status !== 'ok' && COMPLETABLE.includes(p.piece)) set.add(p.piece)

@@ -51,7 +51,11 @@ export async function openTar(archive: string): Promise<TarSource> {
     const done = exitOf(dec).then(({ code, stderr }) => {
       if (code !== 0 && !stopped) throw new Error(`zstd -d ${archive} failed (exit ${code}): ${stderr}`)
     })
-    return { stream: dec.stdout, done, stop: () => ((stopped = true), dec.kill('SIGKILL')) }
+    const stop = () => {
+      stopped = true
+      dec.kill('SIGKILL')
+    }
+    return { stream: dec.stdout, done, stop }
   }
   const source = createReadStream(archive)
   const dec = nodeDecoder(archive) as unknown as Readable & NodeJS.WritableStream
@@ -62,7 +66,12 @@ export async function openTar(archive: string): Promise<TarSource> {
     dec.on('close', () => resolve())
   })
   source.pipe(dec)
-  return { stream: dec, done, stop: () => ((stopped = true), source.destroy(), dec.destroy()) }
+  const stop = () => {
+    stopped = true
+    source.destroy()
+    dec.destroy()
+  }
+  return { stream: dec, done, stop }
 }
 
 export function exitOf(child: ChildProcess): Promise<{ code: number; stderr: string }> {

@@ -66,7 +66,8 @@ export function renderMarkdown(m: Matrix): string {
     ...failures(m),
     ...tables,
     '',
-    "✅ passed, ❌ failed, ⏭️ skipped: did not apply here (the reason is in the JSON). Origin: bundled in the release, completed from its full asset, or the runner's own (system).",
+    '✅ passed, ❌ failed, ⏭️ skipped: did not apply here (the reason is in the JSON). Origin: bundled in the ' +
+      "release, completed from its full asset, or the runner's own (system).",
     '',
   ].join('\n')
 }

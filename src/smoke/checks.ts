@@ -102,8 +102,8 @@ function portHandler(handler: 'slirp4netns' | 'rootlesskit', expect: string, why
 async function hostsEntry(ctx: CheckContext): Promise<Details> {
   const f = await ctx.probe<Facts>('probe', {}, { mode: 'facts' })
   const entry = f.hosts.find((h) => h.names.includes('host.containers.internal'))
-  if (!entry) fail('/etc/hosts in the container has no host.containers.internal', { hosts: f.hosts })
-  const addr = entry!.addr
+  if (!entry) return fail('/etc/hosts in the container has no host.containers.internal', { hosts: f.hosts })
+  const addr = entry.addr
   if (/^127\.|^::1$/.test(addr)) fail(`host.containers.internal is ${addr}: that is the container itself`, { addr })
   const pasta = pastaDate(ctx.caps.pastaVersion ?? '')
   // podman >= 5.3 with passt >= 2024_08_21 maps a fixed link-local address to the host.
@@ -116,7 +116,7 @@ async function hostsEntry(ctx: CheckContext): Promise<Details> {
     fail(`host.containers.internal is ${addr}, expected 169.254.1.2 (podman >= 5.3 with passt ${pasta})`, { addr })
   return {
     addr,
-    names: entry!.names,
+    names: entry.names,
     summary: `host.containers.internal -> ${addr}${addr === '169.254.1.2' ? ' (pasta --map-guest-addr)' : ''}`,
   }
 }

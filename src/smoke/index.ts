@@ -76,8 +76,9 @@ function runtimeFor(opts: SmokeOptions, ws: Workspace): (id: string) => Promise<
   const roots = new Map<string, Promise<string>>()
   return async (id) => {
     if (opts.image !== 'host') return { kind: 'image', image: opts.image }
-    if (!roots.has(id)) roots.set(id, ws.rootfs(id))
-    return { kind: 'host', rootfs: await roots.get(id)!, nodePath: opts.nodePath ?? process.execPath }
+    const rootfs = roots.get(id) ?? ws.rootfs(id)
+    roots.set(id, rootfs)
+    return { kind: 'host', rootfs: await rootfs, nodePath: opts.nodePath ?? process.execPath }
   }
 }
 

@@ -158,7 +158,8 @@ function checkMediaType(obj: unknown): void {
   if (o.mediaType === undefined && ('base64Signature' in o || 'rekorBundle' in o || 'cert' in o)) {
     throw new SignatureError(
       'legacy-bundle',
-      "the bundle is in cosign 2's legacy format (base64Signature/cert/rekorBundle), which cannot be verified offline; " +
+      "the bundle is in cosign 2's legacy format (base64Signature/cert/rekorBundle), which cannot be verified " +
+        'offline; ' +
         `only Sigstore bundles (${BUNDLE_V03_MEDIA_TYPE}, written by cosign 3) can. This release is checksum-only.`,
     )
   }

@@ -83,7 +83,7 @@ export async function buildRelease(opts: BuildOptions): Promise<ReleaseManifest>
   archives.sort((a, b) => a.name.localeCompare(b.name))
   const manifest = { version, tag: tagFor(version), assets: [...archives, await writeChecksums(outDir, archives)] }
   // Written last: its presence with the same key is what marks the build complete.
-  await writeFile(join(outDir, MANIFEST), JSON.stringify({ key, manifest }, null, 2) + '\n')
+  await writeFile(join(outDir, MANIFEST), `${JSON.stringify({ key, manifest }, null, 2)}\n`)
   return manifest
 }
 
@@ -156,12 +156,15 @@ function pipe(a: string, aArgs: string[], b: string, bArgs: string[]): Promise<v
   const right = spawn(b, bArgs, { stdio: ['pipe', 'ignore', 'pipe'], detached: true })
   right.stdin.on('error', () => undefined) // EPIPE when b dies first: its exit code reports it
   left.stdout.pipe(right.stdin)
-  const timer = setTimeout(() => [left, right].forEach((c) => killGroup(c.pid)), COMPRESS_TIMEOUT_MS)
+  const killBoth = () => {
+    for (const c of [left, right]) killGroup(c.pid)
+  }
+  const timer = setTimeout(killBoth, COMPRESS_TIMEOUT_MS)
   return Promise.all([exited(left, a, aArgs), exited(right, b, bArgs)]).then(
     () => clearTimeout(timer),
     (err) => {
       clearTimeout(timer)
-      ;[left, right].forEach((c) => killGroup(c.pid))
+      killBoth()
       throw err
     },
   ) as Promise<void>

@@ -1,7 +1,7 @@
 // Scripted misbehaviour, as data: which requests it hits and what happens to each of them.
 import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { Readable, Transform } from 'node:stream'
+import { type Readable, Transform } from 'node:stream'
 
 export type FaultAction =
   /** answer normally */
@@ -112,7 +112,10 @@ export function sendReply(res: ServerResponse, reply: Reply, action: FaultAction
     if (head) res.end()
     else body.open().pipe(res)
   } else if ('truncate' in action) {
-    if (!action.truncate.withLength) return sendCloseDelimited(res, reply, half)
+    if (!action.truncate.withLength) {
+      sendCloseDelimited(res, reply, half)
+      return
+    }
     res.writeHead(reply.status, headers)
     pipeThen(body.open({ start: 0, end: half }), res, () => socket.end())
   } else if ('reset' in action) {

@@ -153,7 +153,7 @@ async function locate(root: string, arch: string): Promise<Map<string, string>> 
     if (hit) out.set(p.dest, hit)
     else if (!p.optional)
       throw new Error(
-        `${root} has no ${p.dest.split('/').pop()} (looked for ${p.sources.map((s) => '/' + s).join(', ')})`,
+        `${root} has no ${p.dest.split('/').pop()} (looked for ${p.sources.map((s) => `/${s}`).join(', ')})`,
       )
   }
   return out

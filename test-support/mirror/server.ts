@@ -148,9 +148,13 @@ function record(req: IncomingMessage): RecordedRequest {
 
 function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): void {
   const head = req.method === 'HEAD'
-  if (req.method !== 'GET' && !head) return sendReply(res, errorReply(405), undefined, head)
+  if (req.method !== 'GET' && !head) {
+    sendReply(res, errorReply(405), undefined, head)
+    return
+  }
   if (ctx.token !== undefined && !tokenOk(req.headers.authorization, ctx.token)) {
-    return sendReply(res, errorReply(401, 'Bad credentials'), undefined, head)
+    sendReply(res, errorReply(401, 'Bad credentials'), undefined, head)
+    return
   }
   const url = new URL(req.url ?? '/', 'http://mirror')
   const route = resolveRoute(ctx, url, req.headers.accept ?? '')
@@ -277,7 +281,8 @@ function rateLimited(reset?: number): Reply {
   const when = reset ?? Math.floor(Date.now() / 1000) + 3600
   const reply = jsonReply(403, {
     message:
-      "API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests get a higher rate limit.)",
+      "API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests get a higher rate " +
+      'limit.)',
     documentation_url: `${DOCS}/overview/resources-in-the-rest-api#rate-limiting`,
   })
   Object.assign(reply.headers, {

@@ -81,7 +81,7 @@ export async function gatherSources(root: string, omit: ReadonlySet<string>): Pr
       binaries.set(spec.dest, { component: spec.name, from })
       inputs.push(from)
     } else if (!spec.optional) {
-      throw new Error(`${root} has no ${spec.name} (looked for ${spec.sources.map((s) => '/' + s).join(', ')})`)
+      throw new Error(`${root} has no ${spec.name} (looked for ${spec.sources.map((s) => `/${s}`).join(', ')})`)
     }
   }
   const texts = [...(await configEntries(root, omit, inputs)), ...(await unitEntries(root, omit, inputs))]
