@@ -218,7 +218,8 @@ async function main(): Promise<void> {
   )
   console.log(`raw curl | zstd -d | tar x        ${fmt(median(raw))}`)
   console.log(
-    `cold install (verify+unpack+audit) ${fmt(median(coldRuns))}   ratio ${(median(coldRuns) / median(raw)).toFixed(2)}  (target <= 1.3)`,
+    `cold install (verify+unpack+audit) ${fmt(median(coldRuns))}   ratio ` +
+      `${(median(coldRuns) / median(raw)).toFixed(2)}  (target <= 1.3)`,
   )
   console.log(
     `warm install (tool-cache hit)      ${fmt(median(warm))}   requests ${warmRequests}  (target <= 0.5 s, 0 requests)`,
@@ -228,7 +229,8 @@ async function main(): Promise<void> {
     `smoke suite: ${smoke.checks} checks ran, wall ${fmt(smoke.wallMs)}, one trivial podman run ${fmt(smoke.probeMs)}`,
   )
   console.log(
-    `  wall / (checks x podman run)      ratio ${(smoke.wallMs / (smoke.checks * smoke.probeMs)).toFixed(2)}  (target <= 0.4)`,
+    `  wall / (checks x podman run)      ratio ${(smoke.wallMs / (smoke.checks * smoke.probeMs)).toFixed(2)}  ` +
+      `(target <= 0.4)`,
   )
 }
 

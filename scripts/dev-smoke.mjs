@@ -15,13 +15,15 @@ const select = ['auto', 'all', 'none'].includes(sel) ? sel : sel.split(',')
 async function main() {
 const info = await podmanInfo(run, podman)
 const report = await runSmokeSuite(run, {
-  podman, env: process.env, info, podmanVersion: info.version || '0.0.0', select, image: process.env.SMOKE_IMAGE || 'host',
-  timeoutSec: Number(process.env.SMOKE_TIMEOUT || 60), reportPath: process.argv[3] || '/tmp/smoke-report.json',
-  concurrency: Number(process.env.SMOKE_CONCURRENCY || 4), defaultNetwork: process.env.SMOKE_DEFAULT_NETWORK || undefined,
+  podman, env: process.env, info, podmanVersion: info.version || '0.0.0', select,
+  image: process.env.SMOKE_IMAGE || 'host', timeoutSec: Number(process.env.SMOKE_TIMEOUT || 60),
+  reportPath: process.argv[3] || '/tmp/smoke-report.json', concurrency: Number(process.env.SMOKE_CONCURRENCY || 4),
+  defaultNetwork: process.env.SMOKE_DEFAULT_NETWORK || undefined,
 })
 const pad = (s, n) => String(s).padEnd(n)
 for (const c of report.checks) {
-  console.log(pad(c.id, 26), pad(c.mode, 38), pad(c.status, 8), pad((c.durationMs / 1000).toFixed(2) + 's', 7), c.status === 'passed' ? c.details.summary || '' : c.reason)
+  const outcome = c.status === 'passed' ? c.details.summary || '' : c.reason
+  console.log(pad(c.id, 26), pad(c.mode, 38), pad(c.status, 8), pad((c.durationMs / 1000).toFixed(2) + 's', 7), outcome)
 }
 console.log(smokeHeadline(report))
 for (const d of smokeFailureDetails(report)) console.log('---', d.label, '\\n' + d.text)

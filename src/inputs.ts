@@ -17,7 +17,8 @@ export const DEFAULT_REPOSITORY: Record<Exclude<Source, 'system'>, string> = {
   mgoltzsche: 'mgoltzsche/podman-static',
 }
 export const DEFAULT_SIGNER_IDENTITY =
-  '^https://github\\.com/pigfoot/static-rootless-container-tools/\\.github/workflows/build-podman\\.yml@refs/(heads/main|tags/.+)$'
+  '^https://github\\.com/pigfoot/static-rootless-container-tools/' +
+  '\\.github/workflows/build-podman\\.yml@refs/(heads/main|tags/.+)$'
 export const DEFAULT_SIGNER_ISSUER = 'https://token.actions.githubusercontent.com'
 export const MGOLTZSCHE_KEY_FINGERPRINT = '0CCF102C4F95D89E583FF1D4F8B5AF50344BB503'
 

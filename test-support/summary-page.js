@@ -2,7 +2,10 @@
 // because the project's TypeScript has no DOM types and must not get them globally.
 // Defines window.sspSanitize(allow) and window.sspMeasure().
 
-/** Does what GitHub's sanitizer does to user HTML: unknown elements unwrapped, attributes dropped. Returns what it removed. */
+/**
+ * Does what GitHub's sanitizer does to user HTML: unknown elements unwrapped, attributes dropped. Returns what it
+ * removed.
+ */
 window.sspSanitize = (allow) => {
   const removed = { elements: [], attributes: [] }
   const root = document.querySelector('article')

@@ -82,7 +82,10 @@ async function pageHtml(body: string): Promise<string> {
   const css = await readFile(require.resolve('github-markdown-css/github-markdown-light.css'), 'utf8')
   // The summary pane: the article fills its width, with the padding GitHub gives it.
   const frame = `body{margin:0}.markdown-body{box-sizing:border-box;width:${SUMMARY_WIDTH}px;padding:16px}`
-  return `<!doctype html><html><head><meta charset="utf-8"><style>${css}\n${frame}</style></head><body><article class="markdown-body">${body}</article></body></html>`
+  return (
+    `<!doctype html><html><head><meta charset="utf-8"><style>${css}\n` +
+    `${frame}</style></head><body><article class="markdown-body">${body}</article></body></html>`
+  )
 }
 
 const pageScript = (): Promise<string> =>

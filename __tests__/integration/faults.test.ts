@@ -86,7 +86,8 @@ describe('faults that fail the step cleanly', () => {
     await expectCleanFailure(
       [{ asset: isAsset, status: 404 }],
       new RegExp(
-        `^Could not download ${ASSET.replace(/\./g, '\\.')}: download of http://127.0.0.1:\\d+/\\S+ failed: HTTP 404 Not Found$`,
+        `^Could not download ${ASSET.replace(/\./g, '\\.')}: download of http://127.0.0.1:\\d+/\\S+ failed: ` +
+          `HTTP 404 Not Found$`,
       ),
     )
   })

@@ -70,14 +70,15 @@ describe.each([
 })
 
 describe('signatures and caching', () => {
-  it('verifies the signed checksums.txt with the signer pinned, then a second run is a cache hit with no request', async () => {
+  it('verifies the signed checksums.txt, signer pinned; a second run is a cache hit with no request', async () => {
     const work = await workspace()
     const signed = inputs(work, 'trixie', { 'verify-signature': 'true' })
     const first = await runAction({ entry: 'main', work, tree: 'trixie', inputs: signed })
     expect(first.errors).toEqual([])
     expect(first.outputs.verified).toBe('signature+sha256')
     expect(first.summary).toContain(
-      'signer https://github.com/pigfoot/static-rootless-container-tools/.github/workflows/build-podman.yml@refs/heads/main',
+      'signer https://github.com/pigfoot/static-rootless-container-tools/' +
+        '.github/workflows/build-podman.yml@refs/heads/main',
     )
     fx.mirror.resetRequests()
     const again = await runAction({

@@ -37,8 +37,10 @@ const cgroup = present.has('cgroup')
 // Jest has no skip-with-a-reason: the reason is the test's name.
 const title =
   tun || cgroup
-    ? `${[...present].join(' and ')}: detected before any container, fixed with sudo -n, containers run, post reverts it`
-    : 'SKIPPED: this machine has neither quirk any more (tun 0666, no controller on the v2 mount); a fresh machine has both'
+    ? `${[...present].join(' and ')}: detected before any container, fixed with sudo -n, containers run, ` +
+      `post reverts it`
+    : 'SKIPPED: this machine has neither quirk any more (tun 0666, no controller on the v2 mount); ' +
+      'a fresh machine has both'
 
 describe('first contact with this machine', () => {
   ;(tun || cgroup ? it : it.skip)(title, async () => {

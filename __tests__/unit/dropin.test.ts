@@ -4,16 +4,18 @@ import { LAYOUTS, resolveLayout } from '../../src/install/layout.js'
 import { wiringFor } from '../../src/step/run.js'
 
 const TC = '/opt/hostedtoolcache/podman-default-static/5.7.1/amd64'
+const SYSTEM_HELPERS = ['/usr/local/libexec/podman', '/usr/local/lib/podman', '/usr/libexec/podman', '/usr/lib/podman']
 
 describe('containers.conf drop-in', () => {
   it('pins the bundled crun and conmon, bundled helper dirs first, system defaults after', () => {
     const text = buildDropin(wiringFor(resolveLayout(TC, LAYOUTS.default), { defaultNetwork: '' }))
+    const helpers = [`${TC}/usr/local/lib/podman`, `${TC}/usr/local/libexec/podman`, ...SYSTEM_HELPERS]
     expect(text).toBe(`# Written by setup-static-podman; later steps of this job use what it installed.
 
 [engine]
 runtime = "crun"
 conmon_path = ["${TC}/usr/local/lib/podman/conmon"]
-helper_binaries_dir = ["${TC}/usr/local/lib/podman", "${TC}/usr/local/libexec/podman", "/usr/local/libexec/podman", "/usr/local/lib/podman", "/usr/libexec/podman", "/usr/lib/podman"]
+helper_binaries_dir = [${helpers.map((d) => `"${d}"`).join(', ')}]
 
 [engine.runtimes]
 crun = ["${TC}/usr/local/bin/crun"]
@@ -31,7 +33,8 @@ crun = ["${TC}/usr/local/bin/crun"]
     expect(text).not.toContain('runtime')
     expect(text).not.toContain('conmon_path')
     expect(text).toContain(
-      'helper_binaries_dir = ["/usr/local/libexec/podman", "/usr/local/lib/podman", "/usr/libexec/podman", "/usr/lib/podman"]',
+      'helper_binaries_dir = ["/usr/local/libexec/podman", "/usr/local/lib/podman", "/usr/libexec/podman", ' +
+        '"/usr/lib/podman"]',
     )
   })
 

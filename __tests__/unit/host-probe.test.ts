@@ -19,7 +19,7 @@ async function probe(stack: Stack, edit: (s: Snapshot) => void = () => undefined
 const fails = { exitCode: 127, stdout: '', stderr: 'not found' }
 
 describe('probe against real snapshots: what podman ACTUALLY uses', () => {
-  test('Debian 12: apt podman 4.3.1 with crun 1.8.1, conmon 2.1.6, pasta via dpkg (it prints `unknown version`)', async () => {
+  test('Debian 12: apt podman 4.3.1, crun 1.8.1, conmon 2.1.6, pasta by dpkg (it says `unknown version`)', async () => {
     const { probe: p } = await probe('bookworm')
     expect(p.installed?.version).toBe('4.3.1')
     expect(p.pieces.crun).toMatchObject({ path: '/usr/bin/crun', version: '1.8.1', via: 'podman info' })
@@ -58,7 +58,8 @@ describe('probe against real snapshots: what podman ACTUALLY uses', () => {
     expect(p.pieces.pasta.version).toBeUndefined()
     expect(p.pieces.pasta.path).toBe('/usr/bin/pasta')
     expect(p.pieces.pasta.note).toBe(
-      'present, version unknown (--version printed nothing (passt 2025_02_17 to 2025_05_12 do that); --help lists --map-guest-addr (passt 2024_08_21 or later))',
+      'present, version unknown (--version printed nothing (passt 2025_02_17 to 2025_05_12 do that); ' +
+        '--help lists --map-guest-addr (passt 2024_08_21 or later))',
     )
     expect(p.pieces.pasta.bounds).toMatchObject({ min: '2025.2.17', max: '2025.5.12' })
   })

@@ -13,6 +13,7 @@ import { freeRange, planChecks, type RemedyOptions } from '../../src/host/remedi
 import { checkRows } from '../../src/report/gate-rows.js'
 import { FakeHost, healthyHost } from '../fixtures/host/fake-host.js'
 import { loadSnapshot } from '../fixtures/host/load.js'
+import { regex } from '../helpers/regex.js'
 
 const PODMAN = '/opt/hostedtoolcache/podman/5.7.1/x64/usr/local/bin/podman'
 const sudo: RemedyOptions = { allowSudo: true, apparmor: 'profile', podman: PODMAN }
@@ -50,7 +51,10 @@ const status = (out: Awaited<ReturnType<typeof remedy>>['out'], id: string) => o
 function testMachine(h: FakeHost): void {
   h.file('/dev/net/tun', { kind: 'char', mode: 0o600 })
   h.file('/proc/self/mounts', {
-    text: 'cgroup /sys/fs/cgroup/cpu cgroup rw,relatime,cpu 0 0\ncgroup /sys/fs/cgroup/memory cgroup rw,relatime,memory 0 0\ncgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0\n',
+    text:
+      'cgroup /sys/fs/cgroup/cpu cgroup rw,relatime,cpu 0 0\n' +
+      'cgroup /sys/fs/cgroup/memory cgroup rw,relatime,memory 0 0\n' +
+      'cgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0\n',
   })
   h.file('/sys/fs/cgroup/unified/cgroup.controllers', { text: 'hugetlb\n' })
   h.on('mount', (args) => {
@@ -141,8 +145,10 @@ describe("this machine's quirks: /dev/net/tun 0600 and hybrid cgroups", () => {
     expect(remedyCalls).toEqual([])
     expect(before).toEqual(out.failures)
     expect(out.failures).toEqual([
-      '/dev/net/tun: /dev/net/tun mode 0600, not usable by runner. allow-sudo is false; run:\nsudo chmod 0666 /dev/net/tun',
-      'cgroup layout: hybrid: v2 at /sys/fs/cgroup/unified lists hugetlb. allow-sudo is false; run:\nsudo mkdir -p /sys/fs/cgroup/hugetlb\nsudo mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb',
+      '/dev/net/tun: /dev/net/tun mode 0600, not usable by runner. allow-sudo is false; run:\n' +
+        'sudo chmod 0666 /dev/net/tun',
+      'cgroup layout: hybrid: v2 at /sys/fs/cgroup/unified lists hugetlb. allow-sudo is false; run:\n' +
+        'sudo mkdir -p /sys/fs/cgroup/hugetlb\nsudo mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb',
     ])
   })
 
@@ -151,7 +157,8 @@ describe("this machine's quirks: /dev/net/tun 0600 and hybrid cgroups", () => {
     h.failing.set('sudo -n chmod 0666 /dev/net/tun', 'sudo: a password is required')
     const { out } = await remedy(h, sudo)
     expect(status(out, 'tun')?.actionText).toBe(
-      'make /dev/net/tun usable (mode 0666, the usual default) failed: sudo -n chmod 0666 /dev/net/tun failed: sudo: a password is required. To fix by hand:\nsudo chmod 0666 /dev/net/tun',
+      'make /dev/net/tun usable (mode 0666, the usual default) failed: sudo -n chmod 0666 /dev/net/tun failed: ' +
+        'sudo: a password is required. To fix by hand:\nsudo chmod 0666 /dev/net/tun',
     )
     expect(out.changes.map((c) => c.kind)).toEqual(['mkdir', 'cgroup-mount'])
     expect(out.failures).toHaveLength(1)
@@ -164,7 +171,7 @@ describe('subordinate ids', () => {
       .file('/etc/subuid', { text: 'tester:100000:65536\nssp-smoke:165536:65536\n' })
       .file('/etc/subgid', { text: 'tester:100000:65536\n' })
 
-  test('a free range above every range given out, then podman system migrate; post deletes exactly those lines', async () => {
+  test('a free range above all given out, then podman system migrate; post deletes just those lines', async () => {
     expect(
       freeRange([
         { owner: 'a', start: 100000, count: 65536 },
@@ -181,7 +188,8 @@ describe('subordinate ids', () => {
     ])
     expect(h.text('/etc/subuid')).toBe('tester:100000:65536\nssp-smoke:165536:65536\nrunner:231072:65536\n')
     expect(status(out, 'subid')?.outcome).toBe('fixed')
-    // not usermod --del-subuids: shadow refuses it while the user has processes, as the runner user always does in post
+    // not usermod --del-subuids: shadow refuses it while the user has processes, as the runner user always does in
+    // post
     expect(out.changes.map((c) => c.revert)).toEqual([
       ['sed', '-i', '/^runner:231072:65536$/d', '/etc/subuid'],
       ['sed', '-i', '/^runner:231072:65536$/d', '/etc/subgid'],
@@ -190,7 +198,7 @@ describe('subordinate ids', () => {
     expect(h.state()).toEqual(original)
   })
 
-  test('the revert pattern escapes regex characters in the user name (real sed checks it in the integration test)', async () => {
+  test('the revert pattern escapes regex characters in the user name (real sed checks it in integration)', async () => {
     const h = new FakeHost({ name: 'svc.ci$', uid: 1001 })
     for (const [k, f] of healthyHost().files) h.files.set(k, f)
     h.file('/etc/subuid', { text: 'svcXci$:100000:65536\n' })
@@ -206,7 +214,11 @@ describe('subordinate ids', () => {
   test('without sudo: an error with the usermod lines', async () => {
     const { out } = await remedy(host(noRange), noSudo)
     expect(out.failures[0]).toMatch(
-      /^subordinate ids: runner: subuid none, subgid none\. allow-sudo is false; run:\nsudo usermod --add-subuids 231072-296607 runner\nsudo usermod --add-subgids 231072-296607 runner\n\S+ system migrate$/,
+      regex(
+        /^subordinate ids: runner: subuid none, subgid none\. allow-sudo is false; run:\n/,
+        /sudo usermod --add-subuids 231072-296607 runner\n/,
+        /sudo usermod --add-subgids 231072-296607 runner\n\S+ system migrate$/,
+      ),
     )
   })
 })
@@ -286,7 +298,7 @@ describe('AppArmor kernel.apparmor_restrict_unprivileged_userns=1', () => {
       .dir('/etc/apparmor.d')
       .file('/etc/apparmor.d/podman', { text: 'profile podman /usr/bin/podman flags=(unconfined) {\n  userns,\n}\n' })
 
-  test('a profile for the exact installed path, loaded with apparmor_parser -r; post unloads and deletes it', async () => {
+  test('a profile for the exact installed path, loaded by apparmor_parser -r; post unloads, deletes it', async () => {
     const h = host(restricted)
     const original = h.state()
     const { out, remedyCalls } = await remedy(h, sudo)
@@ -322,7 +334,8 @@ describe('AppArmor kernel.apparmor_restrict_unprivileged_userns=1', () => {
   test('without sudo: the profile and both commands in the error', async () => {
     const { out } = await remedy(host(restricted), noSudo)
     expect(out.failures[0]).toContain(
-      `sudo tee ${profileFile(PODMAN)} >/dev/null <<'EOF'\n${profileText(PODMAN)}EOF\nsudo apparmor_parser -r ${profileFile(PODMAN)}`,
+      `sudo tee ${profileFile(PODMAN)} >/dev/null <<'EOF'\n${profileText(PODMAN)}EOF\n` +
+        `sudo apparmor_parser -r ${profileFile(PODMAN)}`,
     )
   })
 
@@ -341,12 +354,13 @@ describe('reported, never fixed', () => {
     expect(remedyCalls).toEqual([])
     expect(out.failures).toEqual([
       expect.stringContaining(
-        'user namespaces are disabled on this machine; the action does not change that. An administrator can: sudo sysctl -w user.max_user_namespaces=15000',
+        'user namespaces are disabled on this machine; the action does not change that. An administrator can: ' +
+          'sudo sysctl -w user.max_user_namespaces=15000',
       ),
     ])
   })
 
-  test('no user D-Bus: cgroupfs and the file events logger in the drop-in; handled, so a log note, not an annotation', async () => {
+  test('no user D-Bus: cgroupfs and the file events logger in the drop-in; handled: a log note only', async () => {
     const { out } = await remedy(
       host((h) => h.files.delete('/run/user/1001/bus')),
       sudo,
@@ -366,7 +380,8 @@ describe('reported, never fixed', () => {
     )
     const { out } = await remedy(h, sudo)
     expect(status(out, 'other-podman')?.actionText).toBe(
-      'another podman is installed; a bare `podman` ran /usr/bin/podman before this step (the installed one now comes first on PATH)',
+      'another podman is installed; a bare `podman` ran /usr/bin/podman before this step (the installed one now ' +
+        'comes first on PATH)',
     )
     // Issue 11: the runner's own podman is normal: a log line, never a ::warning::.
     expect(status(out, 'other-podman')?.status).toBe('ok')
@@ -414,7 +429,7 @@ test('commands are shown the way a person types them', () => {
 })
 
 describe("detection through an injectable root, on this machine's real mount table", () => {
-  test('the hybrid quirk as it was here (hugetlb still on the v2 mount) is found through realHostFs(root)', async () => {
+  test('the hybrid quirk as it was here (hugetlb still on the v2 mount) is found via realHostFs(root)', async () => {
     const snap = loadSnapshot('bookworm')
     const mounts = String(snap.fs['readFile /proc/self/mounts'])
     // the fix setup-test-host.sh applied

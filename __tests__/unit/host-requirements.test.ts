@@ -8,7 +8,7 @@ const ids = (variant: 'standalone' | 'default' | 'full', podman: string) =>
   requirementsFor(variant, podman).lines.map((r) => `${r.piece} ${r.need}`)
 
 describe('which lines apply', () => {
-  test('standalone on the 5.7 line carries the release-documented crun 1.25.1; default does not (it bundles crun)', () => {
+  test('standalone on the 5.7 line needs the crun 1.25.1 its release documents; default (bundles crun) not', () => {
     expect(ids('standalone', '5.7.1')).toContain('crun >=1.25.1')
     expect(ids('default', '5.7.1')).not.toContain('crun >=1.25.1')
     expect(ids('standalone', '5.4.2')).not.toContain('crun >=1.25.1')

@@ -167,7 +167,8 @@ describe('installPigfoot', () => {
 
   it('with verify-signature true, a release without bundles fails before anything is cached', async () => {
     await expect(installPigfoot(scriptedHttp([release()]), tc, request({ verifySignature: 'true' }))).rejects.toThrow(
-      'verify-signature is true but release podman-v5.7.1 has no checksums.txt.bundle or podman-v5.7.1-linux-amd64-static.tar.zst.bundle.',
+      'verify-signature is true but release podman-v5.7.1 has no checksums.txt.bundle or ' +
+        'podman-v5.7.1-linux-amd64-static.tar.zst.bundle.',
     )
     expect(cached()).toBe('')
   })

@@ -92,7 +92,8 @@ describe('asset names', () => {
 describe('pagination', () => {
   it('parses GitHub Link headers', () => {
     const link =
-      '<https://api.github.com/repositories/1/releases?per_page=100&page=2>; rel="next", <https://api.github.com/repositories/1/releases?per_page=100&page=3>; rel="last"'
+      '<https://api.github.com/repositories/1/releases?per_page=100&page=2>; rel="next", ' +
+      '<https://api.github.com/repositories/1/releases?per_page=100&page=3>; rel="last"'
     expect(nextLink(link)).toBe('https://api.github.com/repositories/1/releases?per_page=100&page=2')
     expect(nextLink('<https://x/?page=1>; rel="prev"')).toBeUndefined()
     expect(nextLink(null)).toBeUndefined()

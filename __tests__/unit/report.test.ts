@@ -108,17 +108,21 @@ describe('buildMatrix and renderMarkdown', () => {
     { file: 'd.json', report: report(undefined, [check('publish', 'passed')]) },
   ]
 
-  it('orders rows by runner, then system, mgoltzsche, pigfoot and variant; columns in suite order; totals count what ran', () => {
-    const m = buildMatrix(found, 'T')
-    expect(m.rows.map((r) => `${r.runner}: ${r.configuration}`)).toEqual([
-      'ubuntu24 20250105.1: system',
-      'ubuntu24 20250105.1: pigfoot standalone static',
-      'ubuntu24 20250105.1: pigfoot full glibc',
-      'unknown: unknown',
-    ])
-    expect(m.columns.map((c) => c.id)).toEqual(['publish', 'network-host', 'internet-dns'])
-    expect({ passed: m.passed, ran: m.ran, skipped: m.skipped }).toEqual({ passed: 3, ran: 5, skipped: 1 })
-  })
+  it(
+    'orders rows by runner, then system, mgoltzsche, pigfoot and variant; columns in suite order; ' +
+      'totals count what ran',
+    () => {
+      const m = buildMatrix(found, 'T')
+      expect(m.rows.map((r) => `${r.runner}: ${r.configuration}`)).toEqual([
+        'ubuntu24 20250105.1: system',
+        'ubuntu24 20250105.1: pigfoot standalone static',
+        'ubuntu24 20250105.1: pigfoot full glibc',
+        'unknown: unknown',
+      ])
+      expect(m.columns.map((c) => c.id)).toEqual(['publish', 'network-host', 'internet-dns'])
+      expect({ passed: m.passed, ran: m.ran, skipped: m.skipped }).toEqual({ passed: 3, ran: 5, skipped: 1 })
+    },
+  )
 
   it('renders the total first, each failure with its reason, escaped, then a table per runner with checks down', () => {
     const md = renderMarkdown(buildMatrix(found, 'Title <script>'))
@@ -129,10 +133,12 @@ describe('buildMatrix and renderMarkdown', () => {
       '❌ **3/5 passed** (1 skipped) across 4 configurations.',
     ])
     expect(md).toContain(
-      '- ❌ **pigfoot full glibc** on ubuntu24 20250105.1 · amd64: Title of network-host (network-host): curl: (7) refused \\| &#60;b&#62;x&#60;/b&#62;',
+      '- ❌ **pigfoot full glibc** on ubuntu24 20250105.1 · amd64: Title of network-host (network-host): curl: (7) ' +
+        'refused \\| &#60;b&#62;x&#60;/b&#62;',
     )
     expect(md).toContain(
-      '- ❌ **pigfoot standalone static** on ubuntu24 20250105.1 · amd64: Title of publish (publish): crun: unknown version specified',
+      '- ❌ **pigfoot standalone static** on ubuntu24 20250105.1 · amd64: Title of publish (publish): crun: ' +
+        'unknown version specified',
     )
     expect(lines.filter((l) => l.startsWith('### '))).toEqual([
       '### Failures',
@@ -200,7 +206,7 @@ describe('report/action.yml', () => {
     runs: { using: string; main: string }
   }
 
-  it('declares exactly the inputs the code reads and the outputs it sets, and runs the bundle one level up', async () => {
+  it('declares exactly the inputs the code reads and the outputs it sets; runs the bundle one level up', async () => {
     const read = new Set<string>()
     const real = process.env
     process.env = new Proxy(real, {

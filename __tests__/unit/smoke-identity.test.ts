@@ -57,35 +57,39 @@ describe('buildIdentity', () => {
     })
   })
 
-  it('system: everything from the host; a pasta podman 4 does not report comes from the gate, unknown versions stay unknown', () => {
-    const info: PodmanInfo = {
-      ...INFO,
-      version: '4.3.1',
-      ociRuntime: { path: '/usr/bin/crun', version: 'crun version 1.8.1' },
-      pasta: {},
-    }
-    const pieces = [{ piece: 'pasta', action: 'none', found: { path: '/usr/bin/pasta' } }]
-    const id = buildIdentity(
-      input({
+  it(
+    'system: everything from the host; a pasta podman 4 does not report comes from the gate, ' +
+      'unknown versions stay unknown',
+    () => {
+      const info: PodmanInfo = {
+        ...INFO,
+        version: '4.3.1',
+        ociRuntime: { path: '/usr/bin/crun', version: 'crun version 1.8.1' },
+        pasta: {},
+      }
+      const pieces = [{ piece: 'pasta', action: 'none', found: { path: '/usr/bin/pasta' } }]
+      const id = buildIdentity(
+        input({
+          source: 'system',
+          repository: undefined,
+          variant: undefined,
+          libc: undefined,
+          installRoot: undefined,
+          podmanPath: '/usr/bin/podman',
+          info,
+          pieces,
+        }),
+      )
+      expect(id).toEqual({
         source: 'system',
-        repository: undefined,
-        variant: undefined,
-        libc: undefined,
-        installRoot: undefined,
-        podmanPath: '/usr/bin/podman',
-        info,
-        pieces,
-      }),
-    )
-    expect(id).toEqual({
-      source: 'system',
-      arch: 'amd64',
-      runner: 'ubuntu24 20250105.1',
-      podman: { version: '4.3.1', path: '/usr/bin/podman', origin: 'system' },
-      crun: { version: '1.8.1', path: '/usr/bin/crun', origin: 'system' },
-      pasta: { path: '/usr/bin/pasta', origin: 'system' },
-    })
-  })
+        arch: 'amd64',
+        runner: 'ubuntu24 20250105.1',
+        podman: { version: '4.3.1', path: '/usr/bin/podman', origin: 'system' },
+        crun: { version: '1.8.1', path: '/usr/bin/crun', origin: 'system' },
+        pasta: { path: '/usr/bin/pasta', origin: 'system' },
+      })
+    },
+  )
 
   it('a piece nobody has is missing', () => {
     expect(buildIdentity(input({ info: { ...INFO, pasta: {} } })).pasta).toEqual({ origin: 'missing' })

@@ -11,6 +11,7 @@ import { runSmokeSuite, type SmokeOptions, smokeFailureDetails } from '../../src
 import { smokeSummaryRows } from '../../src/report/smoke-rows.js'
 import { PROBE_SCRIPT, type Facts } from '../../src/smoke/probe.js'
 import { Summary } from '../../src/report/summary.js'
+import { regex } from '../helpers/regex.js'
 
 type Scripted = Partial<ExecResult> | 'hang'
 const lo = { name: 'lo', mtu: 65536, addrs: ['127.0.0.1/8', '::1/128'] }
@@ -39,7 +40,10 @@ const INFO_431: PodmanInfo = {
 }
 const NODE = '/opt/node/bin/node'
 
-/** podman as data: the first key found in the printed argv wins ('^key': at the start); the probe script prints as <probe>. */
+/**
+ * podman as data: the first key found in the printed argv wins ('^key': at the start); the probe script prints as
+ * <probe>.
+ */
 function scripted(script: Record<string, Scripted>, delayMs = 0) {
   const calls: string[] = []
   let inFlight = 0
@@ -163,7 +167,10 @@ describe('runSmokeSuite with scripted podman', () => {
     })
     const report = await runSmokeSuite(p.run, options({ select: ['custom-network'], timeoutSec: 1 }))
     expect(status(report)['custom-network']).toMatch(
-      /^failed: podman network create timed out \(smoke-timeout 1 s\); cleanup failed: podman network rm ssp-\w+-custom-network-net: Error: network is busy$/,
+      regex(
+        /^failed: podman network create timed out \(smoke-timeout 1 s\); cleanup failed: podman network rm /,
+        /ssp-\w+-custom-network-net: Error: network is busy$/,
+      ),
     )
   })
 
@@ -178,7 +185,10 @@ describe('runSmokeSuite with scripted podman', () => {
     })
     const report = await runSmokeSuite(p.run, options({ select: ['custom-network'] }))
     expect(status(report)['custom-network']).toMatch(
-      /^failed: starting srv failed \(exit 127\): .* \(hint: podman < 5 leaves a stale \$XDG_RUNTIME_DIR\/netns\/rootless-netns-\* /,
+      regex(
+        /^failed: starting srv failed \(exit 127\): .* \(hint: podman < 5 leaves a stale /,
+        /\$XDG_RUNTIME_DIR\/netns\/rootless-netns-\* /,
+      ),
     )
   })
 
@@ -189,35 +199,39 @@ describe('runSmokeSuite with scripted podman', () => {
     expect(report.wallMs).toBeLessThan(report.checksMs)
   })
 
-  it('smoke-image: pulled once up front unless local, containers never pull; a failed pull fails what would have run', async () => {
-    const image = 'docker.io/library/node:22-alpine'
-    const ok = scripted({
-      ...BASE,
-      'image exists': { exitCode: 1 },
-      'pull --quiet': {},
-      'default-network-probe': json(SLIRP),
-    })
-    await runSmokeSuite(ok.run, options({ image, select: ['default-network', 'pasta-loopback'] }))
-    expect(ok.calls.filter((c) => c.includes(' pull '))).toEqual([`/usr/bin/podman pull --quiet ${image}`])
-    expect(ok.calls.find((c) => c.includes('default-network-probe'))).toContain(
-      `--pull=never --entrypoint node ${image} -e <probe>`,
-    )
-    const local = scripted({ ...BASE, 'image exists': {}, 'default-network-probe': json(SLIRP) })
-    await runSmokeSuite(local.run, options({ image, select: ['default-network'] }))
-    expect(local.calls.filter((c) => c.includes(' pull '))).toEqual([]) // already in local storage
-    const bad = scripted({
-      ...BASE,
-      'image exists': { exitCode: 1 },
-      'pull --quiet': { exitCode: 125, stderr: 'Error: initializing source: no route to host' },
-    })
-    const r = await runSmokeSuite(bad.run, options({ image, select: ['default-network', 'pasta-loopback'] }))
-    expect(status(r)['default-network']).toBe(
-      `failed: pulling ${image} failed: Error: initializing source: no route to host`,
-    )
-    expect(status(r)['pasta-loopback']).toBe('skipped: pasta needs podman >= 4.4 (have 4.3.1)')
-    const short = await runSmokeSuite(scripted(BASE).run, options({ image: 'node:22', select: ['default-network'] }))
-    expect(status(short)['default-network']).toMatch(/^failed: smoke-image node:22 is not fully qualified/)
-  })
+  it(
+    'smoke-image: pulled once up front unless local, containers never pull; ' +
+      'a failed pull fails what would have run',
+    async () => {
+      const image = 'docker.io/library/node:22-alpine'
+      const ok = scripted({
+        ...BASE,
+        'image exists': { exitCode: 1 },
+        'pull --quiet': {},
+        'default-network-probe': json(SLIRP),
+      })
+      await runSmokeSuite(ok.run, options({ image, select: ['default-network', 'pasta-loopback'] }))
+      expect(ok.calls.filter((c) => c.includes(' pull '))).toEqual([`/usr/bin/podman pull --quiet ${image}`])
+      expect(ok.calls.find((c) => c.includes('default-network-probe'))).toContain(
+        `--pull=never --entrypoint node ${image} -e <probe>`,
+      )
+      const local = scripted({ ...BASE, 'image exists': {}, 'default-network-probe': json(SLIRP) })
+      await runSmokeSuite(local.run, options({ image, select: ['default-network'] }))
+      expect(local.calls.filter((c) => c.includes(' pull '))).toEqual([]) // already in local storage
+      const bad = scripted({
+        ...BASE,
+        'image exists': { exitCode: 1 },
+        'pull --quiet': { exitCode: 125, stderr: 'Error: initializing source: no route to host' },
+      })
+      const r = await runSmokeSuite(bad.run, options({ image, select: ['default-network', 'pasta-loopback'] }))
+      expect(status(r)['default-network']).toBe(
+        `failed: pulling ${image} failed: Error: initializing source: no route to host`,
+      )
+      expect(status(r)['pasta-loopback']).toBe('skipped: pasta needs podman >= 4.4 (have 4.3.1)')
+      const short = await runSmokeSuite(scripted(BASE).run, options({ image: 'node:22', select: ['default-network'] }))
+      expect(status(short)['default-network']).toMatch(/^failed: smoke-image node:22 is not fully qualified/)
+    },
+  )
 
   it('the job summary: a table of every check and the failure stderr in <details>', async () => {
     const p = scripted({

@@ -145,7 +145,8 @@ describe('applySmokeVerdict', () => {
     applySmokeVerdict(report('failed'), 'warning')
     expect(process.exitCode).toBeUndefined()
     expect(printed.join('')).toContain(
-      '::warning::Network smoke tests failed: publish (GET 127.0.0.1:4: ECONNREFUSED). smoke-failure: warning keeps the step green.',
+      '::warning::Network smoke tests failed: publish (GET 127.0.0.1:4: ECONNREFUSED). smoke-failure: ' +
+        'warning keeps the step green.',
     )
     printed.length = 0
     applySmokeVerdict(report('passed'), 'error')

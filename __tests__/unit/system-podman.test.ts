@@ -30,7 +30,7 @@ describe('findSystemPodman', () => {
     })
   })
 
-  it('skips a podman that is not executable, a directory named podman and relative PATH entries, as the shell does', async () => {
+  it('skips a non-executable podman, a directory named podman, relative PATH entries, as the shell does', async () => {
     const h = host().file('/opt/a/podman', { mode: 0o644 }).dir('/opt/b/podman').on('/usr/bin/podman', version('4.3.1'))
     const p = await findSystemPodman(h.run, { PATH: 'bin:/opt/a:/opt/b:/usr/bin' }, h.fs)
     expect(p).toEqual({ path: '/usr/bin/podman', realPath: '/usr/bin/podman', version: '4.3.1' })
@@ -39,7 +39,8 @@ describe('findSystemPodman', () => {
   it('fails clearly when there is no podman on PATH', async () => {
     const h = new FakeHost()
     await expect(findSystemPodman(h.run, { PATH: '/usr/local/bin:/usr/bin' }, h.fs)).rejects.toThrow(
-      'source: system but no podman on PATH (searched /usr/local/bin:/usr/bin). Install podman first, or use source: pigfoot.',
+      'source: system but no podman on PATH (searched /usr/local/bin:/usr/bin). Install podman first, ' +
+        'or use source: pigfoot.',
     )
   })
 
@@ -49,7 +50,8 @@ describe('findSystemPodman', () => {
       stderr: 'error while loading shared libraries: libgpgme.so.11',
     }))
     await expect(findSystemPodman(h.run, { PATH: '/usr/bin' }, h.fs)).rejects.toThrow(
-      'source: system but /usr/bin/podman does not run: `podman --version` failed: error while loading shared libraries: libgpgme.so.11.',
+      'source: system but /usr/bin/podman does not run: `podman --version` failed: ' +
+        'error while loading shared libraries: libgpgme.so.11.',
     )
   })
 })

@@ -31,7 +31,9 @@ function bounded(req: Requirement, f: Found): LineVerdict | undefined {
   const b = f.bounds
   if (f.version || !f.path || !b?.min || ['present', 'setuid'].includes(req.need)) return undefined
   const span = `>=${b.min} <=${b.max ?? TOP}`
-  const shown = `version unknown, ${versionText(req.piece, b.min)} ${b.max ? `to ${versionText(req.piece, b.max)}` : 'or later'}`
+  const shown =
+    `version unknown, ${versionText(req.piece, b.min)} ` +
+    `${b.max ? `to ${versionText(req.piece, b.max)}` : 'or later'}`
   const inside = semver.subset(span, req.need)
   const touches = semver.intersects(span, req.need)
   if (isAvoidLine(req))

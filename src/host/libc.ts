@@ -31,7 +31,8 @@ export interface GlibcFit {
 /** Whether the host's glibc provides every GLIBC_x.y the unpacked binaries need. */
 export function glibcFits(floor: GlibcFloor, host: string | undefined): GlibcFit {
   const unknown = floor.unknown.length
-    ? `${floor.unknown.map((u) => `${u.file} needs ${u.name}`).join(', ')}, which this action cannot map to a glibc release`
+    ? `${floor.unknown.map((u) => `${u.file} needs ${u.name}`).join(', ')}, ` +
+      `which this action cannot map to a glibc release`
     : undefined
   const need = floor.floor
   if (!need) return { ok: true, reason: `no binary of the ${floor.binaries} read needs a versioned glibc`, unknown }

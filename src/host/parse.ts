@@ -70,7 +70,10 @@ export const parsePasta: Parser = (out) => {
   return { version: pastaDate(m[1]), raw: line }
 }
 
-/** A package version: `0.0~git20230309.7c7625d-1` (dpkg), `0^20240906.g6b38f07-1.fc40` (rpm), `passt_0.0~git...` (podman info) */
+/**
+ * A package version: `0.0~git20230309.7c7625d-1` (dpkg), `0^20240906.g6b38f07-1.fc40` (rpm), `passt_0.0~git...`
+ * (podman info)
+ */
 export const parsePasstPackage: Parser = (out) => ({ version: pastaDate(out), raw: out.trim() })
 
 /** `ldd --version` first line ends with the glibc version: `ldd (Debian GLIBC 2.36-9) 2.36` */

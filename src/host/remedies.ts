@@ -183,7 +183,9 @@ function subid(p: Probe, opts: RemedyOptions): Check {
 }
 
 function userns(f: HostFacts): Check {
-  const found = `user.max_user_namespaces=${f.userns.max ?? '?'}${f.userns.unprivilegedClone === undefined ? '' : `, kernel.unprivileged_userns_clone=${f.userns.unprivilegedClone}`}`
+  const clone =
+    f.userns.unprivilegedClone === undefined ? '' : `, kernel.unprivileged_userns_clone=${f.userns.unprivilegedClone}`
+  const found = `user.max_user_namespaces=${f.userns.max ?? '?'}${clone}`
   const needed = 'unprivileged user namespaces enabled'
   const hints = [
     f.userns.max === 0 && 'sudo sysctl -w user.max_user_namespaces=15000',
@@ -198,7 +200,9 @@ function userns(f: HostFacts): Check {
     status: 'fail',
     plan: 'report',
     severity: 'error',
-    message: `user namespaces are disabled on this machine; the action does not change that. An administrator can: ${hints.join('; ')}`,
+    message:
+      `user namespaces are disabled on this machine; the action does not change that. An administrator can: ` +
+      `${hints.join('; ')}`,
   }
 }
 
@@ -218,7 +222,9 @@ function apparmor(p: Probe, opts: RemedyOptions): Check {
       status: 'warn',
       plan: 'none',
       severity: 'warning',
-      message: `apparmor: none: left as is; ${target} will fail with 'failed to reexec: Permission denied' unless a profile allows it`,
+      message:
+        `apparmor: none: left as is; ${target} will fail with 'failed to reexec: ` +
+        `Permission denied' unless a profile allows it`,
     }
   if (opts.apparmor === 'sysctl') {
     const key = 'kernel.apparmor_restrict_unprivileged_userns'
@@ -343,7 +349,9 @@ function cgroup(f: HostFacts, opts: RemedyOptions): Check {
 }
 
 function systemd(f: HostFacts): Check {
-  const found = `${f.runtimeDir.path}${f.runtimeDir.fromEnv ? '' : ' (XDG_RUNTIME_DIR unset)'}: ${f.runtimeDir.usable ? 'usable' : 'not usable'}; user D-Bus: ${f.userBus ? 'yes' : 'no'}`
+  const found =
+    `${f.runtimeDir.path}${f.runtimeDir.fromEnv ? '' : ' (XDG_RUNTIME_DIR unset)'}: ` +
+    `${f.runtimeDir.usable ? 'usable' : 'not usable'}; user D-Bus: ${f.userBus ? 'yes' : 'no'}`
   const needed = 'a user runtime dir and D-Bus for the systemd cgroup manager and journald'
   if (f.runtimeDir.usable && f.userBus) return ok('systemd', 'user session', found, needed)
   return {

@@ -272,10 +272,13 @@ export function requirementsMarkdown(table: readonly Requirement[] = REQUIREMENT
     ...rows.map((r) => `| ${r} |`),
     '',
     `Bundled by \`default\`: ${PROVIDED.default.join(', ')}. Bundled by \`full\`: ${PROVIDED.full.join(', ')}.`,
-    `With \`install-missing: true\`, a required, refused, recommended or warned line that ${COMPLETABLE.join(', ')} does not meet is completed from the same release's \`full\` asset`,
+    `With \`install-missing: true\`, a required, refused, ` +
+      `recommended or warned line that ${COMPLETABLE.join(', ')} does not meet is completed from the same release's ` +
+      `\`full\` asset`,
     "(same version, libc and arch, verified like the main asset) when the asset's piece does better; optional " +
       'pieces are taken only when that asset is downloaded anyway.',
-    'With `install-missing: false`, every unmet required line fails the step at once. newuidmap/newgidmap come from the `uidmap` package (a host check).',
+    'With `install-missing: false`, every unmet required line fails the step at once. ' +
+      'newuidmap/newgidmap come from the `uidmap` package (a host check).',
     '',
   ].join('\n')
 }

@@ -47,7 +47,8 @@ function kindError(e: ArchiveEntry, rel: string): AuditError | undefined {
   const isLink = e.type === 'SymbolicLink' || e.type === 'Link'
   if (!FILE_TYPES.has(e.type) && e.type !== 'Directory' && !isLink)
     return new AuditError(
-      `Archive entry ${rel} is a ${e.type}; only files, directories and symlinks are allowed (no devices, FIFOs or sockets).`,
+      `Archive entry ${rel} is a ${e.type}; only files, directories and symlinks are allowed (no devices, ` +
+        `FIFOs or sockets).`,
     )
   if (isLink) return undefined
   if (e.mode & 0o6000) return new AuditError(`Archive entry ${rel} is setuid/setgid; refusing to install it.`)
@@ -139,7 +140,8 @@ export async function auditTree(dir: string, expectedTop: string, limits = DEFAU
   const entries = await readdir(dir)
   if (entries.length !== 1 || entries[0] !== expectedTop) {
     throw new AuditError(
-      `Archive must hold exactly one top-level directory ${expectedTop}/; it holds: ${entries.join(', ') || 'nothing'}.`,
+      `Archive must hold exactly one top-level directory ${expectedTop}/; it holds: ` +
+        `${entries.join(', ') || 'nothing'}.`,
     )
   }
   const top = path.join(dir, expectedTop)

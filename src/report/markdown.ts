@@ -44,7 +44,8 @@ function failures(m: Matrix): string[] {
     for (const c of m.columns) {
       if (r.cells[c.id] === 'failed')
         out.push(
-          `- ❌ **${cell(r.configuration)}** on ${cell(runnerOf(r))}: ${cell(c.title)} (${cell(c.id)}): ${cell(r.reasons[c.id] ?? 'failed')}`,
+          `- ❌ **${cell(r.configuration)}** on ${cell(runnerOf(r))}: ${cell(c.title)} (${cell(c.id)}): ` +
+            `${cell(r.reasons[c.id] ?? 'failed')}`,
         )
     }
   }

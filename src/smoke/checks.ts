@@ -162,7 +162,9 @@ async function customNetwork(ctx: CheckContext): Promise<Details> {
     fail(`client on ${net} could not fetch from ${server}: ${out.failures[0] ?? 'no request completed'}`, details)
   return {
     ...details,
-    summary: `http://${server}:${PROBE_PORT}/ resolved by aardvark-dns; 4 x 2 MiB sha256 ok; server saw ${out.peers.join(', ')}`,
+    summary:
+      `http://${server}:${PROBE_PORT}/ resolved by aardvark-dns; 4 x 2 MiB sha256 ok; ` +
+      `server saw ${out.peers.join(', ')}`,
   }
 }
 

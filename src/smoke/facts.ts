@@ -67,7 +67,9 @@ export function internet4(host: Facts): Reach {
     const what = `IPv4 default route via ${gw.via} on ${gw.dev} (address ${addrs.join(', ') || 'none'})`
     return {
       ok: false,
-      reason: `no internet: ${what} is in an RFC 5737 documentation range, which the internet does not route (${NO_TRAFFIC})`,
+      reason:
+        `no internet: ${what} is in an RFC 5737 documentation range, ` +
+        `which the internet does not route (${NO_TRAFFIC})`,
     }
   }
   return { ok: true, reason: `IPv4 default route via ${gw.via} on ${gw.dev}, nameserver ${host.nameservers[0]}` }

@@ -196,7 +196,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const HINTS: [RegExp, string][] = [
   [
     /failed to mount runtime directory for rootless netns/,
-    'podman < 5 leaves a stale $XDG_RUNTIME_DIR/netns/rootless-netns-* after a failed network helper start; remove it (it is not a mount) or use a fresh XDG_RUNTIME_DIR',
+    'podman < 5 leaves a stale $XDG_RUNTIME_DIR/netns/rootless-netns-* after a failed network helper start; ' +
+      'remove it (it is not a mount) or use a fresh XDG_RUNTIME_DIR',
   ],
 ]
 

@@ -32,12 +32,14 @@ export async function findSystemPodman(
     const version = r.exitCode === 0 ? parsePodman(r.stdout).version : undefined
     if (!version)
       throw new SystemPodmanError(
-        `source: system but ${p} does not run: \`podman --version\` ${r.exitCode === 0 ? `printed ${JSON.stringify(r.stdout.trim())}` : `failed: ${lastLine(r)}`}.`,
+        `source: system but ${p} does not run: \`podman --version\` ` +
+          `${r.exitCode === 0 ? `printed ${JSON.stringify(r.stdout.trim())}` : `failed: ${lastLine(r)}`}.`,
       )
     return { path: p, realPath: (await fs.realpath(p)) ?? p, version }
   }
   throw new SystemPodmanError(
-    `source: system but no podman on PATH (searched ${dirs.join(':') || 'an empty PATH'}). Install podman first, or use source: pigfoot.`,
+    `source: system but no podman on PATH (searched ${dirs.join(':') || 'an empty PATH'}). Install podman first, ` +
+      `or use source: pigfoot.`,
   )
 }
 

@@ -25,7 +25,8 @@ export async function post(deps: PostDeps = { run: realRun, cache }): Promise<vo
     if (state.cleanup) await revertChanges(deps.run, state.changes)
     else if (state.changes.length)
       core.info(
-        `Keeping ${state.changes.length} system change(s) (cleanup: false): ${state.changes.map((c) => c.description).join('; ')}`,
+        `Keeping ${state.changes.length} system change(s) (cleanup: false): ` +
+          `${state.changes.map((c) => c.description).join('; ')}`,
       )
   } catch (err) {
     core.warning(`Post step: ${errorText(err)}`)

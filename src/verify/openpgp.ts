@@ -67,7 +67,8 @@ export function checkUsable(key: openpgp.PublicKey, from: string): void {
   if (key.users.length === 0 && key.keyPacket.version < 6) {
     throw new PgpError(
       'unusable-key',
-      `${from} served the key ${norm(key.getFingerprint())} without any user ID (keys.openpgp.org does this until the owner confirms an address); OpenPGP.js cannot verify with such a key.`,
+      `${from} served the key ${norm(key.getFingerprint())} without any user ID (keys.openpgp.org does this until ` +
+        `the owner confirms an address); OpenPGP.js cannot verify with such a key.`,
     )
   }
 }
@@ -105,7 +106,8 @@ function signingKeyOf(
   }
   throw new PgpError(
     'wrong-key',
-    `${name} was signed by ${issuers(sig).join(', ') || 'an unnamed key'}, not by the pinned key ${pin} (set source-key-fingerprint for a fork).`,
+    `${name} was signed by ${issuers(sig).join(', ') || 'an unnamed key'}, ` +
+      `not by the pinned key ${pin} (set source-key-fingerprint for a fork).`,
   )
 }
 
@@ -126,7 +128,10 @@ async function verifyStream(file: string, sig: openpgp.Signature, key: openpgp.P
   await Promise.all(result.signatures.map((s) => s.verified))
 }
 
-/** Verifies `signatureFile` (armored, detached) over `file` with `key`, pinned to `fingerprint`; `label` names the file in errors. */
+/**
+ * Verifies `signatureFile` (armored, detached) over `file` with `key`, pinned to `fingerprint`; `label` names the file
+ * in errors.
+ */
 export async function verifyDetached(
   file: string,
   signatureFile: string,
@@ -152,7 +157,8 @@ export async function verifyDetached(
     const why = err instanceof Error ? err.message : String(err)
     throw new PgpError(
       'bad-signature',
-      `${label}: the OpenPGP signature ${name} does not verify with the pinned key ${pin} (${why}); the archive was altered or the signature is not for it.`,
+      `${label}: the OpenPGP signature ${name} does not verify with the pinned key ${pin} (${why}); ` +
+        `the archive was altered or the signature is not for it.`,
     )
   }
   return {

@@ -45,7 +45,9 @@ export interface SignaturePolicy {
 }
 
 export interface SignatureResult {
-  /** certificate SAN: the workflow that signed, e.g. `https://github.com/o/r/.github/workflows/x.yml@refs/heads/main` */
+  /**
+   * certificate SAN: the workflow that signed, e.g. `https://github.com/o/r/.github/workflows/x.yml@refs/heads/main`
+   */
   signer: string
   issuer: string
   /** when the transparency log recorded the signature */
@@ -79,7 +81,8 @@ export const SUPPORTED_MEDIA_TYPES: readonly string[] = [
 
 const TUF_MIRROR = 'https://tuf-repo-cdn.sigstore.dev'
 const STALE_HINT =
-  'If Sigstore rotated its keys after this action was released, the embedded trusted root is out of date: update the action.'
+  'If Sigstore rotated its keys after this action was released, the embedded trusted root is out of date: ' +
+  'update the action.'
 
 /** The trusted_root.json embedded in @sigstore/tuf (parsed JSON, no network). */
 export function embeddedTrustedRoot(): unknown {
@@ -166,7 +169,8 @@ function checkMediaType(obj: unknown): void {
   if (typeof o.mediaType !== 'string' || !SUPPORTED_MEDIA_TYPES.includes(o.mediaType)) {
     throw new SignatureError(
       'unknown-media-type',
-      `unsupported bundle mediaType ${JSON.stringify(o.mediaType ?? null)}; supported: ${SUPPORTED_MEDIA_TYPES.join(', ')}.`,
+      `unsupported bundle mediaType ${JSON.stringify(o.mediaType ?? null)}; supported: ` +
+        `${SUPPORTED_MEDIA_TYPES.join(', ')}.`,
     )
   }
 }
