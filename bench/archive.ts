@@ -1,6 +1,7 @@
-// The benchmark's release: the host's full asset, re-packed the way the real release is
-// (`tar | zstd -19 -T0`) and padded with incompressible data to the real asset's size, so
-// download, hashing and unpacking move as many bytes as they do on a runner.
+// The benchmark's release for one stack: the stack's full asset, re-packed the way the real
+// release is (`tar | zstd -19 -T0`) and padded with incompressible data to the real asset's
+// size, so download, hashing and unpacking move as many bytes as they do on a runner. The
+// binaries are the stack's own (an archive runs only on the root it was built from).
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -12,6 +13,7 @@ export interface BenchArchive {
   name: string
   file: string
   size: number
+  version: string
 }
 
 const MB = 1024 * 1024
@@ -21,15 +23,17 @@ function sh(cmd: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`)
 }
 
-export async function benchArchive(cache: string, targetMb = 52): Promise<BenchArchive> {
-  const dir = path.join(cache, 'bench-release')
-  const base = await buildRelease({ root: '/', outDir: path.join(cache, 'mirror', 'bookworm') })
+/** `stack` names the build (bookworm for `/`, or a tree's name); `root` is where its binaries are. */
+export async function benchArchive(cache: string, stack: string, root: string, targetMb = 52): Promise<BenchArchive> {
+  const dir = path.join(cache, 'bench-release', stack)
+  const base = await buildRelease({ root, outDir: path.join(cache, 'mirror', stack) })
   const full = base.assets.find((a) => a.name.endsWith('-static-full.tar.zst'))
-  if (!full) throw new Error('the host build has no static full asset')
+  if (!full) throw new Error(`the ${stack} build has no static full asset`)
   const file = path.join(dir, full.name)
+  const done = { dir, name: full.name, file, version: base.version }
   // The real default asset is about 50 MB; anything from 50 MB (decimal) on is realistic.
-  if (existsSync(file) && statSync(file).size >= 50_000_000)
-    return { dir, name: full.name, file, size: statSync(file).size }
+  if (existsSync(file) && existsSync(path.join(dir, 'checksums.txt')) && statSync(file).size >= 50_000_000)
+    return { ...done, size: statSync(file).size }
   rmSync(dir, { recursive: true, force: true })
   const stage = path.join(dir, '.stage')
   mkdirSync(stage, { recursive: true })
@@ -44,5 +48,5 @@ export async function benchArchive(cache: string, targetMb = 52): Promise<BenchA
   rmSync(stage, { recursive: true, force: true })
   const sha = spawnSync('sha256sum', [file], { encoding: 'utf8' }).stdout.split(' ')[0]
   writeFileSync(path.join(dir, 'checksums.txt'), `${sha}  ${full.name}\n`)
-  return { dir, name: full.name, file, size: statSync(file).size }
+  return { ...done, size: statSync(file).size }
 }

@@ -40,6 +40,8 @@ export interface RunActionOptions {
   script?: string
   /** trees only: `SRC:DEST` host paths mounted over tree paths (an old crun, /dev/null over a binary) */
   mounts?: string[]
+  /** a command the whole run goes through, as root on the host (the bench: `strace -f -o FILE`) */
+  wrap?: string[]
 }
 
 export interface ActionResult {
@@ -70,6 +72,8 @@ export interface RunAsRunnerOptions {
   env?: EnvOverrides
   timeoutMs?: number
   input?: string
+  /** as RunActionOptions.wrap */
+  wrap?: string[]
 }
 
 /** The repository root, found from this module's location (not hard-coded). */
@@ -104,6 +108,7 @@ export async function runAction(opts: RunActionOptions): Promise<ActionResult> {
     opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     undefined,
     opts.mounts,
+    opts.wrap,
   )
   const result = await collect(work, r)
   applyToLaterSteps(work, result, opts.entry)
@@ -119,7 +124,8 @@ export async function runAsRunner(
 ): Promise<ProcResult> {
   const env: EnvOverrides = { ...(await stepEnv(work, opts.tree)), ...opts.env }
   if (opts.extraPath?.length) env.PATH = [...opts.extraPath, env.PATH].join(':')
-  return asRunner(work, opts.tree, env, [cmd, ...args], opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.input, opts.mounts)
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  return asRunner(work, opts.tree, env, [cmd, ...args], timeoutMs, opts.input, opts.mounts, opts.wrap)
 }
 
 /** The runner's variables, then what earlier steps exported (GITHUB_PATH entries, newest first). */
@@ -183,10 +189,17 @@ async function asRunner(
   timeoutMs: number,
   input?: string,
   mounts: readonly string[] = [],
+  wrap: readonly string[] = [],
 ): Promise<ProcResult> {
+  const proc = (cmd: string, args: string[]) =>
+    runProc(wrap[0] ?? cmd, wrap.length ? [...wrap.slice(1), cmd, ...args] : args, {
+      timeoutMs,
+      input,
+      env: { PATH: BASE_PATH },
+    })
   const assignments = Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]))
   const asUser = ['runuser', '-u', 'tester', '--', 'env', '-i', '-C', work.githubWorkspace, ...assignments, ...argv]
-  if (!tree) return runProc(asUser[0], asUser.slice(1), { timeoutMs, input, env: { PATH: BASE_PATH } })
+  if (!tree) return proc(asUser[0], asUser.slice(1))
   const { uid, gid } = await runnerIds()
   const repo = repoRoot()
   const binds = [repo, work.dir, dirname(nodePath()), ...mounts].flatMap((b) => ['--bind', b])
@@ -197,7 +210,7 @@ async function asRunner(
     ...binds,
     ...['--', 'sh', '-c', prepare, 'sh', String(uid), String(gid), `/run/user/${uid}`, ...asUser],
   ]
-  return runProc('unshare', args, { timeoutMs, input, env: { PATH: BASE_PATH } })
+  return proc('unshare', args)
 }
 
 async function collect(work: Workspace, r: ProcResult): Promise<ActionResult> {

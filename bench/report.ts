@@ -1,0 +1,99 @@
+// Prints one stack's figures: the baselines, the step's wall times, each target of issue 13
+// with met / not met, the per-phase breakdown, and the programs the step started.
+import path from 'node:path'
+import { PHASES } from '../src/step/timings.js'
+import type { BenchArchive } from './archive.js'
+import { type BenchStack, benchWorkspace, type StepRun, versionLines } from './step.js'
+import { type Exec, infoCalls, lookupTarget, packageLookups } from './trace.js'
+
+export interface StackFigures {
+  raw: number[]
+  node: number[]
+  cold: StepRun[]
+  warm: StepRun[]
+  auto: StepRun[]
+  podmanRun: number[]
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const sec = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
+const wall = (runs: readonly StepRun[]): number => median(runs.map((r) => r.wallMs))
+const pad = (s: string, n: number): string => s.padEnd(n)
+
+function target(name: string, value: string, limit: string, met: boolean): string {
+  return `  ${pad(name, 52)} ${pad(value, 24)} ${pad(limit, 12)} ${met ? 'met' : 'NOT MET'}`
+}
+
+/** median of each phase over runs that recorded it */
+function phases(runs: readonly StepRun[]): string {
+  return PHASES.map((p) => {
+    const xs = runs.map((r) => r.timings[p]).filter((x): x is number => x !== undefined)
+    return `${p} ${xs.length ? sec(median(xs)) : '-'}`
+  }).join(', ')
+}
+
+const argvText = (x: Exec): string => [path.basename(x.file), ...x.argv.slice(1)].join(' ')
+
+/** Does the binary report its own version through a pipe (a digit in its first line, and not 'unknown')? */
+const reportsVersion = (line: string | undefined): boolean => !!line && /\d/.test(line) && !/unknown/i.test(line)
+
+async function lookupLines(b: BenchStack, lookups: Exec[]): Promise<{ lines: string[]; needless: number }> {
+  const targets = [...new Set(lookups.map(lookupTarget).filter((t) => t.startsWith('/')))]
+  const work = await benchWorkspace(b)
+  const versions = await versionLines(b, work, targets).finally(() => work.remove())
+  let needless = 0
+  const lines = lookups.map((x) => {
+    const t = lookupTarget(x)
+    const self = t.startsWith('/') ? versions[t] : undefined
+    if (reportsVersion(self)) needless++
+    const why = t.startsWith('/')
+      ? reportsVersion(self)
+        ? `; it reports '${self}' itself`
+        : '; prints no version'
+      : ''
+    return `    by ${x.by}: ${argvText(x)}${why}`
+  })
+  return { lines, needless }
+}
+
+export function printFigures(b: BenchStack, a: BenchArchive, f: StackFigures): void {
+  const [raw, node, cold, warm, auto] = [median(f.raw), median(f.node), wall(f.cold), wall(f.warm), wall(f.auto)]
+  const run = median(f.podmanRun)
+  const checks = median(f.auto.map((r) => r.checks))
+  const rss = Math.max(...[...f.cold, ...f.warm, ...f.auto].map((r) => r.rssKb)) / 1024
+  const requests = f.warm.reduce((n, r) => n + r.requests, 0)
+  const where = b.tree ? `the ${b.tree} tree` : 'the host'
+  console.log(
+    `\n== ${b.name}: ${where}, podman ${b.version}, ${a.name} ${(a.size / 2 ** 20).toFixed(1)} MiB (zstd -19)`,
+  )
+  console.log(
+    `  raw curl | zstd -d | tar x ${sec(raw)}; bare node start-up ${sec(node)}; bare podman run --rm ${sec(run)}`,
+  )
+  console.log(`  step wall: cold ${sec(cold)}, warm ${sec(warm)} (${requests} requests), smoke auto ${sec(auto)}`)
+  console.log(`  phases, cold: ${phases(f.cold)}`)
+  console.log(`  phases, warm: ${phases(f.warm)}`)
+  console.log(`  phases, smoke auto: ${phases(f.auto)}`)
+  console.log(`  targets (issue 13)`)
+  console.log(target('warm own work = warm - node start-up', sec(warm - node), '<= 0.60 s', warm - node <= 600))
+  console.log(target('warm requests', String(requests), '0', requests === 0))
+  const install = (cold - warm) / raw
+  console.log(target('(cold - warm) / raw pipeline', `${install.toFixed(2)}`, '<= 1.3', install <= 1.3))
+  const smoke = (auto - warm) / (checks * run)
+  const smokeText = `${smoke.toFixed(2)} (${sec(auto - warm)}/${checks}x${sec(run)})`
+  console.log(target('smoke auto adds / (checks x bare podman run)', smokeText, '<= 1.0', smoke <= 1.0))
+  console.log(target('peak RSS of node dist/main.cjs', `${rss.toFixed(0)} MiB`, '<= 150 MiB', rss <= 150))
+}
+
+/** The traced warm step: podman info calls and package lookups, each with who asked and why it counts. */
+export async function printTrace(b: BenchStack, trace: Exec[]): Promise<void> {
+  const infos = infoCalls(trace)
+  console.log(target('podman info per step (traced warm step)', String(infos.length), '<= 1', infos.length <= 1))
+  const lookups = packageLookups(trace)
+  const { lines, needless } = await lookupLines(b, lookups)
+  const lookupText = `${needless} (of ${lookups.length})`
+  console.log(target('package lookups for a binary that reports its version', lookupText, '0', needless === 0))
+  for (const l of lines) console.log(l)
+}

@@ -1,0 +1,78 @@
+// Reads `strace -f -e trace=execve,clone,clone3,fork,vfork` output of one step: which
+// programs ran, who started them (the action or podman), how often podman was asked `info`
+// and which package-manager lookups ran.
+import path from 'node:path'
+
+export interface Exec {
+  pid: number
+  file: string
+  argv: string[]
+  /** the nearest ancestor that exec'd node or podman: who asked for this */
+  by: 'action' | 'podman' | 'other'
+}
+
+export const PACKAGE_MANAGERS = ['dpkg', 'dpkg-query', 'rpm', 'pacman', 'qfile', 'equery', 'apk', 'pkg']
+
+const EXEC = /^(\d+)\s+execve\("((?:[^"\\]|\\.)*)", \[(.*?)\](?:, 0x[0-9a-f]+)?.*\)\s+= 0$/
+const CHILD = /^(\d+)\s+(?:clone3?|v?fork)\(.*=\s+(\d+)$/
+
+/** strace quotes arguments as C strings: `"a", "b"`. */
+function parseArgv(list: string): string[] {
+  return [...list.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1].replace(/\\(.)/g, '$1'))
+}
+
+/** Joins `<unfinished ...>` lines with their `<... NAME resumed>` ends (strace -f interleaves processes). */
+function joined(text: string): string[] {
+  const pending = new Map<string, string>()
+  const out: string[] = []
+  for (const line of text.split('\n')) {
+    const start = /^(\d+)\s+(.*) <unfinished \.\.\.>$/.exec(line)
+    if (start) {
+      pending.set(start[1], `${start[1]} ${start[2]}`)
+      continue
+    }
+    const end = /^(\d+)\s+<\.\.\. \w+ resumed>(.*)$/.exec(line)
+    if (end && pending.has(end[1])) {
+      out.push(`${pending.get(end[1])}${end[2]}`)
+      pending.delete(end[1])
+    } else out.push(line)
+  }
+  return out
+}
+
+export function parseTrace(text: string): Exec[] {
+  const parent = new Map<number, number>()
+  const image = new Map<number, string>()
+  const execs: Omit<Exec, 'by'>[] = []
+  for (const line of joined(text)) {
+    const c = CHILD.exec(line)
+    if (c) {
+      parent.set(Number(c[2]), Number(c[1]))
+      continue
+    }
+    const e = EXEC.exec(line)
+    if (!e) continue
+    const pid = Number(e[1])
+    execs.push({ pid, file: e[2], argv: parseArgv(e[3]) })
+    image.set(pid, e[2])
+  }
+  const byOf = (pid: number): Exec['by'] => {
+    for (let p = parent.get(pid); p !== undefined; p = parent.get(p)) {
+      const img = path.basename(image.get(p) ?? '')
+      if (img === 'podman' || img === 'exe') return 'podman'
+      if (img === 'node') return 'action'
+    }
+    return 'other'
+  }
+  return execs.map((x) => ({ ...x, by: byOf(x.pid) }))
+}
+
+/** `podman info` as asked by the action (podman re-executing itself into the user namespace is not a new ask). */
+export const infoCalls = (xs: readonly Exec[]): Exec[] =>
+  xs.filter((x) => x.by !== 'podman' && path.basename(x.file) === 'podman' && x.argv.slice(1).includes('info'))
+
+export const packageLookups = (xs: readonly Exec[]): Exec[] =>
+  xs.filter((x) => PACKAGE_MANAGERS.includes(path.basename(x.file)))
+
+/** The file a lookup asks about (`dpkg -S /usr/bin/crun`), or the package (`dpkg-query -W passt`). */
+export const lookupTarget = (x: Exec): string => x.argv.findLast((a) => a.startsWith('/')) ?? (x.argv.at(-1) as string)
