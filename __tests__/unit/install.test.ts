@@ -10,15 +10,14 @@ import path from 'node:path'
 import { parseVersionSpec } from '../../src/inputs.js'
 import type { Cache } from '../../src/install/archive-cache.js'
 import { installPigfoot, type InstallRequest } from '../../src/sources/pigfoot.js'
-import type { Http } from '../../src/ports/types.js'
 import type { Release } from '../../src/release/resolve.js'
 import { createTestSigstore, TEST_ISSUER, type TestSigstore } from '../../test-support/sigstore.js'
+import { scriptedHttp } from '../helpers/scripted-http.js'
 import { actionsEnv, type ActionsEnv, captureStdout, type StdoutCapture } from '../helpers/actions-env.js'
 
 const ASSET = 'podman-v5.7.1-linux-amd64-static.tar.zst'
 let env: ActionsEnv
 let files: Record<string, Buffer>
-let requests: string[]
 let sigstore: TestSigstore
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
@@ -48,18 +47,8 @@ function release(extra: string[] = []): Release {
   }
 }
 
-const scriptedHttp = (releases: Release[]): Http => ({
-  getJson: async (url) => {
-    requests.push(url)
-    return { body: releases, headers: new Headers() }
-  },
-  download: async (url, dest) => {
-    requests.push(url)
-    const body = files[url.split('/').pop() as string]
-    writeFileSync(dest, body)
-    return { path: dest, bytes: body.length, sha256: sha(body) }
-  },
-})
+const http = (releases: Release[]) =>
+  scriptedHttp({ json: () => ({ body: releases }), file: (url) => files[url.split('/').pop() as string] })
 
 const request = (o: Partial<InstallRequest> = {}): InstallRequest => ({
   apiUrl: 'https://api.test',
@@ -87,7 +76,6 @@ beforeEach(() => {
   const body = archive(env.dir)
   const sums = Buffer.from(`${sha(body)}  ${ASSET}\n`)
   files = { [ASSET]: body, 'checksums.txt': sums }
-  requests = []
 })
 afterEach(() => env.restore())
 
@@ -95,36 +83,32 @@ const cached = () => tc.find('podman-default-static', '5.7.1', 'amd64')
 
 describe('installPigfoot', () => {
   it('downloads, verifies and caches; a pinned version is then found with no request at all', async () => {
-    const first = await installPigfoot(scriptedHttp([release()]), tc, request())
+    const first = await installPigfoot(http([release()]), tc, request())
     expect(first).toMatchObject({ version: '5.7.1', cacheHit: false, verified: 'sha256', checks: ['size', 'sha256'] })
     expect(existsSync(path.join(first.root, 'usr/local/bin/podman'))).toBe(true)
-    requests = []
-    const again = await installPigfoot(scriptedHttp([release()]), tc, request({ spec: parseVersionSpec('5.7.1') }))
+    const h = http([release()])
+    const again = await installPigfoot(h, tc, request({ spec: parseVersionSpec('5.7.1') }))
     expect(again).toMatchObject({ cacheHit: 'tool-cache', root: first.root, verified: 'sha256', asset: ASSET })
-    expect(requests).toEqual([])
+    expect(h.requests).toEqual([])
   })
 
   it('resolves a range from the job-scoped listing; check-latest asks the API again', async () => {
-    await installPigfoot(scriptedHttp([release()]), tc, request())
-    requests = []
-    await installPigfoot(scriptedHttp([release()]), tc, request({ spec: parseVersionSpec('5.x') }))
-    expect(requests).toEqual([])
+    await installPigfoot(http([release()]), tc, request())
+    const h = http([release()])
+    await installPigfoot(h, tc, request({ spec: parseVersionSpec('5.x') }))
+    expect(h.requests).toEqual([])
   })
 
   it('check-latest asks the API even when the pinned version is cached', async () => {
-    await installPigfoot(scriptedHttp([release()]), tc, request())
-    requests = []
-    await installPigfoot(scriptedHttp([release()]), tc, request({ spec: parseVersionSpec('5.7.1'), checkLatest: true }))
-    expect(requests).toEqual(['https://api.test/repos/o/r/releases?per_page=100'])
+    await installPigfoot(http([release()]), tc, request())
+    const h = http([release()])
+    await installPigfoot(h, tc, request({ spec: parseVersionSpec('5.7.1'), checkLatest: true }))
+    expect(h.requests).toEqual(['https://api.test/repos/o/r/releases?per_page=100'])
   })
 
   it('verifies the signed checksums.txt, then the asset through it', async () => {
     files['checksums.txt.bundle'] = Buffer.from(JSON.stringify(await sigstore.signBlob(files['checksums.txt'])))
-    const r = await installPigfoot(
-      scriptedHttp([release(['checksums.txt.bundle'])]),
-      tc,
-      request({ verifySignature: 'true' }),
-    )
+    const r = await installPigfoot(http([release(['checksums.txt.bundle'])]), tc, request({ verifySignature: 'true' }))
     expect(r.verified).toBe('signature+sha256')
     expect(r.checks[0]).toBe('signature (checksums.txt)')
     expect(r.signature?.result?.issuer).toBe(TEST_ISSUER)
@@ -132,7 +116,7 @@ describe('installPigfoot', () => {
 
   it('fails closed on a checksums.txt that does not match its bundle, and caches nothing', async () => {
     files['checksums.txt.bundle'] = Buffer.from(JSON.stringify(await sigstore.signBlob(Buffer.from('other content'))))
-    await expect(installPigfoot(scriptedHttp([release(['checksums.txt.bundle'])]), tc, request())).rejects.toThrow(
+    await expect(installPigfoot(http([release(['checksums.txt.bundle'])]), tc, request())).rejects.toThrow(
       /checksums\.txt/,
     )
     expect(cached()).toBe('')
@@ -148,7 +132,7 @@ describe('installPigfoot', () => {
     const log = captureStdout()
     try {
       const r = await installPigfoot(
-        scriptedHttp([release(['checksums.txt.bundle'])]),
+        http([release(['checksums.txt.bundle'])]),
         tc,
         request({ verifySignature: 'auto' }),
       )
@@ -160,13 +144,13 @@ describe('installPigfoot', () => {
     }
     rmSync(process.env.RUNNER_TOOL_CACHE as string, { recursive: true, force: true })
     await expect(
-      installPigfoot(scriptedHttp([release(['checksums.txt.bundle'])]), tc, request({ verifySignature: 'true' })),
+      installPigfoot(http([release(['checksums.txt.bundle'])]), tc, request({ verifySignature: 'true' })),
     ).rejects.toThrow(/legacy|cosign 2/i)
     expect(cached()).toBe('')
   })
 
   it('with verify-signature true, a release without bundles fails before anything is cached', async () => {
-    await expect(installPigfoot(scriptedHttp([release()]), tc, request({ verifySignature: 'true' }))).rejects.toThrow(
+    await expect(installPigfoot(http([release()]), tc, request({ verifySignature: 'true' }))).rejects.toThrow(
       'verify-signature is true but release podman-v5.7.1 has no checksums.txt.bundle or ' +
         'podman-v5.7.1-linux-amd64-static.tar.zst.bundle.',
     )
@@ -177,12 +161,12 @@ describe('installPigfoot', () => {
     const good = sha(files[ASSET])
     files[ASSET] = Buffer.from(files[ASSET])
     files[ASSET][100] ^= 1
-    await expect(installPigfoot(scriptedHttp([release()]), tc, request())).rejects.toThrow(`checksums.txt says ${good}`)
+    await expect(installPigfoot(http([release()]), tc, request())).rejects.toThrow(`checksums.txt says ${good}`)
     expect(cached()).toBe('')
   })
 
   it('keeps variants apart in the tool cache', async () => {
-    await installPigfoot(scriptedHttp([release()]), tc, request())
+    await installPigfoot(http([release()]), tc, request())
     expect(tc.find('podman-full-static', '5.7.1', 'amd64')).toBe('')
     expect(tc.find('podman-default-glibc', '5.7.1', 'amd64')).toBe('')
     expect(cached()).not.toBe('')
@@ -227,52 +211,45 @@ describe('the Actions cache tier', () => {
 
   it('a download names what post should save, keyed by repository, asset and sha256', async () => {
     const store = new Map<string, string>()
-    const r = await installPigfoot(scriptedHttp([release()]), tc, request({ cache: scriptedCache(store) }))
+    const r = await installPigfoot(http([release()]), tc, request({ cache: scriptedCache(store) }))
     expect(r.cacheSave?.key).toBe(`setup-static-podman-v1-o-r-${ASSET}-${sha(files[ASSET])}`)
   })
 
   it('a pinned version restores from the Actions cache with no HTTP request on a fresh tool cache', async () => {
     const store = new Map<string, string>()
     const c = scriptedCache(store)
-    const first = await installPigfoot(scriptedHttp([release()]), tc, request({ cache: c }))
+    const first = await installPigfoot(http([release()]), tc, request({ cache: c }))
     await c.saveCache(first.cacheSave?.paths as string[], first.cacheSave?.key as string)
     fresh()
-    requests = []
-    const r = await installPigfoot(
-      scriptedHttp([release()]),
-      tc,
-      request({ cache: c, spec: parseVersionSpec('5.7.1') }),
-    )
+    const h = http([release()])
+    const r = await installPigfoot(h, tc, request({ cache: c, spec: parseVersionSpec('5.7.1') }))
     expect(r).toMatchObject({ cacheHit: 'actions-cache', verified: 'sha256', version: '5.7.1' })
-    expect(requests).toEqual([])
+    expect(h.requests).toEqual([])
     expect(existsSync(path.join(cached(), 'usr/local/bin/podman'))).toBe(true)
   })
 
   it('a damaged cache entry is a miss, then a verified download', async () => {
     const store = new Map<string, string>()
     const c = scriptedCache(store)
-    const first = await installPigfoot(scriptedHttp([release()]), tc, request({ cache: c }))
+    const first = await installPigfoot(http([release()]), tc, request({ cache: c }))
     await c.saveCache(first.cacheSave?.paths as string[], first.cacheSave?.key as string)
     const entry = [...store.values()][0]
     writeFileSync(path.join(entry, ASSET), 'damaged')
     fresh()
-    const r = await installPigfoot(
-      scriptedHttp([release()]),
-      tc,
-      request({ cache: c, spec: parseVersionSpec('5.7.1') }),
-    )
+    const r = await installPigfoot(http([release()]), tc, request({ cache: c, spec: parseVersionSpec('5.7.1') }))
     expect(r.cacheHit).toBe(false)
     expect(log.text()).toMatch(/::warning::Cache entry setup-static-podman-v1-o-r-.* does not match its archive/)
   })
 
   it('a failing cache service is a warning and a download, never a failure', async () => {
+    const h = http([release()])
     const r = await installPigfoot(
-      scriptedHttp([release()]),
+      h,
       tc,
       request({ cache: scriptedCache(new Map(), 'service unavailable'), spec: parseVersionSpec('5.7.1') }),
     )
     expect(r.cacheHit).toBe(false)
-    expect(requests.length).toBeGreaterThan(0)
+    expect(h.requests.length).toBeGreaterThan(0)
     expect(log.text()).toContain('::warning::Restoring the archive from the cache failed: service unavailable')
   })
 })

@@ -8,18 +8,18 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileS
 import path from 'node:path'
 import { parseVersionSpec } from '../../src/inputs.js'
 import { resolveLayout } from '../../src/install/layout.js'
+import { ignoredInputsWarning } from '../../src/sources/index.js'
 import {
-  ignoredInputsWarning,
   installMgoltzsche,
   MGOLTZSCHE_LAYOUT,
   type MgoltzscheRequest,
   resolveMgoltzscheVersion,
 } from '../../src/sources/mgoltzsche.js'
 import { pathDir } from '../../src/install/wire.js'
-import type { Http } from '../../src/ports/types.js'
 import type { Release } from '../../src/release/resolve.js'
 import type { PgpError } from '../../src/verify/openpgp.js'
 import { createTestKey, type TestKey } from '../../test-support/pgp.js'
+import { scriptedHttp } from '../helpers/scripted-http.js'
 import { rejection as rejectionOf } from '../helpers/rejection.js'
 import { actionsEnv, type ActionsEnv, captureStdout, type StdoutCapture } from '../helpers/actions-env.js'
 
@@ -33,7 +33,6 @@ let other: TestKey
 let env: ActionsEnv
 let out: StdoutCapture
 let files: Record<string, Buffer>
-let requests: string[]
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 
@@ -75,22 +74,11 @@ const RELEASES = (): Release[] => [
   release('v5.8.3'),
 ]
 
-const scriptedHttp = (releases: Release[], keys: Record<string, string>): Http => ({
-  getJson: async (url) => {
-    requests.push(url)
-    return { body: releases, headers: new Headers() }
-  },
-  download: async (url, dest) => {
-    requests.push(url)
-    const body = keys[url] !== undefined ? Buffer.from(keys[url]) : files[url.split('/').pop() as string]
-    if (!body) throw Object.assign(new Error('HTTP 404'), { status: 404 })
-    writeFileSync(dest, body)
-    return { path: dest, bytes: body.length, sha256: sha(body) }
-  },
-})
+const http = (releases: Release[], keys: Record<string, string>) =>
+  scriptedHttp({ json: () => ({ body: releases }), file: (url) => keys[url] ?? files[url.split('/').pop() as string] })
 
 const GH = 'https://github.com/mgoltzsche.gpg'
-const httpWithKey = (armored = key.publicArmored) => scriptedHttp(RELEASES(), { [GH]: armored })
+const httpWithKey = (armored = key.publicArmored) => http(RELEASES(), { [GH]: armored })
 
 const request = (o: Partial<MgoltzscheRequest> = {}): MgoltzscheRequest => ({
   apiUrl: 'https://api.github.com',
@@ -114,7 +102,6 @@ beforeEach(async () => {
   out = captureStdout()
   const body = archive(env.dir)
   files = { [ASSET]: body, [`${ASSET}.asc`]: Buffer.from(await key.signBytes(body)) }
-  requests = []
 })
 afterEach(() => {
   out.restore()
@@ -132,13 +119,13 @@ const completeEntries = () => {
 
 describe('installMgoltzsche', () => {
   it('resolves vX.Y.Z tags by semver, skipping drafts, prereleases and other tags', async () => {
-    const http = httpWithKey()
-    expect(await resolveMgoltzscheVersion(http, request())).toBe('5.8.4')
-    expect(await resolveMgoltzscheVersion(http, request({ spec: parseVersionSpec('<5.8.4') }))).toBe('5.8.3')
-    expect(
-      await resolveMgoltzscheVersion(http, request({ spec: parseVersionSpec('6.0.0-rc1'), checkLatest: true })),
-    ).toBe('6.0.0-rc1')
-    await expect(resolveMgoltzscheVersion(http, request({ spec: parseVersionSpec('4') }))).rejects.toThrow(
+    const h = httpWithKey()
+    expect(await resolveMgoltzscheVersion(h, request())).toBe('5.8.4')
+    expect(await resolveMgoltzscheVersion(h, request({ spec: parseVersionSpec('<5.8.4') }))).toBe('5.8.3')
+    expect(await resolveMgoltzscheVersion(h, request({ spec: parseVersionSpec('6.0.0-rc1'), checkLatest: true }))).toBe(
+      '6.0.0-rc1',
+    )
+    await expect(resolveMgoltzscheVersion(h, request({ spec: parseVersionSpec('4') }))).rejects.toThrow(
       "No podman release matches '4'. Newest available: 5.8.4, 5.8.3.",
     )
   })
@@ -149,13 +136,13 @@ describe('installMgoltzsche', () => {
       release('v5.8.5', { prerelease: true }),
       release('v5.8.4', { prerelease: true }),
     ]
-    const http = scriptedHttp(upstream, { [GH]: key.publicArmored })
-    expect(await resolveMgoltzscheVersion(http, request())).toBe('5.8.5')
-    expect(await resolveMgoltzscheVersion(http, request({ spec: parseVersionSpec('5.8.4'), checkLatest: true }))).toBe(
+    const h = http(upstream, { [GH]: key.publicArmored })
+    expect(await resolveMgoltzscheVersion(h, request())).toBe('5.8.5')
+    expect(await resolveMgoltzscheVersion(h, request({ spec: parseVersionSpec('5.8.4'), checkLatest: true }))).toBe(
       '5.8.4',
     )
     expect(
-      await resolveMgoltzscheVersion(http, request({ spec: parseVersionSpec('>=5.8.5-rc0'), checkLatest: true })),
+      await resolveMgoltzscheVersion(h, request({ spec: parseVersionSpec('>=5.8.5-rc0'), checkLatest: true })),
     ).toBe('5.8.5')
   })
 
@@ -173,15 +160,15 @@ describe('installMgoltzsche', () => {
     for (const p of [installed.podman, installed.crun, installed.conmon, installed.catatonit])
       expect(existsSync(p as string)).toBe(true)
     expect(installed.helperDirs).toEqual([`${first.root}/usr/local/lib/podman`, `${first.root}/usr/local/bin`])
-    requests = []
-    const again = await installMgoltzsche(httpWithKey(), tc, request({ spec: parseVersionSpec('v5.8.4') }))
+    const h = httpWithKey()
+    const again = await installMgoltzsche(h, tc, request({ spec: parseVersionSpec('v5.8.4') }))
     expect(again).toMatchObject({
       cacheHit: 'tool-cache',
       root: first.root,
       verified: 'openpgp-signature+size+digest',
       asset: ASSET,
     })
-    expect(requests).toEqual([])
+    expect(h.requests).toEqual([])
   })
 
   it('a tampered archive fails on the signature and leaves no tool-cache entry', async () => {
@@ -208,11 +195,11 @@ describe('installMgoltzsche', () => {
 
   it('a pin no served key has fails before anything is extracted', async () => {
     const pin = '0CCF102C4F95D89E583FF1D4F8B5AF50344BB503'
-    const http = scriptedHttp(RELEASES(), {
+    const keys = http(RELEASES(), {
       [GH]: key.publicArmored,
       [`https://keys.openpgp.org/vks/v1/by-fingerprint/${pin}`]: other.publicArmored,
     })
-    await expect(installMgoltzsche(http, tc, request({ fingerprint: pin }))).rejects.toThrow(
+    await expect(installMgoltzsche(keys, tc, request({ fingerprint: pin }))).rejects.toThrow(
       `Could not get the OpenPGP key ${pin}: ${GH} has the key(s) ${key.fingerprint}, none of them the pinned ${pin}; https://keyserver.ubuntu.com/pks/lookup?op=get&options=mr&search=0x${pin}: HTTP 404; https://keys.openpgp.org/vks/v1/by-fingerprint/${pin} has the key(s) ${other.fingerprint}, none of them the pinned ${pin}`,
     )
     expect(completeEntries()).toEqual([])

@@ -1,14 +1,12 @@
 // Detached OpenPGP signatures verified for real with throwaway keys, and the pinned key
 // fetched through a scripted Http port: GitHub's key endpoint first, the keyserver after.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { HttpError } from '../../src/ports/http.js'
-import type { Http } from '../../src/ports/types.js'
 import { armoredBlocks, type PgpError, selectKey, verifyDetached } from '../../src/verify/openpgp.js'
 import { githubServer, keyCachePath, keyUrls, pinnedKey, type KeyRequest } from '../../src/verify/pgp-key.js'
 import { createTestKey, type TestKey, withoutUserIds } from '../../test-support/pgp.js'
+import { scriptedHttp } from '../helpers/scripted-http.js'
 import { rejection as rejectionOf } from '../helpers/rejection.js'
 import { actionsEnv, type ActionsEnv, captureStdout, type StdoutCapture } from '../helpers/actions-env.js'
 
@@ -18,7 +16,6 @@ let signer: TestKey
 let other: TestKey
 let env: ActionsEnv
 let out: StdoutCapture
-let requests: string[]
 
 beforeAll(async () => {
   ;[signer, other] = await Promise.all([createTestKey('signer'), createTestKey('someone else')])
@@ -27,7 +24,6 @@ beforeEach(() => {
   env = actionsEnv()
   mkdirSync(process.env.RUNNER_TEMP as string, { recursive: true })
   out = captureStdout()
-  requests = []
 })
 afterEach(() => {
   out.restore()
@@ -42,18 +38,7 @@ const file = (name: string, content: string | Buffer) => {
 }
 
 /** URL -> body, or an HTTP status the real client would throw for. */
-const scriptedHttp = (routes: Record<string, string | number>): Http => ({
-  getJson: async () => {
-    throw new Error('no JSON expected')
-  },
-  download: async (url, dest) => {
-    requests.push(url)
-    const r = routes[url]
-    if (r === undefined || typeof r === 'number') throw new HttpError(`HTTP ${r ?? 404}`, r ?? 404)
-    writeFileSync(dest, r)
-    return { path: dest, bytes: Buffer.byteLength(r), sha256: createHash('sha256').update(r).digest('hex') }
-  },
-})
+const keyHttp = (routes: Record<string, string | number>) => scriptedHttp({ file: (url) => routes[url] })
 
 const keyReq = (o: Partial<KeyRequest> = {}): KeyRequest => ({
   apiUrl: 'https://api.github.com',
@@ -144,39 +129,39 @@ describe('pinnedKey', () => {
   })
 
   it('takes the key from GitHub, caches it, and the next call makes no request', async () => {
-    const http = scriptedHttp({ [GH]: `${other.publicArmored}\n${signer.publicArmored}` })
+    const http = keyHttp({ [GH]: `${other.publicArmored}\n${signer.publicArmored}` })
     const first = await pinnedKey(http, keyReq())
     expect(first.source).toBe(GH)
     expect(first.key.getFingerprint().toUpperCase()).toBe(signer.fingerprint)
     expect(existsSync(keyCachePath(keyReq().toolCache, signer.fingerprint))).toBe(true)
-    requests = []
+    http.requests.length = 0
     const again = await pinnedKey(http, keyReq())
     expect(again.source).toBe('tool cache')
-    expect(requests).toEqual([])
+    expect(http.requests).toEqual([])
   })
 
   it('falls back to the keyserver when the GitHub endpoint answers 404', async () => {
-    const http = scriptedHttp({ [GH]: 404, [ks(signer.fingerprint)]: signer.publicArmored })
+    const http = keyHttp({ [GH]: 404, [ks(signer.fingerprint)]: signer.publicArmored })
     const r = await pinnedKey(http, keyReq())
     expect(r.source).toBe(ks(signer.fingerprint))
-    expect(requests).toEqual([GH, ub(signer.fingerprint), ks(signer.fingerprint)])
+    expect(http.requests).toEqual([GH, ub(signer.fingerprint), ks(signer.fingerprint)])
   })
 
   it('asks keyserver.ubuntu.com (where mgoltzsche documents its key) before keys.openpgp.org', async () => {
-    const http = scriptedHttp({ [GH]: 404, [ub(signer.fingerprint)]: signer.publicArmored })
+    const http = keyHttp({ [GH]: 404, [ub(signer.fingerprint)]: signer.publicArmored })
     const r = await pinnedKey(http, keyReq())
     expect(r.source).toBe(ub(signer.fingerprint))
     expect(r.key.getFingerprint().toUpperCase()).toBe(signer.fingerprint)
-    expect(requests).toEqual([GH, ub(signer.fingerprint)])
+    expect(http.requests).toEqual([GH, ub(signer.fingerprint)])
   })
 
   it('falls back to the keyserver when GitHub lists only other keys', async () => {
-    const http = scriptedHttp({ [GH]: other.publicArmored, [ks(signer.fingerprint)]: signer.publicArmored })
+    const http = keyHttp({ [GH]: other.publicArmored, [ks(signer.fingerprint)]: signer.publicArmored })
     expect((await pinnedKey(http, keyReq())).source).toBe(ks(signer.fingerprint))
   })
 
   it('fails as wrong-key when the only keys served are not the pinned one, naming both', async () => {
-    const http = scriptedHttp({ [GH]: other.publicArmored, [ks(signer.fingerprint)]: 404 })
+    const http = keyHttp({ [GH]: other.publicArmored, [ks(signer.fingerprint)]: 404 })
     const err = await rejection(pinnedKey(http, keyReq()))
     expect(err).toMatchObject({ kind: 'wrong-key' })
     expect(err.message).toBe(
@@ -185,7 +170,7 @@ describe('pinnedKey', () => {
   })
 
   it('explains a keyserver copy without user IDs instead of failing later', async () => {
-    const http = scriptedHttp({ [GH]: 404, [ks(signer.fingerprint)]: await withoutUserIds(signer.publicArmored) })
+    const http = keyHttp({ [GH]: 404, [ks(signer.fingerprint)]: await withoutUserIds(signer.publicArmored) })
     const err = await rejection(pinnedKey(http, keyReq()))
     expect(err).toMatchObject({ kind: 'no-key' })
     expect(err.message).toContain(`without any user ID`)
@@ -196,7 +181,7 @@ describe('pinnedKey', () => {
     const cache = keyCachePath(keyReq().toolCache, signer.fingerprint)
     mkdirSync(path.dirname(cache), { recursive: true })
     writeFileSync(cache, other.publicArmored)
-    const r = await pinnedKey(scriptedHttp({ [GH]: signer.publicArmored }), keyReq())
+    const r = await pinnedKey(keyHttp({ [GH]: signer.publicArmored }), keyReq())
     expect(r.source).toBe(GH)
     expect(out.text()).toContain(`::warning::The cached OpenPGP key ${cache} is not ${signer.fingerprint}`)
   })

@@ -8,7 +8,8 @@ import { better, evaluateLines, worst } from './evaluate.js'
 import { type GatePlan, lineText, type PieceVerdict } from './gate.js'
 import type { PodmanInfo } from './info.js'
 import { pastaLabel } from './parse.js'
-import { type Found, type HostPorts, locate, probePiece } from './probe.js'
+import { type Found, type HostPorts, probePiece } from './probe.js'
+import { locate } from './which.js'
 import type { Piece } from './search.js'
 
 export interface AssetPieces {

@@ -1,14 +1,15 @@
 // Probe the host once, concurrently: every podman on PATH, what the installed podman will
 // ACTUALLY use (`podman info` when it answers, podman's own search order when it does not),
 // each helper's version, glibc, and the host facts that block rootless podman.
-import { lastLine } from '../ports/exec.js'
+import { errorText, lastLine } from '../ports/exec.js'
 import { glibcVersion } from './libc.js'
 import type { Run } from '../ports/types.js'
 import { type HostFacts, readFacts, type User } from './facts.js'
 import type { HostFs } from './fs.js'
 import { type PodmanInfo, podmanInfo, type ToolInfo } from './info.js'
 import * as parse from './parse.js'
-import { candidates, NO_WIRING, type Piece, PIECES, pathDirs, type SearchWiring } from './search.js'
+import { candidates, NO_WIRING, type Piece, PIECES, type SearchWiring } from './search.js'
+import { locate, onPath } from './which.js'
 
 export interface HostPorts {
   run: Run
@@ -85,23 +86,8 @@ function infoTool(info: PodmanInfo | undefined, piece: Piece): ToolInfo | undefi
   return t?.path ? t : undefined
 }
 
-async function executable(fs: HostFs, p: string): Promise<boolean> {
-  const st = await fs.stat(p)
-  return st?.kind === 'file' && (await fs.access(p, 'x'))
-}
-
-export async function locate(fs: HostFs, paths: readonly string[]): Promise<string | undefined> {
-  for (const p of paths) if (await executable(fs, p)) return p
-  return undefined
-}
-
 async function podmansOnPath(ports: HostPorts, envPath: string | undefined): Promise<PodmanBinary[]> {
-  const found: PodmanBinary[] = []
-  for (const dir of pathDirs(envPath)) {
-    const p = `${dir}/podman`
-    const real = (await executable(ports.fs, p)) ? await ports.fs.realpath(p) : undefined
-    if (real && !found.some((f) => f.realPath === real)) found.push({ path: p, realPath: real })
-  }
+  const found = await onPath(ports.fs, 'podman', envPath)
   return Promise.all(found.map((b) => withVersion(ports, b)))
 }
 
@@ -119,7 +105,7 @@ async function info(ports: HostPorts, opts: ProbeOptions): Promise<{ info?: Podm
   try {
     return { info: await podmanInfo(ports.run, opts.podman, opts.env) }
   } catch (err) {
-    return { infoError: err instanceof Error ? err.message : String(err) }
+    return { infoError: errorText(err) }
   }
 }
 

@@ -1,8 +1,7 @@
 // Where podman looks for each piece, in podman's own order (containers.conf(5) defaults).
 // PATH is never consulted for the OCI runtime, netavark or aardvark-dns: a piece that is
 // only on PATH is, for podman, missing.
-import type { Wiring } from '../install/dropin.js'
-import { SYSTEM_HELPER_DIRS } from '../install/layout.js'
+import { helperSearch, type Wiring } from '../install/dropin.js'
 
 export const PIECES = [
   'crun',
@@ -43,10 +42,6 @@ export type SearchWiring = Pick<Wiring, 'runtimePath' | 'conmonPath' | 'initPath
 
 export const NO_WIRING: SearchWiring = { helperDirs: [] }
 
-export function helperDirs(w: SearchWiring): string[] {
-  return [...new Set([...w.helperDirs, ...SYSTEM_HELPER_DIRS])]
-}
-
 export function pathDirs(envPath: string | undefined): string[] {
   return [...new Set((envPath ?? '').split(':').filter((d) => d.startsWith('/')))]
 }
@@ -55,7 +50,7 @@ const inDirs = (dirs: readonly string[], name: string): string[] => dirs.map((d)
 
 /** Candidate paths for a piece, first existing executable wins. */
 export function candidates(piece: Piece, w: SearchWiring, envPath: string | undefined): string[] {
-  const helpers = inDirs(helperDirs(w), piece)
+  const helpers = inDirs(helperSearch(w.helperDirs), piece)
   const onPath = inDirs(pathDirs(envPath), piece)
   switch (piece) {
     case 'crun':

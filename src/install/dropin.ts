@@ -2,7 +2,6 @@
 // was installed: PATH is never consulted for the OCI runtime, conmon or netavark.
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { SYSTEM_HELPER_DIRS } from './layout.js'
 
 export interface Wiring {
   runtimePath?: string
@@ -18,12 +17,23 @@ export interface Wiring {
 
 export const DROPIN_NAME = '99-setup-static-podman.conf'
 
+/** podman's built-in helper dirs: setting helper_binaries_dir replaces them, so keep them after ours. */
+export const SYSTEM_HELPER_DIRS = [
+  '/usr/local/libexec/podman',
+  '/usr/local/lib/podman',
+  '/usr/libexec/podman',
+  '/usr/lib/podman',
+]
+
+/** Where podman looks for helpers once the drop-in sets `dirs`: ours first, then its defaults. */
+export const helperSearch = (dirs: readonly string[]): string[] => [...new Set([...dirs, ...SYSTEM_HELPER_DIRS])]
+
 const q = (s: string): string => JSON.stringify(s) // TOML basic strings share JSON's escapes
 const list = (xs: string[]): string => `[${xs.map(q).join(', ')}]`
 
 export function buildDropin(w: Wiring): string {
   const engine: string[] = []
-  const helpers = [...new Set([...w.helperDirs, ...SYSTEM_HELPER_DIRS])]
+  const helpers = helperSearch(w.helperDirs)
   if (w.runtimePath) engine.push('runtime = "crun"')
   if (w.conmonPath) engine.push(`conmon_path = ${list([w.conmonPath])}`)
   engine.push(`helper_binaries_dir = ${list(helpers)}`)

@@ -30,14 +30,6 @@ export const LAYOUTS: Record<Variant, Layout> = {
   },
 }
 
-/** podman's built-in helper dirs: setting helper_binaries_dir replaces them, so keep them after ours. */
-export const SYSTEM_HELPER_DIRS = [
-  '/usr/local/libexec/podman',
-  '/usr/local/lib/podman',
-  '/usr/libexec/podman',
-  '/usr/lib/podman',
-]
-
 export interface Installed {
   root: string
   bin: string

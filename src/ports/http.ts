@@ -6,6 +6,7 @@ import { errorText } from './exec.js'
 import { HttpError } from './http-error.js'
 import type { Http } from './types.js'
 import { get, type Reply } from './transport.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 export { HttpError } from './http-error.js'
 
@@ -86,17 +87,24 @@ export function createHttp(opts: HttpOptions = {}): Http {
     throw new HttpError(`Too many redirects for ${url}`)
   }
 
-  async function withRetries<T>(what: string, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /** `outer` (the caller's) ends the attempt in flight and every retry: no more tries, no more waits. */
+  async function withRetries<T>(
+    what: string,
+    attempt: (signal: AbortSignal) => Promise<T>,
+    outer?: AbortSignal,
+  ): Promise<T> {
     const deadline = Date.now() + deadlineMs
     let lastError: unknown
     for (let i = 0; ; i++) {
       const remaining = deadline - Date.now()
       if (remaining <= 0) break
+      outer?.throwIfAborted()
       const ctl = new AbortController()
       const timer = setTimeout(() => ctl.abort(new HttpError(`deadline of ${deadlineMs / 1000} s exceeded`)), remaining)
       try {
-        return await attempt(ctl.signal)
+        return await attempt(outer ? AbortSignal.any([ctl.signal, outer]) : ctl.signal)
       } catch (err) {
+        if (outer?.aborted) throw outer.reason
         lastError = ctl.signal.aborted ? ctl.signal.reason : err
         if (!isRetryable(lastError) || i >= BACKOFF_MS.length) break
       } finally {
@@ -111,7 +119,7 @@ export function createHttp(opts: HttpOptions = {}): Http {
       }
       const wait = Math.min(asked ?? BACKOFF_MS[i], deadline - Date.now())
       if (wait <= 0) break
-      await new Promise((r) => setTimeout(r, wait))
+      await sleep(wait, undefined, { signal: outer })
     }
     const reason = lastError instanceof Error ? lastError.message : String(lastError ?? 'deadline exceeded')
     throw new HttpError(`${what} failed: ${reason}`, lastError instanceof HttpError ? lastError.status : undefined)
@@ -133,23 +141,25 @@ export function createHttp(opts: HttpOptions = {}): Http {
   })
 
   return {
-    async getJson(url, extra = {}) {
-      return withRetries(`GET ${redact(url)}`, async (signal) => {
-        const res = await send(url, { accept: 'application/vnd.github+json', ...extra }, signal)
+    async getJson(url, { headers = {}, signal } = {}) {
+      const attempt = async (s: AbortSignal) => {
+        const res = await send(url, { accept: 'application/vnd.github+json', ...headers }, s)
         if (res.status !== 200) throw statusError(res)
         return {
           body: parseJson(await cappedText(res, Math.min(MAX_JSON, limits().maxBytes), limits())),
           headers: res.headers,
         }
-      })
+      }
+      return withRetries(`GET ${redact(url)}`, attempt, signal)
     },
-    async download(url, dest, extra = {}) {
-      return withRetries(`download of ${redact(url)}`, async (signal) => {
+    async download(url, dest, { headers = {}, signal } = {}) {
+      const attempt = async (s: AbortSignal) => {
         await rm(dest, { force: true })
-        const res = await send(url, { accept: 'application/octet-stream', ...extra }, signal)
+        const res = await send(url, { accept: 'application/octet-stream', ...headers }, s)
         if (res.status !== 200) throw statusError(res)
         return streamToFile(res, dest, limits())
-      })
+      }
+      return withRetries(`download of ${redact(url)}`, attempt, signal)
     },
   }
 }

@@ -39,9 +39,15 @@ export interface DownloadResult {
   sha256: string
 }
 
+export interface RequestOptions {
+  headers?: Record<string, string>
+  /** aborts the request, its retries and the waits between them (a sibling download failed) */
+  signal?: AbortSignal
+}
+
 export interface Http {
   /** GET a JSON document; retries transient failures; throws HttpError on final failure */
-  getJson(url: string, headers?: Record<string, string>): Promise<{ body: unknown; headers: Headers }>
+  getJson(url: string, opts?: RequestOptions): Promise<{ body: unknown; headers: Headers }>
   /** Streams a body to `dest` (which must not exist), hashing it on the way */
-  download(url: string, dest: string, headers?: Record<string, string>): Promise<DownloadResult>
+  download(url: string, dest: string, opts?: RequestOptions): Promise<DownloadResult>
 }

@@ -1,6 +1,8 @@
 // Asset names of the default source, as pure functions of what is being installed.
-import type { Arch } from '../step/context.js'
 import type { Libc, Variant } from '../inputs.js'
+
+/** The architectures releases publish assets for, by the names the assets carry. */
+export type Arch = 'amd64' | 'arm64'
 
 export interface Target {
   version: string

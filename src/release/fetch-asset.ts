@@ -1,5 +1,6 @@
 // One asset to a file, with an error that names the asset: the URL alone (an API asset
 // id) says nothing to the user.
+import { errorText } from '../ports/exec.js'
 import type { DownloadResult, Http } from '../ports/types.js'
 import type { ReleaseAsset } from './resolve.js'
 
@@ -9,10 +10,15 @@ import type { ReleaseAsset } from './resolve.js'
  */
 export const downloadUrl = (a: ReleaseAsset): string => a.url || a.browser_download_url
 
-export async function fetchAsset(http: Http, asset: ReleaseAsset, dest: string): Promise<DownloadResult> {
+export async function fetchAsset(
+  http: Http,
+  asset: ReleaseAsset,
+  dest: string,
+  signal?: AbortSignal,
+): Promise<DownloadResult> {
   try {
-    return await http.download(downloadUrl(asset), dest)
+    return await http.download(downloadUrl(asset), dest, { signal })
   } catch (err) {
-    throw new Error(`Could not download ${asset.name}: ${err instanceof Error ? err.message : String(err)}`)
+    throw new Error(`Could not download ${asset.name}: ${errorText(err)}`)
   }
 }

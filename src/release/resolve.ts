@@ -63,13 +63,3 @@ export function pick(all: readonly Candidate[], spec: VersionSpec): Candidate {
       .join(', ') || 'none'
   throw new ResolveError(`No podman release matches '${spec.raw}'. Newest available: ${newest}.`)
 }
-
-export function findAsset(release: Release, name: string): ReleaseAsset {
-  const asset = release.assets.find((a) => a.name === name)
-  if (asset) return asset
-  const names = release.assets
-    .map((a) => a.name)
-    .filter((n) => !n.endsWith('.bundle'))
-    .join(', ')
-  throw new ResolveError(`Release ${release.tag_name} has no asset ${name}. Its assets: ${names || 'none'}.`)
-}

@@ -1,24 +1,26 @@
-// The default source: resolve a podman-v* release, fetch and verify the asset, install it
-// into the tool cache. With an exact version already cached, no request is made at all.
+// The default source, pigfoot/static-rootless-container-tools: podman-v* tags, one asset per
+// variant, libc and arch, verified through checksums.txt and its Sigstore bundle.
 import * as core from '@actions/core'
-import { fetchAsset } from '../release/fetch-asset.js'
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
-import path from 'node:path'
-import type { Arch } from '../step/context.js'
-import type { Libc, Variant, VersionSpec } from '../inputs.js'
+import { readFile } from 'node:fs/promises'
+import * as host from '../host/index.js'
+import { type Libc, parseVersionSpec, type Variant, type VersionSpec } from '../inputs.js'
+import { acquire, resolveVersion as resolveOf } from '../install/acquire.js'
+import type { Cache } from '../install/archive-cache.js'
+import { LAYOUTS, resolveLayout } from '../install/layout.js'
+import { releaseOrigin } from '../install/release-origin.js'
+import type { InstallResult, Recipe, Resolved, VerifyPlan } from '../install/types.js'
 import type { Http, ToolCache } from '../ports/types.js'
-import { CHECKSUMS, assetName, tagFor } from '../release/assets.js'
-import { jobReleases, type ReleaseSource } from '../release/releases.js'
-import { type Candidate, candidates, findAsset, pick } from '../release/resolve.js'
-import { expectedSha, parseChecksums, verifyDownload } from '../verify/checksums.js'
+import { type Arch, assetName, CHECKSUMS, tagFor } from '../release/assets.js'
+import type { ReleaseSource } from '../release/releases.js'
+import { expectedSha, parseChecksums } from '../verify/checksums.js'
 import {
   checkSignature,
   planSignature,
   type SignatureMode,
   type SignatureOutcome,
 } from '../verify/release-signature.js'
-import { archiveSlot, type Cache, cacheKey, keyPrefix, restoreArchive, writeMeta } from '../install/archive-cache.js'
-import { extractAuditCache, readMeta } from '../install/extract.js'
+import { installForLibc } from './libc.js'
+import type { Installation, Source, SourceContext } from './types.js'
 
 export interface InstallRequest extends ReleaseSource {
   spec: VersionSpec
@@ -36,152 +38,102 @@ export interface InstallRequest extends ReleaseSource {
   cache?: Cache
 }
 
-export interface InstallResult {
-  version: string
-  root: string
-  cacheHit: false | 'tool-cache' | 'actions-cache'
-  /** the `verified` output: `sha256` or `signature+sha256`, recorded with the entry for hits */
-  verified: string
-  /** every check that ran on this download, e.g. ['size', 'sha256', 'digest'] */
-  checks: string[]
-  asset?: string
-  signature?: SignatureOutcome
-  /** what post should save to the Actions cache, after main succeeded */
-  cacheSave?: { key: string; paths: string[] }
-}
+const TAG_PREFIX = 'podman-v'
 
 export const toolName = (variant: Variant, libc: Libc): string => `podman-${variant}-${libc}`
 
-export async function installPigfoot(http: Http, tc: ToolCache, req: InstallRequest): Promise<InstallResult> {
-  const name = (version: string) => assetName({ version, variant: req.variant, libc: req.libc, arch: req.arch })
-  if (req.spec.exact && !req.checkLatest) {
-    const hit =
-      (await fromToolCache(tc, req, req.spec.exact)) ??
-      (await fromActionsCache(req, req.spec.exact, name(req.spec.exact)))
-    if (hit) return hit
-  }
-  const { releases } = await jobReleases(http, req.temp, req, req.checkLatest)
-  const chosen = pick(candidates(releases, 'podman-v', req.spec), req.spec)
-  const hit =
-    (await fromToolCache(tc, req, chosen.version)) ??
-    (await fromActionsCache(req, chosen.version, name(chosen.version)))
-  if (hit) return hit
-  return download(http, req, chosen, name(chosen.version))
-}
-
-/** The version `spec` resolves to: no request for an exact version unless check-latest. */
-export async function resolveVersion(http: Http, req: InstallRequest): Promise<string> {
-  if (req.spec.exact && !req.checkLatest) return req.spec.exact
-  const { releases } = await jobReleases(http, req.temp, req, req.checkLatest)
-  return pick(candidates(releases, 'podman-v', req.spec), req.spec).version
-}
-
-async function fromToolCache(tc: ToolCache, req: InstallRequest, version: string): Promise<InstallResult | undefined> {
-  const root = tc.find(toolName(req.variant, req.libc), version, req.arch)
-  if (!root) return undefined
-  const meta = await readMeta(root)
-  return { version, root, cacheHit: 'tool-cache', verified: meta?.verified ?? 'sha256', checks: [], asset: meta?.asset }
-}
-
-async function fromActionsCache(
-  req: InstallRequest,
-  version: string,
-  asset: string,
-): Promise<InstallResult | undefined> {
-  if (!req.cache) return undefined
-  const slot = archiveSlot(req.temp, asset)
-  const meta = await restoreArchive(req.cache, slot, keyPrefix(req.owner, req.repo, asset))
-  if (!meta) return undefined
-  const root = await extractAuditCache(slot.archive, tagFor(version), cacheKeyOf(req, version), meta)
-  return {
-    version,
-    root,
-    cacheHit: 'actions-cache',
-    verified: meta.verified,
-    checks: [`sha256 ${meta.sha256} (cache entry)`],
-    asset,
-  }
-}
-
-const cacheKeyOf = (req: InstallRequest, version: string) => ({
+export const pigfootRecipe = (req: InstallRequest): Recipe => ({
   tool: toolName(req.variant, req.libc),
-  version,
   arch: req.arch,
+  asset: (version) => assetName({ version, variant: req.variant, libc: req.libc, arch: req.arch }),
+  top: tagFor,
+  verifiedDefault: 'sha256',
+  verify: (resolved, asset) => signedChecksums(req, resolved, asset),
 })
 
-async function download(http: Http, req: InstallRequest, chosen: Candidate, name: string): Promise<InstallResult> {
-  const slot = archiveSlot(req.temp, name)
-  const fetched = await fetchVerified(http, req, chosen, name, slot.archive)
-  const verified = fetched.signature.result ? 'signature+sha256' : 'sha256'
-  const meta = { asset: name, sha256: fetched.sha256, verified }
-  await writeMeta(slot, meta)
-  const root = await extractAuditCache(slot.archive, tagFor(chosen.version), cacheKeyOf(req, chosen.version), meta)
-  const cacheSave = req.cache && { key: cacheKey(req.owner, req.repo, name, fetched.sha256), paths: [slot.dir] }
-  return {
-    version: chosen.version,
-    root,
-    cacheHit: false,
-    verified,
-    checks: fetched.checks,
-    signature: fetched.signature,
-    asset: name,
-    cacheSave,
-  }
-}
-
-interface Fetched {
-  sha256: string
-  checks: string[]
-  signature: SignatureOutcome
-}
-
 /**
- * Asset, checksums.txt and the signature bundle are fetched together; the signature is
- * checked first, then the asset against the (signed) checksums. Nothing is extracted
- * before all of them agree.
+ * The Sigstore bundle over checksums.txt (or over the asset itself) is checked first, then the
+ * asset against the signed checksums; `verify-signature` decides what a missing bundle means.
  */
-async function fetchVerified(
-  http: Http,
-  req: InstallRequest,
-  chosen: Candidate,
-  name: string,
-  dest: string,
-): Promise<Fetched> {
-  const asset = findAsset(chosen.release, name)
-  const sums = findAsset(chosen.release, CHECKSUMS)
-  const plan = planSignature(chosen.release, name, req.verifySignature)
-  await rm(path.dirname(dest), { recursive: true, force: true })
-  await mkdir(path.dirname(dest), { recursive: true })
-  const dir = await mkdtemp(path.join(req.temp, 'ssp-dl-'))
-  try {
-    const [got, sumsFile, bundle] = await Promise.all([
-      fetchAsset(http, asset, dest),
-      fetchAsset(http, sums, path.join(dir, CHECKSUMS)),
-      plan.bundle && fetchAsset(http, plan.bundle, path.join(dir, plan.bundle.name)),
-    ])
-    const policy = { identity: req.signerIdentity, issuer: req.signerIssuer }
-    const signedFile = plan.signs === 'asset' ? got.path : sumsFile.path
-    const signature = bundle
-      ? await checkSignature(req.verifySignature, bundle.path, signedFile, policy, req.trustedRoot)
-      : skippedSignature(req.verifySignature, plan.missing)
-    const checksums = parseChecksums(await readFile(sumsFile.path, 'utf8'))
-    const checks = verifyDownload(got, {
-      name,
-      size: asset.size,
-      sha256: expectedSha(checksums, name),
-      digest: asset.digest,
-    })
-    if (signature.result) checks.unshift(`signature (${plan.signs === 'asset' ? name : CHECKSUMS})`)
-    return { sha256: got.sha256, checks, signature }
-  } catch (err) {
-    await rm(path.dirname(dest), { recursive: true, force: true })
-    throw err
-  } finally {
-    await rm(dir, { recursive: true, force: true })
+function signedChecksums(req: InstallRequest, resolved: Resolved, asset: string): VerifyPlan {
+  const plan = planSignature(resolved, asset, req.verifySignature)
+  const policy = { identity: req.signerIdentity, issuer: req.signerIssuer }
+  return {
+    files: plan.bundle ? [CHECKSUMS, plan.bundle] : [CHECKSUMS],
+    async check(d) {
+      const signedFile = plan.signs === 'asset' ? d.archive.path : d.files[CHECKSUMS]
+      const signature = plan.bundle
+        ? await checkSignature(req.verifySignature, d.files[plan.bundle], signedFile, policy, req.trustedRoot)
+        : skippedSignature(req.verifySignature, plan.missing)
+      const checksums = parseChecksums(await readFile(d.files[CHECKSUMS], 'utf8'))
+      const checks = d.transfer(expectedSha(checksums, d.name))
+      if (signature.result) checks.unshift(`signature (${plan.signs === 'asset' ? d.name : CHECKSUMS})`)
+      return { verified: signature.result ? 'signature+sha256' : 'sha256', checks, signature }
+    },
   }
 }
 
 function skippedSignature(mode: SignatureMode, missing?: string): SignatureOutcome {
   if (mode === 'auto') core.warning(`No signature to verify: ${missing}. Verifying with sha256 only.`)
   return { skipped: missing }
+}
+
+const origin = (http: Http, req: InstallRequest) => releaseOrigin(http, req, req.temp, TAG_PREFIX)
+
+export function installPigfoot(http: Http, tc: ToolCache, req: InstallRequest): Promise<InstallResult> {
+  const cache = req.cache && { service: req.cache, owner: req.owner, repo: req.repo }
+  return acquire(pigfootRecipe(req), origin(http, req), { ...req, tc, cache })
+}
+
+/** The version `spec` resolves to: no request for an exact version unless check-latest. */
+export const resolveVersion = (http: Http, req: InstallRequest): Promise<string> => resolveOf(origin(http, req), req)
+
+export const pigfoot: Source = {
+  async install(s: SourceContext): Promise<Installation> {
+    const { inputs, ctx, deps } = s
+    const base: InstallRequest = {
+      ...inputs,
+      libc: 'static',
+      arch: ctx.arch,
+      temp: ctx.temp,
+      trustedRoot: s.trustedRoot,
+      cache: inputs.cache ? deps.cache : undefined,
+      variant: 'full',
+      spec: inputs.podmanVersion,
+    }
+    const { variant, spec } = await chooseVariant(s, base)
+    const cacheSaves: Installation['cacheSaves'] = []
+    const install = (v: Variant, libc: Libc, sp = spec) =>
+      installPigfoot(s.http, deps.tc, { ...base, libc, variant: v, spec: sp })
+    // The binaries decide between glibc and static, before anything is wired; only the
+    // archive kept is saved to the Actions cache.
+    const { result, choice } = await installForLibc(deps.run, inputs.libc, (libc) => install(variant, libc))
+    if (result.cacheSave) cacheSaves.push(result.cacheSave)
+    const installFull = async () => {
+      const full = await install('full', choice.libc, parseVersionSpec(result.version))
+      if (full.cacheSave) cacheSaves.push(full.cacheSave)
+      return full.root
+    }
+    const installed = resolveLayout(result.root, LAYOUTS[variant])
+    return {
+      result,
+      installed,
+      variant,
+      libc: choice.libc,
+      gateVariant: variant,
+      installFull,
+      exportPath: true,
+      cacheSaves,
+    }
+  },
+}
+
+/** `variant: auto` needs the version first: the smallest variant this host can run it with. */
+async function chooseVariant(s: SourceContext, req: InstallRequest): Promise<{ variant: Variant; spec: VersionSpec }> {
+  if (s.inputs.variant !== 'auto') return { variant: s.inputs.variant, spec: req.spec }
+  const version = await resolveVersion(s.http, req)
+  const probe = await host.probeHost(host.hostPorts(s.deps.run), { env: s.env, user: host.currentUser() })
+  const choice = host.chooseVariant(probe, version)
+  core.info(`variant: auto -> ${choice.reason}`)
+  return { variant: choice.variant, spec: parseVersionSpec(version) }
 }

@@ -1,7 +1,8 @@
 // What the runner tells us about where we run: arch, OS, hosted or not, temp dirs.
 import os from 'node:os'
+import type { Arch } from '../release/assets.js'
 
-export type Arch = 'amd64' | 'arm64'
+export type { Arch }
 
 export interface RunnerContext {
   arch: Arch

@@ -7,6 +7,7 @@ import { basename } from 'node:path'
 import { Readable } from 'node:stream'
 import type { ReadableStream as WebStream } from 'node:stream/web'
 import * as openpgp from 'openpgp'
+import { errorText } from '../ports/exec.js'
 
 export type PgpErrorKind = 'no-key' | 'wrong-key' | 'unusable-key' | 'bad-signature' | 'invalid-signature'
 
@@ -77,10 +78,7 @@ async function readSig(armored: string, name: string): Promise<openpgp.Signature
   try {
     return await openpgp.readSignature({ armoredSignature: armored })
   } catch (err) {
-    throw new PgpError(
-      'invalid-signature',
-      `${name} is not an armored OpenPGP signature: ${err instanceof Error ? err.message : String(err)}`,
-    )
+    throw new PgpError('invalid-signature', `${name} is not an armored OpenPGP signature: ${errorText(err)}`)
   }
 }
 
@@ -154,7 +152,7 @@ export async function verifyDetached(
     await verifyStream(file, sig, key)
   } catch (err) {
     if (err instanceof PgpError) throw err
-    const why = err instanceof Error ? err.message : String(err)
+    const why = errorText(err)
     throw new PgpError(
       'bad-signature',
       `${label}: the OpenPGP signature ${name} does not verify with the pinned key ${pin} (${why}); ` +

@@ -6,6 +6,7 @@ import * as core from '@actions/core'
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type * as openpgp from 'openpgp'
+import { errorText } from '../ports/exec.js'
 import type { Http } from '../ports/types.js'
 import { checkUsable, PgpError, selectKey } from './openpgp.js'
 
@@ -56,13 +57,15 @@ export function keyUrls(r: Pick<KeyRequest, 'apiUrl' | 'owner' | 'fingerprint' |
 export const keyCachePath = (toolCache: string, fingerprint: string): string =>
   path.join(toolCache, KEY_TOOL, fingerprint.toUpperCase(), KEY_FILE)
 
-export async function pinnedKey(http: Http, r: KeyRequest): Promise<PinnedKey> {
+/** `signal`: stop asking (the release's files failed to download beside it). */
+export async function pinnedKey(http: Http, r: KeyRequest, signal?: AbortSignal): Promise<PinnedKey> {
   const cached = await fromCache(r)
   if (cached) return { key: cached, source: 'tool cache' }
   const errors: Error[] = []
   for (const url of keyUrls(r)) {
+    signal?.throwIfAborted()
     try {
-      const key = await fetchKey(http, url, r)
+      const key = await fetchKey(http, url, r, signal)
       await toCache(key, r)
       return { key, source: url }
     } catch (err) {
@@ -77,14 +80,13 @@ export async function pinnedKey(http: Http, r: KeyRequest): Promise<PinnedKey> {
   )
 }
 
-async function fetchKey(http: Http, url: string, r: KeyRequest): Promise<openpgp.PublicKey> {
+async function fetchKey(http: Http, url: string, r: KeyRequest, signal?: AbortSignal): Promise<openpgp.PublicKey> {
   const dir = await mkdtemp(path.join(r.temp, 'ssp-key-'))
   try {
-    const got = await http
-      .download(url, path.join(dir, KEY_FILE), { accept: 'application/pgp-keys, text/plain' })
-      .catch((err: unknown) => {
-        throw new Error(`${url}: ${err instanceof Error ? err.message : String(err)}`)
-      })
+    const headers = { accept: 'application/pgp-keys, text/plain' }
+    const got = await http.download(url, path.join(dir, KEY_FILE), { headers, signal }).catch((err: unknown) => {
+      throw new Error(`${url}: ${errorText(err)}`)
+    })
     const { key, found } = await selectKey(await readFile(got.path, 'utf8'), r.fingerprint)
     if (!key) {
       if (found.length)
@@ -119,6 +121,6 @@ async function toCache(key: openpgp.PublicKey, r: KeyRequest): Promise<void> {
     await rename(`${file}.tmp`, file)
   } catch (err) {
     // Only a cache: a read-only tool cache costs a request next time, nothing more.
-    core.warning(`Could not cache the OpenPGP key in ${file}: ${err instanceof Error ? err.message : String(err)}`)
+    core.warning(`Could not cache the OpenPGP key in ${file}: ${errorText(err)}`)
   }
 }

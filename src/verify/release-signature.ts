@@ -4,14 +4,19 @@ import * as core from '@actions/core'
 import { readFile } from 'node:fs/promises'
 import type { Inputs } from '../inputs.js'
 import { bundleName, CHECKSUMS } from '../release/assets.js'
-import type { Release, ReleaseAsset } from '../release/resolve.js'
 import { SignatureError, type SignatureResult, verifyBlobBundle } from './signature.js'
 
 export type SignatureMode = Inputs['verifySignature']
 
+/** What a version offers: its label (the release tag) and the names of its files. */
+export interface Offering {
+  label: string
+  files: readonly { name: string }[]
+}
+
 export interface SignaturePlan {
-  /** the bundle to fetch and the file it signs; undefined: checksum-only */
-  bundle?: ReleaseAsset
+  /** the name of the bundle to fetch and the file it signs; undefined: checksum-only */
+  bundle?: string
   signs?: 'checksums' | 'asset'
   /** why there is no bundle, for the warning and the summary */
   missing?: string
@@ -19,14 +24,12 @@ export interface SignaturePlan {
 
 export class SignatureRequiredError extends Error {}
 
-export function planSignature(release: Release, asset: string, mode: SignatureMode): SignaturePlan {
+export function planSignature(offer: Offering, asset: string, mode: SignatureMode): SignaturePlan {
   if (mode === 'false') return { missing: 'verify-signature is false' }
-  const byName = (n: string) => release.assets.find((a) => a.name === n)
-  const sums = byName(bundleName(CHECKSUMS))
-  if (sums) return { bundle: sums, signs: 'checksums' }
-  const own = byName(bundleName(asset))
-  if (own) return { bundle: own, signs: 'asset' }
-  const missing = `release ${release.tag_name} has no ${bundleName(CHECKSUMS)} or ${bundleName(asset)}`
+  const has = (n: string) => offer.files.some((f) => f.name === n)
+  if (has(bundleName(CHECKSUMS))) return { bundle: bundleName(CHECKSUMS), signs: 'checksums' }
+  if (has(bundleName(asset))) return { bundle: bundleName(asset), signs: 'asset' }
+  const missing = `release ${offer.label} has no ${bundleName(CHECKSUMS)} or ${bundleName(asset)}`
   if (mode === 'true') throw new SignatureRequiredError(`verify-signature is true but ${missing}.`)
   return { missing }
 }

@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
+import { errorText } from '../ports/exec.js'
 import {
   BUNDLE_V02_MEDIA_TYPE,
   BUNDLE_V03_LEGACY_MEDIA_TYPE,
@@ -259,6 +260,5 @@ function classify(err: unknown): SignatureError {
       `the signature bundle is malformed: ${err.message} (${err.fields.join(', ')}).`,
     )
   }
-  const msg = err instanceof Error ? err.message : String(err)
-  return new SignatureError('invalid-bundle', `the signature bundle is malformed: ${msg}.`)
+  return new SignatureError('invalid-bundle', `the signature bundle is malformed: ${errorText(err)}.`)
 }

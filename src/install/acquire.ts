@@ -1,0 +1,97 @@
+// The one acquisition pipeline every downloading source runs: resolve -> download (all files
+// at once, one abort signal) -> verify -> unpack -> audit -> commit to the tool cache, with
+// the Actions cache tier beside it. With an exact version already cached, no request is made.
+import path from 'node:path'
+import type { VersionSpec } from '../inputs.js'
+import type { ToolCache } from '../ports/types.js'
+import { archiveSlot, type Cache, cacheKey, keyPrefix, restoreArchive, writeMeta } from './archive-cache.js'
+import { fetchVerified } from './download.js'
+import { type CacheKey, extractAuditCache, readMeta } from './extract.js'
+import type { InstallResult, Offered, Origin, Recipe, Resolved } from './types.js'
+
+export interface AcquireRequest {
+  spec: VersionSpec
+  checkLatest: boolean
+  temp: string
+  tc: ToolCache
+  /** the Actions cache tier and the repository its keys name; undefined with `cache: false` */
+  cache?: CacheTier
+}
+
+export interface CacheTier {
+  service: Cache
+  owner: string
+  repo: string
+}
+
+export async function acquire<K, F extends Offered>(
+  recipe: Recipe<K>,
+  origin: Origin<F>,
+  req: AcquireRequest,
+): Promise<InstallResult> {
+  if (req.spec.exact && !req.checkLatest) {
+    const hit = await fromCaches(recipe, req, req.spec.exact)
+    if (hit) return hit
+  }
+  const resolved = await origin.resolve(req.spec, req.checkLatest)
+  return (await fromCaches(recipe, req, resolved.version)) ?? fromOrigin(recipe, origin, req, resolved)
+}
+
+/** The version `spec` resolves to: no request for an exact version unless check-latest. */
+export async function resolveVersion(origin: Origin, req: Pick<AcquireRequest, 'spec' | 'checkLatest'>) {
+  if (req.spec.exact && !req.checkLatest) return req.spec.exact
+  return (await origin.resolve(req.spec, req.checkLatest)).version
+}
+
+const slotName = (recipe: Recipe<unknown>, version: string): string =>
+  recipe.cacheName?.(version) ?? recipe.asset(version)
+const entryKey = (recipe: Recipe<unknown>, version: string): CacheKey => ({
+  tool: recipe.tool,
+  version,
+  arch: recipe.arch,
+})
+
+async function fromCaches<K>(recipe: Recipe<K>, req: AcquireRequest, version: string) {
+  return (await fromToolCache(recipe, req.tc, version)) ?? (await fromActionsCache(recipe, req, version))
+}
+
+async function fromToolCache<K>(recipe: Recipe<K>, tc: ToolCache, version: string): Promise<InstallResult | undefined> {
+  const root = tc.find(recipe.tool, version, recipe.arch)
+  if (!root) return undefined
+  const meta = await readMeta(root)
+  const verified = meta?.verified ?? recipe.verifiedDefault
+  return { version, root, cacheHit: 'tool-cache', verified, checks: [], asset: meta?.asset }
+}
+
+async function fromActionsCache<K>(recipe: Recipe<K>, req: AcquireRequest, version: string) {
+  if (!req.cache) return undefined
+  const name = slotName(recipe, version)
+  const slot = archiveSlot(req.temp, name)
+  const meta = await restoreArchive(req.cache.service, slot, keyPrefix(req.cache.owner, req.cache.repo, name))
+  if (!meta) return undefined
+  const asset = recipe.asset(version)
+  const entry = { asset, verified: meta.verified }
+  const root = await extractAuditCache(slot.archive, recipe.top(version), entryKey(recipe, version), entry)
+  const checks = [`sha256 ${meta.sha256} (cache entry)`]
+  const hit: InstallResult = { version, root, cacheHit: 'actions-cache', verified: meta.verified, checks, asset }
+  return hit
+}
+
+/** Download and verify, then unpack, audit and commit; post saves the slot to the Actions cache. */
+async function fromOrigin<K, F extends Offered>(
+  recipe: Recipe<K>,
+  origin: Origin<F>,
+  req: AcquireRequest,
+  resolved: Resolved<F>,
+): Promise<InstallResult> {
+  const { version } = resolved
+  const asset = recipe.asset(version)
+  const slot = archiveSlot(req.temp, slotName(recipe, version))
+  const name = path.basename(slot.archive)
+  const { sha256, verified } = await fetchVerified(recipe, origin, resolved, req.temp, slot.archive)
+  await writeMeta(slot, { asset: name, sha256, verified: verified.verified })
+  const entry = { asset, verified: verified.verified }
+  const root = await extractAuditCache(slot.archive, recipe.top(version), entryKey(recipe, version), entry)
+  const cacheSave = req.cache && { key: cacheKey(req.cache.owner, req.cache.repo, name, sha256), paths: [slot.dir] }
+  return { version, root, cacheHit: false, ...verified, asset, cacheSave }
+}
