@@ -132,8 +132,16 @@ describe('the download stage: one abort signal for every file of a version', () 
   }, 30_000)
 
   it('a sibling waiting to retry a 503 is aborted in its backoff, not retried until the deadline', async () => {
-    routes['/a'] = status(503)
-    routes['/b'] = status(404, 300)
+    // /b fails only once /a has had its 503, so /a is in its backoff when the abort comes
+    let answered: () => void = () => undefined
+    const aAnswered = new Promise<void>((r) => {
+      answered = r
+    })
+    routes['/a'] = (_req, res) => {
+      res.writeHead(503).end()
+      answered()
+    }
+    routes['/b'] = (_req, res) => void aAnswered.then(() => res.writeHead(404).end())
     const h = slowHttp()
     const dir = process.env.RUNNER_TEMP as string
     const err = await rejection(
@@ -144,7 +152,7 @@ describe('the download stage: one abort signal for every file of a version', () 
     )
     expect(err.message).toMatch(/download of .*\/b failed: HTTP 404/)
     // the first retry of /a would come after 1 s: the abort came during that wait
-    expect(seen.map((s) => s.path)).toEqual(['/a', '/b'])
+    expect(seen.map((s) => s.path).sort()).toEqual(['/a', '/b'])
   }, 30_000)
 
   it('the first failure is the one reported, after the others have settled', async () => {
