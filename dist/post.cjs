@@ -68945,14 +68945,48 @@ async function saveArchive(c, key, paths) {
   }
 }
 
+// src/ports/service.ts
+var import_promises = require("node:fs/promises");
+var realProcs = {
+  async list() {
+    const pids = (await (0, import_promises.readdir)("/proc")).filter((d) => /^\d+$/.test(d));
+    const read2 = async (pid) => {
+      const [raw, stat2] = await Promise.all(
+        ["cmdline", "stat"].map((f) => (0, import_promises.readFile)(`/proc/${pid}/${f}`, "utf8").catch(() => ""))
+      );
+      const ppid = Number(stat2.slice(stat2.lastIndexOf(")") + 2).split(" ")[1]);
+      return stat2 ? { pid: Number(pid), ppid, cmdline: raw.replace(/\0/g, " ").trim() } : void 0;
+    };
+    return (await Promise.all(pids.map(read2))).filter((p) => p !== void 0);
+  },
+  kill(pid) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+    }
+  }
+};
+
+// src/step/docker-socket.ts
+var import_promises2 = require("node:fs/promises");
+async function stopDockerSocket(procs, s) {
+  const p = (await procs.list()).find((x) => x.pid === s.pid);
+  if (!p || !p.cmdline.includes(s.socket)) return `podman API service (pid ${s.pid}) had already stopped`;
+  procs.kill(-s.pid);
+  procs.kill(s.pid);
+  await (0, import_promises2.rm)(s.socket, { force: true }).catch(() => void 0);
+  return `Stopped the podman API service on ${s.socket} (pid ${s.pid})`;
+}
+
 // src/step/post.ts
-async function post(deps = { run, cache: cache_exports }) {
+async function post(deps = { run, cache: cache_exports, procs: realProcs }) {
   try {
     const state3 = loadState();
     if (!state3?.started) {
       info("Nothing to clean up: the main step did not get far enough to change anything.");
       return;
     }
+    if (state3.dockerService) info(await stopDockerSocket(deps.procs, state3.dockerService));
     if (state3.succeeded) for (const c of state3.cacheSaves ?? []) await saveArchive(deps.cache, c.key, c.paths);
     if (state3.cleanup) await revertChanges(deps.run, state3.changes);
     else if (state3.changes.length)

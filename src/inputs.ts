@@ -60,6 +60,8 @@ export interface Inputs {
   readonly smokeFailure: 'error' | 'warning'
   readonly smokeTimeoutSec: number
   readonly defaultNetwork: string
+  /** start podman's Docker-compatible API for the rest of the job and export DOCKER_HOST */
+  readonly dockerSocket: boolean
 }
 
 export class InputError extends Error {
@@ -219,5 +221,6 @@ export function getInputs(env: Env = process.env): Inputs {
     smokeFailure: oneOf('smoke-failure', ['error', 'warning'] as const, 'error'),
     smokeTimeoutSec: positiveInt('smoke-timeout', 60, 600),
     defaultNetwork: defaultNetwork(),
+    dockerSocket: bool('docker-socket', false),
   }
 }

@@ -162,8 +162,12 @@ function deps(crunVersion = '1.21'): Deps {
     },
     fs: hostFs(env.dir),
     user: healthyHost().user,
+    services: { startService: refuse, unixHttp: refuse, procs: { list: async () => [], kill: () => undefined } },
   }
 }
+
+// main starts no service unless docker-socket: true
+const refuse = () => Promise.reject(new Error('docker-socket is off: no service expected'))
 
 const INPUTS = {
   repository: 'o/r',
@@ -239,6 +243,31 @@ describe('main(deps)', () => {
     expect(summary).toContain('Components podman uses')
     expect(summary).toMatch(/<td>crun<\/td><td>1\.21\.0<\/td><td>[^<]+<\/td><td>bundled<\/td>/)
     expect(summary).toMatch(/<td>pasta<\/td>/)
+  })
+
+  it('docker-socket: true: the API service started kept, DOCKER_HOST exported, docker-host output, post told', async () => {
+    start({ ...INPUTS, 'docker-socket': 'true' })
+    const started: { args: string[]; keep?: boolean; env?: NodeJS.ProcessEnv }[] = []
+    const d = deps()
+    d.env.XDG_RUNTIME_DIR = path.join(env.dir, 'xdg')
+    d.services = {
+      startService: async (_cmd, args, o) => {
+        started.push({ args, keep: o?.keep, env: o?.env })
+        return { pid: 9999, stop: () => undefined, running: () => true }
+      },
+      unixHttp: async () => ({ status: 200, body: 'OK' }),
+      procs: d.services.procs,
+    }
+    await main(d)
+    expect(annotations()).toEqual([])
+    const sock = path.join(env.dir, 'xdg/setup-static-podman/docker.sock')
+    expect(started).toEqual([
+      { args: ['system', 'service', '--time', '0', `unix://${sock}`], keep: true, env: expect.any(Object) },
+    ])
+    expect(started[0].env?.PATH).toMatch(/podman-default-static\/[^:]+\/usr\/local\/bin:/) // the installed podman's PATH
+    expect(outputs()['docker-host']).toBe(`unix://${sock}`)
+    expect(parseFileCommands(env.read('env')).DOCKER_HOST).toBe(`unix://${sock}`)
+    expect(state().dockerService).toEqual({ pid: 9999, socket: sock })
   })
 
   it('a bad input: one ::error:: naming the input, the value and what is allowed; nothing run or fetched', async () => {

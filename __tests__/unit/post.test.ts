@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { post } from '../../src/step/post.js'
 import type { SavedState } from '../../src/step/state.js'
 import type { Cache } from '../../src/install/archive-cache.js'
+import type { Procs } from '../../src/ports/service.js'
 import type { Run } from '../../src/ports/types.js'
 import { actionsEnv, type ActionsEnv, captureStdout, type StdoutCapture } from '../helpers/actions-env.js'
 
@@ -17,6 +18,7 @@ beforeEach(() => {
   log = captureStdout()
   ran = []
   saved = []
+  killed = []
 })
 afterEach(() => {
   log.restore()
@@ -34,6 +36,13 @@ const cache: Cache = {
     saved.push(key)
     return 1
   },
+}
+
+let killed: number[] = []
+const SOCK = '/run/user/1001/setup-static-podman/docker.sock'
+const procs: Procs = {
+  list: async () => [{ pid: 777, ppid: 1, cmdline: `podman system service --time 0 unix://${SOCK}` }],
+  kill: (pid) => void killed.push(pid),
 }
 
 function withState(s: Partial<SavedState>): void {
@@ -56,14 +65,14 @@ const dropin = {
 
 describe('post', () => {
   it('does nothing when main stopped before saving any state', async () => {
-    await post({ run, cache })
+    await post({ run, cache, procs })
     expect([ran, saved]).toEqual([[], []])
     expect(log.text()).toContain('Nothing to clean up')
   })
 
   it('saves the verified archives after a successful main, then reverts newest first with sudo -n', async () => {
     withState({ cacheSaves: [{ key: 'k1', paths: ['/a'] }], changes: [tun, dropin] })
-    await post({ run, cache })
+    await post({ run, cache, procs })
     expect(saved).toEqual(['k1'])
     expect(ran).toEqual(['rm -f /home/u/.config/x.conf', 'sudo -n chmod 0600 /dev/net/tun'])
     expect(log.text()).toContain('Reverted: chmod 0666 /dev/net/tun (was 0600)')
@@ -71,14 +80,14 @@ describe('post', () => {
 
   it('saves nothing after a failed main, but still reverts', async () => {
     withState({ succeeded: false, cacheSaves: [{ key: 'k1', paths: ['/a'] }], changes: [tun] })
-    await post({ run, cache })
+    await post({ run, cache, procs })
     expect(saved).toEqual([])
     expect(ran).toEqual(['sudo -n chmod 0600 /dev/net/tun'])
   })
 
   it('keeps the changes without cleanup, and says which', async () => {
     withState({ cleanup: false, changes: [tun] })
-    await post({ run, cache })
+    await post({ run, cache, procs })
     expect(ran).toEqual([])
     expect(log.text()).toContain('Keeping 1 system change(s) (cleanup: false): chmod 0666 /dev/net/tun (was 0600)')
   })
@@ -86,8 +95,15 @@ describe('post', () => {
   it('a revert that fails is a warning naming the command, and the others still run', async () => {
     const bad = { ...tun, description: 'bad', revert: ['fail'] }
     withState({ changes: [tun, bad] })
-    await post({ run, cache })
+    await post({ run, cache, procs })
     expect(ran).toEqual(['sudo -n fail', 'sudo -n chmod 0600 /dev/net/tun'])
     expect(log.text()).toMatch(/::warning::Could not revert 'bad' \(sudo -n fail\): refused/)
+  })
+
+  it('docker-socket: stops the API service main started (its process group), even when main failed', async () => {
+    withState({ succeeded: false, dockerService: { pid: 777, socket: SOCK } })
+    await post({ run, cache, procs })
+    expect(killed).toEqual([-777, 777])
+    expect(log.text()).toContain(`Stopped the podman API service on ${SOCK} (pid 777)`)
   })
 })

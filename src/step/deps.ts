@@ -7,7 +7,9 @@ import { currentUser } from '../host/index.js'
 import type { Cache } from '../install/archive-cache.js'
 import { run } from '../ports/exec.js'
 import { createHttp, type HttpOptions } from '../ports/http.js'
+import { realProcs, startService, unixHttp } from '../ports/service.js'
 import type { Http, Run, ToolCache } from '../ports/types.js'
+import type { DockerSocketPorts } from './docker-socket.js'
 
 export interface Deps {
   run: Run
@@ -19,6 +21,8 @@ export interface Deps {
   fs: HostFs
   /** the runner user the gate checks rootless podman for */
   user: User
+  /** docker-socket: the API service, its socket, and /proc to stop it */
+  services: DockerSocketPorts
 }
 
 export const realDeps = (): Deps => ({
@@ -29,4 +33,5 @@ export const realDeps = (): Deps => ({
   env: process.env,
   fs: realHostFs(),
   user: currentUser(),
+  services: { startService, unixHttp, procs: realProcs },
 })

@@ -15,6 +15,7 @@ export const Outputs = {
   PastaVersion: 'pasta-version',
   SmokeResult: 'smoke-result',
   SmokeReport: 'smoke-report',
+  DockerHost: 'docker-host',
 } as const
 
 export interface InstallOutputs {

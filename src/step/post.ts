@@ -1,5 +1,5 @@
-// The post step: save the verified archive to the Actions cache once main has succeeded,
-// then revert what main changed on the machine, newest first.
+// The post step: stop the API service docker-socket started, save the verified archive to
+// the Actions cache once main has succeeded, then revert what main changed, newest first.
 // A main step that stopped early left no state, and then there is nothing to do.
 import * as cache from '@actions/cache'
 import * as core from '@actions/core'
@@ -7,20 +7,24 @@ import type { SystemChange } from '../host/change.js'
 import { loadState } from './state.js'
 import { errorText, lastLine, run as realRun } from '../ports/exec.js'
 import { type Cache, saveArchive } from '../install/archive-cache.js'
+import { type Procs, realProcs } from '../ports/service.js'
 import type { Run } from '../ports/types.js'
+import { stopDockerSocket } from './docker-socket.js'
 
 export interface PostDeps {
   run: Run
   cache: Cache
+  procs: Procs
 }
 
-export async function post(deps: PostDeps = { run: realRun, cache }): Promise<void> {
+export async function post(deps: PostDeps = { run: realRun, cache, procs: realProcs }): Promise<void> {
   try {
     const state = loadState()
     if (!state?.started) {
       core.info('Nothing to clean up: the main step did not get far enough to change anything.')
       return
     }
+    if (state.dockerService) core.info(await stopDockerSocket(deps.procs, state.dockerService))
     if (state.succeeded) for (const c of state.cacheSaves ?? []) await saveArchive(deps.cache, c.key, c.paths)
     if (state.cleanup) await revertChanges(deps.run, state.changes)
     else if (state.changes.length)

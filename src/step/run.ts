@@ -19,7 +19,8 @@ import { runnerContext, type RunnerContext } from './context.js'
 import { type Deps, realDeps } from './deps.js'
 import { type GateStepResult, gateStep } from './gate.js'
 import { addInstallSummary, installOutputs, type Outcome } from './outcome.js'
-import { setGateOutputs, setInstallOutputs, setSmokeOutputs } from './outputs.js'
+import { socketPath, startDockerSocket } from './docker-socket.js'
+import { Outputs, setGateOutputs, setInstallOutputs, setSmokeOutputs } from './outputs.js'
 import { applySmokeVerdict, runSmokeStep, type SmokeStepResult } from './smoke.js'
 import { type SavedState, saveState } from './state.js'
 
@@ -76,10 +77,39 @@ async function setup(
     `podman ${result.version} (${inputs.source}${build}) ready in ${installed.bin}; verified: ${result.verified}`,
   )
   const identity = await smokeIdentity(identityInput(inputs, ctx, p.inst, p.info, p.gate.pieces))
-  const podman = { podman: installed.podman, env: p.podmanEnv, info: p.info, podmanVersion: result.version }
+  const dockerSocket = inputs.dockerSocket ? await startApi(deps, installed.podman, p.podmanEnv, ctx, state) : undefined
+  const podman = {
+    podman: installed.podman,
+    env: p.podmanEnv,
+    info: p.info,
+    podmanVersion: result.version,
+    otherPodmans: p.gate.otherPodmans,
+    dockerSocket,
+  }
   const smoke = await runSmokeStep(deps.run, podman, inputs, ctx.temp, summary, identity)
   setSmokeOutputs(smoke)
   return smoke
+}
+
+/** docker-socket: true: the service outlives this step; state tells post to stop it. */
+async function startApi(
+  deps: Deps,
+  podman: string,
+  env: NodeJS.ProcessEnv,
+  ctx: RunnerContext,
+  state: SavedState,
+): Promise<string> {
+  const socket = socketPath(env, deps.user.uid)
+  const log = path.join(ctx.temp, 'setup-static-podman-api.log')
+  const svc = await core.group('Docker-compatible API', () =>
+    startDockerSocket(deps.services, podman, env, socket, log),
+  )
+  state.dockerService = { pid: svc.pid, socket: svc.socket }
+  saveState(state)
+  core.exportVariable('DOCKER_HOST', svc.host)
+  core.setOutput(Outputs.DockerHost, svc.host)
+  core.info(`podman system service (pid ${svc.pid}) serves ${svc.host} for the rest of the job; log: ${log}`)
+  return socket
 }
 
 /** Install, wire, gate, and ask podman what it uses; PATH is handed over only when all that held. */

@@ -12,6 +12,8 @@ export interface SavedState {
   cleanup: boolean
   /** system changes, newest last, for post to revert */
   changes: SystemChange[]
+  /** docker-socket: the API service main started, for post to stop */
+  dockerService?: { pid: number; socket: string }
 }
 
 const KEY = 'setup-static-podman'
