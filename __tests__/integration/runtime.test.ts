@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { CheckReport, SmokeReport } from '../../src/smoke/index.js'
-import { type ActionResult, runAction, type TreeName, type Workspace } from '../../test-support/runner.js'
+import {
+  type ActionResult,
+  nodePath,
+  runAction,
+  runAsRunner,
+  type TreeName,
+  type Workspace,
+} from '../../test-support/runner.js'
 import { runProc } from '../../test-support/proc.js'
 import { runnerIds } from '../../test-support/workspace.js'
 import { type Fixture, fixtureInputs, fixtureWorkspaces, type Stack, startFixture } from './releases.js'
@@ -41,7 +48,7 @@ async function hostRuntimeDir(work: Workspace): Promise<string> {
 
 async function smoke(stack: Stack, opts: { inputs?: Record<string, string>; work?: Workspace } = {}): Promise<Ran> {
   const work = opts.work ?? (await workspaces.create())
-  const env = stack === 'bookworm' ? { XDG_RUNTIME_DIR: await hostRuntimeDir(work) } : {}
+  const env: Record<string, string> = stack === 'bookworm' ? { XDG_RUNTIME_DIR: await hostRuntimeDir(work) } : {}
   const inputs = {
     ...fixtureInputs(fx, work, stack),
     'install-missing': 'false',
@@ -151,5 +158,50 @@ describe('failure classes reproduced for real', () => {
       /^overlay with \/usr\/bin\/fuse-overlayfs .*fuse-overlayfs is slower.*files equal by sha256/,
     )
     expect(check('build').status).toBe('passed')
+  })
+})
+
+// A later step of the job, as a program would do it: DOCKER_HOST, then the Docker API over it.
+const LATER_STEP = `
+const http = require('http')
+const sock = process.env.DOCKER_HOST.replace(/^unix:\\/\\//, '')
+const get = (p) => new Promise((ok, no) => http.get({ socketPath: sock, path: p }, (r) => {
+  let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => ok(r.statusCode + ' ' + b))
+}).on('error', no))
+Promise.all([get('/_ping'), get('/v1.41/version')]).then((a) => console.log(JSON.stringify(a)), (e) => { console.error(e.message); process.exit(1) })
+`
+
+describe('docker-socket: true end to end (Debian 12 host: a tree ends every process with its step)', () => {
+  it('the step ends, the API serves later steps through DOCKER_HOST, post stops it', async () => {
+    const work = await workspaces.create()
+    const { r, check } = await smoke('bookworm', {
+      work,
+      inputs: { 'docker-socket': 'true', 'smoke-tests': 'docker-api' },
+    })
+    expect(r.exitCode).toBe(0)
+    expect(r.warnings).toEqual([])
+    const host = r.outputs['docker-host']
+    expect(host).toBe(`unix://${work.dir}/xdg/setup-static-podman/docker.sock`)
+    expect(r.env.DOCKER_HOST).toBe(host)
+    const socket = host.replace('unix://', '')
+    expect(check('docker-api')).toMatchObject({
+      status: 'passed',
+      severity: 'blocking',
+      severityReason: 'docker-socket: true',
+    })
+    expect(check('docker-api').details.summary).toContain(`the job's socket ${socket}`)
+    // the main step has exited; the service still runs, in its own session
+    const later = await runAsRunner(work, nodePath(), ['-e', LATER_STEP], { timeoutMs: 60_000 })
+    expect(later.exitCode).toBe(0)
+    const [ping, version] = JSON.parse(later.stdout) as string[]
+    expect(ping).toBe('200 OK')
+    expect(version).toMatch(/^200 \{.*"Version":"4\.3\.1"/)
+    const post = await runAction({ entry: 'post', work, inputs: {} })
+    expect(post.exitCode).toBe(0)
+    expect(post.stdout).toMatch(new RegExp(`Stopped the podman API service on ${socket} \\(pid \\d+\\)`))
+    const left = await runProc('pgrep', ['-a', '-f', socket], { timeoutMs: 30_000 })
+    expect(left.stdout).toBe('')
+    const after = await runAsRunner(work, nodePath(), ['-e', LATER_STEP], { timeoutMs: 60_000 })
+    expect(after.exitCode).toBe(1) // nothing answers any more
   })
 })
