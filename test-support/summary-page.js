@@ -50,6 +50,9 @@ window.sspMeasure = () => {
   })
   // biome-ignore lint/performance/useDomNodeTextContent: the text as rendered is what is measured
   const text = root.innerText
+  // tool output in <pre> is verbatim: a backtick there is the tool's, not unrendered Markdown
+  const prose = root.cloneNode(true)
+  for (const pre of prose.querySelectorAll('pre')) pre.remove()
   return {
     documentOverflowPx: Math.max(0, document.documentElement.scrollWidth - width),
     // the first few say where; the rest of a too-wide table says nothing new
@@ -57,6 +60,7 @@ window.sspMeasure = () => {
     firstText: text.trim().split('\n')[0].trim(),
     text,
     allText: root.textContent ?? '',
+    proseText: prose.textContent ?? '',
     details,
     height: document.documentElement.scrollHeight,
   }

@@ -54,6 +54,8 @@ export interface View {
   text: string
   /** every text node, visible or not */
   allText: string
+  /** every text node outside <pre> (tool output), visible or not */
+  proseText: string
   details: DetailsState[]
   height: number
 }
