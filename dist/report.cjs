@@ -19692,7 +19692,7 @@ async function collectReports(dir) {
   return { reports, skipped };
 }
 
-// src/report/summary.ts
+// src/report/html.ts
 function escapeHtml(s) {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -77,7 +77,7 @@ describe('signatures and caching', () => {
     expect(first.errors).toEqual([])
     expect(first.outputs.verified).toBe('signature+sha256')
     expect(first.summary).toContain(
-      'signer https://github.com/pigfoot/static-rootless-container-tools/' +
+      'signer <code>https://github.com/pigfoot/static-rootless-container-tools/' +
         '.github/workflows/build-podman.yml@refs/heads/main',
     )
     fx.mirror.resetRequests()

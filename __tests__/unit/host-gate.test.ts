@@ -4,7 +4,8 @@ import { chooseVariant, GateError, type GatePlan, planGate } from '../../src/hos
 import type { PodmanInfo } from '../../src/host/info.js'
 import { type Found, type HostProbe, probeHost } from '../../src/host/probe.js'
 import { requirementsFor } from '../../src/host/requirements.js'
-import { gateRows } from '../../src/report/gate-rows.js'
+import { gatePhase } from '../../src/report/gate-phase.js'
+import { html } from '../../src/report/html.js'
 import type { Piece } from '../../src/host/search.js'
 import { LAYOUTS, resolveLayout } from '../../src/install/layout.js'
 import { FakeHost } from '../fixtures/host/fake-host.js'
@@ -301,8 +302,8 @@ describe('the full asset, read by running its pieces', () => {
   })
 })
 
-describe('summary rows', () => {
-  test('piece | found | needed | status | action taken, escaped, one line per requirement', async () => {
+describe("the gate's summary section", () => {
+  test('piece | found (relative to the install, whose it is) | the deciding needs | result; problems with why', async () => {
     const oldCrun = withPiece(await real('trixie'), 'crun', {
       path: '/usr/bin/crun',
       version: '1.8.1',
@@ -310,17 +311,50 @@ describe('summary rows', () => {
     })
     const plan = planGate(oldCrun, requirementsFor('standalone', '5.7.1'), { installMissing: true })
     const done = applyCompletion(plan, { installed: FULL, pieces: { crun: { path: FULL.crun, version: '1.21.0' } } })
-    const rows = gateRows(done.pieces)
-    expect(rows[0]).toEqual(
-      ['Piece', 'Found', 'Needed', 'Status', 'Action taken'].map((data) => ({ data, header: true })),
-    )
-    expect(rows.find((r) => r[0] === 'crun')).toEqual([
+    const phase = gatePhase({ pieces: done.pieces, checks: [], installRoot: FULL.root })
+    const [pieces] = phase.tables
+    expect(pieces.head).toEqual(['Piece', 'Found', 'Needs', 'Result'])
+    const row = (piece: string) => pieces.rows.find((r) => r[0] === piece)?.map((c) => html(c))
+    // 1.21.0 meets the floor but not the recommended 1.25.1: that line decides the row
+    expect(row('crun')).toEqual([
       'crun',
-      `1.21.0, ${FULL.crun} (completed from the full asset)`,
-      '&#62;= 1.14.3: older crun rejects the OCI version podman 5 writes: `crun: unknown version specified`<br>&#62;= 1.25.1: the crun the release documents (and was tested with) for standalone',
-      '⚠️',
-      'completed from the full asset (host: 1.8.1 at /usr/bin/crun)',
+      '1.21.0 <code>usr/local/bin/crun</code> (completed)',
+      '&#62;= 1.25.1 (recommended)',
+      '⚠️ completed from the full asset (host: 1.8.1 at /usr/bin/crun)',
     ])
-    expect(rows.find((r) => r[0] === 'pasta')?.[1]).toBe('2025_05_03, /usr/bin/pasta (host)')
+    expect(row('pasta')?.[1]).toBe('2025_05_03 <code>/usr/bin/pasta</code> (host)')
+    expect(phase.tone).toBe('warn')
+    expect(phase.problems.map((p) => [p.tone, p.what, html(p.why)])).toEqual([
+      [
+        'warn',
+        'crun',
+        '1.21.0 <code>usr/local/bin/crun</code> (completed): 1.21.0 does not meet &#62;= 1.25.1 (recommended): the crun the release documents (and was tested with) for standalone',
+      ],
+    ])
+  })
+
+  test('a piece the host must provide and does not: ❌ with why (backticks as <code>) and the fix', async () => {
+    const oldCrun = withPiece(await real('trixie'), 'crun', { path: '/usr/bin/crun', version: '1.8.1' })
+    const plan = planGate(oldCrun, requirementsFor('standalone', '5.4.2'), { installMissing: false })
+    const phase = gatePhase({ pieces: plan.pieces, checks: [], installRoot: '/cache/podman-standalone/5.4.2/x64' })
+    expect(phase.tone).toBe('fail')
+    const crun = phase.problems.find((p) => p.what === 'crun')
+    expect(html(crun?.why ?? '')).toBe(
+      '1.8.1 <code>/usr/bin/crun</code> (host): 1.8.1 does not meet &#62;= 1.14.3 (required): older crun rejects the OCI version podman 5 writes: <code>crun: unknown version specified</code>',
+    )
+    expect(html(crun?.fix ?? '')).toBe(
+      '<code>install-missing: true</code> completes it from the release&#39;s full asset; or install crun &#62;= 1.14.3 on the runner',
+    )
+  })
+
+  test("a full install: a host piece is the host's, never bundled (fuse-overlayfs from /usr/bin)", async () => {
+    const pieces = withPiece(await real('trixie'), 'fuse-overlayfs', {
+      path: '/usr/bin/fuse-overlayfs',
+      version: '1.13.0',
+    })
+    const plan = planGate(pieces, requirementsFor('full', '5.4.2'), { installMissing: true })
+    const phase = gatePhase({ pieces: plan.pieces, checks: [], installRoot: FULL.root })
+    const fuse = phase.tables[0].rows.find((r) => r[0] === 'fuse-overlayfs')
+    expect(html(fuse?.[1] ?? '')).toBe('1.13.0 <code>/usr/bin/fuse-overlayfs</code> (host)')
   })
 })

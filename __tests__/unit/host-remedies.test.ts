@@ -10,7 +10,8 @@ import { readFacts } from '../../src/host/facts.js'
 import { realHostFs } from '../../src/host/fs.js'
 import { probeHost } from '../../src/host/probe.js'
 import { freeRange, planChecks, type RemedyOptions } from '../../src/host/remedies.js'
-import { checkRows } from '../../src/report/gate-rows.js'
+import { gatePhase } from '../../src/report/gate-phase.js'
+import { html } from '../../src/report/html.js'
 import { FakeHost, healthyHost } from '../fixtures/host/fake-host.js'
 import { loadSnapshot } from '../fixtures/host/load.js'
 import { regex } from '../helpers/regex.js'
@@ -410,15 +411,17 @@ describe('reported, never fixed', () => {
   })
 })
 
-test('summary rows: one per check, icons after the remedies', async () => {
+test("the gate's summary section: one row per check, icons after the remedies; an unfixed one is a problem with its fix", async () => {
   const { out } = await remedy(host(testMachine), noSudo)
-  const rows = checkRows(out.checks)
-  expect(rows[0]).toEqual(
-    ['Host check', 'Found', 'Needed', 'Status', 'Action taken'].map((data) => ({ data, header: true })),
-  )
-  const tun = rows.find((r) => r[0] === '/dev/net/tun')
-  expect(tun?.[3]).toBe('❌')
-  expect(tun?.[4]).toBe('allow-sudo is false; run:<br>sudo chmod 0666 /dev/net/tun')
+  const phase = gatePhase({ pieces: [], checks: out.checks })
+  const checks = phase.tables[1]
+  expect(checks.head).toEqual(['Host check', 'Found', 'Result'])
+  const tun = checks.rows.find((r) => r[0] === '/dev/net/tun')?.map((c) => html(c))
+  expect(tun?.[2]).toBe('❌ allow-sudo is false; run:')
+  const problem = phase.problems.find((p) => p.what === '/dev/net/tun')
+  expect(problem?.tone).toBe('fail')
+  // the commands in full under the cause, one a line, not squeezed into a table cell
+  expect(html(problem?.fix ?? '')).toBe('allow-sudo is false; run:<br><code>sudo chmod 0666 /dev/net/tun</code>')
 })
 
 test('commands are shown the way a person types them', () => {

@@ -240,9 +240,17 @@ describe('main(deps)', () => {
     expect(requests.slice(1).sort()).toEqual([`${API}/assets/${ASSET}`, `${API}/assets/checksums.txt`].sort())
     expect(calls.some((c) => c.includes(' run '))).toBe(false)
     const summary = env.read('summary')
-    expect(summary).toContain('Components podman uses')
-    expect(summary).toMatch(/<td>crun<\/td><td>1\.21\.0<\/td><td>[^<]+<\/td><td>bundled<\/td>/)
-    expect(summary).toMatch(/<td>pasta<\/td>/)
+    expect(summary).toMatch(
+      new RegExp(
+        `^<p><strong>✅ podman ${VERSION} ready</strong> · default, static, amd64 · verified sha256 · cache miss · no smoke tests · \\d+\\.\\d s</p>`,
+      ),
+    )
+    // all green: each phase folded to its one line; the gate names the bundled crun by its path in the install
+    expect(summary).toContain(`<details><summary><strong>✅ Install: podman ${VERSION} default, static, amd64 from o/r`)
+    expect(summary).toMatch(/<details><summary><strong>✅ Host gate: \d+\/\d+ met/)
+    expect(summary).toContain('<tr><td>crun</td><td>1.21.0 <code>usr/local/bin/crun</code> (bundled)</td>')
+    expect(summary).toMatch(/<tr><td>pasta<\/td><td>2025_05_03 <code>[^<]+<\/code> \(host\)<\/td>/)
+    expect(summary).not.toContain('Components podman uses')
   })
 
   it('docker-socket: true: the API service started kept, DOCKER_HOST exported, docker-host output, post told', async () => {

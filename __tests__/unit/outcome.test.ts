@@ -1,56 +1,82 @@
-// "Components podman uses" names where each piece came from: bundled in the release,
-// completed from its full asset by the host gate, or the runner's own.
+// Where each piece podman uses came from (one function, host/origin.ts, for the gate's
+// summary section, the smoke identity and the matrix): bundled in the release, completed from
+// its full asset by the host gate, or the runner's own; and the install's summary facts.
 import { describe, expect, it } from '@jest/globals'
-import { parseInfo } from '../../src/host/info.js'
+import { originOf } from '../../src/host/origin.js'
 import { LAYOUTS, resolveLayout } from '../../src/install/layout.js'
-import { components } from '../../src/step/outcome.js'
+import { installFacts } from '../../src/step/outcome.js'
 
 const TC = '/opt/tc/podman-standalone-static/5.4.2/amd64'
 const FULL = '/opt/tc/podman-full-static/5.4.2/amd64'
-const info = (crun: string, conmon: string) =>
-  parseInfo(
-    JSON.stringify({
-      version: { Version: '5.4.2' },
-      host: {
-        ociRuntime: { name: 'crun', path: crun, version: 'crun version 1.21\ncommit: x' },
-        conmon: { path: conmon, version: 'conmon version 2.1.12' },
-      },
-    }),
-  )
+const completedCrun = { piece: 'crun', action: 'completed', found: { path: `${FULL}/usr/local/bin/crun` } }
 
-describe('components', () => {
+describe('originOf', () => {
   it('standalone with crun completed from the full asset and the system conmon', () => {
-    const rows = components({
-      info: info(`${FULL}/usr/local/bin/crun`, '/usr/bin/conmon'),
-      installed: resolveLayout(TC, LAYOUTS.standalone),
-      bundledRoot: TC,
-      pieces: [{ piece: 'crun', action: 'completed', found: { path: `${FULL}/usr/local/bin/crun` } }],
-    })
-    expect(rows.map((c) => [c.name, c.version, c.origin])).toEqual([
-      ['podman', '5.4.2', 'bundled'],
-      ['crun', '1.21.0', 'completed'],
-      ['conmon', '2.1.12', 'system'],
-    ])
+    expect(originOf(`${TC}/usr/local/bin/podman`, undefined, TC)).toBe('bundled')
+    expect(originOf(`${FULL}/usr/local/bin/crun`, completedCrun, TC)).toBe('completed')
+    expect(originOf('/usr/bin/conmon', undefined, TC)).toBe('system')
   })
 
   it("the runner's own podman is system, not bundled", () => {
-    const installed = { root: '/usr/bin', bin: '/usr/bin', podman: '/usr/bin/podman', helperDirs: [] }
-    const rows = components({
-      info: info('/usr/bin/crun', '/usr/bin/conmon'),
-      installed,
-      bundledRoot: undefined,
-      pieces: [],
-    })
-    expect(rows.map((c) => c.origin)).toEqual(['system', 'system', 'system'])
+    expect(originOf('/usr/bin/podman', undefined, undefined)).toBe('system')
+    expect(originOf('/usr/bin/crun', { piece: 'crun', action: 'none', found: { path: '/usr/bin/crun' } })).toBe(
+      'system',
+    )
   })
 
-  it('a completed piece podman does not use is not called completed', () => {
-    const rows = components({
-      info: info(`${TC}/usr/local/bin/crun`, '/usr/bin/conmon'),
-      installed: resolveLayout(TC, LAYOUTS.standalone),
-      bundledRoot: TC,
-      pieces: [{ piece: 'crun', action: 'completed', found: { path: `${FULL}/usr/local/bin/crun` } }],
+  it("a completed piece podman does not use is not called completed; a host file in a full install is the host's", () => {
+    expect(originOf(`${TC}/usr/local/bin/crun`, completedCrun, TC)).toBe('bundled')
+    expect(originOf('/usr/bin/fuse-overlayfs', undefined, FULL)).toBe('system')
+    expect(originOf(`${FULL}x/usr/bin/fuse-overlayfs`, undefined, FULL)).toBe('system')
+    expect(originOf(undefined, undefined, FULL)).toBe('missing')
+  })
+})
+
+describe('installFacts', () => {
+  const result = {
+    version: '5.4.2',
+    root: TC,
+    cacheHit: false as const,
+    verified: 'signature+sha256',
+    checks: ['signature (checksums.txt)', 'size', 'sha256', 'digest'],
+    asset: 'podman-v5.4.2-linux-amd64-static.tar.zst',
+    signature: {
+      result: { signer: 'https://github.com/o/r/.github/workflows/b.yml@refs/heads/main', issuer: 'https://i' },
+    },
+  }
+  const base = {
+    source: 'o/r',
+    system: false,
+    variant: 'standalone',
+    libc: 'static',
+    arch: 'amd64',
+    installed: resolveLayout(TC, LAYOUTS.standalone),
+    home: '/home/runner',
+  }
+
+  it('a download: the signer, the install dir, no drop-in until wired', () => {
+    const f = installFacts({ ...base, result: result as never })
+    expect(f).toMatchObject({
+      version: '5.4.2',
+      variant: 'standalone',
+      signer: 'https://github.com/o/r/.github/workflows/b.yml@refs/heads/main (issuer https://i)',
+      installDir: TC,
+      podman: base.installed.podman,
+      cacheHit: false,
     })
-    expect(rows.map((c) => c.origin)).toEqual(['bundled', 'bundled', 'system'])
+    expect(f.dropin).toBeUndefined()
+  })
+
+  it("the runner's own podman: no install dir, no variant", () => {
+    const installed = { root: '/usr/bin', bin: '/usr/bin', podman: '/usr/bin/podman', helperDirs: [] }
+    const f = installFacts({
+      ...base,
+      system: true,
+      variant: '',
+      libc: '',
+      installed,
+      result: { ...result, root: '/usr/bin', verified: 'system', checks: [], signature: undefined } as never,
+    })
+    expect(f).toMatchObject({ system: true, installDir: undefined, variant: undefined, libc: undefined })
   })
 })

@@ -9,14 +9,9 @@ import { SMOKE_CHECK_IDS } from '../../src/smoke/ids.js'
 import { capabilities, plan, SMOKE_CHECKS } from '../../src/smoke/plan.js'
 import { PROBE_SCRIPT, type Facts } from '../../src/smoke/probe.js'
 import { regex } from '../helpers/regex.js'
-import {
-  type CheckReport,
-  type SmokeReport,
-  smokeFailureDetails,
-  smokeHeadline,
-  suiteResult,
-} from '../../src/smoke/report.js'
-import { smokeSummaryRows } from '../../src/report/smoke-rows.js'
+import { type CheckReport, type SmokeReport, smokeHeadline, suiteResult } from '../../src/smoke/report.js'
+import { html } from '../../src/report/html.js'
+import { smokePhase } from '../../src/report/smoke-phase.js'
 
 const lo = { name: 'lo', mtu: 65536, addrs: ['127.0.0.1/8', '::1/128'] }
 const facts = (f: Partial<Facts>): Facts => ({ interfaces: [lo], gw4: [], gw6: [], hosts: [], nameservers: [], ...f })
@@ -335,16 +330,23 @@ describe('report and summary', () => {
     expect(suiteResult([check('a', 'passed'), warn])).toBe('passed')
     expect(suiteResult([warn])).toBe('passed')
     const r = report([check('a', 'passed'), warn])
-    expect(smokeSummaryRows(r)[2]).toEqual([
-      'T hc (hc)',
+    const phase = smokePhase(r)
+    expect(phase.tables[0].rows[1].map((c) => html(c))).toEqual([
+      'T hc <code>hc</code>',
       'pasta:-T',
-      '⚠️ warning',
+      '⚠️ failed',
+      'advisory',
       '1.5 s',
-      'stayed starting; fix: use a podman built with the systemd tag',
-      'advisory: an optional feature',
+      'stayed starting',
     ])
-    expect(smokeFailureDetails(r)).toEqual([
-      { label: '⚠️ hc: stayed starting', text: 'fix: use a podman built with the systemd tag\nstayed starting' },
+    expect(phase.tone).toBe('warn')
+    expect(phase.problems.map((p) => [p.tone, p.what, html(p.why), html(p.fix ?? '')])).toEqual([
+      [
+        'warn',
+        'hc',
+        'stayed starting (advisory: an optional feature; the step still passes)',
+        'use a podman built with the systemd tag',
+      ],
     ])
     expect(smokeHeadline(r)).toBe(
       'Network smoke tests passed: 1 passed, 0 failed, 1 warning(s) (advisory), 0 skipped; wall time 2.0 s, ' +
@@ -358,22 +360,29 @@ describe('report and summary', () => {
       check('b', 'failed', { reason: 'exit 126', stderrTail: 'Error: pasta failed\nline 2' }),
       check('c', 'skipped', { reason: 'pasta needs podman >= 4.4 (have 4.3.1)', durationMs: 0 }),
     ])
-    const rows = smokeSummaryRows(r)
-    expect(rows[0]).toEqual(
-      ['Check', 'Network mode', 'Result', 'Duration', 'Notes', 'Severity'].map((data) => ({ data, header: true })),
-    )
-    const sev = 'blocking: every podman job uses it'
-    expect(rows[1]).toEqual(['T a (a)', 'pasta:-T', '✅ passed', '1.5 s', 'saw &#60;10.0.2.2&#62;', sev])
-    expect(rows[2]).toEqual(['T b (b)', 'pasta:-T', '❌ failed', '1.5 s', 'exit 126', sev])
-    expect(rows[3]).toEqual([
-      'T c (c)',
+    const phase = smokePhase(r)
+    expect(phase.tables[0].head).toEqual(['Check', 'Network', 'Result', 'Kind', 'Time', 'Notes'])
+    const rows = phase.tables[0].rows.map((row) => row.map((c) => html(c)))
+    expect(rows[0]).toEqual([
+      'T a <code>a</code>',
+      'pasta:-T',
+      '✅ passed',
+      'blocking',
+      '1.5 s',
+      'saw &#60;10.0.2.2&#62;',
+    ])
+    expect(rows[1]).toEqual(['T b <code>b</code>', 'pasta:-T', '❌ failed', 'blocking', '1.5 s', 'exit 126'])
+    expect(rows[2]).toEqual([
+      'T c <code>c</code>',
       'pasta:-T',
       '⏭️ skipped',
+      'blocking',
       '—',
       'pasta needs podman &#62;= 4.4 (have 4.3.1)',
-      sev,
     ])
-    expect(smokeFailureDetails(r)).toEqual([{ label: 'b: exit 126', text: 'Error: pasta failed\nline 2' }])
+    expect(phase.problems).toEqual([
+      { tone: 'fail', what: 'b', why: ['exit 126'], fix: undefined, output: 'Error: pasta failed\nline 2' },
+    ])
     expect(smokeHeadline(r)).toBe(
       'Network smoke tests failed: 1 passed, 1 failed, 1 skipped; wall time 2.0 s, sum of check durations 3.0 s',
     )

@@ -7,8 +7,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import type { PodmanInfo } from '../../src/host/info.js'
 import type { ExecResult, Run } from '../../src/ports/types.js'
-import { runSmokeSuite, type SmokeOptions, smokeFailureDetails } from '../../src/smoke/index.js'
-import { smokeSummaryRows } from '../../src/report/smoke-rows.js'
+import { runSmokeSuite, type SmokeOptions } from '../../src/smoke/index.js'
 import { PROBE_SCRIPT, type Facts } from '../../src/smoke/probe.js'
 import { Summary } from '../../src/report/summary.js'
 import { regex } from '../helpers/regex.js'
@@ -233,27 +232,35 @@ describe('runSmokeSuite with scripted podman', () => {
     },
   )
 
-  it('the job summary: a table of every check and the failure stderr in <details>', async () => {
+  it('the job summary: the ❌ verdict and cause first, a row per check, the stderr escaped in a folded <details>', async () => {
     const p = scripted({
       ...BASE,
       'default-network-probe': { exitCode: 126, stderr: 'Error: pasta failed with exit code 1:\n<b>broken</b>' },
     })
-    const report = await runSmokeSuite(p.run, options({ select: ['default-network', 'network-host'] }))
+    const report = await runSmokeSuite(p.run, options({ select: ['default-network'] }))
     const file = join(mkdtempSync(join(tmpdir(), 'smoke-summary-')), 'summary.md')
     writeFileSync(file, '')
     process.env.GITHUB_STEP_SUMMARY = file
     try {
-      const summary = new Summary().table('Network smoke tests', smokeSummaryRows(report))
-      for (const d of smokeFailureDetails(report)) summary.details(d.label, d.text)
-      await summary.write()
+      const summary = new Summary()
+      summary.smoke = report
+      await summary.write({}, 3000)
     } finally {
       delete process.env.GITHUB_STEP_SUMMARY
     }
     const html = readFileSync(file, 'utf8')
-    expect(html).toContain('<td>Default network (default-network)</td><td>default (slirp4netns)</td><td>❌ failed</td>')
+    expect(
+      html.startsWith('<p><strong>❌ podman not ready: smoke tests failed</strong> · 0/1 checks passed · 3.0 s</p>'),
+    ).toBe(true)
+    expect(html).toContain('<li>❌ <strong>default-network</strong> (smoke tests): ')
+    expect(html).toContain('<details open><summary><strong>❌ Smoke tests: 0/1 passed, 1 failed')
     expect(html).toContain(
-      '<td>⏭️ skipped</td><td>—</td><td>not selected (smoke-tests: default-network,network-host)</td>',
+      '<td>Default network <code>default-network</code></td><td>default (slirp4netns)</td><td>❌ failed</td>',
     )
+    expect(html).toContain(
+      '<td>⏭️ skipped</td><td>blocking</td><td>—</td><td>not selected (smoke-tests: default-network)</td>',
+    )
+    expect(html).toContain('<details><summary>Output of default-network</summary>')
     expect(html).toContain('&#60;b&#62;broken&#60;/b&#62;')
     expect(html).not.toContain('<b>broken')
   })

@@ -55,7 +55,7 @@ describe('smokePhase', () => {
     expect(html(p.problems[1].why)).toBe(
       'probe failed: &#60;network-host&#62; broke (advisory: a non-default network mode; the step still passes)',
     )
-    expect(p.problems[0].fix).toBe('install pasta 2024_08_21 or later')
+    expect(html(p.problems[0].fix ?? '')).toBe('install pasta 2024_08_21 or later')
     const row = p.tables[0].rows.find((x) => html(x[0]).includes('default-network'))
     expect(row?.slice(2, 4)).toEqual(['❌ failed', 'blocking'])
     expect(p.result).toMatch(/, 1 failed, 1 advisory failed/)

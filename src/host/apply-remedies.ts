@@ -11,7 +11,8 @@ import { type Check, planChecks, type RemedyOptions, type Step } from './remedie
 import { candidates, NO_WIRING } from './search.js'
 
 export interface CheckResult extends Check {
-  outcome: 'ok' | 'fixed' | 'failed' | 'reported' | 'warned'
+  /** pending: a remedy that did not run because the gate stopped first */
+  outcome: 'ok' | 'fixed' | 'failed' | 'reported' | 'warned' | 'pending'
   actionText: string
 }
 
@@ -124,6 +125,15 @@ export function blockingChecks(checks: readonly Check[], user: User): string[] {
     .map((c) => (c.plan === 'fix' ? undefined : unfixed(c, user.uid === 0)))
     .filter((r): r is CheckResult => r !== undefined && isError(r))
     .map(line)
+}
+
+/** The checks as they stand when the gate stops before any remedy ran: for the job summary. */
+export function previewChecks(checks: readonly Check[], user: User): CheckResult[] {
+  return checks.map((c) =>
+    c.plan === 'fix'
+      ? { ...c, outcome: 'pending', actionText: `not run: ${c.remedy?.name ?? 'remedy'} (the gate stopped first)` }
+      : unfixed(c, user.uid === 0),
+  )
 }
 
 export async function applyRemedies(

@@ -3,6 +3,7 @@
 // full asset, a host remedy, or fail). Pure: src/step/gate.ts does the I/O the plan asks for.
 import type { Variant } from '../inputs.js'
 import { evaluateLines, type LineVerdict, type Status, worst } from './evaluate.js'
+import type { CheckResult } from './apply-remedies.js'
 import type { Found, HostProbe } from './probe.js'
 import { COMPLETABLE, providedBy, type RequirementSet, requirementsFor, VARIANT_ORDER } from './requirements.js'
 import type { Piece } from './search.js'
@@ -169,9 +170,18 @@ export function chooseVariant(probe: Pick<HostProbe, 'pieces'>, podmanVersion: s
   return { variant: 'full', reason: `full: no variant fits this host as it is (${misses.join('; ')})` }
 }
 
+/** What the gate saw when it stopped: the job summary shows it with the failure. */
+export interface GateFound {
+  pieces: readonly PieceVerdict[]
+  checks: readonly CheckResult[]
+}
+
 /** Fails the step with every unmet line at once, not one per run. */
 export class GateError extends Error {
-  constructor(readonly lines: readonly string[]) {
+  constructor(
+    readonly lines: readonly string[],
+    readonly found?: GateFound,
+  ) {
     super(`This host cannot run podman as set up (${lines.length} unmet):\n${lines.map((l) => `- ${l}`).join('\n')}`)
   }
 }

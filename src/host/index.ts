@@ -5,7 +5,7 @@ import type { User } from './facts.js'
 import { realHostFs } from './fs.js'
 import type { HostPorts } from './probe.js'
 
-export { applyRemedies, blockingChecks, type CheckResult, type RemedyOutcome } from './apply-remedies.js'
+export { applyRemedies, blockingChecks, type CheckResult, previewChecks, type RemedyOutcome } from './apply-remedies.js'
 export {
   applyCompletion,
   type AssetPieces,

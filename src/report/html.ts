@@ -66,7 +66,7 @@ export const output = (label: Content, text: string): Html => details(label, [ra
 export function prose(text: string): (string | Html)[] {
   const parts = text.split('`')
   if (parts.length % 2 === 0) return [text]
-  return parts.flatMap((p, i) => (p === '' ? [] : i % 2 ? [code(p)] : [p]))
+  return parts.flatMap((p, i): (string | Html)[] => (p === '' ? [] : i % 2 ? [code(p)] : [p]))
 }
 
 export const paragraph = (c: Content): Html => raw(`<p>${html(c)}</p>`)
@@ -79,4 +79,3 @@ export function shortPath(file: string, root?: string): string {
   return file
 }
 
-export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`

@@ -2,7 +2,7 @@
 // Report text comes from artifacts: every cell is escaped, nothing is trusted as HTML.
 // One table per runner, checks down and configurations across: a row per configuration
 // with a column per check is 23 columns wide and scrolls sideways in a 1012 px summary.
-import { escapeHtml } from './summary.js'
+import { escapeHtml } from './html.js'
 import type { SmokeResult } from '../smoke/report.js'
 import type { Matrix, Row } from './matrix.js'
 

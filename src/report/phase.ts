@@ -1,7 +1,8 @@
 // One phase of the step (install, host gate, smoke tests) as the summary shows it: a one-line
 // result, compact tables, and every problem with why and the fix. All green folds away into
 // <details>; anything that needs a look stays open. Pure: data in, HTML out.
-import { type Content, concat, details, html, output, raw, seconds, strong, type Table, table } from './html.js'
+import { type Content, concat, details, html, output, raw, strong, type Table, table } from './html.js'
+import { seconds } from '../smoke/report.js'
 
 export type Tone = 'ok' | 'warn' | 'fail'
 export const ICON: Record<Tone, string> = { ok: '✅', warn: '⚠️', fail: '❌' }

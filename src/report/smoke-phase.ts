@@ -1,8 +1,8 @@
 // The smoke suite as a phase of the job summary: one row per check (blocking or advisory),
 // each failure as a problem with its cause and fix, stderr tails folded. Report text comes
 // from tools and containers: it is escaped by the HTML builder, never trusted as markup.
-import { type CheckReport, isWarning, type SmokeReport } from '../smoke/report.js'
-import { type Content, code, concat, prose, seconds } from './html.js'
+import { type CheckReport, isWarning, type SmokeReport, seconds } from '../smoke/report.js'
+import { type Content, code, concat, prose } from './html.js'
 import type { PhaseView, Problem, Tone } from './phase.js'
 
 const RESULT = { passed: '✅ passed', failed: '❌ failed', skipped: '⏭️ skipped' } as const
@@ -15,7 +15,11 @@ export function clip(text: string, max = 140): string {
 }
 
 /** `no internet: IPv4 default route via …` is `no internet` in the table; the rest goes under it. */
-const shortReason = (reason: string): string => clip(reason.split(': ')[0], 80)
+function shortReason(reason: string): string {
+  const head = reason.slice(0, Math.max(0, reason.indexOf(': ')))
+  const balanced = head.split('(').length === head.split(')').length
+  return clip(head && balanced ? head : reason, 80)
+}
 
 function note(c: CheckReport): string {
   if (c.status === 'passed') return typeof c.details.summary === 'string' ? clip(c.details.summary) : ''

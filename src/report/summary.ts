@@ -1,79 +1,52 @@
-// Job summary: pure row builders, one write. Untrusted text (tool output) is escaped.
+// The job summary: the step records what it learned as it goes (install, host gate, smoke
+// report, or the error that stopped it), and the summary is rendered once, at the end, from
+// those facts: the verdict line first, then one folded-or-open section per phase.
 import * as core from '@actions/core'
-import type { Origin } from '../host/origin.js'
+import type { SmokeReport } from '../smoke/report.js'
+import type { PhaseTimes } from '../step/timings.js'
+import { type GateFacts, gatePhase } from './gate-phase.js'
+import { cacheText, flavour, type InstallFacts, installPhase } from './install-phase.js'
+import type { PhaseView } from './phase.js'
+import { smokeCounts, smokePhase } from './smoke-phase.js'
+import { renderStepSummary, type StepSummary, verdictLine } from './verdict.js'
 
-export type Row = Parameters<typeof core.summary.addTable>[0][number]
+export { escapeHtml } from './html.js'
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-}
-
-const header = (...cells: string[]): Row => cells.map((data) => ({ data, header: true }))
-const cells = (...xs: string[]): Row => xs.map((x) => escapeHtml(x))
-
-export interface Component {
-  name: string
-  version?: string
-  path?: string
-  origin: Origin
-}
-
-export function componentRows(components: readonly Component[]): Row[] {
-  return [
-    header('Component', 'Version', 'Path', 'Origin'),
-    ...components.map((c) => cells(c.name, c.version ?? 'unknown', c.path ?? '—', c.origin)),
-  ]
-}
-
-export interface InstallFacts {
-  source: string
-  version: string
-  variant: string
-  libc: string
-  arch: string
-  installDir: string
-  cacheHit: string
-  verified: string
-  asset?: string
-  dropin?: string
-}
-
-export function installRows(f: InstallFacts): Row[] {
-  const rows: [string, string][] = [
-    ['Source', f.source],
-    ['Podman', `${f.version} (${[f.variant, f.libc, f.arch].filter(Boolean).join(', ')})`],
-    ['Asset', f.asset ?? '—'],
-    ['Verified', f.verified],
-    ['Cache', f.cacheHit === 'false' ? 'miss (downloaded)' : `hit (${f.cacheHit})`],
-    ['Install dir', f.installDir],
-    ['containers.conf drop-in', f.dropin ?? '—'],
-  ]
-  return [header('What', 'Value'), ...rows.map(([k, v]) => cells(k, v))]
-}
-
-/** Collects sections in order and writes them once at the end of the step. */
 export class Summary {
-  private readonly parts: ((s: typeof core.summary) => void)[] = []
+  install?: Omit<InstallFacts, 'times'>
+  gate?: Omit<GateFacts, 'ms' | 'installRoot'>
+  smoke?: SmokeReport
+  /** what stopped the step, when no phase says it */
+  error?: string
 
-  table(title: string, rows: Row[]): this {
-    this.parts.push((s) => s.addHeading(title, 3).addTable(rows))
-    return this
+  /** The summary's parts, from what was recorded; pure apart from reading the fields. */
+  view(times: PhaseTimes, totalMs: number): StepSummary {
+    const phases: PhaseView[] = []
+    const i = this.install
+    if (i) phases.push(installPhase({ ...i, times }))
+    if (this.gate) phases.push(gatePhase({ ...this.gate, installRoot: i?.installDir, ms: times.gate }))
+    if (this.smoke) phases.push(smokePhase(this.smoke, times.smoke))
+    const k = this.smoke && smokeCounts(this.smoke)
+    const explained = phases.some((p) => p.tone === 'fail')
+    return {
+      verdict: {
+        version: i?.version,
+        flavour: i && (i.system ? i.source : flavour(i)),
+        verified: i && !i.system ? i.verified : undefined,
+        cache: i && !i.system ? cacheText(i.cacheHit) : undefined,
+        checks: k && { passed: k.passed, ran: k.passed + k.failed + k.warned },
+        totalMs,
+      },
+      phases,
+      error: explained ? undefined : this.error,
+    }
   }
 
-  details(label: string, text: string): this {
-    this.parts.push((s) => s.addDetails(escapeHtml(label), `\n\n<pre>${escapeHtml(text)}</pre>\n\n`))
-    return this
-  }
-
-  raw(html: string): this {
-    this.parts.push((s) => s.addRaw(html, true))
-    return this
-  }
-
-  async write(): Promise<void> {
+  /** Writes the summary (when the runner asks for one) and logs the verdict line. */
+  async write(times: PhaseTimes, totalMs: number): Promise<void> {
+    const view = this.view(times, totalMs)
+    core.info(verdictLine(view))
     if (!process.env.GITHUB_STEP_SUMMARY) return
-    core.summary.addHeading('setup-static-podman', 2)
-    for (const p of this.parts) p(core.summary)
-    await core.summary.write()
+    await core.summary.addRaw(renderStepSummary(view)).write()
   }
 }

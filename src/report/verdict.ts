@@ -1,8 +1,9 @@
 // The first thing a person reads: one verdict line (✅/⚠️/❌, podman version, variant, libc,
 // how it was verified, cache, checks passed, total time), and when something needs a look,
 // which check, why and the fix, right under it. Then the phases, green ones folded.
-import { type Content, concat, html, list, paragraph, seconds, strong } from './html.js'
+import { type Content, concat, html, list, paragraph, strong } from './html.js'
 import { ICON, type PhaseView, type Problem, problemItem, renderPhase, type Tone, worstTone } from './phase.js'
+import { seconds } from '../smoke/report.js'
 
 export interface VerdictFacts {
   /** podman's version, once known */

@@ -15,7 +15,7 @@ import { jsonLine, reportBase, runAll, type Runnable, type Suite } from './runne
 import { type InjectedPorts, runtimePorts } from './runtime/suite.js'
 import { makeWorkspace, type Workspace } from './workspace.js'
 
-export { smokeFailureDetails, smokeHeadline } from './report.js'
+export { smokeHeadline } from './report.js'
 export type { CheckReport, SmokeReport, SmokeResult } from './report.js'
 
 export interface SmokeOptions {

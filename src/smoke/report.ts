@@ -1,5 +1,5 @@
-// The suite's report (written as JSON), its headline and failure details: pure functions.
-// The job summary's table of it is src/report/smoke-rows.ts.
+// The suite's report (written as JSON) and its headline for the log: pure functions.
+// The job summary's section for it is src/report/smoke-phase.ts.
 import type { ReportIdentity } from './identity.js'
 
 export type { ReportIdentity } from './identity.js'
@@ -72,14 +72,4 @@ export function smokeHeadline(report: SmokeReport): string {
     `${warnings ? `${warnings} warning(s) (advisory), ` : ''}${n('skipped')} skipped; ` +
     `wall time ${seconds(report.wallMs)}, sum of check durations ${seconds(report.checksMs)}`
   )
-}
-
-/** For the summary's <details>: each failure (⚠️ for an advisory one) with its fix and the last lines of its stderr. */
-export function smokeFailureDetails(report: SmokeReport): { label: string; text: string }[] {
-  return report.checks
-    .filter((c) => c.status === 'failed')
-    .map((c) => ({
-      label: `${isWarning(c) ? '⚠️ ' : ''}${c.id}: ${c.reason ?? 'failed'}`,
-      text: [c.fix && `fix: ${c.fix}`, c.stderrTail || c.reason || 'no output'].filter(Boolean).join('\n'),
-    }))
 }

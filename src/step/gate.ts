@@ -9,8 +9,6 @@ import type { Inputs, Variant } from '../inputs.js'
 import type { Wiring } from '../install/dropin.js'
 import { type Installed, LAYOUTS, resolveLayout } from '../install/layout.js'
 import { errorText } from '../ports/exec.js'
-import { checkRows, gateRows } from '../report/gate-rows.js'
-import type { Row } from '../report/summary.js'
 
 export interface GateStepInput {
   ports: host.HostPorts
@@ -30,9 +28,8 @@ export interface GateStepInput {
 
 export interface GateStepResult {
   wiring: Wiring
-  gateRows: Row[]
-  checkRows: Row[]
   pieces: host.Completion['pieces']
+  checks: host.CheckResult[]
   /** the crun-version and pasta-version outputs */
   versions: { crunVersion: string; pastaVersion: string }
   /** other podman binaries on the job's PATH (the runner image's own): the smoke suite exercises them too */
@@ -49,18 +46,17 @@ export async function gateStep(g: GateStepInput): Promise<GateStepResult> {
   const checks = host.planChecks(probe, remedyOpts)
   // Every line nothing will fix, at once, before anything is downloaded or changed.
   const early = [...plan.failures, ...host.blockingChecks(checks, user)]
-  if (early.length) throw new host.GateError(early)
+  if (early.length) throw new host.GateError(early, { pieces: plan.pieces, checks: host.previewChecks(checks, user) })
   const completion = host.applyCompletion(plan, ...(await fullAsset(g, ports, plan)))
   const remedies = await host.applyRemedies(ports, probe, checks, remedyOpts, { env: g.env, user, onChange: g.record })
   for (const w of [...completion.warnings, ...remedies.warnings]) core.warning(w)
   for (const n of remedies.notes) core.info(n)
   const failures = [...completion.failures, ...remedies.failures]
-  if (failures.length) throw new host.GateError(failures)
+  const found = { pieces: completion.pieces, checks: remedies.checks }
+  if (failures.length) throw new host.GateError(failures, found)
   return {
     wiring: host.mergeWiring(g.baseWiring, completion.wiring, remedies.wiring),
-    gateRows: gateRows(completion.pieces),
-    checkRows: checkRows(remedies.checks),
-    pieces: completion.pieces,
+    ...found,
     versions: host.gateOutputs(completion.pieces),
     otherPodmans: probe.podmans.filter((b) => b.realPath !== probe.installed?.realPath).map((b) => b.path),
   }

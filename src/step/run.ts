@@ -18,7 +18,7 @@ import { type Installation, installSource } from '../sources/index.js'
 import { runnerContext, type RunnerContext } from './context.js'
 import { type Deps, realDeps } from './deps.js'
 import { type GateStepResult, gateStep } from './gate.js'
-import { addInstallSummary, installOutputs, type Outcome } from './outcome.js'
+import { installFacts, installOutputs, type Outcome } from './outcome.js'
 import { socketPath, startDockerSocket } from './docker-socket.js'
 import { Outputs, setGateOutputs, setInstallOutputs, setSmokeOutputs } from './outputs.js'
 import { applySmokeVerdict, runSmokeStep, type SmokeStepResult } from './smoke.js'
@@ -37,15 +37,19 @@ export async function main(deps: Deps = realDeps()): Promise<void> {
   const state: SavedState = { started: true, succeeded: false, changes: [], cacheSaves: [], cleanup: inputs.cleanup }
   saveState(state)
   const summary = new Summary()
+  const started = performance.now()
   let smoke: SmokeStepResult | undefined
   try {
     smoke = await setup(deps, inputs, ctx, summary, state)
     state.succeeded = true
   } catch (err) {
-    core.setFailed(errorText(err))
+    summary.error = errorText(err)
+    core.setFailed(summary.error)
   } finally {
     saveState(state)
-    await summary.write().catch((err) => core.warning(`Could not write the job summary: ${errorText(err)}`))
+    await summary
+      .write({}, performance.now() - started)
+      .catch((err) => core.warning(`Could not write the job summary: ${errorText(err)}`))
   }
   applySmokeVerdict(smoke?.report, inputs.smokeFailure)
 }
@@ -66,11 +70,8 @@ async function setup(
   summary: Summary,
   state: SavedState,
 ): Promise<SmokeStepResult | undefined> {
-  const p = await prepare(deps, inputs, ctx, state)
-  const outcome = outcomeOf(inputs, ctx, p)
-  setInstallOutputs(installOutputs(outcome))
-  addInstallSummary(summary, outcome)
-  summary.table('Host gate: what podman uses', p.gate.gateRows).table('Host gate: rootless checks', p.gate.checkRows)
+  const p = await prepare(deps, inputs, ctx, state, summary)
+  setInstallOutputs(installOutputs({ ...outcomeOf(inputs, ctx, p.inst), wired: p.wired }))
   const { result, installed } = p.inst
   const build = p.inst.variant ? `, ${p.inst.variant}, ${p.inst.libc}` : ''
   core.info(
@@ -113,7 +114,13 @@ async function startApi(
 }
 
 /** Install, wire, gate, and ask podman what it uses; PATH is handed over only when all that held. */
-async function prepare(deps: Deps, inputs: Inputs, ctx: RunnerContext, state: SavedState): Promise<Prepared> {
+async function prepare(
+  deps: Deps,
+  inputs: Inputs,
+  ctx: RunnerContext,
+  state: SavedState,
+  summary: Summary,
+): Promise<Prepared> {
   // The job's own environment, before our PATH entry: the gate reports other podmans from it.
   const env = { ...deps.env }
   const http = deps.makeHttp({
@@ -124,7 +131,8 @@ async function prepare(deps: Deps, inputs: Inputs, ctx: RunnerContext, state: Sa
   const trustedRoot = inputs.trustedRoot ? await readTrustedRoot(inputs.trustedRoot) : undefined
   const inst = await core.group('Install podman', () => installSource({ deps, http, inputs, ctx, env, trustedRoot }))
   state.cacheSaves.push(...inst.cacheSaves)
-  const { wired, gate } = await wireAndGate(deps, inputs, ctx, env, inst, state)
+  summary.install = installFacts(outcomeOf(inputs, ctx, inst))
+  const { wired, gate } = await wireAndGate(deps, inputs, ctx, env, inst, state, summary)
   setGateOutputs(gate.versions)
   const podmanEnv = { ...env, PATH: inst.exportPath ? `${wired.binDir}:${env.PATH ?? ''}` : env.PATH }
   const info = await core.group('podman info', () => podmanInfo(deps.run, inst.installed.podman, podmanEnv))
@@ -133,18 +141,16 @@ async function prepare(deps: Deps, inputs: Inputs, ctx: RunnerContext, state: Sa
   return { inst, wired, gate, info, podmanEnv }
 }
 
-function outcomeOf(inputs: Inputs, ctx: RunnerContext, p: Prepared): Outcome {
+function outcomeOf(inputs: Inputs, ctx: RunnerContext, inst: Installation): Omit<Outcome, 'wired'> {
   return {
     source: sourceLabel(inputs),
-    variant: p.inst.variant,
-    libc: p.inst.libc,
+    system: inputs.source === 'system',
+    variant: inst.variant,
+    libc: inst.libc,
     arch: ctx.arch,
-    result: p.inst.result,
-    installed: p.inst.installed,
-    wired: p.wired,
-    info: p.info,
-    bundledRoot: inputs.source === 'system' ? undefined : p.inst.result.root,
-    pieces: p.gate.pieces,
+    result: inst.result,
+    installed: inst.installed,
+    home: ctx.home,
   }
 }
 
@@ -156,9 +162,11 @@ async function wireAndGate(
   env: NodeJS.ProcessEnv,
   inst: Installation,
   state: SavedState,
+  summary: Summary,
 ) {
   const baseWiring = wiringFor(inst.installed, inputs)
   const wired = await wireUp(inst.installed.bin, baseWiring, env, ctx.home, ctx.temp, inst.exportPath)
+  if (summary.install) summary.install.dropin = wired.dropin
   if (inputs.cleanup) state.changes.push(dropinChange(wired.dropin))
   const record = (c: SystemChange): void => {
     state.changes.push(c)
@@ -182,9 +190,11 @@ async function wireAndGate(
         installFull,
       }),
     )
+    summary.gate = gate
     await rewire(wired.dropin, gate.wiring)
     return { wired, gate }
   } catch (err) {
+    if (err instanceof host.GateError && err.found) summary.gate = err.found
     // Half-wired is worse than not wired: the drop-in would steer every later podman.
     await rm(wired.dropin, { force: true })
     throw err

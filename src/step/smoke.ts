@@ -7,7 +7,6 @@ import * as core from '@actions/core'
 import type { PodmanInfo } from '../host/info.js'
 import type { Inputs } from '../inputs.js'
 import type { Run } from '../ports/types.js'
-import { smokeSummaryRows } from '../report/smoke-rows.js'
 import type { Summary } from '../report/summary.js'
 import { runSmokeSuite } from '../smoke/index.js'
 import {
@@ -16,7 +15,6 @@ import {
   isWarning,
   type ReportIdentity,
   type SmokeReport,
-  smokeFailureDetails,
   smokeHeadline,
   withIdentity,
 } from '../smoke/report.js'
@@ -86,8 +84,7 @@ export async function runSmokeStep(
   // The suite wrote its file already; the identity joins it here, where the step knows it.
   if (identity) await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`)
   core.info(smokeHeadline(report))
-  summary.table('Network smoke tests', smokeSummaryRows(report)).raw(`<p>${smokeHeadline(report)}</p>`)
-  for (const d of smokeFailureDetails(report)) summary.details(d.label, d.text)
+  summary.smoke = report
   return { report, reportPath }
 }
 
