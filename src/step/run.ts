@@ -23,6 +23,7 @@ import { socketPath, startDockerSocket } from './docker-socket.js'
 import { Outputs, setGateOutputs, setInstallOutputs, setSmokeOutputs } from './outputs.js'
 import { applySmokeVerdict, runSmokeStep, type SmokeStepResult } from './smoke.js'
 import { type SavedState, saveState } from './state.js'
+import { type Clock, startClock } from './timings.js'
 
 export async function main(deps: Deps = realDeps()): Promise<void> {
   let inputs: Inputs
@@ -37,10 +38,10 @@ export async function main(deps: Deps = realDeps()): Promise<void> {
   const state: SavedState = { started: true, succeeded: false, changes: [], cacheSaves: [], cleanup: inputs.cleanup }
   saveState(state)
   const summary = new Summary()
-  const started = performance.now()
+  const clock = startClock()
   let smoke: SmokeStepResult | undefined
   try {
-    smoke = await setup(deps, inputs, ctx, summary, state)
+    smoke = await setup({ deps, inputs, ctx, summary, state, clock })
     state.succeeded = true
   } catch (err) {
     summary.error = errorText(err)
@@ -48,10 +49,20 @@ export async function main(deps: Deps = realDeps()): Promise<void> {
   } finally {
     saveState(state)
     await summary
-      .write({}, performance.now() - started)
+      .write(clock.times, clock.elapsed())
       .catch((err) => core.warning(`Could not write the job summary: ${errorText(err)}`))
   }
   applySmokeVerdict(smoke?.report, inputs.smokeFailure)
+}
+
+/** One run of the step: what every phase needs, and where it records what it learned. */
+interface StepRun {
+  deps: Deps
+  inputs: Inputs
+  ctx: RunnerContext
+  summary: Summary
+  state: SavedState
+  clock: Clock
 }
 
 interface Prepared {
@@ -63,14 +74,9 @@ interface Prepared {
   podmanEnv: NodeJS.ProcessEnv
 }
 
-async function setup(
-  deps: Deps,
-  inputs: Inputs,
-  ctx: RunnerContext,
-  summary: Summary,
-  state: SavedState,
-): Promise<SmokeStepResult | undefined> {
-  const p = await prepare(deps, inputs, ctx, state, summary)
+async function setup(s: StepRun): Promise<SmokeStepResult | undefined> {
+  const { deps, inputs, ctx } = s
+  const p = await prepare(s)
   setInstallOutputs(installOutputs({ ...outcomeOf(inputs, ctx, p.inst), wired: p.wired }))
   const { result, installed } = p.inst
   const build = p.inst.variant ? `, ${p.inst.variant}, ${p.inst.libc}` : ''
@@ -78,7 +84,9 @@ async function setup(
     `podman ${result.version} (${inputs.source}${build}) ready in ${installed.bin}; verified: ${result.verified}`,
   )
   const identity = await smokeIdentity(identityInput(inputs, ctx, p.inst, p.info, p.gate.pieces))
-  const dockerSocket = inputs.dockerSocket ? await startApi(deps, installed.podman, p.podmanEnv, ctx, state) : undefined
+  const dockerSocket = inputs.dockerSocket
+    ? await startApi(deps, installed.podman, p.podmanEnv, ctx, s.state)
+    : undefined
   const podman = {
     podman: installed.podman,
     env: p.podmanEnv,
@@ -87,7 +95,7 @@ async function setup(
     otherPodmans: p.gate.otherPodmans,
     dockerSocket,
   }
-  const smoke = await runSmokeStep(deps.run, podman, inputs, ctx.temp, summary, identity)
+  const smoke = await s.clock.time('smoke', () => runSmokeStep(deps.run, podman, inputs, ctx.temp, s.summary, identity))
   setSmokeOutputs(smoke)
   return smoke
 }
@@ -114,13 +122,8 @@ async function startApi(
 }
 
 /** Install, wire, gate, and ask podman what it uses; PATH is handed over only when all that held. */
-async function prepare(
-  deps: Deps,
-  inputs: Inputs,
-  ctx: RunnerContext,
-  state: SavedState,
-  summary: Summary,
-): Promise<Prepared> {
+async function prepare(s: StepRun): Promise<Prepared> {
+  const { deps, inputs, ctx } = s
   // The job's own environment, before our PATH entry: the gate reports other podmans from it.
   const env = { ...deps.env }
   const http = deps.makeHttp({
@@ -130,12 +133,14 @@ async function prepare(
   })
   const trustedRoot = inputs.trustedRoot ? await readTrustedRoot(inputs.trustedRoot) : undefined
   const inst = await core.group('Install podman', () => installSource({ deps, http, inputs, ctx, env, trustedRoot }))
-  state.cacheSaves.push(...inst.cacheSaves)
-  summary.install = installFacts(outcomeOf(inputs, ctx, inst))
-  const { wired, gate } = await wireAndGate(deps, inputs, ctx, env, inst, state, summary)
+  s.state.cacheSaves.push(...inst.cacheSaves)
+  s.summary.install = installFacts(outcomeOf(inputs, ctx, inst))
+  const { wired, gate } = await wireAndGate(s, env, inst)
   setGateOutputs(gate.versions)
   const podmanEnv = { ...env, PATH: inst.exportPath ? `${wired.binDir}:${env.PATH ?? ''}` : env.PATH }
-  const info = await core.group('podman info', () => podmanInfo(deps.run, inst.installed.podman, podmanEnv))
+  const info = await s.clock.time('info', () =>
+    core.group('podman info', () => podmanInfo(deps.run, inst.installed.podman, podmanEnv)),
+  )
   for (const w of host.verifyUsed(info, gate.pieces)) core.warning(w)
   if (inst.exportPath) handOver(wired)
   return { inst, wired, gate, info, podmanEnv }
@@ -155,15 +160,8 @@ function outcomeOf(inputs: Inputs, ctx: RunnerContext, inst: Installation): Omit
 }
 
 /** The drop-in first (the gate's probe asks podman what it uses), then the gate rewrites it. */
-async function wireAndGate(
-  deps: Deps,
-  inputs: Inputs,
-  ctx: RunnerContext,
-  env: NodeJS.ProcessEnv,
-  inst: Installation,
-  state: SavedState,
-  summary: Summary,
-) {
+async function wireAndGate(s: StepRun, env: NodeJS.ProcessEnv, inst: Installation) {
+  const { deps, inputs, ctx, state, summary } = s
   const baseWiring = wiringFor(inst.installed, inputs)
   const wired = await wireUp(inst.installed.bin, baseWiring, env, ctx.home, ctx.temp, inst.exportPath)
   if (summary.install) summary.install.dropin = wired.dropin
@@ -177,18 +175,20 @@ async function wireAndGate(
   const gateInputs = { ...inputs, installMissing: inputs.installMissing && Boolean(inst.installFull) }
   try {
     const gate = await core.group('Host gate', () =>
-      gateStep({
-        ports: { run: deps.run, fs: deps.fs },
-        user: deps.user,
-        inputs: gateInputs,
-        installed: inst.installed,
-        variant: inst.gateVariant,
-        version: inst.result.version,
-        env,
-        baseWiring,
-        record,
-        installFull,
-      }),
+      s.clock.time('gate', () =>
+        gateStep({
+          ports: { run: deps.run, fs: deps.fs },
+          user: deps.user,
+          inputs: gateInputs,
+          installed: inst.installed,
+          variant: inst.gateVariant,
+          version: inst.result.version,
+          env,
+          baseWiring,
+          record,
+          installFull,
+        }),
+      ),
     )
     summary.gate = gate
     await rewire(wired.dropin, gate.wiring)
