@@ -3,6 +3,7 @@
 import * as core from '@actions/core'
 import semver from 'semver'
 import { registerSecret } from './ports/env.js'
+import { GITHUB_API, mayCarryToken } from './ports/token-origin.js'
 import { isCheckId, SMOKE_CHECK_IDS, type Selection } from './smoke/ids.js'
 
 export const VARIANTS = ['standalone', 'default', 'full'] as const
@@ -40,7 +41,10 @@ export interface Inputs {
   readonly owner: string
   readonly repo: string
   readonly apiUrl: string
+  /** github-token: passed by the workflow; goes to api-url's origin */
   readonly token: string
+  /** job-token (default the job's own token): only ever sent to the runner's own GitHub */
+  readonly jobToken?: string
   readonly checkLatest: boolean
   /** overall budget for each download, retries included */
   readonly downloadTimeoutSec: number
@@ -111,8 +115,9 @@ function repository(source: Source): { owner: string; repo: string } {
   return { owner: m[1], repo: m[2] }
 }
 
-function apiUrl(): string {
-  const v = get('api-url') || 'https://api.github.com'
+/** On GHES the runner's own API is the default, not api.github.com. */
+function apiUrl(env: Env, token: string): string {
+  const v = get('api-url') || env.GITHUB_API_URL || GITHUB_API
   let u: URL
   try {
     u = new URL(v)
@@ -122,7 +127,22 @@ function apiUrl(): string {
   if (!/^https?:$/.test(u.protocol) || u.username || u.password || u.search) {
     throw new InputError('api-url', v, 'an http(s) URL without credentials or query, such as https://api.github.com')
   }
+  if (token && !mayCarryToken(u))
+    throw new InputError(
+      'api-url',
+      v,
+      'an https URL while github-token is set (a token never travels over plain http, except to loopback)',
+    )
   return u.href.replace(/\/+$/, '')
+}
+
+function secret(name: string): string {
+  const v = get(name)
+  if (v) {
+    core.setSecret(v)
+    registerSecret(v)
+  }
+  return v
 }
 
 /** Anchored whatever the user wrote: an unanchored pattern would accept any repository. */
@@ -190,11 +210,8 @@ const isHosted = (env: Env): boolean => env.RUNNER_ENVIRONMENT === 'github-hoste
 
 export function getInputs(env: Env = process.env): Inputs {
   const source = oneOf('source', SOURCES, 'pigfoot')
-  const token = get('github-token')
-  if (token) {
-    core.setSecret(token)
-    registerSecret(token)
-  }
+  const token = secret('github-token')
+  const jobToken = secret('job-token')
   const allowSudo = oneOf('allow-sudo', ['auto', 'true', 'false'] as const, 'auto')
   return {
     source,
@@ -202,8 +219,9 @@ export function getInputs(env: Env = process.env): Inputs {
     variant: oneOf('variant', [...VARIANTS, 'auto'] as const, 'default'),
     libc: oneOf('libc', [...LIBCS, 'auto'] as const, 'static'),
     ...repository(source),
-    apiUrl: apiUrl(),
+    apiUrl: apiUrl(env, token),
     token,
+    jobToken,
     checkLatest: bool('check-latest', false),
     downloadTimeoutSec: positiveInt('download-timeout', 300, 3600),
     cache: bool('cache', true),

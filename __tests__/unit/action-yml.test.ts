@@ -51,10 +51,12 @@ describe('action.yml', () => {
 
   it('has defaults that parse, with the token coming from the workflow', () => {
     const defaults = Object.fromEntries(Object.entries(action.inputs).map(([k, v]) => [k, v.default ?? '']))
-    defaults['github-token'] = 'ghs_example'
+    defaults['job-token'] = 'ghs_example'
     env = actionsEnv(defaults)
     expect(() => getInputs()).not.toThrow()
-    expect(action.inputs['github-token'].default).toBe('${{ github.token }}')
+    // the job's token is a default only for the runner's own GitHub; github-token is explicit
+    expect(action.inputs['job-token'].default).toBe('${{ github.token }}')
+    expect(action.inputs['github-token'].default).toBe('')
   })
 })
 

@@ -106,3 +106,35 @@ describe('getInputs', () => {
     expect(() => withInputs({ [name]: value })).toThrow(message)
   })
 })
+
+describe('api-url and the tokens', () => {
+  it("defaults api-url to the runner's own GITHUB_API_URL (GHES), else api.github.com", () => {
+    expect(withInputs({}, { GITHUB_API_URL: 'https://ghes.example/api/v3' }).apiUrl).toBe('https://ghes.example/api/v3')
+    env?.restore()
+    delete process.env.GITHUB_API_URL
+    expect(withInputs({}).apiUrl).toBe('https://api.github.com')
+  })
+
+  it('refuses an explicit github-token for a plain http api-url, without printing the token', () => {
+    const err = (() => {
+      try {
+        withInputs({ 'api-url': 'http://mirror.example', 'github-token': 'ghs_secret123' })
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(err).toBeInstanceOf(InputError)
+    expect(String(err)).toMatch(/'api-url': 'http:\/\/mirror\.example'.*https URL while github-token is set/)
+    expect(String(err)).not.toContain('ghs_secret123')
+  })
+
+  it('allows http to loopback with a token, and http anywhere without one', () => {
+    expect(withInputs({ 'api-url': 'http://127.0.0.1:8080', 'github-token': 'ghs_x1234' }).apiUrl).toBe(
+      'http://127.0.0.1:8080',
+    )
+    env?.restore()
+    expect(withInputs({ 'api-url': 'http://mirror.example', 'job-token': 'ghs_x1234' }).apiUrl).toBe(
+      'http://mirror.example',
+    )
+  })
+})

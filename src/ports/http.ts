@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises'
 import { type BodyLimits, cappedText, parseJson, streamToFile } from './body.js'
 import { errorText } from './exec.js'
 import { HttpError } from './http-error.js'
+import { mayCarryToken } from './token-origin.js'
 import type { Http } from './types.js'
 import { get, type Reply } from './transport.js'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -46,12 +47,6 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
   return Number.isNaN(at) ? undefined : Math.max(0, at - now)
 }
 
-/** GitHub's API host serves assets through github.com: same service, same token. */
-export function tokenOriginsFor(apiUrl: string): string[] {
-  const api = new URL(apiUrl)
-  return api.hostname === 'api.github.com' ? [api.origin, 'https://github.com'] : [api.origin]
-}
-
 export function rateLimitMessage(status: number, headers: Headers, hasToken: boolean): string | undefined {
   if ((status !== 403 && status !== 429) || headers.get('x-ratelimit-remaining') !== '0') return undefined
   const reset = Number(headers.get('x-ratelimit-reset'))
@@ -69,7 +64,8 @@ export function createHttp(opts: HttpOptions = {}): Http {
 
   function headersFor(url: string, extra: Record<string, string>): Record<string, string> {
     const h: Record<string, string> = { 'user-agent': opts.userAgent ?? 'setup-static-podman', ...extra }
-    if (opts.token && origins.has(new URL(url).origin)) h.authorization = `Bearer ${opts.token}`
+    const u = new URL(url)
+    if (opts.token && origins.has(u.origin) && mayCarryToken(u)) h.authorization = `Bearer ${opts.token}`
     return h
   }
 

@@ -11,7 +11,7 @@ import { buildDropin, type Wiring, writeDropin } from '../install/dropin.js'
 import type { Installed } from '../install/layout.js'
 import { handOver, type WireResult, wireUp } from '../install/wire.js'
 import { errorText } from '../ports/exec.js'
-import { tokenOriginsFor } from '../ports/http.js'
+import { tokenPlan } from '../ports/token-origin.js'
 import { Summary } from '../report/summary.js'
 import { type IdentityInput, smokeIdentity } from '../smoke/identity.js'
 import { type Installation, installSource } from '../sources/index.js'
@@ -126,9 +126,11 @@ async function prepare(s: StepRun): Promise<Prepared> {
   const { deps, inputs, ctx } = s
   // The job's own environment, before our PATH entry: the gate reports other podmans from it.
   const env = { ...deps.env }
+  const tokens = tokenPlan(inputs, deps.env)
+  if (tokens.withheld) core.info(tokens.withheld)
   const http = deps.makeHttp({
-    token: inputs.token,
-    tokenOrigins: tokenOriginsFor(inputs.apiUrl),
+    token: tokens.token,
+    tokenOrigins: tokens.tokenOrigins,
     deadlineMs: inputs.downloadTimeoutSec * 1000,
   })
   const trustedRoot = inputs.trustedRoot ? await readTrustedRoot(inputs.trustedRoot) : undefined
