@@ -58,7 +58,11 @@ function meter(
       cb(null, chunk)
     },
   })
-  return { stream, bytes: () => bytes, stop: () => (clearTimeout(stall), clearInterval(pace)) }
+  const stop = () => {
+    clearTimeout(stall)
+    clearInterval(pace)
+  }
+  return { stream, bytes: () => bytes, stop }
 }
 
 async function drain(res: Reply, l: BodyLimits, sink: Writable, onChunk: (b: Buffer) => void): Promise<number> {
@@ -90,7 +94,12 @@ export async function streamToFile(res: Reply, dest: string, l: BodyLimits): Pro
 /** The whole body as text (JSON documents), bounded the same way. */
 export async function cappedText(res: Reply, maxBytes: number, l: Omit<BodyLimits, 'maxBytes'>): Promise<string> {
   const chunks: Buffer[] = []
-  const sink = new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c), cb()) })
+  const sink = new Writable({
+    write(c: Buffer, _e, cb) {
+      chunks.push(c)
+      cb()
+    },
+  })
   await drain(res, { ...l, maxBytes }, sink, () => undefined)
   return Buffer.concat(chunks).toString('utf8')
 }
