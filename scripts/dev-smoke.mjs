@@ -1,9 +1,9 @@
-// Development driver for the network smoke suite against a real podman, outside the action.
+// Development driver for the smoke suite (runtime and network) against a real podman, outside the action.
 //   node scripts/dev-smoke.mjs build OUT.cjs          (bundles src/smoke with esbuild)
 //   node OUT.cjs [ids|auto|all] [report.json]         (as the unprivileged user; PODMAN=path,
 //   SMOKE_IMAGE, SMOKE_TIMEOUT, SMOKE_CONCURRENCY, SMOKE_DEFAULT_NETWORK)
 import { build } from 'esbuild'
-import { probeScript } from './esbuild-options.mjs'
+import { probeScript, runtimeScript } from './esbuild-options.mjs'
 
 const ENTRY = `
 import { run } from './src/ports/exec.js'
@@ -44,5 +44,5 @@ await build({
   target: 'node24',
   format: 'cjs',
   logLevel: 'warning',
-  define: { __PROBE_SCRIPT__: JSON.stringify(probeScript()) },
+  define: { __PROBE_SCRIPT__: JSON.stringify(probeScript()), __RUNTIME_SCRIPT__: JSON.stringify(runtimeScript()) },
 })
