@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { run } from '../../src/ports/exec.js'
 import { blobPath, MiB, parseBlobPath, payload } from '../../src/smoke/payload.js'
 import { type GetResult, PROBE_SCRIPT, type ProbeRequest } from '../../src/smoke/probe.js'
-import { jsonLine } from '../../src/smoke/runner.js'
+import { jsonLine } from '../../src/smoke/output.js'
 import { freePort, hostFetch, startHostServer } from '../../src/smoke/servers.js'
 import { makeTestPki, type TestPki } from '../../src/smoke/x509.js'
 

@@ -1,18 +1,16 @@
-// The local checks, as data: each names the network mode it exercises, what it needs from
-// the host, and what it asserts. Nothing here talks to anything but 127.0.0.1 on the host.
+// The local network checks: what each asserts (the table is network-checks.ts). Nothing here
+// talks to anything but 127.0.0.1 on the host.
 import { randomBytes } from 'node:crypto'
 import semver from 'semver'
 import { pastaDate } from '../host/parse.js'
 import { dirOf } from './argv.js'
-import { type Check, EVERY_JOB, NON_DEFAULT } from './check.js'
+import type { Check } from './check.js'
 import { detectKind } from './facts.js'
 import { blobPath, MiB } from './payload.js'
 import type { Facts, GetJob, GetResult } from './probe.js'
 import type { Details } from './report.js'
 import { type CheckContext, CheckFailure } from './runner.js'
 import { freePort, type HostServer, hostFetch } from './servers.js'
-
-export type { Check, Needs } from './check.js'
 
 const LARGE = 8 * MiB
 const PROBE_PORT = 8080
@@ -24,7 +22,11 @@ const mb = (bytes: number, ms: number): string =>
   `${((bytes * 8) / 1e6 / Math.max(ms / 1000, 0.001)).toFixed(0)} Mbit/s`
 
 /** The container GETs a payload from a host server on 127.0.0.1, over `network` (built with the server's port). */
-async function fetchFromHost(ctx: CheckContext, network: (port: number) => string, host: string): Promise<Details> {
+export async function fetchFromHost(
+  ctx: CheckContext,
+  network: (port: number) => string,
+  host: string,
+): Promise<Details> {
   const srv = await ctx.server()
   const s = seedFor(ctx)
   const url = `http://${host}:${srv.port}${blobPath(s, 4 * MiB)}`
@@ -59,7 +61,7 @@ async function publishAndFetch(ctx: CheckContext, network?: string): Promise<Det
   return { ...details, peer: got.peer }
 }
 
-async function defaultNetwork(ctx: CheckContext): Promise<Details> {
+export async function defaultNetwork(ctx: CheckContext): Promise<Details> {
   const f = await ctx.probe<Facts>('probe', {}, { mode: 'facts' })
   const kind = detectKind(f, ctx.suite.hostFacts)
   const want = ctx.caps.defaultKind
@@ -85,13 +87,13 @@ async function defaultNetwork(ctx: CheckContext): Promise<Details> {
   return details
 }
 
-async function publish(ctx: CheckContext): Promise<Details> {
+export async function publish(ctx: CheckContext): Promise<Details> {
   const d = await publishAndFetch(ctx)
   return { ...d, summary: `8 MiB from 127.0.0.1:${d.port} sha256 ok; container saw ${d.peer ?? '?'}` }
 }
 
 /** slirp4netns port handlers: what source address the container's server sees (verified on 4.3.1, 5.4.2, 5.8.6). */
-function portHandler(handler: 'slirp4netns' | 'rootlesskit', expect: string, why: string): Check['run'] {
+export function portHandler(handler: 'slirp4netns' | 'rootlesskit', expect: string, why: string): Check['run'] {
   return async (ctx) => {
     const d = await publishAndFetch(ctx, `slirp4netns:port_handler=${handler}`)
     if (d.peer !== expect) fail(`container saw the client as ${d.peer ?? 'nothing'}, expected ${expect} (${why})`, d)
@@ -99,7 +101,7 @@ function portHandler(handler: 'slirp4netns' | 'rootlesskit', expect: string, why
   }
 }
 
-async function hostsEntry(ctx: CheckContext): Promise<Details> {
+export async function hostsEntry(ctx: CheckContext): Promise<Details> {
   const f = await ctx.probe<Facts>('probe', {}, { mode: 'facts' })
   const entry = f.hosts.find((h) => h.names.includes('host.containers.internal'))
   if (!entry) return fail('/etc/hosts in the container has no host.containers.internal', { hosts: f.hosts })
@@ -121,12 +123,12 @@ async function hostsEntry(ctx: CheckContext): Promise<Details> {
   }
 }
 
-async function networkHost(ctx: CheckContext): Promise<Details> {
+export async function networkHost(ctx: CheckContext): Promise<Details> {
   // 127.0.0.1:P answers only in the host's own namespace: reaching it proves --network host.
   return fetchFromHost(ctx, () => 'host', '127.0.0.1')
 }
 
-async function networkNone(ctx: CheckContext): Promise<Details> {
+export async function networkNone(ctx: CheckContext): Promise<Details> {
   const srv: HostServer = await ctx.server()
   const f = await ctx.probe<Facts>('facts', { network: 'none' }, { mode: 'facts' })
   const names = f.interfaces.map((i) => i.name)
@@ -146,7 +148,7 @@ async function networkNone(ctx: CheckContext): Promise<Details> {
   }
 }
 
-async function customNetwork(ctx: CheckContext): Promise<Details> {
+export async function customNetwork(ctx: CheckContext): Promise<Details> {
   const net = await ctx.network('net')
   const server = await ctx.serve({ role: 'srv', port: PROBE_PORT, network: net })
   const s = seedFor(ctx)
@@ -168,7 +170,7 @@ async function customNetwork(ctx: CheckContext): Promise<Details> {
   }
 }
 
-async function tlsVolume(ctx: CheckContext): Promise<Details> {
+export async function tlsVolume(ctx: CheckContext): Promise<Details> {
   const pasta = ctx.caps.defaultKind.kind === 'pasta'
   // import(): only this check loads the X.509 library (startup time counts for every run)
   const { makeTestPki } = await import('./x509.js')
@@ -203,122 +205,3 @@ async function tlsVolume(ctx: CheckContext): Promise<Details> {
     summary: `108 parallel TLS transfers (100 x 4 KiB, 8 x 8 MiB) verified, ${mb(out.bytes, out.ms)}; CA from a volume`,
   }
 }
-
-export const LOCAL_CHECKS: readonly Check[] = [
-  {
-    id: 'tls-volume',
-    title: 'TLS to host loopback, CA from a volume',
-    mode: (c) => (c.defaultKind.kind === 'pasta' ? 'pasta:-T' : 'slirp4netns:allow_host_loopback=true'),
-    needs: { defaultKinds: ['pasta', 'slirp4netns'] },
-    severity: 'advisory',
-    why: 'TLS through pasta -T or slirp4netns host loopback: a non-default network mode',
-    run: tlsVolume,
-  },
-  {
-    id: 'custom-network',
-    title: 'Custom network, DNS between containers',
-    mode: () => 'bridge (podman network create)',
-    needs: { netavark: true },
-    severity: 'blocking',
-    why: 'DNS between containers (compose-style jobs) on a podman network',
-    run: customNetwork,
-  },
-  {
-    id: 'default-network',
-    title: 'Default network',
-    mode: (c) => `default (${c.defaultKind.kind})`,
-    needs: {},
-    severity: 'blocking',
-    why: EVERY_JOB,
-    run: defaultNetwork,
-  },
-  {
-    id: 'publish',
-    title: 'Publish 127.0.0.1:P, host fetches',
-    mode: (c) => `default (${c.defaultKind.kind})`,
-    needs: { defaultKinds: ['pasta', 'slirp4netns', 'bridge'] },
-    severity: 'blocking',
-    why: 'publishing a port (-p) is how jobs reach service containers',
-    run: publish,
-  },
-  {
-    id: 'pasta-loopback',
-    title: 'Container to host loopback',
-    mode: () => 'pasta:-T',
-    needs: { pasta: true },
-    severity: 'advisory',
-    why: NON_DEFAULT,
-    run: (ctx) => fetchFromHost(ctx, (port) => `pasta:-T,${port}`, '127.0.0.1'),
-  },
-  {
-    id: 'pasta-map-gw',
-    title: 'Container to host via gateway',
-    mode: () => 'pasta:--map-gw',
-    needs: { pasta: true },
-    severity: 'advisory',
-    why: NON_DEFAULT,
-    run: (ctx) => fetchFromHost(ctx, () => 'pasta:--map-gw', '{gw4}'),
-  },
-  {
-    id: 'slirp4netns-loopback',
-    title: 'Container to host loopback',
-    mode: () => 'slirp4netns:allow_host_loopback=true',
-    needs: { slirp4netns: true },
-    severity: 'advisory',
-    why: NON_DEFAULT,
-    run: (ctx) => fetchFromHost(ctx, () => 'slirp4netns:allow_host_loopback=true', '10.0.2.2'),
-  },
-  {
-    id: 'port-handler-slirp4netns',
-    title: 'Publish, source address kept',
-    mode: () => 'slirp4netns:port_handler=slirp4netns',
-    needs: { slirp4netns: true },
-    severity: 'advisory',
-    why: NON_DEFAULT,
-    run: portHandler(
-      'slirp4netns',
-      '10.0.2.2',
-      'slirp4netns forwards with the host-side source; host loopback appears as 10.0.2.2',
-    ),
-  },
-  {
-    id: 'port-handler-rootlesskit',
-    title: 'Publish, source address rewritten',
-    mode: () => 'slirp4netns:port_handler=rootlesskit',
-    needs: { slirp4netns: true },
-    severity: 'advisory',
-    why: NON_DEFAULT,
-    run: portHandler(
-      'rootlesskit',
-      '10.0.2.100',
-      'rootlessport connects from inside, so the source is the container address 10.0.2.100',
-    ),
-  },
-  {
-    id: 'host-containers-internal',
-    title: 'host.containers.internal in /etc/hosts',
-    mode: (c) => `default (${c.defaultKind.kind})`,
-    needs: {},
-    severity: 'advisory',
-    why: 'only jobs that address the host by name use it',
-    run: hostsEntry,
-  },
-  {
-    id: 'network-host',
-    title: 'Host network reaches host loopback',
-    mode: () => 'host',
-    needs: {},
-    severity: 'advisory',
-    why: NON_DEFAULT,
-    run: networkHost,
-  },
-  {
-    id: 'network-none',
-    title: 'No network: only lo',
-    mode: () => 'none',
-    needs: {},
-    severity: 'advisory',
-    why: NON_DEFAULT,
-    run: networkNone,
-  },
-]

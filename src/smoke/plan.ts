@@ -15,7 +15,7 @@ import {
 } from './facts.js'
 import type { Selection } from './ids.js'
 import { INTERNET_CHECKS } from './internet.js'
-import { LOCAL_CHECKS } from './checks.js'
+import { LOCAL_CHECKS } from './network-checks.js'
 import { RUNTIME_CHECKS } from './runtime/index.js'
 import type { Facts } from './probe.js'
 import type { Runnable } from './runner.js'

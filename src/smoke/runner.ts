@@ -1,6 +1,7 @@
 // Runs checks concurrently, each under its own deadline, and removes what each created
 // (containers, networks, host servers) whatever happened. One check never stops another.
 import { lastLine } from '../ports/exec.js'
+import { failureText, jsonLine } from './output.js'
 import type { ExecResult, Run } from '../ports/types.js'
 import {
   type ContainerSpec,
@@ -191,34 +192,6 @@ export class CheckContext {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** Known podman messages whose cause is not in the message itself. */
-const HINTS: [RegExp, string][] = [
-  [
-    /failed to mount runtime directory for rootless netns/,
-    'podman < 5 leaves a stale $XDG_RUNTIME_DIR/netns/rootless-netns-* after a failed network helper start; ' +
-      'remove it (it is not a mount) or use a fresh XDG_RUNTIME_DIR',
-  ],
-]
-
-function failureText(r: ExecResult, timeoutMs: number): string {
-  if (r.timedOut) return `timed out (smoke-timeout ${timeoutMs / 1000} s)`
-  const hint = HINTS.find(([re]) => re.test(r.stderr))?.[1]
-  return `failed (exit ${r.exitCode}): ${lastLine(r)}${hint ? ` (hint: ${hint})` : ''}`
-}
-
-export function jsonLine<T>(stdout: string): T | undefined {
-  const line = stdout
-    .trim()
-    .split('\n')
-    .reverse()
-    .find((l) => l.trim().startsWith('{'))
-  try {
-    return line ? (JSON.parse(line) as T) : undefined
-  } catch {
-    return undefined
-  }
-}
 
 export interface Runnable {
   id: string

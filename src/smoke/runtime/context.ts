@@ -1,7 +1,7 @@
 // Containers of the base image for one check: started, read and cleaned up through the
 // check's context, so every podman call has the check's deadline and nothing is left behind.
 import type { ExecResult } from '../../ports/types.js'
-import { jsonLine } from '../runner.js'
+import { jsonLine } from '../output.js'
 import { type CheckContext, CheckFailure } from '../runner.js'
 import { baseRunArgv, IDLE, nodeCmd } from './argv.js'
 import type { RuntimeRequest } from './script.js'
