@@ -18,6 +18,8 @@ export interface Needs {
   defaultKinds?: readonly NetKind[]
   /** slow or heavy: left out of `auto`, run by `all` or by id */
   optional?: true
+  /** runs in the suite's own base image, not smoke-image: a failed pull does not concern it */
+  baseImage?: true
 }
 
 export interface Check {

@@ -90,6 +90,10 @@ const failAll = (runnables: Runnable[], reason: string): CheckReport[] =>
     return { ...base, status: r.skip ? 'skipped' : 'failed', reason: r.skip ?? reason, durationMs: 0, details: {} }
   })
 
+/** The reports in the plan's order. */
+const order = (plan: Runnable[], reports: CheckReport[]): CheckReport[] =>
+  plan.map((r) => reports.find((c) => c.id === r.id) as CheckReport)
+
 export async function runSmokeSuite(run: Run, opts: SmokeOptions): Promise<SmokeReport> {
   const started = Date.now()
   const ws = await makeWorkspace(opts.workDir ?? tmpdir())
@@ -125,7 +129,11 @@ export async function runSmokeSuite(run: Run, opts: SmokeOptions): Promise<Smoke
       write: (rel, content) => ws.write(rel, content),
       rt: rt.ports,
     }
-    checks = pullError ? failAll(runnables, pullError) : await runAll(suite, runnables, opts.concurrency ?? 4)
+    // A failed pull fails what needed that image; the runtime checks use their own base image.
+    const [own, probed] = [runnables.filter((r) => r.baseImage), runnables.filter((r) => !r.baseImage)]
+    checks = pullError
+      ? order(runnables, [...failAll(probed, pullError), ...(await runAll(suite, own, opts.concurrency ?? 4))])
+      : await runAll(suite, runnables, opts.concurrency ?? 4)
   } finally {
     await disposeRt?.().catch(() => undefined)
     await ws.remove().catch(() => undefined)

@@ -97,6 +97,7 @@ export function plan(checks: readonly Check[], caps: Capabilities, select: Selec
     mode: c.mode(caps),
     ...severityOf(c, select, forced),
     ...(c.fix && { fix: c.fix }),
+    ...(c.needs.baseImage && { baseImage: true }),
     skip: selectionSkip(c, select) ?? unmet(c.needs, caps),
     run: c.run,
   }))

@@ -199,6 +199,8 @@ export interface Runnable {
   mode: string
   severity: Severity
   severityReason: string
+  /** runs in the suite's base image: independent of smoke-image */
+  baseImage?: boolean
   /** the table's fix, used when a failure names none */
   fix?: string
   skip?: string
