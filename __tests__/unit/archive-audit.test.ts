@@ -3,7 +3,17 @@
 // whether it was called), and nothing reaches the tool cache.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  utimesSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { auditEntries, resolveLink } from '../../src/install/audit.js'
@@ -160,4 +170,14 @@ it('listArchive reads the headers of a gzip archive with node zlib too', async (
     `File ${TOP}/usr/local/bin/podman`,
     `SymbolicLink ${TOP}/usr/local/bin/docker`,
   ])
+})
+
+it('an unpack left behind by a killed job is cleaned up; a running one is left alone', async () => {
+  const parent = path.join(process.env.RUNNER_TOOL_CACHE as string, KEY.tool, KEY.version)
+  mkdirSync(path.join(parent, '.partial-old/podman-v5.7.1'), { recursive: true })
+  mkdirSync(path.join(parent, '.partial-busy'), { recursive: true })
+  const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000)
+  utimesSync(path.join(parent, '.partial-old'), twoHoursAgo, twoHoursAgo)
+  await extractAuditCache(pack(), TOP, KEY, META, recording)
+  expect(readdirSync(parent).sort()).toEqual(['.partial-busy', 'amd64', 'amd64.complete'])
 })

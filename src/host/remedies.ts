@@ -120,7 +120,9 @@ function uidmap(p: Probe, opts: RemedyOptions): Check {
     step.change = {
       kind: 'package',
       description: 'installed package uidmap',
-      revert: ['apt-get', 'remove', '-y', 'uidmap'],
+      // dpkg removes uidmap alone, and refuses while a package installed since depends on
+      // it; `apt-get remove` would take that package (podman itself, say) with it.
+      revert: ['dpkg', '--remove', 'uidmap'],
     }
   return fixable(
     {
@@ -389,10 +391,9 @@ function otherPodman(p: Probe): Check[] {
     ...(others.length > 0 && clash && { status: 'warn' as const }),
   }
   if (!clash) return [other]
-  const steps: Step[] = [
-    { argv: ['rm', '-f', lock], sudo: false },
-    { argv: [mine ?? 'podman', 'system', 'renumber'], sudo: false },
-  ]
+  // The segment belongs to the other podman and its containers: deleting it could corrupt
+  // them, and nothing could put it back. The action names the fix; the user decides.
+  const fix = `rm -f ${lock} && ${mine ?? 'podman'} system renumber`
   return [
     other,
     {
@@ -401,9 +402,9 @@ function otherPodman(p: Probe): Check[] {
       found: clash[0],
       needed: 'a lock segment this podman can open',
       status: 'fail',
-      plan: 'fix',
+      plan: 'report',
       severity: 'error',
-      remedy: { name: 'drop the stale lock segment another podman left, then renumber', steps },
+      message: `${lock} belongs to another podman, which this one cannot share; the action does not delete another podman's locks. When none of its containers is running: ${fix}`,
     },
   ]
 }

@@ -2,7 +2,7 @@
 // The unpack happens inside the tool cache's own directory so that committing is a rename,
 // not a copy of 170 MB; the `.complete` marker is written last, as @actions/tool-cache
 // does, so tc.find never sees a half-finished entry.
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import semver from 'semver'
 import { type AuditLimits, auditEntries, auditTree, DEFAULT_LIMITS } from './audit.js'
@@ -48,6 +48,7 @@ export async function extractAuditCache(
 ): Promise<string> {
   const dest = entryPath(key)
   await mkdir(path.dirname(dest), { recursive: true })
+  await removeStaleStaging(path.dirname(dest))
   const staging = await mkdtemp(path.join(path.dirname(dest), '.partial-'))
   try {
     // Listed and audited first: nothing is written for an archive that would be refused.
@@ -64,4 +65,20 @@ export async function extractAuditCache(
   } finally {
     await rm(staging, { recursive: true, force: true })
   }
+}
+
+/** A job killed mid-unpack leaves its staging dir; one untouched for an hour is no one's. */
+const STALE_STAGING_MS = 3_600_000
+
+export async function removeStaleStaging(dir: string, now = Date.now()): Promise<string[]> {
+  const removed: string[] = []
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith('.partial-')) continue
+    const p = path.join(dir, name)
+    const st = await stat(p).catch(() => undefined)
+    if (!st || now - st.mtimeMs < STALE_STAGING_MS) continue
+    await rm(p, { recursive: true, force: true })
+    removed.push(p)
+  }
+  return removed
 }
