@@ -35,23 +35,35 @@ function xattrs(file: string): Record<string, string> {
   return found
 }
 
+/**
+ * What makes two names one file. Not st_ino: in the mount that made it, overlayfs reports a new
+ * hardlink of a copied-up file with the upper inode number while the copied-up name keeps its
+ * lower origin's (seen with podman 5.4 native overlay on kernel 6.18; a fresh mount reports one
+ * number). Names of one inode share all of its stat, ctime to the nanosecond, and its content.
+ */
+function inodeKey(st: fs.BigIntStats, sha256: string): string {
+  return [st.nlink, st.mode, st.uid, st.size, st.mtimeNs, st.ctimeNs, sha256].join(':')
+}
+
 function manifest(root: string): Manifest {
   const entries: Record<string, Entry> = {}
-  const inodes = new Map<number, string>()
+  const inodes = new Map<string, string>()
   const walk = (dir: string) => {
     for (const name of fs.readdirSync(dir).sort()) {
       const p = path.join(dir, name)
       const rel = path.relative(root, p)
-      const st = fs.lstatSync(p)
-      const mode = (st.mode & 0o7777).toString(8)
+      const st = fs.lstatSync(p, { bigint: true })
+      const mode = (Number(st.mode) & 0o7777).toString(8)
       if (st.isSymbolicLink()) entries[rel] = { type: 'symlink', mode, target: fs.readlinkSync(p) }
       else if (st.isDirectory()) {
         entries[rel] = { type: 'dir', mode }
         walk(p)
       } else {
-        if (!inodes.has(st.ino)) inodes.set(st.ino, rel)
         const sha256 = crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex')
-        entries[rel] = { type: 'file', mode, size: st.size, sha256, linkGroup: inodes.get(st.ino), xattrs: xattrs(p) }
+        const key = st.nlink > 1n ? inodeKey(st, sha256) : rel
+        if (!inodes.has(key)) inodes.set(key, rel)
+        const size = Number(st.size)
+        entries[rel] = { type: 'file', mode, size, sha256, linkGroup: inodes.get(key), xattrs: xattrs(p) }
       }
     }
   }
