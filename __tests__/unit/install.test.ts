@@ -122,31 +122,39 @@ describe('installPigfoot', () => {
     expect(cached()).toBe('')
   })
 
-  it('a legacy cosign 2 bundle: checksum-only with a warning under auto, a failure under true', async () => {
+  it('a bundle that is there but cannot be verified fails under auto too (legacy format, rewritten mediaType)', async () => {
     const legacy = {
       base64Signature: 'MEUCIQ==',
       cert: 'LS0tLS1CRUdJTg==',
       rekorBundle: { SignedEntryTimestamp: 'x', Payload: {} },
     }
-    files['checksums.txt.bundle'] = Buffer.from(JSON.stringify(legacy))
+    const real = (await sigstore.signBlob(files['checksums.txt'])) as { mediaType: string }
+    for (const bundle of [legacy, { ...real, mediaType: 'application/vnd.dev.sigstore.bundle.v9+json' }]) {
+      files['checksums.txt.bundle'] = Buffer.from(JSON.stringify(bundle))
+      for (const mode of ['auto', 'true'] as const) {
+        await expect(
+          installPigfoot(http([release(['checksums.txt.bundle'])]), tc, request({ verifySignature: mode })),
+        ).rejects.toThrow(/legacy|cosign 2|mediaType|media type/i)
+        expect(cached()).toBe('')
+      }
+    }
+  })
+
+  it('the default repository without a bundle fails under auto, naming verify-signature: false', async () => {
+    const pigfoot = { owner: 'pigfoot', repo: 'static-rootless-container-tools' }
+    await expect(installPigfoot(http([release()]), tc, request(pigfoot))).rejects.toThrow(
+      'but pigfoot/static-rootless-container-tools signs every release: refusing it. ' +
+        'Set verify-signature: false to accept sha256 only.',
+    )
+    expect(cached()).toBe('')
     const log = captureStdout()
     try {
-      const r = await installPigfoot(
-        http([release(['checksums.txt.bundle'])]),
-        tc,
-        request({ verifySignature: 'auto' }),
-      )
+      const r = await installPigfoot(http([release()]), tc, request())
       expect(r.verified).toBe('sha256')
-      expect(r.signature?.skipped).toMatch(/legacy|cosign 2/i)
-      expect(log.text()).toMatch(/::warning::.*Verifying with sha256 only\./)
+      expect(log.text()).toMatch(/::warning::No signature to verify/)
     } finally {
       log.restore()
     }
-    rmSync(process.env.RUNNER_TOOL_CACHE as string, { recursive: true, force: true })
-    await expect(
-      installPigfoot(http([release(['checksums.txt.bundle'])]), tc, request({ verifySignature: 'true' })),
-    ).rejects.toThrow(/legacy|cosign 2/i)
-    expect(cached()).toBe('')
   })
 
   it('with verify-signature true, a release without bundles fails before anything is cached', async () => {

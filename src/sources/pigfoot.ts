@@ -3,7 +3,7 @@
 import * as core from '@actions/core'
 import { readFile } from 'node:fs/promises'
 import * as host from '../host/index.js'
-import { type Libc, parseVersionSpec, type Variant, type VersionSpec } from '../inputs.js'
+import { DEFAULT_REPOSITORY, type Libc, parseVersionSpec, type Variant, type VersionSpec } from '../inputs.js'
 import { acquire, resolveVersion as resolveOf } from '../install/acquire.js'
 import type { Cache } from '../install/archive-cache.js'
 import { LAYOUTS, resolveLayout } from '../install/layout.js'
@@ -56,7 +56,13 @@ export const pigfootRecipe = (req: InstallRequest): Recipe => ({
  * asset against the signed checksums; `verify-signature` decides what a missing bundle means.
  */
 function signedChecksums(req: InstallRequest, resolved: Resolved, asset: string): VerifyPlan {
-  const plan = planSignature(resolved, asset, req.verifySignature)
+  const repo = `${req.owner}/${req.repo}`
+  const plan = planSignature(
+    resolved,
+    asset,
+    req.verifySignature,
+    repo === DEFAULT_REPOSITORY.pigfoot ? repo : undefined,
+  )
   const policy = { identity: req.signerIdentity, issuer: req.signerIssuer }
   return {
     files: plan.bundle ? [CHECKSUMS, plan.bundle] : [CHECKSUMS],

@@ -1,6 +1,5 @@
 // Which signature a release offers, and what `verify-signature` makes of it: the
 // checksums.txt bundle (then the asset through the verified checksums) or the asset's own.
-import * as core from '@actions/core'
 import { readFile } from 'node:fs/promises'
 import type { Inputs } from '../inputs.js'
 import { bundleName, CHECKSUMS } from '../release/assets.js'
@@ -24,13 +23,21 @@ export interface SignaturePlan {
 
 export class SignatureRequiredError extends Error {}
 
-export function planSignature(offer: Offering, asset: string, mode: SignatureMode): SignaturePlan {
+/**
+ * `signedRepo`: a repository that signs every release (the default one); a release of it
+ * without a bundle is refused under `auto` too: someone removed it.
+ */
+export function planSignature(offer: Offering, asset: string, mode: SignatureMode, signedRepo?: string): SignaturePlan {
   if (mode === 'false') return { missing: 'verify-signature is false' }
   const has = (n: string) => offer.files.some((f) => f.name === n)
   if (has(bundleName(CHECKSUMS))) return { bundle: bundleName(CHECKSUMS), signs: 'checksums' }
   if (has(bundleName(asset))) return { bundle: bundleName(asset), signs: 'asset' }
   const missing = `release ${offer.label} has no ${bundleName(CHECKSUMS)} or ${bundleName(asset)}`
   if (mode === 'true') throw new SignatureRequiredError(`verify-signature is true but ${missing}.`)
+  if (signedRepo)
+    throw new SignatureRequiredError(
+      `${missing}, but ${signedRepo} signs every release: refusing it. Set verify-signature: false to accept sha256 only.`,
+    )
   return { missing }
 }
 
@@ -41,8 +48,9 @@ export interface SignatureOutcome {
 }
 
 /**
- * Verifies the bundle over the file it signs. A legacy (cosign 2) or unknown bundle format
- * fails with `true` and degrades to checksum-only with a warning under `auto`.
+ * Verifies the bundle over the file it signs. A bundle that is there but cannot be verified
+ * (a legacy cosign 2 format, an unknown mediaType) fails under `auto` too: the same server
+ * that served the archive could otherwise downgrade the check by rewriting one field.
  */
 export async function checkSignature(
   mode: SignatureMode,
@@ -56,8 +64,11 @@ export async function checkSignature(
     return { result: await verifyBlobBundle(bundle, signedFile, policy, trustedRoot) }
   } catch (err) {
     const format = err instanceof SignatureError && (err.kind === 'legacy-bundle' || err.kind === 'unknown-media-type')
-    if (!format || mode === 'true') throw err
-    core.warning(`${err.message} Verifying with sha256 only.`)
-    return { skipped: err.message }
+    if (format && mode === 'auto')
+      throw new SignatureError(
+        err.kind,
+        `${err.message} A bundle that cannot be verified is refused (verify-signature: false accepts sha256 only).`,
+      )
+    throw err
   }
 }
