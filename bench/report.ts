@@ -1,7 +1,7 @@
 // Prints one stack's figures: the baselines, the step's wall times, each target of issue 13
 // with met / not met, the per-phase breakdown, and the programs the step started.
 import path from 'node:path'
-import { PHASES } from '../src/step/timings.js'
+import { PHASES } from '../src/report/timings.js'
 import type { BenchArchive } from './archive.js'
 import { type BenchStack, benchWorkspace, type StepRun, versionLines } from './step.js'
 import { type Exec, infoCalls, lookupTarget, packageLookups } from './trace.js'

@@ -4,7 +4,7 @@
 // or unshare + enter-tree), so the wrapper's own cost cancels out.
 import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { PhaseTimes } from '../src/step/timings.js'
+import type { PhaseTimes } from '../src/report/timings.js'
 import type { Mirror } from '../test-support/mirror/server.js'
 import {
   type ActionResult,
@@ -91,7 +91,7 @@ function failed(what: string, r: Pick<ActionResult, 'exitCode' | 'errors' | 'std
 }
 
 /** The phase times the step logs as a debug line (`::debug::timings {...}`). */
-export function timingsOf(stdout: string): PhaseTimes {
+function timingsOf(stdout: string): PhaseTimes {
   const m = /^::debug::timings (\{.*\})$/m.exec(stdout)
   return m ? (JSON.parse(m[1]) as PhaseTimes) : {}
 }
@@ -151,7 +151,7 @@ export async function nodeStart(b: BenchStack, work: Workspace): Promise<number>
 
 // Times `podman run --rm` of `true` in an empty rootfs over /usr (the smoke suite's host
 // mode), after one untimed run; prints the times as one JSON line.
-const PODMAN_RUN = String.raw`
+const PODMAN_RUN = `
 const { spawnSync } = require('node:child_process'), fs = require('node:fs'), path = require('node:path')
 const n = Number(process.argv[process.argv.length - 1])
 const root = fs.mkdtempSync(path.join(process.env.RUNNER_TEMP, 'bench-rootfs-'))

@@ -11,7 +11,7 @@ export interface Exec {
   by: 'action' | 'podman' | 'other'
 }
 
-export const PACKAGE_MANAGERS = ['dpkg', 'dpkg-query', 'rpm', 'pacman', 'qfile', 'equery', 'apk', 'pkg']
+const PACKAGE_MANAGERS = ['dpkg', 'dpkg-query', 'rpm', 'pacman', 'qfile', 'equery', 'apk', 'pkg']
 
 const EXEC = /^(\d+)\s+execve\("((?:[^"\\]|\\.)*)", \[(.*?)\](?:, 0x[0-9a-f]+)?.*\)\s+= 0$/
 const CHILD = /^(\d+)\s+(?:clone3?|v?fork)\(.*=\s+(\d+)$/

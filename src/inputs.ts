@@ -4,14 +4,13 @@ import * as core from '@actions/core'
 import semver from 'semver'
 import { registerSecret } from './ports/env.js'
 import { GITHUB_API, mayCarryToken } from './ports/token-origin.js'
-import { isCheckId, SMOKE_CHECK_IDS, type Selection } from './smoke/ids.js'
 
-export const VARIANTS = ['standalone', 'default', 'full'] as const
-export const LIBCS = ['static', 'glibc'] as const
-export const SOURCES = ['pigfoot', 'mgoltzsche', 'system'] as const
+const VARIANTS = ['standalone', 'default', 'full'] as const
+const LIBCS = ['static', 'glibc'] as const
+const SOURCES = ['pigfoot', 'mgoltzsche', 'system'] as const
 export type Variant = (typeof VARIANTS)[number]
 export type Libc = (typeof LIBCS)[number]
-export type Source = (typeof SOURCES)[number]
+type Source = (typeof SOURCES)[number]
 
 export const DEFAULT_REPOSITORY: Record<Exclude<Source, 'system'>, string> = {
   pigfoot: 'pigfoot/static-rootless-container-tools',
@@ -21,7 +20,43 @@ export const DEFAULT_SIGNER_IDENTITY =
   '^https://github\\.com/pigfoot/static-rootless-container-tools/' +
   '\\.github/workflows/build-podman\\.yml@refs/(heads/main|tags/.+)$'
 export const DEFAULT_SIGNER_ISSUER = 'https://token.actions.githubusercontent.com'
-export const MGOLTZSCHE_KEY_FINGERPRINT = '0CCF102C4F95D89E583FF1D4F8B5AF50344BB503'
+const MGOLTZSCHE_KEY_FINGERPRINT = '0CCF102C4F95D89E583FF1D4F8B5AF50344BB503'
+
+// The smoke check ids, as data: smoke-tests is validated against them without loading the
+// suite, and the suite's check tables are typed against them.
+export const SMOKE_CHECK_IDS = [
+  'storage-integrity',
+  'exec-repeat',
+  'build',
+  'init',
+  'cgroup-limits',
+  'healthcheck',
+  'podman-coexist',
+  'docker-api',
+  'tls-volume',
+  'custom-network',
+  'default-network',
+  'publish',
+  'pasta-loopback',
+  'pasta-map-gw',
+  'slirp4netns-loopback',
+  'port-handler-slirp4netns',
+  'port-handler-rootlesskit',
+  'host-containers-internal',
+  'network-host',
+  'network-none',
+  'internet-dns',
+  'internet-https',
+  'internet-ipv6',
+  'internet-throughput',
+] as const
+
+export type CheckId = (typeof SMOKE_CHECK_IDS)[number]
+
+const isCheckId = (id: string): id is CheckId => (SMOKE_CHECK_IDS as readonly string[]).includes(id)
+
+/** The `smoke-tests` input: a keyword or the ids to run. */
+export type Selection = 'auto' | 'none' | 'all' | readonly CheckId[]
 
 /** What the user asked for: `latest`, an exact version, or a semver range. */
 export interface VersionSpec {
@@ -146,7 +181,7 @@ function secret(name: string): string {
 }
 
 /** Anchored whatever the user wrote: an unanchored pattern would accept any repository. */
-export function anchoredPattern(name: string, v: string): RegExp {
+function anchoredPattern(name: string, v: string): RegExp {
   const body = v.replace(/^\^/, '').replace(/(?<!\\)\$$/, '')
   try {
     return new RegExp(`^(?:${body})$`)

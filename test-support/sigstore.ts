@@ -9,7 +9,7 @@ import { initializeCA, initializeCTLog, initializeTLog } from '@sigstore/mock'
 export const TEST_SAN =
   'https://github.com/pigfoot/static-rootless-container-tools/.github/workflows/build-podman.yml@refs/heads/main'
 export const TEST_ISSUER = 'https://token.actions.githubusercontent.com'
-export const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json'
+const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json'
 
 // Only the host matters: the checkpoint signer name must be part of the log's baseUrl.
 const TLOG_URL = 'https://rekor.sigstore.test'
@@ -19,7 +19,7 @@ const OID_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1'
 const OID_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8'
 const HOUR_MS = 3_600_000
 
-export interface SignOptions {
+interface SignOptions {
   /** certificate SAN (URI); default TEST_SAN */
   san?: string
   /** OIDC issuer extensions (.1.1 and .1.8); default TEST_ISSUER */

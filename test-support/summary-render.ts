@@ -11,8 +11,8 @@ import { runOk } from './proc.js'
 import { repoRoot } from './runner.js'
 
 /** The width of the job summary pane the issue measured (px). */
-export const SUMMARY_WIDTH = 1012
-export const SHOTS_DIR = join(repoRoot(), '.cache/summary-shots')
+const SUMMARY_WIDTH = 1012
+const SHOTS_DIR = join(repoRoot(), '.cache/summary-shots')
 const CHROMIUM = process.env.SSP_CHROMIUM ?? '/usr/bin/chromium'
 const CMARK = process.env.SSP_CMARK_GFM ?? 'cmark-gfm'
 
@@ -36,7 +36,7 @@ const ALLOW = {
   ).split(' '),
 }
 
-export interface DetailsState {
+interface DetailsState {
   summary: string
   open: boolean
   /** 0 for a top-level <details>, 1 inside another one */
@@ -73,7 +73,7 @@ export interface Rendered {
 }
 
 /** GFM to HTML exactly as the job summary's renderer does (raw HTML kept, tagfilter applied). */
-export async function gfmToHtml(markdown: string): Promise<string> {
+async function gfmToHtml(markdown: string): Promise<string> {
   const ext = ['table', 'strikethrough', 'autolink', 'tagfilter'].flatMap((e) => ['-e', e])
   const r = await runOk(CMARK, ['--unsafe', ...ext, '-t', 'html'], { timeoutMs: 30_000, input: markdown })
   return r.stdout

@@ -3,14 +3,14 @@
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
-export const RUNNER_USER = 'tester'
+const RUNNER_USER = 'tester'
 export const WORKSPACES_ROOT = process.env.SSP_IT_DIR ?? '/var/tmp/ssp-it'
 export const CACHE_DIR = process.env.SSP_CACHE ?? '/var/cache/setup-static-podman'
 
 export type TreeName = 'trixie' | 'forky'
 export const treeRoot = (tree: TreeName): string => join(CACHE_DIR, 'trees', tree)
 
-export interface CommandFiles {
+interface CommandFiles {
   output: string
   state: string
   env: string

@@ -10,7 +10,7 @@ import { type CheckReport, runSmokeSuite, type SmokeOptions } from '../../src/sm
 import { PROBE_SCRIPT } from '../../src/smoke/probe.js'
 import type { InjectedPorts } from '../../src/smoke/runtime/suite.js'
 import { RUNTIME_SCRIPT } from '../../src/smoke/runtime/script.js'
-import type { CheckId } from '../../src/smoke/ids.js'
+import type { CheckId } from '../../src/inputs.js'
 
 export type Reply = Partial<ExecResult> | 'hang' | ((line: string) => Partial<ExecResult> | 'hang')
 export const NODE = '/opt/node/bin/node'
@@ -66,7 +66,9 @@ export interface OneOptions {
   over?: Partial<SmokeOptions>
 }
 
-/** One check by id (named in smoke-tests, so blocking unless `over.select` says otherwise); its report and the calls. */
+/**
+ * One check by id (named in smoke-tests, so blocking unless `over.select` says otherwise); its report and the calls.
+ */
 export async function runCheck(
   id: CheckId,
   script: Record<string, Reply>,

@@ -1,5 +1,6 @@
 // The host gate through dist/main.cjs, as the runner user, on real podman: podman 5 on a
-// crun too old for it (`crun: unknown version specified`) reproduced in the Debian 13 tree (Debian 12's crun 1.8.1 as the system crun) and
+// crun too old for it (`crun: unknown version specified`) reproduced in the Debian 13 tree (Debian 12's crun 1.8.1 as
+// the system crun) and
 // completed from the release's full asset; the same host refused up front with
 // install-missing: false; Debian testing's crun accepted as it is; netavark/aardvark-dns
 // and pasta hidden from the tree and completed, with networking then proven by the smoke

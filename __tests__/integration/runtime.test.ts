@@ -65,7 +65,8 @@ async function smoke(stack: Stack, opts: { inputs?: Record<string, string>; work
       runtime
         .map(
           (c) =>
-            `  ${c.status.padEnd(7)} ${c.severity.padEnd(8)} ${c.id} ${c.durationMs} ms ${c.status === 'passed' ? c.details.summary : c.reason}`,
+            `  ${c.status.padEnd(7)} ${c.severity.padEnd(8)} ${c.id} ${c.durationMs} ms ` +
+            `${c.status === 'passed' ? c.details.summary : c.reason}`,
         )
         .join('\n'),
   )
@@ -101,7 +102,7 @@ describe('runtime checks pass where the stack supports them; optional features w
 })
 
 describe('failure classes reproduced for real', () => {
-  it('a crun whose exec never returns: exec-repeat fails within its deadline and leaves no process behind', async () => {
+  it('a crun whose exec never returns: exec-repeat fails within its deadline, leaving no process behind', async () => {
     const work = await workspaces.create()
     const { uid, gid } = await runnerIds()
     const wrapper = path.join(work.dir, 'hang-crun')
@@ -168,7 +169,10 @@ const sock = process.env.DOCKER_HOST.replace(/^unix:\\/\\//, '')
 const get = (p) => new Promise((ok, no) => http.get({ socketPath: sock, path: p }, (r) => {
   let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => ok(r.statusCode + ' ' + b))
 }).on('error', no))
-Promise.all([get('/_ping'), get('/v1.41/version')]).then((a) => console.log(JSON.stringify(a)), (e) => { console.error(e.message); process.exit(1) })
+Promise.all([get('/_ping'), get('/v1.41/version')]).then(
+  (a) => console.log(JSON.stringify(a)),
+  (e) => { console.error(e.message); process.exit(1) },
+)
 `
 
 describe('docker-socket: true end to end (Debian 12 host: a tree ends every process with its step)', () => {

@@ -99,7 +99,7 @@ describe("the job's token goes only to the runner's own GitHub", () => {
     expect(r.stdout).toContain("is not this runner's GitHub")
   })
 
-  it("on GHES, api-url defaults to the runner's GITHUB_API_URL and the job token goes there; podman children see no secret", async () => {
+  it('GHES: api-url defaults to the runner GITHUB_API_URL, the token goes there; children get no secret', async () => {
     const work = await workspaces.create()
     fx.mirror.resetRequests()
     const inputs: Record<string, string> = {

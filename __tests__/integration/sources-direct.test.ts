@@ -80,16 +80,20 @@ describe('installMgoltzsche against the mirror', () => {
     expect(existsSync(path.join(r.root, 'etc/containers/storage.conf'))).toBe(true) // in the entry, never installed
   })
 
-  it('the Debian 13 build, flagged prerelease as upstream creates it, resolves by tag past v99.0.0-rc1 and the non-version tag', async () => {
-    const r = await installMgoltzsche(http(), tc, request(MG_REPOS.trixie))
-    expect(r.version).toBe('5.4.2')
-    expect(existsSync(resolveLayout(r.root, MGOLTZSCHE_LAYOUT).conmon as string)).toBe(true)
-    // The audit met upstream's relative generator links and kept them.
-    for (const kind of ['user', 'system'])
-      expect(readlinkSync(path.join(r.root, `usr/local/lib/systemd/${kind}-generators/podman-${kind}-generator`))).toBe(
-        '../../../libexec/podman/quadlet',
-      )
-  })
+  it(
+    'the Debian 13 build, flagged prerelease as upstream creates it, ' +
+      'resolves by tag past v99.0.0-rc1 and the non-version tag',
+    async () => {
+      const r = await installMgoltzsche(http(), tc, request(MG_REPOS.trixie))
+      expect(r.version).toBe('5.4.2')
+      expect(existsSync(resolveLayout(r.root, MGOLTZSCHE_LAYOUT).conmon as string)).toBe(true)
+      // The audit met upstream's relative generator links and kept them.
+      for (const kind of ['user', 'system'])
+        expect(
+          readlinkSync(path.join(r.root, `usr/local/lib/systemd/${kind}-generators/podman-${kind}-generator`)),
+        ).toBe('../../../libexec/podman/quadlet')
+    },
+  )
 
   it('a tampered archive (same size, its own API digest) fails on the signature; nothing is installed', async () => {
     const err = await installMgoltzsche(http(), tc, request(MG_REPOS.tampered)).catch((e: Error) => e)

@@ -31,7 +31,8 @@ import { regex } from '../helpers/regex.js'
 // The golden test (unit/report-golden.test.ts) renders the fixtures with the same title.
 const REPORT_TITLE = 'Podman compatibility (integration tests on Debian 12 and 13)'
 const FIXTURES = path.join(repoRoot(), '__tests__/fixtures/report')
-// Until the main step (src/step/run.ts) installs source: mgoltzsche, the bundle has no trace of it: say so, run nothing.
+// Until the main step (src/step/run.ts) installs source: mgoltzsche, the bundle has no trace of it: say so, run
+// nothing.
 const WIRED = readFileSync(path.join(repoRoot(), 'dist/main.cjs'), 'utf8').includes(KEY_TOOL)
 const itWired = WIRED ? it : it.skip
 if (!WIRED)

@@ -103,7 +103,7 @@ describe('the job summary in a browser at 1012 px', () => {
     expect(phases.find((d) => d.summary.startsWith('❌ Host gate'))?.open).toBe(true)
   })
 
-  it('smoke failure: ❌ verdict names the failed checks, each cause visible; stderr only in a nested <details>', async () => {
+  it('smoke failure: ❌ verdict names the failed checks with causes; stderr only in a nested <details>', async () => {
     const work = await workspaces.create()
     const bin = await brokenPasta(work)
     const { r, page } = await seen(

@@ -220,7 +220,7 @@ describe('a source supplies data and small functions', () => {
     expect(h.requests).toEqual([])
   })
 
-  it('mgoltzsche: one name per arch, the version in the cache name, the .asc beside it and the key fetched with it', () => {
+  it('mgoltzsche: one name per arch, the version in the cache name, the .asc beside it, the key fetched too', () => {
     const h = scriptedHttp({})
     const req = { ...request(), toolCache: '/nonexistent', fingerprint: 'ABCD' }
     const r = mgoltzscheRecipe(h, req)

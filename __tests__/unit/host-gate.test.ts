@@ -36,7 +36,7 @@ describe('the decision grid on the captured hosts', () => {
     expect(plan.failures).toEqual([])
   })
 
-  test("crun too old for podman 5: Debian 12's crun 1.8.1 as the system crun under podman 5.4.2 standalone -> complete crun", async () => {
+  test("crun too old for podman 5: Debian 12's crun 1.8.1 under podman 5.4.2 standalone -> complete crun", async () => {
     const pieces = await real('trixie')
     const oldCrun = withPiece(pieces, 'crun', {
       path: '/usr/bin/crun',
@@ -70,7 +70,7 @@ describe('the decision grid on the captured hosts', () => {
     expect(plan.needsFullAsset).toBe(false)
   })
 
-  test('crun 1.21 under the 5.7 line: above the floor, below the documented 1.25.1 -> warning, completion wanted', async () => {
+  test('crun 1.21 on the 5.7 line: over the floor, under the documented 1.25.1 -> warn, wants completion', async () => {
     const plan = planGate({ pieces: await real('trixie') }, requirementsFor('standalone', '5.7.1'), {
       installMissing: true,
     })
@@ -178,7 +178,7 @@ describe('completion from the full asset', () => {
       { installMissing: true },
     )
 
-  test('crun 1.21 from the full asset replaces the system 1.8.1: pinned in the drop-in, reported in outputs', async () => {
+  test('crun 1.21 from the full asset replaces the system 1.8.1: pinned in the drop-in, in the outputs', async () => {
     const done = applyCompletion(await oldCrunPlan(), {
       installed: FULL,
       pieces: { crun: { path: FULL.crun, version: '1.21.0', via: 'version' } },
@@ -281,7 +281,12 @@ describe('variant: auto picks the smallest variant this host runs as it is', () 
 
   test('the reason names what ruled out each smaller variant', async () => {
     expect(chooseVariant({ pieces: await real('bookworm') }, '5.7.1').reason).toBe(
-      'full: the smallest variant this host can run as it is (standalone would need: crun 1.8.1 does not meet >= 1.14.3, crun 1.8.1 does not meet >= 1.25.1, conmon 2.1.6 does not meet >= 2.1.7, netavark 1.4.0 does not meet >= 1.10.3 < 2.0.0, aardvark-dns 1.4.0 does not meet >= 1.10.0 < 2.0.0, pasta 2023_03_09 does not meet >= 2024_08_21; default would need: netavark 1.4.0 does not meet >= 1.10.3 < 2.0.0, aardvark-dns 1.4.0 does not meet >= 1.10.0 < 2.0.0, pasta 2023_03_09 does not meet >= 2024_08_21)',
+      'full: the smallest variant this host can run as it is (standalone would need: ' +
+        'crun 1.8.1 does not meet >= 1.14.3, crun 1.8.1 does not meet >= 1.25.1, ' +
+        'conmon 2.1.6 does not meet >= 2.1.7, netavark 1.4.0 does not meet >= 1.10.3 < 2.0.0, ' +
+        'aardvark-dns 1.4.0 does not meet >= 1.10.0 < 2.0.0, pasta 2023_03_09 does not meet >= 2024_08_21; ' +
+        'default would need: netavark 1.4.0 does not meet >= 1.10.3 < 2.0.0, ' +
+        'aardvark-dns 1.4.0 does not meet >= 1.10.0 < 2.0.0, pasta 2023_03_09 does not meet >= 2024_08_21)',
     )
   })
 })
@@ -303,7 +308,7 @@ describe('the full asset, read by running its pieces', () => {
 })
 
 describe("the gate's summary section", () => {
-  test('piece | found (relative to the install, whose it is) | the deciding needs | result; problems with why', async () => {
+  test('piece | found (relative to the install, whose) | the deciding needs | result; problems with why', async () => {
     const oldCrun = withPiece(await real('trixie'), 'crun', {
       path: '/usr/bin/crun',
       version: '1.8.1',
@@ -328,7 +333,8 @@ describe("the gate's summary section", () => {
       [
         'warn',
         'crun',
-        '1.21.0 <code>usr/local/bin/crun</code> (completed): 1.21.0 does not meet &#62;= 1.25.1 (recommended): the crun the release documents (and was tested with) for standalone',
+        '1.21.0 <code>usr/local/bin/crun</code> (completed): 1.21.0 does not meet &#62;= 1.25.1 (recommended): ' +
+          'the crun the release documents (and was tested with) for standalone',
       ],
     ])
   })
@@ -340,10 +346,12 @@ describe("the gate's summary section", () => {
     expect(phase.tone).toBe('fail')
     const crun = phase.problems.find((p) => p.what === 'crun')
     expect(html(crun?.why ?? '')).toBe(
-      '1.8.1 <code>/usr/bin/crun</code> (host): 1.8.1 does not meet &#62;= 1.14.3 (required): older crun rejects the OCI version podman 5 writes: <code>crun: unknown version specified</code>',
+      '1.8.1 <code>/usr/bin/crun</code> (host): 1.8.1 does not meet &#62;= 1.14.3 (required): ' +
+        'older crun rejects the OCI version podman 5 writes: <code>crun: unknown version specified</code>',
     )
     expect(html(crun?.fix ?? '')).toBe(
-      '<code>install-missing: true</code> completes it from the release&#39;s full asset; or install crun &#62;= 1.14.3 on the runner',
+      '<code>install-missing: true</code> completes it from the release&#39;s full asset; ' +
+        'or install crun &#62;= 1.14.3 on the runner',
     )
   })
 

@@ -408,13 +408,14 @@ describe('reported, never fixed', () => {
     expect(remedyCalls).toEqual([])
     expect(status(out, 'lock-clash')?.outcome).toBe('reported')
     expect(out.failures.join('\n')).toContain(
-      `the action does not delete another podman's locks. When none of its containers is running: rm -f /dev/shm/libpod_rootless_lock_1001 && ${PODMAN} system renumber`,
+      "the action does not delete another podman's locks. When none of its containers is running: " +
+        `rm -f /dev/shm/libpod_rootless_lock_1001 && ${PODMAN} system renumber`,
     )
     expect(status(out, 'other-podman')?.status).toBe('warn') // a real clash: worth an annotation
   })
 })
 
-test("the gate's summary section: one row per check, icons after the remedies; an unfixed one is a problem with its fix", async () => {
+test("the gate's summary: a row per check, icons after remedies; an unfixed one is a problem with a fix", async () => {
   const { out } = await remedy(host(testMachine), noSudo)
   const phase = gatePhase({ pieces: [], checks: out.checks })
   const checks = phase.tables[1]

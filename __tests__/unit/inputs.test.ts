@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { getInputs, InputError, parseVersionSpec } from '../../src/inputs.js'
-import { SMOKE_CHECK_IDS } from '../../src/smoke/ids.js'
+import { getInputs, InputError, parseVersionSpec, SMOKE_CHECK_IDS } from '../../src/inputs.js'
 import { actionsEnv, type ActionsEnv } from '../helpers/actions-env.js'
 
 let env: ActionsEnv | undefined
@@ -73,7 +72,8 @@ describe('getInputs', () => {
   it('refuses an unknown smoke check id, naming every known one, before anything runs', () => {
     expect(() => withInputs({ 'smoke-tests': 'publish,pubilsh' })).toThrow(InputError)
     expect(() => withInputs({ 'smoke-tests': 'publish,pubilsh' })).toThrow(
-      `Invalid input 'smoke-tests': 'publish,pubilsh'. Allowed: auto | none | all | a comma list of ${SMOKE_CHECK_IDS.join(', ')}.`,
+      `Invalid input 'smoke-tests': 'publish,pubilsh'. Allowed: ` +
+        `auto | none | all | a comma list of ${SMOKE_CHECK_IDS.join(', ')}.`,
     )
   })
 

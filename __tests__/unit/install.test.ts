@@ -122,7 +122,7 @@ describe('installPigfoot', () => {
     expect(cached()).toBe('')
   })
 
-  it('a bundle that is there but cannot be verified fails under auto too (legacy format, rewritten mediaType)', async () => {
+  it('a bundle that is there but cannot be verified fails under auto too (legacy format, new mediaType)', async () => {
     const legacy = {
       base64Signature: 'MEUCIQ==',
       cert: 'LS0tLS1CRUdJTg==',

@@ -14,7 +14,7 @@ import { realHostFs } from '../../src/host/fs.js'
 import type { Cache } from '../../src/install/archive-cache.js'
 import { DROPIN_NAME } from '../../src/install/dropin.js'
 import type { ExecResult, Http, Run } from '../../src/ports/types.js'
-import { SMOKE_CHECK_IDS } from '../../src/smoke/ids.js'
+import { SMOKE_CHECK_IDS } from '../../src/inputs.js'
 import type { Deps } from '../../src/step/deps.js'
 import { main } from '../../src/step/run.js'
 import { healthyHost } from '../fixtures/host/fake-host.js'
@@ -76,7 +76,10 @@ const http: Http = {
 
 /** Never reached with cache: false; a call would show up in `requests`. */
 const noCache: Cache = {
-  isFeatureAvailable: () => (requests.push('actions-cache'), false),
+  isFeatureAvailable: () => {
+    requests.push('actions-cache')
+    return false
+  },
   restoreCache: async () => undefined,
   saveCache: async () => 0,
 }
@@ -242,7 +245,8 @@ describe('main(deps)', () => {
     const summary = env.read('summary')
     expect(summary).toMatch(
       new RegExp(
-        `^<p><strong>✅ podman ${VERSION} ready</strong> · default, static, amd64 · verified sha256 · cache miss · no smoke tests · \\d+\\.\\d s</p>`,
+        `^<p><strong>✅ podman ${VERSION} ready</strong> · default, static, ` +
+          `amd64 · verified sha256 · cache miss · no smoke tests · \\d+\\.\\d s</p>`,
       ),
     )
     // all green: each phase folded to its one line; the gate names the bundled crun by its path in the install
@@ -253,7 +257,7 @@ describe('main(deps)', () => {
     expect(summary).not.toContain('Components podman uses')
   })
 
-  it('docker-socket: true: the API service started kept, DOCKER_HOST exported, docker-host output, post told', async () => {
+  it('docker-socket: true: the API service kept, DOCKER_HOST exported, docker-host output, post told', async () => {
     start({ ...INPUTS, 'docker-socket': 'true' })
     const started: { args: string[]; keep?: boolean; env?: NodeJS.ProcessEnv }[] = []
     const d = deps()
@@ -272,7 +276,8 @@ describe('main(deps)', () => {
     expect(started).toEqual([
       { args: ['system', 'service', '--time', '0', `unix://${sock}`], keep: true, env: expect.any(Object) },
     ])
-    expect(started[0].env?.PATH).toMatch(/podman-default-static\/[^:]+\/usr\/local\/bin:/) // the installed podman's PATH
+    // the installed podman's PATH
+    expect(started[0].env?.PATH).toMatch(/podman-default-static\/[^:]+\/usr\/local\/bin:/)
     expect(outputs()['docker-host']).toBe(`unix://${sock}`)
     expect(parseFileCommands(env.read('env')).DOCKER_HOST).toBe(`unix://${sock}`)
     expect(state().dockerService).toEqual({ pid: 9999, socket: sock })
@@ -282,7 +287,8 @@ describe('main(deps)', () => {
     start({ ...INPUTS, 'smoke-tests': 'publish,pubilsh' })
     await main(deps())
     expect(annotations()).toEqual([
-      `::error::Invalid input 'smoke-tests': 'publish,pubilsh'. Allowed: auto | none | all | a comma list of ${SMOKE_CHECK_IDS.join(', ')}.`,
+      `::error::Invalid input 'smoke-tests': 'publish,pubilsh'. Allowed: ` +
+        `auto | none | all | a comma list of ${SMOKE_CHECK_IDS.join(', ')}.`,
     ])
     expect(process.exitCode).toBe(1)
     expect(calls).toEqual([])

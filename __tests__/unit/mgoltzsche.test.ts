@@ -22,6 +22,7 @@ import { createTestKey, type TestKey } from '../../test-support/pgp.js'
 import { scriptedHttp } from '../helpers/scripted-http.js'
 import { rejection as rejectionOf } from '../helpers/rejection.js'
 import { actionsEnv, type ActionsEnv, captureStdout, type StdoutCapture } from '../helpers/actions-env.js'
+import { regex } from '../helpers/regex.js'
 
 const rejection = (p: Promise<unknown>) => rejectionOf<PgpError>(p)
 
@@ -146,7 +147,7 @@ describe('installMgoltzsche', () => {
     ).toBe('5.8.5')
   })
 
-  it('downloads, verifies the signature by the pinned key, installs the layout; an exact version is then a hit with no request', async () => {
+  it('downloads, verifies the signature by the pinned key, installs; an exact version then hits', async () => {
     const first = await installMgoltzsche(httpWithKey(), tc, request())
     expect(first).toMatchObject({
       version: '5.8.4',
@@ -178,7 +179,10 @@ describe('installMgoltzsche', () => {
     const err = await rejection(installMgoltzsche(httpWithKey(), tc, request()))
     expect(err.kind).toBe('bad-signature')
     expect(err.message).toMatch(
-      /^podman-linux-amd64\.tar\.gz: the OpenPGP signature podman-linux-amd64\.tar\.gz\.asc does not verify with the pinned key/,
+      regex(
+        /^podman-linux-amd64\.tar\.gz: the OpenPGP signature podman-linux-amd64\.tar\.gz\.asc does not /,
+        /verify with the pinned key/,
+      ),
     )
     expect(completeEntries()).toEqual([])
     expect(tc.find('podman-mgoltzsche', '5.8.4', 'amd64')).toBe('')
@@ -188,7 +192,8 @@ describe('installMgoltzsche', () => {
     files[`${ASSET}.asc`] = Buffer.from(await other.signBytes(files[ASSET]))
     const err = await rejection(installMgoltzsche(httpWithKey(), tc, request()))
     expect(err.message).toBe(
-      `${ASSET}.asc was signed by ${other.fingerprint}, not by the pinned key ${key.fingerprint} (set source-key-fingerprint for a fork).`,
+      `${ASSET}.asc was signed by ${other.fingerprint}, not by the pinned key ${key.fingerprint} (set ` +
+        `source-key-fingerprint for a fork).`,
     )
     expect(completeEntries()).toEqual([])
   })
@@ -200,7 +205,10 @@ describe('installMgoltzsche', () => {
       [`https://keys.openpgp.org/vks/v1/by-fingerprint/${pin}`]: other.publicArmored,
     })
     await expect(installMgoltzsche(keys, tc, request({ fingerprint: pin }))).rejects.toThrow(
-      `Could not get the OpenPGP key ${pin}: ${GH} has the key(s) ${key.fingerprint}, none of them the pinned ${pin}; https://keyserver.ubuntu.com/pks/lookup?op=get&options=mr&search=0x${pin}: HTTP 404; https://keys.openpgp.org/vks/v1/by-fingerprint/${pin} has the key(s) ${other.fingerprint}, none of them the pinned ${pin}`,
+      `Could not get the OpenPGP key ${pin}: ${GH} has the key(s) ${key.fingerprint}, ` +
+        `none of them the pinned ${pin}; https://keyserver.ubuntu.com/pks/lookup?op=get&options=mr&search=0x${pin}: ` +
+        `HTTP 404; https://keys.openpgp.org/vks/v1/by-fingerprint/${pin} has the key(s) ${other.fingerprint}, ` +
+        `none of them the pinned ${pin}`,
     )
     expect(completeEntries()).toEqual([])
   })
@@ -221,7 +229,8 @@ describe('installMgoltzsche', () => {
 describe('ignoredInputsWarning', () => {
   it('says variant and libc do not apply to mgoltzsche and system, and only when they were set', () => {
     expect(ignoredInputsWarning({ source: 'mgoltzsche', variant: 'full', libc: 'glibc' })).toBe(
-      'variant: full and libc: glibc ignored with source: mgoltzsche: mgoltzsche/podman-static publishes one asset per architecture.',
+      'variant: full and libc: glibc ignored with source: mgoltzsche: ' +
+        'mgoltzsche/podman-static publishes one asset per architecture.',
     )
     expect(ignoredInputsWarning({ source: 'system', variant: 'auto', libc: 'static' })).toBe(
       'variant: auto ignored with source: system: the podman already on the runner is used as it is.',

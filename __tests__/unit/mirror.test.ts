@@ -397,50 +397,54 @@ describe('buildRelease on a fake Debian root', () => {
     expect(again.assets).toHaveLength(7)
   })
 
-  it('mgoltzsche layout: its own etc/containers, seccomp.json, quadlet with the relative generator links, units, completions', async () => {
-    exe('usr/bin/fusermount3')
-    text('usr/share/containers/seccomp.json', '{"defaultAction":"SCMP_ACT_ERRNO"}\n')
-    text('usr/share/bash-completion/completions/podman', '# bash completion\n')
-    const list = async (arch: string) => {
-      const b = await buildMgoltzscheRelease({ root, outDir: join(out, `mg-${arch}`), arch })
-      expect(b).toMatchObject({ tag: 'v5.4.2', name: `podman-linux-${arch}.tar.gz` })
-      return execFileSync('tar', ['-tvzf', b.path], { encoding: 'utf8' })
-        .trim()
-        .split('\n')
-        .map((l) => l.split(/\s+/))
-        .filter((f) => !f[0].startsWith('d'))
-        .map((f) => `${f[0]} ${f.slice(5).join(' ').replace(`podman-linux-${arch}/`, '')}`)
-        .sort()
-    }
-    const amd64 = await list('amd64')
-    const units = ['podman-restart.service', 'podman.service', 'podman.socket']
-    const expected = [
-      ...['crun', 'fuse-overlayfs', 'fusermount3', 'pasta', 'pasta.avx2', 'podman'].map(
-        (b) => `-rwxr-xr-x usr/local/bin/${b}`,
-      ),
-      ...['aardvark-dns', 'catatonit', 'conmon', 'netavark', 'rootlessport'].map(
-        (b) => `-rwxr-xr-x usr/local/lib/podman/${b}`,
-      ),
-      '-rwxr-xr-x usr/local/libexec/podman/quadlet',
-      ...['containers.conf', 'policy.json', 'registries.conf', 'seccomp.json', 'storage.conf'].map(
-        (f) => `-rw-r--r-- etc/containers/${f}`,
-      ),
-      ...['system', 'user'].flatMap((k) => units.map((u) => `-rw-r--r-- usr/local/lib/systemd/${k}/${u}`)),
-      'lrwxrwxrwx usr/local/lib/systemd/system-generators/podman-system-generator -> ../../../libexec/podman/quadlet',
-      'lrwxrwxrwx usr/local/lib/systemd/user-generators/podman-user-generator -> ../../../libexec/podman/quadlet',
-      '-rw-r--r-- usr/local/share/bash-completion/completions/podman',
-      '-rw-r--r-- README.md',
-    ].sort()
-    expect(amd64).toEqual(expected)
-    expect(await list('arm64')).toEqual(expected.filter((e) => !e.includes('pasta.avx2')))
-    const read = (p: string) =>
-      execFileSync('tar', ['-xOzf', join(out, 'mg-amd64/podman-linux-amd64.tar.gz'), `podman-linux-amd64/${p}`], {
-        encoding: 'utf8',
-      })
-    expect(read('etc/containers/storage.conf')).toMatch(/^mount_program = "\/usr\/local\/bin\/fuse-overlayfs"$/m)
-    expect(read('etc/containers/containers.conf')).toContain('cgroup_manager = "cgroupfs"')
-    expect(read('etc/containers/seccomp.json')).toContain('SCMP_ACT_ERRNO')
-  })
+  it(
+    'mgoltzsche layout: its own etc/containers, seccomp.json, quadlet with the relative generator links, units, ' +
+      'completions',
+    async () => {
+      exe('usr/bin/fusermount3')
+      text('usr/share/containers/seccomp.json', '{"defaultAction":"SCMP_ACT_ERRNO"}\n')
+      text('usr/share/bash-completion/completions/podman', '# bash completion\n')
+      const list = async (arch: string) => {
+        const b = await buildMgoltzscheRelease({ root, outDir: join(out, `mg-${arch}`), arch })
+        expect(b).toMatchObject({ tag: 'v5.4.2', name: `podman-linux-${arch}.tar.gz` })
+        return execFileSync('tar', ['-tvzf', b.path], { encoding: 'utf8' })
+          .trim()
+          .split('\n')
+          .map((l) => l.split(/\s+/))
+          .filter((f) => !f[0].startsWith('d'))
+          .map((f) => `${f[0]} ${f.slice(5).join(' ').replace(`podman-linux-${arch}/`, '')}`)
+          .sort()
+      }
+      const amd64 = await list('amd64')
+      const units = ['podman-restart.service', 'podman.service', 'podman.socket']
+      const expected = [
+        ...['crun', 'fuse-overlayfs', 'fusermount3', 'pasta', 'pasta.avx2', 'podman'].map(
+          (b) => `-rwxr-xr-x usr/local/bin/${b}`,
+        ),
+        ...['aardvark-dns', 'catatonit', 'conmon', 'netavark', 'rootlessport'].map(
+          (b) => `-rwxr-xr-x usr/local/lib/podman/${b}`,
+        ),
+        '-rwxr-xr-x usr/local/libexec/podman/quadlet',
+        ...['containers.conf', 'policy.json', 'registries.conf', 'seccomp.json', 'storage.conf'].map(
+          (f) => `-rw-r--r-- etc/containers/${f}`,
+        ),
+        ...['system', 'user'].flatMap((k) => units.map((u) => `-rw-r--r-- usr/local/lib/systemd/${k}/${u}`)),
+        'lrwxrwxrwx usr/local/lib/systemd/system-generators/podman-system-generator -> ../../../libexec/podman/quadlet',
+        'lrwxrwxrwx usr/local/lib/systemd/user-generators/podman-user-generator -> ../../../libexec/podman/quadlet',
+        '-rw-r--r-- usr/local/share/bash-completion/completions/podman',
+        '-rw-r--r-- README.md',
+      ].sort()
+      expect(amd64).toEqual(expected)
+      expect(await list('arm64')).toEqual(expected.filter((e) => !e.includes('pasta.avx2')))
+      const read = (p: string) =>
+        execFileSync('tar', ['-xOzf', join(out, 'mg-amd64/podman-linux-amd64.tar.gz'), `podman-linux-amd64/${p}`], {
+          encoding: 'utf8',
+        })
+      expect(read('etc/containers/storage.conf')).toMatch(/^mount_program = "\/usr\/local\/bin\/fuse-overlayfs"$/m)
+      expect(read('etc/containers/containers.conf')).toContain('cgroup_manager = "cgroupfs"')
+      expect(read('etc/containers/seccomp.json')).toContain('SCMP_ACT_ERRNO')
+    },
+  )
 
   it('names what is missing from the root', async () => {
     rmSync(join(root, 'usr/bin/crun'))

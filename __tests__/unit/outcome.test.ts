@@ -24,7 +24,7 @@ describe('originOf', () => {
     )
   })
 
-  it("a completed piece podman does not use is not called completed; a host file in a full install is the host's", () => {
+  it("a completed piece podman does not use is not called completed; a host file in a full install is host's", () => {
     expect(originOf(`${TC}/usr/local/bin/crun`, completedCrun, TC)).toBe('bundled')
     expect(originOf('/usr/bin/fuse-overlayfs', undefined, FULL)).toBe('system')
     expect(originOf(`${FULL}x/usr/bin/fuse-overlayfs`, undefined, FULL)).toBe('system')

@@ -238,7 +238,7 @@ describe('runSmokeSuite with scripted podman', () => {
     },
   )
 
-  it('the job summary: the ❌ verdict and cause first, a row per check, the stderr escaped in a folded <details>', async () => {
+  it('job summary: the ❌ verdict and cause first, a row per check, stderr escaped in a folded <details>', async () => {
     const p = scripted({
       ...BASE,
       'default-network-probe': { exitCode: 126, stderr: 'Error: pasta failed with exit code 1:\n<b>broken</b>' },

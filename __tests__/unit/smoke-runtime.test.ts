@@ -9,6 +9,7 @@ import { leftoverTree } from '../../src/smoke/runtime/exec.js'
 import type { Manifest } from '../../src/smoke/runtime/script.js'
 import { storageWhy } from '../../src/smoke/runtime/storage.js'
 import { INFO, json, runCheck } from '../helpers/runtime-suite.js'
+import { regex } from '../helpers/regex.js'
 
 const file = (sha256: string, extra: object = {}) => ({
   type: 'file',
@@ -38,7 +39,10 @@ describe('storage-integrity', () => {
     const { check, calls } = await runCheck('storage-integrity', { ...mutate, '"mode":"manifest"': json(MUTATED) })
     expect(check.status).toBe('passed')
     expect(check.details.summary).toMatch(
-      /^overlay \(native\) \(no storage.conf \(\/home\/u\/.config\/containers\/storage.conf, .*\): podman's own choice.*\): 6 files equal/,
+      regex(
+        /^overlay \(native\) \(no storage.conf \(\/home\/u\/.config\/containers\/storage.conf, .*\): /,
+        /podman's own choice.*\): 6 files equal/,
+      ),
     )
     // the base image is imported once, the runtime containers have no network, commit goes to a tracked image
     expect(calls.filter((c) => c.includes(' import '))).toHaveLength(1)
@@ -59,7 +63,7 @@ describe('storage-integrity', () => {
     expect(check.fix).toMatch(/remove mount_program/)
   })
 
-  it('fails in the container itself when copy-up lost the xattr; a storage.conf forcing fuse-overlayfs is named', async () => {
+  it('fails in the container when copy-up lost the xattr; a storage.conf forcing fuse-overlayfs is named', async () => {
     const lost = { entries: { ...MUTATED.entries, 'y.attr': { ...MUTATED.entries['y.attr'], xattrs: {} } } }
     const info = { ...INFO, store: { ...INFO.store, mountProgram: '/usr/bin/fuse-overlayfs' } }
     const conf = '[storage]\ndriver = "overlay"\n[storage.options.overlay]\nmount_program = "/usr/bin/fuse-overlayfs"\n'
@@ -149,7 +153,10 @@ describe('build', () => {
     const seen: string[] = []
     // the run's reply reads the Containerfile the check wrote, through the build call recorded
     const { check, calls } = await runCheck('build', {
-      ' build ': (line: string) => (seen.push(line), {}),
+      ' build ': (line: string) => {
+        seen.push(line)
+        return {}
+      },
       '-build-run --label': built(seen),
     })
     expect(check.status).toBe('passed')
@@ -198,7 +205,8 @@ describe('init', () => {
 
   it('skipped with the reason when podman finds no catatonit', async () => {
     const stderr =
-      'Error: container-init binary not found on the host: stat /usr/libexec/podman/catatonit: no such file or directory'
+      'Error: container-init binary not found on the host: stat /usr/libexec/podman/catatonit: ' +
+      'no such file or directory'
     const { check } = await runCheck('init', { '"mode":"reap"': { exitCode: 125, stderr } })
     expect(check.status).toBe('skipped')
     expect(check.reason).toBe(`no catatonit: podman found no init binary (${stderr})`)

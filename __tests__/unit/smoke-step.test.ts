@@ -11,7 +11,7 @@ import type { SmokeReport } from '../../src/smoke/index.js'
 import { PROBE_SCRIPT } from '../../src/smoke/probe.js'
 import { applySmokeVerdict, logLine, REPORT_FILE, runSmokeStep } from '../../src/step/smoke.js'
 import { Summary } from '../../src/report/summary.js'
-import type { CheckId } from '../../src/smoke/ids.js'
+import type { CheckId } from '../../src/inputs.js'
 import { setSmokeOutputs } from '../../src/step/outputs.js'
 
 const INFO: PodmanInfo = {

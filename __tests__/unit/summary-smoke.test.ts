@@ -32,7 +32,7 @@ describe('smokePhase', () => {
     expect(row?.[5]).toBe('no internet')
   })
 
-  it('a blocking failure is ❌ with its cause, fix and stderr; an advisory one ⚠️ and says the step still passes', () => {
+  it('a blocking failure is ❌ with its cause, fix and stderr; an advisory one ⚠️, saying the step still passes', () => {
     const r = real('pigfoot-default-trixie')
     const fail = (c: CheckReport, severity: CheckReport['severity']): CheckReport => ({
       ...c,

@@ -3,12 +3,12 @@
 // profile of our own for the exact installed binary; the distro's podman profile is never edited.
 import { createHash } from 'node:crypto'
 
-export const PROFILE_DIR = '/etc/apparmor.d'
+const PROFILE_DIR = '/etc/apparmor.d'
 
 export class ProfilePathError extends Error {}
 
 /** Stable per binary path, so a second run finds (and replaces) its own profile. */
-export function profileName(podmanPath: string): string {
+function profileName(podmanPath: string): string {
   return `setup-static-podman-${createHash('sha256').update(podmanPath).digest('hex').slice(0, 12)}`
 }
 

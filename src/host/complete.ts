@@ -18,7 +18,7 @@ export interface AssetPieces {
 }
 
 /** Where the full asset keeps each completable piece. */
-export function assetPaths(i: Installed): Partial<Record<Piece, string>> {
+function assetPaths(i: Installed): Partial<Record<Piece, string>> {
   const lib = i.conmon ? path.dirname(i.conmon) : path.join(i.root, 'usr/local/lib/podman')
   return {
     crun: i.crun,
@@ -46,7 +46,7 @@ export async function probeAsset(
   return { installed, pieces: Object.fromEntries(found) }
 }
 
-export type WiringAdditions = Pick<Wiring, 'runtimePath' | 'conmonPath' | 'initPath' | 'helperDirs'>
+type WiringAdditions = Pick<Wiring, 'runtimePath' | 'conmonPath' | 'initPath' | 'helperDirs'>
 
 function wire(add: WiringAdditions, piece: Piece, f: Found): void {
   const dir = path.dirname(f.path as string)

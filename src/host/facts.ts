@@ -14,7 +14,7 @@ export interface IdRange {
   count: number
 }
 
-export interface CgroupFacts {
+interface CgroupFacts {
   /** v2: unified only; v1: legacy only; hybrid: both mounted */
   layout: 'v1' | 'v2' | 'hybrid' | 'none'
   unifiedMount?: string
@@ -38,7 +38,7 @@ export interface HostFacts {
   shmLocks: string[]
 }
 
-export function parseIdRanges(text: string | undefined): IdRange[] {
+function parseIdRanges(text: string | undefined): IdRange[] {
   return (text ?? '')
     .split('\n')
     .map((l) => l.trim().split(':'))
@@ -50,7 +50,7 @@ export const rangesOf = (ranges: readonly IdRange[], u: User): IdRange[] =>
   ranges.filter((r) => r.owner === u.name || r.owner === String(u.uid))
 
 /** `/proc/self/mounts`: which hierarchies are mounted where. */
-export function parseCgroupMounts(mounts: string | undefined): Omit<CgroupFacts, 'unifiedControllers'> {
+function parseCgroupMounts(mounts: string | undefined): Omit<CgroupFacts, 'unifiedControllers'> {
   const rows = (mounts ?? '').split('\n').map((l) => l.split(' '))
   const v2 = rows.find((r) => r[2] === 'cgroup2')?.[1]
   const v1 = rows
@@ -62,7 +62,7 @@ export function parseCgroupMounts(mounts: string | undefined): Omit<CgroupFacts,
 }
 
 /** `profile NAME /exact/path flags=(...) {` lines: the paths a profile file confines. */
-export function profileAttachments(text: string): string[] {
+function profileAttachments(text: string): string[] {
   return [...text.matchAll(/^\s*profile\s+\S+\s+(\/\S+)/gm)].map((m) => m[1])
 }
 

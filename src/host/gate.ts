@@ -8,7 +8,7 @@ import type { Found, HostProbe } from './probe.js'
 import { COMPLETABLE, providedBy, type RequirementSet, requirementsFor, VARIANT_ORDER } from './requirements.js'
 import type { Piece } from './search.js'
 
-export type Action =
+type Action =
   | 'none'
   /** take it from the full asset (the plan downloads it) */
   | 'complete'

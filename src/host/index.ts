@@ -5,7 +5,7 @@ import type { User } from './facts.js'
 import { realHostFs } from './fs.js'
 import type { HostPorts } from './probe.js'
 
-export { applyRemedies, blockingChecks, type CheckResult, previewChecks, type RemedyOutcome } from './apply-remedies.js'
+export { applyRemedies, blockingChecks, type CheckResult, previewChecks } from './apply-remedies.js'
 export {
   applyCompletion,
   type AssetPieces,
@@ -15,10 +15,10 @@ export {
   probeAsset,
   verifyUsed,
 } from './complete.js'
-export { chooseVariant, GateError, type GatePlan, planGate, type VariantChoice } from './gate.js'
-export { type HostPorts, type HostProbe, probeHost } from './probe.js'
-export { planChecks, type RemedyOptions } from './remedies.js'
-export { requirementsFor, requirementsMarkdown } from './requirements.js'
+export { chooseVariant, GateError, type GatePlan, planGate } from './gate.js'
+export { type HostPorts, probeHost } from './probe.js'
+export { planChecks } from './remedies.js'
+export { requirementsFor } from './requirements.js'
 
 export const hostPorts = (run: Run): HostPorts => ({ run, fs: realHostFs() })
 

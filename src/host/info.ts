@@ -68,7 +68,7 @@ const tool = (t: RawTool | undefined): ToolInfo => ({
   package: t?.package,
 })
 
-export function parseInfo(json: string): PodmanInfo {
+function parseInfo(json: string): PodmanInfo {
   const doc = JSON.parse(json) as {
     host?: Record<string, unknown>
     version?: { Version?: string }
@@ -96,7 +96,7 @@ export function parseInfo(json: string): PodmanInfo {
   }
 }
 
-export class PodmanInfoError extends Error {}
+class PodmanInfoError extends Error {}
 
 export async function podmanInfo(run: Run, podman: string, env?: NodeJS.ProcessEnv): Promise<PodmanInfo> {
   const r = await run(podman, ['info', '--format', 'json'], { env, timeoutMs: 120_000 })

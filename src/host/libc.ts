@@ -8,7 +8,7 @@ import type { Run } from '../ports/types.js'
 import { parseGlibc } from './parse.js'
 
 /** The oldest glibc any glibc build has targeted: below it, not even worth downloading. */
-export const GLIBC_MIN = '2.34.0'
+const GLIBC_MIN = '2.34.0'
 
 export interface LibcChoice {
   libc: Libc

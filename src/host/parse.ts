@@ -87,14 +87,14 @@ export function pastaLabel(v: string): string {
 }
 
 /** Options `pasta --help` lists and the first passt release that has them: a floor when the version is unknown. */
-export const PASTA_FEATURES = [{ flag: '--map-guest-addr', since: '2024.8.21' }] as const
+const PASTA_FEATURES = [{ flag: '--map-guest-addr', since: '2024.8.21' }] as const
 
 export function pastaFeatureFloor(help: string): { flag: string; since: string } | undefined {
   return PASTA_FEATURES.filter((f) => help.includes(f.flag)).at(-1)
 }
 
 /** passt 2025_02_17 to 2025_05_12 print nothing for `--version` when stdout is a pipe. */
-export const PASTA_SILENT = { min: '2025.2.17', max: '2025.5.12' } as const
+const PASTA_SILENT = { min: '2025.2.17', max: '2025.5.12' } as const
 
 export interface VersionBounds {
   min?: string

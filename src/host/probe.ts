@@ -31,7 +31,7 @@ export interface Found {
   bounds?: parse.VersionBounds
 }
 
-export interface PodmanBinary {
+interface PodmanBinary {
   path: string
   realPath: string
   version?: string

@@ -8,16 +8,7 @@ import type { Status } from './evaluate.js'
 import { type HostFacts, type IdRange, rangesOf } from './facts.js'
 import type { HostProbe } from './probe.js'
 
-export type CheckId =
-  | 'uidmap'
-  | 'subid'
-  | 'userns'
-  | 'apparmor'
-  | 'tun'
-  | 'cgroup'
-  | 'systemd'
-  | 'other-podman'
-  | 'lock-clash'
+type CheckId = 'uidmap' | 'subid' | 'userns' | 'apparmor' | 'tun' | 'cgroup' | 'systemd' | 'other-podman' | 'lock-clash'
 
 export interface Step {
   argv: string[]
@@ -79,7 +70,7 @@ function fixable(
   return { ...base, status: severity === 'error' ? 'fail' : 'warn', plan, severity }
 }
 
-export const SUBID_COUNT = 65536
+const SUBID_COUNT = 65536
 const SUBID_FLOOR = 100000
 
 /** The first range above every range already given out in either file. */
@@ -404,7 +395,9 @@ function otherPodman(p: Probe): Check[] {
       status: 'fail',
       plan: 'report',
       severity: 'error',
-      message: `${lock} belongs to another podman, which this one cannot share; the action does not delete another podman's locks. When none of its containers is running: ${fix}`,
+      message:
+        `${lock} belongs to another podman, which this one cannot share; ` +
+        `the action does not delete another podman's locks. When none of its containers is running: ${fix}`,
     },
   ]
 }

@@ -28,7 +28,7 @@ export interface Requirement {
 export const VARIANT_ORDER: readonly Variant[] = ['standalone', 'default', 'full']
 
 /** What each release asset bundles (and wires in), so the host need not provide it. */
-export const PROVIDED: Record<Variant, readonly Piece[]> = {
+const PROVIDED: Record<Variant, readonly Piece[]> = {
   standalone: [],
   default: ['crun', 'conmon'],
   full: ['crun', 'conmon', 'pasta', 'netavark', 'aardvark-dns', 'catatonit', 'fuse-overlayfs'],

@@ -2,7 +2,7 @@
 import type { HostFs } from './fs.js'
 import { pathDirs } from './search.js'
 
-export async function executable(fs: HostFs, p: string): Promise<boolean> {
+async function executable(fs: HostFs, p: string): Promise<boolean> {
   const st = await fs.stat(p)
   return st?.kind === 'file' && (await fs.access(p, 'x'))
 }

@@ -18,7 +18,7 @@ export interface AcquireRequest {
   cache?: CacheTier
 }
 
-export interface CacheTier {
+interface CacheTier {
   service: Cache
   owner: string
   repo: string

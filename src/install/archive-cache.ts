@@ -35,7 +35,7 @@ export const keyPrefix = (owner: string, repo: string, asset: string): string =>
 export const cacheKey = (owner: string, repo: string, asset: string, sha256: string): string =>
   keyPrefix(owner, repo, asset) + sha256
 
-export async function sha256File(file: string): Promise<string> {
+async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256')
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
   return hash.digest('hex')

@@ -18,7 +18,7 @@ export interface Wiring {
 export const DROPIN_NAME = '99-setup-static-podman.conf'
 
 /** podman's built-in helper dirs: setting helper_binaries_dir replaces them, so keep them after ours. */
-export const SYSTEM_HELPER_DIRS = [
+const SYSTEM_HELPER_DIRS = [
   '/usr/local/libexec/podman',
   '/usr/local/lib/podman',
   '/usr/libexec/podman',

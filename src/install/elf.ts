@@ -24,7 +24,7 @@ export interface ElfHeader {
   shnum: number
 }
 
-export interface Section {
+interface Section {
   type: number
   offset: number
   size: number
@@ -38,7 +38,7 @@ export interface VersionNeed {
   versions: string[]
 }
 
-export const isElf = (head: Buffer): boolean => head.length >= 4 && head.subarray(0, 4).equals(MAGIC)
+const isElf = (head: Buffer): boolean => head.length >= 4 && head.subarray(0, 4).equals(MAGIC)
 
 class Reader {
   constructor(
@@ -64,7 +64,7 @@ export function parseHeader(head: Buffer): ElfHeader | undefined {
     : { is64, le: data === 1, shoff: r.u32(0x20), shentsize: r.u16(0x2e), shnum: r.u16(0x30) }
 }
 
-export function parseSections(table: Buffer, h: ElfHeader): Section[] {
+function parseSections(table: Buffer, h: ElfHeader): Section[] {
   const r = new Reader(table, h.le)
   const out: Section[] = []
   for (let o = 0; o + h.shentsize <= table.length; o += h.shentsize) {
@@ -96,7 +96,7 @@ const cString = (strtab: Buffer, at: number): string => {
 }
 
 /** Walks the Verneed chain (`count` entries, sh_info) and each entry's Vernaux chain. */
-export function parseVerneed(sec: Buffer, strtab: Buffer, le: boolean, count: number): VersionNeed[] {
+function parseVerneed(sec: Buffer, strtab: Buffer, le: boolean, count: number): VersionNeed[] {
   const r = new Reader(sec, le)
   const out: VersionNeed[] = []
   let at = 0

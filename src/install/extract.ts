@@ -32,7 +32,7 @@ export async function readMeta(root: string): Promise<EntryMeta | undefined> {
 }
 
 /** The same place @actions/tool-cache uses: $RUNNER_TOOL_CACHE/tool/version/arch. */
-export function entryPath(key: CacheKey): string {
+function entryPath(key: CacheKey): string {
   const root = process.env.RUNNER_TOOL_CACHE
   if (!root) throw new Error('RUNNER_TOOL_CACHE is not set: this must run on a GitHub Actions runner')
   return path.join(root, key.tool, semver.clean(key.version) ?? key.version, key.arch)
@@ -70,7 +70,7 @@ export async function extractAuditCache(
 /** A job killed mid-unpack leaves its staging dir; one untouched for an hour is no one's. */
 const STALE_STAGING_MS = 3_600_000
 
-export async function removeStaleStaging(dir: string, now = Date.now()): Promise<string[]> {
+async function removeStaleStaging(dir: string, now = Date.now()): Promise<string[]> {
   const removed: string[] = []
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     if (!name.startsWith('.partial-')) continue

@@ -9,9 +9,9 @@ import { elfVersionNeeds, type VersionNeed } from './elf.js'
  * Version names that mark an ABI feature instead of a release; the loader refuses a binary
  * that needs one its glibc lacks. DT_RELR came with glibc 2.36 (binutils -z pack-relative-relocs).
  */
-export const GLIBC_ABI_MARKERS: Readonly<Record<string, string>> = { GLIBC_ABI_DT_RELR: '2.36.0' }
+const GLIBC_ABI_MARKERS: Readonly<Record<string, string>> = { GLIBC_ABI_DT_RELR: '2.36.0' }
 
-export interface GlibcNeed {
+interface GlibcNeed {
   /** semver of the glibc release that provides it */
   version: string
   /** the version name, e.g. GLIBC_2.38 */

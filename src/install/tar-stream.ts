@@ -84,7 +84,7 @@ export function exitOf(child: ChildProcess): Promise<{ code: number; stderr: str
 }
 
 /** The most tar bytes (headers, padding, bodies) an archive within `limits` can have. */
-export const streamCap = (l: AuditLimits): number => l.maxBytes + (l.maxEntries + 2) * 1536 + 1024 * 1024
+const streamCap = (l: AuditLimits): number => l.maxBytes + (l.maxEntries + 2) * 1536 + 1024 * 1024
 
 export interface Listing {
   entries: ArchiveEntry[]

@@ -46,7 +46,7 @@ export interface Origin<F extends Offered = Offered> {
 }
 
 /** What verify sees: the archive, the side files it asked for, and the transfer checks. */
-export interface Downloaded {
+interface Downloaded {
   /** the archive's name */
   name: string
   archive: DownloadResult

@@ -7,7 +7,7 @@ import { buildDropin, dropinDir, type Wiring, writeDropin } from './dropin.js'
 const SYSTEM_BIN_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']
 
 /** Names in `dir` that a system setuid binary also has (fusermount3, newuidmap...). */
-export async function setuidShadows(dir: string, systemDirs = SYSTEM_BIN_DIRS): Promise<string[]> {
+async function setuidShadows(dir: string, systemDirs = SYSTEM_BIN_DIRS): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[])
   const out: string[] = []
   for (const name of names) {

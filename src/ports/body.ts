@@ -42,7 +42,8 @@ function meter(
       if (now - started >= 2 * l.stallMs && span * 1000 >= l.stallMs && rate < l.minBytesPerSec)
         fail(
           new HttpError(
-            `too slow: ${Math.round(rate)} bytes/s over the last ${span.toFixed(1)} s (at least ${l.minBytesPerSec} needed)`,
+            `too slow: ${Math.round(rate)} bytes/s over the last ${span.toFixed(1)} s (at least ${l.minBytesPerSec} ` +
+              `needed)`,
           ),
         )
     },

@@ -90,16 +90,3 @@ export function lastLine(r: ExecResult): string {
     .filter(Boolean)
   return fromErr.at(-1) ?? lines.filter(Boolean).at(-1) ?? `exit code ${r.exitCode}`
 }
-
-export class CommandError extends Error {
-  constructor(cmd: string, args: string[], r: ExecResult) {
-    super(`${[cmd, ...args].join(' ')} failed (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}): ${lastLine(r)}`)
-  }
-}
-
-/** Runs and throws CommandError unless the command exits 0. */
-export async function runOk(run: Run, cmd: string, args: string[], opts?: RunOptions): Promise<ExecResult> {
-  const r = await run(cmd, args, opts)
-  if (r.exitCode !== 0) throw new CommandError(cmd, args, r)
-  return r
-}

@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { errorText } from './exec.js'
 
-export interface Service {
+interface Service {
   pid: number
   /** SIGKILL to the service's whole process group (it runs in its own session) */
   stop(): void
@@ -24,7 +24,7 @@ export interface StartOptions {
 
 export type StartService = (cmd: string, args: string[], opts?: StartOptions) => Promise<Service>
 
-export interface UnixResponse {
+interface UnixResponse {
   status: number
   body: string
 }
@@ -70,7 +70,7 @@ export const startService: StartService = (cmd, args, opts = {}) =>
     })
   })
 
-export function killGroup(pid: number): void {
+function killGroup(pid: number): void {
   try {
     process.kill(-pid, 'SIGKILL')
   } catch {

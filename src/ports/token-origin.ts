@@ -39,7 +39,9 @@ export function tokenPlan(i: TokenInputs, env: NodeJS.ProcessEnv): TokenPlan {
   if (api !== runnerApi)
     return {
       tokenOrigins: [],
-      withheld: `api-url ${api} is not this runner's GitHub (${runnerApi}): the job's token is not sent there; pass github-token for it`,
+      withheld:
+        `api-url ${api} is not this runner's GitHub (${runnerApi}): the job's token is not sent there; ` +
+        `pass github-token for it`,
     }
   return { token: i.jobToken, tokenOrigins: origins }
 }

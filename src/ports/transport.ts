@@ -91,10 +91,3 @@ export async function get(url: string, headers: Record<string, string>, signal: 
     req.on('error', reject)
   })
 }
-
-/** The whole body as text (JSON documents, error bodies). */
-export async function text(body: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const c of body) chunks.push(c as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
-}

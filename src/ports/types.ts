@@ -27,19 +27,13 @@ export type Run = (cmd: string, args: string[], opts?: RunOptions) => Promise<Ex
 /** Lookups only: entries are committed by install/extract.ts with a rename, not a copy. */
 export type ToolCache = Pick<typeof tc, 'find'>
 
-export interface HttpResponse {
-  status: number
-  headers: Headers
-  json(): Promise<unknown>
-}
-
 export interface DownloadResult {
   path: string
   bytes: number
   sha256: string
 }
 
-export interface RequestOptions {
+interface RequestOptions {
   headers?: Record<string, string>
   /** aborts the request, its retries and the waits between them (a sibling download failed) */
   signal?: AbortSignal

@@ -8,7 +8,7 @@ import type { ReleaseAsset } from './resolve.js'
  * The API asset URL serves the bytes to an authenticated client (private mirrors, GHES);
  * browser_download_url is the public fallback when the API gives no url.
  */
-export const downloadUrl = (a: ReleaseAsset): string => a.url || a.browser_download_url
+const downloadUrl = (a: ReleaseAsset): string => a.url || a.browser_download_url
 
 export async function fetchAsset(
   http: Http,

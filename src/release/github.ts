@@ -4,7 +4,7 @@ import type { Release } from './resolve.js'
 
 const MAX_PAGES = 20
 
-export function releasesUrl(apiUrl: string, owner: string, repo: string): string {
+function releasesUrl(apiUrl: string, owner: string, repo: string): string {
   return `${apiUrl}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/releases?per_page=100`
 }
 

@@ -28,7 +28,7 @@ async function jsonFiles(dir: string, depth = 0): Promise<string[]> {
 }
 
 /** The shape the smoke suite writes (version 1); anything else is not a smoke report. */
-export function isSmokeReport(x: unknown): x is SmokeReport {
+function isSmokeReport(x: unknown): x is SmokeReport {
   const r = x as Partial<SmokeReport> | null
   return (
     typeof r === 'object' && r !== null && r.version === 1 && Array.isArray(r.checks) && typeof r.result === 'string'

@@ -32,7 +32,6 @@ export function html(c: Content): string {
 export const raw = (markup: string): Html => new Html(markup)
 export const code = (text: string): Html => raw(`<code>${escapeHtml(text)}</code>`)
 export const strong = (c: Content): Html => raw(`<strong>${html(c)}</strong>`)
-export const join = (parts: readonly Content[], sep = ' · '): Html => raw(parts.map(html).join(escapeHtml(sep)))
 
 export interface Table {
   head: readonly string[]
@@ -47,7 +46,7 @@ export function table(t: Table): Html {
 }
 
 /** A block of the summary: blank lines around it so GFM neither merges nor re-parses it. */
-export const block = (c: Content): string => `\n${html(c)}\n`
+const block = (c: Content): string => `\n${html(c)}\n`
 
 /** <details>; its body's blocks each on their own lines. Open for what needs a look. */
 export function details(summary: Content, body: readonly Content[], open = false): Html {
@@ -78,4 +77,3 @@ export function shortPath(file: string, root?: string): string {
   if (root && file.startsWith(`${root}/`)) return file.slice(root.length + 1)
   return file
 }
-

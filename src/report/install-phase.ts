@@ -1,6 +1,6 @@
 // The install as a phase of the job summary: where podman came from, how it was verified,
 // cache hit or download, where it lives, and where the time went.
-import type { Phase, PhaseTimes } from '../step/timings.js'
+import type { Phase, PhaseTimes } from './timings.js'
 import { type Content, code, shortPath } from './html.js'
 import type { PhaseView } from './phase.js'
 import { seconds } from '../smoke/report.js'
@@ -38,7 +38,7 @@ export const flavour = (f: Pick<InstallFacts, 'variant' | 'libc' | 'arch'>): str
 
 export const cacheText = (hit: InstallFacts['cacheHit']): string => (hit ? `cache hit (${hit})` : 'cache miss')
 
-export function installMs(t: PhaseTimes): number | undefined {
+function installMs(t: PhaseTimes): number | undefined {
   const xs = INSTALL_PHASES.map((p) => t[p]).filter((x): x is number => x !== undefined)
   return xs.length ? xs.reduce((a, b) => a + b, 0) : undefined
 }

@@ -4,7 +4,7 @@ import type { ComponentIdentity, ReportIdentity } from '../smoke/identity.js'
 import type { SmokeResult } from '../smoke/report.js'
 import type { FoundReport } from './collect.js'
 
-export interface Column {
+interface Column {
   id: string
   title: string
 }
@@ -43,7 +43,7 @@ const SOURCE_ORDER = ['system', 'mgoltzsche', 'pigfoot']
 const VARIANT_ORDER = ['standalone', 'default', 'full']
 const LIBC_ORDER = ['static', 'glibc']
 
-export function configurationOf(id: ReportIdentity | undefined): string {
+function configurationOf(id: ReportIdentity | undefined): string {
   if (!id) return 'unknown'
   return [id.source, id.variant, id.libc].filter(Boolean).join(' ')
 }
@@ -87,7 +87,10 @@ function toRow({ file, report }: FoundReport): Row {
 const rank = (order: string[], v: string | undefined) =>
   v === undefined ? -1 : order.indexOf(v) === -1 ? order.length : order.indexOf(v)
 
-/** Runner, then source, variant, libc and arch, each in the *_ORDER above (the runner's own podman first); ties by file. */
+/**
+ * Runner, then source, variant, libc and arch, each in the *_ORDER above (the runner's own podman first); ties by
+ * file.
+ */
 function compare(a: Row, b: Row): number {
   const ia = a.identity
   const ib = b.identity

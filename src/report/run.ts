@@ -9,7 +9,7 @@ import { collectReports, ReportInputError } from './collect.js'
 import { renderJson, renderMarkdown, totalLine } from './markdown.js'
 import { buildMatrix } from './matrix.js'
 
-export const REPORT_BASENAME = 'podman-compatibility'
+const REPORT_BASENAME = 'podman-compatibility'
 
 export interface ReportInputs {
   reports: string
@@ -24,7 +24,7 @@ export function getReportInputs(env: NodeJS.ProcessEnv = process.env): ReportInp
   return { reports, title, outputDir }
 }
 
-export async function writeReport(inputs: ReportInputs): Promise<{ json: string; markdown: string; text: string }> {
+async function writeReport(inputs: ReportInputs): Promise<{ json: string; markdown: string; text: string }> {
   const { reports, skipped } = await collectReports(inputs.reports)
   if (skipped.length) core.info(`Not smoke reports, passed over: ${skipped.join(', ')}`)
   if (reports.length === 0)

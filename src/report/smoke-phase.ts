@@ -66,7 +66,7 @@ export function smokeCounts(r: SmokeReport): Counts {
   }
 }
 
-export function smokeResultLine(k: Counts): string {
+function smokeResultLine(k: Counts): string {
   const ran = k.passed + k.failed + k.warned
   const parts = [
     `${k.passed}/${ran} passed`,

@@ -3,14 +3,12 @@
 // those facts: the verdict line first, then one folded-or-open section per phase.
 import * as core from '@actions/core'
 import type { SmokeReport } from '../smoke/report.js'
-import type { PhaseTimes } from '../step/timings.js'
+import type { PhaseTimes } from './timings.js'
 import { type GateFacts, gatePhase } from './gate-phase.js'
 import { cacheText, flavour, type InstallFacts, installPhase } from './install-phase.js'
 import type { PhaseView } from './phase.js'
 import { smokeCounts, smokePhase } from './smoke-phase.js'
 import { renderStepSummary, type StepSummary, verdictLine } from './verdict.js'
-
-export { escapeHtml } from './html.js'
 
 export class Summary {
   install?: Omit<InstallFacts, 'times'>

@@ -5,7 +5,7 @@ import { type Content, concat, html, list, paragraph, strong } from './html.js'
 import { ICON, type PhaseView, type Problem, problemItem, renderPhase, type Tone, worstTone } from './phase.js'
 import { seconds } from '../smoke/report.js'
 
-export interface VerdictFacts {
+interface VerdictFacts {
   /** podman's version, once known */
   version?: string
   /** `full, static, amd64`, or `the runner's own podman` */

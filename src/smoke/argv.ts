@@ -3,13 +3,13 @@
 import { PROBE_SCRIPT, type ProbeRequest } from './probe.js'
 
 /** smoke-image: host runs the action's own Node over the host's /usr in an empty rootfs. */
-export interface HostRuntime {
+interface HostRuntime {
   kind: 'host'
   rootfs: string
   nodePath: string
 }
 /** smoke-image: <ref> runs the image's own `node` (pulled once, never again per container). */
-export interface ImageRuntime {
+interface ImageRuntime {
   kind: 'image'
   image: string
 }

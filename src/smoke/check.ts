@@ -2,7 +2,7 @@
 // much its failure weighs, and the function that proves it. The tables are checks.ts
 // (network), internet.ts, runtime/.
 import type { Capabilities, NetKind } from './facts.js'
-import type { CheckId } from './ids.js'
+import type { CheckId } from '../inputs.js'
 import type { Details, Severity } from './report.js'
 import type { CheckContext } from './runner.js'
 

@@ -7,7 +7,7 @@ import { errorText, lastLine } from '../ports/exec.js'
 import type { PodmanInfo } from '../host/info.js'
 import type { Run } from '../ports/types.js'
 import { imageExistsArgv, isFullyQualified, type ProbeRuntime, pullArgv } from './argv.js'
-import type { Selection } from './ids.js'
+import type { Selection } from '../inputs.js'
 import { capabilities, type Forced, plan, SMOKE_CHECKS } from './plan.js'
 import { type Facts, PROBE_SCRIPT } from './probe.js'
 import { type CheckReport, type SmokeReport, suiteResult } from './report.js'
@@ -16,8 +16,7 @@ import { reportBase, runAll, type Runnable, type Suite } from './runner.js'
 import { type InjectedPorts, runtimePorts } from './runtime/suite.js'
 import { makeWorkspace, type Workspace } from './workspace.js'
 
-export { smokeHeadline } from './report.js'
-export type { CheckReport, SmokeReport, SmokeResult } from './report.js'
+export type { CheckReport, SmokeReport } from './report.js'
 
 export interface SmokeOptions {
   /** absolute path of the podman to test */
@@ -49,7 +48,7 @@ export interface SmokeOptions {
   inject?: InjectedPorts
 }
 
-export class SmokeSetupError extends Error {}
+class SmokeSetupError extends Error {}
 
 const EMPTY_FACTS: Facts = { interfaces: [], gw4: [], gw6: [], hosts: [], nameservers: [] }
 

@@ -9,16 +9,16 @@ import { type CheckContext, CheckFailure } from './runner.js'
  * Several CDNs: pasta 2025_12_08 to 2025_12_10 hang with some peers only (Cloudflare-fronted
  * hosts such as the npm registry: `bun install` failed where curl to other hosts worked).
  */
-export const HTTPS_TARGETS = [
+const HTTPS_TARGETS = [
   'https://registry.npmjs.org/', // Cloudflare (npm registry)
   'https://www.cloudflare.com/cdn-cgi/trace', // Cloudflare
   'https://deb.debian.org/debian/README', // Fastly
   'https://www.google.com/generate_204', // Google
   'https://github.com/robots.txt', // GitHub
 ] as const
-export const DNS_NAMES = ['registry.npmjs.org', 'github.com', 'deb.debian.org', 'www.google.com'] as const
-export const LARGE_URL = 'https://speed.cloudflare.com/__down?bytes=26214400'
-export const IPV6_TARGETS = ['https://www.google.com/generate_204', 'https://registry.npmjs.org/'] as const
+const DNS_NAMES = ['registry.npmjs.org', 'github.com', 'deb.debian.org', 'www.google.com'] as const
+const LARGE_URL = 'https://speed.cloudflare.com/__down?bytes=26214400'
+const IPV6_TARGETS = ['https://www.google.com/generate_204', 'https://registry.npmjs.org/'] as const
 
 const mbit = (r: GetResult): number => (r.bytes * 8) / 1e6 / Math.max(r.ms / 1000, 0.001)
 

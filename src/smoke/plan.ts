@@ -13,7 +13,7 @@ import {
   type Reach,
   slirpReach,
 } from './facts.js'
-import type { Selection } from './ids.js'
+import type { Selection } from '../inputs.js'
 import { INTERNET_CHECKS } from './internet.js'
 import { LOCAL_CHECKS } from './network-checks.js'
 import { RUNTIME_CHECKS } from './runtime/index.js'
@@ -51,7 +51,7 @@ export function capabilities(i: CapabilityInput): Capabilities {
 }
 
 /** Why a check cannot run here, or undefined when it can. */
-export function unmet(needs: Needs, caps: Capabilities): string | undefined {
+function unmet(needs: Needs, caps: Capabilities): string | undefined {
   if (needs.podman && !semver.satisfies(caps.podman, needs.podman))
     return `needs podman ${needs.podman} (have ${caps.podman})`
   const wanted: [boolean | undefined, Reach][] = [
@@ -77,7 +77,7 @@ function selectionSkip(check: Check, select: Selection): string | undefined {
   return undefined
 }
 
-export const NAMED = 'named in smoke-tests'
+const NAMED = 'named in smoke-tests'
 /** check id -> why an input makes it blocking (docker-socket: true -> docker-api) */
 export type Forced = Record<string, string>
 

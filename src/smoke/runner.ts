@@ -210,7 +210,7 @@ export interface Runnable {
 type Base = Pick<CheckReport, 'id' | 'title' | 'mode' | 'severity' | 'severityReason'> & { fix?: string }
 
 /** One check: its result, never an exception. Cleanup runs before the result is final. */
-export async function runOne(suite: Suite, c: Runnable): Promise<CheckReport> {
+async function runOne(suite: Suite, c: Runnable): Promise<CheckReport> {
   const { fix, ...base } = reportBase(c)
   if (c.skip) return { ...base, status: 'skipped', reason: c.skip, durationMs: 0, details: {} }
   const started = Date.now()

@@ -7,7 +7,7 @@ import { pigfoot } from './pigfoot.js'
 import { system } from './system.js'
 import type { Installation, Source, SourceContext } from './types.js'
 
-export type { Installation, InstallResult, Source, SourceContext, SourceDeps } from './types.js'
+export type { Installation, Source, SourceContext } from './types.js'
 
 export const SOURCES: Record<Inputs['source'], Source> = { pigfoot, mgoltzsche, system }
 

@@ -28,10 +28,10 @@ export interface MgoltzscheRequest extends ReleaseSource {
   keyserver?: string
 }
 
-export const MGOLTZSCHE_TOOL = 'podman-mgoltzsche'
+const MGOLTZSCHE_TOOL = 'podman-mgoltzsche'
 const TAG_PREFIX = 'v'
-export const mgoltzscheAsset = (arch: Arch): string => `podman-linux-${arch}.tar.gz`
-export const signatureName = (asset: string): string => `${asset}.asc`
+const mgoltzscheAsset = (arch: Arch): string => `podman-linux-${arch}.tar.gz`
+const signatureName = (asset: string): string => `${asset}.asc`
 
 const LIB = 'usr/local/lib/podman'
 const BIN = 'usr/local/bin'

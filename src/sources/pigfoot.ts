@@ -40,7 +40,7 @@ export interface InstallRequest extends ReleaseSource {
 
 const TAG_PREFIX = 'podman-v'
 
-export const toolName = (variant: Variant, libc: Libc): string => `podman-${variant}-${libc}`
+const toolName = (variant: Variant, libc: Libc): string => `podman-${variant}-${libc}`
 
 export const pigfootRecipe = (req: InstallRequest): Recipe => ({
   tool: toolName(req.variant, req.libc),
@@ -92,7 +92,7 @@ export function installPigfoot(http: Http, tc: ToolCache, req: InstallRequest): 
 }
 
 /** The version `spec` resolves to: no request for an exact version unless check-latest. */
-export const resolveVersion = (http: Http, req: InstallRequest): Promise<string> => resolveOf(origin(http, req), req)
+const resolveVersion = (http: Http, req: InstallRequest): Promise<string> => resolveOf(origin(http, req), req)
 
 export const pigfoot: Source = {
   async install(s: SourceContext): Promise<Installation> {

@@ -18,7 +18,7 @@ export interface SystemPodman {
   version: string
 }
 
-export class SystemPodmanError extends Error {}
+class SystemPodmanError extends Error {}
 
 export async function findSystemPodman(
   run: Run,

@@ -26,7 +26,7 @@ export interface Installation {
 }
 
 /** The ports a source uses (a part of the step's Deps). */
-export interface SourceDeps {
+interface SourceDeps {
   run: Run
   tc: ToolCache
   cache: Cache

@@ -2,8 +2,6 @@
 import os from 'node:os'
 import type { Arch } from '../release/assets.js'
 
-export type { Arch }
-
 export interface RunnerContext {
   arch: Arch
   hosted: boolean
@@ -14,7 +12,7 @@ export interface RunnerContext {
   image: string
 }
 
-export class PlatformError extends Error {}
+class PlatformError extends Error {}
 
 const ARCHES: Record<string, Arch> = { X64: 'amd64', ARM64: 'arm64', x64: 'amd64', arm64: 'arm64' }
 

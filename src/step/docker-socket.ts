@@ -20,7 +20,7 @@ export interface DockerSocketPorts {
   procs: Procs
 }
 
-export class DockerSocketError extends Error {}
+class DockerSocketError extends Error {}
 
 const READY_MS = 60_000
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -31,7 +31,7 @@ export function socketPath(env: NodeJS.ProcessEnv, uid: number): string {
   return path.join(runtimeDir, 'setup-static-podman', 'docker.sock')
 }
 
-export const serviceArgs = (socket: string): string[] => ['system', 'service', '--time', '0', `unix://${socket}`]
+const serviceArgs = (socket: string): string[] => ['system', 'service', '--time', '0', `unix://${socket}`]
 
 async function ping(ports: DockerSocketPorts, socket: string): Promise<string> {
   const r = await ports.unixHttp(socket, 'GET', '/_ping', undefined, 5_000).catch((e: unknown) => errorText(e))
@@ -63,7 +63,7 @@ export async function startDockerSocket(
 /** Stops the service main started, only if that pid is still it (a pid may be reused). */
 export async function stopDockerSocket(procs: Procs, s: Pick<DockerService, 'pid' | 'socket'>): Promise<string> {
   const p = (await procs.list()).find((x) => x.pid === s.pid)
-  if (!p || !p.cmdline.includes(s.socket)) return `podman API service (pid ${s.pid}) had already stopped`
+  if (!p?.cmdline.includes(s.socket)) return `podman API service (pid ${s.pid}) had already stopped`
   procs.kill(-s.pid) // its process group: the service and anything it started
   procs.kill(s.pid)
   await rm(s.socket, { force: true }).catch(() => undefined)

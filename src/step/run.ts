@@ -23,7 +23,7 @@ import { socketPath, startDockerSocket } from './docker-socket.js'
 import { Outputs, setGateOutputs, setInstallOutputs, setSmokeOutputs } from './outputs.js'
 import { applySmokeVerdict, runSmokeStep, type SmokeStepResult } from './smoke.js'
 import { type SavedState, saveState } from './state.js'
-import { type Clock, startClock } from './timings.js'
+import { type Clock, startClock } from '../report/timings.js'
 
 export async function main(deps: Deps = realDeps()): Promise<void> {
   let inputs: Inputs

@@ -10,9 +10,9 @@ import { errorText } from '../ports/exec.js'
 import type { Http } from '../ports/types.js'
 import { checkUsable, PgpError, selectKey } from './openpgp.js'
 
-export const KEYSERVER = 'https://keys.openpgp.org'
+const KEYSERVER = 'https://keys.openpgp.org'
 /** HKP, machine-readable: the whole key as uploaded, user IDs included (keys.openpgp.org strips unverified ones). */
-export const UBUNTU_KEYSERVER = 'https://keyserver.ubuntu.com'
+const UBUNTU_KEYSERVER = 'https://keyserver.ubuntu.com'
 export const KEY_TOOL = 'podman-mgoltzsche-key'
 const KEY_FILE = 'key.asc'
 

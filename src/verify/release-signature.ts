@@ -21,7 +21,7 @@ export interface SignaturePlan {
   missing?: string
 }
 
-export class SignatureRequiredError extends Error {}
+class SignatureRequiredError extends Error {}
 
 /**
  * `signedRepo`: a repository that signs every release (the default one); a release of it
@@ -36,7 +36,8 @@ export function planSignature(offer: Offering, asset: string, mode: SignatureMod
   if (mode === 'true') throw new SignatureRequiredError(`verify-signature is true but ${missing}.`)
   if (signedRepo)
     throw new SignatureRequiredError(
-      `${missing}, but ${signedRepo} signs every release: refusing it. Set verify-signature: false to accept sha256 only.`,
+      `${missing}, but ${signedRepo} signs every release: refusing it. ` +
+        'Set verify-signature: false to accept sha256 only.',
     )
   return { missing }
 }

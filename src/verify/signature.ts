@@ -74,7 +74,7 @@ export class SignatureError extends Error {
   }
 }
 
-export const SUPPORTED_MEDIA_TYPES: readonly string[] = [
+const SUPPORTED_MEDIA_TYPES: readonly string[] = [
   BUNDLE_V03_MEDIA_TYPE,
   BUNDLE_V03_LEGACY_MEDIA_TYPE,
   BUNDLE_V02_MEDIA_TYPE,

@@ -30,7 +30,7 @@ export interface BuildOptions {
   omit?: readonly string[]
 }
 
-export interface BuiltAsset {
+interface BuiltAsset {
   name: string
   path: string
   size: number

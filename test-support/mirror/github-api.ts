@@ -15,7 +15,7 @@ export interface MirrorFile {
 }
 
 /** An asset listed in the API with made-up content (filler releases). */
-export interface FillerAsset {
+interface FillerAsset {
   name: string
   content?: string
 }

@@ -45,7 +45,7 @@ const BIN = 'usr/local/bin'
 const LIB = 'usr/local/lib/podman'
 const QUADLET = 'usr/local/libexec/podman/quadlet'
 
-export const MGOLTZSCHE_PIECES: readonly Piece[] = [
+const MGOLTZSCHE_PIECES: readonly Piece[] = [
   { dest: `${BIN}/podman`, sources: ['usr/bin/podman'] },
   { dest: `${BIN}/crun`, sources: ['usr/bin/crun'] },
   { dest: `${BIN}/runc`, sources: ['usr/sbin/runc', 'usr/bin/runc'], optional: true },
@@ -82,7 +82,7 @@ export const MGOLTZSCHE_PIECES: readonly Piece[] = [
 ]
 
 /** The Makefile's generator links: relative, inside the tree, to quadlet. */
-export const MGOLTZSCHE_LINKS = [
+const MGOLTZSCHE_LINKS = [
   { dest: 'usr/local/lib/systemd/user-generators/podman-user-generator', target: '../../../libexec/podman/quadlet' },
   {
     dest: 'usr/local/lib/systemd/system-generators/podman-system-generator',
@@ -93,9 +93,9 @@ export const MGOLTZSCHE_LINKS = [
 const CONF_DIR = join(dirname(fileURLToPath(import.meta.url)), 'mgoltzsche-conf')
 
 /** Upstream's conf/containers, verbatim: its storage.conf forcing fuse-overlayfs is the one that matters. */
-export const mgoltzscheEtc = async (): Promise<Record<string, string>> => readTexts(join(CONF_DIR, 'containers'))
+const mgoltzscheEtc = async (): Promise<Record<string, string>> => readTexts(join(CONF_DIR, 'containers'))
 /** Upstream's conf/systemd, installed into both usr/local/lib/systemd/system and .../user. */
-export const mgoltzscheUnits = async (): Promise<Record<string, string>> => readTexts(join(CONF_DIR, 'systemd'))
+const mgoltzscheUnits = async (): Promise<Record<string, string>> => readTexts(join(CONF_DIR, 'systemd'))
 
 async function readTexts(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
@@ -107,7 +107,7 @@ const FORMAT = 2
 const EPOCH = 1_767_225_600 // 2026-01-01: byte-identical rebuilds
 const MANIFEST = 'manifest.json'
 
-export const mgoltzscheAssetName = (arch: string): string => `podman-linux-${arch}.tar.gz`
+const mgoltzscheAssetName = (arch: string): string => `podman-linux-${arch}.tar.gz`
 
 export async function buildMgoltzscheRelease(opts: MgoltzscheBuildOptions): Promise<MgoltzscheBuild> {
   const root = resolve(opts.root)

@@ -18,8 +18,8 @@ import {
   type Urls,
 } from './github-api.js'
 
-export type { Fault, FaultAction } from './faults.js'
-export type { FillerAsset, MirrorFile, ReleaseSpec } from './github-api.js'
+export type { Fault } from './faults.js'
+export type { ReleaseSpec } from './github-api.js'
 
 export interface MirrorOptions {
   /** `owner/name` -> its releases, newest first */
@@ -37,7 +37,7 @@ export interface MirrorOptions {
   userKeys?: Record<string, string>
 }
 
-export interface RecordedRequest {
+interface RecordedRequest {
   method: string
   /** path and query string */
   path: string

@@ -19,7 +19,7 @@ interface Item {
   pax?: Record<string, string>
 }
 
-export function baseItems(): Item[] {
+function baseItems(): Item[] {
   const dir = (name: string, mode = 0o755): Item => ({ name, type: 'directory', mode })
   const file = (name: string, content: Buffer, mode = 0o644): Item => ({ name, type: 'file', mode, content })
   return [

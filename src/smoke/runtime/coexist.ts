@@ -17,7 +17,8 @@ async function step(ctx: CheckContext, t: Turn, what: string, args: string[]): P
   const r = await ctx.suite.run(t.podman, args, { env: ctx.suite.env, timeoutMs: Math.min(60_000, ctx.remaining()) })
   if (r.exitCode !== 0)
     throw new CheckFailure(
-      `${t.podman} ${what} failed${r.timedOut ? ' (timed out)' : ` (exit ${r.exitCode})`}: ${lastOf(r.stderr || r.stdout)}`,
+      `${t.podman} ${what} failed${r.timedOut ? ' (timed out)' : ` (exit ${r.exitCode})`}: ` +
+        `${lastOf(r.stderr || r.stdout)}`,
       (r.stderr || r.stdout).trim().split('\n').slice(-15).join('\n'),
     )
 }

@@ -6,14 +6,14 @@ import { LABEL, usrMounts } from '../argv.js'
 import type { Details } from '../report.js'
 import { type CheckContext, CheckFailure } from '../runner.js'
 
-export const API = '/v1.41'
+const API = '/v1.41'
 const EXIT = 7
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-export const serviceArgv = (socket: string): string[] => ['system', 'service', '--time', '0', `unix://${socket}`]
+const serviceArgv = (socket: string): string[] => ['system', 'service', '--time', '0', `unix://${socket}`]
 
 /** _ping until it answers OK: the service needs a moment to create its socket. */
-export async function waitForPing(ctx: CheckContext, socket: string, alive: () => boolean): Promise<number> {
+async function waitForPing(ctx: CheckContext, socket: string, alive: () => boolean): Promise<number> {
   const t = Date.now()
   for (;;) {
     const r = await ctx.suite.rt.unixHttp(socket, 'GET', '/_ping', undefined, 5_000).catch((e: Error) => e)

@@ -6,10 +6,10 @@ import type { Details } from '../report.js'
 import { type CheckContext, CheckFailure } from '../runner.js'
 import { idle } from './context.js'
 
-export const EXEC_SERIAL = 4
-export const EXEC_PARALLEL = 6
+const EXEC_SERIAL = 4
+const EXEC_PARALLEL = 6
 /** One exec takes about 0.1 s on a quiet runner and up to 7 s on a loaded 2-core VM (measured here). */
-export const EXEC_DEADLINE_MS = 25_000
+const EXEC_DEADLINE_MS = 25_000
 
 interface Attempt {
   i: number
@@ -43,7 +43,7 @@ export function leftoverTree(procs: readonly Proc[], id: string, self: number): 
 }
 
 /** After the container is gone: kill what it left, and say what that was. */
-export async function killLeftovers(procs: Procs, id: string): Promise<string[]> {
+async function killLeftovers(procs: Procs, id: string): Promise<string[]> {
   if (!id) return []
   const left = leftoverTree(await procs.list(), id, process.pid)
   for (const p of left) procs.kill(p.pid)

@@ -6,12 +6,13 @@ import { type CheckContext, CheckFailure } from '../runner.js'
 import { idle, podmanText, script } from './context.js'
 import type { LimitsResult } from './script.js'
 
-export const LIMITS = { memory: '64m', pids: '64', cpus: '0.5' }
+const LIMITS = { memory: '64m', pids: '64', cpus: '0.5' }
 const WANT: Record<string, string> = { 'memory.max': '67108864', 'pids.max': '64', 'cpu.max': '50000 100000' }
 const CONTROLLER: Record<string, string> = { 'memory.max': 'memory', 'pids.max': 'pids', 'cpu.max': 'cpu' }
 const V1 = /not supported and ignored on cgroups? ?V1/i
 const CGROUP_FIX =
-  'a runner with cgroup v2 and the cpu, memory and pids controllers delegated to the user (systemd does it for user@.service; GitHub-hosted Ubuntu runners have it)'
+  'a runner with cgroup v2 and the cpu, memory and pids controllers delegated to the user (systemd does it for ' +
+  'user@.service; GitHub-hosted Ubuntu runners have it)'
 
 export async function cgroupLimits(ctx: CheckContext): Promise<Details> {
   const flags = ['--memory', LIMITS.memory, '--pids-limit', LIMITS.pids, '--cpus', LIMITS.cpus]
@@ -52,9 +53,9 @@ export async function cgroupLimits(ctx: CheckContext): Promise<Details> {
   return { ...details, summary: `memory.max, pids.max and cpu.max set in the container's cgroup (${out.controllers})` }
 }
 
-export const HEALTH_INTERVAL_S = 1
+const HEALTH_INTERVAL_S = 1
 /** a few intervals: a working timer runs the first check within one */
-export const HEALTH_WAIT_MS = 6_000
+const HEALTH_WAIT_MS = 6_000
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 interface Inspected {
@@ -77,12 +78,17 @@ async function noTimerReason(ctx: CheckContext): Promise<{ reason: string; fix: 
   const bus = xdg ? `${xdg}/bus` : undefined
   if (!bus || !(await ctx.suite.rt.exists(bus)))
     return {
-      reason: `no user systemd: no D-Bus at ${bus ?? '$XDG_RUNTIME_DIR/bus (unset)'}, so podman could create no healthcheck timer`,
-      fix: 'run `podman healthcheck run NAME` from the job yourself, or use a runner with a user systemd session (loginctl enable-linger)',
+      reason:
+        `no user systemd: no D-Bus at ${bus ?? '$XDG_RUNTIME_DIR/bus (unset)'}, ` +
+        `so podman could create no healthcheck timer`,
+      fix:
+        'run `podman healthcheck run NAME` from the job yourself, ' +
+        'or use a runner with a user systemd session (loginctl enable-linger)',
     }
   return {
     reason:
-      'a user systemd is there but no timer ran: this podman is likely built without the systemd build tag (static builds are)',
+      'a user systemd is there but no timer ran: this podman is likely built without the systemd build tag (static ' +
+      'builds are)',
     fix: 'run `podman healthcheck run NAME` from the job yourself, or use a podman built with the systemd tag',
   }
 }

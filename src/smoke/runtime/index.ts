@@ -85,7 +85,9 @@ export const RUNTIME_CHECKS: readonly Check[] = [
     mode: () => 'none (API socket)',
     needs: { baseImage: true },
     severity: 'advisory',
-    why: 'only jobs that use the Docker API (testcontainers, the docker CLI) need it; blocking with docker-socket: true',
+    why:
+      'only jobs that use the Docker API (testcontainers, the docker CLI) need it; blocking with docker-socket: ' +
+      'true',
     fix: 'see the service log; podman system service must be able to create its socket',
     run: dockerApi,
   },

@@ -135,15 +135,20 @@ function limits(): LimitsResult {
 function dispatch(req: RuntimeRequest): void {
   switch (req.mode) {
     case 'manifest':
-      return out(manifest(req.root))
+      out(manifest(req.root))
+      break
     case 'mutate':
-      return out(mutate(req))
+      out(mutate(req))
+      break
     case 'reap':
-      return reap()
+      reap()
+      break
     case 'signal':
-      return signal()
+      signal()
+      break
     case 'limits':
-      return out(limits())
+      out(limits())
+      break
     default:
       throw new Error(`unknown runtime mode ${(req as { mode: unknown }).mode}`)
   }

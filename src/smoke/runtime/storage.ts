@@ -22,8 +22,8 @@ export async function storageWhy(rt: Pick<RuntimePorts, 'readText'>, store: Stor
     if (text === undefined) continue
     const driver = /^\s*driver\s*=\s*"([^"]*)"/m.exec(text)?.[1]
     const mp = /^\s*mount_program\s*=\s*"([^"]*)"/m.exec(text)?.[1]
-    if (driver || mp)
-      return `${f} sets ${[driver && `driver "${driver}"`, mp && `mount_program "${mp}"`].filter(Boolean).join(' and ')}`
+    const set = [driver && `driver "${driver}"`, mp && `mount_program "${mp}"`].filter(Boolean)
+    if (set.length) return `${f} sets ${set.join(' and ')}`
     return `${f} sets no driver: podman's own choice for this kernel and file system`
   }
   return `no storage.conf (${files.join(', ')}): podman's own choice for this kernel and file system`
@@ -37,7 +37,7 @@ function note(store: StoreInfo | undefined): string {
 }
 
 /** What the mutations must have produced, beyond the two manifests agreeing. */
-export function expectations(m: Manifest): string[] {
+function expectations(m: Manifest): string[] {
   const e = m.entries
   const bad: string[] = []
   if (e['gone.txt']) bad.push('gone.txt survived its unlink (whiteout lost)')
@@ -53,7 +53,7 @@ export function expectations(m: Manifest): string[] {
 
 const same = (a?: Entry, b?: Entry): boolean => JSON.stringify(a) === JSON.stringify(b)
 
-export function differences(before: Manifest, after: Manifest): string[] {
+function differences(before: Manifest, after: Manifest): string[] {
   const paths = [...new Set([...Object.keys(before.entries), ...Object.keys(after.entries)])].sort()
   return paths
     .filter((p) => !same(before.entries[p], after.entries[p]))
@@ -67,7 +67,8 @@ export async function storageIntegrity(ctx: CheckContext): Promise<Details> {
   const rt = ctx.suite.rt
   const store = rt.store
   const why = await storageWhy(rt, store)
-  const used = `${store?.driver ?? 'unknown driver'}${store?.mountProgram ? ` with ${store.mountProgram}` : store?.driver === 'overlay' ? ' (native)' : ''}`
+  const how = store?.mountProgram ? ` with ${store.mountProgram}` : store?.driver === 'overlay' ? ' (native)' : ''
+  const used = `${store?.driver ?? 'unknown driver'}${how}`
   const details: Details = { driver: store?.driver, mountProgram: store?.mountProgram, why }
   const seed = randomBytes(8).toString('hex')
   const first = await script<Manifest>(ctx, 'mutate', { mode: 'mutate', root: ROOT, seed }, { keep: true })

@@ -30,6 +30,3 @@ export function startClock(now: () => number = () => performance.now()): Clock {
     elapsed: () => Math.round(now() - start),
   }
 }
-
-/** A clock that records nothing, for callers that do not time. */
-export const NO_CLOCK: Clock = { times: {}, time: (_p, fn) => fn(), elapsed: () => 0 }
