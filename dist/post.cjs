@@ -68971,7 +68971,7 @@ var realProcs = {
 var import_promises2 = require("node:fs/promises");
 async function stopDockerSocket(procs, s) {
   const p = (await procs.list()).find((x) => x.pid === s.pid);
-  if (!p || !p.cmdline.includes(s.socket)) return `podman API service (pid ${s.pid}) had already stopped`;
+  if (!p?.cmdline.includes(s.socket)) return `podman API service (pid ${s.pid}) had already stopped`;
   procs.kill(-s.pid);
   procs.kill(s.pid);
   await (0, import_promises2.rm)(s.socket, { force: true }).catch(() => void 0);
