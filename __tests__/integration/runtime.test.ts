@@ -3,7 +3,7 @@
 // and the testing tree (5.8.6), and catches each failure class for real: a crun whose exec
 // never returns, a storage.conf forcing fuse-overlayfs, no user systemd for healthchecks.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { CheckReport, SmokeReport } from '../../src/smoke/index.js'
 import {
@@ -37,18 +37,27 @@ interface Ran {
   check: (id: string) => CheckReport
 }
 
-/** A fresh short XDG_RUNTIME_DIR on the host: podman 4.3 keeps its rootless netns there. */
-async function hostRuntimeDir(work: Workspace): Promise<string> {
+const runtimeDirs: string[] = []
+afterAll(async () => {
+  for (const d of runtimeDirs) await rm(d, { recursive: true, force: true }).catch(() => undefined)
+})
+
+/**
+ * A fresh XDG_RUNTIME_DIR on the host: podman 4.3 keeps its rootless netns there. Short:
+ * slirp4netns refuses an API socket path (XDG_RUNTIME_DIR/libpod/tmp/<id>.net) >= 108 bytes.
+ */
+async function hostRuntimeDir(): Promise<string> {
   const { uid, gid } = await runnerIds()
-  const dir = path.join(work.dir, 'xdg')
-  await mkdir(dir, { mode: 0o700 })
+  const dir = await mkdtemp('/run/ssp-xdg-')
+  runtimeDirs.push(dir)
+  await chmod(dir, 0o700)
   await chown(dir, uid, gid)
   return dir
 }
 
 async function smoke(stack: Stack, opts: { inputs?: Record<string, string>; work?: Workspace } = {}): Promise<Ran> {
   const work = opts.work ?? (await workspaces.create())
-  const env: Record<string, string> = stack === 'bookworm' ? { XDG_RUNTIME_DIR: await hostRuntimeDir(work) } : {}
+  const env: Record<string, string> = stack === 'bookworm' ? { XDG_RUNTIME_DIR: await hostRuntimeDir() } : {}
   const inputs = {
     ...fixtureInputs(fx, work, stack),
     'install-missing': 'false',
@@ -96,7 +105,7 @@ describe('runtime checks pass where the stack supports them; optional features w
     // Hybrid cgroups here: rootless podman ignores limits, and the check says so instead of passing.
     expect(check('cgroup-limits')).toMatchObject({ status: 'failed', severity: 'advisory' })
     expect(check('cgroup-limits').reason).toMatch(/^cgroup v1: rootless podman ignores --memory/)
-    expect(r.summary).toContain('⚠️ warning')
+    expect(r.summary).toMatch(/⚠️ <strong>healthcheck<\/strong>/) // a warning in the summary, with its fix
     expect(r.stdout).toMatch(/⚠️ healthcheck \[none \(runtime\)\] \(advisory\) /)
   })
 })
@@ -185,7 +194,7 @@ describe('docker-socket: true end to end (Debian 12 host: a tree ends every proc
     expect(r.exitCode).toBe(0)
     expect(r.warnings).toEqual([])
     const host = r.outputs['docker-host']
-    expect(host).toBe(`unix://${work.dir}/xdg/setup-static-podman/docker.sock`)
+    expect(host).toMatch(/^unix:\/\/\/run\/ssp-xdg-\w+\/setup-static-podman\/docker\.sock$/)
     expect(r.env.DOCKER_HOST).toBe(host)
     const socket = host.replace('unix://', '')
     expect(check('docker-api')).toMatchObject({

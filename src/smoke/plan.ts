@@ -84,8 +84,8 @@ export type Forced = Record<string, string>
 /** A check the user names in smoke-tests (or an input that relies on it) blocks, whatever the table says. */
 function severityOf(c: Check, select: Selection, forced: Forced): Pick<Runnable, 'severity' | 'severityReason'> {
   if (c.severity === 'blocking') return { severity: c.severity, severityReason: c.why }
-  if (Array.isArray(select) && select.includes(c.id)) return { severity: 'blocking', severityReason: NAMED }
   if (forced[c.id]) return { severity: 'blocking', severityReason: forced[c.id] }
+  if (Array.isArray(select) && select.includes(c.id)) return { severity: 'blocking', severityReason: NAMED }
   return { severity: c.severity, severityReason: c.why }
 }
 
