@@ -152,7 +152,9 @@ describe('red when the network is really broken', () => {
     }
     expectPassed(status, ['network-host', 'network-none', 'slirp4netns-loopback', 'port-handler-rootlesskit'])
     // Only blocking checks fail the step; tls-volume (pasta -T) is advisory: a warning row, not named here.
-    expect(r.errors).toEqual([expect.stringMatching(/^Network smoke tests failed: default-network \(/)])
+    // One error naming every blocking check that failed (custom-network and publish start pasta too).
+    expect(r.errors).toEqual([expect.stringMatching(/^Network smoke tests failed: /)])
+    expect(r.errors[0]).toContain('default-network (')
     expect(r.errors[0]).not.toContain('tls-volume')
     expect(report.checks.find((c) => c.id === 'tls-volume')).toMatchObject({ status: 'failed', severity: 'advisory' })
     expect(r.summary).toContain('<td>❌ failed</td>')

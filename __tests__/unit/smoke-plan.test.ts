@@ -333,7 +333,7 @@ describe('report and summary', () => {
     const phase = smokePhase(r)
     expect(phase.tables[0].rows[1].map((c) => html(c))).toEqual([
       'T hc <code>hc</code>',
-      'pasta:-T',
+      'pasta:\u200b-T',
       '⚠️ failed',
       'advisory',
       '1.5 s',
@@ -365,16 +365,21 @@ describe('report and summary', () => {
     const rows = phase.tables[0].rows.map((row) => row.map((c) => html(c)))
     expect(rows[0]).toEqual([
       'T a <code>a</code>',
-      'pasta:-T',
+      'pasta:\u200b-T',
       '✅ passed',
       'blocking',
       '1.5 s',
       'saw &#60;10.0.2.2&#62;',
     ])
-    expect(rows[1]).toEqual(['T b <code>b</code>', 'pasta:-T', '❌ failed', 'blocking', '1.5 s', 'exit 126'])
+    expect(rows[1]).toEqual(['T b <code>b</code>', 'pasta:\u200b-T', '❌ failed', 'blocking', '1.5 s', 'exit 126'])
+    // A long path in a note gets a break opportunity after each '/': the table wraps at 1012 px.
+    const long = check('p', 'passed', { details: { summary: 'overlay (/var/tmp/ws/home/.config/containers)' } })
+    expect(html(smokePhase(report([long])).tables[0].rows[0][5])).toBe(
+      'overlay (/\u200bvar/\u200btmp/\u200bws/\u200bhome/\u200b.config/\u200bcontainers)',
+    )
     expect(rows[2]).toEqual([
       'T c <code>c</code>',
-      'pasta:-T',
+      'pasta:\u200b-T',
       '⏭️ skipped',
       'blocking',
       '—',

@@ -21,6 +21,13 @@ function shortReason(reason: string): string {
   return clip(head && balanced ? head : reason, 80)
 }
 
+/**
+ * Modes (`slirp4netns:port_handler=slirp4netns`) and notes (storage paths) have no space to
+ * wrap at and widen the table past the pane: a zero-width space after `/ : = ,` lets them wrap
+ * (<wbr> is not in GitHub's HTML allowlist).
+ */
+const breakable = (s: string): string => s.replace(/([/:=,])(?=\S)/g, '$1\u200b')
+
 function note(c: CheckReport): string {
   if (c.status === 'passed') return typeof c.details.summary === 'string' ? clip(c.details.summary) : ''
   return c.status === 'skipped' ? shortReason(c.reason ?? '') : clip(c.reason ?? '')
@@ -82,11 +89,11 @@ export function smokePhase(r: SmokeReport, ms?: number): PhaseView {
   const tone: Tone = k.failed ? 'fail' : k.warned ? 'warn' : 'ok'
   const rows = r.checks.map((c) => [
     [c.title, ' ', code(c.id)],
-    c.mode,
+    breakable(c.mode),
     resultText(c),
     c.severity ?? '—', // reports written before checks had a severity
     c.status === 'skipped' ? '—' : seconds(c.durationMs),
-    note(c),
+    breakable(note(c)),
   ])
   return {
     title: 'Smoke tests',
