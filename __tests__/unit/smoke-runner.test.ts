@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
-import type { PodmanInfo } from '../../src/host/info.js'
+import { INFO_431 } from '../helpers/podman-info.js'
 import type { ExecResult, Run } from '../../src/ports/types.js'
 import { runSmokeSuite, type SmokeOptions } from '../../src/smoke/index.js'
 import { PROBE_SCRIPT, type Facts } from '../../src/smoke/probe.js'
@@ -26,17 +26,6 @@ const SLIRP = facts({
   hosts: [{ addr: '192.0.2.2', names: ['host.containers.internal'] }],
 })
 const json = (o: unknown): Scripted => ({ stdout: `${JSON.stringify(o)}\n` })
-const INFO_431: PodmanInfo = {
-  version: '4.3.1',
-  ociRuntime: {},
-  conmon: {},
-  pasta: {},
-  slirp4netns: { path: '/usr/bin/slirp4netns' },
-  netavark: {},
-  aardvarkDns: {},
-  networkBackend: 'netavark',
-  rootless: true,
-}
 const NODE = '/opt/node/bin/node'
 
 /**

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
-import type { PodmanInfo } from '../../src/host/info.js'
+import { INFO_431 } from '../helpers/podman-info.js'
 import type { Run } from '../../src/ports/types.js'
 import type { SmokeReport } from '../../src/smoke/index.js'
 import { PROBE_SCRIPT } from '../../src/smoke/probe.js'
@@ -14,17 +14,7 @@ import { Summary } from '../../src/report/summary.js'
 import type { CheckId } from '../../src/inputs.js'
 import { setSmokeOutputs } from '../../src/step/outputs.js'
 
-const INFO: PodmanInfo = {
-  version: '4.3.1',
-  ociRuntime: {},
-  conmon: {},
-  pasta: {},
-  slirp4netns: { path: '/usr/bin/slirp4netns' },
-  netavark: {},
-  aardvarkDns: {},
-  networkBackend: 'netavark',
-  rootless: true,
-}
+const INFO = INFO_431
 const lo = { name: 'lo', mtu: 65536, addrs: ['127.0.0.1/8'] }
 const HOST = {
   interfaces: [{ name: 'eth0', mtu: 1400, addrs: ['192.0.2.2/24'] }, lo],
