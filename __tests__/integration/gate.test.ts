@@ -9,7 +9,7 @@ import { rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { profileText } from '../../src/host/apparmor.js'
-import { dropLine } from '../../src/host/remedies.js'
+import { dropLine } from '../../src/host/remedies/subid.js'
 import { stackVersions } from '../../test-support/packages.js'
 import { runOk, runProc } from '../../test-support/proc.js'
 import {

@@ -7,7 +7,8 @@ import type { Wiring } from '../install/dropin.js'
 import { readFacts, type User } from './facts.js'
 import { type HostProbe, type HostPorts, probePiece } from './probe.js'
 import { locate } from './which.js'
-import { type Check, planChecks, type RemedyOptions, type Step } from './remedies.js'
+import type { Check, RemedyOptions, Step } from './remedies/check.js'
+import { planChecks } from './remedies/index.js'
 import { candidates, NO_WIRING } from './search.js'
 
 export interface CheckResult extends Check {

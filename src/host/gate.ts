@@ -14,7 +14,7 @@ type Action =
   | 'complete'
   /** taken from the full asset (after applyCompletion) */
   | 'completed'
-  /** the uidmap remedy (remedies.ts) installs it */
+  /** the uidmap remedy (remedies/uidmap.ts) installs it */
   | 'remedy'
   | 'fail'
   | 'warn'

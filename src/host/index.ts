@@ -17,7 +17,7 @@ export {
 } from './complete.js'
 export { chooseVariant, GateError, type GatePlan, planGate } from './gate.js'
 export { type HostPorts, probeHost } from './probe.js'
-export { planChecks } from './remedies.js'
+export { planChecks } from './remedies/index.js'
 export { requirementsFor } from './requirements.js'
 
 export const hostPorts = (run: Run): HostPorts => ({ run, fs: realHostFs() })
