@@ -31,7 +31,7 @@ export interface HttpOptions {
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504])
 const BACKOFF_MS = [1000, 2000, 4000, 8000]
 /** The largest release asset is about 100 MB; ten times that is no release. */
-const MAX_BODY = 1024 ** 3
+export const MAX_BODY = 1024 ** 3
 const MAX_JSON = 32 * 1024 ** 2
 /** A Retry-After longer than this is not waited for: the call fails with the server's answer. */
 const MAX_RETRY_AFTER_MS = 60_000
@@ -40,14 +40,14 @@ const MIN_BYTES_PER_SEC = 16 * 1024
 const LOCAL_ERRORS = new Set(['ENOSPC', 'EROFS', 'EACCES', 'EPERM', 'EDQUOT', 'EISDIR', 'ENOTDIR', 'EEXIST', 'EMFILE'])
 
 /** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
-function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
   const at = Date.parse(value)
   return Number.isNaN(at) ? undefined : Math.max(0, at - now)
 }
 
-function rateLimitMessage(status: number, headers: Headers, hasToken: boolean): string | undefined {
+export function rateLimitMessage(status: number, headers: Headers, hasToken: boolean): string | undefined {
   if ((status !== 403 && status !== 429) || headers.get('x-ratelimit-remaining') !== '0') return undefined
   const reset = Number(headers.get('x-ratelimit-reset'))
   const when = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000).toISOString() : 'unknown'
@@ -57,106 +57,134 @@ function rateLimitMessage(status: number, headers: Headers, hasToken: boolean): 
   return `GitHub API rate limit exceeded (HTTP ${status}); it resets at ${when}. ${hint}`
 }
 
-export function createHttp(opts: HttpOptions = {}): Http {
+/** What one Http port works with: the options settled once, defaults filled in. */
+interface Settings {
+  token?: string
+  origins: Set<string>
+  deadlineMs: number
+  userAgent: string
+  onRequest?: (url: string) => void
+  limits: BodyLimits
+}
+
+function settle(opts: HttpOptions): Settings {
   const deadlineMs = opts.deadlineMs ?? 300_000
-  const stallMs = opts.stallMs ?? Math.min(30_000, Math.max(1000, deadlineMs / 3))
-  const origins = new Set(opts.tokenOrigins ?? [])
-
-  function headersFor(url: string, extra: Record<string, string>): Record<string, string> {
-    const h: Record<string, string> = { 'user-agent': opts.userAgent ?? 'setup-static-podman', ...extra }
-    const u = new URL(url)
-    if (opts.token && origins.has(u.origin) && mayCarryToken(u)) h.authorization = `Bearer ${opts.token}`
-    return h
+  return {
+    token: opts.token,
+    origins: new Set(opts.tokenOrigins ?? []),
+    deadlineMs,
+    userAgent: opts.userAgent ?? 'setup-static-podman',
+    onRequest: opts.onRequest,
+    limits: {
+      maxBytes: opts.maxBodyBytes ?? MAX_BODY,
+      stallMs: opts.stallMs ?? Math.min(30_000, Math.max(1000, deadlineMs / 3)),
+      minBytesPerSec: opts.minBytesPerSec ?? MIN_BYTES_PER_SEC,
+    },
   }
+}
 
-  /** Follows redirects by hand so the token is re-decided for every hop. */
-  async function send(url: string, extra: Record<string, string>, signal: AbortSignal): Promise<Reply> {
-    let current = url
-    for (let hop = 0; hop < 6; hop++) {
-      opts.onRequest?.(current)
-      const res = await get(current, headersFor(current, extra), signal)
-      const location = res.headers.get('location')
-      if (res.status < 300 || res.status >= 400 || !location) return res
-      res.body.resume()
-      current = new URL(location, current).href
-    }
-    throw new HttpError(`Too many redirects for ${url}`)
-  }
+function headersFor(cfg: Settings, url: string, extra: Record<string, string>): Record<string, string> {
+  const h: Record<string, string> = { 'user-agent': cfg.userAgent, ...extra }
+  const u = new URL(url)
+  if (cfg.token && cfg.origins.has(u.origin) && mayCarryToken(u)) h.authorization = `Bearer ${cfg.token}`
+  return h
+}
 
-  /** `outer` (the caller's) ends the attempt in flight and every retry: no more tries, no more waits. */
-  async function withRetries<T>(
-    what: string,
-    attempt: (signal: AbortSignal) => Promise<T>,
-    outer?: AbortSignal,
-  ): Promise<T> {
-    const deadline = Date.now() + deadlineMs
-    let lastError: unknown
-    for (let i = 0; ; i++) {
-      const remaining = deadline - Date.now()
-      if (remaining <= 0) break
-      outer?.throwIfAborted()
-      const ctl = new AbortController()
-      const timer = setTimeout(() => ctl.abort(new HttpError(`deadline of ${deadlineMs / 1000} s exceeded`)), remaining)
-      try {
-        return await attempt(outer ? AbortSignal.any([ctl.signal, outer]) : ctl.signal)
-      } catch (err) {
-        if (outer?.aborted) throw outer.reason
-        lastError = ctl.signal.aborted ? ctl.signal.reason : err
-        if (!isRetryable(lastError) || i >= BACKOFF_MS.length) break
-      } finally {
-        clearTimeout(timer)
-      }
-      const asked = lastError instanceof HttpError ? lastError.retry.afterMs : undefined
-      if (asked !== undefined && (asked > MAX_RETRY_AFTER_MS || asked > deadline - Date.now())) {
-        lastError = new HttpError(
-          `${errorText(lastError)}; the server asks to retry after ${Math.ceil(asked / 1000)} s, ` +
-            `past this call's deadline`,
-        )
-        break
-      }
-      const wait = Math.min(asked ?? BACKOFF_MS[i], deadline - Date.now())
-      if (wait <= 0) break
-      await sleep(wait, undefined, { signal: outer })
-    }
-    const reason = lastError instanceof Error ? lastError.message : String(lastError ?? 'deadline exceeded')
-    throw new HttpError(`${what} failed: ${reason}`, lastError instanceof HttpError ? lastError.status : undefined)
-  }
-
-  function statusError(res: Reply): HttpError {
+/** Follows redirects by hand so the token is re-decided for every hop. */
+async function send(cfg: Settings, url: string, extra: Record<string, string>, signal: AbortSignal): Promise<Reply> {
+  let current = url
+  for (let hop = 0; hop < 6; hop++) {
+    cfg.onRequest?.(current)
+    const res = await get(current, headersFor(cfg, current, extra), signal)
+    const location = res.headers.get('location')
+    if (res.status < 300 || res.status >= 400 || !location) return res
     res.body.resume()
-    const limited = rateLimitMessage(res.status, res.headers, Boolean(opts.token))
-    const afterMs = retryAfterMs(res.headers.get('retry-after'))
-    return new HttpError(limited ?? `HTTP ${res.status} ${res.statusText}`.trim(), res.status, Boolean(limited), {
-      afterMs,
-    })
+    current = new URL(location, current).href
   }
+  throw new HttpError(`Too many redirects for ${url}`)
+}
 
-  const limits = (): BodyLimits => ({
-    maxBytes: opts.maxBodyBytes ?? MAX_BODY,
-    stallMs,
-    minBytesPerSec: opts.minBytesPerSec ?? MIN_BYTES_PER_SEC,
+/** A Retry-After the call cannot honour (too long, or past the deadline) ends the retries with this error. */
+function retryAfterTooLate(lastError: unknown, deadline: number): HttpError | undefined {
+  const asked = lastError instanceof HttpError ? lastError.retry.afterMs : undefined
+  if (asked === undefined || (asked <= MAX_RETRY_AFTER_MS && asked <= deadline - Date.now())) return undefined
+  return new HttpError(
+    `${errorText(lastError)}; the server asks to retry after ${Math.ceil(asked / 1000)} s, past this call's deadline`,
+  )
+}
+
+/** `outer` (the caller's) ends the attempt in flight and every retry: no more tries, no more waits. */
+async function withRetries<T>(
+  deadlineMs: number,
+  what: string,
+  attempt: (signal: AbortSignal) => Promise<T>,
+  outer?: AbortSignal,
+): Promise<T> {
+  const deadline = Date.now() + deadlineMs
+  let lastError: unknown
+  for (let i = 0; ; i++) {
+    const remaining = deadline - Date.now()
+    if (remaining <= 0) break
+    outer?.throwIfAborted()
+    const ctl = new AbortController()
+    const timer = setTimeout(() => ctl.abort(new HttpError(`deadline of ${deadlineMs / 1000} s exceeded`)), remaining)
+    try {
+      return await attempt(outer ? AbortSignal.any([ctl.signal, outer]) : ctl.signal)
+    } catch (err) {
+      if (outer?.aborted) throw outer.reason
+      lastError = ctl.signal.aborted ? ctl.signal.reason : err
+      if (!isRetryable(lastError) || i >= BACKOFF_MS.length) break
+    } finally {
+      clearTimeout(timer)
+    }
+    const tooLate = retryAfterTooLate(lastError, deadline)
+    if (tooLate) {
+      lastError = tooLate
+      break
+    }
+    const asked = lastError instanceof HttpError ? lastError.retry.afterMs : undefined
+    const wait = Math.min(asked ?? BACKOFF_MS[i], deadline - Date.now())
+    if (wait <= 0) break
+    await sleep(wait, undefined, { signal: outer })
+  }
+  const reason = lastError === undefined ? 'deadline exceeded' : errorText(lastError)
+  throw new HttpError(`${what} failed: ${reason}`, lastError instanceof HttpError ? lastError.status : undefined)
+}
+
+function statusError(res: Reply, hasToken: boolean): HttpError {
+  res.body.resume()
+  const limited = rateLimitMessage(res.status, res.headers, hasToken)
+  const afterMs = retryAfterMs(res.headers.get('retry-after'))
+  return new HttpError(limited ?? `HTTP ${res.status} ${res.statusText}`.trim(), res.status, Boolean(limited), {
+    afterMs,
   })
+}
 
+export function createHttp(opts: HttpOptions = {}): Http {
+  const cfg = settle(opts)
+  const { limits } = cfg
+  const fetchOk = async (url: string, headers: Record<string, string>, s: AbortSignal): Promise<Reply> => {
+    const res = await send(cfg, url, headers, s)
+    if (res.status !== 200) throw statusError(res, Boolean(cfg.token))
+    return res
+  }
   return {
     async getJson(url, { headers = {}, signal } = {}) {
       const attempt = async (s: AbortSignal) => {
-        const res = await send(url, { accept: 'application/vnd.github+json', ...headers }, s)
-        if (res.status !== 200) throw statusError(res)
+        const res = await fetchOk(url, { accept: 'application/vnd.github+json', ...headers }, s)
         return {
-          body: parseJson(await cappedText(res, Math.min(MAX_JSON, limits().maxBytes), limits())),
+          body: parseJson(await cappedText(res, Math.min(MAX_JSON, limits.maxBytes), limits)),
           headers: res.headers,
         }
       }
-      return withRetries(`GET ${redact(url)}`, attempt, signal)
+      return withRetries(cfg.deadlineMs, `GET ${redact(url)}`, attempt, signal)
     },
     async download(url, dest, { headers = {}, signal } = {}) {
       const attempt = async (s: AbortSignal) => {
         await rm(dest, { force: true })
-        const res = await send(url, { accept: 'application/octet-stream', ...headers }, s)
-        if (res.status !== 200) throw statusError(res)
-        return streamToFile(res, dest, limits())
+        return streamToFile(await fetchOk(url, { accept: 'application/octet-stream', ...headers }, s), dest, limits)
       }
-      return withRetries(`download of ${redact(url)}`, attempt, signal)
+      return withRetries(cfg.deadlineMs, `download of ${redact(url)}`, attempt, signal)
     },
   }
 }
