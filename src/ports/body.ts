@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { Transform, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { errorText } from './exec.js'
 import { HttpError } from './http-error.js'
 import type { Reply } from './transport.js'
 import type { DownloadResult } from './types.js'
@@ -19,6 +20,29 @@ export interface BodyLimits {
 const tooLarge = (max: number, what: string) =>
   new HttpError(`the body is larger than ${max} bytes (${what}); refusing it`, undefined, false, { final: true })
 
+/** After the first stallMs, a body slower than minBytesPerSec over any stallMs window fails. */
+function paceWatch(l: BodyLimits, bytes: () => number, fail: (e: HttpError) => void): NodeJS.Timeout {
+  const started = Date.now()
+  const window: { at: number; bytes: number }[] = [{ at: started, bytes: 0 }]
+  return setInterval(
+    () => {
+      const now = Date.now()
+      window.push({ at: now, bytes: bytes() })
+      while (window.length > 1 && now - window[1].at >= l.stallMs) window.shift()
+      const span = (now - window[0].at) / 1000
+      const rate = (bytes() - window[0].bytes) / span
+      if (now - started >= 2 * l.stallMs && span * 1000 >= l.stallMs && rate < l.minBytesPerSec)
+        fail(
+          new HttpError(
+            `too slow: ${Math.round(rate)} bytes/s over the last ${span.toFixed(1)} s ` +
+              `(at least ${l.minBytesPerSec} needed)`,
+          ),
+        )
+    },
+    Math.max(100, Math.floor(l.stallMs / 4)),
+  )
+}
+
 /** Counts, checks and passes bytes on; `onChunk` sees each chunk (the hash). */
 function meter(
   res: Reply,
@@ -28,27 +52,9 @@ function meter(
   const declared = Number(res.headers.get('content-length'))
   if (declared > l.maxBytes) throw tooLarge(l.maxBytes, `Content-Length ${declared}`)
   let bytes = 0
-  const started = Date.now()
-  const window: { at: number; bytes: number }[] = [{ at: started, bytes: 0 }]
   const fail = (e: HttpError) => res.body.destroy(e)
   let stall = setTimeout(() => fail(new HttpError(`no data for ${l.stallMs / 1000} s (stalled)`)), l.stallMs)
-  const pace = setInterval(
-    () => {
-      const now = Date.now()
-      window.push({ at: now, bytes })
-      while (window.length > 1 && now - window[1].at >= l.stallMs) window.shift()
-      const span = (now - window[0].at) / 1000
-      const rate = (bytes - window[0].bytes) / span
-      if (now - started >= 2 * l.stallMs && span * 1000 >= l.stallMs && rate < l.minBytesPerSec)
-        fail(
-          new HttpError(
-            `too slow: ${Math.round(rate)} bytes/s over the last ${span.toFixed(1)} s (at least ${l.minBytesPerSec} ` +
-              `needed)`,
-          ),
-        )
-    },
-    Math.max(100, Math.floor(l.stallMs / 4)),
-  )
+  const pace = paceWatch(l, () => bytes, fail)
   const stream = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       clearTimeout(stall)
@@ -110,13 +116,8 @@ export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown
   } catch (err) {
-    throw new HttpError(
-      `the answer is not JSON (${err instanceof Error ? err.message : String(err)})`,
-      undefined,
-      false,
-      {
-        final: true,
-      },
-    )
+    throw new HttpError(`the answer is not JSON (${errorText(err)})`, undefined, false, {
+      final: true,
+    })
   }
 }

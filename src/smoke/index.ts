@@ -93,66 +93,72 @@ const failAll = (runnables: Runnable[], reason: string): CheckReport[] =>
 const order = (plan: Runnable[], reports: CheckReport[]): CheckReport[] =>
   plan.map((r) => reports.find((c) => c.id === r.id) as CheckReport)
 
+type Caps = ReturnType<typeof capabilities>
+
+/** What every check gets for this run; `dispose` removes the runtime checks' base image and scratch dirs. */
+function suiteFor(run: Run, opts: SmokeOptions, ws: Workspace, caps: Caps, facts: Facts) {
+  const runId = randomBytes(3).toString('hex')
+  const node = opts.nodePath ?? process.execPath
+  const rt = runtimePorts({ ...opts, run, runId, node, dir: ws.dir, store: opts.info.store })
+  const suite: Suite = {
+    run,
+    podman: opts.podman,
+    env: opts.env,
+    runId,
+    timeoutMs: opts.timeoutSec * 1000,
+    caps,
+    hostFacts: facts,
+    runtime: runtimeFor(opts, ws),
+    write: (rel, content) => ws.write(rel, content),
+    rt: rt.ports,
+  }
+  return { suite, dispose: rt.dispose }
+}
+
+/** A failed pull fails what needed that image; the runtime checks use their own base image. */
+async function runPlanned(suite: Suite, runnables: Runnable[], pullError: string | undefined, concurrency: number) {
+  if (!pullError) return runAll(suite, runnables, concurrency)
+  const [own, probed] = [runnables.filter((r) => r.baseImage), runnables.filter((r) => !r.baseImage)]
+  return order(runnables, [...failAll(probed, pullError), ...(await runAll(suite, own, concurrency))])
+}
+
+const smokeReport = (opts: SmokeOptions, caps: Caps, checks: CheckReport[], started: number): SmokeReport => ({
+  version: 1,
+  result: suiteResult(checks),
+  podmanVersion: opts.podmanVersion,
+  image: opts.image,
+  defaultNetwork: {
+    expected: caps.defaultKind.kind,
+    why: caps.defaultKind.why,
+    observed: checks.find((c) => c.id === 'default-network')?.details.kind as string | undefined,
+  },
+  internet: { ipv4: caps.internet4.reason, ipv6: caps.internet6.reason },
+  startedAt: new Date(started).toISOString(),
+  wallMs: Date.now() - started,
+  checksMs: checks.reduce((n, c) => n + c.durationMs, 0),
+  checks,
+})
+
 export async function runSmokeSuite(run: Run, opts: SmokeOptions): Promise<SmokeReport> {
   const started = Date.now()
   const ws = await makeWorkspace(opts.workDir ?? tmpdir())
   let checks: CheckReport[]
-  let caps: ReturnType<typeof capabilities>
-  let disposeRt: (() => Promise<void>) | undefined
+  let caps: Caps
+  let dispose: (() => Promise<void>) | undefined
   try {
     const facts = await hostFacts(run, opts.nodePath ?? process.execPath, opts.env)
     caps = capabilities({ ...opts, hostFacts: facts, internet: opts.internet ?? 'auto' })
     const forced: Forced = opts.dockerSocket ? { 'docker-api': 'docker-socket: true' } : {}
     const runnables = plan(SMOKE_CHECKS, caps, opts.select, forced)
-    const anyToRun = runnables.some((r) => !r.skip)
-    const pullError = anyToRun ? await prepareImage(run, opts) : undefined
-    const runId = randomBytes(3).toString('hex')
-    const rt = runtimePorts({
-      ...opts,
-      run,
-      runId,
-      node: opts.nodePath ?? process.execPath,
-      dir: ws.dir,
-      store: opts.info.store,
-    })
-    disposeRt = rt.dispose
-    const suite: Suite = {
-      run,
-      podman: opts.podman,
-      env: opts.env,
-      runId,
-      timeoutMs: opts.timeoutSec * 1000,
-      caps,
-      hostFacts: facts,
-      runtime: runtimeFor(opts, ws),
-      write: (rel, content) => ws.write(rel, content),
-      rt: rt.ports,
-    }
-    // A failed pull fails what needed that image; the runtime checks use their own base image.
-    const [own, probed] = [runnables.filter((r) => r.baseImage), runnables.filter((r) => !r.baseImage)]
-    checks = pullError
-      ? order(runnables, [...failAll(probed, pullError), ...(await runAll(suite, own, opts.concurrency ?? 4))])
-      : await runAll(suite, runnables, opts.concurrency ?? 4)
+    const pullError = runnables.some((r) => !r.skip) ? await prepareImage(run, opts) : undefined
+    const prepared = suiteFor(run, opts, ws, caps, facts)
+    dispose = prepared.dispose
+    checks = await runPlanned(prepared.suite, runnables, pullError, opts.concurrency ?? 4)
   } finally {
-    await disposeRt?.().catch(() => undefined)
+    await dispose?.().catch(() => undefined)
     await ws.remove().catch(() => undefined)
   }
-  const report: SmokeReport = {
-    version: 1,
-    result: suiteResult(checks),
-    podmanVersion: opts.podmanVersion,
-    image: opts.image,
-    defaultNetwork: {
-      expected: caps.defaultKind.kind,
-      why: caps.defaultKind.why,
-      observed: checks.find((c) => c.id === 'default-network')?.details.kind as string | undefined,
-    },
-    internet: { ipv4: caps.internet4.reason, ipv6: caps.internet6.reason },
-    startedAt: new Date(started).toISOString(),
-    wallMs: Date.now() - started,
-    checksMs: checks.reduce((n, c) => n + c.durationMs, 0),
-    checks,
-  }
+  const report = smokeReport(opts, caps, checks, started)
   await writeFile(opts.reportPath, `${JSON.stringify(report, null, 2)}\n`).catch((err) => {
     throw new SmokeSetupError(`Could not write the smoke report to ${opts.reportPath}: ${errorText(err)}`)
   })

@@ -56,6 +56,22 @@ export async function initCheck(ctx: CheckContext): Promise<Details> {
   return { ...details, exit, summary: `PID 1 ${reap.pid1} reaped an orphan; SIGTERM forwarded, exit ${exit}` }
 }
 
+/** podman build of dir's Containerfile: offline, from the local base image, the host's /usr for the shell. */
+const buildArgv = (tag: string, dir: string): string[] => [
+  'build',
+  '--pull=never',
+  '--network',
+  'none',
+  '-v',
+  '/usr:/usr:ro',
+  '-q',
+  '-t',
+  tag,
+  '-f',
+  join(dir, 'Containerfile'),
+  dir,
+]
+
 export async function buildCheck(ctx: CheckContext): Promise<Details> {
   const base = await ctx.suite.rt.baseImage()
   const dir = await ctx.suite.rt.scratch(ctx.checkId)
@@ -65,22 +81,8 @@ export async function buildCheck(ctx: CheckContext): Promise<Details> {
     `FROM ${base}\nRUN echo ${seed} > /data/built.txt && chmod 0640 /data/built.txt\n`,
   )
   const tag = ctx.image('built')
-  const argv = [
-    'build',
-    '--pull=never',
-    '--network',
-    'none',
-    '-v',
-    '/usr:/usr:ro',
-    '-q',
-    '-t',
-    tag,
-    '-f',
-    join(dir, 'Containerfile'),
-    dir,
-  ]
   const t = Date.now()
-  const b = await ctx.podman(argv)
+  const b = await ctx.podman(buildArgv(tag, dir))
   if (b.exitCode !== 0) throw new CheckFailure(`podman build failed (exit ${b.exitCode})`, podmanText(b))
   const buildMs = Date.now() - t
   const { r } = await runBase(ctx, 'run', {

@@ -35,21 +35,22 @@ const exists = (p: string) =>
     () => false,
   )
 
+async function importBase(s: RuntimeSetup, image: string): Promise<string> {
+  const tar = join(s.dir, 'base.tar')
+  await writeBaseTar(tar)
+  const r = await s.run(s.podman, importArgv(tar, image, s.runId), { env: s.env, timeoutMs: 120_000 })
+  if (r.exitCode !== 0) throw new CheckFailure(`podman import of the base image failed: ${lastLine(r)}`, r.stderr)
+  return image
+}
+
 export function runtimePorts(s: RuntimeSetup): { ports: RuntimePorts; dispose(): Promise<void> } {
   let base: Promise<string> | undefined
   const scratch: string[] = []
   const image = `localhost/ssp-smoke-base:${s.runId}`
-  const importBase = async (): Promise<string> => {
-    const tar = join(s.dir, 'base.tar')
-    await writeBaseTar(tar)
-    const r = await s.run(s.podman, importArgv(tar, image, s.runId), { env: s.env, timeoutMs: 120_000 })
-    if (r.exitCode !== 0) throw new CheckFailure(`podman import of the base image failed: ${lastLine(r)}`, r.stderr)
-    return image
-  }
   const ports: RuntimePorts = {
     node: s.node,
     baseImage: () => {
-      base ??= importBase()
+      base ??= importBase(s, image)
       return base
     },
     store: s.store,
