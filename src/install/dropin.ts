@@ -9,7 +9,10 @@ export interface Wiring {
   initPath?: string
   /** our dirs first; the system defaults are appended */
   helperDirs: string[]
-  /** `netns` for every container: the seed's workarounds (host, pasta:-4, slirp4netns) */
+  /**
+   * `netns` for every container (the default-network input): host, pasta:-4 or slirp4netns
+   * sidestep pasta's known IPv6 and hang problems
+   */
   defaultNetwork?: string
   /** no user D-Bus: cgroupfs and the file events logger */
   noSystemd?: boolean

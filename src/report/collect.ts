@@ -2,6 +2,7 @@
 // sub-directory per job) and reads them; other JSON files are passed over.
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { errorText } from '../ports/exec.js'
 import type { SmokeReport } from '../smoke/report.js'
 
 export interface FoundReport {
@@ -38,9 +39,7 @@ function isSmokeReport(x: unknown): x is SmokeReport {
 /** Every smoke report under `dir`, ordered by path; `skipped` lists JSON files that are not. */
 export async function collectReports(dir: string): Promise<{ reports: FoundReport[]; skipped: string[] }> {
   const files = await jsonFiles(dir).catch((err: unknown) => {
-    throw new ReportInputError(
-      `Cannot read the reports directory ${dir}: ${err instanceof Error ? err.message : String(err)}`,
-    )
+    throw new ReportInputError(`Cannot read the reports directory ${dir}: ${errorText(err)}`)
   })
   const reports: FoundReport[] = []
   const skipped: string[] = []

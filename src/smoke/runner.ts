@@ -1,6 +1,6 @@
 // Runs checks concurrently, each under its own deadline, and removes what each created
 // (containers, networks, host servers) whatever happened. One check never stops another.
-import { lastLine } from '../ports/exec.js'
+import { errorText, lastLine } from '../ports/exec.js'
 import { failureText, jsonLine } from './output.js'
 import type { ExecResult, Run } from '../ports/types.js'
 import {
@@ -253,7 +253,7 @@ export const reportBase = (c: Runnable): Base => ({
 
 function outcome({ fix, ...base }: Base, err: unknown): CheckReport {
   if (err instanceof CheckSkip) return { ...base, status: 'skipped', reason: err.message, durationMs: 0, details: {} }
-  const f = err instanceof CheckFailure ? err : new CheckFailure(err instanceof Error ? err.message : String(err))
+  const f = err instanceof CheckFailure ? err : new CheckFailure(errorText(err))
   const how = f.fix ?? fix
   return {
     ...base,
