@@ -138,7 +138,7 @@ export const pigfoot: Source = {
 async function chooseVariant(s: SourceContext, req: InstallRequest): Promise<{ variant: Variant; spec: VersionSpec }> {
   if (s.inputs.variant !== 'auto') return { variant: s.inputs.variant, spec: req.spec }
   const version = await resolveVersion(s.http, req)
-  const probe = await host.probeHost(host.hostPorts(s.deps.run), { env: s.env, user: host.currentUser() })
+  const probe = await host.probeHost({ run: s.deps.run, fs: s.deps.fs }, { env: s.env, user: s.deps.user })
   const choice = host.chooseVariant(probe, version)
   core.info(`variant: auto -> ${choice.reason}`)
   return { variant: choice.variant, spec: parseVersionSpec(version) }

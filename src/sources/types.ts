@@ -1,5 +1,7 @@
 // What every source yields and what it is given: the step consumes an Installation and
 // nothing else of a source.
+import type { HostFs } from '../host/fs.js'
+import type { User } from '../host/facts.js'
 import type { Inputs, Variant } from '../inputs.js'
 import type { Cache } from '../install/archive-cache.js'
 import type { Installed } from '../install/layout.js'
@@ -30,6 +32,9 @@ interface SourceDeps {
   run: Run
   tc: ToolCache
   cache: Cache
+  /** the machine's files and the runner user: `variant: auto` probes the host with them */
+  fs: HostFs
+  user: User
 }
 
 export interface SourceContext {
