@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import os from 'node:os'
 import path from 'node:path'
 import { importCycles } from './cycles.mjs'
+import { sizeProblems } from './sizes.mjs'
 
 const MAX_LINE = 120
 const SOURCE_DIRS = ['src', '__tests__', 'test-support', 'bench', 'scripts']
@@ -79,6 +80,12 @@ for (const file of ['action.yml', 'report/action.yml'].filter((f) => existsSync(
   writeFileSync(copy, text.replace(/^(\s+using:) node24\s*$/m, '$1 node20'))
   validate(copy, file)
 }
+
+// Files over 300 lines and functions over 40 (unless a comment says why) in src/.
+const sizes = sizeProblems()
+for (const p of sizes.problems) console.error(p)
+console.log(`size: ${sizes.counts.files} file(s) over 300 lines, ${sizes.counts.functions} function(s) over 40`)
+if (sizes.problems.length) failed = true
 
 const workflows = readdirSync('.github/workflows').filter((f) => /\.ya?ml$/.test(f))
 for (const f of workflows) validate(path.join('.github/workflows', f))
