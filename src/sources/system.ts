@@ -1,5 +1,5 @@
 // source: system: nothing is installed; the podman a bare `podman` resolves to on the job's
-// PATH is gated and smoke-tested as it is (the seed's "Ubuntu native" row).
+// PATH is gated and smoke-tested as it is (on an Ubuntu runner: the distribution's own podman).
 import path from 'node:path'
 import { type HostFs, realHostFs } from '../host/fs.js'
 import { parsePodman } from '../host/parse.js'
