@@ -19677,9 +19677,7 @@ function isSmokeReport(x) {
 }
 async function collectReports(dir) {
   const files = await jsonFiles(dir).catch((err) => {
-    throw new ReportInputError(
-      `Cannot read the reports directory ${dir}: ${err instanceof Error ? err.message : String(err)}`
-    );
+    throw new ReportInputError(`Cannot read the reports directory ${dir}: ${errorText(err)}`);
   });
   const reports = [];
   const skipped = [];
