@@ -1,9 +1,6 @@
 // The host gate's API for the main step (src/step/gate.ts): probe -> plan -> (full asset) -> completion -> remedies.
 import os from 'node:os'
-import type { Run } from '../ports/types.js'
 import type { User } from './facts.js'
-import { realHostFs } from './fs.js'
-import type { HostPorts } from './probe.js'
 
 export { applyRemedies, blockingChecks, type CheckResult, previewChecks } from './apply-remedies.js'
 export {
@@ -19,8 +16,6 @@ export { chooseVariant, GateError, type GatePlan, planGate } from './gate.js'
 export { type HostPorts, probeHost } from './probe.js'
 export { planChecks } from './remedies/index.js'
 export { requirementsFor } from './requirements.js'
-
-export const hostPorts = (run: Run): HostPorts => ({ run, fs: realHostFs() })
 
 export function currentUser(): User {
   const u = os.userInfo()

@@ -31,7 +31,7 @@ export interface HttpOptions {
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504])
 const BACKOFF_MS = [1000, 2000, 4000, 8000]
 /** The largest release asset is about 100 MB; ten times that is no release. */
-export const MAX_BODY = 1024 ** 3
+const MAX_BODY = 1024 ** 3
 const MAX_JSON = 32 * 1024 ** 2
 /** A Retry-After longer than this is not waited for: the call fails with the server's answer. */
 const MAX_RETRY_AFTER_MS = 60_000
@@ -40,14 +40,14 @@ const MIN_BYTES_PER_SEC = 16 * 1024
 const LOCAL_ERRORS = new Set(['ENOSPC', 'EROFS', 'EACCES', 'EPERM', 'EDQUOT', 'EISDIR', 'ENOTDIR', 'EEXIST', 'EMFILE'])
 
 /** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
   const at = Date.parse(value)
   return Number.isNaN(at) ? undefined : Math.max(0, at - now)
 }
 
-export function rateLimitMessage(status: number, headers: Headers, hasToken: boolean): string | undefined {
+function rateLimitMessage(status: number, headers: Headers, hasToken: boolean): string | undefined {
   if ((status !== 403 && status !== 429) || headers.get('x-ratelimit-remaining') !== '0') return undefined
   const reset = Number(headers.get('x-ratelimit-reset'))
   const when = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000).toISOString() : 'unknown'

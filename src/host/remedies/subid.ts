@@ -2,7 +2,7 @@ import type { IdRange } from '../facts.js'
 import { rangesOf } from '../facts.js'
 import { type Check, fixable, ok, type Probe, type RemedyOptions, type Step } from './check.js'
 
-export const SUBID_COUNT = 65536
+const SUBID_COUNT = 65536
 const SUBID_FLOOR = 100000
 
 /** The first range above every range already given out in either file. */
