@@ -22,7 +22,7 @@ const TREE_PODMAN = '/usr/bin/podman'
 const IMAGE = 'localhost/ssp-coexist'
 const IMPORT = `podman import - ${IMAGE} >/dev/null`
 
-it("the installed podman 5.4.2 and the tree's own 5.8.6 take turns on one storage, in the step and after it", async () => {
+it("installed podman 5.4.2 and the tree's own 5.8.6 take turns on one storage, in the step and after", async () => {
   const work = await workspaces.create()
   const inputs = { ...fixtureInputs(fx, work, 'trixie'), 'smoke-tests': 'podman-coexist', 'smoke-timeout': '180' }
   const r = await runAction({ entry: 'main', work, tree: 'forky', inputs })
