@@ -140,9 +140,7 @@ describe('failure classes reproduced for real', () => {
     // The step has ended: nothing it started is still running on the host.
     const left = await runProc('pgrep', ['-a', '-f', marker], { timeoutMs: 30_000 })
     expect(left.stdout).toBe('')
-    expect(r.errors).toEqual([
-      expect.stringMatching(/^Network smoke tests failed: exec-repeat \(1 of 1 podman exec hung/),
-    ])
+    expect(r.errors).toEqual([expect.stringMatching(/^Smoke tests failed: exec-repeat \(1 of 1 podman exec hung/)])
   })
 
   it('a storage.conf that forces fuse-overlayfs is detected and named, and integrity still verified', async () => {

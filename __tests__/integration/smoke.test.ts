@@ -153,7 +153,7 @@ describe('red when the network is really broken', () => {
     expectPassed(status, ['network-host', 'network-none', 'slirp4netns-loopback', 'port-handler-rootlesskit'])
     // Only blocking checks fail the step; tls-volume (pasta -T) is advisory: a warning row, not named here.
     // One error naming every blocking check that failed (custom-network and publish start pasta too).
-    expect(r.errors).toEqual([expect.stringMatching(/^Network smoke tests failed: /)])
+    expect(r.errors).toEqual([expect.stringMatching(/^Smoke tests failed: /)])
     expect(r.errors[0]).toContain('default-network (')
     expect(r.errors[0]).not.toContain('tls-volume')
     expect(report.checks.find((c) => c.id === 'tls-volume')).toMatchObject({ status: 'failed', severity: 'advisory' })
@@ -222,9 +222,9 @@ describe('red when the network is really broken', () => {
     expect(r.exitCode).toBe(0)
     expect(r.errors).toEqual([])
     // The host gate adds its own warnings (this pasta has no version); the smoke verdict is one.
-    const smokeWarnings = r.warnings.filter((w) => w.startsWith('Network smoke tests'))
+    const smokeWarnings = r.warnings.filter((w) => w.startsWith('Smoke tests'))
     expect(smokeWarnings).toEqual([
-      expect.stringMatching(/^Network smoke tests failed: .*smoke-failure: warning keeps the step green\.$/),
+      expect.stringMatching(/^Smoke tests failed: .*smoke-failure: warning keeps the step green\.$/),
     ])
     expect(r.outputs['smoke-result']).toBe('failed')
     expect(report.result).toBe('failed')

@@ -349,7 +349,7 @@ describe('report and summary', () => {
       ],
     ])
     expect(smokeHeadline(r)).toBe(
-      'Network smoke tests passed: 1 passed, 0 failed, 1 warning(s) (advisory), 0 skipped; wall time 2.0 s, ' +
+      'Smoke tests passed: 1 passed, 0 failed, 1 warning(s) (advisory), 0 skipped; wall time 2.0 s, ' +
         'sum of check durations 3.0 s',
     )
   })
@@ -389,7 +389,7 @@ describe('report and summary', () => {
       { tone: 'fail', what: 'b', why: ['exit 126'], fix: undefined, output: 'Error: pasta failed\nline 2' },
     ])
     expect(smokeHeadline(r)).toBe(
-      'Network smoke tests failed: 1 passed, 1 failed, 1 skipped; wall time 2.0 s, sum of check durations 3.0 s',
+      'Smoke tests failed: 1 passed, 1 failed, 1 skipped; wall time 2.0 s, sum of check durations 3.0 s',
     )
   })
 })

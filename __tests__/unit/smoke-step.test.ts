@@ -127,7 +127,7 @@ describe('applySmokeVerdict', () => {
   it('error: fails the step naming each failed check', () => {
     applySmokeVerdict(report('failed'), 'error')
     expect(process.exitCode).toBe(1)
-    expect(printed.join('')).toContain('::error::Network smoke tests failed: publish (GET 127.0.0.1:4: ECONNREFUSED)')
+    expect(printed.join('')).toContain('::error::Smoke tests failed: publish (GET 127.0.0.1:4: ECONNREFUSED)')
     expect(printed.join('')).not.toContain('healthcheck')
   })
 
@@ -135,7 +135,7 @@ describe('applySmokeVerdict', () => {
     applySmokeVerdict(report('failed'), 'warning')
     expect(process.exitCode).toBeUndefined()
     expect(printed.join('')).toContain(
-      '::warning::Network smoke tests failed: publish (GET 127.0.0.1:4: ECONNREFUSED). smoke-failure: ' +
+      '::warning::Smoke tests failed: publish (GET 127.0.0.1:4: ECONNREFUSED). smoke-failure: ' +
         'warning keeps the step green.',
     )
     printed.length = 0

@@ -1,4 +1,4 @@
-// The network smoke suite: real containers, no registry, every check's outcome explained.
+// The smoke suite: network and runtime checks on real containers, no registry, every outcome explained.
 // runSmokeSuite never throws for a failing check; it throws only when it cannot write the report.
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'

@@ -68,7 +68,7 @@ export function smokeHeadline(report: SmokeReport): string {
   const n = (s: SmokeResult) => report.checks.filter((c) => c.status === s && !isWarning(c)).length
   const warnings = report.checks.filter(isWarning).length
   return (
-    `Network smoke tests ${report.result}: ${n('passed')} passed, ${n('failed')} failed, ` +
+    `Smoke tests ${report.result}: ${n('passed')} passed, ${n('failed')} failed, ` +
     `${warnings ? `${warnings} warning(s) (advisory), ` : ''}${n('skipped')} skipped; ` +
     `wall time ${seconds(report.wallMs)}, sum of check durations ${seconds(report.checksMs)}`
   )

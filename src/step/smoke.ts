@@ -67,7 +67,7 @@ export async function runSmokeStep(
 ): Promise<SmokeStepResult | undefined> {
   if (inputs.smokeTests === 'none') return undefined
   const reportPath = join(temp, REPORT_FILE)
-  const suite = await core.group('Network smoke tests', async () => {
+  const suite = await core.group('Smoke tests', async () => {
     const r = await runSmokeSuite(run, {
       ...p,
       select: inputs.smokeTests,
@@ -92,7 +92,7 @@ export async function runSmokeStep(
 export function applySmokeVerdict(report: SmokeReport | undefined, mode: Inputs['smokeFailure']): void {
   if (report?.result !== 'failed') return
   const failed = report.checks.filter(isBlockingFailure)
-  const message = `Network smoke tests failed: ${failed.map((c) => `${c.id} (${c.reason})`).join('; ')}`
+  const message = `Smoke tests failed: ${failed.map((c) => `${c.id} (${c.reason})`).join('; ')}`
   if (mode === 'error') core.setFailed(message)
   else core.warning(`${message}. smoke-failure: warning keeps the step green.`)
 }
