@@ -217,21 +217,27 @@ describe('the Actions cache tier', () => {
     mkdirSync(process.env.RUNNER_TEMP as string, { recursive: true })
   }
 
-  it('a download names what post should save, keyed by repository, asset and sha256', async () => {
+  const signed = async () => {
+    files['checksums.txt.bundle'] = Buffer.from(JSON.stringify(await sigstore.signBlob(files['checksums.txt'])))
+    return release(['checksums.txt.bundle'])
+  }
+
+  it('a signed download names what post should save, keyed by repository, asset and sha256', async () => {
     const store = new Map<string, string>()
-    const r = await installPigfoot(http([release()]), tc, request({ cache: scriptedCache(store) }))
-    expect(r.cacheSave?.key).toBe(`setup-static-podman-v1-o-r-${ASSET}-${sha(files[ASSET])}`)
+    const r = await installPigfoot(http([await signed()]), tc, request({ cache: scriptedCache(store) }))
+    expect(r.cacheSave?.key).toBe(`setup-static-podman-v2/o/r/${ASSET}/${sha(files[ASSET])}`)
   })
 
   it('a pinned version restores from the Actions cache with no HTTP request on a fresh tool cache', async () => {
     const store = new Map<string, string>()
     const c = scriptedCache(store)
-    const first = await installPigfoot(http([release()]), tc, request({ cache: c }))
+    const rel = await signed()
+    const first = await installPigfoot(http([rel]), tc, request({ cache: c }))
     await c.saveCache(first.cacheSave?.paths as string[], first.cacheSave?.key as string)
     fresh()
-    const h = http([release()])
+    const h = http([rel])
     const r = await installPigfoot(h, tc, request({ cache: c, spec: parseVersionSpec('5.7.1') }))
-    expect(r).toMatchObject({ cacheHit: 'actions-cache', verified: 'sha256', version: '5.7.1' })
+    expect(r).toMatchObject({ cacheHit: 'actions-cache', verified: 'signature+sha256', version: '5.7.1' })
     expect(h.requests).toEqual([])
     expect(existsSync(path.join(cached(), 'usr/local/bin/podman'))).toBe(true)
   })
@@ -239,14 +245,16 @@ describe('the Actions cache tier', () => {
   it('a damaged cache entry is a miss, then a verified download', async () => {
     const store = new Map<string, string>()
     const c = scriptedCache(store)
-    const first = await installPigfoot(http([release()]), tc, request({ cache: c }))
+    const rel = await signed()
+    const first = await installPigfoot(http([rel]), tc, request({ cache: c }))
     await c.saveCache(first.cacheSave?.paths as string[], first.cacheSave?.key as string)
     const entry = [...store.values()][0]
     writeFileSync(path.join(entry, ASSET), 'damaged')
     fresh()
-    const r = await installPigfoot(http([release()]), tc, request({ cache: c, spec: parseVersionSpec('5.7.1') }))
+    const r = await installPigfoot(http([rel]), tc, request({ cache: c, spec: parseVersionSpec('5.7.1') }))
     expect(r.cacheHit).toBe(false)
-    expect(log.text()).toMatch(/::warning::Cache entry setup-static-podman-v1-o-r-.* does not match its archive/)
+    expect(log.text()).toMatch(/::warning::The Actions cache entry setup-static-podman-v2\/o\/r\/\S+ does not prove/)
+    expect(log.text()).toMatch(/does not prove its archive \(.*sha256 mismatch/)
   })
 
   it('a failing cache service is a warning and a download, never a failure', async () => {

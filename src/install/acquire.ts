@@ -1,12 +1,16 @@
 // The one acquisition pipeline every downloading source runs: resolve -> download (all files
 // at once, one abort signal) -> verify -> unpack -> audit -> commit to the tool cache, with
 // the Actions cache tier beside it. With an exact version already cached, no request is made.
+import * as core from '@actions/core'
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { VersionSpec } from '../inputs.js'
+import { errorText } from '../ports/exec.js'
 import type { ToolCache } from '../ports/types.js'
-import { archiveSlot, type Cache, cacheKey, keyPrefix, restoreArchive, writeMeta } from './archive-cache.js'
+import { archiveSlot, type Cache, cacheKey, keyPrefix, restoreArchive } from './archive-cache.js'
 import { fetchVerified } from './download.js'
 import { type CacheKey, extractAuditCache, readMeta } from './extract.js'
+import { verifyRestored } from './restored.js'
 import type { InstallResult, Offered, Origin, Recipe, Resolved } from './types.js'
 
 export interface AcquireRequest {
@@ -63,21 +67,34 @@ async function fromToolCache<K>(recipe: Recipe<K>, tc: ToolCache, version: strin
   return { version, root, cacheHit: 'tool-cache', verified, checks: [], asset: meta?.asset }
 }
 
+/** A restored entry is verified as a download is; one that fails is discarded and the release downloaded. */
 async function fromActionsCache<K>(recipe: Recipe<K>, req: AcquireRequest, version: string) {
   if (!req.cache) return undefined
   const name = slotName(recipe, version)
   const slot = archiveSlot(req.temp, name)
-  const meta = await restoreArchive(req.cache.service, slot, keyPrefix(req.cache.owner, req.cache.repo, name))
-  if (!meta) return undefined
+  const key = await restoreArchive(req.cache.service, slot, keyPrefix(req.cache.owner, req.cache.repo, name))
+  if (!key) return undefined
+  const proof = await verifyRestored(recipe, slot, version).catch((err: unknown) => {
+    core.warning(
+      `The Actions cache entry ${key} does not prove its archive (${errorText(err)}); downloading the release ` +
+        'instead. An entry that is not the release should be deleted (gh cache delete).',
+    )
+  })
+  if (!proof) {
+    await rm(slot.dir, { recursive: true, force: true })
+    return undefined
+  }
   const asset = recipe.asset(version)
-  const entry = { asset, verified: meta.verified }
-  const root = await extractAuditCache(slot.archive, recipe.top(version), entryKey(recipe, version), entry)
-  const checks = [`sha256 ${meta.sha256} (cache entry)`]
-  const hit: InstallResult = { version, root, cacheHit: 'actions-cache', verified: meta.verified, checks, asset }
+  const { verified } = proof
+  const root = await extractAuditCache(slot.archive, recipe.top(version), entryKey(recipe, version), {
+    asset,
+    verified: verified.verified,
+  })
+  const hit: InstallResult = { version, root, cacheHit: 'actions-cache', ...verified, asset }
   return hit
 }
 
-/** Download and verify, then unpack, audit and commit; post saves the slot to the Actions cache. */
+/** Download and verify, then unpack, audit and commit; post saves a signed slot to the Actions cache. */
 async function fromOrigin<K, F extends Offered>(
   recipe: Recipe<K>,
   origin: Origin<F>,
@@ -88,10 +105,11 @@ async function fromOrigin<K, F extends Offered>(
   const asset = recipe.asset(version)
   const slot = archiveSlot(req.temp, slotName(recipe, version))
   const name = path.basename(slot.archive)
-  const { sha256, verified } = await fetchVerified(recipe, origin, resolved, req.temp, slot.archive)
-  await writeMeta(slot, { asset: name, sha256, verified: verified.verified })
+  const { sha256, verified } = await fetchVerified(recipe, origin, resolved, slot.archive)
   const entry = { asset, verified: verified.verified }
   const root = await extractAuditCache(slot.archive, recipe.top(version), entryKey(recipe, version), entry)
-  const cacheSave = req.cache && { key: cacheKey(req.cache.owner, req.cache.repo, name, sha256), paths: [slot.dir] }
+  // An unsigned archive is not saved: a restore could not tell it from a planted one.
+  const tier = verified.signed ? req.cache : undefined
+  const cacheSave = tier && { key: cacheKey(tier.owner, tier.repo, name, sha256), paths: [slot.dir] }
   return { version, root, cacheHit: false, ...verified, asset, cacheSave }
 }

@@ -1,71 +1,66 @@
-// Second cache tier: the verified archive in @actions/cache, keyed by repository, asset
-// and sha256. Restored in main by prefix (so a pinned version needs no API request),
+// Second cache tier: the archive in @actions/cache with what proves it (checksums.txt and its
+// Sigstore bundle, or the .asc), keyed by repository, asset and sha256. Restored in main by
+// prefix (so a pinned version needs no API request) and re-verified before use (restored.ts);
 // saved in post only after main succeeded. Cache service failures are warnings.
 import * as core from '@actions/core'
 import type * as cache from '@actions/cache'
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
+import { scrubEnv } from '../ports/env.js'
 import { errorText } from '../ports/exec.js'
 
 export type Cache = Pick<typeof cache, 'isFeatureAvailable' | 'restoreCache' | 'saveCache'>
 
-const PREFIX = 'setup-static-podman-v1'
+// v2: entries hold the proof beside the archive, and '/' separates the key's parts.
+const PREFIX = 'setup-static-podman-v2'
 
 export interface ArchiveSlot {
   dir: string
   archive: string
-  meta: string
-}
-
-export interface ArchiveMeta {
-  asset: string
-  sha256: string
-  verified: string
 }
 
 /** A fixed place per asset: @actions/cache restores to the paths it saved. */
 export function archiveSlot(temp: string, asset: string): ArchiveSlot {
   const dir = path.join(temp, 'setup-static-podman', 'archives', asset)
-  return { dir, archive: path.join(dir, asset), meta: path.join(dir, 'meta.json') }
+  return { dir, archive: path.join(dir, asset) }
 }
 
-export const keyPrefix = (owner: string, repo: string, asset: string): string => `${PREFIX}-${owner}-${repo}-${asset}-`
+/** '/' occurs in no owner, repository or asset name: `a-b/c` and `a/b-c` never share a prefix. */
+export const keyPrefix = (owner: string, repo: string, asset: string): string => `${PREFIX}/${owner}/${repo}/${asset}/`
 export const cacheKey = (owner: string, repo: string, asset: string, sha256: string): string =>
   keyPrefix(owner, repo, asset) + sha256
 
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
+/**
+ * @actions/cache spawns tar and zstd with a copy of process.env and takes no environment of
+ * ours, so for the length of the call the variables no child may see (the inputs, the
+ * repository token) are out of process.env. The ACTIONS_* service variables stay: the
+ * library reads its own URL and token from there between the spawns. Main and post make
+ * this call with nothing else running beside it.
+ */
+async function withoutSecrets<T>(call: () => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+  const kept = scrubEnv(env)
+  const removed = Object.entries(env).filter(([k]) => !(k in kept) && !/^ACTIONS_/i.test(k))
+  for (const [k] of removed) delete env[k]
+  try {
+    return await call()
+  } finally {
+    for (const [k, v] of removed) env[k] = v
+  }
 }
 
 /**
- * Restores by prefix; the entry is accepted only when the archive's sha256 equals the one
- * its key names (a damaged entry is a miss, never an install).
+ * Restores by prefix into an emptied slot and returns the key, or undefined. What comes
+ * back is not trusted: the caller verifies it as it would a download.
  */
-export async function restoreArchive(c: Cache, slot: ArchiveSlot, prefix: string): Promise<ArchiveMeta | undefined> {
+export async function restoreArchive(c: Cache, slot: ArchiveSlot, prefix: string): Promise<string | undefined> {
   if (!c.isFeatureAvailable()) return undefined
   try {
-    const key = await c.restoreCache([slot.dir], prefix, [prefix])
-    if (!key) return undefined
-    const meta = JSON.parse(await readFile(slot.meta, 'utf8')) as ArchiveMeta
-    const actual = await sha256File(slot.archive)
-    if (!key.endsWith(actual) || meta.sha256 !== actual) {
-      core.warning(`Cache entry ${key} does not match its archive (sha256 ${actual}); downloading instead.`)
-      return undefined
-    }
-    return meta
+    await rm(slot.dir, { recursive: true, force: true })
+    return await withoutSecrets(() => c.restoreCache([slot.dir], prefix, [prefix]))
   } catch (err) {
     core.warning(`Restoring the archive from the cache failed: ${errorText(err)}`)
     return undefined
   }
-}
-
-export async function writeMeta(slot: ArchiveSlot, meta: ArchiveMeta): Promise<void> {
-  await mkdir(slot.dir, { recursive: true })
-  await writeFile(slot.meta, JSON.stringify(meta))
 }
 
 export async function saveArchive(c: Cache, key: string, paths: string[]): Promise<void> {
@@ -74,8 +69,8 @@ export async function saveArchive(c: Cache, key: string, paths: string[]): Promi
     return
   }
   try {
-    await c.saveCache(paths, key)
-    core.info(`Saved the verified archive to the Actions cache as ${key}`)
+    await withoutSecrets(() => c.saveCache(paths, key))
+    core.info(`Saved the verified archive and its proof to the Actions cache as ${key}`)
   } catch (err) {
     core.warning(`Saving the archive to the cache failed: ${errorText(err)}`)
   }

@@ -1,6 +1,6 @@
 // The download and verify stages: every file of a version at once, under one abort signal,
 // then the source's check. Nothing is unpacked unless the check returns.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { ResolveError } from '../release/resolve.js'
 import { verifyDownload } from '../verify/checksums.js'
@@ -44,24 +44,24 @@ export function findFile<F extends Offered>(resolved: Resolved<F>, name: string)
 }
 
 /**
- * The archive to `dest` (its cache slot), the source's side files to a scratch dir, and what
- * else the check needs, all at once; then the source's check. On any failure the slot is
- * emptied, so a half-verified archive is never restored or saved.
+ * The archive to `dest` (its cache slot) and the source's side files beside it (the proof an
+ * Actions cache entry carries), with what else the check needs, all at once; then the
+ * source's check. On any failure the slot is emptied, so a half-verified archive is never
+ * restored or saved.
  */
 export async function fetchVerified<K, F extends Offered>(
   recipe: Recipe<K>,
   origin: Origin<F>,
   resolved: Resolved<F>,
-  temp: string,
   dest: string,
 ): Promise<{ sha256: string; verified: Verified }> {
   const name = recipe.asset(resolved.version)
   const main = findFile(resolved, name)
   const plan = recipe.verify(resolved, name)
   const side = plan.files.map((n) => findFile(resolved, n))
-  await rm(path.dirname(dest), { recursive: true, force: true })
-  await mkdir(path.dirname(dest), { recursive: true })
-  const dir = await mkdtemp(path.join(temp, 'ssp-dl-'))
+  const dir = path.dirname(dest)
+  await rm(dir, { recursive: true, force: true })
+  await mkdir(dir, { recursive: true })
   try {
     const [archive, sides, prepared] = await together([
       (s) => origin.fetch(main, dest, s),
@@ -78,9 +78,7 @@ export async function fetchVerified<K, F extends Offered>(
     const verified = await plan.check({ name, archive, files, resolved, transfer }, prepared)
     return { sha256: archive.sha256, verified }
   } catch (err) {
-    await rm(path.dirname(dest), { recursive: true, force: true })
-    throw err
-  } finally {
     await rm(dir, { recursive: true, force: true })
+    throw err
   }
 }

@@ -50,7 +50,7 @@ interface Downloaded {
   /** the archive's name */
   name: string
   archive: DownloadResult
-  /** side files by name: their paths (removed after verification) */
+  /** side files by name: their paths (kept in the Actions cache entry beside the archive) */
   files: Record<string, string>
   resolved: Resolved
   /** size and digest as the origin gave them, and `sha256` when the source knows it: the checks that ran */
@@ -62,6 +62,8 @@ export interface Verified {
   verified: string
   checks: string[]
   signature?: SignatureOutcome
+  /** a signature by the pinned signer proved the archive: only such a proof is trusted from the Actions cache */
+  signed?: boolean
 }
 
 /** How a source proves a download: chosen per resolved version, from what it offers. */

@@ -67,6 +67,7 @@ export const mgoltzscheRecipe = (http: Http, req: MgoltzscheRequest): Recipe<Pin
       return {
         verified: ['openpgp-signature', ...checks].join('+'),
         checks: [`openpgp signature by ${pgp.signingKey}`, ...checks],
+        signed: true,
       }
     },
   }),

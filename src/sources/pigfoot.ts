@@ -74,7 +74,8 @@ function signedChecksums(req: InstallRequest, resolved: Resolved, asset: string)
       const checksums = parseChecksums(await readFile(d.files[CHECKSUMS], 'utf8'))
       const checks = d.transfer(expectedSha(checksums, d.name))
       if (signature.result) checks.unshift(`signature (${plan.signs === 'asset' ? d.name : CHECKSUMS})`)
-      return { verified: signature.result ? 'signature+sha256' : 'sha256', checks, signature }
+      const signed = Boolean(signature.result)
+      return { verified: signed ? 'signature+sha256' : 'sha256', checks, signature, signed }
     },
   }
 }
