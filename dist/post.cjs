@@ -68932,14 +68932,24 @@ function loadState() {
 }
 
 // src/install/archive-cache.ts
+async function withoutSecrets(call, env = process.env) {
+  const kept = scrubEnv(env);
+  const removed = Object.entries(env).filter(([k]) => !(k in kept) && !/^ACTIONS_/i.test(k));
+  for (const [k] of removed) delete env[k];
+  try {
+    return await call();
+  } finally {
+    for (const [k, v] of removed) env[k] = v;
+  }
+}
 async function saveArchive(c, key, paths) {
   if (!c.isFeatureAvailable()) {
     info("The Actions cache service is not available here; the archive was not saved.");
     return;
   }
   try {
-    await c.saveCache(paths, key);
-    info(`Saved the verified archive to the Actions cache as ${key}`);
+    await withoutSecrets(() => c.saveCache(paths, key));
+    info(`Saved the verified archive and its proof to the Actions cache as ${key}`);
   } catch (err) {
     warning(`Saving the archive to the cache failed: ${errorText(err)}`);
   }
