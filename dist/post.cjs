@@ -29003,6 +29003,9 @@ var childEnv = (env = process.env) => scrubEnv(env);
 
 // src/ports/exec.ts
 var MAX_CAPTURE = 4 * 1024 * 1024;
+var live = /* @__PURE__ */ new Set();
+var stopping = false;
+var never = new Promise(() => void 0);
 var run = async (cmd, args, opts = {}) => opts.stream && !opts.timeoutMs ? runStreamed(cmd, args, opts) : runCaptured(cmd, args, opts);
 async function runStreamed(cmd, args, opts) {
   try {
@@ -29018,6 +29021,7 @@ async function runStreamed(cmd, args, opts) {
   }
 }
 function runCaptured(cmd, args, opts) {
+  if (stopping) return never;
   return new Promise((resolve3) => {
     const child2 = (0, import_node_child_process.spawn)(cmd, args, {
       env: childEnv(opts.env),
@@ -29026,6 +29030,7 @@ function runCaptured(cmd, args, opts) {
       detached: true
       // own process group, so a timeout kills the whole tree
     });
+    if (child2.pid) live.add(child2.pid);
     const out = collector();
     const err = collector();
     let timedOut = false;
@@ -29043,6 +29048,8 @@ function runCaptured(cmd, args, opts) {
     });
     child2.on("close", (code, signal) => {
       clearTimeout(timer);
+      if (child2.pid) live.delete(child2.pid);
+      if (stopping) return;
       const exitCode = code ?? (signal ? 128 : 1);
       resolve3({ exitCode, stdout: out.text(), stderr: err.text(), ...timedOut && { timedOut } });
     });
@@ -29059,10 +29066,10 @@ function collector() {
     text: () => Buffer.concat(chunks).toString("utf8")
   };
 }
-function killGroup(pid) {
+function killGroup(pid, signal = "SIGKILL") {
   if (!pid) return;
   try {
-    process.kill(-pid, "SIGKILL");
+    process.kill(-pid, signal);
   } catch {
   }
 }
@@ -69012,6 +69019,8 @@ async function revertChanges(run2, changes) {
     const [cmd, ...args] = change.sudo ? ["sudo", "-n", ...change.revert] : change.revert;
     const r = await run2(cmd, args, { timeoutMs: 12e4 });
     if (r.exitCode === 0) info(`Reverted: ${change.description}`);
+    else if (change.pending)
+      info(`Nothing to revert for '${change.description}' (never completed): ${lastLine(r)}`);
     else warning(`Could not revert '${change.description}' (${[cmd, ...args].join(" ")}): ${lastLine(r)}`);
   }
 }

@@ -19639,6 +19639,7 @@ function info(message) {
 
 // src/ports/exec.ts
 var MAX_CAPTURE = 4 * 1024 * 1024;
+var never = new Promise(() => void 0);
 function errorText(err) {
   return err instanceof Error ? err.message : String(err);
 }

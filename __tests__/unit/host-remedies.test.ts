@@ -42,10 +42,17 @@ async function remedy(h: FakeHost, opts: RemedyOptions) {
   const probe = await probeHost(h, { env, user: h.user, podman: PODMAN })
   const checks = planChecks(probe, opts)
   const recorded: SystemChange[] = []
+  /** each change as first recorded: pending or not, and how many commands had run by then */
+  const firstRecord: [string, boolean, number][] = []
   const before = blockingChecks(checks, h.user)
   const callsBefore = h.calls.length
-  const out = await applyRemedies(h, probe, checks, opts, { env, user: h.user, onChange: (c) => recorded.push(c) })
-  return { checks, out, recorded, before, remedyCalls: h.calls.slice(callsBefore) }
+  const onChange = (c: SystemChange): void => {
+    if (recorded.includes(c)) return
+    recorded.push(c)
+    firstRecord.push([c.kind, c.pending === true, h.calls.length - callsBefore])
+  }
+  const out = await applyRemedies(h, probe, checks, opts, { env, user: h.user, onChange })
+  return { checks, out, recorded, firstRecord, before, remedyCalls: h.calls.slice(callsBefore) }
 }
 
 const status = (out: Awaited<ReturnType<typeof remedy>>['out'], id: string) => out.checks.find((c) => c.id === id)
@@ -102,8 +109,14 @@ describe("this machine's quirks: /dev/net/tun 0600 and hybrid cgroups", () => {
   test('detected, fixed with sudo -n, checked again, and reverted by post to the exact original state', async () => {
     const h = host(testMachine)
     const original = h.state()
-    const { checks, out, recorded, remedyCalls } = await remedy(h, sudo)
+    const { checks, out, recorded, firstRecord, remedyCalls } = await remedy(h, sudo)
     expect(checks.find((c) => c.id === 'tun')?.found).toBe('/dev/net/tun mode 0600, not usable by runner')
+    // each recorded, pending, before its own command ran (0, 1, 2 commands had run by then)
+    expect(firstRecord).toEqual([
+      ['tun-mode', true, 0],
+      ['mkdir', true, 1],
+      ['cgroup-mount', true, 2],
+    ])
     expect(checks.find((c) => c.id === 'cgroup')?.found).toBe('hybrid: v2 at /sys/fs/cgroup/unified lists hugetlb')
     expect(remedyCalls).toEqual([
       'sudo -n chmod 0666 /dev/net/tun',
@@ -155,15 +168,21 @@ describe("this machine's quirks: /dev/net/tun 0600 and hybrid cgroups", () => {
     ])
   })
 
-  test('a remedy sudo refuses: the failure quotes sudo and the commands; nothing is recorded', async () => {
+  test('a remedy sudo refuses: the failure quotes sudo and the commands; its record stays pending', async () => {
     const h = host(testMachine)
     h.failing.set('sudo -n chmod 0666 /dev/net/tun', 'sudo: a password is required')
-    const { out } = await remedy(h, sudo)
+    const { out, recorded } = await remedy(h, sudo)
     expect(status(out, 'tun')?.actionText).toBe(
       'make /dev/net/tun usable (mode 0666, the usual default) failed: sudo -n chmod 0666 /dev/net/tun failed: ' +
         'sudo: a password is required. To fix by hand:\nsudo chmod 0666 /dev/net/tun',
     )
     expect(out.changes.map((c) => c.kind)).toEqual(['mkdir', 'cgroup-mount'])
+    // recorded before it ran, and never confirmed: post tries its (harmless) revert quietly
+    expect(recorded.map((c) => [c.kind, c.pending === true])).toEqual([
+      ['tun-mode', true],
+      ['mkdir', false],
+      ['cgroup-mount', false],
+    ])
     expect(out.failures).toHaveLength(1)
   })
 })

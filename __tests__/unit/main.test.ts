@@ -12,7 +12,7 @@ import path from 'node:path'
 import type { HostFs } from '../../src/host/fs.js'
 import { realHostFs } from '../../src/host/fs.js'
 import type { Cache } from '../../src/install/archive-cache.js'
-import { DROPIN_NAME } from '../../src/install/dropin.js'
+import { jobDropinName } from '../../src/install/dropin.js'
 import type { ExecResult, Http, Run } from '../../src/ports/types.js'
 import { SMOKE_CHECK_IDS } from '../../src/inputs.js'
 import type { Deps } from '../../src/step/deps.js'
@@ -187,7 +187,8 @@ const INPUTS = {
 
 const outputs = () => parseFileCommands(env.read('output'))
 const state = () => JSON.parse(parseFileCommands(env.read('state'))['setup-static-podman'])
-const dropin = () => path.join(env.dir, 'home/.config/containers/containers.conf.d', DROPIN_NAME)
+/** cleanup: true: the drop-in is the step run's own, named by its state id */
+const dropin = () => path.join(env.dir, 'home/.config/containers/containers.conf.d', jobDropinName(state().id))
 const annotations = () => out.text().match(/^::(error|warning)[^\n]*/gm) ?? []
 
 beforeEach(() => {
@@ -232,6 +233,7 @@ describe('main(deps)', () => {
     expect(conf).toContain(`\n[engine.runtimes]\ncrun = ["${root}/usr/local/bin/crun"]\n`)
     expect(conf).toContain(`\nconmon_path = ["${root}/usr/local/lib/podman/conmon"]\n`)
     expect(state()).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{12}$/),
       started: true,
       succeeded: true,
       changes: [{ kind: 'dropin', description: `removed ${dropin()}`, revert: ['rm', '-f', dropin()], sudo: false }],

@@ -46,7 +46,15 @@ const procs: Procs = {
 }
 
 function withState(s: Partial<SavedState>): void {
-  const state: SavedState = { started: true, succeeded: true, changes: [], cacheSaves: [], cleanup: true, ...s }
+  const state: SavedState = {
+    id: 'a1b2c3',
+    started: true,
+    succeeded: true,
+    changes: [],
+    cacheSaves: [],
+    cleanup: true,
+    ...s,
+  }
   process.env['STATE_setup-static-podman'] = JSON.stringify(state)
 }
 
@@ -98,6 +106,15 @@ describe('post', () => {
     await post({ run, cache, procs })
     expect(ran).toEqual(['sudo -n fail', 'sudo -n chmod 0600 /dev/net/tun'])
     expect(log.text()).toMatch(/::warning::Could not revert 'bad' \(sudo -n fail\): refused/)
+  })
+
+  it('a change whose command never completed: its revert is tried, and a failed one is no warning', async () => {
+    const pending = { ...tun, description: 'never made', revert: ['fail'], pending: true as const }
+    withState({ succeeded: false, changes: [tun, pending] })
+    await post({ run, cache, procs })
+    expect(ran).toEqual(['sudo -n fail', 'sudo -n chmod 0600 /dev/net/tun'])
+    expect(log.text()).toContain("Nothing to revert for 'never made' (never completed): refused")
+    expect(log.text()).not.toContain('::warning::')
   })
 
   it('docker-socket: stops the API service main started (its process group), even when main failed', async () => {

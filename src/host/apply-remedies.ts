@@ -1,6 +1,6 @@
-// Run the remedies the checks planned, record each system change the moment it is made
-// (so post can revert even after a later failure), then look again: a remedy counts as
-// done only when its check passes afterwards.
+// Run the remedies the checks planned, record each system change (with its revert) before
+// its command runs, so post reverts it even when the step is cancelled or fails half-way,
+// then look again: a remedy counts as done only when its check passes afterwards.
 import type { SystemChange } from './change.js'
 import { lastLine } from '../ports/exec.js'
 import type { Wiring } from '../install/dropin.js'
@@ -30,7 +30,10 @@ export interface RemedyOutcome {
 export interface RemedyContext {
   env: NodeJS.ProcessEnv
   user: User
-  /** called with each change as soon as it is made: save it to state right away */
+  /**
+   * called with each change before its command runs (marked pending), and with the same
+   * object again once it succeeded: save it to state right away each time
+   */
   onChange?: (c: SystemChange) => void
 }
 
@@ -51,24 +54,32 @@ interface StepResult {
   change?: SystemChange
 }
 
-async function runStep(ports: HostPorts, s: Step, root: boolean): Promise<StepResult> {
+async function runStep(ports: HostPorts, s: Step, root: boolean, record: Recorder): Promise<StepResult> {
   const sudo = s.sudo && !root
   const wrap = (argv: string[]) => (sudo ? ['sudo', '-n', ...argv] : argv)
   const exec = (argv: string[]) => ports.run(argv[0], argv.slice(1), { input: s.input, timeoutMs: 300_000 })
   const existed = s.createsDir ? (await ports.fs.stat(s.createsDir)) !== undefined : true
+  const planned =
+    s.change ??
+    (existed
+      ? undefined
+      : { kind: 'mkdir', description: `created ${s.createsDir}`, revert: ['rmdir', s.createsDir as string] })
+  const change: SystemChange | undefined = planned && { ...planned, sudo, pending: true }
+  if (change) record(change)
   let r = await exec(wrap(s.argv))
   if (r.exitCode !== 0 && s.retryAfter) {
     for (const pre of s.retryAfter) await exec(wrap(pre))
     r = await exec(wrap(s.argv))
   }
+  // A failed command stays recorded, pending: it may have changed something before failing.
   if (r.exitCode !== 0) return { error: `${wrap(s.argv).join(' ')} failed: ${lastLine(r)}` }
-  const made =
-    s.change ??
-    (existed
-      ? undefined
-      : { kind: 'mkdir', description: `created ${s.createsDir}`, revert: ['rmdir', s.createsDir as string] })
-  return { change: made && { ...made, sudo } }
+  if (!change) return {}
+  delete change.pending
+  record(change)
+  return { change }
 }
+
+type Recorder = (c: SystemChange) => void
 
 async function fix(
   ports: HostPorts,
@@ -77,11 +88,8 @@ async function fix(
   changes: SystemChange[],
 ): Promise<string | undefined> {
   for (const s of c.remedy?.steps ?? []) {
-    const r = await runStep(ports, s, ctx.user.uid === 0)
-    if (r.change) {
-      changes.push(r.change)
-      ctx.onChange?.(r.change)
-    }
+    const r = await runStep(ports, s, ctx.user.uid === 0, (ch) => ctx.onChange?.(ch))
+    if (r.change) changes.push(r.change)
     if (r.error) return r.error
   }
   return undefined

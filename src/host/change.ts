@@ -6,4 +6,9 @@ export interface SystemChange {
   /** argv that reverts it; run with sudo -n when `sudo` is set */
   revert: string[]
   sudo: boolean
+  /**
+   * recorded (and saved) before its command ran, and not yet seen to succeed: a cancel or a
+   * failure may have stopped it before anything changed, so its revert may find nothing to undo
+   */
+  pending?: true
 }

@@ -18,7 +18,14 @@ export interface Wiring {
   noSystemd?: boolean
 }
 
+/** The name a kept drop-in (cleanup: false) has: the next job's replaces it, none pile up. */
 export const DROPIN_NAME = '99-setup-static-podman.conf'
+
+/**
+ * The name of a drop-in post removes: one per step run (`id` is the saved state's), so two
+ * jobs of one user on one machine never share a file and one's post cannot remove the other's.
+ */
+export const jobDropinName = (id: string): string => `99-setup-static-podman-${id}.conf`
 
 /** podman's built-in helper dirs: setting helper_binaries_dir replaces them, so keep them after ours. */
 const SYSTEM_HELPER_DIRS = [
@@ -55,9 +62,9 @@ export function dropinDir(env: NodeJS.ProcessEnv, home: string): string {
 }
 
 /** Written atomically: a half-written drop-in would break every podman call after it. */
-export async function writeDropin(dir: string, text: string): Promise<string> {
+export async function writeDropin(dir: string, text: string, name = DROPIN_NAME): Promise<string> {
   await mkdir(dir, { recursive: true })
-  const file = path.join(dir, DROPIN_NAME)
+  const file = path.join(dir, name)
   await writeFile(`${file}.tmp`, text, { mode: 0o644 })
   await rename(`${file}.tmp`, file)
   return file

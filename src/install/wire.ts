@@ -2,7 +2,7 @@
 import * as core from '@actions/core'
 import { access, constants, mkdir, readdir, rm, stat, symlink } from 'node:fs/promises'
 import path from 'node:path'
-import { buildDropin, dropinDir, type Wiring, writeDropin } from './dropin.js'
+import { buildDropin, type Wiring, writeDropin } from './dropin.js'
 
 const SYSTEM_BIN_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']
 
@@ -52,15 +52,14 @@ export interface WireResult {
 export async function wireUp(
   binDir: string,
   wiring: Wiring,
-  env: NodeJS.ProcessEnv,
-  home: string,
+  dropinFile: string,
   temp: string,
   exported = true,
 ): Promise<WireResult> {
   await access(path.join(binDir, 'podman'), constants.X_OK)
   const { dir, hidden } = exported ? await pathDir(binDir, temp) : { dir: binDir, hidden: [] }
   const dropinText = buildDropin(wiring)
-  const dropin = await writeDropin(dropinDir(env, home), dropinText)
+  const dropin = await writeDropin(path.dirname(dropinFile), dropinText, path.basename(dropinFile))
   return { binDir: dir, dropin, dropinText, hidden }
 }
 

@@ -5,6 +5,15 @@ import type { ExecResult, Run, RunOptions } from './types.js'
 
 const MAX_CAPTURE = 4 * 1024 * 1024
 
+/** Process groups of the children still running: what a cancelled step must stop. */
+const live = new Set<number>()
+/**
+ * Set once the step is cancelled: a stopped child's result never reaches its caller, and no
+ * new child starts, so nothing acts on a failure the cancel itself caused while state is saved.
+ */
+let stopping = false
+const never = new Promise<ExecResult>(() => undefined)
+
 /** The real Run port. Streamed commands go through @actions/exec so they show in the log. */
 export const run: Run = async (cmd, args, opts = {}) =>
   opts.stream && !opts.timeoutMs ? runStreamed(cmd, args, opts) : runCaptured(cmd, args, opts)
@@ -24,6 +33,7 @@ async function runStreamed(cmd: string, args: string[], opts: RunOptions): Promi
 }
 
 function runCaptured(cmd: string, args: string[], opts: RunOptions): Promise<ExecResult> {
+  if (stopping) return never
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
       env: childEnv(opts.env),
@@ -31,6 +41,7 @@ function runCaptured(cmd: string, args: string[], opts: RunOptions): Promise<Exe
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true, // own process group, so a timeout kills the whole tree
     })
+    if (child.pid) live.add(child.pid)
     const out = collector()
     const err = collector()
     let timedOut = false
@@ -50,6 +61,8 @@ function runCaptured(cmd: string, args: string[], opts: RunOptions): Promise<Exe
     })
     child.on('close', (code, signal) => {
       clearTimeout(timer)
+      if (child.pid) live.delete(child.pid)
+      if (stopping) return
       const exitCode = code ?? (signal ? 128 : 1)
       resolve({ exitCode, stdout: out.text(), stderr: err.text(), ...(timedOut && { timedOut }) })
     })
@@ -68,10 +81,24 @@ function collector() {
   }
 }
 
-function killGroup(pid: number | undefined): void {
+/**
+ * Stops every child still running, with its whole process group: SIGTERM, then SIGKILL to
+ * what is left after `graceMs` (the runner kills the step a few seconds after cancelling).
+ */
+export async function stopChildren(graceMs = 2000): Promise<number> {
+  stopping = true
+  const groups = [...live]
+  for (const pid of groups) killGroup(pid, 'SIGTERM')
+  const until = Date.now() + graceMs
+  while (live.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+  for (const pid of live) killGroup(pid)
+  return groups.length
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals = 'SIGKILL'): void {
   if (!pid) return
   try {
-    process.kill(-pid, 'SIGKILL')
+    process.kill(-pid, signal)
   } catch {
     // already gone
   }

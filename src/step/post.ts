@@ -42,6 +42,9 @@ export async function revertChanges(run: Run, changes: readonly SystemChange[]):
     const [cmd, ...args] = change.sudo ? ['sudo', '-n', ...change.revert] : change.revert
     const r = await run(cmd, args, { timeoutMs: 120_000 })
     if (r.exitCode === 0) core.info(`Reverted: ${change.description}`)
+    // Recorded before its command ran, which never finished: there may be nothing to undo.
+    else if (change.pending)
+      core.info(`Nothing to revert for '${change.description}' (never completed): ${lastLine(r)}`)
     else core.warning(`Could not revert '${change.description}' (${[cmd, ...args].join(' ')}): ${lastLine(r)}`)
   }
 }

@@ -7,7 +7,7 @@ import type { SystemChange } from '../host/change.js'
 import * as host from '../host/index.js'
 import { podmanInfo, type PodmanInfo } from '../host/info.js'
 import { getInputs, InputError, type Inputs } from '../inputs.js'
-import { buildDropin, type Wiring, writeDropin } from '../install/dropin.js'
+import { buildDropin, DROPIN_NAME, dropinDir, jobDropinName, type Wiring, writeDropin } from '../install/dropin.js'
 import type { Installed } from '../install/layout.js'
 import { handOver, type WireResult, wireUp } from '../install/wire.js'
 import { errorText } from '../ports/exec.js'
@@ -22,7 +22,8 @@ import { installFacts, installOutputs, type Outcome } from './outcome.js'
 import { socketPath, startDockerSocket } from './docker-socket.js'
 import { Outputs, setGateOutputs, setInstallOutputs, setSmokeOutputs } from './outputs.js'
 import { applySmokeVerdict, runSmokeStep, type SmokeStepResult } from './smoke.js'
-import { type SavedState, saveState } from './state.js'
+import { newStateId, type SavedState, saveState } from './state.js'
+import { stopOnCancel } from './cancel.js'
 import { type Clock, startClock } from '../report/timings.js'
 
 export async function main(deps: Deps = realDeps()): Promise<void> {
@@ -35,8 +36,16 @@ export async function main(deps: Deps = realDeps()): Promise<void> {
     core.setFailed(errorText(err))
     return
   }
-  const state: SavedState = { started: true, succeeded: false, changes: [], cacheSaves: [], cleanup: inputs.cleanup }
+  const state: SavedState = {
+    id: newStateId(),
+    started: true,
+    succeeded: false,
+    changes: [],
+    cacheSaves: [],
+    cleanup: inputs.cleanup,
+  }
   saveState(state)
+  const release = stopOnCancel(state)
   const summary = new Summary()
   const clock = startClock()
   let smoke: SmokeStepResult | undefined
@@ -52,6 +61,7 @@ export async function main(deps: Deps = realDeps()): Promise<void> {
       .write(clock.times, clock.elapsed())
       .catch((err) => core.warning(`Could not write the job summary: ${errorText(err)}`))
   }
+  release()
   applySmokeVerdict(smoke?.report, inputs.smokeFailure)
 }
 
@@ -165,13 +175,10 @@ function outcomeOf(inputs: Inputs, ctx: RunnerContext, inst: Installation): Omit
 async function wireAndGate(s: StepRun, env: NodeJS.ProcessEnv, inst: Installation) {
   const { deps, inputs, ctx, state, summary } = s
   const baseWiring = wiringFor(inst.installed, inputs)
-  const wired = await wireUp(inst.installed.bin, baseWiring, env, ctx.home, ctx.temp, inst.exportPath)
+  const record = recorder(state)
+  const dropin = dropinFor(inputs, ctx, env, record, state.id)
+  const wired = await wireUp(inst.installed.bin, baseWiring, dropin, ctx.temp, inst.exportPath)
   if (summary.install) summary.install.dropin = wired.dropin
-  if (inputs.cleanup) state.changes.push(dropinChange(wired.dropin))
-  const record = (c: SystemChange): void => {
-    state.changes.push(c)
-    saveState(state)
-  }
   const installFull =
     inst.installFull ?? (() => Promise.reject(new Error(`source ${inputs.source} has no full asset to complete from`)))
   const gateInputs = { ...inputs, installMissing: inputs.installMissing && Boolean(inst.installFull) }
@@ -201,6 +208,27 @@ async function wireAndGate(s: StepRun, env: NodeJS.ProcessEnv, inst: Installatio
     await rm(wired.dropin, { force: true })
     throw err
   }
+}
+
+/** Each change goes into the state, saved at once (again when a pending change completes). */
+const recorder =
+  (state: SavedState) =>
+  (c: SystemChange): void => {
+    if (!state.changes.includes(c)) state.changes.push(c)
+    saveState(state)
+  }
+
+/** cleanup: true: the job's own drop-in, recorded (and saved) before the file exists. */
+function dropinFor(
+  inputs: Inputs,
+  ctx: RunnerContext,
+  env: NodeJS.ProcessEnv,
+  record: (c: SystemChange) => void,
+  id: string,
+): string {
+  const dropin = path.join(dropinDir(env, ctx.home), inputs.cleanup ? jobDropinName(id) : DROPIN_NAME)
+  if (inputs.cleanup) record(dropinChange(dropin))
+  return dropin
 }
 
 const dropinChange = (dropin: string): SystemChange => ({
@@ -236,7 +264,7 @@ function identityInput(
 const sourceLabel = (i: Inputs): string => (i.source === 'system' ? "the runner's own podman" : `${i.owner}/${i.repo}`)
 
 async function rewire(dropin: string, wiring: Wiring): Promise<void> {
-  await writeDropin(path.dirname(dropin), buildDropin(wiring))
+  await writeDropin(path.dirname(dropin), buildDropin(wiring), path.basename(dropin))
 }
 
 async function readTrustedRoot(file: string): Promise<unknown> {

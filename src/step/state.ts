@@ -1,8 +1,11 @@
 // What main saves for post, typed: post reads exactly what main wrote.
+import { randomBytes } from 'node:crypto'
 import * as core from '@actions/core'
 import type { SystemChange } from '../host/change.js'
 
 export interface SavedState {
+  /** this step run's own id: names what is the job's alone (its drop-in) */
+  id: string
   /** main got far enough for post to have work (cache save, reverts) */
   started: boolean
   succeeded: boolean
@@ -18,6 +21,9 @@ export interface SavedState {
 
 const KEY = 'setup-static-podman'
 
+export const newStateId = (): string => randomBytes(6).toString('hex')
+
+/** Written to GITHUB_STATE at once: post sees every change recorded up to a cancel or crash. */
 export function saveState(s: SavedState): void {
   core.saveState(KEY, JSON.stringify(s))
 }

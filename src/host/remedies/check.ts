@@ -23,7 +23,7 @@ export interface Step {
   /** run through `sudo -n` (unless the runner user is root) */
   sudo: boolean
   input?: string
-  /** recorded once the step succeeded, for post to revert */
+  /** recorded (pending) before the step runs, for post to revert */
   change?: Omit<SystemChange, 'sudo'>
   /** a directory the step creates: recorded as a change only when it did not exist */
   createsDir?: string

@@ -1,0 +1,106 @@
+// A job cancelled in the middle of the host gate, through dist/main.cjs as the runner user:
+// the runner's SIGTERM reaches the step while a remedy's command is still running (after it
+// changed /dev/net/tun). The step stops its children, saves the state and fails; the post
+// step then reverts what was recorded before it was made: nothing is left behind.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs'
+import { chmod, chown, mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { BASE_PATH, runAction, type Workspace } from '../../test-support/runner.js'
+import { runnerIds } from '../../test-support/workspace.js'
+import { type Fixture, fixtureInputs, fixtureWorkspaces, startFixture } from './releases.js'
+
+let fx: Fixture
+const workspaces = fixtureWorkspaces(() => fx)
+beforeAll(async () => {
+  fx = await startFixture(['bookworm'])
+}, 900_000)
+afterAll(async () => {
+  await chmod('/dev/net/tun', 0o666)
+  await fx?.mirror.close()
+  await workspaces.removeAll()
+})
+
+const SLEEP = 'sleep 3173' // a duration nothing else uses: what the /proc scan looks for
+const tunMode = () => statSync('/dev/net/tun').mode & 0o777
+
+/** Processes whose command line has `text`, or whose program lies under `dir`. */
+function processes(match: { text?: string; under?: string; cwd?: string }): number[] {
+  const out: number[] = []
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')
+      if (match.text && !cmd.includes(match.text)) continue
+      if (match.under && !readlinkSync(`/proc/${pid}/exe`).startsWith(match.under)) continue
+      if (match.cwd && readlinkSync(`/proc/${pid}/cwd`) !== match.cwd) continue
+      out.push(Number(pid))
+    } catch {
+      // gone meanwhile, or not readable
+    }
+  }
+  return out
+}
+
+async function until<T>(get: () => T | undefined, ms: number): Promise<T | undefined> {
+  const end = Date.now() + ms
+  for (let v = get(); Date.now() < end; v = get()) {
+    if (v) return v
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return get()
+}
+
+/**
+ * A `sudo` first on PATH that runs the real one, then (for the tun remedy) signals the test
+ * and hangs: the change is made, but the step has not seen its command end.
+ */
+async function slowSudo(w: Workspace): Promise<{ dir: string; marker: string }> {
+  const dir = path.join(w.dir, 'slow-bin')
+  const marker = path.join(w.dir, 'in-the-gate')
+  await mkdir(dir)
+  const script =
+    '#!/bin/sh\n/usr/bin/sudo "$@" || exit $?\n' + `case "$*" in *chmod*tun*) : > '${marker}'; exec ${SLEEP};; esac\n`
+  await writeFile(path.join(dir, 'sudo'), script, { mode: 0o755 })
+  const { uid, gid } = await runnerIds()
+  await chown(w.dir, uid, gid)
+  return { dir, marker }
+}
+
+const dropins = (w: Workspace): string[] => {
+  const dir = path.join(w.home, '.config/containers/containers.conf.d')
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.includes('setup-static-podman')) : []
+}
+
+describe('SIGTERM in the middle of the host gate', () => {
+  it('main stops its children and fails; post reverts every recorded change, the drop-in included', async () => {
+    await chmod('/dev/net/tun', 0o600)
+    const w = await workspaces.create()
+    const slow = await slowSudo(w)
+    const inputs = {
+      ...fixtureInputs(fx, w, 'bookworm'),
+      'allow-sudo': 'true',
+      cleanup: 'true',
+      'smoke-tests': 'none',
+    }
+    const running = runAction({ entry: 'main', work: w, inputs, env: { PATH: `${slow.dir}:${BASE_PATH}` } })
+    expect(await until(() => existsSync(slow.marker) || undefined, 300_000)).toBe(true)
+    expect(tunMode()).toBe(0o666) // the remedy's change is made; its command has not returned
+    const [node] = processes({ text: 'dist/main.cjs', cwd: w.githubWorkspace })
+    expect(node).toBeGreaterThan(0)
+    process.kill(node, 'SIGTERM')
+    const main = await running
+    expect(main.exitCode).toBe(143)
+    expect(main.errors).toEqual([expect.stringMatching(/^Cancelled \(SIGTERM\): stopped 1 running command\(s\)/)])
+    expect(processes({ text: SLEEP })).toEqual([])
+    expect(dropins(w)).toHaveLength(1) // written before the gate; post removes it
+
+    const post = await runAction({ entry: 'post', work: w, inputs: {} })
+    expect(post.exitCode).toBe(0)
+    expect(post.warnings).toEqual([])
+    expect(post.stdout).toMatch(/Reverted: chmod 0666 \/dev\/net\/tun \(was 0600\)/)
+    expect(post.stdout).toMatch(/Reverted: removed .*99-setup-static-podman-[0-9a-f]{12}\.conf/)
+    expect(tunMode()).toBe(0o600)
+    expect(dropins(w)).toEqual([])
+    expect(processes({ under: w.dir })).toEqual([])
+  })
+})

@@ -1,0 +1,119 @@
+// A cancelled step: the exec port stops every child's whole process group (real processes),
+// and a signal saves the state and ends the step as failed with the signal's exit code.
+import { EventEmitter } from 'node:events'
+import { readdirSync, readFileSync } from 'node:fs'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { run, stopChildren } from '../../src/ports/exec.js'
+import { type CancelPorts, stopOnCancel } from '../../src/step/cancel.js'
+import type { SavedState } from '../../src/step/state.js'
+import {
+  actionsEnv,
+  type ActionsEnv,
+  captureStdout,
+  parseFileCommands,
+  type StdoutCapture,
+} from '../helpers/actions-env.js'
+
+/** pids whose command line contains `marker` */
+function running(marker: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').includes(marker)
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
+async function until(ok: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms
+  while (!ok() && Date.now() < end) await new Promise((r) => setTimeout(r, 20))
+}
+
+const settled = (p: Promise<unknown>, ms: number) =>
+  Promise.race([p.then(() => true), new Promise((r) => setTimeout(() => r(false), ms))])
+
+// One test: stopping is once per process (the step ends after it).
+describe('stopChildren', () => {
+  it('stops each child with its whole group; what the cancel broke never reaches the caller', async () => {
+    // durations nothing else uses: what the /proc scan looks for
+    const pending = run('sh', ['-c', 'sleep 3171 & exec sleep 3172'])
+    await until(() => running('sleep 317').length === 2)
+    expect(running('sleep 317')).toHaveLength(2)
+    expect(await stopChildren(1000)).toBe(1)
+    await until(() => running('sleep 317').length === 0)
+    expect(running('sleep 317')).toEqual([])
+    // the killed child's exit would look like a failure: the caller never sees it
+    expect(await settled(pending, 300)).toBe(false)
+    // and nothing new starts while the step saves its state and exits
+    const later = run('sh', ['-c', 'exec sleep 3174'])
+    expect(await settled(later, 300)).toBe(false)
+    expect(running('sleep 3174')).toEqual([])
+  })
+})
+
+describe('stopOnCancel', () => {
+  let env: ActionsEnv
+  let out: StdoutCapture
+  beforeEach(() => {
+    env = actionsEnv()
+    out = captureStdout()
+  })
+  afterEach(() => {
+    out.restore()
+    env.restore()
+    process.exitCode = undefined
+  })
+
+  const tun = { kind: 'tun-mode', description: 'chmod 0666 /dev/net/tun', revert: ['chmod', '0600', '/dev/net/tun'] }
+  const state = (): SavedState => ({
+    id: 'a1b2c3',
+    started: true,
+    succeeded: false,
+    changes: [{ ...tun, sudo: true, pending: true }],
+    cacheSaves: [],
+    cleanup: true,
+  })
+
+  function ports() {
+    const proc = new EventEmitter()
+    const exits: number[] = []
+    const stops: number[] = []
+    const p: CancelPorts = {
+      proc: Object.assign(proc, {
+        exit: (code?: number) => void exits.push(code ?? 0),
+      }) as unknown as CancelPorts['proc'],
+      stop: async () => {
+        stops.push(Date.now())
+        return 2
+      },
+    }
+    return { proc, exits, stops, p }
+  }
+
+  it('SIGTERM: stops the children, saves the state, fails the step and exits 143', async () => {
+    const s = state()
+    const { proc, exits, stops, p } = ports()
+    stopOnCancel(s, p)
+    s.changes.push({ kind: 'dropin', description: 'removed x', revert: ['rm', '-f', 'x'], sudo: false })
+    proc.emit('SIGTERM')
+    proc.emit('SIGINT') // the runner's next signal while stopping: ignored
+    await until(() => exits.length > 0)
+    expect(stops).toHaveLength(1)
+    expect(exits).toEqual([143])
+    const saved = JSON.parse(parseFileCommands(env.read('state'))['setup-static-podman']) as SavedState
+    expect(saved.changes.map((c) => c.kind)).toEqual(['tun-mode', 'dropin'])
+    expect(out.text()).toContain('::error::Cancelled (SIGTERM): stopped 2 running command(s)')
+  })
+
+  it('after release a signal is not handled here', () => {
+    const { proc, p } = ports()
+    const release = stopOnCancel(state(), p)
+    expect(proc.listenerCount('SIGINT')).toBe(1)
+    release()
+    expect([proc.listenerCount('SIGINT'), proc.listenerCount('SIGTERM')]).toEqual([0, 0])
+  })
+})
