@@ -139,9 +139,13 @@ describe('a restored entry proves its archive again', () => {
       writeFileSync(path.join(dir, 'checksums.txt'), `${sha(evil)}  ${ASSET}\n`)
     })
     const h = http()
+    const lookups = () => service.requests.filter((q) => q.path.startsWith('/_apis/artifactcache/cache?')).length
+    const before = lookups()
     const r = await installPigfoot(h, tc, request())
     expect(r).toMatchObject({ cacheHit: false, verified: 'signature+sha256' })
     expect(installedPodman(r.root)).toMatch(/^genuine-/)
+    expect(lookups() - before).toBe(1) // a pinned version's miss is not asked again after resolving
+    expect(log.text().match(/::warning::/g)).toHaveLength(1)
     expect(h.requests).toContain(`https://api.test/a/${ASSET}`)
     expect(log.text()).toContain(`::warning::The Actions cache entry ${key} does not prove its archive (checksums.txt`)
   })

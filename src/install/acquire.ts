@@ -33,12 +33,15 @@ export async function acquire<K, F extends Offered>(
   origin: Origin<F>,
   req: AcquireRequest,
 ): Promise<InstallResult> {
-  if (req.spec.exact && !req.checkLatest) {
-    const hit = await fromCaches(recipe, req, req.spec.exact)
+  const pinned = req.spec.exact && !req.checkLatest ? req.spec.exact : undefined
+  if (pinned) {
+    const hit = await fromCaches(recipe, req, pinned)
     if (hit) return hit
   }
   const resolved = await origin.resolve(req.spec, req.checkLatest)
-  return (await fromCaches(recipe, req, resolved.version)) ?? fromOrigin(recipe, origin, req, resolved)
+  // The caches were just asked for a pinned version: a second restore would only repeat the miss.
+  const hit = resolved.version === pinned ? undefined : await fromCaches(recipe, req, resolved.version)
+  return hit ?? fromOrigin(recipe, origin, req, resolved)
 }
 
 /** The version `spec` resolves to: no request for an exact version unless check-latest. */
