@@ -33,7 +33,7 @@ window.sspMeasure = () => {
   const root = document.querySelector('article')
   const width = document.documentElement.clientWidth
   const overflow = []
-  for (const el of root.querySelectorAll('table, th, td, pre, p, li, summary, h1, h2, h3, h4, code')) {
+  for (const el of root.querySelectorAll('table, th, td, p, li, summary, h1, h2, h3, h4, code')) {
     if (el.getClientRects().length === 0) continue // not rendered (inside a closed <details>)
     const inner = el.scrollWidth - el.clientWidth
     const right = el.getBoundingClientRect().right - width
@@ -41,6 +41,8 @@ window.sspMeasure = () => {
     const px = Math.max(el.tagName === 'CODE' ? 0 : inner, right)
     if (px > 1) overflow.push({ element: label(el), px: Math.round(px) })
   }
+  // tool output keeps its lines: a <pre> scrolls inside itself, as on GitHub (reported, not overflow)
+  const preScrollPx = Math.max(0, ...[...root.querySelectorAll('pre')].map((p) => p.scrollWidth - p.clientWidth))
   const details = [...root.querySelectorAll('details')].map((d) => {
     let depth = 0
     for (let p = d.parentElement; p && p !== root; p = p.parentElement) if (p.tagName === 'DETAILS') depth++
@@ -54,6 +56,7 @@ window.sspMeasure = () => {
   const prose = root.cloneNode(true)
   for (const pre of prose.querySelectorAll('pre')) pre.remove()
   return {
+    preScrollPx,
     documentOverflowPx: Math.max(0, document.documentElement.scrollWidth - width),
     // the first few say where; the rest of a too-wide table says nothing new
     overflow: overflow.slice(0, 8),

@@ -46,7 +46,9 @@ interface DetailsState {
 export interface View {
   /** how far the page scrolls sideways (px) */
   documentOverflowPx: number
-  /** rendered elements wider than their box or reaching past the pane */
+  /** how far the widest <pre> (tool output, kept verbatim) scrolls inside itself */
+  preScrollPx: number
+  /** rendered elements (but <pre>) wider than their box or reaching past the pane */
   overflow: { element: string; px: number }[]
   /** the first line of text a person reads */
   firstText: string

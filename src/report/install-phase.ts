@@ -56,7 +56,7 @@ function verification(f: InstallFacts): Content {
 
 function timing(t: PhaseTimes): string {
   const parts = INSTALL_PHASES.filter((p) => t[p] !== undefined).map((p) => `${p} ${seconds(t[p] as number)}`)
-  return parts.join(' · ') || '—'
+  return parts.join(' · ')
 }
 
 export function installPhase(f: InstallFacts): PhaseView {
@@ -73,7 +73,7 @@ export function installPhase(f: InstallFacts): PhaseView {
         ['podman', code(shortPath(f.podman, f.installDir))],
       ]
   if (f.dropin) rows.push(['containers.conf drop-in', code(home(f.dropin, f.home))])
-  if (!f.system) rows.push(['Time', timing(f.times)])
+  if (!f.system && installMs(f.times) !== undefined) rows.push(['Time', timing(f.times)])
   const what = f.system ? `podman ${f.version}, ${f.source}` : `podman ${f.version} ${flavour(f)} from ${f.source}`
   const how = f.system ? [] : [f.verified, cacheText(f.cacheHit)]
   return {

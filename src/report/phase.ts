@@ -48,9 +48,16 @@ export function phaseSummary(p: PhaseView): string {
   return `${ICON[p.tone]} ${p.title}: ${p.result}${time}`
 }
 
+/** Problems with the same output (one broken helper fails many checks alike) share one fold. */
+function sameOutputs(problems: readonly Problem[]): [string, string[]][] {
+  const by = new Map<string, string[]>()
+  for (const p of problems) if (p.output) by.set(p.output, [...(by.get(p.output) ?? []), p.what])
+  return [...by]
+}
+
 /** The phase as one <details>, open unless all green; stderr tails nested and folded. */
 export function renderPhase(p: PhaseView): string {
-  const outputs = p.problems.filter((x) => x.output).map((x) => output(`Output of ${x.what}`, x.output as string))
+  const outputs = sameOutputs(p.problems).map(([text, whats]) => output(`Output of ${whats.join(', ')}`, text))
   const body = [
     ...p.tables.filter((t) => t.rows.length).map(table),
     ...outputs,
