@@ -4,8 +4,8 @@
 import path from 'node:path'
 import type { Wiring } from '../install/dropin.js'
 import type { Installed } from '../install/layout.js'
-import { better, evaluateLines, worst } from './evaluate.js'
-import { type GatePlan, lineText, type PieceVerdict } from './gate.js'
+import { better, evaluateLines, type LineVerdict, worst } from './evaluate.js'
+import { actionable, type GatePlan, lineText, type PieceVerdict } from './gate.js'
 import type { PodmanInfo } from './info.js'
 import { pastaLabel } from './parse.js'
 import { type Found, type HostPorts, probePiece } from './probe.js'
@@ -62,6 +62,7 @@ export interface Completion {
   wiring: WiringAdditions
   failures: string[]
   warnings: string[]
+  notes: string[]
 }
 
 function take(p: PieceVerdict, f: Found | undefined, unavailable: string | undefined): PieceVerdict {
@@ -108,9 +109,15 @@ export function applyCompletion(plan: GatePlan, asset: AssetPieces | undefined, 
   )
   for (const p of pieces) if (p.action === 'completed') wire(wiring, p.piece, p.found)
   const redone = pieces.filter((_, n) => plan.pieces[n].action === 'complete')
-  const bad = (s: 'fail' | 'warn') =>
-    redone.flatMap((p) => p.lines.filter((l) => l.status === s).map((l) => lineText(p.piece, l)))
-  return { pieces, wiring, failures: [...plan.failures, ...bad('fail')], warnings: [...plan.warnings, ...bad('warn')] }
+  const bad = (keep: (l: LineVerdict) => boolean) =>
+    redone.flatMap((p) => p.lines.filter(keep).map((l) => lineText(p.piece, l)))
+  return {
+    pieces,
+    wiring,
+    failures: [...plan.failures, ...bad((l) => l.status === 'fail')],
+    warnings: [...plan.warnings, ...bad((l) => l.status === 'warn' && actionable(l))],
+    notes: [...plan.notes, ...bad((l) => l.status === 'warn' && !actionable(l))],
+  }
 }
 
 /** The drop-in's wiring: the main install's, then completion and remedy additions. */

@@ -46,7 +46,10 @@ export interface GatePlan {
   needsFullAsset: boolean
   /** every unmet ❌ line nothing in this plan will fix: fail the step with all of them at once */
   failures: string[]
+  /** unmet lines the user can act on: ::warning:: annotations */
   warnings: string[]
+  /** unmet lines that need nothing from the user (an optional piece missing, a version that cannot be read): log lines */
+  notes: string[]
 }
 
 /** A line that makes downloading the full asset worthwhile (optional pieces ride along). */
@@ -55,6 +58,13 @@ const wantsCompletion = (l: LineVerdict): boolean =>
   (l.status === 'warn' &&
     ['recommended', 'cautioned'].includes(l.req.level) &&
     !l.detail.startsWith('present, version unknown'))
+
+/**
+ * A warning worth an annotation: an unmet recommended or cautioned line. An optional piece
+ * that is missing, or a version the tool does not print, asks nothing of the user.
+ */
+export const actionable = (l: LineVerdict): boolean =>
+  l.req.level !== 'optional' && !/^(present, )?version unknown/.test(l.detail)
 
 export const lineText = (piece: Piece, l: LineVerdict): string =>
   `${piece}: ${l.detail} (${l.req.level}: ${l.req.reason})`
@@ -137,7 +147,12 @@ export function planGate(probe: Pick<HostProbe, 'pieces'>, reqs: RequirementSet,
     ),
     warnings: pieces.flatMap((p) =>
       unresolved(p)
-        .filter((l) => l.status === 'warn')
+        .filter((l) => l.status === 'warn' && actionable(l))
+        .map((l) => lineText(p.piece, l)),
+    ),
+    notes: pieces.flatMap((p) =>
+      unresolved(p)
+        .filter((l) => l.status === 'warn' && !actionable(l))
         .map((l) => lineText(p.piece, l)),
     ),
   }

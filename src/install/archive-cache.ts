@@ -1,7 +1,7 @@
 // Second cache tier: the archive in @actions/cache with what proves it (checksums.txt and its
 // Sigstore bundle, or the .asc), keyed by repository, asset and sha256. Restored in main by
 // prefix (so a pinned version needs no API request) and re-verified before use (restored.ts);
-// saved in post only after main succeeded. Cache service failures are warnings.
+// saved in post only after main succeeded. A failing cache service is a log line: the release is downloaded instead.
 import * as core from '@actions/core'
 import type * as cache from '@actions/cache'
 import { rm } from 'node:fs/promises'
@@ -58,7 +58,7 @@ export async function restoreArchive(c: Cache, slot: ArchiveSlot, prefix: string
     await rm(slot.dir, { recursive: true, force: true })
     return await withoutSecrets(() => c.restoreCache([slot.dir], prefix, [prefix]))
   } catch (err) {
-    core.warning(`Restoring the archive from the cache failed: ${errorText(err)}`)
+    core.info(`Restoring the archive from the cache failed: ${errorText(err)}`)
     return undefined
   }
 }
@@ -72,6 +72,6 @@ export async function saveArchive(c: Cache, key: string, paths: string[]): Promi
     await withoutSecrets(() => c.saveCache(paths, key))
     core.info(`Saved the verified archive and its proof to the Actions cache as ${key}`)
   } catch (err) {
-    core.warning(`Saving the archive to the cache failed: ${errorText(err)}`)
+    core.info(`Saving the archive to the cache failed: ${errorText(err)}`)
   }
 }

@@ -3,7 +3,7 @@
 // with why and the fix. Tool output is untrusted: the HTML builder escapes it.
 import type { CheckResult } from '../host/apply-remedies.js'
 import { type LineVerdict, type Status, versionText } from '../host/evaluate.js'
-import type { PieceVerdict } from '../host/gate.js'
+import { actionable, type PieceVerdict } from '../host/gate.js'
 import { type Origin, originOf } from '../host/origin.js'
 import { needText } from '../host/requirements.js'
 import { type Content, code, concat, prose, raw, shortPath } from './html.js'
@@ -67,8 +67,9 @@ function unmet(l: LineVerdict): string {
 function pieceProblems(p: PieceVerdict, root?: string): Problem[] {
   // newuidmap/newgidmap: the uidmap host check says it, with its remedy
   if (p.status === 'ok' || p.action === 'remedy') return []
+  // what asks nothing of the user (an optional piece missing) stays in the table only
   return p.lines
-    .filter((l) => l.status !== 'ok')
+    .filter((l) => l.status === 'fail' || (l.status === 'warn' && actionable(l)))
     .map((l) => ({
       tone: l.status === 'fail' ? 'fail' : 'warn',
       what: p.piece,

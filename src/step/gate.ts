@@ -50,6 +50,7 @@ export async function gateStep(g: GateStepInput): Promise<GateStepResult> {
   const completion = host.applyCompletion(plan, ...(await fullAsset(g, ports, plan)))
   const remedies = await host.applyRemedies(ports, probe, checks, remedyOpts, { env: g.env, user, onChange: g.record })
   for (const w of [...completion.warnings, ...remedies.warnings]) core.warning(w)
+  for (const n of completion.notes) core.info(n)
   for (const n of remedies.notes) core.info(n)
   const failures = [...completion.failures, ...remedies.failures]
   const found = { pieces: completion.pieces, checks: remedies.checks }

@@ -109,7 +109,7 @@ async function fromCache(r: KeyRequest): Promise<openpgp.PublicKey | undefined> 
   const text = await readFile(file, 'utf8').catch(() => undefined)
   if (text === undefined) return undefined
   const { key } = await selectKey(text, r.fingerprint)
-  if (!key) core.warning(`The cached OpenPGP key ${file} is not ${r.fingerprint.toUpperCase()}; fetching it again.`)
+  if (!key) core.info(`The cached OpenPGP key ${file} is not ${r.fingerprint.toUpperCase()}; fetching it again.`)
   return key
 }
 
@@ -121,6 +121,6 @@ async function toCache(key: openpgp.PublicKey, r: KeyRequest): Promise<void> {
     await rename(`${file}.tmp`, file)
   } catch (err) {
     // Only a cache: a read-only tool cache costs a request next time, nothing more.
-    core.warning(`Could not cache the OpenPGP key in ${file}: ${errorText(err)}`)
+    core.info(`Could not cache the OpenPGP key in ${file}: ${errorText(err)}`)
   }
 }
