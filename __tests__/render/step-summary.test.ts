@@ -49,7 +49,8 @@ function summary(): Summary {
     verified: 'signature+sha256',
     checks: ['signature (checksums.txt)', 'size', 'sha256', 'digest'],
     signer:
-      'https://github.com/pigfoot/static-rootless-container-tools/.github/workflows/build-podman.yml@refs/heads/main (issuer https://token.actions.githubusercontent.com)',
+      'https://github.com/pigfoot/static-rootless-container-tools/.github/workflows/build-podman.yml@refs/heads/main' +
+      ' (issuer https://token.actions.githubusercontent.com)',
     cacheHit: false,
     installDir: ROOT,
     podman: `${ROOT}/podman`,
@@ -69,8 +70,9 @@ describe('the step summary in a browser at 1012 px', () => {
     const page = await browser.render(renderStepSummary(s.view(TIMES, 41_200)), 'composed-green')
     expectReadable(page)
     expect(page.view.firstText).toMatch(
-      /^✅ podman 5\.4\.2 ready · standalone, static, amd64 · verified signature\+sha256 · cache miss · (\d+)\/\1 checks passed · 41\.2 s$/,
+      /^✅ podman 5\.4\.2 ready · standalone, static, amd64 · verified signature\+sha256 · /,
     )
+    expect(page.view.firstText).toMatch(/ · cache miss · (\d+)\/\1 checks passed · 41\.2 s$/)
     expect(page.view.details.map((d) => [d.summary.split(':')[0], d.open])).toEqual([
       ['✅ Install', false],
       ['✅ Host gate', false],
@@ -79,7 +81,7 @@ describe('the step summary in a browser at 1012 px', () => {
     expect(page.view.details[0].summary).toMatch(/· 2\.9 s$/) // resolve + download + verify + unpack
   })
 
-  it('a crun too old and a smoke check failed: ❌ first, each cause and fix on screen, green install folded', async () => {
+  it('crun too old, a smoke check failed: ❌ first, each cause and fix on screen, install folded', async () => {
     const s = summary()
     s.gate = { pieces: await trixiePieces({ path: '/usr/bin/crun', version: '1.8.1' }), checks: [] }
     const r = report()
@@ -96,7 +98,8 @@ describe('the step summary in a browser at 1012 px', () => {
     expectReadable(page)
     expect(page.view.firstText).toMatch(/^❌ podman 5\.4\.2 not ready: host gate failed · /)
     expect(page.view.text).toContain(
-      '1.8.1 does not meet >= 1.14.3 (required): older crun rejects the OCI version podman 5 writes: crun: unknown version specified',
+      '1.8.1 does not meet >= 1.14.3 (required): ' +
+        'older crun rejects the OCI version podman 5 writes: crun: unknown version specified',
     )
     expect(page.view.text).toContain('Fix: install-missing: true completes it')
     expect(page.view.text).toContain(

@@ -48,7 +48,7 @@ export interface GatePlan {
   failures: string[]
   /** unmet lines the user can act on: ::warning:: annotations */
   warnings: string[]
-  /** unmet lines that need nothing from the user (an optional piece missing, a version that cannot be read): log lines */
+  /** unmet lines that ask nothing of the user (an optional piece missing, an unreadable version): log lines */
   notes: string[]
 }
 
@@ -132,29 +132,20 @@ export function planGate(probe: Pick<HostProbe, 'pieces'>, reqs: RequirementSet,
     if (complete.includes(p.piece) && p.action !== 'complete')
       Object.assign(p, { action: 'complete', actionText: 'complete from the full asset (it is downloaded anyway)' })
   }
-  const unresolved = (p: PieceVerdict) =>
-    p.lines.filter((l) => l.status !== 'ok' && p.action !== 'complete' && p.action !== 'remedy')
+  return { variant, podmanVersion, pieces, complete, needsFullAsset: complete.length > 0, ...unmetTexts(pieces) }
+}
+
+/** Unmet lines nothing in the plan resolves: failures, warnings the user can act on, notes for the log. */
+function unmetTexts(pieces: readonly PieceVerdict[]): Pick<GatePlan, 'failures' | 'warnings' | 'notes'> {
+  const unresolved = pieces
+    .filter((p) => p.action !== 'complete' && p.action !== 'remedy')
+    .flatMap((p) => p.lines.filter((l) => l.status !== 'ok').map((l) => ({ piece: p.piece, l })))
+  const texts = (keep: (l: LineVerdict) => boolean) =>
+    unresolved.filter((u) => keep(u.l)).map((u) => lineText(u.piece, u.l))
   return {
-    variant,
-    podmanVersion,
-    pieces,
-    complete,
-    needsFullAsset: complete.length > 0,
-    failures: pieces.flatMap((p) =>
-      unresolved(p)
-        .filter((l) => l.status === 'fail')
-        .map((l) => lineText(p.piece, l)),
-    ),
-    warnings: pieces.flatMap((p) =>
-      unresolved(p)
-        .filter((l) => l.status === 'warn' && actionable(l))
-        .map((l) => lineText(p.piece, l)),
-    ),
-    notes: pieces.flatMap((p) =>
-      unresolved(p)
-        .filter((l) => l.status === 'warn' && !actionable(l))
-        .map((l) => lineText(p.piece, l)),
-    ),
+    failures: texts((l) => l.status === 'fail'),
+    warnings: texts((l) => l.status === 'warn' && actionable(l)),
+    notes: texts((l) => l.status === 'warn' && !actionable(l)),
   }
 }
 
