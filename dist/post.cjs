@@ -68958,7 +68958,7 @@ async function saveArchive(c, key, paths) {
     await withoutSecrets(() => c.saveCache(paths, key));
     info(`Saved the verified archive and its proof to the Actions cache as ${key}`);
   } catch (err) {
-    warning(`Saving the archive to the cache failed: ${errorText(err)}`);
+    info(`Saving the archive to the cache failed: ${errorText(err)}`);
   }
 }
 
