@@ -173,6 +173,33 @@ describe('the download stage: one abort signal for every file of a version', () 
     await expect(together([async () => 1, async () => 'two'])).resolves.toEqual([1, 'two'])
   })
 
+  it('an asset body longer than the size the release gives is refused while it streams, not retried', async () => {
+    const releases = [
+      {
+        tag_name: 'podman-v5.7.1',
+        draft: false,
+        prerelease: false,
+        assets: [asset(ASSET, 4096), asset('checksums.txt')],
+      },
+    ]
+    routes['/repos/o/r/releases?per_page=100'] = (_req, res) => res.end(JSON.stringify(releases))
+    routes['/dl/checksums.txt'] = (_req, res) => res.end('x')
+    // no Content-Length: only counting the body as it arrives can stop it
+    routes[`/dl/${ASSET}`] = (_req, res) => {
+      const chunk = Buffer.alloc(64 * 1024, 1)
+      const more = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', more)
+      }
+      more()
+    }
+    const err = await rejection(installPigfoot(slowHttp(), tc, request()))
+    expect(err.message).toMatch(/^Could not download podman-v5\.7\.1-.*: .*larger than 4096 bytes/)
+    expect(seen.filter((q) => q.path === `/dl/${ASSET}`)).toHaveLength(1)
+    expect(await closed(`/dl/${ASSET}`)).toMatchObject({ cutShort: true, closed: true })
+    expect(tc.find('podman-default-static', '5.7.1', 'amd64')).toBe('')
+  }, 30_000)
+
   it('names what a release has when a file is missing', () => {
     const r: Resolved = {
       version: '5.7.1',

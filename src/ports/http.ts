@@ -179,10 +179,11 @@ export function createHttp(opts: HttpOptions = {}): Http {
       }
       return withRetries(cfg.deadlineMs, `GET ${redact(url)}`, attempt, signal)
     },
-    async download(url, dest, { headers = {}, signal } = {}) {
+    async download(url, dest, { headers = {}, signal, maxBytes = Infinity } = {}) {
+      const capped = { ...limits, maxBytes: Math.min(limits.maxBytes, maxBytes) }
       const attempt = async (s: AbortSignal) => {
         await rm(dest, { force: true })
-        return streamToFile(await fetchOk(url, { accept: 'application/octet-stream', ...headers }, s), dest, limits)
+        return streamToFile(await fetchOk(url, { accept: 'application/octet-stream', ...headers }, s), dest, capped)
       }
       return withRetries(cfg.deadlineMs, `download of ${redact(url)}`, attempt, signal)
     },

@@ -37,6 +37,8 @@ interface RequestOptions {
   headers?: Record<string, string>
   /** aborts the request, its retries and the waits between them (a sibling download failed) */
   signal?: AbortSignal
+  /** download: the most bytes this body may have (the asset's size), below the port's own cap */
+  maxBytes?: number
 }
 
 export interface Http {

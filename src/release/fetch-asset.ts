@@ -16,8 +16,12 @@ export async function fetchAsset(
   dest: string,
   signal?: AbortSignal,
 ): Promise<DownloadResult> {
+  // The release says how large the asset is: a body past that is refused while it streams,
+  // not only at the port's 1 GiB cap (the size check after the transfer would come too late
+  // for the disk).
+  const maxBytes = asset.size && asset.size > 0 ? asset.size : undefined
   try {
-    return await http.download(downloadUrl(asset), dest, { signal })
+    return await http.download(downloadUrl(asset), dest, { signal, maxBytes })
   } catch (err) {
     throw new Error(`Could not download ${asset.name}: ${errorText(err)}`)
   }
