@@ -2,13 +2,16 @@
 // resets, and where the token may go.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { execFile, execFileSync } from 'node:child_process'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { promisify } from 'node:util'
+import { build } from 'esbuild'
 import { createHttp, HttpError } from '../../src/ports/http.js'
+import { runnerIds } from '../../test-support/workspace.js'
 
 // Deadlines and retries against real sockets on a 2-core machine that may be busy with podman:
 // one retry, with the first failure printed, keeps a scheduling hiccup from sinking a run.
@@ -227,4 +230,49 @@ const root = process.getuid?.() === 0
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4k', 'tmpfs', mnt]) // afterAll unmounts one
     }
   })
+})
+
+// Root writes anywhere, so EACCES needs the runner user: the real Http port, bundled from
+// src, downloads in a child running as it into a directory only root may write.
+;(root ? describe : describe.skip)('a denied write is not retried (needs root to run as the runner user)', () => {
+  it('EACCES', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ssp-http-eacces-'))
+    chmodSync(dir, 0o755)
+    const entry = path.join(dir, 'child.ts')
+    const src = path.resolve('src/ports/http.ts')
+    writeFileSync(
+      entry,
+      `import { createHttp } from ${JSON.stringify(src)}\n` +
+        'const [url, dest] = process.argv.slice(2)\n' +
+        'createHttp({ deadlineMs: 8000, stallMs: 700 }).download(url, dest).then(\n' +
+        "  () => console.log('written'),\n" +
+        '  (e) => console.log(e.message),\n' +
+        ')\n',
+    )
+    const child = path.join(dir, 'child.cjs')
+    await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: child,
+      logLevel: 'error',
+    })
+    chmodSync(child, 0o644)
+    const { uid } = await runnerIds()
+    handler = (_q, res) => res.end(BODY)
+    const run = promisify(execFile)
+    const out = await run('setpriv', [
+      `--reuid=${uid}`,
+      '--regid=65534',
+      '--clear-groups',
+      process.execPath,
+      child,
+      `${base}/denied`,
+      path.join(dir, 'f'),
+    ])
+    rmSync(dir, { recursive: true, force: true })
+    expect(out.stdout).toMatch(/EACCES/)
+    expect(hits).toHaveLength(1)
+  }, 30_000)
 })
