@@ -13,8 +13,10 @@ import path from 'node:path'
 import { parseVersionSpec } from '../../src/inputs.js'
 import { archiveSlot, keyPrefix, restoreArchive, saveArchive } from '../../src/install/archive-cache.js'
 import type { Release } from '../../src/release/resolve.js'
+import { installMgoltzsche, type MgoltzscheRequest } from '../../src/sources/mgoltzsche.js'
 import { type InstallRequest, installPigfoot } from '../../src/sources/pigfoot.js'
 import { type FakeCacheService, startFakeCacheService } from '../../test-support/actions-cache.js'
+import { createTestKey } from '../../test-support/pgp.js'
 import { createTestSigstore, TEST_ISSUER, type TestSigstore } from '../../test-support/sigstore.js'
 import { actionsEnv, type ActionsEnv, captureStdout, type StdoutCapture } from '../helpers/actions-env.js'
 import { scriptedHttp } from '../helpers/scripted-http.js'
@@ -178,6 +180,67 @@ describe('a restored entry proves its archive again', () => {
     delete files['checksums.txt.bundle']
     const r = await installPigfoot(http(), tc, request())
     expect(r).toMatchObject({ verified: 'sha256', cacheSave: undefined })
+  })
+})
+
+describe('mgoltzsche: the .asc in the entry, checked with the pinned key', () => {
+  const MG = 'podman-linux-amd64.tar.gz'
+  const mgArchive = (says: string) => {
+    const src = path.join(env.dir, `mg-${says}`)
+    mkdirSync(path.join(src, 'podman-linux-amd64/usr/local/bin'), { recursive: true })
+    writeFileSync(path.join(src, 'podman-linux-amd64/usr/local/bin/podman'), `#!/bin/sh\necho ${says}\n`, {
+      mode: 0o755,
+    })
+    execFileSync('tar', ['-czf', path.join(src, MG), '-C', src, 'podman-linux-amd64'])
+    return readFileSync(path.join(src, MG))
+  }
+
+  it('a saved entry verifies by the signature; a planted archive beside the real .asc is refused', async () => {
+    const key = await createTestKey()
+    const body = mgArchive('genuine')
+    const mg: Record<string, Buffer> = { [MG]: body, [`${MG}.asc`]: Buffer.from(await key.signBytes(body)) }
+    const assets = Object.keys(mg).map((name) => ({ name, size: mg[name].length, url: `https://api.test/${name}` }))
+    const rel = { tag_name: 'v5.8.4', draft: false, prerelease: false, assets }
+    const keyUrl = 'https://github.com/mgoltzsche.gpg'
+    const h = () =>
+      scriptedHttp({
+        json: () => ({ body: [{ ...rel, assets: assets.map((a) => ({ ...a, browser_download_url: '' })) }] }),
+        file: (u) => (u === keyUrl ? key.publicArmored : mg[u.split('/').pop() ?? '']),
+      })
+    const req: MgoltzscheRequest = {
+      apiUrl: 'https://api.github.com',
+      owner: 'mgoltzsche',
+      repo: 'podman-static',
+      spec: parseVersionSpec('5.8.4'),
+      checkLatest: false,
+      arch: 'amd64',
+      temp: process.env.RUNNER_TEMP as string,
+      toolCache: process.env.RUNNER_TOOL_CACHE as string,
+      fingerprint: key.fingerprint,
+      cache,
+    }
+    const first = await installMgoltzsche(h(), tc, req)
+    await saveArchive(cache, first.cacheSave?.key as string, first.cacheSave?.paths as string[])
+    freshJob()
+    const again = h()
+    const hit = await installMgoltzsche(again, tc, req)
+    expect(hit).toMatchObject({ cacheHit: 'actions-cache', verified: 'openpgp-signature' })
+    expect(again.requests).toEqual([keyUrl]) // the pinned key, not the release
+    const evil = mgArchive('planted')
+    const slotDir = path.join(process.env.RUNNER_TEMP as string, 'setup-static-podman/archives/mgoltzsche-v5.8.4-' + MG)
+    mkdirSync(slotDir, { recursive: true })
+    writeFileSync(path.join(slotDir, `mgoltzsche-v5.8.4-${MG}`), evil)
+    writeFileSync(path.join(slotDir, `${MG}.asc`), mg[`${MG}.asc`])
+    await saveArchive(cache, `setup-static-podman-v2/mgoltzsche/podman-static/mgoltzsche-v5.8.4-${MG}/${sha(evil)}`, [
+      slotDir,
+    ])
+    freshJob()
+    const r = await installMgoltzsche(h(), tc, req)
+    expect(r).toMatchObject({ cacheHit: false, verified: 'openpgp-signature+size' })
+    expect(installedPodman(r.root)).toBe('genuine\n')
+    expect(log.text()).toMatch(
+      /entry \S+ does not prove its archive \(podman-linux-amd64\.tar\.gz: the OpenPGP signature/,
+    )
   })
 })
 
