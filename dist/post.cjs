@@ -68926,6 +68926,10 @@ function saveCacheV2(paths_1, key_1, options_1) {
   });
 }
 
+// src/host/shared.ts
+var HELD = "setup-static-podman: held by another job on this machine";
+var LEAVE = `rm -f -- "$1/$2"; rmdir -- "$1" 2>/dev/null || { echo '${HELD}'; exit 0; }; shift 2; exec "$@"`;
+
 // src/step/state.ts
 var KEY = "setup-static-podman";
 function loadState() {
@@ -69018,7 +69022,9 @@ async function revertChanges(run2, changes) {
   for (const change of [...changes].reverse()) {
     const [cmd, ...args] = change.sudo ? ["sudo", "-n", ...change.revert] : change.revert;
     const r = await run2(cmd, args, { timeoutMs: 12e4 });
-    if (r.exitCode === 0) info(`Reverted: ${change.description}`);
+    if (r.exitCode === 0 && r.stdout.includes(HELD))
+      info(`Kept: ${change.description}: another job on this machine still relies on it`);
+    else if (r.exitCode === 0) info(`Reverted: ${change.description}`);
     else if (change.pending)
       info(`Nothing to revert for '${change.description}' (never completed): ${lastLine(r)}`);
     else warning(`Could not revert '${change.description}' (${[cmd, ...args].join(" ")}): ${lastLine(r)}`);

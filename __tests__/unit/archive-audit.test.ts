@@ -11,6 +11,7 @@ import {
   mkdtempSync,
   readdirSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
@@ -180,4 +181,33 @@ it('an unpack left behind by a killed job is cleaned up; a running one is left a
   utimesSync(path.join(parent, '.partial-old'), twoHoursAgo, twoHoursAgo)
   await extractAuditCache(pack(), TOP, KEY, META, recording)
   expect(readdirSync(parent).sort()).toEqual(['.partial-busy', 'amd64', 'amd64.complete'])
+})
+
+describe('two jobs committing one version (a self-hosted machine)', () => {
+  it('a complete entry is never replaced: a job may be running podman from it', async () => {
+    const first = await extractAuditCache(pack(), TOP, KEY, META, recording)
+    const inode = statSync(first).ino
+    writeFileSync(path.join(first, 'in-use'), '') // what the first job sees of its tree
+    const both = await Promise.all([1, 2].map(() => extractAuditCache(pack(), TOP, KEY, META, recording)))
+    expect(both).toEqual([first, first])
+    expect(unpacked).toBe(3)
+    expect(statSync(first).ino).toBe(inode)
+    expect(existsSync(path.join(first, 'in-use'))).toBe(true)
+    // each later unpack dropped, the lock released
+    expect(toolCacheEntries().sort()).toEqual(['amd64', 'amd64.complete'])
+  })
+
+  it('two at once: one commits, the other finds it complete; the entry is whole', async () => {
+    const roots = await Promise.all([1, 2].map(() => extractAuditCache(pack(), TOP, KEY, META, recording)))
+    expect(new Set(roots).size).toBe(1)
+    expect(readdirSync(path.join(roots[0], 'usr/local/bin')).sort()).toEqual(['docker', 'podman'])
+    expect(toolCacheEntries().sort()).toEqual(['amd64', 'amd64.complete'])
+  })
+
+  it('an entry without its marker (a killed job left it) is replaced', async () => {
+    const parent = path.join(process.env.RUNNER_TOOL_CACHE as string, KEY.tool, KEY.version)
+    mkdirSync(path.join(parent, 'amd64/half'), { recursive: true })
+    const root = await extractAuditCache(pack(), TOP, KEY, META, recording)
+    expect(readdirSync(root).sort()).toEqual(['.setup-static-podman.json', 'usr'])
+  })
 })

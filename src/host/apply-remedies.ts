@@ -10,6 +10,7 @@ import { locate } from './which.js'
 import type { Check, RemedyOptions, Step } from './remedies/check.js'
 import { planChecks } from './remedies/index.js'
 import { candidates, NO_WIRING } from './search.js'
+import { holdChange, sharedChange } from './shared.js'
 
 export interface CheckResult extends Check {
   /** pending: a remedy that did not run because the gate stopped first */
@@ -35,6 +36,8 @@ export interface RemedyContext {
    * object again once it succeeded: save it to state right away each time
    */
   onChange?: (c: SystemChange) => void
+  /** the step run's id: a host-wide change is held under it, and reverted by its last holder */
+  holdId?: string
 }
 
 const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)
@@ -54,18 +57,19 @@ interface StepResult {
   change?: SystemChange
 }
 
-async function runStep(ports: HostPorts, s: Step, root: boolean, record: Recorder): Promise<StepResult> {
-  const sudo = s.sudo && !root
+interface Run1 {
+  ports: HostPorts
+  root: boolean
+  record: Recorder
+  /** the step run's id: host-wide changes are held under it (src/host/shared.ts) */
+  holdId?: string
+}
+
+async function runStep(s: Step, x: Run1): Promise<StepResult> {
+  const sudo = s.sudo && !x.root
   const wrap = (argv: string[]) => (sudo ? ['sudo', '-n', ...argv] : argv)
-  const exec = (argv: string[]) => ports.run(argv[0], argv.slice(1), { input: s.input, timeoutMs: 300_000 })
-  const existed = s.createsDir ? (await ports.fs.stat(s.createsDir)) !== undefined : true
-  const planned =
-    s.change ??
-    (existed
-      ? undefined
-      : { kind: 'mkdir', description: `created ${s.createsDir}`, revert: ['rmdir', s.createsDir as string] })
-  const change: SystemChange | undefined = planned && { ...planned, sudo, pending: true }
-  if (change) record(change)
+  const exec = (argv: string[], input = s.input) => x.ports.run(argv[0], argv.slice(1), { input, timeoutMs: 300_000 })
+  const change = await recordBefore(s, x, sudo, (argv, input) => exec(wrap(argv), input))
   let r = await exec(wrap(s.argv))
   if (r.exitCode !== 0 && s.retryAfter) {
     for (const pre of s.retryAfter) await exec(wrap(pre))
@@ -75,8 +79,30 @@ async function runStep(ports: HostPorts, s: Step, root: boolean, record: Recorde
   if (r.exitCode !== 0) return { error: `${wrap(s.argv).join(' ')} failed: ${lastLine(r)}` }
   if (!change) return {}
   delete change.pending
-  record(change)
+  x.record(change)
   return { change }
+}
+
+/**
+ * The step's change, recorded (pending) before anything runs. A host-wide one (a sudo step)
+ * is held first, so another job's post leaves it alone; unheld, its plain revert is kept.
+ */
+async function recordBefore(s: Step, x: Run1, sudo: boolean, exec: Parameters<typeof holdChange>[0]) {
+  const existed = s.createsDir ? (await x.ports.fs.stat(s.createsDir)) !== undefined : true
+  const planned =
+    s.change ??
+    (existed
+      ? undefined
+      : { kind: 'mkdir', description: `created ${s.createsDir}`, revert: ['rmdir', s.createsDir as string] })
+  if (!planned) return undefined
+  const plain: SystemChange = { ...planned, sudo, pending: true }
+  const change = s.sudo && x.holdId ? sharedChange(plain, x.holdId) : plain
+  x.record(change)
+  if (change !== plain && !(await holdChange(exec, planned, x.holdId as string))) {
+    change.revert = plain.revert
+    x.record(change)
+  }
+  return change
 }
 
 type Recorder = (c: SystemChange) => void
@@ -87,8 +113,9 @@ async function fix(
   ctx: RemedyContext,
   changes: SystemChange[],
 ): Promise<string | undefined> {
+  const x: Run1 = { ports, root: ctx.user.uid === 0, record: (ch) => ctx.onChange?.(ch), holdId: ctx.holdId }
   for (const s of c.remedy?.steps ?? []) {
-    const r = await runStep(ports, s, ctx.user.uid === 0, (ch) => ctx.onChange?.(ch))
+    const r = await runStep(s, x)
     if (r.change) changes.push(r.change)
     if (r.error) return r.error
   }

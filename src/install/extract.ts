@@ -4,6 +4,7 @@
 // does, so tc.find never sees a half-finished entry.
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import lockfile from 'proper-lockfile'
 import semver from 'semver'
 import { type AuditLimits, auditEntries, auditTree, DEFAULT_LIMITS } from './audit.js'
 import { listArchive } from './tar-stream.js'
@@ -57,15 +58,38 @@ export async function extractAuditCache(
     await unpack(archive, staging, listing.tarBytes)
     const { top: dir } = await auditTree(staging, top, limits)
     await writeFile(path.join(dir, META), JSON.stringify(meta))
-    await rm(`${dest}.complete`, { force: true })
-    await rm(dest, { recursive: true, force: true })
-    await rename(dir, dest)
-    await writeFile(`${dest}.complete`, '')
+    await commit(dir, dest)
     return dest
   } finally {
     await rm(staging, { recursive: true, force: true })
   }
 }
+
+/**
+ * Under the entry's lock (another job on this machine may be committing the same version):
+ * a complete entry is never replaced, since a job may be running podman from it; this
+ * unpack is dropped instead. Only an entry without its marker (a killed job's) is replaced.
+ */
+async function commit(dir: string, dest: string): Promise<void> {
+  const release = await lockfile.lock(dest, LOCK)
+  try {
+    if (await exists(`${dest}.complete`)) return
+    await rm(dest, { recursive: true, force: true })
+    await rename(dir, dest)
+    await writeFile(`${dest}.complete`, '')
+  } finally {
+    await release()
+  }
+}
+
+const exists = (p: string): Promise<boolean> =>
+  stat(p).then(
+    () => true,
+    () => false,
+  )
+
+/** A commit is a rename: a minute is plenty to wait for another job's; a lock not refreshed for 30 s is dead. */
+const LOCK = { realpath: false, stale: 30_000, retries: { retries: 60, minTimeout: 250, maxTimeout: 2000 } }
 
 /** A job killed mid-unpack leaves its staging dir; one untouched for an hour is no one's. */
 const STALE_STAGING_MS = 3_600_000

@@ -22,8 +22,10 @@ export interface GateStepInput {
   baseWiring: Wiring
   /** installs the same release's full asset (verified like the main one); returns its root */
   installFull: () => Promise<string>
-  /** called with each host change the moment it is made, so post can revert it after a later failure */
+  /** called with each host change before it is made (and again once it is), so post reverts it after a cancel */
   record: (c: SystemChange) => void
+  /** cleanup: the step run's id, under which it holds host-wide changes (src/host/shared.ts) */
+  holdId?: string
 }
 
 export interface GateStepResult {
@@ -38,6 +40,9 @@ export interface GateStepResult {
 
 export async function gateStep(g: GateStepInput): Promise<GateStepResult> {
   const { ports, user } = g
+  // Another job's host-wide changes are held before looking, so none is reverted under this one.
+  const sudo = g.inputs.allowSudo || user.uid === 0
+  if (g.holdId && sudo) await host.joinHolds(ports, host.sudoExec(ports, user.uid === 0), g.holdId, g.record)
   const probe = await host.probeHost(ports, { env: g.env, user, podman: g.installed.podman, wiring: g.baseWiring })
   const plan = host.planGate(probe, host.requirementsFor(g.variant, g.version), {
     installMissing: g.inputs.installMissing,
@@ -48,7 +53,12 @@ export async function gateStep(g: GateStepInput): Promise<GateStepResult> {
   const early = [...plan.failures, ...host.blockingChecks(checks, user)]
   if (early.length) throw new host.GateError(early, { pieces: plan.pieces, checks: host.previewChecks(checks, user) })
   const completion = host.applyCompletion(plan, ...(await fullAsset(g, ports, plan)))
-  const remedies = await host.applyRemedies(ports, probe, checks, remedyOpts, { env: g.env, user, onChange: g.record })
+  const remedies = await host.applyRemedies(ports, probe, checks, remedyOpts, {
+    env: g.env,
+    user,
+    onChange: g.record,
+    holdId: g.holdId,
+  })
   for (const w of [...completion.warnings, ...remedies.warnings]) core.warning(w)
   for (const n of completion.notes) core.info(n)
   for (const n of remedies.notes) core.info(n)

@@ -4,6 +4,7 @@
 import * as cache from '@actions/cache'
 import * as core from '@actions/core'
 import type { SystemChange } from '../host/change.js'
+import { HELD } from '../host/shared.js'
 import { loadState } from './state.js'
 import { errorText, lastLine, run as realRun } from '../ports/exec.js'
 import { type Cache, saveArchive } from '../install/archive-cache.js'
@@ -41,7 +42,9 @@ export async function revertChanges(run: Run, changes: readonly SystemChange[]):
   for (const change of [...changes].reverse()) {
     const [cmd, ...args] = change.sudo ? ['sudo', '-n', ...change.revert] : change.revert
     const r = await run(cmd, args, { timeoutMs: 120_000 })
-    if (r.exitCode === 0) core.info(`Reverted: ${change.description}`)
+    if (r.exitCode === 0 && r.stdout.includes(HELD))
+      core.info(`Kept: ${change.description}: another job on this machine still relies on it`)
+    else if (r.exitCode === 0) core.info(`Reverted: ${change.description}`)
     // Recorded before its command ran, which never finished: there may be nothing to undo.
     else if (change.pending)
       core.info(`Nothing to revert for '${change.description}' (never completed): ${lastLine(r)}`)

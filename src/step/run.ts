@@ -195,6 +195,7 @@ async function wireAndGate(s: StepRun, env: NodeJS.ProcessEnv, inst: Installatio
           env,
           baseWiring,
           record,
+          holdId: inputs.cleanup ? state.id : undefined,
           installFull,
         }),
       ),
