@@ -248,7 +248,7 @@ describe('main(deps)', () => {
     expect(summary).toMatch(
       new RegExp(
         `^<p><strong>✅ podman ${VERSION} ready</strong> · default, static, ` +
-          `amd64 · verified sha256 · cache miss · no smoke tests · \\d+\\.\\d s</p>`,
+          `amd64 · verified sha256 · cache miss · smoke tests off \\(smoke-tests: none\\) · \\d+\\.\\d s</p>`,
       ),
     )
     // all green: each phase folded to its one line; the gate names the bundled crun by its path in the install
@@ -312,5 +312,9 @@ describe('main(deps)', () => {
     expect(env.read('path')).toBe('')
     expect(Object.keys(outputs())).toEqual([])
     expect(state()).toMatchObject({ started: true, succeeded: false, cleanup: true })
+    // the verdict (its log line) says why there are no smoke results: the gate stopped the step before them
+    expect(out.text()).toMatch(
+      /^❌ podman [\d.]+ not ready: host gate failed · .* · smoke tests did not run: the host gate failed · /m,
+    )
   })
 })

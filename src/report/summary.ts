@@ -16,6 +16,10 @@ export class Summary {
   smoke?: SmokeReport
   /** what stopped the step, when no phase says it */
   error?: string
+  /** the suite was turned off (smoke-tests: none) */
+  smokeOff?: boolean
+  /** the suite started (a step that stops after this did not finish it) */
+  smokeStarted?: boolean
 
   /** The summary's parts, from what was recorded; pure apart from reading the fields. */
   view(times: PhaseTimes, totalMs: number): StepSummary {
@@ -32,12 +36,21 @@ export class Summary {
         flavour: i && (i.system ? i.source : flavour(i)),
         verified: i && !i.system ? i.verified : undefined,
         cache: i && !i.system ? cacheText(i.cacheHit) : undefined,
-        checks: k && { passed: k.passed, ran: k.passed + k.failed + k.warned },
+        checks: k ? { passed: k.passed, ran: k.passed + k.failed + k.warned } : { notRun: this.notRun(phases) },
         totalMs,
       },
       phases,
       error: explained ? undefined : this.error,
     }
+  }
+
+  /** Why there are no smoke results: turned off, or what stopped the step first. */
+  private notRun(phases: readonly PhaseView[]): string {
+    if (this.smokeOff) return 'smoke tests off (smoke-tests: none)'
+    if (this.smokeStarted) return 'smoke tests did not finish: the step failed in them'
+    const failed = phases.find((p) => p.tone === 'fail')
+    if (failed) return `smoke tests did not run: the ${failed.title.toLowerCase()} failed`
+    return `smoke tests did not run: the step ${this.error ? 'failed' : 'stopped'} before them`
   }
 
   /** Writes the summary (when the runner asks for one) and logs the verdict line. */

@@ -13,8 +13,8 @@ interface VerdictFacts {
   verified?: string
   /** `cache miss`, `cache hit (tool-cache)`; absent for the runner's own podman */
   cache?: string
-  /** smoke checks that passed, of those that ran; absent when the suite did not run */
-  checks?: { passed: number; ran: number }
+  /** smoke checks that passed, of those that ran; or why the suite did not run */
+  checks: { passed: number; ran: number } | { notRun: string }
   totalMs: number
 }
 
@@ -46,7 +46,7 @@ function verdictParts(s: StepSummary): [string, string[]] {
     v.flavour,
     v.verified && `verified ${v.verified}`,
     v.cache,
-    v.checks ? `${v.checks.passed}/${v.checks.ran} checks passed` : 'no smoke tests',
+    'notRun' in v.checks ? v.checks.notRun : `${v.checks.passed}/${v.checks.ran} checks passed`,
     seconds(v.totalMs),
   ]
   return [headline(tone, s, failed), facts.filter((f): f is string => Boolean(f))]

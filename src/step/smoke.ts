@@ -65,7 +65,11 @@ export async function runSmokeStep(
   summary: Summary,
   identity?: ReportIdentity,
 ): Promise<SmokeStepResult | undefined> {
-  if (inputs.smokeTests === 'none') return undefined
+  if (inputs.smokeTests === 'none') {
+    summary.smokeOff = true
+    return undefined
+  }
+  summary.smokeStarted = true
   const reportPath = join(temp, REPORT_FILE)
   const suite = await core.group('Smoke tests', async () => {
     const r = await runSmokeSuite(run, {
