@@ -79,6 +79,8 @@ describe('the job summary in a browser at 1012 px', () => {
   it('green full install: one ✅ verdict line first, every phase collapsed to its one-line result', async () => {
     const { r, page } = await seen('green-full', { variant: 'full', 'smoke-tests': GREEN })
     expect(r.exitCode).toBe(0)
+    // a healthy run is quiet: no annotation at all
+    expect([...r.errors, ...r.warnings]).toEqual([])
     expectReadable(page)
     expect(page.view.firstText).toMatch(
       /^✅ podman 5\.4\.2 ready .*full.*static.*signature\+sha256.*cache miss.*(\d+)\/\1 checks passed.*\d+(\.\d)? s/,
@@ -100,10 +102,15 @@ describe('the job summary in a browser at 1012 px', () => {
       { mounts: OLD_CRUN },
     )
     expect(r.exitCode).toBe(1)
-    expect(r.errors).toHaveLength(1)
+    // one ::error:: for what failed the step, nothing else
+    expect(r.errors).toEqual([
+      expect.stringMatching(/^This host cannot run podman as set up \(1 unmet\):\n- crun: 1\.8\.1/),
+    ])
+    expect(r.warnings).toEqual([])
     expectReadable(page)
-    expect(page.view.firstText).toMatch(/^❌ /)
-    expect(page.view.firstText).toContain('host gate')
+    expect(page.view.firstText).toMatch(/^❌ podman 5\.4\.2 not ready: host gate failed · /)
+    // no smoke results: the verdict says they did not run, and why
+    expect(page.view.firstText).toContain(' · smoke tests did not run: the host gate failed · ')
     const visible = page.view.text
     expect(visible).toMatch(/crun.*1\.8\.1.*>= 1\.14\.3/)
     expect(visible).toContain('unknown version specified') // why
@@ -123,6 +130,9 @@ describe('the job summary in a browser at 1012 px', () => {
     )
     expect(r.exitCode).toBe(1)
     expect(r.outputs['smoke-result']).toBe('failed')
+    // one ::error:: naming the blocking checks that failed; the advisory one is a row, not an annotation
+    expect(r.errors).toEqual([expect.stringMatching(/^Smoke tests failed: .*default-network \(/)])
+    expect(r.warnings).toEqual([])
     expectReadable(page)
     expect(page.view.firstText).toMatch(/^❌ .*smoke/)
     expect(page.view.firstText).toMatch(/\d+\/\d+ checks passed/)
@@ -140,6 +150,7 @@ describe('the job summary in a browser at 1012 px', () => {
   it("source: system: ✅ verdict names the runner's own podman; nothing is called bundled", async () => {
     const { r, page } = await seen('system', { source: 'system', 'smoke-tests': GREEN })
     expect(r.exitCode).toBe(0)
+    expect([...r.errors, ...r.warnings]).toEqual([])
     expectReadable(page)
     expect(page.view.firstText).toMatch(/^✅ podman 5\.4\.2 ready .*runner's own/)
     expect(page.expanded.text).not.toContain('bundled')
