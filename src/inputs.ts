@@ -7,12 +7,12 @@ import { GITHUB_API, mayCarryToken } from './ports/token-origin.js'
 
 const VARIANTS = ['standalone', 'default', 'full'] as const
 const LIBCS = ['static', 'glibc'] as const
-const SOURCES = ['pigfoot', 'mgoltzsche', 'system'] as const
+const SOURCES = ['pigfoot', 'mgoltzsche', 'system', 'archive'] as const
 export type Variant = (typeof VARIANTS)[number]
 export type Libc = (typeof LIBCS)[number]
 type Source = (typeof SOURCES)[number]
 
-export const DEFAULT_REPOSITORY: Record<Exclude<Source, 'system'>, string> = {
+export const DEFAULT_REPOSITORY: Record<Exclude<Source, 'system' | 'archive'>, string> = {
   pigfoot: 'pigfoot/static-rootless-container-tools',
   mgoltzsche: 'mgoltzsche/podman-static',
 }
@@ -90,6 +90,10 @@ export interface Inputs {
   /** path to a trusted_root.json; empty: the Sigstore public-good root embedded in the action */
   readonly trustedRoot: string
   readonly sourceKeyFingerprint: string
+  /** source: archive: a local file or glob (relative to the workspace) */
+  readonly archive: string
+  /** source: archive: its pinned sha256; empty: a checksums.txt beside it */
+  readonly archiveSha256: string
   readonly installMissing: boolean
   readonly allowSudo: boolean
   readonly apparmor: 'profile' | 'sysctl' | 'none'
@@ -143,8 +147,9 @@ export function parseVersionSpec(raw: string): VersionSpec {
 }
 
 function repository(source: Source): { owner: string; repo: string } {
-  const v = get('repository') || (source === 'system' ? '' : DEFAULT_REPOSITORY[source])
-  if (source === 'system' && !v) return { owner: '', repo: '' }
+  const local = source === 'system' || source === 'archive'
+  const v = get('repository') || (local ? '' : DEFAULT_REPOSITORY[source])
+  if (local && !v) return { owner: '', repo: '' }
   const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(v)
   if (!m) throw new InputError('repository', v, 'OWNER/REPO')
   return { owner: m[1], repo: m[2] }
@@ -240,6 +245,21 @@ function fingerprint(): string {
   return v
 }
 
+/** `archive` is required with source: archive and means nothing otherwise. */
+function archive(source: Source): { archive: string; archiveSha256: string } {
+  const file = get('archive')
+  if (source === 'archive' && !file)
+    throw new InputError(
+      'archive',
+      file,
+      'a path or glob naming one local .tar.zst or .tar.gz (required with source: archive)',
+    )
+  const sha = get('archive-sha256').toLowerCase()
+  if (sha && !/^[0-9a-f]{64}$/.test(sha))
+    throw new InputError('archive-sha256', get('archive-sha256'), 'empty, or 64 hex digits')
+  return { archive: file, archiveSha256: sha }
+}
+
 /** Self-hosted runners get no sudo and keep no changes unless the workflow asks. */
 const isHosted = (env: Env): boolean => env.RUNNER_ENVIRONMENT === 'github-hosted'
 
@@ -265,6 +285,7 @@ export function getInputs(env: Env = process.env): Inputs {
     signerIssuer: get('signer-issuer') || DEFAULT_SIGNER_ISSUER,
     trustedRoot: get('trusted-root'),
     sourceKeyFingerprint: fingerprint(),
+    ...archive(source),
     installMissing: bool('install-missing', true),
     allowSudo: allowSudo === 'auto' ? isHosted(env) : allowSudo === 'true',
     apparmor: oneOf('apparmor', ['profile', 'sysctl', 'none'] as const, 'profile'),

@@ -220,7 +220,7 @@ describe('a source supplies data and small functions', () => {
   })
 
   it('the registry has one module per source, each with only an install function', () => {
-    expect(Object.keys(SOURCES).sort()).toEqual(['mgoltzsche', 'pigfoot', 'system'])
+    expect(Object.keys(SOURCES).sort()).toEqual(['archive', 'mgoltzsche', 'pigfoot', 'system'])
     for (const s of Object.values(SOURCES)) expect(Object.keys(s)).toEqual(['install'])
   })
 

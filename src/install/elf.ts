@@ -19,6 +19,8 @@ export class ElfError extends Error {}
 export interface ElfHeader {
   is64: boolean
   le: boolean
+  /** e_machine: 62 x86-64, 183 AArch64 */
+  machine: number
   shoff: number
   shentsize: number
   shnum: number
@@ -59,9 +61,10 @@ export function parseHeader(head: Buffer): ElfHeader | undefined {
   const is64 = cls === 2
   if (is64 && head.length < 64) return undefined
   const r = new Reader(head, data === 1)
+  const machine = r.u16(0x12)
   return is64
-    ? { is64, le: data === 1, shoff: r.u64(0x28), shentsize: r.u16(0x3a), shnum: r.u16(0x3c) }
-    : { is64, le: data === 1, shoff: r.u32(0x20), shentsize: r.u16(0x2e), shnum: r.u16(0x30) }
+    ? { is64, le: data === 1, machine, shoff: r.u64(0x28), shentsize: r.u16(0x3a), shnum: r.u16(0x3c) }
+    : { is64, le: data === 1, machine, shoff: r.u32(0x20), shentsize: r.u16(0x2e), shnum: r.u16(0x30) }
 }
 
 function parseSections(table: Buffer, h: ElfHeader): Section[] {
@@ -143,6 +146,19 @@ export async function elfVersionNeeds(file: string): Promise<VersionNeed[] | und
     const strs = vn && sections[vn.link]
     if (!vn || !strs) return []
     return parseVerneed(await read(vn.offset, vn.size), await read(strs.offset, strs.size), h.le, vn.info)
+  } finally {
+    await fh.close()
+  }
+}
+
+/** The release arch an ELF file was built for, from e_machine; undefined for others or non-ELF. */
+export async function elfArch(file: string): Promise<'amd64' | 'arm64' | undefined> {
+  const fh = await open(file, 'r')
+  try {
+    const head = Buffer.alloc(64)
+    const { bytesRead } = await fh.read(head, 0, 64, 0)
+    const h = parseHeader(head.subarray(0, bytesRead))
+    return h?.machine === 62 ? 'amd64' : h?.machine === 183 ? 'arm64' : undefined
   } finally {
     await fh.close()
   }

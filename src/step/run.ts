@@ -278,7 +278,7 @@ function identityInput(
   const system = inputs.source === 'system'
   return {
     source: inputs.source,
-    repository: system ? undefined : `${inputs.owner}/${inputs.repo}`,
+    repository: inputs.owner ? `${inputs.owner}/${inputs.repo}` : undefined,
     variant: inst.variant || undefined,
     libc: inst.libc || undefined,
     arch: ctx.arch,
@@ -291,7 +291,11 @@ function identityInput(
   }
 }
 
-const sourceLabel = (i: Inputs): string => (i.source === 'system' ? "the runner's own podman" : `${i.owner}/${i.repo}`)
+function sourceLabel(i: Inputs): string {
+  if (i.source === 'system') return "the runner's own podman"
+  if (i.source === 'archive') return `the local archive ${i.archive}`
+  return `${i.owner}/${i.repo}`
+}
 
 async function rewire(dropin: string, wiring: Wiring): Promise<void> {
   await writeDropin(path.dirname(dropin), buildDropin(wiring), path.basename(dropin))

@@ -43,8 +43,10 @@ export function githubServer(apiUrl: string): string {
 
 export function keyUrls(r: Pick<KeyRequest, 'apiUrl' | 'owner' | 'fingerprint' | 'keyserver'>): string[] {
   const fpr = r.fingerprint.toUpperCase()
+  // No owner (a local archive without repository): the keyservers only.
+  const github = r.owner ? [`${githubServer(r.apiUrl)}/${encodeURIComponent(r.owner)}.gpg`] : []
   return [
-    `${githubServer(r.apiUrl)}/${encodeURIComponent(r.owner)}.gpg`,
+    ...github,
     `${UBUNTU_KEYSERVER}/pks/lookup?op=get&options=mr&search=0x${fpr}`,
     `${r.keyserver ?? KEYSERVER}/vks/v1/by-fingerprint/${fpr}`,
   ]
