@@ -60,8 +60,9 @@ describe('what an archive is', () => {
     const top = path.join(dir, 'podman-v0.0.1')
     mkdirSync(top, { recursive: true })
     copyFileSync('/usr/bin/podman', path.join(top, 'podman'))
-    const id = await identify(top, run)
+    const id = await identify(top, run, 'amd64')
     expect(id).toMatchObject({ variant: 'standalone', version: '4.3.1', libc: 'glibc', arch: 'amd64' })
+    await expect(identify(top, run, 'arm64')).rejects.toThrow('The archive is built for amd64; this runner is arm64.')
   })
 })
 

@@ -71,8 +71,11 @@ const exists = (p: string) =>
     () => false,
   )
 
-/** Reads the identity of an unpacked, audited tree (`top`: its single top directory). */
-export async function identify(top: string, run: Run): Promise<ArchiveIdentity> {
+/**
+ * Reads the identity of an unpacked, audited tree (`top`: its single top directory). The
+ * arch is checked before podman is run: another arch's binary would only fail to execute.
+ */
+export async function identify(top: string, run: Run, runnerArch: string): Promise<ArchiveIdentity> {
   const present = new Set<string>()
   for (const rel of ['podman', ...DEFAULT_PIECES, ...FULL_EXTRAS])
     if (await exists(path.join(top, rel))) present.add(rel)
@@ -85,6 +88,8 @@ export async function identify(top: string, run: Run): Promise<ArchiveIdentity> 
   const podman = path.join(top, layout.bin, 'podman')
   const arch = await elfArch(podman)
   if (!arch) throw new ArchiveIdentityError(`${podman} is not an amd64 or arm64 ELF executable.`)
+  if (arch !== runnerArch)
+    throw new ArchiveIdentityError(`The archive is built for ${arch}; this runner is ${runnerArch}.`)
   const floor = await glibcFloor(top)
   const r = await run(podman, ['--version'], { timeoutMs: 30_000 })
   const version = r.exitCode === 0 ? parsePodman(r.stdout).version : undefined

@@ -114,11 +114,8 @@ export async function installArchive(http: Http, run: Run, req: ArchiveRequest):
     .join('+')
   const key = { tool: ARCHIVE_TOOL, version: actual.slice(0, 16), arch: req.arch }
   const root = await extractAuditCache(file, top, key, { asset: name, verified })
-  const identity = await identify(root, run)
-  const wrong = [
-    ...(identity.arch !== req.arch ? [`it is built for ${identity.arch}, this runner is ${req.arch}`] : []),
-    ...nameMismatches(name, identity),
-  ]
+  const identity = await identify(root, run, req.arch)
+  const wrong = nameMismatches(name, identity)
   if (wrong.length) throw new ArchiveIdentityError(`${name}: ${wrong.join('; ')}.`)
   const checks = [...signature, `sha256 ${actual} (${pinned.from === 'archive-sha256' ? pinned.from : CHECKSUMS})`]
   return { result: { version: identity.version, root, cacheHit: false, verified, checks, asset: name }, identity }
