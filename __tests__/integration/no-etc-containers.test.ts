@@ -34,7 +34,7 @@ async function prepare(work: Workspace): Promise<{ mounts: string[]; tarball: st
 }
 
 describe('a host without /etc/containers', () => {
-  it("gets the release's policy.json and registries.conf at user level: images import, save and load; post removes them", async () => {
+  it("gets the release's policy.json and registries.conf per user: load and save work; post removes them", async () => {
     const work = await workspaces.create()
     const { mounts, tarball } = await prepare(work)
     const podman = (args: string[], bin = 'podman') => runAsRunner(work, bin, args, { tree: 'trixie', mounts })

@@ -75,7 +75,10 @@ describe('findArchive', () => {
     expect(await findArchive('out/*', ws)).toBe(path.join(ws, 'out/podman-v1.0.0-linux-amd64-static.tar.zst'))
     writeFileSync(path.join(ws, 'out/podman-v1.0.0-linux-amd64-static-full.tar.zst'), 'x')
     expect((await rejection(findArchive('out/podman-*', ws))).message).toMatch(
-      /^archive: 'out\/podman-\*' matches 2 archives \(.*static-full\.tar\.zst, .*static\.tar\.zst\) in .*; it must name exactly one\.$/,
+      new RegExp(
+        String.raw`^archive: 'out/podman-\*' matches 2 archives \(.*static-full\.tar\.zst, .*static\.tar\.zst\) ` +
+          String.raw`in .*; it must name exactly one\.$`,
+      ),
     )
     expect((await rejection(findArchive('nothing/*.tar.zst', ws))).message).toContain(
       'matches no .tar.zst or .tar.gz file',

@@ -142,7 +142,8 @@ describe('api-url and the tokens', () => {
 describe('source: archive', () => {
   it('needs archive; archive-sha256 is empty or 64 hex digits; no repository is implied', () => {
     expect(() => withInputs({ source: 'archive' })).toThrow(
-      "Invalid input 'archive': ''. Allowed: a path or glob naming one local .tar.zst or .tar.gz (required with source: archive).",
+      "Invalid input 'archive': ''. Allowed: a path or glob naming one local .tar.zst or .tar.gz " +
+        '(required with source: archive).',
     )
     expect(() => withInputs({ source: 'archive', archive: 'a.tar.zst', 'archive-sha256': 'abc' })).toThrow(
       "Invalid input 'archive-sha256': 'abc'. Allowed: empty, or 64 hex digits.",

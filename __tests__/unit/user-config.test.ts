@@ -25,7 +25,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }))
 const names = async () => (await planUserConfigs(release, home, system)).files.map((f) => path.basename(f.to))
 
 describe('planUserConfigs', () => {
-  it('a host without /etc/containers gets policy.json and registries.conf in ~/.config/containers, nothing else', async () => {
+  it('a host without /etc/containers gets policy.json and registries.conf in ~/.config/containers only', async () => {
     const plan = await planUserConfigs(release, home, path.join(dir, 'absent'))
     expect(plan.files.map((f) => [f.from, f.to])).toEqual([
       [path.join(release, 'policy.json'), path.join(home, '.config/containers/policy.json')],

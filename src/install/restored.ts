@@ -15,7 +15,7 @@ import type { Recipe, Resolved, Verified } from './types.js'
 
 class UnprovenEntryError extends Error {}
 
-async function hashFile(file: string): Promise<DownloadResult> {
+export async function hashFile(file: string): Promise<DownloadResult> {
   const hash = createHash('sha256')
   let bytes = 0
   for await (const chunk of createReadStream(file)) {

@@ -6,7 +6,7 @@
 import { access, copyFile, constants, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 
-export interface UserConfig {
+interface UserConfig {
   name: string
   /** why podman needs it, for the log */
   why: string
@@ -17,7 +17,7 @@ export interface UserConfig {
  * taken literally (the release's name root's /var/lib/containers) and mgoltzsche's forces
  * fuse-overlayfs. Not containers.conf nor seccomp.json: podman has built-in defaults for both.
  */
-export const USER_CONFIGS: readonly UserConfig[] = [
+const USER_CONFIGS: readonly UserConfig[] = [
   { name: 'policy.json', why: 'pull, load and save need a signature policy' },
   { name: 'registries.conf', why: 'short image names resolve through its search registries' },
 ]

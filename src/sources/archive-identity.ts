@@ -45,12 +45,12 @@ export interface NamedAsset {
   variant: Variant
 }
 
+const ASSET_NAME =
+  /^podman-v(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)-linux-([a-z0-9]+)-(static|glibc)(?:-(standalone|full))?\.tar\.zst$/
+
 /** `podman-v5.7.1-linux-amd64-glibc-full.tar.zst` -> its parts; undefined for other names. */
 export function parseAssetName(name: string): NamedAsset | undefined {
-  const m =
-    /^podman-v(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)-linux-([a-z0-9]+)-(static|glibc)(?:-(standalone|full))?\.tar\.zst$/.exec(
-      name,
-    )
+  const m = ASSET_NAME.exec(name)
   if (!m) return undefined
   return { version: m[1], arch: m[2], libc: m[3], variant: (m[4] as Variant | undefined) ?? 'default' }
 }
@@ -82,7 +82,8 @@ export async function identify(top: string, run: Run, runnerArch: string): Promi
   const variant = variantOf((rel) => present.has(rel))
   if (!variant)
     throw new ArchiveIdentityError(
-      `The archive is laid out like no release variant: expected ${path.basename(top)}/podman (standalone) or ${DEFAULT_PIECES.join(', ')} (default; full adds ${FULL_EXTRAS.join(', ')}).`,
+      `The archive is laid out like no release variant: expected ${path.basename(top)}/podman (standalone) ` +
+        `or ${DEFAULT_PIECES.join(', ')} (default; full adds ${FULL_EXTRAS.join(', ')}).`,
     )
   const layout = LAYOUTS[variant]
   const podman = path.join(top, layout.bin, 'podman')
@@ -93,9 +94,9 @@ export async function identify(top: string, run: Run, runnerArch: string): Promi
   const floor = await glibcFloor(top)
   const r = await run(podman, ['--version'], { timeoutMs: 30_000 })
   const version = r.exitCode === 0 ? parsePodman(r.stdout).version : undefined
-  if (!version)
-    throw new ArchiveIdentityError(
-      `The archive's podman does not say its version: \`podman --version\` ${r.exitCode === 0 ? `printed ${JSON.stringify(r.stdout.trim())}` : `failed: ${lastLine(r)}`}.`,
-    )
+  if (!version) {
+    const said = r.exitCode === 0 ? `printed ${JSON.stringify(r.stdout.trim())}` : `failed: ${lastLine(r)}`
+    throw new ArchiveIdentityError(`The archive's podman does not say its version: \`podman --version\` ${said}.`)
+  }
   return { variant, layout, version, libc: floor.floor ? 'glibc' : 'static', arch, floor }
 }

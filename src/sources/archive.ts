@@ -6,7 +6,7 @@ import * as core from '@actions/core'
 import { access, constants, glob, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { CHECKSUMS } from '../release/assets.js'
-import { sha256File } from '../install/archive-cache.js'
+import { hashFile } from '../install/restored.js'
 import { extractAuditCache } from '../install/extract.js'
 import { listArchive } from '../install/tar-stream.js'
 import type { Http, Run } from '../ports/types.js'
@@ -20,9 +20,9 @@ import { resolveLayout } from '../install/layout.js'
 import { type ArchiveIdentity, ArchiveIdentityError, identify, nameMismatches } from './archive-identity.js'
 import type { Installation, InstallResult, Source, SourceContext } from './types.js'
 
-export const ARCHIVE_TOOL = 'podman-archive'
+const ARCHIVE_TOOL = 'podman-archive'
 
-export interface ArchiveRequest {
+interface ArchiveRequest {
   /** the `archive` input: a path or a glob, relative to the workspace */
   pattern: string
   /** the `archive-sha256` input; empty: checksums.txt beside the archive */
@@ -63,10 +63,13 @@ async function pinnedSha(file: string, given: string): Promise<{ sha256: string;
   const sums = path.join(path.dirname(file), CHECKSUMS)
   const text = await readFile(sums, 'utf8').catch(() => undefined)
   const sha = text === undefined ? undefined : parseChecksums(text).get(path.basename(file))
-  if (!sha)
+  if (!sha) {
+    const none = text === undefined ? '' : ` (${sums} has none)`
     throw new VerifyError(
-      `${path.basename(file)}: no sha256 to check it against: set archive-sha256, or put a ${CHECKSUMS} with its line beside it${text === undefined ? '' : ` (${sums} has none)`}.`,
+      `${path.basename(file)}: no sha256 to check it against: set archive-sha256, ` +
+        `or put a ${CHECKSUMS} with its line beside it${none}.`,
     )
+  }
   return { sha256: sha, from: sums }
 }
 
@@ -92,16 +95,16 @@ async function signatureBeside(http: Http, file: string, shaFrom: string, req: A
   return []
 }
 
-export interface ArchiveInstall {
+interface ArchiveInstall {
   result: InstallResult
   identity: ArchiveIdentity
 }
 
-export async function installArchive(http: Http, run: Run, req: ArchiveRequest): Promise<ArchiveInstall> {
+async function installArchive(http: Http, run: Run, req: ArchiveRequest): Promise<ArchiveInstall> {
   const file = await findArchive(req.pattern, req.cwd)
   const name = path.basename(file)
   const pinned = await pinnedSha(file, req.sha256)
-  const actual = await sha256File(file)
+  const actual = (await hashFile(file)).sha256
   if (actual !== pinned.sha256)
     throw new VerifyError(`${name}: sha256 mismatch: the file has ${actual}, ${pinned.from} says ${pinned.sha256}.`)
   const signature = await signatureBeside(http, file, pinned.from, req)

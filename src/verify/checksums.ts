@@ -2,7 +2,7 @@
 // the API has one, the asset digest. Fails closed with both values in the message.
 import type { DownloadResult } from '../ports/types.js'
 
-class VerifyError extends Error {}
+export class VerifyError extends Error {}
 
 /** `<sha256>  <name>` lines (`*name` marks binary mode in sha256sum output). */
 export function parseChecksums(text: string): Map<string, string> {
