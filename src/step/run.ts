@@ -10,7 +10,6 @@ import { getInputs, InputError, type Inputs } from '../inputs.js'
 import { buildDropin, DROPIN_NAME, dropinDir, jobDropinName, type Wiring, writeDropin } from '../install/dropin.js'
 import type { Installed } from '../install/layout.js'
 import { handOver, type WireResult, wireUp } from '../install/wire.js'
-import { planUserConfigs, provideUserConfig, SYSTEM_CONFIG_DIR } from '../install/user-config.js'
 import { errorText } from '../ports/exec.js'
 import { tokenPlan } from '../ports/token-origin.js'
 import { Summary } from '../report/summary.js'
@@ -24,6 +23,7 @@ import { socketPath, startDockerSocket } from './docker-socket.js'
 import { Outputs, setGateOutputs, setInstallOutputs, setSmokeOutputs } from './outputs.js'
 import { applySmokeVerdict, runSmokeStep, type SmokeStepResult } from './smoke.js'
 import { newStateId, type SavedState, saveState } from './state.js'
+import { provideConfigs } from './user-configs.js'
 import { stopOnCancel } from './cancel.js'
 import { type Clock, startClock } from '../report/timings.js'
 
@@ -232,33 +232,6 @@ function dropinFor(
   const dropin = path.join(dropinDir(env, ctx.home), inputs.cleanup ? jobDropinName(id) : DROPIN_NAME)
   if (inputs.cleanup) record(dropinChange(dropin))
   return dropin
-}
-
-/** The release's etc/containers files the host lacks, at user level; each recorded before it is written. */
-async function provideConfigs(
-  inst: Installation,
-  inputs: Inputs,
-  ctx: RunnerContext,
-  record: (c: SystemChange) => void,
-) {
-  if (inputs.source === 'system') return
-  const plan = await planUserConfigs(path.join(inst.result.root, 'etc', 'containers'), ctx.home)
-  for (const f of plan.files) {
-    const change: SystemChange = {
-      kind: 'user-config',
-      description: `removed ${f.to}`,
-      revert: ['rm', '-f', f.to],
-      sudo: false,
-      pending: true,
-    }
-    record(change)
-    await provideUserConfig(f)
-    delete change.pending
-    record(change)
-    core.info(
-      `The host has no ${SYSTEM_CONFIG_DIR}/${path.basename(f.to)}: using the release's copy as ${f.to} (${f.why}).`,
-    )
-  }
 }
 
 const dropinChange = (dropin: string): SystemChange => ({
