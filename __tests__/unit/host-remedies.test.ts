@@ -12,6 +12,7 @@ import { probeHost } from '../../src/host/probe.js'
 import type { RemedyOptions } from '../../src/host/remedies/check.js'
 import { planChecks } from '../../src/host/remedies/index.js'
 import { freeRange } from '../../src/host/remedies/subid.js'
+import { removeUnused } from '../../src/host/remedies/uidmap.js'
 import { gatePhase } from '../../src/report/gate-phase.js'
 import { html } from '../../src/report/html.js'
 import { FakeHost, healthyHost } from '../fixtures/host/fake-host.js'
@@ -281,7 +282,7 @@ describe('uidmap', () => {
       {
         kind: 'package',
         description: 'installed package uidmap',
-        revert: ['dpkg', '--remove', 'uidmap'],
+        revert: removeUnused('uidmap'),
         sudo: true,
       },
     ])
@@ -433,6 +434,22 @@ describe('reported, never fixed', () => {
         `rm -f /dev/shm/libpod_rootless_lock_1001 && ${PODMAN} system renumber`,
     )
     expect(status(out, 'other-podman')?.status).toBe('warn') // a real clash: worth an annotation
+  })
+
+  test('the lock clash with allow-sudo too: only reported; nothing is deleted or recorded', async () => {
+    const h = host((x) =>
+      x
+        .file('/usr/bin/podman', { mode: 0o755 })
+        .on(PODMAN, (args) =>
+          args[0] === 'info'
+            ? { exitCode: 125, stderr: 'Error: failed to create 2048 locks in /libpod_rootless_lock_1001: file exists' }
+            : { exitCode: 0 },
+        ),
+    )
+    const { out, recorded, remedyCalls } = await remedy(h, sudo)
+    expect(remedyCalls.filter((c) => /\brm\b|renumber/.test(c))).toEqual([])
+    expect([recorded, out.changes]).toEqual([[], []])
+    expect(status(out, 'lock-clash')?.outcome).toBe('reported')
   })
 })
 

@@ -11,15 +11,23 @@ function installStep(missing: boolean): Step {
     retryAfter: [['apt-get', 'update', '-qq']],
   }
   if (missing)
-    step.change = {
-      kind: 'package',
-      description: 'installed package uidmap',
-      // dpkg removes uidmap alone, and refuses while a package installed since depends on
-      // it; `apt-get remove` would take that package (podman itself, say) with it.
-      revert: ['dpkg', '--remove', 'uidmap'],
-    }
+    step.change = { kind: 'package', description: 'installed package uidmap', revert: removeUnused('uidmap') }
   return step
 }
+
+// A fixed script; the package arrives as "$1", nothing is interpolated into it.
+const REMOVE_UNUSED =
+  'used=$(apt-cache rdepends --installed --no-suggests --no-enhances --no-conflicts --no-breaks --no-replaces "$1" ' +
+  '| sed -n "3,\\$p" | tr -d " |" | sort -u | tr "\\n" " "); ' +
+  'if [ -n "$used" ]; then echo "kept $1: installed packages rely on it: $used" >&2; exit 1; fi; ' +
+  'exec dpkg --remove "$1"'
+
+/**
+ * The package alone, and only while no installed package depends on or recommends it: a
+ * podman installed since (which recommends uidmap) keeps it. `apt-get remove` would take
+ * such a package with it; `dpkg --remove` alone would leave it without its uidmap.
+ */
+export const removeUnused = (pkg: string): string[] => ['sh', '-c', REMOVE_UNUSED, 'sh', pkg]
 
 export function uidmap(p: Probe, opts: RemedyOptions): Check {
   const bad = TOOLS.filter((t) => !p.pieces[t]?.path || !p.pieces[t]?.setuid)
