@@ -116,7 +116,10 @@ describe('an Actions cache restore proves its archive again', () => {
     expect(again.errors).toEqual([])
     expect(again.warnings).toEqual([])
     expect(again.outputs).toMatchObject({ 'cache-hit': 'true', verified: 'signature+sha256' })
-    expect(again.summary).toContain('actions-cache')
+    expect(again.summary).toContain('cache hit (actions-cache)')
+    // verified again on restore: this run's checks and signer, not what an earlier run recorded
+    expect(again.summary).toContain('signature+sha256 (signature (checksums.txt), sha256); signer')
+    expect(again.summary).not.toContain('when it was downloaded')
     expect(fx.mirror.requests).toEqual([])
   })
 

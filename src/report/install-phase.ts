@@ -48,7 +48,8 @@ const home = (file: string, dir?: string): string =>
 
 function verification(f: InstallFacts): Content {
   if (f.system) return 'nothing downloaded: the runner provides podman'
-  if (f.cacheHit) return `${f.verified} when it was downloaded`
+  // An Actions cache entry is verified again when restored: its checks are this run's.
+  if (f.cacheHit === 'tool-cache') return `${f.verified} when it was downloaded`
   const signer = f.signer ? ['; signer ', code(f.signer)] : []
   const unsigned = f.unsigned ? `; no signature checked: ${f.unsigned}` : ''
   return [`${f.verified} (${f.checks.join(', ')})`, ...signer, unsigned]
