@@ -89,8 +89,13 @@ async function main(): Promise<void> {
         trustedRoot: JSON.stringify(sigstore.trustedRoot),
         signerIdentity: TEST_SAN.replace(/[.]/g, '\\.'),
       }
-      printFigures(b, a, await measure(b, mirror.downloadUrl(b.repo, `podman-v${a.version}`, a.name)))
-      await printTrace(b, await tracedStep(b))
+      // One stack's failure is printed; the other stacks are still measured.
+      await measure(b, mirror.downloadUrl(b.repo, `podman-v${a.version}`, a.name))
+        .then(async (f) => {
+          printFigures(b, a, f)
+          printTrace(await tracedStep(b))
+        })
+        .catch((err: unknown) => console.log(`  ${name}: ${err instanceof Error ? err.message : String(err)}`))
     }
   } finally {
     await mirror.close()

@@ -1,9 +1,9 @@
 // Prints one stack's figures: the baselines, the step's wall times, each target of issue 13
 // with met / not met, the per-phase breakdown, and the programs the step started.
 import path from 'node:path'
-import { PHASES } from '../src/report/timings.js'
+import { PHASES } from '../src/ports/timings.js'
 import type { BenchArchive } from './archive.js'
-import { type BenchStack, benchWorkspace, type StepRun, versionLines } from './step.js'
+import type { BenchStack, StepRun, Traced } from './step.js'
 import { type Exec, infoCalls, lookupTarget, packageLookups } from './trace.js'
 
 export interface StackFigures {
@@ -40,10 +40,7 @@ const argvText = (x: Exec): string => [path.basename(x.file), ...x.argv.slice(1)
 /** Does the binary report its own version through a pipe (a digit in its first line, and not 'unknown')? */
 const reportsVersion = (line: string | undefined): boolean => !!line && /\d/.test(line) && !/unknown/i.test(line)
 
-async function lookupLines(b: BenchStack, lookups: Exec[]): Promise<{ lines: string[]; needless: number }> {
-  const targets = [...new Set(lookups.map(lookupTarget).filter((t) => t.startsWith('/')))]
-  const work = await benchWorkspace(b)
-  const versions = await versionLines(b, work, targets).finally(() => work.remove())
+function lookupLines(lookups: Exec[], versions: Record<string, string>): { lines: string[]; needless: number } {
   let needless = 0
   const lines = lookups.map((x) => {
     const t = lookupTarget(x)
@@ -63,7 +60,9 @@ export function printFigures(b: BenchStack, a: BenchArchive, f: StackFigures): v
   const [raw, node, cold, warm, auto] = [median(f.raw), median(f.node), wall(f.cold), wall(f.warm), wall(f.auto)]
   const run = median(f.podmanRun)
   const checks = median(f.auto.map((r) => r.checks))
+  const peak = (runs: StepRun[]) => (Math.max(...runs.map((r) => r.rssKb)) / 1024).toFixed(0)
   const rss = Math.max(...[...f.cold, ...f.warm, ...f.auto].map((r) => r.rssKb)) / 1024
+  const rssText = `${rss.toFixed(0)} MiB (cold ${peak(f.cold)}, warm ${peak(f.warm)}, auto ${peak(f.auto)})`
   const requests = f.warm.reduce((n, r) => n + r.requests, 0)
   const where = b.tree ? `the ${b.tree} tree` : 'the host'
   console.log(
@@ -72,7 +71,11 @@ export function printFigures(b: BenchStack, a: BenchArchive, f: StackFigures): v
   console.log(
     `  raw curl | zstd -d | tar x ${sec(raw)}; bare node start-up ${sec(node)}; bare podman run --rm ${sec(run)}`,
   )
-  console.log(`  step wall: cold ${sec(cold)}, warm ${sec(warm)} (${requests} requests), smoke auto ${sec(auto)}`)
+  const failed = Math.max(...f.auto.map((r) => r.failed))
+  const failedText = failed ? ` (${failed} checks failed: reported, not counted out)` : ''
+  console.log(
+    `  step wall: cold ${sec(cold)}, warm ${sec(warm)} (${requests} requests), smoke auto ${sec(auto)}${failedText}`,
+  )
   console.log(`  phases, cold: ${phases(f.cold)}`)
   console.log(`  phases, warm: ${phases(f.warm)}`)
   console.log(`  phases, smoke auto: ${phases(f.auto)}`)
@@ -84,15 +87,15 @@ export function printFigures(b: BenchStack, a: BenchArchive, f: StackFigures): v
   const smoke = (auto - warm) / (checks * run)
   const smokeText = `${smoke.toFixed(2)} (${sec(auto - warm)}/${checks}x${sec(run)})`
   console.log(target('smoke auto adds / (checks x bare podman run)', smokeText, '<= 1.0', smoke <= 1.0))
-  console.log(target('peak RSS of node dist/main.cjs', `${rss.toFixed(0)} MiB`, '<= 150 MiB', rss <= 150))
+  console.log(target('peak RSS of node dist/main.cjs', rssText, '<= 150 MiB', rss <= 150))
 }
 
 /** The traced warm step: podman info calls and package lookups, each with who asked and why it counts. */
-export async function printTrace(b: BenchStack, trace: Exec[]): Promise<void> {
-  const infos = infoCalls(trace)
+export function printTrace(t: Traced): void {
+  const infos = infoCalls(t.execs)
   console.log(target('podman info per step (traced warm step)', String(infos.length), '<= 1', infos.length <= 1))
-  const lookups = packageLookups(trace)
-  const { lines, needless } = await lookupLines(b, lookups)
+  const lookups = packageLookups(t.execs)
+  const { lines, needless } = lookupLines(lookups, t.versions)
   const lookupText = `${needless} (of ${lookups.length})`
   console.log(target('package lookups for a binary that reports its version', lookupText, '0', needless === 0))
   for (const l of lines) console.log(l)

@@ -4,7 +4,7 @@
 // or unshare + enter-tree), so the wrapper's own cost cancels out.
 import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { PhaseTimes } from '../src/report/timings.js'
+import type { PhaseTimes } from '../src/ports/timings.js'
 import type { Mirror } from '../test-support/mirror/server.js'
 import {
   type ActionResult,
@@ -17,7 +17,7 @@ import {
   type Workspace,
 } from '../test-support/runner.js'
 import { runnerIds } from '../test-support/workspace.js'
-import { type Exec, parseTrace } from './trace.js'
+import { type Exec, lookupTarget, packageLookups, parseTrace } from './trace.js'
 
 export interface BenchStack {
   name: string
@@ -36,8 +36,9 @@ export interface StepRun {
   /** requests the mirror saw during the step */
   requests: number
   timings: PhaseTimes
-  /** smoke checks that ran (not skipped) */
+  /** smoke checks that ran (not skipped), and of those failed */
   checks: number
+  failed: number
   binDir: string
 }
 
@@ -83,6 +84,8 @@ const inputsFor = (b: BenchStack, work: Workspace, smoke: Smoke): Record<string,
   'trusted-root': path.join(work.dir, 'trusted_root.json'),
   'signer-identity': b.signerIdentity,
   'smoke-tests': smoke,
+  // A failing check is reported, not fatal: the bench measures the time either way.
+  'smoke-failure': 'warning',
 })
 
 function failed(what: string, r: Pick<ActionResult, 'exitCode' | 'errors' | 'stderr' | 'stdout'>): Error {
@@ -96,11 +99,13 @@ function timingsOf(stdout: string): PhaseTimes {
   return m ? (JSON.parse(m[1]) as PhaseTimes) : {}
 }
 
-async function smokeChecks(r: ActionResult): Promise<number> {
+/** Checks that ran (not skipped) and failed, from the report file. */
+async function smokeCounts(r: ActionResult): Promise<{ checks: number; failed: number }> {
   const file = r.outputs['smoke-report']
-  if (!file) return 0
+  if (!file) return { checks: 0, failed: 0 }
   const report = JSON.parse(await readFile(file, 'utf8')) as { checks: { status: string }[] }
-  return report.checks.filter((c) => c.status !== 'skipped').length
+  const count = (keep: (s: string) => boolean) => report.checks.filter((c) => keep(c.status)).length
+  return { checks: count((s) => s !== 'skipped'), failed: count((s) => s === 'failed') }
 }
 
 interface StepOptions {
@@ -133,7 +138,7 @@ export async function runStep(b: BenchStack, work: Workspace, smoke: Smoke, o: S
     rssKb: Number(await readFile(env.SSP_BENCH_RSS, 'utf8').catch(() => '0')),
     requests: b.mirror.requests.length,
     timings: timingsOf(r.stdout),
-    checks: await smokeChecks(r),
+    ...(await smokeCounts(r)),
     binDir: r.outputs['bin-dir'],
   }
 }
@@ -192,7 +197,7 @@ console.log(JSON.stringify(out))
 `
 
 /** What each binary prints for `--version` through a pipe, in the stack (first line; '' for nothing). */
-export async function versionLines(b: BenchStack, work: Workspace, files: string[]): Promise<Record<string, string>> {
+async function versionLines(b: BenchStack, work: Workspace, files: string[]): Promise<Record<string, string>> {
   if (files.length === 0) return {}
   const r = await runAsRunner(work, nodePath(), ['-e', VERSIONS, JSON.stringify(files)], { tree: b.tree })
   return JSON.parse(r.stdout.trim()) as Record<string, string>
@@ -206,7 +211,13 @@ export async function versionLines(b: BenchStack, work: Workspace, files: string
  * smoke-tests: none, because tracing its containers changes how they behave (waitid fails);
  * the suite itself never asks podman info nor looks up packages.
  */
-export async function tracedStep(b: BenchStack): Promise<Exec[]> {
+export interface Traced {
+  execs: Exec[]
+  /** each package lookup's file, with what it prints for --version (asked while the install still exists) */
+  versions: Record<string, string>
+}
+
+export async function tracedStep(b: BenchStack): Promise<Traced> {
   const work = await benchWorkspace(b)
   const file = path.join(work.dir, 'strace.log')
   const { uid, gid } = await runnerIds()
@@ -217,7 +228,9 @@ export async function tracedStep(b: BenchStack): Promise<Exec[]> {
     await runStep(b, work, 'none', { xdg })
     const wrap = ['strace', '-f', '-qq', '-s', '1024', '-e', 'trace=execve,clone,clone3,fork,vfork', '-o', file]
     await runStep(b, work, 'none', { wrap, xdg })
-    return parseTrace(await readFile(file, 'utf8'))
+    const execs = parseTrace(await readFile(file, 'utf8'))
+    const files = [...new Set(packageLookups(execs).map(lookupTarget))].filter((f) => f.startsWith('/'))
+    return { execs, versions: await versionLines(b, work, files) }
   } finally {
     await work.remove()
     await rm(xdg, { recursive: true, force: true })

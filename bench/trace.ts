@@ -9,6 +9,8 @@ export interface Exec {
   argv: string[]
   /** the nearest ancestor that exec'd node or podman: who asked for this */
   by: 'action' | 'podman' | 'other'
+  /** what the parent process was running when it started this one */
+  parent: string
 }
 
 const PACKAGE_MANAGERS = ['dpkg', 'dpkg-query', 'rpm', 'pacman', 'qfile', 'equery', 'apk', 'pkg']
@@ -43,7 +45,7 @@ function joined(text: string): string[] {
 export function parseTrace(text: string): Exec[] {
   const parent = new Map<number, number>()
   const image = new Map<number, string>()
-  const execs: Omit<Exec, 'by'>[] = []
+  const execs: Omit<Exec, 'by' | 'parent'>[] = []
   for (const line of joined(text)) {
     const c = CHILD.exec(line)
     if (c) {
@@ -64,15 +66,19 @@ export function parseTrace(text: string): Exec[] {
     }
     return 'other'
   }
-  return execs.map((x) => ({ ...x, by: byOf(x.pid) }))
+  return execs.map((x) => ({ ...x, by: byOf(x.pid), parent: image.get(parent.get(x.pid) ?? -1) ?? '' }))
 }
 
 /** `podman info` as asked by the action (podman re-executing itself into the user namespace is not a new ask). */
 export const infoCalls = (xs: readonly Exec[]): Exec[] =>
   xs.filter((x) => x.by !== 'podman' && path.basename(x.file) === 'podman' && x.argv.slice(1).includes('info'))
 
+const isPackageManager = (file: string): boolean => PACKAGE_MANAGERS.includes(path.basename(file))
+
+/** Each lookup once: `dpkg -S` running `dpkg-query --search` for it is the same lookup. */
 export const packageLookups = (xs: readonly Exec[]): Exec[] =>
-  xs.filter((x) => PACKAGE_MANAGERS.includes(path.basename(x.file)))
+  xs.filter((x) => isPackageManager(x.file) && !isPackageManager(x.parent))
 
 /** The file a lookup asks about (`dpkg -S /usr/bin/crun`), or the package (`dpkg-query -W passt`). */
-export const lookupTarget = (x: Exec): string => x.argv.findLast((a) => a.startsWith('/')) ?? (x.argv.at(-1) as string)
+export const lookupTarget = (x: Exec): string =>
+  x.argv.slice(1).findLast((a) => a.startsWith('/')) ?? (x.argv.at(-1) as string)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { buildDropin, dropinDir } from '../../src/install/dropin.js'
 import { LAYOUTS, resolveLayout } from '../../src/install/layout.js'
-import { wiringFor } from '../../src/step/run.js'
+import { wiringFor } from '../../src/step/dropin.js'
 
 const TC = '/opt/hostedtoolcache/podman-default-static/5.7.1/amd64'
 const SYSTEM_HELPERS = ['/usr/local/libexec/podman', '/usr/local/lib/podman', '/usr/libexec/podman', '/usr/lib/podman']

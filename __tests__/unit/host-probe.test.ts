@@ -43,13 +43,28 @@ describe('probe against real snapshots: what podman ACTUALLY uses', () => {
     const { probe: p, calls } = await probe('trixie', undefined, false)
     expect(p.info).toBeUndefined()
     expect(p.pieces.pasta).toMatchObject({ path: '/usr/bin/pasta', version: '2025.5.3', via: 'package' })
-    expect(calls).toEqual(expect.arrayContaining(['/usr/bin/pasta --version', 'dpkg-query -S /usr/bin/pasta']))
+    expect(calls).toEqual(expect.arrayContaining(['/usr/bin/pasta --version', 'dpkg-query -L passt']))
+    // passt lists the file: no search through every package's file list
+    expect(calls).not.toContain('dpkg-query -S /usr/bin/pasta')
+  })
+
+  test('pasta not in passt (a local build dpkg knows under another name): dpkg-query -S finds its owner', async () => {
+    const { probe: p, calls } = await probe(
+      'trixie',
+      (s) => {
+        s.runs['dpkg-query -L passt'] = { exitCode: 0, stdout: '/.\n/usr/bin/passt\n', stderr: '' }
+      },
+      false,
+    )
+    expect(p.pieces.pasta).toMatchObject({ path: '/usr/bin/pasta', version: '2025.5.3', via: 'package' })
+    expect(calls).toContain('dpkg-query -S /usr/bin/pasta')
   })
 
   test('no package manager owns pasta: feature probing, "present, version unknown"', async () => {
     const { probe: p } = await probe(
       'trixie',
       (s) => {
+        s.runs['dpkg-query -L passt'] = fails
         s.runs['dpkg-query -S /usr/bin/pasta'] = fails
         s.runs['rpm -qf --queryformat %{VERSION}-%{RELEASE} /usr/bin/pasta'] = fails
       },

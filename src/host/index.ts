@@ -12,9 +12,10 @@ export {
   probeAsset,
   verifyUsed,
 } from './complete.js'
+export { readFacts } from './facts.js'
 export { chooseVariant, GateError, type GatePlan, planGate } from './gate.js'
 export { type HostPorts, probeHost } from './probe.js'
-export { planChecks } from './remedies/index.js'
+export { planChecks, sessionWiring } from './remedies/index.js'
 export { requirementsFor } from './requirements.js'
 export { joinHolds, sudoExec } from './shared.js'
 

@@ -68,7 +68,7 @@ const tool = (t: RawTool | undefined): ToolInfo => ({
   package: t?.package,
 })
 
-function parseInfo(json: string): PodmanInfo {
+export function parseInfo(json: string): PodmanInfo {
   const doc = JSON.parse(json) as {
     host?: Record<string, unknown>
     version?: { Version?: string }
@@ -98,8 +98,22 @@ function parseInfo(json: string): PodmanInfo {
 
 class PodmanInfoError extends Error {}
 
+/**
+ * podman info asks the package manager who owns the runtime, conmon and the network helpers
+ * (`/usr/bin/dpkg -S FILE`, by absolute path: PATH cannot steer it), and dpkg -S reads every
+ * package's file list: about 0.5 s a piece, more on a runner with 2,000 packages. With no
+ * dpkg database dpkg fails at once and podman reports the package as `Unknown`; every other
+ * fact stays the same (proven on podman 4.3.1, 5.4.2 and 5.8.6 by info-lookups.test.ts). The
+ * one package fact the action uses, pasta's version when pasta prints none, the gate looks
+ * up itself for that one file (probe.ts).
+ */
+export const NO_PACKAGE_DB = { DPKG_ADMINDIR: '/nonexistent/setup-static-podman' }
+
 export async function podmanInfo(run: Run, podman: string, env?: NodeJS.ProcessEnv): Promise<PodmanInfo> {
-  const r = await run(podman, ['info', '--format', 'json'], { env, timeoutMs: 120_000 })
+  const r = await run(podman, ['info', '--format', 'json'], {
+    env: { ...(env ?? process.env), ...NO_PACKAGE_DB },
+    timeoutMs: 120_000,
+  })
   if (r.exitCode !== 0) throw new PodmanInfoError(`podman info failed: ${lastLine(r)}`)
   return parseInfo(r.stdout)
 }

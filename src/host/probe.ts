@@ -3,6 +3,7 @@
 // each helper's version, glibc, and the host facts that block rootless podman.
 import { errorText, lastLine } from '../ports/exec.js'
 import { glibcVersion } from './libc.js'
+import type { Clock } from '../ports/timings.js'
 import type { Run } from '../ports/types.js'
 import { type HostFacts, readFacts, type User } from './facts.js'
 import type { HostFs } from './fs.js'
@@ -53,6 +54,10 @@ export interface HostProbe {
 export interface ProbeOptions {
   env: NodeJS.ProcessEnv
   user: User
+  /** the environment the job's later podman runs with (our bin dir first); default: env */
+  infoEnv?: NodeJS.ProcessEnv
+  /** times `podman info` as its own phase */
+  clock?: Pick<Clock, 'time'>
   /** the installed podman: its `podman info` says what it uses */
   podman?: string
   /** where the installed variant's drop-in points podman (used when `podman info` fails) */
@@ -103,7 +108,9 @@ async function installedBinary(ports: HostPorts, path: string): Promise<PodmanBi
 async function info(ports: HostPorts, opts: ProbeOptions): Promise<{ info?: PodmanInfo; infoError?: string }> {
   if (!opts.podman) return {}
   try {
-    return { info: await podmanInfo(ports.run, opts.podman, opts.env) }
+    const podman = opts.podman
+    const ask = () => podmanInfo(ports.run, podman, opts.infoEnv ?? opts.env)
+    return { info: await (opts.clock ? opts.clock.time('info', ask) : ask()) }
   } catch (err) {
     return { infoError: errorText(err) }
   }
@@ -137,11 +144,25 @@ async function pastaFallback(ports: HostPorts, path: string, first: parse.Parsed
   }
 }
 
+/** Debian, Ubuntu, Fedora and Arch all ship pasta in this package. */
+const PASTA_PACKAGE = 'passt'
+
+/**
+ * The dpkg package that owns the file. passt is asked first by name: `dpkg-query -L` reads
+ * that one package's file list, while `-S` reads every package's (about 0.5 s here, more on a
+ * runner image). `-S` only when passt does not list the file.
+ */
+async function dpkgOwner(ports: HostPorts, files: readonly string[]): Promise<string | undefined> {
+  const listed = await ports.run('dpkg-query', ['-L', PASTA_PACKAGE], { timeoutMs: TIMEOUT })
+  if (listed.exitCode === 0 && listed.stdout.split('\n').some((l) => files.includes(l))) return PASTA_PACKAGE
+  const owner = await ports.run('dpkg-query', ['-S', files[0]], { timeoutMs: TIMEOUT })
+  return owner.exitCode === 0 ? /^([^:\s]+)(?::[^:\s]+)?:\s/.exec(owner.stdout)?.[1] : undefined
+}
+
 /** The owning package's version: dpkg, else rpm. Only for files a package installed. */
 async function packageVersion(ports: HostPorts, path: string): Promise<parse.ParsedVersion | undefined> {
   const real = (await ports.fs.realpath(path)) ?? path
-  const owner = await ports.run('dpkg-query', ['-S', real], { timeoutMs: TIMEOUT })
-  const pkg = owner.exitCode === 0 ? /^([^:\s]+)(?::[^:\s]+)?:\s/.exec(owner.stdout)?.[1] : undefined
+  const pkg = await dpkgOwner(ports, [real, path])
   if (pkg) {
     const v = await ports.run('dpkg-query', ['-W', '-f', '${Version}', pkg], { timeoutMs: TIMEOUT })
     if (v.exitCode === 0) return parse.parsePasstPackage(v.stdout)

@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { VersionSpec } from '../inputs.js'
 import { errorText } from '../ports/exec.js'
+import type { Clock, Phase } from '../ports/timings.js'
 import type { ToolCache } from '../ports/types.js'
 import { archiveSlot, type Cache, cacheKey, keyPrefix, restoreArchive } from './archive-cache.js'
 import { fetchVerified } from './download.js'
@@ -20,7 +21,12 @@ export interface AcquireRequest {
   tc: ToolCache
   /** the Actions cache tier and the repository its keys name; undefined with `cache: false` */
   cache?: CacheTier
+  /** the step's phase clock: resolve, download, verify, unpack */
+  clock?: Pick<Clock, 'time'>
 }
+
+type Timed = <T>(phase: Phase, fn: () => Promise<T>) => Promise<T>
+const timer = (req: Pick<AcquireRequest, 'clock'>): Timed => req.clock?.time ?? ((_phase, fn) => fn())
 
 interface CacheTier {
   service: Cache
@@ -38,7 +44,7 @@ export async function acquire<K, F extends Offered>(
     const hit = await fromCaches(recipe, req, pinned)
     if (hit) return hit
   }
-  const resolved = await origin.resolve(req.spec, req.checkLatest)
+  const resolved = await timer(req)('resolve', () => origin.resolve(req.spec, req.checkLatest))
   // The caches were just asked for a pinned version: a second restore would only repeat the miss.
   const hit = resolved.version === pinned ? undefined : await fromCaches(recipe, req, resolved.version)
   return hit ?? fromOrigin(recipe, origin, req, resolved)
@@ -58,8 +64,10 @@ const entryKey = (recipe: Recipe<unknown>, version: string): CacheKey => ({
   arch: recipe.arch,
 })
 
+/** A tool-cache lookup is part of resolving; an Actions cache restore is a download, a verify and an unpack. */
 async function fromCaches<K>(recipe: Recipe<K>, req: AcquireRequest, version: string) {
-  return (await fromToolCache(recipe, req.tc, version)) ?? (await fromActionsCache(recipe, req, version))
+  const hit = await timer(req)('resolve', () => fromToolCache(recipe, req.tc, version))
+  return hit ?? (await fromActionsCache(recipe, req, version))
 }
 
 async function fromToolCache<K>(recipe: Recipe<K>, tc: ToolCache, version: string): Promise<InstallResult | undefined> {
@@ -75,9 +83,11 @@ async function fromActionsCache<K>(recipe: Recipe<K>, req: AcquireRequest, versi
   if (!req.cache) return undefined
   const name = slotName(recipe, version)
   const slot = archiveSlot(req.temp, name)
-  const key = await restoreArchive(req.cache.service, slot, keyPrefix(req.cache.owner, req.cache.repo, name))
+  const { service, owner, repo } = req.cache
+  const time = timer(req)
+  const key = await time('download', () => restoreArchive(service, slot, keyPrefix(owner, repo, name)))
   if (!key) return undefined
-  const proof = await verifyRestored(recipe, slot, version).catch((err: unknown) => {
+  const proof = await time('verify', () => verifyRestored(recipe, slot, version)).catch((err: unknown) => {
     core.warning(
       `The Actions cache entry ${key} does not prove its archive (${errorText(err)}); downloading the release ` +
         'instead. An entry that is not the release should be deleted (gh cache delete).',
@@ -89,10 +99,9 @@ async function fromActionsCache<K>(recipe: Recipe<K>, req: AcquireRequest, versi
   }
   const asset = recipe.asset(version)
   const { verified } = proof
-  const root = await extractAuditCache(slot.archive, recipe.top(version), entryKey(recipe, version), {
-    asset,
-    verified: verified.verified,
-  })
+  const entry = { asset, verified: verified.verified }
+  const unpack = () => extractAuditCache(slot.archive, recipe.top(version), entryKey(recipe, version), entry)
+  const root = await time('unpack', unpack)
   const hit: InstallResult = { version, root, cacheHit: 'actions-cache', ...verified, asset }
   return hit
 }
@@ -108,9 +117,11 @@ async function fromOrigin<K, F extends Offered>(
   const asset = recipe.asset(version)
   const slot = archiveSlot(req.temp, slotName(recipe, version))
   const name = path.basename(slot.archive)
-  const { sha256, verified } = await fetchVerified(recipe, origin, resolved, slot.archive)
+  const time = timer(req)
+  const { sha256, verified } = await fetchVerified(recipe, origin, resolved, slot.archive, time)
   const entry = { asset, verified: verified.verified }
-  const root = await extractAuditCache(slot.archive, recipe.top(version), entryKey(recipe, version), entry)
+  const unpack = () => extractAuditCache(slot.archive, recipe.top(version), entryKey(recipe, version), entry)
+  const root = await time('unpack', unpack)
   // An unsigned archive is not saved: a restore could not tell it from a planted one.
   const tier = verified.signed ? req.cache : undefined
   const cacheSave = tier && { key: cacheKey(tier.owner, tier.repo, name, sha256), paths: [slot.dir] }

@@ -9,7 +9,24 @@ import path from 'node:path'
 import { scrubEnv } from '../ports/env.js'
 import { errorText } from '../ports/exec.js'
 
-export type Cache = Pick<typeof cache, 'isFeatureAvailable' | 'restoreCache' | 'saveCache'>
+export interface Cache {
+  isFeatureAvailable(): boolean | Promise<boolean>
+  restoreCache: typeof cache.restoreCache
+  saveCache: typeof cache.saveCache
+}
+
+/**
+ * @actions/cache, loaded on first use: with its Azure storage client it costs about 0.1 s of
+ * CPU to load, and a tool-cache hit never uses it.
+ */
+export function actionsCache(): Cache {
+  const load = () => import('@actions/cache')
+  return {
+    isFeatureAvailable: async () => (await load()).isFeatureAvailable(),
+    restoreCache: async (...a) => (await load()).restoreCache(...a),
+    saveCache: async (...a) => (await load()).saveCache(...a),
+  }
+}
 
 // v2: entries hold the proof beside the archive, and '/' separates the key's parts.
 const PREFIX = 'setup-static-podman-v2'
@@ -53,7 +70,7 @@ async function withoutSecrets<T>(call: () => Promise<T>, env: NodeJS.ProcessEnv 
  * back is not trusted: the caller verifies it as it would a download.
  */
 export async function restoreArchive(c: Cache, slot: ArchiveSlot, prefix: string): Promise<string | undefined> {
-  if (!c.isFeatureAvailable()) return undefined
+  if (!(await c.isFeatureAvailable())) return undefined
   try {
     await rm(slot.dir, { recursive: true, force: true })
     return await withoutSecrets(() => c.restoreCache([slot.dir], prefix, [prefix]))
@@ -64,7 +81,7 @@ export async function restoreArchive(c: Cache, slot: ArchiveSlot, prefix: string
 }
 
 export async function saveArchive(c: Cache, key: string, paths: string[]): Promise<void> {
-  if (!c.isFeatureAvailable()) {
+  if (!(await c.isFeatureAvailable())) {
     core.info('The Actions cache service is not available here; the archive was not saved.')
     return
   }

@@ -4,6 +4,7 @@ import { mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { ResolveError } from '../release/resolve.js'
 import { verifyDownload } from '../verify/checksums.js'
+import type { Phase } from '../ports/timings.js'
 import type { Offered, Origin, Recipe, Resolved, Verified } from './types.js'
 
 type Tasks<T extends unknown[]> = { [I in keyof T]: (signal: AbortSignal) => Promise<T[I]> }
@@ -54,6 +55,7 @@ export async function fetchVerified<K, F extends Offered>(
   origin: Origin<F>,
   resolved: Resolved<F>,
   dest: string,
+  time: <T>(phase: Phase, fn: () => Promise<T>) => Promise<T> = (_phase, fn) => fn(),
 ): Promise<{ sha256: string; verified: Verified }> {
   const name = recipe.asset(resolved.version)
   const main = findFile(resolved, name)
@@ -63,19 +65,21 @@ export async function fetchVerified<K, F extends Offered>(
   await rm(dir, { recursive: true, force: true })
   await mkdir(dir, { recursive: true })
   try {
-    const [archive, sides, prepared] = await together([
-      (s) => origin.fetch(main, dest, s),
-      (s) =>
-        together(
-          side.map((f) => (inner: AbortSignal) => origin.fetch(f, path.join(dir, f.name), inner)),
-          s,
-        ),
-      (s) => (plan.prepare ? plan.prepare(s) : Promise.resolve(undefined as K)),
-    ])
+    const [archive, sides, prepared] = await time('download', () =>
+      together([
+        (s) => origin.fetch(main, dest, s),
+        (s) =>
+          together(
+            side.map((f) => (inner: AbortSignal) => origin.fetch(f, path.join(dir, f.name), inner)),
+            s,
+          ),
+        (s) => (plan.prepare ? plan.prepare(s) : Promise.resolve(undefined as K)),
+      ]),
+    )
     const files = Object.fromEntries(side.map((f, i) => [f.name, sides[i].path]))
     const transfer = (sha256?: string) =>
       verifyDownload(archive, { name, size: main.size, digest: main.digest, sha256 })
-    const verified = await plan.check({ name, archive, files, resolved, transfer }, prepared)
+    const verified = await time('verify', () => plan.check({ name, archive, files, resolved, transfer }, prepared))
     return { sha256: archive.sha256, verified }
   } catch (err) {
     await rm(dir, { recursive: true, force: true })

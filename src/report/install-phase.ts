@@ -1,6 +1,6 @@
 // The install as a phase of the job summary: where podman came from, how it was verified,
 // cache hit or download, where it lives, and where the time went.
-import type { Phase, PhaseTimes } from './timings.js'
+import type { Phase, PhaseTimes } from '../ports/timings.js'
 import { type Content, code, shortPath } from './html.js'
 import type { PhaseView } from './phase.js'
 import { seconds } from '../smoke/report.js'

@@ -3,7 +3,7 @@
 // those facts: the verdict line first, then one folded-or-open section per phase.
 import * as core from '@actions/core'
 import type { SmokeReport } from '../smoke/report.js'
-import type { PhaseTimes } from './timings.js'
+import type { PhaseTimes } from '../ports/timings.js'
 import { type GateFacts, gatePhase } from './gate-phase.js'
 import { cacheText, flavour, type InstallFacts, installPhase } from './install-phase.js'
 import type { PhaseView } from './phase.js'

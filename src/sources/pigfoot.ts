@@ -21,8 +21,11 @@ import {
 } from '../verify/release-signature.js'
 import { installForLibc } from './libc.js'
 import type { Installation, Source, SourceContext } from './types.js'
+import type { Clock } from '../ports/timings.js'
 
 export interface InstallRequest extends ReleaseSource {
+  /** the step's phase clock */
+  clock?: Pick<Clock, 'time'>
   spec: VersionSpec
   checkLatest: boolean
   variant: Variant
@@ -111,7 +114,7 @@ export const pigfoot: Source = {
     const { variant, spec } = await chooseVariant(s, base)
     const cacheSaves: Installation['cacheSaves'] = []
     const install = (v: Variant, libc: Libc, sp = spec) =>
-      installPigfoot(s.http, deps.tc, { ...base, libc, variant: v, spec: sp })
+      installPigfoot(s.http, deps.tc, { ...base, libc, variant: v, spec: sp, clock: deps.clock })
     // The binaries decide between glibc and static, before anything is wired; only the
     // archive kept is saved to the Actions cache.
     const { result, choice } = await installForLibc(deps.run, inputs.libc, (libc) => install(variant, libc))

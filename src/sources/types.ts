@@ -8,6 +8,7 @@ import type { Installed } from '../install/layout.js'
 import type { InstallResult } from '../install/types.js'
 import type { Http, Run, ToolCache } from '../ports/types.js'
 import type { Arch } from '../release/assets.js'
+import type { Clock } from '../ports/timings.js'
 
 /** The pipeline owns the shape of a result; every source, system included, yields it. */
 export type { InstallResult }
@@ -35,6 +36,8 @@ interface SourceDeps {
   /** the machine's files and the runner user: `variant: auto` probes the host with them */
   fs: HostFs
   user: User
+  /** the step's phase clock */
+  clock?: Pick<Clock, 'time'>
 }
 
 export interface SourceContext {

@@ -1,10 +1,9 @@
 // The ports main runs on: the real ones on a runner, scripted ones in tests.
-import * as cache from '@actions/cache'
 import * as tc from '@actions/tool-cache'
 import type { User } from '../host/facts.js'
 import { type HostFs, realHostFs } from '../host/fs.js'
 import { currentUser } from '../host/index.js'
-import type { Cache } from '../install/archive-cache.js'
+import { actionsCache, type Cache } from '../install/archive-cache.js'
 import { run } from '../ports/exec.js'
 import { createHttp, type HttpOptions } from '../ports/http.js'
 import { realProcs, startService, unixHttp } from '../ports/service.js'
@@ -28,7 +27,7 @@ export interface Deps {
 export const realDeps = (): Deps => ({
   run,
   tc,
-  cache,
+  cache: actionsCache(),
   makeHttp: createHttp,
   env: process.env,
   fs: realHostFs(),

@@ -5,10 +5,12 @@ import * as core from '@actions/core'
 import type { SystemChange } from '../host/change.js'
 import type { User } from '../host/facts.js'
 import * as host from '../host/index.js'
+import type { PodmanInfo } from '../host/info.js'
 import type { Inputs, Variant } from '../inputs.js'
 import type { Wiring } from '../install/dropin.js'
 import { type Installed, LAYOUTS, resolveLayout } from '../install/layout.js'
 import { errorText } from '../ports/exec.js'
+import type { Clock } from '../ports/timings.js'
 
 export interface GateStepInput {
   ports: host.HostPorts
@@ -19,7 +21,10 @@ export interface GateStepInput {
   version: string
   /** the environment the job started with: PATH before ours, to see other podmans */
   env: NodeJS.ProcessEnv
+  /** the environment later steps run podman with (our bin dir first): what `podman info` is asked in */
+  podmanEnv: NodeJS.ProcessEnv
   baseWiring: Wiring
+  clock: Pick<Clock, 'time'>
   /** installs the same release's full asset (verified like the main one); returns its root */
   installFull: () => Promise<string>
   /** called with each host change before it is made (and again once it is), so post reverts it after a cancel */
@@ -36,6 +41,8 @@ export interface GateStepResult {
   versions: { crunVersion: string; pastaVersion: string }
   /** other podman binaries on the job's PATH (the runner image's own): the smoke suite exercises them too */
   otherPodmans: string[]
+  /** what `podman info` said with the drop-in of `baseWiring` (undefined when it failed) */
+  info?: PodmanInfo
 }
 
 export async function gateStep(g: GateStepInput): Promise<GateStepResult> {
@@ -43,7 +50,14 @@ export async function gateStep(g: GateStepInput): Promise<GateStepResult> {
   // Another job's host-wide changes are held before looking, so none is reverted under this one.
   const sudo = g.inputs.allowSudo || user.uid === 0
   if (g.holdId && sudo) await host.joinHolds(ports, host.sudoExec(ports, user.uid === 0), g.holdId, g.record)
-  const probe = await host.probeHost(ports, { env: g.env, user, podman: g.installed.podman, wiring: g.baseWiring })
+  const probe = await host.probeHost(ports, {
+    env: g.env,
+    infoEnv: g.podmanEnv,
+    clock: g.clock,
+    user,
+    podman: g.installed.podman,
+    wiring: g.baseWiring,
+  })
   const plan = host.planGate(probe, host.requirementsFor(g.variant, g.version), {
     installMissing: g.inputs.installMissing,
   })
@@ -70,6 +84,7 @@ export async function gateStep(g: GateStepInput): Promise<GateStepResult> {
     ...found,
     versions: host.gateOutputs(completion.pieces),
     otherPodmans: probe.podmans.filter((b) => b.realPath !== probe.installed?.realPath).map((b) => b.path),
+    info: probe.info,
   }
 }
 

@@ -1,13 +1,12 @@
 // The post step: stop the API service docker-socket started, save the verified archive to
 // the Actions cache once main has succeeded, then revert what main changed, newest first.
 // A main step that stopped early left no state, and then there is nothing to do.
-import * as cache from '@actions/cache'
 import * as core from '@actions/core'
 import type { SystemChange } from '../host/change.js'
 import { HELD } from '../host/shared.js'
 import { loadState } from './state.js'
 import { errorText, lastLine, run as realRun } from '../ports/exec.js'
-import { type Cache, saveArchive } from '../install/archive-cache.js'
+import { actionsCache, type Cache, saveArchive } from '../install/archive-cache.js'
 import { type Procs, realProcs } from '../ports/service.js'
 import type { Run } from '../ports/types.js'
 import { stopDockerSocket } from './docker-socket.js'
@@ -18,7 +17,7 @@ export interface PostDeps {
   procs: Procs
 }
 
-export async function post(deps: PostDeps = { run: realRun, cache, procs: realProcs }): Promise<void> {
+export async function post(deps: PostDeps = { run: realRun, cache: actionsCache(), procs: realProcs }): Promise<void> {
   try {
     const state = loadState()
     if (!state?.started) {

@@ -1,14 +1,13 @@
 // The main step: inputs -> install -> wire -> host gate -> smoke -> outputs and summary.
 // Only the entry file calls it; every I/O goes through Deps.
 import * as core from '@actions/core'
-import { readFile, rm } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { SystemChange } from '../host/change.js'
 import * as host from '../host/index.js'
 import { podmanInfo, type PodmanInfo } from '../host/info.js'
 import { getInputs, InputError, type Inputs } from '../inputs.js'
-import { buildDropin, DROPIN_NAME, dropinDir, jobDropinName, type Wiring, writeDropin } from '../install/dropin.js'
-import type { Installed } from '../install/layout.js'
+import type { Wiring } from '../install/dropin.js'
 import { handOver, type WireResult, wireUp } from '../install/wire.js'
 import { errorText } from '../ports/exec.js'
 import { tokenPlan } from '../ports/token-origin.js'
@@ -17,6 +16,7 @@ import { type IdentityInput, smokeIdentity } from '../smoke/identity.js'
 import { type Installation, installSource } from '../sources/index.js'
 import { runnerContext, type RunnerContext } from './context.js'
 import { type Deps, realDeps } from './deps.js'
+import { dropinFor, rewire, wiringFor } from './dropin.js'
 import { type GateStepResult, gateStep } from './gate.js'
 import { installFacts, installOutputs, type Outcome } from './outcome.js'
 import { socketPath, startDockerSocket } from './docker-socket.js'
@@ -25,7 +25,7 @@ import { applySmokeVerdict, runSmokeStep, type SmokeStepResult } from './smoke.j
 import { newStateId, type SavedState, saveState } from './state.js'
 import { provideConfigs } from './user-configs.js'
 import { stopOnCancel } from './cancel.js'
-import { type Clock, startClock } from '../report/timings.js'
+import { type Clock, startClock } from '../ports/timings.js'
 
 export async function main(deps: Deps = realDeps()): Promise<void> {
   let inputs: Inputs
@@ -58,6 +58,8 @@ export async function main(deps: Deps = realDeps()): Promise<void> {
     core.setFailed(summary.error)
   } finally {
     saveState(state)
+    // One line npm run bench reads; the job log shows it only with step debug logging.
+    core.debug(`timings ${JSON.stringify(clock.times)}`)
     await summary
       .write(clock.times, clock.elapsed())
       .catch((err) => core.warning(`Could not write the job summary: ${errorText(err)}`))
@@ -107,6 +109,9 @@ async function setup(s: StepRun): Promise<SmokeStepResult | undefined> {
     dockerSocket,
   }
   const smoke = await s.clock.time('smoke', () => runSmokeStep(deps.run, podman, inputs, ctx.temp, s.summary, identity))
+  // The report file gets the step's phase times once the suite's own time is known.
+  if (smoke)
+    await writeFile(smoke.reportPath, `${JSON.stringify({ ...smoke.report, timings: s.clock.times }, null, 2)}\n`)
   setSmokeOutputs(smoke)
   return smoke
 }
@@ -145,15 +150,20 @@ async function prepare(s: StepRun): Promise<Prepared> {
     deadlineMs: inputs.downloadTimeoutSec * 1000,
   })
   const trustedRoot = inputs.trustedRoot ? await readTrustedRoot(inputs.trustedRoot) : undefined
-  const inst = await core.group('Install podman', () => installSource({ deps, http, inputs, ctx, env, trustedRoot }))
+  const inst = await core.group('Install podman', () =>
+    installSource({ deps: { ...deps, clock: s.clock }, http, inputs, ctx, env, trustedRoot }),
+  )
   s.state.cacheSaves.push(...inst.cacheSaves)
   s.summary.install = installFacts(outcomeOf(inputs, ctx, inst))
-  const { wired, gate } = await wireAndGate(s, env, inst)
+  const { wired, gate, podmanEnv, rewired } = await wireAndGate(s, env, inst)
   setGateOutputs(gate.versions)
-  const podmanEnv = { ...env, PATH: inst.exportPath ? `${wired.binDir}:${env.PATH ?? ''}` : env.PATH }
-  const info = await s.clock.time('info', () =>
-    core.group('podman info', () => podmanInfo(deps.run, inst.installed.podman, podmanEnv)),
-  )
+  // podman is asked once: again only when the gate changed the drop-in it answered under.
+  const info =
+    gate.info && !rewired
+      ? gate.info
+      : await s.clock.time('info', () =>
+          core.group('podman info', () => podmanInfo(deps.run, inst.installed.podman, podmanEnv)),
+        )
   for (const w of host.verifyUsed(info, gate.pieces)) core.warning(w)
   if (inst.exportPath) handOver(wired)
   return { inst, wired, gate, info, podmanEnv }
@@ -172,45 +182,57 @@ function outcomeOf(inputs: Inputs, ctx: RunnerContext, inst: Installation): Omit
   }
 }
 
-/** The drop-in first (the gate's probe asks podman what it uses), then the gate rewrites it. */
+/**
+ * The drop-in first, with all that the facts alone decide (the gate's probe asks podman what
+ * it uses), then the gate rewrites it only when completion or a remedy changed it.
+ */
 async function wireAndGate(s: StepRun, env: NodeJS.ProcessEnv, inst: Installation) {
   const { deps, inputs, ctx, state, summary } = s
-  const baseWiring = wiringFor(inst.installed, inputs)
+  const session = host.sessionWiring(await host.readFacts(deps.fs, env, deps.user))
+  const baseWiring = host.mergeWiring(wiringFor(inst.installed, inputs), session)
   const record = recorder(state)
   const dropin = dropinFor(inputs, ctx, env, record, state.id)
   const wired = await wireUp(inst.installed.bin, baseWiring, dropin, ctx.temp, inst.exportPath)
+  const podmanEnv = { ...env, PATH: inst.exportPath ? `${wired.binDir}:${env.PATH ?? ''}` : env.PATH }
   if (summary.install) summary.install.dropin = wired.dropin
   await provideConfigs(inst, inputs, ctx, inputs.cleanup ? record : () => undefined)
-  const installFull =
-    inst.installFull ?? (() => Promise.reject(new Error(`source ${inputs.source} has no full asset to complete from`)))
-  const gateInputs = { ...inputs, installMissing: inputs.installMissing && Boolean(inst.installFull) }
+  const gateRun = { env, podmanEnv, baseWiring, record, holdId: inputs.cleanup ? state.id : undefined }
   try {
-    const gate = await core.group('Host gate', () =>
-      s.clock.time('gate', () =>
-        gateStep({
-          ports: { run: deps.run, fs: deps.fs },
-          user: deps.user,
-          inputs: gateInputs,
-          installed: inst.installed,
-          variant: inst.gateVariant,
-          version: inst.result.version,
-          env,
-          baseWiring,
-          record,
-          holdId: inputs.cleanup ? state.id : undefined,
-          installFull,
-        }),
-      ),
-    )
+    const gate = await core.group('Host gate', () => s.clock.time('gate', () => runGate(s, inst, gateRun)))
     summary.gate = gate
-    await rewire(wired.dropin, gate.wiring)
-    return { wired, gate }
+    const rewired = await rewire(wired, gate.wiring)
+    return { wired, gate, podmanEnv, rewired }
   } catch (err) {
     if (err instanceof host.GateError && err.found) summary.gate = err.found
     // Half-wired is worse than not wired: the drop-in would steer every later podman.
     await rm(wired.dropin, { force: true })
     throw err
   }
+}
+
+interface GateRun {
+  env: NodeJS.ProcessEnv
+  podmanEnv: NodeJS.ProcessEnv
+  baseWiring: Wiring
+  record: (c: SystemChange) => void
+  holdId?: string
+}
+
+function runGate(s: StepRun, inst: Installation, g: GateRun): Promise<GateStepResult> {
+  const { deps, inputs } = s
+  const installFull =
+    inst.installFull ?? (() => Promise.reject(new Error(`source ${inputs.source} has no full asset to complete from`)))
+  return gateStep({
+    ports: { run: deps.run, fs: deps.fs },
+    user: deps.user,
+    inputs: { ...inputs, installMissing: inputs.installMissing && Boolean(inst.installFull) },
+    installed: inst.installed,
+    variant: inst.gateVariant,
+    version: inst.result.version,
+    ...g,
+    clock: s.clock,
+    installFull,
+  })
 }
 
 /** Each change goes into the state, saved at once (again when a pending change completes). */
@@ -220,26 +242,6 @@ const recorder =
     if (!state.changes.includes(c)) state.changes.push(c)
     saveState(state)
   }
-
-/** cleanup: true: the job's own drop-in, recorded (and saved) before the file exists. */
-function dropinFor(
-  inputs: Inputs,
-  ctx: RunnerContext,
-  env: NodeJS.ProcessEnv,
-  record: (c: SystemChange) => void,
-  id: string,
-): string {
-  const dropin = path.join(dropinDir(env, ctx.home), inputs.cleanup ? jobDropinName(id) : DROPIN_NAME)
-  if (inputs.cleanup) record(dropinChange(dropin))
-  return dropin
-}
-
-const dropinChange = (dropin: string): SystemChange => ({
-  kind: 'dropin',
-  description: `removed ${dropin}`,
-  revert: ['rm', '-f', dropin],
-  sudo: false,
-})
 
 function identityInput(
   inputs: Inputs,
@@ -270,24 +272,10 @@ function sourceLabel(i: Inputs): string {
   return `${i.owner}/${i.repo}`
 }
 
-async function rewire(dropin: string, wiring: Wiring): Promise<void> {
-  await writeDropin(path.dirname(dropin), buildDropin(wiring), path.basename(dropin))
-}
-
 async function readTrustedRoot(file: string): Promise<unknown> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as unknown
   } catch (err) {
     throw new InputError('trusted-root', file, `a readable trusted_root.json (${errorText(err)})`)
-  }
-}
-
-export function wiringFor(installed: Installed, inputs: Pick<Inputs, 'defaultNetwork'>): Wiring {
-  return {
-    runtimePath: installed.crun,
-    conmonPath: installed.conmon,
-    initPath: installed.catatonit,
-    helperDirs: installed.helperDirs,
-    defaultNetwork: inputs.defaultNetwork || undefined,
   }
 }

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Inputs } from '../inputs.js'
 import { bundleName, CHECKSUMS } from '../release/assets.js'
-import { SignatureError, type SignatureResult, verifyBlobBundle } from './signature.js'
+import type { SignatureResult } from './signature.js'
 
 export type SignatureMode = Inputs['verifySignature']
 
@@ -61,6 +61,8 @@ export async function checkSignature(
   trustedRoot?: unknown,
 ): Promise<SignatureOutcome> {
   const bundle = await readFile(bundleFile)
+  // Sigstore is loaded only when a download is verified: a tool-cache hit never pays for it.
+  const { SignatureError, verifyBlobBundle } = await import('./signature.js')
   try {
     return { result: await verifyBlobBundle(bundle, signedFile, policy, trustedRoot) }
   } catch (err) {

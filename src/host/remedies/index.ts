@@ -9,6 +9,8 @@ import { tun } from './tun.js'
 import { uidmap } from './uidmap.js'
 import { userns } from './userns.js'
 
+export { sessionWiring } from './systemd.js'
+
 const CHECKS: ((p: Probe, opts: RemedyOptions) => Check | Check[])[] = [
   uidmap,
   subid,

@@ -1,3 +1,4 @@
+import type { Wiring } from '../../install/dropin.js'
 import type { HostFacts } from '../facts.js'
 import { type Check, ok } from './check.js'
 
@@ -20,3 +21,9 @@ export function systemd(f: HostFacts): Check {
     wiring: { noSystemd: true },
   }
 }
+
+/**
+ * The drop-in settings the user session calls for, known from the facts alone: main writes
+ * them before the gate's one `podman info`, so the gate's answer is also the final one.
+ */
+export const sessionWiring = (f: HostFacts): Partial<Wiring> => systemd(f).wiring ?? {}
