@@ -47,17 +47,7 @@ export interface GateStepResult {
 
 export async function gateStep(g: GateStepInput): Promise<GateStepResult> {
   const { ports, user } = g
-  // Another job's host-wide changes are held before looking, so none is reverted under this one.
-  const sudo = g.inputs.allowSudo || user.uid === 0
-  if (g.holdId && sudo) await host.joinHolds(ports, host.sudoExec(ports, user.uid === 0), g.holdId, g.record)
-  const probe = await host.probeHost(ports, {
-    env: g.env,
-    infoEnv: g.podmanEnv,
-    clock: g.clock,
-    user,
-    podman: g.installed.podman,
-    wiring: g.baseWiring,
-  })
+  const probe = await look(g)
   const plan = host.planGate(probe, host.requirementsFor(g.variant, g.version), {
     installMissing: g.inputs.installMissing,
   })
@@ -86,6 +76,21 @@ export async function gateStep(g: GateStepInput): Promise<GateStepResult> {
     otherPodmans: probe.podmans.filter((b) => b.realPath !== probe.installed?.realPath).map((b) => b.path),
     info: probe.info,
   }
+}
+
+/** Another job's host-wide changes are held before looking, so none is reverted under this one. */
+async function look(g: GateStepInput): ReturnType<typeof host.probeHost> {
+  const { ports, user } = g
+  const sudo = g.inputs.allowSudo || user.uid === 0
+  if (g.holdId && sudo) await host.joinHolds(ports, host.sudoExec(ports, user.uid === 0), g.holdId, g.record)
+  return host.probeHost(ports, {
+    env: g.env,
+    infoEnv: g.podmanEnv,
+    clock: g.clock,
+    user,
+    podman: g.installed.podman,
+    wiring: g.baseWiring,
+  })
 }
 
 type FullAsset = [host.AssetPieces | undefined, string | undefined]
