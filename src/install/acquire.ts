@@ -118,12 +118,12 @@ async function fromOrigin<K, F extends Offered>(
   const slot = archiveSlot(req.temp, slotName(recipe, version))
   const name = path.basename(slot.archive)
   const time = timer(req)
-  const { sha256, verified } = await fetchVerified(recipe, origin, resolved, slot.archive, time)
+  const { sha256, verified, signed } = await fetchVerified(recipe, origin, resolved, slot.archive, time)
   const entry = { asset, verified: verified.verified }
   const unpack = () => extractAuditCache(slot.archive, recipe.top(version), entryKey(recipe, version), entry)
   const root = await time('unpack', unpack)
   // An unsigned archive is not saved: a restore could not tell it from a planted one.
-  const tier = verified.signed ? req.cache : undefined
+  const tier = signed ? req.cache : undefined
   const cacheSave = tier && { key: cacheKey(tier.owner, tier.repo, name, sha256), paths: [slot.dir] }
   return { version, root, cacheHit: false, ...verified, asset, cacheSave }
 }

@@ -56,7 +56,7 @@ export async function fetchVerified<K, F extends Offered>(
   resolved: Resolved<F>,
   dest: string,
   time: <T>(phase: Phase, fn: () => Promise<T>) => Promise<T> = (_phase, fn) => fn(),
-): Promise<{ sha256: string; verified: Verified }> {
+): Promise<{ sha256: string; verified: Verified; signed: boolean }> {
   const name = recipe.asset(resolved.version)
   const main = findFile(resolved, name)
   const plan = recipe.verify(resolved, name)
@@ -80,7 +80,7 @@ export async function fetchVerified<K, F extends Offered>(
     const transfer = (sha256?: string) =>
       verifyDownload(archive, { name, size: main.size, digest: main.digest, sha256 })
     const verified = await time('verify', () => plan.check({ name, archive, files, resolved, transfer }, prepared))
-    return { sha256: archive.sha256, verified }
+    return { sha256: archive.sha256, verified, signed: Boolean(plan.signed) }
   } catch (err) {
     await rm(dir, { recursive: true, force: true })
     throw err

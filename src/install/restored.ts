@@ -45,6 +45,7 @@ export async function verifyRestored<K>(
   const files = names.map((n) => ({ name: n === stored ? name : n }))
   const resolved: Resolved = { version, label: `${version} (Actions cache entry)`, files }
   const plan = recipe.verify(resolved, name)
+  if (!plan.signed) throw new UnprovenEntryError('it carries no signature to verify')
   const missing = plan.files.filter((f) => !names.includes(f))
   if (missing.length) throw new UnprovenEntryError(`it holds no ${missing.join(', ')}`)
   // The pinned key: from the tool cache, or fetched and checked against the pin as for a download.
@@ -53,6 +54,5 @@ export async function verifyRestored<K>(
   const sides = Object.fromEntries(plan.files.map((f) => [f, path.join(slot.dir, f)]))
   const transfer = (sha256?: string) => verifyDownload(archive, { name, sha256 })
   const verified = await plan.check({ name, archive, files: sides, resolved, transfer }, prepared)
-  if (!verified.signed) throw new UnprovenEntryError(`it carries no signature to verify (${verified.verified} only)`)
   return { sha256: archive.sha256, verified }
 }

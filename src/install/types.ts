@@ -62,14 +62,17 @@ export interface Verified {
   verified: string
   checks: string[]
   signature?: SignatureOutcome
-  /** a signature by the pinned signer proved the archive: only such a proof is trusted from the Actions cache */
-  signed?: boolean
 }
 
 /** How a source proves a download: chosen per resolved version, from what it offers. */
 export interface VerifyPlan<K = undefined> {
   /** side files to fetch with the archive, by name */
   files: string[]
+  /**
+   * the check proves the archive with a signature by the pinned signer, or throws: only
+   * such a proof is trusted from the Actions cache (a checksums file alone is not)
+   */
+  signed?: boolean
   /** what else the check needs (a pinned key): fetched alongside, aborted with the files */
   prepare?: (signal: AbortSignal) => Promise<K>
   /** throws unless everything agrees; nothing is unpacked before it returns */

@@ -62,6 +62,7 @@ export const mgoltzscheRecipe = (http: Http, req: MgoltzscheRequest): Recipe<Pin
   // Archive, signature and key together; nothing is extracted unless the signature verifies.
   verify: (_resolved, asset) => ({
     files: [signatureName(asset)],
+    signed: true,
     // OpenPGP (~0.15 s of CPU to load) only for this source, and only when it downloads.
     prepare: async (signal) => (await import('../verify/pgp-key.js')).pinnedKey(http, req, signal),
     async check(d, key) {
@@ -71,7 +72,6 @@ export const mgoltzscheRecipe = (http: Http, req: MgoltzscheRequest): Recipe<Pin
       return {
         verified: ['openpgp-signature', ...checks].join('+'),
         checks: [`openpgp signature by ${pgp.signingKey}`, ...checks],
-        signed: true,
       }
     },
   }),
