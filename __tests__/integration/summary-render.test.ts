@@ -77,10 +77,14 @@ async function brokenPasta(work: Workspace): Promise<string> {
 
 describe('the job summary in a browser at 1012 px', () => {
   it('green full install: one ✅ verdict line first, every phase collapsed to its one-line result', async () => {
-    const { r, page } = await seen('green-full', { variant: 'full', 'smoke-tests': GREEN })
+    const work = await workspaces.create()
+    const inputs = { variant: 'full', 'smoke-tests': GREEN }
+    const { r, page } = await seen('green-full', inputs, { work })
     expect(r.exitCode).toBe(0)
-    // a healthy run is quiet: no annotation at all
+    // a healthy run is quiet: no annotation at all, in main nor in post (the runner gets the same inputs)
     expect([...r.errors, ...r.warnings]).toEqual([])
+    const post = await runAction({ entry: 'post', work, inputs: { ...fixtureInputs(fx, work, 'trixie'), ...inputs } })
+    expect([post.exitCode, post.errors, post.warnings]).toEqual([0, [], []])
     expectReadable(page)
     expect(page.view.firstText).toMatch(
       /^✅ podman 5\.4\.2 ready .*full.*static.*signature\+sha256.*cache miss.*(\d+)\/\1 checks passed.*\d+(\.\d)? s/,
@@ -88,6 +92,11 @@ describe('the job summary in a browser at 1012 px', () => {
     const phases = topDetails(page)
     expect(phases.map((d) => d.summary.split(':')[0])).toEqual(['✅ Install', '✅ Host gate', '✅ Smoke tests'])
     expect(phases.every((d) => !d.open)).toBe(true)
+    // where the time went: each phase line ends with its duration, the install's split in its Time row
+    expect(phases.map((d) => d.summary)).toEqual(phases.map(() => expect.stringMatching(/ · \d+\.\d s$/)))
+    expect(page.expanded.text).toMatch(
+      /^Time\t(resolve \d+\.\d s · )?download \d+\.\d s · verify \d+\.\d s · unpack \d+\.\d s$/m,
+    )
     // collapsed: the tables are not on screen, only the verdict and the phase lines
     expect(page.view.text).not.toContain('/usr/local/bin/crun')
     // the gate of a full install names what the host gave as the host's, not as bundled
