@@ -65,7 +65,7 @@ describe('source: archive', () => {
       'smoke-result': 'passed',
     })
     expect(r.outputs['install-dir']).toBe(
-      `${work.toolCache}/podman-archive/${asset(GLIBC()).sha256.slice(0, 16)}/amd64`,
+      `${work.toolCache}/podman-archive/0.0.0-sha256-${asset(GLIBC()).sha256.slice(0, 16)}/amd64`,
     )
     expect(r.log).toContain(`${GLIBC()}: podman ${built.version}, default, glibc, amd64 (read from the archive)`)
     expect(r.log).toContain('The archive is not signed')

@@ -2,11 +2,18 @@
 // layout, the release naming, the glob that must name one file, and the identity of a
 // tree holding this host's real podman (its --version run for real).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import * as tc from '@actions/tool-cache'
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { getInputs } from '../../src/inputs.js'
 import { run } from '../../src/ports/exec.js'
-import { findArchive } from '../../src/sources/archive.js'
+import { archive, findArchive } from '../../src/sources/archive.js'
+import type { SourceContext } from '../../src/sources/types.js'
+import { actionsEnv } from '../helpers/actions-env.js'
+import { scriptedHttp } from '../helpers/scripted-http.js'
 import { identify, nameMismatches, parseAssetName, variantOf } from '../../src/sources/archive-identity.js'
 import { rejection } from '../helpers/rejection.js'
 
@@ -84,4 +91,59 @@ describe('findArchive', () => {
       'matches no .tar.zst or .tar.gz file',
     )
   })
+})
+
+describe('source: archive runs the shared acquisition pipeline', () => {
+  /** A standalone build of this host's podman in <ws>/out/build.tar.gz, named as no release is. */
+  function localBuild(ws: string): string {
+    const src = path.join(ws, 'src', 'podman-v0.0.1')
+    mkdirSync(src, { recursive: true })
+    mkdirSync(path.join(ws, 'out'), { recursive: true })
+    copyFileSync('/usr/bin/podman', path.join(src, 'podman'))
+    const file = path.join(ws, 'out', 'build.tar.gz')
+    execFileSync('tar', ['-czf', file, '-C', path.join(ws, 'src'), 'podman-v0.0.1'])
+    return createHash('sha256').update(readFileSync(file)).digest('hex')
+  }
+
+  it('copied, checked against checksums.txt, unpacked and audited into the tool cache; same bytes hit', async () => {
+    const ws = path.join(dir, 'pipeline')
+    const sha = localBuild(ws)
+    const env = actionsEnv({ source: 'archive', archive: 'out/*.tar.gz', 'github-token': 'ghs_unit' })
+    try {
+      const http = scriptedHttp({})
+      const ctx = {
+        arch: 'amd64',
+        temp: process.env.RUNNER_TEMP as string,
+        toolCache: process.env.RUNNER_TOOL_CACHE as string,
+      } as const
+      mkdirSync(ctx.temp, { recursive: true })
+      // The archive source uses the exec and tool-cache ports only.
+      const deps = { run, tc } as unknown as SourceContext['deps']
+      const s: SourceContext = { deps, http, inputs: getInputs(), ctx, env: { GITHUB_WORKSPACE: ws } }
+      const sums = path.join(ws, 'out', 'checksums.txt')
+      writeFileSync(sums, `${'0'.repeat(64)}  build.tar.gz\n`)
+      await expect(archive.install(s)).rejects.toThrow(
+        `build.tar.gz: sha256 mismatch: the file has ${sha}, ${sums} says ${'0'.repeat(64)}.`,
+      )
+      expect(existsSync(path.join(ctx.toolCache, 'podman-archive'))).toBe(false)
+
+      writeFileSync(sums, `${sha}  build.tar.gz\n`)
+      const first = await archive.install(s)
+      expect(first.result).toMatchObject({
+        version: '4.3.1',
+        root: path.join(ctx.toolCache, 'podman-archive', `0.0.0-sha256-${sha.slice(0, 16)}`, 'amd64'),
+        cacheHit: false,
+        verified: 'sha256',
+        checks: [`sha256 ${sha} (checksums.txt)`],
+        asset: 'build.tar.gz',
+      })
+      expect([first.variant, first.libc, first.gateVariant]).toEqual(['standalone', 'glibc', 'standalone'])
+      expect(existsSync(path.join(first.result.root, 'podman'))).toBe(true)
+      const again = await archive.install(s)
+      expect(again.result).toMatchObject({ root: first.result.root, cacheHit: 'tool-cache', verified: 'sha256' })
+      expect(http.requests).toEqual([])
+    } finally {
+      env.restore()
+    }
+  }, 60_000)
 })

@@ -3,20 +3,21 @@
 // checksums.txt beside it; a cosign bundle or an .asc beside it is verified when present;
 // what it is (variant, version, libc, arch) is read from the archive itself.
 import * as core from '@actions/core'
-import { access, constants, glob, readFile } from 'node:fs/promises'
+import { glob, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { CHECKSUMS } from '../release/assets.js'
-import { hashFile } from '../install/restored.js'
-import { extractAuditCache } from '../install/extract.js'
+import { glibcFits, glibcVersion } from '../host/libc.js'
+import { parseVersionSpec } from '../inputs.js'
+import { acquire } from '../install/acquire.js'
+import { resolveLayout } from '../install/layout.js'
+import { localOrigin } from '../install/local-origin.js'
 import { listArchive } from '../install/tar-stream.js'
-import type { Http, Run } from '../ports/types.js'
-import type { Arch } from '../release/assets.js'
+import type { Recipe } from '../install/types.js'
+import type { Http, Run, ToolCache } from '../ports/types.js'
+import { type Arch, CHECKSUMS } from '../release/assets.js'
 import { parseChecksums, VerifyError } from '../verify/checksums.js'
 import { verifyDetached } from '../verify/openpgp.js'
-import { pinnedKey } from '../verify/pgp-key.js'
+import { type PinnedKey, pinnedKey } from '../verify/pgp-key.js'
 import { checkSignature, type SignatureMode } from '../verify/release-signature.js'
-import { glibcFits, glibcVersion } from '../host/libc.js'
-import { resolveLayout } from '../install/layout.js'
 import { type ArchiveIdentity, ArchiveIdentityError, identify, nameMismatches } from './archive-identity.js'
 import type { Installation, InstallResult, Source, SourceContext } from './types.js'
 
@@ -41,12 +42,6 @@ interface ArchiveRequest {
   toolCache: string
 }
 
-const exists = (p: string) =>
-  access(p, constants.R_OK).then(
-    () => true,
-    () => false,
-  )
-
 /** Exactly one file: several matches would make "the archive validated" ambiguous. */
 export async function findArchive(pattern: string, cwd: string): Promise<string> {
   const found: string[] = []
@@ -57,8 +52,14 @@ export async function findArchive(pattern: string, cwd: string): Promise<string>
   throw new VerifyError(`archive: '${pattern}' matches ${what} in ${cwd}; it must name exactly one.`)
 }
 
+interface Pinned {
+  sha256: string
+  /** 'archive-sha256', or the path of the checksums.txt that pins it */
+  from: string
+}
+
 /** The pinned sha256: the input, else the archive's line in checksums.txt beside it. */
-async function pinnedSha(file: string, given: string): Promise<{ sha256: string; from: string }> {
+async function pinnedSha(file: string, given: string): Promise<Pinned> {
   if (given) return { sha256: given.toLowerCase(), from: 'archive-sha256' }
   const sums = path.join(path.dirname(file), CHECKSUMS)
   const text = await readFile(sums, 'utf8').catch(() => undefined)
@@ -73,26 +74,87 @@ async function pinnedSha(file: string, given: string): Promise<{ sha256: string;
   return { sha256: sha, from: sums }
 }
 
-/** A bundle or .asc beside the archive (or a bundle of checksums.txt), verified when present. */
-async function signatureBeside(http: Http, file: string, shaFrom: string, req: ArchiveRequest): Promise<string[]> {
-  if (req.verifySignature === 'false') return []
-  const policy = { identity: req.signerIdentity, issuer: req.signerIssuer }
-  const bundles = [`${file}.bundle`, ...(shaFrom.endsWith(CHECKSUMS) ? [`${shaFrom}.bundle`] : [])]
-  for (const bundle of bundles) {
-    if (!(await exists(bundle))) continue
-    const signed = bundle.slice(0, -'.bundle'.length)
-    const outcome = await checkSignature(req.verifySignature, bundle, signed, policy, req.trustedRoot)
-    if (outcome.result) return [`signature (${path.basename(signed)}, ${outcome.result.signer})`]
-  }
-  if (await exists(`${file}.asc`)) {
-    const key = await pinnedKey(http, req)
-    const pgp = await verifyDetached(file, `${file}.asc`, key.key, req.fingerprint)
-    return [`openpgp signature by ${pgp.signingKey}`]
-  }
-  const none = `no ${path.basename(file)}.bundle, ${CHECKSUMS}.bundle or ${path.basename(file)}.asc beside it`
+type Proof = { kind: 'bundle'; bundle: string; signs: string } | { kind: 'asc'; asc: string } | { kind: 'none' }
+
+/** Which signature beside the archive proves it: its bundle, the checksums' bundle, its .asc, or none. */
+function proofBeside(has: (n: string) => boolean, name: string, shaFrom: string, req: ArchiveRequest): Proof {
+  if (req.verifySignature === 'false') return { kind: 'none' }
+  if (has(`${name}.bundle`)) return { kind: 'bundle', bundle: `${name}.bundle`, signs: name }
+  if (shaFrom !== 'archive-sha256' && has(`${CHECKSUMS}.bundle`))
+    return { kind: 'bundle', bundle: `${CHECKSUMS}.bundle`, signs: CHECKSUMS }
+  if (has(`${name}.asc`)) return { kind: 'asc', asc: `${name}.asc` }
+  const none = `no ${name}.bundle, ${CHECKSUMS}.bundle or ${name}.asc beside it`
   if (req.verifySignature === 'true') throw new VerifyError(`verify-signature is true but the archive has ${none}.`)
   core.info(`The archive is not signed (${none}): checked against its pinned sha256 only.`)
-  return []
+  return { kind: 'none' }
+}
+
+const sideFiles = (proof: Proof, shaFrom: string): string[] => {
+  const sums = shaFrom === 'archive-sha256' ? [] : [CHECKSUMS]
+  if (proof.kind === 'bundle') return [...new Set([...sums, proof.bundle])]
+  return proof.kind === 'asc' ? [...sums, proof.asc] : sums
+}
+
+/**
+ * The archive as a recipe for the shared pipeline. The pinned sha256 is checked against the
+ * copy the pipeline made (and, from checksums.txt, against the copy of that file the bundle
+ * covers); the top directory is read from the verified copy, for the unpack and audit.
+ */
+function archiveRecipe(http: Http, req: ArchiveRequest, name: string, pinned: Pinned): Recipe<PinnedKey | undefined> {
+  let top: string | undefined
+  return {
+    tool: ARCHIVE_TOOL,
+    arch: req.arch,
+    asset: () => name,
+    // set by check(), which runs before anything is unpacked
+    top: () => top ?? name,
+    verifiedDefault: 'sha256',
+    verify(resolved) {
+      const proof = proofBeside((n) => resolved.files.some((f) => f.name === n), name, pinned.from, req)
+      return {
+        files: sideFiles(proof, pinned.from),
+        prepare: proof.kind === 'asc' ? (signal) => pinnedKey(http, req, signal) : undefined,
+        async check(d, key) {
+          await matchesPin(d.archive.sha256, d.files[CHECKSUMS], name, pinned)
+          const signature = await checkProof(proof, d.archive.path, d.files, key, req)
+          top = topDir((await listArchive(d.archive.path)).entries.map((e) => e.path))
+          const from = pinned.from === 'archive-sha256' ? pinned.from : CHECKSUMS
+          const checks = [...signature.checks, `sha256 ${d.archive.sha256} (${from})`]
+          return { verified: [...signature.verified, 'sha256'].join('+'), checks, signed: signature.signed }
+        },
+      }
+    },
+  }
+}
+
+/** The copy's sha256 is the pinned one; from checksums.txt, also the line of the copy a bundle covers. */
+async function matchesPin(actual: string, sums: string | undefined, name: string, pinned: Pinned) {
+  const fromCopy = sums === undefined ? pinned.sha256 : parseChecksums(await readFile(sums, 'utf8')).get(name)
+  if (actual !== pinned.sha256 || fromCopy !== pinned.sha256)
+    throw new VerifyError(
+      `${name}: sha256 mismatch: the file has ${actual}, ${pinned.from} says ${fromCopy ?? pinned.sha256}.`,
+    )
+}
+
+async function checkProof(
+  proof: Proof,
+  archive: string,
+  files: Record<string, string>,
+  key: PinnedKey | undefined,
+  req: ArchiveRequest,
+): Promise<{ verified: string[]; checks: string[]; signed: boolean }> {
+  if (proof.kind === 'bundle') {
+    const policy = { identity: req.signerIdentity, issuer: req.signerIssuer }
+    const signed = proof.signs === CHECKSUMS ? files[CHECKSUMS] : archive
+    const outcome = await checkSignature(req.verifySignature, files[proof.bundle], signed, policy, req.trustedRoot)
+    const signer = outcome.result?.signer
+    return { verified: ['signature'], checks: [`signature (${proof.signs}, ${signer})`], signed: true }
+  }
+  if (proof.kind === 'asc' && key) {
+    const pgp = await verifyDetached(archive, files[proof.asc], key.key, req.fingerprint)
+    return { verified: ['openpgp-signature'], checks: [`openpgp signature by ${pgp.signingKey}`], signed: true }
+  }
+  return { verified: [], checks: [], signed: false }
 }
 
 interface ArchiveInstall {
@@ -100,29 +162,23 @@ interface ArchiveInstall {
   identity: ArchiveIdentity
 }
 
-async function installArchive(http: Http, run: Run, req: ArchiveRequest): Promise<ArchiveInstall> {
+async function installArchive(http: Http, run: Run, tc: ToolCache, req: ArchiveRequest): Promise<ArchiveInstall> {
   const file = await findArchive(req.pattern, req.cwd)
   const name = path.basename(file)
   const pinned = await pinnedSha(file, req.sha256)
-  const actual = (await hashFile(file)).sha256
-  if (actual !== pinned.sha256)
-    throw new VerifyError(`${name}: sha256 mismatch: the file has ${actual}, ${pinned.from} says ${pinned.sha256}.`)
-  const signature = await signatureBeside(http, file, pinned.from, req)
-  const top = topDir((await listArchive(file)).entries.map((e) => e.path))
-  const verified = [
-    signature.length ? (signature[0].startsWith('openpgp') ? 'openpgp-signature' : 'signature') : '',
-    'sha256',
-  ]
-    .filter(Boolean)
-    .join('+')
-  const key = { tool: ARCHIVE_TOOL, version: actual.slice(0, 16), arch: req.arch }
-  const root = await extractAuditCache(file, top, key, { asset: name, verified })
-  const identity = await identify(root, run, req.arch)
+  const recipe = archiveRecipe(http, req, name, pinned)
+  const origin = localOrigin(file, entryVersion(pinned.sha256))
+  // Not the Actions cache: a local build is made in the workflow, not fetched from anywhere.
+  const spec = parseVersionSpec('latest')
+  const result = await acquire(recipe, origin, { spec, checkLatest: false, temp: req.temp, tc })
+  const identity = await identify(result.root, run, req.arch)
   const wrong = nameMismatches(name, identity)
   if (wrong.length) throw new ArchiveIdentityError(`${name}: ${wrong.join('; ')}.`)
-  const checks = [...signature, `sha256 ${actual} (${pinned.from === 'archive-sha256' ? pinned.from : CHECKSUMS})`]
-  return { result: { version: identity.version, root, cacheHit: false, verified, checks, asset: name }, identity }
+  return { result: { ...result, version: identity.version, asset: name }, identity }
 }
+
+/** The tool-cache entry of these bytes: tool-cache's find() looks up semver-named entries only. */
+const entryVersion = (sha256: string): string => `0.0.0-sha256-${sha256.slice(0, 16)}`
 
 /** The one top-level directory every entry sits under (the audit refuses anything else). */
 function topDir(paths: string[]): string {
@@ -134,7 +190,7 @@ function topDir(paths: string[]): string {
 export const archive: Source = {
   async install(s: SourceContext): Promise<Installation> {
     const { inputs, ctx, deps } = s
-    const { result, identity } = await installArchive(s.http, deps.run, {
+    const { result, identity } = await installArchive(s.http, deps.run, deps.tc, {
       ...inputs,
       pattern: inputs.archive,
       sha256: inputs.archiveSha256,
