@@ -79,9 +79,10 @@ describe('the step summary in a browser at 1012 px', () => {
       ['✅ Smoke tests', false],
     ])
     expect(page.view.details[0].summary).toMatch(/· 2\.9 s$/) // resolve + download + verify + unpack
-    expect(page.view.details[1].summary).toMatch(/· 0\.9 s$/)
+    expect(page.view.details[1].summary).toMatch(/· 1\.2 s$/) // gate + podman info
     expect(page.view.details[2].summary).toMatch(/· 36\.0 s$/)
     expect(page.expanded.text).toMatch(/^Time\tresolve 0\.3 s · download 1\.8 s · verify 0\.2 s · unpack 0\.5 s$/m)
+    expect(page.expanded.text).toMatch(/^Time: gate 0\.9 s · podman info 0\.3 s$/m)
   })
 
   it('crun too old, a smoke check failed: ❌ first, each cause and fix on screen, install folded', async () => {

@@ -8,6 +8,8 @@ import { type Origin, originOf } from '../host/origin.js'
 import { needText } from '../host/requirements.js'
 import { type Content, code, concat, prose, raw, shortPath } from './html.js'
 import { ICON, type PhaseView, type Problem, worstTone } from './phase.js'
+import type { PhaseTimes } from '../ports/timings.js'
+import { seconds } from '../smoke/report.js'
 
 const ORIGIN: Record<Origin, string> = {
   bundled: 'bundled',
@@ -21,7 +23,8 @@ export interface GateFacts {
   checks: readonly CheckResult[]
   /** the release's tree: paths inside it are shown relative to it (undefined for source: system) */
   installRoot?: string
-  ms?: number
+  /** the gate's own work and the `podman info` it asks (timed apart: they add up to the phase) */
+  times?: Pick<PhaseTimes, 'gate' | 'info'>
 }
 
 function found(p: PieceVerdict, root?: string): Content {
@@ -107,6 +110,14 @@ function checkResult(c: CheckResult): Content {
   return concat(`${ICON[s]} `, text)
 }
 
+/** `gate 0.9 s · podman info 0.3 s`, the names npm run bench prints; undefined when nothing was timed */
+function timing(t: GateFacts['times']): { ms?: number; text?: string } {
+  const parts = (['gate', 'info'] as const).filter((p) => t?.[p] !== undefined)
+  if (!t || !parts.length) return {}
+  const ms = parts.reduce((a, p) => a + (t[p] as number), 0)
+  return { ms, text: parts.map((p) => `${p === 'info' ? 'podman info' : p} ${seconds(t[p] as number)}`).join(' · ') }
+}
+
 export function gatePhase(g: GateFacts): PhaseView {
   const root = g.installRoot
   const problems = [...g.pieces.flatMap((p) => pieceProblems(p, root)), ...g.checks.flatMap(checkProblem)]
@@ -116,6 +127,7 @@ export function gatePhase(g: GateFacts): PhaseView {
   const okCount =
     g.pieces.filter((p) => p.status === 'ok').length + g.checks.filter((c) => checkStatus(c) === 'ok').length
   const total = g.pieces.length + g.checks.length
+  const time = timing(g.times)
   const parts = [
     `${okCount}/${total} met`,
     completed.length && `completed ${completed.join(', ')} from the full asset`,
@@ -125,7 +137,7 @@ export function gatePhase(g: GateFacts): PhaseView {
     title: 'Host gate',
     tone,
     result: parts.filter(Boolean).join('; '),
-    ms: g.ms,
+    ms: time.ms,
     tables: [
       {
         head: ['Piece', 'Found', 'Needs', 'Result'],
@@ -134,5 +146,6 @@ export function gatePhase(g: GateFacts): PhaseView {
       { head: ['Host check', 'Found', 'Result'], rows: g.checks.map((c) => [c.name, prose(c.found), checkResult(c)]) },
     ],
     problems,
+    notes: time.text ? [`Time: ${time.text}`] : [],
   }
 }

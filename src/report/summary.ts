@@ -12,7 +12,7 @@ import { renderStepSummary, type StepSummary, verdictLine } from './verdict.js'
 
 export class Summary {
   install?: Omit<InstallFacts, 'times'>
-  gate?: Omit<GateFacts, 'ms' | 'installRoot'>
+  gate?: Omit<GateFacts, 'times' | 'installRoot'>
   smoke?: SmokeReport
   /** what stopped the step, when no phase says it */
   error?: string
@@ -26,7 +26,7 @@ export class Summary {
     const phases: PhaseView[] = []
     const i = this.install
     if (i) phases.push(installPhase({ ...i, times }))
-    if (this.gate) phases.push(gatePhase({ ...this.gate, installRoot: i?.installDir, ms: times.gate }))
+    if (this.gate) phases.push(gatePhase({ ...this.gate, installRoot: i?.installDir, times }))
     if (this.smoke) phases.push(smokePhase(this.smoke, times.smoke))
     const k = this.smoke && smokeCounts(this.smoke)
     const explained = phases.some((p) => p.tone === 'fail')
