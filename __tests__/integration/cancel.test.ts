@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs'
 import { chmod, chown, mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { BASE_PATH, runAction, type Workspace } from '../../test-support/runner.js'
+import { BASE_PATH, runAction, runAsRunner, type Workspace } from '../../test-support/runner.js'
 import { runnerIds } from '../../test-support/workspace.js'
 import { type Fixture, fixtureInputs, fixtureWorkspaces, startFixture } from './releases.js'
 
@@ -100,6 +100,58 @@ describe('SIGTERM in the middle of the host gate', () => {
     expect(post.stdout).toMatch(/Reverted: chmod 0666 \/dev\/net\/tun \(was 0600\)/)
     expect(post.stdout).toMatch(/Reverted: removed .*99-setup-static-podman-[0-9a-f]{12}\.conf/)
     expect(tunMode()).toBe(0o600)
+    expect(dropins(w)).toEqual([])
+    expect(processes({ under: w.dir })).toEqual([])
+  })
+})
+
+/** A crun whose exec never returns (as in runtime.test): exec-repeat's container stays up for its deadline. */
+async function hangingExec(w: Workspace): Promise<void> {
+  const wrapper = path.join(w.dir, 'hang-crun')
+  const script = `#!/bin/sh\nfor a in "$@"; do [ "$a" = exec ] && exec sleep 3175; done\nexec /usr/bin/crun "$@"\n`
+  await writeFile(wrapper, script, { mode: 0o755 })
+  const dir = path.join(w.home, '.config/containers/containers.conf.d')
+  await mkdir(dir, { recursive: true })
+  // sorts after the action's drop-in: read last, so this runtime wins
+  await writeFile(path.join(dir, 'zz-hang.conf'), `[engine.runtimes]\ncrun = ["${wrapper}"]\n`)
+  const { uid, gid } = await runnerIds()
+  for (const d of [path.join(w.home, '.config'), path.join(w.home, '.config/containers'), dir]) await chown(d, uid, gid)
+  await chown(path.join(dir, 'zz-hang.conf'), uid, gid)
+}
+
+describe('SIGTERM in the middle of the smoke suite', () => {
+  const LABEL = 'io.github.setup-static-podman.smoke'
+  /** the suite's containers and networks, as the job's next step would list them */
+  const listed = async (w: Workspace, what: 'ps' | 'network') => {
+    const argv = what === 'ps' ? ['ps', '-a'] : ['network', 'ls']
+    const r = await runAsRunner(w, 'podman', [...argv, '--filter', `label=${LABEL}`, '--format', '{{.Names}}'])
+    return r.stdout.split('\n').filter(Boolean)
+  }
+
+  it('containers left running under conmon are removed by post, with their networks', async () => {
+    const w = await workspaces.create()
+    await hangingExec(w)
+    const inputs = { ...fixtureInputs(fx, w, 'bookworm'), cleanup: 'true', 'smoke-tests': 'exec-repeat' }
+    let done = false
+    const running = runAction({ entry: 'main', work: w, inputs }).finally(() => {
+      done = true
+    })
+    let seen: string[] = []
+    while (seen.length === 0 && !done) seen = await listed(w, 'ps')
+    expect(seen.length).toBeGreaterThan(0)
+    const [node] = processes({ text: 'dist/main.cjs', cwd: w.githubWorkspace })
+    process.kill(node, 'SIGTERM')
+    const main = await running
+    expect(main.exitCode).toBe(143)
+    expect(main.errors).toEqual([expect.stringMatching(/^Cancelled \(SIGTERM\)/)])
+
+    const post = await runAction({ entry: 'post', work: w, inputs: {} })
+    expect(post.exitCode).toBe(0)
+    expect(post.warnings).toEqual([])
+    expect(post.stdout).toMatch(/Reverted: removed the smoke suite's containers/)
+    expect(await listed(w, 'ps')).toEqual([])
+    expect(await listed(w, 'network')).toEqual([])
+    expect(processes({ text: 'sleep 3175' })).toEqual([])
     expect(dropins(w)).toEqual([])
     expect(processes({ under: w.dir })).toEqual([])
   })

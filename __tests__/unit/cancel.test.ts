@@ -5,7 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { run, stopChildren } from '../../src/ports/exec.js'
 import { type CancelPorts, stopOnCancel } from '../../src/step/cancel.js'
-import type { SavedState } from '../../src/step/state.js'
+import { smokeLeftovers } from '../../src/step/smoke.js'
+import { forget, type SavedState } from '../../src/step/state.js'
 import {
   actionsEnv,
   type ActionsEnv,
@@ -107,6 +108,22 @@ describe('stopOnCancel', () => {
     const saved = JSON.parse(parseFileCommands(env.read('state'))['setup-static-podman']) as SavedState
     expect(saved.changes.map((c) => c.kind)).toEqual(['tun-mode', 'dropin'])
     expect(out.text()).toContain('::error::Cancelled (SIGTERM): stopped 2 running command(s)')
+  })
+
+  it("the smoke suite's leftovers: recorded before it runs, by label, forgotten once it removed its own", () => {
+    const s = state()
+    const left = smokeLeftovers('/tc/podman', 'a1b2c3')
+    expect(left.map((c) => c.revert.join(' '))).toEqual([
+      '/tc/podman image prune -a -f --filter label=io.github.setup-static-podman.smoke=a1b2c3',
+      '/tc/podman network prune -f --filter label=io.github.setup-static-podman.smoke=a1b2c3',
+      '/tc/podman rm -f -t 0 --filter label=io.github.setup-static-podman.smoke=a1b2c3',
+    ])
+    expect(left.every((c) => c.pending && !c.sudo)).toBe(true)
+    s.changes.push(...left)
+    forget(s, left)
+    expect(s.changes.map((c) => c.kind)).toEqual(['tun-mode'])
+    const saved = JSON.parse(parseFileCommands(env.read('state'))['setup-static-podman']) as SavedState
+    expect(saved.changes.map((c) => c.kind)).toEqual(['tun-mode'])
   })
 
   it('after release a signal is not handled here', () => {

@@ -46,6 +46,8 @@ export interface SmokeOptions {
   dockerSocket?: string
   /** unit tests: runtime ports scripted as data */
   inject?: InjectedPorts
+  /** labels and names everything the suite creates; the step passes its state id so post can find leftovers */
+  runId?: string
 }
 
 class SmokeSetupError extends Error {}
@@ -97,7 +99,7 @@ type Caps = ReturnType<typeof capabilities>
 
 /** What every check gets for this run; `dispose` removes the runtime checks' base image and scratch dirs. */
 function suiteFor(run: Run, opts: SmokeOptions, ws: Workspace, caps: Caps, facts: Facts) {
-  const runId = randomBytes(3).toString('hex')
+  const runId = opts.runId ?? randomBytes(3).toString('hex')
   const node = opts.nodePath ?? process.execPath
   const rt = runtimePorts({ ...opts, run, runId, node, dir: ws.dir, store: opts.info.store })
   const suite: Suite = {

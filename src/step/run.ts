@@ -21,8 +21,8 @@ import { type GateStepResult, gateStep } from './gate.js'
 import { installFacts, installOutputs, type Outcome } from './outcome.js'
 import { socketPath, startDockerSocket } from './docker-socket.js'
 import { Outputs, setGateOutputs, setInstallOutputs, setSmokeOutputs } from './outputs.js'
-import { applySmokeVerdict, runSmokeStep, type SmokeStepResult } from './smoke.js'
-import { newStateId, type SavedState, saveState } from './state.js'
+import { applySmokeVerdict, runSmokeStep, smokeLeftovers, type SmokeStepResult } from './smoke.js'
+import { forget, newStateId, type SavedState, saveState } from './state.js'
 import { provideConfigs } from './user-configs.js'
 import { stopOnCancel } from './cancel.js'
 import { type Clock, startClock } from '../ports/timings.js'
@@ -107,8 +107,12 @@ async function setup(s: StepRun): Promise<SmokeStepResult | undefined> {
     podmanVersion: result.version,
     otherPodmans: p.gate.otherPodmans,
     dockerSocket,
+    runId: s.state.id,
   }
+  const leftovers = inputs.cleanup && inputs.smokeTests !== 'none' ? smokeLeftovers(installed.podman, s.state.id) : []
+  for (const c of leftovers) recorder(s.state)(c)
   const smoke = await s.clock.time('smoke', () => runSmokeStep(deps.run, podman, inputs, ctx.temp, s.summary, identity))
+  forget(s.state, leftovers)
   // The report file gets the step's phase times once the suite's own time is known.
   if (smoke)
     await writeFile(smoke.reportPath, `${JSON.stringify({ ...smoke.report, timings: s.clock.times }, null, 2)}\n`)

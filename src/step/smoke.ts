@@ -8,6 +8,8 @@ import type { PodmanInfo } from '../host/info.js'
 import type { Inputs } from '../inputs.js'
 import type { Run } from '../ports/types.js'
 import type { Summary } from '../report/summary.js'
+import type { SystemChange } from '../host/change.js'
+import { LABEL } from '../smoke/argv.js'
 import { runSmokeSuite } from '../smoke/index.js'
 import {
   type CheckReport,
@@ -30,6 +32,29 @@ export interface InstalledPodman {
   otherPodmans?: readonly string[]
   /** docker-socket: true: the API socket the step started (docker-api uses it and blocks) */
   dockerSocket?: string
+  /** what labels the suite's containers, networks and base image (the step's state id) */
+  runId?: string
+}
+
+/**
+ * cleanup: what a cancelled suite could leave (containers run under conmon, outside the
+ * step's process groups): recorded before it starts, forgotten once it removed its own.
+ */
+export function smokeLeftovers(podman: string, runId: string): SystemChange[] {
+  const filter = `label=${LABEL}=${runId}`
+  const change = (what: string, argv: string[]): SystemChange => ({
+    kind: 'smoke-leftovers',
+    description: `removed the smoke suite's ${what} (${filter})`,
+    revert: [podman, ...argv, '--filter', filter],
+    sudo: false,
+    pending: true,
+  })
+  // reverted newest first: containers, then their networks, then the base image
+  return [
+    change('base image', ['image', 'prune', '-a', '-f']),
+    change('networks', ['network', 'prune', '-f']),
+    change('containers', ['rm', '-f', '-t', '0']),
+  ]
 }
 
 export interface SmokeStepResult {

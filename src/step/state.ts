@@ -37,3 +37,10 @@ export function loadState(): SavedState | undefined {
     return undefined
   }
 }
+
+/** Changes undone by the step itself (the suite removed its own containers): post skips them. */
+export function forget(s: SavedState, done: readonly SystemChange[]): void {
+  if (done.length === 0) return
+  s.changes.splice(0, s.changes.length, ...s.changes.filter((c) => !done.includes(c)))
+  saveState(s)
+}
