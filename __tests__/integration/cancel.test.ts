@@ -129,6 +129,7 @@ describe('SIGTERM in the middle of the smoke suite', () => {
   }
 
   it('containers left running under conmon are removed by post, with their networks', async () => {
+    await chmod('/dev/net/tun', 0o666) // as the machine is set up (the test before reverts to 0600)
     const w = await workspaces.create()
     await hangingExec(w)
     const inputs = { ...fixtureInputs(fx, w, 'bookworm'), cleanup: 'true', 'smoke-tests': 'exec-repeat' }
