@@ -56,7 +56,7 @@ describe('the verdict without smoke results says why', () => {
 describe('the summary shows the phase times npm run bench prints', () => {
   const TIMES = { resolve: 310, download: 1840, verify: 220, unpack: 530, gate: 900, info: 300, smoke: 36_000 }
 
-  it("the gate's line is its own work plus podman info (timed apart, so they add up), each named under it", async () => {
+  it("the gate's line is its own work plus podman info (timed apart, so they add up), each named", async () => {
     const s = new Summary()
     s.gate = await gateWithOldCrun()
     const gate = s.view(TIMES, 41_200).phases.find((p) => p.title === 'Host gate')
