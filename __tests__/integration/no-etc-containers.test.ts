@@ -4,7 +4,7 @@
 // user level) the installed podman can, and after `dist/post.cjs` nothing is left.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { runAction, runAsRunner, type Workspace } from '../../test-support/runner.js'
@@ -75,6 +75,9 @@ describe('a host without /etc/containers', () => {
     expect(post.exitCode).toBe(0)
     expect(post.warnings).toEqual([])
     for (const f of ['policy.json', 'registries.conf']) expect(existsSync(path.join(userDir, f))).toBe(false)
-    expect(existsSync(path.join(userDir, 'containers.conf.d/99-setup-static-podman.conf'))).toBe(false)
+    const dropins = path.join(userDir, 'containers.conf.d')
+    expect(existsSync(dropins) ? readdirSync(dropins).filter((f) => f.includes('setup-static-podman')) : []).toEqual([])
+    // the files' holds (two jobs of one user share them) are released: only their lock file stays
+    expect(readdirSync(path.join(work.home, '.cache/setup-static-podman/user-config-holds'))).toEqual([])
   })
 })

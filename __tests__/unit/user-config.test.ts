@@ -1,10 +1,17 @@
 // The release's etc/containers files the host lacks, planned and copied at user level on
 // real temp dirs: never over the host's own, never over the user's own.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import type { SystemChange } from '../../src/host/change.js'
+import type { Inputs } from '../../src/inputs.js'
 import { planUserConfigs, provideUserConfig, userConfigDir } from '../../src/install/user-config.js'
+import { run } from '../../src/ports/exec.js'
+import type { Installation } from '../../src/sources/index.js'
+import type { RunnerContext } from '../../src/step/context.js'
+import { revertChanges } from '../../src/step/post.js'
+import { provideConfigs } from '../../src/step/user-configs.js'
 import { rejection } from '../helpers/rejection.js'
 
 let dir: string
@@ -54,5 +61,57 @@ describe('planUserConfigs', () => {
     writeFileSync(first.to, 'appeared')
     expect(await rejection(provideUserConfig(first))).toMatchObject({ code: 'EEXIST' })
     expect(readFileSync(first.to, 'utf8')).toBe('appeared')
+  })
+})
+
+describe('two jobs of one user share what one provided (issue 12 item 6)', () => {
+  const job = (id: string) => {
+    const changes: SystemChange[] = []
+    const record = (c: SystemChange) => {
+      if (!changes.includes(c)) changes.push(c)
+    }
+    const provide = () =>
+      provideConfigs(
+        { result: { root: path.dirname(path.dirname(release)) } } as Installation,
+        { source: 'pigfoot' } as Inputs,
+        { home } as RunnerContext,
+        { run, record, id, systemDir: path.join(dir, 'absent') },
+      )
+    return { changes, provide, post: () => revertChanges(run, changes) }
+  }
+  const present = () => ['policy.json', 'registries.conf'].filter((f) => existsSync(path.join(userConfigDir(home), f)))
+
+  it("the first job's post keeps the files the second still holds; the last post removes them", async () => {
+    const [a, b] = [job('job-a'), job('job-b')]
+    await a.provide()
+    expect(a.changes.map((c) => [c.description, c.pending])).toEqual([
+      [`removed ${path.join(userConfigDir(home), 'policy.json')}`, undefined],
+      [`removed ${path.join(userConfigDir(home), 'registries.conf')}`, undefined],
+    ])
+    await b.provide()
+    expect(b.changes.map((c) => c.description)).toEqual([
+      `removed ${path.join(userConfigDir(home), 'policy.json')} (another job's copy, held while this job runs)`,
+      `removed ${path.join(userConfigDir(home), 'registries.conf')} (another job's copy, held while this job runs)`,
+    ])
+    await a.post()
+    expect(present()).toEqual(['policy.json', 'registries.conf'])
+    await b.post()
+    expect(present()).toEqual([])
+    // nothing held any more: a third job provides them again, as its own
+    const c = job('job-c')
+    await c.provide()
+    expect(c.changes.map((x) => x.description)).toEqual(a.changes.map((x) => x.description))
+    await c.post()
+    expect(present()).toEqual([])
+  })
+
+  it('a user file nobody holds is the user’s own: not joined, not removed', async () => {
+    mkdirSync(userConfigDir(home), { recursive: true })
+    writeFileSync(path.join(userConfigDir(home), 'policy.json'), 'mine')
+    const a = job('job-a')
+    await a.provide()
+    expect(a.changes.map((c) => path.basename(c.description))).toEqual(['registries.conf'])
+    await a.post()
+    expect(present()).toEqual(['policy.json'])
   })
 })

@@ -17,7 +17,7 @@ export { chooseVariant, GateError, type GatePlan, planGate } from './gate.js'
 export { type HostPorts, probeHost } from './probe.js'
 export { planChecks, sessionWiring } from './remedies/index.js'
 export { requirementsFor } from './requirements.js'
-export { joinHolds, sudoExec } from './shared.js'
+export { joinHolds, sudoExec, userHold } from './shared.js'
 
 export function currentUser(): User {
   const u = os.userInfo()

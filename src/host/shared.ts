@@ -30,7 +30,31 @@ interface Hold {
 const holdDir = (c: Hold): string =>
   `${HOLDS}/${createHash('sha256').update(JSON.stringify(c.revert)).digest('hex').slice(0, 16)}`
 
-const locked = (script: string, dir: string, id: string): string[] => ['flock', LOCK, 'sh', '-c', script, 'sh', dir, id]
+const locked = (script: string, dir: string, id: string, lock = LOCK): string[] => [
+  'flock',
+  lock,
+  'sh',
+  '-c',
+  script,
+  'sh',
+  dir,
+  id,
+]
+
+/**
+ * A user-level file one job provides and another uses (the release's policy.json on a host
+ * without /etc/containers): held the same way, in the user's own directory and lock, without
+ * sudo. `join` holds it for this job (`existing`: only a hold another job made); `revert`
+ * leaves the hold and removes the file as its last holder.
+ */
+export function userHold(holds: string, name: string, id: string) {
+  const dir = `${holds}/${name}`
+  const lock = `${holds}.lock`
+  return {
+    join: (existing: boolean) => locked(existing ? JOIN_EXISTING : JOIN, dir, id, lock),
+    revert: (file: string) => [...locked(LEAVE, dir, id, lock), 'rm', '-f', '--', file],
+  }
+}
 
 /** The change as recorded: its revert leaves the hold, and reverts only as the last holder. */
 export const sharedChange = (c: SystemChange, id: string): SystemChange => ({

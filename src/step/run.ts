@@ -199,7 +199,11 @@ async function wireAndGate(s: StepRun, env: NodeJS.ProcessEnv, inst: Installatio
   const wired = await wireUp(inst.installed.bin, baseWiring, dropin, ctx.temp, inst.exportPath)
   const podmanEnv = { ...env, PATH: inst.exportPath ? `${wired.binDir}:${env.PATH ?? ''}` : env.PATH }
   if (summary.install) summary.install.dropin = wired.dropin
-  await provideConfigs(inst, inputs, ctx, inputs.cleanup ? record : () => undefined)
+  await provideConfigs(inst, inputs, ctx, {
+    run: deps.run,
+    record: inputs.cleanup ? record : () => undefined,
+    id: inputs.cleanup ? state.id : undefined,
+  })
   const gateRun = { env, podmanEnv, baseWiring, record, holdId: inputs.cleanup ? state.id : undefined }
   try {
     const gate = await core.group('Host gate', () => s.clock.time('gate', () => runGate(s, inst, gateRun)))
