@@ -1,6 +1,7 @@
 // source: archive's pure parts and its file lookups on real temp dirs: the variant from a
 // layout, the release naming, the glob that must name one file, and the identity of a
-// tree holding this host's real podman (its --version run for real).
+// tree holding this host's real podman (its --version run for real); the pipeline with the
+// checksums.txt, the cosign bundle of checksums.txt, or the .asc a build leaves beside it.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import * as tc from '@actions/tool-cache'
 import { execFileSync } from 'node:child_process'
@@ -16,6 +17,8 @@ import { actionsEnv } from '../helpers/actions-env.js'
 import { scriptedHttp } from '../helpers/scripted-http.js'
 import { identify, nameMismatches, parseAssetName, variantOf } from '../../src/sources/archive-identity.js'
 import { rejection } from '../helpers/rejection.js'
+import { createTestKey } from '../../test-support/pgp.js'
+import { createTestSigstore, TEST_SAN, type TestSigstore } from '../../test-support/sigstore.js'
 
 let dir: string
 beforeAll(() => {
@@ -105,30 +108,108 @@ describe('source: archive runs the shared acquisition pipeline', () => {
     return createHash('sha256').update(readFileSync(file)).digest('hex')
   }
 
+  /**
+   * archive.install with these inputs, each call in the same job (one tool cache, fresh per
+   * `job`), so a second call can hit the first's entry. The archive source uses the exec and
+   * tool-cache ports only.
+   */
+  function job(ws: string, inputs: Record<string, string>, http = scriptedHttp({})) {
+    const env = actionsEnv({ source: 'archive', archive: 'out/*.tar.gz', ...inputs })
+    const ctx = {
+      arch: 'amd64',
+      temp: process.env.RUNNER_TEMP as string,
+      toolCache: process.env.RUNNER_TOOL_CACHE as string,
+    } as const
+    mkdirSync(ctx.temp, { recursive: true })
+    const deps = { run, tc } as unknown as SourceContext['deps']
+    const s = (): SourceContext => {
+      const trustedRoot = sigstore.trustedRoot
+      return { deps, http, inputs: getInputs(), ctx, env: { GITHUB_WORKSPACE: ws }, trustedRoot }
+    }
+    return { ctx, http, install: () => archive.install(s()), restore: env.restore }
+  }
+
+  /** One install in a job of its own. */
+  async function installWith(ws: string, inputs: Record<string, string>, http = scriptedHttp({})) {
+    const j = job(ws, inputs, http)
+    try {
+      return await j.install()
+    } finally {
+      j.restore()
+    }
+  }
+
+  let sigstore: TestSigstore
+  beforeAll(async () => {
+    sigstore = await createTestSigstore()
+  })
+  const signerInputs = { 'verify-signature': 'true', 'signer-identity': TEST_SAN.replace(/[.]/g, '\\.') }
+
+  it('a checksums.txt.bundle beside it signs the checksums; another signer or an edited line is refused', async () => {
+    const ws = path.join(dir, 'sums-bundle')
+    const sha = localBuild(ws)
+    const sums = path.join(ws, 'out', 'checksums.txt')
+    const bundle = `${sums}.bundle`
+    const signSums = async (text: string, san?: string) => {
+      writeFileSync(sums, text)
+      writeFileSync(bundle, JSON.stringify(await sigstore.signBlob(Buffer.from(text), { san })))
+    }
+    await signSums(`${sha}  build.tar.gz\n`, 'https://github.com/someone/else/.github/workflows/x.yml@refs/heads/main')
+    expect((await rejection(installWith(ws, signerInputs))).message).toMatch(/someone\/else/)
+
+    await signSums(`${sha}  build.tar.gz\n`)
+    writeFileSync(sums, `${sha}  build.tar.gz\n${'1'.repeat(64)}  extra.tar.gz\n`)
+    const edited = job(ws, signerInputs)
+    try {
+      expect((await rejection(edited.install())).message).toMatch(
+        /^checksums\.txt: the bundle signs sha256:[0-9a-f]{64} but the file is sha256:[0-9a-f]{64}: the file was altered/,
+      )
+      expect(existsSync(path.join(edited.ctx.toolCache, 'podman-archive'))).toBe(false)
+    } finally {
+      edited.restore()
+    }
+
+    await signSums(`${sha}  build.tar.gz\n`)
+    const { result } = await installWith(ws, signerInputs)
+    expect(result).toMatchObject({ verified: 'signature+sha256', cacheHit: false })
+    expect(result.checks).toEqual([`signature (checksums.txt, ${TEST_SAN})`, `sha256 ${sha} (checksums.txt)`])
+  }, 60_000)
+
+  it('an .asc beside it is checked with the pinned key; a signature by another key is refused', async () => {
+    const ws = path.join(dir, 'asc')
+    const sha = localBuild(ws)
+    const file = path.join(ws, 'out', 'build.tar.gz')
+    const [signer, other] = [await createTestKey(), await createTestKey('someone else')]
+    const keyserver = `https://keys.openpgp.org/vks/v1/by-fingerprint/${signer.fingerprint}`
+    const http = scriptedHttp({ file: (url) => (url === keyserver ? signer.publicArmored : 404) })
+    const inputs = { 'archive-sha256': sha, 'source-key-fingerprint': signer.fingerprint, 'verify-signature': 'true' }
+    writeFileSync(`${file}.asc`, await other.signFile(file))
+    expect((await rejection(installWith(ws, inputs, http))).message).toBe(
+      `build.tar.gz.asc was signed by ${other.fingerprint}, not by the pinned key ${signer.fingerprint} ` +
+        '(set source-key-fingerprint for a fork).',
+    )
+
+    writeFileSync(`${file}.asc`, await signer.signFile(file))
+    const { result } = await installWith(ws, inputs, http)
+    expect(result).toMatchObject({ verified: 'openpgp-signature+sha256', cacheHit: false })
+    expect(result.checks[0]).toMatch(/^openpgp signature by [0-9A-F]{40}$/)
+    expect(http.requests).toContain(keyserver)
+  }, 60_000)
+
   it('copied, checked against checksums.txt, unpacked and audited into the tool cache; same bytes hit', async () => {
     const ws = path.join(dir, 'pipeline')
     const sha = localBuild(ws)
-    const env = actionsEnv({ source: 'archive', archive: 'out/*.tar.gz', 'github-token': 'ghs_unit' })
+    const { ctx, http, install, restore } = job(ws, { 'github-token': 'ghs_unit' })
     try {
-      const http = scriptedHttp({})
-      const ctx = {
-        arch: 'amd64',
-        temp: process.env.RUNNER_TEMP as string,
-        toolCache: process.env.RUNNER_TOOL_CACHE as string,
-      } as const
-      mkdirSync(ctx.temp, { recursive: true })
-      // The archive source uses the exec and tool-cache ports only.
-      const deps = { run, tc } as unknown as SourceContext['deps']
-      const s: SourceContext = { deps, http, inputs: getInputs(), ctx, env: { GITHUB_WORKSPACE: ws } }
       const sums = path.join(ws, 'out', 'checksums.txt')
       writeFileSync(sums, `${'0'.repeat(64)}  build.tar.gz\n`)
-      await expect(archive.install(s)).rejects.toThrow(
+      await expect(install()).rejects.toThrow(
         `build.tar.gz: sha256 mismatch: the file has ${sha}, ${sums} says ${'0'.repeat(64)}.`,
       )
       expect(existsSync(path.join(ctx.toolCache, 'podman-archive'))).toBe(false)
 
       writeFileSync(sums, `${sha}  build.tar.gz\n`)
-      const first = await archive.install(s)
+      const first = await install()
       expect(first.result).toMatchObject({
         version: '4.3.1',
         root: path.join(ctx.toolCache, 'podman-archive', `0.0.0-sha256-${sha.slice(0, 16)}`, 'amd64'),
@@ -139,11 +220,11 @@ describe('source: archive runs the shared acquisition pipeline', () => {
       })
       expect([first.variant, first.libc, first.gateVariant]).toEqual(['standalone', 'glibc', 'standalone'])
       expect(existsSync(path.join(first.result.root, 'podman'))).toBe(true)
-      const again = await archive.install(s)
+      const again = await install()
       expect(again.result).toMatchObject({ root: first.result.root, cacheHit: 'tool-cache', verified: 'sha256' })
       expect(http.requests).toEqual([])
     } finally {
-      env.restore()
+      restore()
     }
   }, 60_000)
 })
