@@ -2,24 +2,15 @@
 // the runner's SIGTERM reaches the step while a remedy's command is still running (after it
 // changed /dev/net/tun). The step stops its children, saves the state and fails; the post
 // step then reverts what was recorded before it was made: nothing is left behind.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs'
 import { chmod, chown, mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { BASE_PATH, runAction, runAsRunner, type Workspace } from '../../test-support/runner.js'
 import { runnerIds } from '../../test-support/workspace.js'
-import { type Fixture, fixtureInputs, fixtureWorkspaces, startFixture } from './releases.js'
+import { tunAsSetUp, useFixture } from './releases.js'
 
-let fx: Fixture
-const workspaces = fixtureWorkspaces(() => fx)
-beforeAll(async () => {
-  fx = await startFixture(['bookworm'])
-}, 900_000)
-afterAll(async () => {
-  await chmod('/dev/net/tun', 0o666)
-  await fx?.mirror.close()
-  await workspaces.removeAll()
-})
+const fixture = useFixture(['bookworm'], tunAsSetUp)
 
 const SLEEP = 'sleep 3173' // a duration nothing else uses: what the /proc scan looks for
 const tunMode = () => statSync('/dev/net/tun').mode & 0o777
@@ -74,10 +65,10 @@ const dropins = (w: Workspace): string[] => {
 describe('SIGTERM in the middle of the host gate', () => {
   it('main stops its children and fails; post reverts every recorded change, the drop-in included', async () => {
     await chmod('/dev/net/tun', 0o600)
-    const w = await workspaces.create()
+    const w = await fixture.workspace()
     const slow = await slowSudo(w)
     const inputs = {
-      ...fixtureInputs(fx, w, 'bookworm'),
+      ...fixture.inputs(w, 'bookworm'),
       'allow-sudo': 'true',
       cleanup: 'true',
       'smoke-tests': 'none',
@@ -130,9 +121,9 @@ describe('SIGTERM in the middle of the smoke suite', () => {
 
   it('containers left running under conmon are removed by post, with their networks', async () => {
     await chmod('/dev/net/tun', 0o666) // as the machine is set up (the test before reverts to 0600)
-    const w = await workspaces.create()
+    const w = await fixture.workspace()
     await hangingExec(w)
-    const inputs = { ...fixtureInputs(fx, w, 'bookworm'), cleanup: 'true', 'smoke-tests': 'exec-repeat' }
+    const inputs = { ...fixture.inputs(w, 'bookworm'), cleanup: 'true', 'smoke-tests': 'exec-repeat' }
     let done = false
     const running = runAction({ entry: 'main', work: w, inputs }).finally(() => {
       done = true

@@ -2,29 +2,21 @@
 // different versions on one machine. The testing tree keeps its own podman 5.8.6 in /usr/bin
 // (the runner image's podman); the action installs Debian 13's 5.4.2 from the mirror. The
 // podman-coexist check drives both on the user's storage and locks, and so do the next steps.
-import { afterAll, beforeAll, expect, it } from '@jest/globals'
+import { expect, it } from '@jest/globals'
 import { readFile } from 'node:fs/promises'
 import type { SmokeReport } from '../../src/smoke/index.js'
 import { runAction, runAsRunner } from '../../test-support/runner.js'
-import { type Fixture, fixtureInputs, fixtureWorkspaces, startFixture } from './releases.js'
+import { useFixture } from './releases.js'
 
-let fx: Fixture
-const workspaces = fixtureWorkspaces(() => fx)
-beforeAll(async () => {
-  fx = await startFixture(['trixie'])
-}, 900_000)
-afterAll(async () => {
-  await fx?.mirror.close()
-  await workspaces.removeAll()
-})
+const fixture = useFixture(['trixie'])
 
 const TREE_PODMAN = '/usr/bin/podman'
 const IMAGE = 'localhost/ssp-coexist'
 const IMPORT = `podman import - ${IMAGE} >/dev/null`
 
 it("installed podman 5.4.2 and the tree's own 5.8.6 take turns on one storage, in the step and after", async () => {
-  const work = await workspaces.create()
-  const inputs = { ...fixtureInputs(fx, work, 'trixie'), 'smoke-tests': 'podman-coexist', 'smoke-timeout': '180' }
+  const work = await fixture.workspace()
+  const inputs = { ...fixture.inputs(work, 'trixie'), 'smoke-tests': 'podman-coexist', 'smoke-timeout': '180' }
   const r = await runAction({ entry: 'main', work, tree: 'forky', inputs })
   expect([r.exitCode, r.errors, r.warnings]).toEqual([0, [], []]) // nothing clashes: no annotation
   expect(r.outputs['podman-version']).toBe('5.4.2')

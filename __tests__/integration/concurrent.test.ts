@@ -3,23 +3,14 @@
 // entry is committed once, never replaced under a job running from it), each with its own
 // drop-in that only its own post removes; and a host-wide fix (/dev/net/tun) one job made
 // and the other relies on, reverted only by the last of them.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { chmod } from 'node:fs/promises'
 import path from 'node:path'
 import { runAction, type Workspace } from '../../test-support/runner.js'
-import { type Fixture, fixtureInputs, fixtureWorkspaces, startFixture } from './releases.js'
+import { tunAsSetUp, useFixture } from './releases.js'
 
-let fx: Fixture
-const workspaces = fixtureWorkspaces(() => fx)
-beforeAll(async () => {
-  fx = await startFixture(['bookworm'])
-}, 900_000)
-afterAll(async () => {
-  await chmod('/dev/net/tun', 0o666)
-  await fx?.mirror.close()
-  await workspaces.removeAll()
-})
+const fixture = useFixture(['bookworm'], tunAsSetUp)
 
 const tunMode = () => statSync('/dev/net/tun').mode & 0o777
 const dropinDir = (home: string) => path.join(home, '.config/containers/containers.conf.d')
@@ -28,7 +19,7 @@ const dropins = (home: string): string[] =>
 
 /** Job `w` on the machine of `host`: its tool cache and HOME (one runner user, one cache). */
 function job(w: Workspace, host: Workspace, extra: Record<string, string> = {}) {
-  const inputs = { ...fixtureInputs(fx, w, 'bookworm'), cleanup: 'true', 'smoke-tests': 'none', ...extra }
+  const inputs = { ...fixture.inputs(w, 'bookworm'), cleanup: 'true', 'smoke-tests': 'none', ...extra }
   const env = { RUNNER_TOOL_CACHE: host.toolCache, HOME: host.home }
   return {
     main: () => runAction({ entry: 'main', work: w, inputs, env }),
@@ -53,11 +44,11 @@ async function watchEntry(root: string, until: Promise<unknown>): Promise<Set<nu
 
 describe('two jobs at once on one tool cache', () => {
   it('both succeed, the entry is committed once and stays whole; one post leaves the other drop-in', async () => {
-    const [a, b] = [await workspaces.create(), await workspaces.create()]
+    const [a, b] = [await fixture.workspace(), await fixture.workspace()]
     const [ja, jb] = [job(a, a), job(b, a)]
     const both = Promise.all([ja.main(), jb.main()])
     const root = path.join(a.toolCache, 'podman-default-static')
-    const inodes = watchEntry(path.join(root, fx.manifests.bookworm?.version ?? '', 'amd64'), both)
+    const inodes = watchEntry(path.join(root, fixture.fx.manifests.bookworm?.version ?? '', 'amd64'), both)
     const [ra, rb] = await both
     for (const r of [ra, rb]) {
       expect(r.errors).toEqual([])
@@ -84,7 +75,7 @@ describe('two jobs at once on one tool cache', () => {
 describe('a host-wide fix one job made and another relies on', () => {
   it('/dev/net/tun: the first post keeps it while the other job holds it; the last post reverts it', async () => {
     await chmod('/dev/net/tun', 0o600)
-    const [a, b] = [await workspaces.create(), await workspaces.create()]
+    const [a, b] = [await fixture.workspace(), await fixture.workspace()]
     const sudo = { 'allow-sudo': 'true' }
     const [ja, jb] = [job(a, a, sudo), job(b, a, sudo)]
     const ma = await ja.main()

@@ -2,23 +2,15 @@
 // /etc/containers (a minimal self-hosted host). Its own podman cannot import, save or load
 // images there; after `node dist/main.cjs` (the release's etc/containers files provided at
 // user level) the installed podman can, and after `dist/post.cjs` nothing is left.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { runAction, runAsRunner, type Workspace } from '../../test-support/runner.js'
-import { type Fixture, fixtureInputs, fixtureWorkspaces, startFixture } from './releases.js'
+import { useFixture } from './releases.js'
 
-let fx: Fixture
-const workspaces = fixtureWorkspaces(() => fx)
-beforeAll(async () => {
-  fx = await startFixture(['trixie'])
-}, 900_000)
-afterAll(async () => {
-  await fx?.mirror.close()
-  await workspaces.removeAll()
-})
+const fixture = useFixture(['trixie'])
 
 /** An empty dir to hide /etc/containers, and a one-file image tarball to import. */
 async function prepare(work: Workspace): Promise<{ mounts: string[]; tarball: string }> {
@@ -35,7 +27,7 @@ async function prepare(work: Workspace): Promise<{ mounts: string[]; tarball: st
 
 describe('a host without /etc/containers', () => {
   it("gets the release's policy.json and registries.conf per user: load and save work; post removes them", async () => {
-    const work = await workspaces.create()
+    const work = await fixture.workspace()
     const { mounts, tarball } = await prepare(work)
     const podman = (args: string[], bin = 'podman') => runAsRunner(work, bin, args, { tree: 'trixie', mounts })
 
@@ -44,7 +36,7 @@ describe('a host without /etc/containers', () => {
     // podman 4 says `open /etc/containers/policy.json: no such file`, podman 5 `no policy.json file found at ...`
     expect(before.stderr).toMatch(/policy\.json.*(no such file|"\/etc\/containers\/policy\.json")/)
 
-    const inputs = { ...fixtureInputs(fx, work, 'trixie'), 'github-token': 'ghs_testtoken123', 'smoke-tests': 'none' }
+    const inputs = { ...fixture.inputs(work, 'trixie'), 'github-token': 'ghs_testtoken123', 'smoke-tests': 'none' }
     const r = await runAction({ entry: 'main', work, tree: 'trixie', mounts, inputs })
     expect(r.errors).toEqual([])
     expect(r.exitCode).toBe(0)

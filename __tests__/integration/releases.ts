@@ -1,6 +1,7 @@
 // Release mirrors for the integration tests, built once per machine from the stacks' own
 // binaries (the host's Debian 12 packages, the Debian 13 and testing trees) and served on
 // loopback like the GitHub releases API. Checksums are signed for real with a test CA.
+import { afterAll, beforeAll } from '@jest/globals'
 import { chmod, copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { buildRelease, type ReleaseManifest } from '../../test-support/mirror/build.js'
@@ -84,3 +85,46 @@ export const fixtureInputs = (fx: Fixture, w: Workspace, stack: Stack): Record<s
   'trusted-root': trustedRootOf(w),
   'signer-identity': fx.signerIdentity,
 })
+
+/** /dev/net/tun as scripts/setup-test-host.sh leaves it: for files whose tests make it 0600. */
+export const tunAsSetUp = (): Promise<void> => chmod('/dev/net/tun', 0o666)
+
+/** A test file's fixture, as `useFixture` hands it out: valid inside the file's tests. */
+export interface UsedFixture {
+  readonly fx: Fixture
+  /** a new workspace holding the test trusted root, removed after the file's tests */
+  workspace(): Promise<Workspace>
+  /** `fixtureInputs` for a workspace of this fixture */
+  inputs(w: Workspace, stack: Stack): Record<string, string>
+}
+
+/**
+ * Starts the fixture before a test file's tests and, after them, runs `extraCleanup` (what
+ * the file changed on the host), closes the mirror and removes every workspace.
+ */
+export function useFixture(stacks: Stack[], extraCleanup?: () => Promise<unknown>): UsedFixture {
+  let started: Fixture | undefined
+  const fx = (): Fixture => {
+    if (!started) throw new Error('the fixture is used outside the tests (it starts in beforeAll)')
+    return started
+  }
+  const workspaces = fixtureWorkspaces(fx)
+  beforeAll(async () => {
+    started = await startFixture(stacks)
+  }, 900_000)
+  afterAll(async () => {
+    try {
+      await extraCleanup?.()
+    } finally {
+      await started?.mirror.close()
+      await workspaces.removeAll()
+    }
+  })
+  return {
+    get fx() {
+      return fx()
+    },
+    workspace: workspaces.create,
+    inputs: (w, stack) => fixtureInputs(fx(), w, stack),
+  }
+}
