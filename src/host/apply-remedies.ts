@@ -1,7 +1,7 @@
 // Run the remedies the checks planned, record each system change (with its revert) before
 // its command runs, so post reverts it even when the step is cancelled or fails half-way,
 // then look again: a remedy counts as done only when its check passes afterwards.
-import type { SystemChange } from './change.js'
+import { recordThenDo, type SystemChange } from './change.js'
 import { lastLine } from '../ports/exec.js'
 import type { Wiring } from '../install/dropin.js'
 import { readFacts, type User } from './facts.js'
@@ -69,25 +69,27 @@ async function runStep(s: Step, x: Run1): Promise<StepResult> {
   const sudo = s.sudo && !x.root
   const wrap = (argv: string[]) => (sudo ? ['sudo', '-n', ...argv] : argv)
   const exec = (argv: string[], input = s.input) => x.ports.run(argv[0], argv.slice(1), { input, timeoutMs: 300_000 })
-  const change = await recordBefore(s, x, sudo, (argv, input) => exec(wrap(argv), input))
-  let r = await exec(wrap(s.argv))
-  if (r.exitCode !== 0 && s.retryAfter) {
-    for (const pre of s.retryAfter) await exec(wrap(pre))
-    r = await exec(wrap(s.argv))
-  }
+  const planned = await stepChange(s, x, sudo)
+  let error: string | undefined
   // A failed command stays recorded, pending: it may have changed something before failing.
-  if (r.exitCode !== 0) return { error: `${wrap(s.argv).join(' ')} failed: ${lastLine(r)}` }
-  if (!change) return {}
-  delete change.pending
-  x.record(change)
-  return { change }
+  const ok = await recordThenDo(x.record, planned?.change, async () => {
+    await planned?.hold((argv, input) => exec(wrap(argv), input))
+    let r = await exec(wrap(s.argv))
+    if (r.exitCode !== 0 && s.retryAfter) {
+      for (const pre of s.retryAfter) await exec(wrap(pre))
+      r = await exec(wrap(s.argv))
+    }
+    if (r.exitCode !== 0) error = `${wrap(s.argv).join(' ')} failed: ${lastLine(r)}`
+    return r.exitCode === 0
+  })
+  return ok ? { change: planned?.change } : { error }
 }
 
 /**
- * The step's change, recorded (pending) before anything runs. A host-wide one (a sudo step)
- * is held first, so another job's post leaves it alone; unheld, its plain revert is kept.
+ * The step's change, if any, and its hold, taken after it is recorded: a host-wide one (a
+ * sudo step) is held, so another job's post leaves it alone; unheld, its plain revert is kept.
  */
-async function recordBefore(s: Step, x: Run1, sudo: boolean, exec: Parameters<typeof holdChange>[0]) {
+async function stepChange(s: Step, x: Run1, sudo: boolean) {
   const existed = s.createsDir ? (await x.ports.fs.stat(s.createsDir)) !== undefined : true
   const planned =
     s.change ??
@@ -95,16 +97,19 @@ async function recordBefore(s: Step, x: Run1, sudo: boolean, exec: Parameters<ty
       ? undefined
       : { kind: 'mkdir', description: `created ${s.createsDir}`, revert: ['rmdir', s.createsDir as string] })
   if (!planned) return undefined
-  const plain: SystemChange = { ...planned, sudo, pending: true }
-  const change = s.sudo && x.holdId ? sharedChange(plain, x.holdId) : plain
-  x.record(change)
-  if (change !== plain && !(await holdChange(exec, planned, x.holdId as string))) {
+  const plain: SystemChange = { ...planned, sudo }
+  const id = x.holdId
+  if (!s.sudo || !id) return { change: plain, hold: async (_: HoldExec) => undefined }
+  const change = sharedChange(plain, id)
+  const hold = async (exec: HoldExec) => {
+    if (await holdChange(exec, planned, id)) return
     change.revert = plain.revert
     x.record(change)
   }
-  return change
+  return { change, hold }
 }
 
+type HoldExec = Parameters<typeof holdChange>[0]
 type Recorder = (c: SystemChange) => void
 
 async function fix(

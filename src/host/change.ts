@@ -12,3 +12,23 @@ export interface SystemChange {
    */
   pending?: true
 }
+
+/**
+ * Record, then do: `change` is recorded pending before `act` runs (the recorder saves it at
+ * once, so a cancel half-way still leaves post its revert), and recorded again without the
+ * mark once `act` says it succeeded. A failed act leaves it pending: it may have changed
+ * something before failing. No change: there is nothing to record, `act` just runs.
+ */
+export async function recordThenDo(
+  record: (c: SystemChange) => void,
+  change: SystemChange | undefined,
+  act: () => Promise<boolean>,
+): Promise<boolean> {
+  if (!change) return act()
+  change.pending = true
+  record(change)
+  if (!(await act())) return false
+  delete change.pending
+  record(change)
+  return true
+}

@@ -6,7 +6,7 @@
 // user may write one there. One lock (flock) orders joining, leaving and the last revert,
 // so a job never sees a change that is being reverted under it.
 import { createHash } from 'node:crypto'
-import type { SystemChange } from './change.js'
+import { recordThenDo, type SystemChange } from './change.js'
 import type { HostPorts } from './probe.js'
 
 const HOLDS = '/run/setup-static-podman/holds'
@@ -97,13 +97,12 @@ export async function joinHolds(
       description: `${hold.description} (another job's change, held while this job runs)`,
       revert: [...locked(LEAVE, `${HOLDS}/${name}`, id), ...hold.revert],
       sudo: true,
-      pending: true,
     }
-    record(change)
-    const r = await exec(locked(JOIN_EXISTING, `${HOLDS}/${name}`, id), JSON.stringify(hold))
-    if (r.exitCode !== 0) continue // reverted meanwhile: the gate sees the host as it is now
-    delete change.pending
-    record(change)
+    // not joined (reverted meanwhile): the gate sees the host as it is now
+    await recordThenDo(record, change, async () => {
+      const r = await exec(locked(JOIN_EXISTING, `${HOLDS}/${name}`, id), JSON.stringify(hold))
+      return r.exitCode === 0
+    })
   }
 }
 

@@ -5,7 +5,7 @@
 import * as core from '@actions/core'
 import { access, mkdir } from 'node:fs/promises'
 import path from 'node:path'
-import type { SystemChange } from '../host/change.js'
+import { recordThenDo, type SystemChange } from '../host/change.js'
 import { userHold } from '../host/index.js'
 import type { Inputs } from '../inputs.js'
 import { planUserConfigs, provideUserConfig, SYSTEM_CONFIG_DIR, userConfigDir } from '../install/user-config.js'
@@ -38,14 +38,13 @@ export async function provideConfigs(inst: Installation, inputs: Inputs, ctx: Ru
       description: `removed ${f.to}`,
       revert: hold ? hold.revert(f.to) : ['rm', '-f', f.to],
       sudo: false,
-      pending: true,
     }
-    h.record(change)
-    if (hold)
-      await mkdir(path.dirname(holdsDir(ctx.home)), { recursive: true }).then(() => held(h.run, hold.join(false)))
-    await provideUserConfig(f)
-    delete change.pending
-    h.record(change)
+    await recordThenDo(h.record, change, async () => {
+      if (hold)
+        await mkdir(path.dirname(holdsDir(ctx.home)), { recursive: true }).then(() => held(h.run, hold.join(false)))
+      await provideUserConfig(f)
+      return true
+    })
     core.info(
       `The host has no ${SYSTEM_CONFIG_DIR}/${path.basename(f.to)}: using the release's copy as ${f.to} (${f.why}).`,
     )
@@ -63,12 +62,9 @@ async function joinProvided(home: string, h: Required<ConfigHolds>): Promise<voi
       description: `removed ${file} (another job's copy, held while this job runs)`,
       revert: hold.revert(file),
       sudo: false,
-      pending: true,
     }
-    h.record(change)
-    if (!(await held(h.run, hold.join(true)))) continue // released meanwhile: the plan decides
-    delete change.pending
-    h.record(change)
+    // released meanwhile: the plan decides
+    if (!(await recordThenDo(h.record, change, () => held(h.run, hold.join(true))))) continue
     core.info(`Using ${file}, which another job on this machine provided; the last job's post removes it.`)
   }
 }
