@@ -37,10 +37,12 @@ export async function probeAsset(
   wanted: readonly Piece[],
 ): Promise<AssetPieces> {
   const paths = assetPaths(installed)
+  // The action unpacked this tree: no package owns anything in it.
+  const roots = [installed.root]
   const found = await Promise.all(
     wanted.map(async (p) => {
       const at = paths[p] && (await locate(ports.fs, [paths[p]]))
-      return [p, at ? await probePiece(ports, p, at) : {}] as const
+      return [p, at ? await probePiece(ports, p, at, { roots }) : {}] as const
     }),
   )
   return { installed, pieces: Object.fromEntries(found) }

@@ -1,7 +1,9 @@
 // `podman info` says what podman will ACTUALLY use (runtime, conmon, network helpers),
 // which is not necessarily the first binary on PATH.
+import semver from 'semver'
 import { lastLine } from '../ports/exec.js'
 import type { Run } from '../ports/types.js'
+import type { Piece } from './search.js'
 
 export interface ToolInfo {
   path?: string
@@ -116,4 +118,23 @@ export async function podmanInfo(run: Run, podman: string, env?: NodeJS.ProcessE
   })
   if (r.exitCode !== 0) throw new PodmanInfoError(`podman info failed: ${lastLine(r)}`)
   return parseInfo(r.stdout)
+}
+
+/**
+ * The pieces whose version `podman info` reports itself, from which podman on: the runtime,
+ * conmon and slirp4netns always; netavark and aardvark-dns in `networkBackendInfo` (4.6). Not
+ * pasta: info reports only what `pasta --version` prints, and many passt builds print nothing.
+ */
+const INFO_VERSIONS: readonly { piece: Piece; podman: string }[] = [
+  { piece: 'crun', podman: '*' },
+  { piece: 'conmon', podman: '*' },
+  { piece: 'slirp4netns', podman: '*' },
+  { piece: 'netavark', podman: '>=4.6.0' },
+  { piece: 'aardvark-dns', podman: '>=4.6.0' },
+]
+
+/** Which pieces' versions this podman's `info` carries (unknown podman version: only those every podman reports). */
+export function infoVersions(podmanVersion: string | undefined): Piece[] {
+  const v = podmanVersion ? semver.coerce(podmanVersion)?.version : undefined
+  return INFO_VERSIONS.filter((i) => (v ? semver.satisfies(v, i.podman) : i.podman === '*')).map((i) => i.piece)
 }

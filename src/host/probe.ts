@@ -1,13 +1,14 @@
 // Probe the host once, concurrently: every podman on PATH, what the installed podman will
 // ACTUALLY use (`podman info` when it answers, podman's own search order when it does not),
-// each helper's version, glibc, and the host facts that block rootless podman.
+// each helper's version, and the host facts that block rootless podman.
 import { errorText, lastLine } from '../ports/exec.js'
-import { glibcVersion } from './libc.js'
+import type { Found } from './found.js'
 import type { Clock } from '../ports/timings.js'
 import type { Run } from '../ports/types.js'
 import { type HostFacts, readFacts, type User } from './facts.js'
 import type { HostFs } from './fs.js'
-import { type PodmanInfo, podmanInfo, type ToolInfo } from './info.js'
+import { infoVersions, type PodmanInfo, podmanInfo, type ToolInfo } from './info.js'
+import { fromPackage, pastaFallback } from './pasta.js'
 import * as parse from './parse.js'
 import { candidates, NO_WIRING, type Piece, PIECES, type SearchWiring } from './search.js'
 import { locate, onPath } from './which.js'
@@ -17,20 +18,7 @@ export interface HostPorts {
   fs: HostFs
 }
 
-export interface Found {
-  /** undefined: podman would not find it */
-  path?: string
-  /** semver (pasta: YYYY.M.D); undefined with a path: present, version unknown */
-  version?: string
-  /** what the tool printed (first line), for the report */
-  raw?: string
-  via?: 'podman info' | 'version' | 'package' | 'help'
-  /** newuidmap/newgidmap: setuid root or the matching file capability */
-  setuid?: boolean
-  note?: string
-  /** version unknown, but pinned between these (pasta: silence through a pipe, --help options) */
-  bounds?: parse.VersionBounds
-}
+export type { Found } from './found.js'
 
 interface PodmanBinary {
   path: string
@@ -47,7 +35,6 @@ export interface HostProbe {
   info?: PodmanInfo
   infoError?: string
   pieces: Record<Piece, Found>
-  glibc?: string
   facts: HostFacts
 }
 
@@ -62,6 +49,10 @@ export interface ProbeOptions {
   podman?: string
   /** where the installed variant's drop-in points podman (used when `podman info` fails) */
   wiring?: SearchWiring
+  /** the installed podman's version, when the install knows it */
+  podmanVersion?: string
+  /** trees the action unpacked: no package owns a file in them */
+  roots?: readonly string[]
 }
 
 const TIMEOUT = 15_000
@@ -101,8 +92,10 @@ async function withVersion(ports: HostPorts, b: Omit<PodmanBinary, 'version'>): 
   return { ...b, version: parse.parsePodman(r.stdout).version }
 }
 
-async function installedBinary(ports: HostPorts, path: string): Promise<PodmanBinary> {
-  return withVersion(ports, { path, realPath: (await ports.fs.realpath(path)) ?? path })
+/** The installed podman: its version is known when the install named it (no second `--version`). */
+async function installedBinary(ports: HostPorts, path: string, version?: string): Promise<PodmanBinary> {
+  const b = { path, realPath: (await ports.fs.realpath(path)) ?? path }
+  return version ? { ...b, version } : withVersion(ports, b)
 }
 
 async function info(ports: HostPorts, opts: ProbeOptions): Promise<{ info?: PodmanInfo; infoError?: string }> {
@@ -126,82 +119,87 @@ async function idMapper(ports: HostPorts, piece: Piece, path: string): Promise<F
   return { path, setuid: false, raw: `mode ${(st?.mode ?? 0).toString(8)}, owner uid ${st?.uid ?? '?'}` }
 }
 
-async function pastaFallback(ports: HostPorts, path: string, first: parse.ParsedVersion, pkg?: string): Promise<Found> {
-  const fromInfoPkg = pkg ? parse.parsePasstPackage(pkg) : undefined
-  if (fromInfoPkg?.version) return { path, version: fromInfoPkg.version, raw: fromInfoPkg.raw, via: 'podman info' }
-  const fromPkg = await packageVersion(ports, path)
-  if (fromPkg?.version) return { path, version: fromPkg.version, raw: fromPkg.raw, via: 'package' }
-  const help = await ports.run(path, ['--help'], { timeoutMs: TIMEOUT })
-  const bounds = parse.pastaBounds(first.raw === '', help.stdout)
-  const printed = first.raw ? `--version printed '${first.raw}'` : ''
-  const why = [printed, bounds?.why].filter(Boolean).join('; ')
-  return {
-    path,
-    raw: first.raw,
-    via: 'help',
-    note: `present, version unknown${why ? ` (${why})` : ''}`,
-    ...(bounds && { bounds }),
-  }
+/** What a piece's probe knows besides its path. */
+export interface PieceContext {
+  /** what `podman info` said: the path podman uses and the version it read */
+  info?: PodmanInfo
+  /** trees the action unpacked (the install, the full asset): no package owns a file in them */
+  roots?: readonly string[]
+  /** the same piece at the same path, already being probed while `podman info` ran */
+  early?: Promise<Found>
 }
 
-/** Debian, Ubuntu, Fedora and Arch all ship pasta in this package. */
-const PASTA_PACKAGE = 'passt'
-
-/**
- * The dpkg package that owns the file. passt is asked first by name: `dpkg-query -L` reads
- * that one package's file list, while `-S` reads every package's (about 0.5 s here, more on a
- * runner image). `-S` only when passt does not list the file.
- */
-async function dpkgOwner(ports: HostPorts, files: readonly string[]): Promise<string | undefined> {
-  const listed = await ports.run('dpkg-query', ['-L', PASTA_PACKAGE], { timeoutMs: TIMEOUT })
-  if (listed.exitCode === 0 && listed.stdout.split('\n').some((l) => files.includes(l))) return PASTA_PACKAGE
-  const owner = await ports.run('dpkg-query', ['-S', files[0]], { timeoutMs: TIMEOUT })
-  return owner.exitCode === 0 ? /^([^:\s]+)(?::[^:\s]+)?:\s/.exec(owner.stdout)?.[1] : undefined
-}
-
-/** The owning package's version: dpkg, else rpm. Only for files a package installed. */
-async function packageVersion(ports: HostPorts, path: string): Promise<parse.ParsedVersion | undefined> {
-  const real = (await ports.fs.realpath(path)) ?? path
-  const pkg = await dpkgOwner(ports, [real, path])
-  if (pkg) {
-    const v = await ports.run('dpkg-query', ['-W', '-f', '${Version}', pkg], { timeoutMs: TIMEOUT })
-    if (v.exitCode === 0) return parse.parsePasstPackage(v.stdout)
-  }
-  const rpm = await ports.run('rpm', ['-qf', '--queryformat', '%{VERSION}-%{RELEASE}', real], { timeoutMs: TIMEOUT })
-  return rpm.exitCode === 0 ? parse.parsePasstPackage(rpm.stdout) : undefined
+/** What the binary itself says (pasta: then its fallbacks); needs nothing from `podman info` but its package. */
+async function ownVersion(
+  ports: HostPorts,
+  piece: Piece,
+  path: string,
+  o: { infoPackage?: string; roots: readonly string[] },
+): Promise<Found> {
+  if (piece === 'newuidmap' || piece === 'newgidmap') return idMapper(ports, piece, path)
+  const parser = PARSERS[piece] as parse.Parser
+  const r = await ports.run(path, ['--version'], { timeoutMs: TIMEOUT })
+  const parsed = r.exitCode === 0 ? parser(r.stdout) : { raw: lastLine(r) }
+  if (parsed.version) return { path, version: parsed.version, raw: parsed.raw, via: 'version' }
+  if (piece === 'pasta') return pastaFallback(ports, path, parsed, o)
+  return { path, raw: parsed.raw, note: 'present, version unknown' }
 }
 
 export async function probePiece(
   ports: HostPorts,
   piece: Piece,
   searched: string | undefined,
-  podman?: PodmanInfo,
+  c: PieceContext = {},
 ): Promise<Found> {
-  const t = infoTool(podman, piece)
+  const t = infoTool(c.info, piece)
   const path = t?.path ?? searched
   if (!path) return {}
-  if (piece === 'newuidmap' || piece === 'newgidmap') return idMapper(ports, piece, path)
-  const parser = PARSERS[piece] as parse.Parser
-  const fromInfo = t?.version ? parser(t.version) : undefined
+  const fromInfo = t?.version ? (PARSERS[piece] as parse.Parser)(t.version) : undefined
   if (fromInfo?.version) return { path, version: fromInfo.version, raw: fromInfo.raw, via: 'podman info' }
-  const r = await ports.run(path, ['--version'], { timeoutMs: TIMEOUT })
-  const parsed = r.exitCode === 0 ? parser(r.stdout) : { raw: lastLine(r) }
-  if (parsed.version) return { path, version: parsed.version, raw: parsed.raw, via: 'version' }
-  if (piece === 'pasta') return pastaFallback(ports, path, parsed, t?.package)
-  return { path, raw: parsed.raw, note: 'present, version unknown' }
+  if (!c.early || path !== searched)
+    return ownVersion(ports, piece, path, { infoPackage: t?.package, roots: c.roots ?? [] })
+  // Probed before podman answered: its package for pasta still comes before the package manager's.
+  const f = await c.early
+  return (piece === 'pasta' && f.via !== 'version' && fromPackage(path, t?.package)) || f
+}
+
+/**
+ * The pieces `podman info` reports no version for (by podman version), probed at the path
+ * podman's search order gives while podman info runs; podman then says whether it uses that
+ * path. pasta is always among them: info reports only what `pasta --version` prints, often nothing.
+ */
+function probedEarly(
+  ports: HostPorts,
+  located: (string | undefined)[],
+  opts: ProbeOptions,
+): Map<Piece, Promise<Found>> {
+  const early = new Map<Piece, Promise<Found>>()
+  const answered = opts.podman ? infoVersions(opts.podmanVersion) : []
+  PIECES.forEach((p, n) => {
+    const at = located[n]
+    if (!at || answered.includes(p)) return
+    const f = ownVersion(ports, p, at, { roots: opts.roots ?? [] })
+    // Unused when podman uses another path; its failure then is no one's.
+    f.catch(() => undefined)
+    early.set(p, f)
+  })
+  return early
 }
 
 export async function probeHost(ports: HostPorts, opts: ProbeOptions): Promise<HostProbe> {
   const wiring = opts.wiring ?? NO_WIRING
-  const [podmans, installed, i, glibc, facts, located] = await Promise.all([
+  // podman info is the long pole: asked first, and every probe that does not need its answer runs meanwhile.
+  const asked = info(ports, opts)
+  const located = await Promise.all(PIECES.map((p) => locate(ports.fs, candidates(p, wiring, opts.env.PATH))))
+  const early = probedEarly(ports, located, opts)
+  const [podmans, installed, i, facts] = await Promise.all([
     podmansOnPath(ports, opts.env.PATH),
-    opts.podman ? installedBinary(ports, opts.podman) : undefined,
-    info(ports, opts),
-    glibcVersion(ports.run),
+    opts.podman ? installedBinary(ports, opts.podman, opts.podmanVersion) : undefined,
+    asked,
     readFacts(ports.fs, opts.env, opts.user),
-    Promise.all(PIECES.map((p) => locate(ports.fs, candidates(p, wiring, opts.env.PATH)))),
   ])
-  const found = await Promise.all(PIECES.map((p, n) => probePiece(ports, p, located[n], i.info)))
+  const c = { info: i.info, roots: opts.roots }
+  const found = await Promise.all(PIECES.map((p, n) => probePiece(ports, p, located[n], { ...c, early: early.get(p) })))
   const pieces = Object.fromEntries(PIECES.map((p, n) => [p, found[n]])) as Record<Piece, Found>
-  return { podmans, bare: podmans[0], installed, ...i, pieces, glibc, facts }
+  return { podmans, bare: podmans[0], installed, ...i, pieces, facts }
 }

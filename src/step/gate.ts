@@ -19,6 +19,8 @@ export interface GateStepInput {
   installed: Installed
   variant: Variant
   version: string
+  /** the tree the action unpacked (undefined for the runner's own podman): no package owns a file in it */
+  installRoot?: string
   /** the environment the job started with: PATH before ours, to see other podmans */
   env: NodeJS.ProcessEnv
   /** the environment later steps run podman with (our bin dir first): what `podman info` is asked in */
@@ -89,7 +91,9 @@ async function look(g: GateStepInput): ReturnType<typeof host.probeHost> {
     clock: g.clock,
     user,
     podman: g.installed.podman,
+    podmanVersion: g.version,
     wiring: g.baseWiring,
+    roots: g.installRoot ? [g.installRoot] : [],
   })
 }
 

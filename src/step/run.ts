@@ -237,6 +237,7 @@ function runGate(s: StepRun, inst: Installation, g: GateRun): Promise<GateStepRe
     installed: inst.installed,
     variant: inst.gateVariant,
     version: inst.result.version,
+    installRoot: inputs.source === 'system' ? undefined : inst.result.root,
     ...g,
     clock: s.clock,
     installFull,
