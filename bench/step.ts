@@ -226,7 +226,8 @@ export async function tracedStep(b: BenchStack): Promise<Traced> {
   await chmod(xdg, 0o700)
   try {
     await runStep(b, work, 'none', { xdg })
-    const wrap = ['strace', '-f', '-qq', '-s', '1024', '-e', 'trace=execve,clone,clone3,fork,vfork', '-o', file]
+    const trace = ['-f', '--pidns-translation', '-qq', '-s', '1024', '-e', 'trace=execve,clone,clone3,fork,vfork']
+    const wrap = ['strace', ...trace, '-o', file]
     await runStep(b, work, 'none', { wrap, xdg })
     const execs = parseTrace(await readFile(file, 'utf8'))
     const files = [...new Set(packageLookups(execs).map(lookupTarget))].filter((f) => f.startsWith('/'))

@@ -1,6 +1,6 @@
-// Reads `strace -f -e trace=execve,clone,clone3,fork,vfork` output of one step: which
-// programs ran, who started them (the action or podman), how often podman was asked `info`
-// and which package-manager lookups ran.
+// Reads `strace -f --pidns-translation -e trace=execve,clone,clone3,fork,vfork` output of
+// one step: which programs ran, who started them (the action or podman), how often podman
+// was asked `info` and which package-manager lookups ran.
 import path from 'node:path'
 
 export interface Exec {
@@ -16,7 +16,12 @@ export interface Exec {
 const PACKAGE_MANAGERS = ['dpkg', 'dpkg-query', 'rpm', 'pacman', 'qfile', 'equery', 'apk', 'pkg']
 
 const EXEC = /^(\d+)\s+execve\("((?:[^"\\]|\\.)*)", \[(.*?)\](?:, 0x[0-9a-f]+)?.*\)\s+= 0$/
-const CHILD = /^(\d+)\s+(?:clone3?|v?fork)\(.*=\s+(\d+)$/
+/**
+ * A new process or thread. strace prefixes every line with the pid in its own namespace, but
+ * clone() returns the child's pid in the caller's: inside a Debian tree (a new pid namespace)
+ * the two never match. `--pidns-translation` adds strace's number as a comment; it wins.
+ */
+const CHILD = /^(\d+)\s+(?:clone3?|v?fork)\(.*=\s+(\d+)(?: \/\* (\d+) in strace's PID NS \*\/)?$/
 
 /** strace quotes arguments as C strings: `"a", "b"`. */
 function parseArgv(list: string): string[] {
@@ -49,7 +54,7 @@ export function parseTrace(text: string): Exec[] {
   for (const line of joined(text)) {
     const c = CHILD.exec(line)
     if (c) {
-      parent.set(Number(c[2]), Number(c[1]))
+      parent.set(Number(c[3] ?? c[2]), Number(c[1]))
       continue
     }
     const e = EXEC.exec(line)

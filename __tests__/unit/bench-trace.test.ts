@@ -1,0 +1,55 @@
+// The bench's reading of `strace -f --pidns-translation`: who started each program, also
+// when the step runs in a Debian tree's own pid namespace.
+import { describe, expect, test } from '@jest/globals'
+import { infoCalls, packageLookups, parseTrace } from '../../bench/trace.js'
+
+const NODE = '/opt/node/bin/node'
+const PODMAN = '/ws/tool-cache/podman-full-static/5.4.2/amd64/usr/local/bin/podman'
+
+/**
+ * A warm step inside a tree, as strace 6.1 prints it (trimmed): the line prefixes are
+ * strace's pids, clone() returns the tree's, with strace's in a comment. node (12000, 7 in
+ * the tree) asks `podman info`; podman's thread re-executes podman into the user namespace,
+ * which looks up conmon's package; node runs pasta --version.
+ */
+const FORK = 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f)'
+const THREAD = 'clone3({flags=CLONE_VM|CLONE_THREAD, child_tid=0x7f8f, exit_signal=0, stack=0x7f8e}'
+const ns = (inTree: number, outside: number) => `${inTree} /* ${outside} in strace's PID NS */`
+const exec = (file: string, argv: string[]) => `execve("${file}", [${argv.map((a) => `"${a}"`).join(', ')}], 0x2d) = 0`
+const PASTA = '/ws/tool-cache/podman-full-static/5.4.2/amd64/usr/local/bin/pasta'
+const TREE = [
+  `12000 ${exec(NODE, [NODE, '/repo/dist/main.cjs'])}`,
+  `12000 ${FORK} = ${ns(9, 12010)}`,
+  `12010 ${exec(PODMAN, [PODMAN, 'info', '--format', 'json'])}`,
+  `12010 ${THREAD} <unfinished ...>`,
+  `12000 ${FORK} = ${ns(10, 12012)}`,
+  `12010 <... clone3 resumed> => {parent_tid=[11]}, 88) = ${ns(11, 12011)}`,
+  `12012 ${exec(PASTA, ['pasta', '--version'])}`,
+  `12011 ${FORK} = ${ns(12, 12013)}`,
+  `12013 ${exec(PODMAN, [PODMAN, 'info', '--format', 'json'])}`,
+  '12013 vfork( <unfinished ...>',
+  `12014 ${exec('/usr/bin/dpkg', ['/usr/bin/dpkg', '-S', '/ws/conmon'])}`,
+  `12013 <... vfork resumed>)              = ${ns(13, 12014)}`,
+].join('\n')
+
+describe('bench trace: who started what', () => {
+  test('in a pid namespace: podman re-executing itself is not a second ask; its lookups are podman’s', () => {
+    const execs = parseTrace(TREE)
+    expect(execs.map((x) => [x.pid, x.by])).toEqual([
+      [12000, 'other'],
+      [12010, 'action'],
+      [12012, 'action'],
+      [12013, 'podman'],
+      [12014, 'podman'],
+    ])
+    expect(infoCalls(execs).map((x) => x.pid)).toEqual([12010])
+    expect(packageLookups(execs).map((x) => [x.argv.join(' '), x.by])).toEqual([
+      ['/usr/bin/dpkg -S /ws/conmon', 'podman'],
+    ])
+  })
+
+  test('on the host (one pid namespace, no comment): the same attribution', () => {
+    const host = TREE.replace(/= \d+ \/\* (\d+) in strace's PID NS \*\//g, '= $1')
+    expect(parseTrace(host).map((x) => x.by)).toEqual(['other', 'action', 'action', 'podman', 'podman'])
+  })
+})
