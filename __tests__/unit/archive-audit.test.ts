@@ -1,6 +1,7 @@
 // Real tar archives, built here with GNU tar, go through the real extract pipeline: a bad
-// one is refused from its listing, before anything is unpacked (the unpack port records
-// whether it was called), and nothing reaches the tool cache.
+// one is refused while it streams into the staging dir (each header audited before tar is
+// given it) or from the whole listing once tar has exited; either way nothing is left (the
+// staging dir is removed), nothing was written outside it, and nothing reaches the tool cache.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import {
@@ -20,7 +21,7 @@ import path from 'node:path'
 import { auditEntries, resolveLink } from '../../src/install/audit.js'
 import { extractAuditCache } from '../../src/install/extract.js'
 import { listArchive } from '../../src/install/tar-stream.js'
-import { type Untar, untar } from '../../src/install/untar.js'
+import { type Unpack, unpackAudited } from '../../src/install/unpack.js'
 
 const TOP = 'podman-v5.7.1'
 const KEY = { tool: 'podman-default-static', version: '5.7.1', arch: 'amd64' }
@@ -28,9 +29,9 @@ const META = { asset: 'a.tar.zst', verified: 'sha256' }
 let dir: string
 let src: string
 let unpacked: number
-const recording: Untar = (a, d, max) => {
+const recording: Unpack = (a, d, limits) => {
   unpacked++
-  return untar(a, d, max)
+  return unpackAudited(a, d, limits)
 }
 const savedCache = process.env.RUNNER_TOOL_CACHE
 
@@ -59,13 +60,24 @@ const toolCacheEntries = () =>
     ? readdirSync(path.join(process.env.RUNNER_TOOL_CACHE as string, KEY.tool, KEY.version))
     : []
 
-async function refused(archive: string, pattern: RegExp, limits?: { maxBytes: number; maxEntries: number }) {
-  await expect(extractAuditCache(archive, TOP, KEY, META, recording, limits)).rejects.toThrow(pattern)
-  expect(unpacked).toBe(0)
-  expect(toolCacheEntries()).toEqual([])
+/** Every path under the test's dir (links not followed), but the archive's sources and the archive itself. */
+function written(at = dir): string[] {
+  return readdirSync(at, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(at, e.name)
+    if (at === dir && (e.name === 'src' || e.name.endsWith('.tar.zst'))) return []
+    return [path.relative(dir, p), ...(e.isDirectory() ? written(p) : [])]
+  })
 }
 
-describe('extractAuditCache refuses from the listing, before unpacking', () => {
+async function refused(archive: string, pattern: RegExp, limits?: { maxBytes: number; maxEntries: number }) {
+  await expect(extractAuditCache(archive, TOP, KEY, META, recording, limits)).rejects.toThrow(pattern)
+  expect(unpacked).toBe(1)
+  // nothing left: no staging dir, no entry, and nothing written beside them
+  expect(toolCacheEntries()).toEqual([])
+  expect(written().sort()).toEqual(['tool-cache', `tool-cache/${KEY.tool}`, `tool-cache/${KEY.tool}/${KEY.version}`])
+}
+
+describe('extractAuditCache refuses while unpacking into staging, before anything is committed', () => {
   it('accepts a release-shaped archive and commits it', async () => {
     const root = await extractAuditCache(pack(), TOP, KEY, META, recording)
     expect(unpacked).toBe(1)

@@ -7,8 +7,7 @@ import path from 'node:path'
 import lockfile from 'proper-lockfile'
 import semver from 'semver'
 import { type AuditLimits, auditEntries, auditTree, DEFAULT_LIMITS } from './audit.js'
-import { listArchive } from './tar-stream.js'
-import { type Untar, untar } from './untar.js'
+import { type Unpack, unpackAudited } from './unpack.js'
 
 export interface CacheKey {
   tool: string
@@ -44,7 +43,7 @@ export async function extractAuditCache(
   top: string,
   key: CacheKey,
   meta: EntryMeta,
-  unpack: Untar = untar,
+  unpack: Unpack = unpackAudited,
   limits: AuditLimits = DEFAULT_LIMITS,
 ): Promise<string> {
   const dest = entryPath(key)
@@ -52,10 +51,10 @@ export async function extractAuditCache(
   await removeStaleStaging(path.dirname(dest))
   const staging = await mkdtemp(path.join(path.dirname(dest), '.partial-'))
   try {
-    // Listed and audited first: nothing is written for an archive that would be refused.
-    const listing = await listArchive(archive, limits)
-    auditEntries(listing.entries, top, limits)
-    await unpack(archive, staging, listing.tarBytes)
+    // One decode: each header audited as it streams into staging, the whole listing and the
+    // tree tar made once it has exited; a refused archive leaves nothing (staging is removed).
+    const entries = await unpack(archive, staging, limits)
+    auditEntries(entries, top, limits)
     const { top: dir } = await auditTree(staging, top, limits)
     await writeFile(path.join(dir, META), JSON.stringify(meta))
     await commit(dir, dest)

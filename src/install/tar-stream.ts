@@ -84,13 +84,22 @@ export function exitOf(child: ChildProcess): Promise<{ code: number; stderr: str
 }
 
 /** The most tar bytes (headers, padding, bodies) an archive within `limits` can have. */
-const streamCap = (l: AuditLimits): number => l.maxBytes + (l.maxEntries + 2) * 1536 + 1024 * 1024
+export const streamCap = (l: AuditLimits): number => l.maxBytes + (l.maxEntries + 2) * 1536 + 1024 * 1024
 
 export interface Listing {
   entries: ArchiveEntry[]
   /** length of the decoded tar stream: extraction must see exactly this many bytes */
   tarBytes: number
 }
+
+/** What the audit reads of one node-tar header. */
+export const entryOf = (e: ReadEntry): ArchiveEntry => ({
+  path: e.path,
+  type: e.type,
+  mode: e.mode ?? 0,
+  size: e.size,
+  linkpath: e.linkpath,
+})
 
 /** Every entry's header, without writing anything; stops at the first cap it passes. */
 export async function listArchive(archive: string, limits: AuditLimits = DEFAULT_LIMITS): Promise<Listing> {
@@ -101,7 +110,7 @@ export async function listArchive(archive: string, limits: AuditLimits = DEFAULT
   const parser = new Parser({
     strict: true,
     onReadEntry: (e: ReadEntry) => {
-      entries.push({ path: e.path, type: e.type, mode: e.mode ?? 0, size: e.size, linkpath: e.linkpath })
+      entries.push(entryOf(e))
       if (entries.length > limits.maxEntries)
         failure ??= new AuditError(`Archive has more than ${limits.maxEntries} entries.`)
       e.resume()
