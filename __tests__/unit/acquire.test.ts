@@ -21,6 +21,7 @@ import { type InstallRequest, installPigfoot, pigfootRecipe } from '../../src/so
 import { actionsEnv, type ActionsEnv } from '../helpers/actions-env.js'
 import { rejection } from '../helpers/rejection.js'
 import { scriptedHttp } from '../helpers/scripted-http.js'
+import { installRequest } from '../helpers/install-request.js'
 
 const ASSET = 'podman-v5.7.1-linux-amd64-static.tar.zst'
 const SLOW_SIZE = 64 * 1024 * 1024
@@ -86,21 +87,7 @@ async function closed(url: string): Promise<Seen | undefined> {
   return seen.find((x) => x.path === url)
 }
 
-const request = (o: Partial<InstallRequest> = {}): InstallRequest => ({
-  apiUrl: base,
-  owner: 'o',
-  repo: 'r',
-  spec: parseVersionSpec('latest'),
-  checkLatest: false,
-  variant: 'default',
-  libc: 'static',
-  arch: 'amd64',
-  temp: process.env.RUNNER_TEMP as string,
-  verifySignature: 'false',
-  signerIdentity: /^$/,
-  signerIssuer: '',
-  ...o,
-})
+const request = (o: Partial<InstallRequest> = {}) => installRequest({ apiUrl: base, ...o })
 
 const asset = (name: string, size = 1) => ({ name, size, url: `${base}/dl/${name}`, browser_download_url: '' })
 

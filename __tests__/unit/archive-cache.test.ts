@@ -20,6 +20,7 @@ import { createTestKey } from '../../test-support/pgp.js'
 import { createTestSigstore, TEST_ISSUER, type TestSigstore } from '../../test-support/sigstore.js'
 import { actionsEnv, type ActionsEnv, captureStdout, type StdoutCapture } from '../helpers/actions-env.js'
 import { scriptedHttp } from '../helpers/scripted-http.js'
+import { installRequest } from '../helpers/install-request.js'
 
 const VERSION = '5.7.1'
 const ASSET = `podman-v${VERSION}-linux-amd64-static.tar.zst`
@@ -55,23 +56,16 @@ const release = (): Release => ({
 })
 const http = () => scriptedHttp({ json: () => ({ body: [release()] }), file: (u) => files[u.split('/').pop() ?? ''] })
 
-const request = (o: Partial<InstallRequest> = {}): InstallRequest => ({
-  apiUrl: 'https://api.test',
-  owner: 'o',
-  repo: 'r',
-  spec: parseVersionSpec(VERSION),
-  checkLatest: false,
-  variant: 'default',
-  libc: 'static',
-  arch: 'amd64',
-  temp: process.env.RUNNER_TEMP as string,
-  verifySignature: 'auto',
-  signerIdentity: /^https:\/\/github\.com\/pigfoot\/.*$/,
-  signerIssuer: TEST_ISSUER,
-  trustedRoot: sigstore.trustedRoot,
-  cache,
-  ...o,
-})
+const request = (o: Partial<InstallRequest> = {}): InstallRequest =>
+  installRequest({
+    spec: parseVersionSpec(VERSION),
+    verifySignature: 'auto',
+    signerIdentity: /^https:\/\/github\.com\/pigfoot\/.*$/,
+    signerIssuer: TEST_ISSUER,
+    trustedRoot: sigstore.trustedRoot,
+    cache,
+    ...o,
+  })
 
 const slot = () => archiveSlot(process.env.RUNNER_TEMP as string, ASSET)
 const installedPodman = (root: string) => execFileSync(path.join(root, 'usr/local/bin/podman'), { encoding: 'utf8' })

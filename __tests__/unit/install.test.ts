@@ -13,6 +13,7 @@ import { installPigfoot, type InstallRequest } from '../../src/sources/pigfoot.j
 import type { Release } from '../../src/release/resolve.js'
 import { createTestSigstore, TEST_ISSUER, type TestSigstore } from '../../test-support/sigstore.js'
 import { scriptedHttp } from '../helpers/scripted-http.js'
+import { installRequest } from '../helpers/install-request.js'
 import { actionsEnv, type ActionsEnv, captureStdout, type StdoutCapture } from '../helpers/actions-env.js'
 
 const ASSET = 'podman-v5.7.1-linux-amd64-static.tar.zst'
@@ -50,22 +51,14 @@ function release(extra: string[] = []): Release {
 const http = (releases: Release[]) =>
   scriptedHttp({ json: () => ({ body: releases }), file: (url) => files[url.split('/').pop() as string] })
 
-const request = (o: Partial<InstallRequest> = {}): InstallRequest => ({
-  apiUrl: 'https://api.test',
-  owner: 'o',
-  repo: 'r',
-  spec: parseVersionSpec('latest'),
-  checkLatest: false,
-  variant: 'default',
-  libc: 'static',
-  arch: 'amd64',
-  temp: process.env.RUNNER_TEMP as string,
-  verifySignature: 'auto',
-  signerIdentity: /^https:\/\/github\.com\/pigfoot\/.*$/,
-  signerIssuer: TEST_ISSUER,
-  trustedRoot: sigstore.trustedRoot,
-  ...o,
-})
+const request = (o: Partial<InstallRequest> = {}): InstallRequest =>
+  installRequest({
+    verifySignature: 'auto',
+    signerIdentity: /^https:\/\/github\.com\/pigfoot\/.*$/,
+    signerIssuer: TEST_ISSUER,
+    trustedRoot: sigstore.trustedRoot,
+    ...o,
+  })
 
 beforeAll(async () => {
   sigstore = await createTestSigstore()
