@@ -7,36 +7,29 @@ import path from 'node:path'
 import type { ReleaseManifest } from '../../test-support/mirror/build.js'
 import { pigfootFillers, releaseFromManifest } from '../../test-support/mirror/fixtures.js'
 import type { Fault } from '../../test-support/mirror/server.js'
-import { createWorkspace, runAction, type Workspace } from '../../test-support/runner.js'
+import { runAction } from '../../test-support/runner.js'
 import { completeEntries } from './podman.js'
-import { type Fixture, repoOf, startFixture } from './releases.js'
+import { repoOf, useFixture } from './releases.js'
 
-let fx: Fixture
+const fixture = useFixture(['bookworm'])
 let manifest: ReleaseManifest
-const workspaces: Workspace[] = []
 const ASSET = 'podman-v4.3.1-linux-amd64-static.tar.zst'
 const isAsset = (name: string) => name === ASSET
 
-beforeAll(async () => {
-  fx = await startFixture(['bookworm'])
-  manifest = fx.manifests.bookworm as ReleaseManifest
-}, 900_000)
-afterAll(async () => {
-  await fx?.mirror.close()
-  for (const w of workspaces) await w.remove()
+beforeAll(() => {
+  manifest = fixture.fx.manifests.bookworm as ReleaseManifest
 })
 beforeEach(() => {
-  fx.mirror.clearFaults()
-  fx.mirror.resetRequests()
+  fixture.mirror.clearFaults()
+  fixture.mirror.resetRequests()
 })
 
 async function install(faults: Fault[], extra: Record<string, string> = {}) {
-  fx.mirror.setFaults(faults)
-  const work = await createWorkspace()
-  workspaces.push(work)
+  fixture.mirror.setFaults(faults)
+  const work = await fixture.workspace()
   const inputs = {
     repository: repoOf('bookworm'),
-    'api-url': fx.mirror.url,
+    'api-url': fixture.mirror.url,
     'smoke-tests': 'none',
     'verify-signature': 'false',
     'download-timeout': '20',
@@ -97,7 +90,7 @@ describe('faults that fail the step cleanly', () => {
       [{ path: `${releasesPath}?per_page=100`, rateLimit: { reset: 1900000000 } }],
       /rate limit exceeded \(HTTP 403\); it resets at 2030-03-17T17:46:40\.000Z\. Pass github-token/,
     )
-    expect(fx.mirror.requests).toHaveLength(1)
+    expect(fixture.mirror.requests).toHaveLength(1)
   })
 
   it('a body truncated below its Content-Length, every time', async () => {
@@ -139,20 +132,22 @@ describe('faults that fail the step cleanly', () => {
 
 describe('checksums.txt itself', () => {
   const withSums = async (text: string) => {
-    const dir = path.dirname(fx.trustedRoot)
+    const dir = path.dirname(fixture.fx.trustedRoot)
     const file = path.join(dir, `checksums-${Date.now()}.txt`)
     writeFileSync(file, text, { mode: 0o644 })
     const files = manifest.assets
       .filter((a) => a.name !== 'checksums.txt')
       .map((a) => ({ name: a.name, path: a.path, digest: null }))
-    await fx.mirror.setReleases(repoOf('bookworm'), [
+    await fixture.mirror.setReleases(repoOf('bookworm'), [
       ...pigfootFillers(),
       { tag: manifest.tag, digest: false, files: [...files, { name: 'checksums.txt', path: file }] },
     ])
   }
   const real = () =>
     readFileSync((manifest.assets.find((a) => a.name === 'checksums.txt') as { path: string }).path, 'utf8')
-  afterAll(async () => fx.mirror.setReleases(repoOf('bookworm'), [...pigfootFillers(), releaseFromManifest(manifest)]))
+  afterAll(async () =>
+    fixture.mirror.setReleases(repoOf('bookworm'), [...pigfootFillers(), releaseFromManifest(manifest)]),
+  )
 
   it('a wrong line names both checksums', async () => {
     await withSums(real().replace(new RegExp(`^[0-9a-f]{64}(  ${ASSET})$`, 'm'), `${'0'.repeat(64)}$1`))

@@ -1,24 +1,16 @@
 // The default source's install end to end: `node dist/main.cjs` as the runner runs it, as an unprivileged user,
 // against a loopback mirror serving archives built from this machine's own podman. The
 // next step's podman must be the installed one, using the bundled crun, running containers.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { runAction, type TreeName, type Workspace } from '../../test-support/runner.js'
 import { completeEntries, nextStep } from './podman.js'
-import { type Fixture, fixtureInputs, fixtureWorkspaces, type Stack, startFixture } from './releases.js'
+import { type Stack, useFixture } from './releases.js'
 
-let fx: Fixture
-const workspaces = fixtureWorkspaces(() => fx)
-const workspace = workspaces.create
-beforeAll(async () => {
-  fx = await startFixture(['bookworm', 'trixie'])
-}, 900_000)
-afterAll(async () => {
-  await fx?.mirror.close()
-  await workspaces.removeAll()
-})
+const fixture = useFixture(['bookworm', 'trixie'])
+const workspace = fixture.workspace
 
 const inputs = (work: Workspace, stack: Stack, extra: Record<string, string> = {}) => ({
-  ...fixtureInputs(fx, work, stack),
+  ...fixture.inputs(work, stack),
   'github-token': 'ghs_testtoken123',
   'smoke-tests': 'none',
   ...extra,
@@ -80,7 +72,7 @@ describe('signatures and caching', () => {
       'signer <code>https://github.com/pigfoot/static-rootless-container-tools/' +
         '.github/workflows/build-podman.yml@refs/heads/main',
     )
-    fx.mirror.resetRequests()
+    fixture.mirror.resetRequests()
     const again = await runAction({
       entry: 'main',
       work,
@@ -88,16 +80,16 @@ describe('signatures and caching', () => {
       inputs: { ...signed, 'podman-version': '5.4.2' },
     })
     expect(again.outputs).toMatchObject({ 'cache-hit': 'true', verified: 'signature+sha256' })
-    expect(fx.mirror.requests).toEqual([])
+    expect(fixture.mirror.requests).toEqual([])
   })
 
   it('sends the token only as a header and never prints it', async () => {
     const work = await workspace()
-    fx.mirror.resetRequests()
+    fixture.mirror.resetRequests()
     const r = await runAction({ entry: 'main', work, inputs: inputs(work, 'bookworm') })
     expect(r.exitCode).toBe(0)
-    expect(fx.mirror.requests.length).toBeGreaterThan(0)
-    expect(fx.mirror.requests.every((q) => q.authorization && !q.path.includes('ghs_'))).toBe(true)
+    expect(fixture.mirror.requests.length).toBeGreaterThan(0)
+    expect(fixture.mirror.requests.every((q) => q.authorization && !q.path.includes('ghs_'))).toBe(true)
     expect(r.masks).toContain('ghs_testtoken123')
     const printed = (r.stdout + r.stderr + r.summary).replace('::add-mask::ghs_testtoken123', '')
     expect(printed).not.toContain('ghs_testtoken123')

@@ -61,7 +61,7 @@ export async function startFixture(stacks: Stack[], opts: Partial<MirrorOptions>
  * Workspaces for tests against a fixture: each holds a copy of the test trusted root (a
  * tree sees only the workspace), and all are removed with `removeAll`.
  */
-export function fixtureWorkspaces(fx: () => Fixture) {
+function fixtureWorkspaces(fx: () => Fixture) {
   const all: Workspace[] = []
   return {
     async create(): Promise<Workspace> {
@@ -76,10 +76,10 @@ export function fixtureWorkspaces(fx: () => Fixture) {
   }
 }
 
-export const trustedRootOf = (w: Workspace): string => path.join(w.dir, 'trusted_root.json')
+const trustedRootOf = (w: Workspace): string => path.join(w.dir, 'trusted_root.json')
 
 /** What every step against the fixture passes: the mirror, and trust in the test signer. */
-export const fixtureInputs = (fx: Fixture, w: Workspace, stack: Stack): Record<string, string> => ({
+const fixtureInputs = (fx: Fixture, w: Workspace, stack: Stack): Record<string, string> => ({
   repository: repoOf(stack),
   'api-url': fx.mirror.url,
   'trusted-root': trustedRootOf(w),
@@ -92,6 +92,8 @@ export const tunAsSetUp = (): Promise<void> => chmod('/dev/net/tun', 0o666)
 /** A test file's fixture, as `useFixture` hands it out: valid inside the file's tests. */
 export interface UsedFixture {
   readonly fx: Fixture
+  /** the fixture's mirror: what tests reset, read requests from and add releases to */
+  readonly mirror: Mirror
   /** a new workspace holding the test trusted root, removed after the file's tests */
   workspace(): Promise<Workspace>
   /** `fixtureInputs` for a workspace of this fixture */
@@ -123,6 +125,9 @@ export function useFixture(stacks: Stack[], extraCleanup?: () => Promise<unknown
   return {
     get fx() {
       return fx()
+    },
+    get mirror() {
+      return fx().mirror
     },
     workspace: workspaces.create,
     inputs: (w, stack) => fixtureInputs(fx(), w, stack),

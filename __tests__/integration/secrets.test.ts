@@ -2,7 +2,7 @@
 // action.yml's own defaults, with `${{ github.token }}` filled in as the runner does, and
 // the mirror records whether each request carried Authorization. A release whose podman is
 // a wrapper that appends its environment to a file shows what every podman child received.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { beforeAll, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -10,7 +10,7 @@ import yaml from 'js-yaml'
 import type { ReleaseManifest } from '../../test-support/mirror/build.js'
 import { repoRoot, runAction, type Workspace } from '../../test-support/runner.js'
 import { WORKSPACES_ROOT } from '../../test-support/workspace.js'
-import { type Fixture, fixtureInputs, fixtureWorkspaces, startFixture } from './releases.js'
+import { useFixture } from './releases.js'
 
 const JOB_TOKEN = 'ghs_jobtoken0000000001'
 const SECRETS = {
@@ -21,9 +21,8 @@ const SECRETS = {
 }
 const ASSET = 'podman-v4.3.1-linux-amd64-static.tar.zst'
 
-let fx: Fixture
+const fixture = useFixture(['bookworm'])
 let envLog: string
-const workspaces = fixtureWorkspaces(() => fx)
 
 /** What the runner passes for each input left unset: action.yml's default, expressions evaluated. */
 function runnerDefaults(): Record<string, string> {
@@ -58,7 +57,7 @@ function recordingRelease(m: ReleaseManifest, dir: string): { asset: string; sum
 }
 
 beforeAll(async () => {
-  fx = await startFixture(['bookworm'])
+  const fx = fixture.fx
   const logDir = mkdtempSync(path.join(WORKSPACES_ROOT, 'envlog-'))
   chmodSync(logDir, 0o777)
   envLog = path.join(logDir, 'env.log')
@@ -75,33 +74,29 @@ beforeAll(async () => {
     },
   ])
 }, 900_000)
-afterAll(async () => {
-  await fx?.mirror.close()
-  await workspaces.removeAll()
-})
 
 const baseInputs = (work: Workspace) => ({
   ...runnerDefaults(),
-  ...fixtureInputs(fx, work, 'bookworm'),
+  ...fixture.inputs(work, 'bookworm'),
   'smoke-tests': 'none',
   cache: 'false',
 })
 
 describe("the job's token goes only to the runner's own GitHub", () => {
   it('another api-url gets no Authorization at all, and the install still works', async () => {
-    const work = await workspaces.create()
-    fx.mirror.resetRequests()
+    const work = await fixture.workspace()
+    fixture.mirror.resetRequests()
     const r = await runAction({ entry: 'main', work, inputs: baseInputs(work) })
     expect(r.errors).toEqual([])
     expect(r.exitCode).toBe(0)
-    expect(fx.mirror.requests.length).toBeGreaterThan(0)
-    expect(fx.mirror.requests.filter((q) => q.authorization)).toEqual([])
+    expect(fixture.mirror.requests.length).toBeGreaterThan(0)
+    expect(fixture.mirror.requests.filter((q) => q.authorization)).toEqual([])
     expect(r.stdout).toContain("is not this runner's GitHub")
   })
 
   it('GHES: api-url defaults to the runner GITHUB_API_URL, the token goes there; children get no secret', async () => {
-    const work = await workspaces.create()
-    fx.mirror.resetRequests()
+    const work = await fixture.workspace()
+    fixture.mirror.resetRequests()
     const inputs: Record<string, string> = {
       ...baseInputs(work),
       repository: 'local/envlog',
@@ -112,12 +107,12 @@ describe("the job's token goes only to the runner's own GitHub", () => {
       entry: 'main',
       work,
       inputs,
-      env: { GITHUB_API_URL: fx.mirror.url, GITHUB_SERVER_URL: fx.mirror.url, ...SECRETS },
+      env: { GITHUB_API_URL: fixture.mirror.url, GITHUB_SERVER_URL: fixture.mirror.url, ...SECRETS },
     })
     expect(r.errors).toEqual([])
     expect(r.exitCode).toBe(0)
-    expect(fx.mirror.requests.length).toBeGreaterThan(0)
-    expect(fx.mirror.requests.every((q) => q.authorization)).toBe(true)
+    expect(fixture.mirror.requests.length).toBeGreaterThan(0)
+    expect(fixture.mirror.requests.every((q) => q.authorization)).toBe(true)
 
     const log = readFileSync(envLog, 'utf8')
     expect(log).toContain('=== podman ')

@@ -3,27 +3,20 @@
 // system`), each summary rendered the way GitHub renders it (cmark-gfm, GitHub's sanitizer
 // allowlist and stylesheet) in headless Chromium at 1012 px. Screenshots stay in
 // .cache/summary-shots/ as artifacts.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { beforeAll, describe, expect, it } from '@jest/globals'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { SMOKE_CHECK_IDS } from '../../src/inputs.js'
 import { type ActionResult, BASE_PATH, runAction, type Workspace } from '../../test-support/runner.js'
 import { type Rendered, SummaryBrowser } from '../../test-support/summary-render.js'
 import { expectReadable } from '../render/expect.js'
-import { type Fixture, fixtureInputs, fixtureWorkspaces, startFixture } from './releases.js'
+import { useFixture } from './releases.js'
 
-let fx: Fixture
 let browser: SummaryBrowser
-const workspaces = fixtureWorkspaces(() => fx)
+const fixture = useFixture(['trixie'], async () => browser?.close())
 beforeAll(async () => {
-  fx = await startFixture(['trixie'])
   browser = await SummaryBrowser.launch()
 }, 900_000)
-afterAll(async () => {
-  await browser?.close()
-  await fx?.mirror.close()
-  await workspaces.removeAll()
-})
 
 /**
  * The green runs name every local check but the two this VM cannot pass, cgroup-limits (cgroup
@@ -47,14 +40,14 @@ async function seen(
   inputs: Record<string, string>,
   opts: { env?: Record<string, string>; mounts?: string[]; work?: Workspace } = {},
 ): Promise<Seen> {
-  const work = opts.work ?? (await workspaces.create())
+  const work = opts.work ?? (await fixture.workspace())
   const r = await runAction({
     entry: 'main',
     work,
     tree: 'trixie',
     mounts: opts.mounts,
     env: opts.env,
-    inputs: { ...fixtureInputs(fx, work, 'trixie'), 'smoke-timeout': '90', ...inputs },
+    inputs: { ...fixture.inputs(work, 'trixie'), 'smoke-timeout': '90', ...inputs },
   })
   expect(r.summary).not.toBe('')
   return { r, page: await browser.render(r.summary, `step-${name}`) }
@@ -77,13 +70,13 @@ async function brokenPasta(work: Workspace): Promise<string> {
 
 describe('the job summary in a browser at 1012 px', () => {
   it('green full install: one ✅ verdict line first, every phase collapsed to its one-line result', async () => {
-    const work = await workspaces.create()
+    const work = await fixture.workspace()
     const inputs = { variant: 'full', 'smoke-tests': GREEN }
     const { r, page } = await seen('green-full', inputs, { work })
     expect(r.exitCode).toBe(0)
     // a healthy run is quiet: no annotation at all, in main nor in post (the runner gets the same inputs)
     expect([...r.errors, ...r.warnings]).toEqual([])
-    const post = await runAction({ entry: 'post', work, inputs: { ...fixtureInputs(fx, work, 'trixie'), ...inputs } })
+    const post = await runAction({ entry: 'post', work, inputs: { ...fixture.inputs(work, 'trixie'), ...inputs } })
     expect([post.exitCode, post.errors, post.warnings]).toEqual([0, [], []])
     expectReadable(page)
     expect(page.view.firstText).toMatch(
@@ -130,7 +123,7 @@ describe('the job summary in a browser at 1012 px', () => {
   })
 
   it('smoke failure: ❌ verdict names the failed checks with causes; stderr only in a nested <details>', async () => {
-    const work = await workspaces.create()
+    const work = await fixture.workspace()
     const bin = await brokenPasta(work)
     const { r, page } = await seen(
       'smoke-failure',

@@ -3,7 +3,7 @@
 // an Actions cache entry is re-verified on restore (a planted one is refused and the release
 // downloaded), and `verify-signature: auto` cannot be downgraded by the server (a rewritten
 // bundle mediaType fails; the default repository without a bundle fails).
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { beforeAll, describe, expect, it } from '@jest/globals'
 import * as cache from '@actions/cache'
 import { execFileSync } from 'node:child_process'
 import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -16,32 +16,27 @@ import { sha256File } from '../../test-support/proc.js'
 import { runAction, type Workspace } from '../../test-support/runner.js'
 import { runnerIds, WORKSPACES_ROOT } from '../../test-support/workspace.js'
 import { completeEntries } from './podman.js'
-import { type Fixture, fixtureInputs, fixtureWorkspaces, repoOf, startFixture } from './releases.js'
+import { repoOf, useFixture } from './releases.js'
 
 const VERSION = '4.3.1'
 const TAG = `podman-v${VERSION}`
 const ASSET = `${TAG}-linux-amd64-static.tar.zst`
-let fx: Fixture
 let manifest: ReleaseManifest
 let service: FakeCacheService
 let scratch: string
-const workspaces = fixtureWorkspaces(() => fx)
-
-beforeAll(async () => {
-  fx = await startFixture(['bookworm'])
-  manifest = fx.manifests.bookworm as ReleaseManifest
-  service = await startFakeCacheService()
-  scratch = await mkdtemp(path.join(WORKSPACES_ROOT, 'verified-paths-'))
-}, 900_000)
-afterAll(async () => {
-  await fx?.mirror.close()
+const fixture = useFixture(['bookworm'], async () => {
   await service?.close()
-  await workspaces.removeAll()
   if (scratch) await rm(scratch, { recursive: true, force: true })
 })
 
+beforeAll(async () => {
+  manifest = fixture.fx.manifests.bookworm as ReleaseManifest
+  service = await startFakeCacheService()
+  scratch = await mkdtemp(path.join(WORKSPACES_ROOT, 'verified-paths-'))
+})
+
 const inputs = (work: Workspace, extra: Record<string, string> = {}) => ({
-  ...fixtureInputs(fx, work, 'bookworm'),
+  ...fixture.inputs(work, 'bookworm'),
   'podman-version': VERSION,
   variant: 'default',
   'smoke-tests': 'none',
@@ -52,7 +47,7 @@ const step = (entry: 'main' | 'post', work: Workspace, extra: Record<string, str
 
 /** The bookworm release's own files, fetched from the mirror as a job would. */
 async function releaseFile(repo: string, name: string): Promise<Buffer> {
-  const res = await fetch(fx.mirror.downloadUrl(repo, TAG, name))
+  const res = await fetch(fixture.mirror.downloadUrl(repo, TAG, name))
   if (!res.ok) throw new Error(`${name}: HTTP ${res.status}`)
   return Buffer.from(await res.arrayBuffer())
 }
@@ -102,7 +97,7 @@ describe('an Actions cache restore proves its archive again', () => {
   const prefix = `setup-static-podman-v2/${repoOf('bookworm')}/${ASSET}/`
 
   it('a job saves archive, checksums.txt and bundle; the next restores them with no request, verified', async () => {
-    work = await workspaces.create()
+    work = await fixture.workspace()
     const first = await step('main', work)
     expect(first.errors).toEqual([])
     expect(first.outputs).toMatchObject({ 'cache-hit': 'false', verified: 'signature+sha256' })
@@ -111,7 +106,7 @@ describe('an Actions cache restore proves its archive again', () => {
       prefix + (await sha256File(manifest.assets.find((a) => a.name === ASSET)?.path as string)),
     ])
     await freshJob(work)
-    fx.mirror.resetRequests()
+    fixture.mirror.resetRequests()
     const again = await step('main', work)
     expect(again.errors).toEqual([])
     expect(again.warnings).toEqual([])
@@ -120,7 +115,7 @@ describe('an Actions cache restore proves its archive again', () => {
     // verified again on restore: this run's checks and signer, not what an earlier run recorded
     expect(again.summary).toContain('signature+sha256 (signature (checksums.txt), sha256); signer')
     expect(again.summary).not.toContain('when it was downloaded')
-    expect(fx.mirror.requests).toEqual([])
+    expect(fixture.mirror.requests).toEqual([])
   })
 
   it('a planted entry (tampered archive, matching self-written sha256) is refused; the release installed', async () => {
@@ -134,7 +129,7 @@ describe('an Actions cache restore proves its archive again', () => {
       'checksums.txt.bundle': await releaseFile(repoOf('bookworm'), 'checksums.txt.bundle'),
     })
     await freshJob(work)
-    fx.mirror.resetRequests()
+    fixture.mirror.resetRequests()
     const r = await step('main', work)
     expect(r.errors).toEqual([])
     expect(r.exitCode).toBe(0)
@@ -145,13 +140,13 @@ describe('an Actions cache restore proves its archive again', () => {
     ])
     expect(r.outputs).toMatchObject({ 'cache-hit': 'false', verified: 'signature+sha256' })
     expect(existsSync(path.join(r.outputs['install-dir'], 'planted'))).toBe(false)
-    expect(fx.mirror.requests.map((q) => q.path)).toContainEqual(expect.stringContaining(ASSET))
+    expect(fixture.mirror.requests.map((q) => q.path)).toContainEqual(expect.stringContaining(ASSET))
   })
 })
 
 describe('verify-signature: auto cannot be downgraded by the server', () => {
   const expectRefused = async (repository: string, message: RegExp) => {
-    const work = await workspaces.create()
+    const work = await fixture.workspace()
     const r = await runAction({ entry: 'main', work, inputs: inputs(work, { repository, cache: 'false' }) })
     expect(r.exitCode).toBe(1)
     expect(r.errors).toEqual([expect.stringMatching(message)])
@@ -165,13 +160,13 @@ describe('verify-signature: auto cannot be downgraded by the server', () => {
     const rewritten = path.join(scratch, 'rewritten.bundle')
     await writeFile(rewritten, JSON.stringify({ ...real, mediaType: 'application/vnd.dev.sigstore.bundle.v9+json' }))
     const bundle = { name: 'checksums.txt.bundle', path: rewritten }
-    await fx.mirror.setReleases('local/rewritten', [...pigfootFillers(), releaseFromManifest(manifest, [bundle])])
+    await fixture.mirror.setReleases('local/rewritten', [...pigfootFillers(), releaseFromManifest(manifest, [bundle])])
     await expectRefused('local/rewritten', /mediaType.*verify-signature: false accepts sha256 only/s)
   })
 
   it('a release of the default repository without a bundle fails, naming verify-signature: false', async () => {
     const repo = 'pigfoot/static-rootless-container-tools'
-    await fx.mirror.setReleases(repo, [...pigfootFillers(), releaseFromManifest(manifest)])
+    await fixture.mirror.setReleases(repo, [...pigfootFillers(), releaseFromManifest(manifest)])
     await expectRefused(repo, /has no checksums\.txt\.bundle.*signs every release.*verify-signature: false/s)
   })
 })

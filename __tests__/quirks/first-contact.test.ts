@@ -5,11 +5,11 @@
 // found in SSP_QUIRKS. dist/main.cjs, as the runner user with sudo allowed, must detect
 // each one before any container runs, fix it with sudo -n, prove networking with real
 // containers, and its post step must revert exactly those changes.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { statSync } from 'node:fs'
 import { runAction } from '../../test-support/runner.js'
-import { type Fixture, fixtureInputs, fixtureWorkspaces, startFixture } from '../integration/releases.js'
+import { useFixture } from '../integration/releases.js'
 
 const present = new Set((process.env.SSP_QUIRKS ?? '').split(',').filter(Boolean))
 const HUGETLB = '/sys/fs/cgroup/hugetlb'
@@ -22,15 +22,7 @@ const mounted = () => {
   }
 }
 
-let fx: Fixture
-const workspaces = fixtureWorkspaces(() => fx)
-beforeAll(async () => {
-  fx = await startFixture(['bookworm'])
-}, 900_000)
-afterAll(async () => {
-  await fx?.mirror.close()
-  await workspaces.removeAll()
-})
+const fixture = useFixture(['bookworm'])
 
 const tun = present.has('tun')
 const cgroup = present.has('cgroup')
@@ -44,11 +36,11 @@ const title =
 
 describe('first contact with this machine', () => {
   ;(tun || cgroup ? it : it.skip)(title, async () => {
-    const work = await workspaces.create()
+    const work = await fixture.workspace()
     // network-host needs no tun: with only the cgroup quirk it still proves containers run.
     const checks = tun ? 'default-network,publish' : 'network-host'
     const inputs = {
-      ...fixtureInputs(fx, work, 'bookworm'),
+      ...fixture.inputs(work, 'bookworm'),
       'allow-sudo': 'true',
       cleanup: 'true',
       'smoke-tests': checks,
