@@ -19320,15 +19320,27 @@ var require_undici = __commonJS({
   }
 });
 
+// lazy-undici:undici
+var ProxyAgent;
+var init_undici = __esm({
+  "lazy-undici:undici"() {
+    ProxyAgent = class {
+      constructor(...a) {
+        return new (require_undici()).ProxyAgent(...a);
+      }
+    };
+  }
+});
+
 // node_modules/@actions/http-client/lib/index.js
-var http, https, tunnel, import_undici, __awaiter, HttpCodes, Headers, MediaTypes, HttpRedirectCodes, HttpResponseRetryCodes, RetryableHttpVerbs, ExponentialBackoffCeiling, ExponentialBackoffTimeSlice, HttpClientError, HttpClientResponse, HttpClient, lowercaseKeys;
+var http, https, tunnel, __awaiter, HttpCodes, Headers, MediaTypes, HttpRedirectCodes, HttpResponseRetryCodes, RetryableHttpVerbs, ExponentialBackoffCeiling, ExponentialBackoffTimeSlice, HttpClientError, HttpClientResponse, HttpClient, lowercaseKeys;
 var init_lib = __esm({
   "node_modules/@actions/http-client/lib/index.js"() {
     http = __toESM(require("http"), 1);
     https = __toESM(require("https"), 1);
     init_proxy();
     tunnel = __toESM(require_tunnel2(), 1);
-    import_undici = __toESM(require_undici(), 1);
+    init_undici();
     __awaiter = function(thisArg, _arguments, P, generator) {
       function adopt(value) {
         return value instanceof P ? value : new P(function(resolve3) {
@@ -19870,7 +19882,7 @@ var init_lib = __esm({
           return proxyAgent;
         }
         const usingSsl = parsedUrl.protocol === "https:";
-        proxyAgent = new import_undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, (proxyUrl.username || proxyUrl.password) && {
+        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, (proxyUrl.username || proxyUrl.password) && {
           token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString("base64")}`
         }));
         this._proxyAgentDispatcher = proxyAgent;
