@@ -14,23 +14,17 @@ import semver from 'semver'
 import { stackVersions } from '../../test-support/packages.js'
 import { treeRoot, WORKSPACES_ROOT } from '../../test-support/workspace.js'
 import { nextStep } from './podman.js'
-import { type Fixture, fixtureInputs, fixtureWorkspaces, type Stack, startFixture } from './releases.js'
+import { type Stack, tunAsSetUp, useFixture } from './releases.js'
 
-let fx: Fixture
-const workspaces = fixtureWorkspaces(() => fx)
-const workspace = workspaces.create
+const fixture = useFixture(['bookworm', 'trixie', 'forky'])
+const workspace = fixture.workspace
 const EMPTY = path.join(WORKSPACES_ROOT, 'empty-dir')
-beforeAll(async () => {
-  fx = await startFixture(['bookworm', 'trixie', 'forky'])
+beforeAll(() => {
   mkdirSync(EMPTY, { recursive: true })
-}, 900_000)
-afterAll(async () => {
-  await fx?.mirror.close()
-  await workspaces.removeAll()
 })
 
 const inputs = (w: Workspace, stack: Stack, extra: Record<string, string>) => ({
-  ...fixtureInputs(fx, w, stack),
+  ...fixture.inputs(w, stack),
   'smoke-tests': 'none',
   ...extra,
 })
@@ -112,7 +106,7 @@ describe('network pieces missing from the host', () => {
 
 describe("this machine's /dev/net/tun quirk (0600)", () => {
   const mode = () => statSync('/dev/net/tun').mode & 0o777
-  afterAll(async () => chmod('/dev/net/tun', 0o666))
+  afterAll(tunAsSetUp)
 
   it('is detected before it breaks slirp4netns, fixed with sudo -n, and reverted by post', async () => {
     await chmod('/dev/net/tun', 0o600)

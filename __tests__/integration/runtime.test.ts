@@ -2,7 +2,7 @@
 // against real containers on the Debian 12 host (podman 4.3.1), the Debian 13 tree (5.4.2)
 // and the testing tree (5.8.6), and catches each failure class for real: a crun whose exec
 // never returns, a storage.conf forcing fuse-overlayfs, no user systemd for healthchecks.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, describe, expect, it } from '@jest/globals'
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { CheckReport, SmokeReport } from '../../src/smoke/index.js'
@@ -16,17 +16,9 @@ import {
 } from '../../test-support/runner.js'
 import { runProc } from '../../test-support/proc.js'
 import { runnerIds } from '../../test-support/workspace.js'
-import { type Fixture, fixtureInputs, fixtureWorkspaces, type Stack, startFixture } from './releases.js'
+import { type Stack, useFixture } from './releases.js'
 
-let fx: Fixture
-const workspaces = fixtureWorkspaces(() => fx)
-beforeAll(async () => {
-  fx = await startFixture(['bookworm', 'trixie', 'forky'])
-}, 900_000)
-afterAll(async () => {
-  await fx?.mirror.close()
-  await workspaces.removeAll()
-})
+const fixture = useFixture(['bookworm', 'trixie', 'forky'])
 
 const treeOf = (stack: Stack): TreeName | undefined => (stack === 'bookworm' ? undefined : (stack as TreeName))
 const BLOCKING = ['storage-integrity', 'exec-repeat', 'build']
@@ -56,10 +48,10 @@ async function hostRuntimeDir(): Promise<string> {
 }
 
 async function smoke(stack: Stack, opts: { inputs?: Record<string, string>; work?: Workspace } = {}): Promise<Ran> {
-  const work = opts.work ?? (await workspaces.create())
+  const work = opts.work ?? (await fixture.workspace())
   const env: Record<string, string> = stack === 'bookworm' ? { XDG_RUNTIME_DIR: await hostRuntimeDir() } : {}
   const inputs = {
-    ...fixtureInputs(fx, work, stack),
+    ...fixture.inputs(work, stack),
     'install-missing': 'false',
     'smoke-timeout': '120',
     ...opts.inputs,
@@ -112,7 +104,7 @@ describe('runtime checks pass where the stack supports them; optional features w
 
 describe('failure classes reproduced for real', () => {
   it('a crun whose exec never returns: exec-repeat fails within its deadline, leaving no process behind', async () => {
-    const work = await workspaces.create()
+    const work = await fixture.workspace()
     const { uid, gid } = await runnerIds()
     const wrapper = path.join(work.dir, 'hang-crun')
     const marker = 'sleep 3517' // a duration nothing else uses: what pgrep looks for afterwards
@@ -144,7 +136,7 @@ describe('failure classes reproduced for real', () => {
   })
 
   it('a storage.conf that forces fuse-overlayfs is detected and named, and integrity still verified', async () => {
-    const work = await workspaces.create()
+    const work = await fixture.workspace()
     const { uid, gid } = await runnerIds()
     const conf = path.join(work.home, '.config/containers/storage.conf')
     await mkdir(path.dirname(conf), { recursive: true })
@@ -184,7 +176,7 @@ Promise.all([get('/_ping'), get('/v1.41/version')]).then(
 
 describe('docker-socket: true end to end (Debian 12 host: a tree ends every process with its step)', () => {
   it('the step ends, the API serves later steps through DOCKER_HOST, post stops it', async () => {
-    const work = await workspaces.create()
+    const work = await fixture.workspace()
     const { r, check } = await smoke('bookworm', {
       work,
       inputs: { 'docker-socket': 'true', 'smoke-tests': 'docker-api' },

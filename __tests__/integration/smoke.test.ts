@@ -3,25 +3,17 @@
 // 13 tree (pasta) and the Debian 12 host (slirp4netns), and red, for real, when a network
 // helper is broken: a pasta or slirp4netns that exits 1, aardvark-dns missing from the
 // helper dirs. smoke-failure: warning keeps the step green while the report says failed.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { chmod, chown, mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { SmokeReport } from '../../src/smoke/index.js'
 import { type ActionResult, BASE_PATH, runAction, type TreeName, type Workspace } from '../../test-support/runner.js'
 import { runnerIds } from '../../test-support/workspace.js'
-import { type Fixture, fixtureWorkspaces, repoOf, type Stack, startFixture } from './releases.js'
+import { repoOf, type Stack, useFixture } from './releases.js'
 import { regex } from '../helpers/regex.js'
 
-let fx: Fixture
-const workspaces = fixtureWorkspaces(() => fx)
-const workspace = workspaces.create
-beforeAll(async () => {
-  fx = await startFixture(['bookworm', 'trixie'])
-}, 900_000)
-afterAll(async () => {
-  await fx?.mirror.close()
-  await workspaces.removeAll()
-})
+const fixture = useFixture(['bookworm', 'trixie'])
+const workspace = fixture.workspace
 
 const treeOf = (stack: Stack): TreeName | undefined => (stack === 'bookworm' ? undefined : (stack as TreeName))
 const VERSION: Record<string, string> = { bookworm: '4.3.1', trixie: '5.4.2' }
@@ -55,10 +47,10 @@ async function smoke(
   const work = opts.work ?? (await workspace())
   const inputs = {
     repository: repoOf(stack),
-    'api-url': fx.mirror.url,
+    'api-url': fixture.mirror.url,
     'github-token': 'ghs_testtoken123',
     'trusted-root': `${work.dir}/trusted_root.json`,
-    'signer-identity': fx.signerIdentity,
+    'signer-identity': fixture.fx.signerIdentity,
     'install-missing': 'false',
     'smoke-timeout': '90',
     ...opts.inputs,
