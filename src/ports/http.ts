@@ -5,7 +5,7 @@ import { type BodyLimits, cappedText, parseJson, streamToFile } from './body.js'
 import { errorText } from './exec.js'
 import { HttpError } from './http-error.js'
 import { mayCarryToken } from './token-origin.js'
-import type { Http } from './types.js'
+import type { Http, ReplyHeaders } from './types.js'
 import { get, type Reply } from './transport.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -47,7 +47,7 @@ function retryAfterMs(value: string | null, now = Date.now()): number | undefine
   return Number.isNaN(at) ? undefined : Math.max(0, at - now)
 }
 
-function rateLimitMessage(status: number, headers: Headers, hasToken: boolean): string | undefined {
+function rateLimitMessage(status: number, headers: ReplyHeaders, hasToken: boolean): string | undefined {
   if ((status !== 403 && status !== 429) || headers.get('x-ratelimit-remaining') !== '0') return undefined
   const reset = Number(headers.get('x-ratelimit-reset'))
   const when = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000).toISOString() : 'unknown'

@@ -41,9 +41,14 @@ interface RequestOptions {
   maxBytes?: number
 }
 
+/** The response headers a caller reads (a fetch Headers is one). */
+export interface ReplyHeaders {
+  get(name: string): string | null
+}
+
 export interface Http {
   /** GET a JSON document; retries transient failures; throws HttpError on final failure */
-  getJson(url: string, opts?: RequestOptions): Promise<{ body: unknown; headers: Headers }>
+  getJson(url: string, opts?: RequestOptions): Promise<{ body: unknown; headers: ReplyHeaders }>
   /** Streams a body to `dest` (which must not exist), hashing it on the way */
   download(url: string, dest: string, opts?: RequestOptions): Promise<DownloadResult>
 }
