@@ -217,13 +217,24 @@ export interface Traced {
   versions: Record<string, string>
 }
 
-export async function tracedStep(b: BenchStack): Promise<Traced> {
-  const work = await benchWorkspace(b)
-  const file = path.join(work.dir, 'strace.log')
+/**
+ * The host's runtime dir both steps share, so the traced one finds the pause process. A tree
+ * gets a fresh /run/user/UID per step, and a host path does not exist in it: podman info
+ * failed there, and the step asked again after the gate's remedies created the dir.
+ */
+async function sharedRuntimeDir(b: BenchStack): Promise<string | undefined> {
+  if (b.tree) return undefined
   const { uid, gid } = await runnerIds()
   const xdg = await mkdtemp('/tmp/ssp-bench-xdg-')
   await chown(xdg, uid, gid)
   await chmod(xdg, 0o700)
+  return xdg
+}
+
+export async function tracedStep(b: BenchStack): Promise<Traced> {
+  const work = await benchWorkspace(b)
+  const file = path.join(work.dir, 'strace.log')
+  const xdg = await sharedRuntimeDir(b)
   try {
     await runStep(b, work, 'none', { xdg })
     const trace = ['-f', '--pidns-translation', '-qq', '-s', '1024', '-e', 'trace=execve,clone,clone3,fork,vfork']
@@ -234,6 +245,6 @@ export async function tracedStep(b: BenchStack): Promise<Traced> {
     return { execs, versions: await versionLines(b, work, files) }
   } finally {
     await work.remove()
-    await rm(xdg, { recursive: true, force: true })
+    if (xdg) await rm(xdg, { recursive: true, force: true })
   }
 }
