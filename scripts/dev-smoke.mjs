@@ -6,13 +6,32 @@ import { build } from 'esbuild'
 import { probeScript, runtimeScript } from './esbuild-options.mjs'
 
 const ENTRY = `
-import { run } from './src/ports/exec.js'
+import { run as realRun } from './src/ports/exec.js'
+import { writeFileSync } from 'node:fs'
 import { podmanInfo } from './src/host/info.js'
-import { runSmokeSuite, smokeFailureDetails, smokeHeadline } from './src/smoke/index.js'
+import { runSmokeSuite } from './src/smoke/index.js'
+import { smokeHeadline } from './src/smoke/report.js'
 const podman = process.env.PODMAN || '/usr/bin/podman'
 const sel = process.argv[2] || 'auto'
 const select = ['auto', 'all', 'none'].includes(sel) ? sel : sel.split(',')
+const t0 = Date.now()
+const calls = []
+// SMOKE_TRACE=FILE: every command the suite ran, with its start and duration (ms from the start)
+const run = async (cmd, args, opts) => {
+  const start = Date.now() - t0
+  const r = await realRun(cmd, args, opts)
+  const line = [cmd.split('/').pop(), ...args].join(' ').slice(0, 160)
+  calls.push({ start, ms: Date.now() - t0 - start, cmd: line, exit: r.exitCode })
+  return r
+}
 async function main() {
+const mem = { rss: 0, heap: 0, external: 0, arrayBuffers: 0 }
+const sample = () => {
+  const m = process.memoryUsage()
+  const now = { rss: m.rss, heap: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }
+  for (const k of Object.keys(mem)) mem[k] = Math.max(mem[k], now[k])
+}
+const sampler = setInterval(sample, 50)
 const info = await podmanInfo(run, podman)
 const report = await runSmokeSuite(run, {
   podman, env: process.env, info, podmanVersion: info.version || '0.0.0', select,
@@ -26,7 +45,14 @@ for (const c of report.checks) {
   console.log(pad(c.id, 26), pad(c.mode, 38), pad(c.status, 8), pad((c.durationMs / 1000).toFixed(2) + 's', 7), outcome)
 }
 console.log(smokeHeadline(report))
-for (const d of smokeFailureDetails(report)) console.log('---', d.label, '\\n' + d.text)
+clearInterval(sampler)
+if (process.env.SMOKE_TRACE) writeFileSync(process.env.SMOKE_TRACE, JSON.stringify(calls, null, 1))
+const MiB = (n) => (n / 1048576).toFixed(0) + ' MiB'
+const maxRss = (process.resourceUsage().maxRSS / 1024).toFixed(0)
+const s = (ms) => (ms / 1000).toFixed(2) + ' s'
+console.log(\`wall \${s(report.wallMs)}, sum of checks \${s(report.checksMs)}, \` +
+  \`peak rss \${MiB(mem.rss)} (maxRSS \${maxRss} MiB), heapUsed \${MiB(mem.heap)}, \` +
+  \`external \${MiB(mem.external)}, arrayBuffers \${MiB(mem.arrayBuffers)}\`)
 }
 main().catch((e) => { console.error(e); process.exit(1) })
 `

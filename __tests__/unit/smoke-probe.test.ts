@@ -2,13 +2,13 @@
 // the probe's payload must match payload.ts byte for byte, every transfer is verified, and
 // the throwaway CA really authenticates (and really rejects) a TLS server.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { X509Certificate } from 'node:crypto'
+import { createCipheriv, createHash, X509Certificate } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { run } from '../../src/ports/exec.js'
-import { blobPath, MiB, parseBlobPath, payload } from '../../src/smoke/payload.js'
+import { blobPath, MiB, parseBlobPath, payload, payloadChunks, payloadSha256 } from '../../src/smoke/payload.js'
 import { type GetResult, PROBE_SCRIPT, type ProbeRequest } from '../../src/smoke/probe.js'
 import { jsonLine } from '../../src/smoke/output.js'
 import { freePort, hostFetch, startHostServer } from '../../src/smoke/servers.js'
@@ -42,6 +42,18 @@ describe('payload', () => {
     expect(payload('a', 100).equals(payload('a', 4096).subarray(0, 100))).toBe(true)
     expect(parseBlobPath(blobPath('x y', 10))).toEqual({ seed: 'x y', size: 10 })
     expect(parseBlobPath('/blob/x/999999999999')).toBeUndefined()
+  })
+
+  it('is streamed in bounded chunks that are the one-shot AES-CTR keystream byte for byte', () => {
+    const size = 3 * MiB + 7
+    const key = createHash('sha256').update('seed').digest()
+    const whole = createCipheriv('aes-128-ctr', key.subarray(0, 16), key.subarray(16, 32)).update(Buffer.alloc(size))
+    const chunks = [...payloadChunks('seed', size)]
+    // a server holds one chunk per transfer, not the whole body (8 transfers of 8 MiB were 128 MiB of RSS)
+    expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(256 * 1024)
+    expect(Buffer.concat(chunks).equals(whole)).toBe(true)
+    expect(payloadSha256('seed', size)).toBe(createHash('sha256').update(whole).digest('hex'))
+    expect([...payloadChunks('seed', 0)]).toEqual([])
   })
 })
 

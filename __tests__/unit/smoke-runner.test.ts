@@ -34,6 +34,7 @@ const NODE = '/opt/node/bin/node'
  */
 function scripted(script: Record<string, Scripted>, delayMs = 0) {
   const calls: string[] = []
+  const exits: number[] = []
   let inFlight = 0
   let maxInFlight = 0
   const run: Run = async (cmd, args, opts) => {
@@ -46,15 +47,17 @@ function scripted(script: Record<string, Scripted>, delayMs = 0) {
       )?.[1] ?? { exitCode: 126, stderr: `Error: not scripted: ${line.slice(0, 60)}` }
       if (hit === 'hang') {
         await new Promise((r) => setTimeout(r, opts?.timeoutMs))
+        exits[calls.indexOf(line)] = 137
         return { exitCode: 137, stdout: '', stderr: '', timedOut: true }
       }
       if (delayMs) await new Promise((r) => setTimeout(r, delayMs))
+      exits[calls.indexOf(line)] = hit.exitCode ?? 0
       return { exitCode: 0, stdout: '', stderr: '', ...hit }
     } finally {
       inFlight--
     }
   }
-  return { run, calls, maxInFlight: () => maxInFlight }
+  return { run, calls, exits, maxInFlight: () => maxInFlight }
 }
 
 function options(over: Partial<SmokeOptions> = {}): SmokeOptions & { workDir: string } {
@@ -90,8 +93,8 @@ describe('runSmokeSuite with scripted podman', () => {
       ...BASE,
       'default-network-probe': json(SLIRP),
       'host-containers-internal-probe': json(SLIRP),
-      'network-none-facts': json(facts({})),
-      'network-none-connect': json({ connected: false, error: 'ECONNREFUSED' }),
+      // one container: its interfaces and whether it reached the host
+      'network-none-probe': json({ connected: false, error: 'ECONNREFUSED', facts: facts({}) }),
       'network create': { exitCode: 1, stderr: 'Error: netavark: nftables error\nline two' },
       // claims success without ever reaching the host server: must not pass
       'slirp4netns-loopback-client': json({
@@ -116,13 +119,21 @@ describe('runSmokeSuite with scripted podman', () => {
     expect(s.publish).toMatch(/^failed: starting srv failed \(exit 126\): Error: not scripted/)
     expect(s['internet-https']).toMatch(/^skipped: no internet: IPv4 default route via 192\.0\.2\.1/)
     expect(p.calls.some((c) => c.includes('pasta'))).toBe(false)
-    // every container it started (or tried to) is removed after its run; the network too
-    for (const name of containersRun(p.calls)) {
+    // every container it started (or tried to) is gone after its run: a `run --rm` that exited 0 was removed
+    // by podman (no rm to pay for), every other one is removed by rm; the network too
+    const run = containersRun(p.calls)
+    for (const name of run) {
       const started = p.calls.findIndex((c) => c.includes(`--name ${name} `))
-      expect(
-        p.calls.slice(started).some((c) => c.startsWith('/usr/bin/podman rm -f -i -t 0') && c.includes(name)),
-      ).toBe(true)
+      const removedByRun = p.calls[started].includes(' --rm ') && p.exits[started] === 0
+      const rmAfter = p.calls
+        .slice(started)
+        .some((c) => c.startsWith('/usr/bin/podman rm -f -i -t 0') && c.includes(name))
+      expect([name, rmAfter]).toEqual([name, !removedByRun])
     }
+    expect(run.filter((n) => n.endsWith('-probe'))).toEqual([
+      expect.stringMatching(/-default-network-probe$/), // host-containers-internal reads the same container
+      expect.stringMatching(/-network-none-probe$/),
+    ])
     expect(p.calls.some((c) => /podman network rm -f ssp-\w+-custom-network-net$/.test(c))).toBe(true)
     expect(report.result).toBe('failed')
     expect(report.defaultNetwork).toEqual({

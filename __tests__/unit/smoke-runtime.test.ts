@@ -180,34 +180,50 @@ describe('build', () => {
 })
 
 describe('init', () => {
-  const signal = {
-    '-init-signal ': { stdout: 'abc\n' },
-    ' logs ': (() => {
-      let n = 0
-      return () => ({ stdout: ++n < 2 ? '{"ready":true}\n' : '{"ready":true}\n{"signal":"SIGTERM"}\n' })
-    })(),
-    ' kill --signal TERM ': {},
-    ' wait ': { stdout: '0\n' },
+  const ready = (r: object) => `${JSON.stringify({ ready: true, ...r })}\n`
+  /** podman logs of the --init container: ready with the reap result, then SIGTERM once killed */
+  const logs = (r: object) => {
+    let killed = false
+    return {
+      ' kill --signal TERM ': () => {
+        killed = true
+        return {}
+      },
+      ' logs ': () => ({ stdout: killed ? `${ready(r)}{"signal":"SIGTERM"}\n` : ready(r) }),
+      ' wait ': { stdout: '0\n' },
+      '-init-target ': { stdout: 'abc\n' },
+    }
   }
 
-  it('passes: catatonit as PID 1 reaps the orphan and forwards SIGTERM', async () => {
-    const { check } = await runCheck('init', { ...signal, '"mode":"reap"': json({ pid1: 'catatonit', zombies: [] }) })
+  it('passes: catatonit as PID 1 reaps the orphan and forwards SIGTERM, in one container', async () => {
+    const { check, calls } = await runCheck('init', logs({ pid1: 'catatonit', zombies: [] }))
     expect(check.status).toBe('passed')
     expect(check.details.summary).toBe('PID 1 catatonit reaped an orphan; SIGTERM forwarded, exit 0')
+    const runs = calls.filter((c) => c.includes(' run '))
+    expect(runs).toHaveLength(1)
+    expect(runs[0]).toMatch(/ run -d .*--init .*"mode":"init"/)
   })
 
   it('fails when a zombie stays', async () => {
-    const { check } = await runCheck('init', {
-      '"mode":"reap"': json({ pid1: 'catatonit', zombies: ['9 (sleep) Z 1'] }),
-    })
+    const { check } = await runCheck('init', logs({ pid1: 'catatonit', zombies: ['9 (sleep) Z 1'] }))
     expect(check.reason).toBe('1 zombie(s) not reaped by catatonit')
+  })
+
+  it('fails at once with the script error (no waiting for a ready that never comes)', async () => {
+    const t = Date.now()
+    const { check } = await runCheck('init', {
+      '-init-target ': { stdout: 'abc\n' },
+      ' logs ': { stdout: '{"error":"sh started no orphan"}\n' },
+    })
+    expect(check.reason).toBe('init: sh started no orphan')
+    expect(Date.now() - t).toBeLessThan(5000)
   })
 
   it('skipped with the reason when podman finds no catatonit', async () => {
     const stderr =
       'Error: container-init binary not found on the host: stat /usr/libexec/podman/catatonit: ' +
       'no such file or directory'
-    const { check } = await runCheck('init', { '"mode":"reap"': { exitCode: 125, stderr } })
+    const { check } = await runCheck('init', { '-init-target ': { exitCode: 125, stderr } })
     expect(check.status).toBe('skipped')
     expect(check.reason).toBe(`no catatonit: podman found no init binary (${stderr})`)
   })

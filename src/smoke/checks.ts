@@ -7,7 +7,7 @@ import { dirOf } from './argv.js'
 import type { Check } from './check.js'
 import { detectKind } from './facts.js'
 import { blobPath, MiB } from './payload.js'
-import type { Facts, GetJob, GetResult } from './probe.js'
+import type { ConnectResult, Facts, GetJob, GetResult } from './probe.js'
 import type { Details } from './report.js'
 import { type CheckContext, CheckFailure } from './runner.js'
 import { freePort, type HostServer, hostFetch } from './servers.js'
@@ -61,8 +61,12 @@ async function publishAndFetch(ctx: CheckContext, network?: string): Promise<Det
   return { ...details, peer: got.peer }
 }
 
+/** The default network's facts: default-network and host-containers-internal read one container's. */
+const defaultFacts = (ctx: CheckContext): Promise<Facts> =>
+  ctx.shared('default-facts', () => ctx.probe<Facts>('probe', {}, { mode: 'facts' }))
+
 export async function defaultNetwork(ctx: CheckContext): Promise<Details> {
-  const f = await ctx.probe<Facts>('probe', {}, { mode: 'facts' })
+  const f = await defaultFacts(ctx)
   const kind = detectKind(f, ctx.suite.hostFacts)
   const want = ctx.caps.defaultKind
   const ifs = f.interfaces.filter((i) => i.name !== 'lo')
@@ -102,7 +106,7 @@ export function portHandler(handler: 'slirp4netns' | 'rootlesskit', expect: stri
 }
 
 export async function hostsEntry(ctx: CheckContext): Promise<Details> {
-  const f = await ctx.probe<Facts>('probe', {}, { mode: 'facts' })
+  const f = await defaultFacts(ctx)
   const entry = f.hosts.find((h) => h.names.includes('host.containers.internal'))
   if (!entry) return fail('/etc/hosts in the container has no host.containers.internal', { hosts: f.hosts })
   const addr = entry.addr
@@ -130,15 +134,15 @@ export async function networkHost(ctx: CheckContext): Promise<Details> {
 
 export async function networkNone(ctx: CheckContext): Promise<Details> {
   const srv: HostServer = await ctx.server()
-  const f = await ctx.probe<Facts>('facts', { network: 'none' }, { mode: 'facts' })
-  const names = f.interfaces.map((i) => i.name)
-  if (names.some((n) => n !== 'lo'))
-    fail(`--network none has interfaces ${names.join(', ')}, expected only lo`, { interfaces: names })
-  const c = await ctx.probe<{ connected: boolean; error?: string }>(
-    'connect',
+  // One container answers both: its interfaces, then whether it reaches the host's server.
+  const c = await ctx.probe<ConnectResult>(
+    'probe',
     { network: 'none' },
-    { mode: 'connect', host: '127.0.0.1', port: srv.port, timeoutMs: 3000 },
+    { mode: 'connect', host: '127.0.0.1', port: srv.port, timeoutMs: 3000, facts: true },
   )
+  const names = (c.facts?.interfaces ?? []).map((i) => i.name)
+  if (!c.facts || names.some((n) => n !== 'lo'))
+    fail(`--network none has interfaces ${names.join(', ') || '(none read)'}, expected only lo`, { interfaces: names })
   if (c.connected || srv.requests > 0)
     fail(`--network none reached the host's 127.0.0.1:${srv.port}`, { interfaces: names })
   return {

@@ -12,7 +12,9 @@ import { capabilities, type Forced, plan, SMOKE_CHECKS } from './plan.js'
 import { type Facts, PROBE_SCRIPT } from './probe.js'
 import { type CheckReport, type SmokeReport, suiteResult } from './report.js'
 import { jsonLine } from './output.js'
-import { reportBase, runAll, type Runnable, type Suite } from './runner.js'
+import type { Runnable, Suite } from './runner.js'
+import { reportBase, runAll } from './schedule.js'
+import { RUNTIME_CHECKS } from './runtime/index.js'
 import { type InjectedPorts, runtimePorts } from './runtime/suite.js'
 import { makeWorkspace, type Workspace } from './workspace.js'
 
@@ -38,7 +40,7 @@ export interface SmokeOptions {
   defaultNetwork?: string
   /** scratch space (RUNNER_TEMP on a runner); default os.tmpdir() */
   workDir?: string
-  /** checks running at once; default 4 */
+  /** checks running at once; default CONCURRENCY */
   concurrency?: number
   /** other podman binaries (the host gate found them on the job's PATH), for podman-coexist */
   otherPodmans?: readonly string[]
@@ -51,6 +53,12 @@ export interface SmokeOptions {
 }
 
 class SmokeSetupError extends Error {}
+
+/**
+ * Checks at once. Most of a check's time is podman's own CPU (about 0.3 s a call here), the rest
+ * waits (container start-up, transfers): on 2 cores, 4 keeps both busy; more only queues.
+ */
+const CONCURRENCY = 4
 
 const EMPTY_FACTS: Facts = { interfaces: [], gw4: [], gw6: [], hosts: [], nameservers: [] }
 
@@ -97,25 +105,29 @@ const order = (plan: Runnable[], reports: CheckReport[]): CheckReport[] =>
 
 type Caps = ReturnType<typeof capabilities>
 
-/** What every check gets for this run; `dispose` removes the runtime checks' base image and scratch dirs. */
-function suiteFor(run: Run, opts: SmokeOptions, ws: Workspace, caps: Caps, facts: Facts) {
+/** What every check gets, less what the host's facts decide; `dispose` removes the base image and scratch dirs. */
+function suiteFor(run: Run, opts: SmokeOptions, ws: Workspace) {
   const runId = opts.runId ?? randomBytes(3).toString('hex')
   const node = opts.nodePath ?? process.execPath
-  const rt = runtimePorts({ ...opts, run, runId, node, dir: ws.dir, store: opts.info.store })
-  const suite: Suite = {
+  const cgroup = { version: opts.info.cgroupVersion, rootless: opts.info.rootless }
+  const rt = runtimePorts({ ...opts, run, runId, node, dir: ws.dir, store: opts.info.store, cgroup })
+  const suite: Omit<Suite, 'caps' | 'hostFacts'> = {
     run,
     podman: opts.podman,
     env: opts.env,
     runId,
     timeoutMs: opts.timeoutSec * 1000,
-    caps,
-    hostFacts: facts,
     runtime: runtimeFor(opts, ws),
     write: (rel, content) => ws.write(rel, content),
     rt: rt.ports,
+    memo: new Map(),
   }
   return { suite, dispose: rt.dispose }
 }
+
+/** Whether the selection can include a runtime check (they all run in the base image). */
+const runtimeWanted = (select: Selection): boolean =>
+  Array.isArray(select) ? RUNTIME_CHECKS.some((c) => select.includes(c.id)) : select !== 'none'
 
 /** A failed pull fails what needed that image; the runtime checks use their own base image. */
 async function runPlanned(suite: Suite, runnables: Runnable[], pullError: string | undefined, concurrency: number) {
@@ -148,14 +160,17 @@ export async function runSmokeSuite(run: Run, opts: SmokeOptions): Promise<Smoke
   let caps: Caps
   let dispose: (() => Promise<void>) | undefined
   try {
+    const prepared = suiteFor(run, opts, ws)
+    dispose = prepared.dispose
+    // The base image is imported while the host's facts are read: the runtime checks start at once.
+    if (runtimeWanted(opts.select)) prepared.suite.rt.baseImage().catch(() => undefined)
     const facts = await hostFacts(run, opts.nodePath ?? process.execPath, opts.env)
     caps = capabilities({ ...opts, hostFacts: facts, internet: opts.internet ?? 'auto' })
     const forced: Forced = opts.dockerSocket ? { 'docker-api': 'docker-socket: true' } : {}
     const runnables = plan(SMOKE_CHECKS, caps, opts.select, forced)
     const pullError = runnables.some((r) => !r.skip) ? await prepareImage(run, opts) : undefined
-    const prepared = suiteFor(run, opts, ws, caps, facts)
-    dispose = prepared.dispose
-    checks = await runPlanned(prepared.suite, runnables, pullError, opts.concurrency ?? 4)
+    const suite: Suite = { ...prepared.suite, caps, hostFacts: facts }
+    checks = await runPlanned(suite, runnables, pullError, opts.concurrency ?? CONCURRENCY)
   } finally {
     await dispose?.().catch(() => undefined)
     await ws.remove().catch(() => undefined)

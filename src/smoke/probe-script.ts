@@ -9,7 +9,7 @@ import http from 'node:http'
 import https from 'node:https'
 import net from 'node:net'
 import os from 'node:os'
-import { parseBlobPath, payload, sha256 } from './payload.js'
+import { parseBlobPath, payloadSha256, payloadStream } from './payload.js'
 import type { Facts, GetJob, GetResult, ProbeRequest } from './probe.js'
 
 type Req<M extends ProbeRequest['mode']> = Extract<ProbeRequest, { mode: M }>
@@ -74,22 +74,24 @@ function serve(req: Req<'serve'>): void {
       const blob = parseBlobPath(q.url ?? '')
       r.setHeader('x-ssp-peer', peerOf(q.socket))
       if (!blob) return r.end(peerOf(q.socket))
-      r.end(payload(blob.seed, blob.size))
+      r.setHeader('content-length', blob.size)
+      payloadStream(blob.seed, blob.size).pipe(r)
     })
     .listen(req.port, () => out({ listening: req.port }))
 }
 
 function connect(req: Req<'connect'>): void {
+  const f = req.facts ? { facts: facts() } : {}
   const s = net.connect({ host: req.host, port: req.port, timeout: req.timeoutMs })
   s.on('connect', () => {
-    out({ connected: true })
+    out({ connected: true, ...f })
     s.destroy()
   })
   s.on('timeout', () => {
-    out({ connected: false, error: 'timeout' })
+    out({ connected: false, error: 'timeout', ...f })
     s.destroy()
   })
-  s.on('error', (e) => out({ connected: false, error: errText(e) }))
+  s.on('error', (e) => out({ connected: false, error: errText(e), ...f }))
 }
 
 async function lookups(req: Req<'dns'>): Promise<void> {
@@ -106,12 +108,7 @@ async function lookups(req: Req<'dns'>): Promise<void> {
   out({ results })
 }
 
-const expected = new Map<string, string>()
-function want(job: GetJob & { seed: string }): string {
-  const k = `${job.seed}/${job.size}`
-  if (!expected.has(k)) expected.set(k, sha256(payload(job.seed, job.size ?? 0)))
-  return expected.get(k) as string
-}
+const want = (job: GetJob & { seed: string }): string => payloadSha256(job.seed, job.size ?? 0)
 
 let gateway: string | undefined
 // '{gw4}' in a URL: the container's own IPv4 gateway (pasta --map-gw maps it to the host).

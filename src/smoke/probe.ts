@@ -4,7 +4,8 @@
 export type ProbeRequest =
   | { mode: 'facts' }
   | { mode: 'serve'; port: number }
-  | { mode: 'connect'; host: string; port: number; timeoutMs: number }
+  /** facts: the container's own facts in the same answer (one container instead of two) */
+  | { mode: 'connect'; host: string; port: number; timeoutMs: number; facts?: boolean }
   | { mode: 'dns'; names: string[] }
   | { mode: 'get'; jobs: GetJob[]; ca?: string; family?: 4 | 6; timeoutMs: number; concurrency?: number }
 
@@ -28,6 +29,12 @@ export interface Facts {
   gw6: { dev: string; via: string }[]
   hosts: { addr: string; names: string[] }[]
   nameservers: string[]
+}
+
+export interface ConnectResult {
+  connected: boolean
+  error?: string
+  facts?: Facts
 }
 
 export interface GetResult {

@@ -1,6 +1,6 @@
-// Runs checks concurrently, each under its own deadline, and removes what each created
-// (containers, networks, host servers) whatever happened. One check never stops another.
-import { errorText, lastLine } from '../ports/exec.js'
+// A check's context: podman under the check's deadline, and everything it created (containers,
+// networks, host servers) tracked so cleanup removes it whatever happened.
+import { lastLine } from '../ports/exec.js'
 import { failureText, jsonLine } from './output.js'
 import type { ExecResult, Run } from '../ports/types.js'
 import {
@@ -14,7 +14,7 @@ import {
 } from './argv.js'
 import type { Capabilities } from './facts.js'
 import type { Facts, ProbeRequest } from './probe.js'
-import type { CheckReport, Details, Severity } from './report.js'
+import type { Details, Severity } from './report.js'
 import type { RuntimePorts } from './runtime/ports.js'
 import { type HostServer, startHostServer } from './servers.js'
 
@@ -32,6 +32,8 @@ export interface Suite {
   write(rel: string, content: string): Promise<string>
   /** what the runtime checks need beyond podman: see runtime/suite.ts */
   rt: RuntimePorts
+  /** results several checks share (one container answers them all), by key: see CheckContext.shared */
+  memo: Map<string, Promise<unknown>>
 }
 
 /** A failed assertion; `stderr` is the tail shown in the summary's details; `fix` what to do about it. */
@@ -56,6 +58,8 @@ export type ServeSpec = Omit<ContainerSpec, 'name' | 'detach'> & { role: string;
 
 export class CheckContext {
   private readonly containers: string[] = []
+  /** containers whose `run --rm` ended normally: podman removed them, no `rm` to pay for */
+  private readonly gone = new Set<string>()
   private readonly networks: string[] = []
   private readonly servers: HostServer[] = []
   private readonly deferred: (() => Promise<string | undefined>)[] = []
@@ -82,7 +86,31 @@ export class CheckContext {
   /** podman with the check's remaining time as its timeout; refused once the check has ended. */
   async podman(args: string[], timeoutMs = this.remaining()): Promise<ExecResult> {
     if (this.closed) return { exitCode: 1, stdout: '', stderr: 'check already finished' }
-    return this.suite.run(this.suite.podman, args, { env: this.suite.env, timeoutMs })
+    const r = await this.suite.run(this.suite.podman, args, { env: this.suite.env, timeoutMs })
+    // Exit 0 of `run --rm`: the container ran and podman removed it. Any other end may leave it.
+    if (args[0] === 'run' && args.includes('--rm') && r.exitCode === 0 && !r.timedOut) {
+      const name = args[args.indexOf('--name') + 1]
+      if (args.includes('--name') && name) this.gone.add(name)
+    }
+    return r
+  }
+
+  /** A container this check removed itself (through the API): cleanup need not. */
+  removed(name: string): void {
+    this.gone.add(name)
+  }
+
+  /**
+   * One answer for every check that asks the same `key` (e.g. the default network's facts):
+   * the first asker runs `fn` in its own context, the others await the same result.
+   */
+  shared<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    let p = this.suite.memo.get(key) as Promise<T> | undefined
+    if (!p) {
+      p = fn()
+      this.suite.memo.set(key, p)
+    }
+    return p
   }
 
   async podmanOk(what: string, args: string[]): Promise<ExecResult> {
@@ -173,8 +201,9 @@ export class CheckContext {
     const errors: string[] = []
     const run = (args: string[]) =>
       this.suite.run(this.suite.podman, args, { env: this.suite.env, timeoutMs: CLEANUP_MS })
-    if (this.containers.length > 0) {
-      const r = await run(rmArgv(this.containers))
+    const left = this.containers.filter((n) => !this.gone.has(n))
+    if (left.length > 0) {
+      const r = await run(rmArgv(left))
       if (r.exitCode !== 0) errors.push(`podman rm: ${lastLine(r)}`)
     }
     for (const n of this.networks) {
@@ -205,77 +234,4 @@ export interface Runnable {
   fix?: string
   skip?: string
   run(ctx: CheckContext): Promise<Details>
-}
-
-type Base = Pick<CheckReport, 'id' | 'title' | 'mode' | 'severity' | 'severityReason'> & { fix?: string }
-
-/** One check: its result, never an exception. Cleanup runs before the result is final. */
-async function runOne(suite: Suite, c: Runnable): Promise<CheckReport> {
-  const { fix, ...base } = reportBase(c)
-  if (c.skip) return { ...base, status: 'skipped', reason: c.skip, durationMs: 0, details: {} }
-  const started = Date.now()
-  const ctx = new CheckContext(suite, c.id, started + suite.timeoutMs)
-  let timer: NodeJS.Timeout | undefined
-  // Backstop for host-side waits: podman calls already end at the deadline themselves.
-  const backstop = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new CheckFailure(`timed out (smoke-timeout ${suite.timeoutMs / 1000} s)`)),
-      suite.timeoutMs + 2000,
-    )
-  })
-  let report: CheckReport
-  try {
-    const details = await Promise.race([c.run(ctx), backstop])
-    report = { ...base, status: 'passed', durationMs: 0, details }
-  } catch (err) {
-    report = outcome({ ...base, fix }, err)
-  } finally {
-    clearTimeout(timer)
-  }
-  const leftovers = await ctx.cleanup()
-  if (leftovers.length > 0) {
-    // A failed check keeps its own reason first: the leftover is usually a consequence of it.
-    const cleanup = `cleanup failed: ${leftovers.join('; ')}`
-    const reason = report.status === 'failed' ? `${report.reason}; ${cleanup}` : cleanup
-    report = { ...report, status: 'failed', reason, details: { ...report.details, leftovers } }
-  }
-  return { ...report, durationMs: Date.now() - started }
-}
-
-export const reportBase = (c: Runnable): Base => ({
-  id: c.id,
-  title: c.title,
-  mode: c.mode,
-  severity: c.severity,
-  severityReason: c.severityReason,
-  ...(c.fix && { fix: c.fix }),
-})
-
-function outcome({ fix, ...base }: Base, err: unknown): CheckReport {
-  if (err instanceof CheckSkip) return { ...base, status: 'skipped', reason: err.message, durationMs: 0, details: {} }
-  const f = err instanceof CheckFailure ? err : new CheckFailure(errorText(err))
-  const how = f.fix ?? fix
-  return {
-    ...base,
-    status: 'failed',
-    reason: f.message,
-    ...(how && { fix: how }),
-    durationMs: 0,
-    details: f.details ?? {},
-    ...(f.stderr && { stderrTail: f.stderr }),
-  }
-}
-
-/** Runs all checks with at most `limit` at a time; results keep the input order. */
-export async function runAll(suite: Suite, checks: readonly Runnable[], limit: number): Promise<CheckReport[]> {
-  const results: CheckReport[] = new Array(checks.length)
-  let next = 0
-  const worker = async () => {
-    while (next < checks.length) {
-      const i = next++
-      results[i] = await runOne(suite, checks[i])
-    }
-  }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, checks.length)) }, worker))
-  return results
 }

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import http from 'node:http'
 import https from 'node:https'
 import net from 'node:net'
-import { parseBlobPath, payload, sha256 } from './payload.js'
+import { parseBlobPath, payloadSha256, payloadStream } from './payload.js'
 
 export interface HostServer {
   port: number
@@ -24,7 +24,8 @@ export async function startHostServer(tls?: { key: string; cert: string }): Prom
     const blob = parseBlobPath(req.url ?? '')
     res.setHeader('x-ssp-peer', peerOf(req.socket))
     if (!blob) return void res.writeHead(404).end()
-    res.end(payload(blob.seed, blob.size))
+    res.setHeader('content-length', blob.size)
+    payloadStream(blob.seed, blob.size).pipe(res)
   }
   const server = tls ? https.createServer(tls, handler) : http.createServer(handler)
   await new Promise<void>((resolve, reject) => {
@@ -66,10 +67,10 @@ export interface Fetched {
   error?: string
 }
 
-/** GET a payload from the host side and verify it byte for byte against payload(seed, size). */
+/** GET a payload from the host side and verify it byte for byte against payload(seed, size), streamed. */
 export function hostFetch(url: string, seed: string, size: number, timeoutMs: number): Promise<Fetched> {
   const started = Date.now()
-  const want = sha256(payload(seed, size))
+  const want = payloadSha256(seed, size)
   return new Promise((resolve) => {
     const done = (r: Omit<Fetched, 'ms'>) => resolve({ ...r, ms: Date.now() - started })
     const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {

@@ -7,36 +7,38 @@ import { logsArgv } from '../argv.js'
 import type { Details } from '../report.js'
 import { type CheckContext, CheckFailure, CheckSkip } from '../runner.js'
 import { nodeCmd } from './argv.js'
-import { podmanText, runBase, script } from './context.js'
+import { podmanText, runBase } from './context.js'
+import { jsonLine } from '../output.js'
 import type { ReapResult } from './script.js'
 
 const NO_INIT = /container-init binary not found|catatonit|podman-init/i
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-async function reaped(ctx: CheckContext): Promise<ReapResult> {
-  try {
-    return (await script<ReapResult>(ctx, 'reap', { mode: 'reap' }, { flags: ['--init'] })).out
-  } catch (err) {
-    if (err instanceof CheckFailure && NO_INIT.test(err.stderr ?? ''))
-      throw new CheckSkip(`no catatonit: podman found no init binary (${err.stderr?.split('\n').pop()})`)
-    throw err
-  }
-}
-
-/** Polls `podman logs` until `want` shows up or the check's time runs out. */
+/** Polls `podman logs` until `want` (or the script's error) shows up or the check's time runs out. */
 async function logsUntil(ctx: CheckContext, name: string, want: string): Promise<string> {
   for (;;) {
     const logs = await ctx.podman(logsArgv(name), 10_000)
-    if (logs.stdout.includes(want) || ctx.remaining() < 1000) return logs.stdout
+    if (logs.stdout.includes(want) || logs.stdout.includes('"error":') || ctx.remaining() < 1000) return logs.stdout
     await sleep(200)
   }
 }
 
-async function forwards(ctx: CheckContext): Promise<string> {
-  const cmd = nodeCmd(ctx.suite.rt.node, { mode: 'signal' })
-  const { name, r } = await runBase(ctx, 'signal', { detach: true, flags: ['--init'], cmd })
-  if (r.exitCode !== 0) throw new CheckFailure(`--init container did not start (exit ${r.exitCode})`, podmanText(r))
-  if (!(await logsUntil(ctx, name, '"ready"')).includes('"ready"')) throw new CheckFailure('signal target never ready')
+/** One --init container: it orphans a process for PID 1 to reap, says so, then waits for SIGTERM. */
+async function started(ctx: CheckContext): Promise<{ name: string; reap: ReapResult }> {
+  const cmd = nodeCmd(ctx.suite.rt.node, { mode: 'init' })
+  const { name, r } = await runBase(ctx, 'target', { detach: true, flags: ['--init'], cmd })
+  if (r.exitCode !== 0) {
+    if (NO_INIT.test(r.stderr))
+      throw new CheckSkip(`no catatonit: podman found no init binary (${r.stderr.trim().split('\n').pop()})`)
+    throw new CheckFailure(`--init container did not start (exit ${r.exitCode})`, podmanText(r))
+  }
+  const logs = await logsUntil(ctx, name, '"ready"')
+  const reap = jsonLine<ReapResult & { ready?: boolean; error?: string }>(logs)
+  if (!reap?.ready) throw new CheckFailure(`init: ${reap?.error ?? 'the --init container never got ready'}`, logs)
+  return { name, reap }
+}
+
+async function forwards(ctx: CheckContext, name: string): Promise<string> {
   await ctx.podmanOk('podman kill --signal TERM', ['kill', '--signal', 'TERM', name])
   const wait = await ctx.podman(['wait', name])
   const logs = await logsUntil(ctx, name, 'SIGTERM')
@@ -46,13 +48,13 @@ async function forwards(ctx: CheckContext): Promise<string> {
 }
 
 export async function initCheck(ctx: CheckContext): Promise<Details> {
-  const reap = await reaped(ctx)
+  const { name, reap } = await started(ctx)
   const details = { pid1: reap.pid1, zombies: reap.zombies }
   if (!/catatonit|podman-init|tini/.test(reap.pid1))
     throw new CheckFailure(`PID 1 under --init is ${reap.pid1}, not catatonit`, undefined, details)
   if (reap.zombies.length > 0)
     throw new CheckFailure(`${reap.zombies.length} zombie(s) not reaped by ${reap.pid1}`, undefined, details)
-  const exit = await forwards(ctx)
+  const exit = await forwards(ctx, name)
   return { ...details, exit, summary: `PID 1 ${reap.pid1} reaped an orphan; SIGTERM forwarded, exit ${exit}` }
 }
 

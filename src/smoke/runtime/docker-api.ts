@@ -66,6 +66,7 @@ export async function dockerApi(ctx: CheckContext): Promise<Details> {
   const code = (JSON.parse(waited.body) as { StatusCode?: number }).StatusCode
   if (code !== EXIT) throw new CheckFailure(`the container exited ${code}, expected ${EXIT} (its command did not run)`)
   await call(ctx, socket, 'DELETE', `${API}/containers/${name}?force=true`, undefined, [200, 204])
+  ctx.removed(name)
   const where = job ? `the job's socket ${socket}` : 'a socket of its own'
   return { socket, pingMs, summary: `_ping, create, start, wait (exit ${EXIT}) and delete over ${where}` }
 }

@@ -8,6 +8,8 @@ export interface RuntimePorts {
   /** the base image (an empty rootfs over the host's /usr, with test files), imported once on first use */
   baseImage(): Promise<string>
   store?: StoreInfo
+  /** podman info's host.cgroupVersion and security.rootless: cgroup-limits' outcome on v1 is known */
+  cgroup?: { version?: string; rootless?: boolean }
   /** other podman binaries on this machine (the runner image's own), for podman-coexist */
   otherPodmans: readonly string[]
   /** the job's Docker-compatible socket when docker-socket: true started one */

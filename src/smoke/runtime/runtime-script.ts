@@ -104,26 +104,38 @@ function mutate(req: Req<'mutate'>): Manifest {
   return { ...manifest(req.root), notes }
 }
 
-/** sh exits at once; its background sleep is orphaned to PID 1, which must reap it. */
-function reap(): void {
-  cp.spawnSync('sh', ['-c', 'sleep 0.2 & exit 0'])
-  setTimeout(() => {
-    const zombies = fs
-      .readdirSync('/proc')
-      .filter((p) => /^\d+$/.test(p))
-      .map((p) => text(`/proc/${p}/stat`))
-      .filter((s) => / Z /.test(s.slice(s.lastIndexOf(')'))))
-    out({ pid1: text('/proc/1/comm'), zombies } satisfies ReapResult)
-  }, 1500)
+/**
+ * init: sh exits at once and its background sleep is orphaned to PID 1, which must reap it:
+ * watched in /proc until it is gone (reaped) or stays a zombie for a second (not reaped).
+ * Then ready, waiting for the SIGTERM the host sends through `podman kill`.
+ */
+function init(): void {
+  const orphan = cp.spawnSync('sh', ['-c', 'sleep 0.2 & echo $!'], { encoding: 'utf8' }).stdout.trim()
+  if (!/^\d+$/.test(orphan)) throw new Error(`sh started no orphan (printed ${JSON.stringify(orphan)})`)
+  const started = Date.now()
+  let zombieSince = 0
+  const tick = setInterval(() => {
+    const st = text(`/proc/${orphan}/stat`)
+    const zombie = !st.startsWith('error') && / Z /.test(st.slice(st.lastIndexOf(')')))
+    zombieSince = zombie ? zombieSince || Date.now() : 0
+    const undecided = !st.startsWith('error') && (!zombie || Date.now() - zombieSince < 1000)
+    if (undecided && Date.now() - started < 20_000) return
+    clearInterval(tick)
+    process.on('SIGTERM', () => {
+      out({ signal: 'SIGTERM', pid: process.pid })
+      process.exit(0)
+    })
+    out({ ready: true, pid1: text('/proc/1/comm'), zombies: zombies() } satisfies ReapResult & { ready: true })
+    setInterval(() => undefined, 1000)
+  }, 50)
 }
 
-function signal(): void {
-  process.on('SIGTERM', () => {
-    out({ signal: 'SIGTERM', pid: process.pid })
-    process.exit(0)
-  })
-  out({ ready: true, pid: process.pid, pid1: text('/proc/1/comm') })
-  setInterval(() => undefined, 1000)
+function zombies(): string[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .map((p) => text(`/proc/${p}/stat`))
+    .filter((s) => / Z /.test(s.slice(s.lastIndexOf(')'))))
 }
 
 function limits(): LimitsResult {
@@ -140,11 +152,8 @@ function dispatch(req: RuntimeRequest): void {
     case 'mutate':
       out(mutate(req))
       break
-    case 'reap':
-      reap()
-      break
-    case 'signal':
-      signal()
+    case 'init':
+      init()
       break
     case 'limits':
       out(limits())

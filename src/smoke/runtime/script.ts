@@ -4,8 +4,7 @@
 export type RuntimeRequest =
   | { mode: 'manifest'; root: string }
   | { mode: 'mutate'; root: string; seed: string }
-  | { mode: 'reap' }
-  | { mode: 'signal' }
+  | { mode: 'init' }
   | { mode: 'limits' }
 
 export interface Entry {

@@ -24,6 +24,7 @@ export interface RuntimeSetup {
   /** the suite's scratch dir (removed with it) */
   dir: string
   store?: StoreInfo
+  cgroup?: RuntimePorts['cgroup']
   otherPodmans?: readonly string[]
   dockerSocket?: string
   inject?: InjectedPorts
@@ -54,6 +55,7 @@ export function runtimePorts(s: RuntimeSetup): { ports: RuntimePorts; dispose():
       return base
     },
     store: s.store,
+    cgroup: s.cgroup,
     otherPodmans: s.otherPodmans ?? [],
     dockerSocket: s.dockerSocket,
     startService,
