@@ -12,7 +12,7 @@ import { PROBE_SCRIPT, type Facts } from '../../src/smoke/probe.js'
 import { Summary } from '../../src/report/summary.js'
 import { regex } from '../helpers/regex.js'
 
-type Scripted = Partial<ExecResult> | 'hang'
+type Scripted = Partial<ExecResult> | 'hang' | ((line: string) => Partial<ExecResult>)
 const lo = { name: 'lo', mtu: 65536, addrs: ['127.0.0.1/8', '::1/128'] }
 const facts = (f: Partial<Facts>): Facts => ({ interfaces: [lo], gw4: [], gw6: [], hosts: [], nameservers: [], ...f })
 const HOST = facts({
@@ -42,9 +42,10 @@ function scripted(script: Record<string, Scripted>, delayMs = 0) {
     calls.push(line)
     maxInFlight = Math.max(maxInFlight, ++inFlight)
     try {
-      const hit = Object.entries(script).find(([k]) =>
+      const found = Object.entries(script).find(([k]) =>
         k.startsWith('^') ? line.startsWith(k.slice(1)) : line.includes(k),
       )?.[1] ?? { exitCode: 126, stderr: `Error: not scripted: ${line.slice(0, 60)}` }
+      const hit = typeof found === 'function' ? found(line) : found
       if (hit === 'hang') {
         await new Promise((r) => setTimeout(r, opts?.timeoutMs))
         exits[calls.indexOf(line)] = 137
@@ -189,6 +190,28 @@ describe('runSmokeSuite with scripted podman', () => {
         /\$XDG_RUNTIME_DIR\/netns\/rootless-netns-\* /,
       ),
     )
+  })
+
+  it('a probe server says it listens in a file on a volume: no podman logs to poll; its log otherwise', async () => {
+    const ok = (n: number) =>
+      json({ ok: true, requests: n, failed: 0, bytes: n, ms: 5, peers: ['10.89.0.3'], failures: [] })
+    const base = { ...BASE, 'network create': {}, 'custom-network-client': ok(4) }
+    // what the server does in the container: listen, then write the ready file into its volume
+    const writes = (line: string) => {
+      const dir = /-v (\S+):\/ssp-ready /.exec(line)?.[1]
+      expect(line).toContain('"readyFile":"/ssp-ready/listening"')
+      writeFileSync(join(dir as string, 'listening'), '8080')
+      return { stdout: 'abc\n' }
+    }
+    const p = scripted({ ...base, 'custom-network-srv': writes })
+    const report = await runSmokeSuite(p.run, options({ select: ['custom-network'] }))
+    expect(status(report)['custom-network']).toBe('passed')
+    expect(p.calls.filter((c) => / (logs|inspect) /.test(c))).toEqual([])
+    // no file (a volume it cannot write): podman logs, once a second, still sees it listen
+    const q = scripted({ ...base, ' logs ': json({ listening: 8080 }), 'custom-network-srv': { stdout: 'abc\n' } })
+    const r = await runSmokeSuite(q.run, options({ select: ['custom-network'] }))
+    expect(status(r)['custom-network']).toBe('passed')
+    expect(q.calls.filter((c) => c.includes(' logs '))).toHaveLength(1)
   })
 
   it('runs checks concurrently up to the limit', async () => {

@@ -77,7 +77,12 @@ function serve(req: Req<'serve'>): void {
       r.setHeader('content-length', blob.size)
       payloadStream(blob.seed, blob.size).pipe(r)
     })
-    .listen(req.port, () => out({ listening: req.port }))
+    .listen(req.port, () => {
+      out({ listening: req.port })
+      try {
+        if (req.readyFile) fs.writeFileSync(req.readyFile, String(req.port))
+      } catch {} // not writable (an SELinux label, a user namespace): the host reads the log instead
+    })
 }
 
 function connect(req: Req<'connect'>): void {

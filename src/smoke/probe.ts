@@ -3,7 +3,8 @@
 
 export type ProbeRequest =
   | { mode: 'facts' }
-  | { mode: 'serve'; port: number }
+  /** readyFile: written once listening (a volume the host watches: no podman logs to poll) */
+  | { mode: 'serve'; port: number; readyFile?: string }
   /** facts: the container's own facts in the same answer (one container instead of two) */
   | { mode: 'connect'; host: string; port: number; timeoutMs: number; facts?: boolean }
   | { mode: 'dns'; names: string[] }

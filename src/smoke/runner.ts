@@ -1,5 +1,6 @@
 // A check's context: podman under the check's deadline, and everything it created (containers,
 // networks, host servers) tracked so cleanup removes it whatever happened.
+import { join } from 'node:path'
 import { lastLine } from '../ports/exec.js'
 import { failureText, jsonLine } from './output.js'
 import type { ExecResult, Run } from '../ports/types.js'
@@ -53,6 +54,8 @@ export class CheckSkip extends Error {}
 
 const tail = (s: string, n = 15): string => s.trimEnd().split('\n').slice(-n).join('\n')
 const CLEANUP_MS = 30_000
+/** where a probe server writes that it listens (a scratch dir of the check, mounted read-write) */
+const READY_DIR = '/ssp-ready'
 
 export type ServeSpec = Omit<ContainerSpec, 'name' | 'detach'> & { role: string; port: number }
 
@@ -131,28 +134,39 @@ export class CheckContext {
     return out
   }
 
-  /** Starts a detached probe server and waits until it listens (a publish is live from then on). */
+  /**
+   * Starts a detached probe server and waits until it listens (a publish is live from then on).
+   * The server says so in a file on a volume, watched here for free; `podman logs` and inspect
+   * (two podman calls) only every second, to see it die or listen where the volume is not writable.
+   */
   async serve(spec: ServeSpec): Promise<string> {
     const name = this.track(spec.role)
+    const dir = await this.suite.rt.scratch(this.checkId)
     const argv = probeArgv(
       await this.suite.runtime(this.checkId),
-      { ...spec, name, detach: true },
-      { mode: 'serve', port: spec.port },
+      { ...spec, volumes: [...(spec.volumes ?? []), `${dir}:${READY_DIR}`], name, detach: true },
+      { mode: 'serve', port: spec.port, readyFile: `${READY_DIR}/listening` },
       this.suite.runId,
     )
     await this.podmanOk(`starting ${spec.role}`, argv)
-    for (;;) {
-      const logs = await this.podman(logsArgv(name), 10_000)
-      if (logs.stdout.includes('"listening"')) return name
-      const state = await this.podman(['container', 'inspect', '--format', '{{.State.Status}}', name], 10_000)
-      if (this.closed || !/running|created|configured/.test(state.stdout) || Date.now() > this.deadline) {
-        throw new CheckFailure(
-          `${spec.role} never listened (state: ${state.stdout.trim() || lastLine(state)})`,
-          tail(logs.stderr || logs.stdout),
-        )
-      }
+    for (let i = 1; ; i++) {
+      if (await this.suite.rt.exists(join(dir, 'listening'))) return name
+      if (i % 10 === 0 && (await this.listening(name, spec.role))) return name
       await sleep(100)
     }
+  }
+
+  /** podman's view of a server that has not said it listens: true when its log does, throws when it never will. */
+  private async listening(name: string, role: string): Promise<boolean> {
+    const logs = await this.podman(logsArgv(name), 10_000)
+    if (logs.stdout.includes('"listening"')) return true
+    const state = await this.podman(['container', 'inspect', '--format', '{{.State.Status}}', name], 10_000)
+    if (this.closed || !/running|created|configured/.test(state.stdout) || Date.now() > this.deadline)
+      throw new CheckFailure(
+        `${role} never listened (state: ${state.stdout.trim() || lastLine(state)})`,
+        tail(logs.stderr || logs.stdout),
+      )
+    return false
   }
 
   async network(role: string): Promise<string> {

@@ -14,48 +14,59 @@ import type { ReapResult } from './script.js'
 const NO_INIT = /container-init binary not found|catatonit|podman-init/i
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/** Polls `podman logs` until `want` (or the script's error) shows up or the check's time runs out. */
-async function logsUntil(ctx: CheckContext, name: string, want: string): Promise<string> {
-  for (;;) {
-    const logs = await ctx.podman(logsArgv(name), 10_000)
-    if (logs.stdout.includes(want) || logs.stdout.includes('"error":') || ctx.remaining() < 1000) return logs.stdout
-    await sleep(200)
+const READY_DIR = '/ssp-ready'
+
+/**
+ * Waits for the script's file `file` on the volume (free to watch), or for `want` in `podman logs`,
+ * asked once a second (a volume it could not write); its text, or '' when the time ran out.
+ */
+async function until(ctx: CheckContext, name: string, file: string, want: string): Promise<string> {
+  for (let i = 1; ; i++) {
+    const text = await ctx.suite.rt.readText(file)
+    if (text?.includes(want) && text.trimEnd().endsWith('}')) return text // whole, not mid-write
+    if (i % 10 === 0) {
+      const logs = await ctx.podman(logsArgv(name), 10_000)
+      if (logs.stdout.includes(want) || logs.stdout.includes('"error":')) return logs.stdout
+    }
+    if (ctx.remaining() < 1000) return ''
+    await sleep(100)
   }
 }
 
 /** One --init container: it orphans a process for PID 1 to reap, says so, then waits for SIGTERM. */
-async function started(ctx: CheckContext): Promise<{ name: string; reap: ReapResult }> {
-  const cmd = nodeCmd(ctx.suite.rt.node, { mode: 'init' })
-  const { name, r } = await runBase(ctx, 'target', { detach: true, flags: ['--init'], cmd })
+async function started(ctx: CheckContext, dir: string): Promise<{ name: string; reap: ReapResult }> {
+  const cmd = nodeCmd(ctx.suite.rt.node, { mode: 'init', dir: READY_DIR })
+  const flags = ['--init', '-v', `${dir}:${READY_DIR}`]
+  const { name, r } = await runBase(ctx, 'target', { detach: true, flags, cmd })
   if (r.exitCode !== 0) {
     if (NO_INIT.test(r.stderr))
       throw new CheckSkip(`no catatonit: podman found no init binary (${r.stderr.trim().split('\n').pop()})`)
     throw new CheckFailure(`--init container did not start (exit ${r.exitCode})`, podmanText(r))
   }
-  const logs = await logsUntil(ctx, name, '"ready"')
-  const reap = jsonLine<ReapResult & { ready?: boolean; error?: string }>(logs)
-  if (!reap?.ready) throw new CheckFailure(`init: ${reap?.error ?? 'the --init container never got ready'}`, logs)
+  const said = await until(ctx, name, join(dir, 'ready'), '"ready"')
+  const reap = jsonLine<ReapResult & { ready?: boolean; error?: string }>(said)
+  if (!reap?.ready) throw new CheckFailure(`init: ${reap?.error ?? 'the --init container never got ready'}`, said)
   return { name, reap }
 }
 
-async function forwards(ctx: CheckContext, name: string): Promise<string> {
+/** podman kill sends SIGTERM to PID 1 (catatonit), which must pass it on to the script. */
+async function forwards(ctx: CheckContext, name: string, dir: string): Promise<void> {
   await ctx.podmanOk('podman kill --signal TERM', ['kill', '--signal', 'TERM', name])
-  const wait = await ctx.podman(['wait', name])
-  const logs = await logsUntil(ctx, name, 'SIGTERM')
-  if (!logs.includes('"signal":"SIGTERM"'))
-    throw new CheckFailure('SIGTERM sent to the container never reached the process under --init', logs)
-  return wait.stdout.trim()
+  const said = await until(ctx, name, join(dir, 'signal'), 'SIGTERM')
+  if (!said.includes('"signal":"SIGTERM"'))
+    throw new CheckFailure('SIGTERM sent to the container never reached the process under --init', said)
 }
 
 export async function initCheck(ctx: CheckContext): Promise<Details> {
-  const { name, reap } = await started(ctx)
+  const dir = await ctx.suite.rt.scratch(ctx.checkId)
+  const { name, reap } = await started(ctx, dir)
   const details = { pid1: reap.pid1, zombies: reap.zombies }
   if (!/catatonit|podman-init|tini/.test(reap.pid1))
     throw new CheckFailure(`PID 1 under --init is ${reap.pid1}, not catatonit`, undefined, details)
   if (reap.zombies.length > 0)
     throw new CheckFailure(`${reap.zombies.length} zombie(s) not reaped by ${reap.pid1}`, undefined, details)
-  const exit = await forwards(ctx, name)
-  return { ...details, exit, summary: `PID 1 ${reap.pid1} reaped an orphan; SIGTERM forwarded, exit ${exit}` }
+  await forwards(ctx, name, dir)
+  return { ...details, summary: `PID 1 ${reap.pid1} reaped an orphan; SIGTERM forwarded to the process under it` }
 }
 
 /** podman build of dir's Containerfile: offline, from the local base image, the host's /usr for the shell. */

@@ -109,7 +109,14 @@ function mutate(req: Req<'mutate'>): Manifest {
  * watched in /proc until it is gone (reaped) or stays a zombie for a second (not reaped).
  * Then ready, waiting for the SIGTERM the host sends through `podman kill`.
  */
-function init(): void {
+function init(req: Req<'init'>): void {
+  // Also into files on the volume the host watches (no podman logs to poll); best effort.
+  const say = (file: string, o: object) => {
+    out(o)
+    try {
+      if (req.dir) fs.writeFileSync(path.join(req.dir, file), JSON.stringify(o))
+    } catch {}
+  }
   const orphan = cp.spawnSync('sh', ['-c', 'sleep 0.2 & echo $!'], { encoding: 'utf8' }).stdout.trim()
   if (!/^\d+$/.test(orphan)) throw new Error(`sh started no orphan (printed ${JSON.stringify(orphan)})`)
   const started = Date.now()
@@ -122,10 +129,10 @@ function init(): void {
     if (undecided && Date.now() - started < 20_000) return
     clearInterval(tick)
     process.on('SIGTERM', () => {
-      out({ signal: 'SIGTERM', pid: process.pid })
+      say('signal', { signal: 'SIGTERM', pid: process.pid })
       process.exit(0)
     })
-    out({ ready: true, pid1: text('/proc/1/comm'), zombies: zombies() } satisfies ReapResult & { ready: true })
+    say('ready', { ready: true, pid1: text('/proc/1/comm'), zombies: zombies() } satisfies ReapResult & { ready: true })
     setInterval(() => undefined, 1000)
   }, 50)
 }
@@ -153,7 +160,7 @@ function dispatch(req: RuntimeRequest): void {
       out(mutate(req))
       break
     case 'init':
-      init()
+      init(req)
       break
     case 'limits':
       out(limits())

@@ -4,7 +4,8 @@
 export type RuntimeRequest =
   | { mode: 'manifest'; root: string }
   | { mode: 'mutate'; root: string; seed: string }
-  | { mode: 'init' }
+  /** dir: a volume to write `ready` and `signal` into, besides stdout */
+  | { mode: 'init'; dir?: string }
   | { mode: 'limits' }
 
 export interface Entry {
