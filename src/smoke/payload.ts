@@ -2,11 +2,11 @@
 // probe, so every transfer is verified end to end without shipping the expected hash around.
 // AES-CTR keystream: fast (GB/s) where a hash chain would cost seconds for 8 MiB. Streamed in
 // chunks (CTR is a stream cipher: chunked output is the same bytes), so eight concurrent 8 MiB
-// transfers hold a few chunks in memory, not 16 MiB each.
+// transfers hold a few 64 KiB chunks in memory, not 16 MiB each.
 import { createCipheriv, createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 
-const CHUNK = 256 * 1024
+const CHUNK = 64 * 1024
 
 /** The payload's bytes, CHUNK at a time (the last chunk shorter). */
 export function* payloadChunks(seed: string, size: number): Generator<Buffer> {
