@@ -11,6 +11,8 @@ export interface Exec {
   by: 'action' | 'podman' | 'other'
   /** what the parent process was running when it started this one */
   parent: string
+  /** what this same process ran before this exec ('' for its first): `dpkg -S` execs `dpkg-query` in place */
+  before: string
 }
 
 const PACKAGE_MANAGERS = ['dpkg', 'dpkg-query', 'rpm', 'pacman', 'qfile', 'equery', 'apk', 'pkg']
@@ -60,7 +62,7 @@ export function parseTrace(text: string): Exec[] {
     const e = EXEC.exec(line)
     if (!e) continue
     const pid = Number(e[1])
-    execs.push({ pid, file: e[2], argv: parseArgv(e[3]) })
+    execs.push({ pid, file: e[2], argv: parseArgv(e[3]), before: image.get(pid) ?? '' })
     image.set(pid, e[2])
   }
   const byOf = (pid: number): Exec['by'] => {
@@ -80,9 +82,9 @@ export const infoCalls = (xs: readonly Exec[]): Exec[] =>
 
 const isPackageManager = (file: string): boolean => PACKAGE_MANAGERS.includes(path.basename(file))
 
-/** Each lookup once: `dpkg -S` running `dpkg-query --search` for it is the same lookup. */
+/** Each lookup once: `dpkg -S` running `dpkg-query --search` for it (as a child, or in place) is the same lookup. */
 export const packageLookups = (xs: readonly Exec[]): Exec[] =>
-  xs.filter((x) => isPackageManager(x.file) && !isPackageManager(x.parent))
+  xs.filter((x) => isPackageManager(x.file) && !isPackageManager(x.parent) && !isPackageManager(x.before))
 
 /** The file a lookup asks about (`dpkg -S /usr/bin/crun`), or the package (`dpkg-query -W passt`). */
 export const lookupTarget = (x: Exec): string =>
