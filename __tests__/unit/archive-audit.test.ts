@@ -4,6 +4,7 @@
 // staging dir is removed), nothing was written outside it, and nothing reaches the tool cache.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import {
   chmodSync,
   existsSync,
@@ -11,6 +12,7 @@ import {
   utimesSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -20,7 +22,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { auditEntries, resolveLink } from '../../src/install/audit.js'
 import { extractAuditCache } from '../../src/install/extract.js'
-import { listArchive } from '../../src/install/tar-stream.js'
+import { firstPath } from '../../src/install/tar-stream.js'
 import { type Unpack, unpackAudited } from '../../src/install/unpack.js'
 
 const TOP = 'podman-v5.7.1'
@@ -171,18 +173,40 @@ describe('resolveLink follows the archive links as the kernel would', () => {
   })
 })
 
-it('listArchive reads the headers of a gzip archive with node zlib too', async () => {
-  const gz = path.join(dir, 'a.tar.gz')
-  execFileSync('tar', ['-z', '-C', src, '-cf', gz, TOP])
-  const { entries } = await listArchive(gz)
-  expect(entries.map((e) => `${e.type} ${e.path}`).sort()).toEqual([
-    `Directory ${TOP}/`,
-    `Directory ${TOP}/usr/`,
-    `Directory ${TOP}/usr/local/`,
-    `Directory ${TOP}/usr/local/bin/`,
-    `File ${TOP}/usr/local/bin/podman`,
-    `SymbolicLink ${TOP}/usr/local/bin/docker`,
-  ])
+describe('firstPath: the top directory of a local build from its first header', () => {
+  it('reads a gzip archive with node zlib too, past a leading ./', async () => {
+    const gz = path.join(dir, 'a.tar.gz')
+    execFileSync('tar', ['-z', '-C', src, '-cf', gz, `./${TOP}`])
+    expect(await firstPath(gz)).toBe(`${TOP}/`)
+  })
+
+  it('decodes no further than that header: a corrupt tail after it is never read', async () => {
+    const big = path.join(dir, 'big')
+    mkdirSync(path.join(big, TOP), { recursive: true })
+    writeFileSync(path.join(big, TOP, 'noise'), randomBytes(4 * 1024 * 1024))
+    const gz = path.join(dir, 'cut.tar.gz')
+    execFileSync('tar', ['-z', '-C', big, '-cf', gz, TOP])
+    const whole = readFileSync(gz)
+    writeFileSync(gz, Buffer.concat([whole.subarray(0, whole.length / 2), Buffer.alloc(64 * 1024, 0xff)]))
+    expect(await firstPath(gz)).toBe(`${TOP}/`)
+    // the same bytes decoded to the end fail: what firstPath skipped was really broken
+    expect(() => execFileSync('gzip', ['-t', '-q', gz], { stdio: 'pipe' })).toThrow()
+  })
+
+  it('a corrupt archive is refused by name, not thrown from the decoder', async () => {
+    const gz = path.join(dir, 'bad.tar.gz')
+    execFileSync('tar', ['-z', '-C', src, '-cf', gz, TOP])
+    const whole = readFileSync(gz)
+    writeFileSync(gz, Buffer.concat([whole.subarray(0, 12), Buffer.alloc(64 * 1024, 0xff)]))
+    await expect(firstPath(gz)).rejects.toThrow(/^Reading bad\.tar\.gz as tar failed: /)
+  })
+
+  it('an archive of only ./ has none', async () => {
+    const empty = path.join(dir, 'empty.tar.gz')
+    mkdirSync(path.join(dir, 'nothing'), { recursive: true })
+    execFileSync('tar', ['-z', '-C', path.join(dir, 'nothing'), '-cf', empty, '.'])
+    expect(await firstPath(empty)).toBeUndefined()
+  })
 })
 
 it('an unpack left behind by a killed job is cleaned up; a running one is left alone', async () => {

@@ -1,8 +1,7 @@
 // The tar stream inside a verified archive, decoded once per use: through the zstd binary
 // when the runner has it (about twice as fast), else node's own zstd or gzip decoder. The
 // decoder is never the integrity check (node 24.18's accepts truncated input): the sha256
-// was. Listing reads the headers with node-tar's parser and counts as it goes, so a bomb
-// is stopped at the cap, not after it has been written out.
+// was. A local build's top directory is read from its first header alone (`firstPath`).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createReadStream } from 'node:fs'
 import { access, constants } from 'node:fs/promises'
@@ -11,7 +10,7 @@ import type { Readable } from 'node:stream'
 import zlib from 'node:zlib'
 import type { ReadEntry } from 'tar'
 import { childEnv } from '../ports/env.js'
-import { AuditError, type ArchiveEntry, type AuditLimits, DEFAULT_LIMITS } from './audit.js'
+import { AuditError, type ArchiveEntry, type AuditLimits } from './audit.js'
 
 const CHUNK = 256 * 1024 // node's default 16 KiB chunks decode twice as slowly
 
@@ -86,12 +85,6 @@ export function exitOf(child: ChildProcess): Promise<{ code: number; stderr: str
 /** The most tar bytes (headers, padding, bodies) an archive within `limits` can have. */
 export const streamCap = (l: AuditLimits): number => l.maxBytes + (l.maxEntries + 2) * 1536 + 1024 * 1024
 
-export interface Listing {
-  entries: ArchiveEntry[]
-  /** length of the decoded tar stream: extraction must see exactly this many bytes */
-  tarBytes: number
-}
-
 /** What the audit reads of one node-tar header. */
 export const entryOf = (e: ReadEntry): ArchiveEntry => ({
   path: e.path,
@@ -101,41 +94,44 @@ export const entryOf = (e: ReadEntry): ArchiveEntry => ({
   linkpath: e.linkpath,
 })
 
-/** Every entry's header, without writing anything; stops at the first cap it passes. */
-export async function listArchive(archive: string, limits: AuditLimits = DEFAULT_LIMITS): Promise<Listing> {
-  const entries: ArchiveEntry[] = []
+/**
+ * The path of the archive's first entry other than `.`, decoding no further than its header:
+ * all a local build needs before unpacking (the unpack's audit then refuses any entry outside
+ * that entry's top directory). Undefined for an archive with no such entry.
+ */
+export async function firstPath(archive: string): Promise<string | undefined> {
+  let found: string | undefined
   let failure: Error | undefined
-  // node-tar (~0.07 s of CPU to load) only when an archive is listed: never on a tool-cache hit.
+  // node-tar (~0.07 s of CPU to load) only when an archive is read: never on a tool-cache hit.
   const { Parser } = await import('tar')
   const parser = new Parser({
     strict: true,
     onReadEntry: (e: ReadEntry) => {
-      entries.push(entryOf(e))
-      if (entries.length > limits.maxEntries)
-        failure ??= new AuditError(`Archive has more than ${limits.maxEntries} entries.`)
+      const p = e.path.replace(/^\.\//, '')
+      if (found === undefined && p !== '' && p !== '.') found = p
       e.resume()
     },
   })
   parser.on('error', (e: Error) => (failure ??= e))
-  const ended = new Promise<void>((resolve) => parser.on('end', resolve))
+  const ended = new Promise<void>((resolve) => parser.on('end', resolve).on('close', resolve))
   const src = await openTar(archive)
-  let tarBytes = 0
   try {
     for await (const chunk of src.stream as AsyncIterable<Buffer>) {
-      tarBytes += chunk.length
-      if (tarBytes > streamCap(limits))
-        failure ??= new AuditError(`Archive unpacks to more than ${limits.maxBytes} bytes.`)
-      if (failure) break
-      if (!parser.write(chunk)) await new Promise((r) => parser.once('drain', r))
+      parser.write(chunk)
+      if (found !== undefined || failure) break
     }
-  } finally {
-    if (failure) src.stop()
+  } catch (e) {
+    failure ??= e as Error
   }
+  const early = found !== undefined || failure !== undefined
+  if (early) src.stop()
+  else parser.end()
+  const decoded = src.done.catch((e: Error) => {
+    failure ??= e
+  })
+  await Promise.all([early ? undefined : ended, decoded])
   if (failure) throw listError(archive, failure)
-  parser.end()
-  await Promise.all([ended, src.done])
-  if (failure) throw listError(archive, failure)
-  return { entries, tarBytes }
+  return found
 }
 
 const listError = (archive: string, e: Error): Error =>

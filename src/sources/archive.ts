@@ -10,7 +10,7 @@ import { parseVersionSpec } from '../inputs.js'
 import { acquire } from '../install/acquire.js'
 import { resolveLayout } from '../install/layout.js'
 import { localOrigin } from '../install/local-origin.js'
-import { listArchive } from '../install/tar-stream.js'
+import { firstPath } from '../install/tar-stream.js'
 import type { Recipe } from '../install/types.js'
 import type { Clock } from '../ports/timings.js'
 import type { Http, Run, ToolCache } from '../ports/types.js'
@@ -125,7 +125,7 @@ function archiveRecipe(http: Http, req: ArchiveRequest, name: string, pinned: Pi
         async check(d, key) {
           await matchesPin(d.archive.sha256, d.files[CHECKSUMS], name, pinned)
           const signature = await checkProof(proof, d.archive.path, d.files, key, req)
-          top = topDir((await listArchive(d.archive.path)).entries.map((e) => e.path))
+          top = topDir(await firstPath(d.archive.path))
           const from = pinned.from === 'archive-sha256' ? pinned.from : CHECKSUMS
           const checks = [...signature.checks, `sha256 ${d.archive.sha256} (${from})`]
           return { verified: [...signature.verified, 'sha256'].join('+'), checks }
@@ -189,9 +189,8 @@ async function installArchive(http: Http, run: Run, tc: ToolCache, req: ArchiveR
 /** The tool-cache entry of these bytes: tool-cache's find() looks up semver-named entries only. */
 const entryVersion = (sha256: string): string => `0.0.0-sha256-${sha256.slice(0, 16)}`
 
-/** The one top-level directory every entry sits under (the audit refuses anything else). */
-function topDir(paths: string[]): string {
-  const first = paths.map((p) => p.replace(/^\.\//, '')).find((p) => p !== '' && p !== '.')
+/** The one top-level directory every entry sits under: the first entry's (the audit refuses any other). */
+function topDir(first: string | undefined): string {
   if (!first) throw new ArchiveIdentityError('The archive is empty.')
   return first.split('/')[0]
 }
