@@ -2,30 +2,20 @@
 // @actions/core through @actions/http-client) is evaluated only when a proxy dispatcher is
 // built, and that dispatcher is still undici's own ProxyAgent.
 import { describe, expect, it } from '@jest/globals'
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { build } from 'esbuild'
 import { bundleOptions } from '../../scripts/esbuild-options.mjs'
+import { nodeInTemp } from '../helpers/node-run.js'
 
 /** undici's module sets this global dispatcher when it is evaluated (lib/global.js). */
 const LOADED =
   "process.on('exit', () => console.log('undici ' + (Symbol.for('undici.globalDispatcher.1') in globalThis)))"
 
-function node(args: string[], env: Record<string, string> = {}) {
-  const cwd = mkdtempSync(path.join(os.tmpdir(), 'ssp-bundle-'))
-  return spawnSync(process.execPath, args, {
-    cwd,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', RUNNER_TEMP: cwd, HOME: cwd, ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  })
-}
-
 describe('the bundle at start-up', () => {
   it('main.cjs runs to its first input without evaluating undici', () => {
-    const r = node(['--import', `data:text/javascript,${LOADED}`, path.resolve('dist/main.cjs')], {
+    const r = nodeInTemp(['--import', `data:text/javascript,${LOADED}`, path.resolve('dist/main.cjs')], {
       'INPUT_SMOKE-TESTS': 'nope',
     })
     expect(r.stdout).toContain("::error::Invalid input 'smoke-tests'")
@@ -44,7 +34,7 @@ describe('the bundle at start-up', () => {
     )
     const out = path.join(dir, 'entry.cjs')
     await build({ ...bundleOptions(entry, out), nodePaths: [path.resolve('node_modules')] })
-    const r = node([out], { https_proxy: 'http://127.0.0.1:9' })
+    const r = nodeInTemp([out], { https_proxy: 'http://127.0.0.1:9' })
     expect(r.stderr).toBe('')
     expect(r.stdout.trim()).toBe('true function')
   })

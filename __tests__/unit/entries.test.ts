@@ -2,23 +2,15 @@
 // awaits (set off by a preloaded module): the guard reports it as an annotation; without it
 // node would end with a stack trace and no annotation.
 import { describe, expect, it } from '@jest/globals'
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { guardRejections } from '../../src/ports/guard.js'
+import { nodeInTemp } from '../helpers/node-run.js'
 
 const STRAY = 'data:text/javascript,setTimeout(() => Promise.reject(new Error("stray rejection")), 0)'
 
-function start(bundle: string, env: Record<string, string> = {}) {
-  const cwd = mkdtempSync(path.join(os.tmpdir(), 'ssp-entry-'))
-  return spawnSync(process.execPath, ['--import', STRAY, path.resolve('dist', bundle)], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', RUNNER_TEMP: cwd, HOME: cwd, ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  })
-}
+const start = (bundle: string, env: Record<string, string> = {}) =>
+  nodeInTemp(['--import', STRAY, path.resolve('dist', bundle)], env)
 
 describe('entry files guard against unhandled rejections', () => {
   it('main: reported as a step failure (next to the bad input that stops it early)', () => {

@@ -130,9 +130,9 @@ export async function firstPath(archive: string): Promise<string | undefined> {
     failure ??= e
   })
   await Promise.all([early ? undefined : ended, decoded])
-  if (failure) throw listError(archive, failure)
+  if (failure) throw readError(archive, failure)
   return found
 }
 
-const listError = (archive: string, e: Error): Error =>
+const readError = (archive: string, e: Error): Error =>
   e instanceof AuditError ? e : new AuditError(`Reading ${path.basename(archive)} as tar failed: ${e.message}`)
