@@ -237,7 +237,8 @@ export async function tracedStep(b: BenchStack): Promise<Traced> {
   const xdg = await sharedRuntimeDir(b)
   try {
     await runStep(b, work, 'none', { xdg })
-    const trace = ['-f', '--pidns-translation', '-qq', '-s', '1024', '-e', 'trace=execve,clone,clone3,fork,vfork']
+    const trace = ['-f', '-ttt', '--pidns-translation', '-q', '-s', '1024', '-e', 'signal=none']
+    trace.push('-e', 'trace=execve,clone,clone3,fork,vfork')
     const wrap = ['strace', ...trace, '-o', file]
     await runStep(b, work, 'none', { wrap, xdg })
     const execs = parseTrace(await readFile(file, 'utf8'))

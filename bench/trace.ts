@@ -1,6 +1,7 @@
-// Reads `strace -f --pidns-translation -e trace=execve,clone,clone3,fork,vfork` output of
+// Reads `strace -f -ttt --pidns-translation -e trace=execve,clone,clone3,fork,vfork` output of
 // one step: which programs ran, who started them (the action or podman), how often podman
-// was asked `info` and which package-manager lookups ran.
+// was asked `info`, which package-manager lookups ran, and how long each lasted and how it
+// ended (`+++ exited with N +++`).
 import path from 'node:path'
 
 export interface Exec {
@@ -13,10 +14,16 @@ export interface Exec {
   parent: string
   /** what this same process ran before this exec ('' for its first): `dpkg -S` execs `dpkg-query` in place */
   before: string
+  /** seconds since the epoch (strace -ttt), when the trace has times */
+  at?: number
+  /** how the process ended (after its last exec: `dpkg -S` ends as `dpkg-query`), when the trace shows it */
+  exit?: { at?: number; code: number }
 }
 
 const PACKAGE_MANAGERS = ['dpkg', 'dpkg-query', 'rpm', 'pacman', 'qfile', 'equery', 'apk', 'pkg']
 
+/** Each line's prefix: the pid, then with -ttt the time. */
+const PREFIX = /^(\d+)\s+(?:(\d+\.\d+)\s+)?/
 const EXEC = /^(\d+)\s+execve\("((?:[^"\\]|\\.)*)", \[(.*?)\](?:, 0x[0-9a-f]+)?.*\)\s+= 0$/
 /**
  * A new process or thread. strace prefixes every line with the pid in its own namespace, but
@@ -24,6 +31,7 @@ const EXEC = /^(\d+)\s+execve\("((?:[^"\\]|\\.)*)", \[(.*?)\](?:, 0x[0-9a-f]+)?.
  * the two never match. `--pidns-translation` adds strace's number as a comment; it wins.
  */
 const CHILD = /^(\d+)\s+(?:clone3?|v?fork)\(.*=\s+(\d+)(?: \/\* (\d+) in strace's PID NS \*\/)?$/
+const EXITED = /^(\d+)\s+\+\+\+ exited with (\d+) \+\+\+$/
 
 /** strace quotes arguments as C strings: `"a", "b"`. */
 function parseArgv(list: string): string[] {
@@ -35,12 +43,13 @@ function joined(text: string): string[] {
   const pending = new Map<string, string>()
   const out: string[] = []
   for (const line of text.split('\n')) {
-    const start = /^(\d+)\s+(.*) <unfinished \.\.\.>$/.exec(line)
+    // the start keeps its time: the call began then
+    const start = /^((\d+)\s+(?:\d+\.\d+\s+)?)(.*) <unfinished \.\.\.>$/.exec(line)
     if (start) {
-      pending.set(start[1], `${start[1]} ${start[2]}`)
+      pending.set(start[2], `${start[1]}${start[3]}`)
       continue
     }
-    const end = /^(\d+)\s+<\.\.\. \w+ resumed>(.*)$/.exec(line)
+    const end = /^(\d+)\s+(?:\d+\.\d+\s+)?<\.\.\. \w+ resumed>(.*)$/.exec(line)
     if (end && pending.has(end[1])) {
       out.push(`${pending.get(end[1])}${end[2]}`)
       pending.delete(end[1])
@@ -49,11 +58,25 @@ function joined(text: string): string[] {
   return out
 }
 
+/** The line without its time, and the time. */
+function untimed(line: string): { line: string; at?: number } {
+  const m = PREFIX.exec(line)
+  if (!m?.[2]) return { line }
+  return { line: `${m[1]} ${line.slice(m[0].length)}`, at: Number(m[2]) }
+}
+
 export function parseTrace(text: string): Exec[] {
   const parent = new Map<number, number>()
   const image = new Map<number, string>()
   const execs: Omit<Exec, 'by' | 'parent'>[] = []
-  for (const line of joined(text)) {
+  const exits = new Map<number, Exec['exit']>()
+  for (const timed of joined(text)) {
+    const { line, at } = untimed(timed)
+    const x = EXITED.exec(line)
+    if (x) {
+      exits.set(Number(x[1]), { at, code: Number(x[2]) })
+      continue
+    }
     const c = CHILD.exec(line)
     if (c) {
       parent.set(Number(c[3] ?? c[2]), Number(c[1]))
@@ -62,7 +85,7 @@ export function parseTrace(text: string): Exec[] {
     const e = EXEC.exec(line)
     if (!e) continue
     const pid = Number(e[1])
-    execs.push({ pid, file: e[2], argv: parseArgv(e[3]), before: image.get(pid) ?? '' })
+    execs.push({ pid, file: e[2], argv: parseArgv(e[3]), before: image.get(pid) ?? '', at })
     image.set(pid, e[2])
   }
   const byOf = (pid: number): Exec['by'] => {
@@ -73,7 +96,8 @@ export function parseTrace(text: string): Exec[] {
     }
     return 'other'
   }
-  return execs.map((x) => ({ ...x, by: byOf(x.pid), parent: image.get(parent.get(x.pid) ?? -1) ?? '' }))
+  const parentImage = (pid: number) => image.get(parent.get(pid) ?? -1) ?? ''
+  return execs.map((x) => ({ ...x, by: byOf(x.pid), parent: parentImage(x.pid), exit: exits.get(x.pid) }))
 }
 
 /** `podman info` as asked by the action (podman re-executing itself into the user namespace is not a new ask). */
@@ -89,3 +113,9 @@ export const packageLookups = (xs: readonly Exec[]): Exec[] =>
 /** The file a lookup asks about (`dpkg -S /usr/bin/crun`), or the package (`dpkg-query -W passt`). */
 export const lookupTarget = (x: Exec): string =>
   x.argv.slice(1).findLast((a) => a.startsWith('/')) ?? (x.argv.at(-1) as string)
+
+/** How long a lookup ran (its start to its process's exit), in ms, when the trace has both times. */
+export function lookupMs(x: Exec): number | undefined {
+  if (x.at === undefined || x.exit?.at === undefined) return undefined
+  return (x.exit.at - x.at) * 1000
+}

@@ -1,7 +1,7 @@
 // The bench's reading of `strace -f --pidns-translation`: who started each program, also
 // when the step runs in a Debian tree's own pid namespace.
 import { describe, expect, test } from '@jest/globals'
-import { infoCalls, packageLookups, parseTrace } from '../../bench/trace.js'
+import { infoCalls, lookupMs, packageLookups, parseTrace } from '../../bench/trace.js'
 
 const NODE = '/opt/node/bin/node'
 const PODMAN = '/ws/tool-cache/podman-full-static/5.4.2/amd64/usr/local/bin/podman'
@@ -54,5 +54,31 @@ describe('bench trace: who started what', () => {
   test('on the host (one pid namespace, no comment): the same attribution', () => {
     const host = TREE.replace(/= \d+ \/\* (\d+) in strace's PID NS \*\//g, '= $1')
     expect(parseTrace(host).map((x) => x.by)).toEqual(['other', 'action', 'action', 'podman', 'podman', 'podman'])
+  })
+
+  test('with -ttt: each lookup’s time and how its process ended, across the exec in place', () => {
+    // strace -ttt puts the time after the pid; `+++ exited` is the pid's end, whatever it ran last
+    const start = 1764530710.0
+    const lines = TREE.split('\n')
+    const time = (i: number) => (start + 0.002 * (i + 1)).toFixed(6)
+    const timed = lines.map((l, i) => l.replace(/^(\d+) /, `$1 ${time(i)} `))
+    const t = start + 0.002 * lines.length
+    timed.push(`12014 ${(t + 0.0035).toFixed(6)} +++ exited with 2 +++`)
+    timed.push(`12012 ${(t + 0.01).toFixed(6)} +++ exited with 0 +++`)
+    const execs = parseTrace(timed.join('\n'))
+    expect(execs.map((x) => x.by)).toEqual(['other', 'action', 'action', 'podman', 'podman', 'podman'])
+    const [lookup] = packageLookups(execs)
+    expect(lookup.argv.join(' ')).toBe('/usr/bin/dpkg -S /ws/conmon')
+    expect(lookup.exit?.code).toBe(2)
+    // dpkg is the third line from the end: two more lines of 2 ms, then 3.5 ms to its exit
+    expect(lookupMs(lookup)).toBeCloseTo(7.5, 3)
+    expect(execs.find((x) => x.argv[0] === 'pasta')?.exit?.code).toBe(0)
+  })
+
+  test('without times: no duration, exits still read', () => {
+    const execs = parseTrace(`${TREE}\n12014 +++ exited with 2 +++`)
+    const [lookup] = packageLookups(execs)
+    expect(lookup.exit).toEqual({ at: undefined, code: 2 })
+    expect(lookupMs(lookup)).toBeUndefined()
   })
 })
