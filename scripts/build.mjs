@@ -1,7 +1,7 @@
 // Bundles each entry point into one CommonJS file the runner executes with node24.
 import { writeFile } from 'node:fs/promises'
 import { build } from 'esbuild'
-import { bundleOptions } from './esbuild-options.mjs'
+import { bundleOptions, coldBundleOptions } from './esbuild-options.mjs'
 
 const entries = { main: 'src/main.ts', post: 'src/post.ts', report: 'src/report/main.ts' }
 
@@ -13,9 +13,12 @@ const entries = { main: 'src/main.ts', post: 'src/post.ts', report: 'src/report/
  */
 const ascii = (text) => text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 
-async function bundle(name, entry) {
-  const r = await build({ ...bundleOptions(entry, `dist/${name}.cjs`), write: false })
+async function bundle(options) {
+  const r = await build({ ...options, write: false })
   for (const f of r.outputFiles) await writeFile(f.path, ascii(f.text))
 }
 
-await Promise.all(Object.entries(entries).map(([name, entry]) => bundle(name, entry)))
+await Promise.all([
+  ...Object.entries(entries).map(([name, entry]) => bundle(bundleOptions(entry, `dist/${name}.cjs`, { cold: true }))),
+  bundle(coldBundleOptions('dist/cold.cjs')),
+])

@@ -1,7 +1,9 @@
 // One set of esbuild options for every bundle: CommonJS for the runner's node24, with
 // import.meta.url (read by some ESM dependencies) defined from the bundle's own path, and the
-// smoke probe's program defined as the string __PROBE_SCRIPT__ (src/smoke/probe.ts).
-import { dirname } from 'node:path'
+// smoke probe's program defined as the string __PROBE_SCRIPT__ (src/smoke/probe.ts). The
+// step's bundles in dist/ leave the cold-only libraries to dist/cold.cjs (COLD_LIBS).
+import path, { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { buildSync } from 'esbuild'
 
 const scripts = new Map()
@@ -34,13 +36,42 @@ export const probeScript = () => containerScript('probe-script.ts')
 export const runtimeScript = () => containerScript('runtime/runtime-script.ts')
 
 /**
+ * The libraries only a cold path uses: verifying a download (Sigstore, OpenPGP), unpacking it
+ * (node-tar), the Actions cache client, a proxy dispatcher (undici) and the smoke suite's TLS
+ * check (X.509). They are 4.4 MB of the 5.1 MB main.cjs was as one bundle, and node reads and
+ * compiles every byte of the bundle it starts, on every step (about 0.15 s for 5 MB here): a
+ * tool-cache hit never uses them.
+ * So the step's bundles leave them to dist/cold.cjs, which the first use requires, and each
+ * library in it is evaluated only when asked for. Only libraries go there, never our own
+ * modules: the two bundles share no state of ours (a library both hold, such as
+ * @actions/core, is stateless across copies).
+ */
+export const COLD_LIBS = [
+  'openpgp',
+  '@sigstore/bundle',
+  '@sigstore/protobuf-specs',
+  '@sigstore/verify',
+  '@sigstore/tuf/seeds.json',
+  'reflect-metadata',
+  '@peculiar/x509',
+  '@actions/cache',
+  'tar',
+  'undici',
+]
+const COLD_FILTER = new RegExp(`^(${COLD_LIBS.map((l) => l.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`)
+
+/** The stand-in for a cold library in a step's bundle: it requires dist/cold.cjs on first use. */
+const coldStandIn = (lib) => `module.exports = require('./cold.cjs')(${JSON.stringify(lib)})`
+
+/**
  * undici, loaded when @actions/http-client first builds a proxy dispatcher, not at start-up.
  * http-client imports only `ProxyAgent` from it, and @actions/core imports http-client (for
  * OIDC tokens, never asked for here): evaluating undici's 0.8 MB was about a third of the
  * bundle's start-up, on every step, though only a download through a proxy uses it. The
  * stand-in's constructor returns the real ProxyAgent, so http-client gets exactly that.
+ * With `cold`, undici is taken from dist/cold.cjs.
  */
-const lazyUndici = {
+const lazyUndici = (cold) => ({
   name: 'lazy-undici',
   setup(b) {
     // The stand-in's own require('undici') (namespace lazy-undici) resolves as usual.
@@ -49,16 +80,72 @@ const lazyUndici = {
         ? { path: 'undici', namespace: 'lazy-undici', pluginData: dirname(args.importer) }
         : undefined,
     )
+    const undici = cold ? "require('./cold.cjs')('undici')" : "require('undici')"
     b.onLoad({ filter: /.*/, namespace: 'lazy-undici' }, (args) => ({
-      contents: "export class ProxyAgent { constructor(...a) { return new (require('undici').ProxyAgent)(...a) } }",
+      contents: `export class ProxyAgent { constructor(...a) { return new (${undici}.ProxyAgent)(...a) } }`,
       resolveDir: args.pluginData,
       loader: 'js',
     }))
   },
+})
+
+/** A step's bundle: our sources' imports of a cold library go to dist/cold.cjs. */
+const coldLibs = {
+  name: 'cold-libs',
+  setup(b) {
+    b.onResolve({ filter: COLD_FILTER }, (args) =>
+      args.namespace === 'file' && !/[\\/]node_modules[\\/]/.test(args.importer)
+        ? { path: args.path, namespace: 'cold-lib' }
+        : undefined,
+    )
+    b.onLoad({ filter: /.*/, namespace: 'cold-lib' }, (args) => ({ contents: coldStandIn(args.path), loader: 'js' }))
+    b.onResolve({ filter: /^\.\/cold\.cjs$/ }, (args) =>
+      args.namespace === 'file' ? undefined : { path: './cold.cjs', external: true },
+    )
+  },
 }
 
-export const bundleOptions = (entry, outfile) => ({
-  plugins: [lazyUndici],
+/**
+ * dist/cold.cjs: a function from a library's name to the library, each evaluated on its first
+ * call. Resolved as our sources' `import` resolves it (a package's `import` export, not its
+ * `require` one), so a library is the same code in either build.
+ */
+function coldEntry() {
+  const cases = COLD_LIBS.map((l) => `    case ${JSON.stringify(l)}: return require(${JSON.stringify(l)})`).join('\n')
+  const unknown = "throw new Error('cold.cjs has no ' + lib)"
+  return `module.exports = (lib) => {\n  switch (lib) {\n${cases}\n  }\n  ${unknown}\n}\n`
+}
+
+/** The options that build dist/cold.cjs from coldEntry(). */
+export const coldBundleOptions = (outfile) => ({
+  ...bundleOptions(COLD_ENTRY, outfile),
+  entryPoints: undefined,
+  stdin: { contents: coldEntry(), resolveDir: ROOT, sourcefile: COLD_ENTRY, loader: 'js' },
+  plugins: [asImport, lazyUndici(false)],
+})
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const COLD_ENTRY = path.join(ROOT, 'cold-entry.js')
+
+/** The cold entry's require() of a library resolves as an `import` of it would. */
+const asImport = {
+  name: 'as-import',
+  setup(b) {
+    b.onResolve({ filter: COLD_FILTER }, async (args) => {
+      if (args.kind !== 'require-call' || args.pluginData === 'as-import' || args.importer !== COLD_ENTRY)
+        return undefined
+      const { resolveDir, importer } = args
+      const r = await b.resolve(args.path, { kind: 'import-statement', resolveDir, importer, pluginData: 'as-import' })
+      return r.errors.length
+        ? { errors: r.errors }
+        : { path: r.path, namespace: r.namespace, sideEffects: r.sideEffects }
+    })
+  },
+}
+
+/** `cold`: a step's bundle in dist/, which leaves COLD_LIBS to dist/cold.cjs */
+export const bundleOptions = (entry, outfile, { cold = false } = {}) => ({
+  plugins: cold ? [lazyUndici(true), coldLibs] : [lazyUndici(false)],
   entryPoints: [entry],
   outfile,
   bundle: true,

@@ -2,7 +2,9 @@
 // against a loopback mirror serving archives built from this machine's own podman. The
 // next step's podman must be the installed one, using the bundled crun, running containers.
 import { describe, expect, it } from '@jest/globals'
-import { runAction, type TreeName, type Workspace } from '../../test-support/runner.js'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { repoRoot, runAction, type TreeName, type Workspace } from '../../test-support/runner.js'
 import { completeEntries, nextStep } from './podman.js'
 import { type Stack, useFixture } from './releases.js'
 
@@ -17,6 +19,17 @@ const inputs = (work: Workspace, stack: Stack, extra: Record<string, string> = {
 })
 
 const treeOf = (stack: Stack): TreeName | undefined => (stack === 'bookworm' ? undefined : stack)
+
+/** The main step, and the bundles its node loaded (test-support/loaded-bundles.cjs). */
+async function mainLoading(work: Workspace, stack: Stack, stepInputs: Record<string, string>) {
+  const file = path.join(work.dir, 'loaded-bundles')
+  const env = {
+    NODE_OPTIONS: `--require ${path.join(repoRoot(), 'test-support/loaded-bundles.cjs')}`,
+    SSP_LOADED_BUNDLES: file,
+  }
+  const r = await runAction({ entry: 'main', work, tree: treeOf(stack), inputs: stepInputs, env })
+  return { r, bundles: (await readFile(file, 'utf8')).split('\n') }
+}
 
 describe.each([
   ['bookworm', '4.3.1'],
@@ -62,26 +75,28 @@ describe.each([
 })
 
 describe('signatures and caching', () => {
-  it('verifies the signed checksums.txt, signer pinned; a second run is a cache hit with no request', async () => {
-    const work = await workspace()
-    const signed = inputs(work, 'trixie', { 'verify-signature': 'true' })
-    const first = await runAction({ entry: 'main', work, tree: 'trixie', inputs: signed })
-    expect(first.errors).toEqual([])
-    expect(first.outputs.verified).toBe('signature+sha256')
-    expect(first.summary).toContain(
-      'signer <code>https://github.com/pigfoot/static-rootless-container-tools/' +
-        '.github/workflows/build-podman.yml@refs/heads/main',
-    )
-    fixture.mirror.resetRequests()
-    const again = await runAction({
-      entry: 'main',
-      work,
-      tree: 'trixie',
-      inputs: { ...signed, 'podman-version': '5.4.2' },
-    })
-    expect(again.outputs).toMatchObject({ 'cache-hit': 'true', verified: 'signature+sha256' })
-    expect(fixture.mirror.requests).toEqual([])
-  })
+  // The cold bundle holds Sigstore: the miss verifies through it, the hit never loads it.
+  it.each(['bookworm', 'trixie'] as const)(
+    '%s: verifies the signed checksums.txt through cold.cjs; a second run is a cache hit, no request, no cold.cjs',
+    async (stack) => {
+      const work = await workspace()
+      const signed = inputs(work, stack, { 'verify-signature': 'true' })
+      const first = await mainLoading(work, stack, signed)
+      expect(first.r.errors).toEqual([])
+      expect(first.r.outputs.verified).toBe('signature+sha256')
+      expect(first.r.summary).toContain(
+        'signer <code>https://github.com/pigfoot/static-rootless-container-tools/' +
+          '.github/workflows/build-podman.yml@refs/heads/main',
+      )
+      expect(first.bundles).toEqual(['main.cjs', 'cold.cjs'])
+      fixture.mirror.resetRequests()
+      const version = stack === 'bookworm' ? '4.3.1' : '5.4.2'
+      const again = await mainLoading(work, stack, { ...signed, 'podman-version': version })
+      expect(again.r.outputs).toMatchObject({ 'cache-hit': 'true', verified: 'signature+sha256' })
+      expect(fixture.mirror.requests).toEqual([])
+      expect(again.bundles).toEqual(['main.cjs'])
+    },
+  )
 
   it('sends the token only as a header and never prints it', async () => {
     const work = await workspace()

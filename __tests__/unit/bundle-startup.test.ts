@@ -1,41 +1,103 @@
 // What the bundle costs before the step's first line: undici (0.8 MB, pulled in by
 // @actions/core through @actions/http-client) is evaluated only when a proxy dispatcher is
-// built, and that dispatcher is still undici's own ProxyAgent.
+// built, and that dispatcher is still undici's own ProxyAgent. The libraries only a cold path
+// uses are not in dist/main.cjs at all but in dist/cold.cjs, which main loads on first use:
+// each of them is the same library there as an import of it is.
 import { describe, expect, it } from '@jest/globals'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { build } from 'esbuild'
-import { bundleOptions } from '../../scripts/esbuild-options.mjs'
+import { bundleOptions, COLD_LIBS } from '../../scripts/esbuild-options.mjs'
 import { nodeInTemp } from '../helpers/node-run.js'
 
-/** undici's module sets this global dispatcher when it is evaluated (lib/global.js). */
+/**
+ * Printed at exit: undici's module sets this global dispatcher when it is evaluated
+ * (lib/global.js), and require.cache names every bundle loaded.
+ */
 const LOADED =
-  "process.on('exit', () => console.log('undici ' + (Symbol.for('undici.globalDispatcher.1') in globalThis)))"
+  "import { createRequire } from 'node:module'; const { cache } = createRequire('/');" +
+  "process.on('exit', () => console.log('undici ' + (Symbol.for('undici.globalDispatcher.1') in globalThis)," +
+  "'bundles ' + Object.keys(cache).map((f) => f.split('/').pop()).join(',')))"
+
+/** An entry file bundled for a temp dir as dist/ is (`cold`: beside a copy of dist/cold.cjs). */
+async function bundleIn(source: string, cold: boolean): Promise<{ dir: string; out: string }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ssp-bundle-'))
+  const entry = path.join(dir, 'entry.mjs')
+  writeFileSync(entry, source)
+  const out = path.join(dir, 'entry.cjs')
+  await build({ ...bundleOptions(entry, out, { cold }), nodePaths: [path.resolve('node_modules')] })
+  if (cold) copyFileSync('dist/cold.cjs', path.join(dir, 'cold.cjs'))
+  return { dir, out }
+}
 
 describe('the bundle at start-up', () => {
-  it('main.cjs runs to its first input without evaluating undici', () => {
+  it('main.cjs runs to its first input without evaluating undici or loading cold.cjs', () => {
     const r = nodeInTemp(['--import', `data:text/javascript,${LOADED}`, path.resolve('dist/main.cjs')], {
       'INPUT_SMOKE-TESTS': 'nope',
     })
     expect(r.stdout).toContain("::error::Invalid input 'smoke-tests'")
-    expect(r.stdout).toContain('undici false')
+    expect(r.stdout).toContain('undici false bundles main.cjs\n')
   })
 
-  it("a proxy dispatcher from @actions/http-client is still undici's ProxyAgent", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ssp-bundle-'))
-    const entry = path.join(dir, 'entry.mjs')
-    writeFileSync(
-      entry,
-      "import { HttpClient } from '@actions/http-client'\n" +
-        "import { ProxyAgent } from 'undici'\n" +
-        "const d = new HttpClient('t').getAgentDispatcher('https://example.invalid/')\n" +
-        'console.log(d instanceof ProxyAgent, typeof d.dispatch)\n',
-    )
-    const out = path.join(dir, 'entry.cjs')
-    await build({ ...bundleOptions(entry, out), nodePaths: [path.resolve('node_modules')] })
-    const r = nodeInTemp([out], { https_proxy: 'http://127.0.0.1:9' })
-    expect(r.stderr).toBe('')
-    expect(r.stdout.trim()).toBe('true function')
+  it.each([false, true])(
+    "a proxy dispatcher from @actions/http-client is still undici's ProxyAgent (cold bundle: %s)",
+    async (cold) => {
+      const { out } = await bundleIn(
+        "import { HttpClient } from '@actions/http-client'\n" +
+          "import { ProxyAgent } from 'undici'\n" +
+          "const d = new HttpClient('t').getAgentDispatcher('https://example.invalid/')\n" +
+          'console.log(d instanceof ProxyAgent, typeof d.dispatch)\n',
+        cold,
+      )
+      const r = nodeInTemp(['--import', `data:text/javascript,${LOADED}`, out], { https_proxy: 'http://127.0.0.1:9' })
+      expect(r.stderr).toBe('')
+      expect(r.stdout).toBe(`true function\nundici true bundles entry.cjs${cold ? ',cold.cjs' : ''}\n`)
+    },
+  )
+})
+
+/**
+ * Every cold library as an entry sees it: its export names and their types (seeds.json: its
+ * default, the JSON), and reflect-metadata's global.
+ */
+const EVERY_LIB =
+  COLD_LIBS.map((lib, i) =>
+    lib.endsWith('.json') ? `import l${i} from '${lib}' with { type: 'json' }` : `import * as l${i} from '${lib}'`,
+  ).join('\n') +
+  "\nconst show = (m) => Object.keys(m).filter((k) => k !== 'default').sort()" +
+  ".map((k) => `${k}:${typeof m[k]}`).join(' ')\n" +
+  `console.log(JSON.stringify({ ${COLD_LIBS.map((l, i) => `${JSON.stringify(l)}: show(l${i})`).join(', ')} }))\n` +
+  "console.log('Reflect.getMetadata', typeof Reflect.getMetadata)\n"
+
+/** esbuild's bundles name each file they hold in a comment line before its code. */
+const holds = (bundle: string, lib: string) =>
+  bundle.includes(`\n// node_modules/${lib}/`) || bundle.includes(`\n// node_modules/${lib}\n`)
+
+describe('the cold libraries', () => {
+  it('are not in main.cjs or post.cjs, and cold.cjs holds each', () => {
+    for (const bundle of ['main', 'post']) {
+      const text = readFileSync(`dist/${bundle}.cjs`, 'utf8')
+      for (const lib of COLD_LIBS) expect([bundle, lib, holds(text, lib)]).toEqual([bundle, lib, false])
+    }
+    const cold = readFileSync('dist/cold.cjs', 'utf8')
+    for (const lib of COLD_LIBS) expect([lib, holds(cold, lib)]).toEqual([lib, true])
+  })
+
+  it('are, through cold.cjs, what a single bundle holds', async () => {
+    const seen = async (cold: boolean) => {
+      const { out } = await bundleIn(EVERY_LIB, cold)
+      const r = nodeInTemp(['--import', `data:text/javascript,${LOADED}`, out])
+      expect(r.stderr).toBe('')
+      return r.stdout.split('\n')
+    }
+    const [single, split] = [await seen(false), await seen(true)]
+    const libs = JSON.parse(single[0]) as Record<string, string>
+    expect(Object.keys(libs)).toEqual([...COLD_LIBS])
+    expect(libs.openpgp).toContain('readKey:function')
+    expect(libs['@sigstore/tuf/seeds.json']).toBe('https://tuf-repo-cdn.sigstore.dev:object')
+    expect(single[1]).toBe('Reflect.getMetadata function')
+    expect(split.slice(0, 2)).toEqual(single.slice(0, 2))
+    expect([single[2], split[2]]).toEqual(['undici true bundles entry.cjs', 'undici true bundles entry.cjs,cold.cjs'])
   })
 })
