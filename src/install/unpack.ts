@@ -13,6 +13,7 @@ import path from 'node:path'
 import type { Writable } from 'node:stream'
 import type { ReadEntry } from 'tar'
 import { childEnv } from '../ports/env.js'
+import { reclaimer } from '../ports/memory.js'
 import { type ArchiveEntry, AuditError, type AuditLimits, DEFAULT_LIMITS, StreamAudit } from './audit.js'
 import { entryOf, exitOf, openTar, streamCap } from './tar-stream.js'
 
@@ -93,9 +94,11 @@ export const unpackAudited: Unpack = async (archive, dest, limits = DEFAULT_LIMI
   const cap = streamCap(limits)
   let bytes = 0
   let whole = false
+  const reclaim = reclaimer()
   try {
     for await (const chunk of src.stream as AsyncIterable<Buffer>) {
       bytes += chunk.length
+      reclaim(chunk.length)
       if (bytes > cap) j.refuse(new AuditError(`Archive unpacks to more than ${limits.maxBytes} bytes.`))
       else j.parser.write(chunk)
       if (j.refused() || tar.exitCode !== null) break

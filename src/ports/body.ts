@@ -8,6 +8,7 @@ import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { errorText } from './exec.js'
 import { HttpError } from './http-error.js'
+import { reclaimer } from './memory.js'
 import type { Reply } from './transport.js'
 import type { DownloadResult } from './types.js'
 
@@ -80,6 +81,7 @@ interface Taker {
 
 function cappedSink(maxBytes: number, t: Taker): { sink: Writable; taken(): number } {
   let taken = 0
+  const reclaim = reclaimer()
   const done = (p: Promise<void> | undefined, cb: (e?: Error | null) => void) => (p ? p.then(() => cb(), cb) : cb())
   const sink = new Writable({
     highWaterMark: SINK_BATCH,
@@ -88,6 +90,7 @@ function cappedSink(maxBytes: number, t: Taker): { sink: Writable; taken(): numb
       const chunks = items.map((i) => i.chunk as Buffer)
       for (const c of chunks) taken += c.length
       if (taken > maxBytes) return cb(tooLarge(maxBytes, `${taken} bytes read`))
+      reclaim(chunks.reduce((n, c) => n + c.length, 0))
       done(
         Promise.resolve().then(() => t.take(chunks)),
         cb,
