@@ -136,6 +136,20 @@ describe('runSmokeSuite with scripted podman', () => {
       expect.stringMatching(/-network-none-probe$/),
     ])
     expect(p.calls.some((c) => /podman network rm -f ssp-\w+-custom-network-net$/.test(c))).toBe(true)
+    // transfer sizes (checks.ts says why they still prove the path): 2 MiB, and 100 x 4 KiB + 8 x 1 MiB over TLS
+    type Req = { jobs: { size: number; count?: number }[] }
+    const req = (id: string) =>
+      JSON.parse(
+        p.calls
+          .find((c) => c.includes(`-${id}-client `))
+          ?.split(' ')
+          .at(-1) ?? '{}',
+      ) as Req
+    expect(req('tls-volume').jobs.map((j) => [j.size, j.count])).toEqual([
+      [4096, 100],
+      [1048576, 8],
+    ])
+    expect(req('slirp4netns-loopback').jobs.map((j) => j.size)).toEqual([2097152])
     expect(report.result).toBe('failed')
     expect(report.defaultNetwork).toEqual({
       expected: 'slirp4netns',
@@ -172,6 +186,56 @@ describe('runSmokeSuite with scripted podman', () => {
         /ssp-\w+-custom-network-net: Error: network is busy$/,
       ),
     )
+  })
+
+  it('what the checks leave is swept after the last one: one podman call per kind, a failure charged per check', async () => {
+    const ok = (n: number) =>
+      json({ ok: true, requests: n, failed: 0, bytes: n, ms: 5, peers: ['10.89.0.3'], failures: [] })
+    const listening = (line: string) => {
+      writeFileSync(join(/-v (\S+):\/ssp-ready /.exec(line)?.[1] as string, 'listening'), '8080')
+      return { stdout: 'abc\n' }
+    }
+    const base = {
+      ...BASE,
+      'network create': {},
+      '-srv ': listening,
+      'custom-network-client': ok(4),
+      'network-none-probe': json({ connected: false, error: 'ECONNREFUSED', facts: facts({}) }),
+    }
+    const select = ['custom-network', 'publish', 'network-none'] as SmokeOptions['select']
+    const p = scripted(base)
+    const report = await runSmokeSuite(p.run, options({ select }))
+    expect(status(report)['custom-network']).toBe('passed')
+    const removals = p.calls.filter((c) => / (rm|network rm|rmi) -f /.test(c))
+    expect(removals).toEqual([
+      expect.stringMatching(/^\/usr\/bin\/podman rm -f -i -t 0 ssp-\w+-custom-network-srv ssp-\w+-publish-srv$/),
+      expect.stringMatching(/^\/usr\/bin\/podman network rm -f ssp-\w+-custom-network-net$/),
+    ])
+    expect(p.calls.indexOf(removals[0])).toBe(p.calls.length - 2) // after every check
+    // a batch that fails is redone per check: only the check whose container stays fails for it
+    const busy = { exitCode: 2, stderr: 'Error: container is busy' }
+    const q = scripted({ ...base, 'rm -f -i -t 0': (line) => (line.includes('publish-srv') ? busy : {}) })
+    const r = await runSmokeSuite(q.run, options({ select }))
+    expect(status(r)['custom-network']).toBe('passed')
+    expect(status(r).publish).toMatch(
+      /; cleanup failed: podman rm: Error: container is busy$|^failed: cleanup failed: podman rm: Error: container is busy$/,
+    )
+    expect(q.calls.filter((c) => c.includes(' rm -f -i -t 0 '))).toHaveLength(3)
+  })
+
+  it('the long chains start first (custom-network before build); reports keep the table order', async () => {
+    const p = scripted({ ...BASE, ' import ': {}, 'network create': {}, ' build ': {} })
+    const select = ['network-none', 'custom-network', 'build'] as SmokeOptions['select']
+    const report = await runSmokeSuite(p.run, options({ select, concurrency: 1 }))
+    const first = (what: string) => p.calls.findIndex((c) => c.includes(what))
+    expect(first('network create')).toBeGreaterThan(-1)
+    expect(first('network create')).toBeLessThan(first(' build '))
+    expect(first(' build ')).toBeLessThan(first('network-none-probe'))
+    expect(report.checks.filter((c) => c.status !== 'skipped').map((c) => c.id)).toEqual([
+      'build',
+      'custom-network',
+      'network-none',
+    ])
   })
 
   it('a known podman message gets its hint', async () => {

@@ -144,6 +144,8 @@ describe('podman-coexist', () => {
       '/opt/podman/bin/podman ps',
       `${OTHER} ps`,
     ])
+    // each container was removed by its own rm turn: no second rm by either podman
+    expect(calls.filter((c) => c.includes(' rm -f'))).toEqual([])
   })
 
   it('fails with the lock clash in the words of the podman that hit it', async () => {

@@ -51,7 +51,12 @@ describe('storage-integrity', () => {
       / --network none --name \S+ --label \S+ -v \/usr:\/usr:ro -v \/opt\/node\/bin:\/opt\/node\/bin:ro /,
     )
     const image = / commit -q \S+ (\S+)/.exec(calls.find((c) => c.includes(' commit '))!)![1]
-    expect(calls).toContain(`/opt/podman/bin/podman rmi -f ${image}`)
+    // swept at the end: the container, then the committed image in one rmi with the base image
+    const mutated = / commit -q (\S+) /.exec(calls.find((c) => c.includes(' commit '))!)![1]
+    expect(calls.slice(-2)).toEqual([
+      `/opt/podman/bin/podman rm -f -i -t 0 ${mutated}`,
+      expect.stringMatching(new RegExp(`^/opt/podman/bin/podman rmi -f ${image} localhost/ssp-smoke-base:\\w+$`)),
+    ])
   })
 
   it('fails naming the path that changed after commit (what fuse-overlayfs 1.16 did)', async () => {

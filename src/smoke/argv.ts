@@ -72,7 +72,8 @@ export const networkCreateArgv = (name: string, runId: string): string[] => [
   `${LABEL}=${runId}`,
   name,
 ]
-export const networkRmArgv = (name: string): string[] => ['network', 'rm', '-f', name]
+export const networkRmArgv = (names: readonly string[]): string[] => ['network', 'rm', '-f', ...names]
+export const rmiArgv = (names: readonly string[]): string[] => ['rmi', '-f', ...names]
 export const pullArgv = (image: string): string[] => ['pull', '--quiet', image]
 export const imageExistsArgv = (image: string): string[] => ['image', 'exists', image]
 

@@ -12,7 +12,17 @@ import type { Details } from './report.js'
 import { type CheckContext, CheckFailure } from './runner.js'
 import { freePort, type HostServer, hostFetch } from './servers.js'
 
-const LARGE = 8 * MiB
+/**
+ * Transfer sizes. Each is many times every buffer on its path (Go's 32 KiB io.Copy buffer in
+ * rootlessport, the 64 KiB pipes of pasta's splice, libslirp's socket buffers, the kernel's
+ * 128 KiB initial TCP receive buffer), so the bytes pass each helper's flow control many times
+ * over: a truncated, reordered or corrupted stream still fails the sha256, a stall the deadline.
+ * More costs seconds of a 2-core runner's CPU (8 MiB each did) and proves no more.
+ */
+const FETCH = 2 * MiB
+/** each of the eight concurrent TLS transfers: 64 full 16 KiB TLS records */
+const TLS_LARGE = 1 * MiB
+const size = (bytes: number): string => `${bytes / MiB} MiB`
 const PROBE_PORT = 8080
 const seedFor = (ctx: CheckContext): string => `${ctx.checkId}-${randomBytes(6).toString('hex')}`
 const fail = (msg: string, details?: Details, stderr?: string): never => {
@@ -29,11 +39,11 @@ export async function fetchFromHost(
 ): Promise<Details> {
   const srv = await ctx.server()
   const s = seedFor(ctx)
-  const url = `http://${host}:${srv.port}${blobPath(s, 4 * MiB)}`
+  const url = `http://${host}:${srv.port}${blobPath(s, FETCH)}`
   const out = await ctx.probe<GetResult>(
     'client',
     { network: network(srv.port) },
-    { mode: 'get', timeoutMs: ctx.remaining(), jobs: [{ url, seed: s, size: 4 * MiB }] },
+    { mode: 'get', timeoutMs: ctx.remaining(), jobs: [{ url, seed: s, size: FETCH }] },
   )
   const details = {
     url: out.gateway ? url.replace('{gw4}', out.gateway) : url,
@@ -44,7 +54,7 @@ export async function fetchFromHost(
   // The host server listens on 127.0.0.1 only: seeing 127.0.0.1 proves the path ended on host loopback.
   if (!srv.peers.has('127.0.0.1'))
     fail(`host server saw ${[...srv.peers].join(', ') || 'nothing'}, expected 127.0.0.1`, details)
-  return { ...details, summary: `${details.url} reached host 127.0.0.1:${srv.port}; 4 MiB sha256 ok` }
+  return { ...details, summary: `${details.url} reached host 127.0.0.1:${srv.port}; ${size(FETCH)} sha256 ok` }
 }
 
 /** A probe server in the container behind `-p 127.0.0.1:P:8080`, fetched and verified from the host. */
@@ -52,7 +62,7 @@ async function publishAndFetch(ctx: CheckContext, network?: string): Promise<Det
   const port = await freePort()
   const name = await ctx.serve({ role: 'srv', port: PROBE_PORT, network, publish: [`127.0.0.1:${port}:${PROBE_PORT}`] })
   const s = seedFor(ctx)
-  const got = await hostFetch(`http://127.0.0.1:${port}${blobPath(s, LARGE)}`, s, LARGE, ctx.remaining())
+  const got = await hostFetch(`http://127.0.0.1:${port}${blobPath(s, FETCH)}`, s, FETCH, ctx.remaining())
   const details = { port, bytes: got.bytes, ms: got.ms, containerSaw: got.peer }
   if (!got.ok) {
     const logs = await ctx.podman(['logs', '--tail', '15', name], 10_000)
@@ -93,7 +103,7 @@ export async function defaultNetwork(ctx: CheckContext): Promise<Details> {
 
 export async function publish(ctx: CheckContext): Promise<Details> {
   const d = await publishAndFetch(ctx)
-  return { ...d, summary: `8 MiB from 127.0.0.1:${d.port} sha256 ok; container saw ${d.peer ?? '?'}` }
+  return { ...d, summary: `${size(FETCH)} from 127.0.0.1:${d.port} sha256 ok; container saw ${d.peer ?? '?'}` }
 }
 
 /** slirp4netns port handlers: what source address the container's server sees (verified on 4.3.1, 5.4.2, 5.8.6). */
@@ -157,7 +167,7 @@ export async function customNetwork(ctx: CheckContext): Promise<Details> {
   const server = await ctx.serve({ role: 'srv', port: PROBE_PORT, network: net })
   const s = seedFor(ctx)
   // The server's name resolves only through aardvark-dns on this network.
-  const job: GetJob = { url: `http://${server}:${PROBE_PORT}${blobPath(s, 2 * MiB)}`, seed: s, size: 2 * MiB, count: 4 }
+  const job: GetJob = { url: `http://${server}:${PROBE_PORT}${blobPath(s, FETCH)}`, seed: s, size: FETCH, count: 4 }
   const out = await ctx.probe<GetResult>(
     'client',
     { network: net },
@@ -169,7 +179,7 @@ export async function customNetwork(ctx: CheckContext): Promise<Details> {
   return {
     ...details,
     summary:
-      `http://${server}:${PROBE_PORT}/ resolved by aardvark-dns; 4 x 2 MiB sha256 ok; ` +
+      `http://${server}:${PROBE_PORT}/ resolved by aardvark-dns; 4 x ${size(FETCH)} sha256 ok; ` +
       `server saw ${out.peers.join(', ')}`,
   }
 }
@@ -196,7 +206,7 @@ export async function tlsVolume(ctx: CheckContext): Promise<Details> {
       timeoutMs: ctx.remaining(),
       jobs: [
         { url: url(small, 4096), seed: small, size: 4096, count: 100 },
-        { url: url(large, LARGE), seed: large, size: LARGE, count: 8 },
+        { url: url(large, TLS_LARGE), seed: large, size: TLS_LARGE, count: 8 },
       ],
     },
   )
@@ -206,6 +216,6 @@ export async function tlsVolume(ctx: CheckContext): Promise<Details> {
     fail(`expected 108 transfers, container made ${out.requests}, host served ${srv.requests}`, details)
   return {
     ...details,
-    summary: `108 parallel TLS transfers (100 x 4 KiB, 8 x 8 MiB) verified, ${mb(out.bytes, out.ms)}; CA from a volume`,
+    summary: `108 parallel TLS transfers (100 x 4 KiB, 8 x ${size(TLS_LARGE)}) verified, ${mb(out.bytes, out.ms)}; CA from a volume`,
   }
 }

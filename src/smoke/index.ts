@@ -122,7 +122,7 @@ function suiteFor(run: Run, opts: SmokeOptions, ws: Workspace) {
     rt: rt.ports,
     memo: new Map(),
   }
-  return { suite, dispose: rt.dispose }
+  return { suite, takeBase: rt.takeBase, dispose: rt.dispose }
 }
 
 /** Whether the selection can include a runtime check (they all run in the base image). */
@@ -130,10 +130,16 @@ const runtimeWanted = (select: Selection): boolean =>
   Array.isArray(select) ? RUNTIME_CHECKS.some((c) => select.includes(c.id)) : select !== 'none'
 
 /** A failed pull fails what needed that image; the runtime checks use their own base image. */
-async function runPlanned(suite: Suite, runnables: Runnable[], pullError: string | undefined, concurrency: number) {
-  if (!pullError) return runAll(suite, runnables, concurrency)
+async function runPlanned(
+  suite: Suite,
+  runnables: Runnable[],
+  pullError: string | undefined,
+  concurrency: number,
+  base: () => string[],
+) {
+  if (!pullError) return runAll(suite, runnables, concurrency, base)
   const [own, probed] = [runnables.filter((r) => r.baseImage), runnables.filter((r) => !r.baseImage)]
-  return order(runnables, [...failAll(probed, pullError), ...(await runAll(suite, own, concurrency))])
+  return order(runnables, [...failAll(probed, pullError), ...(await runAll(suite, own, concurrency, base))])
 }
 
 const smokeReport = (opts: SmokeOptions, caps: Caps, checks: CheckReport[], started: number): SmokeReport => ({
@@ -170,7 +176,7 @@ export async function runSmokeSuite(run: Run, opts: SmokeOptions): Promise<Smoke
     const runnables = plan(SMOKE_CHECKS, caps, opts.select, forced)
     const pullError = runnables.some((r) => !r.skip) ? await prepareImage(run, opts) : undefined
     const suite: Suite = { ...prepared.suite, caps, hostFacts: facts }
-    checks = await runPlanned(suite, runnables, pullError, opts.concurrency ?? CONCURRENCY)
+    checks = await runPlanned(suite, runnables, pullError, opts.concurrency ?? CONCURRENCY, prepared.takeBase)
   } finally {
     await dispose?.().catch(() => undefined)
     await ws.remove().catch(() => undefined)

@@ -3,16 +3,9 @@
 import { join } from 'node:path'
 import { lastLine } from '../ports/exec.js'
 import { failureText, jsonLine } from './output.js'
+import type { Leftovers } from './sweep.js'
 import type { ExecResult, Run } from '../ports/types.js'
-import {
-  type ContainerSpec,
-  logsArgv,
-  networkCreateArgv,
-  networkRmArgv,
-  probeArgv,
-  type ProbeRuntime,
-  rmArgv,
-} from './argv.js'
+import { type ContainerSpec, logsArgv, networkCreateArgv, probeArgv, type ProbeRuntime } from './argv.js'
 import type { Capabilities } from './facts.js'
 import type { Facts, ProbeRequest } from './probe.js'
 import type { Details, Severity } from './report.js'
@@ -53,7 +46,6 @@ export class CheckFailure extends Error {
 export class CheckSkip extends Error {}
 
 const tail = (s: string, n = 15): string => s.trimEnd().split('\n').slice(-n).join('\n')
-const CLEANUP_MS = 30_000
 /** where a probe server writes that it listens (a scratch dir of the check, mounted read-write) */
 const READY_DIR = '/ssp-ready'
 
@@ -64,6 +56,7 @@ export class CheckContext {
   /** containers whose `run --rm` ended normally: podman removed them, no `rm` to pay for */
   private readonly gone = new Set<string>()
   private readonly networks: string[] = []
+  private readonly images: string[] = []
   private readonly servers: HostServer[] = []
   private readonly deferred: (() => Promise<string | undefined>)[] = []
   private closed = false
@@ -183,23 +176,15 @@ export class CheckContext {
     return name
   }
 
-  /** Runs at cleanup, newest first, after the containers are gone; returns an error text or nothing. */
+  /** Runs when the check ends, newest first (before the sweep removes its containers); returns an error text or nothing. */
   defer(fn: () => Promise<string | undefined>): void {
     this.deferred.push(fn)
   }
 
-  /** An image name this check owns, removed at cleanup. */
+  /** An image name this check owns, removed with the suite's sweep (after every container). */
   image(role: string): string {
     const name = `localhost/${this.name(role)}`
-    this.defer(async () => {
-      const r = await this.suite.run(this.suite.podman, ['rmi', '-f', name], {
-        env: this.suite.env,
-        timeoutMs: CLEANUP_MS,
-      })
-      return r.exitCode === 0 || /image not known|no such image/i.test(r.stderr)
-        ? undefined
-        : `podman rmi ${name}: ${lastLine(r)}`
-    })
+    this.images.push(name)
     return name
   }
 
@@ -209,28 +194,20 @@ export class CheckContext {
     return s
   }
 
-  /** Removes everything this check created; returns what could not be removed. */
-  async cleanup(): Promise<string[]> {
+  /**
+   * Ends the check: its host servers closed and its deferred steps run (their errors returned);
+   * what it created in podman is left for the suite's sweep (sweep.ts), one podman call per kind.
+   */
+  async finish(): Promise<{ errors: string[]; left: Leftovers }> {
     this.closed = true
     const errors: string[] = []
-    const run = (args: string[]) =>
-      this.suite.run(this.suite.podman, args, { env: this.suite.env, timeoutMs: CLEANUP_MS })
-    const left = this.containers.filter((n) => !this.gone.has(n))
-    if (left.length > 0) {
-      const r = await run(rmArgv(left))
-      if (r.exitCode !== 0) errors.push(`podman rm: ${lastLine(r)}`)
-    }
-    for (const n of this.networks) {
-      const r = await run(networkRmArgv(n))
-      if (r.exitCode !== 0 && !/not found|no such/i.test(r.stderr))
-        errors.push(`podman network rm ${n}: ${lastLine(r)}`)
-    }
     await Promise.all(this.servers.map((s) => s.close()))
     for (const fn of [...this.deferred].reverse()) {
       const e = await fn().catch((err: unknown) => String(err))
       if (e) errors.push(e)
     }
-    return errors
+    const containers = this.containers.filter((n) => !this.gone.has(n))
+    return { errors, left: { containers, networks: [...this.networks], images: [...this.images] } }
   }
 }
 

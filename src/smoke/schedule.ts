@@ -1,15 +1,58 @@
 // Runs checks concurrently, each under its own deadline: a check's result is never an
-// exception, and its cleanup runs before the result is final. One check never stops another.
+// exception, and the sweep of what it created runs before the result is final. One check
+// never stops another.
+import type { CheckId } from '../inputs.js'
 import { errorText } from '../ports/exec.js'
 import type { CheckReport } from './report.js'
 import { CheckContext, CheckFailure, CheckSkip, type Runnable, type Suite } from './runner.js'
+import { type Leftovers, sweep } from './sweep.js'
 
 type Base = Pick<CheckReport, 'id' | 'title' | 'mode' | 'severity' | 'severityReason'> & { fix?: string }
 
-/** One check: its result, never an exception. Cleanup runs before the result is final. */
-async function runOne(suite: Suite, c: Runnable): Promise<CheckReport> {
+interface Ran {
+  report: CheckReport
+  /** what its own cleanup (host servers, deferred steps) could not undo */
+  errors: string[]
+  left: Leftovers
+}
+
+/**
+ * Started first, longest first: the longest chains of podman calls one after another in a
+ * timeline of `smoke-tests: auto` (storage-integrity: run, commit, run; exec-repeat: run, four
+ * execs, six more; podman-coexist: eight turns; custom-network: network, server, client; build:
+ * build, run). Started late, one of them would end the suite alone while the cores idle.
+ */
+export const FIRST: readonly CheckId[] = [
+  'storage-integrity',
+  'exec-repeat',
+  'podman-coexist',
+  'custom-network',
+  'build',
+  'tls-volume',
+]
+
+/** Indexes of `checks` in the order they start: FIRST's, then the rest in table order. */
+export function startOrder(checks: readonly Pick<Runnable, 'id'>[]): number[] {
+  const rank = (id: string) => {
+    const r = FIRST.indexOf(id as CheckId)
+    return r < 0 ? FIRST.length : r
+  }
+  return checks.map((_, i) => i).sort((a, b) => rank(checks[a].id) - rank(checks[b].id) || a - b)
+}
+
+const NOTHING: Leftovers = { containers: [], networks: [], images: [] }
+/** each sweep call: many containers at once, on a loaded runner */
+const SWEEP_MS = 60_000
+
+/** One check: its result, never an exception; what it left in podman is swept after the last check. */
+async function runOne(suite: Suite, c: Runnable): Promise<Ran> {
   const { fix, ...base } = reportBase(c)
-  if (c.skip) return { ...base, status: 'skipped', reason: c.skip, durationMs: 0, details: {} }
+  if (c.skip)
+    return {
+      report: { ...base, status: 'skipped', reason: c.skip, durationMs: 0, details: {} },
+      errors: [],
+      left: NOTHING,
+    }
   const started = Date.now()
   const ctx = new CheckContext(suite, c.id, started + suite.timeoutMs)
   let timer: NodeJS.Timeout | undefined
@@ -29,14 +72,16 @@ async function runOne(suite: Suite, c: Runnable): Promise<CheckReport> {
   } finally {
     clearTimeout(timer)
   }
-  const leftovers = await ctx.cleanup()
-  if (leftovers.length > 0) {
-    // A failed check keeps its own reason first: the leftover is usually a consequence of it.
-    const cleanup = `cleanup failed: ${leftovers.join('; ')}`
-    const reason = report.status === 'failed' ? `${report.reason}; ${cleanup}` : cleanup
-    report = { ...report, status: 'failed', reason, details: { ...report.details, leftovers } }
-  }
-  return { ...report, durationMs: Date.now() - started }
+  const { errors, left } = await ctx.finish()
+  return { report: { ...report, durationMs: Date.now() - started }, errors, left }
+}
+
+/** A check whose leftovers could not be removed fails; its own reason first (the leftover is usually a consequence). */
+function withLeftovers(report: CheckReport, leftovers: string[]): CheckReport {
+  if (leftovers.length === 0) return report
+  const cleanup = `cleanup failed: ${leftovers.join('; ')}`
+  const reason = report.status === 'failed' ? `${report.reason}; ${cleanup}` : cleanup
+  return { ...report, status: 'failed', reason, details: { ...report.details, leftovers } }
 }
 
 export const reportBase = (c: Runnable): Base => ({
@@ -63,16 +108,27 @@ function outcome({ fix, ...base }: Base, err: unknown): CheckReport {
   }
 }
 
-/** Runs all checks with at most `limit` at a time; results keep the input order. */
-export async function runAll(suite: Suite, checks: readonly Runnable[], limit: number): Promise<CheckReport[]> {
-  const results: CheckReport[] = new Array(checks.length)
-  let next = 0
+/**
+ * Runs all checks with at most `limit` at a time, the long ones first, then sweeps what they
+ * left (with `extraImages`, the suite's base image); results keep the input order.
+ */
+export async function runAll(
+  suite: Suite,
+  checks: readonly Runnable[],
+  limit: number,
+  extraImages: () => string[] = () => [],
+): Promise<CheckReport[]> {
+  const ran: Ran[] = new Array(checks.length)
+  const queue = startOrder(checks)
   const worker = async () => {
-    while (next < checks.length) {
-      const i = next++
-      results[i] = await runOne(suite, checks[i])
-    }
+    for (let i = queue.shift(); i !== undefined; i = queue.shift()) ran[i] = await runOne(suite, checks[i])
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, checks.length)) }, worker))
-  return results
+  const podman = { run: (args: string[]) => suite.run(suite.podman, args, { env: suite.env, timeoutMs: SWEEP_MS }) }
+  const swept = await sweep(
+    podman,
+    ran.map((r) => r.left),
+    extraImages(),
+  )
+  return ran.map((r, i) => withLeftovers(r.report, [...r.errors, ...swept[i]]))
 }

@@ -1,5 +1,6 @@
 // The runtime ports for one suite run: the base image imported on first use (once, shared by
-// every check) and removed at the end; real processes, sockets and files unless injected.
+// every check) and removed at the end (with the suite's sweep); real processes, sockets and
+// files unless injected.
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -44,8 +45,16 @@ async function importBase(s: RuntimeSetup, image: string): Promise<string> {
   return image
 }
 
-export function runtimePorts(s: RuntimeSetup): { ports: RuntimePorts; dispose(): Promise<void> } {
+export interface RuntimeHandle {
+  ports: RuntimePorts
+  /** the base image, when imported, handed to the suite's sweep (dispose then leaves it) */
+  takeBase(): string[]
+  dispose(): Promise<void>
+}
+
+export function runtimePorts(s: RuntimeSetup): RuntimeHandle {
   let base: Promise<string> | undefined
+  let taken = false
   const scratch: string[] = []
   const image = `localhost/ssp-smoke-base:${s.runId}`
   const ports: RuntimePorts = {
@@ -73,9 +82,13 @@ export function runtimePorts(s: RuntimeSetup): { ports: RuntimePorts; dispose():
   }
   return {
     ports,
+    takeBase() {
+      taken = !!base
+      return base ? [image] : []
+    },
     async dispose() {
       await Promise.all(scratch.map((d) => rm(d, { recursive: true, force: true }).catch(() => undefined)))
-      if (base) await s.run(s.podman, ['rmi', '-f', image], { env: s.env, timeoutMs: 60_000 })
+      if (base && !taken) await s.run(s.podman, ['rmi', '-f', image], { env: s.env, timeoutMs: 60_000 })
     },
   }
 }
