@@ -3,13 +3,13 @@
 // the throwaway CA really authenticates (and really rejects) a TLS server.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createCipheriv, createHash, X509Certificate } from 'node:crypto'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { run } from '../../src/ports/exec.js'
 import { blobPath, MiB, parseBlobPath, payload, payloadChunks, payloadSha256 } from '../../src/smoke/payload.js'
-import { type GetResult, PROBE_SCRIPT, type ProbeRequest } from '../../src/smoke/probe.js'
+import { type GetResult, type Listening, PROBE_SCRIPT, type ProbeRequest } from '../../src/smoke/probe.js'
 import { jsonLine } from '../../src/smoke/output.js'
 import { freePort, hostFetch, startHostServer } from '../../src/smoke/servers.js'
 import { makeTestPki, type TestPki } from '../../src/smoke/x509.js'
@@ -27,8 +27,8 @@ async function probe<T>(req: ProbeRequest): Promise<{ exitCode: number; out: T }
   return { exitCode: r.exitCode, out }
 }
 
-function serve(port: number): Promise<void> {
-  const child = spawn(process.execPath, ['-e', PROBE_SCRIPT, JSON.stringify({ mode: 'serve', port })], {
+function serve(port: number, more: Partial<ProbeRequest> = {}): Promise<void> {
+  const child = spawn(process.execPath, ['-e', PROBE_SCRIPT, JSON.stringify({ mode: 'serve', port, ...more })], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   children.push(child)
@@ -66,6 +66,18 @@ describe('probe script under real Node', () => {
     // asking for other bytes than the host expects must fail the comparison
     const bad = await hostFetch(`http://127.0.0.1:${port}${blobPath('s2', 1024)}`, 's1', 1024, 10_000)
     expect(bad).toMatchObject({ ok: false, error: 'sha256 mismatch after 1024 of 1024 bytes' })
+  })
+
+  it('serve with facts: the ready file says it listens, with the facts of where it runs', async () => {
+    const port = await freePort()
+    const readyFile = join(dir, 'listening')
+    await serve(port, { readyFile, facts: true })
+    // the log line comes first; the file a moment later
+    while (!existsSync(readyFile)) await new Promise((r) => setTimeout(r, 20))
+    const said = JSON.parse(readFileSync(readyFile, 'utf8')) as Listening
+    expect(said.listening).toBe(port)
+    expect(said.facts?.interfaces.map((i) => i.name)).toContain('lo')
+    expect(said.facts?.hosts.length).toBeGreaterThan(0)
   })
 
   it('get: many parallel transfers from a host server, each verified; a wrong body is reported', async () => {

@@ -192,7 +192,7 @@ describe('runSmokeSuite with scripted podman', () => {
     const ok = (n: number) =>
       json({ ok: true, requests: n, failed: 0, bytes: n, ms: 5, peers: ['10.89.0.3'], failures: [] })
     const listening = (line: string) => {
-      writeFileSync(join(/-v (\S+):\/ssp-ready /.exec(line)?.[1] as string, 'listening'), '8080')
+      writeFileSync(join(/-v (\S+):\/ssp-ready /.exec(line)?.[1] as string, 'listening'), '{"listening":8080}')
       return { stdout: 'abc\n' }
     }
     const base = {
@@ -238,6 +238,29 @@ describe('runSmokeSuite with scripted podman', () => {
     ])
   })
 
+  it('publish, default-network and host-containers-internal share one container: the server says its facts', async () => {
+    const serves = (line: string) => {
+      expect(line).toMatch(/ -p 127\.0\.0\.1:\d+:8080 /)
+      expect(line).toContain('"facts":true')
+      const said = { listening: 8080, facts: SLIRP }
+      writeFileSync(join(/-v (\S+):\/ssp-ready /.exec(line)?.[1] as string, 'listening'), JSON.stringify(said))
+      return { stdout: 'abc\n' }
+    }
+    const select = ['default-network', 'publish', 'host-containers-internal'] as SmokeOptions['select']
+    const p = scripted({ ...BASE, '-srv ': serves })
+    const report = await runSmokeSuite(p.run, options({ select }))
+    expect(containersRun(p.calls)).toEqual([expect.stringMatching(/-srv$/)])
+    const s = status(report)
+    expect([s['default-network'], s['host-containers-internal']]).toEqual(['passed', 'passed'])
+    // publish got as far as fetching from it (nothing listens on that port here)
+    expect(s.publish).toMatch(/^failed: GET 127\.0\.0\.1:\d+ from the host: ECONNREFUSED/)
+    // without publish, default-network reads a plain probe's facts
+    const q = scripted({ ...BASE, 'default-network-probe': json(SLIRP) })
+    const r = await runSmokeSuite(q.run, options({ select: ['default-network'] }))
+    expect(status(r)['default-network']).toBe('passed')
+    expect(containersRun(q.calls)).toEqual([expect.stringMatching(/-default-network-probe$/)])
+  })
+
   it('a known podman message gets its hint', async () => {
     const p = scripted({
       ...BASE,
@@ -264,7 +287,7 @@ describe('runSmokeSuite with scripted podman', () => {
     const writes = (line: string) => {
       const dir = /-v (\S+):\/ssp-ready /.exec(line)?.[1]
       expect(line).toContain('"readyFile":"/ssp-ready/listening"')
-      writeFileSync(join(dir as string, 'listening'), '8080')
+      writeFileSync(join(dir as string, 'listening'), '{"listening":8080}')
       return { stdout: 'abc\n' }
     }
     const p = scripted({ ...base, 'custom-network-srv': writes })

@@ -57,10 +57,8 @@ export async function fetchFromHost(
   return { ...details, summary: `${details.url} reached host 127.0.0.1:${srv.port}; ${size(FETCH)} sha256 ok` }
 }
 
-/** A probe server in the container behind `-p 127.0.0.1:P:8080`, fetched and verified from the host. */
-async function publishAndFetch(ctx: CheckContext, network?: string): Promise<Details & { peer?: string }> {
-  const port = await freePort()
-  const name = await ctx.serve({ role: 'srv', port: PROBE_PORT, network, publish: [`127.0.0.1:${port}:${PROBE_PORT}`] })
+/** Fetches a payload from a probe server published on 127.0.0.1:port, verified from the host. */
+async function fetchPublished(ctx: CheckContext, name: string, port: number): Promise<Details & { peer?: string }> {
   const s = seedFor(ctx)
   const got = await hostFetch(`http://127.0.0.1:${port}${blobPath(s, FETCH)}`, s, FETCH, ctx.remaining())
   const details = { port, bytes: got.bytes, ms: got.ms, containerSaw: got.peer }
@@ -71,9 +69,40 @@ async function publishAndFetch(ctx: CheckContext, network?: string): Promise<Det
   return { ...details, peer: got.peer }
 }
 
-/** The default network's facts: default-network and host-containers-internal read one container's. */
+/** A probe server in the container behind `-p 127.0.0.1:P:8080`, fetched and verified from the host. */
+async function publishAndFetch(ctx: CheckContext, network: string): Promise<Details & { peer?: string }> {
+  const port = await freePort()
+  const { name } = await ctx.serve({
+    role: 'srv',
+    port: PROBE_PORT,
+    network,
+    publish: [`127.0.0.1:${port}:${PROBE_PORT}`],
+  })
+  return fetchPublished(ctx, name, port)
+}
+
+/**
+ * One container on the default network for publish, default-network and host-containers-internal:
+ * a probe server behind -p 127.0.0.1:P that says its own facts once it listens. Started by the
+ * first of them to ask (each container costs a podman run, about 0.5 s of a runner's CPU).
+ */
+const defaultServer = (ctx: CheckContext): Promise<{ name: string; port: number; facts?: Facts }> =>
+  ctx.shared('default-server', async () => {
+    const port = await freePort()
+    const publish = [`127.0.0.1:${port}:${PROBE_PORT}`]
+    const { name, said } = await ctx.serve({ role: 'srv', port: PROBE_PORT, publish, facts: true })
+    return { name, port, facts: said.facts }
+  })
+
+/**
+ * The default network's facts: from publish's server when publish runs too; from a probe of
+ * their own when it does not, or when that server did not start (its failure is publish's).
+ */
 const defaultFacts = (ctx: CheckContext): Promise<Facts> =>
-  ctx.shared('default-facts', () => ctx.probe<Facts>('probe', {}, { mode: 'facts' }))
+  ctx.shared('default-facts', async () => {
+    const shared = ctx.suite.planned.has('publish') ? await defaultServer(ctx).catch(() => undefined) : undefined
+    return shared?.facts ?? ctx.probe<Facts>('probe', {}, { mode: 'facts' })
+  })
 
 export async function defaultNetwork(ctx: CheckContext): Promise<Details> {
   const f = await defaultFacts(ctx)
@@ -102,7 +131,8 @@ export async function defaultNetwork(ctx: CheckContext): Promise<Details> {
 }
 
 export async function publish(ctx: CheckContext): Promise<Details> {
-  const d = await publishAndFetch(ctx)
+  const { name, port } = await defaultServer(ctx)
+  const d = await fetchPublished(ctx, name, port)
   return { ...d, summary: `${size(FETCH)} from 127.0.0.1:${d.port} sha256 ok; container saw ${d.peer ?? '?'}` }
 }
 
@@ -164,7 +194,7 @@ export async function networkNone(ctx: CheckContext): Promise<Details> {
 
 export async function customNetwork(ctx: CheckContext): Promise<Details> {
   const net = await ctx.network('net')
-  const server = await ctx.serve({ role: 'srv', port: PROBE_PORT, network: net })
+  const { name: server } = await ctx.serve({ role: 'srv', port: PROBE_PORT, network: net })
   const s = seedFor(ctx)
   // The server's name resolves only through aardvark-dns on this network.
   const job: GetJob = { url: `http://${server}:${PROBE_PORT}${blobPath(s, FETCH)}`, seed: s, size: FETCH, count: 4 }

@@ -111,7 +111,7 @@ function suiteFor(run: Run, opts: SmokeOptions, ws: Workspace) {
   const node = opts.nodePath ?? process.execPath
   const cgroup = { version: opts.info.cgroupVersion, rootless: opts.info.rootless }
   const rt = runtimePorts({ ...opts, run, runId, node, dir: ws.dir, store: opts.info.store, cgroup })
-  const suite: Omit<Suite, 'caps' | 'hostFacts'> = {
+  const suite: Omit<Suite, 'caps' | 'hostFacts' | 'planned'> = {
     run,
     podman: opts.podman,
     env: opts.env,
@@ -175,7 +175,8 @@ export async function runSmokeSuite(run: Run, opts: SmokeOptions): Promise<Smoke
     const forced: Forced = opts.dockerSocket ? { 'docker-api': 'docker-socket: true' } : {}
     const runnables = plan(SMOKE_CHECKS, caps, opts.select, forced)
     const pullError = runnables.some((r) => !r.skip) ? await prepareImage(run, opts) : undefined
-    const suite: Suite = { ...prepared.suite, caps, hostFacts: facts }
+    const planned = new Set(runnables.filter((r) => !r.skip && !(pullError && !r.baseImage)).map((r) => r.id))
+    const suite: Suite = { ...prepared.suite, caps, hostFacts: facts, planned }
     checks = await runPlanned(suite, runnables, pullError, opts.concurrency ?? CONCURRENCY, prepared.takeBase)
   } finally {
     await dispose?.().catch(() => undefined)

@@ -78,9 +78,10 @@ function serve(req: Req<'serve'>): void {
       payloadStream(blob.seed, blob.size).pipe(r)
     })
     .listen(req.port, () => {
-      out({ listening: req.port })
+      const said = { listening: req.port, ...(req.facts && { facts: facts() }) }
+      out(said)
       try {
-        if (req.readyFile) fs.writeFileSync(req.readyFile, String(req.port))
+        if (req.readyFile) fs.writeFileSync(req.readyFile, JSON.stringify(said))
       } catch {} // not writable (an SELinux label, a user namespace): the host reads the log instead
     })
 }

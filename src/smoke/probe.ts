@@ -3,8 +3,11 @@
 
 export type ProbeRequest =
   | { mode: 'facts' }
-  /** readyFile: written once listening (a volume the host watches: no podman logs to poll) */
-  | { mode: 'serve'; port: number; readyFile?: string }
+  /**
+   * readyFile: written once listening (a volume the host watches: no podman logs to poll);
+   * facts: the container's own facts in what it says then (one container serves and answers)
+   */
+  | { mode: 'serve'; port: number; readyFile?: string; facts?: boolean }
   /** facts: the container's own facts in the same answer (one container instead of two) */
   | { mode: 'connect'; host: string; port: number; timeoutMs: number; facts?: boolean }
   | { mode: 'dns'; names: string[] }
@@ -30,6 +33,12 @@ export interface Facts {
   gw6: { dev: string; via: string }[]
   hosts: { addr: string; names: string[] }[]
   nameservers: string[]
+}
+
+/** What a probe server says once it listens (in its ready file and its log). */
+export interface Listening {
+  listening: number
+  facts?: Facts
 }
 
 export interface ConnectResult {

@@ -7,7 +7,7 @@ import type { Leftovers } from './sweep.js'
 import type { ExecResult, Run } from '../ports/types.js'
 import { type ContainerSpec, logsArgv, networkCreateArgv, probeArgv, type ProbeRuntime } from './argv.js'
 import type { Capabilities } from './facts.js'
-import type { Facts, ProbeRequest } from './probe.js'
+import type { Facts, Listening, ProbeRequest } from './probe.js'
 import type { Details, Severity } from './report.js'
 import type { RuntimePorts } from './runtime/ports.js'
 import { type HostServer, startHostServer } from './servers.js'
@@ -28,6 +28,8 @@ export interface Suite {
   rt: RuntimePorts
   /** results several checks share (one container answers them all), by key: see CheckContext.shared */
   memo: Map<string, Promise<unknown>>
+  /** ids of the checks that run in this suite (a shared container is worth it only when its sharers run) */
+  planned: ReadonlySet<string>
 }
 
 /** A failed assertion; `stderr` is the tail shown in the summary's details; `fix` what to do about it. */
@@ -49,7 +51,17 @@ const tail = (s: string, n = 15): string => s.trimEnd().split('\n').slice(-n).jo
 /** where a probe server writes that it listens (a scratch dir of the check, mounted read-write) */
 const READY_DIR = '/ssp-ready'
 
-export type ServeSpec = Omit<ContainerSpec, 'name' | 'detach'> & { role: string; port: number }
+export type ServeSpec = Omit<ContainerSpec, 'name' | 'detach'> & { role: string; port: number; facts?: boolean }
+
+/** The ready file once whole: a read mid-write does not parse, and is read again. */
+function parsed(text: string | undefined): Listening | undefined {
+  try {
+    const v = text ? (JSON.parse(text) as Listening) : undefined
+    return typeof v?.listening === 'number' ? v : undefined
+  } catch {
+    return undefined
+  }
+}
 
 export class CheckContext {
   private readonly containers: string[] = []
@@ -128,38 +140,42 @@ export class CheckContext {
   }
 
   /**
-   * Starts a detached probe server and waits until it listens (a publish is live from then on).
-   * The server says so in a file on a volume, watched here for free; `podman logs` and inspect
-   * (two podman calls) only every second, to see it die or listen where the volume is not writable.
+   * Starts a detached probe server and waits until it listens (a publish is live from then on);
+   * returns its name and what it said (its facts, when asked). The server says so in a file on
+   * a volume, watched here for free; `podman logs` and inspect (two podman calls) only every
+   * second, to see it die or listen where the volume is not writable.
    */
-  async serve(spec: ServeSpec): Promise<string> {
+  async serve(spec: ServeSpec): Promise<{ name: string; said: Listening }> {
+    const { facts, ...container } = spec
     const name = this.track(spec.role)
     const dir = await this.suite.rt.scratch(this.checkId)
     const argv = probeArgv(
       await this.suite.runtime(this.checkId),
-      { ...spec, volumes: [...(spec.volumes ?? []), `${dir}:${READY_DIR}`], name, detach: true },
-      { mode: 'serve', port: spec.port, readyFile: `${READY_DIR}/listening` },
+      { ...container, volumes: [...(spec.volumes ?? []), `${dir}:${READY_DIR}`], name, detach: true },
+      { mode: 'serve', port: spec.port, readyFile: `${READY_DIR}/listening`, ...(facts && { facts }) },
       this.suite.runId,
     )
     await this.podmanOk(`starting ${spec.role}`, argv)
     for (let i = 1; ; i++) {
-      if (await this.suite.rt.exists(join(dir, 'listening'))) return name
-      if (i % 10 === 0 && (await this.listening(name, spec.role))) return name
+      const said = parsed(await this.suite.rt.readText(join(dir, 'listening')))
+      if (said) return { name, said }
+      const logged = i % 10 === 0 ? await this.listening(name, spec.role) : undefined
+      if (logged) return { name, said: logged }
       await sleep(100)
     }
   }
 
-  /** podman's view of a server that has not said it listens: true when its log does, throws when it never will. */
-  private async listening(name: string, role: string): Promise<boolean> {
+  /** podman's view of a server that has not said it listens: what its log says, throws when it never will. */
+  private async listening(name: string, role: string): Promise<Listening | undefined> {
     const logs = await this.podman(logsArgv(name), 10_000)
-    if (logs.stdout.includes('"listening"')) return true
+    if (logs.stdout.includes('"listening"')) return jsonLine<Listening>(logs.stdout)
     const state = await this.podman(['container', 'inspect', '--format', '{{.State.Status}}', name], 10_000)
     if (this.closed || !/running|created|configured/.test(state.stdout) || Date.now() > this.deadline)
       throw new CheckFailure(
         `${role} never listened (state: ${state.stdout.trim() || lastLine(state)})`,
         tail(logs.stderr || logs.stdout),
       )
-    return false
+    return undefined
   }
 
   async network(role: string): Promise<string> {
