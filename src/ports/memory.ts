@@ -15,13 +15,15 @@ let collect: Collect | null | undefined
 
 function collector(): Collect | null {
   if (collect !== undefined) return collect
+  let found: unknown
   try {
     v8.setFlagsFromString('--expose-gc')
-    collect = vm.runInNewContext('gc') as Collect
+    found = vm.runInNewContext('gc')
   } catch {
-    collect = null // a runtime without the flag: the buffers wait for V8's own collection
+    found = null // a runtime without the flag: the buffers wait for V8's own collection
   }
-  return typeof collect === 'function' ? collect : (collect = null)
+  collect = typeof found === 'function' ? (found as Collect) : null
+  return collect
 }
 
 /** Between collections: fewer bytes is more collections (each about 0.5 ms), more is more faults. */
