@@ -30,14 +30,62 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
+// lazy-builtin:http
+var require_http = __commonJS({
+  "lazy-builtin:http"(exports2, module2) {
+    var m;
+    var load = () => m ??= require("node:http");
+    for (const k of ["_connectionListener", "METHODS", "STATUS_CODES", "Agent", "ClientRequest", "IncomingMessage", "OutgoingMessage", "Server", "ServerResponse", "createServer", "validateHeaderName", "validateHeaderValue", "get", "request", "setMaxIdleHTTPParsers", "setGlobalProxyFromEnv", "maxHeaderSize", "globalAgent", "WebSocket", "CloseEvent", "MessageEvent"])
+      Object.defineProperty(module2.exports, k, {
+        enumerable: true,
+        get: () => load()[k],
+        set: (v) => {
+          load()[k] = v;
+        }
+      });
+  }
+});
+
+// lazy-builtin:https
+var require_https = __commonJS({
+  "lazy-builtin:https"(exports2, module2) {
+    var m;
+    var load = () => m ??= require("node:https");
+    for (const k of ["Agent", "globalAgent", "Server", "createServer", "get", "request"])
+      Object.defineProperty(module2.exports, k, {
+        enumerable: true,
+        get: () => load()[k],
+        set: (v) => {
+          load()[k] = v;
+        }
+      });
+  }
+});
+
+// lazy-builtin:tls
+var require_tls = __commonJS({
+  "lazy-builtin:tls"(exports2, module2) {
+    var m;
+    var load = () => m ??= require("node:tls");
+    for (const k of ["CLIENT_RENEG_LIMIT", "CLIENT_RENEG_WINDOW", "DEFAULT_CIPHERS", "DEFAULT_ECDH_CURVE", "DEFAULT_MIN_VERSION", "DEFAULT_MAX_VERSION", "getCiphers", "rootCertificates", "getCACertificates", "setDefaultCACertificates", "convertALPNProtocols", "checkServerIdentity", "createSecureContext", "SecureContext", "TLSSocket", "Server", "createServer", "connect"])
+      Object.defineProperty(module2.exports, k, {
+        enumerable: true,
+        get: () => load()[k],
+        set: (v) => {
+          load()[k] = v;
+        }
+      });
+  }
+});
+
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
   "node_modules/tunnel/lib/tunnel.js"(exports2) {
     "use strict";
     var net = require("net");
-    var tls = require("tls");
-    var http = require("http");
-    var https = require("https");
+    var tls = require_tls();
+    var http2 = require_http();
+    var https2 = require_https();
     var events2 = require("events");
     var assert = require("assert");
     var util = require("util");
@@ -47,24 +95,24 @@ var require_tunnel = __commonJS({
     exports2.httpsOverHttps = httpsOverHttps2;
     function httpOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http.request;
+      agent.request = http2.request;
       return agent;
     }
     function httpsOverHttp2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = http.request;
+      agent.request = http2.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
     }
     function httpOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https.request;
+      agent.request = https2.request;
       return agent;
     }
     function httpsOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https.request;
+      agent.request = https2.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
@@ -73,7 +121,7 @@ var require_tunnel = __commonJS({
       var self = this;
       self.options = options || {};
       self.proxyOptions = self.options.proxy || {};
-      self.maxSockets = self.options.maxSockets || http.Agent.defaultMaxSockets;
+      self.maxSockets = self.options.maxSockets || http2.Agent.defaultMaxSockets;
       self.requests = [];
       self.sockets = [];
       self.on("free", function onFree(socket, host, port, localAddress) {
@@ -349,6 +397,8 @@ function escapeProperty(s) {
 var os4 = __toESM(require("os"), 1);
 
 // node_modules/@actions/http-client/lib/index.js
+var http = __toESM(require_http(), 1);
+var https = __toESM(require_https(), 1);
 var tunnel = __toESM(require_tunnel2(), 1);
 var HttpCodes;
 (function(HttpCodes2) {
@@ -1613,6 +1663,7 @@ async function saveArchive(c, key, paths) {
 
 // src/ports/service.ts
 var import_promises = require("node:fs/promises");
+var import_node_http = __toESM(require_http(), 1);
 var realProcs = {
   async list() {
     const pids = (await (0, import_promises.readdir)("/proc")).filter((d) => /^\d+$/.test(d));

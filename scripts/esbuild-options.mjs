@@ -4,7 +4,10 @@
 // step's bundles in dist/ leave the cold-only libraries to dist/cold.cjs (COLD_LIBS).
 import path, { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
 import { buildSync } from 'esbuild'
+
+const require = createRequire(import.meta.url)
 
 const scripts = new Map()
 
@@ -37,8 +40,8 @@ export const runtimeScript = () => containerScript('runtime/runtime-script.ts')
 
 /**
  * The libraries only a cold path uses: verifying a download (Sigstore, OpenPGP), unpacking it
- * (node-tar), the Actions cache client, a proxy dispatcher (undici) and the smoke suite's TLS
- * check (X.509). They are 4.4 MB of the 5.1 MB main.cjs was as one bundle, and node reads and
+ * (node-tar), the Actions cache client, a proxy (undici, the proxy agents) and the smoke
+ * suite's TLS check (X.509). They are 4.4 MB of the 5.1 MB main.cjs was as one bundle, and node reads and
  * compiles every byte of the bundle it starts, on every step (about 0.15 s for 5 MB here): a
  * tool-cache hit never uses them.
  * So the step's bundles leave them to dist/cold.cjs, which the first use requires, and each
@@ -57,8 +60,46 @@ export const COLD_LIBS = [
   '@actions/cache',
   'tar',
   'undici',
+  'http-proxy-agent',
+  'https-proxy-agent',
 ]
 const COLD_FILTER = new RegExp(`^(${COLD_LIBS.map((l) => l.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`)
+
+/**
+ * node's own networking modules, which a step's bundle loads only on first use: the libraries
+ * every step evaluates (@actions/core, @actions/tool-cache, through @actions/http-client and
+ * tunnel) and our own smoke and HTTP modules import them at the top, and loading http, https and
+ * tls took 20-40 ms of every step's start-up here, though a tool-cache hit with no
+ * smoke suite never opens a connection. The stand-in has a getter for each of the module's
+ * exports (their names read from this node at build time) that loads the real module.
+ */
+const LAZY_BUILTINS = ['http', 'https', 'tls']
+const LAZY_FILTER = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`)
+
+function lazyBuiltinStandIn(name) {
+  const keys = JSON.stringify(Object.keys(require(`node:${name}`)))
+  return (
+    `let m\nconst load = () => (m ??= require('node:${name}'))\n` +
+    `for (const k of ${keys})\n` +
+    '  Object.defineProperty(module.exports, k, {\n' +
+    '    enumerable: true, get: () => load()[k], set: (v) => { load()[k] = v } })\n'
+  )
+}
+
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: LAZY_FILTER }, (args) =>
+      args.namespace === 'lazy-builtin'
+        ? { path: args.path, external: true }
+        : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+    )
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      contents: lazyBuiltinStandIn(args.path),
+      loader: 'js',
+    }))
+  },
+}
 
 /** The stand-in for a cold library in a step's bundle: it requires dist/cold.cjs on first use. */
 const coldStandIn = (lib) => `module.exports = require('./cold.cjs')(${JSON.stringify(lib)})`
@@ -145,7 +186,7 @@ const asImport = {
 
 /** `cold`: a step's bundle in dist/, which leaves COLD_LIBS to dist/cold.cjs */
 export const bundleOptions = (entry, outfile, { cold = false } = {}) => ({
-  plugins: cold ? [lazyUndici(true), coldLibs] : [lazyUndici(false)],
+  plugins: cold ? [lazyUndici(true), coldLibs, lazyBuiltins] : [lazyUndici(false)],
   entryPoints: [entry],
   outfile,
   bundle: true,

@@ -5,11 +5,13 @@
 // each of them is the same library there as an import of it is.
 import { describe, expect, it } from '@jest/globals'
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { build } from 'esbuild'
 import { bundleOptions, COLD_LIBS } from '../../scripts/esbuild-options.mjs'
-import { nodeInTemp } from '../helpers/node-run.js'
+import { nodeInTemp, nodeInTempAsync } from '../helpers/node-run.js'
 
 /**
  * Printed at exit: undici's module sets this global dispatcher when it is evaluated
@@ -19,6 +21,10 @@ const LOADED =
   "import { createRequire } from 'node:module'; const { cache } = createRequire('/');" +
   "process.on('exit', () => console.log('undici ' + (Symbol.for('undici.globalDispatcher.1') in globalThis)," +
   "'bundles ' + Object.keys(cache).map((f) => f.split('/').pop()).join(',')))"
+/** Which of node's networking modules the process has loaded so far. */
+const NETWORKING =
+  "const networking = () => ['http', 'https', 'tls']" +
+  ".filter((m) => process.moduleLoadList.includes('NativeModule ' + m)).join(',') || 'none';"
 
 /** An entry file bundled for a temp dir as dist/ is (`cold`: beside a copy of dist/cold.cjs). */
 async function bundleIn(source: string, cold: boolean): Promise<{ dir: string; out: string }> {
@@ -39,6 +45,33 @@ describe('the bundle at start-up', () => {
     expect(r.stdout).toContain("::error::Invalid input 'smoke-tests'")
     expect(r.stdout).toContain('undici false bundles main.cjs\n')
   })
+
+  it('main.cjs runs to its first input without loading http, https or tls', () => {
+    const atExit = `${NETWORKING}process.on('exit', () => console.log('networking ' + networking()))`
+    const r = nodeInTemp(['--import', `data:text/javascript,${atExit}`, path.resolve('dist/main.cjs')], {
+      'INPUT_SMOKE-TESTS': 'nope',
+    })
+    expect(r.stdout).toContain("::error::Invalid input 'smoke-tests'")
+    expect(r.stdout).toContain('networking none\n')
+  })
+
+  // Imported as a namespace, as a default and by name, each is node's own module once used.
+  it.each([false, true])(
+    "http, https and tls are loaded on first use, and are node's own (step bundle: %s)",
+    async (cold) => {
+      const { out } = await bundleIn(
+        "import * as http from 'node:http'\nimport https from 'https'\nimport { connect } from 'node:tls'\n" +
+          `${NETWORKING}const before = networking()\n` +
+          'const own = (m) => process.getBuiltinModule(m)\n' +
+          "console.log(before, http.get === own('http').get, https.request === own('https').request, " +
+          "connect === own('tls').connect, networking())\n",
+        cold,
+      )
+      const r = nodeInTemp([out])
+      expect(r.stderr).toBe('')
+      expect(r.stdout).toBe(`${cold ? 'none' : 'http,https,tls'} true true true http,https,tls\n`)
+    },
+  )
 
   it.each([false, true])(
     "a proxy dispatcher from @actions/http-client is still undici's ProxyAgent (cold bundle: %s)",
@@ -75,6 +108,39 @@ const holds = (bundle: string, lib: string) =>
   bundle.includes(`\n// node_modules/${lib}/`) || bundle.includes(`\n// node_modules/${lib}\n`)
 
 describe('the cold libraries', () => {
+  // The proxy agents are in cold.cjs: our HTTP port still reaches a plain http proxy with the
+  // absolute URL (http-proxy-agent) and asks it for a CONNECT tunnel for https (https-proxy-agent).
+  it('carry a request of our HTTP port through a proxy', async () => {
+    const seen: string[] = []
+    const proxy = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`)
+      res.setHeader('content-type', 'application/json').end('{"via":"proxy"}')
+    })
+    proxy.on('connect', (req, client: Socket) => {
+      seen.push(`CONNECT ${req.url}`)
+      client.end('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n')
+    })
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+    const ports = path.resolve('src/ports/http.ts')
+    try {
+      const { out } = await bundleIn(
+        `import { createHttp } from '${ports}'\n` +
+          'const h = createHttp({ deadlineMs: 2000 })\n' +
+          "h.getJson('http://mirror.test/x').then((r) => console.log(JSON.stringify(r.body)))\n" +
+          "  .then(() => h.getJson('https://api.test/y')).catch((e) => console.log(String(e)))\n",
+        true,
+      )
+      const r = await nodeInTempAsync([out], { http_proxy: url, https_proxy: url })
+      expect(r.stderr).toBe('')
+      expect(r.stdout).toMatch(/^\{"via":"proxy"\}\n.*HTTP 407/)
+      expect(seen).toEqual(['GET http://mirror.test/x', 'CONNECT api.test:443'])
+    } finally {
+      proxy.closeAllConnections()
+      proxy.close()
+    }
+  })
+
   it('are not in main.cjs or post.cjs, and cold.cjs holds each', () => {
     for (const bundle of ['main', 'post']) {
       const text = readFileSync(`dist/${bundle}.cjs`, 'utf8')

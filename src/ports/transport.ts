@@ -8,8 +8,6 @@ import type { IncomingMessage, RequestOptions } from 'node:http'
 import http from 'node:http'
 import https from 'node:https'
 import { isIPv6 } from 'node:net'
-import { HttpProxyAgent } from 'http-proxy-agent'
-import { HttpsProxyAgent } from 'https-proxy-agent'
 import { getProxyForUrl } from 'proxy-from-env'
 import type { ReplyHeaders } from './types.js'
 
@@ -76,6 +74,12 @@ export function proxyFor(url: URL, env: NodeJS.ProcessEnv = process.env): URL | 
   }
 }
 
+/** Loaded only behind a proxy: the agents and what they load (net, tls) are no step's start-up cost. */
+async function proxyAgent(target: URL, proxy: URL, signal: AbortSignal): Promise<RequestOptions['agent']> {
+  if (target.protocol !== 'https:') return new (await import('http-proxy-agent')).HttpProxyAgent(proxy, { signal })
+  return new (await import('https-proxy-agent')).HttpsProxyAgent(proxy, { signal })
+}
+
 export async function get(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<Reply> {
   const target = new URL(url)
   const proxy = proxyFor(target)
@@ -83,9 +87,7 @@ export async function get(url: string, headers: Record<string, string>, signal: 
   // One agent per request, no keep-alive; the signal also ends a connection to the proxy
   // that is still waiting for its answer to CONNECT.
   const options: RequestOptions = { headers, signal }
-  if (proxy)
-    options.agent =
-      target.protocol === 'https:' ? new HttpsProxyAgent(proxy, { signal }) : new HttpProxyAgent(proxy, { signal })
+  if (proxy) options.agent = await proxyAgent(target, proxy, signal)
   return new Promise((resolve, reject) => {
     const req = client.get(target, options, (res) =>
       resolve({
