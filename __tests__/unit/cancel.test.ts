@@ -1,8 +1,11 @@
 // A cancelled step: the exec port stops every child's whole process group (real processes),
 // and a signal saves the state and ends the step as failed with the signal's exit code.
 import { EventEmitter } from 'node:events'
-import { readdirSync, readFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { unpackPiped } from '../../src/install/unpack.js'
 import { run, stopChildren } from '../../src/ports/exec.js'
 import { type CancelPorts, stopOnCancel } from '../../src/step/cancel.js'
 import { smokeLeftovers } from '../../src/step/smoke.js'
@@ -39,14 +42,24 @@ const settled = (p: Promise<unknown>, ms: number) =>
 
 // One test: stopping is once per process (the step ends after it).
 describe('stopChildren', () => {
-  it('stops each child with its whole group; what the cancel broke never reaches the caller', async () => {
+  it("stops each child with its whole group, the unpack's too; what the cancel broke never reaches the caller", async () => {
     // durations nothing else uses: what the /proc scan looks for
     const pending = run('sh', ['-c', 'sleep 3171 & exec sleep 3172'])
-    await until(() => running('sleep 317').length === 2)
-    expect(running('sleep 317')).toHaveLength(2)
-    expect(await stopChildren(1000)).toBe(1)
-    await until(() => running('sleep 317').length === 0)
+    // an unpack in flight: tar, fed by a "decoder" that never ends (the unpack spawns both itself)
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ssp-cancel-'))
+    const decoder = path.join(dir, 'zstd')
+    writeFileSync(decoder, '#!/bin/sh\nexec sleep 3173\n')
+    chmodSync(decoder, 0o755)
+    const unpacking = unpackPiped(decoder, path.join(dir, 'a.tar.zst'), dir).catch(() => undefined)
+    const tarIn = () => running(`-C ${dir} -f -`)
+    await until(() => running('sleep 317').length === 3 && tarIn().length === 1)
+    expect(running('sleep 317')).toHaveLength(3)
+    expect(await stopChildren(1000)).toBe(3)
+    await until(() => running('sleep 317').length === 0 && tarIn().length === 0)
     expect(running('sleep 317')).toEqual([])
+    expect(tarIn()).toEqual([])
+    expect(await settled(unpacking, 2000)).toBe(true)
+    rmSync(dir, { recursive: true, force: true })
     // the killed child's exit would look like a failure: the caller never sees it
     expect(await settled(pending, 300)).toBe(false)
     // and nothing new starts while the step saves its state and exits

@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream'
 import zlib from 'node:zlib'
 import type { ReadEntry } from 'tar'
 import { childEnv } from '../ports/env.js'
+import { track } from '../ports/exec.js'
 import { AuditError, type ArchiveEntry, type AuditLimits } from './audit.js'
 
 const CHUNK = 256 * 1024 // node's default 16 KiB chunks decode twice as slowly
@@ -46,7 +47,9 @@ export async function openTar(archive: string): Promise<TarSource> {
   const zstd = archive.endsWith('.tar.zst') ? await findOnPath('zstd') : undefined
   let stopped = false
   if (zstd) {
-    const dec = spawn(zstd, ['-dc', '-q', '--', archive], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() })
+    const dec = track(
+      spawn(zstd, ['-dc', '-q', '--', archive], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(), detached: true }),
+    )
     const done = exitOf(dec).then(({ code, stderr }) => {
       if (code !== 0 && !stopped) throw new Error(`zstd -d ${archive} failed (exit ${code}): ${stderr}`)
     })

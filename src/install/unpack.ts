@@ -8,11 +8,12 @@
 // is absolute or holds `..` (and a hard link whose target holds `..`) a placeholder file,
 // turned into the link only after the last member, so no member is written through it.
 // Never as root with owners kept.
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import path from 'node:path'
-import type { Writable } from 'node:stream'
+import type { Readable, Writable } from 'node:stream'
 import type { ReadEntry } from 'tar'
 import { childEnv } from '../ports/env.js'
+import { track } from '../ports/exec.js'
 import { reclaimer } from '../ports/memory.js'
 import { type ArchiveEntry, AuditError, type AuditLimits, DEFAULT_LIMITS, StreamAudit } from './audit.js'
 import { entryOf, exitOf, openTar, streamCap } from './tar-stream.js'
@@ -34,7 +35,7 @@ export const TAR_EXTRACT_ARGS = (dest: string): string[] => [
 ]
 
 /** Resolves once `w` takes more, or is gone; the listeners go with it (one wait per full pipe). */
-function writable(w: Writable): Promise<void> {
+export function writable(w: Writable): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       w.off('drain', done).off('close', done)
@@ -44,7 +45,14 @@ function writable(w: Writable): Promise<void> {
   })
 }
 
-interface Judge {
+/** GNU tar unpacking its stdin into `dest`, stopped with the step when it is cancelled. */
+function spawnTar(dest: string, stdin: 'pipe' | Readable): ChildProcess {
+  return track(
+    spawn('tar', TAR_EXTRACT_ARGS(dest), { stdio: [stdin, 'ignore', 'pipe'], env: childEnv(), detached: true }),
+  )
+}
+
+export interface Judge {
   audit: StreamAudit
   parser: NodeJS.WritableStream
   parsed: Promise<void>
@@ -55,9 +63,13 @@ interface Judge {
   unreadable(): Error | undefined
 }
 
-async function judge(archive: string, limits: AuditLimits): Promise<Judge> {
-  // node-tar (~0.07 s of CPU to load) only when an archive is unpacked: never on a tool-cache hit.
-  const { Parser } = await import('tar')
+type ParserClass = typeof import('tar').Parser
+
+/** node-tar (~0.07 s of CPU to load) only when an archive is read: never on a tool-cache hit. */
+export const loadParser = async (): Promise<ParserClass> => (await import('tar')).Parser
+
+/** A parser whose every header goes to a StreamAudit; it writes nothing. */
+export function judge(Parser: ParserClass, archive: string, limits: AuditLimits): Judge {
   const audit = new StreamAudit(limits)
   let refusal: Error | undefined
   let parseError: Error | undefined
@@ -86,10 +98,11 @@ async function judge(archive: string, limits: AuditLimits): Promise<Judge> {
 }
 
 export const unpackAudited: Unpack = async (archive, dest, limits = DEFAULT_LIMITS) => {
-  const j = await judge(archive, limits)
+  const j = judge(await loadParser(), archive, limits)
   const src = await openTar(archive)
-  const tar = spawn('tar', TAR_EXTRACT_ARGS(dest), { stdio: ['pipe', 'ignore', 'pipe'], env: childEnv() })
-  tar.stdin.on('error', () => undefined) // tar may exit at the end-of-archive blocks: its status counts
+  const tar = spawnTar(dest, 'pipe')
+  const stdin = tar.stdin as Writable
+  stdin.on('error', () => undefined) // tar may exit at the end-of-archive blocks: its status counts
   const exited = exitOf(tar)
   const cap = streamCap(limits)
   let bytes = 0
@@ -102,7 +115,7 @@ export const unpackAudited: Unpack = async (archive, dest, limits = DEFAULT_LIMI
       if (bytes > cap) j.refuse(new AuditError(`Archive unpacks to more than ${limits.maxBytes} bytes.`))
       else j.parser.write(chunk)
       if (j.refused() || tar.exitCode !== null) break
-      if (!tar.stdin.write(chunk)) await writable(tar.stdin)
+      if (!stdin.write(chunk)) await writable(stdin)
     }
     whole = !j.refused() && tar.exitCode === null
   } finally {
@@ -110,7 +123,7 @@ export const unpackAudited: Unpack = async (archive, dest, limits = DEFAULT_LIMI
       src.stop()
       tar.kill('SIGKILL')
     }
-    tar.stdin.end()
+    stdin.end()
   }
   return settle(archive, j, src.done, exited, whole)
 }
@@ -138,4 +151,22 @@ async function settle(
   const unreadable = j.unreadable()
   if (unreadable) throw unreadable
   return j.audit.entries
+}
+
+/**
+ * Unpacks an archive whose every header was judged before (pre-audit.ts): the zstd binary
+ * writes straight into tar's stdin, so no byte passes through node. Tar's status decides;
+ * zstd killed by a pipe tar closed at the end-of-archive blocks is no failure.
+ */
+export async function unpackPiped(zstd: string, archive: string, dest: string): Promise<void> {
+  const tar = spawnTar(dest, 'pipe')
+  const unpacked = exitOf(tar)
+  const stdio = ['ignore', tar.stdin, 'pipe'] as ('ignore' | Writable | 'pipe')[]
+  const dec = track(spawn(zstd, ['-dc', '-q', '--', archive], { stdio, env: childEnv(), detached: true }))
+  // tar sees the end of its input only once every writer is gone, node's copy of the pipe too
+  tar.stdin?.destroy()
+  const [t, z] = await Promise.all([unpacked, exitOf(dec)])
+  if (t.code !== 0) throw new Error(`Unpacking ${archive} failed (tar exit ${t.code}): ${t.stderr || z.stderr}`)
+  if (z.code !== 0 && dec.signalCode !== 'SIGPIPE')
+    throw new Error(`zstd -d ${archive} failed (exit ${z.code}): ${z.stderr}`)
 }

@@ -10,7 +10,7 @@ import { errorText } from './exec.js'
 import { HttpError } from './http-error.js'
 import { reclaimer } from './memory.js'
 import type { Reply } from './transport.js'
-import type { DownloadResult } from './types.js'
+import type { BodyObserver, DownloadResult } from './types.js'
 
 export interface BodyLimits {
   maxBytes: number
@@ -135,8 +135,16 @@ async function writeAll(fh: FileHandle, chunks: Buffer[]): Promise<void> {
   }
 }
 
-/** Streams the body to `dest` (created, never replaced) through the hash, with backpressure. */
-export async function streamToFile(res: Reply, dest: string, l: BodyLimits): Promise<DownloadResult> {
+/**
+ * Streams the body to `dest` (created, never replaced) through the hash, with backpressure;
+ * `seen` gets the same batches as the file.
+ */
+export async function streamToFile(
+  res: Reply,
+  dest: string,
+  l: BodyLimits,
+  seen?: BodyObserver,
+): Promise<DownloadResult> {
   const hash = createHash('sha256')
   let fh: FileHandle | undefined
   const close = async () => {
@@ -148,12 +156,18 @@ export async function streamToFile(res: Reply, dest: string, l: BodyLimits): Pro
     open: async () => {
       fh = await open(dest, 'wx')
     },
-    take: (chunks) => {
+    take: async (chunks) => {
       for (const c of chunks) hash.update(c)
-      return writeAll(fh as FileHandle, chunks)
+      await Promise.all([writeAll(fh as FileHandle, chunks), seen?.take(chunks)])
     },
-    close,
-    abandon: close,
+    close: async () => {
+      await close()
+      await seen?.end()
+    },
+    abandon: async () => {
+      seen?.abandon()
+      await close()
+    },
   })
   return { path: dest, bytes, sha256: hash.digest('hex') }
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import * as actionsExec from '@actions/exec'
 import { childEnv } from './env.js'
 import type { ExecResult, Run, RunOptions } from './types.js'
@@ -67,6 +67,20 @@ function runCaptured(cmd: string, args: string[], opts: RunOptions): Promise<Exe
       resolve({ exitCode, stdout: out.text(), stderr: err.text(), ...(timedOut && { timedOut }) })
     })
   })
+}
+
+/**
+ * A child spawned outside this port (the unpack's zstd and tar, which pipe into each other)
+ * that a cancelled step must stop too: it must have been spawned `detached` (its own process
+ * group, as every child here is).
+ */
+export function track<C extends ChildProcess>(child: C): C {
+  const pid = child.pid
+  if (!pid) return child
+  live.add(pid)
+  child.once('close', () => live.delete(pid))
+  if (stopping) killGroup(pid)
+  return child
 }
 
 function collector() {

@@ -1,0 +1,121 @@
+// The audit of a downloaded archive, run while it downloads: the batches that are hashed and
+// written also go to the zstd binary, and node-tar's parser judges every header of its output
+// (StreamAudit: caps, names, kinds, writes through a link); nothing is written anywhere. Once
+// the sha256 and the signature have passed, an accepted archive is unpacked process to
+// process (zstd into GNU tar, unpackPiped), not through node: the decoded stream is a
+// function of the verified bytes, so the headers judged are the headers tar unpacks, and the
+// whole listing is judged (auditEntries) before tar starts. A refusal is reported once the
+// archive is verified, with nothing unpacked. An archive this cannot judge (no zstd binary, a
+// gzip archive, a decoder or parser failure, an origin that does not stream) is unpacked as
+// before, audited header by header on its way into tar (unpackAudited).
+import { spawn } from 'node:child_process'
+import type { Writable } from 'node:stream'
+import { childEnv } from '../ports/env.js'
+import { track } from '../ports/exec.js'
+import { reclaimer } from '../ports/memory.js'
+import type { BodyObserver } from '../ports/types.js'
+import { type ArchiveEntry, AuditError, type AuditLimits, auditEntries, DEFAULT_LIMITS } from './audit.js'
+import { exitOf, findOnPath, streamCap } from './tar-stream.js'
+import { type Judge, judge, loadParser, type Unpack, unpackPiped, writable } from './unpack.js'
+
+/** What the download's audit concluded: every header accepted, or the first refusal. */
+export type Verdict =
+  | { accepted: ArchiveEntry[]; decodedBytes: number; zstd: string; refused?: undefined }
+  | { refused: Error; accepted?: undefined }
+
+export interface PreAudit {
+  /** a new decode for each attempt of the download (a retry starts over) */
+  observe(): BodyObserver
+  /** the last attempt's verdict; undefined: it could not judge (the unpack then audits) */
+  verdict(): Verdict | undefined
+}
+
+/** undefined when this archive cannot be judged during the download. */
+export async function preAudit(name: string, limits: AuditLimits = DEFAULT_LIMITS): Promise<PreAudit | undefined> {
+  if (!name.endsWith('.tar.zst')) return undefined
+  const zstd = await findOnPath('zstd')
+  if (!zstd) return undefined
+  // node-tar loads here, before the first batch: each attempt's parser is made at once.
+  const Parser = await loadParser()
+  let current: Attempt | undefined
+  return {
+    observe() {
+      current?.observer.abandon()
+      current = attempt(zstd, judge(Parser, name, limits), limits)
+      return current.observer
+    },
+    verdict: () => current?.verdict(),
+  }
+}
+
+const LEAD = 8 * 1024 * 1024
+
+interface Attempt {
+  observer: BodyObserver
+  verdict(): Verdict | undefined
+}
+
+function attempt(zstd: string, j: Judge, limits: AuditLimits): Attempt {
+  const dec = track(spawn(zstd, ['-dc', '-q'], { stdio: ['pipe', 'pipe', 'pipe'], env: childEnv(), detached: true }))
+  const exited = exitOf(dec)
+  const stdin = dec.stdin as Writable
+  stdin.on('error', () => undefined) // the decoder's status counts, not a write to it after it died
+  const cap = streamCap(limits)
+  const reclaim = reclaimer()
+  let decodedBytes = 0
+  let stopped = false
+  let verdict: Verdict | undefined
+  const stop = () => {
+    stopped = true
+    dec.kill('SIGKILL')
+  }
+  dec.stdout.on('data', (chunk: Buffer) => {
+    if (stopped) return
+    decodedBytes += chunk.length
+    reclaim(chunk.length)
+    if (decodedBytes > cap) j.refuse(new AuditError(`Archive unpacks to more than ${limits.maxBytes} bytes.`))
+    else j.parser.write(chunk)
+    if (j.refused()) stop()
+  })
+  const drained = new Promise<void>((resolve) => dec.stdout.once('close', resolve))
+  const observer: BodyObserver = {
+    async take(chunks) {
+      if (stopped) return
+      for (const c of chunks) stdin.write(c)
+      // Waiting on every full pipe (64 KiB) ping-pongs with the decoder: the download took 2.5
+      // times as long. A lead of a few MiB keeps both busy and bounds what waits in memory.
+      if (stdin.writableLength > LEAD) await writable(stdin)
+    },
+    async end() {
+      stdin.end()
+      const [{ code }] = await Promise.all([exited.catch(() => ({ code: 1 })), drained])
+      if (!stopped && code === 0) {
+        j.parser.end()
+        await j.parsed
+      }
+      const refused = j.refused()
+      if (refused) verdict = { refused }
+      else if (!stopped && code === 0 && !j.unreadable()) verdict = { accepted: j.audit.entries, decodedBytes, zstd }
+    },
+    abandon() {
+      stop()
+      stdin.destroy()
+    },
+  }
+  return { observer, verdict: () => verdict }
+}
+
+/**
+ * The unpack for an archive the download judged: refused, nothing is unpacked; accepted, the
+ * whole listing is judged again with this unpack's limits, then zstd pipes into tar.
+ */
+export function unpackJudged(v: Verdict, top: string): Unpack {
+  return async (archive, dest, limits = DEFAULT_LIMITS) => {
+    if (v.accepted === undefined) throw v.refused
+    if (v.decodedBytes > streamCap(limits))
+      throw new AuditError(`Archive unpacks to more than ${limits.maxBytes} bytes.`)
+    auditEntries(v.accepted, top, limits)
+    await unpackPiped(v.zstd, archive, dest)
+    return v.accepted
+  }
+}
