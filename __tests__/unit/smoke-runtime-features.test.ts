@@ -113,14 +113,13 @@ describe('podman-coexist', () => {
     })
   })
 
-  it('both podmans create, start, rm and list in turns', async () => {
+  it('both podmans run, rm and list in turns; each container removed once', async () => {
     const { check, calls } = await runCheck(
       'podman-coexist',
       {
         [`^${OTHER} --version`]: { stdout: 'podman version 4.9.3\n' },
         ' --version': { stdout: 'podman version 5.8.6\n' },
-        ' create ': {},
-        ' start --attach ': {},
+        ' run --name ': {},
         ' rm ssp-': {},
         ' ps -a ': {},
       },
@@ -128,17 +127,15 @@ describe('podman-coexist', () => {
     )
     expect(check.status).toBe('passed')
     expect(check.details.summary).toBe(
-      '/opt/podman/bin/podman 5.8.6 and /usr/bin/podman 4.9.3: create, start, ' +
+      '/opt/podman/bin/podman 5.8.6 and /usr/bin/podman 4.9.3: run (create and start), ' +
         'rm and ps in turns on the same storage and locks',
     )
     const order = calls
-      .filter((c) => / (create|start|rm|ps) /.test(c) && !c.includes(' rm -f'))
+      .filter((c) => / (run|create|start|rm|ps) /.test(c) && !c.includes(' rm -f'))
       .map((c) => c.split(' ').slice(0, 2).join(' '))
     expect(order).toEqual([
-      '/opt/podman/bin/podman create',
-      `${OTHER} create`,
-      '/opt/podman/bin/podman start',
-      `${OTHER} start`,
+      '/opt/podman/bin/podman run',
+      `${OTHER} run`,
       '/opt/podman/bin/podman rm',
       `${OTHER} rm`,
       '/opt/podman/bin/podman ps',
@@ -153,8 +150,8 @@ describe('podman-coexist', () => {
       'podman-coexist',
       {
         ' --version': { stdout: 'podman version 5.8.6\n' },
-        ' create ': {},
-        [`^${OTHER} create`]: {
+        ' run --name ': {},
+        [`^${OTHER} run`]: {
           exitCode: 125,
           stderr: 'Error: failed to open 2048 locks in /libpod_rootless_lock_1001: numerical result out of range',
         },
@@ -162,7 +159,7 @@ describe('podman-coexist', () => {
       { over: { otherPodmans: [OTHER] } },
     )
     expect(check.reason).toBe(
-      '/usr/bin/podman create failed (exit 125): Error: failed to open 2048 locks in /libpod_rootless_lock_1001: ' +
+      '/usr/bin/podman run failed (exit 125): Error: failed to open 2048 locks in /libpod_rootless_lock_1001: ' +
         'numerical result out of range',
     )
     expect(calls.some((c) => c.startsWith(`${OTHER} rm -f -t 0 ssp-`))).toBe(true) // cleaned with its own binary
