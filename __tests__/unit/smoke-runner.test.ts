@@ -188,7 +188,7 @@ describe('runSmokeSuite with scripted podman', () => {
     )
   })
 
-  it('what the checks leave is swept after the last one: one podman call per kind, a failure charged per check', async () => {
+  it('what checks leave is swept after the last: one podman call per kind, a failure charged per check', async () => {
     const ok = (n: number) =>
       json({ ok: true, requests: n, failed: 0, bytes: n, ms: 5, peers: ['10.89.0.3'], failures: [] })
     const listening = (line: string) => {
@@ -264,7 +264,7 @@ describe('runSmokeSuite with scripted podman', () => {
     ])
   })
 
-  it('publish, default-network and host-containers-internal share one container: the server says its facts', async () => {
+  it('publish, default-network and host-containers-internal share one container: it says its facts', async () => {
     const serves = (line: string) => {
       expect(line).toMatch(/ -p 127\.0\.0\.1:\d+:8080 /)
       expect(line).toContain('"facts":true')

@@ -246,6 +246,8 @@ export async function tlsVolume(ctx: CheckContext): Promise<Details> {
     fail(`expected 108 transfers, container made ${out.requests}, host served ${srv.requests}`, details)
   return {
     ...details,
-    summary: `108 parallel TLS transfers (100 x 4 KiB, 8 x ${size(TLS_LARGE)}) verified, ${mb(out.bytes, out.ms)}; CA from a volume`,
+    summary:
+      `108 parallel TLS transfers (100 x 4 KiB, 8 x ${size(TLS_LARGE)}) verified, ` +
+      `${mb(out.bytes, out.ms)}; CA from a volume`,
   }
 }

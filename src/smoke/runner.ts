@@ -192,7 +192,10 @@ export class CheckContext {
     return name
   }
 
-  /** Runs when the check ends, newest first (before the sweep removes its containers); returns an error text or nothing. */
+  /**
+   * Runs when the check ends, newest first (before the sweep removes its containers); returns an
+   * error text or nothing.
+   */
   defer(fn: () => Promise<string | undefined>): void {
     this.deferred.push(fn)
   }

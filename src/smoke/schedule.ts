@@ -24,7 +24,7 @@ interface Ran {
  * (108 TLS transfers through the network helper). Started late, one of them would end the
  * suite alone while the cores idle.
  */
-export const FIRST: readonly CheckId[] = [
+const FIRST: readonly CheckId[] = [
   'podman-coexist',
   'storage-integrity',
   'exec-repeat',
@@ -34,7 +34,7 @@ export const FIRST: readonly CheckId[] = [
 ]
 
 /** Indexes of `checks` in the order they start: FIRST's, then the rest in table order. */
-export function startOrder(checks: readonly Pick<Runnable, 'id'>[]): number[] {
+function startOrder(checks: readonly Pick<Runnable, 'id'>[]): number[] {
   const rank = (id: string) => {
     const r = FIRST.indexOf(id as CheckId)
     return r < 0 ? FIRST.length : r
@@ -133,7 +133,7 @@ export async function runAll(
       batch.map((i) => ran[i].left),
       extra,
     )
-    batch.forEach((i, k) => errors[i].push(...swept[k]))
+    for (const [k, i] of batch.entries()) errors[i].push(...swept[k])
   }
   let running = 0
   const worker = async () => {

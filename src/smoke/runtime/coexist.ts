@@ -28,6 +28,22 @@ async function versionOf(ctx: CheckContext, podman: string): Promise<string> {
   return lastOf(r.stdout).replace(/^podman version /, '') || `unknown (${lastOf(r.stderr)})`
 }
 
+/** A container that exits 0 at once and is kept (no --rm): the next podman's turn sees it. */
+const runArgv = (ctx: CheckContext, t: Turn, image: string): string[] => [
+  'run',
+  '--name',
+  t.name,
+  '--label',
+  `${LABEL}=${ctx.suite.runId}`,
+  '--network',
+  'none',
+  ...usrMounts(ctx.suite.rt.node),
+  image,
+  'sh',
+  '-c',
+  'exit 0',
+]
+
 export async function podmanCoexist(ctx: CheckContext): Promise<Details> {
   const others = ctx.suite.rt.otherPodmans
   if (others.length === 0) throw new CheckSkip('no other podman on this machine (PATH as the job started)')
@@ -45,24 +61,10 @@ export async function podmanCoexist(ctx: CheckContext): Promise<Details> {
   // Read while the turns run: `--version` opens no storage, database or lock (strace of 4.3.1), so it
   // cannot come between one podman's write and the other's read.
   const versions = Promise.all(turns.map(async (t) => [t.podman, await versionOf(ctx, t.podman)]))
-  const runArgv = (t: Turn) => [
-    'run',
-    '--name',
-    t.name,
-    '--label',
-    `${LABEL}=${ctx.suite.runId}`,
-    '--network',
-    'none',
-    ...usrMounts(ctx.suite.rt.node),
-    image,
-    'sh',
-    '-c',
-    'exit 0',
-  ]
   // Alternately, so each podman opens the locks and databases right after the other wrote them.
   // `run` (create and start in one podman call: each call costs a podman start-up) keeps its
   // container, so the second podman allocates its lock while the first one's container holds one.
-  for (const t of turns) await step(ctx, t, 'run', runArgv(t))
+  for (const t of turns) await step(ctx, t, 'run', runArgv(ctx, t, image))
   for (const t of turns) {
     await step(ctx, t, 'rm', ['rm', t.name])
     removed.add(t.name)
