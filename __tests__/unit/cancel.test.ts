@@ -42,7 +42,7 @@ const settled = (p: Promise<unknown>, ms: number) =>
 
 // One test: stopping is once per process (the step ends after it).
 describe('stopChildren', () => {
-  it("stops each child with its whole group, the unpack's too; what the cancel broke never reaches the caller", async () => {
+  it("stops each child with its whole group, the unpack's too; what it broke never reaches the caller", async () => {
     // durations nothing else uses: what the /proc scan looks for
     const pending = run('sh', ['-c', 'sleep 3171 & exec sleep 3172'])
     // an unpack in flight: tar, fed by a "decoder" that never ends (the unpack spawns both itself)

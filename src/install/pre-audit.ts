@@ -9,7 +9,7 @@
 // gzip archive, a decoder or parser failure, an origin that does not stream) is unpacked as
 // before, audited header by header on its way into tar (unpackAudited).
 import { spawn } from 'node:child_process'
-import type { Writable } from 'node:stream'
+import type { Readable, Writable } from 'node:stream'
 import { childEnv } from '../ports/env.js'
 import { track } from '../ports/exec.js'
 import { reclaimer } from '../ports/memory.js'
@@ -55,29 +55,48 @@ interface Attempt {
   verdict(): Verdict | undefined
 }
 
-function attempt(zstd: string, j: Judge, limits: AuditLimits): Attempt {
+/** `zstd -dc` from a pipe, stopped with the step; `stdin` takes the download's batches. */
+function spawnDecoder(zstd: string) {
   const dec = track(spawn(zstd, ['-dc', '-q'], { stdio: ['pipe', 'pipe', 'pipe'], env: childEnv(), detached: true }))
-  const exited = exitOf(dec)
   const stdin = dec.stdin as Writable
   stdin.on('error', () => undefined) // the decoder's status counts, not a write to it after it died
+  const drained = new Promise<void>((resolve) => dec.stdout.once('close', resolve))
+  return { dec, stdin, exited: exitOf(dec), drained }
+}
+
+/** Every decoded chunk to the judge, within the cap; the first refusal stops the decoder. Returns the bytes decoded. */
+function judgeOutput(out: Readable, j: Judge, limits: AuditLimits, stop: () => void, stopped: () => boolean) {
   const cap = streamCap(limits)
   const reclaim = reclaimer()
   let decodedBytes = 0
-  let stopped = false
-  let verdict: Verdict | undefined
-  const stop = () => {
-    stopped = true
-    dec.kill('SIGKILL')
-  }
-  dec.stdout.on('data', (chunk: Buffer) => {
-    if (stopped) return
+  out.on('data', (chunk: Buffer) => {
+    if (stopped()) return
     decodedBytes += chunk.length
     reclaim(chunk.length)
     if (decodedBytes > cap) j.refuse(new AuditError(`Archive unpacks to more than ${limits.maxBytes} bytes.`))
     else j.parser.write(chunk)
     if (j.refused()) stop()
   })
-  const drained = new Promise<void>((resolve) => dec.stdout.once('close', resolve))
+  return () => decodedBytes
+}
+
+/** The attempt's verdict once the decoder is gone; `whole`: it decoded to the end, never stopped. */
+function conclude(j: Judge, whole: boolean, decodedBytes: number, zstd: string): Verdict | undefined {
+  const refused = j.refused()
+  if (refused) return { refused }
+  if (whole && !j.unreadable()) return { accepted: j.audit.entries, decodedBytes, zstd }
+  return undefined
+}
+
+function attempt(zstd: string, j: Judge, limits: AuditLimits): Attempt {
+  const { dec, stdin, exited, drained } = spawnDecoder(zstd)
+  let stopped = false
+  let verdict: Verdict | undefined
+  const stop = () => {
+    stopped = true
+    dec.kill('SIGKILL')
+  }
+  const decoded = judgeOutput(dec.stdout, j, limits, stop, () => stopped)
   const observer: BodyObserver = {
     async take(chunks) {
       if (stopped) return
@@ -89,13 +108,12 @@ function attempt(zstd: string, j: Judge, limits: AuditLimits): Attempt {
     async end() {
       stdin.end()
       const [{ code }] = await Promise.all([exited.catch(() => ({ code: 1 })), drained])
-      if (!stopped && code === 0) {
+      const whole = !stopped && code === 0
+      if (whole) {
         j.parser.end()
         await j.parsed
       }
-      const refused = j.refused()
-      if (refused) verdict = { refused }
-      else if (!stopped && code === 0 && !j.unreadable()) verdict = { accepted: j.audit.entries, decodedBytes, zstd }
+      verdict = conclude(j, whole, decoded(), zstd)
     },
     abandon() {
       stop()
