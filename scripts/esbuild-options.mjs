@@ -4,10 +4,7 @@
 // step's bundles in dist/ leave the cold-only libraries to dist/cold.cjs (COLD_LIBS).
 import path, { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createRequire } from 'node:module'
 import { buildSync } from 'esbuild'
-
-const require = createRequire(import.meta.url)
 
 const scripts = new Map()
 
@@ -71,13 +68,60 @@ const COLD_FILTER = new RegExp(`^(${COLD_LIBS.map((l) => l.replace(/[.*+?^${}()|
  * tunnel) and our own smoke and HTTP modules import them at the top, and loading http, https and
  * tls took 20-40 ms of every step's start-up here, though a tool-cache hit with no
  * smoke suite never opens a connection. The stand-in has a getter for each of the module's
- * exports (their names read from this node at build time) that loads the real module.
+ * exports that loads the real module. The names are node 24's (the runtime action.yml names),
+ * written out rather than read from the node that builds: the bundle must be the same bytes
+ * whichever node runs `npm run build` (node 20 and node 24 export different names).
  */
-const LAZY_BUILTINS = ['http', 'https', 'tls']
-const LAZY_FILTER = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`)
+export const LAZY_BUILTINS = {
+  http: [
+    '_connectionListener',
+    'METHODS',
+    'STATUS_CODES',
+    'Agent',
+    'ClientRequest',
+    'IncomingMessage',
+    'OutgoingMessage',
+    'Server',
+    'ServerResponse',
+    'createServer',
+    'validateHeaderName',
+    'validateHeaderValue',
+    'get',
+    'request',
+    'setMaxIdleHTTPParsers',
+    'setGlobalProxyFromEnv',
+    'maxHeaderSize',
+    'globalAgent',
+    'WebSocket',
+    'CloseEvent',
+    'MessageEvent',
+  ],
+  https: ['Agent', 'globalAgent', 'Server', 'createServer', 'get', 'request'],
+  tls: [
+    'CLIENT_RENEG_LIMIT',
+    'CLIENT_RENEG_WINDOW',
+    'DEFAULT_CIPHERS',
+    'DEFAULT_ECDH_CURVE',
+    'DEFAULT_MIN_VERSION',
+    'DEFAULT_MAX_VERSION',
+    'getCiphers',
+    'rootCertificates',
+    'getCACertificates',
+    'setDefaultCACertificates',
+    'convertALPNProtocols',
+    'checkServerIdentity',
+    'createSecureContext',
+    'SecureContext',
+    'TLSSocket',
+    'Server',
+    'createServer',
+    'connect',
+  ],
+}
+const LAZY_FILTER = new RegExp(`^(node:)?(${Object.keys(LAZY_BUILTINS).join('|')})$`)
 
 function lazyBuiltinStandIn(name) {
-  const keys = JSON.stringify(Object.keys(require(`node:${name}`)))
+  const keys = JSON.stringify(LAZY_BUILTINS[name])
   return (
     `let m\nconst load = () => (m ??= require('node:${name}'))\n` +
     `for (const k of ${keys})\n` +

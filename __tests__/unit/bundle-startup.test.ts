@@ -10,7 +10,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { build } from 'esbuild'
-import { bundleOptions, COLD_LIBS } from '../../scripts/esbuild-options.mjs'
+import { bundleOptions, COLD_LIBS, LAZY_BUILTINS } from '../../scripts/esbuild-options.mjs'
 import { nodeInTemp, nodeInTempAsync } from '../helpers/node-run.js'
 
 /**
@@ -53,6 +53,12 @@ describe('the bundle at start-up', () => {
     })
     expect(r.stdout).toContain("::error::Invalid input 'smoke-tests'")
     expect(r.stdout).toContain('networking none\n')
+  })
+
+  // The names are written out so that any node builds the same bundle; they must be node 24's.
+  it.each(['http', 'https', 'tls'] as const)("the %s stand-in has a getter for each of node 24's exports", (name) => {
+    expect(process.versions.node.split('.')[0]).toBe('24')
+    expect(LAZY_BUILTINS[name]).toEqual(Object.keys(process.getBuiltinModule(name)))
   })
 
   // Imported as a namespace, as a default and by name, each is node's own module once used.
