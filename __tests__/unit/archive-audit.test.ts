@@ -24,10 +24,8 @@ import { auditEntries, resolveLink } from '../../src/install/audit.js'
 import { extractAuditCache } from '../../src/install/extract.js'
 import { firstPath } from '../../src/install/tar-stream.js'
 import { type Unpack, unpackAudited } from '../../src/install/unpack.js'
+import { KEY, META, TOP } from '../helpers/tar-members.js'
 
-const TOP = 'podman-v5.7.1'
-const KEY = { tool: 'podman-default-static', version: '5.7.1', arch: 'amd64' }
-const META = { asset: 'a.tar.zst', verified: 'sha256' }
 let dir: string
 let src: string
 let unpacked: number

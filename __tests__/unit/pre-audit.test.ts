@@ -19,15 +19,12 @@ import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
-import { pack } from 'tar-stream'
 import { extractAuditCache } from '../../src/install/extract.js'
 import { preAudit, unpackJudged, type Verdict } from '../../src/install/pre-audit.js'
 import { findOnPath } from '../../src/install/tar-stream.js'
 import { createHttp } from '../../src/ports/http.js'
+import { KEY, META, type Member, PODMAN_TREE, TOP, tarOf } from '../helpers/tar-members.js'
 
-const TOP = 'podman-v5.7.1'
-const KEY = { tool: 'podman-default-static', version: '5.7.1', arch: 'amd64' }
-const META = { asset: 'a.tar.zst', verified: 'sha256' }
 const savedPath = process.env.PATH
 const savedCache = process.env.RUNNER_TOOL_CACHE
 let dir: string
@@ -69,31 +66,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-interface Member {
-  name: string
-  type?: 'file' | 'directory' | 'symlink'
-  linkname?: string
-  mode?: number
-}
-
-async function zstOf(members: Member[]): Promise<Buffer> {
-  const p = pack()
-  for (const m of members) {
-    const type = m.type ?? 'file'
-    const mode = m.mode ?? (type === 'file' ? 0o644 : 0o755)
-    p.entry({ name: m.name, type, linkname: m.linkname, mode }, type === 'file' ? 'x'.repeat(70_000) : '')
-  }
-  p.finalize()
-  const chunks: Buffer[] = []
-  for await (const c of p) chunks.push(c as Buffer)
-  return zlib.zstdCompressSync(Buffer.concat(chunks))
-}
-
-const good: Member[] = [
-  { name: `${TOP}/`, type: 'directory' },
-  { name: `${TOP}/bin/`, type: 'directory' },
-  { name: `${TOP}/bin/podman` },
-]
+const zstOf = async (members: Member[]): Promise<Buffer> =>
+  zlib.zstdCompressSync(await tarOf(members, 'x'.repeat(70_000)))
 
 /** Downloads the served archive with the audit watching; returns its verdict and the archive's path. */
 async function download(): Promise<{ verdict?: Verdict; archive: string }> {
@@ -111,14 +85,18 @@ const toolCache = () => readdirSync(path.join(dir, 'tool-cache'), { recursive: t
 
 describe('an archive judged while it downloads', () => {
   const hostile: [string, Member[], RegExp][] = [
-    ['a `..` member', [...good, { name: `${TOP}/../../escaped` }], /leaves the archive's directory/],
+    ['a `..` member', [...PODMAN_TREE, { name: `${TOP}/../../escaped` }], /leaves the archive's directory/],
     [
       'a write through a symlink',
-      [...good, { name: `${TOP}/up`, type: 'symlink', linkname: '../..' }, { name: `${TOP}/up/escaped` }],
+      [...PODMAN_TREE, { name: `${TOP}/up`, type: 'symlink', linkname: '../..' }, { name: `${TOP}/up/escaped` }],
       /is written through the symlink podman-v5\.7\.1\/up/,
     ],
-    ['a setuid file', [...good, { name: `${TOP}/bin/su`, mode: 0o4755 }], /is setuid\/setgid/],
-    ['a device', [...good, { name: `${TOP}/fifo`, type: 'fifo' as 'file' }], /only files, directories and symlinks/],
+    ['a setuid file', [...PODMAN_TREE, { name: `${TOP}/bin/su`, mode: 0o4755 }], /is setuid\/setgid/],
+    [
+      'a device',
+      [...PODMAN_TREE, { name: `${TOP}/fifo`, type: 'fifo' as 'file' }],
+      /only files, directories and symlinks/,
+    ],
   ]
 
   it.each(hostile)('%s: refused while it downloads, tar never started, nothing cached', async (_l, members, why) => {
@@ -135,7 +113,7 @@ describe('an archive judged while it downloads', () => {
   })
 
   it('a listing every header of which passes but whose whole does not (two top dirs): refused before tar', async () => {
-    replies = [{ body: await zstOf([...good, { name: 'other/', type: 'directory' }]) }]
+    replies = [{ body: await zstOf([...PODMAN_TREE, { name: 'other/', type: 'directory' }]) }]
     const { verdict, archive } = await download()
     expect(verdict?.accepted?.map((e) => e.path)).toEqual([`${TOP}/`, `${TOP}/bin/`, `${TOP}/bin/podman`, 'other/'])
     const judged = unpackJudged(verdict as Verdict, TOP)
@@ -144,7 +122,7 @@ describe('an archive judged while it downloads', () => {
   })
 
   it('accepted: zstd pipes into tar, the entry is committed with every header listed', async () => {
-    replies = [{ body: await zstOf(good) }]
+    replies = [{ body: await zstOf(PODMAN_TREE) }]
     const { verdict, archive } = await download()
     expect(verdict?.accepted?.map((e) => `${e.type} ${e.path}`)).toEqual([
       `Directory ${TOP}/`,
@@ -157,7 +135,7 @@ describe('an archive judged while it downloads', () => {
   })
 
   it('a retried download is judged on the attempt that completed, not on the cut one', async () => {
-    const whole = await zstOf(good)
+    const whole = await zstOf(PODMAN_TREE)
     replies = [{ body: whole, cutAt: Math.floor(whole.length / 2) }, { body: whole }]
     const { verdict } = await download()
     expect(verdict?.accepted?.map((e) => e.path)).toEqual([`${TOP}/`, `${TOP}/bin/`, `${TOP}/bin/podman`])

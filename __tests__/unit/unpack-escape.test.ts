@@ -11,13 +11,10 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync }
 import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
-import { pack } from 'tar-stream'
 import { extractAuditCache } from '../../src/install/extract.js'
 import { TAR_EXTRACT_ARGS } from '../../src/install/unpack.js'
+import { KEY, META, type Member, PODMAN_TREE, TOP, tarOf } from '../helpers/tar-members.js'
 
-const TOP = 'podman-v5.7.1'
-const KEY = { tool: 'podman-default-static', version: '5.7.1', arch: 'amd64' }
-const META = { asset: 'a.tar.zst', verified: 'sha256' }
 let dir: string
 const savedCache = process.env.RUNNER_TOOL_CACHE
 
@@ -30,44 +27,17 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-interface Member {
-  name: string
-  type?: 'file' | 'directory' | 'symlink'
-  linkname?: string
-}
-
-/** A tar stream holding exactly these headers, in this order. */
-async function tarOf(members: Member[]): Promise<Buffer> {
-  const p = pack()
-  for (const m of members) {
-    const type = m.type ?? 'file'
-    p.entry(
-      { name: m.name, type, linkname: m.linkname, mode: type === 'file' ? 0o644 : 0o755 },
-      type === 'file' ? 'x' : '',
-    )
-  }
-  p.finalize()
-  const chunks: Buffer[] = []
-  for await (const c of p) chunks.push(c as Buffer)
-  return Buffer.concat(chunks)
-}
-
-const base: Member[] = [
-  { name: `${TOP}/`, type: 'directory' },
-  { name: `${TOP}/bin/`, type: 'directory' },
-  { name: `${TOP}/bin/podman` },
-]
 /** `..` climbs from staging/TOP to the test's dir: what lands there has left staging. */
 const UP = '../../../../..'
 const hostile: Record<string, Member[]> = {
-  'a `..` member': [...base, { name: `${TOP}/${UP}/escaped` }],
+  'a `..` member': [...PODMAN_TREE, { name: `${TOP}/${UP}/escaped` }],
   'a write through a symlink with a `..` target': [
-    ...base,
+    ...PODMAN_TREE,
     { name: `${TOP}/up`, type: 'symlink', linkname: UP },
     { name: `${TOP}/up/escaped` },
   ],
   'a write through a symlink with an absolute target': [
-    ...base,
+    ...PODMAN_TREE,
     { name: `${TOP}/abs`, type: 'symlink', linkname: '@DIR@' },
     { name: `${TOP}/abs/escaped` },
   ],
