@@ -88,9 +88,10 @@ function cappedSink(maxBytes: number, t: Taker): { sink: Writable; taken(): numb
     construct: (cb) => done(t.open?.(), cb),
     writev(items, cb) {
       const chunks = items.map((i) => i.chunk as Buffer)
-      for (const c of chunks) taken += c.length
+      const batch = chunks.reduce((n, c) => n + c.length, 0)
+      taken += batch
       if (taken > maxBytes) return cb(tooLarge(maxBytes, `${taken} bytes read`))
-      reclaim(chunks.reduce((n, c) => n + c.length, 0))
+      reclaim(batch)
       done(
         Promise.resolve().then(() => t.take(chunks)),
         cb,
