@@ -39,6 +39,12 @@ const MIN_BYTES_PER_SEC = 16 * 1024
 /** Writing the file failed on our side: the disk, not the network; another try cannot help. */
 const LOCAL_ERRORS = new Set(['ENOSPC', 'EROFS', 'EACCES', 'EPERM', 'EDQUOT', 'EISDIR', 'ENOTDIR', 'EEXIST', 'EMFILE'])
 
+/**
+ * node's codes for a certificate the TLS handshake refused (DEPTH_ZERO_SELF_SIGNED_CERT,
+ * CERT_HAS_EXPIRED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, ERR_TLS_CERT_ALTNAME_INVALID, ...).
+ */
+const TLS_REFUSED = /CERT|UNABLE_TO_(GET|VERIFY)|SIGNATURE/
+
 /** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
 function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined
@@ -196,6 +202,7 @@ function isRetryable(err: unknown): boolean {
     return !err.rateLimited && !err.retry.final && (err.status === undefined || RETRY_STATUS.has(err.status))
   if (err instanceof SyntaxError) return false // a JSON document that does not parse will not parse again
   const code = (err as NodeJS.ErrnoException | undefined)?.code
+  if (code && TLS_REFUSED.test(code)) return false // an untrusted or wrong certificate stays so
   return !(code && LOCAL_ERRORS.has(code)) // resets, refused connections, truncated bodies: yes
 }
 
