@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { unpackPiped } from '../../src/install/unpack.js'
+import { unpackAudited } from '../../src/install/unpack.js'
 import { run, stopChildren } from '../../src/ports/exec.js'
 import { type CancelPorts, stopOnCancel } from '../../src/step/cancel.js'
 import { smokeLeftovers } from '../../src/step/smoke.js'
@@ -50,9 +50,12 @@ describe('stopChildren', () => {
     const decoder = path.join(dir, 'zstd')
     writeFileSync(decoder, '#!/bin/sh\nexec sleep 3173\n')
     chmodSync(decoder, 0o755)
-    const unpacking = unpackPiped(decoder, path.join(dir, 'a.tar.zst'), dir).catch(() => undefined)
+    const savedPath = process.env.PATH
+    process.env.PATH = `${dir}:${savedPath}` // the unpack finds its decoder on PATH
+    const unpacking = unpackAudited(path.join(dir, 'a.tar.zst'), dir).catch(() => undefined)
     const tarIn = () => running(`-C ${dir} -f -`)
     await until(() => running('sleep 317').length === 3 && tarIn().length === 1)
+    process.env.PATH = savedPath
     expect(running('sleep 317')).toHaveLength(3)
     expect(await stopChildren(1000)).toBe(3)
     await until(() => running('sleep 317').length === 0 && tarIn().length === 0)

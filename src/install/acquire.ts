@@ -11,7 +11,6 @@ import type { ToolCache } from '../ports/types.js'
 import { archiveSlot, type Cache, cacheKey, keyPrefix, restoreArchive } from './archive-cache.js'
 import { fetchVerified } from './download.js'
 import { type CacheKey, extractAuditCache, readMeta } from './extract.js'
-import { unpackJudged } from './pre-audit.js'
 import { verifyRestored } from './restored.js'
 import type { InstallResult, Offered, Origin, Recipe, Resolved } from './types.js'
 
@@ -119,12 +118,9 @@ async function fromOrigin<K, F extends Offered>(
   const slot = archiveSlot(req.temp, slotName(recipe, version))
   const name = path.basename(slot.archive)
   const time = timer(req)
-  const { sha256, verified, signed, audited } = await fetchVerified(recipe, origin, resolved, slot.archive, time)
+  const { sha256, verified, signed } = await fetchVerified(recipe, origin, resolved, slot.archive, time)
   const entry = { asset, verified: verified.verified }
-  const top = recipe.top(version)
-  // judged while it downloaded: unpacked process to process; else audited on its way into tar
-  const how = audited && unpackJudged(audited, top)
-  const unpack = () => extractAuditCache(slot.archive, top, entryKey(recipe, version), entry, how)
+  const unpack = () => extractAuditCache(slot.archive, recipe.top(version), entryKey(recipe, version), entry)
   const root = await time('unpack', unpack)
   // An unsigned archive is not saved: a restore could not tell it from a planted one.
   const tier = signed ? req.cache : undefined

@@ -5,7 +5,6 @@ import path from 'node:path'
 import { ResolveError } from '../release/resolve.js'
 import { verifyDownload } from '../verify/checksums.js'
 import type { Phase } from '../ports/timings.js'
-import { preAudit, type Verdict } from './pre-audit.js'
 import type { Offered, Origin, Recipe, Resolved, Verified } from './types.js'
 
 type Tasks<T extends unknown[]> = { [I in keyof T]: (signal: AbortSignal) => Promise<T[I]> }
@@ -57,7 +56,7 @@ export async function fetchVerified<K, F extends Offered>(
   resolved: Resolved<F>,
   dest: string,
   time: <T>(phase: Phase, fn: () => Promise<T>) => Promise<T> = (_phase, fn) => fn(),
-): Promise<{ sha256: string; verified: Verified; signed: boolean; audited?: Verdict }> {
+): Promise<{ sha256: string; verified: Verified; signed: boolean }> {
   const name = recipe.asset(resolved.version)
   const main = findFile(resolved, name)
   const plan = recipe.verify(resolved, name)
@@ -65,11 +64,10 @@ export async function fetchVerified<K, F extends Offered>(
   const dir = path.dirname(dest)
   await rm(dir, { recursive: true, force: true })
   await mkdir(dir, { recursive: true })
-  const audit = await preAudit(path.basename(dest))
   try {
     const [archive, sides, prepared] = await time('download', () =>
       together([
-        (s) => origin.fetch(main, dest, s, audit?.observe),
+        (s) => origin.fetch(main, dest, s),
         (s) =>
           together(
             side.map((f) => (inner: AbortSignal) => origin.fetch(f, path.join(dir, f.name), inner)),
@@ -82,7 +80,7 @@ export async function fetchVerified<K, F extends Offered>(
     const transfer = (sha256?: string) =>
       verifyDownload(archive, { name, size: main.size, digest: main.digest, sha256 })
     const verified = await time('verify', () => plan.check({ name, archive, files, resolved, transfer }, prepared))
-    return { sha256: archive.sha256, verified, signed: Boolean(plan.signed), audited: audit?.verdict() }
+    return { sha256: archive.sha256, verified, signed: Boolean(plan.signed) }
   } catch (err) {
     await rm(dir, { recursive: true, force: true })
     throw err

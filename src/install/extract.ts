@@ -51,9 +51,9 @@ export async function extractAuditCache(
   await removeStaleStaging(path.dirname(dest))
   const staging = await mkdtemp(path.join(path.dirname(dest), '.partial-'))
   try {
-    // Each header audited before tar is given it (while the archive downloaded, pre-audit.ts,
-    // or as it streams into staging), the whole listing and the tree tar made once it has
-    // exited; a refused archive leaves nothing (staging is removed).
+    // Each header audited before tar is given it, as it streams into staging, the whole
+    // listing and the tree tar made once it has exited; a refused archive leaves nothing
+    // (staging is removed).
     const entries = await unpack(archive, staging, limits)
     auditEntries(entries, top, limits)
     const { top: dir } = await auditTree(staging, top, limits)

@@ -19,6 +19,6 @@ export function releaseOrigin(
       const chosen = pick(candidates(releases, tagPrefix, spec, prereleaseBy), spec)
       return { version: chosen.version, label: chosen.release.tag_name, files: chosen.release.assets }
     },
-    fetch: (file, dest, signal, observe) => fetchAsset(http, file, dest, signal, observe),
+    fetch: (file, dest, signal) => fetchAsset(http, file, dest, signal),
   }
 }

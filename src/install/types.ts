@@ -1,7 +1,7 @@
 // The shared acquisition pipeline's vocabulary: what an origin offers, what a source
 // supplies (a recipe: names, layout, how to verify), and what comes out.
 import type { VersionSpec } from '../inputs.js'
-import type { BodyObserver, DownloadResult } from '../ports/types.js'
+import type { DownloadResult } from '../ports/types.js'
 import type { SignatureOutcome } from '../verify/release-signature.js'
 
 export interface InstallResult {
@@ -41,11 +41,8 @@ export interface Resolved<F extends Offered = Offered> {
  */
 export interface Origin<F extends Offered = Offered> {
   resolve(spec: VersionSpec, checkLatest: boolean): Promise<Resolved<F>>
-  /**
-   * one file to `dest`, hashed on the way; `signal` aborts it when a sibling fails; `observe`,
-   * when the origin streams the file, sees each attempt's bytes as they are written
-   */
-  fetch(file: F, dest: string, signal: AbortSignal, observe?: () => BodyObserver): Promise<DownloadResult>
+  /** one file to `dest`, hashed on the way; `signal` aborts it when a sibling fails */
+  fetch(file: F, dest: string, signal: AbortSignal): Promise<DownloadResult>
 }
 
 /** What verify sees: the archive, the side files it asked for, and the transfer checks. */

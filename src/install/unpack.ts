@@ -35,7 +35,7 @@ export const TAR_EXTRACT_ARGS = (dest: string): string[] => [
 ]
 
 /** Resolves once `w` takes more, or is gone; the listeners go with it (one wait per full pipe). */
-export function writable(w: Writable): Promise<void> {
+function writable(w: Writable): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       w.off('drain', done).off('close', done)
@@ -52,7 +52,7 @@ function spawnTar(dest: string, stdin: 'pipe' | Readable): ChildProcess {
   )
 }
 
-export interface Judge {
+interface Judge {
   audit: StreamAudit
   parser: NodeJS.WritableStream
   parsed: Promise<void>
@@ -66,10 +66,10 @@ export interface Judge {
 type ParserClass = typeof import('tar').Parser
 
 /** node-tar (~0.07 s of CPU to load) only when an archive is read: never on a tool-cache hit. */
-export const loadParser = async (): Promise<ParserClass> => (await import('tar')).Parser
+const loadParser = async (): Promise<ParserClass> => (await import('tar')).Parser
 
 /** A parser whose every header goes to a StreamAudit; it writes nothing. */
-export function judge(Parser: ParserClass, archive: string, limits: AuditLimits): Judge {
+function judge(Parser: ParserClass, archive: string, limits: AuditLimits): Judge {
   const audit = new StreamAudit(limits)
   let refusal: Error | undefined
   let parseError: Error | undefined
@@ -151,22 +151,4 @@ async function settle(
   const unreadable = j.unreadable()
   if (unreadable) throw unreadable
   return j.audit.entries
-}
-
-/**
- * Unpacks an archive whose every header was judged before (pre-audit.ts): the zstd binary
- * writes straight into tar's stdin, so no byte passes through node. Tar's status decides;
- * zstd killed by a pipe tar closed at the end-of-archive blocks is no failure.
- */
-export async function unpackPiped(zstd: string, archive: string, dest: string): Promise<void> {
-  const tar = spawnTar(dest, 'pipe')
-  const unpacked = exitOf(tar)
-  const stdio = ['ignore', tar.stdin, 'pipe'] as ('ignore' | Writable | 'pipe')[]
-  const dec = track(spawn(zstd, ['-dc', '-q', '--', archive], { stdio, env: childEnv(), detached: true }))
-  // tar sees the end of its input only once every writer is gone, node's copy of the pipe too
-  tar.stdin?.destroy()
-  const [t, z] = await Promise.all([unpacked, exitOf(dec)])
-  if (t.code !== 0) throw new Error(`Unpacking ${archive} failed (tar exit ${t.code}): ${t.stderr || z.stderr}`)
-  if (z.code !== 0 && dec.signalCode !== 'SIGPIPE')
-    throw new Error(`zstd -d ${archive} failed (exit ${z.code}): ${z.stderr}`)
 }

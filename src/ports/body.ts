@@ -10,7 +10,7 @@ import { errorText } from './exec.js'
 import { HttpError } from './http-error.js'
 import { reclaimer } from './memory.js'
 import type { Reply } from './transport.js'
-import type { BodyObserver, DownloadResult } from './types.js'
+import type { DownloadResult } from './types.js'
 
 export interface BodyLimits {
   maxBytes: number
@@ -137,15 +137,9 @@ async function writeAll(fh: FileHandle, chunks: Buffer[]): Promise<void> {
 }
 
 /**
- * Streams the body to `dest` (created, never replaced) through the hash, with backpressure;
- * `seen` gets the same batches as the file.
+ * Streams the body to `dest` (created, never replaced) through the hash, with backpressure.
  */
-export async function streamToFile(
-  res: Reply,
-  dest: string,
-  l: BodyLimits,
-  seen?: BodyObserver,
-): Promise<DownloadResult> {
+export async function streamToFile(res: Reply, dest: string, l: BodyLimits): Promise<DownloadResult> {
   const hash = createHash('sha256')
   let fh: FileHandle | undefined
   const close = async () => {
@@ -159,16 +153,10 @@ export async function streamToFile(
     },
     take: async (chunks) => {
       for (const c of chunks) hash.update(c)
-      await Promise.all([writeAll(fh as FileHandle, chunks), seen?.take(chunks)])
+      await writeAll(fh as FileHandle, chunks)
     },
-    close: async () => {
-      await close()
-      await seen?.end()
-    },
-    abandon: async () => {
-      seen?.abandon()
-      await close()
-    },
+    close,
+    abandon: close,
   })
   return { path: dest, bytes, sha256: hash.digest('hex') }
 }

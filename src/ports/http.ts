@@ -185,12 +185,12 @@ export function createHttp(opts: HttpOptions = {}): Http {
       }
       return withRetries(cfg.deadlineMs, `GET ${redact(url)}`, attempt, signal)
     },
-    async download(url, dest, { headers = {}, signal, maxBytes = Infinity, observe } = {}) {
+    async download(url, dest, { headers = {}, signal, maxBytes = Infinity } = {}) {
       const capped = { ...limits, maxBytes: Math.min(limits.maxBytes, maxBytes) }
       const attempt = async (s: AbortSignal) => {
         await rm(dest, { force: true })
         const res = await fetchOk(url, { accept: 'application/octet-stream', ...headers }, s)
-        return streamToFile(res, dest, capped, observe?.())
+        return streamToFile(res, dest, capped)
       }
       return withRetries(cfg.deadlineMs, `download of ${redact(url)}`, attempt, signal)
     },

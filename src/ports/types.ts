@@ -33,24 +33,12 @@ export interface DownloadResult {
   sha256: string
 }
 
-/** Sees a download's body as it is written: one per attempt (a retry starts a new one). */
-export interface BodyObserver {
-  /** each batch, in order, once hashed; a promise holds the body back until it resolves */
-  take(chunks: Buffer[]): void | Promise<void>
-  /** the whole body was taken (whatever the observer made of it: it does not fail the download) */
-  end(): Promise<void>
-  /** the attempt failed */
-  abandon(): void
-}
-
 interface RequestOptions {
   headers?: Record<string, string>
   /** aborts the request, its retries and the waits between them (a sibling download failed) */
   signal?: AbortSignal
   /** download: the most bytes this body may have (the asset's size), below the port's own cap */
   maxBytes?: number
-  /** download: a new observer for each attempt's body */
-  observe?: () => BodyObserver
 }
 
 /** The response headers a caller reads (a fetch Headers is one). */

@@ -1,7 +1,7 @@
 // One asset to a file, with an error that names the asset: the URL alone (an API asset
 // id) says nothing to the user.
 import { errorText } from '../ports/exec.js'
-import type { BodyObserver, DownloadResult, Http } from '../ports/types.js'
+import type { DownloadResult, Http } from '../ports/types.js'
 import type { ReleaseAsset } from './resolve.js'
 
 /**
@@ -15,14 +15,13 @@ export async function fetchAsset(
   asset: ReleaseAsset,
   dest: string,
   signal?: AbortSignal,
-  observe?: () => BodyObserver,
 ): Promise<DownloadResult> {
   // The release says how large the asset is: a body past that is refused while it streams,
   // not only at the port's 1 GiB cap (the size check after the transfer would come too late
   // for the disk).
   const maxBytes = asset.size && asset.size > 0 ? asset.size : undefined
   try {
-    return await http.download(downloadUrl(asset), dest, { signal, maxBytes, observe })
+    return await http.download(downloadUrl(asset), dest, { signal, maxBytes })
   } catch (err) {
     throw new Error(`Could not download ${asset.name}: ${errorText(err)}`)
   }
