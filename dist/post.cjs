@@ -1630,10 +1630,10 @@ function loadState() {
 }
 
 // src/install/archive-cache.ts
-function actionsCache() {
-  const load = () => Promise.resolve().then(() => __toESM(require_cache(), 1));
+function actionsCache(load = () => Promise.resolve().then(() => __toESM(require_cache(), 1)), env = process.env) {
+  const named = () => Boolean(env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL);
   return {
-    isFeatureAvailable: async () => (await load()).isFeatureAvailable(),
+    isFeatureAvailable: async () => named() && (await load()).isFeatureAvailable(),
     restoreCache: async (...a) => (await load()).restoreCache(...a),
     saveCache: async (...a) => (await load()).saveCache(...a)
   };

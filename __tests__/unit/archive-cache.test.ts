@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto'
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseVersionSpec } from '../../src/inputs.js'
-import { archiveSlot, keyPrefix, restoreArchive, saveArchive } from '../../src/install/archive-cache.js'
+import { actionsCache, archiveSlot, keyPrefix, restoreArchive, saveArchive } from '../../src/install/archive-cache.js'
 import type { Release } from '../../src/release/resolve.js'
 import { installMgoltzsche, type MgoltzscheRequest } from '../../src/sources/mgoltzsche.js'
 import { type InstallRequest, installPigfoot } from '../../src/sources/pigfoot.js'
@@ -241,6 +241,22 @@ describe('mgoltzsche: the .asc in the entry, checked with the pinned key', () =>
 })
 
 describe('the key and the cache client', () => {
+  it('with neither service variable the library is not loaded: it could only answer no', async () => {
+    let loads = 0
+    const load = async () => {
+      loads++
+      return cache
+    }
+    expect(await actionsCache(load, { PATH: '/usr/bin' }).isFeatureAvailable()).toBe(false)
+    expect(loads).toBe(0)
+    // named: the library decides (the fake service's URL is in this test's environment)
+    expect(await actionsCache(load, process.env).isFeatureAvailable()).toBe(cache.isFeatureAvailable())
+    expect(await actionsCache(load, { ACTIONS_RESULTS_URL: 'http://127.0.0.1:1/' }).isFeatureAvailable()).toBe(
+      cache.isFeatureAvailable(),
+    )
+    expect(loads).toBe(2)
+  })
+
   it('the owner/repo separator is unambiguous: a-b/c and a/b-c share no prefix', () => {
     const one = keyPrefix('a-b', 'c', ASSET)
     const two = keyPrefix('a', 'b-c', ASSET)

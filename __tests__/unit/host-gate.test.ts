@@ -305,6 +305,19 @@ describe('the full asset, read by running its pieces', () => {
     })
     expect(h.calls).toEqual([`${FULL.crun} --version`, `${FULL.bin}/pasta --version`])
   })
+  test('a piece the host probe already read at the same path is not run again; another path is', async () => {
+    const h = new FakeHost()
+    h.file(FULL.crun as string, { mode: 0o755 }).file(`${FULL.bin}/pasta`, { mode: 0o755 })
+    h.on(FULL.crun as string, () => ({ exitCode: 0, stdout: 'crun version 1.21\n' }))
+    const pasta = { path: `${FULL.bin}/pasta`, raw: 'pasta 2023_03_09', via: 'help' as const, note: 'present' }
+    const asset = await probeAsset(h, FULL, ['crun', 'pasta'], {
+      pasta,
+      crun: { path: '/usr/bin/crun', version: '1.8.1' },
+    })
+    expect(asset.pieces.pasta).toBe(pasta)
+    expect(asset.pieces.crun?.version).toBe('1.21.0')
+    expect(h.calls).toEqual([`${FULL.crun} --version`])
+  })
 })
 
 describe("the gate's summary section", () => {

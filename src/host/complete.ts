@@ -30,11 +30,15 @@ function assetPaths(i: Installed): Partial<Record<Piece, string>> {
   }
 }
 
-/** Versions of the full asset's pieces (the ones the plan wants), read by running them. */
+/**
+ * Versions of the full asset's pieces (the ones the plan wants), read by running them; a piece
+ * the host probe already read at the same path (podman was wired to the asset) is not run again.
+ */
 export async function probeAsset(
   ports: HostPorts,
   installed: Installed,
   wanted: readonly Piece[],
+  probed: Partial<Record<Piece, Found>> = {},
 ): Promise<AssetPieces> {
   const paths = assetPaths(installed)
   // The action unpacked this tree: no package owns anything in it.
@@ -42,6 +46,7 @@ export async function probeAsset(
   const found = await Promise.all(
     wanted.map(async (p) => {
       const at = paths[p] && (await locate(ports.fs, [paths[p]]))
+      if (at && probed[p]?.path === at) return [p, probed[p]] as const
       return [p, at ? await probePiece(ports, p, at, { roots }) : {}] as const
     }),
   )

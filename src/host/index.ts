@@ -14,7 +14,7 @@ export {
 } from './complete.js'
 export { readFacts } from './facts.js'
 export { chooseVariant, GateError, type GatePlan, planGate } from './gate.js'
-export { type HostPorts, probeHost } from './probe.js'
+export { type HostPorts, type HostProbe, probeHost } from './probe.js'
 export { planChecks, sessionWiring } from './remedies/index.js'
 export { requirementsFor } from './requirements.js'
 export { joinHolds, sudoExec, userHold } from './shared.js'

@@ -15,14 +15,22 @@ export interface Cache {
   saveCache: typeof cache.saveCache
 }
 
+type CacheLib = Pick<typeof cache, 'isFeatureAvailable' | 'restoreCache' | 'saveCache'>
+
 /**
  * @actions/cache, loaded on first use: with its Azure storage client it costs about 0.1 s of
- * CPU to load, and a tool-cache hit never uses it.
+ * CPU to load, and a tool-cache hit never uses it. Nor does a job with neither service variable
+ * (a self-hosted runner without the service, act): the library reads its URL from
+ * ACTIONS_CACHE_URL (cache service v1) or ACTIONS_RESULTS_URL (v2), so with neither it can only
+ * answer no, and is not loaded to say so.
  */
-export function actionsCache(): Cache {
-  const load = () => import('@actions/cache')
+export function actionsCache(
+  load: () => Promise<CacheLib> = () => import('@actions/cache'),
+  env: NodeJS.ProcessEnv = process.env,
+): Cache {
+  const named = () => Boolean(env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL)
   return {
-    isFeatureAvailable: async () => (await load()).isFeatureAvailable(),
+    isFeatureAvailable: async () => named() && (await load()).isFeatureAvailable(),
     restoreCache: async (...a) => (await load()).restoreCache(...a),
     saveCache: async (...a) => (await load()).saveCache(...a),
   }

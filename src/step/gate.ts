@@ -58,7 +58,7 @@ export async function gateStep(g: GateStepInput): Promise<GateStepResult> {
   // Every line nothing will fix, at once, before anything is downloaded or changed.
   const early = [...plan.failures, ...host.blockingChecks(checks, user)]
   if (early.length) throw new host.GateError(early, { pieces: plan.pieces, checks: host.previewChecks(checks, user) })
-  const completion = host.applyCompletion(plan, ...(await fullAsset(g, ports, plan)))
+  const completion = host.applyCompletion(plan, ...(await fullAsset(g, plan, probe.pieces)))
   const remedies = await host.applyRemedies(ports, probe, checks, remedyOpts, {
     env: g.env,
     user,
@@ -99,11 +99,11 @@ async function look(g: GateStepInput): ReturnType<typeof host.probeHost> {
 
 type FullAsset = [host.AssetPieces | undefined, string | undefined]
 
-async function fullAsset(g: GateStepInput, ports: host.HostPorts, plan: host.GatePlan): Promise<FullAsset> {
+async function fullAsset(g: GateStepInput, plan: host.GatePlan, probed: host.HostProbe['pieces']): Promise<FullAsset> {
   if (!plan.needsFullAsset) return [undefined, undefined]
   try {
     const root = await core.group('Install the full asset to complete the runtime stack', g.installFull)
-    return [await host.probeAsset(ports, resolveLayout(root, LAYOUTS.full), plan.complete), undefined]
+    return [await host.probeAsset(g.ports, resolveLayout(root, LAYOUTS.full), plan.complete, probed), undefined]
   } catch (err) {
     return [undefined, errorText(err)]
   }
