@@ -11,7 +11,16 @@ import { createTestSigstore, TEST_SAN } from '../test-support/sigstore.js'
 import { CACHE_DIR, type TreeName, treeRoot } from '../test-support/workspace.js'
 import { type BenchArchive, benchArchive } from './archive.js'
 import { printFigures, printTrace, type StackFigures } from './report.js'
-import { type BenchStack, bareRuns, benchWorkspace, nodeStart, runStep, type StepRun, tracedStep } from './step.js'
+import {
+  type BenchStack,
+  bareRuns,
+  benchWorkspace,
+  nodeStart,
+  runStep,
+  type StepRun,
+  sweepRuntimeDirs,
+  tracedStep,
+} from './step.js'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 /** `bookworm` is the host; the others are trees */
@@ -99,6 +108,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await mirror.close()
+    await sweepRuntimeDirs()
   }
 }
 

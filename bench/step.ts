@@ -2,7 +2,7 @@
 // as the runner user (on the host, or inside a Debian tree), against the loopback mirror.
 // Every figure that is subtracted from another goes through the same wrapper (runuser,
 // or unshare + enter-tree), so the wrapper's own cost cancels out.
-import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, chown, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { PhaseTimes } from '../src/ports/timings.js'
 import type { Mirror } from '../test-support/mirror/server.js'
@@ -52,6 +52,42 @@ export async function benchWorkspace(b: BenchStack): Promise<Workspace> {
 }
 
 const now = () => performance.now()
+
+const dropped = new Set<string>()
+
+/** Processes whose environment names one of `dirs` as their runtime dir. */
+async function livingIn(dirs: ReadonlySet<string>): Promise<number[]> {
+  const pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d))
+  const found: number[] = []
+  for (const pid of pids) {
+    const env = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '')
+    const xdg = env.split('\0').find((v) => v.startsWith('XDG_RUNTIME_DIR='))
+    if (xdg && dirs.has(xdg.slice('XDG_RUNTIME_DIR='.length))) found.push(Number(pid))
+  }
+  return found
+}
+
+/**
+ * Stops what rootless podman left running with a runtime dir made for one run (its pause
+ * process, a late `container cleanup` that made a new one): on a runner the job's end stops
+ * them; here each kept a keyring until the user's quota (200 keys) ran out and every later
+ * container failed ("create keyring: Disk quota exceeded").
+ */
+export async function sweepRuntimeDirs(dirs: ReadonlySet<string> = dropped): Promise<void> {
+  for (const pid of await livingIn(dirs)) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // gone already
+    }
+  }
+}
+
+async function dropRuntimeDir(dir: string): Promise<void> {
+  dropped.add(dir)
+  await sweepRuntimeDirs(new Set([dir]))
+  await rm(dir, { recursive: true, force: true })
+}
 
 /**
  * Each run is a new job: nothing exported by an earlier step, and on the host a fresh runtime
@@ -131,7 +167,7 @@ export async function runStep(b: BenchStack, work: Workspace, smoke: Smoke, o: S
     timeoutMs: 600_000,
   })
   const wallMs = now() - t
-  if (env.XDG_RUNTIME_DIR && !o.xdg) await rm(env.XDG_RUNTIME_DIR, { recursive: true, force: true })
+  if (env.XDG_RUNTIME_DIR && !o.xdg) await dropRuntimeDir(env.XDG_RUNTIME_DIR)
   if (r.exitCode !== 0) throw failed(`${b.name}: the step (smoke-tests: ${smoke})`, r)
   return {
     wallMs,
@@ -149,7 +185,7 @@ export async function nodeStart(b: BenchStack, work: Workspace): Promise<number>
   const t = now()
   const r = await runAsRunner(work, nodePath(), ['-e', '0'], { tree: b.tree, env })
   const ms = now() - t
-  if (env.XDG_RUNTIME_DIR) await rm(env.XDG_RUNTIME_DIR, { recursive: true, force: true })
+  if (env.XDG_RUNTIME_DIR) await dropRuntimeDir(env.XDG_RUNTIME_DIR)
   if (r.exitCode !== 0) throw new Error(`node -e 0 failed: ${r.stderr}`)
   return ms
 }
@@ -181,7 +217,7 @@ export async function bareRuns(b: BenchStack, work: Workspace, binDir: string, n
     env,
     extraPath: [binDir],
   })
-  if (env.XDG_RUNTIME_DIR) await rm(env.XDG_RUNTIME_DIR, { recursive: true, force: true })
+  if (env.XDG_RUNTIME_DIR) await dropRuntimeDir(env.XDG_RUNTIME_DIR)
   if (r.exitCode !== 0) throw new Error(`${b.name}: bare podman run failed: ${r.stderr.trim()}`)
   return JSON.parse(r.stdout.trim()) as number[]
 }
@@ -246,6 +282,6 @@ export async function tracedStep(b: BenchStack): Promise<Traced> {
     return { execs, versions: await versionLines(b, work, files) }
   } finally {
     await work.remove()
-    if (xdg) await rm(xdg, { recursive: true, force: true })
+    if (xdg) await dropRuntimeDir(xdg)
   }
 }
