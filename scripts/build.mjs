@@ -1,7 +1,7 @@
 // Bundles each entry point into one CommonJS file the runner executes with node24.
 import { writeFile } from 'node:fs/promises'
 import { build } from 'esbuild'
-import { bundleOptions, coldBundleOptions } from './esbuild-options.mjs'
+import { bundleOptions, COLD_GROUPS, coldBundleOptions, coldDispatcher } from './esbuild-options.mjs'
 
 const entries = { main: 'src/main.ts', post: 'src/post.ts', report: 'src/report/main.ts' }
 
@@ -20,5 +20,6 @@ async function bundle(options) {
 
 await Promise.all([
   ...Object.entries(entries).map(([name, entry]) => bundle(bundleOptions(entry, `dist/${name}.cjs`, { cold: true }))),
-  bundle(coldBundleOptions('dist/cold.cjs')),
+  ...Object.keys(COLD_GROUPS).map((g) => bundle(coldBundleOptions(g, `dist/cold-${g}.cjs`))),
+  writeFile('dist/cold.cjs', coldDispatcher()),
 ])

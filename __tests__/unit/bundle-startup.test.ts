@@ -4,13 +4,13 @@
 // uses are not in dist/main.cjs at all but in dist/cold.cjs, which main loads on first use:
 // each of them is the same library there as an import of it is.
 import { describe, expect, it } from '@jest/globals'
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { build } from 'esbuild'
-import { bundleOptions, COLD_LIBS, LAZY_BUILTINS } from '../../scripts/esbuild-options.mjs'
+import { bundleOptions, COLD_GROUPS, COLD_LIBS, LAZY_BUILTINS } from '../../scripts/esbuild-options.mjs'
 import { nodeInTemp, nodeInTempAsync } from '../helpers/node-run.js'
 
 /**
@@ -26,14 +26,17 @@ const NETWORKING =
   "const networking = () => ['http', 'https', 'tls']" +
   ".filter((m) => process.moduleLoadList.includes('NativeModule ' + m)).join(',') || 'none';"
 
-/** An entry file bundled for a temp dir as dist/ is (`cold`: beside a copy of dist/cold.cjs). */
+/** dist/cold.cjs and the group bundles behind it */
+const COLD_FILES = readdirSync('dist').filter((f) => /^cold(-[a-z0-9]+)?\.cjs$/.test(f))
+
+/** An entry file bundled for a temp dir as dist/ is (`cold`: beside copies of dist/cold*.cjs). */
 async function bundleIn(source: string, cold: boolean): Promise<{ dir: string; out: string }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ssp-bundle-'))
   const entry = path.join(dir, 'entry.mjs')
   writeFileSync(entry, source)
   const out = path.join(dir, 'entry.cjs')
   await build({ ...bundleOptions(entry, out, { cold }), nodePaths: [path.resolve('node_modules')] })
-  if (cold) copyFileSync('dist/cold.cjs', path.join(dir, 'cold.cjs'))
+  if (cold) for (const f of COLD_FILES) copyFileSync(path.join('dist', f), path.join(dir, f))
   return { dir, out }
 }
 
@@ -91,7 +94,7 @@ describe('the bundle at start-up', () => {
       )
       const r = nodeInTemp(['--import', `data:text/javascript,${LOADED}`, out], { https_proxy: 'http://127.0.0.1:9' })
       expect(r.stderr).toBe('')
-      expect(r.stdout).toBe(`true function\nundici true bundles entry.cjs${cold ? ',cold.cjs' : ''}\n`)
+      expect(r.stdout).toBe(`true function\nundici true bundles entry.cjs${cold ? ',cold.cjs,cold-net.cjs' : ''}\n`)
     },
   )
 })
@@ -147,13 +150,28 @@ describe('the cold libraries', () => {
     }
   })
 
-  it('are not in main.cjs or post.cjs, and cold.cjs holds each', () => {
+  it("are not in main.cjs or post.cjs; each is in its group's bundle and in no other", () => {
     for (const bundle of ['main', 'post']) {
       const text = readFileSync(`dist/${bundle}.cjs`, 'utf8')
       for (const lib of COLD_LIBS) expect([bundle, lib, holds(text, lib)]).toEqual([bundle, lib, false])
     }
-    const cold = readFileSync('dist/cold.cjs', 'utf8')
-    for (const lib of COLD_LIBS) expect([lib, holds(cold, lib)]).toEqual([lib, true])
+    for (const [group, libs] of Object.entries(COLD_GROUPS)) {
+      const text = readFileSync(`dist/cold-${group}.cjs`, 'utf8')
+      for (const lib of COLD_LIBS) expect([group, lib, holds(text, lib)]).toEqual([group, lib, libs.includes(lib)])
+    }
+    expect(COLD_FILES.sort()).toEqual(['cold.cjs', ...Object.keys(COLD_GROUPS).map((g) => `cold-${g}.cjs`)].sort())
+  })
+
+  it('a signed download loads only the verify group: Sigstore and node-tar', () => {
+    const probe =
+      "const c = require('./cold.cjs'); c('@sigstore/verify'); c('tar'); " +
+      "console.log(Object.keys(require.cache).map((f) => f.split('/').pop()).join(','))"
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ssp-bundle-'))
+    for (const f of COLD_FILES) copyFileSync(path.join('dist', f), path.join(dir, f))
+    writeFileSync(path.join(dir, 'probe.cjs'), probe)
+    const r = nodeInTemp([path.join(dir, 'probe.cjs')])
+    expect(r.stderr).toBe('')
+    expect(r.stdout.trim()).toBe('probe.cjs,cold.cjs,cold-verify.cjs')
   })
 
   it('are, through cold.cjs, what a single bundle holds', async () => {
@@ -170,6 +188,10 @@ describe('the cold libraries', () => {
     expect(libs['@sigstore/tuf/seeds.json']).toBe('https://tuf-repo-cdn.sigstore.dev:object')
     expect(single[1]).toBe('Reflect.getMetadata function')
     expect(split.slice(0, 2)).toEqual(single.slice(0, 2))
-    expect([single[2], split[2]]).toEqual(['undici true bundles entry.cjs', 'undici true bundles entry.cjs,cold.cjs'])
+    const groups = Object.keys(COLD_GROUPS).map((g) => `cold-${g}.cjs`)
+    expect([single[2], split[2]]).toEqual([
+      'undici true bundles entry.cjs',
+      `undici true bundles entry.cjs,cold.cjs,${groups.join(',')}`,
+    ])
   })
 })
