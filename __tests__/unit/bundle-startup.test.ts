@@ -28,6 +28,9 @@ const NETWORKING =
 
 /** dist/cold.cjs and the group bundles behind it */
 const COLD_FILES = readdirSync('dist').filter((f) => /^cold(-[a-z0-9]+)?\.cjs$/.test(f))
+const copyCold = (dir: string) => {
+  for (const f of COLD_FILES) copyFileSync(path.join('dist', f), path.join(dir, f))
+}
 
 /** An entry file bundled for a temp dir as dist/ is (`cold`: beside copies of dist/cold*.cjs). */
 async function bundleIn(source: string, cold: boolean): Promise<{ dir: string; out: string }> {
@@ -36,7 +39,7 @@ async function bundleIn(source: string, cold: boolean): Promise<{ dir: string; o
   writeFileSync(entry, source)
   const out = path.join(dir, 'entry.cjs')
   await build({ ...bundleOptions(entry, out, { cold }), nodePaths: [path.resolve('node_modules')] })
-  if (cold) for (const f of COLD_FILES) copyFileSync(path.join('dist', f), path.join(dir, f))
+  if (cold) copyCold(dir)
   return { dir, out }
 }
 
@@ -167,7 +170,7 @@ describe('the cold libraries', () => {
       "const c = require('./cold.cjs'); c('@sigstore/verify'); c('tar'); " +
       "console.log(Object.keys(require.cache).map((f) => f.split('/').pop()).join(','))"
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ssp-bundle-'))
-    for (const f of COLD_FILES) copyFileSync(path.join('dist', f), path.join(dir, f))
+    copyCold(dir)
     writeFileSync(path.join(dir, 'probe.cjs'), probe)
     const r = nodeInTemp([path.join(dir, 'probe.cjs')])
     expect(r.stderr).toBe('')

@@ -8,11 +8,11 @@ import type { VersionSpec } from '../inputs.js'
 import { errorText } from '../ports/exec.js'
 import type { Clock, Phase } from '../ports/timings.js'
 import type { ToolCache } from '../ports/types.js'
-import { archiveSlot, type Cache, cacheKey, keyPrefix, restoreArchive } from './archive-cache.js'
+import { type ArchiveSlot, archiveSlot, type Cache, cacheKey, keyPrefix, restoreArchive } from './archive-cache.js'
 import { fetchVerified } from './download.js'
 import { type CacheKey, extractAuditCache, readMeta } from './extract.js'
 import { verifyRestored } from './restored.js'
-import type { InstallResult, Offered, Origin, Recipe, Resolved } from './types.js'
+import type { InstallResult, Offered, Origin, Recipe, Resolved, Verified } from './types.js'
 
 export interface AcquireRequest {
   spec: VersionSpec
@@ -97,13 +97,17 @@ async function fromActionsCache<K>(recipe: Recipe<K>, req: AcquireRequest, versi
     await rm(slot.dir, { recursive: true, force: true })
     return undefined
   }
-  const asset = recipe.asset(version)
   const { verified } = proof
-  const entry = { asset, verified: verified.verified }
-  const unpack = () => extractAuditCache(slot.archive, recipe.top(version), entryKey(recipe, version), entry)
-  const root = await time('unpack', unpack)
-  const hit: InstallResult = { version, root, cacheHit: 'actions-cache', ...verified, asset }
+  const root = await unpackVerified(recipe, version, slot, verified, time)
+  const hit: InstallResult = { version, root, cacheHit: 'actions-cache', ...verified, asset: recipe.asset(version) }
   return hit
+}
+
+/** The verified archive in `slot`, unpacked, audited and committed to the tool cache: its root. */
+function unpackVerified<K>(recipe: Recipe<K>, version: string, slot: ArchiveSlot, v: Verified, time: Timed) {
+  const entry = { asset: recipe.asset(version), verified: v.verified }
+  const unpack = () => extractAuditCache(slot.archive, recipe.top(version), entryKey(recipe, version), entry)
+  return time('unpack', unpack)
 }
 
 /** Download and verify, then unpack, audit and commit; post saves a signed slot to the Actions cache. */
@@ -119,9 +123,7 @@ async function fromOrigin<K, F extends Offered>(
   const name = path.basename(slot.archive)
   const time = timer(req)
   const { sha256, verified, signed } = await fetchVerified(recipe, origin, resolved, slot.archive, time)
-  const entry = { asset, verified: verified.verified }
-  const unpack = () => extractAuditCache(slot.archive, recipe.top(version), entryKey(recipe, version), entry)
-  const root = await time('unpack', unpack)
+  const root = await unpackVerified(recipe, version, slot, verified, time)
   // An unsigned archive is not saved: a restore could not tell it from a planted one.
   const tier = signed ? req.cache : undefined
   const cacheSave = tier && { key: cacheKey(tier.owner, tier.repo, name, sha256), paths: [slot.dir] }

@@ -10,7 +10,7 @@
 // Never as root with owners kept.
 import { type ChildProcess, spawn } from 'node:child_process'
 import path from 'node:path'
-import type { Readable, Writable } from 'node:stream'
+import type { Writable } from 'node:stream'
 import type { ReadEntry } from 'tar'
 import { childEnv } from '../ports/env.js'
 import { track } from '../ports/exec.js'
@@ -46,9 +46,9 @@ function writable(w: Writable): Promise<void> {
 }
 
 /** GNU tar unpacking its stdin into `dest`, stopped with the step when it is cancelled. */
-function spawnTar(dest: string, stdin: 'pipe' | Readable): ChildProcess {
+function spawnTar(dest: string): ChildProcess {
   return track(
-    spawn('tar', TAR_EXTRACT_ARGS(dest), { stdio: [stdin, 'ignore', 'pipe'], env: childEnv(), detached: true }),
+    spawn('tar', TAR_EXTRACT_ARGS(dest), { stdio: ['pipe', 'ignore', 'pipe'], env: childEnv(), detached: true }),
   )
 }
 
@@ -100,7 +100,7 @@ function judge(Parser: ParserClass, archive: string, limits: AuditLimits): Judge
 export const unpackAudited: Unpack = async (archive, dest, limits = DEFAULT_LIMITS) => {
   const j = judge(await loadParser(), archive, limits)
   const src = await openTar(archive)
-  const tar = spawnTar(dest, 'pipe')
+  const tar = spawnTar(dest)
   const stdin = tar.stdin as Writable
   stdin.on('error', () => undefined) // tar may exit at the end-of-archive blocks: its status counts
   const exited = exitOf(tar)
