@@ -1,7 +1,7 @@
 // Real tar archives, built here with GNU tar, go through the real extract pipeline: a bad
-// one is refused while it streams into the staging dir (each header audited before tar is
-// given it) or from the whole listing once tar has exited; either way nothing is left (the
-// staging dir is removed), nothing was written outside it, and nothing reaches the tool cache.
+// one is refused from its whole listing before tar starts, or from the tree tar made; either
+// way nothing is left (the staging dir and the decoded tar file are removed), nothing was
+// written outside it, and nothing reaches the tool cache.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -29,9 +29,9 @@ import { KEY, META, TOP } from '../helpers/tar-members.js'
 let dir: string
 let src: string
 let unpacked: number
-const recording: Unpack = (a, d, limits) => {
+const recording: Unpack = (a, d, top, limits) => {
   unpacked++
-  return unpackAudited(a, d, limits)
+  return unpackAudited(a, d, top, limits)
 }
 const savedCache = process.env.RUNNER_TOOL_CACHE
 
@@ -77,7 +77,7 @@ async function refused(archive: string, pattern: RegExp, limits?: { maxBytes: nu
   expect(written().sort()).toEqual(['tool-cache', `tool-cache/${KEY.tool}`, `tool-cache/${KEY.tool}/${KEY.version}`])
 }
 
-describe('extractAuditCache refuses while unpacking into staging, before anything is committed', () => {
+describe('extractAuditCache refuses before anything is committed', () => {
   it('accepts a release-shaped archive and commits it', async () => {
     const root = await extractAuditCache(pack(), TOP, KEY, META, recording)
     expect(unpacked).toBe(1)
@@ -122,7 +122,7 @@ describe('extractAuditCache refuses while unpacking into staging, before anythin
     await refused(pack(), /usr\/local\/bin\/podman is setuid/)
   })
 
-  it('an archive bigger than the cap, stopped while it is being read', async () => {
+  it('an archive bigger than the cap, stopped while it is being decoded', async () => {
     writeFileSync(path.join(src, TOP, 'big'), Buffer.alloc(8 * 1024 ** 2))
     await refused(pack(), /unpacks to more than 1048576 bytes/, { maxBytes: 1024 ** 2, maxEntries: 100 })
   })

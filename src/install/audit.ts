@@ -1,11 +1,9 @@
-// What a release archive may hold, checked three times: each header as it streams into the
-// staging dir (StreamAudit: caps, names, kinds, writes through a link), the whole listing once
-// the stream has ended (auditEntries), and the unpacked tree (auditTree: what GNU tar really
-// made, should it read a header otherwise than node-tar), all before anything is committed. One top
-// directory; only files, directories, symlinks and hard links; links that stay inside once
-// every link on the way is followed (not by string: `a/s -> ..` plus
-// `e -> a/s/a/s/../../../..` leaves the tree); no setuid, no world-writable modes, no
-// devices; bounded size and entry count.
+// What a release archive may hold, checked twice before anything is committed: the whole
+// listing before tar starts (auditEntries), and the unpacked tree (auditTree: what GNU tar
+// really made, should it read a header otherwise than node-tar). One top directory; only
+// files, directories, symlinks and hard links; links that stay inside once every link on the
+// way is followed (not by string: `a/s -> ..` plus `e -> a/s/a/s/../../../..` leaves the
+// tree); no setuid, no world-writable modes, no devices; bounded size and entry count.
 import { lstat, readdir, readlink, realpath } from 'node:fs/promises'
 import path from 'node:path'
 
@@ -97,38 +95,6 @@ function checkTop(all: { p: string[]; e: ArchiveEntry }[], expectedTop: string):
     )
   const top = all.find(({ p }) => p.length === 1)
   if (top && top.e.type !== 'Directory') throw new AuditError(`${expectedTop} in the archive is not a directory.`)
-}
-
-/**
- * What one header can be judged on alone, as it streams past on its way to tar: nothing it
- * holds passes a cap, it names no place outside the tree, it is no device or setuid file, and
- * it is not written through a link an earlier header made (the order tar extracts in).
- */
-export class StreamAudit {
-  readonly entries: ArchiveEntry[] = []
-  private bytes = 0
-  private readonly links = new Set<string>()
-
-  constructor(private readonly limits: AuditLimits = DEFAULT_LIMITS) {}
-
-  add(e: ArchiveEntry): void {
-    this.entries.push(e)
-    if (this.entries.length > this.limits.maxEntries)
-      throw new AuditError(`Archive has more than ${this.limits.maxEntries} entries.`)
-    const p = parts(e.path)
-    const rel = p.join('/')
-    const err = kindError(e, rel)
-    if (err) throw err
-    if (FILE_TYPES.has(e.type)) this.bytes += e.size
-    if (this.bytes > this.limits.maxBytes)
-      throw new AuditError(`Archive unpacks to more than ${this.limits.maxBytes} bytes.`)
-    for (let i = 1; i < p.length; i++) {
-      const through = p.slice(0, i).join('/')
-      if (this.links.has(through))
-        throw new AuditError(`Archive entry ${rel} is written through the symlink ${through}.`)
-    }
-    if (e.type === 'SymbolicLink') this.links.add(rel)
-  }
 }
 
 /** Checks a whole listing; throws AuditError naming the first bad entry. */

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from '
 import path from 'node:path'
 import lockfile from 'proper-lockfile'
 import semver from 'semver'
-import { type AuditLimits, auditEntries, auditTree, DEFAULT_LIMITS } from './audit.js'
+import { type AuditLimits, auditTree, DEFAULT_LIMITS } from './audit.js'
 import { type Unpack, unpackAudited } from './unpack.js'
 
 export interface CacheKey {
@@ -51,11 +51,9 @@ export async function extractAuditCache(
   await removeStaleStaging(path.dirname(dest))
   const staging = await mkdtemp(path.join(path.dirname(dest), '.partial-'))
   try {
-    // Each header audited before tar is given it, as it streams into staging, the whole
-    // listing and the tree tar made once it has exited; a refused archive leaves nothing
-    // (staging is removed).
-    const entries = await unpack(archive, staging, limits)
-    auditEntries(entries, top, limits)
+    // The whole listing audited before tar starts, the tree tar made once it has exited; a
+    // refused archive leaves nothing (staging is removed).
+    await unpack(archive, staging, top, limits)
     const { top: dir } = await auditTree(staging, top, limits)
     await writeFile(path.join(dir, META), JSON.stringify(meta))
     await commit(dir, dest)

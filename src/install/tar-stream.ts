@@ -1,17 +1,19 @@
 // The tar stream inside a verified archive, decoded once per use: through the zstd binary
-// when the runner has it (about twice as fast), else node's own zstd or gzip decoder. The
-// decoder is never the integrity check (node 24.18's accepts truncated input): the sha256
-// was. A local build's top directory is read from its first header alone (`firstPath`).
+// when the runner has it (2.7 times as fast: 0.15 s against 0.41 s for a release), else
+// node's own zstd or gzip decoder. The decoder is never the integrity check (node 24.18's
+// accepts truncated input): the sha256 was. The unpack decodes into a tar file (`decodeTo`);
+// a local build's top directory is read from its first header alone (`firstPath`).
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createReadStream } from 'node:fs'
-import { access, constants } from 'node:fs/promises'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { access, constants, type FileHandle, open } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import zlib from 'node:zlib'
 import type { ReadEntry } from 'tar'
 import { childEnv } from '../ports/env.js'
 import { track } from '../ports/exec.js'
-import { AuditError, type ArchiveEntry, type AuditLimits } from './audit.js'
+import { AuditError, type AuditLimits } from './audit.js'
 
 const CHUNK = 256 * 1024 // node's default 16 KiB chunks decode twice as slowly
 
@@ -29,7 +31,7 @@ export async function findOnPath(name: string, envPath = process.env.PATH ?? '')
   return undefined
 }
 
-export interface TarSource {
+interface TarSource {
   stream: Readable
   /** settles when the decoder has finished; a decoder error rejects it */
   done: Promise<void>
@@ -43,7 +45,7 @@ function nodeDecoder(archive: string): NodeJS.ReadWriteStream {
   throw new Error(`Unsupported archive type: ${archive}`)
 }
 
-export async function openTar(archive: string): Promise<TarSource> {
+async function openTar(archive: string): Promise<TarSource> {
   const zstd = archive.endsWith('.tar.zst') ? await findOnPath('zstd') : undefined
   let stopped = false
   if (zstd) {
@@ -76,6 +78,54 @@ export async function openTar(archive: string): Promise<TarSource> {
   return { stream: dec, done, stop }
 }
 
+const tooBig = (l: AuditLimits): AuditError => new AuditError(`Archive unpacks to more than ${l.maxBytes} bytes.`)
+/** how often the zstd binary's output is measured against the cap */
+const CAP_POLL_MS = 25
+
+/** The zstd binary writes `out` itself (no byte passes through node); killed within a poll of passing `cap`. */
+async function zstdTo(zstd: string, archive: string, out: FileHandle, limits: AuditLimits): Promise<void> {
+  const cap = streamCap(limits)
+  const dec = track(
+    spawn(zstd, ['-dc', '-q', '--', archive], { stdio: ['ignore', out.fd, 'pipe'], env: childEnv(), detached: true }),
+  )
+  let over = false
+  const poll = setInterval(() => {
+    void out.stat().then((st) => {
+      if (st.size > cap && !over) {
+        over = true
+        dec.kill('SIGKILL')
+      }
+    })
+  }, CAP_POLL_MS)
+  const { code, stderr } = await exitOf(dec).finally(() => clearInterval(poll))
+  if (over || (await out.stat()).size > cap) throw tooBig(limits)
+  if (code !== 0) throw new Error(`zstd -d ${archive} failed (exit ${code}): ${stderr}`)
+}
+
+async function nodeTo(archive: string, out: string, limits: AuditLimits): Promise<void> {
+  const cap = streamCap(limits)
+  const dec = nodeDecoder(archive) as unknown as Readable & NodeJS.WritableStream
+  let bytes = 0
+  dec.on('data', (c: Buffer) => {
+    bytes += c.length
+    if (bytes > cap) dec.destroy(tooBig(limits))
+  })
+  const file = createWriteStream(out, { flags: 'wx', mode: 0o600 })
+  await pipeline(createReadStream(archive, { highWaterMark: CHUNK }), dec, file)
+}
+
+/** Decodes `archive` into the new tar file `out` (mode 0600): more tar than `limits` allow is an AuditError. */
+export async function decodeTo(archive: string, out: string, limits: AuditLimits): Promise<void> {
+  const zstd = archive.endsWith('.tar.zst') ? await findOnPath('zstd') : undefined
+  if (!zstd) return nodeTo(archive, out, limits)
+  const fh = await open(out, 'wx', 0o600)
+  try {
+    await zstdTo(zstd, archive, fh, limits)
+  } finally {
+    await fh.close()
+  }
+}
+
 export function exitOf(child: ChildProcess): Promise<{ code: number; stderr: string }> {
   let stderr = ''
   child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()))
@@ -86,16 +136,7 @@ export function exitOf(child: ChildProcess): Promise<{ code: number; stderr: str
 }
 
 /** The most tar bytes (headers, padding, bodies) an archive within `limits` can have. */
-export const streamCap = (l: AuditLimits): number => l.maxBytes + (l.maxEntries + 2) * 1536 + 1024 * 1024
-
-/** What the audit reads of one node-tar header. */
-export const entryOf = (e: ReadEntry): ArchiveEntry => ({
-  path: e.path,
-  type: e.type,
-  mode: e.mode ?? 0,
-  size: e.size,
-  linkpath: e.linkpath,
-})
+const streamCap = (l: AuditLimits): number => l.maxBytes + (l.maxEntries + 2) * 1536 + 1024 * 1024
 
 /**
  * The path of the archive's first entry other than `.`, decoding no further than its header:
