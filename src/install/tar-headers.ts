@@ -85,10 +85,12 @@ export async function readHeaders(file: string, maxEntries: number): Promise<Arc
       const why = headerError(h)
       if (why) throw invalid(why, at)
       const e = new tar.ReadEntry(h, x.ex, x.gex)
+      if (!Number.isSafeInteger(e.blockRemain) || e.blockRemain < 0) throw invalid('a size that is no number', at)
       if (at + BLOCK + e.blockRemain > size) throw invalid(`it ends inside ${e.path}`, at)
       if (e.meta) {
         if (e.size > MAX_META) throw invalid(`a ${e.type} record of ${e.size} bytes`, at)
-        x = applyMeta(tar.Pax, e.type, (await readFully(fh, e.size, at + BLOCK)).toString(), x)
+        // an empty record changes nothing, as in the Parser
+        if (e.size > 0) x = applyMeta(tar.Pax, e.type, (await readFully(fh, e.size, at + BLOCK)).toString(), x)
       } else {
         x = { gex: x.gex }
         entries.push(entryOf(e))
