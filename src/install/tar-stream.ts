@@ -13,6 +13,7 @@ import zlib from 'node:zlib'
 import type { ReadEntry } from 'tar'
 import { childEnv } from '../ports/env.js'
 import { track } from '../ports/exec.js'
+import { reclaimer } from '../ports/memory.js'
 import { AuditError, type AuditLimits } from './audit.js'
 
 const CHUNK = 256 * 1024 // node's default 16 KiB chunks decode twice as slowly
@@ -106,8 +107,10 @@ async function nodeTo(archive: string, out: string, limits: AuditLimits): Promis
   const cap = streamCap(limits)
   const dec = nodeDecoder(archive) as unknown as Readable & NodeJS.WritableStream
   let bytes = 0
+  const reclaim = reclaimer() // each decoded chunk is a fresh buffer, as a socket's reads are
   dec.on('data', (c: Buffer) => {
     bytes += c.length
+    reclaim(c.length)
     if (bytes > cap) dec.destroy(tooBig(limits))
   })
   const file = createWriteStream(out, { flags: 'wx', mode: 0o600 })
