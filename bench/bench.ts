@@ -1,7 +1,8 @@
 // `npm run bench`: the whole step as the user waits for it, on the host and in a Debian
 // tree, as ratios to baselines measured in the same run (medians). Prints; asserts nothing.
 // Uses real podman: run it under the integration lock. BENCH_MAIN=FILE measures another
-// bundle of main (e.g. main's before a change), BENCH_RUNS and BENCH_STACKS choose the runs.
+// bundle of main (e.g. main's before a change), BENCH_RUNS and BENCH_STACKS choose the runs,
+// BENCH_SMOKE=none leaves the smoke suite out.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -25,6 +26,8 @@ import {
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 /** `bookworm` is the host; the others are trees */
 const STACKS = (process.env.BENCH_STACKS ?? 'bookworm,trixie').split(',')
+/** BENCH_SMOKE=none: cold and warm only (a quick A/B of the install), no smoke suite */
+const SMOKE = process.env.BENCH_SMOKE !== 'none'
 
 /** The README recipe users would otherwise write. */
 function rawPipeline(url: string): Promise<number> {
@@ -55,6 +58,7 @@ async function measure(b: BenchStack, url: string): Promise<StackFigures> {
       f.node.push(await nodeStart(b, work))
       f.cold.push(await runStep(b, work, 'none'))
       f.warm.push(await runStep(b, work, 'none'))
+      if (!SMOKE) continue
       const auto: StepRun = await runStep(b, work, 'auto')
       f.auto.push(auto)
       f.podmanRun.push(...(await bareRuns(b, work, auto.binDir, 3)))
