@@ -14,6 +14,8 @@ interface Ran {
   /** what its own cleanup (host servers, deferred steps) could not undo */
   errors: string[]
   left: Leftovers
+  /** what it left may still serve a running check (a shared server): swept after the last check */
+  held: boolean
 }
 
 /**
@@ -54,6 +56,7 @@ async function runOne(suite: Suite, c: Runnable): Promise<Ran> {
       report: { ...base, status: 'skipped', reason: c.skip, durationMs: 0, details: {} },
       errors: [],
       left: NOTHING,
+      held: false,
     }
   const started = Date.now()
   const ctx = new CheckContext(suite, c.id, started + suite.timeoutMs)
@@ -74,8 +77,8 @@ async function runOne(suite: Suite, c: Runnable): Promise<Ran> {
   } finally {
     clearTimeout(timer)
   }
-  const { errors, left } = await ctx.finish()
-  return { report: { ...report, durationMs: Date.now() - started }, errors, left }
+  const { errors, left, held } = await ctx.finish()
+  return { report: { ...report, durationMs: Date.now() - started }, errors, left, held }
 }
 
 /** A check whose leftovers could not be removed fails; its own reason first (the leftover is usually a consequence). */
@@ -110,6 +113,28 @@ function outcome({ fix, ...base }: Base, err: unknown): CheckReport {
   }
 }
 
+/** Finished checks' leftovers, swept a batch at a time; each sweep's errors go to their checks. */
+function sweeps(podman: Parameters<typeof sweep>[0], ran: readonly Ran[], errors: string[][]) {
+  const done: number[] = []
+  // Swept after the last check only: what these left may serve another (a shared server swept
+  // while publish fetched from it failed publish with a reset on a loaded runner).
+  const held: number[] = []
+  return {
+    finished: (i: number) => void (ran[i].held ? held : done).push(i),
+    pending: () => done.length > 0,
+    async sweep(extra: string[] = [], last = false) {
+      if (last) done.push(...held.splice(0))
+      const batch = done.splice(0)
+      const swept = await sweep(
+        podman,
+        batch.map((i) => ran[i].left),
+        extra,
+      )
+      for (const [k, i] of batch.entries()) errors[i].push(...swept[k])
+    },
+  }
+}
+
 /**
  * Runs all checks with at most `limit` at a time, the long ones first; then sweeps what they
  * left (with `extraImages`, the suite's base image). Results keep the input order.
@@ -123,34 +148,28 @@ export async function runAll(
   const ran: Ran[] = new Array(checks.length)
   const errors: string[][] = checks.map(() => [])
   const queue = startOrder(checks)
-  const podman = { run: (args: string[]) => suite.run(suite.podman, args, { env: suite.env, timeoutMs: SWEEP_MS }) }
-  const done: number[] = []
+  const batches = sweeps(
+    { run: (args) => suite.run(suite.podman, args, { env: suite.env, timeoutMs: SWEEP_MS }) },
+    ran,
+    errors,
+  )
   let sweeping = false
-  const sweepDone = async (extra: string[]) => {
-    const batch = done.splice(0)
-    const swept = await sweep(
-      podman,
-      batch.map((i) => ran[i].left),
-      extra,
-    )
-    for (const [k, i] of batch.entries()) errors[i].push(...swept[k])
-  }
   let running = 0
   const worker = async () => {
     for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
       running++
       ran[i] = await runOne(suite, checks[i])
       running--
-      done.push(i)
+      batches.finished(i)
     }
     // Nothing left to start: while the last checks run, this slot sweeps what the finished ones
     // left (one batch at a time), so the sweep after the last check has less to do.
-    if (sweeping || running === 0 || done.length === 0) return
+    if (sweeping || running === 0 || !batches.pending()) return
     sweeping = true
-    await sweepDone([])
+    await batches.sweep()
     sweeping = false
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, checks.length)) }, worker))
-  await sweepDone(extraImages())
+  await batches.sweep(extraImages(), true)
   return ran.map((r, i) => withLeftovers(r.report, [...r.errors, ...errors[i]]))
 }
