@@ -1695,6 +1695,27 @@ async function stopDockerSocket(procs, s) {
   return `Stopped the podman API service on ${s.socket} (pid ${s.pid})`;
 }
 
+// src/smoke/process-tree.ts
+var namePrefix = (runId) => `ssp-${runId}-`;
+function leftoverTree(procs, id, self) {
+  const roots = procs.filter((p) => p.cmdline.includes(id) && p.pid !== self);
+  const found = new Map(roots.map((p) => [p.pid, p]));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of procs)
+      if (!found.has(p.pid) && found.has(p.ppid)) {
+        found.set(p.pid, p);
+        grew = true;
+      }
+  }
+  return [...found.values()];
+}
+async function killTree(procs, id) {
+  const left = leftoverTree(await procs.list(), id, process.pid);
+  for (const p of left) procs.kill(p.pid);
+  return left;
+}
+
 // src/step/post.ts
 async function post(deps = { run, cache: actionsCache(), procs: realProcs }) {
   try {
@@ -1705,14 +1726,22 @@ async function post(deps = { run, cache: actionsCache(), procs: realProcs }) {
     }
     if (state.dockerService) info(await stopDockerSocket(deps.procs, state.dockerService));
     if (state.succeeded) for (const c of state.cacheSaves ?? []) await saveArchive(deps.cache, c.key, c.paths);
-    if (state.cleanup) await revertChanges(deps.run, state.changes);
-    else if (state.changes.length)
-      info(
-        `Keeping ${state.changes.length} system change(s) (cleanup: false): ${state.changes.map((c) => c.description).join("; ")}`
-      );
+    if (!state.cleanup) return keptChanges(state.changes);
+    await revertChanges(deps.run, state.changes);
+    if (state.smokeRun) await stopSmokeProcesses(deps.procs, state.smokeRun);
   } catch (err) {
     warning(`Post step: ${errorText(err)}`);
   }
+}
+async function stopSmokeProcesses(procs, runId) {
+  const left = await killTree(procs, namePrefix(runId));
+  if (left.length)
+    info(`Stopped ${left.length} process(es) the cancelled smoke suite left: ${left.map((p) => p.pid).join(", ")}`);
+}
+function keptChanges(changes) {
+  if (changes.length === 0) return;
+  const what = changes.map((c) => c.description).join("; ");
+  info(`Keeping ${changes.length} system change(s) (cleanup: false): ${what}`);
 }
 async function revertChanges(run2, changes) {
   for (const change of [...changes].reverse()) {

@@ -117,6 +117,44 @@ describe('post', () => {
     expect(log.text()).not.toContain('::warning::')
   })
 
+  describe('a cancelled smoke suite', () => {
+    const events: string[] = []
+    const left: Procs = {
+      list: async () => [
+        { pid: 900, ppid: 1, cmdline: '/usr/bin/conmon --api-version 1 -c abc -n ssp-a1b2c3-exec-repeat-target' },
+        { pid: 901, ppid: 900, cmdline: 'sleep 3175' },
+        { pid: 950, ppid: 1, cmdline: '/usr/bin/conmon --api-version 1 -c def -n ssp-ffffff-exec-repeat-target' },
+        { pid: 951, ppid: 950, cmdline: 'sleep 3175' },
+      ],
+      kill: (pid) => void events.push(`kill ${pid}`),
+    }
+    const logged: Run = async (cmd, args) => {
+      events.push([cmd, ...args].join(' '))
+      return { exitCode: 0, stdout: '', stderr: '' }
+    }
+    const rm = {
+      kind: 'smoke-leftovers',
+      description: "removed the suite's containers",
+      revert: ['podman', 'rm'],
+      sudo: false,
+    }
+    beforeEach(() => void events.splice(0))
+
+    it('once its containers are removed, what still names one is killed with what runs under it', async () => {
+      withState({ succeeded: false, smokeRun: 'a1b2c3', changes: [rm] })
+      await post({ run: logged, cache, procs: left })
+      // another run's (pid 950) is not this step's
+      expect(events).toEqual(['podman rm', 'kill 900', 'kill 901'])
+      expect(log.text()).toContain('Stopped 2 process(es) the cancelled smoke suite left: 900, 901')
+    })
+
+    it('without cleanup, neither its containers nor its processes are touched', async () => {
+      withState({ cleanup: false, smokeRun: 'a1b2c3', changes: [rm] })
+      await post({ run: logged, cache, procs: left })
+      expect(events).toEqual([])
+    })
+  })
+
   it('docker-socket: stops the API service main started (its process group), even when main failed', async () => {
     withState({ succeeded: false, dockerService: { pid: 777, socket: SOCK } })
     await post({ run, cache, procs })

@@ -6,6 +6,7 @@ import { failureText, jsonLine } from './output.js'
 import type { Leftovers } from './sweep.js'
 import type { ExecResult, Run } from '../ports/types.js'
 import { type ContainerSpec, logsArgv, networkCreateArgv, probeArgv, type ProbeRuntime } from './argv.js'
+import { namePrefix } from './process-tree.js'
 import type { Capabilities } from './facts.js'
 import type { Facts, Listening, ProbeRequest } from './probe.js'
 import type { Details, Severity } from './report.js'
@@ -72,6 +73,8 @@ export class CheckContext {
   private readonly servers: HostServer[] = []
   private readonly deferred: (() => Promise<string | undefined>)[] = []
   private closed = false
+  /** it ran a `shared` answer: what that made may still serve other checks after this one ends */
+  private sharing = false
 
   constructor(
     readonly suite: Suite,
@@ -88,7 +91,7 @@ export class CheckContext {
   }
 
   private name(role: string): string {
-    return `ssp-${this.suite.runId}-${this.checkId}-${role}`
+    return `${namePrefix(this.suite.runId)}${this.checkId}-${role}`
   }
 
   /** podman with the check's remaining time as its timeout; refused once the check has ended. */
@@ -110,11 +113,13 @@ export class CheckContext {
 
   /**
    * One answer for every check that asks the same `key` (e.g. the default network's facts):
-   * the first asker runs `fn` in its own context, the others await the same result.
+   * the first asker runs `fn` in its own context, the others await the same result. What `fn`
+   * creates (a server others fetch from) is swept only after the last check (see `finish`).
    */
   shared<T>(key: string, fn: () => Promise<T>): Promise<T> {
     let p = this.suite.memo.get(key) as Promise<T> | undefined
     if (!p) {
+      this.sharing = true
       p = fn()
       this.suite.memo.set(key, p)
     }
@@ -215,9 +220,10 @@ export class CheckContext {
 
   /**
    * Ends the check: its host servers closed and its deferred steps run (their errors returned);
-   * what it created in podman is left for the suite's sweep (sweep.ts), one podman call per kind.
+   * what it created in podman is left for the suite's sweep (sweep.ts), one podman call per kind;
+   * `held` when some of it may still serve another check (it answered a `shared` key).
    */
-  async finish(): Promise<{ errors: string[]; left: Leftovers }> {
+  async finish(): Promise<{ errors: string[]; left: Leftovers; held: boolean }> {
     this.closed = true
     const errors: string[] = []
     await Promise.all(this.servers.map((s) => s.close()))
@@ -226,7 +232,8 @@ export class CheckContext {
       if (e) errors.push(e)
     }
     const containers = this.containers.filter((n) => !this.gone.has(n))
-    return { errors, left: { containers, networks: [...this.networks], images: [...this.images] } }
+    const left = { containers, networks: [...this.networks], images: [...this.images] }
+    return { errors, left, held: this.sharing }
   }
 }
 

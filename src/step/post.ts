@@ -10,6 +10,7 @@ import { actionsCache, type Cache, saveArchive } from '../install/archive-cache.
 import { type Procs, realProcs } from '../ports/service.js'
 import type { Run } from '../ports/types.js'
 import { stopDockerSocket } from './docker-socket.js'
+import { killTree, namePrefix } from '../smoke/process-tree.js'
 
 export interface PostDeps {
   run: Run
@@ -26,15 +27,28 @@ export async function post(deps: PostDeps = { run: realRun, cache: actionsCache(
     }
     if (state.dockerService) core.info(await stopDockerSocket(deps.procs, state.dockerService))
     if (state.succeeded) for (const c of state.cacheSaves ?? []) await saveArchive(deps.cache, c.key, c.paths)
-    if (state.cleanup) await revertChanges(deps.run, state.changes)
-    else if (state.changes.length)
-      core.info(
-        `Keeping ${state.changes.length} system change(s) (cleanup: false): ` +
-          `${state.changes.map((c) => c.description).join('; ')}`,
-      )
+    if (!state.cleanup) return keptChanges(state.changes)
+    await revertChanges(deps.run, state.changes)
+    if (state.smokeRun) await stopSmokeProcesses(deps.procs, state.smokeRun)
   } catch (err) {
     core.warning(`Post step: ${errorText(err)}`)
   }
+}
+
+/**
+ * After a cancelled suite's containers are removed: what still names one of them (a hung exec
+ * session's conmon, which `podman rm -f` leaves running) and everything under it.
+ */
+async function stopSmokeProcesses(procs: Procs, runId: string): Promise<void> {
+  const left = await killTree(procs, namePrefix(runId))
+  if (left.length)
+    core.info(`Stopped ${left.length} process(es) the cancelled smoke suite left: ${left.map((p) => p.pid).join(', ')}`)
+}
+
+function keptChanges(changes: readonly SystemChange[]): void {
+  if (changes.length === 0) return
+  const what = changes.map((c) => c.description).join('; ')
+  core.info(`Keeping ${changes.length} system change(s) (cleanup: false): ${what}`)
 }
 
 export async function revertChanges(run: Run, changes: readonly SystemChange[]): Promise<void> {

@@ -1,7 +1,8 @@
 // exec-repeat: many `podman exec` into one running container, one after another and at
 // once, each under its own deadline. A hang (GitHub's static bundle hung on a futex in about
 // one job of three) fails within the deadline, and whatever it left running is killed.
-import type { Proc, Procs } from '../../ports/service.js'
+import type { Procs } from '../../ports/service.js'
+import { killTree } from '../process-tree.js'
 import type { Details } from '../report.js'
 import { type CheckContext, CheckFailure } from '../runner.js'
 import { idle } from './context.js'
@@ -27,26 +28,10 @@ async function execOnce(ctx: CheckContext, name: string, i: number): Promise<Att
   return { i, ms: Date.now() - t, ok, ...(r.timedOut && { timedOut: true }), ...(error && { error }) }
 }
 
-/** Processes that still name the container (conmon, a hung runtime) and all their descendants. */
-export function leftoverTree(procs: readonly Proc[], id: string, self: number): Proc[] {
-  const roots = procs.filter((p) => p.cmdline.includes(id) && p.pid !== self)
-  const found = new Map(roots.map((p) => [p.pid, p]))
-  for (let grew = true; grew; ) {
-    grew = false
-    for (const p of procs)
-      if (!found.has(p.pid) && found.has(p.ppid)) {
-        found.set(p.pid, p)
-        grew = true
-      }
-  }
-  return [...found.values()]
-}
-
 /** After the container is gone: kill what it left, and say what that was. */
 async function killLeftovers(procs: Procs, id: string): Promise<string[]> {
   if (!id) return []
-  const left = leftoverTree(await procs.list(), id, process.pid)
-  for (const p of left) procs.kill(p.pid)
+  const left = await killTree(procs, id)
   return left.map((p) => `${p.pid} ${p.cmdline.slice(0, 120)}`)
 }
 
