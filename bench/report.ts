@@ -3,6 +3,7 @@
 import path from 'node:path'
 import { PHASES } from '../src/ports/timings.js'
 import type { BenchArchive } from './archive.js'
+import type { Retimed } from './lookups.js'
 import type { BenchStack, StepRun, Traced } from './step.js'
 import { type Exec, infoCalls, lookupMs, lookupTarget, packageLookups } from './trace.js'
 
@@ -43,8 +44,9 @@ const argvText = (x: Exec): string => [path.basename(x.file), ...x.argv.slice(1)
 const reportsVersion = (line: string | undefined): boolean => !!line && /\d/.test(line) && !/unknown/i.test(line)
 
 /**
- * A lookup that finds no package database fails within this, under strace (the fail-fast route
- * issue 13 allows): `dpkg -S` takes 0.02 s so, 0.45 s reading this host's database.
+ * A lookup that finds no package database fails within this (the fail-fast route issue 13
+ * allows), timed untraced as podman ran it: `dpkg -S` takes 5-10 ms so, 0.45 s reading this
+ * host's database. Traced, the same failing `dpkg -S` takes 45-55 ms (lookups.ts).
  */
 const FAIL_FAST_MS = 50
 
@@ -52,16 +54,20 @@ interface Lookup {
   x: Exec
   /** the binary reports its own version: the lookup is needless */
   needless: boolean
+  /** traced */
   ms?: number
+  untraced?: Retimed
   failedFast: boolean
 }
 
-function judged(lookups: Exec[], versions: Record<string, string>): Lookup[] {
-  return lookups.map((x) => {
-    const t = lookupTarget(x)
-    const ms = lookupMs(x)
-    const failedFast = x.exit !== undefined && x.exit.code !== 0 && ms !== undefined && ms <= FAIL_FAST_MS
-    return { x, needless: t.startsWith('/') && reportsVersion(versions[t]), ms, failedFast }
+function judged(t: Traced): Lookup[] {
+  return packageLookups(t.execs).map((x, i) => {
+    const file = lookupTarget(x)
+    const [ms, untraced] = [lookupMs(x), t.untraced[i]]
+    const failed = x.exit !== undefined && x.exit.code !== 0 && untraced?.code !== 0
+    const took = untraced?.ms ?? ms
+    const failedFast = failed && took !== undefined && took <= FAIL_FAST_MS
+    return { x, needless: file.startsWith('/') && reportsVersion(t.versions[file]), ms, untraced, failedFast }
   })
 }
 
@@ -69,7 +75,8 @@ function lookupLine(l: Lookup, versions: Record<string, string>): string {
   const t = lookupTarget(l.x)
   const why = t.startsWith('/') ? (l.needless ? `; it reports '${versions[t]}' itself` : '; prints no version') : ''
   const ended = l.x.exit ? `exit ${l.x.exit.code}` : 'no exit seen'
-  const took = l.ms === undefined ? '' : ` after ${l.ms.toFixed(1)} ms`
+  const again = l.untraced ? `, ${l.untraced.ms.toFixed(1)} ms untraced (exit ${l.untraced.code})` : ''
+  const took = l.ms === undefined ? '' : ` after ${l.ms.toFixed(1)} ms traced${again}`
   return `    by ${l.x.by}: ${argvText(l.x)}${why} (${ended}${took})`
 }
 
@@ -120,13 +127,13 @@ export function printFigures(b: BenchStack, a: BenchArchive, f: StackFigures): v
 export function printTrace(t: Traced): void {
   const infos = infoCalls(t.execs)
   console.log(target('podman info per step (traced warm step)', String(infos.length), '<= 1', infos.length <= 1))
-  const lookups = judged(packageLookups(t.execs), t.versions)
+  const lookups = judged(t)
   const action = lookups.filter((l) => l.x.by !== 'podman')
   console.log(target('package lookups by the action', String(action.length), '0', action.length === 0))
   const needless = lookups.filter((l) => l.x.by === 'podman' && l.needless)
   const slow = needless.filter((l) => !l.failedFast)
-  const total = needless.reduce((ms, l) => ms + (l.ms ?? 0), 0)
-  const text = `${needless.length}, ${slow.length} not failing at once (${total.toFixed(0)} ms in all)`
+  const total = needless.reduce((ms, l) => ms + (l.untraced?.ms ?? l.ms ?? 0), 0)
+  const text = `${needless.length}, ${slow.length} not failing at once (${total.toFixed(0)} ms in all, untraced)`
   console.log(target("podman's lookups for a binary that reports its version", text, 'fail fast', slow.length === 0))
   for (const l of lookups) console.log(lookupLine(l, t.versions))
 }

@@ -17,6 +17,7 @@ import {
   type Workspace,
 } from '../test-support/runner.js'
 import { runnerIds } from '../test-support/workspace.js'
+import { type Retimed, retimed } from './lookups.js'
 import { type Exec, lookupTarget, packageLookups, parseTrace } from './trace.js'
 
 export interface BenchStack {
@@ -251,6 +252,8 @@ export interface Traced {
   execs: Exec[]
   /** each package lookup's file, with what it prints for --version (asked while the install still exists) */
   versions: Record<string, string>
+  /** each of packageLookups(execs), run again untraced (lookups.ts) */
+  untraced: (Retimed | undefined)[]
 }
 
 /**
@@ -273,13 +276,15 @@ export async function tracedStep(b: BenchStack): Promise<Traced> {
   const xdg = await sharedRuntimeDir(b)
   try {
     await runStep(b, work, 'none', { xdg })
-    const trace = ['-f', '-ttt', '--pidns-translation', '-q', '-s', '1024', '-e', 'signal=none']
+    // -v: each exec's environment, so a lookup can be run again as podman ran it
+    const trace = ['-f', '-v', '-ttt', '--pidns-translation', '-q', '-s', '1024', '-e', 'signal=none']
     trace.push('-e', 'trace=execve,clone,clone3,fork,vfork')
     const wrap = ['strace', ...trace, '-o', file]
     await runStep(b, work, 'none', { wrap, xdg })
     const execs = parseTrace(await readFile(file, 'utf8'))
-    const files = [...new Set(packageLookups(execs).map(lookupTarget))].filter((f) => f.startsWith('/'))
-    return { execs, versions: await versionLines(b, work, files) }
+    const lookups = packageLookups(execs)
+    const files = [...new Set(lookups.map(lookupTarget))].filter((f) => f.startsWith('/'))
+    return { execs, versions: await versionLines(b, work, files), untraced: await retimed(b.tree, work, lookups) }
   } finally {
     await work.remove()
     if (xdg) await dropRuntimeDir(xdg)

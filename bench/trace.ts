@@ -14,6 +14,8 @@ export interface Exec {
   parent: string
   /** what this same process ran before this exec ('' for its first): `dpkg -S` execs `dpkg-query` in place */
   before: string
+  /** its environment, when the trace prints it (strace -v) */
+  env?: string[]
   /** seconds since the epoch (strace -ttt), when the trace has times */
   at?: number
   /** how the process ended (after its last exec: `dpkg -S` ends as `dpkg-query`), when the trace shows it */
@@ -24,7 +26,7 @@ const PACKAGE_MANAGERS = ['dpkg', 'dpkg-query', 'rpm', 'pacman', 'qfile', 'equer
 
 /** Each line's prefix: the pid, then with -ttt the time. */
 const PREFIX = /^(\d+)\s+(?:(\d+\.\d+)\s+)?/
-const EXEC = /^(\d+)\s+execve\("((?:[^"\\]|\\.)*)", \[(.*?)\](?:, 0x[0-9a-f]+)?.*\)\s+= 0$/
+const EXEC = /^(\d+)\s+execve\("((?:[^"\\]|\\.)*)", \[(.*?)\](?:, 0x[0-9a-f]+|, \[(.*)\])?.*\)\s+= 0$/
 /**
  * A new process or thread. strace prefixes every line with the pid in its own namespace, but
  * clone() returns the child's pid in the caller's: inside a Debian tree (a new pid namespace)
@@ -85,7 +87,8 @@ export function parseTrace(text: string): Exec[] {
     const e = EXEC.exec(line)
     if (!e) continue
     const pid = Number(e[1])
-    execs.push({ pid, file: e[2], argv: parseArgv(e[3]), before: image.get(pid) ?? '', at })
+    const env = e[4] === undefined ? undefined : parseArgv(e[4])
+    execs.push({ pid, file: e[2], argv: parseArgv(e[3]), before: image.get(pid) ?? '', at, ...(env && { env }) })
     image.set(pid, e[2])
   }
   const byOf = (pid: number): Exec['by'] => {

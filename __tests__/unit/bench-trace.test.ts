@@ -81,4 +81,18 @@ describe('bench trace: who started what', () => {
     expect(lookup.exit).toEqual({ at: undefined, code: 2 })
     expect(lookupMs(lookup)).toBeUndefined()
   })
+
+  test('with -v: each exec’s environment, so a lookup can be run again as podman ran it', () => {
+    const env = ['PATH=/usr/bin:/bin', 'DPKG_ADMINDIR=/nonexistent/setup-static-podman', 'A=say \\"hi\\"']
+    const verbose = TREE.replace(
+      `["/usr/bin/dpkg", "-S", "/ws/conmon"], 0x2d)`,
+      `["/usr/bin/dpkg", "-S", "/ws/conmon"], [${env.map((e) => `"${e}"`).join(', ')}])`,
+    )
+    expect(verbose).not.toBe(TREE)
+    const [lookup] = packageLookups(parseTrace(verbose))
+    expect(lookup.argv).toEqual(['/usr/bin/dpkg', '-S', '/ws/conmon'])
+    expect(lookup.env).toEqual(['PATH=/usr/bin:/bin', 'DPKG_ADMINDIR=/nonexistent/setup-static-podman', 'A=say "hi"'])
+    // without -v strace prints only the pointer: no environment
+    expect(packageLookups(parseTrace(TREE))[0].env).toBeUndefined()
+  })
 })
