@@ -19,7 +19,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { Parser, type ReadEntry } from 'tar'
 import { readHeaders } from '../../src/install/tar-headers.js'
-import { findOnPath, unpackAudited } from '../../src/install/unpack.js'
+import { findOnPath } from '../../src/install/tar-stream.js'
+import { unpackAudited } from '../../src/install/unpack.js'
 import { tarOf } from '../helpers/tar-members.js'
 
 let dir: string

@@ -15,8 +15,6 @@ import { type ArchiveEntry, AuditError, type AuditLimits, auditEntries, DEFAULT_
 import { readHeaders } from './tar-headers.js'
 import { decodeTo, exitOf } from './tar-stream.js'
 
-export { findOnPath } from './tar-stream.js'
-
 /** Unpacks `archive` (one top directory `top`) into `dest`; returns every header, all audited before tar ran. */
 export type Unpack = (archive: string, dest: string, top: string, limits?: AuditLimits) => Promise<ArchiveEntry[]>
 
