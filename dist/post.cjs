@@ -1696,6 +1696,7 @@ async function stopDockerSocket(procs, s) {
 }
 
 // src/smoke/process-tree.ts
+var SUITE_LEFTOVERS = "smoke-leftovers";
 var namePrefix = (runId) => `ssp-${runId}-`;
 function leftoverTree(procs, id, self) {
   const roots = procs.filter((p) => p.cmdline.includes(id) && p.pid !== self);
@@ -1728,7 +1729,7 @@ async function post(deps = { run, cache: actionsCache(), procs: realProcs }) {
     if (state.succeeded) for (const c of state.cacheSaves ?? []) await saveArchive(deps.cache, c.key, c.paths);
     if (!state.cleanup) return keptChanges(state.changes);
     await revertChanges(deps.run, state.changes);
-    if (state.smokeRun) await stopSmokeProcesses(deps.procs, state.smokeRun);
+    if (state.changes.some((c) => c.kind === SUITE_LEFTOVERS)) await stopSmokeProcesses(deps.procs, state.id);
   } catch (err) {
     warning(`Post step: ${errorText(err)}`);
   }

@@ -3,6 +3,7 @@
 // cleanup, sudo is always -n, and a main that stopped early leaves nothing to do.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { post } from '../../src/step/post.js'
+import { smokeLeftovers } from '../../src/step/smoke.js'
 import type { SavedState } from '../../src/step/state.js'
 import type { Cache } from '../../src/install/archive-cache.js'
 import type { Procs } from '../../src/ports/service.js'
@@ -132,24 +133,32 @@ describe('post', () => {
       events.push([cmd, ...args].join(' '))
       return { exitCode: 0, stdout: '', stderr: '' }
     }
-    const rm = {
-      kind: 'smoke-leftovers',
-      description: "removed the suite's containers",
-      revert: ['podman', 'rm'],
-      sudo: false,
-    }
+    // what main records before the suite starts, and forgets once the suite has ended
+    const recorded = smokeLeftovers('podman', 'a1b2c3')
     beforeEach(() => void events.splice(0))
 
     it('once its containers are removed, what still names one is killed with what runs under it', async () => {
-      withState({ succeeded: false, smokeRun: 'a1b2c3', changes: [rm] })
+      withState({ succeeded: false, id: 'a1b2c3', changes: recorded })
       await post({ run: logged, cache, procs: left })
       // another run's (pid 950) is not this step's
-      expect(events).toEqual(['podman rm', 'kill 900', 'kill 901'])
+      expect(events).toEqual([
+        expect.stringMatching(/^podman rm -f -t 0 /),
+        expect.stringMatching(/^podman network prune /),
+        expect.stringMatching(/^podman image prune /),
+        'kill 900',
+        'kill 901',
+      ])
       expect(log.text()).toContain('Stopped 2 process(es) the cancelled smoke suite left: 900, 901')
     })
 
+    it('a suite that ended (its leftovers forgotten) leaves nothing to stop', async () => {
+      withState({ succeeded: false, id: 'a1b2c3', changes: [] })
+      await post({ run: logged, cache, procs: left })
+      expect(events).toEqual([])
+    })
+
     it('without cleanup, neither its containers nor its processes are touched', async () => {
-      withState({ cleanup: false, smokeRun: 'a1b2c3', changes: [rm] })
+      withState({ cleanup: false, id: 'a1b2c3', changes: recorded })
       await post({ run: logged, cache, procs: left })
       expect(events).toEqual([])
     })

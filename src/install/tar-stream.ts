@@ -46,21 +46,32 @@ function nodeDecoder(archive: string): NodeJS.ReadWriteStream {
   throw new Error(`Unsupported archive type: ${archive}`)
 }
 
+/** The zstd binary for a `.tar.zst`, when the runner has one; else node's decoder is used. */
+const zstdFor = async (archive: string): Promise<string | undefined> =>
+  archive.endsWith('.tar.zst') ? findOnPath('zstd') : undefined
+
+/** `zstd -dc archive` into a pipe or an open file, stopped with the step when it is cancelled. */
+const spawnZstd = (zstd: string, archive: string, stdout: 'pipe' | number): ChildProcess =>
+  track(
+    spawn(zstd, ['-dc', '-q', '--', archive], { stdio: ['ignore', stdout, 'pipe'], env: childEnv(), detached: true }),
+  )
+
+const zstdFailed = (archive: string, code: number, stderr: string): Error =>
+  new Error(`zstd -d ${archive} failed (exit ${code}): ${stderr}`)
+
 async function openTar(archive: string): Promise<TarSource> {
-  const zstd = archive.endsWith('.tar.zst') ? await findOnPath('zstd') : undefined
+  const zstd = await zstdFor(archive)
   let stopped = false
   if (zstd) {
-    const dec = track(
-      spawn(zstd, ['-dc', '-q', '--', archive], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(), detached: true }),
-    )
+    const dec = spawnZstd(zstd, archive, 'pipe')
     const done = exitOf(dec).then(({ code, stderr }) => {
-      if (code !== 0 && !stopped) throw new Error(`zstd -d ${archive} failed (exit ${code}): ${stderr}`)
+      if (code !== 0 && !stopped) throw zstdFailed(archive, code, stderr)
     })
     const stop = () => {
       stopped = true
       dec.kill('SIGKILL')
     }
-    return { stream: dec.stdout, done, stop }
+    return { stream: dec.stdout as Readable, done, stop } // piped: never null
   }
   const source = createReadStream(archive)
   const dec = nodeDecoder(archive) as unknown as Readable & NodeJS.WritableStream
@@ -86,9 +97,7 @@ const CAP_POLL_MS = 25
 /** The zstd binary writes `out` itself (no byte passes through node); killed within a poll of passing `cap`. */
 async function zstdTo(zstd: string, archive: string, out: FileHandle, limits: AuditLimits): Promise<void> {
   const cap = streamCap(limits)
-  const dec = track(
-    spawn(zstd, ['-dc', '-q', '--', archive], { stdio: ['ignore', out.fd, 'pipe'], env: childEnv(), detached: true }),
-  )
+  const dec = spawnZstd(zstd, archive, out.fd)
   let over = false
   const poll = setInterval(() => {
     void out.stat().then((st) => {
@@ -100,7 +109,7 @@ async function zstdTo(zstd: string, archive: string, out: FileHandle, limits: Au
   }, CAP_POLL_MS)
   const { code, stderr } = await exitOf(dec).finally(() => clearInterval(poll))
   if (over || (await out.stat()).size > cap) throw tooBig(limits)
-  if (code !== 0) throw new Error(`zstd -d ${archive} failed (exit ${code}): ${stderr}`)
+  if (code !== 0) throw zstdFailed(archive, code, stderr)
 }
 
 async function nodeTo(archive: string, out: string, limits: AuditLimits): Promise<void> {
@@ -119,7 +128,7 @@ async function nodeTo(archive: string, out: string, limits: AuditLimits): Promis
 
 /** Decodes `archive` into the new tar file `out` (mode 0600): more tar than `limits` allow is an AuditError. */
 export async function decodeTo(archive: string, out: string, limits: AuditLimits): Promise<void> {
-  const zstd = archive.endsWith('.tar.zst') ? await findOnPath('zstd') : undefined
+  const zstd = await zstdFor(archive)
   if (!zstd) return nodeTo(archive, out, limits)
   const fh = await open(out, 'wx', 0o600)
   try {

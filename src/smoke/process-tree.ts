@@ -3,6 +3,9 @@
 // the post step can stop them without loading the suite.
 import type { Proc, Procs } from '../ports/service.js'
 
+/** The kind of the changes that record what a running suite may leave (step/smoke.ts smokeLeftovers). */
+export const SUITE_LEFTOVERS = 'smoke-leftovers'
+
 /** What every container and network of one suite run is named with (conmon shows it as `-n NAME`). */
 export const namePrefix = (runId: string): string => `ssp-${runId}-`
 

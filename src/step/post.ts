@@ -10,7 +10,7 @@ import { actionsCache, type Cache, saveArchive } from '../install/archive-cache.
 import { type Procs, realProcs } from '../ports/service.js'
 import type { Run } from '../ports/types.js'
 import { stopDockerSocket } from './docker-socket.js'
-import { killTree, namePrefix } from '../smoke/process-tree.js'
+import { killTree, namePrefix, SUITE_LEFTOVERS } from '../smoke/process-tree.js'
 
 export interface PostDeps {
   run: Run
@@ -29,7 +29,8 @@ export async function post(deps: PostDeps = { run: realRun, cache: actionsCache(
     if (state.succeeded) for (const c of state.cacheSaves ?? []) await saveArchive(deps.cache, c.key, c.paths)
     if (!state.cleanup) return keptChanges(state.changes)
     await revertChanges(deps.run, state.changes)
-    if (state.smokeRun) await stopSmokeProcesses(deps.procs, state.smokeRun)
+    // its leftovers still recorded: the suite had not ended (they are forgotten once it has)
+    if (state.changes.some((c) => c.kind === SUITE_LEFTOVERS)) await stopSmokeProcesses(deps.procs, state.id)
   } catch (err) {
     core.warning(`Post step: ${errorText(err)}`)
   }

@@ -110,10 +110,8 @@ async function setup(s: StepRun): Promise<SmokeStepResult | undefined> {
     runId: s.state.id,
   }
   const leftovers = inputs.cleanup && inputs.smokeTests !== 'none' ? smokeLeftovers(installed.podman, s.state.id) : []
-  if (leftovers.length) s.state.smokeRun = s.state.id
   for (const c of leftovers) recorder(s.state)(c)
   const smoke = await s.clock.time('smoke', () => runSmokeStep(deps.run, podman, inputs, ctx.temp, s.summary, identity))
-  delete s.state.smokeRun
   forget(s.state, leftovers)
   // The report file gets the step's phase times once the suite's own time is known.
   if (smoke)

@@ -10,6 +10,7 @@ import type { Run } from '../ports/types.js'
 import type { Summary } from '../report/summary.js'
 import type { SystemChange } from '../host/change.js'
 import { LABEL } from '../smoke/argv.js'
+import { SUITE_LEFTOVERS } from '../smoke/process-tree.js'
 import { runSmokeSuite } from '../smoke/index.js'
 import {
   type CheckReport,
@@ -43,7 +44,7 @@ export interface InstalledPodman {
 export function smokeLeftovers(podman: string, runId: string): SystemChange[] {
   const filter = `label=${LABEL}=${runId}`
   const change = (what: string, argv: string[]): SystemChange => ({
-    kind: 'smoke-leftovers',
+    kind: SUITE_LEFTOVERS,
     description: `removed the smoke suite's ${what} (${filter})`,
     revert: [podman, ...argv, '--filter', filter],
     sudo: false,

@@ -17,11 +17,6 @@ export interface SavedState {
   changes: SystemChange[]
   /** docker-socket: the API service main started, for post to stop */
   dockerService?: { pid: number; socket: string }
-  /**
-   * the id of a smoke suite that had not ended (cleanup: true): post stops what still names its
-   * containers once they are removed (an exec session's conmon and its runtime outlive `rm -f`)
-   */
-  smokeRun?: string
 }
 
 const KEY = 'setup-static-podman'
