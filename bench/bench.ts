@@ -10,6 +10,7 @@ import path from 'node:path'
 import { startMirror } from '../test-support/mirror/server.js'
 import { createTestSigstore, TEST_SAN } from '../test-support/sigstore.js'
 import { CACHE_DIR, type TreeName, treeRoot } from '../test-support/workspace.js'
+import { accounted } from './acct.js'
 import { type BenchArchive, benchArchive } from './archive.js'
 import { printFigures, printTrace, type StackFigures } from './report.js'
 import {
@@ -50,7 +51,7 @@ function rawPipeline(url: string): Promise<number> {
  * raw pipeline, bare node, cold step, warm step, warm step with smoke-tests auto, bare podman runs.
  */
 async function measure(b: BenchStack, url: string): Promise<StackFigures> {
-  const f: StackFigures = { raw: [], node: [], cold: [], warm: [], auto: [], podmanRun: [] }
+  const f: StackFigures = { raw: [], node: [], cold: [], warm: [], auto: [], autoCpu: [], podmanRun: [] }
   for (let i = 0; i < RUNS; i++) {
     f.raw.push(await rawPipeline(url))
     const work = await benchWorkspace(b)
@@ -59,8 +60,10 @@ async function measure(b: BenchStack, url: string): Promise<StackFigures> {
       f.cold.push(await runStep(b, work, 'none'))
       f.warm.push(await runStep(b, work, 'none'))
       if (!SMOKE) continue
-      const auto: StepRun = await runStep(b, work, 'auto')
+      const run = await accounted(() => runStep(b, work, 'auto'))
+      const auto: StepRun = run.value
       f.auto.push(auto)
+      f.autoCpu.push('cpu' in run ? run.cpu : run.why)
       f.podmanRun.push(...(await bareRuns(b, work, auto.binDir, 3)))
     } finally {
       await work.remove()

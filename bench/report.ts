@@ -2,6 +2,7 @@
 // with met / not met, the per-phase breakdown, and the programs the step started.
 import path from 'node:path'
 import { PHASES } from '../src/ports/timings.js'
+import type { ProgramCpu } from './acct.js'
 import type { BenchArchive } from './archive.js'
 import type { Retimed } from './lookups.js'
 import type { BenchStack, StepRun, Traced } from './step.js'
@@ -13,6 +14,8 @@ export interface StackFigures {
   cold: StepRun[]
   warm: StepRun[]
   auto: StepRun[]
+  /** each auto run's CPU by program (process accounting), or why it was not measured */
+  autoCpu: (ProgramCpu[] | string)[]
   podmanRun: number[]
 }
 
@@ -107,9 +110,11 @@ export function printFigures(b: BenchStack, a: BenchArchive, f: StackFigures): v
   const failedText = failed ? ` (${failed} checks failed: reported, not counted out)` : ''
   const autoText = suite ? `, smoke auto ${sec(wall(f.auto))}${failedText}` : ''
   console.log(`  step wall: cold ${sec(cold)}, warm ${sec(warm)} (${requests} requests)${autoText}`)
+  for (const f1 of new Set(f.auto.flatMap((r) => r.failures))) console.log(`    failed: ${f1}`)
   console.log(`  phases, cold: ${phases(f.cold)}`)
   console.log(`  phases, warm: ${phases(f.warm)}`)
   if (suite) console.log(`  phases, smoke auto: ${phases(f.auto)}`)
+  if (suite) console.log(autoCpuLine(f))
   console.log(`  targets (issue 13)`)
   console.log(target('warm own work = warm - node start-up', sec(warm - node), '<= 0.60 s', warm - node <= 600))
   console.log(target('warm requests', String(requests), '0', requests === 0))
@@ -117,6 +122,22 @@ export function printFigures(b: BenchStack, a: BenchArchive, f: StackFigures): v
   console.log(target('(cold - warm) / raw pipeline', `${install.toFixed(2)}`, '<= 1.3', install <= 1.3))
   console.log(smokeTarget(f, warm))
   console.log(target('peak RSS of node dist/main.cjs', rssText, '<= 150 MiB', rss <= 150))
+}
+
+/** The median auto run's CPU by program: what the suite's wall time is made of. */
+function autoCpuLine(f: StackFigures): string {
+  const order = f.auto.map((_, i) => i).sort((a, b) => f.auto[a].wallMs - f.auto[b].wallMs)
+  const i = order[Math.floor((order.length - 1) / 2)]
+  const cpu = f.autoCpu[i]
+  if (typeof cpu === 'string') return `  smoke auto CPU by program: not measured (${cpu})`
+  const total = cpu.reduce((n, p) => n + p.cpuS, 0)
+  const cores = total / (f.auto[i].wallMs / 1000)
+  const top = cpu.slice(0, 6).map((p) => `${p.program} ${p.procs}x ${p.cpuS.toFixed(1)} s`)
+  const rest = cpu.slice(6).reduce((n, p) => n + p.cpuS, 0)
+  return (
+    `  smoke auto CPU by program (process accounting, the median run): ${total.toFixed(1)} CPU-s in ` +
+    `${sec(f.auto[i].wallMs)} wall (${cores.toFixed(1)} cores busy): ${top.join(', ')}, others ${rest.toFixed(1)} s`
+  )
 }
 
 /**
@@ -136,4 +157,12 @@ export function printTrace(t: Traced): void {
   const text = `${needless.length}, ${slow.length} not failing at once (${total.toFixed(0)} ms in all, untraced)`
   console.log(target("podman's lookups for a binary that reports its version", text, 'fail fast', slow.length === 0))
   for (const l of lookups) console.log(lookupLine(l, t.versions))
+  console.log('  what the action itself started in the traced warm step (start and duration, ms, traced):')
+  const own = t.execs.filter((e) => e.by === 'action')
+  const t0 = own[0]?.at ?? 0
+  const ms = (s?: number) => (s === undefined ? '?' : ((s - t0) * 1000).toFixed(0)).padStart(5)
+  for (const x of own) {
+    const took = x.at && x.exit?.at ? x.exit.at - x.at + t0 : undefined
+    console.log(`   ${ms(x.at)} ${ms(took)}  ${argvText(x).slice(0, 100)}`)
+  }
 }

@@ -40,6 +40,8 @@ export interface StepRun {
   /** smoke checks that ran (not skipped), and of those failed */
   checks: number
   failed: number
+  /** each failed check as `id: reason` */
+  failures: string[]
   binDir: string
 }
 
@@ -136,13 +138,18 @@ function timingsOf(stdout: string): PhaseTimes {
   return m ? (JSON.parse(m[1]) as PhaseTimes) : {}
 }
 
-/** Checks that ran (not skipped) and failed, from the report file. */
-async function smokeCounts(r: ActionResult): Promise<{ checks: number; failed: number }> {
+type Counts = Pick<StepRun, 'checks' | 'failed' | 'failures'>
+
+/** Checks that ran (not skipped) and failed, from the report file: a failure is named, not only counted. */
+async function smokeCounts(r: ActionResult): Promise<Counts> {
   const file = r.outputs['smoke-report']
-  if (!file) return { checks: 0, failed: 0 }
-  const report = JSON.parse(await readFile(file, 'utf8')) as { checks: { status: string }[] }
-  const count = (keep: (s: string) => boolean) => report.checks.filter((c) => keep(c.status)).length
-  return { checks: count((s) => s !== 'skipped'), failed: count((s) => s === 'failed') }
+  if (!file) return { checks: 0, failed: 0, failures: [] }
+  const report = JSON.parse(await readFile(file, 'utf8')) as {
+    checks: { id: string; status: string; reason?: string }[]
+  }
+  const ran = report.checks.filter((c) => c.status !== 'skipped')
+  const failures = ran.filter((c) => c.status === 'failed').map((c) => `${c.id}: ${c.reason ?? '(no reason)'}`)
+  return { checks: ran.length, failed: failures.length, failures }
 }
 
 interface StepOptions {
