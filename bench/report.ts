@@ -114,6 +114,7 @@ export function printFigures(b: BenchStack, a: BenchArchive, f: StackFigures): v
   console.log(`  phases, cold: ${phases(f.cold)}`)
   console.log(`  phases, warm: ${phases(f.warm)}`)
   if (suite) console.log(`  phases, smoke auto: ${phases(f.auto)}`)
+  if (suite) console.log(checksLine(f))
   if (suite) console.log(autoCpuLine(f))
   console.log(`  targets (issue 13)`)
   console.log(target('warm own work = warm - node start-up', sec(warm - node), '<= 0.60 s', warm - node <= 600))
@@ -124,10 +125,27 @@ export function printFigures(b: BenchStack, a: BenchArchive, f: StackFigures): v
   console.log(target('peak RSS of node dist/main.cjs', rssText, '<= 150 MiB', rss <= 150))
 }
 
+/** The auto run of median wall time. */
+function medianRun(f: StackFigures): number {
+  const order = f.auto.map((_, i) => i).sort((a, b) => f.auto[a].wallMs - f.auto[b].wallMs)
+  return order[Math.floor((order.length - 1) / 2)]
+}
+
+/** The median auto run's longest checks, and how many ran at once on average. */
+function checksLine(f: StackFigures): string {
+  const run = f.auto[medianRun(f)]
+  const sum = run.durations.reduce((n, d) => n + d.ms, 0)
+  const smoke = run.timings.smoke ?? run.wallMs
+  const top = run.durations.slice(0, 6).map((d) => `${d.id} ${sec(d.ms)}`)
+  return (
+    `  smoke checks, longest first (the median run): ${top.join(', ')}; ` +
+    `${sec(sum)} of checks in ${sec(smoke)} (${(sum / smoke).toFixed(1)} at once)`
+  )
+}
+
 /** The median auto run's CPU by program: what the suite's wall time is made of. */
 function autoCpuLine(f: StackFigures): string {
-  const order = f.auto.map((_, i) => i).sort((a, b) => f.auto[a].wallMs - f.auto[b].wallMs)
-  const i = order[Math.floor((order.length - 1) / 2)]
+  const i = medianRun(f)
   const cpu = f.autoCpu[i]
   if (typeof cpu === 'string') return `  smoke auto CPU by program: not measured (${cpu})`
   const total = cpu.reduce((n, p) => n + p.cpuS, 0)

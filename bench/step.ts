@@ -42,6 +42,8 @@ export interface StepRun {
   failed: number
   /** each failed check as `id: reason` */
   failures: string[]
+  /** each check that ran, with how long it took (ms), longest first */
+  durations: { id: string; ms: number }[]
   binDir: string
 }
 
@@ -138,18 +140,19 @@ function timingsOf(stdout: string): PhaseTimes {
   return m ? (JSON.parse(m[1]) as PhaseTimes) : {}
 }
 
-type Counts = Pick<StepRun, 'checks' | 'failed' | 'failures'>
+type Counts = Pick<StepRun, 'checks' | 'failed' | 'failures' | 'durations'>
 
 /** Checks that ran (not skipped) and failed, from the report file: a failure is named, not only counted. */
 async function smokeCounts(r: ActionResult): Promise<Counts> {
   const file = r.outputs['smoke-report']
-  if (!file) return { checks: 0, failed: 0, failures: [] }
+  if (!file) return { checks: 0, failed: 0, failures: [], durations: [] }
   const report = JSON.parse(await readFile(file, 'utf8')) as {
-    checks: { id: string; status: string; reason?: string }[]
+    checks: { id: string; status: string; reason?: string; durationMs: number }[]
   }
   const ran = report.checks.filter((c) => c.status !== 'skipped')
   const failures = ran.filter((c) => c.status === 'failed').map((c) => `${c.id}: ${c.reason ?? '(no reason)'}`)
-  return { checks: ran.length, failed: failures.length, failures }
+  const durations = ran.map((c) => ({ id: c.id, ms: c.durationMs })).sort((a, b) => b.ms - a.ms)
+  return { checks: ran.length, failed: failures.length, failures, durations }
 }
 
 interface StepOptions {
