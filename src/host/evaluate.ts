@@ -1,7 +1,7 @@
 // One requirement line against one found piece: pure, so the decision grid is unit-tested.
 import semver from 'semver'
 import { pastaLabel } from './parse.js'
-import type { Found } from './probe.js'
+import type { Found } from './found.js'
 import { isAvoidLine, type Level, needText, type Requirement } from './requirements.js'
 
 export type Status = 'ok' | 'warn' | 'fail'

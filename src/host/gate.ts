@@ -4,7 +4,8 @@
 import type { Variant } from '../inputs.js'
 import { evaluateLines, type LineVerdict, type Status, worst } from './evaluate.js'
 import type { CheckResult } from './apply-remedies.js'
-import type { Found, HostProbe } from './probe.js'
+import type { Found } from './found.js'
+import type { HostProbe } from './probe.js'
 import { COMPLETABLE, providedBy, type RequirementSet, requirementsFor, VARIANT_ORDER } from './requirements.js'
 import type { Piece } from './search.js'
 

@@ -18,8 +18,6 @@ export interface HostPorts {
   fs: HostFs
 }
 
-export type { Found } from './found.js'
-
 interface PodmanBinary {
   path: string
   realPath: string
