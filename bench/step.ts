@@ -2,7 +2,7 @@
 // as the runner user (on the host, or inside a Debian tree), against the loopback mirror.
 // Every figure that is subtracted from another goes through the same wrapper (runuser,
 // or unshare + enter-tree), so the wrapper's own cost cancels out.
-import { chmod, chown, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { PhaseTimes } from '../src/ports/timings.js'
 import type { Mirror } from '../test-support/mirror/server.js'
@@ -16,7 +16,8 @@ import {
   type TreeName,
   type Workspace,
 } from '../test-support/runner.js'
-import { runnerIds } from '../test-support/workspace.js'
+import { dropRuntimeDirs, stopProcessesIn } from '../test-support/runtime-dir.js'
+import { freshRuntimeDir } from '../test-support/workspace.js'
 import { type Retimed, retimed } from './lookups.js'
 import { type Exec, lookupTarget, packageLookups, parseTrace } from './trace.js'
 
@@ -60,38 +61,15 @@ const now = () => performance.now()
 
 const dropped = new Set<string>()
 
-/** Processes whose environment names one of `dirs` as their runtime dir. */
-async function livingIn(dirs: ReadonlySet<string>): Promise<number[]> {
-  const pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d))
-  const found: number[] = []
-  for (const pid of pids) {
-    const env = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '')
-    const xdg = env.split('\0').find((v) => v.startsWith('XDG_RUNTIME_DIR='))
-    if (xdg && dirs.has(xdg.slice('XDG_RUNTIME_DIR='.length))) found.push(Number(pid))
-  }
-  return found
-}
-
 /**
- * Stops what rootless podman left running with a runtime dir made for one run (its pause
- * process, a late `container cleanup` that made a new one): on a runner the job's end stops
- * them; here each kept a keyring until the user's quota (200 keys) ran out and every later
- * container failed ("create keyring: Disk quota exceeded").
+ * Runtime dirs made for one run: a late `container cleanup` may start a new pause process
+ * after its dir was dropped, so the bench stops what lives with them once more at its end.
  */
-export async function sweepRuntimeDirs(dirs: ReadonlySet<string> = dropped): Promise<void> {
-  for (const pid of await livingIn(dirs)) {
-    try {
-      process.kill(pid, 'SIGKILL')
-    } catch {
-      // gone already
-    }
-  }
-}
+export const sweepRuntimeDirs = async (): Promise<void> => void (await stopProcessesIn(dropped))
 
 async function dropRuntimeDir(dir: string): Promise<void> {
   dropped.add(dir)
-  await sweepRuntimeDirs(new Set([dir]))
-  await rm(dir, { recursive: true, force: true })
+  await dropRuntimeDirs([dir])
 }
 
 /**
@@ -105,13 +83,7 @@ async function jobEnv(b: BenchStack, work: Workspace, xdg?: string): Promise<Rec
     SSP_BENCH_RSS: path.join(work.dir, 'rss'),
   }
   if (xdg) env.XDG_RUNTIME_DIR = xdg
-  else if (!b.tree) {
-    const { uid, gid } = await runnerIds()
-    const xdg = await mkdtemp('/tmp/ssp-bench-xdg-')
-    await chown(xdg, uid, gid)
-    await chmod(xdg, 0o700)
-    env.XDG_RUNTIME_DIR = xdg
-  }
+  else if (!b.tree) env.XDG_RUNTIME_DIR = await freshRuntimeDir('/tmp')
   return env
 }
 
@@ -272,12 +244,7 @@ export interface Traced {
  * failed there, and the step asked again after the gate's remedies created the dir.
  */
 async function sharedRuntimeDir(b: BenchStack): Promise<string | undefined> {
-  if (b.tree) return undefined
-  const { uid, gid } = await runnerIds()
-  const xdg = await mkdtemp('/tmp/ssp-bench-xdg-')
-  await chown(xdg, uid, gid)
-  await chmod(xdg, 0o700)
-  return xdg
+  return b.tree ? undefined : freshRuntimeDir('/tmp')
 }
 
 export async function tracedStep(b: BenchStack): Promise<Traced> {

@@ -2,6 +2,7 @@
 // /var/tmp (enter-tree puts a fresh tmpfs on a tree's /tmp, hiding the host's).
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { stopProcessesIn } from './runtime-dir.js'
 
 const RUNNER_USER = 'tester'
 export const WORKSPACES_ROOT = process.env.SSP_IT_DIR ?? '/var/tmp/ssp-it'
@@ -102,7 +103,21 @@ export async function hostRuntimeDir(): Promise<string> {
   return dir
 }
 
+/**
+ * A fresh runtime dir for one host step, the runner user's. Short (under /run by default):
+ * slirp4netns refuses an API socket path (XDG_RUNTIME_DIR/libpod/tmp/<id>.net) of 108 bytes or more.
+ */
+export async function freshRuntimeDir(parent = '/run'): Promise<string> {
+  const { uid, gid } = await runnerIds()
+  const dir = await mkdtemp(join(parent, 'ssp-xdg-'))
+  await chown(dir, uid, gid)
+  await chmod(dir, 0o700)
+  return dir
+}
+
 async function removeWorkspace(dir: string): Promise<void> {
+  // A runtime dir a test made inside the workspace: what podman left running with it goes too.
+  await stopProcessesIn([dir])
   await rm(dir, { recursive: true, force: true, maxRetries: 3 })
   // enter-tree leaves an empty mount point for the workspace in each tree it was bound into.
   for (const tree of ['trixie', 'forky'] as const) await rmdir(join(treeRoot(tree), dir)).catch(() => undefined)

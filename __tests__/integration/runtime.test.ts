@@ -3,7 +3,7 @@
 // and the testing tree (5.8.6), and catches each failure class for real: a crun whose exec
 // never returns, a storage.conf forcing fuse-overlayfs, no user systemd for healthchecks.
 import { afterAll, describe, expect, it } from '@jest/globals'
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { CheckReport, SmokeReport } from '../../src/smoke/index.js'
 import {
@@ -15,7 +15,8 @@ import {
   type Workspace,
 } from '../../test-support/runner.js'
 import { runProc } from '../../test-support/proc.js'
-import { runnerIds } from '../../test-support/workspace.js'
+import { dropRuntimeDirs } from '../../test-support/runtime-dir.js'
+import { freshRuntimeDir, runnerIds } from '../../test-support/workspace.js'
 import { type Stack, useFixture } from './releases.js'
 
 const fixture = useFixture(['bookworm', 'trixie', 'forky'])
@@ -30,20 +31,12 @@ interface Ran {
 }
 
 const runtimeDirs: string[] = []
-afterAll(async () => {
-  for (const d of runtimeDirs) await rm(d, { recursive: true, force: true }).catch(() => undefined)
-})
+afterAll(() => dropRuntimeDirs(runtimeDirs))
 
-/**
- * A fresh XDG_RUNTIME_DIR on the host: podman 4.3 keeps its rootless netns there. Short:
- * slirp4netns refuses an API socket path (XDG_RUNTIME_DIR/libpod/tmp/<id>.net) >= 108 bytes.
- */
+/** A fresh XDG_RUNTIME_DIR on the host: podman 4.3 keeps its rootless netns there. */
 async function hostRuntimeDir(): Promise<string> {
-  const { uid, gid } = await runnerIds()
-  const dir = await mkdtemp('/run/ssp-xdg-')
+  const dir = await freshRuntimeDir()
   runtimeDirs.push(dir)
-  await chmod(dir, 0o700)
-  await chown(dir, uid, gid)
   return dir
 }
 

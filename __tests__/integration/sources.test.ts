@@ -4,14 +4,13 @@
 // suite on real Podman; then `node dist/report.cjs` merges every report this file produced.
 // SSP_UPDATE_REPORT_FIXTURES=1 copies those reports and their table into __tests__/fixtures/report.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { copyFileSync, readFileSync, readlinkSync } from 'node:fs'
-import { chmod, chown, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { copyFileSync, readlinkSync } from 'node:fs'
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { collectReports } from '../../src/report/collect.js'
 import { renderMarkdown } from '../../src/report/markdown.js'
 import { buildMatrix } from '../../src/report/matrix.js'
 import type { SmokeReport } from '../../src/smoke/index.js'
-import { KEY_TOOL } from '../../src/verify/pgp-key.js'
 import { type Mirror, startMirror } from '../../test-support/mirror/server.js'
 import {
   type ActionResult,
@@ -22,7 +21,8 @@ import {
   type TreeName,
   type Workspace,
 } from '../../test-support/runner.js'
-import { runnerIds, WORKSPACES_ROOT } from '../../test-support/workspace.js'
+import { dropRuntimeDirs } from '../../test-support/runtime-dir.js'
+import { freshRuntimeDir, WORKSPACES_ROOT } from '../../test-support/workspace.js'
 import { MG_REPOS, type MgoltzscheReleases, mgoltzscheReleases, OWNER } from './mgoltzsche.js'
 import { completeEntries } from './podman.js'
 import { type Fixture, repoOf, type Stack, startFixture } from './releases.js'
@@ -31,14 +31,6 @@ import { regex } from '../helpers/regex.js'
 // The golden test (unit/report-golden.test.ts) renders the fixtures with the same title.
 const REPORT_TITLE = 'Podman compatibility (integration tests on Debian 12 and 13)'
 const FIXTURES = path.join(repoRoot(), '__tests__/fixtures/report')
-// Until the main step (src/step/run.ts) installs source: mgoltzsche, the bundle has no trace of it: say so, run
-// nothing.
-const WIRED = readFileSync(path.join(repoRoot(), 'dist/main.cjs'), 'utf8').includes(KEY_TOOL)
-const itWired = WIRED ? it : it.skip
-if (!WIRED)
-  console.warn(
-    'sources.test.ts: dist/main.cjs does not install source: mgoltzsche yet (src/step/run.ts not wired): skipped',
-  )
 
 let fx: Fixture
 let rel: MgoltzscheReleases
@@ -48,7 +40,6 @@ const workspaces: Workspace[] = []
 const runtimeDirs: string[] = []
 
 beforeAll(async () => {
-  if (!WIRED) return
   ;[fx, rel] = await Promise.all([startFixture(['bookworm', 'trixie']), mgoltzscheReleases()])
   mg = await startMirror({ repos: rel.repos, userKeys: { [OWNER]: rel.key.publicArmored } })
   reportsDir = await mkdtemp(path.join(WORKSPACES_ROOT, 'reports-'))
@@ -57,7 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([fx?.mirror.close(), mg?.close()])
   for (const w of workspaces) await w.remove()
-  for (const d of runtimeDirs) await rm(d, { recursive: true, force: true }).catch(() => undefined)
+  await dropRuntimeDirs(runtimeDirs)
   if (reportsDir) await rm(reportsDir, { recursive: true, force: true })
 })
 
@@ -78,12 +69,8 @@ interface Step {
  */
 async function runtimeDir(stack: Stack): Promise<Record<string, string>> {
   if (stack !== 'bookworm') return {}
-  const { uid, gid } = await runnerIds()
-  // Short: slirp4netns refuses an API socket path (XDG_RUNTIME_DIR/libpod/tmp/<id>.net) >= 108 bytes.
-  const dir = await mkdtemp('/run/ssp-xdg-')
+  const dir = await freshRuntimeDir()
   runtimeDirs.push(dir)
-  await chown(dir, uid, gid)
-  await chmod(dir, 0o700)
   return { XDG_RUNTIME_DIR: dir }
 }
 
@@ -134,7 +121,7 @@ describe.each([
   ['bookworm', '4.3.1'],
   ['trixie', '5.4.2'],
 ] as const)('source: mgoltzsche, %s build (podman %s)', (stack, version) => {
-  itWired(
+  it(
     'installs with the signature verified, runs the smoke suite on real Podman, ' +
       'adopts neither its storage.conf nor its fusermount3',
     async () => {
@@ -176,7 +163,7 @@ describe.each([
 })
 
 describe('source: mgoltzsche fails clearly', () => {
-  itWired('a tampered archive: the signature does not verify, nothing is installed', async () => {
+  it('a tampered archive: the signature does not verify, nothing is installed', async () => {
     const { r, work } = await step('trixie', mgoltzsche(MG_REPOS.tampered, { 'smoke-tests': 'none' }))
     expect(r.exitCode).toBe(1)
     expect(r.errors).toEqual([
@@ -191,7 +178,7 @@ describe('source: mgoltzsche fails clearly', () => {
     expect(completeEntries(work)).toEqual([])
   })
 
-  itWired('a signature by another key: both fingerprints named, nothing is installed', async () => {
+  it('a signature by another key: both fingerprints named, nothing is installed', async () => {
     const { r, work } = await step('trixie', mgoltzsche(MG_REPOS.wrongSigner, { 'smoke-tests': 'none' }))
     expect(r.exitCode).toBe(1)
     expect(r.errors).toEqual([
@@ -206,7 +193,7 @@ describe.each([
   ['bookworm', '4.3.1'],
   ['trixie', '5.4.2'],
 ] as const)('source: system on %s (podman %s)', (stack, version) => {
-  itWired("installs nothing and runs the smoke suite on the runner's own podman", async () => {
+  it("installs nothing and runs the smoke suite on the runner's own podman", async () => {
     const { r, work, report } = await step(stack, () => ({ source: 'system' }), `system-${stack}`)
     expect(r.errors).toEqual([])
     expect(r.exitCode).toBe(0)
@@ -227,7 +214,7 @@ describe.each([
 })
 
 describe.each(['bookworm', 'trixie'] as const)('source: pigfoot on %s, for the matrix', (stack) => {
-  itWired.each(['default', 'full'])('variant %s', async (variant) => {
+  it.each(['default', 'full'])('variant %s', async (variant) => {
     const { r, report } = await step(stack, pigfoot(stack, variant), `pigfoot-${variant}-${stack}`)
     expect(r.errors).toEqual([])
     expect(report?.identity).toMatchObject({ source: 'pigfoot', variant, libc: 'static' })
@@ -235,7 +222,7 @@ describe.each(['bookworm', 'trixie'] as const)('source: pigfoot on %s, for the m
 })
 
 describe('the report action over this run', () => {
-  itWired('node dist/report.cjs merges every report into one table, the same as the golden renderer', async () => {
+  it('node dist/report.cjs merges every report into one table, the same as the golden renderer', async () => {
     const work = await createWorkspace()
     workspaces.push(work)
     const r = await runAction({
