@@ -175,12 +175,23 @@ export function printTrace(t: Traced): void {
   const text = `${needless.length}, ${slow.length} not failing at once (${total.toFixed(0)} ms in all, untraced)`
   console.log(target("podman's lookups for a binary that reports its version", text, 'fail fast', slow.length === 0))
   for (const l of lookups) console.log(lookupLine(l, t.versions))
-  console.log('  what the action itself started in the traced warm step (start and duration, ms, traced):')
-  const own = t.execs.filter((e) => e.by === 'action')
-  const t0 = own[0]?.at ?? 0
+  printTimeline(t.execs)
+}
+
+/**
+ * The traced warm step from node's exec to its exit, and what it started between: the time
+ * before the first program and after the last is the action's own (load, inputs, outputs).
+ */
+function printTimeline(execs: readonly Exec[]): void {
+  console.log('  the traced warm step, ms from node starting (start, duration; traced):')
+  const step = execs.find((e) => path.basename(e.file) === 'node' && e.argv.some((a) => a.endsWith('main.cjs')))
+  const own = execs.filter((e) => e.by === 'action')
+  const t0 = step?.at ?? own[0]?.at ?? 0
   const ms = (s?: number) => (s === undefined ? '?' : ((s - t0) * 1000).toFixed(0)).padStart(5)
-  for (const x of own) {
+  const line = (x: Exec, what: string) => {
     const took = x.at && x.exit?.at ? x.exit.at - x.at + t0 : undefined
-    console.log(`   ${ms(x.at)} ${ms(took)}  ${argvText(x).slice(0, 100)}`)
+    console.log(`   ${ms(x.at)} ${ms(took)}  ${what}`)
   }
+  if (step) line(step, 'node dist/main.cjs (the whole step)')
+  for (const x of own) line(x, argvText(x).slice(0, 100))
 }
