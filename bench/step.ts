@@ -5,6 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { PhaseTimes } from '../src/ports/timings.js'
+import type { SmokeReport } from '../src/smoke/report.js'
 import type { Mirror } from '../test-support/mirror/server.js'
 import {
   type ActionResult,
@@ -118,9 +119,7 @@ type Counts = Pick<StepRun, 'checks' | 'failed' | 'failures' | 'durations'>
 async function smokeCounts(r: ActionResult): Promise<Counts> {
   const file = r.outputs['smoke-report']
   if (!file) return { checks: 0, failed: 0, failures: [], durations: [] }
-  const report = JSON.parse(await readFile(file, 'utf8')) as {
-    checks: { id: string; status: string; reason?: string; durationMs: number }[]
-  }
+  const report = JSON.parse(await readFile(file, 'utf8')) as Pick<SmokeReport, 'checks'>
   const ran = report.checks.filter((c) => c.status !== 'skipped')
   const failures = ran.filter((c) => c.status === 'failed').map((c) => `${c.id}: ${c.reason ?? '(no reason)'}`)
   const durations = ran.map((c) => ({ id: c.id, ms: c.durationMs })).sort((a, b) => b.ms - a.ms)
