@@ -39,7 +39,11 @@ export function parseSaUser(text: string): ProgramCpu[] {
 
 export type Accounted<T> = { value: T; cpu: ProgramCpu[] } | { value: T; why: string }
 
-/** Runs `fn` with process accounting on; every process that ended meanwhile is counted. */
+/**
+ * Runs `fn` with process accounting on; every process that ended meanwhile is counted. The
+ * kernel keeps one accounting file: accounting is off afterwards, also on a machine whose acct
+ * service had it on (until that service starts again).
+ */
 export async function accounted<T>(fn: () => Promise<T>): Promise<Accounted<T>> {
   if (process.getuid?.() !== 0) return { value: await fn(), why: 'process accounting needs root' }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ssp-acct-'))
