@@ -12,17 +12,8 @@ import { createTestSigstore, TEST_SAN } from '../test-support/sigstore.js'
 import { CACHE_DIR, type TreeName, treeRoot } from '../test-support/workspace.js'
 import { accounted } from './acct.js'
 import { type BenchArchive, benchArchive } from './archive.js'
-import { printFigures, printTrace, type StackFigures } from './report.js'
-import {
-  type BenchStack,
-  bareRuns,
-  benchWorkspace,
-  nodeStart,
-  runStep,
-  type StepRun,
-  sweepRuntimeDirs,
-  tracedStep,
-} from './step.js'
+import { type AutoRun, printFigures, printTrace, type StackFigures } from './report.js'
+import { type BenchStack, bareRuns, benchWorkspace, nodeStart, runStep, sweepRuntimeDirs, tracedStep } from './step.js'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 /** `bookworm` is the host; the others are trees */
@@ -51,7 +42,7 @@ function rawPipeline(url: string): Promise<number> {
  * raw pipeline, bare node, cold step, warm step, warm step with smoke-tests auto, bare podman runs.
  */
 async function measure(b: BenchStack, url: string): Promise<StackFigures> {
-  const f: StackFigures = { raw: [], node: [], cold: [], warm: [], auto: [], autoCpu: [], podmanRun: [] }
+  const f: StackFigures = { raw: [], node: [], cold: [], warm: [], auto: [], podmanRun: [] }
   for (let i = 0; i < RUNS; i++) {
     f.raw.push(await rawPipeline(url))
     const work = await benchWorkspace(b)
@@ -61,9 +52,8 @@ async function measure(b: BenchStack, url: string): Promise<StackFigures> {
       f.warm.push(await runStep(b, work, 'none'))
       if (!SMOKE) continue
       const run = await accounted(() => runStep(b, work, 'auto'))
-      const auto: StepRun = run.value
+      const auto: AutoRun = { ...run.value, cpu: 'cpu' in run ? run.cpu : run.why }
       f.auto.push(auto)
-      f.autoCpu.push('cpu' in run ? run.cpu : run.why)
       f.podmanRun.push(...(await bareRuns(b, work, auto.binDir, 3)))
     } finally {
       await work.remove()

@@ -13,11 +13,12 @@ export interface StackFigures {
   node: number[]
   cold: StepRun[]
   warm: StepRun[]
-  auto: StepRun[]
-  /** each auto run's CPU by program (process accounting), or why it was not measured */
-  autoCpu: (ProgramCpu[] | string)[]
+  auto: AutoRun[]
   podmanRun: number[]
 }
+
+/** A smoke-auto step, with its CPU by program (process accounting) or why that was not measured. */
+export type AutoRun = StepRun & { cpu: ProgramCpu[] | string }
 
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b)
@@ -106,11 +107,13 @@ export function printFigures(b: BenchStack, a: BenchArchive, f: StackFigures): v
   )
   const run = suite ? `; bare podman run --rm ${sec(median(f.podmanRun))}` : ''
   console.log(`  raw curl | zstd -d | tar x ${sec(raw)}; bare node start-up ${sec(node)}${run}`)
-  const failed = suite ? Math.max(...f.auto.map((r) => r.failed)) : 0
+  const failed = suite ? Math.max(...f.auto.map((r) => r.failures.length)) : 0
   const failedText = failed ? ` (${failed} checks failed: reported, not counted out)` : ''
   const autoText = suite ? `, smoke auto ${sec(wall(f.auto))}${failedText}` : ''
   console.log(`  step wall: cold ${sec(cold)}, warm ${sec(warm)} (${requests} requests)${autoText}`)
-  for (const f1 of new Set(f.auto.flatMap((r) => r.failures))) console.log(`    failed: ${f1}`)
+  // by check: a reason may name a per-run path (the runtime dir)
+  const reasons = new Map(f.auto.flatMap((r) => r.failures.map((x) => [x.id, x.reason] as const)))
+  for (const [id, reason] of reasons) console.log(`    failed: ${id}: ${reason}`)
   console.log(`  phases, cold: ${phases(f.cold)}`)
   console.log(`  phases, warm: ${phases(f.warm)}`)
   if (suite) console.log(`  phases, smoke auto: ${phases(f.auto)}`)
@@ -126,14 +129,14 @@ export function printFigures(b: BenchStack, a: BenchArchive, f: StackFigures): v
 }
 
 /** The auto run of median wall time. */
-function medianRun(f: StackFigures): number {
-  const order = f.auto.map((_, i) => i).sort((a, b) => f.auto[a].wallMs - f.auto[b].wallMs)
+function medianRun(f: StackFigures): AutoRun {
+  const order = [...f.auto].sort((a, b) => a.wallMs - b.wallMs)
   return order[Math.floor((order.length - 1) / 2)]
 }
 
 /** The median auto run's longest checks, and how many ran at once on average. */
 function checksLine(f: StackFigures): string {
-  const run = f.auto[medianRun(f)]
+  const run = medianRun(f)
   const sum = run.durations.reduce((n, d) => n + d.ms, 0)
   const smoke = run.timings.smoke ?? run.wallMs
   const top = run.durations.slice(0, 6).map((d) => `${d.id} ${sec(d.ms)}`)
@@ -145,16 +148,15 @@ function checksLine(f: StackFigures): string {
 
 /** The median auto run's CPU by program: what the suite's wall time is made of. */
 function autoCpuLine(f: StackFigures): string {
-  const i = medianRun(f)
-  const cpu = f.autoCpu[i]
+  const { cpu, wallMs } = medianRun(f)
   if (typeof cpu === 'string') return `  smoke auto CPU by program: not measured (${cpu})`
   const total = cpu.reduce((n, p) => n + p.cpuS, 0)
-  const cores = total / (f.auto[i].wallMs / 1000)
+  const cores = total / (wallMs / 1000)
   const top = cpu.slice(0, 6).map((p) => `${p.program} ${p.procs}x ${p.cpuS.toFixed(1)} s`)
   const rest = cpu.slice(6).reduce((n, p) => n + p.cpuS, 0)
   return (
     `  smoke auto CPU by program (process accounting, the median run): ${total.toFixed(1)} CPU-s in ` +
-    `${sec(f.auto[i].wallMs)} wall (${cores.toFixed(1)} cores busy): ${top.join(', ')}, others ${rest.toFixed(1)} s`
+    `${sec(wallMs)} wall (${cores.toFixed(1)} cores busy): ${top.join(', ')}, others ${rest.toFixed(1)} s`
   )
 }
 

@@ -39,11 +39,10 @@ export interface StepRun {
   /** requests the mirror saw during the step */
   requests: number
   timings: PhaseTimes
-  /** smoke checks that ran (not skipped), and of those failed */
+  /** smoke checks that ran (not skipped) */
   checks: number
-  failed: number
-  /** each failed check as `id: reason` */
-  failures: string[]
+  /** each that failed, with its reason */
+  failures: { id: string; reason: string }[]
   /** each check that ran, with how long it took (ms), longest first */
   durations: { id: string; ms: number }[]
   binDir: string
@@ -113,17 +112,17 @@ function timingsOf(stdout: string): PhaseTimes {
   return m ? (JSON.parse(m[1]) as PhaseTimes) : {}
 }
 
-type Counts = Pick<StepRun, 'checks' | 'failed' | 'failures' | 'durations'>
+type Counts = Pick<StepRun, 'checks' | 'failures' | 'durations'>
 
 /** Checks that ran (not skipped) and failed, from the report file: a failure is named, not only counted. */
 async function smokeCounts(r: ActionResult): Promise<Counts> {
   const file = r.outputs['smoke-report']
-  if (!file) return { checks: 0, failed: 0, failures: [], durations: [] }
+  if (!file) return { checks: 0, failures: [], durations: [] }
   const report = JSON.parse(await readFile(file, 'utf8')) as Pick<SmokeReport, 'checks'>
   const ran = report.checks.filter((c) => c.status !== 'skipped')
-  const failures = ran.filter((c) => c.status === 'failed').map((c) => `${c.id}: ${c.reason ?? '(no reason)'}`)
+  const failures = ran.filter((c) => c.status === 'failed').map((c) => ({ id: c.id, reason: c.reason ?? '' }))
   const durations = ran.map((c) => ({ id: c.id, ms: c.durationMs })).sort((a, b) => b.ms - a.ms)
-  return { checks: ran.length, failed: failures.length, failures, durations }
+  return { checks: ran.length, failures, durations }
 }
 
 interface StepOptions {

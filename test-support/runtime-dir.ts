@@ -4,6 +4,7 @@
 // a keyring, until the user's quota (200 keys) ran out and every later container failed
 // ("create keyring: Disk quota exceeded").
 import { readdir, readFile, rm } from 'node:fs/promises'
+import { realProcs } from '../src/ports/service.js'
 
 const within = (dir: string, roots: readonly string[]): boolean =>
   roots.some((r) => dir === r || dir.startsWith(`${r.replace(/\/$/, '')}/`))
@@ -23,13 +24,7 @@ async function livingIn(roots: readonly string[]): Promise<number[]> {
 /** Kills every process living with one of `roots` (or a runtime dir below one); returns their pids. */
 export async function stopProcessesIn(roots: Iterable<string>): Promise<number[]> {
   const pids = await livingIn([...roots])
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL')
-    } catch {
-      // gone already
-    }
-  }
+  for (const pid of pids) realProcs.kill(pid)
   return pids
 }
 
